@@ -1,0 +1,242 @@
+/*
+ * engine.h: the resolution engine's API. The engine is sans-I/O: it never
+ * opens a socket or reads a clock. Its caller (resolver/net/drive.c on libuv,
+ * or a test feeding scripted replies) asks it what to do next, performs the
+ * sends, and feeds back replies, timeouts and errors.
+ *
+ * A caller's loop:
+ *
+ *	req = engine_request_new(engine, &question, now, observer, ctx);
+ *	for (;;) {
+ *		while (engine_next_action(req, now, &action) == ENGINE_SEND)
+ *			transmit action.send, remember action.send.id;
+ *		if (it was ENGINE_DONE) break;
+ *		wait for a reply (engine_feed_reply), a timer
+ *		(engine_feed_timeout) or a socket error (engine_feed_error);
+ *	}
+ *	engine_request_answer(req, ...);  engine_request_free(req);
+ *
+ * With observer.h this is the only engine header code outside resolver/
+ * includes (the daemon also uses fastpath.h for its cache-hit path).
+ */
+#ifndef DESCEND_ENGINE_H
+#define DESCEND_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <ldns/ldns.h>
+
+struct engine;
+struct engine_request;
+struct engine_observer;
+
+/*
+ * The engine's two clocks. `wall` (time(), seconds) ages cached data: TTLs
+ * are wall-clock so that a cache survives suspend and matches the outside
+ * world. `ms` is a monotonic millisecond counter (uv_now() or a test's
+ * counter) for timeouts, RTTs and the per-request time budget.
+ */
+struct engine_now {
+	time_t wall;
+	uint64_t ms;
+};
+
+/* Which address families the engine may send to. */
+enum engine_family {
+	ENGINE_FAMILY_ANY = 0,
+	ENGINE_FAMILY_IPV4,
+	ENGINE_FAMILY_IPV6,
+};
+
+/*
+ * Settings; engine_config_init() fills in the defaults from limits.h.
+ * Strings are copied by engine_new(); the caller keeps ownership.
+ */
+struct engine_config {
+	const char *root_hints_file;	/* zone-file format; NULL: built-in */
+	bool qname_minimisation;	/* RFC 9156, default on */
+	bool use_0x20;			/* case randomisation, default on */
+	bool query_loopback;		/* allow 127/8, ::1 upstream; default off */
+	bool serve_stale;		/* RFC 8767, default off */
+	bool prefetch;			/* refresh popular entries near expiry */
+	bool fresh_cache;		/* trace mode: never answer from cache */
+	enum engine_family family;
+	size_t cache_size;		/* bytes, all caches together */
+	uint32_t cache_max_ttl;		/* seconds */
+	uint32_t cache_min_ttl;
+	uint32_t cache_max_negative_ttl;
+	uint32_t request_timeout_ms;	/* total time budget per request */
+	uint32_t query_timeout_ms;	/* initial per-query timeout, before RTT is known */
+	unsigned tries;			/* sends per server before giving up on it */
+};
+
+void engine_config_init(struct engine_config *config);
+
+/*
+ * Creates an engine: caches, server statistics and root hints. Returns NULL
+ * and writes a one-line reason into err (errlen bytes) when the hints file
+ * can't be read or memory runs out. Caches are shared by every request and
+ * are safe to use from several threads; a request belongs to one thread.
+ */
+struct engine *engine_new(const struct engine_config *config, char *err,
+    size_t errlen);
+void engine_free(struct engine *engine);
+
+/* Applies a new configuration and keeps the caches (SIGHUP). */
+int engine_reconfigure(struct engine *engine,
+    const struct engine_config *config, char *err, size_t errlen);
+
+/* A client's question. */
+struct engine_question {
+	ldns_rdf *name;			/* borrowed; engine_request_new copies it */
+	ldns_rr_type type;
+	ldns_rr_class klass;
+	bool dnssec_ok;			/* the client set DO */
+	bool checking_disabled;		/* the client set CD */
+};
+
+/* Flags for engine_request_new(). */
+#define ENGINE_REQUEST_NO_CACHE	0x01	/* resolve even when cached (trace) */
+#define ENGINE_REQUEST_PREFETCH	0x02	/* a prefetch: refreshes the cache */
+
+/*
+ * Starts resolving `question`. The observer (may be NULL) sees every step;
+ * `observer_ctx` is passed back to it. Returns NULL only when memory runs
+ * out. The request holds no reference to `question`.
+ */
+struct engine_request *engine_request_new(struct engine *engine,
+    const struct engine_question *question, unsigned flags,
+    struct engine_now now, const struct engine_observer *observer,
+    void *observer_ctx);
+
+/*
+ * Starts a direct query: one question to one address, RD clear, no
+ * iteration and no caching. Trace mode uses it for its extra probes (every
+ * server of a zone cut, the child's NS set). The reply is reported to the
+ * observer and is available from engine_request_reply().
+ */
+struct engine_request *engine_request_new_direct(struct engine *engine,
+    const struct engine_question *question, const struct sockaddr *addr,
+    socklen_t addrlen, bool over_tcp, struct engine_now now,
+    const struct engine_observer *observer, void *observer_ctx);
+
+void engine_request_free(struct engine_request *request);
+
+enum engine_transport {
+	ENGINE_UDP,
+	ENGINE_TCP,
+};
+
+/* One query the caller must send. Valid until that id is fed back. */
+struct engine_send {
+	uint32_t id;			/* echo it to engine_feed_*() */
+	struct sockaddr_storage addr;	/* port included (53) */
+	socklen_t addrlen;
+	enum engine_transport transport;
+	const uint8_t *wire;		/* the DNS message, owned by the request */
+	size_t wire_len;
+	uint32_t timeout_ms;		/* feed a timeout if nothing comes by then */
+};
+
+enum engine_action_kind {
+	ENGINE_SEND,	/* send action.send, then ask again */
+	ENGINE_WAIT,	/* queries are out: feed a reply, timeout or error */
+	ENGINE_DONE,	/* the answer is ready */
+};
+
+struct engine_action {
+	enum engine_action_kind kind;
+	struct engine_send send;	/* for ENGINE_SEND */
+	uint32_t wait_ms;		/* for ENGINE_WAIT: the request's time left */
+};
+
+enum engine_action_kind engine_next_action(struct engine_request *request,
+    struct engine_now now, struct engine_action *action);
+
+/*
+ * Feeds the reply to send `id` as received from `from`. The engine checks
+ * the source address, port, ID and question (RFC 5452) and ignores a reply
+ * that does not match; the caller keeps waiting for the real one then.
+ * Returns 0 when the reply was accepted, -1 when it was ignored.
+ */
+int engine_feed_reply(struct engine_request *request, uint32_t id,
+    const struct sockaddr *from, socklen_t fromlen, const uint8_t *wire,
+    size_t len, uint32_t rtt_ms, struct engine_now now);
+void engine_feed_timeout(struct engine_request *request, uint32_t id,
+    struct engine_now now);
+/* A local error sending or receiving (ICMP unreachable, connection reset). */
+void engine_feed_error(struct engine_request *request, uint32_t id,
+    const char *reason, struct engine_now now);
+
+/*
+ * Extended DNS Error (RFC 8914) codes the engine reports with SERVFAIL.
+ * Values are the IANA code points.
+ */
+enum engine_ede {
+	ENGINE_EDE_NONE = -1,
+	ENGINE_EDE_OTHER = 0,
+	ENGINE_EDE_STALE_ANSWER = 3,
+	ENGINE_EDE_PROHIBITED = 18,
+	ENGINE_EDE_NOT_AUTHORITATIVE = 20,
+	ENGINE_EDE_NOT_SUPPORTED = 21,
+	ENGINE_EDE_NO_REACHABLE_AUTHORITY = 22,
+	ENGINE_EDE_NETWORK_ERROR = 23,
+	ENGINE_EDE_INVALID_DATA = 24,
+};
+
+/* The outcome of a finished request. */
+struct engine_result {
+	ldns_pkt_rcode rcode;
+	enum engine_ede ede;
+	const char *ede_text;		/* why, for EDE and logs; static or request-owned */
+	bool from_cache;		/* answered without any upstream query */
+	bool stale;			/* served stale (RFC 8767) */
+	unsigned upstream_queries;	/* sends this request (and its sub-requests) made */
+};
+
+void engine_request_result(const struct engine_request *request,
+    struct engine_result *result);
+
+/*
+ * The answer as a DNS message: QR, RA and the rcode set, ID zero, the
+ * question as asked, the answer chain in the answer section and the SOA of
+ * a negative answer in the authority section; never glue or referral data.
+ * The caller sets ID and RD and copies the client's case into the question.
+ * Returns a pointer owned by the request (valid until engine_request_free)
+ * or NULL before ENGINE_DONE.
+ */
+const uint8_t *engine_request_answer(const struct engine_request *request,
+    size_t *len);
+
+/* For direct requests: the reply as received, or NULL (timeout/error). */
+const ldns_pkt *engine_request_reply(const struct engine_request *request);
+
+/* Cache control (descend control flush...). Return entries removed. */
+size_t engine_cache_flush_name(struct engine *engine, const ldns_rdf *name);
+size_t engine_cache_flush_zone(struct engine *engine, const ldns_rdf *zone);
+void engine_cache_flush_all(struct engine *engine);
+/* Writes every cached entry in presentation form, one per line. */
+void engine_cache_dump(struct engine *engine, FILE *out, time_t now);
+
+/* Counters for `descend control stats`. */
+struct engine_stats {
+	uint64_t requests;
+	uint64_t cache_hits;		/* requests answered from the cache */
+	uint64_t cache_misses;
+	uint64_t upstream_queries;
+	uint64_t upstream_timeouts;
+	uint64_t upstream_errors;
+	uint64_t servfails;
+	uint64_t limits_hit;
+	uint64_t rcode[16];		/* answers by rcode */
+	size_t cache_bytes;		/* memory held by the caches */
+	size_t cache_entries;
+};
+
+void engine_stats_get(struct engine *engine, struct engine_stats *stats);
+
+#endif /* DESCEND_ENGINE_H */
