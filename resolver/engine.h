@@ -222,6 +222,12 @@ void engine_cache_flush_all(struct engine *engine);
 /* Writes every cached entry in presentation form, one per line. */
 void engine_cache_dump(struct engine *engine, FILE *out, time_t now);
 
+/*
+ * The wire-format answer cache the daemon's fast path reads
+ * (fastpath_answer() in fastpath.h). Owned by the engine.
+ */
+struct answer_cache *engine_answer_cache(struct engine *engine);
+
 /* Counters for `descend control stats`. */
 struct engine_stats {
 	uint64_t requests;
