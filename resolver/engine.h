@@ -53,7 +53,7 @@ enum engine_family {
 };
 
 /*
- * Settings; engine_config_init() fills in the defaults from limits.h.
+ * Settings; engine_config_init() fills in the defaults from engine_limits.h.
  * Strings are copied by engine_new(); the caller keeps ownership.
  */
 struct engine_config {

@@ -26,7 +26,7 @@ enum engine_event_kind {
 	EV_CACHE_HIT,		/* data came from the cache instead of the network */
 	EV_SERVER_SKIPPED,	/* a server is not asked (backed off, lame, no address) */
 	EV_RECORD_DROPPED,	/* the scrubber rejected a record (bailiwick, rank) */
-	EV_LIMIT_HIT,		/* a limit from limits.h stopped some work */
+	EV_LIMIT_HIT,		/* a limit from engine_limits.h stopped some work */
 	EV_FALLBACK,		/* retry without EDNS, over TCP, without 0x20, full QNAME */
 };
 
@@ -148,7 +148,7 @@ struct engine_event {
 			const char *why;
 		} dropped;
 		struct {	/* EV_LIMIT_HIT */
-			const char *limit;		/* the limits.h name */
+			const char *limit;		/* the engine_limits.h name */
 			unsigned value;
 		} limit;
 		struct {	/* EV_FALLBACK */

@@ -1,10 +1,10 @@
 /*
- * limits.h: every bound the engine and daemon enforce, named once, each with
+ * engine_limits.h: every bound the engine and daemon enforce, named once, each with
  * the behaviour or attack it bounds. Hitting one is reported to the observer
  * (EV_LIMIT_HIT) under the macro's name and counted in stats.
  */
-#ifndef DESCEND_LIMITS_H
-#define DESCEND_LIMITS_H
+#ifndef DESCEND_ENGINE_LIMITS_H
+#define DESCEND_ENGINE_LIMITS_H
 
 /*
  * Upstream queries one client request may cause, sub-requests included.
@@ -75,4 +75,4 @@
 #define LIMIT_CLIENT_INFLIGHT		64	/* queries in flight per client address */
 #define LIMIT_COALESCE_WAITERS		256	/* clients waiting on one in-flight question */
 
-#endif /* DESCEND_LIMITS_H */
+#endif /* DESCEND_ENGINE_LIMITS_H */

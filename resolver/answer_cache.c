@@ -1,0 +1,339 @@
+/*
+ * answer_cache.c: wire-format answers in a bounded LRU table, with the TTL
+ * offsets precomputed at store time so that a cache hit never parses.
+ */
+#include <ctype.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "answer_cache.h"
+#include "engine_limits.h"
+#include "lru.h"
+
+/* The most records whose TTLs a cached answer may carry. */
+#define ANSWER_RRS_MAX	64
+
+struct answer_entry {
+	time_t stored;
+	time_t expires;
+	uint32_t ttl;
+	bool prefetch_started;
+	uint16_t rr_count;
+	uint16_t len;
+	uint16_t ttl_offsets[ANSWER_RRS_MAX];
+	uint32_t ttls[ANSWER_RRS_MAX];	/* as stored, per record */
+	uint8_t wire[];
+};
+
+struct answer_cache {
+	pthread_mutex_t lock;
+	struct lru *table;
+};
+
+static inline uint16_t
+get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void
+put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+size_t
+wire_skip_name(const uint8_t *wire, size_t len, size_t off)
+{
+	for (unsigned labels = 0; off < len && labels < 128; labels++) {
+		uint8_t c = wire[off];
+
+		if (c == 0)
+			return off + 1;
+		if ((c & 0xc0) == 0xc0)
+			return off + 2 <= len ? off + 2 : 0;
+		if ((c & 0xc0) != 0)
+			return 0;
+		off += (size_t)c + 1;
+	}
+	return 0;
+}
+
+int
+wire_ttl_offsets(const uint8_t *wire, size_t len, uint16_t *offsets,
+    size_t max)
+{
+	size_t off = 12;
+	unsigned qd, rrs;
+	int n = 0;
+
+	if (len < 12 || len > UINT16_MAX)
+		return -1;
+	qd = get16(wire + 4);
+	rrs = (unsigned)get16(wire + 6) + get16(wire + 8) + get16(wire + 10);
+	for (unsigned i = 0; i < qd; i++) {
+		if ((off = wire_skip_name(wire, len, off)) == 0 || off + 4 > len)
+			return -1;
+		off += 4;
+	}
+	for (unsigned i = 0; i < rrs; i++) {
+		if ((off = wire_skip_name(wire, len, off)) == 0 ||
+		    off + 10 > len)
+			return -1;
+		if ((size_t)n >= max)
+			return -1;
+		offsets[n++] = (uint16_t)(off + 4);
+		off += 10 + get16(wire + off + 8);
+		if (off > len)
+			return -1;
+	}
+	return off == len ? n : -1;
+}
+
+size_t
+answer_key(uint8_t *key, const uint8_t *qname, size_t qname_len,
+    uint16_t qtype, uint16_t qclass, bool dnssec_ok, bool checking_disabled)
+{
+	if (qname_len > 255)
+		return 0;
+	for (size_t i = 0; i < qname_len; i++)
+		key[i] = (uint8_t)tolower(qname[i]);
+	key[qname_len] = (uint8_t)(qtype >> 8);
+	key[qname_len + 1] = (uint8_t)qtype;
+	key[qname_len + 2] = (uint8_t)(qclass >> 8);
+	key[qname_len + 3] = (uint8_t)qclass;
+	key[qname_len + 4] = (uint8_t)(dnssec_ok | checking_disabled << 1);
+	return qname_len + 5;
+}
+
+struct answer_cache *
+answer_cache_new(size_t max_bytes)
+{
+	struct answer_cache *cache = calloc(1, sizeof(*cache));
+
+	if (cache == NULL)
+		return NULL;
+	if ((cache->table = lru_new(max_bytes, free)) == NULL) {
+		free(cache);
+		return NULL;
+	}
+	pthread_mutex_init(&cache->lock, NULL);
+	return cache;
+}
+
+void
+answer_cache_free(struct answer_cache *cache)
+{
+	if (cache == NULL)
+		return;
+	lru_free(cache->table);
+	pthread_mutex_destroy(&cache->lock);
+	free(cache);
+}
+
+void
+answer_cache_set_max(struct answer_cache *cache, size_t max_bytes)
+{
+	pthread_mutex_lock(&cache->lock);
+	lru_set_max(cache->table, max_bytes);
+	pthread_mutex_unlock(&cache->lock);
+}
+
+bool
+answer_cache_store(struct answer_cache *cache, const uint8_t *key,
+    size_t keylen, const uint8_t *wire, size_t len, uint32_t ttl, time_t now)
+{
+	struct answer_entry *entry;
+	int n;
+	bool stored;
+
+	if (ttl == 0 || len > UINT16_MAX)
+		return false;
+	if ((entry = malloc(sizeof(*entry) + len)) == NULL)
+		return false;
+	n = wire_ttl_offsets(wire, len, entry->ttl_offsets, ANSWER_RRS_MAX);
+	if (n < 0) {
+		free(entry);
+		return false;
+	}
+	entry->rr_count = (uint16_t)n;
+	for (int i = 0; i < n; i++)
+		entry->ttls[i] = get32(wire + entry->ttl_offsets[i]);
+	entry->stored = now;
+	entry->expires = now + (time_t)ttl;
+	entry->ttl = ttl;
+	entry->prefetch_started = false;
+	entry->len = (uint16_t)len;
+	memcpy(entry->wire, wire, len);
+	pthread_mutex_lock(&cache->lock);
+	stored = lru_insert(cache->table, key, keylen, entry,
+	    sizeof(*entry) + len);
+	pthread_mutex_unlock(&cache->lock);
+	return stored;
+}
+
+enum answer_freshness
+answer_cache_copy(struct answer_cache *cache, const uint8_t *key,
+    size_t keylen, time_t now, bool allow_stale, uint8_t *out, size_t cap,
+    size_t *len, bool *prefetch)
+{
+	enum answer_freshness freshness = ANSWER_MISS;
+	struct answer_entry *entry;
+	uint32_t age;
+
+	pthread_mutex_lock(&cache->lock);
+	entry = lru_lookup(cache->table, key, keylen);
+	if (entry == NULL || entry->len > cap)
+		goto out;
+	if (now < entry->expires)
+		freshness = ANSWER_FRESH;
+	else if (allow_stale && now - entry->expires < LIMIT_STALE_MAX_AGE)
+		freshness = ANSWER_STALE;
+	else
+		goto out;
+	memcpy(out, entry->wire, entry->len);
+	*len = entry->len;
+	age = now > entry->stored ? (uint32_t)(now - entry->stored) : 0;
+	for (unsigned i = 0; i < entry->rr_count; i++) {
+		uint32_t ttl = entry->ttls[i];
+
+		ttl = freshness == ANSWER_STALE ? LIMIT_STALE_ANSWER_TTL :
+		    ttl > age ? ttl - age : 0;
+		put32(out + entry->ttl_offsets[i], ttl);
+	}
+	if (prefetch != NULL) {
+		*prefetch = false;
+		if (freshness == ANSWER_FRESH && !entry->prefetch_started &&
+		    entry->ttl >= 10 &&
+		    (uint64_t)(entry->expires - now) * 10 < entry->ttl) {
+			entry->prefetch_started = true;
+			*prefetch = true;
+		}
+	}
+out:
+	pthread_mutex_unlock(&cache->lock);
+	return freshness;
+}
+
+struct flush_match {
+	const uint8_t *name;
+	size_t name_len;
+	bool subtree;
+};
+
+static bool
+answer_flush_visit(void *arg, const uint8_t *key, size_t keylen, void *value)
+{
+	const struct flush_match *m = arg;
+	size_t owner_len = keylen - 5, i;
+
+	(void)value;
+	if (m->name == NULL)
+		return true;
+	if (owner_len == m->name_len)
+		return memcmp(key, m->name, owner_len) == 0;
+	if (!m->subtree || owner_len < m->name_len)
+		return false;
+	for (i = 0; i < owner_len - m->name_len; i += (size_t)key[i] + 1)
+		;
+	return i == owner_len - m->name_len &&
+	    memcmp(key + i, m->name, m->name_len) == 0;
+}
+
+size_t
+answer_cache_flush(struct answer_cache *cache, const uint8_t *name_key,
+    size_t name_len, bool subtree)
+{
+	struct flush_match m = { name_key, name_len, subtree };
+	size_t removed;
+
+	pthread_mutex_lock(&cache->lock);
+	removed = lru_walk(cache->table, answer_flush_visit, &m);
+	pthread_mutex_unlock(&cache->lock);
+	return removed;
+}
+
+void
+answer_cache_flush_all(struct answer_cache *cache)
+{
+	answer_cache_flush(cache, NULL, 0, false);
+}
+
+struct dump_ctx {
+	FILE *out;
+	time_t now;
+};
+
+static bool
+answer_dump_visit(void *arg, const uint8_t *key, size_t keylen, void *value)
+{
+	const struct dump_ctx *ctx = arg;
+	const struct answer_entry *entry = value;
+	char name[1024];
+	size_t o = 0, i = 0;
+
+	(void)keylen;
+	if (entry->expires <= ctx->now)
+		return false;
+	while (key[i] != 0 && o + 70 < sizeof(name)) {
+		for (size_t j = 1; j <= key[i]; j++) {
+			uint8_t c = key[i + j];
+
+			o += (size_t)snprintf(name + o, sizeof(name) - o,
+			    isgraph(c) && c != '.' && c != '\\' ? "%c" : "\\%03u",
+			    c);
+		}
+		name[o++] = '.';
+		i += (size_t)key[i] + 1;
+	}
+	if (o == 0)
+		name[o++] = '.';
+	name[o] = '\0';
+	fprintf(ctx->out, "answer %s type=%u ttl=%lld rcode=%u size=%u\n", name,
+	    get16(key + i + 1), (long long)(entry->expires - ctx->now),
+	    entry->wire[3] & 0x0f, entry->len);
+	return false;
+}
+
+void
+answer_cache_dump(struct answer_cache *cache, FILE *out, time_t now)
+{
+	struct dump_ctx ctx = { out, now };
+
+	pthread_mutex_lock(&cache->lock);
+	lru_walk(cache->table, answer_dump_visit, &ctx);
+	pthread_mutex_unlock(&cache->lock);
+}
+
+size_t
+answer_cache_bytes(struct answer_cache *cache)
+{
+	size_t bytes;
+
+	pthread_mutex_lock(&cache->lock);
+	bytes = lru_bytes(cache->table);
+	pthread_mutex_unlock(&cache->lock);
+	return bytes;
+}
+
+size_t
+answer_cache_count(struct answer_cache *cache)
+{
+	size_t count;
+
+	pthread_mutex_lock(&cache->lock);
+	count = lru_count(cache->table);
+	pthread_mutex_unlock(&cache->lock);
+	return count;
+}

@@ -1,0 +1,75 @@
+/*
+ * answer_cache.h: whole answers in wire format, keyed on (lowercase qname,
+ * qtype, qclass, DO, CD), for the daemon's cache-hit fast path. Each entry
+ * remembers where its TTL fields are so a hit is a copy and a few stores.
+ * Expired entries stay (until evicted) for serve-stale (RFC 8767).
+ * Thread-safe.
+ */
+#ifndef DESCEND_ANSWER_CACHE_H
+#define DESCEND_ANSWER_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#define ANSWER_KEY_MAX	(255 + 5)
+
+struct answer_cache;
+
+struct answer_cache *answer_cache_new(size_t max_bytes);
+void answer_cache_free(struct answer_cache *cache);
+void answer_cache_set_max(struct answer_cache *cache, size_t max_bytes);
+
+/*
+ * Builds a key from a question: `qname` is the name in uncompressed wire
+ * form (any case). Returns the key length, 0 if the name is too long.
+ */
+size_t answer_key(uint8_t *key, const uint8_t *qname, size_t qname_len,
+    uint16_t qtype, uint16_t qclass, bool dnssec_ok, bool checking_disabled);
+
+/*
+ * Stores an engine answer (ID 0, no OPT record) valid for `ttl` seconds.
+ * Returns false if the message does not parse or memory ran out.
+ */
+bool answer_cache_store(struct answer_cache *cache, const uint8_t *key,
+    size_t keylen, const uint8_t *wire, size_t len, uint32_t ttl, time_t now);
+
+enum answer_freshness {
+	ANSWER_MISS,
+	ANSWER_FRESH,
+	ANSWER_STALE,		/* expired, within LIMIT_STALE_MAX_AGE */
+};
+
+/*
+ * Copies the cached answer for `key` into `out` (capacity `cap`) with every
+ * TTL counted down (stale answers get LIMIT_STALE_ANSWER_TTL), and returns
+ * its freshness; *len gets the length. Stale entries are only returned
+ * when `allow_stale`. *prefetch (may be NULL) is set once per entry when a
+ * fresh entry is within the last tenth of its TTL and worth refreshing.
+ */
+enum answer_freshness answer_cache_copy(struct answer_cache *cache,
+    const uint8_t *key, size_t keylen, time_t now, bool allow_stale,
+    uint8_t *out, size_t cap, size_t *len, bool *prefetch);
+
+size_t answer_cache_flush(struct answer_cache *cache, const uint8_t *name_key,
+    size_t name_len, bool subtree);
+void answer_cache_flush_all(struct answer_cache *cache);
+/* Lines "answer QNAME TYPE ttl=N rcode=R size=B" for every live entry. */
+void answer_cache_dump(struct answer_cache *cache, FILE *out, time_t now);
+size_t answer_cache_bytes(struct answer_cache *cache);
+size_t answer_cache_count(struct answer_cache *cache);
+
+/*
+ * Walks a DNS message and stores the offset of each record's TTL field in
+ * `offsets` (up to `max`). Returns the number of records, or -1 when the
+ * message is malformed. Used by the cache and by reply patching.
+ */
+int wire_ttl_offsets(const uint8_t *wire, size_t len, uint16_t *offsets,
+    size_t max);
+
+/* Skips a possibly compressed name at `off`; returns the offset after it or 0. */
+size_t wire_skip_name(const uint8_t *wire, size_t len, size_t off);
+
+#endif /* DESCEND_ANSWER_CACHE_H */

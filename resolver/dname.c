@@ -1,0 +1,94 @@
+/*
+ * dname.c: domain-name helpers on ldns rdfs: bailiwick tests, cache keys,
+ * 0x20 case randomisation.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dname.h"
+
+bool
+dname_in_bailiwick(const ldns_rdf *name, const ldns_rdf *zone)
+{
+	return dname_equal(name, zone) || ldns_dname_is_subdomain(name, zone);
+}
+
+bool
+dname_equal(const ldns_rdf *a, const ldns_rdf *b)
+{
+	return ldns_dname_compare(a, b) == 0;
+}
+
+bool
+dname_equal_exact(const ldns_rdf *a, const ldns_rdf *b)
+{
+	return ldns_rdf_size(a) == ldns_rdf_size(b) &&
+	    memcmp(ldns_rdf_data(a), ldns_rdf_data(b), ldns_rdf_size(a)) == 0;
+}
+
+size_t
+dname_key(const ldns_rdf *name, uint8_t *key)
+{
+	size_t len = ldns_rdf_size(name);
+	const uint8_t *data = ldns_rdf_data(name);
+
+	if (len > DNAME_WIRE_MAX)
+		len = DNAME_WIRE_MAX;
+	/* Length bytes are below 64 and never letters, so tolower is safe on them. */
+	for (size_t i = 0; i < len; i++)
+		key[i] = (uint8_t)tolower(data[i]);
+	return len;
+}
+
+unsigned
+dname_labels(const ldns_rdf *name)
+{
+	return ldns_dname_label_count(name);
+}
+
+ldns_rdf *
+dname_ancestor(const ldns_rdf *name, unsigned labels)
+{
+	unsigned have = dname_labels(name);
+
+	if (labels >= have)
+		return ldns_rdf_clone(name);
+	return ldns_dname_clone_from(name, (uint16_t)(have - labels));
+}
+
+void
+dname_randomise_case(ldns_rdf *name)
+{
+	uint8_t *data = ldns_rdf_data(name);
+	size_t len = ldns_rdf_size(name);
+	uint32_t bits = 0;
+	unsigned left = 0;
+
+	for (size_t i = 0; i < len;) {
+		size_t label = data[i++];
+
+		for (size_t j = 0; j < label && i < len; j++, i++) {
+			if (!isalpha(data[i]))
+				continue;
+			if (left == 0) {
+				bits = arc4random();
+				left = 32;
+			}
+			data[i] = (bits & 1) ? (uint8_t)toupper(data[i]) :
+			    (uint8_t)tolower(data[i]);
+			bits >>= 1;
+			left--;
+		}
+	}
+}
+
+const char *
+dname_str(const ldns_rdf *name, char *buf, size_t len)
+{
+	char *s = name != NULL ? ldns_rdf2str(name) : NULL;
+
+	strlcpy(buf, s != NULL ? s : "?", len);
+	free(s);
+	return buf;
+}

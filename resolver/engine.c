@@ -1,0 +1,855 @@
+/*
+ * engine.c: the engine's entry points: lifetime and configuration, request
+ * start and the next_action/feed_* protocol, query building and reply
+ * matching (RFC 5452), the final answer, cache control and counters.
+ */
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dname.h"
+#include "reply.h"
+#include "request.h"
+#include "root_hints.h"
+
+const char *
+addr_source_name(enum addr_source source)
+{
+	switch (source) {
+	case ADDR_SOURCE_HINTS:		return "hints";
+	case ADDR_SOURCE_GLUE:		return "glue";
+	case ADDR_SOURCE_RESOLVED:	return "resolved";
+	case ADDR_SOURCE_CACHE:		return "cache";
+	case ADDR_SOURCE_AUTH:		return "authoritative";
+	case ADDR_SOURCE_DIRECT:	return "direct";
+	}
+	return "?";
+}
+
+const char *
+reply_class_name(enum reply_class klass)
+{
+	static const char *const names[] = {
+		[REPLY_ANSWER] = "answer", [REPLY_CNAME] = "cname",
+		[REPLY_DNAME] = "dname", [REPLY_REFERRAL] = "referral",
+		[REPLY_NXDOMAIN] = "nxdomain", [REPLY_NODATA] = "nodata",
+		[REPLY_LAME] = "lame", [REPLY_UPWARD_REFERRAL] = "upward-referral",
+		[REPLY_REFUSED] = "refused", [REPLY_SERVFAIL] = "servfail",
+		[REPLY_FORMERR] = "formerr", [REPLY_NOTIMP] = "notimp",
+		[REPLY_TRUNCATED] = "truncated", [REPLY_MALFORMED] = "malformed",
+	};
+
+	return (unsigned)klass < sizeof(names) / sizeof(names[0]) ?
+	    names[klass] : "?";
+}
+
+/* The answer cache gets a quarter of the memory, the RRset cache the rest. */
+static void
+engine_size_caches(struct engine *engine)
+{
+	size_t size = engine->config.cache_size;
+
+	answer_cache_set_max(engine->answers, size / 4);
+	rrset_cache_set_max(engine->rrsets, size - size / 4);
+}
+
+static bool
+engine_load_config(struct engine *engine, const struct engine_config *config,
+    char *err, size_t errlen)
+{
+	char *path = NULL;
+	ldns_rr_list *hints;
+
+	if (config->root_hints_file != NULL &&
+	    (path = strdup(config->root_hints_file)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return false;
+	}
+	if ((hints = root_hints_load(path, err, errlen)) == NULL) {
+		free(path);
+		return false;
+	}
+	free(engine->root_hints_path);
+	ldns_rr_list_deep_free(engine->root_hints);
+	engine->root_hints_path = path;
+	engine->root_hints = hints;
+	engine->config = *config;
+	engine->config.root_hints_file = path;
+	if (engine->config.tries == 0)
+		engine->config.tries = 1;
+	return true;
+}
+
+struct engine *
+engine_new(const struct engine_config *config, char *err, size_t errlen)
+{
+	struct engine *engine = calloc(1, sizeof(*engine));
+
+	if (engine == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	engine->rrsets = rrset_cache_new(config->cache_size);
+	engine->answers = answer_cache_new(config->cache_size);
+	engine->servers = server_table_new();
+	if (engine->rrsets == NULL || engine->answers == NULL ||
+	    engine->servers == NULL) {
+		snprintf(err, errlen, "out of memory");
+		engine_free(engine);
+		return NULL;
+	}
+	if (!engine_load_config(engine, config, err, errlen)) {
+		engine_free(engine);
+		return NULL;
+	}
+	engine_size_caches(engine);
+	return engine;
+}
+
+void
+engine_free(struct engine *engine)
+{
+	if (engine == NULL)
+		return;
+	rrset_cache_free(engine->rrsets);
+	answer_cache_free(engine->answers);
+	server_table_free(engine->servers);
+	ldns_rr_list_deep_free(engine->root_hints);
+	free(engine->root_hints_path);
+	free(engine);
+}
+
+int
+engine_reconfigure(struct engine *engine, const struct engine_config *config,
+    char *err, size_t errlen)
+{
+	if (!engine_load_config(engine, config, err, errlen))
+		return -1;
+	engine_size_caches(engine);
+	return 0;
+}
+
+struct answer_cache *
+engine_answer_cache(struct engine *engine)
+{
+	return engine->answers;
+}
+
+void
+engine_emit(const struct engine_request *req, struct engine_event *ev,
+    const struct task *task, struct engine_now now)
+{
+	if (req->observer == NULL || req->observer->on_event == NULL)
+		return;
+	ev->now = now;
+	if (task != NULL) {
+		ev->request_id = task->id;
+		ev->parent_id = task->parent_id;
+		ev->depth = task->depth;
+		ev->qname = task->qname;
+		ev->qtype = task->qtype;
+	} else {
+		ev->qname = req->question.name;
+		ev->qtype = req->question.type;
+	}
+	req->observer->on_event(req->observer_ctx, ev);
+}
+
+static bool
+is_loopback(const struct sockaddr *addr)
+{
+	if (addr->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)addr;
+		uint32_t a = ntohl(in->sin_addr.s_addr);
+
+		return (a >> 24) == 127 || a == 0;
+	}
+	if (addr->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)addr;
+
+		return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) ||
+		    IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr) ||
+		    IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr);
+	}
+	return false;
+}
+
+bool
+engine_address_usable(const struct engine *engine,
+    const struct sockaddr *addr, const char **why)
+{
+	enum engine_family family = engine->config.family;
+
+	if ((family == ENGINE_FAMILY_IPV4 && addr->sa_family != AF_INET) ||
+	    (family == ENGINE_FAMILY_IPV6 && addr->sa_family != AF_INET6)) {
+		*why = "address family disabled";
+		return false;
+	}
+	if (!engine->config.query_loopback && is_loopback(addr)) {
+		*why = "loopback address (query-loopback: no)";
+		return false;
+	}
+	return true;
+}
+
+bool
+engine_build_query(struct engine_request *req, const ldns_rdf *qname,
+    ldns_rr_type qtype, ldns_rr_class klass, bool edns, bool randomise_case)
+{
+	struct inflight_query *q = &req->query;
+	ldns_rdf *name = ldns_rdf_clone(qname);
+	ldns_pkt *pkt;
+	ldns_status status;
+
+	if (name == NULL)
+		return false;
+	if (randomise_case)
+		dname_randomise_case(name);
+	ldns_rdf_deep_free(q->sent_qname);
+	free(q->wire);
+	q->wire = NULL;
+	q->sent_qname = ldns_rdf_clone(name);
+	q->sent_qtype = qtype;
+	q->edns = edns;
+	q->case_randomised = randomise_case;
+	pkt = ldns_pkt_query_new(name, qtype, klass, 0);	/* RD clear */
+	if (pkt == NULL || q->sent_qname == NULL) {
+		ldns_pkt_free(pkt);
+		return false;
+	}
+	q->dns_id = (uint16_t)arc4random_uniform(65536);
+	ldns_pkt_set_id(pkt, q->dns_id);
+	if (edns)
+		ldns_pkt_set_edns_udp_size(pkt, LIMIT_EDNS_BUFSIZE);
+	status = ldns_pkt2wire(&q->wire, pkt, &q->wire_len);
+	ldns_pkt_free(pkt);
+	q->send_id = ++req->next_send_id;
+	return status == LDNS_STATUS_OK;
+}
+
+struct engine_request *
+engine_request_new(struct engine *engine,
+    const struct engine_question *question, unsigned flags,
+    struct engine_now now, const struct engine_observer *observer,
+    void *observer_ctx)
+{
+	struct engine_request *req = calloc(1, sizeof(*req));
+	struct task *task;
+
+	if (req == NULL)
+		return NULL;
+	req->engine = engine;
+	req->flags = flags;
+	req->observer = observer;
+	req->observer_ctx = observer_ctx;
+	req->question = *question;
+	req->question.name = ldns_rdf_clone(question->name);
+	req->start_ms = now.ms;
+	req->query.server = req->query.address = -1;
+	if (req->question.name == NULL) {
+		free(req);
+		return NULL;
+	}
+	STAT_ADD(engine, requests, 1);
+	task = task_new(req, question->name, question->type, question->klass,
+	    flags & ENGINE_REQUEST_PREFETCH ? SUBREQ_PREFETCH : SUBREQ_NONE,
+	    now);
+	if (task == NULL) {
+		engine_request_free(req);
+		return NULL;
+	}
+	req->tasks[req->task_count++] = task;
+	return req;
+}
+
+void
+engine_request_free(struct engine_request *req)
+{
+	if (req == NULL)
+		return;
+	for (unsigned i = 0; i < req->task_count; i++)
+		task_free(req->tasks[i]);
+	ldns_rdf_deep_free(req->question.name);
+	ldns_rdf_deep_free(req->query.sent_qname);
+	free(req->query.wire);
+	free(req->answer);
+	ldns_pkt_free(req->direct_reply);
+	free(req);
+}
+
+/* Answer-cache key for the request's question. */
+static size_t
+request_answer_key(const struct engine_request *req, uint8_t *key)
+{
+	return answer_key(key, ldns_rdf_data(req->question.name),
+	    ldns_rdf_size(req->question.name), req->question.type,
+	    req->question.klass, req->question.dnssec_ok,
+	    req->question.checking_disabled);
+}
+
+static uint32_t
+list_min_ttl(const ldns_rr_list *rrs, uint32_t ttl)
+{
+	for (size_t i = 0; rrs != NULL && i < ldns_rr_list_rr_count(rrs); i++)
+		if (ldns_rr_ttl(ldns_rr_list_rr(rrs, i)) < ttl)
+			ttl = ldns_rr_ttl(ldns_rr_list_rr(rrs, i));
+	return ttl;
+}
+
+/* How long the finished answer may be served from the answer cache. */
+static uint32_t
+answer_ttl(const struct engine *engine, const struct task *task)
+{
+	uint32_t ttl = engine->config.cache_max_ttl;
+
+	if (task->rcode == LDNS_RCODE_SERVFAIL)
+		return LIMIT_SERVFAIL_CACHE_TTL;
+	ttl = list_min_ttl(task->chain, ttl);
+	ttl = list_min_ttl(task->answer, ttl);
+	if (task->answer == NULL || ldns_rr_list_rr_count(task->answer) == 0) {
+		uint32_t neg = engine->config.cache_max_negative_ttl;
+
+		ttl = ttl < neg ? ttl : neg;
+		ttl = list_min_ttl(task->soa, ttl);
+		if (task->soa != NULL && ldns_rr_list_rr_count(task->soa) > 0) {
+			const ldns_rdf *min =
+			    ldns_rr_rdf(ldns_rr_list_rr(task->soa, 0), 6);
+
+			if (min != NULL && ldns_rdf2native_int32(min) < ttl)
+				ttl = ldns_rdf2native_int32(min);
+		} else
+			ttl = 0;	/* no SOA: nothing says how long */
+	}
+	if (ttl < engine->config.cache_min_ttl && task->rcode != LDNS_RCODE_SERVFAIL)
+		ttl = engine->config.cache_min_ttl;
+	return ttl;
+}
+
+/* The client's answer as a message: question, chain + answer, SOA. */
+static bool
+build_answer(struct engine_request *req, const struct task *task)
+{
+	ldns_pkt *pkt = ldns_pkt_new();
+	ldns_rr *question;
+	ldns_status status;
+
+	if (pkt == NULL)
+		return false;
+	question = ldns_rr_new();
+	ldns_rr_set_owner(question, ldns_rdf_clone(req->question.name));
+	ldns_rr_set_type(question, req->question.type);
+	ldns_rr_set_class(question, req->question.klass);
+	ldns_rr_set_question(question, true);
+	ldns_pkt_push_rr(pkt, LDNS_SECTION_QUESTION, question);
+	ldns_pkt_set_qr(pkt, true);
+	ldns_pkt_set_ra(pkt, true);
+	ldns_pkt_set_rcode(pkt, (uint8_t)task->rcode);
+	for (size_t i = 0; task->chain != NULL &&
+	    i < ldns_rr_list_rr_count(task->chain); i++)
+		ldns_pkt_push_rr(pkt, LDNS_SECTION_ANSWER,
+		    ldns_rr_clone(ldns_rr_list_rr(task->chain, i)));
+	for (size_t i = 0; task->answer != NULL &&
+	    i < ldns_rr_list_rr_count(task->answer); i++)
+		ldns_pkt_push_rr(pkt, LDNS_SECTION_ANSWER,
+		    ldns_rr_clone(ldns_rr_list_rr(task->answer, i)));
+	for (size_t i = 0; task->soa != NULL &&
+	    i < ldns_rr_list_rr_count(task->soa); i++)
+		ldns_pkt_push_rr(pkt, LDNS_SECTION_AUTHORITY,
+		    ldns_rr_clone(ldns_rr_list_rr(task->soa, i)));
+	status = ldns_pkt2wire(&req->answer, pkt, &req->answer_len);
+	ldns_pkt_free(pkt);
+	return status == LDNS_STATUS_OK;
+}
+
+/* RFC 8767: a stale answer beats a SERVFAIL when the config allows it. */
+static bool
+answer_from_stale(struct engine_request *req, const uint8_t *key,
+    size_t keylen, time_t now)
+{
+	uint8_t buf[65535];
+	size_t len;
+
+	if (!req->engine->config.serve_stale ||
+	    answer_cache_copy(req->engine->answers, key, keylen, now, true, buf,
+	    sizeof(buf), &len, NULL) != ANSWER_STALE)
+		return false;
+	if ((req->answer = malloc(len)) == NULL)
+		return false;
+	memcpy(req->answer, buf, len);
+	req->answer_len = len;
+	req->result.rcode = buf[3] & 0x0f;
+	req->result.stale = true;
+	req->result.ede = ENGINE_EDE_STALE_ANSWER;
+	req->result.ede_text = "served stale: no authority reachable";
+	return true;
+}
+
+static void
+count_result(struct engine_request *req)
+{
+	struct engine *engine = req->engine;
+
+	if (req->result.from_cache)
+		STAT_ADD(engine, cache_hits, 1);
+	else
+		STAT_ADD(engine, cache_misses, 1);
+	if (req->result.rcode == LDNS_RCODE_SERVFAIL)
+		STAT_ADD(engine, servfails, 1);
+	STAT_ADD(engine, rcode[req->result.rcode & 0x0f], 1);
+}
+
+void
+engine_finish_request(struct engine_request *req, struct engine_now now)
+{
+	struct task *task = req->tasks[0];
+	uint8_t key[ANSWER_KEY_MAX];
+	size_t keylen = request_answer_key(req, key);
+
+	req->done = true;
+	req->result.rcode = task->rcode;
+	req->result.ede = task->ede;
+	req->result.ede_text = task->why;
+	req->result.upstream_queries = req->upstream_queries;
+	req->result.from_cache = req->upstream_queries == 0;
+	if (task->rcode == LDNS_RCODE_SERVFAIL &&
+	    answer_from_stale(req, key, keylen, now.wall)) {
+		count_result(req);
+		return;
+	}
+	if (!build_answer(req, task)) {
+		req->result.rcode = LDNS_RCODE_SERVFAIL;
+		req->result.ede = ENGINE_EDE_OTHER;
+		req->result.ede_text = "out of memory";
+		count_result(req);
+		return;
+	}
+	if (keylen != 0 && !req->engine->config.fresh_cache &&
+	    !(task->rcode == LDNS_RCODE_SERVFAIL &&
+	    req->engine->config.serve_stale))
+		answer_cache_store(req->engine->answers, key, keylen,
+		    req->answer, req->answer_len, answer_ttl(req->engine, task),
+		    now.wall);
+	count_result(req);
+}
+
+/* A fresh answer-cache entry answers the request before any iteration. */
+static bool
+request_answer_from_cache(struct engine_request *req, struct engine_now now)
+{
+	uint8_t key[ANSWER_KEY_MAX], buf[65535];
+	size_t keylen = request_answer_key(req, key), len;
+	struct engine_event ev = { 0 };
+
+	if ((req->flags & (ENGINE_REQUEST_NO_CACHE | ENGINE_REQUEST_PREFETCH)) ||
+	    req->engine->config.fresh_cache || keylen == 0 ||
+	    answer_cache_copy(req->engine->answers, key, keylen, now.wall, false,
+	    buf, sizeof(buf), &len, NULL) != ANSWER_FRESH ||
+	    (req->answer = malloc(len)) == NULL)
+		return false;
+	memcpy(req->answer, buf, len);
+	req->answer_len = len;
+	req->done = true;
+	req->result.rcode = buf[3] & 0x0f;
+	req->result.ede = ENGINE_EDE_NONE;
+	req->result.from_cache = true;
+	ev.u.cache.what = "answer";
+	ev.u.cache.owner = req->question.name;
+	ev.kind = EV_CACHE_HIT;
+	engine_emit(req, &ev, req->tasks[0], now);
+	ev.kind = EV_REQUEST_DONE;
+	ev.u.done.rcode = req->result.rcode;
+	engine_emit(req, &ev, req->tasks[0], now);
+	count_result(req);
+	return true;
+}
+
+enum engine_action_kind
+engine_next_action(struct engine_request *req, struct engine_now now,
+    struct engine_action *action)
+{
+	memset(action, 0, sizeof(*action));
+	if (!req->done && req->query.active) {
+		uint64_t spent = now.ms - req->start_ms;
+
+		action->kind = ENGINE_WAIT;
+		action->wait_ms = spent < req->engine->config.request_timeout_ms ?
+		    (uint32_t)(req->engine->config.request_timeout_ms - spent) : 0;
+		return ENGINE_WAIT;
+	}
+	if (!req->done) {
+		bool send;
+
+		if (req->direct)
+			send = !req->query.active && req->query.wire != NULL &&
+			    req->query.attempt == 0;
+		else if (req->upstream_queries == 0 && req->task_count == 1 &&
+		    req->tasks[0]->cut.zone == NULL &&
+		    request_answer_from_cache(req, now))
+			send = false;
+		else
+			send = iterator_step(req, now);
+		if (send) {
+			struct inflight_query *q = &req->query;
+
+			if (req->direct) {
+				q->attempt = 1;
+				q->active = true;
+				q->sent_ms = now.ms;
+			}
+			action->kind = ENGINE_SEND;
+			action->send.id = q->send_id;
+			action->send.addr = q->addr;
+			action->send.addrlen = q->addrlen;
+			action->send.transport = q->transport;
+			action->send.wire = q->wire;
+			action->send.wire_len = q->wire_len;
+			action->send.timeout_ms = q->timeout_ms;
+			return ENGINE_SEND;
+		}
+	}
+	action->kind = ENGINE_DONE;
+	return ENGINE_DONE;
+}
+
+static bool
+same_address(const struct sockaddr *a, socklen_t alen,
+    const struct sockaddr_storage *b)
+{
+	if (a->sa_family != b->ss_family)
+		return false;
+	if (a->sa_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a,
+		    *y = (const void *)b;
+
+		return alen >= sizeof(*x) && x->sin_port == y->sin_port &&
+		    x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	if (a->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a,
+		    *y = (const void *)b;
+
+		return alen >= sizeof(*x) && x->sin6_port == y->sin6_port &&
+		    memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
+	}
+	return false;
+}
+
+static void
+emit_ignored(struct engine_request *req, const struct sockaddr *from,
+    const char *why, struct engine_now now)
+{
+	struct engine_event ev = { 0 };
+
+	ev.u.query.send_id = req->query.send_id;
+	ev.u.query.addr = from;
+	ev.u.query.error = why;
+	ev.kind = EV_REPLY_IGNORED;
+	engine_emit(req, &ev, req->direct ? NULL :
+	    req->tasks[req->task_count - 1], now);
+}
+
+/*
+ * RFC 5452 §9.1: a reply must come from the address and port asked, carry
+ * the query's ID and echo its question. With 0x20 the echo must match
+ * byte for byte; a caseless match means the server does not echo case.
+ */
+static const char *
+reply_mismatch(const struct inflight_query *q, const ldns_pkt *pkt,
+    bool *case_only)
+{
+	const ldns_rr *question;
+
+	*case_only = false;
+	if (ldns_pkt_id(pkt) != q->dns_id)
+		return "wrong ID";
+	if (!ldns_pkt_qr(pkt))
+		return "not a reply";
+	if (ldns_pkt_qdcount(pkt) != 1 ||
+	    (question = ldns_rr_list_rr(ldns_pkt_question(pkt), 0)) == NULL)
+		return ldns_pkt_tc(pkt) ? NULL : "no question";
+	if (ldns_rr_get_type(question) != q->sent_qtype)
+		return "wrong question type";
+	if (!dname_equal(ldns_rr_owner(question), q->sent_qname))
+		return "wrong question name";
+	if (q->case_randomised &&
+	    !dname_equal_exact(ldns_rr_owner(question), q->sent_qname)) {
+		*case_only = true;
+		return "question case not echoed (0x20)";
+	}
+	return NULL;
+}
+
+int
+engine_feed_reply(struct engine_request *req, uint32_t id,
+    const struct sockaddr *from, socklen_t fromlen, const uint8_t *wire,
+    size_t len, uint32_t rtt_ms, struct engine_now now)
+{
+	struct inflight_query *q = &req->query;
+	ldns_pkt *pkt = NULL;
+	const char *why;
+	bool case_only;
+
+	if (req->done || !q->active || id != q->send_id) {
+		emit_ignored(req, from, "no query waiting for it", now);
+		return -1;
+	}
+	if (!same_address(from, fromlen, &q->addr)) {
+		emit_ignored(req, from, "from another address or port", now);
+		return -1;
+	}
+	if (ldns_wire2pkt(&pkt, wire, len) != LDNS_STATUS_OK) {
+		/* Garbage from the right address: the server is broken. */
+		if (len < 2 || (wire[0] << 8 | wire[1]) != q->dns_id) {
+			emit_ignored(req, from, "does not parse", now);
+			return -1;
+		}
+		q->active = false;
+		if (req->direct) {
+			req->done = true;
+			return 0;
+		}
+		iterator_reply(req, NULL, len, rtt_ms, now);
+		return 0;
+	}
+	why = reply_mismatch(q, pkt, &case_only);
+	if (why != NULL && !case_only) {
+		emit_ignored(req, from, why, now);
+		ldns_pkt_free(pkt);
+		return -1;
+	}
+	q->active = false;
+	if (case_only) {
+		/* Retry once without 0x20 rather than trust the reply. */
+		struct task *task = req->direct ? NULL :
+		    req->tasks[req->task_count - 1];
+		struct engine_event ev = { 0 };
+
+		server_set_quirk(req->engine->servers, from, SERVER_NO_0X20,
+		    now.ms);
+		ldns_pkt_free(pkt);
+		if (task == NULL) {
+			req->done = true;
+			return 0;
+		}
+		ev.u.fallback.what = "no-0x20";
+		ev.u.fallback.addr = from;
+		ev.kind = EV_FALLBACK;
+		engine_emit(req, &ev, task, now);
+		task->forced_server = q->server;
+		task->forced_address = q->address;
+		return 0;
+	}
+	if (req->direct) {
+		req->direct_reply = pkt;
+		if (ldns_pkt_tc(pkt) && q->transport == ENGINE_UDP) {
+			/* Direct probes also retry truncated replies over TCP. */
+			struct engine_event ev = { 0 };
+
+			ev.u.query.reply = pkt;
+			ev.u.query.reply_size = len;
+			ev.u.query.rtt_ms = rtt_ms;
+			ev.u.query.addr = from;
+			ev.u.query.transport = q->transport;
+			ev.u.query.reply_class = REPLY_TRUNCATED;
+			ev.u.query.addr_source = ADDR_SOURCE_DIRECT;
+			ev.kind = EV_REPLY;
+			engine_emit(req, &ev, NULL, now);
+			ldns_pkt_free(pkt);
+			req->direct_reply = NULL;
+			q->transport = ENGINE_TCP;
+			q->attempt = 0;
+			q->send_id = ++req->next_send_id;
+			return 0;
+		}
+		{
+			struct engine_event ev = { 0 };
+			struct reply_view v;
+			ldns_rdf *zone = ldns_rdf_clone(req->question.name);
+			struct reply_context ctx = {
+				.zone = zone, .qname = q->sent_qname,
+				.qtype = q->sent_qtype,
+				.klass = req->question.klass,
+			};
+
+			reply_scrub(pkt, &ctx, &v);
+			reply_classify(pkt, &ctx, &v);
+			ev.u.query.send_id = q->send_id;
+			ev.u.query.reply = pkt;
+			ev.u.query.reply_size = len;
+			ev.u.query.rtt_ms = rtt_ms;
+			ev.u.query.addr = from;
+			ev.u.query.addr_source = ADDR_SOURCE_DIRECT;
+			ev.u.query.transport = q->transport;
+			ev.u.query.sent_qname = q->sent_qname;
+			ev.u.query.sent_qtype = q->sent_qtype;
+			ev.u.query.edns = q->edns;
+			ev.u.query.reply_class = v.klass;
+			ev.kind = EV_REPLY;
+			engine_emit(req, &ev, NULL, now);
+			reply_view_clear(&v);
+			ldns_rdf_deep_free(zone);
+		}
+		req->done = true;
+		req->result.rcode = ldns_pkt_get_rcode(pkt);
+		return 0;
+	}
+	iterator_reply(req, pkt, len, rtt_ms, now);
+	ldns_pkt_free(pkt);
+	return 0;
+}
+
+static void
+feed_failure(struct engine_request *req, uint32_t id, const char *reason,
+    struct engine_now now)
+{
+	struct inflight_query *q = &req->query;
+
+	if (req->done || !q->active || id != q->send_id)
+		return;
+	q->active = false;
+	if (req->direct) {
+		struct engine_event ev = { 0 };
+
+		ev.u.query.send_id = id;
+		ev.u.query.addr = (const struct sockaddr *)&q->addr;
+		ev.u.query.transport = q->transport;
+		ev.u.query.error = reason;
+		ev.u.query.addr_source = ADDR_SOURCE_DIRECT;
+		ev.kind = reason != NULL ? EV_NET_ERROR : EV_TIMEOUT;
+		engine_emit(req, &ev, NULL, now);
+		req->done = true;
+		req->result.rcode = LDNS_RCODE_SERVFAIL;
+		return;
+	}
+	iterator_timeout(req, reason, now);
+}
+
+void
+engine_feed_timeout(struct engine_request *req, uint32_t id,
+    struct engine_now now)
+{
+	feed_failure(req, id, NULL, now);
+}
+
+void
+engine_feed_error(struct engine_request *req, uint32_t id, const char *reason,
+    struct engine_now now)
+{
+	feed_failure(req, id, reason != NULL ? reason : "network error", now);
+}
+
+struct engine_request *
+engine_request_new_direct(struct engine *engine,
+    const struct engine_question *question, const struct sockaddr *addr,
+    socklen_t addrlen, bool over_tcp, struct engine_now now,
+    const struct engine_observer *observer, void *observer_ctx)
+{
+	struct engine_request *req = calloc(1, sizeof(*req));
+
+	if (req == NULL)
+		return NULL;
+	req->engine = engine;
+	req->direct = true;
+	req->observer = observer;
+	req->observer_ctx = observer_ctx;
+	req->question = *question;
+	req->question.name = ldns_rdf_clone(question->name);
+	req->start_ms = now.ms;
+	req->query.server = req->query.address = -1;
+	if (req->question.name == NULL ||
+	    addrlen > sizeof(req->query.addr) ||
+	    !engine_build_query(req, question->name, question->type,
+	    question->klass, true, false)) {
+		engine_request_free(req);
+		return NULL;
+	}
+	memcpy(&req->query.addr, addr, addrlen);
+	req->query.addrlen = addrlen;
+	req->query.transport = over_tcp ? ENGINE_TCP : ENGINE_UDP;
+	req->query.timeout_ms = engine->config.query_timeout_ms;
+	return req;
+}
+
+void
+engine_request_result(const struct engine_request *req,
+    struct engine_result *result)
+{
+	*result = req->result;
+	if (!req->done) {
+		result->rcode = LDNS_RCODE_SERVFAIL;
+		result->ede = ENGINE_EDE_OTHER;
+		result->ede_text = "not finished";
+	}
+	if (result->ede_text == NULL && result->rcode == LDNS_RCODE_SERVFAIL)
+		result->ede_text = "resolution failed";
+}
+
+const uint8_t *
+engine_request_answer(const struct engine_request *req, size_t *len)
+{
+	if (!req->done || req->answer == NULL)
+		return NULL;
+	*len = req->answer_len;
+	return req->answer;
+}
+
+const ldns_pkt *
+engine_request_reply(const struct engine_request *req)
+{
+	return req->direct_reply;
+}
+
+size_t
+engine_cache_flush_name(struct engine *engine, const ldns_rdf *name)
+{
+	uint8_t key[DNAME_WIRE_MAX];
+	size_t len = dname_key(name, key);
+
+	return rrset_cache_flush(engine->rrsets, name, false) +
+	    answer_cache_flush(engine->answers, key, len, false);
+}
+
+size_t
+engine_cache_flush_zone(struct engine *engine, const ldns_rdf *zone)
+{
+	uint8_t key[DNAME_WIRE_MAX];
+	size_t len = dname_key(zone, key);
+
+	return rrset_cache_flush(engine->rrsets, zone, true) +
+	    answer_cache_flush(engine->answers, key, len, true);
+}
+
+void
+engine_cache_flush_all(struct engine *engine)
+{
+	ldns_rdf *root = ldns_dname_new_frm_str(".");
+
+	if (root != NULL)
+		rrset_cache_flush(engine->rrsets, root, true);
+	ldns_rdf_deep_free(root);
+	answer_cache_flush_all(engine->answers);
+}
+
+void
+engine_cache_dump(struct engine *engine, FILE *out, time_t now)
+{
+	rrset_cache_dump(engine->rrsets, out, now);
+	answer_cache_dump(engine->answers, out, now);
+}
+
+void
+engine_stats_get(struct engine *engine, struct engine_stats *stats)
+{
+	uint64_t *dst = (uint64_t *)stats;
+	const uint64_t *src = (const uint64_t *)&engine->stats;
+
+	/* Every counter up to rcode[] is a uint64_t: load each atomically. */
+	memset(stats, 0, sizeof(*stats));
+	for (size_t i = 0; i < offsetof(struct engine_stats, cache_bytes) /
+	    sizeof(uint64_t); i++)
+		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+	stats->cache_bytes = rrset_cache_bytes(engine->rrsets) +
+	    answer_cache_bytes(engine->answers);
+	stats->cache_entries = rrset_cache_count(engine->rrsets) +
+	    answer_cache_count(engine->answers);
+}

@@ -1,0 +1,1141 @@
+/*
+ * iterator.c: the referral state machine (RFC 1034 §5.3.3). A request is a
+ * stack of tasks: the client's question at the bottom, sub-tasks for
+ * glueless name-server addresses and root priming above it. Each step
+ * either answers the top task from the cache, finds its closest zone cut,
+ * picks a server and a query to send, or starts a sub-task; replies move
+ * the task down the delegation tree, along aliases, or to its end.
+ */
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dname.h"
+#include "reply.h"
+#include "request.h"
+
+/* RFC 9156 §2.3: minimise at most this many times, then send the full name. */
+#define QMIN_MAX_STEPS	10
+
+static void
+task_event(struct engine_request *req, const struct task *task,
+    enum engine_event_kind kind, struct engine_event *ev,
+    struct engine_now now)
+{
+	ev->kind = kind;
+	engine_emit(req, ev, task, now);
+}
+
+static void
+limit_hit(struct engine_request *req, const struct task *task,
+    const char *limit, unsigned value, struct engine_now now)
+{
+	struct engine_event ev = { 0 };
+
+	ev.u.limit.limit = limit;
+	ev.u.limit.value = value;
+	STAT_ADD(req->engine, limits_hit, 1);
+	task_event(req, task, EV_LIMIT_HIT, &ev, now);
+}
+
+static void
+zonecut_clear(struct zonecut *cut)
+{
+	ldns_rdf_deep_free(cut->zone);
+	for (unsigned i = 0; i < cut->server_count; i++)
+		ldns_rdf_deep_free(cut->servers[i].name);
+	memset(cut, 0, sizeof(*cut));
+}
+
+struct task *
+task_new(struct engine_request *req, const ldns_rdf *qname,
+    ldns_rr_type qtype, ldns_rr_class klass, enum subrequest_reason reason,
+    struct engine_now now)
+{
+	struct task *task = calloc(1, sizeof(*task));
+	struct engine_event ev = { 0 };
+
+	if (task == NULL || (task->qname = ldns_rdf_clone(qname)) == NULL) {
+		free(task);
+		return NULL;
+	}
+	ldns_dname2canonical(task->qname);
+	task->id = req->next_task_id++;
+	if (req->task_count > 0) {
+		task->parent_id = req->tasks[req->task_count - 1]->id;
+		task->depth = req->task_count;
+	}
+	task->qtype = qtype;
+	task->klass = klass;
+	task->reason = reason;
+	task->forced_server = task->forced_address = -1;
+	task->waiting_server = -1;
+	task->ede = ENGINE_EDE_NONE;
+	ev.u.start.reason = reason;
+	task_event(req, task, EV_REQUEST_START, &ev, now);
+	return task;
+}
+
+void
+task_free(struct task *task)
+{
+	if (task == NULL)
+		return;
+	zonecut_clear(&task->cut);
+	ldns_rdf_deep_free(task->qname);
+	ldns_rr_list_deep_free(task->chain);
+	ldns_rr_list_deep_free(task->answer);
+	ldns_rr_list_deep_free(task->soa);
+	free(task);
+}
+
+static void
+task_finish(struct engine_request *req, struct task *task,
+    ldns_pkt_rcode rcode, enum engine_ede ede, const char *why,
+    struct engine_now now)
+{
+	struct engine_event ev = { 0 };
+
+	task->finished = true;
+	task->rcode = rcode;
+	task->ede = ede;
+	task->why = why;
+	ev.u.done.rcode = rcode;
+	ev.u.done.answer = task->answer;
+	ev.u.done.ede = ede;
+	ev.u.done.why = why;
+	task_event(req, task, EV_REQUEST_DONE, &ev, now);
+}
+
+static void
+task_fail(struct engine_request *req, struct task *task, enum engine_ede ede,
+    const char *why, struct engine_now now)
+{
+	task_finish(req, task, LDNS_RCODE_SERVFAIL, ede, why, now);
+}
+
+/* Appends copies of `rrs` to *list. */
+static void
+list_append(ldns_rr_list **list, const ldns_rr_list *rrs)
+{
+	if (rrs == NULL)
+		return;
+	if (*list == NULL)
+		*list = ldns_rr_list_new();
+	for (size_t i = 0; *list != NULL && i < ldns_rr_list_rr_count(rrs); i++)
+		ldns_rr_list_push_rr(*list, ldns_rr_clone(ldns_rr_list_rr(rrs, i)));
+}
+
+/* ---- addresses of the servers of a cut ---- */
+
+static enum addr_source
+source_of_rank(enum rrset_rank rank)
+{
+	switch (rank) {
+	case RANK_GLUE:		return ADDR_SOURCE_GLUE;
+	case RANK_HINTS:	return ADDR_SOURCE_HINTS;
+	default:		return ADDR_SOURCE_CACHE;
+	}
+}
+
+/* Adds the address in an A or AAAA record to `server`, if usable. */
+static void
+server_add_address(struct engine_request *req, const struct task *task,
+    struct cut_server *server, const ldns_rr *rr, enum addr_source source,
+    struct engine_now now)
+{
+	struct cut_address *a;
+	const ldns_rdf *rdf = ldns_rr_rdf(rr, 0);
+	const char *why = NULL;
+	struct sockaddr_storage ss = { 0 };
+	socklen_t len;
+
+	if (rdf == NULL)
+		return;
+	if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_A &&
+	    ldns_rdf_size(rdf) == 4) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+
+		in->sin_family = AF_INET;
+		in->sin_port = htons(53);
+		memcpy(&in->sin_addr, ldns_rdf_data(rdf), 4);
+		len = sizeof(*in);
+	} else if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_AAAA &&
+	    ldns_rdf_size(rdf) == 16) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(53);
+		memcpy(&in6->sin6_addr, ldns_rdf_data(rdf), 16);
+		len = sizeof(*in6);
+	} else
+		return;
+	for (unsigned i = 0; i < server->addr_count; i++)
+		if (memcmp(&server->addrs[i].addr, &ss, len) == 0)
+			return;
+	if (!engine_address_usable(req->engine, (struct sockaddr *)&ss, &why)) {
+		struct engine_event ev = { 0 };
+
+		ev.u.skipped.server_name = server->name;
+		ev.u.skipped.addr = (struct sockaddr *)&ss;
+		ev.u.skipped.why = why;
+		task_event(req, task, EV_SERVER_SKIPPED, &ev, now);
+		return;
+	}
+	if (server->addr_count == SERVER_ADDRS_MAX)
+		return;
+	a = &server->addrs[server->addr_count++];
+	memset(a, 0, sizeof(*a));
+	a->addr = ss;
+	a->addrlen = len;
+	a->source = source;
+	server->state = SERVER_ADDRESS_KNOWN;
+}
+
+static void
+server_add_addresses(struct engine_request *req, const struct task *task,
+    struct cut_server *server, const ldns_rr_list *rrs,
+    enum addr_source source, struct engine_now now)
+{
+	for (size_t i = 0; rrs != NULL && i < ldns_rr_list_rr_count(rrs); i++)
+		if (dname_equal(ldns_rr_owner(ldns_rr_list_rr(rrs, i)),
+		    server->name))
+			server_add_address(req, task, server,
+			    ldns_rr_list_rr(rrs, i), source, now);
+}
+
+/* Looks the server's addresses up in the cache (glue included). */
+static void
+server_addresses_from_cache(struct engine_request *req,
+    const struct task *task, struct cut_server *server, struct engine_now now)
+{
+	static const ldns_rr_type types[] = { LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA };
+
+	for (size_t t = 0; t < 2; t++) {
+		enum rrset_rank rank;
+		ldns_rr_list *rrs = rrset_cache_lookup(req->engine->rrsets,
+		    server->name, types[t], LDNS_RR_CLASS_IN, now.wall,
+		    RANK_GLUE, &rank);
+
+		server_add_addresses(req, task, server, rrs,
+		    source_of_rank(rank), now);
+		ldns_rr_list_deep_free(rrs);
+	}
+}
+
+static void
+emit_zonecut(struct engine_request *req, const struct task *task,
+    bool from_cache, struct engine_now now)
+{
+	struct observed_server servers[LIMIT_NS_PER_DELEGATION];
+	struct sockaddr_storage addrs[LIMIT_NS_PER_DELEGATION][SERVER_ADDRS_MAX];
+	enum addr_source sources[LIMIT_NS_PER_DELEGATION][SERVER_ADDRS_MAX];
+	struct engine_event ev = { 0 };
+
+	if (req->observer == NULL)
+		return;
+	for (unsigned i = 0; i < task->cut.server_count; i++) {
+		const struct cut_server *s = &task->cut.servers[i];
+
+		for (unsigned j = 0; j < s->addr_count; j++) {
+			addrs[i][j] = s->addrs[j].addr;
+			sources[i][j] = s->addrs[j].source;
+		}
+		servers[i].name = s->name;
+		servers[i].addrs = (const struct sockaddr *)addrs[i];
+		servers[i].sources = sources[i];
+		servers[i].addr_count = s->addr_count;
+		servers[i].ns_ttl = s->ns_ttl;
+	}
+	ev.u.zonecut.zone = task->cut.zone;
+	ev.u.zonecut.servers = servers;
+	ev.u.zonecut.server_count = task->cut.server_count;
+	ev.u.zonecut.from_cache = from_cache;
+	task_event(req, task, EV_ZONECUT, &ev, now);
+}
+
+/*
+ * Makes `ns` (an NS RRset) the task's cut. Addresses come from `glue`
+ * first, then from the cache.
+ */
+static void
+task_set_cut(struct engine_request *req, struct task *task,
+    const ldns_rdf *zone, const ldns_rr_list *ns, const ldns_rr_list *glue,
+    enum addr_source glue_source, struct engine_now now)
+{
+	zonecut_clear(&task->cut);
+	task->cut.zone = ldns_rdf_clone(zone);
+	ldns_dname2canonical(task->cut.zone);
+	for (size_t i = 0; i < ldns_rr_list_rr_count(ns); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(ns, i);
+		struct cut_server *s;
+		bool dup = false;
+
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_NS ||
+		    ldns_rr_rdf(rr, 0) == NULL)
+			continue;
+		for (unsigned j = 0; j < task->cut.server_count; j++)
+			if (dname_equal(task->cut.servers[j].name,
+			    ldns_rr_rdf(rr, 0)))
+				dup = true;
+		if (dup)
+			continue;
+		if (task->cut.server_count == LIMIT_NS_PER_DELEGATION) {
+			limit_hit(req, task, "LIMIT_NS_PER_DELEGATION",
+			    LIMIT_NS_PER_DELEGATION, now);
+			break;
+		}
+		s = &task->cut.servers[task->cut.server_count++];
+		memset(s, 0, sizeof(*s));
+		s->name = ldns_rdf_clone(ldns_rr_rdf(rr, 0));
+		ldns_dname2canonical(s->name);
+		s->ns_ttl = ldns_rr_ttl(rr);
+		s->resolving_type = LDNS_RR_TYPE_A;
+		server_add_addresses(req, task, s, glue, glue_source, now);
+		if (s->addr_count == 0)
+			server_addresses_from_cache(req, task, s, now);
+	}
+	task->qmin_labels = dname_labels(task->cut.zone) + 1;
+	task->forced_server = task->forced_address = -1;
+}
+
+/* ---- the cache ---- */
+
+static uint32_t
+negative_ttl(const struct engine *engine, const ldns_rr_list *soa)
+{
+	uint32_t ttl = engine->config.cache_max_negative_ttl;
+
+	/* RFC 2308 §5: the lesser of the SOA's TTL and its MINIMUM field. */
+	if (soa != NULL && ldns_rr_list_rr_count(soa) > 0) {
+		const ldns_rr *rr = ldns_rr_list_rr(soa, 0);
+		const ldns_rdf *min = ldns_rr_rdf(rr, 6);
+
+		if (ldns_rr_ttl(rr) < ttl)
+			ttl = ldns_rr_ttl(rr);
+		if (min != NULL && ldns_rdf2native_int32(min) < ttl)
+			ttl = ldns_rdf2native_int32(min);
+	} else
+		ttl = 0;
+	return ttl;
+}
+
+/* Stores every RRset in `rrs` (grouped by owner, type and class). */
+static void
+cache_store_rrsets(struct engine *engine, const ldns_rr_list *rrs,
+    enum rrset_rank rank, time_t now)
+{
+	size_t count = rrs != NULL ? ldns_rr_list_rr_count(rrs) : 0;
+	bool done[LIMIT_RRS_PER_SECTION * 2] = { false };
+
+	if (count > LIMIT_RRS_PER_SECTION * 2)
+		count = LIMIT_RRS_PER_SECTION * 2;
+	for (size_t i = 0; i < count; i++) {
+		const ldns_rr *first = ldns_rr_list_rr(rrs, i);
+		ldns_rr_list *set;
+
+		if (done[i])
+			continue;
+		if ((set = ldns_rr_list_new()) == NULL)
+			return;
+		for (size_t j = i; j < count; j++) {
+			const ldns_rr *rr = ldns_rr_list_rr(rrs, j);
+
+			if (!done[j] &&
+			    ldns_rr_get_type(rr) == ldns_rr_get_type(first) &&
+			    ldns_rr_get_class(rr) == ldns_rr_get_class(first) &&
+			    dname_equal(ldns_rr_owner(rr), ldns_rr_owner(first))) {
+				ldns_rr_list_push_rr(set, (ldns_rr *)rr);
+				done[j] = true;
+			}
+		}
+		rrset_cache_store(engine->rrsets, set, rank, now,
+		    engine->config.cache_min_ttl, engine->config.cache_max_ttl);
+		ldns_rr_list_free(set);	/* the records belong to rrs */
+	}
+}
+
+static bool
+task_uses_cache(const struct engine_request *req, const struct task *task)
+{
+	return !(task->depth == 0 && (req->flags & ENGINE_REQUEST_NO_CACHE)) &&
+	    !req->engine->config.fresh_cache;
+}
+
+static bool task_follow_alias(struct engine_request *, struct task *,
+    const ldns_rdf *, struct engine_now);
+
+/*
+ * Answers the task from cached answers, aliases and negative entries.
+ * Returns true when the task is finished.
+ */
+static bool
+task_answer_from_cache(struct engine_request *req, struct task *task,
+    struct engine_now now)
+{
+	struct engine *engine = req->engine;
+	struct engine_event ev = { 0 };
+
+	if (!task_uses_cache(req, task))
+		return false;
+	for (;;) {
+		ldns_rr_list *rrs, *soa = NULL;
+		ldns_pkt_rcode rcode;
+		ldns_rdf *target;
+
+		rrs = rrset_cache_lookup(engine->rrsets, task->qname,
+		    task->qtype, task->klass, now.wall, RANK_ANSWER, NULL);
+		if (rrs != NULL) {
+			ev.u.cache.what = "answer";
+			ev.u.cache.owner = task->qname;
+			task_event(req, task, EV_CACHE_HIT, &ev, now);
+			task->answer = rrs;
+			task_finish(req, task, LDNS_RCODE_NOERROR,
+			    ENGINE_EDE_NONE, NULL, now);
+			return true;
+		}
+		if (rrset_cache_lookup_negative(engine->rrsets, task->qname,
+		    task->qtype, task->klass, now.wall, &rcode, &soa)) {
+			ev.u.cache.what = "negative";
+			ev.u.cache.owner = task->qname;
+			task_event(req, task, EV_CACHE_HIT, &ev, now);
+			task->soa = soa;
+			task_finish(req, task, rcode, ENGINE_EDE_NONE, NULL, now);
+			return true;
+		}
+		if (task->qtype == LDNS_RR_TYPE_CNAME)
+			return false;
+		rrs = rrset_cache_lookup(engine->rrsets, task->qname,
+		    LDNS_RR_TYPE_CNAME, task->klass, now.wall, RANK_ANSWER, NULL);
+		if (rrs == NULL || ldns_rr_list_rr_count(rrs) == 0) {
+			ldns_rr_list_deep_free(rrs);
+			return false;
+		}
+		ev.u.cache.what = "alias";
+		ev.u.cache.owner = task->qname;
+		task_event(req, task, EV_CACHE_HIT, &ev, now);
+		list_append(&task->chain, rrs);
+		target = ldns_rdf_clone(ldns_rr_rdf(ldns_rr_list_rr(rrs, 0), 0));
+		ldns_rr_list_deep_free(rrs);
+		if (target == NULL || !task_follow_alias(req, task, target, now)) {
+			ldns_rdf_deep_free(target);
+			return true;	/* finished: loop or too long */
+		}
+		ldns_rdf_deep_free(target);
+	}
+}
+
+/* The root cut from the hints, used to prime and when priming fails. */
+static void
+task_set_hints_cut(struct engine_request *req, struct task *task,
+    struct engine_now now)
+{
+	const ldns_rr_list *hints = req->engine->root_hints;
+	ldns_rdf *root = ldns_dname_new_frm_str(".");
+
+	task_set_cut(req, task, root, hints, hints, ADDR_SOURCE_HINTS, now);
+	task->from_hints = true;
+	ldns_rdf_deep_free(root);
+	emit_zonecut(req, task, false, now);
+}
+
+static bool push_task(struct engine_request *, struct task *);
+
+/*
+ * Finds the closest enclosing zone cut for the task in the delegation data
+ * of the cache, or starts from the root hints (priming first, RFC 8109).
+ * Returns false when a priming task was pushed instead.
+ */
+static bool
+task_find_cut(struct engine_request *req, struct task *task,
+    struct engine_now now)
+{
+	unsigned labels = dname_labels(task->qname);
+
+	/* The parent side of a cut holds its DS records. */
+	if (task->qtype == LDNS_RR_TYPE_DS && labels > 0)
+		labels--;
+	for (;; labels--) {
+		ldns_rdf *zone = dname_ancestor(task->qname, labels);
+		ldns_rr_list *ns = zone == NULL ? NULL :
+		    rrset_cache_lookup(req->engine->rrsets, zone,
+		    LDNS_RR_TYPE_NS, LDNS_RR_CLASS_IN, now.wall, RANK_REFERRAL,
+		    NULL);
+
+		if (ns != NULL) {
+			task_set_cut(req, task, zone, ns, NULL,
+			    ADDR_SOURCE_CACHE, now);
+			ldns_rr_list_deep_free(ns);
+			ldns_rdf_deep_free(zone);
+			emit_zonecut(req, task, true, now);
+			return true;
+		}
+		ldns_rdf_deep_free(zone);
+		if (labels == 0)
+			break;
+	}
+	if (task->reason == SUBREQ_PRIMING || req->priming_tried) {
+		task_set_hints_cut(req, task, now);
+		return true;
+	}
+	req->priming_tried = true;
+	{
+		ldns_rdf *root = ldns_dname_new_frm_str(".");
+		struct task *prime = task_new(req, root, LDNS_RR_TYPE_NS,
+		    LDNS_RR_CLASS_IN, SUBREQ_PRIMING, now);
+
+		ldns_rdf_deep_free(root);
+		if (prime == NULL || !push_task(req, prime)) {
+			task_free(prime);
+			task_set_hints_cut(req, task, now);
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool
+push_task(struct engine_request *req, struct task *task)
+{
+	if (req->task_count == TASKS_MAX)
+		return false;
+	req->tasks[req->task_count++] = task;
+	req->subrequests++;
+	return true;
+}
+
+/* ---- choosing a server and sending ---- */
+
+/* The name and type to send: minimised (RFC 9156) while above the target. */
+static ldns_rdf *
+task_sent_name(const struct engine_request *req, const struct task *task,
+    ldns_rr_type *type)
+{
+	unsigned full = dname_labels(task->qname);
+
+	*type = task->qtype;
+	if (!req->engine->config.qname_minimisation || task->qmin_off ||
+	    task->qmin_labels >= full || task->qtype == LDNS_RR_TYPE_DS ||
+	    task->reason == SUBREQ_PRIMING)
+		return ldns_rdf_clone(task->qname);
+	*type = LDNS_RR_TYPE_A;
+	return dname_ancestor(task->qname, task->qmin_labels);
+}
+
+static bool
+task_send(struct engine_request *req, struct task *task, int si, int ai,
+    struct engine_now now)
+{
+	struct engine *engine = req->engine;
+	struct cut_server *server = &task->cut.servers[si];
+	struct cut_address *a = &server->addrs[ai];
+	struct inflight_query *q = &req->query;
+	const struct sockaddr *sa = (const struct sockaddr *)&a->addr;
+	unsigned quirks = server_quirks(engine->servers, sa, now.ms);
+	struct engine_event ev = { 0 };
+	ldns_rr_type type;
+	ldns_rdf *name;
+	bool ok;
+
+	if (req->upstream_queries >= LIMIT_QUERIES_PER_REQUEST) {
+		limit_hit(req, task, "LIMIT_QUERIES_PER_REQUEST",
+		    LIMIT_QUERIES_PER_REQUEST, now);
+		task_fail(req, task, ENGINE_EDE_OTHER,
+		    "too many upstream queries for one request", now);
+		return false;
+	}
+	if (task->queries >= LIMIT_QUERIES_PER_NAME) {
+		limit_hit(req, task, "LIMIT_QUERIES_PER_NAME",
+		    LIMIT_QUERIES_PER_NAME, now);
+		task_fail(req, task, ENGINE_EDE_OTHER,
+		    "too many upstream queries for one name", now);
+		return false;
+	}
+	if ((name = task_sent_name(req, task, &type)) == NULL)
+		return false;
+	q->server = si;
+	q->address = ai;
+	q->addr = a->addr;
+	q->addrlen = a->addrlen;
+	q->transport = a->use_tcp ? ENGINE_TCP : ENGINE_UDP;
+	q->attempt = ++a->sends;
+	q->timeout_ms = server_timeout_ms(engine->servers, sa);
+	if (q->transport == ENGINE_TCP && q->timeout_ms < 1000)
+		q->timeout_ms = 1000;	/* a handshake first */
+	ok = engine_build_query(req, name, type, task->klass,
+	    !(quirks & SERVER_NO_EDNS),
+	    engine->config.use_0x20 && !(quirks & SERVER_NO_0X20));
+	ldns_rdf_deep_free(name);
+	if (!ok) {
+		task_fail(req, task, ENGINE_EDE_OTHER, "out of memory", now);
+		return false;
+	}
+	q->sent_ms = now.ms;
+	q->active = true;
+	task->queries++;
+	req->upstream_queries++;
+	STAT_ADD(engine, upstream_queries, 1);
+	ev.u.query.send_id = q->send_id;
+	ev.u.query.zone = task->cut.zone;
+	ev.u.query.server_name = server->name;
+	ev.u.query.addr = sa;
+	ev.u.query.addr_source = a->source;
+	ev.u.query.transport = q->transport;
+	ev.u.query.sent_qname = q->sent_qname;
+	ev.u.query.sent_qtype = q->sent_qtype;
+	ev.u.query.edns = q->edns;
+	ev.u.query.attempt = q->attempt;
+	task_event(req, task, EV_QUERY_SENT, &ev, now);
+	return true;
+}
+
+/* Picks the next address to ask; false when none is left. */
+static bool
+task_pick_server(struct engine_request *req, struct task *task, int *si,
+    int *ai, struct engine_now now)
+{
+	struct server_candidate cand[LIMIT_NS_PER_DELEGATION * SERVER_ADDRS_MAX];
+	int map_server[LIMIT_NS_PER_DELEGATION * SERVER_ADDRS_MAX];
+	int map_address[LIMIT_NS_PER_DELEGATION * SERVER_ADDRS_MAX];
+	size_t n = 0;
+	int pick;
+
+	if (task->forced_server >= 0) {
+		*si = task->forced_server;
+		*ai = task->forced_address;
+		task->forced_server = task->forced_address = -1;
+		return true;
+	}
+	for (unsigned i = 0; i < task->cut.server_count; i++) {
+		struct cut_server *s = &task->cut.servers[i];
+
+		for (unsigned j = 0; j < s->addr_count; j++) {
+			struct cut_address *a = &s->addrs[j];
+
+			cand[n].addr = (const struct sockaddr *)&a->addr;
+			cand[n].excluded = a->failed ||
+			    a->sends >= req->engine->config.tries;
+			map_server[n] = (int)i;
+			map_address[n] = (int)j;
+			n++;
+		}
+	}
+	pick = server_choose(req->engine->servers, cand, n, now.ms);
+	if (pick < 0)
+		return false;
+	/* Prefer an address not asked yet over a second try of a silent one. */
+	if (task->cut.servers[map_server[pick]].addrs[map_address[pick]].sends
+	    > 0) {
+		for (size_t i = 0; i < n; i++) {
+			struct cut_address *a = &task->cut.servers[map_server[i]]
+			    .addrs[map_address[i]];
+
+			if (!cand[i].excluded && a->sends == 0 &&
+			    !server_backed_off(req->engine->servers,
+			    cand[i].addr, now.ms)) {
+				pick = (int)i;
+				break;
+			}
+		}
+	}
+	*si = map_server[pick];
+	*ai = map_address[pick];
+	return true;
+}
+
+static bool
+task_on_stack(const struct engine_request *req, const ldns_rdf *name)
+{
+	for (unsigned i = 0; i < req->task_count; i++)
+		if (dname_equal(req->tasks[i]->qname, name))
+			return true;
+	return false;
+}
+
+static void
+server_skip(struct engine_request *req, const struct task *task,
+    struct cut_server *server, const char *why, struct engine_now now)
+{
+	struct engine_event ev = { 0 };
+
+	server->state = SERVER_ADDRESS_FAILED;
+	ev.u.skipped.server_name = server->name;
+	ev.u.skipped.why = why;
+	task_event(req, task, EV_SERVER_SKIPPED, &ev, now);
+}
+
+/*
+ * Starts a sub-task resolving the address of a server that has none.
+ * Returns true when one was pushed.
+ */
+static bool
+task_resolve_server(struct engine_request *req, struct task *task,
+    struct engine_now now)
+{
+	for (unsigned i = 0; i < task->cut.server_count; i++) {
+		struct cut_server *s = &task->cut.servers[i];
+		struct task *sub;
+
+		if (s->state != SERVER_ADDRESS_UNKNOWN)
+			continue;
+		if (req->failed_ns_resolutions >= LIMIT_FAILED_NS_RESOLUTIONS) {
+			if (!req->failed_ns_limit_reported)
+				limit_hit(req, task,
+				    "LIMIT_FAILED_NS_RESOLUTIONS",
+				    LIMIT_FAILED_NS_RESOLUTIONS, now);
+			req->failed_ns_limit_reported = true;
+			return false;
+		}
+		if (req->subrequests >= LIMIT_SUBREQUESTS) {
+			limit_hit(req, task, "LIMIT_SUBREQUESTS",
+			    LIMIT_SUBREQUESTS, now);
+			return false;
+		}
+		if (dname_in_bailiwick(s->name, task->cut.zone)) {
+			/* Only this zone could tell us, and it has no glue. */
+			server_skip(req, task, s,
+			    "in-bailiwick name server without glue", now);
+			continue;
+		}
+		if (task_on_stack(req, s->name)) {
+			server_skip(req, task, s,
+			    "dependency cycle: its address needs this zone", now);
+			continue;
+		}
+		if (req->task_count >= LIMIT_SUBREQUEST_DEPTH + 1) {
+			limit_hit(req, task, "LIMIT_SUBREQUEST_DEPTH",
+			    LIMIT_SUBREQUEST_DEPTH, now);
+			server_skip(req, task, s, "glueless chain too deep", now);
+			continue;
+		}
+		sub = task_new(req, s->name, s->resolving_type,
+		    LDNS_RR_CLASS_IN, SUBREQ_NS_ADDRESS, now);
+		if (sub == NULL || !push_task(req, sub)) {
+			task_free(sub);
+			return false;
+		}
+		s->state = SERVER_ADDRESS_RESOLVING;
+		task->waiting_server = (int)i;
+		return true;
+	}
+	return false;
+}
+
+/* A finished sub-task hands its result to the task below it. */
+static void
+task_absorb(struct engine_request *req, struct task *parent,
+    struct task *sub, struct engine_now now)
+{
+	struct cut_server *s;
+
+	if (sub->reason == SUBREQ_PRIMING || parent->waiting_server < 0)
+		return;
+	s = &parent->cut.servers[parent->waiting_server];
+	parent->waiting_server = -1;
+	if (sub->rcode == LDNS_RCODE_NOERROR && sub->answer != NULL) {
+		for (size_t i = 0; i < ldns_rr_list_rr_count(sub->answer); i++)
+			server_add_address(req, parent, s,
+			    ldns_rr_list_rr(sub->answer, i), ADDR_SOURCE_RESOLVED,
+			    now);
+	}
+	if (s->addr_count > 0) {
+		s->state = SERVER_ADDRESS_KNOWN;
+		return;
+	}
+	if (s->resolving_type == LDNS_RR_TYPE_A &&
+	    req->engine->config.family != ENGINE_FAMILY_IPV4 &&
+	    sub->rcode == LDNS_RCODE_NOERROR) {
+		s->resolving_type = LDNS_RR_TYPE_AAAA;	/* try IPv6 next */
+		s->state = SERVER_ADDRESS_UNKNOWN;
+		return;
+	}
+	if (sub->rcode != LDNS_RCODE_NOERROR || sub->answer == NULL)
+		req->failed_ns_resolutions++;
+	s->state = SERVER_ADDRESS_FAILED;
+}
+
+/* Whether any server of the cut is still being tried or resolvable. */
+static const char *
+cut_failure_reason(const struct task *task)
+{
+	bool any_address = false;
+
+	for (unsigned i = 0; i < task->cut.server_count; i++)
+		if (task->cut.servers[i].addr_count > 0)
+			any_address = true;
+	return any_address ? "no server of the zone gave a usable answer" :
+	    "no address for any name server of the zone";
+}
+
+bool
+iterator_step(struct engine_request *req, struct engine_now now)
+{
+	for (;;) {
+		struct task *task = req->tasks[req->task_count - 1];
+		int si, ai;
+
+		if (!task->finished && now.ms - req->start_ms >=
+		    req->engine->config.request_timeout_ms) {
+			limit_hit(req, task, "LIMIT_REQUEST_TIME_MS",
+			    req->engine->config.request_timeout_ms, now);
+			/* The whole request is over: fail every task. */
+			while (req->task_count > 1) {
+				task_fail(req, task, ENGINE_EDE_NO_REACHABLE_AUTHORITY,
+				    "request took too long", now);
+				task_free(task);
+				req->task_count--;
+				task = req->tasks[req->task_count - 1];
+			}
+			task_fail(req, task, ENGINE_EDE_NO_REACHABLE_AUTHORITY,
+			    "request took too long", now);
+		}
+		if (task->finished) {
+			if (req->task_count == 1) {
+				engine_finish_request(req, now);
+				return false;
+			}
+			req->task_count--;
+			task_absorb(req, req->tasks[req->task_count - 1], task,
+			    now);
+			task_free(task);
+			continue;
+		}
+		if (task->cut.zone == NULL) {
+			if (task_answer_from_cache(req, task, now))
+				continue;
+			if (!task_find_cut(req, task, now))
+				continue;	/* priming first */
+		}
+		if (task_pick_server(req, task, &si, &ai, now)) {
+			if (task_send(req, task, si, ai, now))
+				return true;
+			continue;	/* the task failed */
+		}
+		if (task_resolve_server(req, task, now))
+			continue;
+		task_fail(req, task, ENGINE_EDE_NO_REACHABLE_AUTHORITY,
+		    cut_failure_reason(task), now);
+	}
+}
+
+/* ---- replies ---- */
+
+static void
+on_dropped(void *ctx, const ldns_rr *rr, const char *why)
+{
+	struct engine_request *req = ctx;
+	struct engine_event ev = { 0 };
+
+	ev.u.dropped.rr = rr;
+	ev.u.dropped.why = why;
+	ev.kind = EV_RECORD_DROPPED;
+	engine_emit(req, &ev, req->tasks[req->task_count - 1],
+	    (struct engine_now){ 0, 0 });
+}
+
+/*
+ * Moves the task to the alias target. Returns false when the task was
+ * finished instead (a loop, too many hops).
+ */
+static bool
+task_follow_alias(struct engine_request *req, struct task *task,
+    const ldns_rdf *target, struct engine_now now)
+{
+	struct engine_event ev = { 0 };
+	ldns_rr_list *chain = task->chain;
+	size_t n = chain != NULL ? ldns_rr_list_rr_count(chain) : 0;
+
+	if (++task->alias_hops > LIMIT_ALIAS_HOPS) {
+		limit_hit(req, task, "LIMIT_ALIAS_HOPS", LIMIT_ALIAS_HOPS, now);
+		task_fail(req, task, ENGINE_EDE_OTHER, "alias chain too long",
+		    now);
+		return false;
+	}
+	for (size_t i = 0; i + 1 < n; i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(chain, i);
+
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME &&
+		    dname_equal(ldns_rr_owner(rr), target)) {
+			task_fail(req, task, ENGINE_EDE_OTHER, "CNAME loop", now);
+			return false;
+		}
+	}
+	if (dname_equal(req->question.name, target) && task->depth == 0) {
+		task_fail(req, task, ENGINE_EDE_OTHER, "CNAME loop", now);
+		return false;
+	}
+	ev.u.alias.rr = n > 0 ? ldns_rr_list_rr(chain, n - 1) : NULL;
+	ev.u.alias.target = target;
+	ev.u.alias.hop = task->alias_hops;
+	task_event(req, task, EV_ALIAS, &ev, now);
+	ldns_rdf_deep_free(task->qname);
+	task->qname = ldns_rdf_clone(target);
+	ldns_dname2canonical(task->qname);
+	zonecut_clear(&task->cut);
+	task->from_hints = false;
+	task->qmin_off = false;
+	return true;
+}
+
+/* Caches what a reply taught us; only scrubbed data gets here. */
+static void
+cache_reply(struct engine_request *req, const struct task *task,
+    const struct reply_view *v, struct engine_now now)
+{
+	struct engine *engine = req->engine;
+	enum rrset_rank answer_rank = v->authoritative ? RANK_AUTH_ANSWER :
+	    RANK_ANSWER;
+
+	if (v->klass == REPLY_REFERRAL) {
+		cache_store_rrsets(engine, v->ns, RANK_REFERRAL, now.wall);
+		cache_store_rrsets(engine, v->glue, RANK_GLUE, now.wall);
+		return;
+	}
+	if (v->chain != NULL) {
+		/* Our own synthesised CNAMEs follow their DNAME: skip those. */
+		ldns_rr_list *real = ldns_rr_list_new();
+
+		for (size_t i = 0; real != NULL &&
+		    i < ldns_rr_list_rr_count(v->chain); i++) {
+			const ldns_rr *rr = ldns_rr_list_rr(v->chain, i);
+
+			if (i > 0 && ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME &&
+			    ldns_rr_get_type(ldns_rr_list_rr(v->chain, i - 1)) ==
+			    LDNS_RR_TYPE_DNAME)
+				continue;
+			ldns_rr_list_push_rr(real, (ldns_rr *)rr);
+		}
+		cache_store_rrsets(engine, real, answer_rank, now.wall);
+		ldns_rr_list_free(real);
+	}
+	cache_store_rrsets(engine, v->answer, answer_rank, now.wall);
+	if (v->authoritative && v->ns != NULL && v->referral_zone != NULL &&
+	    dname_equal(v->referral_zone, task->cut.zone))
+		cache_store_rrsets(engine, v->ns, RANK_AUTH_AUTHORITY, now.wall);
+	cache_store_rrsets(engine, v->glue, RANK_GLUE, now.wall);
+	if (v->klass == REPLY_NXDOMAIN || v->klass == REPLY_NODATA) {
+		const ldns_rdf *name = v->target != NULL ? v->target :
+		    task->qname;
+
+		rrset_cache_store_negative(engine->rrsets, name,
+		    req->query.sent_qtype, task->klass,
+		    v->klass == REPLY_NXDOMAIN ? LDNS_RCODE_NXDOMAIN :
+		    LDNS_RCODE_NOERROR, v->soa, negative_ttl(engine, v->soa),
+		    now.wall);
+	}
+}
+
+static void
+task_referral(struct engine_request *req, struct task *task,
+    struct reply_view *v, struct engine_now now)
+{
+	struct engine_event ev = { 0 };
+
+	if (++task->referrals > LIMIT_REFERRAL_DEPTH) {
+		limit_hit(req, task, "LIMIT_REFERRAL_DEPTH",
+		    LIMIT_REFERRAL_DEPTH, now);
+		task_fail(req, task, ENGINE_EDE_OTHER, "too many referrals", now);
+		return;
+	}
+	ev.u.referral.from_zone = task->cut.zone;
+	ev.u.referral.to_zone = v->referral_zone;
+	ev.u.referral.ns = v->ns;
+	ev.u.referral.glue = v->glue;
+	ev.u.referral.has_ds = v->has_ds;
+	task_event(req, task, EV_REFERRAL, &ev, now);
+	cache_reply(req, task, v, now);
+	task_set_cut(req, task, v->referral_zone, v->ns, v->glue,
+	    ADDR_SOURCE_GLUE, now);
+	task->from_hints = false;
+	emit_zonecut(req, task, false, now);
+}
+
+/* The reply answered the full question: the task ends or follows an alias. */
+static void
+task_final_reply(struct engine_request *req, struct task *task,
+    struct reply_view *v, struct engine_now now)
+{
+	cache_reply(req, task, v, now);
+	list_append(&task->chain, v->chain);
+	switch (v->klass) {
+	case REPLY_ANSWER:
+		task->answer = v->answer;
+		v->answer = NULL;
+		task_finish(req, task, LDNS_RCODE_NOERROR, ENGINE_EDE_NONE, NULL,
+		    now);
+		break;
+	case REPLY_NXDOMAIN:
+	case REPLY_NODATA:
+		task->soa = v->soa;
+		v->soa = NULL;
+		task_finish(req, task, v->klass == REPLY_NXDOMAIN ?
+		    LDNS_RCODE_NXDOMAIN : LDNS_RCODE_NOERROR, ENGINE_EDE_NONE,
+		    NULL, now);
+		break;
+	default:	/* CNAME, DNAME */
+		task_follow_alias(req, task, v->target, now);
+		break;
+	}
+}
+
+static void
+fallback(struct engine_request *req, struct task *task, const char *what,
+    struct engine_now now)
+{
+	struct engine_event ev = { 0 };
+
+	ev.u.fallback.what = what;
+	ev.u.fallback.addr = (const struct sockaddr *)&req->query.addr;
+	task_event(req, task, EV_FALLBACK, &ev, now);
+	task->forced_server = req->query.server;
+	task->forced_address = req->query.address;
+}
+
+static void
+emit_reply(struct engine_request *req, const struct task *task,
+    const ldns_pkt *pkt, size_t size, uint32_t rtt_ms, enum reply_class klass,
+    const char *error, struct engine_now now)
+{
+	struct inflight_query *q = &req->query;
+	struct engine_event ev = { 0 };
+	const struct cut_server *s = q->server >= 0 ?
+	    &task->cut.servers[q->server] : NULL;
+
+	ev.u.query.send_id = q->send_id;
+	ev.u.query.zone = task->cut.zone;
+	ev.u.query.server_name = s != NULL ? s->name : NULL;
+	ev.u.query.addr = (const struct sockaddr *)&q->addr;
+	ev.u.query.addr_source = s != NULL ? s->addrs[q->address].source :
+	    ADDR_SOURCE_DIRECT;
+	ev.u.query.transport = q->transport;
+	ev.u.query.sent_qname = q->sent_qname;
+	ev.u.query.sent_qtype = q->sent_qtype;
+	ev.u.query.edns = q->edns;
+	ev.u.query.attempt = q->attempt;
+	ev.u.query.reply = pkt;
+	ev.u.query.reply_size = size;
+	ev.u.query.rtt_ms = rtt_ms;
+	ev.u.query.reply_class = klass;
+	ev.u.query.error = error;
+	task_event(req, task, pkt != NULL ? EV_REPLY :
+	    error != NULL ? EV_NET_ERROR : EV_TIMEOUT, &ev, now);
+}
+
+void
+iterator_reply(struct engine_request *req, const ldns_pkt *pkt, size_t size,
+    uint32_t rtt_ms, struct engine_now now)
+{
+	struct task *task = req->tasks[req->task_count - 1];
+	struct inflight_query *q = &req->query;
+	struct cut_address *a = &task->cut.servers[q->server].addrs[q->address];
+	const struct sockaddr *sa = (const struct sockaddr *)&q->addr;
+	struct engine *engine = req->engine;
+	struct reply_context ctx = {
+		.zone = task->cut.zone, .qname = q->sent_qname,
+		.qtype = q->sent_qtype, .klass = task->klass,
+		.dropped = on_dropped, .dropped_ctx = req,
+	};
+	struct reply_view v;
+	bool minimised = !dname_equal(q->sent_qname, task->qname) ||
+	    q->sent_qtype != task->qtype;
+
+	if (pkt == NULL) {
+		server_report_failure(engine->servers, sa, false, now.ms);
+		emit_reply(req, task, NULL, size, rtt_ms, REPLY_MALFORMED,
+		    "reply does not parse", now);
+		a->failed = true;
+		return;
+	}
+	if (ldns_pkt_tc(pkt) && q->transport == ENGINE_UDP) {
+		emit_reply(req, task, pkt, size, rtt_ms, REPLY_TRUNCATED, NULL,
+		    now);
+		a->use_tcp = true;
+		fallback(req, task, "tcp", now);
+		return;
+	}
+	if (!reply_scrub(pkt, &ctx, &v)) {
+		task_fail(req, task, ENGINE_EDE_OTHER, "out of memory", now);
+		return;
+	}
+	reply_classify(pkt, &ctx, &v);
+	emit_reply(req, task, pkt, size, rtt_ms, v.klass, v.why, now);
+	switch (v.klass) {
+	case REPLY_FORMERR:
+	case REPLY_NOTIMP:
+		if (q->edns) {
+			server_set_quirk(engine->servers, sa, SERVER_NO_EDNS,
+			    now.ms);
+			fallback(req, task, "no-edns", now);
+			break;
+		}
+		/* FALLTHROUGH */
+	case REPLY_SERVFAIL:
+		if (minimised && !task->qmin_off) {
+			/* RFC 9156 §2.3: some servers choke on minimised queries. */
+			task->qmin_off = true;
+			fallback(req, task, "no-qmin", now);
+			break;
+		}
+		/* FALLTHROUGH */
+	case REPLY_REFUSED:
+	case REPLY_LAME:
+	case REPLY_UPWARD_REFERRAL:
+	case REPLY_MALFORMED:
+	case REPLY_TRUNCATED:
+		server_report_failure(engine->servers, sa, false, now.ms);
+		a->failed = true;
+		break;
+	case REPLY_REFERRAL:
+		server_report_rtt(engine->servers, sa, rtt_ms);
+		task_referral(req, task, &v, now);
+		break;
+	case REPLY_NXDOMAIN:
+		server_report_rtt(engine->servers, sa, rtt_ms);
+		if (minimised) {
+			/* RFC 8020: nothing exists below an NXDOMAIN. */
+			cache_reply(req, task, &v, now);
+			task->soa = v.soa;
+			v.soa = NULL;
+			task_finish(req, task, LDNS_RCODE_NXDOMAIN,
+			    ENGINE_EDE_NONE, NULL, now);
+			break;
+		}
+		task_final_reply(req, task, &v, now);
+		break;
+	case REPLY_ANSWER:
+	case REPLY_NODATA:
+	case REPLY_CNAME:
+	case REPLY_DNAME:
+		server_report_rtt(engine->servers, sa, rtt_ms);
+		if (minimised) {
+			/* The name exists above the target: one label more. */
+			if (++task->qmin_labels - dname_labels(task->cut.zone) >
+			    QMIN_MAX_STEPS)
+				task->qmin_off = true;
+			break;
+		}
+		task_final_reply(req, task, &v, now);
+		break;
+	}
+	reply_view_clear(&v);
+}
+
+void
+iterator_timeout(struct engine_request *req, const char *error,
+    struct engine_now now)
+{
+	struct task *task = req->tasks[req->task_count - 1];
+	struct inflight_query *q = &req->query;
+	struct cut_address *a = &task->cut.servers[q->server].addrs[q->address];
+
+	server_report_failure(req->engine->servers,
+	    (const struct sockaddr *)&q->addr, true, now.ms);
+	if (error != NULL) {
+		STAT_ADD(req->engine, upstream_errors, 1);
+		a->failed = true;
+	} else
+		STAT_ADD(req->engine, upstream_timeouts, 1);
+	if (q->transport == ENGINE_TCP)
+		a->failed = true;
+	emit_reply(req, task, NULL, 0, 0, REPLY_MALFORMED, error, now);
+}

@@ -1,0 +1,263 @@
+/*
+ * lru.c: chained hash table plus a doubly linked recency list. The hash is
+ * keyed with a per-table random seed so that names chosen by an attacker
+ * cannot pile into one bucket.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lru.h"
+
+struct lru_entry {
+	struct lru_entry *bucket_next;
+	struct lru_entry *newer, *older;
+	void *value;
+	size_t size;
+	uint32_t hash;
+	uint16_t keylen;
+	uint8_t key[];
+};
+
+struct lru {
+	struct lru_entry **buckets;
+	size_t bucket_count;		/* a power of two */
+	struct lru_entry *newest, *oldest;
+	size_t count, bytes, max_bytes;
+	uint32_t seed;
+	lru_free_fn free_value;
+};
+
+static uint32_t
+lru_hash(const struct lru *lru, const uint8_t *key, size_t keylen)
+{
+	uint32_t h = 2166136261u ^ lru->seed;
+
+	for (size_t i = 0; i < keylen; i++) {
+		h ^= key[i];
+		h *= 16777619u;
+	}
+	h ^= h >> 15;
+	h *= 0x2c1b3c6dU;
+	h ^= h >> 12;
+	return h;
+}
+
+struct lru *
+lru_new(size_t max_bytes, lru_free_fn free_value)
+{
+	struct lru *lru = calloc(1, sizeof(*lru));
+
+	if (lru == NULL)
+		return NULL;
+	lru->bucket_count = 1024;
+	lru->buckets = calloc(lru->bucket_count, sizeof(*lru->buckets));
+	if (lru->buckets == NULL) {
+		free(lru);
+		return NULL;
+	}
+	lru->max_bytes = max_bytes;
+	lru->free_value = free_value;
+	lru->seed = arc4random();
+	return lru;
+}
+
+static void
+lru_unlink_recency(struct lru *lru, struct lru_entry *e)
+{
+	if (e->newer != NULL)
+		e->newer->older = e->older;
+	else
+		lru->newest = e->older;
+	if (e->older != NULL)
+		e->older->newer = e->newer;
+	else
+		lru->oldest = e->newer;
+	e->newer = e->older = NULL;
+}
+
+static void
+lru_link_newest(struct lru *lru, struct lru_entry *e)
+{
+	e->older = lru->newest;
+	e->newer = NULL;
+	if (lru->newest != NULL)
+		lru->newest->newer = e;
+	lru->newest = e;
+	if (lru->oldest == NULL)
+		lru->oldest = e;
+}
+
+static struct lru_entry **
+lru_find_slot(struct lru *lru, uint32_t hash, const uint8_t *key,
+    size_t keylen)
+{
+	struct lru_entry **slot = &lru->buckets[hash & (lru->bucket_count - 1)];
+
+	for (; *slot != NULL; slot = &(*slot)->bucket_next) {
+		struct lru_entry *e = *slot;
+
+		if (e->hash == hash && e->keylen == keylen &&
+		    memcmp(e->key, key, keylen) == 0)
+			return slot;
+	}
+	return slot;
+}
+
+static void
+lru_delete(struct lru *lru, struct lru_entry **slot)
+{
+	struct lru_entry *e = *slot;
+
+	*slot = e->bucket_next;
+	lru_unlink_recency(lru, e);
+	lru->count--;
+	lru->bytes -= e->size;
+	if (lru->free_value != NULL)
+		lru->free_value(e->value);
+	free(e);
+}
+
+void
+lru_free(struct lru *lru)
+{
+	if (lru == NULL)
+		return;
+	while (lru->oldest != NULL) {
+		struct lru_entry *e = lru->oldest;
+
+		lru_delete(lru, lru_find_slot(lru, e->hash, e->key, e->keylen));
+	}
+	free(lru->buckets);
+	free(lru);
+}
+
+void *
+lru_lookup(struct lru *lru, const uint8_t *key, size_t keylen)
+{
+	struct lru_entry *e = *lru_find_slot(lru, lru_hash(lru, key, keylen),
+	    key, keylen);
+
+	if (e == NULL)
+		return NULL;
+	if (lru->newest != e) {
+		lru_unlink_recency(lru, e);
+		lru_link_newest(lru, e);
+	}
+	return e->value;
+}
+
+/* Doubles the bucket array; on allocation failure the table just stays denser. */
+static void
+lru_grow(struct lru *lru)
+{
+	size_t count = lru->bucket_count * 2;
+	struct lru_entry **buckets = calloc(count, sizeof(*buckets));
+
+	if (buckets == NULL)
+		return;
+	for (size_t i = 0; i < lru->bucket_count; i++) {
+		struct lru_entry *e = lru->buckets[i], *next;
+
+		for (; e != NULL; e = next) {
+			next = e->bucket_next;
+			e->bucket_next = buckets[e->hash & (count - 1)];
+			buckets[e->hash & (count - 1)] = e;
+		}
+	}
+	free(lru->buckets);
+	lru->buckets = buckets;
+	lru->bucket_count = count;
+}
+
+static void
+lru_evict(struct lru *lru)
+{
+	while (lru->bytes > lru->max_bytes && lru->oldest != NULL) {
+		struct lru_entry *e = lru->oldest;
+
+		lru_delete(lru, lru_find_slot(lru, e->hash, e->key, e->keylen));
+	}
+}
+
+bool
+lru_insert(struct lru *lru, const uint8_t *key, size_t keylen, void *value,
+    size_t size)
+{
+	uint32_t hash = lru_hash(lru, key, keylen);
+	struct lru_entry **slot = lru_find_slot(lru, hash, key, keylen);
+	struct lru_entry *e;
+
+	if (*slot != NULL)
+		lru_delete(lru, slot);
+	if (keylen > UINT16_MAX ||
+	    (e = malloc(sizeof(*e) + keylen)) == NULL) {
+		if (lru->free_value != NULL)
+			lru->free_value(value);
+		return false;
+	}
+	e->hash = hash;
+	e->keylen = (uint16_t)keylen;
+	memcpy(e->key, key, keylen);
+	e->value = value;
+	e->size = size + sizeof(*e) + keylen;
+	slot = lru_find_slot(lru, hash, key, keylen);
+	e->bucket_next = NULL;
+	*slot = e;
+	lru_link_newest(lru, e);
+	lru->count++;
+	lru->bytes += e->size;
+	lru_evict(lru);
+	if (lru->count > lru->bucket_count)
+		lru_grow(lru);
+	return true;
+}
+
+bool
+lru_remove(struct lru *lru, const uint8_t *key, size_t keylen)
+{
+	struct lru_entry **slot = lru_find_slot(lru, lru_hash(lru, key, keylen),
+	    key, keylen);
+
+	if (*slot == NULL)
+		return false;
+	lru_delete(lru, slot);
+	return true;
+}
+
+size_t
+lru_walk(struct lru *lru,
+    bool (*visit)(void *arg, const uint8_t *key, size_t keylen, void *value),
+    void *arg)
+{
+	size_t removed = 0;
+	struct lru_entry *e = lru->newest, *older;
+
+	for (; e != NULL; e = older) {
+		older = e->older;
+		if (visit(arg, e->key, e->keylen, e->value)) {
+			lru_delete(lru, lru_find_slot(lru, e->hash, e->key,
+			    e->keylen));
+			removed++;
+		}
+	}
+	return removed;
+}
+
+size_t
+lru_bytes(const struct lru *lru)
+{
+	return lru->bytes;
+}
+
+size_t
+lru_count(const struct lru *lru)
+{
+	return lru->count;
+}
+
+void
+lru_set_max(struct lru *lru, size_t max_bytes)
+{
+	lru->max_bytes = max_bytes;
+	lru_evict(lru);
+}

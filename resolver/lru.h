@@ -1,0 +1,49 @@
+/*
+ * lru.h: the bounded hash table with least-recently-used eviction that
+ * every cache uses. Entries are accounted in bytes; inserting past the
+ * bound evicts from the cold end. Not thread-safe: each cache wraps its
+ * table in its own lock.
+ */
+#ifndef DESCEND_LRU_H
+#define DESCEND_LRU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct lru;
+
+/* Frees a value the table owns (on replace, eviction, removal, lru_free). */
+typedef void (*lru_free_fn)(void *value);
+
+/* A table holding at most `max_bytes` (entry overhead included). */
+struct lru *lru_new(size_t max_bytes, lru_free_fn free_value);
+void lru_free(struct lru *lru);
+
+/* The value for the key, marked most recently used; NULL when absent. */
+void *lru_lookup(struct lru *lru, const uint8_t *key, size_t keylen);
+
+/*
+ * Inserts or replaces; the table owns `value` from now on (also on failure,
+ * when it is freed at once). `size` is what the value costs in bytes.
+ * Returns false when memory ran out.
+ */
+bool lru_insert(struct lru *lru, const uint8_t *key, size_t keylen,
+    void *value, size_t size);
+
+/* Removes the key; returns whether it was there. */
+bool lru_remove(struct lru *lru, const uint8_t *key, size_t keylen);
+
+/*
+ * Calls `visit` for every entry, most recent first. When visit returns
+ * true the entry is removed. Returns the number removed.
+ */
+size_t lru_walk(struct lru *lru,
+    bool (*visit)(void *arg, const uint8_t *key, size_t keylen, void *value),
+    void *arg);
+
+size_t lru_bytes(const struct lru *lru);
+size_t lru_count(const struct lru *lru);
+void lru_set_max(struct lru *lru, size_t max_bytes);
+
+#endif /* DESCEND_LRU_H */

@@ -1,0 +1,54 @@
+/*
+ * reply.h: an upstream reply as the iterator sees it. scrub.c keeps only
+ * what the server may speak for (its zone's bailiwick, the answer chain,
+ * the referral's NS set and its glue) and classify.c says what the reply
+ * is. Nothing from a reply reaches the caches except through this view.
+ */
+#ifndef DESCEND_REPLY_H
+#define DESCEND_REPLY_H
+
+#include <stdbool.h>
+
+#include <ldns/ldns.h>
+
+#include "observer.h"
+
+/* What the reply answers: the question as sent, and the zone asked. */
+struct reply_context {
+	const ldns_rdf *zone;		/* the zone cut the server serves */
+	const ldns_rdf *qname;		/* as sent (maybe minimised) */
+	ldns_rr_type qtype;
+	ldns_rr_class klass;
+	/* Told of every record the scrubber drops; may be NULL. */
+	void (*dropped)(void *ctx, const ldns_rr *rr, const char *why);
+	void *dropped_ctx;
+};
+
+/* The trusted parts of a reply; every list is owned by the view. */
+struct reply_view {
+	enum reply_class klass;
+	ldns_pkt_rcode rcode;
+	bool authoritative;		/* AA */
+	ldns_rr_list *chain;		/* CNAME/DNAME (and synthesised CNAME) hops, in order */
+	ldns_rr_list *answer;		/* the RRset answering the end of the chain */
+	ldns_rdf *target;		/* the name at the end of the chain (owned) */
+	bool target_in_zone;		/* the server may also answer for target */
+	ldns_rr_list *soa;		/* SOA of a negative answer */
+	ldns_rr_list *ns;		/* referral NS set, or the zone's own NS set */
+	ldns_rdf *referral_zone;	/* owner of the referral NS set (owned) */
+	ldns_rr_list *glue;		/* A/AAAA for NS targets, in bailiwick */
+	bool has_ds;			/* the referral carries a DS RRset */
+	const char *why;		/* for LAME/MALFORMED: what was wrong */
+};
+
+/* Fills `view` from `pkt`. Returns false only when memory runs out. */
+bool reply_scrub(const ldns_pkt *pkt, const struct reply_context *ctx,
+    struct reply_view *view);
+
+/* Sets view->klass from the scrubbed view and the packet header. */
+void reply_classify(const ldns_pkt *pkt, const struct reply_context *ctx,
+    struct reply_view *view);
+
+void reply_view_clear(struct reply_view *view);
+
+#endif /* DESCEND_REPLY_H */

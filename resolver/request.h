@@ -1,0 +1,158 @@
+/*
+ * request.h: the engine's private state: the engine itself, one client
+ * request, and the plan of (sub-)tasks a request works through. Only the
+ * engine's own files include it.
+ */
+#ifndef DESCEND_REQUEST_H
+#define DESCEND_REQUEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "answer_cache.h"
+#include "engine.h"
+#include "engine_limits.h"
+#include "observer.h"
+#include "rrset_cache.h"
+#include "server_select.h"
+
+struct engine {
+	struct engine_config config;
+	char *root_hints_path;		/* owned copy of config.root_hints_file */
+	ldns_rr_list *root_hints;
+	struct rrset_cache *rrsets;
+	struct answer_cache *answers;
+	struct server_table *servers;
+	struct engine_stats stats;	/* updated with atomics */
+};
+
+/* Addresses one name server may have (both families, a few each). */
+#define SERVER_ADDRS_MAX	8
+
+struct cut_address {
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	enum addr_source source;
+	unsigned sends;			/* queries sent to it in this task */
+	bool failed;			/* useless reply: don't ask again */
+	bool use_tcp;			/* it truncated: next time over TCP */
+};
+
+enum server_address_state {
+	SERVER_ADDRESS_UNKNOWN,		/* no address yet: resolve the name */
+	SERVER_ADDRESS_RESOLVING,	/* a sub-task resolves it */
+	SERVER_ADDRESS_KNOWN,		/* has addresses (maybe all failed) */
+	SERVER_ADDRESS_FAILED,		/* could not be resolved */
+};
+
+struct cut_server {
+	ldns_rdf *name;
+	uint32_t ns_ttl;
+	struct cut_address addrs[SERVER_ADDRS_MAX];
+	unsigned addr_count;
+	enum server_address_state state;
+	ldns_rr_type resolving_type;	/* A first, then AAAA */
+};
+
+/* A zone cut: the zone and the servers the engine may ask for it. */
+struct zonecut {
+	ldns_rdf *zone;			/* NULL: not found yet */
+	struct cut_server servers[LIMIT_NS_PER_DELEGATION];
+	unsigned server_count;
+};
+
+/* One question being resolved: the client's, or a sub-task's. */
+struct task {
+	unsigned id, parent_id, depth;
+	enum subrequest_reason reason;
+	ldns_rdf *qname;		/* the name now resolved (after aliases) */
+	ldns_rr_type qtype;
+	ldns_rr_class klass;
+	struct zonecut cut;
+	bool from_hints;		/* the cut comes from the root hints */
+	unsigned qmin_labels;		/* labels to send while minimising */
+	bool qmin_off;			/* relaxed fallback: full name from now on */
+	int forced_server, forced_address; /* retry exactly this one next */
+	unsigned queries, referrals, alias_hops;
+	int waiting_server;		/* the server a sub-task resolves */
+	ldns_rr_list *chain;		/* CNAME/DNAME records followed */
+	ldns_rr_list *answer;
+	ldns_rr_list *soa;
+	bool finished;
+	ldns_pkt_rcode rcode;
+	enum engine_ede ede;
+	const char *why;
+};
+
+/* The one query a request has in flight. */
+struct inflight_query {
+	bool active;
+	uint32_t send_id;
+	uint16_t dns_id;
+	int server, address;		/* indexes into the task's cut; -1 direct */
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	enum engine_transport transport;
+	bool edns, case_randomised;
+	ldns_rdf *sent_qname;
+	ldns_rr_type sent_qtype;
+	uint8_t *wire;
+	size_t wire_len;
+	unsigned attempt;
+	uint32_t timeout_ms;
+	uint64_t sent_ms;
+};
+
+#define TASKS_MAX	(LIMIT_SUBREQUEST_DEPTH + 2)
+
+struct engine_request {
+	struct engine *engine;
+	unsigned flags;
+	const struct engine_observer *observer;
+	void *observer_ctx;
+	struct engine_question question;	/* name owned */
+	struct task *tasks[TASKS_MAX];
+	unsigned task_count;
+	unsigned next_task_id;
+	uint64_t start_ms;
+	struct inflight_query query;
+	uint32_t next_send_id;
+	unsigned upstream_queries, subrequests, failed_ns_resolutions;
+	bool priming_tried;
+	bool failed_ns_limit_reported;
+	bool done;
+	struct engine_result result;
+	uint8_t *answer;
+	size_t answer_len;
+	/* Direct requests (trace probes). */
+	bool direct;
+	ldns_pkt *direct_reply;
+};
+
+/* iterator.c */
+struct task *task_new(struct engine_request *req, const ldns_rdf *qname,
+    ldns_rr_type qtype, ldns_rr_class klass, enum subrequest_reason reason,
+    struct engine_now now);
+void task_free(struct task *task);
+/* Runs the plan until a query must be sent (true) or the request is done. */
+bool iterator_step(struct engine_request *req, struct engine_now now);
+void iterator_reply(struct engine_request *req, const ldns_pkt *pkt,
+    size_t size, uint32_t rtt_ms, struct engine_now now);
+void iterator_timeout(struct engine_request *req, const char *error,
+    struct engine_now now);
+
+/* engine.c: helpers the iterator shares */
+void engine_emit(const struct engine_request *req,
+    struct engine_event *event, const struct task *task,
+    struct engine_now now);
+void engine_finish_request(struct engine_request *req, struct engine_now now);
+bool engine_address_usable(const struct engine *engine,
+    const struct sockaddr *addr, const char **why);
+/* Sends the query described by req->query (fills wire, ids); false on OOM. */
+bool engine_build_query(struct engine_request *req, const ldns_rdf *qname,
+    ldns_rr_type qtype, ldns_rr_class klass, bool edns, bool randomise_case);
+
+#define STAT_ADD(engine, field, n) \
+	__atomic_fetch_add(&(engine)->stats.field, (n), __ATOMIC_RELAXED)
+
+#endif /* DESCEND_REQUEST_H */

@@ -1,0 +1,410 @@
+/*
+ * rrset_cache.c: RRsets and negative entries in one bounded LRU table. Keys
+ * are the lowercase owner in wire form, then type, class and a kind byte.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dname.h"
+#include "lru.h"
+#include "rrset_cache.h"
+
+enum entry_kind {
+	KIND_RRSET = 'R',
+	KIND_NEGATIVE = 'N',
+};
+
+/* NXDOMAIN is stored under this type: it covers every type. */
+#define NXDOMAIN_TYPE	0
+
+struct rrset_entry {
+	ldns_rr_list *rrs;		/* the RRset, or the SOA of a negative entry */
+	time_t expires;
+	enum rrset_rank rank;
+	ldns_pkt_rcode rcode;		/* negative entries */
+};
+
+struct rrset_cache {
+	pthread_mutex_t lock;
+	struct lru *table;
+};
+
+#define KEY_MAX	(DNAME_WIRE_MAX + 5)
+
+static size_t
+rrset_key(uint8_t *key, const ldns_rdf *owner, ldns_rr_type type,
+    ldns_rr_class klass, enum entry_kind kind)
+{
+	size_t len = dname_key(owner, key);
+
+	key[len++] = (uint8_t)(type >> 8);
+	key[len++] = (uint8_t)type;
+	key[len++] = (uint8_t)(klass >> 8);
+	key[len++] = (uint8_t)klass;
+	key[len++] = (uint8_t)kind;
+	return len;
+}
+
+const char *
+rrset_rank_name(enum rrset_rank rank)
+{
+	switch (rank) {
+	case RANK_GLUE:			return "glue";
+	case RANK_HINTS:		return "hints";
+	case RANK_REFERRAL:		return "referral";
+	case RANK_ANSWER:		return "answer";
+	case RANK_AUTH_AUTHORITY:	return "auth-authority";
+	case RANK_AUTH_ANSWER:		return "auth-answer";
+	}
+	return "?";
+}
+
+static void
+rrset_entry_free(void *value)
+{
+	struct rrset_entry *entry = value;
+
+	ldns_rr_list_deep_free(entry->rrs);
+	free(entry);
+}
+
+static size_t
+rrset_list_size(const ldns_rr_list *rrs)
+{
+	size_t size = sizeof(struct rrset_entry) + sizeof(ldns_rr_list);
+
+	for (size_t i = 0; rrs != NULL && i < ldns_rr_list_rr_count(rrs); i++)
+		/* ldns keeps each rdf as its own allocation: count those too. */
+		size += ldns_rr_uncompressed_size(ldns_rr_list_rr(rrs, i)) +
+		    sizeof(ldns_rr) +
+		    ldns_rr_rd_count(ldns_rr_list_rr(rrs, i)) * 48 + 48;
+	return size;
+}
+
+struct rrset_cache *
+rrset_cache_new(size_t max_bytes)
+{
+	struct rrset_cache *cache = calloc(1, sizeof(*cache));
+
+	if (cache == NULL)
+		return NULL;
+	cache->table = lru_new(max_bytes, rrset_entry_free);
+	if (cache->table == NULL) {
+		free(cache);
+		return NULL;
+	}
+	pthread_mutex_init(&cache->lock, NULL);
+	return cache;
+}
+
+void
+rrset_cache_free(struct rrset_cache *cache)
+{
+	if (cache == NULL)
+		return;
+	lru_free(cache->table);
+	pthread_mutex_destroy(&cache->lock);
+	free(cache);
+}
+
+void
+rrset_cache_set_max(struct rrset_cache *cache, size_t max_bytes)
+{
+	pthread_mutex_lock(&cache->lock);
+	lru_set_max(cache->table, max_bytes);
+	pthread_mutex_unlock(&cache->lock);
+}
+
+static uint32_t
+rrset_min_ttl(const ldns_rr_list *rrs)
+{
+	uint32_t ttl = UINT32_MAX;
+
+	for (size_t i = 0; i < ldns_rr_list_rr_count(rrs); i++)
+		if (ldns_rr_ttl(ldns_rr_list_rr(rrs, i)) < ttl)
+			ttl = ldns_rr_ttl(ldns_rr_list_rr(rrs, i));
+	return ttl;
+}
+
+/* Inserts unless a better unexpired entry is there. Called locked. */
+static bool
+rrset_insert_ranked(struct rrset_cache *cache, const uint8_t *key,
+    size_t keylen, struct rrset_entry *entry, time_t now)
+{
+	struct rrset_entry *old = lru_lookup(cache->table, key, keylen);
+
+	if (old != NULL && old->expires > now && old->rank > entry->rank) {
+		rrset_entry_free(entry);
+		return false;
+	}
+	return lru_insert(cache->table, key, keylen, entry,
+	    rrset_list_size(entry->rrs));
+}
+
+bool
+rrset_cache_store(struct rrset_cache *cache, const ldns_rr_list *rrset,
+    enum rrset_rank rank, time_t now, uint32_t min_ttl, uint32_t max_ttl)
+{
+	uint8_t key[KEY_MAX];
+	struct rrset_entry *entry;
+	const ldns_rr *first;
+	uint32_t ttl;
+	size_t keylen;
+	bool stored;
+
+	if (rrset == NULL || ldns_rr_list_rr_count(rrset) == 0)
+		return false;
+	first = ldns_rr_list_rr(rrset, 0);
+	ttl = rrset_min_ttl(rrset);
+	if (ttl > max_ttl)
+		ttl = max_ttl;
+	if (ttl < min_ttl)
+		ttl = min_ttl;
+	if (ttl == 0)
+		return false;
+	if ((entry = calloc(1, sizeof(*entry))) == NULL)
+		return false;
+	if ((entry->rrs = ldns_rr_list_clone(rrset)) == NULL) {
+		free(entry);
+		return false;
+	}
+	entry->expires = now + (time_t)ttl;
+	entry->rank = rank;
+	keylen = rrset_key(key, ldns_rr_owner(first), ldns_rr_get_type(first),
+	    ldns_rr_get_class(first), KIND_RRSET);
+	pthread_mutex_lock(&cache->lock);
+	stored = rrset_insert_ranked(cache, key, keylen, entry, now);
+	pthread_mutex_unlock(&cache->lock);
+	return stored;
+}
+
+/* A copy of `rrs` with every TTL set to what is left of it. */
+static ldns_rr_list *
+rrset_copy_aged(const ldns_rr_list *rrs, time_t expires, time_t now)
+{
+	ldns_rr_list *copy = ldns_rr_list_clone(rrs);
+
+	for (size_t i = 0; copy != NULL && i < ldns_rr_list_rr_count(copy); i++)
+		ldns_rr_set_ttl(ldns_rr_list_rr(copy, i),
+		    (uint32_t)(expires - now));
+	return copy;
+}
+
+ldns_rr_list *
+rrset_cache_lookup(struct rrset_cache *cache, const ldns_rdf *owner,
+    ldns_rr_type type, ldns_rr_class klass, time_t now,
+    enum rrset_rank min_rank, enum rrset_rank *rank)
+{
+	uint8_t key[KEY_MAX];
+	size_t keylen = rrset_key(key, owner, type, klass, KIND_RRSET);
+	struct rrset_entry *entry;
+	ldns_rr_list *copy = NULL;
+
+	pthread_mutex_lock(&cache->lock);
+	entry = lru_lookup(cache->table, key, keylen);
+	if (entry != NULL && entry->expires > now && entry->rank >= min_rank) {
+		copy = rrset_copy_aged(entry->rrs, entry->expires, now);
+		if (rank != NULL)
+			*rank = entry->rank;
+	}
+	pthread_mutex_unlock(&cache->lock);
+	return copy;
+}
+
+bool
+rrset_cache_store_negative(struct rrset_cache *cache, const ldns_rdf *name,
+    ldns_rr_type type, ldns_rr_class klass, ldns_pkt_rcode rcode,
+    const ldns_rr_list *soa, uint32_t ttl, time_t now)
+{
+	uint8_t key[KEY_MAX];
+	struct rrset_entry *entry;
+	size_t keylen;
+	bool stored;
+
+	if (ttl == 0 || (entry = calloc(1, sizeof(*entry))) == NULL)
+		return false;
+	entry->rrs = soa != NULL ? ldns_rr_list_clone(soa) : ldns_rr_list_new();
+	if (entry->rrs == NULL) {
+		free(entry);
+		return false;
+	}
+	entry->expires = now + (time_t)ttl;
+	entry->rank = RANK_AUTH_ANSWER;
+	entry->rcode = rcode;
+	keylen = rrset_key(key, name,
+	    rcode == LDNS_RCODE_NXDOMAIN ? NXDOMAIN_TYPE : type, klass,
+	    KIND_NEGATIVE);
+	pthread_mutex_lock(&cache->lock);
+	stored = lru_insert(cache->table, key, keylen, entry,
+	    rrset_list_size(entry->rrs));
+	pthread_mutex_unlock(&cache->lock);
+	return stored;
+}
+
+/* Called locked: the live negative entry for the key, or NULL. */
+static struct rrset_entry *
+rrset_negative_at(struct rrset_cache *cache, const ldns_rdf *name,
+    ldns_rr_type type, ldns_rr_class klass, time_t now)
+{
+	uint8_t key[KEY_MAX];
+	size_t keylen = rrset_key(key, name, type, klass, KIND_NEGATIVE);
+	struct rrset_entry *entry = lru_lookup(cache->table, key, keylen);
+
+	return entry != NULL && entry->expires > now ? entry : NULL;
+}
+
+bool
+rrset_cache_lookup_negative(struct rrset_cache *cache, const ldns_rdf *name,
+    ldns_rr_type type, ldns_rr_class klass, time_t now,
+    ldns_pkt_rcode *rcode, ldns_rr_list **soa)
+{
+	struct rrset_entry *entry;
+	unsigned labels = dname_labels(name);
+
+	pthread_mutex_lock(&cache->lock);
+	entry = rrset_negative_at(cache, name, type, klass, now);
+	/* RFC 8020: an NXDOMAIN at the name or any ancestor covers the name. */
+	for (unsigned n = labels; entry == NULL && n > 0; n--) {
+		ldns_rdf *ancestor = dname_ancestor(name, n);
+
+		if (ancestor == NULL)
+			break;
+		entry = rrset_negative_at(cache, ancestor, NXDOMAIN_TYPE,
+		    klass, now);
+		ldns_rdf_deep_free(ancestor);
+	}
+	if (entry != NULL) {
+		*rcode = entry->rcode;
+		if (soa != NULL)
+			*soa = rrset_copy_aged(entry->rrs, entry->expires, now);
+	}
+	pthread_mutex_unlock(&cache->lock);
+	return entry != NULL;
+}
+
+struct flush_match {
+	uint8_t key[DNAME_WIRE_MAX];
+	size_t keylen;
+	bool subtree;
+};
+
+/* The owner is the key minus its 5-byte type/class/kind suffix. */
+static bool
+rrset_flush_visit(void *arg, const uint8_t *key, size_t keylen, void *value)
+{
+	const struct flush_match *m = arg;
+	size_t owner_len = keylen - 5;
+	size_t i;
+
+	(void)value;
+	if (owner_len == m->keylen)
+		return memcmp(key, m->key, owner_len) == 0;
+	if (!m->subtree || owner_len < m->keylen)
+		return false;
+	/* Below the name: the owner ends with it, on a label boundary. */
+	for (i = 0; i < owner_len - m->keylen; i += (size_t)key[i] + 1)
+		;
+	return i == owner_len - m->keylen &&
+	    memcmp(key + i, m->key, m->keylen) == 0;
+}
+
+size_t
+rrset_cache_flush(struct rrset_cache *cache, const ldns_rdf *name,
+    bool subtree)
+{
+	struct flush_match m;
+	size_t removed;
+
+	m.keylen = dname_key(name, m.key);
+	m.subtree = subtree;
+	pthread_mutex_lock(&cache->lock);
+	removed = lru_walk(cache->table, rrset_flush_visit, &m);
+	pthread_mutex_unlock(&cache->lock);
+	return removed;
+}
+
+struct dump_ctx {
+	FILE *out;
+	time_t now;
+};
+
+static bool
+rrset_dump_visit(void *arg, const uint8_t *key, size_t keylen, void *value)
+{
+	const struct dump_ctx *ctx = arg;
+	const struct rrset_entry *entry = value;
+
+	if (entry->expires <= ctx->now)
+		return false;
+	if (key[keylen - 1] == KIND_NEGATIVE) {
+		ldns_rdf *owner = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME,
+		    keylen - 5, key);
+		char *name = owner != NULL ? ldns_rdf2str(owner) : NULL;
+		unsigned type = (unsigned)key[keylen - 5] << 8 | key[keylen - 4];
+
+		fprintf(ctx->out, "%s %lld negative %s",
+		    name != NULL ? name : "?",
+		    (long long)(entry->expires - ctx->now),
+		    entry->rcode == LDNS_RCODE_NXDOMAIN ? "NXDOMAIN" : "NODATA");
+		if (entry->rcode != LDNS_RCODE_NXDOMAIN) {
+			char *t = ldns_rr_type2str((ldns_rr_type)type);
+
+			fprintf(ctx->out, " %s", t != NULL ? t : "?");
+			free(t);
+		}
+		fputc('\n', ctx->out);
+		free(name);
+		ldns_rdf_deep_free(owner);
+		return false;
+	}
+	for (size_t i = 0; i < ldns_rr_list_rr_count(entry->rrs); i++) {
+		ldns_rr *rr = ldns_rr_clone(ldns_rr_list_rr(entry->rrs, i));
+		char *s;
+
+		if (rr == NULL)
+			continue;
+		ldns_rr_set_ttl(rr, (uint32_t)(entry->expires - ctx->now));
+		s = ldns_rr2str(rr);
+		if (s != NULL) {
+			s[strcspn(s, "\n")] = '\0';
+			fprintf(ctx->out, "%s ; %s\n", s,
+			    rrset_rank_name(entry->rank));
+		}
+		free(s);
+		ldns_rr_free(rr);
+	}
+	return false;
+}
+
+void
+rrset_cache_dump(struct rrset_cache *cache, FILE *out, time_t now)
+{
+	struct dump_ctx ctx = { out, now };
+
+	pthread_mutex_lock(&cache->lock);
+	lru_walk(cache->table, rrset_dump_visit, &ctx);
+	pthread_mutex_unlock(&cache->lock);
+}
+
+size_t
+rrset_cache_bytes(struct rrset_cache *cache)
+{
+	size_t bytes;
+
+	pthread_mutex_lock(&cache->lock);
+	bytes = lru_bytes(cache->table);
+	pthread_mutex_unlock(&cache->lock);
+	return bytes;
+}
+
+size_t
+rrset_cache_count(struct rrset_cache *cache)
+{
+	size_t count;
+
+	pthread_mutex_lock(&cache->lock);
+	count = lru_count(cache->table);
+	pthread_mutex_unlock(&cache->lock);
+	return count;
+}

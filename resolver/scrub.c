@@ -1,0 +1,328 @@
+/*
+ * scrub.c: what of a reply is trusted. A server speaks only for names in
+ * the bailiwick of the zone it was asked as (RFC 2181 §5.4.1, Unbound's
+ * iter_scrub.c): records outside it, answer records off the CNAME/DNAME
+ * chain, authority records that are neither the referral nor the SOA, and
+ * additional records that are not glue for the referral's NS names are
+ * dropped before anything looks at them.
+ */
+#include <string.h>
+
+#include "dname.h"
+#include "engine_limits.h"
+#include "reply.h"
+
+static void
+scrub_drop(const struct reply_context *ctx, const ldns_rr *rr, const char *why)
+{
+	if (ctx->dropped != NULL)
+		ctx->dropped(ctx->dropped_ctx, rr, why);
+}
+
+static bool
+scrub_push(ldns_rr_list **list, const ldns_rr *rr)
+{
+	if (*list == NULL && (*list = ldns_rr_list_new()) == NULL)
+		return false;
+	return ldns_rr_list_push_rr(*list, ldns_rr_clone(rr));
+}
+
+/*
+ * A DNAME at `dname_rr` applied to `name`: the synthesised target, or NULL
+ * when it would be too long (RFC 6672 §2.2, YXDOMAIN).
+ */
+static ldns_rdf *
+dname_substitute(const ldns_rr *dname_rr, const ldns_rdf *name)
+{
+	const ldns_rdf *owner = ldns_rr_owner(dname_rr);
+	const ldns_rdf *target = ldns_rr_rdf(dname_rr, 0);
+	unsigned keep = dname_labels(name) - dname_labels(owner);
+	const uint8_t *d = ldns_rdf_data(name);
+	uint8_t buf[DNAME_WIRE_MAX];
+	size_t off = 0;
+
+	if (target == NULL)
+		return NULL;
+	/* Keep the labels left of the owner, then append the target. */
+	for (unsigned i = 0; i < keep; i++)
+		off += (size_t)d[off] + 1;
+	if (off + ldns_rdf_size(target) > DNAME_WIRE_MAX)
+		return NULL;
+	memcpy(buf, d, off);
+	memcpy(buf + off, ldns_rdf_data(target), ldns_rdf_size(target));
+	return ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME,
+	    off + ldns_rdf_size(target), buf);
+}
+
+/* Records of `type` owned by `name` in `section`, NULL if none. */
+static const ldns_rr *
+find_rr(const ldns_rr_list *section, const ldns_rdf *name, ldns_rr_type type)
+{
+	for (size_t i = 0; i < ldns_rr_list_rr_count(section); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(section, i);
+
+		if (ldns_rr_get_type(rr) == type &&
+		    dname_equal(ldns_rr_owner(rr), name))
+			return rr;
+	}
+	return NULL;
+}
+
+/* A DNAME in `section` whose owner is a proper ancestor of `name`. */
+static const ldns_rr *
+find_dname(const ldns_rr_list *section, const ldns_rdf *name)
+{
+	for (size_t i = 0; i < ldns_rr_list_rr_count(section); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(section, i);
+
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_DNAME &&
+		    ldns_dname_is_subdomain(name, ldns_rr_owner(rr)))
+			return rr;
+	}
+	return NULL;
+}
+
+/* Copies every record of (name, type) from section into *out. */
+static bool
+take_rrset(const ldns_rr_list *section, const ldns_rdf *name,
+    ldns_rr_type type, ldns_rr_class klass, ldns_rr_list **out)
+{
+	for (size_t i = 0; i < ldns_rr_list_rr_count(section); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(section, i);
+
+		if (ldns_rr_get_type(rr) == type &&
+		    ldns_rr_get_class(rr) == klass &&
+		    dname_equal(ldns_rr_owner(rr), name) &&
+		    !scrub_push(out, rr))
+			return false;
+	}
+	return true;
+}
+
+static bool
+on_list(const ldns_rr_list *list, const ldns_rr *rr)
+{
+	for (size_t i = 0; list != NULL && i < ldns_rr_list_rr_count(list); i++)
+		if (ldns_rr_compare(ldns_rr_list_rr(list, i), rr) == 0)
+			return true;
+	return false;
+}
+
+/* Follows the chain from the question through the answer section. */
+static bool
+scrub_answer(const ldns_rr_list *an, const struct reply_context *ctx,
+    struct reply_view *v)
+{
+	ldns_rdf *name = ldns_rdf_clone(ctx->qname);
+
+	if (name == NULL)
+		return false;
+	for (unsigned hop = 0; hop <= LIMIT_ALIAS_HOPS; hop++) {
+		const ldns_rr *rr;
+
+		if (!dname_in_bailiwick(name, ctx->zone))
+			break;	/* the server can't speak for the target */
+		if (ctx->qtype == LDNS_RR_TYPE_ANY ?
+		    ldns_rr_list_rr_count(an) > 0 && find_rr(an, name,
+		    ldns_rr_get_type(ldns_rr_list_rr(an, 0))) != NULL :
+		    find_rr(an, name, ctx->qtype) != NULL) {
+			ldns_rr_type t = ctx->qtype == LDNS_RR_TYPE_ANY ?
+			    ldns_rr_get_type(ldns_rr_list_rr(an, 0)) :
+			    ctx->qtype;
+
+			if (!take_rrset(an, name, t, ctx->klass, &v->answer))
+				goto oom;
+			break;
+		}
+		if ((rr = find_rr(an, name, LDNS_RR_TYPE_CNAME)) != NULL &&
+		    ctx->qtype != LDNS_RR_TYPE_CNAME) {
+			if (!scrub_push(&v->chain, rr))
+				goto oom;
+			ldns_rdf_deep_free(name);
+			name = ldns_rdf_clone(ldns_rr_rdf(rr, 0));
+		} else if ((rr = find_dname(an, name)) != NULL &&
+		    dname_in_bailiwick(ldns_rr_owner(rr), ctx->zone)) {
+			ldns_rdf *target = dname_substitute(rr, name);
+			ldns_rr *cname;
+
+			if (!scrub_push(&v->chain, rr))
+				goto oom;
+			if (target == NULL) {
+				v->why = "DNAME substitution too long";
+				break;
+			}
+			/* Synthesise the CNAME ourselves (RFC 6672 §3.3). */
+			cname = ldns_rr_new_frm_type(LDNS_RR_TYPE_CNAME);
+			ldns_rr_set_owner(cname, ldns_rdf_clone(name));
+			ldns_rr_set_ttl(cname, ldns_rr_ttl(rr));
+			ldns_rr_set_class(cname, ldns_rr_get_class(rr));
+			ldns_rr_push_rdf(cname, ldns_rdf_clone(target));
+			ldns_rr_list_push_rr(v->chain, cname);
+			ldns_rdf_deep_free(name);
+			name = target;
+		} else
+			break;
+		if (name == NULL)
+			return false;
+	}
+	v->target = name;
+	v->target_in_zone = dname_in_bailiwick(name, ctx->zone);
+	/* Everything else in the answer section is not ours to believe. */
+	for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(an, i);
+
+		if (on_list(v->chain, rr) || on_list(v->answer, rr))
+			continue;
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME &&
+		    find_dname(v->chain, ldns_rr_owner(rr)) != NULL)
+			continue;	/* the server's synthesised CNAME */
+		scrub_drop(ctx, rr, dname_in_bailiwick(ldns_rr_owner(rr),
+		    ctx->zone) ? "not on the answer chain" :
+		    "answer out of bailiwick");
+	}
+	return true;
+oom:
+	ldns_rdf_deep_free(name);
+	return false;
+}
+
+static bool
+scrub_authority(const ldns_rr_list *ns, const struct reply_context *ctx,
+    struct reply_view *v)
+{
+	const ldns_rdf *name = v->target != NULL ? v->target : ctx->qname;
+
+	for (size_t i = 0; i < ldns_rr_list_rr_count(ns); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(ns, i);
+		const ldns_rdf *owner = ldns_rr_owner(rr);
+		ldns_rr_type type = ldns_rr_get_type(rr);
+
+		if (!dname_in_bailiwick(owner, ctx->zone)) {
+			/* Upward NS are kept aside for the lame check below. */
+			if (type == LDNS_RR_TYPE_NS &&
+			    dname_in_bailiwick(ctx->qname, owner) &&
+			    v->referral_zone == NULL) {
+				v->referral_zone = ldns_rdf_clone(owner);
+				if (!scrub_push(&v->ns, rr))
+					return false;
+				continue;
+			}
+			scrub_drop(ctx, rr, "authority out of bailiwick");
+			continue;
+		}
+		if (!dname_in_bailiwick(name, owner)) {
+			scrub_drop(ctx, rr, "authority not above the question");
+			continue;
+		}
+		if (type == LDNS_RR_TYPE_SOA) {
+			if (!scrub_push(&v->soa, rr))
+				return false;
+		} else if (type == LDNS_RR_TYPE_NS) {
+			if (v->referral_zone == NULL)
+				v->referral_zone = ldns_rdf_clone(owner);
+			else if (!dname_equal(v->referral_zone, owner)) {
+				scrub_drop(ctx, rr, "second NS set");
+				continue;
+			}
+			if (ldns_rr_list_rr_count(v->ns) >=
+			    LIMIT_NS_PER_DELEGATION) {
+				scrub_drop(ctx, rr, "LIMIT_NS_PER_DELEGATION");
+				continue;
+			}
+			if (!scrub_push(&v->ns, rr))
+				return false;
+		} else if (type == LDNS_RR_TYPE_DS) {
+			v->has_ds = true;
+		} else if (type != LDNS_RR_TYPE_RRSIG &&
+		    type != LDNS_RR_TYPE_NSEC && type != LDNS_RR_TYPE_NSEC3) {
+			scrub_drop(ctx, rr, "unexpected in authority");
+		}
+	}
+	return true;
+}
+
+/* Whether `rr` is owned by the target of an NS record in `list`. */
+static bool
+names_ns_target(const ldns_rr_list *list, const ldns_rr *rr)
+{
+	for (size_t i = 0; list != NULL && i < ldns_rr_list_rr_count(list); i++) {
+		const ldns_rr *ns = ldns_rr_list_rr(list, i);
+
+		if (ldns_rr_get_type(ns) == LDNS_RR_TYPE_NS &&
+		    ldns_rr_rdf(ns, 0) != NULL &&
+		    dname_equal(ldns_rr_owner(rr), ldns_rr_rdf(ns, 0)))
+			return true;
+	}
+	return false;
+}
+
+/* Glue: addresses of the NS names, and only within the sender's bailiwick. */
+static bool
+scrub_additional(const ldns_rr_list *ar, const struct reply_context *ctx,
+    struct reply_view *v)
+{
+	for (size_t i = 0; i < ldns_rr_list_rr_count(ar); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(ar, i);
+		ldns_rr_type type = ldns_rr_get_type(rr);
+		bool is_ns_target = false;
+
+		if (type == LDNS_RR_TYPE_OPT || type == LDNS_RR_TYPE_RRSIG)
+			continue;
+		is_ns_target = names_ns_target(v->ns, rr) ||
+		    names_ns_target(v->answer, rr);
+		if ((type != LDNS_RR_TYPE_A && type != LDNS_RR_TYPE_AAAA) ||
+		    !is_ns_target) {
+			scrub_drop(ctx, rr, "additional: not glue for the NS set");
+			continue;
+		}
+		if (!dname_in_bailiwick(ldns_rr_owner(rr), ctx->zone)) {
+			scrub_drop(ctx, rr, "glue out of bailiwick");
+			continue;
+		}
+		if (!scrub_push(&v->glue, rr))
+			return false;
+	}
+	return true;
+}
+
+/* Caps every section so a huge reply can't make us work for long. */
+static bool
+section_too_big(const ldns_rr_list *s)
+{
+	return ldns_rr_list_rr_count(s) > LIMIT_RRS_PER_SECTION;
+}
+
+bool
+reply_scrub(const ldns_pkt *pkt, const struct reply_context *ctx,
+    struct reply_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->rcode = ldns_pkt_get_rcode(pkt);
+	v->authoritative = ldns_pkt_aa(pkt);
+	if (section_too_big(ldns_pkt_answer(pkt)) ||
+	    section_too_big(ldns_pkt_authority(pkt)) ||
+	    section_too_big(ldns_pkt_additional(pkt))) {
+		v->why = "LIMIT_RRS_PER_SECTION";
+		return true;
+	}
+	if (!scrub_answer(ldns_pkt_answer(pkt), ctx, v) ||
+	    !scrub_authority(ldns_pkt_authority(pkt), ctx, v) ||
+	    !scrub_additional(ldns_pkt_additional(pkt), ctx, v)) {
+		reply_view_clear(v);
+		return false;
+	}
+	return true;
+}
+
+void
+reply_view_clear(struct reply_view *v)
+{
+	ldns_rr_list_deep_free(v->chain);
+	ldns_rr_list_deep_free(v->answer);
+	ldns_rr_list_deep_free(v->soa);
+	ldns_rr_list_deep_free(v->ns);
+	ldns_rr_list_deep_free(v->glue);
+	ldns_rdf_deep_free(v->target);
+	ldns_rdf_deep_free(v->referral_zone);
+	memset(v, 0, sizeof(*v));
+}

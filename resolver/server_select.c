@@ -1,0 +1,266 @@
+/*
+ * server_select.c: per-address RTT and failure state in a bounded table,
+ * and the choice of the next server (RTT band plus randomness, like
+ * Unbound's, so that equal servers share the load and a spoofer cannot
+ * predict the destination).
+ */
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_limits.h"
+#include "lru.h"
+#include "server_select.h"
+
+#define SERVER_TABLE_BYTES	(4u * 1024 * 1024)
+#define RTT_BAND_MS		400
+#define QUIRK_TTL_MS		(15u * 60 * 1000)
+
+struct server_state {
+	uint32_t srtt_ms;		/* 0: never measured */
+	unsigned failures;		/* consecutive */
+	uint64_t backoff_until_ms;
+	unsigned quirks;
+	uint64_t quirks_until_ms;
+};
+
+struct server_table {
+	pthread_mutex_t lock;
+	struct lru *table;
+};
+
+/* Family, port and address bytes: the identity of a server. */
+static size_t
+server_key(const struct sockaddr *addr, uint8_t *key)
+{
+	if (addr->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)addr;
+
+		key[0] = 6;
+		memcpy(key + 1, &in6->sin6_port, 2);
+		memcpy(key + 3, &in6->sin6_addr, 16);
+		return 19;
+	}
+	const struct sockaddr_in *in = (const void *)addr;
+
+	key[0] = 4;
+	memcpy(key + 1, &in->sin_port, 2);
+	memcpy(key + 3, &in->sin_addr, 4);
+	return 7;
+}
+
+struct server_table *
+server_table_new(void)
+{
+	struct server_table *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return NULL;
+	if ((t->table = lru_new(SERVER_TABLE_BYTES, free)) == NULL) {
+		free(t);
+		return NULL;
+	}
+	pthread_mutex_init(&t->lock, NULL);
+	return t;
+}
+
+void
+server_table_free(struct server_table *t)
+{
+	if (t == NULL)
+		return;
+	lru_free(t->table);
+	pthread_mutex_destroy(&t->lock);
+	free(t);
+}
+
+/* Called locked. With `create`, a missing entry is added. */
+static struct server_state *
+server_get(struct server_table *t, const struct sockaddr *addr, bool create)
+{
+	uint8_t key[19];
+	size_t keylen = server_key(addr, key);
+	struct server_state *s = lru_lookup(t->table, key, keylen);
+
+	if (s == NULL && create && (s = calloc(1, sizeof(*s))) != NULL &&
+	    !lru_insert(t->table, key, keylen, s, sizeof(*s)))
+		s = NULL;
+	return s;
+}
+
+static uint32_t
+server_score(const struct server_state *s)
+{
+	return s != NULL && s->srtt_ms != 0 ? s->srtt_ms :
+	    LIMIT_QUERY_TIMEOUT_INITIAL_MS;
+}
+
+int
+server_choose(struct server_table *t, const struct server_candidate *cand,
+    size_t count, uint64_t now_ms)
+{
+	uint32_t scores[64], best = UINT32_MAX;
+	bool avoid_backed_off = false;
+	int pick = -1;
+	unsigned in_band = 0;
+
+	if (count > 64)
+		count = 64;
+	pthread_mutex_lock(&t->lock);
+	for (size_t i = 0; i < count; i++) {
+		struct server_state *s;
+
+		if (cand[i].excluded)
+			continue;
+		s = server_get(t, cand[i].addr, false);
+		scores[i] = server_score(s);
+		if (s == NULL || s->backoff_until_ms <= now_ms)
+			avoid_backed_off = true;
+	}
+	for (size_t i = 0; i < count; i++) {
+		struct server_state *s;
+
+		if (cand[i].excluded)
+			continue;
+		s = server_get(t, cand[i].addr, false);
+		if (avoid_backed_off && s != NULL && s->backoff_until_ms > now_ms)
+			scores[i] = UINT32_MAX;
+		if (scores[i] < best)
+			best = scores[i];
+	}
+	/* Reservoir sampling over the band: a uniform pick in one pass. */
+	for (size_t i = 0; i < count && best != UINT32_MAX; i++) {
+		if (cand[i].excluded || scores[i] == UINT32_MAX ||
+		    scores[i] > best + RTT_BAND_MS)
+			continue;
+		if (arc4random_uniform(++in_band) == 0)
+			pick = (int)i;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return pick;
+}
+
+uint32_t
+server_timeout_ms(struct server_table *t, const struct sockaddr *addr)
+{
+	struct server_state *s;
+	uint32_t timeout = LIMIT_QUERY_TIMEOUT_INITIAL_MS;
+
+	pthread_mutex_lock(&t->lock);
+	s = server_get(t, addr, false);
+	if (s != NULL && s->srtt_ms != 0) {
+		timeout = s->srtt_ms * 3 + 50;
+		if (timeout < LIMIT_QUERY_TIMEOUT_MIN_MS)
+			timeout = LIMIT_QUERY_TIMEOUT_MIN_MS;
+		if (timeout > LIMIT_QUERY_TIMEOUT_MAX_MS)
+			timeout = LIMIT_QUERY_TIMEOUT_MAX_MS;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return timeout;
+}
+
+bool
+server_backed_off(struct server_table *t, const struct sockaddr *addr,
+    uint64_t now_ms)
+{
+	struct server_state *s;
+	bool backed_off;
+
+	pthread_mutex_lock(&t->lock);
+	s = server_get(t, addr, false);
+	backed_off = s != NULL && s->backoff_until_ms > now_ms;
+	pthread_mutex_unlock(&t->lock);
+	return backed_off;
+}
+
+void
+server_report_rtt(struct server_table *t, const struct sockaddr *addr,
+    uint32_t rtt_ms)
+{
+	struct server_state *s;
+
+	if (rtt_ms == 0)
+		rtt_ms = 1;
+	pthread_mutex_lock(&t->lock);
+	if ((s = server_get(t, addr, true)) != NULL) {
+		/* RFC 6298-style smoothing, weight 1/4 on the new sample. */
+		s->srtt_ms = s->srtt_ms == 0 || s->failures != 0 ? rtt_ms :
+		    (s->srtt_ms * 3 + rtt_ms) / 4;
+		s->failures = 0;
+		s->backoff_until_ms = 0;
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
+void
+server_report_failure(struct server_table *t, const struct sockaddr *addr,
+    bool timeout, uint64_t now_ms)
+{
+	struct server_state *s;
+
+	pthread_mutex_lock(&t->lock);
+	if ((s = server_get(t, addr, true)) != NULL) {
+		uint64_t backoff_s;
+
+		if (s->failures < 16)
+			s->failures++;
+		/* 1 s, 2 s, 4 s ... never longer than the cap: servers come back. */
+		backoff_s = 1ull << (s->failures - 1);
+		if (backoff_s > LIMIT_SERVER_BACKOFF_MAX_S)
+			backoff_s = LIMIT_SERVER_BACKOFF_MAX_S;
+		s->backoff_until_ms = now_ms + backoff_s * 1000;
+		if (timeout) {
+			uint32_t rtt = s->srtt_ms == 0 ?
+			    LIMIT_QUERY_TIMEOUT_INITIAL_MS : s->srtt_ms * 2;
+
+			s->srtt_ms = rtt > LIMIT_QUERY_TIMEOUT_MAX_MS ?
+			    LIMIT_QUERY_TIMEOUT_MAX_MS : rtt;
+		}
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
+unsigned
+server_quirks(struct server_table *t, const struct sockaddr *addr,
+    uint64_t now_ms)
+{
+	struct server_state *s;
+	unsigned quirks = 0;
+
+	pthread_mutex_lock(&t->lock);
+	s = server_get(t, addr, false);
+	if (s != NULL && s->quirks_until_ms > now_ms)
+		quirks = s->quirks;
+	pthread_mutex_unlock(&t->lock);
+	return quirks;
+}
+
+void
+server_set_quirk(struct server_table *t, const struct sockaddr *addr,
+    enum server_quirk quirk, uint64_t now_ms)
+{
+	struct server_state *s;
+
+	pthread_mutex_lock(&t->lock);
+	if ((s = server_get(t, addr, true)) != NULL) {
+		if (s->quirks_until_ms <= now_ms)
+			s->quirks = 0;
+		s->quirks |= quirk;
+		s->quirks_until_ms = now_ms + QUIRK_TTL_MS;
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
+uint32_t
+server_srtt_ms(struct server_table *t, const struct sockaddr *addr)
+{
+	struct server_state *s;
+	uint32_t srtt;
+
+	pthread_mutex_lock(&t->lock);
+	s = server_get(t, addr, false);
+	srtt = s != NULL ? s->srtt_ms : 0;
+	pthread_mutex_unlock(&t->lock);
+	return srtt;
+}

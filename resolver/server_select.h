@@ -1,0 +1,64 @@
+/*
+ * server_select.h: what the engine knows about each upstream address:
+ * smoothed RTT, failures with a bounded back-off, and the fallbacks a
+ * server needed (no EDNS, no 0x20). Chooses which address to ask next.
+ * Shared by all requests; thread-safe.
+ */
+#ifndef DESCEND_SERVER_SELECT_H
+#define DESCEND_SERVER_SELECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct server_table;
+
+/* What a server needs; remembered for SERVER_QUIRK_TTL_MS. */
+enum server_quirk {
+	SERVER_NO_EDNS = 0x01,		/* FORMERR/NOTIMP to EDNS queries */
+	SERVER_NO_0X20 = 0x02,		/* does not echo the question's case */
+};
+
+struct server_table *server_table_new(void);
+void server_table_free(struct server_table *table);
+
+/* A candidate address for server_choose(). */
+struct server_candidate {
+	const struct sockaddr *addr;
+	bool excluded;			/* already tried enough this request */
+};
+
+/*
+ * Picks among the candidates: the fastest band (within 400 ms of the best
+ * smoothed RTT, unknown servers counted at the initial timeout) at random,
+ * avoiding backed-off servers unless nothing else is left. Returns the
+ * index, or -1 when every candidate is excluded.
+ */
+int server_choose(struct server_table *table,
+    const struct server_candidate *candidates, size_t count, uint64_t now_ms);
+
+/* The timeout for a query to `addr`: a multiple of its RTT, bounded. */
+uint32_t server_timeout_ms(struct server_table *table,
+    const struct sockaddr *addr);
+
+/* True when `addr` is backed off (recent failures) at `now_ms`. */
+bool server_backed_off(struct server_table *table,
+    const struct sockaddr *addr, uint64_t now_ms);
+
+void server_report_rtt(struct server_table *table, const struct sockaddr *addr,
+    uint32_t rtt_ms);
+/* A timeout or a useless reply (REFUSED, SERVFAIL, lame, malformed). */
+void server_report_failure(struct server_table *table,
+    const struct sockaddr *addr, bool timeout, uint64_t now_ms);
+
+unsigned server_quirks(struct server_table *table, const struct sockaddr *addr,
+    uint64_t now_ms);
+void server_set_quirk(struct server_table *table, const struct sockaddr *addr,
+    enum server_quirk quirk, uint64_t now_ms);
+
+/* Smoothed RTT in ms, 0 when unknown (for the trace and tests). */
+uint32_t server_srtt_ms(struct server_table *table,
+    const struct sockaddr *addr);
+
+#endif /* DESCEND_SERVER_SELECT_H */

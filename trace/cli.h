@@ -1,0 +1,79 @@
+/*
+ * cli.h: what the `descend` subcommands share: exit codes, parsing a name
+ * and a type from the command line, and running engine requests on a
+ * private libuv loop until they finish.
+ */
+#ifndef DESCEND_CLI_H
+#define DESCEND_CLI_H
+
+#include <stdbool.h>
+
+#include <ldns/ldns.h>
+
+#include "engine.h"
+
+/* Exit codes shared by every subcommand (descend(1)). */
+enum cli_exit {
+	EXIT_CLEAN = 0,		/* resolved, nothing to report */
+	EXIT_FINDINGS = 1,	/* resolved, with findings (trace) or non-NOERROR */
+	EXIT_BROKEN = 2,	/* did not resolve (SERVFAIL, timeout) */
+	EXIT_USAGE = 3,		/* bad arguments or a local error */
+};
+
+/* Parses a domain name; prints a one-line error and returns NULL if bad. */
+ldns_rdf *cli_parse_name(const char *prog, const char *text);
+/* Parses a type mnemonic or TYPEnnn; false (with an error line) if unknown. */
+bool cli_parse_type(const char *prog, const char *text, ldns_rr_type *type);
+
+/* Options every resolving subcommand accepts. */
+struct cli_options {
+	const char *root_hints;
+	bool ipv4_only, ipv6_only;
+	bool no_qmin;
+	bool no_0x20;
+	unsigned timeout_ms;		/* per request; 0: default */
+	unsigned tries;
+};
+
+/*
+ * Handles one common option (getopt_long `opt` with `arg`); returns false
+ * if `opt` is not a common one. Long option table entries: see
+ * CLI_COMMON_LONG_OPTIONS.
+ */
+enum {
+	OPT_ROOT_HINTS = 0x100, OPT_NO_QMIN, OPT_NO_0X20, OPT_TIMEOUT,
+	OPT_TRIES, OPT_JSON, OPT_DIG, OPT_ALL, OPT_NO_COLOR, OPT_COLOR,
+	OPT_SOCKET,
+};
+#define CLI_COMMON_LONG_OPTIONS \
+	{ "root-hints", required_argument, NULL, OPT_ROOT_HINTS }, \
+	{ "no-qmin", no_argument, NULL, OPT_NO_QMIN }, \
+	{ "no-0x20", no_argument, NULL, OPT_NO_0X20 }, \
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT }, \
+	{ "tries", required_argument, NULL, OPT_TRIES }
+bool cli_common_option(const char *prog, int opt, const char *arg,
+    struct cli_options *options, bool *bad);
+
+/*
+ * Makes an engine for the options. With a hints file the user chose the
+ * servers, so loopback upstreams are allowed (the lab lives on 127/8).
+ */
+struct engine *cli_engine_new(const char *prog,
+    const struct cli_options *options, bool fresh_cache);
+
+/* Runs requests on a private loop until all have finished. */
+struct cli_runner;
+struct cli_runner *cli_runner_new(struct engine *engine);
+/* Starts `request`; returns false when it could not be started. */
+bool cli_runner_start(struct cli_runner *runner,
+    struct engine_request *request);
+void cli_runner_run(struct cli_runner *runner);
+struct engine_now cli_runner_now(struct cli_runner *runner);
+void cli_runner_free(struct cli_runner *runner);
+
+/* Subcommands. */
+int query_main(int argc, char **argv);
+int trace_main(int argc, char **argv);
+int control_main(int argc, char **argv);
+
+#endif /* DESCEND_CLI_H */

@@ -1,0 +1,95 @@
+/*
+ * query_cmd.c: `descend query NAME [TYPE]`: one resolution through the
+ * engine, printed in dig's presentation format. Exit 0 on NOERROR, 1 on
+ * another rcode from the authorities (NXDOMAIN), 2 on SERVFAIL.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+
+static void
+query_usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: descend query [-4|-6] [--root-hints FILE] [--no-qmin]\n"
+	    "                     [--no-0x20] [--timeout SECONDS] [--tries N]\n"
+	    "                     NAME [TYPE]\n");
+}
+
+int
+query_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CLI_COMMON_LONG_OPTIONS,
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_options options = { 0 };
+	struct engine_question question = { 0 };
+	struct engine_request *request = NULL;
+	struct engine_result result;
+	struct cli_runner *runner = NULL;
+	struct engine *engine = NULL;
+	const uint8_t *wire;
+	ldns_pkt *pkt = NULL;
+	size_t len;
+	bool bad = false;
+	int opt, rc = EXIT_USAGE;
+
+	question.type = LDNS_RR_TYPE_A;
+	question.klass = LDNS_RR_CLASS_IN;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "46h", longopts, NULL)) != -1) {
+		if (cli_common_option("descend query", opt, optarg, &options,
+		    &bad))
+			continue;
+		if (opt == 'h') {
+			query_usage(stdout);
+			return EXIT_CLEAN;
+		}
+		query_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (bad)
+		return EXIT_USAGE;
+	if (argc - optind < 1 || argc - optind > 2) {
+		query_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if ((question.name = cli_parse_name("descend query",
+	    argv[optind])) == NULL)
+		return EXIT_USAGE;
+	if (argc - optind == 2 && !cli_parse_type("descend query",
+	    argv[optind + 1], &question.type))
+		goto out;
+	if ((engine = cli_engine_new("descend query", &options, false)) == NULL ||
+	    (runner = cli_runner_new(engine)) == NULL)
+		goto out;
+	request = engine_request_new(engine, &question, 0,
+	    cli_runner_now(runner), NULL, NULL);
+	if (request == NULL || !cli_runner_start(runner, request)) {
+		fprintf(stderr, "descend query: out of memory\n");
+		goto out;
+	}
+	cli_runner_run(runner);
+	engine_request_result(request, &result);
+	wire = engine_request_answer(request, &len);
+	if (wire != NULL && ldns_wire2pkt(&pkt, wire, len) == LDNS_STATUS_OK) {
+		ldns_pkt_set_rd(pkt, true);
+		ldns_pkt_print(stdout, pkt);
+	}
+	printf(";; upstream queries: %u\n", result.upstream_queries);
+	if (result.rcode == LDNS_RCODE_SERVFAIL && result.ede_text != NULL)
+		printf(";; why: %s\n", result.ede_text);
+	rc = result.rcode == LDNS_RCODE_NOERROR ? EXIT_CLEAN :
+	    result.rcode == LDNS_RCODE_SERVFAIL ? EXIT_BROKEN : EXIT_FINDINGS;
+out:
+	ldns_pkt_free(pkt);
+	engine_request_free(request);
+	cli_runner_free(runner);
+	engine_free(engine);
+	ldns_rdf_deep_free(question.name);
+	return rc;
+}
