@@ -69,8 +69,14 @@ engine_load_config(struct engine *engine, const struct engine_config *config,
 		free(path);
 		return false;
 	}
-	free(engine->root_hints_path);
-	ldns_rr_list_deep_free(engine->root_hints);
+	if (engine->root_hints != NULL && engine->retired_count < 8) {
+		engine->retired_hints[engine->retired_count] = engine->root_hints;
+		engine->retired_paths[engine->retired_count++] =
+		    engine->root_hints_path;
+	} else {
+		free(engine->root_hints_path);
+		ldns_rr_list_deep_free(engine->root_hints);
+	}
 	engine->root_hints_path = path;
 	engine->root_hints = hints;
 	engine->config = *config;
@@ -116,6 +122,10 @@ engine_free(struct engine *engine)
 	server_table_free(engine->servers);
 	ldns_rr_list_deep_free(engine->root_hints);
 	free(engine->root_hints_path);
+	for (unsigned i = 0; i < engine->retired_count; i++) {
+		ldns_rr_list_deep_free(engine->retired_hints[i]);
+		free(engine->retired_paths[i]);
+	}
 	free(engine);
 }
 

@@ -20,6 +20,10 @@ struct engine {
 	struct engine_config config;
 	char *root_hints_path;		/* owned copy of config.root_hints_file */
 	ldns_rr_list *root_hints;
+	/* Hints replaced by a reload stay until engine_free: other threads may still read them. */
+	ldns_rr_list *retired_hints[8];
+	char *retired_paths[8];
+	unsigned retired_count;
 	struct rrset_cache *rrsets;
 	struct answer_cache *answers;
 	struct server_table *servers;

@@ -1,0 +1,523 @@
+/*
+ * config.c: the configuration file reader. One `key: value` per line, `#`
+ * comments, optional quotes, `include: FILE` relative to the including
+ * file. Each key has one parser; each problem names file, line and why.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "config.h"
+
+#define INCLUDE_DEPTH_MAX	8
+#define TTL_MAX			604800
+
+struct config_reader {
+	struct daemon_config *config;
+	FILE *errors;
+	unsigned problems;
+	unsigned depth;
+	const char *file;
+	unsigned line;
+};
+
+static void
+problem(struct config_reader *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+problem(struct config_reader *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(r->errors, "%s:%u: ", r->file, r->line);
+	va_start(ap, fmt);
+	vfprintf(r->errors, fmt, ap);
+	va_end(ap);
+	fputc('\n', r->errors);
+	r->problems++;
+}
+
+bool
+config_init(struct daemon_config *c)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(c, 0, sizeof(*c));
+	engine_config_init(&c->engine);
+	c->threads = cpus > 0 && cpus <= 64 ? (unsigned)cpus : 1;
+	c->log_level = LOG_LEVEL_INFO;
+	c->control_socket = strdup("/run/descend/control.sock");
+	c->acl = acl_new();
+	if (c->control_socket == NULL || c->acl == NULL) {
+		config_free(c);
+		return false;
+	}
+	acl_add_defaults(c->acl);
+	return true;
+}
+
+void
+config_free(struct daemon_config *c)
+{
+	free(c->root_hints);
+	free(c->listens);
+	acl_free(c->acl);
+	free(c->control_socket);
+	free(c->pidfile);
+	memset(c, 0, sizeof(*c));
+}
+
+static bool
+parse_bool(struct config_reader *r, const char *key, const char *v, bool *out)
+{
+	if (strcmp(v, "yes") == 0)
+		*out = true;
+	else if (strcmp(v, "no") == 0)
+		*out = false;
+	else {
+		problem(r, "bad value '%s' for '%s': expected yes or no", v, key);
+		return false;
+	}
+	return true;
+}
+
+static bool
+parse_number(struct config_reader *r, const char *key, const char *v,
+    unsigned long long min, unsigned long long max, unsigned long long *out)
+{
+	char *end;
+	unsigned long long n;
+
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (!isdigit((unsigned char)v[0]) || errno != 0 || *end != '\0' ||
+	    n < min || n > max) {
+		problem(r, "bad value '%s' for '%s': expected a number from "
+		    "%llu to %llu", v, key, min, max);
+		return false;
+	}
+	*out = n;
+	return true;
+}
+
+static bool
+parse_ttl(struct config_reader *r, const char *key, const char *v,
+    uint32_t *out)
+{
+	unsigned long long n;
+
+	if (!parse_number(r, key, v, 0, TTL_MAX, &n))
+		return false;
+	*out = (uint32_t)n;
+	return true;
+}
+
+/* "64m", "512k", "1g" or plain bytes. */
+static bool
+parse_size(struct config_reader *r, const char *key, const char *v,
+    size_t *out)
+{
+	char digits[32];
+	size_t len = strlen(v);
+	unsigned long long n, unit = 1;
+
+	if (len == 0 || len >= sizeof(digits))
+		goto bad;
+	strlcpy(digits, v, sizeof(digits));
+	switch (tolower((unsigned char)digits[len - 1])) {
+	case 'k': unit = 1024ull; break;
+	case 'm': unit = 1024ull * 1024; break;
+	case 'g': unit = 1024ull * 1024 * 1024; break;
+	}
+	if (unit != 1)
+		digits[len - 1] = '\0';
+	{
+		char *end;
+
+		errno = 0;
+		n = strtoull(digits, &end, 10);
+		if (!isdigit((unsigned char)digits[0]) || errno != 0 ||
+		    *end != '\0' || n > (64ull << 30) / unit)
+			goto bad;
+	}
+	n *= unit;
+	if (n < (1ull << 20) || n > (64ull << 30))
+		goto bad;
+	*out = (size_t)n;
+	return true;
+bad:
+	problem(r, "bad value '%s' for '%s': expected a size from 1m to 64g",
+	    v, key);
+	return false;
+}
+
+/* "ADDR" or "ADDR@PORT", IPv4 or IPv6. */
+static bool
+parse_address(const char *v, uint16_t default_port,
+    struct sockaddr_storage *ss, socklen_t *len)
+{
+	char text[INET6_ADDRSTRLEN + 8], *at, *end;
+	unsigned long port = default_port;
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	if (strlcpy(text, v, sizeof(text)) >= sizeof(text))
+		return false;
+	if ((at = strchr(text, '@')) != NULL) {
+		*at++ = '\0';
+		errno = 0;
+		port = strtoul(at, &end, 10);
+		if (!isdigit((unsigned char)*at) || *end != '\0' || errno != 0 ||
+		    port == 0 || port > 65535)
+			return false;
+	}
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, text, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)port);
+		*len = sizeof(*in);
+		return true;
+	}
+	if (inet_pton(AF_INET6, text, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*in6);
+		return true;
+	}
+	return false;
+}
+
+static bool
+replace_string(struct config_reader *r, char **slot, const char *v)
+{
+	char *copy = strdup(v);
+
+	if (copy == NULL) {
+		problem(r, "out of memory");
+		return false;
+	}
+	free(*slot);
+	*slot = copy;
+	return true;
+}
+
+static unsigned config_read_file(struct config_reader *r, const char *path);
+
+static void
+key_include(struct config_reader *r, const char *v)
+{
+	char path[PATH_MAX], dir[PATH_MAX];
+	const char *file = r->file;
+	unsigned line = r->line;
+
+	if (v[0] == '/')
+		strlcpy(path, v, sizeof(path));
+	else {
+		strlcpy(dir, r->file, sizeof(dir));
+		snprintf(path, sizeof(path), "%s/%s", dirname(dir), v);
+	}
+	if (r->depth >= INCLUDE_DEPTH_MAX) {
+		problem(r, "include nested deeper than %d (a loop?): '%s'",
+		    INCLUDE_DEPTH_MAX, v);
+		return;
+	}
+	r->depth++;
+	config_read_file(r, path);
+	r->depth--;
+	r->file = file;
+	r->line = line;
+}
+
+static void
+key_listen(struct config_reader *r, const char *v)
+{
+	struct daemon_config *c = r->config;
+	struct config_listen *l;
+
+	l = reallocarray(c->listens, c->listen_count + 1, sizeof(*l));
+	if (l == NULL) {
+		problem(r, "out of memory");
+		return;
+	}
+	c->listens = l;
+	l = &c->listens[c->listen_count];
+	if (!parse_address(v, 53, &l->addr, &l->addrlen)) {
+		problem(r, "bad address '%s' in listen: expected ADDR[@PORT]", v);
+		return;
+	}
+	c->listen_count++;
+}
+
+static void
+key_access_control(struct config_reader *r, const char *v)
+{
+	char block[128], action[32], extra[2], err[160];
+	enum acl_action a;
+
+	if (sscanf(v, "%127s %31s %1s", block, action, extra) != 2) {
+		problem(r, "bad access-control '%s': expected NETBLOCK "
+		    "allow|refuse|deny", v);
+		return;
+	}
+	if (strcmp(action, "allow") == 0)
+		a = ACL_ALLOW;
+	else if (strcmp(action, "refuse") == 0)
+		a = ACL_REFUSE;
+	else if (strcmp(action, "deny") == 0)
+		a = ACL_DENY;
+	else {
+		problem(r, "bad access-control action '%s': expected allow, "
+		    "refuse or deny", action);
+		return;
+	}
+	if (acl_add(r->config->acl, block, a, err, sizeof(err)) != 0)
+		problem(r, "%s in access-control", err);
+}
+
+static void
+key_outgoing_interface(struct config_reader *r, const char *v)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (!parse_address(v, 0, &ss, &len) || strchr(v, '@') != NULL) {
+		problem(r, "bad address '%s' in outgoing-interface", v);
+		return;
+	}
+	if (ss.ss_family == AF_INET)
+		r->config->outgoing_v4 = ss;
+	else
+		r->config->outgoing_v6 = ss;
+}
+
+static void
+key_log_level(struct config_reader *r, const char *v)
+{
+	static const char *const names[] = { "error", "warning", "info", "debug" };
+
+	for (unsigned i = 0; i < 4; i++) {
+		if (strcmp(v, names[i]) == 0 ||
+		    (v[0] == (char)('0' + i) && v[1] == '\0')) {
+			r->config->log_level = (enum log_level)i;
+			return;
+		}
+	}
+	problem(r, "bad value '%s' for 'log-level': expected error, warning, "
+	    "info or debug", v);
+}
+
+/* One configuration line, already split. */
+static void
+config_apply(struct config_reader *r, const char *key, const char *v)
+{
+	struct daemon_config *c = r->config;
+	struct engine_config *e = &c->engine;
+	unsigned long long n;
+
+	if (strcmp(key, "include") == 0)
+		key_include(r, v);
+	else if (strcmp(key, "listen") == 0)
+		key_listen(r, v);
+	else if (strcmp(key, "root-hints") == 0) {
+		if (replace_string(r, &c->root_hints, v))
+			e->root_hints_file = c->root_hints;
+	} else if (strcmp(key, "access-control") == 0)
+		key_access_control(r, v);
+	else if (strcmp(key, "query-loopback") == 0)
+		parse_bool(r, key, v, &e->query_loopback);
+	else if (strcmp(key, "outgoing-interface") == 0)
+		key_outgoing_interface(r, v);
+	else if (strcmp(key, "cache-size") == 0)
+		parse_size(r, key, v, &e->cache_size);
+	else if (strcmp(key, "cache-max-ttl") == 0)
+		parse_ttl(r, key, v, &e->cache_max_ttl);
+	else if (strcmp(key, "cache-min-ttl") == 0)
+		parse_ttl(r, key, v, &e->cache_min_ttl);
+	else if (strcmp(key, "cache-max-negative-ttl") == 0)
+		parse_ttl(r, key, v, &e->cache_max_negative_ttl);
+	else if (strcmp(key, "threads") == 0) {
+		if (parse_number(r, key, v, 1, 64, &n))
+			c->threads = (unsigned)n;
+	} else if (strcmp(key, "qname-minimisation") == 0)
+		parse_bool(r, key, v, &e->qname_minimisation);
+	else if (strcmp(key, "use-0x20") == 0)
+		parse_bool(r, key, v, &e->use_0x20);
+	else if (strcmp(key, "serve-stale") == 0)
+		parse_bool(r, key, v, &e->serve_stale);
+	else if (strcmp(key, "prefetch") == 0)
+		parse_bool(r, key, v, &e->prefetch);
+	else if (strcmp(key, "control-socket") == 0)
+		replace_string(r, &c->control_socket, v);
+	else if (strcmp(key, "pidfile") == 0)
+		replace_string(r, &c->pidfile, v);
+	else if (strcmp(key, "log-level") == 0)
+		key_log_level(r, v);
+	else if (strcmp(key, "log-queries") == 0)
+		parse_bool(r, key, v, &c->log_queries);
+	else
+		problem(r, "unknown key '%s'", key);
+}
+
+/* Splits "key: value # comment" in place; false when malformed. */
+static bool
+config_split(struct config_reader *r, char *line, char **key, char **value)
+{
+	char *p, *colon, *end;
+
+	for (p = line; *p != '\0' && *p != '#'; p++)
+		if (*p == '"')
+			while (*++p != '\0' && *p != '"')
+				;
+	*p = '\0';
+	while (isspace((unsigned char)*line))
+		line++;
+	end = line + strlen(line);
+	while (end > line && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	if (*line == '\0') {
+		*key = NULL;
+		return true;
+	}
+	if ((colon = strchr(line, ':')) == NULL) {
+		problem(r, "expected 'key: value', got '%s'", line);
+		return false;
+	}
+	*colon = '\0';
+	*key = line;
+	for (end = colon; end > line && isspace((unsigned char)end[-1]);)
+		*--end = '\0';
+	p = colon + 1;
+	while (isspace((unsigned char)*p))
+		p++;
+	end = p + strlen(p);
+	if (end - p >= 2 && p[0] == '"' && end[-1] == '"') {
+		p++;
+		*--end = '\0';
+	}
+	if (*p == '\0') {
+		problem(r, "missing value for '%s'", *key);
+		return false;
+	}
+	*value = p;
+	return true;
+}
+
+static unsigned
+config_read_file(struct config_reader *r, const char *path)
+{
+	char *line = NULL, *key, *value;
+	size_t cap = 0;
+	unsigned before = r->problems;
+	FILE *fp = fopen(path, "r");
+
+	if (fp == NULL) {
+		if (r->file == NULL)
+			fprintf(r->errors, "%s: %s\n", path, strerror(errno));
+		else
+			problem(r, "cannot read '%s': %s", path,
+			    strerror(errno));
+		if (r->file == NULL)
+			r->problems++;
+		return r->problems - before;
+	}
+	r->file = path;
+	r->line = 0;
+	while (getline(&line, &cap, fp) != -1) {
+		r->line++;
+		if (config_split(r, line, &key, &value) && key != NULL)
+			config_apply(r, key, value);
+	}
+	free(line);
+	fclose(fp);
+	return r->problems - before;
+}
+
+unsigned
+config_load(struct daemon_config *c, const char *path, FILE *errors)
+{
+	struct config_reader r = { .config = c, .errors = errors };
+
+	config_read_file(&r, path);
+	if (c->engine.cache_min_ttl > c->engine.cache_max_ttl) {
+		fprintf(errors, "%s: cache-min-ttl (%u) is above cache-max-ttl "
+		    "(%u)\n", path, c->engine.cache_min_ttl,
+		    c->engine.cache_max_ttl);
+		r.problems++;
+	}
+	if (c->listen_count == 0) {
+		struct config_listen *l = calloc(2, sizeof(*l));
+
+		if (l == NULL)
+			return r.problems + 1;
+		parse_address("127.0.0.1", 53, &l[0].addr, &l[0].addrlen);
+		parse_address("::1", 53, &l[1].addr, &l[1].addrlen);
+		c->listens = l;
+		c->listen_count = 2;
+	}
+	return r.problems;
+}
+
+static const char *
+yes_no(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+static void
+print_address(FILE *out, const char *key, const struct sockaddr_storage *ss,
+    bool with_port)
+{
+	char text[INET6_ADDRSTRLEN];
+	const void *a = ss->ss_family == AF_INET ?
+	    (const void *)&((const struct sockaddr_in *)ss)->sin_addr :
+	    (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
+	uint16_t port = ss->ss_family == AF_INET ?
+	    ((const struct sockaddr_in *)ss)->sin_port :
+	    ((const struct sockaddr_in6 *)ss)->sin6_port;
+
+	inet_ntop(ss->ss_family, a, text, sizeof(text));
+	if (with_port)
+		fprintf(out, "%s: %s@%u\n", key, text, ntohs(port));
+	else
+		fprintf(out, "%s: %s\n", key, text);
+}
+
+void
+config_print(const struct daemon_config *c, FILE *out)
+{
+	static const char *const levels[] = { "error", "warning", "info", "debug" };
+	const struct engine_config *e = &c->engine;
+
+	for (size_t i = 0; i < c->listen_count; i++)
+		print_address(out, "listen", &c->listens[i].addr, true);
+	fprintf(out, "root-hints: %s\n", c->root_hints != NULL ?
+	    c->root_hints : "(built-in)");
+	fprintf(out, "query-loopback: %s\n", yes_no(e->query_loopback));
+	if (c->outgoing_v4.ss_family != 0)
+		print_address(out, "outgoing-interface", &c->outgoing_v4, false);
+	if (c->outgoing_v6.ss_family != 0)
+		print_address(out, "outgoing-interface", &c->outgoing_v6, false);
+	fprintf(out, "cache-size: %zu\n", e->cache_size);
+	fprintf(out, "cache-max-ttl: %u\n", e->cache_max_ttl);
+	fprintf(out, "cache-min-ttl: %u\n", e->cache_min_ttl);
+	fprintf(out, "cache-max-negative-ttl: %u\n", e->cache_max_negative_ttl);
+	fprintf(out, "threads: %u\n", c->threads);
+	fprintf(out, "qname-minimisation: %s\n", yes_no(e->qname_minimisation));
+	fprintf(out, "use-0x20: %s\n", yes_no(e->use_0x20));
+	fprintf(out, "serve-stale: %s\n", yes_no(e->serve_stale));
+	fprintf(out, "prefetch: %s\n", yes_no(e->prefetch));
+	fprintf(out, "control-socket: %s\n", c->control_socket);
+	if (c->pidfile != NULL)
+		fprintf(out, "pidfile: %s\n", c->pidfile);
+	fprintf(out, "log-level: %s\n", levels[c->log_level]);
+	fprintf(out, "log-queries: %s\n", yes_no(c->log_queries));
+}

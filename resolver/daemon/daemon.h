@@ -1,0 +1,69 @@
+/*
+ * daemon.h: descendd's shared state: the configuration, the one engine all
+ * workers share, the workers (one libuv loop and thread each), and the
+ * daemon-wide counters for `descend control stats`.
+ */
+#ifndef DESCEND_DAEMON_H
+#define DESCEND_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "config.h"
+#include "engine.h"
+
+struct worker;
+
+/* Counters kept by the workers; updated with relaxed atomics. */
+struct daemon_stats {
+	uint64_t queries;
+	uint64_t queries_udp, queries_tcp;
+	uint64_t fastpath_hits;
+	uint64_t local_answers;
+	uint64_t clients_refused, clients_denied;
+	uint64_t malformed;
+	uint64_t coalesced;		/* answered by another client's resolution */
+	uint64_t prefetches;
+	uint64_t tcp_refused;		/* connections over LIMIT_TCP_CLIENTS */
+	uint64_t dropped;		/* over the waiter or in-flight caps */
+};
+
+struct daemon {
+	const char *config_path;
+	struct daemon_config config;
+	struct engine *engine;
+	struct acl *retired_acls[16];	/* replaced by reloads, freed at exit */
+	unsigned retired_acl_count;
+	struct worker **workers;
+	unsigned worker_count;
+	struct daemon_stats stats;
+	bool stopping;
+};
+
+#define DAEMON_COUNT(d, field) \
+	__atomic_fetch_add(&(d)->stats.field, 1, __ATOMIC_RELAXED)
+
+/* worker.c */
+struct worker *worker_new(struct daemon *daemon, unsigned index);
+/* Opens the listening sockets (SO_REUSEPORT); false when none opened. */
+bool worker_listen(struct worker *worker);
+int worker_start_thread(struct worker *worker);
+void worker_run(struct worker *worker);	/* in the calling thread */
+void worker_stop(struct worker *worker);	/* from any thread */
+void worker_join(struct worker *worker);
+void worker_free(struct worker *worker);
+uv_loop_t *worker_loop(struct worker *worker);
+
+/* descendd.c */
+bool daemon_reload(struct daemon *daemon);
+void daemon_stop(struct daemon *daemon);
+
+/* control.c: the control socket on worker 0's loop. */
+struct control;
+struct control *control_start(struct daemon *daemon, uv_loop_t *loop,
+    const char *path);
+void control_stop(struct control *control);
+
+#endif /* DESCEND_DAEMON_H */

@@ -1,0 +1,282 @@
+/*
+ * descendd.c: the daemon's main: options, configuration, the engine, one
+ * worker per thread, the control socket, signals (SIGHUP reloads keeping
+ * the cache, SIGTERM/SIGINT stop cleanly) and the pid file.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+
+#ifndef DESCENDD_CONF
+#define DESCENDD_CONF	"/etc/descend/descendd.conf"
+#endif
+
+static struct daemon the_daemon;
+static uv_signal_t sig_hup, sig_term, sig_int;
+static struct control *control;
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: descendd [-d] [-c FILE]    run the caching resolver\n"
+	    "       descendd -t [-c FILE]      check the configuration and exit\n"
+	    "       descendd-checkconf [FILE]\n"
+	    "  -c FILE  configuration file (default %s)\n"
+	    "  -d       stay in the foreground and log to stderr\n"
+	    "  -t       check the configuration, print it, exit 0 when good\n",
+	    DESCENDD_CONF);
+}
+
+/* Reads the configuration; prints problems; returns the problem count. */
+static unsigned
+load_config(const char *path, struct daemon_config *config, FILE *errors)
+{
+	unsigned problems;
+
+	if (!config_init(config)) {
+		fprintf(errors, "out of memory\n");
+		return 1;
+	}
+	problems = config_load(config, path, errors);
+	if (problems == 0 && config->root_hints != NULL &&
+	    access(config->root_hints, R_OK) != 0) {
+		fprintf(errors, "%s: root-hints %s: %s\n", path,
+		    config->root_hints, strerror(errno));
+		problems++;
+	}
+	return problems;
+}
+
+bool
+daemon_reload(struct daemon *d)
+{
+	struct daemon_config fresh;
+	char err[512];
+	char *text = NULL;
+	size_t len = 0;
+	FILE *errors = open_memstream(&text, &len);
+	unsigned problems;
+
+	if (errors == NULL)
+		return false;
+	problems = load_config(d->config_path, &fresh, errors);
+	fclose(errors);
+	if (problems > 0) {
+		log_error("reload: %s has %u problem(s), keeping the running "
+		    "configuration:\n%s", d->config_path, problems, text);
+		free(text);
+		config_free(&fresh);
+		return false;
+	}
+	free(text);
+	if (engine_reconfigure(d->engine, &fresh.engine, err,
+	    sizeof(err)) != 0) {
+		log_error("reload: %s", err);
+		config_free(&fresh);
+		return false;
+	}
+	/* Workers read the ACL without locks: retire the old one, free it at exit. */
+	if (d->retired_acl_count < 16) {
+		struct acl *old = d->config.acl;
+
+		d->retired_acls[d->retired_acl_count++] = old;
+		__atomic_store_n(&d->config.acl, fresh.acl, __ATOMIC_RELEASE);
+		fresh.acl = NULL;
+	}
+	d->config.log_queries = fresh.log_queries;
+	d->config.log_level = fresh.log_level;
+	d->config.engine = fresh.engine;
+	free(d->config.root_hints);
+	d->config.root_hints = fresh.root_hints;
+	d->config.engine.root_hints_file = d->config.root_hints;
+	fresh.root_hints = NULL;
+	log_set_level(d->config.log_level);
+	config_free(&fresh);
+	log_info("reloaded %s (cache kept)", d->config_path);
+	return true;
+}
+
+void
+daemon_stop(struct daemon *d)
+{
+	if (d->stopping)
+		return;
+	d->stopping = true;
+	log_info("stopping");
+	control_stop(control);
+	control = NULL;
+	uv_close((uv_handle_t *)&sig_hup, NULL);
+	uv_close((uv_handle_t *)&sig_term, NULL);
+	uv_close((uv_handle_t *)&sig_int, NULL);
+	for (unsigned i = 0; i < d->worker_count; i++)
+		worker_stop(d->workers[i]);
+}
+
+static void
+on_signal(uv_signal_t *handle, int signum)
+{
+	(void)handle;
+	if (signum == SIGHUP)
+		daemon_reload(&the_daemon);
+	else
+		daemon_stop(&the_daemon);
+}
+
+static void
+write_pidfile(const char *path)
+{
+	FILE *fp = fopen(path, "w");
+
+	if (fp == NULL) {
+		log_warning("pidfile %s: %s", path, strerror(errno));
+		return;
+	}
+	fprintf(fp, "%ld\n", (long)getpid());
+	fclose(fp);
+}
+
+static void
+make_socket_dir(const char *path)
+{
+	char dir[4096];
+
+	strlcpy(dir, path, sizeof(dir));
+	mkdir(dirname(dir), 0755);	/* e.g. /run/descend; fine if it exists */
+}
+
+static int
+serve(struct daemon *d, bool foreground)
+{
+	char err[512];
+	unsigned started = 0;
+	int rc = 0;
+
+	if ((d->engine = engine_new(&d->config.engine, err,
+	    sizeof(err))) == NULL) {
+		log_error("%s", err);
+		return 1;
+	}
+	d->worker_count = d->config.threads;
+	d->workers = calloc(d->worker_count, sizeof(*d->workers));
+	for (unsigned i = 0; d->workers != NULL && i < d->worker_count; i++) {
+		if ((d->workers[i] = worker_new(d, i)) == NULL ||
+		    !worker_listen(d->workers[i])) {
+			log_error("no usable listen address: nothing to serve");
+			rc = 1;
+			goto out;
+		}
+	}
+	if (d->workers == NULL) {
+		rc = 1;
+		goto out;
+	}
+	if (!foreground && daemon(0, 0) != 0) {
+		log_error("cannot detach: %s", strerror(errno));
+		rc = 1;
+		goto out;
+	}
+	if (d->config.pidfile != NULL)
+		write_pidfile(d->config.pidfile);
+	make_socket_dir(d->config.control_socket);
+	control = control_start(d, worker_loop(d->workers[0]),
+	    d->config.control_socket);
+	uv_signal_init(worker_loop(d->workers[0]), &sig_hup);
+	uv_signal_init(worker_loop(d->workers[0]), &sig_term);
+	uv_signal_init(worker_loop(d->workers[0]), &sig_int);
+	uv_signal_start(&sig_hup, on_signal, SIGHUP);
+	uv_signal_start(&sig_term, on_signal, SIGTERM);
+	uv_signal_start(&sig_int, on_signal, SIGINT);
+	for (unsigned i = 1; i < d->worker_count; i++) {
+		if (worker_start_thread(d->workers[i]) != 0) {
+			log_error("cannot start worker thread %u", i);
+			break;
+		}
+		started = i;
+	}
+	log_info("descendd %s started: %u thread(s), cache %zu bytes",
+	    PACKAGE_VERSION, started + 1, d->config.engine.cache_size);
+	worker_run(d->workers[0]);
+	for (unsigned i = 1; i <= started; i++)
+		worker_join(d->workers[i]);
+	if (d->config.pidfile != NULL)
+		unlink(d->config.pidfile);
+	log_info("stopped");
+out:
+	for (unsigned i = 0; d->workers != NULL && i < d->worker_count; i++)
+		worker_free(d->workers[i]);
+	free(d->workers);
+	engine_free(d->engine);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct daemon *d = &the_daemon;
+	const char *prog = strrchr(argv[0], '/') != NULL ?
+	    strrchr(argv[0], '/') + 1 : argv[0];
+	bool foreground = false, check = strcmp(prog, "descendd-checkconf") == 0;
+	unsigned problems;
+	int opt, rc;
+
+	d->config_path = DESCENDD_CONF;
+	while ((opt = getopt(argc, argv, "c:dth")) != -1) {
+		switch (opt) {
+		case 'c':
+			d->config_path = optarg;
+			break;
+		case 'd':
+			foreground = true;
+			break;
+		case 't':
+			check = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (check && optind < argc)
+		d->config_path = argv[optind++];
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	problems = load_config(d->config_path, &d->config, stderr);
+	if (check) {
+		if (problems == 0) {
+			config_print(&d->config, stdout);
+			printf("%s: no problems\n", d->config_path);
+		} else
+			fprintf(stderr, "%s: %u problem(s)\n", d->config_path,
+			    problems);
+		config_free(&d->config);
+		return problems == 0 ? 0 : 1;
+	}
+	if (problems > 0) {
+		fprintf(stderr, "descendd: %s has %u problem(s), not starting\n",
+		    d->config_path, problems);
+		config_free(&d->config);
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	log_init(foreground, d->config.log_level);
+	rc = serve(d, foreground);
+	for (unsigned i = 0; i < d->retired_acl_count; i++)
+		acl_free(d->retired_acls[i]);
+	config_free(&d->config);
+	return rc;
+}

@@ -1,0 +1,799 @@
+/*
+ * worker.c: one libuv loop serving clients. Every query is checked against
+ * the access list, answered from the local zones or the answer cache in the
+ * receive callback when it can be (no allocation, no iterator), and
+ * otherwise joins or starts a resolution through the engine. Identical
+ * questions in flight share one resolution.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "dname.h"
+#include "engine_limits.h"
+#include "fastpath.h"
+#include "local_zones.h"
+#include "log.h"
+#include "net/drive.h"
+
+#define UDP_RECV_BUFFER		(16 * 65536)	/* 16 datagrams per recvmmsg */
+#define PENDING_BUCKETS		1024
+#define REPLY_MAX		65535
+
+struct tcp_conn;
+
+/* Where a reply goes: a UDP client address or a TCP connection. */
+struct client {
+	uv_udp_t *udp;
+	struct sockaddr_storage addr;
+	struct tcp_conn *tcp;
+};
+
+/* A client waiting for a resolution. Owns a copy of its query. */
+struct waiter {
+	struct waiter *next;
+	struct client client;
+	struct client_query query;
+	size_t query_len;
+	uint8_t query_wire[];
+};
+
+/* A question being resolved, with everyone waiting for it. */
+struct pending {
+	struct pending *next;
+	struct worker *worker;
+	struct engine_request *request;
+	struct waiter *waiters;
+	unsigned waiter_count;
+	uint32_t hash;
+	size_t keylen;
+	uint8_t key[ANSWER_KEY_MAX];
+};
+
+struct tcp_conn {
+	uv_tcp_t handle;
+	uv_timer_t idle;
+	struct worker *worker;
+	uint8_t *buf;
+	size_t len, cap;
+	unsigned in_flight;
+	unsigned refs;			/* handles open + waiters */
+	bool closing;
+	struct tcp_conn *next, *prev;	/* the worker's open connections */
+};
+
+struct worker {
+	struct daemon *daemon;
+	unsigned index;
+	uv_loop_t loop;
+	uv_thread_t thread;
+	uv_async_t stop_async;
+	struct drive *drive;
+	uv_udp_t *udp;
+	uv_tcp_t *tcp;
+	size_t udp_count, tcp_count;
+	unsigned tcp_clients;
+	struct tcp_conn *conns;
+	struct pending *pending[PENDING_BUCKETS];
+	unsigned pending_count;
+	bool stopping;
+	uint8_t reply[REPLY_MAX + 64];
+	uint8_t answer[REPLY_MAX + 64];
+	uint8_t udp_buffer[UDP_RECV_BUFFER];
+};
+
+static uint32_t
+key_hash(const uint8_t *key, size_t len)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ key[i]) * 16777619u;
+	return h;
+}
+
+/* ---- sending replies ---- */
+
+struct tcp_write {
+	uv_write_t req;
+	struct tcp_conn *conn;
+	uint8_t data[];
+};
+
+static void tcp_conn_unref(struct tcp_conn *conn);
+
+static void
+on_tcp_written(uv_write_t *req, int status)
+{
+	struct tcp_write *w = (struct tcp_write *)req;
+
+	(void)status;
+	tcp_conn_unref(w->conn);
+	free(w);
+}
+
+static void
+client_send(struct worker *w, const struct client *client,
+    const uint8_t *data, size_t len)
+{
+	if (client->tcp == NULL) {
+		uv_buf_t buf = uv_buf_init((char *)(uintptr_t)data,
+		    (unsigned)len);
+
+		/* A full socket buffer drops the reply; the client retries. */
+		(void)uv_udp_try_send(client->udp, &buf, 1,
+		    (const struct sockaddr *)&client->addr);
+		return;
+	}
+	struct tcp_conn *conn = client->tcp;
+	struct tcp_write *wr;
+	uv_buf_t buf;
+
+	(void)w;
+	if (conn->closing || (wr = malloc(sizeof(*wr) + len + 2)) == NULL)
+		return;
+	wr->conn = conn;
+	wr->data[0] = (uint8_t)(len >> 8);
+	wr->data[1] = (uint8_t)len;
+	memcpy(wr->data + 2, data, len);
+	buf = uv_buf_init((char *)wr->data, (unsigned)len + 2);
+	conn->refs++;
+	if (uv_write(&wr->req, (uv_stream_t *)&conn->handle, &buf, 1,
+	    on_tcp_written) < 0) {
+		conn->refs--;
+		free(wr);
+	}
+}
+
+static void
+send_error(struct worker *w, const struct client *client,
+    const uint8_t *wire, size_t len, const struct client_query *q,
+    unsigned rcode)
+{
+	size_t n = fastpath_error_reply(wire, len, q, rcode, w->reply,
+	    sizeof(w->reply));
+
+	if (n > 0)
+		client_send(w, client, w->reply, n);
+}
+
+/* ---- resolutions ---- */
+
+static struct pending **
+pending_slot(struct worker *w, const uint8_t *key, size_t keylen,
+    uint32_t hash)
+{
+	struct pending **slot = &w->pending[hash % PENDING_BUCKETS];
+
+	for (; *slot != NULL; slot = &(*slot)->next)
+		if ((*slot)->hash == hash && (*slot)->keylen == keylen &&
+		    memcmp((*slot)->key, key, keylen) == 0)
+			break;
+	return slot;
+}
+
+static void
+waiter_free(struct waiter *waiter)
+{
+	if (waiter->client.tcp != NULL) {
+		waiter->client.tcp->in_flight--;
+		tcp_conn_unref(waiter->client.tcp);
+	}
+	free(waiter);
+}
+
+static void
+on_resolved(struct engine_request *request, void *arg)
+{
+	struct pending *p = arg;
+	struct worker *w = p->worker;
+	struct engine_result result;
+	const uint8_t *answer;
+	size_t answer_len = 0;
+	struct waiter *waiter, *next;
+
+	*pending_slot(w, p->key, p->keylen, p->hash) = p->next;
+	w->pending_count--;
+	engine_request_result(request, &result);
+	answer = engine_request_answer(request, &answer_len);
+	for (waiter = p->waiters; waiter != NULL; waiter = next) {
+		int ede = result.rcode == LDNS_RCODE_SERVFAIL || result.stale ?
+		    (int)result.ede : -1;
+		size_t n = 0;
+
+		next = waiter->next;
+		if (w->stopping)
+			;	/* shutting down: in-flight queries are dropped */
+		else if (answer != NULL)
+			n = fastpath_reply(&waiter->query, answer, answer_len,
+			    ede < 0 && result.rcode == LDNS_RCODE_SERVFAIL ?
+			    ENGINE_EDE_OTHER : ede, result.ede_text,
+			    waiter->client.tcp != NULL, w->reply,
+			    sizeof(w->reply));
+		else {
+			send_error(w, &waiter->client, waiter->query_wire,
+			    waiter->query_len, &waiter->query,
+			    LDNS_RCODE_SERVFAIL);
+		}
+		if (n > 0)
+			client_send(w, &waiter->client, w->reply, n);
+		if (log_enabled(LOG_LEVEL_DEBUG) || w->daemon->config.log_queries) {
+			char name[256];
+			ldns_rdf *rdf = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME,
+			    waiter->query.qname_len, waiter->query.qname);
+
+			if (rdf != NULL)
+				dname_str(rdf, name, sizeof(name));
+			log_info("answer %s type %u rcode %d upstream %u%s%s",
+			    rdf != NULL ? name : "?", waiter->query.qtype,
+			    (int)result.rcode, result.upstream_queries,
+			    result.ede_text != NULL ? " why: " : "",
+			    result.ede_text != NULL ? result.ede_text : "");
+			ldns_rdf_deep_free(rdf);
+		}
+		waiter_free(waiter);
+	}
+	engine_request_free(request);
+	free(p);
+}
+
+/*
+ * Starts a resolution for the query's question with `waiter` (NULL for a
+ * prefetch) already attached: a request answered from the cache finishes
+ * inside drive_request_start, and on_resolved then finds its waiter.
+ */
+static bool
+pending_start(struct worker *w, const struct client_query *q, uint32_t hash,
+    unsigned flags, struct waiter *waiter)
+{
+	struct engine_question question = { 0 };
+	struct pending *p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		return false;
+	question.name = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME,
+	    q->qname_len, q->qname);
+	question.type = q->qtype;
+	question.klass = q->qclass;
+	question.dnssec_ok = q->dnssec_ok;
+	question.checking_disabled = q->cd;
+	if (question.name == NULL) {
+		free(p);
+		return false;
+	}
+	ldns_dname2canonical(question.name);
+	p->worker = w;
+	p->hash = hash;
+	p->keylen = q->keylen;
+	memcpy(p->key, q->key, q->keylen);
+	p->request = engine_request_new(w->daemon->engine, &question, flags,
+	    drive_now(w->drive), NULL, NULL);
+	ldns_rdf_deep_free(question.name);
+	if (p->request == NULL) {
+		free(p);
+		return false;
+	}
+	p->waiters = waiter;
+	p->waiter_count = waiter != NULL;
+	p->next = w->pending[hash % PENDING_BUCKETS];
+	w->pending[hash % PENDING_BUCKETS] = p;
+	w->pending_count++;
+	if (drive_request_start(w->drive, p->request, on_resolved, p) != 0) {
+		w->pending[hash % PENDING_BUCKETS] = p->next;
+		w->pending_count--;
+		engine_request_free(p->request);
+		free(p);
+		return false;
+	}
+	return true;
+}
+
+static void
+resolve_for_client(struct worker *w, const struct client *client,
+    const uint8_t *wire, size_t len, const struct client_query *q)
+{
+	uint32_t hash = key_hash(q->key, q->keylen);
+	struct pending *p = *pending_slot(w, q->key, q->keylen, hash);
+	struct waiter *waiter;
+
+	if (p != NULL && p->waiter_count >= LIMIT_COALESCE_WAITERS) {
+		DAEMON_COUNT(w->daemon, dropped);
+		return;
+	}
+	if ((waiter = malloc(sizeof(*waiter) + len)) == NULL) {
+		send_error(w, client, wire, len, q, LDNS_RCODE_SERVFAIL);
+		return;
+	}
+	memset(waiter, 0, sizeof(*waiter));
+	waiter->client = *client;
+	waiter->query_len = len;
+	memcpy(waiter->query_wire, wire, len);
+	fastpath_parse_query(waiter->query_wire, len, &waiter->query);
+	if (client->tcp != NULL) {
+		client->tcp->refs++;
+		client->tcp->in_flight++;
+	}
+	if (p != NULL) {
+		DAEMON_COUNT(w->daemon, coalesced);
+		waiter->next = p->waiters;
+		p->waiters = waiter;
+		p->waiter_count++;
+		return;
+	}
+	if (!pending_start(w, &waiter->query, hash, 0, waiter)) {
+		send_error(w, client, wire, len, q, LDNS_RCODE_SERVFAIL);
+		waiter_free(waiter);
+	}
+}
+
+static void
+prefetch(struct worker *w, const struct client_query *q)
+{
+	uint32_t hash = key_hash(q->key, q->keylen);
+
+	if (*pending_slot(w, q->key, q->keylen, hash) != NULL)
+		return;
+	DAEMON_COUNT(w->daemon, prefetches);
+	pending_start(w, q, hash, ENGINE_REQUEST_PREFETCH, NULL);
+}
+
+/* ---- one query ---- */
+
+static void
+handle_query(struct worker *w, const struct client *client,
+    const uint8_t *wire, size_t len)
+{
+	struct daemon *d = w->daemon;
+	const struct sockaddr *from = client->tcp != NULL ? NULL :
+	    (const struct sockaddr *)&client->addr;
+	struct client_query q;
+	enum query_check check;
+	bool over_tcp = client->tcp != NULL, want_prefetch = false;
+	size_t n;
+
+	DAEMON_COUNT(d, queries);
+	if (from != NULL) {
+		enum acl_action action = acl_check(d->config.acl, from);
+
+		if (action == ACL_DENY) {
+			DAEMON_COUNT(d, clients_denied);
+			return;
+		}
+		if (action == ACL_REFUSE) {
+			DAEMON_COUNT(d, clients_refused);
+			check = fastpath_parse_query(wire, len, &q);
+			if (check != QUERY_DROP)
+				send_error(w, client, wire, len,
+				    check == QUERY_OK ? &q : NULL,
+				    LDNS_RCODE_REFUSED);
+			return;
+		}
+	}
+	check = fastpath_parse_query(wire, len, &q);
+	switch (check) {
+	case QUERY_OK:
+		break;
+	case QUERY_DROP:
+		DAEMON_COUNT(d, malformed);
+		return;
+	case QUERY_FORMERR:
+		DAEMON_COUNT(d, malformed);
+		send_error(w, client, wire, len, NULL, LDNS_RCODE_FORMERR);
+		return;
+	case QUERY_NOTIMP:
+		send_error(w, client, wire, len, NULL, LDNS_RCODE_NOTIMPL);
+		return;
+	case QUERY_BADVERS:
+		send_error(w, client, wire, len, &q, 16);
+		return;
+	}
+	/* The fast path: a cached answer leaves from here, untouched by the iterator. */
+	n = fastpath_answer(engine_answer_cache(d->engine), &q, time(NULL),
+	    over_tcp, w->reply, sizeof(w->reply), &want_prefetch);
+	if (n > 0) {
+		DAEMON_COUNT(d, fastpath_hits);
+		client_send(w, client, w->reply, n);
+		if (want_prefetch && d->config.engine.prefetch)
+			prefetch(w, &q);
+		return;
+	}
+	if (q.qtype == LDNS_RR_TYPE_AXFR || q.qtype == LDNS_RR_TYPE_IXFR ||
+	    q.qclass != LDNS_RR_CLASS_IN) {
+		send_error(w, client, wire, len, &q, LDNS_RCODE_REFUSED);
+		return;
+	}
+	if ((n = local_zone_answer(&q, w->answer, sizeof(w->answer))) > 0) {
+		DAEMON_COUNT(d, local_answers);
+		n = fastpath_reply(&q, w->answer, n, -1, NULL, over_tcp,
+		    w->reply, sizeof(w->reply));
+		if (n > 0)
+			client_send(w, client, w->reply, n);
+		return;
+	}
+	if (q.qtype == LDNS_RR_TYPE_ANY) {
+		/* RFC 8482: a minimal answer instead of everything we hold. */
+		send_error(w, client, wire, len, &q, LDNS_RCODE_NOTIMPL);
+		return;
+	}
+	if (w->stopping)
+		return;
+	resolve_for_client(w, client, wire, len, &q);
+}
+
+/* ---- UDP ---- */
+
+static void
+on_udp_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
+{
+	struct worker *w = handle->data;
+
+	(void)suggested;
+	*buf = uv_buf_init((char *)w->udp_buffer, sizeof(w->udp_buffer));
+}
+
+static void
+on_udp_recv(uv_udp_t *udp, ssize_t nread, const uv_buf_t *buf,
+    const struct sockaddr *from, unsigned flags)
+{
+	struct worker *w = udp->data;
+	struct client client;
+
+	if (nread <= 0 || from == NULL || (flags & UV_UDP_MMSG_FREE))
+		return;
+	client.udp = udp;
+	client.tcp = NULL;
+	memcpy(&client.addr, from, from->sa_family == AF_INET6 ?
+	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+	DAEMON_COUNT(w->daemon, queries_udp);
+	handle_query(w, &client, (const uint8_t *)buf->base, (size_t)nread);
+}
+
+/* ---- TCP (RFC 7766) ---- */
+
+static void
+tcp_conn_unref(struct tcp_conn *conn)
+{
+	if (--conn->refs == 0) {
+		conn->worker->tcp_clients--;
+		free(conn->buf);
+		free(conn);
+	}
+}
+
+static void
+on_tcp_conn_closed(uv_handle_t *handle)
+{
+	tcp_conn_unref(handle->data);
+}
+
+static void
+tcp_conn_close(struct tcp_conn *conn)
+{
+	if (conn->closing)
+		return;
+	conn->closing = true;
+	if (conn->prev != NULL)
+		conn->prev->next = conn->next;
+	else
+		conn->worker->conns = conn->next;
+	if (conn->next != NULL)
+		conn->next->prev = conn->prev;
+	uv_timer_stop(&conn->idle);
+	uv_close((uv_handle_t *)&conn->idle, on_tcp_conn_closed);
+	uv_close((uv_handle_t *)&conn->handle, on_tcp_conn_closed);
+}
+
+static void
+on_tcp_idle(uv_timer_t *timer)
+{
+	struct tcp_conn *conn = timer->data;
+
+	if (conn->in_flight == 0)
+		tcp_conn_close(conn);
+	else
+		uv_timer_again(timer);
+}
+
+static void
+on_tcp_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
+{
+	struct tcp_conn *conn = handle->data;
+
+	(void)suggested;
+	if (conn->cap - conn->len < 4096) {
+		size_t cap = conn->cap == 0 ? 8192 : conn->cap * 2;
+		uint8_t *b = cap <= 2 * 65538 ? realloc(conn->buf, cap) : NULL;
+
+		if (b != NULL) {
+			conn->buf = b;
+			conn->cap = cap;
+		}
+	}
+	*buf = uv_buf_init((char *)conn->buf + conn->len,
+	    (unsigned)(conn->cap - conn->len));
+}
+
+static void
+on_tcp_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
+{
+	struct tcp_conn *conn = stream->data;
+	struct worker *w = conn->worker;
+	struct client client = { .tcp = conn };
+	size_t off = 0;
+
+	(void)buf;
+	if (nread < 0 || conn->buf == NULL) {
+		tcp_conn_close(conn);
+		return;
+	}
+	conn->len += (size_t)nread;
+	uv_timer_again(&conn->idle);
+	conn->refs++;	/* handle_query may drop the last other reference */
+	while (!conn->closing && conn->len - off >= 2) {
+		size_t msg = (size_t)(conn->buf[off] << 8 | conn->buf[off + 1]);
+
+		if (conn->len - off < 2 + msg)
+			break;
+		if (conn->in_flight >= LIMIT_TCP_PIPELINE) {
+			/* Stop reading until answers drain (RFC 7766 §6.2.1.1). */
+			DAEMON_COUNT(w->daemon, dropped);
+		} else {
+			DAEMON_COUNT(w->daemon, queries_tcp);
+			handle_query(w, &client, conn->buf + off + 2, msg);
+		}
+		off += 2 + msg;
+	}
+	if (off > 0 && conn->buf != NULL) {
+		memmove(conn->buf, conn->buf + off, conn->len - off);
+		conn->len -= off;
+	}
+	if (conn->len == conn->cap)	/* a message larger than we accept */
+		tcp_conn_close(conn);
+	tcp_conn_unref(conn);
+}
+
+static void
+on_tcp_connection(uv_stream_t *server, int status)
+{
+	struct worker *w = server->data;
+	struct tcp_conn *conn;
+
+	if (status < 0)
+		return;
+	if ((conn = calloc(1, sizeof(*conn))) == NULL)
+		return;
+	conn->worker = w;
+	uv_tcp_init(&w->loop, &conn->handle);
+	uv_timer_init(&w->loop, &conn->idle);
+	conn->handle.data = conn->idle.data = conn;
+	conn->refs = 2;		/* the two handles */
+	w->tcp_clients++;
+	conn->next = w->conns;
+	if (w->conns != NULL)
+		w->conns->prev = conn;
+	w->conns = conn;
+	if (uv_accept(server, (uv_stream_t *)&conn->handle) != 0) {
+		tcp_conn_close(conn);
+		return;
+	}
+	if (w->tcp_clients > LIMIT_TCP_CLIENTS || w->stopping) {
+		DAEMON_COUNT(w->daemon, tcp_refused);
+		tcp_conn_close(conn);
+		return;
+	}
+	/* ACL for TCP clients is checked once, at accept. */
+	{
+		struct sockaddr_storage peer;
+		int len = sizeof(peer);
+		enum acl_action action = ACL_REFUSE;
+
+		if (uv_tcp_getpeername(&conn->handle, (struct sockaddr *)&peer,
+		    &len) == 0)
+			action = acl_check(w->daemon->config.acl,
+			    (struct sockaddr *)&peer);
+		if (action != ACL_ALLOW) {
+			if (action == ACL_DENY)
+				DAEMON_COUNT(w->daemon, clients_denied);
+			else
+				DAEMON_COUNT(w->daemon, clients_refused);
+			tcp_conn_close(conn);
+			return;
+		}
+	}
+	uv_timer_start(&conn->idle, on_tcp_idle, LIMIT_TCP_IDLE_MS,
+	    LIMIT_TCP_IDLE_MS);
+	if (uv_read_start((uv_stream_t *)&conn->handle, on_tcp_alloc,
+	    on_tcp_read) != 0)
+		tcp_conn_close(conn);
+}
+
+/* ---- sockets, loop, thread ---- */
+
+/* A socket bound with SO_REUSEPORT so every worker can own one. */
+static int
+bound_socket(const struct config_listen *l, int type)
+{
+	int fd = socket(l->addr.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0), on = 1;
+
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
+	if (l->addr.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (bind(fd, (const struct sockaddr *)&l->addr, l->addrlen) != 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static void
+describe_listen(const struct config_listen *l, char *buf, size_t len)
+{
+	char addr[INET6_ADDRSTRLEN] = "?";
+	const struct sockaddr_in *in = (const void *)&l->addr;
+	const struct sockaddr_in6 *in6 = (const void *)&l->addr;
+
+	if (l->addr.ss_family == AF_INET)
+		uv_ip4_name(in, addr, sizeof(addr));
+	else
+		uv_ip6_name(in6, addr, sizeof(addr));
+	snprintf(buf, len, "%s@%u", addr, ntohs(l->addr.ss_family == AF_INET ?
+	    in->sin_port : in6->sin6_port));
+}
+
+bool
+worker_listen(struct worker *w)
+{
+	const struct daemon_config *c = &w->daemon->config;
+
+	w->udp = calloc(c->listen_count, sizeof(*w->udp));
+	w->tcp = calloc(c->listen_count, sizeof(*w->tcp));
+	if (w->udp == NULL || w->tcp == NULL)
+		return false;
+	for (size_t i = 0; i < c->listen_count; i++) {
+		const struct config_listen *l = &c->listens[i];
+		char where[80];
+		int ufd = bound_socket(l, SOCK_DGRAM), tfd;
+
+		describe_listen(l, where, sizeof(where));
+		if (ufd < 0) {
+			log_warning("cannot listen on %s (UDP): %s", where,
+			    strerror(-ufd));
+			continue;
+		}
+		if ((tfd = bound_socket(l, SOCK_STREAM)) < 0) {
+			log_warning("cannot listen on %s (TCP): %s", where,
+			    strerror(-tfd));
+			close(ufd);
+			continue;
+		}
+		uv_udp_t *udp = &w->udp[w->udp_count];
+		uv_tcp_t *tcp = &w->tcp[w->tcp_count];
+
+		uv_udp_init_ex(&w->loop, udp, AF_UNSPEC | UV_UDP_RECVMMSG);
+		udp->data = w;
+		w->udp_count++;
+		uv_tcp_init(&w->loop, tcp);
+		tcp->data = w;
+		w->tcp_count++;
+		if (uv_udp_open(udp, ufd) != 0 || uv_tcp_open(tcp, tfd) != 0 ||
+		    uv_udp_recv_start(udp, on_udp_alloc, on_udp_recv) != 0 ||
+		    uv_listen((uv_stream_t *)tcp, 128, on_tcp_connection) != 0) {
+			log_warning("cannot serve on %s", where);
+			continue;
+		}
+		if (w->index == 0)
+			log_info("listening on %s (UDP and TCP)", where);
+	}
+	return w->udp_count > 0;
+}
+
+static void
+close_pending(struct worker *w)
+{
+	/* Cancelling runs on_resolved, which unlinks each pending entry. */
+	drive_free(w->drive);
+	w->drive = NULL;
+}
+
+static void
+on_stop(uv_async_t *async)
+{
+	struct worker *w = async->data;
+
+	w->stopping = true;
+	close_pending(w);
+	for (size_t i = 0; i < w->udp_count; i++)
+		uv_close((uv_handle_t *)&w->udp[i], NULL);
+	for (size_t i = 0; i < w->tcp_count; i++)
+		uv_close((uv_handle_t *)&w->tcp[i], NULL);
+	while (w->conns != NULL)
+		tcp_conn_close(w->conns);
+	uv_close((uv_handle_t *)&w->stop_async, NULL);
+}
+
+struct worker *
+worker_new(struct daemon *daemon, unsigned index)
+{
+	struct worker *w = calloc(1, sizeof(*w));
+	struct drive_config dc = { 0 };
+	char err[256];
+
+	if (w == NULL)
+		return NULL;
+	w->daemon = daemon;
+	w->index = index;
+	if (uv_loop_init(&w->loop) != 0) {
+		free(w);
+		return NULL;
+	}
+	dc.outgoing_v4 = daemon->config.outgoing_v4;
+	dc.outgoing_v6 = daemon->config.outgoing_v6;
+	if ((w->drive = drive_new(&w->loop, daemon->engine, &dc, err,
+	    sizeof(err))) == NULL) {
+		log_error("%s", err);
+		uv_loop_close(&w->loop);
+		free(w);
+		return NULL;
+	}
+	uv_async_init(&w->loop, &w->stop_async, on_stop);
+	w->stop_async.data = w;
+	return w;
+}
+
+uv_loop_t *
+worker_loop(struct worker *w)
+{
+	return &w->loop;
+}
+
+void
+worker_run(struct worker *w)
+{
+	uv_run(&w->loop, UV_RUN_DEFAULT);
+}
+
+static void
+worker_thread(void *arg)
+{
+	worker_run(arg);
+}
+
+int
+worker_start_thread(struct worker *w)
+{
+	return uv_thread_create(&w->thread, worker_thread, w);
+}
+
+void
+worker_stop(struct worker *w)
+{
+	uv_async_send(&w->stop_async);
+}
+
+void
+worker_join(struct worker *w)
+{
+	uv_thread_join(&w->thread);
+}
+
+void
+worker_free(struct worker *w)
+{
+	if (w == NULL)
+		return;
+	drive_free(w->drive);
+	uv_run(&w->loop, UV_RUN_DEFAULT);
+	uv_loop_close(&w->loop);
+	free(w->udp);
+	free(w->tcp);
+	free(w);
+}
