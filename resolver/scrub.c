@@ -134,13 +134,8 @@ scrub_answer(const ldns_rr_list *an, const struct reply_context *ctx,
 				goto oom;
 			break;
 		}
-		if ((rr = find_rr(an, name, LDNS_RR_TYPE_CNAME)) != NULL &&
-		    ctx->qtype != LDNS_RR_TYPE_CNAME) {
-			if (!scrub_push(&v->chain, rr))
-				goto oom;
-			ldns_rdf_deep_free(name);
-			name = ldns_rdf_clone(ldns_rr_rdf(rr, 0));
-		} else if ((rr = find_dname(an, name)) != NULL &&
+		/* A DNAME above the name decides, whatever CNAME came with it. */
+		if ((rr = find_dname(an, name)) != NULL &&
 		    dname_in_bailiwick(ldns_rr_owner(rr), ctx->zone)) {
 			ldns_rdf *target = dname_substitute(rr, name);
 			ldns_rr *cname;
@@ -152,14 +147,24 @@ scrub_answer(const ldns_rr_list *an, const struct reply_context *ctx,
 				break;
 			}
 			/* Synthesise the CNAME ourselves (RFC 6672 §3.3). */
-			cname = ldns_rr_new_frm_type(LDNS_RR_TYPE_CNAME);
+			cname = ldns_rr_new();
+			ldns_rr_set_type(cname, LDNS_RR_TYPE_CNAME);
+			/* Lowercase: the name carries our 0x20 query's case. */
+			ldns_dname2canonical(target);
 			ldns_rr_set_owner(cname, ldns_rdf_clone(name));
+			ldns_dname2canonical(ldns_rr_owner(cname));
 			ldns_rr_set_ttl(cname, ldns_rr_ttl(rr));
 			ldns_rr_set_class(cname, ldns_rr_get_class(rr));
 			ldns_rr_push_rdf(cname, ldns_rdf_clone(target));
 			ldns_rr_list_push_rr(v->chain, cname);
 			ldns_rdf_deep_free(name);
 			name = target;
+		} else if ((rr = find_rr(an, name, LDNS_RR_TYPE_CNAME)) != NULL &&
+		    ctx->qtype != LDNS_RR_TYPE_CNAME) {
+			if (!scrub_push(&v->chain, rr))
+				goto oom;
+			ldns_rdf_deep_free(name);
+			name = ldns_rdf_clone(ldns_rr_rdf(rr, 0));
 		} else
 			break;
 		if (name == NULL)

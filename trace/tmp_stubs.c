@@ -12,11 +12,3 @@ trace_main(int argc, char **argv)
 	return EXIT_USAGE;
 }
 
-int
-control_main(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "descend control: not implemented yet\n");
-	return EXIT_USAGE;
-}

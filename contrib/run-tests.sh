@@ -1,0 +1,75 @@
+#!/bin/bash
+# run-tests.sh: the whole test suite from a fresh clone: installs the Debian
+# packages, builds twice (-Werror, then ASan+UBSan), runs the unit tests
+# (make check) and the system tests against the offline lab in each build,
+# and ends with "N passed, N failed". Usage: contrib/run-tests.sh
+#   [--no-sanitizers] [--no-distcheck]      (as root: the lab binds port 53)
+set -u
+
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+BUILD_ROOT=${BUILD_ROOT:-$SRC/_build}
+JOBS=$(nproc 2>/dev/null || echo 2)
+PYTHON=/usr/bin/python3
+variants="werror sanitizers"
+distcheck=yes
+for arg in "$@"; do
+	case $arg in
+	--no-sanitizers)	variants="werror" ;;
+	--no-distcheck)		distcheck=no ;;
+	*)	echo "usage: $0 [--no-sanitizers] [--no-distcheck]" >&2; exit 2 ;;
+	esac
+done
+
+passed=0
+failed=0
+count() {	# label passed failed
+	echo "run-tests: $1: $2 passed, $3 failed"
+	passed=$((passed + $2))
+	failed=$((failed + $3))
+}
+
+"$SRC/contrib/setup-debian.sh" || { echo "run-tests: setup failed" >&2; exit 1; }
+cd "$SRC" && ./autogen.sh >/dev/null || { echo "run-tests: autogen failed" >&2; exit 1; }
+
+for variant in $variants; do
+	build=$BUILD_ROOT/$variant
+	flags="--enable-werror"
+	[ "$variant" = sanitizers ] && flags="$flags --enable-sanitizers"
+	echo "run-tests: == $variant build in $build"
+	mkdir -p "$build"
+	if ! (cd "$build" && "$SRC/configure" -q $flags && make -s -j"$JOBS") \
+	    >"$build.build.log" 2>&1; then
+		tail -40 "$build.build.log"
+		count "$variant build" 0 1
+		continue
+	fi
+	count "$variant build" 1 0
+	(cd "$build" && make -s -j"$JOBS" check) >"$build.check.log" 2>&1
+	p=$(grep -h '^# PASS:' "$build.check.log" | awk '{s+=$3} END {print s+0}')
+	f=$(grep -h -E '^# (FAIL|ERROR|XPASS):' "$build.check.log" | awk '{s+=$3} END {print s+0}')
+	if [ "$p" = 0 ] && [ "$f" = 0 ]; then f=1; fi	# make check itself broke
+	[ "$f" != 0 ] && { grep -h -E '^(not ok|FAIL|ERROR)' "$build"/tests/*/*.log "$build.check.log" 2>/dev/null | head -40; }
+	count "$variant unit tests" "$p" "$f"
+	DESCEND_BUILD=$build "$PYTHON" -m pytest -q -p no:cacheprovider \
+	    "$SRC/tests/system" >"$build.system.log" 2>&1
+	summary=$(tail -1 "$build.system.log")
+	p=$(echo "$summary" | grep -o '[0-9]* passed' | awk '{print $1+0}')
+	f=$(echo "$summary" | grep -o '[0-9]* \(failed\|error\|errors\)' | awk '{s+=$1} END {print s+0}')
+	p=${p:-0}
+	if [ "$p" = 0 ] && [ "$f" = 0 ]; then f=1; fi
+	[ "$f" != 0 ] && grep -E '^(FAILED|ERROR)' "$build.system.log" | head -40
+	count "$variant system tests" "$p" "$f"
+done
+
+if [ "$distcheck" = yes ]; then
+	build=$BUILD_ROOT/werror
+	if (cd "$build" && make -s distcheck) >"$build.distcheck.log" 2>&1; then
+		count "distcheck" 1 0
+	else
+		tail -30 "$build.distcheck.log"
+		count "distcheck" 0 1
+	fi
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,114 @@
+"""Fixtures for the system tests: the offline lab (real NSD servers on
+127.77.0.0/16), the built binaries (DESCEND_BUILD), and a running descendd.
+Processes are stopped by pid, also when a test fails."""
+import os
+import signal
+import subprocess
+import time
+
+import dns.message
+import dns.query
+import dns.rcode
+import pytest
+
+SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.environ.get("DESCEND_BUILD", os.path.join(SRC, "_build", "werror"))
+LAB = os.path.join(SRC, "contrib", "lab", "lab")
+LAB_DIR = os.environ.get("LAB_DIR", "/tmp/descend-lab")
+HINTS = os.path.join(LAB_DIR, "root.hints")
+DESCEND = os.path.join(BUILD, "trace", "descend")
+DESCENDD = os.path.join(BUILD, "resolver", "daemon", "descendd")
+DAEMON_ADDR = "127.77.100.1"
+
+
+@pytest.fixture(scope="session")
+def lab():
+    subprocess.run([LAB, "start"], check=True, env=dict(os.environ, LAB_DIR=LAB_DIR))
+    yield HINTS
+    subprocess.run([LAB, "stop"], env=dict(os.environ, LAB_DIR=LAB_DIR))
+
+
+def run_descend(*args, timeout=30):
+    return subprocess.run([DESCEND, *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+class Daemon:
+    """A descendd on DAEMON_ADDR port 53 with a config written for the test."""
+
+    def __init__(self, tmp_path, extra="", addr=DAEMON_ADDR, threads=1):
+        self.addr = addr
+        self.dir = tmp_path
+        self.conf = tmp_path / "descendd.conf"
+        self.control = str(tmp_path / "control.sock")
+        self.pidfile = tmp_path / "descendd.pid"
+        self.log = tmp_path / "descendd.log"
+        self.conf.write_text(
+            f"listen: {addr}@53\n"
+            f"root-hints: {HINTS}\n"
+            "query-loopback: yes\n"
+            f"threads: {threads}\n"
+            f"control-socket: {self.control}\n"
+            f"pidfile: {self.pidfile}\n"
+            "log-level: info\n" + extra)
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen([DESCENDD, "-d", "-c", str(self.conf)],
+                                     stdout=open(self.log, "w"),
+                                     stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("descendd exited: " + self.log.read_text())
+            try:
+                self.query("localhost.", "A", timeout=0.5)
+                return self
+            except Exception:
+                time.sleep(0.05)
+        raise RuntimeError("descendd did not answer: " + self.log.read_text())
+
+    def query(self, name, rdtype="A", tcp=False, timeout=5, source=None,
+              want_dnssec=False, payload=1232):
+        q = dns.message.make_query(name, rdtype, use_edns=0, payload=payload,
+                                   want_dnssec=want_dnssec)
+        send = dns.query.tcp if tcp else dns.query.udp
+        return send(q, self.addr, timeout=timeout, source=source)
+
+    def control_cmd(self, *args):
+        return run_descend("control", "-s", self.control, *args)
+
+    def stats(self):
+        out = self.control_cmd("stats").stdout
+        return {k: int(v) for k, v in
+                (line.split("=", 1) for line in out.splitlines() if "=" in line)}
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise
+
+
+@pytest.fixture
+def daemon_factory(lab, tmp_path):
+    started = []
+
+    def make(extra="", **kw):
+        d = Daemon(tmp_path, extra, **kw)
+        started.append(d)
+        return d.start()
+
+    yield make
+    for d in started:
+        d.stop()
+
+
+@pytest.fixture
+def daemon(daemon_factory):
+    return daemon_factory()

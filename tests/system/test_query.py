@@ -1,0 +1,73 @@
+"""descend query against the lab: every case resolves to what a mature
+resolver answers; bad arguments get one line and exit code 3."""
+import re
+
+import pytest
+
+from cases import CASES, case_id
+from conftest import run_descend
+
+RR_LINE = re.compile(r"^(\S+)\s+(\d+)\s+IN\s+(\S+)\s+(.*)$")
+
+
+def parse(out):
+    rcode = re.search(r"rcode: (\w+)", out).group(1)
+    section, answer, authority = None, [], []
+    for line in out.splitlines():
+        if line.startswith(";; ANSWER SECTION"):
+            section = answer
+        elif line.startswith(";; AUTHORITY SECTION"):
+            section = authority
+        elif line.startswith(";;"):
+            section = None
+        else:
+            m = RR_LINE.match(line)
+            if m and section is not None:
+                section.append((m.group(1), m.group(3), m.group(4)))
+    queries = int(re.search(r"upstream queries: (\d+)", out).group(1))
+    return rcode, answer, authority, queries
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_lab_case(lab, case):
+    name, rdtype, rcode, expected = case
+    r = run_descend("query", "--root-hints", lab, name, rdtype)
+    got_rcode, answer, authority, queries = parse(r.stdout)
+    assert got_rcode == rcode, r.stdout
+    assert r.returncode == {"NOERROR": 0, "NXDOMAIN": 1, "SERVFAIL": 2}[rcode]
+    if expected is not None:
+        assert [(o, t, d) for o, t, d in answer] == expected
+    if rcode in ("NXDOMAIN",) or (rcode == "NOERROR" and expected == []):
+        assert [t for _, t, _ in authority] == ["SOA"]
+        assert authority[0][0] == "example.com."
+    assert 1 <= queries <= 30, f"{queries} upstream queries"
+
+
+def test_bigtxt_over_tcp_fallback(lab):
+    r = run_descend("query", "--root-hints", lab, "bigtxt.example.com", "TXT")
+    rcode, answer, _, queries = parse(r.stdout)
+    assert rcode == "NOERROR"
+    assert len(answer) == 1 and answer[0][2].count('"') == 16
+    # priming, root, com, example.com over UDP (TC=1), then over TCP
+    assert queries == 5
+
+
+def test_cyclic_delegation_fails_fast(lab):
+    r = run_descend("query", "--root-hints", lab, "www.cycle-a.com")
+    assert r.returncode == 2
+    assert "why:" in r.stdout
+    assert parse(r.stdout)[3] <= 10
+
+
+@pytest.mark.parametrize("args,message", [
+    (["query", "bad..name"], "not a valid domain name"),
+    (["query", "www.example.com", "NOSUCHTYPE"], "unknown record type"),
+    (["query", "--root-hints", "/nonexistent/hints", "www.example.com"], "/nonexistent/hints"),
+    (["query", "--timeout", "abc", "www.example.com"], "bad timeout"),
+    (["query"], "usage"),
+    (["nosuchcommand"], "unknown subcommand"),
+])
+def test_bad_arguments(args, message):
+    r = run_descend(*args)
+    assert r.returncode == 3
+    assert message in r.stderr
