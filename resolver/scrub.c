@@ -19,12 +19,21 @@ scrub_drop(const struct reply_context *ctx, const ldns_rr *rr, const char *why)
 		ctx->dropped(ctx->dropped_ctx, rr, why);
 }
 
+/*
+ * Keeps a copy of `rr` with its owner in lowercase: owners compressed
+ * against the question carry our 0x20 case, which must not reach the cache.
+ */
 static bool
 scrub_push(ldns_rr_list **list, const ldns_rr *rr)
 {
+	ldns_rr *copy;
+
 	if (*list == NULL && (*list = ldns_rr_list_new()) == NULL)
 		return false;
-	return ldns_rr_list_push_rr(*list, ldns_rr_clone(rr));
+	if ((copy = ldns_rr_clone(rr)) == NULL)
+		return false;
+	ldns_dname2canonical(ldns_rr_owner(copy));
+	return ldns_rr_list_push_rr(*list, copy);
 }
 
 /*

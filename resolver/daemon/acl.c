@@ -3,6 +3,7 @@
  * match; access lists are a handful of lines, so this beats a trie.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -10,6 +11,11 @@
 #include <string.h>
 
 #include "acl.h"
+
+/* IPv4 rules live under ::ffff:0:0/96, where v4-mapped clients fall. */
+static const uint8_t v4_mapped_prefix[12] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
+};
 
 struct acl_rule {
 	uint8_t addr[16];	/* IPv4 as v4-mapped IPv6 */
@@ -40,8 +46,7 @@ acl_free(struct acl *acl)
 static void
 v4_mapped(uint8_t out[16], const void *v4)
 {
-	memset(out, 0, 10);
-	out[10] = out[11] = 0xff;
+	memcpy(out, v4_mapped_prefix, sizeof(v4_mapped_prefix));
 	memcpy(out + 12, v4, 4);
 }
 
@@ -53,6 +58,7 @@ acl_add(struct acl *acl, const char *netblock, enum acl_action action,
 	struct acl_rule rule = { .action = action };
 	struct acl_rule *rules;
 	char *slash, *end;
+	unsigned long len;
 	unsigned max;
 	uint8_t v4[4];
 
@@ -67,16 +73,18 @@ acl_add(struct acl *acl, const char *netblock, enum acl_action action,
 		max = 128;
 	else
 		goto bad;
-	rule.prefix = max;
+	len = max;
 	if (slash != NULL) {
-		unsigned long len = strtoul(slash, &end, 10);
-
-		if (*slash == '\0' || *end != '\0' || len > max)
-			goto bad;
-		rule.prefix = (unsigned)len;
+		/* Digits only: strtoul would take "+8", " 8" and "-1". */
+		len = strtoul(slash, &end, 10);
+		if (!isdigit((unsigned char)*slash) || *end != '\0' ||
+		    len > max) {
+			snprintf(err, errlen, "bad prefix length '%s' in '%s': "
+			    "expected 0 to %u", slash, netblock, max);
+			return -1;
+		}
 	}
-	if (max == 32)
-		rule.prefix += 96;
+	rule.prefix = (unsigned)len + (max == 32 ? 96 : 0);
 	rules = reallocarray(acl->rules, acl->count + 1, sizeof(*rules));
 	if (rules == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -86,7 +94,8 @@ acl_add(struct acl *acl, const char *netblock, enum acl_action action,
 	acl->rules[acl->count++] = rule;
 	return 0;
 bad:
-	snprintf(err, errlen, "bad netblock '%s'", netblock);
+	snprintf(err, errlen, "bad netblock '%s': expected ADDR[/LEN]",
+	    netblock);
 	return -1;
 }
 
@@ -135,4 +144,39 @@ acl_check(const struct acl *acl, const struct sockaddr *addr)
 			best = r;
 	}
 	return best != NULL ? best->action : ACL_REFUSE;
+}
+
+const char *
+acl_action_name(enum acl_action action)
+{
+	switch (action) {
+	case ACL_ALLOW:
+		return "allow";
+	case ACL_REFUSE:
+		return "refuse";
+	case ACL_DENY:
+		return "deny";
+	}
+	return "?";
+}
+
+void
+acl_print(const struct acl *acl, FILE *out)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	for (size_t i = 0; i < acl->count; i++) {
+		const struct acl_rule *r = &acl->rules[i];
+		unsigned prefix = r->prefix;
+
+		/* A v4-mapped rule came from an IPv4 netblock. */
+		if (prefix >= 96 && prefix_matches(r->addr, v4_mapped_prefix,
+		    96)) {
+			inet_ntop(AF_INET, r->addr + 12, text, sizeof(text));
+			prefix -= 96;
+		} else
+			inet_ntop(AF_INET6, r->addr, text, sizeof(text));
+		fprintf(out, "access-control: %s/%u %s\n", text, prefix,
+		    acl_action_name(r->action));
+	}
 }

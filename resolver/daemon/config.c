@@ -18,7 +18,8 @@
 #include "config.h"
 
 #define INCLUDE_DEPTH_MAX	8
-#define TTL_MAX			604800
+#define TTL_MAX			604800	/* a week, as unbound's default cap */
+#define THREADS_MAX		64
 
 struct config_reader {
 	struct daemon_config *config;
@@ -53,7 +54,8 @@ config_init(struct daemon_config *c)
 
 	memset(c, 0, sizeof(*c));
 	engine_config_init(&c->engine);
-	c->threads = cpus > 0 && cpus <= 64 ? (unsigned)cpus : 1;
+	c->threads = cpus < 1 ? 1 : cpus > THREADS_MAX ? THREADS_MAX :
+	    (unsigned)cpus;
 	c->log_level = LOG_LEVEL_INFO;
 	c->control_socket = strdup("/run/descend/control.sock");
 	c->acl = acl_new();
@@ -219,11 +221,16 @@ key_include(struct config_reader *r, const char *v)
 	const char *file = r->file;
 	unsigned line = r->line;
 
+	int n;
+
+	strlcpy(dir, r->file, sizeof(dir));
 	if (v[0] == '/')
-		strlcpy(path, v, sizeof(path));
-	else {
-		strlcpy(dir, r->file, sizeof(dir));
-		snprintf(path, sizeof(path), "%s/%s", dirname(dir), v);
+		n = snprintf(path, sizeof(path), "%s", v);
+	else
+		n = snprintf(path, sizeof(path), "%s/%s", dirname(dir), v);
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		problem(r, "include path too long: '%s'", v);
+		return;
 	}
 	if (r->depth >= INCLUDE_DEPTH_MAX) {
 		problem(r, "include nested deeper than %d (a loop?): '%s'",
@@ -286,17 +293,21 @@ key_access_control(struct config_reader *r, const char *v)
 static void
 key_outgoing_interface(struct config_reader *r, const char *v)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss, *slot;
 	socklen_t len;
 
 	if (!parse_address(v, 0, &ss, &len) || strchr(v, '@') != NULL) {
 		problem(r, "bad address '%s' in outgoing-interface", v);
 		return;
 	}
-	if (ss.ss_family == AF_INET)
-		r->config->outgoing_v4 = ss;
-	else
-		r->config->outgoing_v6 = ss;
+	slot = ss.ss_family == AF_INET ? &r->config->outgoing_v4 :
+	    &r->config->outgoing_v6;
+	if (slot->ss_family != 0) {
+		problem(r, "second %s outgoing-interface '%s': one per family",
+		    ss.ss_family == AF_INET ? "IPv4" : "IPv6", v);
+		return;
+	}
+	*slot = ss;
 }
 
 static void
@@ -345,7 +356,7 @@ config_apply(struct config_reader *r, const char *key, const char *v)
 	else if (strcmp(key, "cache-max-negative-ttl") == 0)
 		parse_ttl(r, key, v, &e->cache_max_negative_ttl);
 	else if (strcmp(key, "threads") == 0) {
-		if (parse_number(r, key, v, 1, 64, &n))
+		if (parse_number(r, key, v, 1, THREADS_MAX, &n))
 			c->threads = (unsigned)n;
 	} else if (strcmp(key, "qname-minimisation") == 0)
 		parse_bool(r, key, v, &e->qname_minimisation);
@@ -373,10 +384,13 @@ config_split(struct config_reader *r, char *line, char **key, char **value)
 {
 	char *p, *colon, *end;
 
-	for (p = line; *p != '\0' && *p != '#'; p++)
-		if (*p == '"')
-			while (*++p != '\0' && *p != '"')
-				;
+	/* A '#' inside double quotes belongs to the value. */
+	for (p = line; *p != '\0' && *p != '#'; p++) {
+		if (*p == '"' && (p = strchr(p + 1, '"')) == NULL) {
+			problem(r, "unterminated quote");
+			return false;
+		}
+	}
 	*p = '\0';
 	while (isspace((unsigned char)*line))
 		line++;
@@ -499,8 +513,12 @@ config_print(const struct daemon_config *c, FILE *out)
 
 	for (size_t i = 0; i < c->listen_count; i++)
 		print_address(out, "listen", &c->listens[i].addr, true);
-	fprintf(out, "root-hints: %s\n", c->root_hints != NULL ?
-	    c->root_hints : "(built-in)");
+	if (c->root_hints != NULL)
+		fprintf(out, "root-hints: %s\n", c->root_hints);
+	else
+		fprintf(out, "# root-hints: (built-in)\n");
+	if (c->acl != NULL)
+		acl_print(c->acl, out);
 	fprintf(out, "query-loopback: %s\n", yes_no(e->query_loopback));
 	if (c->outgoing_v4.ss_family != 0)
 		print_address(out, "outgoing-interface", &c->outgoing_v4, false);

@@ -1,0 +1,236 @@
+"""descendd against the lab: every case over UDP and TCP from a cold and a
+warm cache, cache hits without upstream traffic, TTL countdown, coalescing,
+access control, configuration errors, control commands and signals."""
+import concurrent.futures
+import os
+import signal
+import subprocess
+import time
+
+import dns.flags
+import dns.message
+import dns.query
+import dns.rcode
+import dns.rdatatype
+import pytest
+
+from cases import CASES, case_id
+from conftest import DESCENDD
+
+
+def answer_tuples(resp):
+    out = []
+    for rrset in resp.answer:
+        for rd in rrset:
+            out.append((rrset.name.to_text(), dns.rdatatype.to_text(rrset.rdtype),
+                        rd.to_text()))
+    return out
+
+
+def check_case(resp, case):
+    name, rdtype, rcode, expected = case
+    assert dns.rcode.to_text(resp.rcode()) == rcode
+    assert resp.flags & dns.flags.RA and resp.flags & dns.flags.QR
+    assert not resp.flags & dns.flags.AA
+    assert not resp.flags & dns.flags.AD
+    if expected is not None:
+        assert answer_tuples(resp) == expected
+    # never glue or referral data to clients
+    assert resp.additional == []
+    for rrset in resp.authority:
+        assert rrset.rdtype == dns.rdatatype.SOA
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_lab_case_cold_and_warm(daemon, case):
+    cold = daemon.query(case[0], case[1])
+    check_case(cold, case)
+    before = daemon.stats()["upstream.queries"]
+    warm_udp = daemon.query(case[0], case[1])
+    warm_tcp = daemon.query(case[0], case[1], tcp=True)
+    check_case(warm_udp, case)
+    check_case(warm_tcp, case)
+    assert daemon.stats()["upstream.queries"] == before, "warm answers went upstream"
+
+
+def test_servfail_carries_extended_error(daemon):
+    resp = daemon.query("www.lame.org")
+    assert resp.rcode() == dns.rcode.SERVFAIL
+    codes = [o.code for o in resp.options if o.otype == 15]
+    assert codes == [22]    # No Reachable Authority
+
+
+def test_bigtxt_truncates_over_udp_and_answers_over_tcp(daemon):
+    tcp = daemon.query("bigtxt.example.com", "TXT", tcp=True)
+    strings = tcp.answer[0][0].strings
+    assert len(strings) == 8 and all(len(x) >= 200 for x in strings)
+    udp = daemon.query("bigtxt.example.com", "TXT")
+    assert udp.flags & dns.flags.TC and udp.answer == []
+
+
+def test_question_case_is_echoed(daemon):
+    daemon.query("www.example.com")
+    resp = daemon.query("WwW.ExAmPlE.CoM")
+    assert resp.question[0].name.to_text() == "WwW.ExAmPlE.CoM."
+    assert answer_tuples(resp)[0][2] == "192.0.2.10"
+
+
+def test_ttl_counts_down_and_expires(daemon):
+    first = daemon.query("short.example.com")
+    assert first.answer[0].ttl == 2
+    time.sleep(1.1)
+    second = daemon.query("short.example.com")
+    assert second.answer[0].ttl <= 1
+    before = daemon.stats()["upstream.queries"]
+    time.sleep(2)
+    third = daemon.query("short.example.com")
+    assert third.answer[0].ttl == 2
+    assert daemon.stats()["upstream.queries"] > before, "expired entry served"
+
+
+def test_coalescing_resolves_once(daemon):
+    daemon.query("www.example.com")   # warm the delegation path
+    before = daemon.stats()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=50) as pool:
+        replies = list(pool.map(lambda _: daemon.query("www.dev.example.com", timeout=10),
+                                range(100)))
+    assert all(answer_tuples(r) == [("www.dev.example.com.", "A", "192.0.2.20")]
+               for r in replies)
+    after = daemon.stats()
+    assert after["requests"] - before["requests"] == 1
+    assert after["upstream.queries"] - before["upstream.queries"] <= 3
+
+
+def test_local_zones_never_go_upstream(daemon):
+    before = daemon.stats()["upstream.queries"]
+    assert answer_tuples(daemon.query("localhost"))[0][2] == "127.0.0.1"
+    assert daemon.query("foo.invalid").rcode() == dns.rcode.NXDOMAIN
+    assert daemon.query("1.1.168.192.in-addr.arpa", "PTR").rcode() == dns.rcode.NXDOMAIN
+    assert daemon.query("printer.home.arpa").rcode() == dns.rcode.NXDOMAIN
+    assert daemon.stats()["upstream.queries"] == before
+
+
+def test_any_is_answered_minimally(daemon):
+    assert daemon.query("example.com", "ANY").rcode() == dns.rcode.NOTIMP
+
+
+def test_access_control(daemon_factory):
+    d = daemon_factory("access-control: 127.0.0.2/32 refuse\n"
+                       "access-control: 127.0.0.3/32 deny\n")
+    assert d.query("www.example.com", source="127.0.0.1").rcode() == dns.rcode.NOERROR
+    assert d.query("www.example.com", source="127.0.0.2").rcode() == dns.rcode.REFUSED
+    with pytest.raises(dns.exception.Timeout):
+        d.query("www.example.com", source="127.0.0.3", timeout=1)
+    stats = d.stats()
+    assert stats["clients.refused"] == 1 and stats["clients.denied"] == 1
+
+
+def test_malformed_queries_get_formerr_and_daemon_survives(daemon):
+    import socket
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(2)
+    garbage = [b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\xc0\x0c\x00\x01\x00\x01",
+               b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x3fabc",
+               b"\x12\x34\x01\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x01"]
+    for g in garbage:
+        s.sendto(g, (daemon.addr, 53))
+        reply = s.recv(512)
+        assert reply[:2] == b"\x12\x34" and reply[3] & 0x0f == dns.rcode.FORMERR
+    s.sendto(b"\x00", (daemon.addr, 53))      # too short: dropped
+    assert daemon.query("www.example.com").rcode() == dns.rcode.NOERROR
+
+
+def test_control_commands(daemon):
+    daemon.query("www.example.com")
+    dump = daemon.control_cmd("dump-cache")
+    assert dump.returncode == 0
+    assert "www.example.com.\t" in dump.stdout and "192.0.2.10" in dump.stdout
+    # glue is in the cache, ranked as glue, never as an answer
+    assert "ns1.example.com.\t86400\tIN\tA\t127.77.2.1 ; glue" in dump.stdout.replace("  ", "\t") \
+        or "127.77.2.1 ; glue" in dump.stdout
+    flushed = daemon.control_cmd("flush", "www.example.com")
+    assert flushed.returncode == 0 and "removed=" in flushed.stdout
+    before = daemon.stats()["upstream.queries"]
+    daemon.query("www.example.com")
+    assert daemon.stats()["upstream.queries"] == before + 1
+    assert daemon.control_cmd("flush-zone", "example.com").returncode == 0
+    assert daemon.control_cmd("flush-all").stdout == "ok\n"
+    assert daemon.control_cmd("bogus").returncode == 3
+    assert daemon.control_cmd("flush").returncode == 3
+    stats = daemon.stats()
+    for key in ("queries", "cache.hits", "cache.misses", "upstream.queries",
+                "upstream.timeouts", "servfails", "clients.refused",
+                "cache.bytes", "rcode.NOERROR", "rcode.SERVFAIL"):
+        assert key in stats
+
+
+def test_sighup_reloads_keeping_cache(daemon):
+    daemon.query("www.example.com")
+    before = daemon.stats()["upstream.queries"]
+    daemon.conf.write_text(daemon.conf.read_text() + "log-queries: yes\n")
+    daemon.proc.send_signal(signal.SIGHUP)
+    time.sleep(0.3)
+    assert daemon.query("www.example.com").rcode() == dns.rcode.NOERROR
+    assert daemon.stats()["upstream.queries"] == before
+    assert "reloaded" in daemon.log.read_text()
+
+
+def test_sighup_with_bad_config_keeps_running(daemon):
+    daemon.conf.write_text(daemon.conf.read_text() + "cache-sise: 1m\n")
+    daemon.proc.send_signal(signal.SIGHUP)
+    time.sleep(0.3)
+    assert daemon.query("www.example.com").rcode() == dns.rcode.NOERROR
+    assert "unknown key 'cache-sise'" in daemon.log.read_text()
+
+
+def test_sigterm_under_load_stops_cleanly(daemon):
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        futures = [pool.submit(lambda n=n: daemon.query(f"n{n}.wild.example.com", timeout=2))
+                   for n in range(200)]
+        time.sleep(0.05)
+        rc = daemon.stop()
+        for f in futures:
+            try:
+                f.result()
+            except Exception:
+                pass
+    assert rc == 0
+    assert not daemon.pidfile.exists()
+    assert not os.path.exists(daemon.control)
+    assert "stopped" in daemon.log.read_text()
+
+
+@pytest.mark.parametrize("line,message", [
+    ("cache-sise: 1m", "unknown key 'cache-sise'"),
+    ("prefetch: maybe", "bad value 'maybe' for 'prefetch': expected yes or no"),
+    ("listen: 1.2.3", "bad address '1.2.3' in listen"),
+    ("threads: 0", "bad value '0' for 'threads'"),
+    ("cache-size: 12q", "bad value '12q' for 'cache-size'"),
+    ("access-control: 10.0.0.0/33 allow", "bad netblock '10.0.0.0/33'"),
+    ("access-control: 10.0.0.0/8 maybe", "bad access-control action 'maybe'"),
+    ("include: /nonexistent.conf", "cannot read '/nonexistent.conf'"),
+    ("root-hints", "expected 'key: value'"),
+    ("log-level:", "missing value for 'log-level'"),
+])
+def test_checkconf_names_file_line_and_problem(tmp_path, line, message):
+    conf = tmp_path / "bad.conf"
+    conf.write_text("# a comment\nlisten: 127.0.0.1@5300\n" + line + "\n")
+    r = subprocess.run([DESCENDD, "-t", "-c", str(conf)], capture_output=True, text=True)
+    assert r.returncode == 1
+    assert f"{conf}:3: {message}" in r.stderr
+
+
+def test_checkconf_accepts_the_example_config():
+    from conftest import SRC
+    r = subprocess.run([DESCENDD, "-t", "-c", os.path.join(SRC, "contrib", "descendd.conf")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "listen: 127.0.0.1@53" in r.stdout
+
+
+def test_descendd_refuses_to_start_with_bad_config(tmp_path):
+    conf = tmp_path / "bad.conf"
+    conf.write_text("nonsense: yes\n")
+    r = subprocess.run([DESCENDD, "-d", "-c", str(conf)], capture_output=True, text=True,
+                       timeout=10)
+    assert r.returncode == 1 and "unknown key 'nonsense'" in r.stderr
