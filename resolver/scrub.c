@@ -20,7 +20,7 @@ scrub_drop(const struct reply_context *ctx, const ldns_rr *rr, const char *why)
 }
 
 /*
- * Keeps a copy of `rr` with its owner in lowercase: owners compressed
+ * Keeps a copy of `rr` with its names in lowercase: names compressed
  * against the question carry our 0x20 case, which must not reach the cache.
  */
 static bool
@@ -33,6 +33,9 @@ scrub_push(ldns_rr_list **list, const ldns_rr *rr)
 	if ((copy = ldns_rr_clone(rr)) == NULL)
 		return false;
 	ldns_dname2canonical(ldns_rr_owner(copy));
+	for (size_t i = 0; i < ldns_rr_rd_count(copy); i++)
+		if (ldns_rdf_get_type(ldns_rr_rdf(copy, i)) == LDNS_RDF_TYPE_DNAME)
+			ldns_dname2canonical(ldns_rr_rdf(copy, i));
 	return ldns_rr_list_push_rr(*list, copy);
 }
 
@@ -217,6 +220,7 @@ scrub_authority(const ldns_rr_list *ns, const struct reply_context *ctx,
 			    dname_in_bailiwick(ctx->qname, owner) &&
 			    v->referral_zone == NULL) {
 				v->referral_zone = ldns_rdf_clone(owner);
+				ldns_dname2canonical(v->referral_zone);
 				if (!scrub_push(&v->ns, rr))
 					return false;
 				continue;
@@ -232,8 +236,10 @@ scrub_authority(const ldns_rr_list *ns, const struct reply_context *ctx,
 			if (!scrub_push(&v->soa, rr))
 				return false;
 		} else if (type == LDNS_RR_TYPE_NS) {
-			if (v->referral_zone == NULL)
+			if (v->referral_zone == NULL) {
 				v->referral_zone = ldns_rdf_clone(owner);
+				ldns_dname2canonical(v->referral_zone);
+			}
 			else if (!dname_equal(v->referral_zone, owner)) {
 				scrub_drop(ctx, rr, "second NS set");
 				continue;

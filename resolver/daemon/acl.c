@@ -21,6 +21,7 @@ struct acl_rule {
 	uint8_t addr[16];	/* IPv4 as v4-mapped IPv6 */
 	unsigned prefix;	/* over the 128 bits */
 	enum acl_action action;
+	bool builtin;		/* from acl_add_defaults() */
 };
 
 struct acl {
@@ -79,8 +80,8 @@ acl_add(struct acl *acl, const char *netblock, enum acl_action action,
 		len = strtoul(slash, &end, 10);
 		if (!isdigit((unsigned char)*slash) || *end != '\0' ||
 		    len > max) {
-			snprintf(err, errlen, "bad prefix length '%s' in '%s': "
-			    "expected 0 to %u", slash, netblock, max);
+			snprintf(err, errlen, "bad netblock '%s': prefix "
+			    "length '%s' is not 0 to %u", netblock, slash, max);
 			return -1;
 		}
 	}
@@ -102,12 +103,21 @@ bad:
 void
 acl_add_defaults(struct acl *acl)
 {
-	char err[64];
+	static const struct {
+		const char *netblock;
+		enum acl_action action;
+	} defaults[] = {
+		{ "127.0.0.0/8", ACL_ALLOW },
+		{ "::1", ACL_ALLOW },
+		{ "0.0.0.0/0", ACL_REFUSE },
+		{ "::/0", ACL_REFUSE },
+	};
+	char err[128];
 
-	acl_add(acl, "127.0.0.0/8", ACL_ALLOW, err, sizeof(err));
-	acl_add(acl, "::1", ACL_ALLOW, err, sizeof(err));
-	acl_add(acl, "0.0.0.0/0", ACL_REFUSE, err, sizeof(err));
-	acl_add(acl, "::/0", ACL_REFUSE, err, sizeof(err));
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+		if (acl_add(acl, defaults[i].netblock, defaults[i].action, err,
+		    sizeof(err)) == 0)
+			acl->rules[acl->count - 1].builtin = true;
 }
 
 static bool
@@ -176,7 +186,8 @@ acl_print(const struct acl *acl, FILE *out)
 			prefix -= 96;
 		} else
 			inet_ntop(AF_INET6, r->addr, text, sizeof(text));
-		fprintf(out, "access-control: %s/%u %s\n", text, prefix,
+		fprintf(out, "%saccess-control: %s/%u %s\n",
+		    r->builtin ? "# built in: " : "", text, prefix,
 		    acl_action_name(r->action));
 	}
 }

@@ -28,7 +28,10 @@ void acl_free(struct acl *acl);
  */
 int acl_add(struct acl *acl, const char *netblock, enum acl_action action,
     char *err, size_t errlen);
-/* 127.0.0.0/8 and ::1 allowed, everything else refused. */
+/*
+ * 127.0.0.0/8 and ::1 allowed, everything else refused (0.0.0.0/0 and ::/0).
+ * Added before a user's rules, these lose to any longer or equal prefix.
+ */
 void acl_add_defaults(struct acl *acl);
 /*
  * The action for a client (AF_INET or AF_INET6; others are refused). The
@@ -39,7 +42,10 @@ enum acl_action acl_check(const struct acl *acl, const struct sockaddr *addr);
 
 /* "allow", "refuse" or "deny". */
 const char *acl_action_name(enum acl_action action);
-/* Every rule as an "access-control: NETBLOCK ACTION" line, in order. */
+/*
+ * Every rule as an "access-control: NETBLOCK ACTION" line, in order; the
+ * rules of acl_add_defaults() as comments, so the output reads back.
+ */
 void acl_print(const struct acl *acl, FILE *out);
 
 #endif /* DESCEND_ACL_H */

@@ -248,20 +248,19 @@ static void
 key_listen(struct config_reader *r, const char *v)
 {
 	struct daemon_config *c = r->config;
-	struct config_listen *l;
+	struct config_listen one, *l;
 
+	if (!parse_address(v, 53, &one.addr, &one.addrlen)) {
+		problem(r, "bad address '%s' in listen: expected ADDR[@PORT]", v);
+		return;
+	}
 	l = reallocarray(c->listens, c->listen_count + 1, sizeof(*l));
 	if (l == NULL) {
 		problem(r, "out of memory");
 		return;
 	}
 	c->listens = l;
-	l = &c->listens[c->listen_count];
-	if (!parse_address(v, 53, &l->addr, &l->addrlen)) {
-		problem(r, "bad address '%s' in listen: expected ADDR[@PORT]", v);
-		return;
-	}
-	c->listen_count++;
+	c->listens[c->listen_count++] = one;
 }
 
 static void
@@ -287,7 +286,7 @@ key_access_control(struct config_reader *r, const char *v)
 		return;
 	}
 	if (acl_add(r->config->acl, block, a, err, sizeof(err)) != 0)
-		problem(r, "%s in access-control", err);
+		problem(r, "%s", err);
 }
 
 static void
@@ -514,7 +513,7 @@ config_print(const struct daemon_config *c, FILE *out)
 	for (size_t i = 0; i < c->listen_count; i++)
 		print_address(out, "listen", &c->listens[i].addr, true);
 	if (c->root_hints != NULL)
-		fprintf(out, "root-hints: %s\n", c->root_hints);
+		fprintf(out, "root-hints: \"%s\"\n", c->root_hints);
 	else
 		fprintf(out, "# root-hints: (built-in)\n");
 	if (c->acl != NULL)
@@ -533,9 +532,9 @@ config_print(const struct daemon_config *c, FILE *out)
 	fprintf(out, "use-0x20: %s\n", yes_no(e->use_0x20));
 	fprintf(out, "serve-stale: %s\n", yes_no(e->serve_stale));
 	fprintf(out, "prefetch: %s\n", yes_no(e->prefetch));
-	fprintf(out, "control-socket: %s\n", c->control_socket);
+	fprintf(out, "control-socket: \"%s\"\n", c->control_socket);
 	if (c->pidfile != NULL)
-		fprintf(out, "pidfile: %s\n", c->pidfile);
+		fprintf(out, "pidfile: \"%s\"\n", c->pidfile);
 	fprintf(out, "log-level: %s\n", levels[c->log_level]);
 	fprintf(out, "log-queries: %s\n", yes_no(c->log_queries));
 }

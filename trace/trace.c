@@ -1,0 +1,587 @@
+/*
+ * trace.c: the trace observer. Each engine event becomes a line (or a JSON
+ * object) as it happens, indented by sub-request depth, and the facts the
+ * findings need (cuts, parent NS sets, glue, server behaviour) are kept.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dname.h"
+#include "trace.h"
+
+const char *
+severity_name(enum finding_severity severity)
+{
+	switch (severity) {
+	case SEVERITY_NOTICE:	return "NOTICE";
+	case SEVERITY_WARNING:	return "WARNING";
+	case SEVERITY_ERROR:	return "ERROR";
+	}
+	return "?";
+}
+
+const char *
+trace_addr_str(const struct sockaddr *addr, char *buf, size_t len)
+{
+	const void *a = addr->sa_family == AF_INET6 ?
+	    (const void *)&((const struct sockaddr_in6 *)(const void *)addr)
+	    ->sin6_addr :
+	    (const void *)&((const struct sockaddr_in *)(const void *)addr)
+	    ->sin_addr;
+
+	if (inet_ntop(addr->sa_family, a, buf, (socklen_t)len) == NULL)
+		strlcpy(buf, "?", len);
+	return buf;
+}
+
+void
+trace_init(struct trace *t, enum trace_format format, FILE *out, bool color)
+{
+	memset(t, 0, sizeof(*t));
+	t->format = format;
+	t->out = out;
+	t->color = color;
+}
+
+void
+trace_free(struct trace *t)
+{
+	for (unsigned i = 0; i < t->cut_count; i++) {
+		ldns_rdf_deep_free(t->cuts[i].zone);
+		ldns_rdf_deep_free(t->cuts[i].parent);
+		ldns_rr_list_deep_free(t->cuts[i].parent_ns);
+		ldns_rr_list_deep_free(t->cuts[i].glue);
+	}
+}
+
+void
+trace_print(struct trace *t, unsigned depth, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (t->format != TRACE_TEXT)
+		return;
+	for (unsigned i = 0; i < depth; i++)
+		fputs("  | ", t->out);
+	va_start(ap, fmt);
+	vfprintf(t->out, fmt, ap);
+	va_end(ap);
+	fputc('\n', t->out);
+}
+
+static void
+json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+/*
+ * Arguments after `type`: key, value pairs ending with NULL. A key that
+ * starts with '#' takes an unsigned value printed as a JSON number.
+ */
+void
+trace_json(struct trace *t, const char *type, ...)
+{
+	const char *key;
+	va_list ap;
+
+	if (t->format != TRACE_JSON)
+		return;
+	fputs("{\"type\":", t->out);
+	json_string(t->out, type);
+	va_start(ap, type);
+	while ((key = va_arg(ap, const char *)) != NULL) {
+		fputc(',', t->out);
+		if (key[0] == '#') {
+			json_string(t->out, key + 1);
+			fprintf(t->out, ":%u", va_arg(ap, unsigned));
+		} else {
+			const char *value = va_arg(ap, const char *);
+
+			json_string(t->out, key);
+			fputc(':', t->out);
+			json_string(t->out, value != NULL ? value : "");
+		}
+	}
+	va_end(ap);
+	fputs("}\n", t->out);
+	fflush(t->out);
+}
+
+void
+trace_finding(struct trace *t, enum finding_severity severity,
+    const char *code, const ldns_rdf *zone, const char *fmt, ...)
+{
+	struct finding *f;
+	va_list ap;
+	char text[512], zname[256];
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	dname_str(zone, zname, sizeof(zname));
+	for (unsigned i = 0; i < t->finding_count; i++)
+		if (strcmp(t->findings[i].code, code) == 0 &&
+		    strcmp(t->findings[i].text, text) == 0 &&
+		    strcmp(t->findings[i].zone, zname) == 0)
+			return;
+	if (t->finding_count == TRACE_FINDINGS_MAX)
+		return;
+	f = &t->findings[t->finding_count++];
+	f->severity = severity;
+	f->code = code;
+	strlcpy(f->zone, zname, sizeof(f->zone));
+	strlcpy(f->text, text, sizeof(f->text));
+}
+
+/* The cut for `zone` reached most recently, or NULL. */
+static struct trace_cut *
+cut_find(struct trace *t, const ldns_rdf *zone)
+{
+	for (unsigned i = t->cut_count; i > 0; i--)
+		if (dname_equal(t->cuts[i - 1].zone, zone))
+			return &t->cuts[i - 1];
+	return NULL;
+}
+
+static struct trace_server *
+cut_server(struct trace_cut *cut, const struct sockaddr *addr)
+{
+	size_t len = addr->sa_family == AF_INET6 ?
+	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+
+	for (unsigned i = 0; i < cut->server_count; i++)
+		if (memcmp(&cut->servers[i].addr, addr, len) == 0)
+			return &cut->servers[i];
+	return NULL;
+}
+
+static bool
+cut_names_ns(const struct trace_cut *c, const ldns_rdf *name)
+{
+	for (size_t j = 0; c->parent_ns != NULL &&
+	    j < ldns_rr_list_rr_count(c->parent_ns); j++) {
+		const ldns_rdf *ns = ldns_rr_rdf(ldns_rr_list_rr(c->parent_ns, j), 0);
+
+		if (ns != NULL && dname_equal(ns, name))
+			return true;
+	}
+	return false;
+}
+
+static void
+rr_list_text(const ldns_rr_list *rrs, char *buf, size_t len, bool rdata0)
+{
+	buf[0] = '\0';
+	for (size_t i = 0; rrs != NULL && i < ldns_rr_list_rr_count(rrs); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+		char *s = rdata0 && ldns_rr_rdf(rr, 0) != NULL ?
+		    ldns_rdf2str(ldns_rr_rdf(rr, 0)) : ldns_rr2str(rr);
+
+		if (s == NULL)
+			continue;
+		s[strcspn(s, "\n")] = '\0';
+		if (i > 0)
+			strlcat(buf, rdata0 ? " " : "; ", len);
+		strlcat(buf, s, len);
+		free(s);
+	}
+}
+
+static void
+on_zonecut(struct trace *t, const struct engine_event *ev)
+{
+	const struct observed_server *servers = ev->u.zonecut.servers;
+	struct trace_cut *cut = cut_find(t, ev->u.zonecut.zone);
+	char zone[256], name[256], addr[64];
+
+	dname_str(ev->u.zonecut.zone, zone, sizeof(zone));
+	trace_print(t, ev->depth, "%s zone %s%s", t->color ? "\033[1m==\033[0m" :
+	    "==", zone, ev->u.zonecut.from_cache ? " (known from earlier in "
+	    "this trace)" : "");
+	for (size_t i = 0; i < ev->u.zonecut.server_count; i++) {
+		const struct observed_server *s = &servers[i];
+		const struct sockaddr_storage *addrs =
+		    (const struct sockaddr_storage *)(const void *)s->addrs;
+		char line[1024];
+
+		dname_str(s->name, name, sizeof(name));
+		snprintf(line, sizeof(line), "   NS %s", name);
+		if (s->addr_count == 0)
+			strlcat(line, "  (no address yet)", sizeof(line));
+		for (size_t j = 0; j < s->addr_count; j++) {
+			char item[128];
+
+			snprintf(item, sizeof(item), "  %s [%s]",
+			    trace_addr_str((const struct sockaddr *)&addrs[j],
+			    addr, sizeof(addr)), addr_source_name(s->sources[j]));
+			strlcat(line, item, sizeof(line));
+			if (cut != NULL && cut_server(cut,
+			    (const struct sockaddr *)&addrs[j]) == NULL &&
+			    cut->server_count < TRACE_SERVERS_MAX) {
+				struct trace_server *ts =
+				    &cut->servers[cut->server_count++];
+
+				memset(ts, 0, sizeof(*ts));
+				strlcpy(ts->name, name, sizeof(ts->name));
+				ts->addr = addrs[j];
+				ts->source = s->sources[j];
+			}
+		}
+		trace_print(t, ev->depth, "%s", line);
+		trace_json(t, "server", "zone", zone, "name", name, "addresses",
+		    s->addr_count > 0 ? trace_addr_str((const struct sockaddr *)
+		    &addrs[0], addr, sizeof(addr)) : "", "source",
+		    s->addr_count > 0 ? addr_source_name(s->sources[0]) : "none",
+		    "#depth", ev->depth, NULL);
+	}
+	trace_json(t, "zonecut", "zone", zone, "#servers",
+	    (unsigned)ev->u.zonecut.server_count, "#depth", ev->depth,
+	    "from_cache", ev->u.zonecut.from_cache ? "yes" : "no", NULL);
+}
+
+static void
+on_referral(struct trace *t, const struct engine_event *ev)
+{
+	struct trace_cut *cut;
+	char from[256], to[256], ns[1024], ttl[32];
+
+	if (t->cut_count < TRACE_CUTS_MAX) {
+		cut = &t->cuts[t->cut_count++];
+		memset(cut, 0, sizeof(*cut));
+		cut->zone = ldns_rdf_clone(ev->u.referral.to_zone);
+		ldns_dname2canonical(cut->zone);
+		cut->parent = ldns_rdf_clone(ev->u.referral.from_zone);
+		cut->parent_ns = ldns_rr_list_clone(ev->u.referral.ns);
+		cut->glue = ev->u.referral.glue != NULL ?
+		    ldns_rr_list_clone(ev->u.referral.glue) : NULL;
+		cut->has_ds = ev->u.referral.has_ds;
+		cut->depth = ev->depth;
+	}
+	dname_str(ev->u.referral.from_zone, from, sizeof(from));
+	dname_str(ev->u.referral.to_zone, to, sizeof(to));
+	rr_list_text(ev->u.referral.ns, ns, sizeof(ns), true);
+	snprintf(ttl, sizeof(ttl), "%u", ev->u.referral.ns != NULL &&
+	    ldns_rr_list_rr_count(ev->u.referral.ns) > 0 ?
+	    ldns_rr_ttl(ldns_rr_list_rr(ev->u.referral.ns, 0)) : 0);
+	trace_print(t, ev->depth, "   referral %s -> %s: NS %s (TTL %s), "
+	    "glue %zu, DS %s", from, to, ns, ttl, ev->u.referral.glue != NULL ?
+	    ldns_rr_list_rr_count(ev->u.referral.glue) : 0,
+	    ev->u.referral.has_ds ? "yes" : "no");
+	trace_json(t, "referral", "from", from, "to", to, "ns", ns, "ttl", ttl,
+	    "ds", ev->u.referral.has_ds ? "yes" : "no", "#depth", ev->depth,
+	    NULL);
+}
+
+static const char *
+flags_text(const ldns_pkt *pkt, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s", ldns_pkt_aa(pkt) ? " aa" : "",
+	    ldns_pkt_tc(pkt) ? " tc" : "", ldns_pkt_ra(pkt) ? " ra" : "");
+	return buf;
+}
+
+static void
+on_exchange(struct trace *t, const struct engine_event *ev)
+{
+	const ldns_pkt *reply = ev->u.query.reply;
+	struct trace_cut *cut = ev->u.query.zone != NULL ?
+	    cut_find(t, ev->u.query.zone) : NULL;
+	struct trace_server *server = cut != NULL ?
+	    cut_server(cut, ev->u.query.addr) : NULL;
+	char name[256] = "", addr[64], qname[256] = "", rcode[32] = "",
+	    flags[32] = "", zone[256] = ".", result[160], *type;
+	bool bad = false;
+
+	if (ev->u.query.server_name != NULL)
+		dname_str(ev->u.query.server_name, name, sizeof(name));
+	if (ev->u.query.sent_qname != NULL)
+		dname_str(ev->u.query.sent_qname, qname, sizeof(qname));
+	if (ev->u.query.zone != NULL)
+		dname_str(ev->u.query.zone, zone, sizeof(zone));
+	trace_addr_str(ev->u.query.addr, addr, sizeof(addr));
+	type = ldns_rr_type2str(ev->u.query.sent_qtype);
+	if (reply != NULL) {
+		char *r = ldns_pkt_rcode2str(ldns_pkt_get_rcode(reply));
+
+		strlcpy(rcode, r != NULL ? r : "?", sizeof(rcode));
+		free(r);
+		flags_text(reply, flags, sizeof(flags));
+		snprintf(result, sizeof(result), "%s%s %s, %zu bytes, %u ms",
+		    rcode, flags, reply_class_name(ev->u.query.reply_class),
+		    ev->u.query.reply_size, ev->u.query.rtt_ms);
+		switch (ev->u.query.reply_class) {
+		case REPLY_LAME: case REPLY_UPWARD_REFERRAL: case REPLY_REFUSED:
+		case REPLY_SERVFAIL: case REPLY_MALFORMED: case REPLY_NOTIMP:
+			bad = true;
+			break;
+		default:
+			break;
+		}
+		if (ev->u.query.reply_class == REPLY_ANSWER ||
+		    ev->u.query.reply_class == REPLY_NXDOMAIN ||
+		    ev->u.query.reply_class == REPLY_NODATA)
+			snprintf(t->answer_server, sizeof(t->answer_server),
+			    "%s (%s)", name, addr);
+	} else if (ev->kind == EV_TIMEOUT) {
+		snprintf(result, sizeof(result), "no reply (timeout)");
+		bad = true;
+	} else {
+		snprintf(result, sizeof(result), "error: %s",
+		    ev->u.query.error != NULL ? ev->u.query.error : "?");
+		bad = true;
+	}
+	trace_print(t, ev->depth, "   %s%s %s %s %s/%s -> %s%s",
+	    bad && t->color ? "\033[31m" : "", ev->u.query.transport ==
+	    ENGINE_TCP ? "tcp" : "udp", name[0] != '\0' ? name : "-", addr,
+	    qname, type != NULL ? type : "?", result,
+	    bad && t->color ? "\033[0m" : "");
+	trace_json(t, "reply", "zone", zone, "server", name, "address", addr,
+	    "source", addr_source_name(ev->u.query.addr_source), "transport",
+	    ev->u.query.transport == ENGINE_TCP ? "tcp" : "udp", "qname", qname,
+	    "qtype", type != NULL ? type : "?", "rcode", rcode, "flags", flags,
+	    "class", reply != NULL ? reply_class_name(ev->u.query.reply_class) :
+	    ev->kind == EV_TIMEOUT ? "timeout" : "error",
+	    "#rtt_ms", ev->u.query.rtt_ms, "#size",
+	    (unsigned)ev->u.query.reply_size, "#depth", ev->depth, NULL);
+	free(type);
+	if (t->format == TRACE_DIG && reply != NULL &&
+	    ev->u.query.reply_class != REPLY_TRUNCATED) {
+		/* dig +trace prints what each hop returned, then where from. */
+		const ldns_rr_list *section = ldns_pkt_ancount(reply) > 0 ?
+		    ldns_pkt_answer(reply) : ldns_pkt_authority(reply);
+
+		for (size_t i = 0; i < ldns_rr_list_rr_count(section); i++)
+			ldns_rr_print(t->out, ldns_rr_list_rr(section, i));
+		fprintf(t->out, ";; Received %zu bytes from %s#53(%s) in %u ms\n\n",
+		    ev->u.query.reply_size, addr, name[0] != '\0' ? name : addr,
+		    ev->u.query.rtt_ms);
+	}
+	if (server != NULL) {
+		server->asked = true;
+		if (reply != NULL && !bad)
+			server->answered = true;
+		if (ev->kind == EV_TIMEOUT)
+			server->timed_out = true;
+		if (reply != NULL && bad) {
+			server->lame = true;
+			strlcpy(server->problem, reply_class_name(
+			    ev->u.query.reply_class), sizeof(server->problem));
+		}
+	}
+}
+
+static void
+on_skipped(struct trace *t, const struct engine_event *ev)
+{
+	char name[256], addr[64] = "";
+	struct trace_cut *cut = t->cut_count > 0 ?
+	    &t->cuts[t->cut_count - 1] : NULL;
+
+	dname_str(ev->u.skipped.server_name, name, sizeof(name));
+	if (ev->u.skipped.addr != NULL)
+		trace_addr_str(ev->u.skipped.addr, addr, sizeof(addr));
+	trace_print(t, ev->depth, "   skip %s %s: %s", name, addr,
+	    ev->u.skipped.why);
+	trace_json(t, "skipped", "server", name, "address", addr, "why",
+	    ev->u.skipped.why, "#depth", ev->depth, NULL);
+	/* The cut being worked on is the deepest one whose servers include it. */
+	for (unsigned i = t->cut_count; i > 0; i--) {
+		if (cut_names_ns(&t->cuts[i - 1], ev->u.skipped.server_name)) {
+			cut = &t->cuts[i - 1];
+			break;
+		}
+	}
+	if (cut == NULL)
+		return;
+	if (strstr(ev->u.skipped.why, "cycle") != NULL)
+		cut->cycle = true;
+	if (strstr(ev->u.skipped.why, "without glue") != NULL)
+		cut->missing_glue = true;
+}
+
+static void
+on_request_done(struct trace *t, const struct engine_event *ev)
+{
+	char name[256], rcode_buf[32], answer[1024];
+	char *rcode = ldns_pkt_rcode2str(ev->u.done.rcode);
+
+	strlcpy(rcode_buf, rcode != NULL ? rcode : "?", sizeof(rcode_buf));
+	free(rcode);
+	dname_str(ev->qname, name, sizeof(name));
+	if (ev->depth == 0)
+		return;		/* the command prints the final answer */
+	rr_list_text(ev->u.done.answer, answer, sizeof(answer), false);
+	trace_print(t, ev->depth, "<- %s %s%s%s", name, rcode_buf,
+	    answer[0] != '\0' ? ": " : "", answer[0] != '\0' ? answer :
+	    ev->u.done.why != NULL ? ev->u.done.why : "");
+	trace_json(t, "subrequest_done", "qname", name, "rcode", rcode_buf,
+	    "answer", answer, "#depth", ev->depth, NULL);
+	/* A resolved NS address belongs to the cut whose NS set names it. */
+	for (unsigned i = t->cut_count; i > 0 && answer[0] != '\0'; i--) {
+		struct trace_cut *c = &t->cuts[i - 1];
+
+		if (!cut_names_ns(c, ev->qname))
+			continue;
+		for (size_t j = 0; j < ldns_rr_list_rr_count(ev->u.done.answer);
+		    j++) {
+			const ldns_rr *rr = ldns_rr_list_rr(ev->u.done.answer, j);
+			struct sockaddr_storage ss = { 0 };
+
+			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_A &&
+			    ldns_rr_rdf(rr, 0) != NULL) {
+				struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+
+				in->sin_family = AF_INET;
+				in->sin_port = htons(53);
+				memcpy(&in->sin_addr,
+				    ldns_rdf_data(ldns_rr_rdf(rr, 0)), 4);
+			} else if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_AAAA &&
+			    ldns_rr_rdf(rr, 0) != NULL) {
+				struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+
+				in6->sin6_family = AF_INET6;
+				in6->sin6_port = htons(53);
+				memcpy(&in6->sin6_addr,
+				    ldns_rdf_data(ldns_rr_rdf(rr, 0)), 16);
+			} else
+				continue;
+			if (cut_server(c, (struct sockaddr *)&ss) == NULL &&
+			    c->server_count < TRACE_SERVERS_MAX) {
+				struct trace_server *ts =
+				    &c->servers[c->server_count++];
+
+				memset(ts, 0, sizeof(*ts));
+				strlcpy(ts->name, name, sizeof(ts->name));
+				ts->addr = ss;
+				ts->source = ADDR_SOURCE_RESOLVED;
+			}
+		}
+		break;
+	}
+	/* A failed NS-address resolution: remember it for the findings. */
+	if (ev->u.done.rcode != LDNS_RCODE_NOERROR || answer[0] == '\0') {
+		for (unsigned i = t->cut_count; i > 0; i--) {
+			struct trace_cut *c = &t->cuts[i - 1];
+
+			if (cut_names_ns(c, ev->qname)) {
+				if (c->unresolvable_count < 4)
+					strlcpy(c->unresolvable[
+					    c->unresolvable_count++], name,
+					    sizeof(c->unresolvable[0]));
+				return;
+			}
+		}
+	}
+}
+
+static void
+trace_on_event(void *ctx, const struct engine_event *ev)
+{
+	struct trace *t = ctx;
+	char name[256], text[512];
+	char *type;
+
+	switch (ev->kind) {
+	case EV_REQUEST_START:
+		if (ev->depth == 0)
+			break;
+		dname_str(ev->qname, name, sizeof(name));
+		type = ldns_rr_type2str(ev->qtype);
+		trace_print(t, ev->depth, "-> %s %s (%s)", name,
+		    type != NULL ? type : "?",
+		    ev->u.start.reason == SUBREQ_PRIMING ? "priming the root" :
+		    "glueless name server address");
+		trace_json(t, "subrequest", "qname", name, "qtype",
+		    type != NULL ? type : "?", "reason",
+		    ev->u.start.reason == SUBREQ_PRIMING ? "priming" :
+		    "ns-address", "#depth", ev->depth, NULL);
+		free(type);
+		break;
+	case EV_REQUEST_DONE:
+		on_request_done(t, ev);
+		break;
+	case EV_ZONECUT:
+		on_zonecut(t, ev);
+		break;
+	case EV_QUERY_SENT:
+		t->queries++;
+		break;
+	case EV_REPLY:
+	case EV_TIMEOUT:
+	case EV_NET_ERROR:
+		on_exchange(t, ev);
+		break;
+	case EV_REPLY_IGNORED:
+		trace_print(t, ev->depth, "   ignored a datagram: %s",
+		    ev->u.query.error);
+		break;
+	case EV_REFERRAL:
+		on_referral(t, ev);
+		break;
+	case EV_ALIAS:
+		dname_str(ev->u.alias.target, name, sizeof(name));
+		if (ev->u.alias.rr != NULL) {
+			char *s = ldns_rr2str(ev->u.alias.rr);
+
+			strlcpy(text, s != NULL ? s : "", sizeof(text));
+			text[strcspn(text, "\n")] = '\0';
+			free(s);
+		} else
+			text[0] = '\0';
+		trace_print(t, ev->depth, "   alias hop %u: %s -> follow %s",
+		    ev->u.alias.hop, text, name);
+		trace_json(t, "alias", "record", text, "target", name, "#hop",
+		    ev->u.alias.hop, "#depth", ev->depth, NULL);
+		break;
+	case EV_CACHE_HIT:
+		dname_str(ev->u.cache.owner, name, sizeof(name));
+		trace_print(t, ev->depth, "   (cache: %s for %s, learned earlier "
+		    "in this trace)", ev->u.cache.what, name);
+		break;
+	case EV_SERVER_SKIPPED:
+		on_skipped(t, ev);
+		break;
+	case EV_RECORD_DROPPED: {
+		char *s = ldns_rr2str(ev->u.dropped.rr);
+
+		if (s != NULL)
+			s[strcspn(s, "\n")] = '\0';
+		trace_print(t, ev->depth, "   dropped %s: %s", s != NULL ? s : "?",
+		    ev->u.dropped.why);
+		trace_json(t, "dropped", "record", s != NULL ? s : "", "why",
+		    ev->u.dropped.why, "#depth", ev->depth, NULL);
+		free(s);
+		break;
+	}
+	case EV_LIMIT_HIT:
+		trace_print(t, ev->depth, "   limit %s (%u) reached",
+		    ev->u.limit.limit, ev->u.limit.value);
+		trace_json(t, "limit", "limit", ev->u.limit.limit, "#value",
+		    ev->u.limit.value, "#depth", ev->depth, NULL);
+		break;
+	case EV_FALLBACK:
+		trace_print(t, ev->depth, "   retry: %s", ev->u.fallback.what);
+		trace_json(t, "fallback", "what", ev->u.fallback.what, "#depth",
+		    ev->depth, NULL);
+		break;
+	}
+	if (t->format != TRACE_JSON)
+		fflush(t->out);
+}
+
+const struct engine_observer trace_observer = { trace_on_event };

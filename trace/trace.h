@@ -1,0 +1,103 @@
+/*
+ * trace.h: what `descend trace` learns while the engine resolves: the zone
+ * cuts with the parent's NS set and glue, every server asked and how it
+ * answered, the sub-resolutions, and the findings derived from them.
+ */
+#ifndef DESCEND_TRACE_H
+#define DESCEND_TRACE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include <ldns/ldns.h>
+
+#include "observer.h"
+
+enum finding_severity {
+	SEVERITY_NOTICE,
+	SEVERITY_WARNING,
+	SEVERITY_ERROR,
+};
+
+struct finding {
+	enum finding_severity severity;
+	const char *code;		/* Zonemaster test ID where one exists */
+	char zone[256];
+	char text[512];
+};
+
+/* One server address of a cut and how it did. */
+struct trace_server {
+	char name[256];
+	struct sockaddr_storage addr;
+	enum addr_source source;
+	bool asked, answered, lame, timed_out;
+	char problem[128];		/* the reply class or error, when bad */
+};
+
+#define TRACE_SERVERS_MAX	64
+
+/* A zone cut the engine reached by a referral. */
+struct trace_cut {
+	ldns_rdf *zone;
+	ldns_rdf *parent;
+	ldns_rr_list *parent_ns;	/* as the parent's referral gave it */
+	ldns_rr_list *glue;
+	bool has_ds;
+	unsigned depth;			/* of the (sub-)request that followed it */
+	struct trace_server servers[TRACE_SERVERS_MAX];
+	unsigned server_count;
+	bool cycle;
+	char unresolvable[4][256];	/* NS names whose address failed */
+	unsigned unresolvable_count;
+	bool missing_glue;
+};
+
+#define TRACE_CUTS_MAX		64
+#define TRACE_FINDINGS_MAX	128
+
+enum trace_format {
+	TRACE_TEXT,
+	TRACE_JSON,
+	TRACE_DIG,
+};
+
+struct trace {
+	enum trace_format format;
+	bool color;
+	FILE *out;
+	struct trace_cut cuts[TRACE_CUTS_MAX];
+	unsigned cut_count;
+	struct finding findings[TRACE_FINDINGS_MAX];
+	unsigned finding_count;
+	uint64_t start_ms;
+	unsigned queries;
+	/* The query being answered, by send id (for one line per exchange). */
+	uint32_t pending_send_id;
+	char pending_line[768];
+	char answer_server[300];
+};
+
+/* The engine observer that records and prints as events arrive. */
+extern const struct engine_observer trace_observer;
+
+void trace_init(struct trace *trace, enum trace_format format, FILE *out,
+    bool color);
+void trace_free(struct trace *trace);
+
+/* Adds a finding (deduplicated on code and text) and prints it. */
+void trace_finding(struct trace *trace, enum finding_severity severity,
+    const char *code, const ldns_rdf *zone, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* Printing helpers shared by trace.c, probe.c and trace_cmd.c. */
+void trace_print(struct trace *trace, unsigned depth, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* A JSON object line: `type` plus "key", value pairs (strings). */
+void trace_json(struct trace *trace, const char *type, ...);
+const char *trace_addr_str(const struct sockaddr *addr, char *buf,
+    size_t len);
+const char *severity_name(enum finding_severity severity);
+
+#endif /* DESCEND_TRACE_H */

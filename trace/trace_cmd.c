@@ -1,0 +1,263 @@
+/*
+ * trace_cmd.c: `descend trace NAME [TYPE]`: resolves with a fresh engine
+ * whose observer prints every step, then checks each delegation crossed,
+ * prints the answer, the findings and a summary. Exit 0 resolvable and
+ * clean, 1 resolvable with findings, 2 broken, 3 usage or local error.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "dname.h"
+#include "findings.h"
+#include "trace.h"
+
+static void
+trace_usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: descend trace [options] NAME [TYPE]\n"
+	    "  --root-hints FILE  start from these root servers (default: built in)\n"
+	    "  --all              ask every server of every cut, UDP and TCP\n"
+	    "  --json             one JSON object per line\n"
+	    "  --dig              dig +trace's output format\n"
+	    "  -4, -6             IPv4 or IPv6 servers only\n"
+	    "  --no-qmin          send full names (no QNAME minimisation)\n"
+	    "  --no-0x20          no case randomisation\n"
+	    "  --timeout SECONDS  for the whole resolution (default 10)\n"
+	    "  --tries N          sends per server (default 2)\n"
+	    "  --color, --no-color  colour (default: on a terminal)\n");
+}
+
+static void
+print_answer(struct trace *t, const uint8_t *wire, size_t len,
+    const struct engine_result *result)
+{
+	ldns_pkt *pkt = NULL;
+	char *rcode = ldns_pkt_rcode2str(result->rcode);
+	char records[4096] = "";
+
+	if (wire != NULL && ldns_wire2pkt(&pkt, wire, len) == LDNS_STATUS_OK) {
+		for (size_t i = 0; i < ldns_pkt_ancount(pkt); i++) {
+			char *s = ldns_rr2str(ldns_rr_list_rr(ldns_pkt_answer(pkt),
+			    i));
+
+			if (s == NULL)
+				continue;
+			strlcat(records, s, sizeof(records));
+			free(s);
+		}
+	}
+	if (t->format == TRACE_TEXT) {
+		fprintf(t->out, "== answer: %s%s%s%s\n", rcode != NULL ? rcode :
+		    "?", t->answer_server[0] != '\0' &&
+		    result->rcode != LDNS_RCODE_SERVFAIL ? " from " : "",
+		    result->rcode != LDNS_RCODE_SERVFAIL ? t->answer_server : "",
+		    result->rcode == LDNS_RCODE_SERVFAIL && result->ede_text ?
+		    "" : "");
+		if (result->rcode == LDNS_RCODE_SERVFAIL && result->ede_text)
+			fprintf(t->out, "   why: %s\n", result->ede_text);
+		fputs(records, t->out);
+	} else if (t->format == TRACE_DIG)
+		fputs(records, t->out);
+	records[strcspn(records, "\0")] = '\0';
+	trace_json(t, "answer", "rcode", rcode != NULL ? rcode : "?", "server",
+	    t->answer_server, "records", records, "why",
+	    result->ede_text != NULL ? result->ede_text : "", NULL);
+	free(rcode);
+	ldns_pkt_free(pkt);
+}
+
+/* Prints the findings; returns the highest severity + 1 (0: none). */
+static int
+print_findings(struct trace *t, unsigned *errors, unsigned *warnings)
+{
+	int worst = 0;
+
+	*errors = *warnings = 0;
+	if (t->format == TRACE_TEXT && t->finding_count > 0)
+		fprintf(t->out, "== findings\n");
+	for (unsigned i = 0; i < t->finding_count; i++) {
+		const struct finding *f = &t->findings[i];
+
+		if (f->severity == SEVERITY_ERROR)
+			(*errors)++;
+		else if (f->severity == SEVERITY_WARNING)
+			(*warnings)++;
+		if ((int)f->severity + 1 > worst)
+			worst = (int)f->severity + 1;
+		if (t->format == TRACE_TEXT)
+			fprintf(t->out, "   %s%-7s%s %-24s %s: %s\n",
+			    t->color && f->severity == SEVERITY_ERROR ?
+			    "\033[31m" : t->color && f->severity ==
+			    SEVERITY_WARNING ? "\033[33m" : "",
+			    severity_name(f->severity), t->color ? "\033[0m" : "",
+			    f->code, f->zone, f->text);
+		trace_json(t, "finding", "severity", severity_name(f->severity),
+		    "code", f->code, "zone", f->zone, "text", f->text, NULL);
+	}
+	return worst;
+}
+
+struct trace_options {
+	struct cli_options common;
+	enum trace_format format;
+	int color;		/* -1: on a terminal */
+	bool all;
+};
+
+static int
+parse_trace_options(int argc, char **argv, struct trace_options *o)
+{
+	static const struct option longopts[] = {
+		CLI_COMMON_LONG_OPTIONS,
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "dig", no_argument, NULL, OPT_DIG },
+		{ "all", no_argument, NULL, OPT_ALL },
+		{ "color", no_argument, NULL, OPT_COLOR },
+		{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool bad = false;
+	int opt;
+
+	memset(o, 0, sizeof(*o));
+	o->color = -1;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "46h", longopts, NULL)) != -1) {
+		if (cli_common_option("descend trace", opt, optarg, &o->common,
+		    &bad))
+			continue;
+		switch (opt) {
+		case OPT_JSON:
+			o->format = TRACE_JSON;
+			break;
+		case OPT_DIG:
+			o->format = TRACE_DIG;
+			break;
+		case OPT_ALL:
+			o->all = true;
+			break;
+		case OPT_COLOR:
+			o->color = 1;
+			break;
+		case OPT_NO_COLOR:
+			o->color = 0;
+			break;
+		case 'h':
+			trace_usage(stdout);
+			return -1;
+		default:
+			trace_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (bad)
+		return EXIT_USAGE;
+	if (argc - optind < 1 || argc - optind > 2) {
+		trace_usage(stderr);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+int
+trace_main(int argc, char **argv)
+{
+	struct trace_options o;
+	struct engine_question question = { .type = LDNS_RR_TYPE_A,
+	    .klass = LDNS_RR_CLASS_IN };
+	struct engine *engine = NULL;
+	struct cli_runner *runner = NULL;
+	struct engine_request *request = NULL;
+	struct engine_result result;
+	struct findings_ctx ctx;
+	struct trace t;
+	const uint8_t *wire;
+	unsigned errors, warnings;
+	size_t len = 0;
+	uint64_t elapsed;
+	int rc = parse_trace_options(argc, argv, &o), worst;
+	char name[256], *type;
+
+	if (rc != 0)
+		return rc < 0 ? EXIT_CLEAN : rc;
+	if ((question.name = cli_parse_name("descend trace",
+	    argv[optind])) == NULL)
+		return EXIT_USAGE;
+	rc = EXIT_USAGE;
+	if (argc - optind == 2 && !cli_parse_type("descend trace",
+	    argv[optind + 1], &question.type))
+		goto out;
+	if ((engine = cli_engine_new("descend trace", &o.common, false)) ==
+	    NULL || (runner = cli_runner_new(engine)) == NULL)
+		goto out;
+	trace_init(&t, o.format, stdout, o.color < 0 ? isatty(1) : o.color);
+	t.start_ms = cli_runner_now(runner).ms;
+	dname_str(question.name, name, sizeof(name));
+	type = ldns_rr_type2str(question.type);
+	trace_print(&t, 0, "; descend trace %s %s, root servers from %s",
+	    name, type, o.common.root_hints != NULL ? o.common.root_hints :
+	    "the built-in hints");
+	trace_json(&t, "start", "qname", name, "qtype", type, "hints",
+	    o.common.root_hints != NULL ? o.common.root_hints : "built-in",
+	    NULL);
+	if (t.format == TRACE_DIG)
+		fprintf(t.out, "\n; <<>> descend trace <<>> %s %s\n", name, type);
+	free(type);
+	request = engine_request_new(engine, &question, ENGINE_REQUEST_NO_CACHE,
+	    cli_runner_now(runner), &trace_observer, &t);
+	if (request == NULL || !cli_runner_start(runner, request)) {
+		fprintf(stderr, "descend trace: out of memory\n");
+		trace_free(&t);
+		goto out;
+	}
+	cli_runner_run(runner);
+	engine_request_result(request, &result);
+	wire = engine_request_answer(request, &len);
+	print_answer(&t, wire, len, &result);
+	/* The checks: each delegation the resolution crossed. */
+	ctx.trace = &t;
+	ctx.engine = engine;
+	ctx.runner = runner;
+	if (t.format == TRACE_TEXT && t.cut_count > 0)
+		fprintf(t.out, "== checks\n");
+	for (unsigned i = 0; i < t.cut_count; i++) {
+		findings_check_cut(&ctx, &t.cuts[i]);
+		if (o.all)
+			findings_compare_servers(&ctx, &t.cuts[i], question.name,
+			    question.type);
+	}
+	worst = print_findings(&t, &errors, &warnings);
+	elapsed = cli_runner_now(runner).ms - t.start_ms;
+	{
+		const char *verdict = result.rcode == LDNS_RCODE_SERVFAIL ?
+		    "broken" : worst > 0 ? "degraded" : "ok";
+		char ms[32], qs[32], es[32], ws[32];
+
+		snprintf(ms, sizeof(ms), "%llu", (unsigned long long)elapsed);
+		if (t.format == TRACE_TEXT)
+			fprintf(t.out, "== summary: %s, %u error(s), %u warning(s), "
+			    "%u notice(s), %u queries, %s ms\n", verdict, errors,
+			    warnings, t.finding_count - errors - warnings,
+			    t.queries, ms);
+		snprintf(qs, sizeof(qs), "%u", t.queries);
+		snprintf(es, sizeof(es), "%u", errors);
+		snprintf(ws, sizeof(ws), "%u", warnings);
+		trace_json(&t, "summary", "verdict", verdict, "errors", es,
+		    "warnings", ws, "queries", qs, "ms", ms, NULL);
+		rc = result.rcode == LDNS_RCODE_SERVFAIL ? EXIT_BROKEN :
+		    t.finding_count > 0 ? EXIT_FINDINGS : EXIT_CLEAN;
+	}
+	trace_free(&t);
+out:
+	engine_request_free(request);
+	cli_runner_free(runner);
+	engine_free(engine);
+	ldns_rdf_deep_free(question.name);
+	return rc;
+}
