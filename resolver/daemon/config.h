@@ -1,0 +1,64 @@
+/*
+ * config.h: descendd's configuration: the `key: value` file (in the spirit
+ * of unbound.conf) read with line-numbered errors, and its defaults.
+ */
+#ifndef DESCEND_CONFIG_H
+#define DESCEND_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "acl.h"
+#include "engine.h"
+
+struct config_listen {
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+};
+
+enum log_level {
+	LOG_LEVEL_ERROR,
+	LOG_LEVEL_WARNING,
+	LOG_LEVEL_INFO,
+	LOG_LEVEL_DEBUG,
+};
+
+struct daemon_config {
+	struct engine_config engine;	/* root_hints_file points at root_hints */
+	char *root_hints;
+	struct config_listen *listens;	/* default 127.0.0.1@53, ::1@53 */
+	size_t listen_count;
+	struct acl *acl;		/* defaults first, user lines win */
+	struct sockaddr_storage outgoing_v4, outgoing_v6;
+	unsigned threads;		/* default: online CPUs */
+	char *control_socket;
+	char *pidfile;
+	enum log_level log_level;
+	bool log_queries;
+};
+
+/* Defaults. Returns false when memory runs out. */
+bool config_init(struct daemon_config *config);
+void config_free(struct daemon_config *config);
+
+/*
+ * Reads `path` and its includes into `config` (initialised). Every problem
+ * is written to `errors` as "FILE:LINE: message" ("FILE: message" for an
+ * unreadable top file and for cache-min-ttl above cache-max-ttl, checked
+ * after all lines); returns the number of problems (0: the configuration
+ * is good). Unknown keys, bad or missing values, unreadable includes and
+ * includes nested deeper than 8 (a loop) are errors, never ignored. With
+ * problems, `config` is partly filled: config_free() it. Without a listen
+ * line, listens are 127.0.0.1@53 and ::1@53.
+ */
+unsigned config_load(struct daemon_config *config, const char *path,
+    FILE *errors);
+
+/*
+ * The effective configuration, one `key: value` per line, strings quoted;
+ * the built-in access rules and hints as comments, so it reads back.
+ */
+void config_print(const struct daemon_config *config, FILE *out);
+
+#endif /* DESCEND_CONFIG_H */
