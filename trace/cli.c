@@ -18,6 +18,7 @@ cli_parse_name(const char *prog, const char *text)
 	size_t len = strlen(text);
 
 	if (len == 0 || len > 254 || strstr(text, "..") != NULL ||
+	    strpbrk(text, " \t\r\n") != NULL ||
 	    (text[0] == '.' && len > 1) ||
 	    ldns_str2rdf_dname(&name, text) != LDNS_STATUS_OK) {
 		fprintf(stderr, "%s: '%s' is not a valid domain name\n", prog,

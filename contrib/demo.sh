@@ -1,0 +1,47 @@
+#!/bin/bash
+# demo.sh: the README's first command. Sets up and builds descend, starts
+# the offline lab and descendd on it, resolves a few names (cold, then
+# cached), traces a sub-delegation, and stops everything it started.
+set -eu
+
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=$SRC/_build/demo
+LAB_DIR=${LAB_DIR:-/tmp/descend-lab}
+export LAB_DIR
+ADDR=127.77.100.1
+RUN=$LAB_DIR/demo
+
+"$SRC/contrib/setup-debian.sh"
+(cd "$SRC" && ./autogen.sh >/dev/null)
+mkdir -p "$BUILD"
+(cd "$BUILD" && "$SRC/configure" -q && make -s -j"$(nproc)")
+
+cleanup() {
+	[ -f "$RUN/descendd.pid" ] && kill "$(cat "$RUN/descendd.pid")" 2>/dev/null
+	"$SRC/contrib/lab/lab" stop
+}
+trap cleanup EXIT
+"$SRC/contrib/lab/lab" start
+mkdir -p "$RUN"
+cat > "$RUN/descendd.conf" <<CONF
+listen: $ADDR@53
+root-hints: $LAB_DIR/root.hints
+query-loopback: yes
+threads: 1
+control-socket: $RUN/control.sock
+pidfile: $RUN/descendd.pid
+CONF
+"$BUILD/resolver/daemon/descendd" -c "$RUN/descendd.conf"
+for _ in $(seq 50); do [ -S "$RUN/control.sock" ] && break; sleep 0.1; done
+
+for name in www.example.com www.dev.example.com www.glueless.org alias.example.com; do
+	echo "== $name (cold)"
+	dig +noall +answer +stats @"$ADDR" "$name" | grep -v '^;; \(SERVER\|WHEN\|MSG\)'
+done
+echo "== www.example.com again (cached: no upstream query, TTL counting down)"
+sleep 1
+dig +noall +answer +stats @"$ADDR" www.example.com | grep -v '^;; \(SERVER\|WHEN\|MSG\)'
+"$BUILD/trace/descend" control -s "$RUN/control.sock" stats |
+    grep -E '^(queries|cache.hits|cache.misses|upstream.queries)='
+echo "== descend trace www.dev.example.com"
+"$BUILD/trace/descend" trace --root-hints "$LAB_DIR/root.hints" www.dev.example.com || true
