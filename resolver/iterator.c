@@ -212,7 +212,7 @@ server_addresses_from_cache(struct engine_request *req,
 	static const ldns_rr_type types[] = { LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA };
 
 	for (size_t t = 0; t < 2; t++) {
-		enum rrset_rank rank;
+		enum rrset_rank rank = RANK_GLUE;
 		ldns_rr_list *rrs = rrset_cache_lookup(req->engine->rrsets,
 		    server->name, types[t], LDNS_RR_CLASS_IN, now.wall,
 		    RANK_GLUE, &rank);
@@ -294,6 +294,10 @@ task_set_cut(struct engine_request *req, struct task *task,
 		server_add_addresses(req, task, s, glue, glue_source, now);
 		if (s->addr_count == 0)
 			server_addresses_from_cache(req, task, s, now);
+		/* A priming reply without addresses: the hints still know them. */
+		if (s->addr_count == 0 && dname_labels(zone) == 0)
+			server_add_addresses(req, task, s,
+			    req->engine->root_hints, ADDR_SOURCE_HINTS, now);
 	}
 	task->qmin_labels = dname_labels(task->cut.zone) + 1;
 	task->forced_server = task->forced_address = -1;

@@ -1,0 +1,446 @@
+/*
+ * test_engine.c: drives the engine with scripted upstream replies, no
+ * sockets and an injected clock: referrals with glue, poisoning attempts
+ * in the additional section, spoofed replies, TC->TCP, FORMERR->no EDNS,
+ * timeouts, TTL expiry, and the NXNS limit.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "observer.h"
+#include "tap.h"
+
+/* ---- a scripted authority: zone data per server address ---- */
+
+struct server {
+	const char *addr;	/* IPv4 */
+	const char *zone;
+	const char *records;	/* zone data, one record per line */
+	bool silent;		/* never answers (timeouts) */
+	bool formerr_on_edns;
+	bool truncate_udp;
+	bool poison;		/* adds out-of-bailiwick data to referrals */
+};
+
+static struct server *servers;
+static size_t server_count;
+static unsigned sent_total;
+
+static struct server *
+server_at(const struct sockaddr_storage *ss)
+{
+	char addr[64];
+
+	inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ss)
+	    ->sin_addr, addr, sizeof(addr));
+	for (size_t i = 0; i < server_count; i++)
+		if (strcmp(servers[i].addr, addr) == 0)
+			return &servers[i];
+	return NULL;
+}
+
+static ldns_rr_list *
+zone_rrs(const struct server *s)
+{
+	ldns_rr_list *rrs = ldns_rr_list_new();
+	char *copy = strdup(s->records), *line, *save = NULL;
+
+	for (line = strtok_r(copy, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		ldns_rr *rr = NULL;
+
+		if (ldns_rr_new_frm_str(&rr, line, 3600, NULL, NULL) ==
+		    LDNS_STATUS_OK)
+			ldns_rr_list_push_rr(rrs, rr);
+	}
+	free(copy);
+	return rrs;
+}
+
+/* Answers like an authoritative server would (a tiny one). */
+static ldns_pkt *
+authority_answer(struct server *s, const ldns_pkt *query, bool over_tcp)
+{
+	const ldns_rr *q = ldns_rr_list_rr(ldns_pkt_question(query), 0);
+	const ldns_rdf *qname = ldns_rr_owner(q);
+	ldns_rr_type qtype = ldns_rr_get_type(q);
+	ldns_rdf *zone = ldns_dname_new_frm_str(s->zone);
+	ldns_rr_list *rrs = zone_rrs(s);
+	ldns_pkt *reply = ldns_pkt_new();
+	const ldns_rdf *cut = NULL;
+	bool name_exists = false;
+
+	ldns_pkt_set_id(reply, ldns_pkt_id(query));
+	ldns_pkt_set_qr(reply, true);
+	ldns_pkt_push_rr(reply, LDNS_SECTION_QUESTION, ldns_rr_clone(q));
+	if (s->formerr_on_edns && ldns_pkt_edns(query)) {
+		ldns_pkt_set_rcode(reply, LDNS_RCODE_FORMERR);
+		goto out;
+	}
+	if (!ldns_dname_is_subdomain(qname, zone) &&
+	    ldns_dname_compare(qname, zone) != 0) {
+		ldns_pkt_set_rcode(reply, LDNS_RCODE_REFUSED);
+		goto out;
+	}
+	/* A delegation below the zone apex on the way to qname? */
+	for (size_t i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+		const ldns_rdf *owner = ldns_rr_owner(rr);
+
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NS &&
+		    ldns_dname_compare(owner, zone) != 0 &&
+		    (ldns_dname_is_subdomain(qname, owner) ||
+		    (ldns_dname_compare(qname, owner) == 0 &&
+		    qtype != LDNS_RR_TYPE_DS)))
+			cut = owner;
+	}
+	if (cut != NULL) {
+		for (size_t i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
+			const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+
+			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NS &&
+			    ldns_dname_compare(ldns_rr_owner(rr), cut) == 0) {
+				ldns_pkt_push_rr(reply, LDNS_SECTION_AUTHORITY,
+				    ldns_rr_clone(rr));
+				for (size_t j = 0; j < ldns_rr_list_rr_count(rrs);
+				    j++) {
+					const ldns_rr *a = ldns_rr_list_rr(rrs, j);
+
+					if (ldns_rr_get_type(a) == LDNS_RR_TYPE_A &&
+					    ldns_dname_compare(ldns_rr_owner(a),
+					    ldns_rr_rdf(rr, 0)) == 0)
+						ldns_pkt_push_rr(reply,
+						    LDNS_SECTION_ADDITIONAL,
+						    ldns_rr_clone(a));
+				}
+			}
+		}
+		if (s->poison) {
+			ldns_rr *bad = NULL;
+
+			ldns_rr_new_frm_str(&bad, "www.victim.test. 86400 IN A "
+			    "203.0.113.66", 0, NULL, NULL);
+			ldns_pkt_push_rr(reply, LDNS_SECTION_ADDITIONAL, bad);
+		}
+		goto out;
+	}
+	ldns_pkt_set_aa(reply, true);
+	for (size_t i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+
+		if (ldns_dname_compare(ldns_rr_owner(rr), qname) != 0)
+			continue;
+		name_exists = true;
+		if (ldns_rr_get_type(rr) == qtype ||
+		    ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME)
+			ldns_pkt_push_rr(reply, LDNS_SECTION_ANSWER,
+			    ldns_rr_clone(rr));
+	}
+	if (ldns_pkt_ancount(reply) == 0) {
+		for (size_t i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
+			const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+
+			/* Empty non-terminals exist too. */
+			if (ldns_dname_is_subdomain(ldns_rr_owner(rr), qname))
+				name_exists = true;
+			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA)
+				ldns_pkt_push_rr(reply, LDNS_SECTION_AUTHORITY,
+				    ldns_rr_clone(rr));
+		}
+		if (!name_exists)
+			ldns_pkt_set_rcode(reply, LDNS_RCODE_NXDOMAIN);
+	}
+	if (s->truncate_udp && !over_tcp) {
+		ldns_pkt *tc = ldns_pkt_new();
+
+		ldns_pkt_set_id(tc, ldns_pkt_id(query));
+		ldns_pkt_set_qr(tc, true);
+		ldns_pkt_set_tc(tc, true);
+		ldns_pkt_push_rr(tc, LDNS_SECTION_QUESTION, ldns_rr_clone(q));
+		ldns_pkt_free(reply);
+		reply = tc;
+	}
+out:
+	ldns_rr_list_deep_free(rrs);
+	ldns_rdf_deep_free(zone);
+	return reply;
+}
+
+/* Runs a request to the end against the scripted servers. */
+static struct engine_request *
+resolve(struct engine *engine, const char *name, ldns_rr_type type,
+    struct engine_now *now, unsigned *sends)
+{
+	struct engine_question q = { .type = type, .klass = LDNS_RR_CLASS_IN };
+	struct engine_request *req;
+	struct engine_action action;
+
+	q.name = ldns_dname_new_frm_str(name);
+	req = engine_request_new(engine, &q, 0, *now, NULL, NULL);
+	ldns_rdf_deep_free(q.name);
+	*sends = 0;
+	while (engine_next_action(req, *now, &action) == ENGINE_SEND) {
+		struct server *s = server_at(&action.send.addr);
+		ldns_pkt *query = NULL, *reply;
+		uint8_t *wire = NULL;
+		size_t len;
+
+		(*sends)++;
+		sent_total++;
+		now->ms += 1;
+		ldns_wire2pkt(&query, action.send.wire, action.send.wire_len);
+		if (s == NULL || s->silent || query == NULL) {
+			now->ms += action.send.timeout_ms;
+			engine_feed_timeout(req, action.send.id, *now);
+			ldns_pkt_free(query);
+			continue;
+		}
+		reply = authority_answer(s, query, action.send.transport ==
+		    ENGINE_TCP);
+		ldns_pkt2wire(&wire, reply, &len);
+		engine_feed_reply(req, action.send.id,
+		    (struct sockaddr *)&action.send.addr, action.send.addrlen,
+		    wire, len, 1, *now);
+		free(wire);
+		ldns_pkt_free(reply);
+		ldns_pkt_free(query);
+	}
+	return req;
+}
+
+static char *
+answer_text(struct engine_request *req)
+{
+	size_t len;
+	const uint8_t *wire = engine_request_answer(req, &len);
+	ldns_pkt *pkt = NULL;
+	char *text;
+
+	if (wire == NULL || ldns_wire2pkt(&pkt, wire, len) != LDNS_STATUS_OK)
+		return strdup("");
+	text = ldns_rr_list2str(ldns_pkt_answer(pkt));
+	ldns_pkt_free(pkt);
+	return text != NULL ? text : strdup("");
+}
+
+static char *
+cache_text(struct engine *engine, time_t now)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	engine_cache_dump(engine, f, now);
+	fclose(f);
+	return text;
+}
+
+static const char hints_file[] = "/tmp/descend-test-hints.zone";
+
+static struct engine *
+new_engine(void)
+{
+	struct engine_config cfg;
+	char err[256];
+	FILE *f = fopen(hints_file, "w");
+
+	fputs(". 3600000 IN NS a.root.test.\na.root.test. 3600000 IN A "
+	    "192.0.2.1\n", f);
+	fclose(f);
+	engine_config_init(&cfg);
+	cfg.root_hints_file = hints_file;
+	cfg.use_0x20 = false;
+	return engine_new(&cfg, err, sizeof(err));
+}
+
+static struct server lab[] = {
+	{ "192.0.2.1", ".",
+	  ". 86400 IN SOA a.root.test. h.test. 1 3600 600 86400 300\n"
+	  ". 86400 IN NS a.root.test.\n"
+	  "a.root.test. 86400 IN A 192.0.2.1\n"
+	  "test. 86400 IN NS ns.test.\n"
+	  "ns.test. 86400 IN A 192.0.2.2\n", false, false, false, false },
+	{ "192.0.2.2", "test.",
+	  "test. 86400 IN SOA ns.test. h.test. 1 3600 600 86400 300\n"
+	  "test. 86400 IN NS ns.test.\n"
+	  "ns.test. 86400 IN A 192.0.2.2\n"
+	  "example.test. 86400 IN NS ns1.example.test.\n"
+	  "example.test. 86400 IN NS ns2.example.test.\n"
+	  "ns1.example.test. 86400 IN A 192.0.2.3\n"
+	  "ns2.example.test. 86400 IN A 192.0.2.4\n"
+	  "nxns.test. 86400 IN NS a.nx.invalid.\n"
+	  "nxns.test. 86400 IN NS b.nx.invalid.\n"
+	  "nxns.test. 86400 IN NS c.nx.invalid.\n"
+	  "nxns.test. 86400 IN NS d.nx.invalid.\n"
+	  "nxns.test. 86400 IN NS e.nx.invalid.\n"
+	  "nxns.test. 86400 IN NS f.nx.invalid.\n"
+	  "nxns.test. 86400 IN NS g.nx.invalid.\n"
+	  "nxns.test. 86400 IN NS h.nx.invalid.\n"
+	  "nxns.test. 86400 IN NS i.nx.invalid.\n"
+	  "nxns.test. 86400 IN NS j.nx.invalid.\n"
+	  "nxns.test. 86400 IN NS k.nx.invalid.\n"
+	  "nxns.test. 86400 IN NS l.nx.invalid.\n", false, false, false, true },
+	{ "192.0.2.3", "example.test.",
+	  "example.test. 86400 IN SOA ns1.example.test. h.test. 1 3600 600 86400 300\n"
+	  "example.test. 86400 IN NS ns1.example.test.\n"
+	  "example.test. 86400 IN NS ns2.example.test.\n"
+	  "ns1.example.test. 86400 IN A 192.0.2.3\n"
+	  "ns2.example.test. 86400 IN A 192.0.2.4\n"
+	  "www.example.test. 60 IN A 198.51.100.10\n"
+	  "big.example.test. 60 IN TXT \"big\"\n", true, false, false, false },
+	{ "192.0.2.4", "example.test.",
+	  "example.test. 86400 IN SOA ns1.example.test. h.test. 1 3600 600 86400 300\n"
+	  "example.test. 86400 IN NS ns1.example.test.\n"
+	  "example.test. 86400 IN NS ns2.example.test.\n"
+	  "ns1.example.test. 86400 IN A 192.0.2.3\n"
+	  "ns2.example.test. 86400 IN A 192.0.2.4\n"
+	  "www.example.test. 60 IN A 198.51.100.10\n"
+	  "big.example.test. 60 IN TXT \"big\"\n", false, true, true, false },
+};
+
+static void
+test_resolution_and_cache(void)
+{
+	struct engine *engine = new_engine();
+	struct engine_now now = { 1000000, 5000 };
+	struct engine_result r;
+	struct engine_request *req;
+	unsigned sends;
+	char *text, *cache;
+
+	req = resolve(engine, "www.example.test.", LDNS_RR_TYPE_A, &now, &sends);
+	engine_request_result(req, &r);
+	text = answer_text(req);
+	if (!ok(r.rcode == LDNS_RCODE_NOERROR, "www.example.test resolves"))
+		diag("rcode %d: %s", r.rcode, r.ede_text);
+	ok(strstr(text, "198.51.100.10") != NULL, "to its address: %s", text);
+	/* ns1 is silent: a timeout, then ns2, which wants no EDNS (FORMERR) */
+	ok(sends >= 5 && sends <= 8, "priming, root, test., a timeout, FORMERR "
+	    "retry: %u sends", sends);
+	free(text);
+	engine_request_free(req);
+	cache = cache_text(engine, now.wall);
+	ok(strstr(cache, "victim") == NULL,
+	    "out-of-bailiwick additional data is not cached");
+	ok(strstr(cache, "ns1.example.test.\t86400\tIN\tA\t192.0.2.3 ; glue")
+	    != NULL, "glue is cached, ranked as glue");
+	free(cache);
+
+	req = resolve(engine, "www.example.test.", LDNS_RR_TYPE_A, &now, &sends);
+	engine_request_result(req, &r);
+	ok(sends == 0 && r.from_cache, "a second request is answered from the "
+	    "cache");
+	engine_request_free(req);
+
+	now.wall += 61;		/* the answer's TTL is 60 */
+	req = resolve(engine, "www.example.test.", LDNS_RR_TYPE_A, &now, &sends);
+	engine_request_result(req, &r);
+	ok(sends >= 1 && !r.from_cache, "after the TTL it is resolved again "
+	    "(%u sends)", sends);
+	ok(sends <= 2, "but the delegation is still cached");
+	engine_request_free(req);
+
+	req = resolve(engine, "ns1.example.test.", LDNS_RR_TYPE_A, &now, &sends);
+	ok(sends >= 1, "glue is never handed out as an answer: it is asked for");
+	engine_request_free(req);
+
+	req = resolve(engine, "big.example.test.", LDNS_RR_TYPE_TXT, &now, &sends);
+	engine_request_result(req, &r);
+	text = answer_text(req);
+	ok(r.rcode == LDNS_RCODE_NOERROR && strstr(text, "\"big\"") != NULL,
+	    "a truncated UDP reply is retried over TCP");
+	free(text);
+	engine_request_free(req);
+
+	req = resolve(engine, "nothere.example.test.", LDNS_RR_TYPE_A, &now,
+	    &sends);
+	engine_request_result(req, &r);
+	ok(r.rcode == LDNS_RCODE_NXDOMAIN, "NXDOMAIN is passed on");
+	engine_request_free(req);
+	req = resolve(engine, "below.nothere.example.test.", LDNS_RR_TYPE_A, &now,
+	    &sends);
+	engine_request_result(req, &r);
+	ok(r.rcode == LDNS_RCODE_NXDOMAIN && sends == 0,
+	    "names below a cached NXDOMAIN are NXDOMAIN too (RFC 8020)");
+	engine_request_free(req);
+	engine_free(engine);
+}
+
+static void
+test_nxns_limit(void)
+{
+	struct engine *engine = new_engine();
+	struct engine_now now = { 1000000, 5000 };
+	struct engine_result r;
+	struct engine_request *req;
+	unsigned sends;
+
+	req = resolve(engine, "www.nxns.test.", LDNS_RR_TYPE_A, &now, &sends);
+	engine_request_result(req, &r);
+	ok(r.rcode == LDNS_RCODE_SERVFAIL, "a referral to names that do not "
+	    "resolve fails");
+	ok(sends <= 20, "and costs few queries (NXNSAttack bound): %u", sends);
+	engine_request_free(req);
+	engine_free(engine);
+}
+
+static void
+test_spoofed_reply_ignored(void)
+{
+	struct engine *engine = new_engine();
+	struct engine_now now = { 1000000, 5000 };
+	struct engine_question q = { .type = LDNS_RR_TYPE_A,
+	    .klass = LDNS_RR_CLASS_IN };
+	struct engine_action action;
+	struct engine_request *req;
+	struct sockaddr_in other = { .sin_family = AF_INET,
+	    .sin_port = htons(53) };
+	ldns_pkt *query = NULL, *reply;
+	uint8_t *wire;
+	size_t len;
+
+	q.name = ldns_dname_new_frm_str("www.example.test.");
+	req = engine_request_new(engine, &q, 0, now, NULL, NULL);
+	ok(engine_next_action(req, now, &action) == ENGINE_SEND, "a query goes out");
+	ldns_wire2pkt(&query, action.send.wire, action.send.wire_len);
+	reply = authority_answer(&lab[0], query, false);
+	ldns_pkt_set_id(reply, (uint16_t)(ldns_pkt_id(query) + 1));
+	ldns_pkt2wire(&wire, reply, &len);
+	ok(engine_feed_reply(req, action.send.id,
+	    (struct sockaddr *)&action.send.addr, action.send.addrlen, wire, len,
+	    1, now) == -1, "a reply with another ID is ignored");
+	free(wire);
+	ldns_pkt_set_id(reply, ldns_pkt_id(query));
+	ldns_pkt2wire(&wire, reply, &len);
+	inet_pton(AF_INET, "192.0.2.99", &other.sin_addr);
+	ok(engine_feed_reply(req, action.send.id, (struct sockaddr *)&other,
+	    sizeof(other), wire, len, 1, now) == -1,
+	    "a reply from another address is ignored");
+	ok(engine_feed_reply(req, action.send.id,
+	    (struct sockaddr *)&action.send.addr, action.send.addrlen, wire, 5,
+	    1, now) == 0, "a mangled reply from the right server counts as that "
+	    "server failing");
+	ok(engine_next_action(req, now, &action) == ENGINE_SEND,
+	    "and the engine asks again");
+	free(wire);
+	ldns_pkt_free(reply);
+	ldns_pkt_free(query);
+	engine_request_free(req);
+	ldns_rdf_deep_free(q.name);
+	engine_free(engine);
+}
+
+int
+main(void)
+{
+	servers = lab;
+	server_count = sizeof(lab) / sizeof(lab[0]);
+	test_resolution_and_cache();
+	test_nxns_limit();
+	test_spoofed_reply_ignored();
+	remove(hints_file);
+	return tap_done();
+}
