@@ -175,6 +175,7 @@ check_ns_names(struct findings_ctx *ctx, struct trace_cut *cut,
 	for (size_t i = 0; i < ldns_rr_list_rr_count(names); i++) {
 		const ldns_rdf *ns = ldns_rr_rdf(ldns_rr_list_rr(names, i), 0);
 		char name[256], glue[256], child[256];
+		ldns_rr_list *cname;
 		ldns_pkt *reply;
 
 		dname_str(ns, name, sizeof(name));
@@ -190,15 +191,13 @@ check_ns_names(struct findings_ctx *ctx, struct trace_cut *cut,
 		    (const struct sockaddr *)responsive, false);
 		if (reply == NULL)
 			continue;
-		if (ldns_pkt_rr_list_by_type(reply, LDNS_RR_TYPE_CNAME,
-		    LDNS_SECTION_ANSWER) != NULL) {
-			ldns_rr_list *cn = ldns_pkt_rr_list_by_type(reply,
-			    LDNS_RR_TYPE_CNAME, LDNS_SECTION_ANSWER);
-
+		cname = ldns_pkt_rr_list_by_type(reply, LDNS_RR_TYPE_CNAME,
+		    LDNS_SECTION_ANSWER);
+		if (cname != NULL) {
 			trace_finding(t, SEVERITY_ERROR, "DELEGATION05", cut->zone,
 			    "NS %s is a CNAME (RFC 2181 10.3): name servers must "
 			    "be named by their canonical name", name);
-			ldns_rr_list_deep_free(cn);
+			ldns_rr_list_deep_free(cname);
 		} else {
 			addresses_of(ldns_pkt_answer(reply), ns, child,
 			    sizeof(child));

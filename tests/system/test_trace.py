@@ -89,6 +89,7 @@ def mask(text):
     # 0x20 and server choice are random: compare names caseless, servers masked
     text = text.lower()
     text = re.sub(r"(udp|tcp) \S+ 127\.77\.\d+\.\d+", r"\1 SERVER", text)
+    text = re.sub(r"answer: (\w+) from .*", r"answer: \1 from SERVER", text)
     return text
 
 
