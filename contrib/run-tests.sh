@@ -61,6 +61,19 @@ for variant in $variants; do
 	count "$variant system tests" "$p" "$f"
 done
 
+# A short fuzzing smoke run per target (contrib/fuzz.sh runs longer ones).
+if command -v clang >/dev/null; then
+	for target in reply query config; do
+		if "$SRC/contrib/fuzz.sh" "${FUZZ_SECONDS:-20}" "$target" \
+		    >"$BUILD_ROOT/fuzz-$target.log" 2>&1; then
+			count "fuzz $target" 1 0
+		else
+			tail -30 "$BUILD_ROOT/fuzz-$target.log"
+			count "fuzz $target" 0 1
+		fi
+	done
+fi
+
 if [ "$distcheck" = yes ]; then
 	build=$BUILD_ROOT/werror
 	if (cd "$build" && make -s distcheck) >"$build.distcheck.log" 2>&1; then

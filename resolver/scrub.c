@@ -66,6 +66,32 @@ dname_substitute(const ldns_rr *dname_rr, const ldns_rdf *name)
 	    off + ldns_rdf_size(target), buf);
 }
 
+/*
+ * Whether the rdata of a type the iterator reads has the shape it needs:
+ * ldns accepts empty rdata (RFC 2136 updates), a resolver must not.
+ */
+static bool
+rr_well_formed(const ldns_rr *rr)
+{
+	const ldns_rdf *first = ldns_rr_rdf(rr, 0);
+
+	switch (ldns_rr_get_type(rr)) {
+	case LDNS_RR_TYPE_A:
+		return first != NULL && ldns_rdf_size(first) == 4;
+	case LDNS_RR_TYPE_AAAA:
+		return first != NULL && ldns_rdf_size(first) == 16;
+	case LDNS_RR_TYPE_NS:
+	case LDNS_RR_TYPE_CNAME:
+	case LDNS_RR_TYPE_DNAME:
+		return first != NULL &&
+		    ldns_rdf_get_type(first) == LDNS_RDF_TYPE_DNAME;
+	case LDNS_RR_TYPE_SOA:
+		return ldns_rr_rd_count(rr) == 7 && ldns_rr_rdf(rr, 6) != NULL;
+	default:
+		return true;
+	}
+}
+
 /* Records of `type` owned by `name` in `section`, NULL if none. */
 static const ldns_rr *
 find_rr(const ldns_rr_list *section, const ldns_rdf *name, ldns_rr_type type)
@@ -73,7 +99,7 @@ find_rr(const ldns_rr_list *section, const ldns_rdf *name, ldns_rr_type type)
 	for (size_t i = 0; i < ldns_rr_list_rr_count(section); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(section, i);
 
-		if (ldns_rr_get_type(rr) == type &&
+		if (ldns_rr_get_type(rr) == type && rr_well_formed(rr) &&
 		    dname_equal(ldns_rr_owner(rr), name))
 			return rr;
 	}
@@ -88,6 +114,7 @@ find_dname(const ldns_rr_list *section, const ldns_rdf *name)
 		const ldns_rr *rr = ldns_rr_list_rr(section, i);
 
 		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_DNAME &&
+		    rr_well_formed(rr) &&
 		    ldns_dname_is_subdomain(name, ldns_rr_owner(rr)))
 			return rr;
 	}
@@ -102,7 +129,7 @@ take_rrset(const ldns_rr_list *section, const ldns_rdf *name,
 	for (size_t i = 0; i < ldns_rr_list_rr_count(section); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(section, i);
 
-		if (ldns_rr_get_type(rr) == type &&
+		if (ldns_rr_get_type(rr) == type && rr_well_formed(rr) &&
 		    ldns_rr_get_class(rr) == klass &&
 		    dname_equal(ldns_rr_owner(rr), name) &&
 		    !scrub_push(out, rr))
@@ -214,6 +241,10 @@ scrub_authority(const ldns_rr_list *ns, const struct reply_context *ctx,
 		const ldns_rdf *owner = ldns_rr_owner(rr);
 		ldns_rr_type type = ldns_rr_get_type(rr);
 
+		if (!rr_well_formed(rr)) {
+			scrub_drop(ctx, rr, "malformed rdata");
+			continue;
+		}
 		if (!dname_in_bailiwick(owner, ctx->zone)) {
 			/* Upward NS are kept aside for the lame check below. */
 			if (type == LDNS_RR_TYPE_NS &&
@@ -288,6 +319,10 @@ scrub_additional(const ldns_rr_list *ar, const struct reply_context *ctx,
 
 		if (type == LDNS_RR_TYPE_OPT || type == LDNS_RR_TYPE_RRSIG)
 			continue;
+		if (!rr_well_formed(rr)) {
+			scrub_drop(ctx, rr, "malformed rdata");
+			continue;
+		}
 		is_ns_target = names_ns_target(v->ns, rr) ||
 		    names_ns_target(v->answer, rr);
 		if ((type != LDNS_RR_TYPE_A && type != LDNS_RR_TYPE_AAAA) ||

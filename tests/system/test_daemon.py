@@ -79,8 +79,13 @@ def test_ttl_counts_down_and_expires(daemon):
     first = daemon.query("short.example.com")
     assert first.answer[0].ttl == 2
     time.sleep(1.1)
+    before = daemon.stats()["upstream.queries"]
     second = daemon.query("short.example.com")
-    assert second.answer[0].ttl <= 1
+    # TTLs count whole seconds: 1.1 s may be one or two ticks of time().
+    if daemon.stats()["upstream.queries"] == before:
+        assert second.answer[0].ttl <= 1, "served from cache without counting down"
+    else:
+        assert second.answer[0].ttl == 2, "expired and resolved again"
     before = daemon.stats()["upstream.queries"]
     time.sleep(2)
     third = daemon.query("short.example.com")

@@ -1,0 +1,47 @@
+/*
+ * fuzz_query.c: a client's query as the daemon sees it: parsed by the fast
+ * path, answered from a cached answer, from the local zones, or with an
+ * error reply, over UDP and TCP sizes.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "fastpath.h"
+#include "local_zones.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* www.example.com A 192.0.2.10, as the engine stores answers. */
+static const uint8_t cached[] = {
+	0, 0, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0,
+	3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm',
+	0, 0, 1, 0, 1,
+	0xc0, 12, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4, 192, 0, 2, 10,
+};
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static uint8_t out[65536 + 64], local[65536];
+	struct client_query q;
+	enum query_check check = fastpath_parse_query(data, size, &q);
+	size_t n;
+
+	if (check == QUERY_DROP)
+		return 0;
+	fastpath_error_reply(data, size, check == QUERY_OK ? &q : NULL, 5, out,
+	    sizeof(out));
+	if (check != QUERY_OK)
+		return 0;
+	/* Only a same-length name may stand in for the cached question. */
+	if (q.qname_len == 17) {
+		fastpath_reply(&q, cached, sizeof(cached), 22, "why", false, out,
+		    sizeof(out));
+		fastpath_reply(&q, cached, sizeof(cached), -1, NULL, true, out,
+		    sizeof(out));
+	}
+	n = local_zone_answer(&q, local, sizeof(local));
+	if (n > 0)
+		fastpath_reply(&q, local, n, -1, NULL, false, out, sizeof(out));
+	return 0;
+}
