@@ -14,6 +14,11 @@
 /* The most records whose TTLs a cached answer may carry. */
 #define ANSWER_RRS_MAX	64
 
+/*
+ * One allocation: the header, then the message, then per record its TTL
+ * field's offset and the TTL as stored (sized to the record count, so a
+ * one-record answer costs a few bytes more than its message).
+ */
 struct answer_entry {
 	time_t stored;
 	time_t expires;
@@ -21,10 +26,21 @@ struct answer_entry {
 	bool prefetch_started;
 	uint16_t rr_count;
 	uint16_t len;
-	uint16_t ttl_offsets[ANSWER_RRS_MAX];
-	uint32_t ttls[ANSWER_RRS_MAX];	/* as stored, per record */
 	uint8_t wire[];
 };
+
+static uint16_t *
+entry_offsets(const struct answer_entry *e)
+{
+	return (uint16_t *)(uintptr_t)(e->wire + ((e->len + 3u) & ~3u));
+}
+
+static uint32_t *
+entry_ttls(const struct answer_entry *e)
+{
+	return (uint32_t *)(void *)(entry_offsets(e) +
+	    ((e->rr_count + 1u) & ~1u));
+}
 
 struct answer_cache {
 	pthread_mutex_t lock;
@@ -155,30 +171,32 @@ answer_cache_store(struct answer_cache *cache, const uint8_t *key,
     size_t keylen, const uint8_t *wire, size_t len, uint32_t ttl, time_t now)
 {
 	struct answer_entry *entry;
+	uint16_t offsets[ANSWER_RRS_MAX];
+	size_t size;
 	int n;
 	bool stored;
 
 	if (ttl == 0 || len > UINT16_MAX)
 		return false;
-	if ((entry = malloc(sizeof(*entry) + len)) == NULL)
+	if ((n = wire_ttl_offsets(wire, len, offsets, ANSWER_RRS_MAX)) < 0)
 		return false;
-	n = wire_ttl_offsets(wire, len, entry->ttl_offsets, ANSWER_RRS_MAX);
-	if (n < 0) {
-		free(entry);
+	size = sizeof(*entry) + ((len + 3u) & ~3u) +
+	    ((unsigned)(n + 1) & ~1u) * sizeof(uint16_t) +
+	    (size_t)n * sizeof(uint32_t);
+	if ((entry = malloc(size)) == NULL)
 		return false;
-	}
 	entry->rr_count = (uint16_t)n;
+	entry->len = (uint16_t)len;
+	memcpy(entry_offsets(entry), offsets, (size_t)n * sizeof(uint16_t));
 	for (int i = 0; i < n; i++)
-		entry->ttls[i] = get32(wire + entry->ttl_offsets[i]);
+		entry_ttls(entry)[i] = get32(wire + offsets[i]);
 	entry->stored = now;
 	entry->expires = now + (time_t)ttl;
 	entry->ttl = ttl;
 	entry->prefetch_started = false;
-	entry->len = (uint16_t)len;
 	memcpy(entry->wire, wire, len);
 	pthread_mutex_lock(&cache->lock);
-	stored = lru_insert(cache->table, key, keylen, entry,
-	    sizeof(*entry) + len);
+	stored = lru_insert(cache->table, key, keylen, entry, size);
 	pthread_mutex_unlock(&cache->lock);
 	return stored;
 }
@@ -206,11 +224,11 @@ answer_cache_copy(struct answer_cache *cache, const uint8_t *key,
 	*len = entry->len;
 	age = now > entry->stored ? (uint32_t)(now - entry->stored) : 0;
 	for (unsigned i = 0; i < entry->rr_count; i++) {
-		uint32_t ttl = entry->ttls[i];
+		uint32_t ttl = entry_ttls(entry)[i];
 
 		ttl = freshness == ANSWER_STALE ? LIMIT_STALE_ANSWER_TTL :
 		    ttl > age ? ttl - age : 0;
-		put32(out + entry->ttl_offsets[i], ttl);
+		put32(out + entry_offsets(entry)[i], ttl);
 	}
 	if (prefetch != NULL) {
 		*prefetch = false;
