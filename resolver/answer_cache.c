@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "answer_cache.h"
+#include "dname.h"
 #include "engine_limits.h"
 #include "lru.h"
 
@@ -250,23 +251,15 @@ struct flush_match {
 	bool subtree;
 };
 
+/* The name is the key minus its 5-byte type/class/flags suffix. */
 static bool
 answer_flush_visit(void *arg, const uint8_t *key, size_t keylen, void *value)
 {
 	const struct flush_match *m = arg;
-	size_t owner_len = keylen - 5, i;
 
 	(void)value;
-	if (m->name == NULL)
-		return true;
-	if (owner_len == m->name_len)
-		return memcmp(key, m->name, owner_len) == 0;
-	if (!m->subtree || owner_len < m->name_len)
-		return false;
-	for (i = 0; i < owner_len - m->name_len; i += (size_t)key[i] + 1)
-		;
-	return i == owner_len - m->name_len &&
-	    memcmp(key + i, m->name, m->name_len) == 0;
+	return m->name == NULL || dname_key_covers(key, keylen - 5, m->name,
+	    m->name_len, m->subtree);
 }
 
 size_t

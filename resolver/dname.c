@@ -41,6 +41,22 @@ dname_key(const ldns_rdf *name, uint8_t *key)
 	return len;
 }
 
+bool
+dname_key_covers(const uint8_t *owner, size_t owner_len, const uint8_t *name,
+    size_t name_len, bool subtree)
+{
+	size_t i;
+
+	if (owner_len == name_len)
+		return memcmp(owner, name, name_len) == 0;
+	if (!subtree || owner_len < name_len)
+		return false;
+	for (i = 0; i < owner_len - name_len; i += (size_t)owner[i] + 1)
+		;
+	return i == owner_len - name_len &&
+	    memcmp(owner + i, name, name_len) == 0;
+}
+
 unsigned
 dname_labels(const ldns_rdf *name)
 {

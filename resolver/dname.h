@@ -31,6 +31,14 @@ bool dname_equal_exact(const ldns_rdf *a, const ldns_rdf *b);
 size_t dname_key(const ldns_rdf *name, uint8_t *key);
 
 /*
+ * Whether the cache key name `owner` (dname_key form) is `name` or, with
+ * `subtree`, lies below it: the owner ends with the name on a label
+ * boundary. Used by the caches' flush commands.
+ */
+bool dname_key_covers(const uint8_t *owner, size_t owner_len,
+    const uint8_t *name, size_t name_len, bool subtree);
+
+/*
  * Returns the ancestor of `name` with `labels` labels (the root has 0), a
  * new rdf the caller frees; `labels` must not exceed the name's count.
  */

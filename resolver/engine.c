@@ -809,24 +809,26 @@ engine_request_reply(const struct engine_request *req)
 	return req->direct_reply;
 }
 
-size_t
-engine_cache_flush_name(struct engine *engine, const ldns_rdf *name)
+static size_t
+engine_cache_flush(struct engine *engine, const ldns_rdf *name, bool subtree)
 {
 	uint8_t key[DNAME_WIRE_MAX];
 	size_t len = dname_key(name, key);
 
-	return rrset_cache_flush(engine->rrsets, name, false) +
-	    answer_cache_flush(engine->answers, key, len, false);
+	return rrset_cache_flush(engine->rrsets, name, subtree) +
+	    answer_cache_flush(engine->answers, key, len, subtree);
+}
+
+size_t
+engine_cache_flush_name(struct engine *engine, const ldns_rdf *name)
+{
+	return engine_cache_flush(engine, name, false);
 }
 
 size_t
 engine_cache_flush_zone(struct engine *engine, const ldns_rdf *zone)
 {
-	uint8_t key[DNAME_WIRE_MAX];
-	size_t len = dname_key(zone, key);
-
-	return rrset_cache_flush(engine->rrsets, zone, true) +
-	    answer_cache_flush(engine->answers, key, len, true);
+	return engine_cache_flush(engine, zone, true);
 }
 
 void

@@ -881,7 +881,12 @@ task_follow_alias(struct engine_request *req, struct task *task,
 	return true;
 }
 
-/* Caches what a reply taught us; only scrubbed data gets here. */
+/*
+ * Caches what a reply taught us; only scrubbed data gets here. This is the
+ * one door from replies into the caches, so it is where a DNSSEC validator
+ * goes: verify the view's RRsets (and fetch DS/DNSKEY as sub-tasks) before
+ * storing them, and store the security status with the rank.
+ */
 static void
 cache_reply(struct engine_request *req, const struct task *task,
     const struct reply_view *v, struct engine_now now)

@@ -294,19 +294,9 @@ static bool
 rrset_flush_visit(void *arg, const uint8_t *key, size_t keylen, void *value)
 {
 	const struct flush_match *m = arg;
-	size_t owner_len = keylen - 5;
-	size_t i;
 
 	(void)value;
-	if (owner_len == m->keylen)
-		return memcmp(key, m->key, owner_len) == 0;
-	if (!m->subtree || owner_len < m->keylen)
-		return false;
-	/* Below the name: the owner ends with it, on a label boundary. */
-	for (i = 0; i < owner_len - m->keylen; i += (size_t)key[i] + 1)
-		;
-	return i == owner_len - m->keylen &&
-	    memcmp(key + i, m->key, m->keylen) == 0;
+	return dname_key_covers(key, keylen - 5, m->key, m->keylen, m->subtree);
 }
 
 size_t
