@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,10 +31,18 @@ struct answer_entry {
 	uint8_t wire[];
 };
 
+/* Where the arrays start: after the message, 4-aligned from the entry. */
+static size_t
+entry_arrays_at(size_t len)
+{
+	return (offsetof(struct answer_entry, wire) + len + 3u) & ~(size_t)3u;
+}
+
 static uint16_t *
 entry_offsets(const struct answer_entry *e)
 {
-	return (uint16_t *)(uintptr_t)(e->wire + ((e->len + 3u) & ~3u));
+	return (uint16_t *)(uintptr_t)((const uint8_t *)e +
+	    entry_arrays_at(e->len));
 }
 
 static uint32_t *
@@ -181,7 +190,7 @@ answer_cache_store(struct answer_cache *cache, const uint8_t *key,
 		return false;
 	if ((n = wire_ttl_offsets(wire, len, offsets, ANSWER_RRS_MAX)) < 0)
 		return false;
-	size = sizeof(*entry) + ((len + 3u) & ~3u) +
+	size = entry_arrays_at(len) +
 	    ((unsigned)(n + 1) & ~1u) * sizeof(uint16_t) +
 	    (size_t)n * sizeof(uint32_t);
 	if ((entry = malloc(size)) == NULL)
