@@ -1062,6 +1062,14 @@ iterator_reply(struct engine_request *req, const ldns_pkt *pkt, size_t size,
 		fallback(req, task, "tcp", now);
 		return;
 	}
+	if (ldns_pkt_tc(pkt)) {
+		/* TC over TCP: the server cannot give the whole answer at all. */
+		server_report_failure(engine->servers, sa, false, now.ms);
+		emit_reply(req, task, pkt, size, rtt_ms, REPLY_MALFORMED,
+		    "truncated over TCP", now);
+		a->failed = true;
+		return;
+	}
 	if (!reply_scrub(pkt, &ctx, &v)) {
 		task_fail(req, task, ENGINE_EDE_OTHER, "out of memory", now);
 		return;

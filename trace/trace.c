@@ -426,9 +426,9 @@ on_request_done(struct trace *t, const struct engine_event *ev)
 	if (ev->depth == 0)
 		return;		/* the command prints the final answer */
 	rr_list_text(ev->u.done.answer, answer, sizeof(answer), false);
-	trace_print(t, ev->depth, "<- %s %s%s%s", name, rcode_buf,
-	    answer[0] != '\0' ? ": " : "", answer[0] != '\0' ? answer :
-	    ev->u.done.why != NULL ? ev->u.done.why : "");
+	trace_print(t, ev->depth, "<- %s %s: %s", name, rcode_buf,
+	    answer[0] != '\0' ? answer : ev->u.done.why != NULL ?
+	    ev->u.done.why : "no data");
 	trace_json(t, "subrequest_done", "qname", name, "rcode", rcode_buf,
 	    "answer", answer, "#depth", ev->depth, NULL);
 	/* A resolved NS address belongs to the cut whose NS set names it. */

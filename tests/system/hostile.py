@@ -1,0 +1,176 @@
+#!/usr/bin/python3
+"""hostile.py: an authoritative server for hostile.net. (delegated from
+the lab's net. zone to ns.hostile.net, 127.77.8.1) that misbehaves on
+purpose, chosen by the first label of the question:
+
+  poison.hostile.net    a right answer stuffed with out-of-bailiwick records
+  spoof.hostile.net     wrong ID, then wrong question, then the real answer
+  nxns.hostile.net      a referral to 100 NS names that do not exist
+  upward.hostile.net    a referral back up to net.
+  garbage.hostile.net   bytes that are not DNS
+  ptrloop.hostile.net   a compression-pointer loop
+  cut.hostile.net       a reply cut short in the middle of a record
+  slow.hostile.net      the right answer, 3 seconds late
+  tc.hostile.net        TC=1 over UDP and an empty TC=1 over TCP, forever
+Anything else: NOERROR/NODATA (or NXDOMAIN) like a normal server.
+Usage: hostile.py ADDR PIDFILE   (stops on SIGTERM)
+"""
+import os
+import signal
+import socket
+import struct
+import sys
+import threading
+import time
+
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.rcode
+import dns.rrset
+
+ZONE = dns.name.from_text("hostile.net.")
+SOA = dns.rrset.from_text(ZONE, 300, "IN", "SOA",
+                          "ns.hostile.net. h.hostile.net. 1 3600 600 86400 300")
+
+
+def response(query, aa=True):
+    r = dns.message.make_response(query)
+    if aa:
+        r.flags |= dns.flags.AA
+    return r
+
+
+def render(r, over_tcp):
+    """The reply's wire form; over UDP a reply too big for the client's
+    buffer goes out as TC=1, like a real server's."""
+    try:
+        return r.to_wire(max_size=65535 if over_tcp else 0)
+    except dns.exception.TooBig:
+        r.answer, r.authority, r.additional = [], [], []
+        r.flags |= dns.flags.TC
+        return r.to_wire()
+
+
+def handle(wire, over_tcp):
+    """Returns a list of replies (bytes) to send, maybe after a delay."""
+    try:
+        query = dns.message.from_wire(wire)
+    except Exception:
+        return []
+    q = query.question[0]
+    labels = q.name.relativize(ZONE).labels if q.name.is_subdomain(ZONE) else ()
+    scenario = labels[-1].decode().lower() if labels else ""
+    is_target = len(labels) == 1 and q.rdtype == 1
+    if q.name == dns.name.from_text("ns.hostile.net.") and q.rdtype == 1:
+        r = response(query)
+        r.answer.append(dns.rrset.from_text(q.name, 3600, "IN", "A", "127.77.8.1"))
+        return [r.to_wire()]
+    if q.name == ZONE and q.rdtype == 2:
+        r = response(query)
+        r.answer.append(dns.rrset.from_text(ZONE, 86400, "IN", "NS", "ns.hostile.net."))
+        return [r.to_wire()]
+    if scenario == "nxns" and len(labels) >= 1:
+        r = response(query, aa=False)
+        # Names in a real zone that answers NXDOMAIN for each: every
+        # one would cost a query without LIMIT_FAILED_NS_RESOLUTIONS.
+        names = [f"nx{i}.example.com." for i in range(100)]
+        r.authority.append(dns.rrset.from_text(dns.name.from_text("nxns.hostile.net."),
+                                               86400, "IN", "NS", *names))
+        return [render(r, over_tcp)]
+    if scenario == "upward":
+        r = response(query, aa=False)
+        r.authority.append(dns.rrset.from_text("net.", 86400, "IN", "NS", "a.gtld.lab."))
+        return [r.to_wire()]
+    if not is_target:
+        r = response(query)
+        if scenario not in ("poison", "spoof", "garbage", "ptrloop", "cut", "slow", "tc"):
+            r.set_rcode(dns.rcode.NXDOMAIN)
+        r.authority.append(SOA)
+        return [r.to_wire()]
+    answer = response(query)
+    answer.answer.append(dns.rrset.from_text(q.name, 3600, "IN", "A", "192.0.2.66"))
+    if scenario == "poison":
+        answer.answer.append(dns.rrset.from_text("www.example.com.", 86400, "IN", "A", "6.6.6.6"))
+        answer.authority.append(dns.rrset.from_text("example.com.", 86400, "IN", "NS",
+                                                    "ns.evil.test."))
+        answer.additional.append(dns.rrset.from_text("ns.evil.test.", 86400, "IN", "A", "6.6.6.6"))
+        answer.additional.append(dns.rrset.from_text("ns1.example.com.", 86400, "IN", "A",
+                                                     "6.6.6.6"))
+        return [answer.to_wire()]
+    if scenario == "spoof":
+        good = answer.to_wire()
+        wrong_id = struct.pack("!H", (query.id + 1) & 0xffff) + good[2:]
+        other = dns.message.make_query("other.hostile.net.", "A")
+        other.id = query.id
+        wrong_q = response(other)
+        wrong_q.answer.append(dns.rrset.from_text("other.hostile.net.", 3600, "IN", "A",
+                                                  "6.6.6.6"))
+        return [wrong_id, wrong_q.to_wire(), good]
+    if scenario == "garbage":
+        return [struct.pack("!H", query.id) + os.urandom(40)]
+    if scenario == "ptrloop":
+        return [struct.pack("!HHHHHH", query.id, 0x8400, 1, 1, 0, 0) +
+                b"\xc0\x0c\x00\x01\x00\x01\xc0\x12\x00\x01\x00\x01\x00\x00\x0e\x10\x00\x04"
+                b"\xc0\x00\x02\x42"]
+    if scenario == "cut":
+        return [answer.to_wire()[:-3]]
+    if scenario == "slow":
+        time.sleep(3)
+        return [answer.to_wire()]
+    if scenario == "tc":
+        r = response(query)
+        r.flags |= dns.flags.TC
+        return [r.to_wire()]
+    return [answer.to_wire()]
+
+
+def serve_udp(sock):
+    while True:
+        wire, peer = sock.recvfrom(65535)
+        def reply(wire=wire, peer=peer):
+            for out in handle(wire, False):
+                sock.sendto(out, peer)
+        threading.Thread(target=reply, daemon=True).start()
+
+
+def serve_tcp_conn(conn):
+    try:
+        while True:
+            head = conn.recv(2)
+            if len(head) < 2:
+                return
+            need = struct.unpack("!H", head)[0]
+            wire = b""
+            while len(wire) < need:
+                chunk = conn.recv(need - len(wire))
+                if not chunk:
+                    return
+                wire += chunk
+            for out in handle(wire, True):
+                conn.sendall(struct.pack("!H", len(out)) + out)
+    finally:
+        conn.close()
+
+
+def main():
+    addr, pidfile = sys.argv[1], sys.argv[2]
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    udp.bind((addr, 53))
+    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    tcp.bind((addr, 53))
+    tcp.listen(64)
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    threading.Thread(target=serve_udp, args=(udp,), daemon=True).start()
+    with open(pidfile, "w") as f:
+        f.write(f"{os.getpid()}\n")
+    while True:
+        conn, _ = tcp.accept()
+        threading.Thread(target=serve_tcp_conn, args=(conn,), daemon=True).start()
+
+
+if __name__ == "__main__":
+    main()
