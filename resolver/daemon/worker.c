@@ -20,6 +20,8 @@
 #include "net/drive.h"
 
 #define UDP_RECV_BUFFER		(16 * 65536)	/* 16 datagrams per recvmmsg */
+#define UDP_SEND_BATCH		16		/* replies per sendmmsg */
+#define UDP_BATCH_REPLY_MAX	4096		/* larger replies go alone */
 #define PENDING_BUCKETS		1024
 #define REPLY_MAX		65535
 
@@ -80,6 +82,16 @@ struct worker {
 	struct pending *pending[PENDING_BUCKETS];
 	unsigned pending_count;
 	bool stopping;
+	/*
+	 * Replies to one recvmmsg batch leave together in one sendmmsg: the
+	 * receive callback queues them, the batch's last callback flushes.
+	 */
+	bool batching;
+	uv_udp_t *batch_udp;
+	unsigned batch_count;
+	struct sockaddr_storage batch_addr[UDP_SEND_BATCH];
+	size_t batch_len[UDP_SEND_BATCH];
+	uint8_t batch_data[UDP_SEND_BATCH][UDP_BATCH_REPLY_MAX];
 	uint8_t reply[REPLY_MAX + 64];
 	uint8_t answer[REPLY_MAX + 64];
 	uint8_t udp_buffer[UDP_RECV_BUFFER];
@@ -115,6 +127,41 @@ on_tcp_written(uv_write_t *req, int status)
 	free(w);
 }
 
+/* Sends the queued replies with one sendmmsg; drops what the kernel refuses. */
+static void
+udp_batch_flush(struct worker *w)
+{
+	struct mmsghdr msgs[UDP_SEND_BATCH];
+	struct iovec iov[UDP_SEND_BATCH];
+	uv_os_fd_t fd;
+	unsigned sent = 0;
+
+	if (w->batch_count == 0 ||
+	    uv_fileno((uv_handle_t *)w->batch_udp, &fd) != 0) {
+		w->batch_count = 0;
+		return;
+	}
+	memset(msgs, 0, sizeof(msgs));
+	for (unsigned i = 0; i < w->batch_count; i++) {
+		iov[i].iov_base = w->batch_data[i];
+		iov[i].iov_len = w->batch_len[i];
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+		msgs[i].msg_hdr.msg_name = &w->batch_addr[i];
+		msgs[i].msg_hdr.msg_namelen = w->batch_addr[i].ss_family ==
+		    AF_INET6 ? sizeof(struct sockaddr_in6) :
+		    sizeof(struct sockaddr_in);
+	}
+	while (sent < w->batch_count) {
+		int n = sendmmsg(fd, msgs + sent, w->batch_count - sent, 0);
+
+		if (n <= 0)
+			break;
+		sent += (unsigned)n;
+	}
+	w->batch_count = 0;
+}
+
 static void
 client_send(struct worker *w, const struct client *client,
     const uint8_t *data, size_t len)
@@ -123,6 +170,15 @@ client_send(struct worker *w, const struct client *client,
 		uv_buf_t buf = uv_buf_init((char *)(uintptr_t)data,
 		    (unsigned)len);
 
+		if (w->batching && client->udp == w->batch_udp &&
+		    len <= UDP_BATCH_REPLY_MAX) {
+			if (w->batch_count == UDP_SEND_BATCH)
+				udp_batch_flush(w);
+			w->batch_addr[w->batch_count] = client->addr;
+			w->batch_len[w->batch_count] = len;
+			memcpy(w->batch_data[w->batch_count++], data, len);
+			return;
+		}
 		/* A full socket buffer drops the reply; the client retries. */
 		(void)uv_udp_try_send(client->udp, &buf, 1,
 		    (const struct sockaddr *)&client->addr);
@@ -441,8 +497,18 @@ on_udp_recv(uv_udp_t *udp, ssize_t nread, const uv_buf_t *buf,
 	struct worker *w = udp->data;
 	struct client client;
 
-	if (nread <= 0 || from == NULL || (flags & UV_UDP_MMSG_FREE))
+	if (flags & UV_UDP_MMSG_FREE) {
+		/* The batch's last callback: its replies go out together. */
+		udp_batch_flush(w);
+		w->batching = false;
 		return;
+	}
+	if (nread <= 0 || from == NULL)
+		return;
+	if (w->batching && w->batch_udp != udp)
+		udp_batch_flush(w);
+	w->batching = (flags & UV_UDP_MMSG_CHUNK) != 0;
+	w->batch_udp = udp;
 	client.udp = udp;
 	client.tcp = NULL;
 	memcpy(&client.addr, from, from->sa_family == AF_INET6 ?
