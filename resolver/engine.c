@@ -607,7 +607,7 @@ engine_feed_reply(struct engine_request *req, uint32_t id,
 		emit_ignored(req, from, "from another address or port", now);
 		return -1;
 	}
-	if (ldns_wire2pkt(&pkt, wire, len) != LDNS_STATUS_OK) {
+	if (!reply_parse(wire, len, &pkt)) {
 		/* Garbage from the right address: the server is broken. */
 		if (len < 2 || (wire[0] << 8 | wire[1]) != q->dns_id) {
 			emit_ignored(req, from, "does not parse", now);

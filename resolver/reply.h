@@ -41,6 +41,14 @@ struct reply_view {
 	const char *why;		/* for LAME/MALFORMED: what was wrong */
 };
 
+/*
+ * Parses an upstream reply. Refuses what ldns would mishandle: ldns 1.8
+ * keeps only the last of several TSIG records and leaks the others, so a
+ * hostile server could drain memory one reply at a time (RFC 8945 allows
+ * one TSIG, as the last record). Returns false for anything unparsable.
+ */
+bool reply_parse(const uint8_t *wire, size_t len, ldns_pkt **pkt);
+
 /* Fills `view` from `pkt`. Returns false only when memory runs out. */
 bool reply_scrub(const ldns_pkt *pkt, const struct reply_context *ctx,
     struct reply_view *view);

@@ -22,7 +22,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (cache == NULL)
 		cache = answer_cache_new(1 << 20);
-	if (ldns_wire2pkt(&pkt, data, size) == LDNS_STATUS_OK) {
+	if (reply_parse(data, size, &pkt)) {
 		const ldns_rr *q = ldns_rr_list_rr(ldns_pkt_question(pkt), 0);
 
 		for (size_t i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
