@@ -103,7 +103,7 @@ cli_engine_new(const char *prog, const struct cli_options *o,
 
 	engine_config_init(&config);
 	config.root_hints_file = o->root_hints;
-	config.query_loopback = o->root_hints != NULL;
+	config.query_loopback = o->root_hints != NULL || o->server != NULL;
 	config.qname_minimisation = !o->no_qmin;
 	config.use_0x20 = !o->no_0x20;
 	config.fresh_cache = fresh_cache;
@@ -171,6 +171,30 @@ cli_runner_run(struct cli_runner *r)
 {
 	while (r->running > 0 && uv_run(&r->loop, UV_RUN_ONCE) != 0)
 		;
+}
+
+ldns_pkt *
+cli_runner_ask(struct cli_runner *r, struct engine *engine,
+    const ldns_rdf *name, ldns_rr_type type, const struct sockaddr *addr,
+    bool over_tcp)
+{
+	struct engine_question q = { .name = (ldns_rdf *)name, .type = type,
+	    .klass = LDNS_RR_CLASS_IN };
+	socklen_t len = addr->sa_family == AF_INET6 ?
+	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	struct engine_request *req = engine_request_new_direct(engine, &q,
+	    addr, len, over_tcp, cli_runner_now(r), NULL, NULL);
+	ldns_pkt *reply = NULL;
+
+	if (req == NULL)
+		return NULL;
+	if (cli_runner_start(r, req)) {
+		cli_runner_run(r);
+		if (engine_request_reply(req) != NULL)
+			reply = ldns_pkt_clone(engine_request_reply(req));
+	}
+	engine_request_free(req);
+	return reply;
 }
 
 struct engine_now

@@ -28,6 +28,7 @@ bool cli_parse_type(const char *prog, const char *text, ldns_rr_type *type);
 /* Options every resolving subcommand accepts. */
 struct cli_options {
 	const char *root_hints;
+	const char *server;		/* trace @SERVER: its root NS set */
 	bool ipv4_only, ipv6_only;
 	bool no_qmin;
 	bool no_0x20;
@@ -55,8 +56,9 @@ bool cli_common_option(const char *prog, int opt, const char *arg,
     struct cli_options *options, bool *bad);
 
 /*
- * Makes an engine for the options. With a hints file the user chose the
- * servers, so loopback upstreams are allowed (the lab lives on 127/8).
+ * Makes an engine for the options. With a hints file or @SERVER the user
+ * chose the servers, so loopback upstreams are allowed (the lab lives on
+ * 127/8).
  */
 struct engine *cli_engine_new(const char *prog,
     const struct cli_options *options, bool fresh_cache);
@@ -69,6 +71,13 @@ bool cli_runner_start(struct cli_runner *runner,
     struct engine_request *request);
 void cli_runner_run(struct cli_runner *runner);
 struct engine_now cli_runner_now(struct cli_runner *runner);
+/*
+ * Asks one server one question (RD clear) and waits for it; returns a copy
+ * of the reply for the caller to free, or NULL on timeout or error.
+ */
+ldns_pkt *cli_runner_ask(struct cli_runner *runner, struct engine *engine,
+    const ldns_rdf *name, ldns_rr_type type, const struct sockaddr *addr,
+    bool over_tcp);
 void cli_runner_free(struct cli_runner *runner);
 
 /* Subcommands. */

@@ -17,24 +17,9 @@ ldns_pkt *
 findings_probe(struct findings_ctx *ctx, const ldns_rdf *name, ldns_rr_type type,
     const struct sockaddr *addr, bool over_tcp)
 {
-	struct engine_question q = { .name = (ldns_rdf *)name, .type = type,
-	    .klass = LDNS_RR_CLASS_IN };
-	socklen_t len = addr->sa_family == AF_INET6 ?
-	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-	struct engine_request *req = engine_request_new_direct(ctx->engine, &q,
-	    addr, len, over_tcp, cli_runner_now(ctx->runner), NULL, NULL);
-	ldns_pkt *reply = NULL;
-
-	if (req == NULL)
-		return NULL;
 	ctx->trace->queries++;
-	if (cli_runner_start(ctx->runner, req)) {
-		cli_runner_run(ctx->runner);
-		if (engine_request_reply(req) != NULL)
-			reply = ldns_pkt_clone(engine_request_reply(req));
-	}
-	engine_request_free(req);
-	return reply;
+	return cli_runner_ask(ctx->runner, ctx->engine, name, type, addr,
+	    over_tcp);
 }
 
 static bool

@@ -1,5 +1,5 @@
 /*
- * trace_cmd.c: `descend trace NAME [TYPE]`: resolves with a fresh engine
+ * trace_cmd.c: `descend trace [@SERVER] NAME [TYPE]`: resolves with a fresh engine
  * whose observer prints every step, then checks each delegation crossed,
  * prints the answer, the findings and a summary. Exit 0 resolvable and
  * clean, 1 resolvable with findings, 2 broken, 3 usage or local error.
@@ -13,13 +13,15 @@
 #include "cli.h"
 #include "dname.h"
 #include "findings.h"
+#include "server_hints.h"
 #include "trace.h"
 
 static void
 trace_usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: descend trace [options] NAME [TYPE]\n"
+	    "usage: descend trace [options] [@SERVER] NAME [TYPE]\n"
+	    "  @SERVER            start from the root servers SERVER (an address) names\n"
 	    "  --root-hints FILE  start from these root servers (default: built in)\n"
 	    "  --all              ask every server of every cut, UDP and TCP\n"
 	    "  --json             one JSON object per line\n"
@@ -104,6 +106,7 @@ print_findings(struct trace *t, unsigned *errors, unsigned *warnings)
 
 struct trace_options {
 	struct cli_options common;
+	const char *name, *type;	/* the positional arguments */
 	enum trace_format format;
 	int color;		/* -1: on a terminal */
 	bool all;
@@ -158,8 +161,23 @@ parse_trace_options(int argc, char **argv, struct trace_options *o)
 	}
 	if (bad)
 		return EXIT_USAGE;
-	if (argc - optind < 1 || argc - optind > 2) {
+	for (int i = optind; i < argc; i++) {
+		if (argv[i][0] == '@' && o->common.server == NULL)
+			o->common.server = argv[i] + 1;
+		else if (argv[i][0] != '@' && o->name == NULL)
+			o->name = argv[i];
+		else if (argv[i][0] != '@' && o->type == NULL)
+			o->type = argv[i];
+		else
+			o->name = NULL;		/* one argument too many */
+	}
+	if (o->name == NULL) {
 		trace_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (o->common.server != NULL && o->common.root_hints != NULL) {
+		fprintf(stderr, "descend trace: give either @SERVER or "
+		    "--root-hints, not both\n");
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -182,29 +200,49 @@ trace_main(int argc, char **argv)
 	size_t len = 0;
 	uint64_t elapsed;
 	int rc = parse_trace_options(argc, argv, &o), worst;
-	char name[256], *type;
+	char name[256], *type, hints_path[64] = "", source[300];
 
 	if (rc != 0)
 		return rc < 0 ? EXIT_CLEAN : rc;
-	if ((question.name = cli_parse_name("descend trace",
-	    argv[optind])) == NULL)
+	if ((question.name = cli_parse_name("descend trace", o.name)) == NULL)
 		return EXIT_USAGE;
 	rc = EXIT_USAGE;
-	if (argc - optind == 2 && !cli_parse_type("descend trace",
-	    argv[optind + 1], &question.type))
+	if (o.type != NULL && !cli_parse_type("descend trace", o.type,
+	    &question.type))
 		goto out;
-	if ((engine = cli_engine_new("descend trace", &o.common, false)) ==
-	    NULL || (runner = cli_runner_new(engine)) == NULL)
+	if (o.common.server != NULL) {
+		struct sockaddr_storage server;
+
+		if (!server_address_parse(o.common.server, &server)) {
+			fprintf(stderr, "descend trace: bad server '@%s': "
+			    "expected an IPv4 or IPv6 address\n",
+			    o.common.server);
+			goto out;
+		}
+		snprintf(source, sizeof(source), "@%s", o.common.server);
+		if (!server_hints_write("descend trace", source,
+		    (struct sockaddr *)&server, &o.common, hints_path,
+		    sizeof(hints_path))) {
+			rc = EXIT_BROKEN;
+			goto out;
+		}
+		o.common.root_hints = hints_path;
+	} else
+		strlcpy(source, o.common.root_hints != NULL ?
+		    o.common.root_hints : "built-in", sizeof(source));
+	engine = cli_engine_new("descend trace", &o.common, false);
+	if (hints_path[0] != '\0')
+		unlink(hints_path);	/* the engine has read it */
+	if (engine == NULL || (runner = cli_runner_new(engine)) == NULL)
 		goto out;
 	trace_init(&t, o.format, stdout, o.color < 0 ? isatty(1) : o.color);
 	t.start_ms = cli_runner_now(runner).ms;
 	dname_str(question.name, name, sizeof(name));
 	type = ldns_rr_type2str(question.type);
 	trace_print(&t, 0, "; descend trace %s %s, root servers from %s",
-	    name, type, o.common.root_hints != NULL ? o.common.root_hints :
-	    "the built-in hints");
-	trace_json(&t, "start", "qname", name, "qtype", type, "hints",
-	    o.common.root_hints != NULL ? o.common.root_hints : "built-in",
+	    name, type, strcmp(source, "built-in") == 0 ? "the built-in hints" :
+	    source);
+	trace_json(&t, "start", "qname", name, "qtype", type, "hints", source,
 	    NULL);
 	if (t.format == TRACE_DIG)
 		fprintf(t.out, "\n; <<>> descend trace <<>> %s %s\n", name, type);

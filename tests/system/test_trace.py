@@ -116,12 +116,33 @@ def test_all_mode_asks_every_server_over_udp_and_tcp(lab):
     assert r.stdout.count("all: ns2.example.com. 127.77.2.2 tcp") == 1
 
 
+def test_at_server_starts_from_the_root_servers_it_names(lab):
+    r = run_descend("trace", "--no-color", "@127.77.0.1", "www.dev.example.com", "A")
+    assert r.returncode == 0, r.stderr
+    assert "root servers from @127.77.0.1" in r.stdout
+    assert "NS b.root-servers.lab.  127.77.0.2 [hints]" in r.stdout
+    assert "www.dev.example.com.\t3600\tIN\tA\t192.0.2.20" in r.stdout
+
+
+@pytest.mark.parametrize("server,message", [
+    ("127.77.9.9", 'did not answer ". NS"'),         # never answers
+    ("127.77.1.1", "(rcode REFUSED): nothing to start from"),  # not a root server
+])
+def test_at_server_that_gives_no_root_servers_exits_2(lab, server, message):
+    r = run_descend("trace", "--timeout", "2", "@" + server, "www.example.com")
+    assert r.returncode == 2
+    assert message in r.stderr and r.stdout == ""
+
+
 @pytest.mark.parametrize("args,message", [
     (["trace", "not a name"], "not a valid domain name"),
     (["trace", "www.example.com", "BOGUS"], "unknown record type"),
     (["trace", "--root-hints", "/nonexistent", "www.example.com"], "/nonexistent"),
     (["trace", "--tries", "0", "www.example.com"], "bad tries"),
     (["trace", "--bogus"], "usage"),
+    (["trace", "@ns1.example.com", "www.example.com"], "expected an IPv4 or IPv6 address"),
+    (["trace", "@127.77.0.1", "--root-hints", "/tmp/x", "www.example.com"], "not both"),
+    (["trace", "@127.77.0.1", "www.example.com", "A", "extra"], "usage"),
 ])
 def test_usage_errors_exit_3(args, message):
     r = run_descend(*args)
