@@ -42,10 +42,9 @@ struct reply_view {
 };
 
 /*
- * Parses an upstream reply. Refuses what ldns would mishandle: ldns 1.8
- * keeps only the last of several TSIG records and leaks the others, so a
- * hostile server could drain memory one reply at a time (RFC 8945 allows
- * one TSIG, as the last record). Returns false for anything unparsable.
+ * Parses an upstream reply into `*pkt` (the caller frees it). False for
+ * anything that does not parse, and for a TSIG or a second OPT record:
+ * see reply_parse.c.
  */
 bool reply_parse(const uint8_t *wire, size_t len, ldns_pkt **pkt);
 

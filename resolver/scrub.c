@@ -8,54 +8,9 @@
  */
 #include <string.h>
 
-#include "answer_cache.h"
 #include "dname.h"
 #include "engine_limits.h"
 #include "reply.h"
-
-/*
- * Counts the TSIG records of the additional section, as far as the
- * records parse: ldns stops reading early after a TSIG, so a message cut
- * short after two of them still parses.
- */
-static int
-wire_tsig_count(const uint8_t *wire, size_t len)
-{
-	size_t off = 12;
-	unsigned qd, before_additional, rrs;
-	int tsigs = 0;
-
-	if (len < 12)
-		return 0;
-	qd = ldns_read_uint16(wire + 4);
-	before_additional = (unsigned)ldns_read_uint16(wire + 6) +
-	    ldns_read_uint16(wire + 8);
-	rrs = before_additional + ldns_read_uint16(wire + 10);
-	for (unsigned i = 0; i < qd; i++) {
-		if ((off = wire_skip_name(wire, len, off)) == 0 || off + 4 > len)
-			return tsigs;
-		off += 4;
-	}
-	for (unsigned i = 0; i < rrs; i++) {
-		if ((off = wire_skip_name(wire, len, off)) == 0 ||
-		    off + 10 > len)
-			return tsigs;
-		if (i >= before_additional &&
-		    ldns_read_uint16(wire + off) == LDNS_RR_TYPE_TSIG)
-			tsigs++;
-		off += 10 + (size_t)ldns_read_uint16(wire + off + 8);
-	}
-	return tsigs;
-}
-
-bool
-reply_parse(const uint8_t *wire, size_t len, ldns_pkt **pkt)
-{
-	*pkt = NULL;
-	if (wire_tsig_count(wire, len) > 1)
-		return false;
-	return ldns_wire2pkt(pkt, wire, len) == LDNS_STATUS_OK;
-}
 
 static void
 scrub_drop(const struct reply_context *ctx, const ldns_rr *rr, const char *why)
