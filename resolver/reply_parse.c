@@ -37,15 +37,16 @@ reply_parse(const uint8_t *wire, size_t len, ldns_pkt **out)
 	*out = NULL;
 	if (len < LDNS_HEADER_SIZE || (pkt = ldns_pkt_new()) == NULL)
 		return false;
+	/* ldns keeps flags as they are passed: give it 0 or 1, not the bit. */
 	ldns_pkt_set_id(pkt, LDNS_ID_WIRE(wire));
-	ldns_pkt_set_qr(pkt, LDNS_QR_WIRE(wire));
+	ldns_pkt_set_qr(pkt, LDNS_QR_WIRE(wire) != 0);
 	ldns_pkt_set_opcode(pkt, LDNS_OPCODE_WIRE(wire));
-	ldns_pkt_set_aa(pkt, LDNS_AA_WIRE(wire));
-	ldns_pkt_set_tc(pkt, LDNS_TC_WIRE(wire));
-	ldns_pkt_set_rd(pkt, LDNS_RD_WIRE(wire));
-	ldns_pkt_set_ra(pkt, LDNS_RA_WIRE(wire));
-	ldns_pkt_set_ad(pkt, LDNS_AD_WIRE(wire));
-	ldns_pkt_set_cd(pkt, LDNS_CD_WIRE(wire));
+	ldns_pkt_set_aa(pkt, LDNS_AA_WIRE(wire) != 0);
+	ldns_pkt_set_tc(pkt, LDNS_TC_WIRE(wire) != 0);
+	ldns_pkt_set_rd(pkt, LDNS_RD_WIRE(wire) != 0);
+	ldns_pkt_set_ra(pkt, LDNS_RA_WIRE(wire) != 0);
+	ldns_pkt_set_ad(pkt, LDNS_AD_WIRE(wire) != 0);
+	ldns_pkt_set_cd(pkt, LDNS_CD_WIRE(wire) != 0);
 	ldns_pkt_set_rcode(pkt, LDNS_RCODE_WIRE(wire));
 	ldns_pkt_set_size(pkt, len);
 	for (size_t s = 0; s < sizeof(sections) / sizeof(sections[0]); s++) {

@@ -44,9 +44,11 @@ main(void)
 	ok(reply_parse(plain, sizeof(plain), &pkt) && pkt != NULL,
 	    "a plain reply with EDNS parses");
 	if (pkt != NULL) {
-		ok(ldns_pkt_id(pkt) == 0xbeef && ldns_pkt_qr(pkt) &&
-		    ldns_pkt_aa(pkt) && ldns_pkt_rd(pkt) && ldns_pkt_ra(pkt) &&
-		    ldns_pkt_ad(pkt) && !ldns_pkt_tc(pkt) && !ldns_pkt_cd(pkt) &&
+		/* Compared with true: ldns stores what it is given. */
+		ok(ldns_pkt_id(pkt) == 0xbeef && ldns_pkt_qr(pkt) == true &&
+		    ldns_pkt_aa(pkt) == true && ldns_pkt_rd(pkt) == true &&
+		    ldns_pkt_ra(pkt) == true && ldns_pkt_ad(pkt) == true &&
+		    !ldns_pkt_tc(pkt) && !ldns_pkt_cd(pkt) &&
 		    ldns_pkt_get_rcode(pkt) == LDNS_RCODE_NOERROR,
 		    "ID, flags and rcode carried over");
 		ok(ldns_pkt_qdcount(pkt) == 1 && ldns_pkt_ancount(pkt) == 1 &&
