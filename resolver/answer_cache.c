@@ -206,7 +206,8 @@ answer_cache_store(struct answer_cache *cache, const uint8_t *key,
 	entry->prefetch_started = false;
 	memcpy(entry->wire, wire, len);
 	pthread_mutex_lock(&cache->lock);
-	stored = lru_insert(cache->table, key, keylen, entry, size);
+	stored = lru_insert(cache->table, key, keylen, entry,
+	    malloc_cost(size));
 	pthread_mutex_unlock(&cache->lock);
 	return stored;
 }

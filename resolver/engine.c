@@ -202,6 +202,27 @@ engine_address_usable(const struct engine *engine,
 	return true;
 }
 
+/*
+ * Renders a message into a buffer sized to it. ldns_pkt2wire hands back
+ * its 64 KiB working buffer, which a query or answer then keeps for its
+ * whole life: thousands in flight would hold hundreds of MiB.
+ */
+static ldns_status
+engine_render(const ldns_pkt *pkt, uint8_t **wire, size_t *len)
+{
+	ldns_buffer *buf = ldns_buffer_new(512);	/* grows when needed */
+	ldns_status status;
+
+	if (buf == NULL)
+		return LDNS_STATUS_MEM_ERR;
+	if ((status = ldns_pkt2buffer_wire(buf, pkt)) == LDNS_STATUS_OK) {
+		*len = ldns_buffer_position(buf);
+		*wire = ldns_buffer_export(buf);
+	}
+	ldns_buffer_free(buf);
+	return status;
+}
+
 bool
 engine_build_query(struct engine_request *req, const ldns_rdf *qname,
     ldns_rr_type qtype, ldns_rr_class klass, bool edns, bool randomise_case)
@@ -231,7 +252,7 @@ engine_build_query(struct engine_request *req, const ldns_rdf *qname,
 	ldns_pkt_set_id(pkt, q->dns_id);
 	if (edns)
 		ldns_pkt_set_edns_udp_size(pkt, LIMIT_EDNS_BUFSIZE);
-	status = ldns_pkt2wire(&q->wire, pkt, &q->wire_len);
+	status = engine_render(pkt, &q->wire, &q->wire_len);
 	ldns_pkt_free(pkt);
 	q->send_id = ++req->next_send_id;
 	return status == LDNS_STATUS_OK;
@@ -366,7 +387,7 @@ build_answer(struct engine_request *req, const struct task *task)
 	    i < ldns_rr_list_rr_count(task->soa); i++)
 		ldns_pkt_push_rr(pkt, LDNS_SECTION_AUTHORITY,
 		    ldns_rr_clone(ldns_rr_list_rr(task->soa, i)));
-	status = ldns_pkt2wire(&req->answer, pkt, &req->answer_len);
+	status = engine_render(pkt, &req->answer, &req->answer_len);
 	ldns_pkt_free(pkt);
 	return status == LDNS_STATUS_OK;
 }

@@ -172,7 +172,7 @@ lru_grow(struct lru *lru)
 static void
 lru_evict(struct lru *lru)
 {
-	while (lru->bytes > lru->max_bytes && lru->oldest != NULL) {
+	while (lru_bytes(lru) > lru->max_bytes && lru->oldest != NULL) {
 		struct lru_entry *e = lru->oldest;
 
 		lru_delete(lru, lru_find_slot(lru, e->hash, e->key, e->keylen));
@@ -199,7 +199,7 @@ lru_insert(struct lru *lru, const uint8_t *key, size_t keylen, void *value,
 	e->keylen = (uint16_t)keylen;
 	memcpy(e->key, key, keylen);
 	e->value = value;
-	e->size = size + sizeof(*e) + keylen;
+	e->size = size + malloc_cost(sizeof(*e) + keylen);
 	slot = lru_find_slot(lru, hash, key, keylen);
 	e->bucket_next = NULL;
 	*slot = e;
@@ -246,7 +246,8 @@ lru_walk(struct lru *lru,
 size_t
 lru_bytes(const struct lru *lru)
 {
-	return lru->bytes;
+	return lru->bytes +
+	    malloc_cost(lru->bucket_count * sizeof(*lru->buckets));
 }
 
 size_t

@@ -13,10 +13,23 @@
 
 struct lru;
 
+/*
+ * What one malloc(n) takes from the heap, so that cache-size bounds memory
+ * and not just payload: glibc adds an 8-byte header, rounds to 16 bytes
+ * and hands out no chunk under 32.
+ */
+static inline size_t
+malloc_cost(size_t n)
+{
+	size_t chunk = (n + 8 + 15) & ~(size_t)15;
+
+	return chunk < 32 ? 32 : chunk;
+}
+
 /* Frees a value the table owns (on replace, eviction, removal, lru_free). */
 typedef void (*lru_free_fn)(void *value);
 
-/* A table holding at most `max_bytes` (entry overhead included). */
+/* A table holding at most `max_bytes` (entries and bucket array included). */
 struct lru *lru_new(size_t max_bytes, lru_free_fn free_value);
 void lru_free(struct lru *lru);
 

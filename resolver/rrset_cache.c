@@ -70,15 +70,34 @@ rrset_entry_free(void *value)
 }
 
 static size_t
+rdf_cost(const ldns_rdf *rdf)
+{
+	return malloc_cost(sizeof(ldns_rdf)) + malloc_cost(ldns_rdf_size(rdf));
+}
+
+/* The heap an entry holds: ldns keeps every rdf as two allocations. */
+static size_t
 rrset_list_size(const ldns_rr_list *rrs)
 {
-	size_t size = sizeof(struct rrset_entry) + sizeof(ldns_rr_list);
+	size_t count = rrs != NULL ? ldns_rr_list_rr_count(rrs) : 0;
+	size_t capacity = 8;	/* ldns_rr_list grows its array by doubling */
+	size_t size;
 
-	for (size_t i = 0; rrs != NULL && i < ldns_rr_list_rr_count(rrs); i++)
-		/* ldns keeps each rdf as its own allocation: count those too. */
-		size += ldns_rr_uncompressed_size(ldns_rr_list_rr(rrs, i)) +
-		    sizeof(ldns_rr) +
-		    ldns_rr_rd_count(ldns_rr_list_rr(rrs, i)) * 48 + 48;
+	while (capacity < count)
+		capacity *= 2;
+	size = malloc_cost(sizeof(struct rrset_entry)) +
+	    malloc_cost(sizeof(ldns_rr_list)) +
+	    (count > 0 ? malloc_cost(capacity * sizeof(ldns_rr *)) : 0);
+	for (size_t i = 0; i < count; i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+
+		size += malloc_cost(sizeof(ldns_rr)) + rdf_cost(ldns_rr_owner(rr));
+		if (ldns_rr_rd_count(rr) > 0)
+			size += malloc_cost(ldns_rr_rd_count(rr) *
+			    sizeof(ldns_rdf *));
+		for (size_t j = 0; j < ldns_rr_rd_count(rr); j++)
+			size += rdf_cost(ldns_rr_rdf(rr, j));
+	}
 	return size;
 }
 

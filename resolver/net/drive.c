@@ -14,6 +14,7 @@ struct drive_run;
 
 /* One query on the wire. Freed when its handles have closed. */
 struct upstream_query {
+	struct drive *drive;
 	struct drive_run *run;		/* NULL once the run moved on */
 	uint32_t send_id;
 	bool over_tcp;
@@ -33,7 +34,6 @@ struct upstream_query {
 	size_t in_len, in_cap;
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
-	uint8_t recv_buf[65536];
 };
 
 struct drive_run {
@@ -51,6 +51,13 @@ struct drive {
 	struct engine *engine;
 	struct drive_config config;
 	struct drive_run *runs;
+	/*
+	 * One receive buffer for every socket of the loop: libuv hands a
+	 * datagram to on_udp_recv before it asks for the next buffer, and TCP
+	 * reads are copied out at once. A buffer per query cost 64 KiB for
+	 * each one in flight, hundreds of MiB when servers stop answering.
+	 */
+	uint8_t recv_buf[65536];
 };
 
 static void run_pump(struct drive_run *run);
@@ -190,7 +197,8 @@ on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
 	struct upstream_query *q = handle->data;
 
 	(void)suggested;
-	*buf = uv_buf_init((char *)q->recv_buf, sizeof(q->recv_buf));
+	*buf = uv_buf_init((char *)q->drive->recv_buf,
+	    sizeof(q->drive->recv_buf));
 }
 
 static void
@@ -379,6 +387,7 @@ run_send(struct drive_run *run, const struct engine_send *send)
 		    drive_now(drive));
 		return;
 	}
+	q->drive = drive;
 	q->run = run;
 	q->send_id = send->id;
 	q->over_tcp = send->transport == ENGINE_TCP;
