@@ -78,6 +78,13 @@
 #define LIMIT_TCP_PIPELINE		32	/* queries in flight per TCP connection */
 #define LIMIT_TCP_IDLE_MS		10000	/* RFC 7766 idle timeout */
 #define LIMIT_CLIENT_INFLIGHT		64	/* queries in flight per client address */
+/*
+ * Requests in flight per worker (Unbound: num-queries-per-thread 1024).
+ * A full list lets its oldest request go once it has run LIMIT_JOSTLE_MS
+ * (Unbound's jostle-timeout), otherwise new questions are dropped.
+ */
+#define LIMIT_WORKER_REQUESTS		2048
+#define LIMIT_JOSTLE_MS			200
 #define LIMIT_COALESCE_WAITERS		256	/* clients waiting on one in-flight question */
 
 #endif /* DESCEND_ENGINE_LIMITS_H */

@@ -106,6 +106,8 @@ print_stats(struct daemon *d, FILE *out)
 	P("queries.malformed", s->malformed);
 	P("queries.coalesced", s->coalesced);
 	P("queries.dropped", s->dropped);
+	P("queries.client_limited", s->client_limited);
+	P("queries.jostled", s->jostled);
 	P("tcp.refused", s->tcp_refused);
 	P("prefetches", s->prefetches);
 	for (unsigned i = 0; i < 16; i++)

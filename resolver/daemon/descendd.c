@@ -10,10 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "daemon.h"
+#include "engine_limits.h"
 #include "log.h"
 
 #ifndef DESCENDD_CONF
@@ -154,6 +156,29 @@ make_socket_dir(const char *path)
 	mkdir(dirname(dir), 0755);	/* e.g. /run/descend; fine if it exists */
 }
 
+/*
+ * Every upstream query has its own socket (random source port), so a full
+ * request list needs LIMIT_WORKER_REQUESTS * LIMIT_INFLIGHT_PER_REQUEST
+ * descriptors per worker; the usual soft limit of 1024 would turn load
+ * into SERVFAILs. Raise it to the hard limit, as far as that goes.
+ */
+static void
+raise_fd_limit(unsigned workers)
+{
+	rlim_t want = (rlim_t)workers * LIMIT_WORKER_REQUESTS *
+	    LIMIT_INFLIGHT_PER_REQUEST + 1024;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ?
+	    want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+		log_warning("open files limited to %llu, %llu wanted: under "
+		    "load some queries will fail (raise LimitNOFILE)",
+		    (unsigned long long)rl.rlim_cur, (unsigned long long)want);
+}
+
 static int
 serve(struct daemon *d, bool foreground)
 {
@@ -167,6 +192,7 @@ serve(struct daemon *d, bool foreground)
 		return 1;
 	}
 	d->worker_count = d->config.threads;
+	raise_fd_limit(d->worker_count);
 	d->workers = calloc(d->worker_count, sizeof(*d->workers));
 	for (unsigned i = 0; d->workers != NULL && i < d->worker_count; i++) {
 		if ((d->workers[i] = worker_new(d, i)) == NULL ||

@@ -2,6 +2,7 @@
  * local_zones.c: answers for special-use names, built with ldns (these are
  * rare queries; the fast path is elsewhere).
  */
+#include <ctype.h>
 #include <string.h>
 
 #include <ldns/ldns.h>
@@ -119,5 +120,32 @@ out:
 	free(wire);
 	ldns_pkt_free(pkt);
 	ldns_rdf_deep_free(qname);
+	return len;
+}
+
+size_t
+local_any_answer(const struct client_query *q, uint8_t *out, size_t cap)
+{
+	static const uint8_t header[12] = { 0, 0, 0x81, 0x80, 0, 1, 0, 1 };
+	static const uint8_t hinfo[] = {
+		0xc0, 12,			/* the question's name */
+		0, LDNS_RR_TYPE_HINFO, 0, LDNS_RR_CLASS_IN,
+		0, 0, 0x0e, 0x10,		/* TTL 3600 */
+		0, 9, 7, 'R', 'F', 'C', '8', '4', '8', '2', 0,
+	};
+	size_t len = sizeof(header) + q->qname_len + 4 + sizeof(hinfo);
+	uint8_t *p = out;
+
+	if (len > cap)
+		return 0;
+	memcpy(p, header, sizeof(header));
+	p += sizeof(header);
+	for (size_t i = 0; i < q->qname_len; i++)	/* lowercase, as cached */
+		*p++ = (uint8_t)tolower(q->qname[i]);
+	*p++ = (uint8_t)(q->qtype >> 8);
+	*p++ = (uint8_t)q->qtype;
+	*p++ = (uint8_t)(q->qclass >> 8);
+	*p++ = (uint8_t)q->qclass;
+	memcpy(p, hinfo, sizeof(hinfo));
 	return len;
 }

@@ -19,4 +19,13 @@
 size_t local_zone_answer(const struct client_query *query, uint8_t *out,
     size_t cap);
 
+/*
+ * The answer to a query of type ANY (RFC 8482 §4.2): one synthesized
+ * HINFO "RFC8482" "" instead of everything the cache holds, so ANY serves
+ * neither amplification nor reconnaissance. Same form as above; 0 if it
+ * does not fit.
+ */
+size_t local_any_answer(const struct client_query *query, uint8_t *out,
+    size_t cap);
+
 #endif /* DESCEND_LOCAL_ZONES_H */

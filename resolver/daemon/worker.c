@@ -3,7 +3,9 @@
  * the access list, answered from the local zones or the answer cache in the
  * receive callback when it can be (no allocation, no iterator), and
  * otherwise joins or starts a resolution through the engine. Identical
- * questions in flight share one resolution.
+ * questions in flight share one resolution. The request list is bounded
+ * per worker and per client address; when it is full the oldest request
+ * that has run long enough gives way (Unbound's jostling).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "client_table.h"
 #include "daemon.h"
 #include "dname.h"
 #include "engine_limits.h"
@@ -38,6 +41,7 @@ struct client {
 struct waiter {
 	struct waiter *next;
 	struct client client;
+	bool counted;			/* in the client table (UDP clients) */
 	struct client_query query;
 	size_t query_len;
 	uint8_t query_wire[];
@@ -46,6 +50,9 @@ struct waiter {
 /* A question being resolved, with everyone waiting for it. */
 struct pending {
 	struct pending *next;
+	struct pending *older, *newer;	/* the worker's list, by start */
+	uint64_t started_ms;
+	bool jostled;			/* cancelled to make room: answer nobody */
 	struct worker *worker;
 	struct engine_request *request;
 	struct waiter *waiters;
@@ -81,6 +88,8 @@ struct worker {
 	struct tcp_conn *conns;
 	struct pending *pending[PENDING_BUCKETS];
 	unsigned pending_count;
+	struct pending *oldest, *newest;
+	struct client_table *clients;
 	bool stopping;
 	/*
 	 * Replies to one recvmmsg batch leave together in one sendmmsg: the
@@ -232,13 +241,51 @@ pending_slot(struct worker *w, const uint8_t *key, size_t keylen,
 }
 
 static void
-waiter_free(struct waiter *waiter)
+waiter_free(struct worker *w, struct waiter *waiter)
 {
+	if (waiter->counted)
+		client_table_release(w->clients,
+		    (const struct sockaddr *)&waiter->client.addr);
 	if (waiter->client.tcp != NULL) {
 		waiter->client.tcp->in_flight--;
 		tcp_conn_unref(waiter->client.tcp);
 	}
 	free(waiter);
+}
+
+static void
+pending_unlink(struct worker *w, struct pending *p)
+{
+	if (p->older != NULL)
+		p->older->newer = p->newer;
+	else
+		w->oldest = p->newer;
+	if (p->newer != NULL)
+		p->newer->older = p->older;
+	else
+		w->newest = p->older;
+	w->pending_count--;
+}
+
+/*
+ * Makes room in a full request list: the oldest request gives way if it
+ * has run for LIMIT_JOSTLE_MS (its clients have likely retried or given
+ * up; under a flood of slow names it is the attacker's). Returns whether
+ * there is room now.
+ */
+static bool
+pending_make_room(struct worker *w)
+{
+	struct pending *oldest = w->oldest;
+
+	if (w->pending_count < LIMIT_WORKER_REQUESTS)
+		return true;
+	if (oldest == NULL || drive_now(w->drive).ms - oldest->started_ms <
+	    LIMIT_JOSTLE_MS)
+		return false;
+	oldest->jostled = true;
+	drive_request_cancel(w->drive, oldest->request);	/* on_resolved */
+	return w->pending_count < LIMIT_WORKER_REQUESTS;
 }
 
 static void
@@ -252,7 +299,7 @@ on_resolved(struct engine_request *request, void *arg)
 	struct waiter *waiter, *next;
 
 	*pending_slot(w, p->key, p->keylen, p->hash) = p->next;
-	w->pending_count--;
+	pending_unlink(w, p);
 	engine_request_result(request, &result);
 	answer = engine_request_answer(request, &answer_len);
 	for (waiter = p->waiters; waiter != NULL; waiter = next) {
@@ -263,6 +310,8 @@ on_resolved(struct engine_request *request, void *arg)
 		next = waiter->next;
 		if (w->stopping)
 			;	/* shutting down: in-flight queries are dropped */
+		else if (p->jostled)
+			DAEMON_COUNT(w->daemon, jostled);
 		else if (answer != NULL)
 			n = fastpath_reply(&waiter->query, answer, answer_len,
 			    ede < 0 && result.rcode == LDNS_RCODE_SERVFAIL ?
@@ -290,7 +339,7 @@ on_resolved(struct engine_request *request, void *arg)
 			    result.ede_text != NULL ? result.ede_text : "");
 			ldns_rdf_deep_free(rdf);
 		}
-		waiter_free(waiter);
+		waiter_free(w, waiter);
 	}
 	engine_request_free(request);
 	free(p);
@@ -336,10 +385,17 @@ pending_start(struct worker *w, const struct client_query *q, uint32_t hash,
 	p->waiter_count = waiter != NULL;
 	p->next = w->pending[hash % PENDING_BUCKETS];
 	w->pending[hash % PENDING_BUCKETS] = p;
+	p->started_ms = drive_now(w->drive).ms;
+	p->older = w->newest;
+	if (w->newest != NULL)
+		w->newest->newer = p;
+	else
+		w->oldest = p;
+	w->newest = p;
 	w->pending_count++;
 	if (drive_request_start(w->drive, p->request, on_resolved, p) != 0) {
 		w->pending[hash % PENDING_BUCKETS] = p->next;
-		w->pending_count--;
+		pending_unlink(w, p);
 		engine_request_free(p->request);
 		free(p);
 		return false;
@@ -359,11 +415,24 @@ resolve_for_client(struct worker *w, const struct client *client,
 		DAEMON_COUNT(w->daemon, dropped);
 		return;
 	}
+	if (p == NULL && !pending_make_room(w)) {
+		DAEMON_COUNT(w->daemon, dropped);
+		return;
+	}
+	if (client->tcp == NULL && !client_table_acquire(w->clients,
+	    (const struct sockaddr *)&client->addr, LIMIT_CLIENT_INFLIGHT)) {
+		DAEMON_COUNT(w->daemon, client_limited);
+		return;
+	}
 	if ((waiter = malloc(sizeof(*waiter) + len)) == NULL) {
+		if (client->tcp == NULL)
+			client_table_release(w->clients,
+			    (const struct sockaddr *)&client->addr);
 		send_error(w, client, wire, len, q, LDNS_RCODE_SERVFAIL);
 		return;
 	}
 	memset(waiter, 0, sizeof(*waiter));
+	waiter->counted = client->tcp == NULL;
 	waiter->client = *client;
 	waiter->query_len = len;
 	memcpy(waiter->query_wire, wire, len);
@@ -381,7 +450,7 @@ resolve_for_client(struct worker *w, const struct client *client,
 	}
 	if (!pending_start(w, &waiter->query, hash, 0, waiter)) {
 		send_error(w, client, wire, len, q, LDNS_RCODE_SERVFAIL);
-		waiter_free(waiter);
+		waiter_free(w, waiter);
 	}
 }
 
@@ -390,7 +459,9 @@ prefetch(struct worker *w, const struct client_query *q)
 {
 	uint32_t hash = key_hash(q->key, q->keylen);
 
-	if (*pending_slot(w, q->key, q->keylen, hash) != NULL)
+	/* Prefetches are a luxury: never at the cost of a client's query. */
+	if (*pending_slot(w, q->key, q->keylen, hash) != NULL ||
+	    w->pending_count >= LIMIT_WORKER_REQUESTS / 2)
 		return;
 	DAEMON_COUNT(w->daemon, prefetches);
 	pending_start(w, q, hash, ENGINE_REQUEST_PREFETCH, NULL);
@@ -461,17 +532,14 @@ handle_query(struct worker *w, const struct client *client,
 		send_error(w, client, wire, len, &q, LDNS_RCODE_REFUSED);
 		return;
 	}
-	if ((n = local_zone_answer(&q, w->answer, sizeof(w->answer))) > 0) {
+	if ((n = local_zone_answer(&q, w->answer, sizeof(w->answer))) > 0 ||
+	    (q.qtype == LDNS_RR_TYPE_ANY &&
+	    (n = local_any_answer(&q, w->answer, sizeof(w->answer))) > 0)) {
 		DAEMON_COUNT(d, local_answers);
 		n = fastpath_reply(&q, w->answer, n, -1, NULL, over_tcp,
 		    w->reply, sizeof(w->reply));
 		if (n > 0)
 			client_send(w, client, w->reply, n);
-		return;
-	}
-	if (q.qtype == LDNS_RR_TYPE_ANY) {
-		/* RFC 8482: a minimal answer instead of everything we hold. */
-		send_error(w, client, wire, len, &q, LDNS_RCODE_NOTIMPL);
 		return;
 	}
 	if (w->stopping)
@@ -803,9 +871,11 @@ worker_new(struct daemon *daemon, unsigned index)
 	}
 	dc.outgoing_v4 = daemon->config.outgoing_v4;
 	dc.outgoing_v6 = daemon->config.outgoing_v6;
-	if ((w->drive = drive_new(&w->loop, daemon->engine, &dc, err,
+	if ((w->clients = client_table_new()) == NULL ||
+	    (w->drive = drive_new(&w->loop, daemon->engine, &dc, err,
 	    sizeof(err))) == NULL) {
-		log_error("%s", err);
+		log_error("%s", w->clients == NULL ? "out of memory" : err);
+		client_table_free(w->clients);
 		uv_loop_close(&w->loop);
 		free(w);
 		return NULL;
@@ -859,6 +929,7 @@ worker_free(struct worker *w)
 	drive_free(w->drive);
 	uv_run(&w->loop, UV_RUN_DEFAULT);
 	uv_loop_close(&w->loop);
+	client_table_free(w->clients);
 	free(w->udp);
 	free(w->tcp);
 	free(w);

@@ -10,7 +10,8 @@ purpose, chosen by the first label of the question:
   garbage.hostile.net   bytes that are not DNS
   ptrloop.hostile.net   a compression-pointer loop
   cut.hostile.net       a reply cut short in the middle of a record
-  slow.hostile.net      the right answer, 3 seconds late
+  slow.hostile.net      the right answer, 3 seconds late (names under it too)
+  blackhole.hostile.net no answer at all, for it and every name under it
   tc.hostile.net        TC=1 over UDP and an empty TC=1 over TCP, forever
 Anything else: NOERROR/NODATA (or NXDOMAIN) like a normal server.
 Usage: hostile.py ADDR PIDFILE   (stops on SIGTERM)
@@ -63,6 +64,10 @@ def handle(wire, over_tcp):
     labels = q.name.relativize(ZONE).labels if q.name.is_subdomain(ZONE) else ()
     scenario = labels[-1].decode().lower() if labels else ""
     is_target = len(labels) == 1 and q.rdtype == 1
+    if scenario == "blackhole":
+        return []
+    if scenario == "slow":
+        time.sleep(3)
     if q.name == dns.name.from_text("ns.hostile.net.") and q.rdtype == 1:
         r = response(query)
         r.answer.append(dns.rrset.from_text(q.name, 3600, "IN", "A", "127.77.8.1"))
@@ -116,9 +121,6 @@ def handle(wire, over_tcp):
                 b"\xc0\x00\x02\x42"]
     if scenario == "cut":
         return [answer.to_wire()[:-3]]
-    if scenario == "slow":
-        time.sleep(3)
-        return [answer.to_wire()]
     if scenario == "tc":
         r = response(query)
         r.flags |= dns.flags.TC

@@ -1,12 +1,14 @@
 """descendd against a hostile authoritative server (hostile.py): the client
 gets the right answer or SERVFAIL, the cache holds no poison, the daemon
 keeps answering, and no scenario costs more upstream queries than the
-engine's limits allow."""
+engine's limits allow; clients that flood it are held to their share."""
 import os
+import socket
 import subprocess
 import sys
 import time
 
+import dns.message
 import dns.rcode
 import pytest
 
@@ -73,3 +75,45 @@ def test_slow_server_still_answers(hostile, daemon):
     resp, _ = upstream_cost(daemon, "slow.hostile.net")
     assert resp.rcode() in (dns.rcode.NOERROR, dns.rcode.SERVFAIL)
     assert daemon.query("www.example.com").rcode() == dns.rcode.NOERROR
+
+
+def flood(daemon, names, source):
+    """Sends one UDP query per name from `source`, without waiting."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind((source, 0))
+        for name in names:
+            s.sendto(dns.message.make_query(name, "A").to_wire(), (daemon.addr, 53))
+
+
+def test_one_client_cannot_hold_more_than_its_share(hostile, daemon):
+    # LIMIT_CLIENT_INFLIGHT (64) queries that never finish, then 36 more.
+    flood(daemon, [f"c{i}.blackhole.hostile.net" for i in range(100)], "127.0.0.1")
+    time.sleep(0.5)
+    assert daemon.stats()["queries.client_limited"] == 36
+    # Another address is not held back by it.
+    assert daemon.query("www.example.com", source="127.0.0.2").rcode() == dns.rcode.NOERROR
+
+
+def test_a_full_request_list_gives_way_to_new_questions(hostile, daemon):
+    # Fill LIMIT_WORKER_REQUESTS (2048) with questions that never finish,
+    # from 40 addresses so no client meets its own limit; paced, so that
+    # the socket's receive buffer does not overflow.
+    for a in range(40):
+        flood(daemon, [f"f{a}-{i}.blackhole.hostile.net" for i in range(55)],
+              f"127.0.1.{a + 1}")
+        time.sleep(0.03)
+    time.sleep(0.5)    # past LIMIT_JOSTLE_MS: the oldest may give way
+    stats = daemon.stats()
+    assert stats["requests"] > 2048 and stats["servfails"] == 0, stats
+    resp = daemon.query("www.dev.example.com", source="127.0.2.1", timeout=3)
+    assert resp.rcode() == dns.rcode.NOERROR
+    assert daemon.stats()["queries.jostled"] >= 1
+
+
+def test_any_is_answered_with_one_hinfo(daemon):
+    before = daemon.stats()["upstream.queries"]
+    resp = daemon.query("example.com", "ANY")
+    assert resp.rcode() == dns.rcode.NOERROR
+    assert [rrset.to_text() for rrset in resp.answer] == \
+        ['example.com. 3600 IN HINFO "RFC8482" ""']
+    assert daemon.stats()["upstream.queries"] == before
