@@ -1,7 +1,7 @@
 /*
  * fuzz_query.c: a client's query as the daemon sees it: parsed by the fast
- * path, answered from a cached answer, from the local zones, or with an
- * error reply, over UDP and TCP sizes.
+ * path, answered from a cached answer, from the local zones, as ANY (RFC
+ * 8482) or with an error reply, over UDP and TCP sizes.
  */
 #include <stdint.h>
 #include <string.h>
@@ -41,6 +41,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    sizeof(out));
 	}
 	n = local_zone_answer(&q, local, sizeof(local));
+	if (n > 0)
+		fastpath_reply(&q, local, n, -1, NULL, false, out, sizeof(out));
+	n = local_any_answer(&q, local, sizeof(local));
 	if (n > 0)
 		fastpath_reply(&q, local, n, -1, NULL, false, out, sizeof(out));
 	return 0;
