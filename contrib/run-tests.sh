@@ -1,8 +1,9 @@
 #!/bin/bash
 # run-tests.sh: the whole test suite from a fresh clone: installs the Debian
 # packages, builds twice (-Werror, then ASan+UBSan), runs the unit tests
-# (make check) and the system tests against the offline lab in each build,
-# and ends with "N passed, N failed". Usage: contrib/run-tests.sh
+# (make check), the system tests against the offline lab and the 60-second
+# load-and-faults test (tests/load/faults.py) in each build, and ends with
+# "N passed, N failed". Usage: contrib/run-tests.sh
 #   [--no-sanitizers] [--no-distcheck]      (as root: the lab binds port 53)
 set -u
 
@@ -59,6 +60,17 @@ for variant in $variants; do
 	if [ "$p" = 0 ] && [ "$f" = 0 ]; then f=1; fi
 	[ "$f" != 0 ] && grep -E '^(FAILED|ERROR)' "$build.system.log" | head -40
 	count "$variant system tests" "$p" "$f"
+	sanitized=""
+	[ "$variant" = sanitizers ] && sanitized=--sanitized
+	"$PYTHON" "$SRC/tests/load/faults.py" --build "$build" $sanitized \
+	    >"$build.faults.log" 2>&1
+	p=$(tail -1 "$build.faults.log" | grep -o '[0-9]* passed' | awk '{print $1+0}')
+	f=$(tail -1 "$build.faults.log" | grep -o '[0-9]* failed' | awk '{print $1+0}')
+	p=${p:-0}; f=${f:-0}
+	if [ "$p" = 0 ] && [ "$f" = 0 ]; then f=1; fi
+	grep '^faults:' "$build.faults.log" | grep -v ' ok  '
+	[ "$f" != 0 ] && tail -40 "$build.faults.log"
+	count "$variant load and faults" "$p" "$f"
 done
 
 # A short fuzzing smoke run per target (contrib/fuzz.sh runs longer ones).
