@@ -37,7 +37,11 @@ COLD_CASES = [
     ("CNAME chain", "alias.example.com"),
     ("one dead server", "www.deadns.net"),
     ("cyclic", "www.cycle-a.com"),
+    # tests/system/hostile.py: attacks, where fewer queries is better
+    ("NXNS referral (hostile)", "nxns.hostile.net"),
+    ("upward referral (hostile)", "upward.hostile.net"),
 ]
+HOSTILE = os.path.join(SRC, "tests", "system", "hostile.py")
 
 
 def run(cmd, **kw):
@@ -258,6 +262,8 @@ def main():
     os.makedirs(WORK, exist_ok=True)
     subprocess.run([LAB, "start"], check=True, stdout=subprocess.DEVNULL)
     rows, procs = [], []
+    hostile = subprocess.Popen(["/usr/bin/python3", HOSTILE, "127.77.8.1",
+                                os.path.join(WORK, "hostile.pid")])
     try:
         hot = os.path.join(WORK, "hot.txt")
         write_names(hot, 1000)
@@ -326,6 +332,8 @@ def main():
     finally:
         for r in procs:
             r.stop()
+        hostile.terminate()
+        hostile.wait()
     print(f"{'figure':<44} {'descend':>12} {'unbound':>12} {'ratio':>8}")
     for label, d, u, fmt in rows:
         ratio = d / u if u else float("nan")
