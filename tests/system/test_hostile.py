@@ -4,6 +4,7 @@ keeps answering, and no scenario costs more upstream queries than the
 engine's limits allow; clients that flood it are held to their share."""
 import os
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -117,3 +118,28 @@ def test_any_is_answered_with_one_hinfo(daemon):
     assert [rrset.to_text() for rrset in resp.answer] == \
         ['example.com. 3600 IN HINFO "RFC8482" ""']
     assert daemon.stats()["upstream.queries"] == before
+
+
+def test_tcp_pipeline_is_capped_per_connection(hostile, daemon):
+    # LIMIT_TCP_PIPELINE (32) questions that never finish, then 8 more.
+    with socket.create_connection((daemon.addr, 53), timeout=5) as s:
+        for i in range(40):
+            wire = dns.message.make_query(f"p{i}.blackhole.hostile.net", "A").to_wire()
+            s.sendall(struct.pack("!H", len(wire)) + wire)
+        time.sleep(0.5)
+        assert daemon.stats()["queries.dropped"] == 8
+
+
+def test_tcp_connections_are_capped(daemon):
+    # LIMIT_TCP_CLIENTS (256) connections held open, then 4 more.
+    conns = []
+    try:
+        for _ in range(260):
+            conns.append(socket.create_connection((daemon.addr, 53), timeout=5))
+        time.sleep(0.5)
+        assert daemon.stats()["tcp.refused"] == 4
+        # The server still answers over UDP.
+        assert daemon.query("localhost.").rcode() == dns.rcode.NOERROR
+    finally:
+        for c in conns:
+            c.close()
