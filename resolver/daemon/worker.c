@@ -22,8 +22,8 @@
 #include "log.h"
 #include "net/drive.h"
 
-#define UDP_RECV_BUFFER		(16 * 65536)	/* 16 datagrams per recvmmsg */
-#define UDP_SEND_BATCH		16		/* replies per sendmmsg */
+#define UDP_RECV_BUFFER		(20 * 65536)	/* 20 datagrams per recvmmsg */
+#define UDP_SEND_BATCH		20		/* replies per sendmmsg */
 #define UDP_BATCH_REPLY_MAX	4096		/* larger replies go alone */
 #define PENDING_BUCKETS		1024
 #define REPLY_MAX		65535
