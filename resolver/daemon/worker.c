@@ -415,21 +415,18 @@ resolve_for_client(struct worker *w, const struct client *client,
 		DAEMON_COUNT(w->daemon, dropped);
 		return;
 	}
-	if (p == NULL && !pending_make_room(w)) {
-		DAEMON_COUNT(w->daemon, dropped);
-		return;
-	}
 	if (client->tcp == NULL && !client_table_acquire(w->clients,
 	    (const struct sockaddr *)&client->addr, LIMIT_CLIENT_INFLIGHT)) {
 		DAEMON_COUNT(w->daemon, client_limited);
 		return;
 	}
+	if (p == NULL && !pending_make_room(w)) {
+		DAEMON_COUNT(w->daemon, dropped);
+		goto uncount;
+	}
 	if ((waiter = malloc(sizeof(*waiter) + len)) == NULL) {
-		if (client->tcp == NULL)
-			client_table_release(w->clients,
-			    (const struct sockaddr *)&client->addr);
 		send_error(w, client, wire, len, q, LDNS_RCODE_SERVFAIL);
-		return;
+		goto uncount;
 	}
 	memset(waiter, 0, sizeof(*waiter));
 	waiter->counted = client->tcp == NULL;
@@ -452,6 +449,11 @@ resolve_for_client(struct worker *w, const struct client *client,
 		send_error(w, client, wire, len, q, LDNS_RCODE_SERVFAIL);
 		waiter_free(w, waiter);
 	}
+	return;
+uncount:
+	if (client->tcp == NULL)
+		client_table_release(w->clients,
+		    (const struct sockaddr *)&client->addr);
 }
 
 static void
