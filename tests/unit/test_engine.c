@@ -2,7 +2,9 @@
  * test_engine.c: drives the engine with scripted upstream replies, no
  * sockets and an injected clock: referrals with glue, poisoning attempts
  * in the additional section, spoofed replies, TC->TCP, FORMERR->no EDNS,
- * timeouts, TTL expiry, and the NXNS limit.
+ * timeouts, TTL expiry, the NXNS limit, glueless name servers, delegation
+ * cycles, CNAME chains and loops, DNAME, upward referrals and servers that
+ * do not echo 0x20 case.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -23,6 +25,8 @@ struct server {
 	bool formerr_on_edns;
 	bool truncate_udp;
 	bool poison;		/* adds out-of-bailiwick data to referrals */
+	bool upward;		/* refers every question back up to test. */
+	bool lowercase;		/* echoes the question in lowercase */
 };
 
 static struct server *servers;
@@ -76,6 +80,17 @@ authority_answer(struct server *s, const ldns_pkt *query, bool over_tcp)
 	ldns_pkt_set_id(reply, ldns_pkt_id(query));
 	ldns_pkt_set_qr(reply, true);
 	ldns_pkt_push_rr(reply, LDNS_SECTION_QUESTION, ldns_rr_clone(q));
+	if (s->lowercase)
+		ldns_dname2canonical(ldns_rr_owner(ldns_rr_list_rr(
+		    ldns_pkt_question(reply), 0)));
+	if (s->upward) {
+		ldns_rr *up = NULL;
+
+		ldns_rr_new_frm_str(&up, "test. 86400 IN NS ns.test.", 0, NULL,
+		    NULL);
+		ldns_pkt_push_rr(reply, LDNS_SECTION_AUTHORITY, up);
+		goto out;
+	}
 	if (s->formerr_on_edns && ldns_pkt_edns(query)) {
 		ldns_pkt_set_rcode(reply, LDNS_RCODE_FORMERR);
 		goto out;
@@ -131,6 +146,29 @@ authority_answer(struct server *s, const ldns_pkt *query, bool over_tcp)
 	for (size_t i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
 
+		/* DNAME (RFC 6672): the record and the CNAME it makes. */
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_DNAME &&
+		    ldns_dname_is_subdomain(qname, ldns_rr_owner(rr))) {
+			char *q_text = ldns_rdf2str(qname);
+			char *owner_text = ldns_rdf2str(ldns_rr_owner(rr));
+			char *target_text = ldns_rdf2str(ldns_rr_rdf(rr, 0));
+			char cname_text[512];
+			ldns_rr *cname = NULL;
+
+			snprintf(cname_text, sizeof(cname_text),
+			    "%s 3600 IN CNAME %.*s%s", q_text,
+			    (int)(strlen(q_text) - strlen(owner_text)), q_text,
+			    target_text);
+			ldns_rr_new_frm_str(&cname, cname_text, 0, NULL, NULL);
+			ldns_pkt_push_rr(reply, LDNS_SECTION_ANSWER,
+			    ldns_rr_clone(rr));
+			ldns_pkt_push_rr(reply, LDNS_SECTION_ANSWER, cname);
+			free(q_text);
+			free(owner_text);
+			free(target_text);
+			name_exists = true;
+			continue;
+		}
 		if (ldns_dname_compare(ldns_rr_owner(rr), qname) != 0)
 			continue;
 		name_exists = true;
@@ -241,7 +279,7 @@ cache_text(struct engine *engine, time_t now)
 static const char hints_file[] = "/tmp/descend-test-hints.zone";
 
 static struct engine *
-new_engine(void)
+new_engine_case(bool use_0x20)
 {
 	struct engine_config cfg;
 	char err[256];
@@ -252,18 +290,26 @@ new_engine(void)
 	fclose(f);
 	engine_config_init(&cfg);
 	cfg.root_hints_file = hints_file;
-	cfg.use_0x20 = false;
+	cfg.use_0x20 = use_0x20;
 	return engine_new(&cfg, err, sizeof(err));
 }
 
+static struct engine *
+new_engine(void)
+{
+	return new_engine_case(false);
+}
+
 static struct server lab[] = {
-	{ "192.0.2.1", ".",
+	{ .addr = "192.0.2.1", .zone = ".", .records =
 	  ". 86400 IN SOA a.root.test. h.test. 1 3600 600 86400 300\n"
 	  ". 86400 IN NS a.root.test.\n"
 	  "a.root.test. 86400 IN A 192.0.2.1\n"
 	  "test. 86400 IN NS ns.test.\n"
-	  "ns.test. 86400 IN A 192.0.2.2\n", false, false, false, false },
-	{ "192.0.2.2", "test.",
+	  "ns.test. 86400 IN A 192.0.2.2\n"
+	  "net. 86400 IN NS ns.net.\n"
+	  "ns.net. 86400 IN A 192.0.2.6\n" },
+	{ .addr = "192.0.2.2", .zone = "test.", .records =
 	  "test. 86400 IN SOA ns.test. h.test. 1 3600 600 86400 300\n"
 	  "test. 86400 IN NS ns.test.\n"
 	  "ns.test. 86400 IN A 192.0.2.2\n"
@@ -282,23 +328,55 @@ static struct server lab[] = {
 	  "nxns.test. 86400 IN NS i.nx.invalid.\n"
 	  "nxns.test. 86400 IN NS j.nx.invalid.\n"
 	  "nxns.test. 86400 IN NS k.nx.invalid.\n"
-	  "nxns.test. 86400 IN NS l.nx.invalid.\n", false, false, false, true },
-	{ "192.0.2.3", "example.test.",
+	  "nxns.test. 86400 IN NS l.nx.invalid.\n"
+	  /* glueless: the name server lives in another TLD */
+	  "glueless.test. 86400 IN NS ns.hosting.net.\n"
+	  /* a cycle: each zone's name server is in the other zone */
+	  "cyc-a.test. 86400 IN NS ns.cyc-b.test.\n"
+	  "cyc-b.test. 86400 IN NS ns.cyc-a.test.\n"
+	  "up.test. 86400 IN NS ns.up.test.\n"
+	  "ns.up.test. 86400 IN A 192.0.2.8\n",
+	  .poison = true },
+	{ .addr = "192.0.2.3", .zone = "example.test.", .records =
 	  "example.test. 86400 IN SOA ns1.example.test. h.test. 1 3600 600 86400 300\n"
 	  "example.test. 86400 IN NS ns1.example.test.\n"
 	  "example.test. 86400 IN NS ns2.example.test.\n"
 	  "ns1.example.test. 86400 IN A 192.0.2.3\n"
 	  "ns2.example.test. 86400 IN A 192.0.2.4\n"
 	  "www.example.test. 60 IN A 198.51.100.10\n"
-	  "big.example.test. 60 IN TXT \"big\"\n", true, false, false, false },
-	{ "192.0.2.4", "example.test.",
+	  "big.example.test. 60 IN TXT \"big\"\n",
+	  .silent = true },
+	{ .addr = "192.0.2.4", .zone = "example.test.", .records =
 	  "example.test. 86400 IN SOA ns1.example.test. h.test. 1 3600 600 86400 300\n"
 	  "example.test. 86400 IN NS ns1.example.test.\n"
 	  "example.test. 86400 IN NS ns2.example.test.\n"
 	  "ns1.example.test. 86400 IN A 192.0.2.3\n"
 	  "ns2.example.test. 86400 IN A 192.0.2.4\n"
 	  "www.example.test. 60 IN A 198.51.100.10\n"
-	  "big.example.test. 60 IN TXT \"big\"\n", false, true, true, false },
+	  "big.example.test. 60 IN TXT \"big\"\n",
+	  .formerr_on_edns = true, .truncate_udp = true },
+	{ .addr = "192.0.2.6", .zone = "net.", .records =
+	  "net. 86400 IN SOA ns.net. h.test. 1 3600 600 86400 300\n"
+	  "net. 86400 IN NS ns.net.\n"
+	  "ns.net. 86400 IN A 192.0.2.6\n"
+	  "hosting.net. 86400 IN NS ns1.hosting.net.\n"
+	  "ns1.hosting.net. 86400 IN A 192.0.2.5\n" },
+	{ .addr = "192.0.2.5", .zone = "hosting.net.", .records =
+	  "hosting.net. 86400 IN SOA ns1.hosting.net. h.test. 1 3600 600 86400 300\n"
+	  "hosting.net. 86400 IN NS ns1.hosting.net.\n"
+	  "ns1.hosting.net. 86400 IN A 192.0.2.5\n"
+	  "ns.hosting.net. 86400 IN A 192.0.2.7\n" },
+	{ .addr = "192.0.2.7", .zone = "glueless.test.", .records =
+	  "glueless.test. 86400 IN SOA ns.hosting.net. h.test. 1 3600 600 86400 300\n"
+	  "glueless.test. 86400 IN NS ns.hosting.net.\n"
+	  "www.glueless.test. 3600 IN A 198.51.100.20\n"
+	  "alias.glueless.test. 3600 IN CNAME www.example.test.\n"
+	  "loop1.glueless.test. 3600 IN CNAME loop2.glueless.test.\n"
+	  "loop2.glueless.test. 3600 IN CNAME loop1.glueless.test.\n"
+	  "dname.glueless.test. 3600 IN DNAME example.test.\n",
+	  .lowercase = true },
+	{ .addr = "192.0.2.8", .zone = "up.test.", .records = "up.test. 86400 IN NS ns.up.test.\n",
+	  .upward = true },
 };
 
 static void
@@ -435,6 +513,89 @@ test_spoofed_reply_ignored(void)
 	engine_free(engine);
 }
 
+/* Resolves name/type on a fresh engine; returns rcode, answer and sends. */
+static int
+resolve_fresh(const char *name, ldns_rr_type type, bool use_0x20,
+    char **answer, unsigned *sends)
+{
+	struct engine *engine = new_engine_case(use_0x20);
+	struct engine_now now = { 1000000, 5000 };
+	struct engine_request *req = resolve(engine, name, type, &now, sends);
+	struct engine_result r;
+
+	engine_request_result(req, &r);
+	*answer = answer_text(req);
+	engine_request_free(req);
+	engine_free(engine);
+	return r.rcode;
+}
+
+static void
+test_delegation_shapes(void)
+{
+	unsigned sends;
+	char *text;
+	int rcode;
+
+	rcode = resolve_fresh("www.glueless.test.", LDNS_RR_TYPE_A, false,
+	    &text, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && strstr(text, "198.51.100.20") != NULL,
+	    "a glueless delegation resolves its name server first (%u sends)",
+	    sends);
+	free(text);
+	rcode = resolve_fresh("www.cyc-a.test.", LDNS_RR_TYPE_A, false, &text,
+	    &sends);
+	ok(rcode == LDNS_RCODE_SERVFAIL && sends <= 12,
+	    "a delegation cycle fails fast (TsuNAME): %u sends", sends);
+	free(text);
+	rcode = resolve_fresh("www.up.test.", LDNS_RR_TYPE_A, false, &text,
+	    &sends);
+	ok(rcode == LDNS_RCODE_SERVFAIL && sends <= 12,
+	    "an upward referral is refused, not followed: %u sends", sends);
+	free(text);
+}
+
+static void
+test_aliases(void)
+{
+	unsigned sends;
+	char *text;
+	int rcode;
+
+	rcode = resolve_fresh("alias.glueless.test.", LDNS_RR_TYPE_A, false,
+	    &text, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && strstr(text, "CNAME") != NULL &&
+	    strstr(text, "198.51.100.10") != NULL,
+	    "a CNAME into another zone is followed");
+	free(text);
+	rcode = resolve_fresh("loop1.glueless.test.", LDNS_RR_TYPE_A, false,
+	    &text, &sends);
+	ok(rcode == LDNS_RCODE_SERVFAIL && sends <= 20,
+	    "a CNAME loop fails (%u sends)", sends);
+	free(text);
+	rcode = resolve_fresh("www.dname.glueless.test.", LDNS_RR_TYPE_A, false,
+	    &text, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && strstr(text, "DNAME") != NULL &&
+	    strstr(text, "198.51.100.10") != NULL,
+	    "a DNAME is followed through its CNAME");
+	free(text);
+}
+
+static void
+test_case_randomisation_fallback(void)
+{
+	unsigned sends;
+	char *text;
+	int rcode;
+
+	rcode = resolve_fresh("www.glueless.test.", LDNS_RR_TYPE_A, true, &text,
+	    &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && strstr(text, "198.51.100.20") != NULL,
+	    "a server that does not echo 0x20 case is asked again without it "
+	    "(%u sends)", sends);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -443,6 +604,9 @@ main(void)
 	test_resolution_and_cache();
 	test_nxns_limit();
 	test_spoofed_reply_ignored();
+	test_delegation_shapes();
+	test_aliases();
+	test_case_randomisation_fallback();
 	remove(hints_file);
 	return tap_done();
 }
