@@ -1,8 +1,8 @@
 /*
- * trace_cmd.c: `descend trace [@SERVER] NAME [TYPE]`: resolves with a fresh engine
- * whose observer prints every step, then checks each delegation crossed,
- * prints the answer, the findings and a summary. Exit 0 resolvable and
- * clean, 1 resolvable with findings, 2 broken, 3 usage or local error.
+ * trace_cmd.c: `descend trace [@SERVER] NAME [TYPE]`: resolves with a fresh
+ * engine whose observer prints every step, then checks each delegation
+ * crossed, prints the answer, the findings and a summary. Exit 0 resolvable
+ * and clean, 1 resolvable with findings, 2 broken, 3 usage or local error.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -125,7 +125,7 @@ parse_trace_options(int argc, char **argv, struct trace_options *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool bad = false;
+	bool bad = false, extra = false;
 	int opt;
 
 	memset(o, 0, sizeof(*o));
@@ -169,9 +169,9 @@ parse_trace_options(int argc, char **argv, struct trace_options *o)
 		else if (argv[i][0] != '@' && o->type == NULL)
 			o->type = argv[i];
 		else
-			o->name = NULL;		/* one argument too many */
+			extra = true;
 	}
-	if (o->name == NULL) {
+	if (o->name == NULL || extra) {
 		trace_usage(stderr);
 		return EXIT_USAGE;
 	}

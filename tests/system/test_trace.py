@@ -143,6 +143,7 @@ def test_at_server_that_gives_no_root_servers_exits_2(lab, server, message):
     (["trace", "@ns1.example.com", "www.example.com"], "expected an IPv4 or IPv6 address"),
     (["trace", "@127.77.0.1", "--root-hints", "/tmp/x", "www.example.com"], "not both"),
     (["trace", "@127.77.0.1", "www.example.com", "A", "extra"], "usage"),
+    (["trace", "www.example.com", "A", "@127.77.0.1", "@127.77.0.2"], "usage"),
 ])
 def test_usage_errors_exit_3(args, message):
     r = run_descend(*args)
