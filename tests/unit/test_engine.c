@@ -300,6 +300,16 @@ new_engine(void)
 	return new_engine_case(false);
 }
 
+/* example.test., served by both of its name servers. */
+#define EXAMPLE_TEST_ZONE \
+	"example.test. 86400 IN SOA ns1.example.test. h.test. 1 3600 600 86400 300\n" \
+	"example.test. 86400 IN NS ns1.example.test.\n" \
+	"example.test. 86400 IN NS ns2.example.test.\n" \
+	"ns1.example.test. 86400 IN A 192.0.2.3\n" \
+	"ns2.example.test. 86400 IN A 192.0.2.4\n" \
+	"www.example.test. 60 IN A 198.51.100.10\n" \
+	"big.example.test. 60 IN TXT \"big\"\n"
+
 static struct server lab[] = {
 	{ .addr = "192.0.2.1", .zone = ".", .records =
 	  ". 86400 IN SOA a.root.test. h.test. 1 3600 600 86400 300\n"
@@ -338,22 +348,10 @@ static struct server lab[] = {
 	  "ns.up.test. 86400 IN A 192.0.2.8\n",
 	  .poison = true },
 	{ .addr = "192.0.2.3", .zone = "example.test.", .records =
-	  "example.test. 86400 IN SOA ns1.example.test. h.test. 1 3600 600 86400 300\n"
-	  "example.test. 86400 IN NS ns1.example.test.\n"
-	  "example.test. 86400 IN NS ns2.example.test.\n"
-	  "ns1.example.test. 86400 IN A 192.0.2.3\n"
-	  "ns2.example.test. 86400 IN A 192.0.2.4\n"
-	  "www.example.test. 60 IN A 198.51.100.10\n"
-	  "big.example.test. 60 IN TXT \"big\"\n",
+	  EXAMPLE_TEST_ZONE,
 	  .silent = true },
 	{ .addr = "192.0.2.4", .zone = "example.test.", .records =
-	  "example.test. 86400 IN SOA ns1.example.test. h.test. 1 3600 600 86400 300\n"
-	  "example.test. 86400 IN NS ns1.example.test.\n"
-	  "example.test. 86400 IN NS ns2.example.test.\n"
-	  "ns1.example.test. 86400 IN A 192.0.2.3\n"
-	  "ns2.example.test. 86400 IN A 192.0.2.4\n"
-	  "www.example.test. 60 IN A 198.51.100.10\n"
-	  "big.example.test. 60 IN TXT \"big\"\n",
+	  EXAMPLE_TEST_ZONE,
 	  .formerr_on_edns = true, .truncate_udp = true },
 	{ .addr = "192.0.2.6", .zone = "net.", .records =
 	  "net. 86400 IN SOA ns.net. h.test. 1 3600 600 86400 300\n"
