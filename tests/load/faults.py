@@ -14,6 +14,7 @@ Usage (as root, from the source tree, lab binaries installed):
 import argparse
 import os
 import random
+import shutil
 import socket
 import struct
 import subprocess
@@ -321,6 +322,8 @@ def main():
     if failed:
         print(f"faults: daemon log: {log_path}")
         print(log[-3000:])
+    else:
+        shutil.rmtree(work, ignore_errors=True)
     print(f"faults: {len(checks) - failed} passed, {failed} failed")
     return 1 if failed else 0
 
