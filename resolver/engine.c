@@ -60,14 +60,21 @@ engine_load_config(struct engine *engine, const struct engine_config *config,
 	char *path = NULL;
 	ldns_rr_list *hints;
 
-	if (config->root_hints_file != NULL &&
-	    (path = strdup(config->root_hints_file)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return false;
-	}
-	if ((hints = root_hints_load(path, err, errlen)) == NULL) {
-		free(path);
-		return false;
+	if (config->root_hints != NULL) {
+		if ((hints = ldns_rr_list_clone(config->root_hints)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return false;
+		}
+	} else {
+		if (config->root_hints_file != NULL &&
+		    (path = strdup(config->root_hints_file)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return false;
+		}
+		if ((hints = root_hints_load(path, err, errlen)) == NULL) {
+			free(path);
+			return false;
+		}
 	}
 	if (engine->root_hints != NULL && engine->retired_count < 8) {
 		engine->retired_hints[engine->retired_count] = engine->root_hints;
@@ -81,6 +88,7 @@ engine_load_config(struct engine *engine, const struct engine_config *config,
 	engine->root_hints = hints;
 	engine->config = *config;
 	engine->config.root_hints_file = path;
+	engine->config.root_hints = NULL;	/* copied above */
 	if (engine->config.tries == 0)
 		engine->config.tries = 1;
 	return true;

@@ -58,6 +58,8 @@ enum engine_family {
  */
 struct engine_config {
 	const char *root_hints_file;	/* zone-file format; NULL: built-in */
+	/* Hints already in memory (trace @SERVER); win over the file. */
+	const ldns_rr_list *root_hints;
 	bool qname_minimisation;	/* RFC 9156, default on */
 	bool use_0x20;			/* case randomisation, default on */
 	bool query_loopback;		/* allow 127/8, ::1 upstream; default off */

@@ -12,6 +12,7 @@ engine_config_init(struct engine_config *config)
 {
 	memset(config, 0, sizeof(*config));
 	config->root_hints_file = NULL;
+	config->root_hints = NULL;
 	config->qname_minimisation = true;
 	config->use_0x20 = true;
 	config->query_loopback = false;

@@ -103,6 +103,7 @@ cli_engine_new(const char *prog, const struct cli_options *o,
 
 	engine_config_init(&config);
 	config.root_hints_file = o->root_hints;
+	config.root_hints = o->server_hints;
 	config.query_loopback = o->root_hints != NULL || o->server != NULL;
 	config.qname_minimisation = !o->no_qmin;
 	config.use_0x20 = !o->no_0x20;

@@ -28,7 +28,8 @@ bool cli_parse_type(const char *prog, const char *text, ldns_rr_type *type);
 /* Options every resolving subcommand accepts. */
 struct cli_options {
 	const char *root_hints;
-	const char *server;		/* trace @SERVER: its root NS set */
+	const char *server;		/* trace @SERVER, as given */
+	const ldns_rr_list *server_hints; /* the root servers it named */
 	bool ipv4_only, ipv6_only;
 	bool no_qmin;
 	bool no_0x20;
@@ -56,9 +57,9 @@ bool cli_common_option(const char *prog, int opt, const char *arg,
     struct cli_options *options, bool *bad);
 
 /*
- * Makes an engine for the options. With a hints file or @SERVER the user
- * chose the servers, so loopback upstreams are allowed (the lab lives on
- * 127/8).
+ * Makes an engine for the options (the engine copies server_hints). With a
+ * hints file or @SERVER the user chose the servers, so loopback upstreams
+ * are allowed (the lab lives on 127/8).
  */
 struct engine *cli_engine_new(const char *prog,
     const struct cli_options *options, bool fresh_cache);

@@ -1,15 +1,14 @@
 /*
  * server_hints.c: `descend trace @SERVER`: the root servers as one server
  * sees them. SERVER is asked for ". NS" and for the addresses its reply
- * left out; the answer becomes a hints file, so the trace that follows
- * runs exactly as it would with --root-hints.
+ * left out; the answer becomes the engine's root hints, so the trace that
+ * follows runs exactly as it would with --root-hints.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "dname.h"
 #include "server_hints.h"
@@ -87,12 +86,11 @@ ask_addresses(struct cli_runner *runner, struct engine *engine,
 	return taken;
 }
 
-/* Fills `hints` with the root NS set and addresses SERVER gives. */
-static bool
-collect_hints(const char *prog, const char *label,
-    const struct sockaddr *server, const struct cli_options *o,
-    ldns_rr_list *hints)
+ldns_rr_list *
+server_hints_collect(const char *prog, const char *label,
+    const struct sockaddr *server, const struct cli_options *o)
 {
+	ldns_rr_list *hints = ldns_rr_list_new();
 	struct cli_options bootstrap = *o;
 	struct engine *engine;
 	struct cli_runner *runner = NULL;
@@ -101,8 +99,10 @@ collect_hints(const char *prog, const char *label,
 	size_t names = 0, addresses = 0;
 
 	bootstrap.root_hints = NULL;
+	bootstrap.server_hints = NULL;
 	if ((engine = cli_engine_new(prog, &bootstrap, true)) == NULL ||
-	    (runner = cli_runner_new(engine)) == NULL || root == NULL) {
+	    (runner = cli_runner_new(engine)) == NULL || root == NULL ||
+	    hints == NULL) {
 		fprintf(stderr, "%s: out of memory\n", prog);
 		goto out;
 	}
@@ -148,40 +148,9 @@ out:
 	ldns_rdf_deep_free(root);
 	cli_runner_free(runner);
 	engine_free(engine);
-	return names > 0 && addresses > 0;
-}
-
-bool
-server_hints_write(const char *prog, const char *label,
-    const struct sockaddr *server, const struct cli_options *o, char *path,
-    size_t pathlen)
-{
-	ldns_rr_list *hints = ldns_rr_list_new();
-	FILE *file = NULL;
-	bool ok = false;
-	int fd;
-
-	if (hints == NULL) {
-		fprintf(stderr, "%s: out of memory\n", prog);
-		return false;
+	if (names == 0 || addresses == 0) {
+		ldns_rr_list_deep_free(hints);
+		return NULL;
 	}
-	if (!collect_hints(prog, label, server, o, hints))
-		goto out;
-	strlcpy(path, "/tmp/descend-hints-XXXXXX", pathlen);
-	if ((fd = mkstemp(path)) < 0 || (file = fdopen(fd, "w")) == NULL) {
-		fprintf(stderr, "%s: cannot write a hints file: %m\n", prog);
-		if (fd >= 0) {
-			close(fd);
-			unlink(path);
-		}
-		goto out;
-	}
-	ldns_rr_list_print(file, hints);
-	if (!(ok = fclose(file) == 0)) {
-		fprintf(stderr, "%s: cannot write %s: %m\n", prog, path);
-		unlink(path);
-	}
-out:
-	ldns_rr_list_deep_free(hints);
-	return ok;
+	return hints;
 }

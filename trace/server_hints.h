@@ -14,13 +14,12 @@
 bool server_address_parse(const char *text, struct sockaddr_storage *addr);
 
 /*
- * Asks `server` for the root NS set and its addresses and writes them as a
- * hints file; its path goes to `path`, for the caller to unlink. False,
- * with a one-line error naming the server by `label`, if the server does
- * not answer or names no root server with an address.
+ * Asks `server` for the root NS set and its addresses; returns them as
+ * root hints for the caller to free. NULL, with a one-line error naming
+ * the server by `label`, if the server does not answer or names no root
+ * server with an address.
  */
-bool server_hints_write(const char *prog, const char *label,
-    const struct sockaddr *server, const struct cli_options *options,
-    char *path, size_t pathlen);
+ldns_rr_list *server_hints_collect(const char *prog, const char *label,
+    const struct sockaddr *server, const struct cli_options *options);
 
 #endif /* DESCEND_SERVER_HINTS_H */

@@ -200,7 +200,8 @@ trace_main(int argc, char **argv)
 	size_t len = 0;
 	uint64_t elapsed;
 	int rc = parse_trace_options(argc, argv, &o), worst;
-	char name[256], *type, hints_path[64] = "", source[300];
+	char name[256], *type, source[300];
+	ldns_rr_list *server_hints = NULL;
 
 	if (rc != 0)
 		return rc < 0 ? EXIT_CLEAN : rc;
@@ -220,19 +221,17 @@ trace_main(int argc, char **argv)
 			goto out;
 		}
 		snprintf(source, sizeof(source), "@%s", o.common.server);
-		if (!server_hints_write("descend trace", source,
-		    (struct sockaddr *)&server, &o.common, hints_path,
-		    sizeof(hints_path))) {
+		if ((server_hints = server_hints_collect("descend trace",
+		    source, (struct sockaddr *)&server, &o.common)) == NULL) {
 			rc = EXIT_BROKEN;
 			goto out;
 		}
-		o.common.root_hints = hints_path;
+		o.common.server_hints = server_hints;
 	} else
 		strlcpy(source, o.common.root_hints != NULL ?
 		    o.common.root_hints : "built-in", sizeof(source));
 	engine = cli_engine_new("descend trace", &o.common, false);
-	if (hints_path[0] != '\0')
-		unlink(hints_path);	/* the engine has read it */
+	ldns_rr_list_deep_free(server_hints);	/* the engine has its copy */
 	if (engine == NULL || (runner = cli_runner_new(engine)) == NULL)
 		goto out;
 	trace_init(&t, o.format, stdout, o.color < 0 ? isatty(1) : o.color);
