@@ -27,19 +27,25 @@ struct lru {
 	lru_free_fn free_value;
 };
 
-static uint32_t
-lru_hash(const struct lru *lru, const uint8_t *key, size_t keylen)
+uint32_t
+hash_seeded(uint32_t seed, const uint8_t *data, size_t len)
 {
-	uint32_t h = 2166136261u ^ lru->seed;
+	uint32_t h = 2166136261u ^ seed;
 
-	for (size_t i = 0; i < keylen; i++) {
-		h ^= key[i];
+	for (size_t i = 0; i < len; i++) {
+		h ^= data[i];
 		h *= 16777619u;
 	}
 	h ^= h >> 15;
 	h *= 0x2c1b3c6dU;
 	h ^= h >> 12;
 	return h;
+}
+
+static uint32_t
+lru_hash(const struct lru *lru, const uint8_t *key, size_t keylen)
+{
+	return hash_seeded(lru->seed, key, keylen);
 }
 
 struct lru *

@@ -26,6 +26,13 @@ malloc_cost(size_t n)
 	return chunk < 32 ? 32 : chunk;
 }
 
+/*
+ * The hash every table of descend uses (FNV-1a, then mixed), keyed with a
+ * random per-table seed so that keys chosen by an attacker (names, client
+ * addresses) cannot pile into one bucket.
+ */
+uint32_t hash_seeded(uint32_t seed, const uint8_t *data, size_t len);
+
 /* Frees a value the table owns (on replace, eviction, removal, lru_free). */
 typedef void (*lru_free_fn)(void *value);
 

@@ -1,8 +1,8 @@
 /*
  * client_table.c: in-flight query counts per client address. An address
  * has an entry only while it has queries in flight, so the table is as
- * large as the worker's request list at most. Hashing is keyed with a
- * random seed: clients choose their addresses, not their bucket.
+ * large as the worker's request list at most. Hashing is seeded
+ * (hash_seeded): clients choose their addresses, not their bucket.
  */
 #include <netinet/in.h>
 #include <stdint.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "client_table.h"
+#include "lru.h"
 
 #define BUCKETS	1024
 
@@ -21,7 +22,6 @@ struct client_entry {
 
 struct client_table {
 	struct client_entry *buckets[BUCKETS];
-	unsigned entries;
 	uint32_t seed;
 };
 
@@ -64,13 +64,9 @@ address_key(const struct sockaddr *addr, uint8_t key[16])
 static struct client_entry **
 client_slot(struct client_table *table, const uint8_t key[16])
 {
-	uint32_t h = 2166136261u ^ table->seed;
-	struct client_entry **slot;
+	struct client_entry **slot =
+	    &table->buckets[hash_seeded(table->seed, key, 16) % BUCKETS];
 
-	for (size_t i = 0; i < 16; i++)
-		h = (h ^ key[i]) * 16777619u;
-	h ^= h >> 15;
-	slot = &table->buckets[h % BUCKETS];
 	while (*slot != NULL && memcmp((*slot)->addr, key, 16) != 0)
 		slot = &(*slot)->next;
 	return slot;
@@ -91,7 +87,6 @@ client_table_acquire(struct client_table *table, const struct sockaddr *addr,
 			return true;
 		memcpy(e->addr, key, 16);
 		*slot = e;
-		table->entries++;
 	}
 	if (e->count >= max)
 		return false;
@@ -114,12 +109,5 @@ client_table_release(struct client_table *table, const struct sockaddr *addr)
 	if (e->count == 0) {
 		*slot = e->next;
 		free(e);
-		table->entries--;
 	}
-}
-
-unsigned
-client_table_count(const struct client_table *table)
-{
-	return table->entries;
 }

@@ -22,7 +22,5 @@ bool client_table_acquire(struct client_table *table,
 /* The query counted by a successful acquire has finished. */
 void client_table_release(struct client_table *table,
     const struct sockaddr *addr);
-/* Addresses with a query in flight (for tests and stats). */
-unsigned client_table_count(const struct client_table *table);
 
 #endif /* DESCEND_CLIENT_TABLE_H */

@@ -2,7 +2,6 @@
  * local_zones.c: answers for special-use names, built with ldns (these are
  * rare queries; the fast path is elsewhere).
  */
-#include <ctype.h>
 #include <string.h>
 
 #include <ldns/ldns.h>
@@ -133,19 +132,14 @@ local_any_answer(const struct client_query *q, uint8_t *out, size_t cap)
 		0, 0, 0x0e, 0x10,		/* TTL 3600 */
 		0, 9, 7, 'R', 'F', 'C', '8', '4', '8', '2', 0,
 	};
-	size_t len = sizeof(header) + q->qname_len + 4 + sizeof(hinfo);
-	uint8_t *p = out;
+	size_t question = sizeof(header) + q->qname_len;
 
-	if (len > cap)
+	if (question + 4 + sizeof(hinfo) > cap)
 		return 0;
-	memcpy(p, header, sizeof(header));
-	p += sizeof(header);
-	for (size_t i = 0; i < q->qname_len; i++)	/* lowercase, as cached */
-		*p++ = (uint8_t)tolower(q->qname[i]);
-	*p++ = (uint8_t)(q->qtype >> 8);
-	*p++ = (uint8_t)q->qtype;
-	*p++ = (uint8_t)(q->qclass >> 8);
-	*p++ = (uint8_t)q->qclass;
-	memcpy(p, hinfo, sizeof(hinfo));
-	return len;
+	memcpy(out, header, sizeof(header));
+	memcpy(out + sizeof(header), q->qname, q->qname_len);
+	ldns_write_uint16(out + question, q->qtype);
+	ldns_write_uint16(out + question + 2, q->qclass);
+	memcpy(out + question + 4, hinfo, sizeof(hinfo));
+	return question + 4 + sizeof(hinfo);
 }

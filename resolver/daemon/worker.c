@@ -20,6 +20,7 @@
 #include "fastpath.h"
 #include "local_zones.h"
 #include "log.h"
+#include "lru.h"
 #include "net/drive.h"
 
 #define UDP_RECV_BUFFER		(20 * 65536)	/* 20 datagrams per recvmmsg */
@@ -89,6 +90,7 @@ struct worker {
 	struct pending *pending[PENDING_BUCKETS];
 	unsigned pending_count;
 	struct pending *oldest, *newest;
+	uint32_t hash_seed;		/* for the pending table */
 	struct client_table *clients;
 	bool stopping;
 	/*
@@ -105,16 +107,6 @@ struct worker {
 	uint8_t answer[REPLY_MAX + 64];
 	uint8_t udp_buffer[UDP_RECV_BUFFER];
 };
-
-static uint32_t
-key_hash(const uint8_t *key, size_t len)
-{
-	uint32_t h = 2166136261u;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ key[i]) * 16777619u;
-	return h;
-}
 
 /* ---- sending replies ---- */
 
@@ -253,6 +245,20 @@ waiter_free(struct worker *w, struct waiter *waiter)
 	free(waiter);
 }
 
+/* The worker's list of pending requests, oldest first, for jostling. */
+static void
+pending_link(struct worker *w, struct pending *p)
+{
+	p->started_ms = drive_now(w->drive).ms;
+	p->older = w->newest;
+	if (w->newest != NULL)
+		w->newest->newer = p;
+	else
+		w->oldest = p;
+	w->newest = p;
+	w->pending_count++;
+}
+
 static void
 pending_unlink(struct worker *w, struct pending *p)
 {
@@ -308,11 +314,14 @@ on_resolved(struct engine_request *request, void *arg)
 		size_t n = 0;
 
 		next = waiter->next;
-		if (w->stopping)
-			;	/* shutting down: in-flight queries are dropped */
-		else if (p->jostled)
-			DAEMON_COUNT(w->daemon, jostled);
-		else if (answer != NULL)
+		if (w->stopping || p->jostled) {
+			/* Shutting down, or gave way: no answer to send or log. */
+			if (p->jostled)
+				DAEMON_COUNT(w->daemon, jostled);
+			waiter_free(w, waiter);
+			continue;
+		}
+		if (answer != NULL)
 			n = fastpath_reply(&waiter->query, answer, answer_len,
 			    ede < 0 && result.rcode == LDNS_RCODE_SERVFAIL ?
 			    ENGINE_EDE_OTHER : ede, result.ede_text,
@@ -385,14 +394,7 @@ pending_start(struct worker *w, const struct client_query *q, uint32_t hash,
 	p->waiter_count = waiter != NULL;
 	p->next = w->pending[hash % PENDING_BUCKETS];
 	w->pending[hash % PENDING_BUCKETS] = p;
-	p->started_ms = drive_now(w->drive).ms;
-	p->older = w->newest;
-	if (w->newest != NULL)
-		w->newest->newer = p;
-	else
-		w->oldest = p;
-	w->newest = p;
-	w->pending_count++;
+	pending_link(w, p);
 	if (drive_request_start(w->drive, p->request, on_resolved, p) != 0) {
 		w->pending[hash % PENDING_BUCKETS] = p->next;
 		pending_unlink(w, p);
@@ -407,7 +409,7 @@ static void
 resolve_for_client(struct worker *w, const struct client *client,
     const uint8_t *wire, size_t len, const struct client_query *q)
 {
-	uint32_t hash = key_hash(q->key, q->keylen);
+	uint32_t hash = hash_seeded(w->hash_seed, q->key, q->keylen);
 	struct pending *p = *pending_slot(w, q->key, q->keylen, hash);
 	struct waiter *waiter;
 
@@ -459,7 +461,7 @@ uncount:
 static void
 prefetch(struct worker *w, const struct client_query *q)
 {
-	uint32_t hash = key_hash(q->key, q->keylen);
+	uint32_t hash = hash_seeded(w->hash_seed, q->key, q->keylen);
 
 	/* Prefetches are a luxury: never at the cost of a client's query. */
 	if (*pending_slot(w, q->key, q->keylen, hash) != NULL ||
@@ -867,6 +869,7 @@ worker_new(struct daemon *daemon, unsigned index)
 		return NULL;
 	w->daemon = daemon;
 	w->index = index;
+	w->hash_seed = arc4random();
 	if (uv_loop_init(&w->loop) != 0) {
 		free(w);
 		return NULL;
