@@ -87,4 +87,55 @@
 #define LIMIT_JOSTLE_MS			200
 #define LIMIT_COALESCE_WAITERS		256	/* clients waiting on one in-flight question */
 
+/*
+ * DNSSEC validation (resolver/dnssec/). The CPU an attacker's zone can make
+ * a validator spend: KeyTrap (CVE-2023-50387: many DNSKEYs sharing a key
+ * tag times many RRSIGs, each pair a signature check) and NSEC3 (CVE-2023-
+ * 50868: many NSEC3 records, high iteration counts, deep names to hash).
+ * Values from the brief: Knot Resolver 5.7.1, PowerDNS 4.9.3/5.0.2,
+ * Unbound 1.19.1, BIND 9.20.
+ */
+/* Signature checks one client request may make, sub-requests included; then
+ * SERVFAIL with EDE 6 (Knot: 32, PowerDNS: 30, BIND 9.20: 16 per fetch). */
+#define LIMIT_DNSSEC_VALIDATIONS_PER_REQUEST	32
+/* Signature checks spent on one RRset; then bogus (Unbound MAX_VALIDATE_RRSIGS 8). */
+#define LIMIT_DNSSEC_VALIDATIONS_PER_RRSET	8
+/* Time-valid RRSIGs with a candidate key tried per RRset; the rest are
+ * skipped (PowerDNS max-rrsigs-per-record 2): a valid zone needs one. */
+#define LIMIT_DNSSEC_RRSIGS_PER_RRSET		2
+/* DNSKEYs sharing one key tag tried per RRSIG; the rest are skipped
+ * (PowerDNS max-dnskeys 2): tag collisions are rare in real zones. */
+#define LIMIT_DNSSEC_KEYS_PER_TAG		2
+/* DS records considered per zone; the rest are skipped (PowerDNS max-ds-per-zone 8). */
+#define LIMIT_DNSSEC_DS_PER_ZONE		8
+/* DS digests computed that did not match before the DNSKEY set is bogus
+ * (Unbound val_utils.c). */
+#define LIMIT_DNSSEC_DS_MATCH_FAILURES		4
+/* RSA keys above this modulus size are treated as unsupported: verification
+ * cost grows with the key (OpenSSL accepts up to 16384 bits). */
+#define LIMIT_DNSSEC_RSA_MAX_BITS		4096
+/* NSEC3 iterations above this make the answer insecure with EDE 27 (RFC 9276
+ * §3.2; Knot, PowerDNS 5, BIND 9.20: 50), checked only after the NSEC3's
+ * RRSIG verified so a forger cannot downgrade a zone. */
+#define LIMIT_DNSSEC_NSEC3_ITERATIONS		50
+/* NSEC3 records used from one reply's proof; more → bogus, EDE 27
+ * (Knot; PowerDNS max-nsec3s-per-record 10). */
+#define LIMIT_DNSSEC_NSEC3_PER_REPLY		8
+/* SHA-1 runs for NSEC3 hashing per request (a name at N iterations costs
+ * N + 1); then bogus (PowerDNS max-nsec3-hash-computations-per-query 600). */
+#define LIMIT_DNSSEC_NSEC3_HASHES_PER_REQUEST	600
+/* NSEC3 hashes remembered per request (memory of the per-request cache). */
+#define LIMIT_DNSSEC_NSEC3_CACHE		32
+/* Times a bogus answer is re-fetched from another server before SERVFAIL
+ * (Unbound val-max-restart 5; each restart costs upstream queries). */
+#define LIMIT_DNSSEC_RESTARTS			2
+/* A zone whose keys proved bogus is remembered this long, so a broken zone
+ * is not re-validated for every query (Unbound BOGUS_KEY_TTL 60). */
+#define LIMIT_DNSSEC_BOGUS_KEY_TTL		60
+/* Clock skew allowed around an RRSIG's validity window: 10 % of the window,
+ * at least 1 h and at most 1 d (Unbound val-sig-skew-min/max). */
+#define LIMIT_DNSSEC_SKEW_PERCENT		10
+#define LIMIT_DNSSEC_SKEW_MIN_S			3600
+#define LIMIT_DNSSEC_SKEW_MAX_S			86400
+
 #endif /* DESCEND_ENGINE_LIMITS_H */
