@@ -26,6 +26,7 @@ struct answer_entry {
 	time_t expires;
 	uint32_t ttl;
 	bool prefetch_started;
+	uint8_t status;			/* enum sec_status */
 	uint16_t rr_count;
 	uint16_t len;
 	uint8_t wire[];
@@ -178,7 +179,8 @@ answer_cache_set_max(struct answer_cache *cache, size_t max_bytes)
 
 bool
 answer_cache_store(struct answer_cache *cache, const uint8_t *key,
-    size_t keylen, const uint8_t *wire, size_t len, uint32_t ttl, time_t now)
+    size_t keylen, const uint8_t *wire, size_t len, uint32_t ttl,
+    enum sec_status status, time_t now)
 {
 	struct answer_entry *entry;
 	uint16_t offsets[ANSWER_RRS_MAX];
@@ -204,6 +206,7 @@ answer_cache_store(struct answer_cache *cache, const uint8_t *key,
 	entry->expires = now + (time_t)ttl;
 	entry->ttl = ttl;
 	entry->prefetch_started = false;
+	entry->status = (uint8_t)status;
 	memcpy(entry->wire, wire, len);
 	pthread_mutex_lock(&cache->lock);
 	stored = lru_insert(cache->table, key, keylen, entry,
@@ -215,7 +218,7 @@ answer_cache_store(struct answer_cache *cache, const uint8_t *key,
 enum answer_freshness
 answer_cache_copy(struct answer_cache *cache, const uint8_t *key,
     size_t keylen, time_t now, bool allow_stale, uint8_t *out, size_t cap,
-    size_t *len, bool *prefetch)
+    size_t *len, bool *prefetch, enum sec_status *status)
 {
 	enum answer_freshness freshness = ANSWER_MISS;
 	struct answer_entry *entry;
@@ -233,6 +236,8 @@ answer_cache_copy(struct answer_cache *cache, const uint8_t *key,
 		goto out;
 	memcpy(out, entry->wire, entry->len);
 	*len = entry->len;
+	if (status != NULL)
+		*status = (enum sec_status)entry->status;
 	age = now > entry->stored ? (uint32_t)(now - entry->stored) : 0;
 	for (unsigned i = 0; i < entry->rr_count; i++) {
 		uint32_t ttl = entry_ttls(entry)[i];

@@ -4,6 +4,14 @@
  * remembers where its TTL fields are so a hit is a copy and a few stores.
  * Expired entries stay (until evicted) for serve-stale (RFC 8767).
  * Thread-safe.
+ *
+ * DNSSEC: the DO bit is part of the key, so a DO client's answer (with its
+ * RRSIGs and proofs) and a plain client's answer of the same question are
+ * two entries, each a ready-made message; CD is in the key too, so data
+ * only CD clients may see (bogus) never reaches others. Each entry keeps
+ * the answer's security status (the weakest of its parts), returned on a
+ * hit so the reply's AD bit can be set for clients that asked with DO or
+ * AD (RFC 6840 §5.7-5.8) without parsing anything.
  */
 #ifndef DESCEND_ANSWER_CACHE_H
 #define DESCEND_ANSWER_CACHE_H
@@ -13,6 +21,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
+
+#include "sec_status.h"
 
 #define ANSWER_KEY_MAX	(255 + 5)
 
@@ -30,11 +40,13 @@ size_t answer_key(uint8_t *key, const uint8_t *qname, size_t qname_len,
     uint16_t qtype, uint16_t qclass, bool dnssec_ok, bool checking_disabled);
 
 /*
- * Stores an engine answer (ID 0, no OPT record) valid for `ttl` seconds.
- * Returns false if the message does not parse or memory ran out.
+ * Stores an engine answer (ID 0, no OPT record) valid for `ttl` seconds,
+ * with its security status. Returns false if the message does not parse
+ * or memory ran out.
  */
 bool answer_cache_store(struct answer_cache *cache, const uint8_t *key,
-    size_t keylen, const uint8_t *wire, size_t len, uint32_t ttl, time_t now);
+    size_t keylen, const uint8_t *wire, size_t len, uint32_t ttl,
+    enum sec_status status, time_t now);
 
 enum answer_freshness {
 	ANSWER_MISS,
@@ -48,10 +60,12 @@ enum answer_freshness {
  * its freshness; *len gets the length. Stale entries are only returned
  * when `allow_stale`. *prefetch (may be NULL) is set once per entry when a
  * fresh entry is within the last tenth of its TTL and worth refreshing.
+ * *status (may be NULL) gets the answer's security status.
  */
 enum answer_freshness answer_cache_copy(struct answer_cache *cache,
     const uint8_t *key, size_t keylen, time_t now, bool allow_stale,
-    uint8_t *out, size_t cap, size_t *len, bool *prefetch);
+    uint8_t *out, size_t cap, size_t *len, bool *prefetch,
+    enum sec_status *status);
 
 size_t answer_cache_flush(struct answer_cache *cache, const uint8_t *name_key,
     size_t name_len, bool subtree);

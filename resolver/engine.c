@@ -410,7 +410,7 @@ answer_from_stale(struct engine_request *req, const uint8_t *key,
 
 	if (!req->engine->config.serve_stale ||
 	    answer_cache_copy(req->engine->answers, key, keylen, now, true, buf,
-	    sizeof(buf), &len, NULL) != ANSWER_STALE)
+	    sizeof(buf), &len, NULL, NULL) != ANSWER_STALE)
 		return false;
 	if ((req->answer = malloc(len)) == NULL)
 		return false;
@@ -467,7 +467,7 @@ engine_finish_request(struct engine_request *req, struct engine_now now)
 	    req->engine->config.serve_stale))
 		answer_cache_store(req->engine->answers, key, keylen,
 		    req->answer, req->answer_len, answer_ttl(req->engine, task),
-		    now.wall);
+		    SEC_UNCHECKED, now.wall);
 	count_result(req);
 }
 
@@ -482,7 +482,7 @@ request_answer_from_cache(struct engine_request *req, struct engine_now now)
 	if ((req->flags & (ENGINE_REQUEST_NO_CACHE | ENGINE_REQUEST_PREFETCH)) ||
 	    req->engine->config.fresh_cache || keylen == 0 ||
 	    answer_cache_copy(req->engine->answers, key, keylen, now.wall, false,
-	    buf, sizeof(buf), &len, NULL) != ANSWER_FRESH ||
+	    buf, sizeof(buf), &len, NULL, NULL) != ANSWER_FRESH ||
 	    (req->answer = malloc(len)) == NULL)
 		return false;
 	memcpy(req->answer, buf, len);

@@ -220,7 +220,7 @@ fastpath_answer(struct answer_cache *cache, const struct client_query *q,
 
 	if (q->keylen == 0 ||
 	    answer_cache_copy(cache, q->key, q->keylen, now, false, out, cap,
-	    &answer_len, prefetch) != ANSWER_FRESH)
+	    &answer_len, prefetch, NULL) != ANSWER_FRESH)
 		return 0;
 	return finish_reply(q, answer_len, -1, NULL, over_tcp, out, cap);
 }

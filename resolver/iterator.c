@@ -212,14 +212,15 @@ server_addresses_from_cache(struct engine_request *req,
 	static const ldns_rr_type types[] = { LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA };
 
 	for (size_t t = 0; t < 2; t++) {
-		enum rrset_rank rank = RANK_GLUE;
+		struct rrset_info info = { .rank = RANK_GLUE };
 		ldns_rr_list *rrs = rrset_cache_lookup(req->engine->rrsets,
 		    server->name, types[t], LDNS_RR_CLASS_IN, now.wall,
-		    RANK_GLUE, &rank);
+		    RANK_GLUE, &info);
 
 		server_add_addresses(req, task, server, rrs,
-		    source_of_rank(rank), now);
+		    source_of_rank(info.rank), now);
 		ldns_rr_list_deep_free(rrs);
+		ldns_rr_list_deep_free(info.sigs);
 	}
 }
 
@@ -353,8 +354,9 @@ cache_store_rrsets(struct engine *engine, const ldns_rr_list *rrs,
 				done[j] = true;
 			}
 		}
-		rrset_cache_store(engine->rrsets, set, rank, now,
-		    engine->config.cache_min_ttl, engine->config.cache_max_ttl);
+		rrset_cache_store(engine->rrsets, set, NULL, rank,
+		    SEC_UNCHECKED, now, engine->config.cache_min_ttl,
+		    engine->config.cache_max_ttl, RRSET_TTL_NO_CAP);
 		ldns_rr_list_free(set);	/* the records belong to rrs */
 	}
 }
@@ -399,7 +401,7 @@ task_answer_from_cache(struct engine_request *req, struct task *task,
 			return true;
 		}
 		if (rrset_cache_lookup_negative(engine->rrsets, task->qname,
-		    task->qtype, task->klass, now.wall, &rcode, &soa)) {
+		    task->qtype, task->klass, now.wall, &rcode, &soa, NULL)) {
 			ev.u.cache.what = "negative";
 			ev.u.cache.owner = task->qname;
 			task_event(req, task, EV_CACHE_HIT, &ev, now);
@@ -929,8 +931,8 @@ cache_reply(struct engine_request *req, const struct task *task,
 		rrset_cache_store_negative(engine->rrsets, name,
 		    req->query.sent_qtype, task->klass,
 		    v->klass == REPLY_NXDOMAIN ? LDNS_RCODE_NXDOMAIN :
-		    LDNS_RCODE_NOERROR, v->soa, negative_ttl(engine, v->soa),
-		    now.wall);
+		    LDNS_RCODE_NOERROR, v->soa, NULL, SEC_UNCHECKED,
+		    negative_ttl(engine, v->soa), now.wall);
 	}
 }
 

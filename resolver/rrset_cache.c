@@ -20,8 +20,10 @@ enum entry_kind {
 
 struct rrset_entry {
 	ldns_rr_list *rrs;		/* the RRset, or the SOA of a negative entry */
+	ldns_rr_list *sigs;		/* its RRSIGs, or the negative proof; may be NULL */
 	time_t expires;
 	enum rrset_rank rank;
+	enum sec_status status;
 	ldns_pkt_rcode rcode;		/* negative entries */
 };
 
@@ -66,6 +68,7 @@ rrset_entry_free(void *value)
 	struct rrset_entry *entry = value;
 
 	ldns_rr_list_deep_free(entry->rrs);
+	ldns_rr_list_deep_free(entry->sigs);
 	free(entry);
 }
 
@@ -99,15 +102,16 @@ rrset_list_keep(const ldns_rr_list *rrs)
 	return copy;
 }
 
-/* The heap an entry holds: ldns keeps every rdf as two allocations. */
+/* The heap a list holds: ldns keeps every rdf as two allocations. */
 static size_t
 rrset_list_size(const ldns_rr_list *rrs)
 {
 	size_t count = rrs != NULL ? ldns_rr_list_rr_count(rrs) : 0;
 	size_t size;
 
-	size = malloc_cost(sizeof(struct rrset_entry)) +
-	    malloc_cost(sizeof(ldns_rr_list)) +
+	if (rrs == NULL)
+		return 0;
+	size = malloc_cost(sizeof(ldns_rr_list)) +
 	    (rrs != NULL && rrs->_rr_capacity > 0 ?
 	    malloc_cost(rrs->_rr_capacity * sizeof(ldns_rr *)) : 0);
 	for (size_t i = 0; i < count; i++) {
@@ -121,6 +125,13 @@ rrset_list_size(const ldns_rr_list *rrs)
 			size += rdf_cost(ldns_rr_rdf(rr, j));
 	}
 	return size;
+}
+
+static size_t
+rrset_entry_size(const struct rrset_entry *entry)
+{
+	return malloc_cost(sizeof(*entry)) + rrset_list_size(entry->rrs) +
+	    rrset_list_size(entry->sigs);
 }
 
 struct rrset_cache *
@@ -168,6 +179,79 @@ rrset_min_ttl(const ldns_rr_list *rrs)
 	return ttl;
 }
 
+/*
+ * Seconds the RRSIGs in `sigs` allow the data to be kept (RFC 4035
+ * §5.3.3): no later than the earliest expiration, counted in serial
+ * arithmetic (RFC 4034 §3.1.5) from now, nor longer than any RRSIG's TTL
+ * or Original TTL. UINT32_MAX without RRSIGs; 0 when one has expired.
+ */
+static uint32_t
+rrsig_ttl_cap(const ldns_rr_list *sigs, time_t now)
+{
+	uint32_t cap = UINT32_MAX;
+
+	for (size_t i = 0; sigs != NULL && i < ldns_rr_list_rr_count(sigs);
+	    i++) {
+		const ldns_rr *sig = ldns_rr_list_rr(sigs, i);
+		const ldns_rdf *orig = ldns_rr_rdf(sig, 3);
+		const ldns_rdf *expiry = ldns_rr_rdf(sig, 4);
+		int32_t left;
+
+		if (ldns_rr_get_type(sig) != LDNS_RR_TYPE_RRSIG)
+			continue;
+		if (ldns_rr_ttl(sig) < cap)
+			cap = ldns_rr_ttl(sig);
+		if (orig != NULL && ldns_rdf_size(orig) == 4 &&
+		    ldns_rdf2native_int32(orig) < cap)
+			cap = ldns_rdf2native_int32(orig);
+		if (expiry == NULL || ldns_rdf_size(expiry) != 4)
+			continue;
+		left = (int32_t)(ldns_rdf2native_int32(expiry) - (uint32_t)now);
+		if (left <= 0)
+			return 0;
+		if ((uint32_t)left < cap)
+			cap = (uint32_t)left;
+	}
+	return cap;
+}
+
+/*
+ * The TTL to keep data for: `ttl` clamped to [min_ttl, max_ttl], then cut
+ * to what its RRSIGs and the caller allow (bogus data keeps its own TTL:
+ * the validator bounds how long it is remembered).
+ */
+static uint32_t
+rrset_keep_ttl(uint32_t ttl, const ldns_rr_list *sigs, enum sec_status status,
+    time_t now, uint32_t min_ttl, uint32_t max_ttl, uint32_t ttl_cap)
+{
+	uint32_t sig_cap;
+
+	if (ttl > max_ttl)
+		ttl = max_ttl;
+	if (ttl < min_ttl)
+		ttl = min_ttl;
+	if (ttl > ttl_cap)
+		ttl = ttl_cap;
+	if (status != SEC_BOGUS && (sig_cap = rrsig_ttl_cap(sigs, now)) < ttl)
+		ttl = sig_cap;
+	return ttl;
+}
+
+/*
+ * Whether unexpired `old` stays instead of `new`: a higher rank stays
+ * (RFC 2181 §5.4.1), and so does SECURE data against less validated
+ * data; SECURE data replaces anything that is not.
+ */
+static bool
+rrset_entry_wins(const struct rrset_entry *old, const struct rrset_entry *new)
+{
+	if (new->status == SEC_SECURE && old->status != SEC_SECURE)
+		return false;
+	if (old->status == SEC_SECURE && new->status != SEC_SECURE)
+		return true;
+	return old->rank > new->rank;
+}
+
 /* Inserts unless a better unexpired entry is there. Called locked. */
 static bool
 rrset_insert_ranked(struct rrset_cache *cache, const uint8_t *key,
@@ -175,17 +259,28 @@ rrset_insert_ranked(struct rrset_cache *cache, const uint8_t *key,
 {
 	struct rrset_entry *old = lru_lookup(cache->table, key, keylen);
 
-	if (old != NULL && old->expires > now && old->rank > entry->rank) {
+	if (old != NULL && old->expires > now && rrset_entry_wins(old, entry)) {
 		rrset_entry_free(entry);
 		return false;
 	}
 	return lru_insert(cache->table, key, keylen, entry,
-	    rrset_list_size(entry->rrs));
+	    rrset_entry_size(entry));
+}
+
+/* A kept copy of `rrs`, or NULL for none (false when memory ran out). */
+static bool
+rrset_keep_optional(const ldns_rr_list *rrs, ldns_rr_list **copy)
+{
+	*copy = NULL;
+	if (rrs == NULL || ldns_rr_list_rr_count(rrs) == 0)
+		return true;
+	return (*copy = rrset_list_keep(rrs)) != NULL;
 }
 
 bool
 rrset_cache_store(struct rrset_cache *cache, const ldns_rr_list *rrset,
-    enum rrset_rank rank, time_t now, uint32_t min_ttl, uint32_t max_ttl)
+    const ldns_rr_list *sigs, enum rrset_rank rank, enum sec_status status,
+    time_t now, uint32_t min_ttl, uint32_t max_ttl, uint32_t ttl_cap)
 {
 	uint8_t key[KEY_MAX];
 	struct rrset_entry *entry;
@@ -197,21 +292,20 @@ rrset_cache_store(struct rrset_cache *cache, const ldns_rr_list *rrset,
 	if (rrset == NULL || ldns_rr_list_rr_count(rrset) == 0)
 		return false;
 	first = ldns_rr_list_rr(rrset, 0);
-	ttl = rrset_min_ttl(rrset);
-	if (ttl > max_ttl)
-		ttl = max_ttl;
-	if (ttl < min_ttl)
-		ttl = min_ttl;
+	ttl = rrset_keep_ttl(rrset_min_ttl(rrset), sigs, status, now, min_ttl,
+	    max_ttl, ttl_cap);
 	if (ttl == 0)
 		return false;
 	if ((entry = calloc(1, sizeof(*entry))) == NULL)
 		return false;
-	if ((entry->rrs = rrset_list_keep(rrset)) == NULL) {
-		free(entry);
+	if ((entry->rrs = rrset_list_keep(rrset)) == NULL ||
+	    !rrset_keep_optional(sigs, &entry->sigs)) {
+		rrset_entry_free(entry);
 		return false;
 	}
 	entry->expires = now + (time_t)ttl;
 	entry->rank = rank;
+	entry->status = status;
 	keylen = rrset_key(key, ldns_rr_owner(first), ldns_rr_get_type(first),
 	    ldns_rr_get_class(first), KIND_RRSET);
 	pthread_mutex_lock(&cache->lock);
@@ -224,7 +318,7 @@ rrset_cache_store(struct rrset_cache *cache, const ldns_rr_list *rrset,
 static ldns_rr_list *
 rrset_copy_aged(const ldns_rr_list *rrs, time_t expires, time_t now)
 {
-	ldns_rr_list *copy = ldns_rr_list_clone(rrs);
+	ldns_rr_list *copy = rrs != NULL ? ldns_rr_list_clone(rrs) : NULL;
 
 	for (size_t i = 0; copy != NULL && i < ldns_rr_list_rr_count(copy); i++)
 		ldns_rr_set_ttl(ldns_rr_list_rr(copy, i),
@@ -235,7 +329,7 @@ rrset_copy_aged(const ldns_rr_list *rrs, time_t expires, time_t now)
 ldns_rr_list *
 rrset_cache_lookup(struct rrset_cache *cache, const ldns_rdf *owner,
     ldns_rr_type type, ldns_rr_class klass, time_t now,
-    enum rrset_rank min_rank, enum rrset_rank *rank)
+    enum rrset_rank min_rank, struct rrset_info *info)
 {
 	uint8_t key[KEY_MAX];
 	size_t keylen = rrset_key(key, owner, type, klass, KIND_RRSET);
@@ -246,8 +340,12 @@ rrset_cache_lookup(struct rrset_cache *cache, const ldns_rdf *owner,
 	entry = lru_lookup(cache->table, key, keylen);
 	if (entry != NULL && entry->expires > now && entry->rank >= min_rank) {
 		copy = rrset_copy_aged(entry->rrs, entry->expires, now);
-		if (rank != NULL)
-			*rank = entry->rank;
+		if (info != NULL) {
+			info->rank = entry->rank;
+			info->status = entry->status;
+			info->sigs = rrset_copy_aged(entry->sigs, entry->expires,
+			    now);
+		}
 	}
 	pthread_mutex_unlock(&cache->lock);
 	return copy;
@@ -256,28 +354,32 @@ rrset_cache_lookup(struct rrset_cache *cache, const ldns_rdf *owner,
 bool
 rrset_cache_store_negative(struct rrset_cache *cache, const ldns_rdf *name,
     ldns_rr_type type, ldns_rr_class klass, ldns_pkt_rcode rcode,
-    const ldns_rr_list *soa, uint32_t ttl, time_t now)
+    const ldns_rr_list *soa, const ldns_rr_list *proof, enum sec_status status,
+    uint32_t ttl, time_t now)
 {
 	uint8_t key[KEY_MAX];
 	struct rrset_entry *entry;
 	size_t keylen;
 	bool stored;
 
+	ttl = rrset_keep_ttl(ttl, proof, status, now, 0, UINT32_MAX,
+	    RRSET_TTL_NO_CAP);
 	if (ttl == 0 || (entry = calloc(1, sizeof(*entry))) == NULL)
 		return false;
-	if ((entry->rrs = rrset_list_keep(soa)) == NULL) {
-		free(entry);
+	if ((entry->rrs = rrset_list_keep(soa)) == NULL ||
+	    !rrset_keep_optional(proof, &entry->sigs)) {
+		rrset_entry_free(entry);
 		return false;
 	}
 	entry->expires = now + (time_t)ttl;
 	entry->rank = RANK_AUTH_ANSWER;
+	entry->status = status;
 	entry->rcode = rcode;
 	keylen = rrset_key(key, name,
 	    rcode == LDNS_RCODE_NXDOMAIN ? NXDOMAIN_TYPE : type, klass,
 	    KIND_NEGATIVE);
 	pthread_mutex_lock(&cache->lock);
-	stored = lru_insert(cache->table, key, keylen, entry,
-	    rrset_list_size(entry->rrs));
+	stored = rrset_insert_ranked(cache, key, keylen, entry, now);
 	pthread_mutex_unlock(&cache->lock);
 	return stored;
 }
@@ -297,7 +399,7 @@ rrset_negative_at(struct rrset_cache *cache, const ldns_rdf *name,
 bool
 rrset_cache_lookup_negative(struct rrset_cache *cache, const ldns_rdf *name,
     ldns_rr_type type, ldns_rr_class klass, time_t now,
-    ldns_pkt_rcode *rcode, ldns_rr_list **soa)
+    ldns_pkt_rcode *rcode, ldns_rr_list **soa, struct rrset_info *info)
 {
 	struct rrset_entry *entry;
 	unsigned labels = dname_labels(name);
@@ -318,6 +420,12 @@ rrset_cache_lookup_negative(struct rrset_cache *cache, const ldns_rdf *name,
 		*rcode = entry->rcode;
 		if (soa != NULL)
 			*soa = rrset_copy_aged(entry->rrs, entry->expires, now);
+		if (info != NULL) {
+			info->rank = entry->rank;
+			info->status = entry->status;
+			info->sigs = rrset_copy_aged(entry->sigs, entry->expires,
+			    now);
+		}
 	}
 	pthread_mutex_unlock(&cache->lock);
 	return entry != NULL;
@@ -359,6 +467,29 @@ struct dump_ctx {
 	time_t now;
 };
 
+static void
+rrset_dump_records(const struct dump_ctx *ctx, const struct rrset_entry *entry,
+    const ldns_rr_list *rrs)
+{
+	for (size_t i = 0; rrs != NULL && i < ldns_rr_list_rr_count(rrs); i++) {
+		ldns_rr *rr = ldns_rr_clone(ldns_rr_list_rr(rrs, i));
+		char *s;
+
+		if (rr == NULL)
+			continue;
+		ldns_rr_set_ttl(rr, (uint32_t)(entry->expires - ctx->now));
+		s = ldns_rr2str(rr);
+		if (s != NULL) {
+			s[strcspn(s, "\n")] = '\0';
+			fprintf(ctx->out, "%s ; %s %s\n", s,
+			    rrset_rank_name(entry->rank),
+			    sec_status_name(entry->status));
+		}
+		free(s);
+		ldns_rr_free(rr);
+	}
+}
+
 static bool
 rrset_dump_visit(void *arg, const uint8_t *key, size_t keylen, void *value)
 {
@@ -383,27 +514,14 @@ rrset_dump_visit(void *arg, const uint8_t *key, size_t keylen, void *value)
 			fprintf(ctx->out, " %s", t != NULL ? t : "?");
 			free(t);
 		}
-		fputc('\n', ctx->out);
+		fprintf(ctx->out, " ; %s\n", sec_status_name(entry->status));
 		free(name);
 		ldns_rdf_deep_free(owner);
+		rrset_dump_records(ctx, entry, entry->sigs);
 		return false;
 	}
-	for (size_t i = 0; i < ldns_rr_list_rr_count(entry->rrs); i++) {
-		ldns_rr *rr = ldns_rr_clone(ldns_rr_list_rr(entry->rrs, i));
-		char *s;
-
-		if (rr == NULL)
-			continue;
-		ldns_rr_set_ttl(rr, (uint32_t)(entry->expires - ctx->now));
-		s = ldns_rr2str(rr);
-		if (s != NULL) {
-			s[strcspn(s, "\n")] = '\0';
-			fprintf(ctx->out, "%s ; %s\n", s,
-			    rrset_rank_name(entry->rank));
-		}
-		free(s);
-		ldns_rr_free(rr);
-	}
+	rrset_dump_records(ctx, entry, entry->rrs);
+	rrset_dump_records(ctx, entry, entry->sigs);
 	return false;
 }
 

@@ -3,7 +3,10 @@
  * with its expiry (wall clock) and its trust rank (RFC 2181 §5.4.1). It
  * holds answers, the NS sets of zone cuts (the delegation cache lookups
  * walk it, see deleg.h) and name-server addresses (glue and resolved), and
- * NXDOMAIN/NODATA entries with their SOA (RFC 2308). Thread-safe.
+ * NXDOMAIN/NODATA entries with their SOA (RFC 2308). DNSSEC data rides
+ * along: an RRset keeps its RRSIGs, a negative entry its proof (NSEC/NSEC3
+ * records and the RRSIGs of those and of the SOA), and each entry a
+ * security status (sec_status.h). Thread-safe.
  */
 #ifndef DESCEND_RRSET_CACHE_H
 #define DESCEND_RRSET_CACHE_H
@@ -13,6 +16,8 @@
 #include <time.h>
 
 #include <ldns/ldns.h>
+
+#include "sec_status.h"
 
 /*
  * How much a cached RRset is trusted, lowest first. Data of a lower rank
@@ -32,6 +37,21 @@ enum rrset_rank {
 
 const char *rrset_rank_name(enum rrset_rank rank);
 
+/* No TTL cap beyond the RRSIGs' own (rrset_cache_store's `ttl_cap`). */
+#define RRSET_TTL_NO_CAP	UINT32_MAX
+
+/*
+ * What a lookup returns beside the records. `sigs` belongs to the caller
+ * (ldns_rr_list_deep_free; NULL when the entry has none): an RRset's
+ * RRSIGs, or a negative entry's proof. Its TTLs are counted down like the
+ * records'.
+ */
+struct rrset_info {
+	enum rrset_rank rank;
+	enum sec_status status;
+	ldns_rr_list *sigs;
+};
+
 struct rrset_cache;
 
 struct rrset_cache *rrset_cache_new(size_t max_bytes);
@@ -39,46 +59,67 @@ void rrset_cache_free(struct rrset_cache *cache);
 void rrset_cache_set_max(struct rrset_cache *cache, size_t max_bytes);
 
 /*
- * Stores a copy of `rrset` (one owner, type and class; the TTL is the
- * smallest of its records, clamped to [min_ttl, max_ttl]). Returns false
- * when a higher-ranked unexpired copy is kept instead, or memory ran out.
+ * Stores a copy of `rrset` (one owner, type and class) with a copy of its
+ * RRSIGs `sigs` (may be NULL) and their security `status`. The TTL is the
+ * smallest of the records', clamped to [min_ttl, max_ttl]; then, unless
+ * the data is bogus, no later than the earliest RRSIG expiration and no
+ * longer than any RRSIG's TTL or Original TTL (RFC 4035 §5.3.3), nor than
+ * `ttl_cap` (the validator's own bound, e.g. its keys'; RRSET_TTL_NO_CAP
+ * for none). These caps win over min_ttl.
+ *
+ * An unexpired cached entry is kept, and false returned, when it has a
+ * higher rank or is SECURE and the new data is not (Knot's kr_rank idea:
+ * validation outranks the section the data came from); SECURE data
+ * replaces any unexpired entry that is not SECURE. Returns false also
+ * when memory ran out or the TTL comes to 0.
  */
 bool rrset_cache_store(struct rrset_cache *cache, const ldns_rr_list *rrset,
-    enum rrset_rank rank, time_t now, uint32_t min_ttl, uint32_t max_ttl);
+    const ldns_rr_list *sigs, enum rrset_rank rank, enum sec_status status,
+    time_t now, uint32_t min_ttl, uint32_t max_ttl, uint32_t ttl_cap);
 
 /*
  * Returns a copy of the cached RRset with TTLs counted down to now (the
  * caller frees it), or NULL when absent, expired, or ranked below
- * `min_rank`. `rank` (may be NULL) receives the entry's rank.
+ * `min_rank`. `info` (may be NULL) receives the entry's rank, status and
+ * a copy of its RRSIGs (the caller frees info->sigs).
  */
 ldns_rr_list *rrset_cache_lookup(struct rrset_cache *cache,
     const ldns_rdf *owner, ldns_rr_type type, ldns_rr_class klass,
-    time_t now, enum rrset_rank min_rank, enum rrset_rank *rank);
+    time_t now, enum rrset_rank min_rank, struct rrset_info *info);
 
 /*
  * Negative entries: rcode LDNS_RCODE_NXDOMAIN (the name and, RFC 8020,
  * everything below it does not exist) or NOERROR for NODATA of one type.
- * `soa` (may be NULL) is copied and returned with the entry.
+ * `soa` (may be NULL) is copied and returned with the entry; so is
+ * `proof` (may be NULL): the NSEC/NSEC3 records, their RRSIGs and the
+ * SOA's RRSIGs. The TTL is capped by the proof's RRSIGs as for RRsets
+ * (unless bogus). An unexpired SECURE entry is never replaced by a less
+ * validated one.
  */
 bool rrset_cache_store_negative(struct rrset_cache *cache,
     const ldns_rdf *name, ldns_rr_type type, ldns_rr_class klass,
-    ldns_pkt_rcode rcode, const ldns_rr_list *soa, uint32_t ttl,
-    time_t now);
+    ldns_pkt_rcode rcode, const ldns_rr_list *soa, const ldns_rr_list *proof,
+    enum sec_status status, uint32_t ttl, time_t now);
 
 /*
  * Looks for a negative answer covering (name, type): NODATA for the type,
  * NXDOMAIN for the name or one of its ancestors. Returns true and sets
- * *rcode and *soa (a copy with counted-down TTLs, may be NULL) when found.
+ * *rcode and *soa (a copy with counted-down TTLs, may be NULL) when found;
+ * `info` (may be NULL) gets the status and a copy of the proof in sigs.
  */
 bool rrset_cache_lookup_negative(struct rrset_cache *cache,
     const ldns_rdf *name, ldns_rr_type type, ldns_rr_class klass,
-    time_t now, ldns_pkt_rcode *rcode, ldns_rr_list **soa);
+    time_t now, ldns_pkt_rcode *rcode, ldns_rr_list **soa,
+    struct rrset_info *info);
 
 /* Removes entries owned by `name` (or, with subtree, at or below it). */
 size_t rrset_cache_flush(struct rrset_cache *cache, const ldns_rdf *name,
     bool subtree);
 
-/* One line per unexpired record: "owner ttl class type rdata ; rank". */
+/*
+ * One line per unexpired record: "owner ttl class type rdata ; rank status"
+ * (RRSIGs and proofs too).
+ */
 void rrset_cache_dump(struct rrset_cache *cache, FILE *out, time_t now);
 
 size_t rrset_cache_bytes(struct rrset_cache *cache);

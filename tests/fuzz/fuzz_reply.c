@@ -51,9 +51,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t out[65536];
 		size_t len;
 
-		answer_cache_store(cache, key, sizeof(key), data, size, 60, 1000);
+		answer_cache_store(cache, key, sizeof(key), data, size, 60,
+		    SEC_UNCHECKED, 1000);
 		answer_cache_copy(cache, key, sizeof(key), 1010, true, out,
-		    sizeof(out), &len, NULL);
+		    sizeof(out), &len, NULL, NULL);
 	}
 	return 0;
 }

@@ -1,7 +1,9 @@
 /*
  * test_caches.c: the LRU bound, and the RRset cache's trust ranks (RFC
- * 2181 §5.4.1), TTL clamping and expiry, and negative entries (RFC 2308,
- * RFC 8020).
+ * 2181 §5.4.1), TTL clamping and expiry, negative entries (RFC 2308,
+ * RFC 8020), and the DNSSEC data entries carry: RRSIGs, proofs, security
+ * status, the secure-wins rule and TTLs capped by signatures (RFC 4035
+ * §5.3.3).
  */
 #include <string.h>
 
@@ -53,21 +55,24 @@ test_ranks(void)
 	ldns_rr_list *auth = rrs("ns1.example.com. 3600 IN A 192.0.2.1");
 	ldns_rr_list *glue = rrs("ns1.example.com. 86400 IN A 203.0.113.9");
 	ldns_rr_list *got;
-	enum rrset_rank rank;
+	struct rrset_info info;
 
-	ok(rrset_cache_store(c, auth, RANK_AUTH_ANSWER, 1000, 0, 86400),
+	ok(rrset_cache_store(c, auth, NULL, RANK_AUTH_ANSWER, SEC_UNCHECKED,
+	    1000, 0, 86400, RRSET_TTL_NO_CAP),
 	    "an authoritative answer is stored");
-	ok(!rrset_cache_store(c, glue, RANK_GLUE, 1000, 0, 86400),
-	    "glue cannot overwrite it");
+	ok(!rrset_cache_store(c, glue, NULL, RANK_GLUE, SEC_UNCHECKED, 1000, 0,
+	    86400, RRSET_TTL_NO_CAP), "glue cannot overwrite it");
 	got = rrset_cache_lookup(c, name, LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN, 1100,
-	    RANK_ANSWER, &rank);
-	ok(got != NULL && rank == RANK_AUTH_ANSWER &&
+	    RANK_ANSWER, &info);
+	ok(got != NULL && info.rank == RANK_AUTH_ANSWER && info.sigs == NULL &&
+	    info.status == SEC_UNCHECKED &&
 	    ldns_rr_ttl(ldns_rr_list_rr(got, 0)) == 3500,
 	    "the answer stays, its TTL counting down");
 	ldns_rr_list_deep_free(got);
 	ok(rrset_cache_lookup(c, name, LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN, 4600,
 	    RANK_GLUE, NULL) == NULL, "and expires");
-	ok(rrset_cache_store(c, glue, RANK_GLUE, 4600, 0, 600),
+	ok(rrset_cache_store(c, glue, NULL, RANK_GLUE, SEC_UNCHECKED, 4600, 0,
+	    600, RRSET_TTL_NO_CAP),
 	    "once expired, glue may take its place");
 	got = rrset_cache_lookup(c, name, LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN, 4600,
 	    RANK_GLUE, NULL);
@@ -95,30 +100,172 @@ test_negative(void)
 	ldns_pkt_rcode rcode;
 
 	rrset_cache_store_negative(c, nx, LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN,
-	    LDNS_RCODE_NXDOMAIN, soa, 300, 1000);
+	    LDNS_RCODE_NXDOMAIN, soa, NULL, SEC_UNCHECKED, 300, 1000);
 	ok(rrset_cache_lookup_negative(c, nx, LDNS_RR_TYPE_MX, LDNS_RR_CLASS_IN,
-	    1100, &rcode, &got) && rcode == LDNS_RCODE_NXDOMAIN,
+	    1100, &rcode, &got, NULL) && rcode == LDNS_RCODE_NXDOMAIN,
 	    "NXDOMAIN covers every type");
 	ok(got != NULL && ldns_rr_ttl(ldns_rr_list_rr(got, 0)) == 200,
 	    "with its SOA, TTL counted down");
 	ldns_rr_list_deep_free(got);
 	ok(rrset_cache_lookup_negative(c, below, LDNS_RR_TYPE_A,
-	    LDNS_RR_CLASS_IN, 1100, &rcode, NULL) && rcode == LDNS_RCODE_NXDOMAIN,
-	    "and every name below (RFC 8020)");
+	    LDNS_RR_CLASS_IN, 1100, &rcode, NULL, NULL) &&
+	    rcode == LDNS_RCODE_NXDOMAIN, "and every name below (RFC 8020)");
 	rrset_cache_store_negative(c, www, LDNS_RR_TYPE_AAAA, LDNS_RR_CLASS_IN,
-	    LDNS_RCODE_NOERROR, soa, 300, 1000);
+	    LDNS_RCODE_NOERROR, soa, NULL, SEC_UNCHECKED, 300, 1000);
 	ok(rrset_cache_lookup_negative(c, www, LDNS_RR_TYPE_AAAA,
-	    LDNS_RR_CLASS_IN, 1100, &rcode, NULL) && rcode == LDNS_RCODE_NOERROR,
-	    "NODATA is kept for its type");
+	    LDNS_RR_CLASS_IN, 1100, &rcode, NULL, NULL) &&
+	    rcode == LDNS_RCODE_NOERROR, "NODATA is kept for its type");
 	ok(!rrset_cache_lookup_negative(c, www, LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN,
-	    1100, &rcode, NULL), "and only for its type");
+	    1100, &rcode, NULL, NULL), "and only for its type");
 	ok(!rrset_cache_lookup_negative(c, nx, LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN,
-	    1300, &rcode, NULL), "negative entries expire");
+	    1300, &rcode, NULL, NULL), "negative entries expire");
 	ok(rrset_cache_flush(c, www, false) == 1, "flush removes a name");
 	ldns_rr_list_deep_free(soa);
 	ldns_rdf_deep_free(nx);
 	ldns_rdf_deep_free(below);
 	ldns_rdf_deep_free(www);
+	rrset_cache_free(c);
+}
+
+/* An RRSIG over `owner`'s A set expiring at `expiry` (seconds since 1970). */
+static ldns_rr_list *
+rrsig(const char *owner, const char *type, unsigned ttl, unsigned orig_ttl,
+    unsigned long expiry)
+{
+	char text[512];
+
+	snprintf(text, sizeof(text), "%s %u IN RRSIG %s 13 3 %u %lu 1000 "
+	    "12345 example.com. c2lnbmF0dXJl", owner, ttl, type, orig_ttl,
+	    expiry);
+	return rrs(text);
+}
+
+static void
+test_dnssec_data(void)
+{
+	struct rrset_cache *c = rrset_cache_new(1 << 20);
+	ldns_rdf *name = ldns_dname_new_frm_str("www.example.com.");
+	ldns_rr_list *a = rrs("www.example.com. 3600 IN A 192.0.2.1");
+	ldns_rr_list *forged = rrs("www.example.com. 3600 IN A 203.0.113.66");
+	ldns_rr_list *sig = rrsig("www.example.com.", "A", 3600, 3600, 1000500);
+	ldns_rr_list *got;
+	struct rrset_info info;
+	const time_t now = 1000000;
+
+	ok(rrset_cache_store(c, a, sig, RANK_ANSWER, SEC_SECURE, now, 0, 86400,
+	    RRSET_TTL_NO_CAP), "a secure RRset is stored with its RRSIG");
+	got = rrset_cache_lookup(c, name, LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN,
+	    now + 100, RANK_ANSWER, &info);
+	ok(got != NULL && info.status == SEC_SECURE && info.sigs != NULL &&
+	    ldns_rr_list_rr_count(info.sigs) == 1 &&
+	    ldns_rr_get_type(ldns_rr_list_rr(info.sigs, 0)) ==
+	    LDNS_RR_TYPE_RRSIG, "a lookup returns its RRSIG and status");
+	ok(got != NULL && ldns_rr_ttl(ldns_rr_list_rr(got, 0)) == 400 &&
+	    ldns_rr_ttl(ldns_rr_list_rr(info.sigs, 0)) == 400,
+	    "its TTL ends at the RRSIG's expiration (RFC 4035 5.3.3): %u",
+	    got != NULL ? ldns_rr_ttl(ldns_rr_list_rr(got, 0)) : 0);
+	ldns_rr_list_deep_free(got);
+	ldns_rr_list_deep_free(info.sigs);
+	ok(!rrset_cache_store(c, forged, NULL, RANK_AUTH_ANSWER, SEC_UNCHECKED,
+	    now + 100, 0, 86400, RRSET_TTL_NO_CAP),
+	    "an unexpired secure RRset is not replaced by unvalidated data, "
+	    "even of a higher rank");
+	ok(!rrset_cache_store(c, forged, NULL, RANK_AUTH_ANSWER, SEC_INSECURE,
+	    now + 100, 0, 86400, RRSET_TTL_NO_CAP) &&
+	    !rrset_cache_store(c, forged, NULL, RANK_AUTH_ANSWER, SEC_BOGUS,
+	    now + 100, 0, 86400, RRSET_TTL_NO_CAP), "nor by insecure or bogus");
+	got = rrset_cache_lookup(c, name, LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN,
+	    now + 100, RANK_ANSWER, NULL);
+	ok(got != NULL && ldns_rdf2native_int32(ldns_rr_rdf(
+	    ldns_rr_list_rr(got, 0), 0)) == ldns_rdf2native_int32(ldns_rr_rdf(
+	    ldns_rr_list_rr(a, 0), 0)), "the secure data stays");
+	ldns_rr_list_deep_free(got);
+	ok(rrset_cache_lookup(c, name, LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN,
+	    now + 500, RANK_GLUE, NULL) == NULL,
+	    "and is gone when its signature expires");
+	ok(rrset_cache_store(c, forged, NULL, RANK_ANSWER, SEC_UNCHECKED,
+	    now + 500, 0, 86400, RRSET_TTL_NO_CAP),
+	    "then less validated data may take its place");
+	ok(rrset_cache_store(c, a, sig, RANK_GLUE, SEC_SECURE, now + 500 - 200,
+	    0, 86400, RRSET_TTL_NO_CAP),
+	    "secure data replaces unexpired unvalidated data of any rank");
+	ldns_rr_list_deep_free(sig);
+
+	/* The caps: RRSIG TTL, Original TTL, the caller's, beating min_ttl. */
+	sig = rrsig("www.example.com.", "A", 3600, 120, 2000000);
+	rrset_cache_flush(c, name, false);
+	rrset_cache_store(c, a, sig, RANK_ANSWER, SEC_SECURE, now, 0, 86400,
+	    RRSET_TTL_NO_CAP);
+	got = rrset_cache_lookup(c, name, LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN, now,
+	    RANK_ANSWER, NULL);
+	ok(got != NULL && ldns_rr_ttl(ldns_rr_list_rr(got, 0)) == 120,
+	    "the RRSIG's Original TTL caps the TTL");
+	ldns_rr_list_deep_free(got);
+	ldns_rr_list_deep_free(sig);
+	rrset_cache_flush(c, name, false);
+	rrset_cache_store(c, a, NULL, RANK_ANSWER, SEC_SECURE, now, 3600, 86400,
+	    60);
+	got = rrset_cache_lookup(c, name, LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN, now,
+	    RANK_ANSWER, NULL);
+	ok(got != NULL && ldns_rr_ttl(ldns_rr_list_rr(got, 0)) == 60,
+	    "the caller's cap beats cache-min-ttl");
+	ldns_rr_list_deep_free(got);
+	sig = rrsig("www.example.com.", "A", 3600, 3600, now - 10);
+	ok(!rrset_cache_store(c, forged, sig, RANK_AUTH_ANSWER, SEC_SECURE, now,
+	    0, 86400, RRSET_TTL_NO_CAP), "an expired RRSIG is never cached as "
+	    "secure");
+	rrset_cache_flush(c, name, false);
+	ok(rrset_cache_store(c, forged, sig, RANK_ANSWER, SEC_BOGUS, now, 0, 60,
+	    RRSET_TTL_NO_CAP), "bogus data keeps its own TTL (the validator "
+	    "bounds it)");
+	ldns_rr_list_deep_free(sig);
+
+	ldns_rr_list_deep_free(a);
+	ldns_rr_list_deep_free(forged);
+	ldns_rdf_deep_free(name);
+	rrset_cache_free(c);
+}
+
+static void
+test_dnssec_negative(void)
+{
+	struct rrset_cache *c = rrset_cache_new(1 << 20);
+	ldns_rdf *nx = ldns_dname_new_frm_str("nx.example.com.");
+	ldns_rr_list *soa = rrs("example.com. 300 IN SOA ns1.example.com. "
+	    "h.example.com. 1 3600 600 86400 300");
+	ldns_rr_list *proof = rrs("mx.example.com. 300 IN NSEC "
+	    "oz.example.com. A RRSIG NSEC");
+	ldns_rr_list *sig1 = rrsig("mx.example.com.", "NSEC", 300, 300, 1000200);
+	ldns_rr_list *sig2 = rrsig("example.com.", "SOA", 300, 300, 1000250);
+	ldns_rr_list *got = NULL;
+	struct rrset_info info;
+	ldns_pkt_rcode rcode;
+	const time_t now = 1000000;
+
+	ldns_rr_list_push_rr(proof, ldns_rr_list_pop_rr(sig1));
+	ldns_rr_list_push_rr(proof, ldns_rr_list_pop_rr(sig2));
+	ok(rrset_cache_store_negative(c, nx, LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN,
+	    LDNS_RCODE_NXDOMAIN, soa, proof, SEC_SECURE, 300, now),
+	    "a secure NXDOMAIN is stored with its proof");
+	ok(rrset_cache_lookup_negative(c, nx, LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN,
+	    now + 50, &rcode, &got, &info) && info.status == SEC_SECURE &&
+	    info.sigs != NULL && ldns_rr_list_rr_count(info.sigs) == 3,
+	    "a lookup returns the proof (NSEC, its RRSIG, the SOA's RRSIG) "
+	    "and the status");
+	ok(got != NULL && ldns_rr_ttl(ldns_rr_list_rr(got, 0)) == 150,
+	    "the entry ends when the first proof RRSIG expires");
+	ldns_rr_list_deep_free(got);
+	ldns_rr_list_deep_free(info.sigs);
+	ok(!rrset_cache_store_negative(c, nx, LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN,
+	    LDNS_RCODE_NXDOMAIN, soa, NULL, SEC_UNCHECKED, 300, now + 50),
+	    "an unvalidated negative answer does not replace a secure one");
+	ok(!rrset_cache_lookup_negative(c, nx, LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN,
+	    now + 200, &rcode, NULL, NULL), "which expires with its proof");
+	ldns_rr_list_deep_free(soa);
+	ldns_rr_list_deep_free(proof);
+	ldns_rr_list_deep_free(sig1);
+	ldns_rr_list_deep_free(sig2);
+	ldns_rdf_deep_free(nx);
 	rrset_cache_free(c);
 }
 
@@ -128,5 +275,7 @@ main(void)
 	test_lru();
 	test_ranks();
 	test_negative();
+	test_dnssec_data();
+	test_dnssec_negative();
 	return tap_done();
 }

@@ -69,11 +69,12 @@ main(void)
 	ok(fastpath_parse_query(query, sizeof(query) - 1, &q) == QUERY_FORMERR,
 	    "a cut question is FORMERR");
 
-	ok(answer_cache_store(cache, q.key, 0, answer, sizeof(answer), 0, 100)
+	ok(answer_cache_store(cache, q.key, 0, answer, sizeof(answer), 0,
+	    SEC_UNCHECKED, 100)
 	    == false, "a zero TTL is not cached");
 	fastpath_parse_query(query, sizeof(query), &q);
 	ok(answer_cache_store(cache, q.key, q.keylen, answer, sizeof(answer),
-	    3600, 1000), "an answer is cached");
+	    3600, SEC_UNCHECKED, 1000), "an answer is cached");
 	n = fastpath_answer(cache, &q, 1010, false, out, sizeof(out), &prefetch);
 	ok(n == sizeof(answer), "a hit is answered from the cache");
 	ok(out[0] == 0x12 && out[1] == 0x34 && (out[2] & 0x01) && (out[2] & 0x80),
