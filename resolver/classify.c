@@ -77,6 +77,17 @@ reply_classify(const ldns_pkt *pkt, const struct reply_context *ctx,
 		v->klass = REPLY_CNAME;
 		return;
 	}
+	/*
+	 * Without AA, a SOA of the zone in the authority section still marks
+	 * a negative answer (RFC 2308 §2.2; servers leave AA off for empty
+	 * non-terminals), and records of other types for the name say it
+	 * exists without the asked data (A to a AAAA question): NODATA, as
+	 * Unbound's response_type_from_server decides. Neither is lame.
+	 */
+	if ((v->soa != NULL && v->referral_zone == NULL) || v->other_types) {
+		v->klass = REPLY_NODATA;
+		return;
+	}
 	v->klass = REPLY_LAME;
 	v->why = v->referral_zone != NULL ?
 	    "not authoritative, NS set of its own zone only" :

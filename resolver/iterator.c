@@ -107,10 +107,18 @@ task_finish(struct engine_request *req, struct task *task,
 	task_event(req, task, EV_REQUEST_DONE, &ev, now);
 }
 
+/*
+ * A failed task answers a plain SERVFAIL: the aliases followed so far (a
+ * loop's records over and over) are no answer, the EDE says why.
+ */
 static void
 task_fail(struct engine_request *req, struct task *task, enum engine_ede ede,
     const char *why, struct engine_now now)
 {
+	ldns_rr_list_deep_free(task->chain);
+	ldns_rr_list_deep_free(task->answer);
+	ldns_rr_list_deep_free(task->soa);
+	task->chain = task->answer = task->soa = NULL;
 	task_finish(req, task, LDNS_RCODE_SERVFAIL, ede, why, now);
 }
 
@@ -361,10 +369,17 @@ cache_store_rrsets(struct engine *engine, const ldns_rr_list *rrs,
 	}
 }
 
+/*
+ * Whether the task may be answered from cached RRsets. A prefetch exists
+ * to refresh the client's answer before it expires, so its own question
+ * goes to the authorities (the delegations on the way still come from the
+ * cache).
+ */
 static bool
 task_uses_cache(const struct engine_request *req, const struct task *task)
 {
-	return !(task->depth == 0 && (req->flags & ENGINE_REQUEST_NO_CACHE)) &&
+	return !(task->depth == 0 && (req->flags &
+	    (ENGINE_REQUEST_NO_CACHE | ENGINE_REQUEST_PREFETCH))) &&
 	    !req->engine->config.fresh_cache;
 }
 
@@ -870,6 +885,24 @@ task_follow_alias(struct engine_request *req, struct task *task,
 		task_fail(req, task, ENGINE_EDE_OTHER, "CNAME loop", now);
 		return false;
 	}
+	/*
+	 * A DNAME met twice: its target lies below its owner (or a set of
+	 * DNAMEs points in a circle), so every substitution leads back to it.
+	 */
+	for (size_t i = 0; i < n; i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(chain, i);
+
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_DNAME)
+			continue;
+		for (size_t j = i + 1; j < n; j++)
+			if (ldns_rr_get_type(ldns_rr_list_rr(chain, j)) ==
+			    LDNS_RR_TYPE_DNAME && dname_equal(ldns_rr_owner(rr),
+			    ldns_rr_owner(ldns_rr_list_rr(chain, j)))) {
+				task_fail(req, task, ENGINE_EDE_OTHER,
+				    "DNAME loop", now);
+				return false;
+			}
+	}
 	ev.u.alias.rr = n > 0 ? ldns_rr_list_rr(chain, n - 1) : NULL;
 	ev.u.alias.target = target;
 	ev.u.alias.hop = task->alias_hops;
@@ -1111,12 +1144,17 @@ iterator_reply(struct engine_request *req, const ldns_pkt *pkt, size_t size,
 	case REPLY_NXDOMAIN:
 		server_report_rtt(engine->servers, sa, rtt_ms);
 		if (minimised) {
-			/* RFC 8020: nothing exists below an NXDOMAIN. */
-			cache_reply(req, task, &v, now);
-			task->soa = v.soa;
-			v.soa = NULL;
-			task_finish(req, task, LDNS_RCODE_NXDOMAIN,
-			    ENGINE_EDE_NONE, NULL, now);
+			/*
+			 * RFC 9156 §2.3, relaxed (Unbound's default): servers
+			 * answer NXDOMAIN for empty non-terminals, so ask the
+			 * full name instead of believing that nothing exists
+			 * below. The RFC 8020 shortcut is kept only where it is
+			 * safe: an NXDOMAIN to the full question is cached and
+			 * covers the names below it (rrset_cache_lookup_negative);
+			 * a minimised one would need a DNSSEC proof first.
+			 */
+			task->qmin_off = true;
+			fallback(req, task, "no-qmin", now);
 			break;
 		}
 		task_final_reply(req, task, &v, now);
@@ -1126,11 +1164,23 @@ iterator_reply(struct engine_request *req, const ldns_pkt *pkt, size_t size,
 	case REPLY_CNAME:
 	case REPLY_DNAME:
 		server_report_rtt(engine->servers, sa, rtt_ms);
+		if (minimised && v.klass == REPLY_NODATA && !v.authoritative) {
+			/* A negative without AA: not trusted to tell names apart. */
+			task->qmin_off = true;
+			fallback(req, task, "no-qmin", now);
+			break;
+		}
 		if (minimised) {
 			/* The name exists above the target: one label more. */
 			if (++task->qmin_labels - dname_labels(task->cut.zone) >
 			    QMIN_MAX_STEPS)
 				task->qmin_off = true;
+			/*
+			 * The server answered: its tries count afresh for the
+			 * next label, or a zone with one server could not be
+			 * walked more than `tries` labels deep.
+			 */
+			a->sends = 0;
 			break;
 		}
 		task_final_reply(req, task, &v, now);

@@ -34,6 +34,7 @@ struct reply_view {
 	ldns_rdf *target;		/* the name at the end of the chain (owned) */
 	bool target_in_zone;		/* the server may also answer for target */
 	ldns_rr_list *soa;		/* SOA of a negative answer */
+	bool other_types;		/* records of other types for the target */
 	ldns_rr_list *ns;		/* referral NS set, or the zone's own NS set */
 	ldns_rdf *referral_zone;	/* owner of the referral NS set (owned) */
 	ldns_rr_list *glue;		/* A/AAAA for NS targets, in bailiwick */

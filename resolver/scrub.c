@@ -36,15 +36,20 @@ scrub_push(ldns_rr_list **list, const ldns_rr *rr)
 	for (size_t i = 0; i < ldns_rr_rd_count(copy); i++)
 		if (ldns_rdf_get_type(ldns_rr_rdf(copy, i)) == LDNS_RDF_TYPE_DNAME)
 			ldns_dname2canonical(ldns_rr_rdf(copy, i));
-	return ldns_rr_list_push_rr(*list, copy);
+	if (!ldns_rr_list_push_rr(*list, copy)) {
+		ldns_rr_free(copy);
+		return false;
+	}
+	return true;
 }
 
 /*
- * A DNAME at `dname_rr` applied to `name`: the synthesised target, or NULL
- * when it would be too long (RFC 6672 §2.2, YXDOMAIN).
+ * A DNAME at `dname_rr` applied to `name`: sets *out to the synthesised
+ * target, or to NULL when it would be too long (RFC 6672 §2.2, YXDOMAIN).
+ * Returns false only when memory runs out.
  */
-static ldns_rdf *
-dname_substitute(const ldns_rr *dname_rr, const ldns_rdf *name)
+static bool
+dname_substitute(const ldns_rr *dname_rr, const ldns_rdf *name, ldns_rdf **out)
 {
 	const ldns_rdf *owner = ldns_rr_owner(dname_rr);
 	const ldns_rdf *target = ldns_rr_rdf(dname_rr, 0);
@@ -53,17 +58,50 @@ dname_substitute(const ldns_rr *dname_rr, const ldns_rdf *name)
 	uint8_t buf[DNAME_WIRE_MAX];
 	size_t off = 0;
 
+	*out = NULL;
 	if (target == NULL)
-		return NULL;
+		return true;
 	/* Keep the labels left of the owner, then append the target. */
 	for (unsigned i = 0; i < keep; i++)
 		off += (size_t)d[off] + 1;
 	if (off + ldns_rdf_size(target) > DNAME_WIRE_MAX)
-		return NULL;
+		return true;
 	memcpy(buf, d, off);
 	memcpy(buf + off, ldns_rdf_data(target), ldns_rdf_size(target));
-	return ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME,
+	*out = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME,
 	    off + ldns_rdf_size(target), buf);
+	if (*out == NULL)
+		return false;
+	/* Lowercase: the name carries our 0x20 query's case. */
+	ldns_dname2canonical(*out);
+	return true;
+}
+
+/* The CNAME a DNAME stands for: `name` CNAME `target` (NULL: no memory). */
+static ldns_rr *
+synthesise_cname(const ldns_rr *dname_rr, const ldns_rdf *name,
+    const ldns_rdf *target)
+{
+	ldns_rr *cname = ldns_rr_new();
+	ldns_rdf *owner = ldns_rdf_clone(name), *rdata = ldns_rdf_clone(target);
+
+	if (cname == NULL || owner == NULL || rdata == NULL) {
+		ldns_rr_free(cname);
+		ldns_rdf_deep_free(owner);
+		ldns_rdf_deep_free(rdata);
+		return NULL;
+	}
+	ldns_dname2canonical(owner);
+	ldns_rr_set_type(cname, LDNS_RR_TYPE_CNAME);
+	ldns_rr_set_owner(cname, owner);
+	ldns_rr_set_ttl(cname, ldns_rr_ttl(dname_rr));
+	ldns_rr_set_class(cname, ldns_rr_get_class(dname_rr));
+	if (!ldns_rr_push_rdf(cname, rdata)) {
+		ldns_rdf_deep_free(rdata);
+		ldns_rr_free(cname);
+		return NULL;
+	}
+	return cname;
 }
 
 /*
@@ -176,26 +214,31 @@ scrub_answer(const ldns_rr_list *an, const struct reply_context *ctx,
 		/* A DNAME above the name decides, whatever CNAME came with it. */
 		if ((rr = find_dname(an, name)) != NULL &&
 		    dname_in_bailiwick(ldns_rr_owner(rr), ctx->zone)) {
-			ldns_rdf *target = dname_substitute(rr, name);
+			ldns_rdf *target;
 			ldns_rr *cname;
 
+			/*
+			 * The same DNAME again: its target is below its owner.
+			 * Stop here; the iterator sees the loop when it meets
+			 * the DNAME a second time.
+			 */
+			if (on_list(v->chain, rr))
+				break;
 			if (!scrub_push(&v->chain, rr))
+				goto oom;
+			if (!dname_substitute(rr, name, &target))
 				goto oom;
 			if (target == NULL) {
 				v->why = "DNAME substitution too long";
 				break;
 			}
 			/* Synthesise the CNAME ourselves (RFC 6672 §3.3). */
-			cname = ldns_rr_new();
-			ldns_rr_set_type(cname, LDNS_RR_TYPE_CNAME);
-			/* Lowercase: the name carries our 0x20 query's case. */
-			ldns_dname2canonical(target);
-			ldns_rr_set_owner(cname, ldns_rdf_clone(name));
-			ldns_dname2canonical(ldns_rr_owner(cname));
-			ldns_rr_set_ttl(cname, ldns_rr_ttl(rr));
-			ldns_rr_set_class(cname, ldns_rr_get_class(rr));
-			ldns_rr_push_rdf(cname, ldns_rdf_clone(target));
-			ldns_rr_list_push_rr(v->chain, cname);
+			if ((cname = synthesise_cname(rr, name, target)) == NULL ||
+			    !ldns_rr_list_push_rr(v->chain, cname)) {
+				ldns_rr_free(cname);
+				ldns_rdf_deep_free(target);
+				goto oom;
+			}
 			ldns_rdf_deep_free(name);
 			name = target;
 		} else if ((rr = find_rr(an, name, LDNS_RR_TYPE_CNAME)) != NULL &&
@@ -217,6 +260,12 @@ scrub_answer(const ldns_rr_list *an, const struct reply_context *ctx,
 
 		if (on_list(v->chain, rr) || on_list(v->answer, rr))
 			continue;
+		/* Not what was asked (A to a AAAA question): no such data. */
+		if (v->answer == NULL && dname_equal(ldns_rr_owner(rr), name) &&
+		    ldns_rr_get_type(rr) != LDNS_RR_TYPE_CNAME &&
+		    ldns_rr_get_type(rr) != LDNS_RR_TYPE_DNAME &&
+		    ldns_rr_get_type(rr) != LDNS_RR_TYPE_RRSIG)
+			v->other_types = true;
 		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME &&
 		    find_dname(v->chain, ldns_rr_owner(rr)) != NULL)
 			continue;	/* the server's synthesised CNAME */
@@ -250,7 +299,9 @@ scrub_authority(const ldns_rr_list *ns, const struct reply_context *ctx,
 			if (type == LDNS_RR_TYPE_NS &&
 			    dname_in_bailiwick(ctx->qname, owner) &&
 			    v->referral_zone == NULL) {
-				v->referral_zone = ldns_rdf_clone(owner);
+				if ((v->referral_zone = ldns_rdf_clone(owner)) ==
+				    NULL)
+					return false;
 				ldns_dname2canonical(v->referral_zone);
 				if (!scrub_push(&v->ns, rr))
 					return false;
@@ -268,7 +319,9 @@ scrub_authority(const ldns_rr_list *ns, const struct reply_context *ctx,
 				return false;
 		} else if (type == LDNS_RR_TYPE_NS) {
 			if (v->referral_zone == NULL) {
-				v->referral_zone = ldns_rdf_clone(owner);
+				if ((v->referral_zone = ldns_rdf_clone(owner)) ==
+				    NULL)
+					return false;
 				ldns_dname2canonical(v->referral_zone);
 			}
 			else if (!dname_equal(v->referral_zone, owner)) {

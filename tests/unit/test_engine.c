@@ -27,6 +27,13 @@ struct server {
 	bool poison;		/* adds out-of-bailiwick data to referrals */
 	bool upward;		/* refers every question back up to test. */
 	bool lowercase;		/* echoes the question in lowercase */
+	/* Habits of real servers (issue 14). */
+	bool nxdomain_ent;	/* empty non-terminals answered NXDOMAIN */
+	bool no_aa_nodata;	/* NODATA without the AA bit */
+	bool wrong_type;	/* answers AAAA questions with the A records, no AA */
+	unsigned lowercase_next; /* the next n replies echo lowercase (a spoofer) */
+	unsigned rtt_ms;	/* reported round trip (default 1) */
+	unsigned sends;		/* queries it received */
 };
 
 static struct server *servers;
@@ -80,6 +87,11 @@ authority_answer(struct server *s, const ldns_pkt *query, bool over_tcp)
 	ldns_pkt_set_id(reply, ldns_pkt_id(query));
 	ldns_pkt_set_qr(reply, true);
 	ldns_pkt_push_rr(reply, LDNS_SECTION_QUESTION, ldns_rr_clone(q));
+	if (s->lowercase_next > 0) {
+		s->lowercase_next--;
+		ldns_dname2canonical(ldns_rr_owner(ldns_rr_list_rr(
+		    ldns_pkt_question(reply), 0)));
+	}
 	if (s->lowercase)
 		ldns_dname2canonical(ldns_rr_owner(ldns_rr_list_rr(
 		    ldns_pkt_question(reply), 0)));
@@ -173,16 +185,24 @@ authority_answer(struct server *s, const ldns_pkt *query, bool over_tcp)
 			continue;
 		name_exists = true;
 		if (ldns_rr_get_type(rr) == qtype ||
-		    ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME)
+		    ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME ||
+		    (s->wrong_type && qtype == LDNS_RR_TYPE_AAAA &&
+		    ldns_rr_get_type(rr) == LDNS_RR_TYPE_A))
 			ldns_pkt_push_rr(reply, LDNS_SECTION_ANSWER,
 			    ldns_rr_clone(rr));
 	}
+	/* Such servers (load balancers) answer without AA, too. */
+	if (s->wrong_type && qtype == LDNS_RR_TYPE_AAAA)
+		ldns_pkt_set_aa(reply, false);
 	if (ldns_pkt_ancount(reply) == 0) {
+		if (s->no_aa_nodata)
+			ldns_pkt_set_aa(reply, false);
 		for (size_t i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
 			const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
 
-			/* Empty non-terminals exist too. */
-			if (ldns_dname_is_subdomain(ldns_rr_owner(rr), qname))
+			/* Empty non-terminals exist too (unless it forgets). */
+			if (ldns_dname_is_subdomain(ldns_rr_owner(rr), qname) &&
+			    !s->nxdomain_ent)
 				name_exists = true;
 			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA)
 				ldns_pkt_push_rr(reply, LDNS_SECTION_AUTHORITY,
@@ -207,17 +227,17 @@ out:
 	return reply;
 }
 
-/* Runs a request to the end against the scripted servers. */
+/* Runs a request (with engine_request_new flags) against the scripted servers. */
 static struct engine_request *
-resolve(struct engine *engine, const char *name, ldns_rr_type type,
-    struct engine_now *now, unsigned *sends)
+resolve_flags(struct engine *engine, const char *name, ldns_rr_type type,
+    unsigned flags, struct engine_now *now, unsigned *sends)
 {
 	struct engine_question q = { .type = type, .klass = LDNS_RR_CLASS_IN };
 	struct engine_request *req;
 	struct engine_action action;
 
 	q.name = ldns_dname_new_frm_str(name);
-	req = engine_request_new(engine, &q, 0, *now, NULL, NULL);
+	req = engine_request_new(engine, &q, flags, *now, NULL, NULL);
 	ldns_rdf_deep_free(q.name);
 	*sends = 0;
 	while (engine_next_action(req, *now, &action) == ENGINE_SEND) {
@@ -229,6 +249,8 @@ resolve(struct engine *engine, const char *name, ldns_rr_type type,
 		(*sends)++;
 		sent_total++;
 		now->ms += 1;
+		if (s != NULL)
+			s->sends++;
 		ldns_wire2pkt(&query, action.send.wire, action.send.wire_len);
 		if (s == NULL || s->silent || query == NULL) {
 			now->ms += action.send.timeout_ms;
@@ -239,14 +261,22 @@ resolve(struct engine *engine, const char *name, ldns_rr_type type,
 		reply = authority_answer(s, query, action.send.transport ==
 		    ENGINE_TCP);
 		ldns_pkt2wire(&wire, reply, &len);
+		now->ms += s->rtt_ms;
 		engine_feed_reply(req, action.send.id,
 		    (struct sockaddr *)&action.send.addr, action.send.addrlen,
-		    wire, len, 1, *now);
+		    wire, len, s->rtt_ms != 0 ? s->rtt_ms : 1, *now);
 		free(wire);
 		ldns_pkt_free(reply);
 		ldns_pkt_free(query);
 	}
 	return req;
+}
+
+static struct engine_request *
+resolve(struct engine *engine, const char *name, ldns_rr_type type,
+    struct engine_now *now, unsigned *sends)
+{
+	return resolve_flags(engine, name, type, 0, now, sends);
 }
 
 static char *
@@ -594,6 +624,230 @@ test_case_randomisation_fallback(void)
 	free(text);
 }
 
+/* ---- real-world delegations (issue 14): one small world per habit ---- */
+
+#define ROOT_OF_TEST \
+	{ .addr = "192.0.2.1", .zone = ".", .records = \
+	  ". 86400 IN SOA a.root.test. h.test. 1 3600 600 86400 300\n" \
+	  ". 86400 IN NS a.root.test.\n" \
+	  "a.root.test. 86400 IN A 192.0.2.1\n" \
+	  "test. 86400 IN NS ns.test.\n" \
+	  "ns.test. 86400 IN A 192.0.2.2\n" }
+#define TEST_APEX \
+	"test. 86400 IN SOA ns.test. h.test. 1 3600 600 86400 300\n" \
+	"test. 86400 IN NS ns.test.\n" \
+	"ns.test. 86400 IN A 192.0.2.2\n"
+/* A zone's SOA and NS (ns.<zone>), the name server at `addr`. */
+#define ZONE_APEX(z, addr) \
+	z " 3600 IN SOA ns." z " h.test. 1 3600 600 86400 300\n" \
+	z " 3600 IN NS ns." z "\n" \
+	"ns." z " 3600 IN A " addr "\n"
+
+static struct server habits[] = {
+	ROOT_OF_TEST,
+	{ .addr = "192.0.2.2", .zone = "test.", .records = TEST_APEX
+	  "dl.test. 86400 IN NS ns.dl.test.\n"
+	  "ns.dl.test. 86400 IN A 192.0.2.21\n"
+	  "wt.test. 86400 IN NS ns.wt.test.\n"
+	  "ns.wt.test. 86400 IN A 192.0.2.22\n"
+	  "ent.test. 86400 IN NS ns.ent.test.\n"
+	  "ns.ent.test. 86400 IN A 192.0.2.23\n"
+	  "noaa.test. 86400 IN NS ns.noaa.test.\n"
+	  "ns.noaa.test. 86400 IN A 192.0.2.24\n"
+	  "pf.test. 86400 IN NS ns.pf.test.\n"
+	  "ns.pf.test. 86400 IN A 192.0.2.25\n" },
+	/* A DNAME whose target lies below itself. */
+	{ .addr = "192.0.2.21", .zone = "dl.test.", .records =
+	  ZONE_APEX("dl.test.", "192.0.2.21")
+	  "d.dl.test. 3600 IN DNAME e.d.dl.test.\n" },
+	{ .addr = "192.0.2.22", .zone = "wt.test.", .records =
+	  ZONE_APEX("wt.test.", "192.0.2.22")
+	  "www.wt.test. 3600 IN A 198.51.100.30\n",
+	  .wrong_type = true },
+	{ .addr = "192.0.2.23", .zone = "ent.test.", .records =
+	  ZONE_APEX("ent.test.", "192.0.2.23")
+	  "www.sub.ent.test. 3600 IN A 198.51.100.40\n",
+	  .nxdomain_ent = true },
+	{ .addr = "192.0.2.24", .zone = "noaa.test.", .records =
+	  ZONE_APEX("noaa.test.", "192.0.2.24")
+	  "www.sub.noaa.test. 3600 IN A 198.51.100.41\n",
+	  .no_aa_nodata = true },
+	{ .addr = "192.0.2.25", .zone = "pf.test.", .records =
+	  ZONE_APEX("pf.test.", "192.0.2.25")
+	  "www.pf.test. 60 IN A 198.51.100.50\n"
+	  "www.a.b.c.pf.test. 60 IN A 198.51.100.51\n" },
+};
+
+#define USE_WORLD(w) use_world(w, sizeof(w) / sizeof(w[0]))
+
+static void
+use_world(struct server *world, size_t count)
+{
+	servers = world;
+	server_count = count;
+	for (size_t i = 0; i < count; i++)
+		world[i].sends = 0;
+}
+
+static struct server *
+server_named(const char *addr)
+{
+	for (size_t i = 0; i < server_count; i++)
+		if (strcmp(servers[i].addr, addr) == 0)
+			return &servers[i];
+	return NULL;
+}
+
+/* Resolves on `engine`; returns the rcode, the answer text and the EDE text. */
+static int
+ask(struct engine *engine, const char *name, ldns_rr_type type,
+    unsigned flags, struct engine_now *now, char **answer, const char **why,
+    unsigned *sends)
+{
+	struct engine_request *req = resolve_flags(engine, name, type, flags,
+	    now, sends);
+	struct engine_result r;
+	static char why_copy[256];
+
+	engine_request_result(req, &r);
+	*answer = answer_text(req);
+	snprintf(why_copy, sizeof(why_copy), "%s",
+	    r.ede_text != NULL ? r.ede_text : "");
+	*why = why_copy;
+	engine_request_free(req);
+	return r.rcode;
+}
+
+static void
+test_dname_loop(bool use_0x20)
+{
+	struct engine *engine = new_engine_case(use_0x20);
+	struct engine_now now = { 1000000, 5000 };
+	const char *why;
+	unsigned sends;
+	char *text;
+	int rcode;
+
+	USE_WORLD(habits);
+	rcode = ask(engine, "www.d.dl.test.", LDNS_RR_TYPE_A, 0, &now, &text,
+	    &why, &sends);
+	ok(rcode == LDNS_RCODE_SERVFAIL && strstr(why, "DNAME loop") != NULL,
+	    "0x20 %d: a DNAME below itself is a loop: rcode %d, \"%s\"",
+	    use_0x20, rcode, why);
+	ok(strstr(text, "DNAME") == NULL && strstr(text, "CNAME") == NULL,
+	    "0x20 %d: and the SERVFAIL is plain, no DNAME/CNAME pairs (%zu "
+	    "bytes of answer records)", use_0x20, strlen(text));
+	ok(sends <= 8, "0x20 %d: in few queries (%u)", use_0x20, sends);
+	free(text);
+	engine_free(engine);
+}
+
+static void
+test_wrong_type_answer(bool use_0x20)
+{
+	struct engine *engine = new_engine_case(use_0x20);
+	struct engine_now now = { 1000000, 5000 };
+	const char *why;
+	unsigned sends;
+	char *text, *cache;
+	int rcode;
+
+	USE_WORLD(habits);
+	rcode = ask(engine, "www.wt.test.", LDNS_RR_TYPE_AAAA, 0, &now, &text,
+	    &why, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && strstr(text, "198.51.100.30") == NULL,
+	    "0x20 %d: A records to a AAAA question: NOERROR without the asked "
+	    "data (rcode %d \"%s\", answer \"%s\")", use_0x20, rcode, why, text);
+	free(text);
+	cache = cache_text(engine, now.wall);
+	ok(strstr(cache, "198.51.100.30") == NULL,
+	    "0x20 %d: and the A records are not cached from it", use_0x20);
+	free(cache);
+	rcode = ask(engine, "www.wt.test.", LDNS_RR_TYPE_A, 0, &now, &text,
+	    &why, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && strstr(text, "198.51.100.30") != NULL &&
+	    sends >= 1, "0x20 %d: the A question is asked for itself (%u sends)",
+	    use_0x20, sends);
+	free(text);
+	engine_free(engine);
+}
+
+static void
+test_qmin_relaxed(bool use_0x20)
+{
+	struct engine *engine = new_engine_case(use_0x20);
+	struct engine_now now = { 1000000, 5000 };
+	const char *why;
+	unsigned sends;
+	char *text;
+	int rcode;
+
+	USE_WORLD(habits);
+	rcode = ask(engine, "www.sub.ent.test.", LDNS_RR_TYPE_A, 0, &now, &text,
+	    &why, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && strstr(text, "198.51.100.40") != NULL,
+	    "0x20 %d: NXDOMAIN to a minimised query (an empty non-terminal) "
+	    "falls back to the full name: rcode %d \"%s\"", use_0x20, rcode, why);
+	free(text);
+	rcode = ask(engine, "www.sub.ent.test.", LDNS_RR_TYPE_AAAA, 0, &now,
+	    &text, &why, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR, "0x20 %d: and the minimised NXDOMAIN "
+	    "was not cached for the names below it: rcode %d", use_0x20, rcode);
+	free(text);
+	rcode = ask(engine, "www.a.b.c.pf.test.", LDNS_RR_TYPE_A, 0, &now,
+	    &text, &why, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && strstr(text, "198.51.100.51") != NULL,
+	    "0x20 %d: a zone with one server is walked label by label past "
+	    "`tries`: rcode %d \"%s\"", use_0x20, rcode, why);
+	free(text);
+	rcode = ask(engine, "www.sub.noaa.test.", LDNS_RR_TYPE_A, 0, &now,
+	    &text, &why, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && strstr(text, "198.51.100.41") != NULL,
+	    "0x20 %d: NOERROR/SOA without AA to a minimised query is not lame: "
+	    "rcode %d \"%s\"", use_0x20, rcode, why);
+	free(text);
+	rcode = ask(engine, "www.sub.noaa.test.", LDNS_RR_TYPE_AAAA, 0, &now,
+	    &text, &why, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && strlen(text) == 0,
+	    "0x20 %d: nor to the full question: NODATA (rcode %d \"%s\")",
+	    use_0x20, rcode, why);
+	free(text);
+	engine_free(engine);
+}
+
+static void
+test_prefetch_refreshes(bool use_0x20)
+{
+	struct engine *engine = new_engine_case(use_0x20);
+	struct engine_now now = { 1000000, 5000 };
+	struct server *pf;
+	const char *why;
+	unsigned sends;
+	char *text, *cache;
+	int rcode;
+
+	USE_WORLD(habits);
+	pf = server_named("192.0.2.25");
+	rcode = ask(engine, "www.pf.test.", LDNS_RR_TYPE_A, 0, &now, &text,
+	    &why, &sends);
+	free(text);
+	now.wall += 50;		/* 10 s of the 60 left */
+	pf->sends = 0;
+	rcode = ask(engine, "www.pf.test.", LDNS_RR_TYPE_A,
+	    ENGINE_REQUEST_PREFETCH, &now, &text, &why, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && pf->sends == 1,
+	    "0x20 %d: a prefetch asks the authority (%u queries to it)",
+	    use_0x20, pf->sends);
+	free(text);
+	cache = cache_text(engine, now.wall);
+	ok(strstr(cache, "www.pf.test.\t60\tIN\tA") != NULL,
+	    "0x20 %d: and the cached RRset has its TTL anew (60)", use_0x20);
+	if (strstr(cache, "www.pf.test.\t60\tIN\tA") == NULL)
+		diag("%s", cache);
+	free(cache);
+	engine_free(engine);
+}
+
 int
 main(void)
 {
@@ -605,6 +859,14 @@ main(void)
 	test_delegation_shapes();
 	test_aliases();
 	test_case_randomisation_fallback();
+	for (int x = 0; x <= 1; x++) {
+		test_dname_loop(x);
+		test_wrong_type_answer(x);
+		test_qmin_relaxed(x);
+		test_prefetch_refreshes(x);
+		servers = lab;
+		server_count = sizeof(lab) / sizeof(lab[0]);
+	}
 	remove(hints_file);
 	return tap_done();
 }
