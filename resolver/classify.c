@@ -47,7 +47,8 @@ reply_classify(const ldns_pkt *pkt, const struct reply_context *ctx,
 	}
 	/* Below: nothing answers the end of the chain (a negative or a referral). */
 	if (v->rcode == LDNS_RCODE_NXDOMAIN) {
-		v->klass = v->authoritative || v->soa != NULL ? REPLY_NXDOMAIN :
+		v->klass = v->authoritative || v->soa != NULL ||
+		    (ctx->recursive && ldns_pkt_ra(pkt)) ? REPLY_NXDOMAIN :
 		    REPLY_LAME;
 		if (v->klass == REPLY_LAME)
 			v->why = "NXDOMAIN without AA or SOA";
@@ -56,6 +57,13 @@ reply_classify(const ldns_pkt *pkt, const struct reply_context *ctx,
 	if (v->rcode == LDNS_RCODE_YXDOMAIN) {
 		v->klass = REPLY_MALFORMED;
 		v->why = "YXDOMAIN";
+		return;
+	}
+	if (v->referral_zone != NULL && !has_chain && ctx->recursive &&
+	    !v->authoritative && v->soa == NULL) {
+		/* Forwarders answer; a referral means it did not recurse. */
+		v->klass = REPLY_LAME;
+		v->why = "a referral from a forwarder (does it recurse?)";
 		return;
 	}
 	if (v->referral_zone != NULL && !has_chain) {
@@ -69,7 +77,9 @@ reply_classify(const ldns_pkt *pkt, const struct reply_context *ctx,
 			return;
 		}
 	}
-	if (v->authoritative) {
+	/* A resolver's final answer: no AA, but recursion available. */
+	if (v->authoritative || (ctx->recursive && (ldns_pkt_ra(pkt) ||
+	    v->soa != NULL))) {
 		v->klass = has_chain ? REPLY_CNAME : REPLY_NODATA;
 		return;
 	}
@@ -92,5 +102,4 @@ reply_classify(const ldns_pkt *pkt, const struct reply_context *ctx,
 	v->why = v->referral_zone != NULL ?
 	    "not authoritative, NS set of its own zone only" :
 	    "not authoritative and no referral";
-	(void)pkt;
 }

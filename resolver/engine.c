@@ -22,6 +22,7 @@ addr_source_name(enum addr_source source)
 	case ADDR_SOURCE_CACHE:		return "cache";
 	case ADDR_SOURCE_AUTH:		return "authoritative";
 	case ADDR_SOURCE_DIRECT:	return "direct";
+	case ADDR_SOURCE_CONFIG:	return "config";
 	}
 	return "?";
 }
@@ -59,36 +60,48 @@ engine_load_config(struct engine *engine, const struct engine_config *config,
 {
 	char *path = NULL;
 	ldns_rr_list *hints;
+	struct zone_table *zones;
 
+	if ((zones = zone_table_new(config->zones, config->zone_count, err,
+	    errlen)) == NULL)
+		return false;
 	if (config->root_hints != NULL) {
 		if ((hints = ldns_rr_list_clone(config->root_hints)) == NULL) {
 			snprintf(err, errlen, "out of memory");
+			zone_table_free(zones);
 			return false;
 		}
 	} else {
 		if (config->root_hints_file != NULL &&
 		    (path = strdup(config->root_hints_file)) == NULL) {
 			snprintf(err, errlen, "out of memory");
+			zone_table_free(zones);
 			return false;
 		}
 		if ((hints = root_hints_load(path, err, errlen)) == NULL) {
 			free(path);
+			zone_table_free(zones);
 			return false;
 		}
 	}
 	if (engine->root_hints != NULL && engine->retired_count < 8) {
 		engine->retired_hints[engine->retired_count] = engine->root_hints;
+		engine->retired_zones[engine->retired_count] = engine->zones;
 		engine->retired_paths[engine->retired_count++] =
 		    engine->root_hints_path;
 	} else {
 		free(engine->root_hints_path);
 		ldns_rr_list_deep_free(engine->root_hints);
+		zone_table_free(engine->zones);
 	}
+	__atomic_store_n(&engine->zones, zones, __ATOMIC_RELEASE);
 	engine->root_hints_path = path;
 	engine->root_hints = hints;
 	engine->config = *config;
 	engine->config.root_hints_file = path;
 	engine->config.root_hints = NULL;	/* copied above */
+	engine->config.zones = NULL;		/* copied into engine->zones */
+	engine->config.zone_count = 0;
 	if (engine->config.tries == 0)
 		engine->config.tries = 1;
 	return true;
@@ -130,7 +143,9 @@ engine_free(struct engine *engine)
 	server_table_free(engine->servers);
 	ldns_rr_list_deep_free(engine->root_hints);
 	free(engine->root_hints_path);
+	zone_table_free(engine->zones);
 	for (unsigned i = 0; i < engine->retired_count; i++) {
+		zone_table_free(engine->retired_zones[i]);
 		ldns_rr_list_deep_free(engine->retired_hints[i]);
 		free(engine->retired_paths[i]);
 	}

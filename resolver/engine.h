@@ -53,6 +53,25 @@ enum engine_family {
 };
 
 /*
+ * A forward or stub zone (Unbound's forward-zone and stub-zone): names at
+ * or below `name` are resolved through these addresses; the most specific
+ * zone wins. Configured addresses may be on loopback (a local resolver on
+ * 127.0.0.1@5353) whatever query_loopback says: the operator chose them.
+ */
+enum engine_zone_kind {
+	ENGINE_ZONE_FORWARD,	/* resolvers: asked with RD=1, their answers are final */
+	ENGINE_ZONE_STUB,	/* the zone's authoritative servers: iterate below them */
+};
+
+struct engine_zone {
+	enum engine_zone_kind kind;
+	const char *name;		/* presentation form */
+	bool forward_first;		/* forwarders all fail: iterate instead */
+	const struct sockaddr_storage *addrs;	/* port included */
+	size_t addr_count;		/* 1 to LIMIT_NS_PER_DELEGATION */
+};
+
+/*
  * Settings; engine_config_init() fills in the defaults from engine_limits.h.
  * Strings are copied by engine_new(); the caller keeps ownership.
  */
@@ -74,6 +93,8 @@ struct engine_config {
 	uint32_t request_timeout_ms;	/* total time budget per request */
 	uint32_t query_timeout_ms;	/* initial per-query timeout, before RTT is known */
 	unsigned tries;			/* sends per server before giving up on it */
+	const struct engine_zone *zones; /* forward and stub zones; copied */
+	size_t zone_count;
 };
 
 void engine_config_init(struct engine_config *config);

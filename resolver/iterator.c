@@ -260,6 +260,7 @@ emit_zonecut(struct engine_request *req, const struct task *task,
 	ev.u.zonecut.servers = servers;
 	ev.u.zonecut.server_count = task->cut.server_count;
 	ev.u.zonecut.from_cache = from_cache;
+	ev.u.zonecut.configured = task->cut.configured;
 	task_event(req, task, EV_ZONECUT, &ev, now);
 }
 
@@ -460,23 +461,101 @@ task_set_hints_cut(struct engine_request *req, struct task *task,
 	emit_zonecut(req, task, false, now);
 }
 
+/*
+ * Makes a forward or stub zone the task's cut: one server per configured
+ * address, named by the zone (the configuration names no hosts).
+ */
+static void
+task_set_configured_cut(struct engine_request *req, struct task *task,
+    const struct configured_zone *zone, struct engine_now now)
+{
+	const char *why = NULL;
+
+	zonecut_clear(&task->cut);
+	task->cut.zone = ldns_rdf_clone(zone->name);
+	task->cut.forward = zone->kind == ENGINE_ZONE_FORWARD;
+	task->cut.forward_first = zone->forward_first;
+	task->cut.configured = task->cut.forward ? "forward" : "stub";
+	for (size_t i = 0; i < zone->addr_count; i++) {
+		const struct sockaddr *sa =
+		    (const struct sockaddr *)&zone->addrs[i];
+		struct cut_server *s = &task->cut.servers[task->cut.server_count];
+
+		/* Loopback is fine here (the operator's choice); the family is not. */
+		if (!engine_address_usable(req->engine, sa, &why) &&
+		    strcmp(why, "address family disabled") == 0) {
+			struct engine_event ev = { 0 };
+
+			ev.u.skipped.server_name = zone->name;
+			ev.u.skipped.addr = sa;
+			ev.u.skipped.why = why;
+			task_event(req, task, EV_SERVER_SKIPPED, &ev, now);
+			continue;
+		}
+		memset(s, 0, sizeof(*s));
+		s->name = ldns_rdf_clone(zone->name);
+		s->resolving_type = LDNS_RR_TYPE_A;
+		s->state = SERVER_ADDRESS_KNOWN;
+		s->addrs[0].addr = zone->addrs[i];
+		s->addrs[0].addrlen = zone->addrlens[i];
+		s->addrs[0].source = ADDR_SOURCE_CONFIG;
+		s->addr_count = 1;
+		task->cut.server_count++;
+	}
+	task->from_hints = false;
+	task->qmin_labels = dname_labels(task->cut.zone) + 1;
+	task->forced_server = task->forced_address = -1;
+	emit_zonecut(req, task, false, now);
+}
+
+/*
+ * forward-first: every forwarder failed, so the task forgets them and
+ * iterates from the cache or the root like any other name.
+ */
+static void
+task_forward_fallback(struct engine_request *req, struct task *task,
+    struct engine_now now)
+{
+	struct engine_event ev = { 0 };
+
+	ev.u.fallback.what = "iterate";
+	task_event(req, task, EV_FALLBACK, &ev, now);
+	zonecut_clear(&task->cut);
+	task->no_forward = true;
+}
+
 static bool push_task(struct engine_request *, struct task *);
 
 /*
- * Finds the closest enclosing zone cut for the task in the delegation data
- * of the cache, or starts from the root hints (priming first, RFC 8109).
- * Returns false when a priming task was pushed instead.
+ * Finds the closest enclosing zone cut for the task: a forward zone wins
+ * over everything below it; otherwise the deepest cut in the delegation
+ * data of the cache, unless a stub zone is deeper; otherwise the root
+ * hints (priming first, RFC 8109). Returns false when a priming task was
+ * pushed instead.
  */
 static bool
 task_find_cut(struct engine_request *req, struct task *task,
     struct engine_now now)
 {
-	unsigned labels = dname_labels(task->qname);
+	unsigned labels = dname_labels(task->qname), stub_labels = 0;
+	const struct configured_zone *configured;
+	ldns_rdf *lookup;
 
 	/* The parent side of a cut holds its DS records. */
 	if (task->qtype == LDNS_RR_TYPE_DS && labels > 0)
 		labels--;
-	for (;; labels--) {
+	lookup = dname_ancestor(task->qname, labels);
+	configured = lookup == NULL ? NULL : zone_table_lookup(
+	    __atomic_load_n(&req->engine->zones, __ATOMIC_ACQUIRE), lookup,
+	    task->no_forward);
+	ldns_rdf_deep_free(lookup);
+	if (configured != NULL && configured->kind == ENGINE_ZONE_FORWARD) {
+		task_set_configured_cut(req, task, configured, now);
+		return true;
+	}
+	if (configured != NULL)
+		stub_labels = dname_labels(configured->name);
+	for (; configured == NULL || labels > stub_labels; labels--) {
 		ldns_rdf *zone = dname_ancestor(task->qname, labels);
 		ldns_rr_list *ns = zone == NULL ? NULL :
 		    rrset_cache_lookup(req->engine->rrsets, zone,
@@ -494,6 +573,10 @@ task_find_cut(struct engine_request *req, struct task *task,
 		ldns_rdf_deep_free(zone);
 		if (labels == 0)
 			break;
+	}
+	if (configured != NULL) {	/* a stub zone, deeper than the cache knows */
+		task_set_configured_cut(req, task, configured, now);
+		return true;
 	}
 	if (task->reason == SUBREQ_PRIMING || req->priming_tried) {
 		task_set_hints_cut(req, task, now);
@@ -536,6 +619,7 @@ task_sent_name(const struct engine_request *req, const struct task *task,
 
 	*type = task->qtype;
 	if (!req->engine->config.qname_minimisation || task->qmin_off ||
+	    task->cut.forward ||
 	    task->qmin_labels >= full || task->qtype == LDNS_RR_TYPE_DS ||
 	    task->reason == SUBREQ_PRIMING)
 		return ldns_rdf_clone(task->qname);
@@ -591,6 +675,8 @@ task_send(struct engine_request *req, struct task *task, int si, int ai,
 		task_fail(req, task, ENGINE_EDE_OTHER, "out of memory", now);
 		return false;
 	}
+	if (task->cut.forward)
+		q->wire[2] |= 0x01;	/* RD: a forwarder resolves for us */
 	q->sent_ms = now.ms;
 	q->active = true;
 	task->queries++;
@@ -834,6 +920,10 @@ iterator_step(struct engine_request *req, struct engine_now now)
 		}
 		if (task_resolve_server(req, task, now))
 			continue;
+		if (task->cut.forward && task->cut.forward_first) {
+			task_forward_fallback(req, task, now);
+			continue;
+		}
 		task_fail(req, task, ENGINE_EDE_NO_REACHABLE_AUTHORITY,
 		    cut_failure_reason(task), now);
 	}
@@ -913,6 +1003,7 @@ task_follow_alias(struct engine_request *req, struct task *task,
 	zonecut_clear(&task->cut);
 	task->from_hints = false;
 	task->qmin_off = false;
+	task->no_forward = false;	/* the target may have forwarders of its own */
 	return true;
 }
 
@@ -1077,6 +1168,7 @@ iterator_reply(struct engine_request *req, const ldns_pkt *pkt, size_t size,
 	struct reply_context ctx = {
 		.zone = task->cut.zone, .qname = q->sent_qname,
 		.qtype = q->sent_qtype, .klass = task->klass,
+		.recursive = task->cut.forward,
 		.dropped = on_dropped, .dropped_ctx = req,
 	};
 	struct reply_view v;

@@ -38,6 +38,7 @@ enum addr_source {
 	ADDR_SOURCE_CACHE,	/* from the address cache */
 	ADDR_SOURCE_AUTH,	/* the child's authoritative answer */
 	ADDR_SOURCE_DIRECT,	/* given by the user (@SERVER, direct request) */
+	ADDR_SOURCE_CONFIG,	/* a forward-zone or stub-zone address */
 };
 
 const char *addr_source_name(enum addr_source source);
@@ -103,6 +104,8 @@ struct engine_event {
 			const struct observed_server *servers;
 			size_t server_count;
 			bool from_cache;	/* cached cut, not a fresh referral */
+			/* "forward" or "stub": a configured zone; NULL: learnt. */
+			const char *configured;
 		} zonecut;
 		struct {	/* EV_QUERY_SENT, EV_TIMEOUT, EV_NET_ERROR, EV_REPLY, EV_REPLY_IGNORED */
 			uint32_t send_id;

@@ -19,6 +19,11 @@ struct reply_context {
 	const ldns_rdf *qname;		/* as sent (maybe minimised) */
 	ldns_rr_type qtype;
 	ldns_rr_class klass;
+	/*
+	 * Asked with RD=1 (a forwarder): its final answers carry no AA, and
+	 * a referral from it means it does not recurse.
+	 */
+	bool recursive;
 	/* Told of every record the scrubber drops; may be NULL. */
 	void (*dropped)(void *ctx, const ldns_rr *rr, const char *why);
 	void *dropped_ctx;

@@ -12,6 +12,7 @@
 #include "answer_cache.h"
 #include "engine.h"
 #include "engine_limits.h"
+#include "forward.h"
 #include "observer.h"
 #include "rrset_cache.h"
 #include "server_select.h"
@@ -20,9 +21,11 @@ struct engine {
 	struct engine_config config;
 	char *root_hints_path;		/* owned copy of config.root_hints_file */
 	ldns_rr_list *root_hints;
+	struct zone_table *zones;	/* forward and stub zones */
 	/* Hints replaced by a reload stay until engine_free: other threads may still read them. */
 	ldns_rr_list *retired_hints[8];
 	char *retired_paths[8];
+	struct zone_table *retired_zones[8];
 	unsigned retired_count;
 	struct rrset_cache *rrsets;
 	struct answer_cache *answers;
@@ -63,6 +66,10 @@ struct zonecut {
 	ldns_rdf *zone;			/* NULL: not found yet */
 	struct cut_server servers[LIMIT_NS_PER_DELEGATION];
 	unsigned server_count;
+	/* A configured cut (forward-zone, stub-zone); NULL: learnt. */
+	const char *configured;		/* "forward" or "stub" */
+	bool forward;			/* resolvers: RD=1, their answers are final */
+	bool forward_first;		/* they all failed: iterate instead */
 };
 
 /* One question being resolved: the client's, or a sub-task's. */
@@ -76,6 +83,7 @@ struct task {
 	bool from_hints;		/* the cut comes from the root hints */
 	unsigned qmin_labels;		/* labels to send while minimising */
 	bool qmin_off;			/* relaxed fallback: full name from now on */
+	bool no_forward;		/* forward-first fell back: iterate */
 	int forced_server, forced_address; /* retry exactly this one next */
 	unsigned queries, referrals, alias_hops;
 	int waiting_server;		/* the server a sub-task resolves */

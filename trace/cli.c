@@ -2,14 +2,17 @@
  * cli.c: helpers shared by the descend subcommands: argument parsing and a
  * private libuv loop that drives engine requests through resolver/net.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "net/drive.h"
+#include "server_hints.h"
 
 ldns_rdf *
 cli_parse_name(const char *prog, const char *text)
@@ -59,6 +62,107 @@ parse_uint(const char *prog, const char *what, const char *arg, unsigned min,
 	return true;
 }
 
+const char *
+cli_addr_str(const struct sockaddr *addr, char *buf, size_t len)
+{
+	char text[INET6_ADDRSTRLEN] = "?";
+	uint16_t port;
+
+	if (addr->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)addr;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text));
+		port = ntohs(in6->sin6_port);
+	} else {
+		const struct sockaddr_in *in = (const void *)addr;
+
+		inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text));
+		port = ntohs(in->sin_port);
+	}
+	if (port == 53)
+		snprintf(buf, len, "%s", text);
+	else
+		snprintf(buf, len, "%s@%u", text, port);
+	return buf;
+}
+
+/* ADDR or ADDR@PORT, IPv4 or IPv6. */
+static bool
+parse_zone_address(const char *text, struct sockaddr_storage *ss)
+{
+	char addr[INET6_ADDRSTRLEN + 8], *at;
+	unsigned port = 53;
+
+	if (strlcpy(addr, text, sizeof(addr)) >= sizeof(addr))
+		return false;
+	if ((at = strchr(addr, '@')) != NULL) {
+		char *end;
+		unsigned long p;
+
+		*at++ = '\0';
+		errno = 0;
+		p = strtoul(at, &end, 10);
+		if (errno != 0 || end == at || *end != '\0' || p == 0 ||
+		    p > 65535)
+			return false;
+		port = (unsigned)p;
+	}
+	if (!server_address_parse(addr, ss))
+		return false;
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+	return true;
+}
+
+/* --forward ZONE=ADDR[,ADDR...] and --stub ZONE=ADDR[,ADDR...]. */
+static bool
+parse_zone_option(const char *prog, const char *what, const char *arg,
+    enum engine_zone_kind kind, struct cli_options *o)
+{
+	char copy[1024], *eq, *addr, *save = NULL;
+	size_t i = o->zone_count;
+	struct engine_zone *z = &o->zones[i];
+	ldns_rdf *name = NULL;
+
+	if (i == CLI_ZONES_MAX) {
+		fprintf(stderr, "%s: at most %d --forward and --stub zones\n",
+		    prog, CLI_ZONES_MAX);
+		return false;
+	}
+	if (strlcpy(copy, arg, sizeof(copy)) >= sizeof(copy) ||
+	    (eq = strchr(copy, '=')) == NULL || eq == copy || eq[1] == '\0') {
+		fprintf(stderr, "%s: bad %s '%s': expected ZONE=ADDR[@PORT]"
+		    "[,ADDR...]\n", prog, what, arg);
+		return false;
+	}
+	*eq = '\0';
+	if (ldns_str2rdf_dname(&name, copy) != LDNS_STATUS_OK) {
+		fprintf(stderr, "%s: bad %s zone '%s'\n", prog, what, copy);
+		return false;
+	}
+	ldns_rdf_deep_free(name);
+	memset(z, 0, sizeof(*z));
+	strlcpy(o->zone_names[i], copy, sizeof(o->zone_names[i]));
+	for (addr = strtok_r(eq + 1, ",", &save); addr != NULL;
+	    addr = strtok_r(NULL, ",", &save)) {
+		if (z->addr_count == CLI_ZONE_ADDRS_MAX ||
+		    !parse_zone_address(addr, &o->zone_addrs[i][z->addr_count])) {
+			fprintf(stderr, "%s: bad %s address '%s': expected at "
+			    "most %d of ADDR[@PORT]\n", prog, what, addr,
+			    CLI_ZONE_ADDRS_MAX);
+			return false;
+		}
+		z->addr_count++;
+	}
+	z->kind = kind;
+	z->name = o->zone_names[i];
+	z->addrs = o->zone_addrs[i];
+	o->zone_count++;
+	return true;
+}
+
 bool
 cli_common_option(const char *prog, int opt, const char *arg,
     struct cli_options *o, bool *bad)
@@ -89,6 +193,16 @@ cli_common_option(const char *prog, int opt, const char *arg,
 		if (!parse_uint(prog, "tries", arg, 1, 10, &o->tries))
 			*bad = true;
 		return true;
+	case OPT_FORWARD:
+	case OPT_STUB:
+		if (!parse_zone_option(prog, opt == OPT_FORWARD ? "--forward" :
+		    "--stub", arg, opt == OPT_FORWARD ? ENGINE_ZONE_FORWARD :
+		    ENGINE_ZONE_STUB, o))
+			*bad = true;
+		return true;
+	case OPT_FORWARD_FIRST:
+		o->forward_first = true;
+		return true;
 	}
 	return false;
 }
@@ -98,6 +212,7 @@ cli_engine_new(const char *prog, const struct cli_options *o,
     bool fresh_cache)
 {
 	struct engine_config config;
+	struct engine_zone zones[CLI_ZONES_MAX];
 	struct engine *engine;
 	char err[512];
 
@@ -117,6 +232,13 @@ cli_engine_new(const char *prog, const struct cli_options *o,
 		config.request_timeout_ms = o->timeout_ms;
 	if (o->tries != 0)
 		config.tries = o->tries;
+	/* --forward-first may come after the zones it applies to. */
+	memcpy(zones, o->zones, sizeof(zones));
+	for (size_t i = 0; i < o->zone_count; i++)
+		zones[i].forward_first = o->forward_first &&
+		    zones[i].kind == ENGINE_ZONE_FORWARD;
+	config.zones = zones;
+	config.zone_count = o->zone_count;
 	if ((engine = engine_new(&config, err, sizeof(err))) == NULL)
 		fprintf(stderr, "%s: %s\n", prog, err);
 	return engine;

@@ -25,6 +25,10 @@ ldns_rdf *cli_parse_name(const char *prog, const char *text);
 /* Parses a type mnemonic or TYPEnnn; false (with an error line) if unknown. */
 bool cli_parse_type(const char *prog, const char *text, ldns_rr_type *type);
 
+/* --forward and --stub zones one command line may give. */
+#define CLI_ZONES_MAX		8
+#define CLI_ZONE_ADDRS_MAX	8
+
 /* Options every resolving subcommand accepts. */
 struct cli_options {
 	const char *root_hints;
@@ -35,6 +39,12 @@ struct cli_options {
 	bool no_0x20;
 	unsigned timeout_ms;		/* per request; 0: default */
 	unsigned tries;
+	/* --forward ZONE=ADDR[,ADDR...], --stub ZONE=ADDR[,...], --forward-first */
+	struct engine_zone zones[CLI_ZONES_MAX];
+	char zone_names[CLI_ZONES_MAX][256];
+	struct sockaddr_storage zone_addrs[CLI_ZONES_MAX][CLI_ZONE_ADDRS_MAX];
+	size_t zone_count;
+	bool forward_first;
 };
 
 /*
@@ -45,14 +55,17 @@ struct cli_options {
 enum {
 	OPT_ROOT_HINTS = 0x100, OPT_NO_QMIN, OPT_NO_0X20, OPT_TIMEOUT,
 	OPT_TRIES, OPT_JSON, OPT_DIG, OPT_ALL, OPT_NO_COLOR, OPT_COLOR,
-	OPT_SOCKET,
+	OPT_SOCKET, OPT_FORWARD, OPT_STUB, OPT_FORWARD_FIRST,
 };
 #define CLI_COMMON_LONG_OPTIONS \
 	{ "root-hints", required_argument, NULL, OPT_ROOT_HINTS }, \
 	{ "no-qmin", no_argument, NULL, OPT_NO_QMIN }, \
 	{ "no-0x20", no_argument, NULL, OPT_NO_0X20 }, \
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT }, \
-	{ "tries", required_argument, NULL, OPT_TRIES }
+	{ "tries", required_argument, NULL, OPT_TRIES }, \
+	{ "forward", required_argument, NULL, OPT_FORWARD }, \
+	{ "forward-first", no_argument, NULL, OPT_FORWARD_FIRST }, \
+	{ "stub", required_argument, NULL, OPT_STUB }
 bool cli_common_option(const char *prog, int opt, const char *arg,
     struct cli_options *options, bool *bad);
 
@@ -80,6 +93,9 @@ ldns_pkt *cli_runner_ask(struct cli_runner *runner, struct engine *engine,
     const ldns_rdf *name, ldns_rr_type type, const struct sockaddr *addr,
     bool over_tcp);
 void cli_runner_free(struct cli_runner *runner);
+
+/* An address with its port when it is not 53 ("192.0.2.1@5353"). */
+const char *cli_addr_str(const struct sockaddr *addr, char *buf, size_t len);
 
 /* Subcommands. */
 int query_main(int argc, char **argv);

@@ -6,8 +6,11 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
+#include "dname.h"
+#include "observer.h"
 
 static void
 query_usage(FILE *out)
@@ -15,8 +18,48 @@ query_usage(FILE *out)
 	fprintf(out,
 	    "usage: descend query [-4|-6] [--root-hints FILE] [--no-qmin]\n"
 	    "                     [--no-0x20] [--timeout SECONDS] [--tries N]\n"
+	    "                     [--forward ZONE=ADDR[@PORT][,ADDR...]]\n"
+	    "                     [--forward-first] [--stub ZONE=ADDR[,ADDR...]]\n"
 	    "                     NAME [TYPE]\n");
 }
+
+/*
+ * The steps worth a line after the answer: a forward or stub zone that
+ * applied, and forwarders given up for iteration.
+ */
+static char query_notes[2048];
+
+static void
+query_on_event(void *ctx, const struct engine_event *ev)
+{
+	char zone[256], line[512], addr[64] = "";
+
+	(void)ctx;
+	if (ev->kind == EV_ZONECUT && ev->u.zonecut.configured != NULL) {
+		const struct observed_server *s = ev->u.zonecut.servers;
+
+		dname_str(ev->u.zonecut.zone, zone, sizeof(zone));
+		snprintf(line, sizeof(line), ";; %s zone %s:",
+		    ev->u.zonecut.configured, zone);
+		for (size_t i = 0; i < ev->u.zonecut.server_count; i++) {
+			if (s[i].addr_count == 0)
+				continue;
+			strlcat(line, " ", sizeof(line));
+			strlcat(line, cli_addr_str(&s[i].addrs[0], addr,
+			    sizeof(addr)), sizeof(line));
+		}
+		strlcat(line, "\n", sizeof(line));
+		strlcat(query_notes, line, sizeof(query_notes));
+	} else if (ev->kind == EV_FALLBACK &&
+	    strcmp(ev->u.fallback.what, "iterate") == 0) {
+		dname_str(ev->qname, zone, sizeof(zone));
+		snprintf(line, sizeof(line), ";; every forwarder failed for %s: "
+		    "iterated instead (forward-first)\n", zone);
+		strlcat(query_notes, line, sizeof(query_notes));
+	}
+}
+
+static const struct engine_observer query_observer = { query_on_event };
 
 int
 query_main(int argc, char **argv)
@@ -68,7 +111,7 @@ query_main(int argc, char **argv)
 	    (runner = cli_runner_new(engine)) == NULL)
 		goto out;
 	request = engine_request_new(engine, &question, 0,
-	    cli_runner_now(runner), NULL, NULL);
+	    cli_runner_now(runner), &query_observer, NULL);
 	if (request == NULL || !cli_runner_start(runner, request)) {
 		fprintf(stderr, "descend query: out of memory\n");
 		goto out;
@@ -80,6 +123,7 @@ query_main(int argc, char **argv)
 		ldns_pkt_set_rd(pkt, true);
 		ldns_pkt_print(stdout, pkt);
 	}
+	fputs(query_notes, stdout);
 	printf(";; upstream queries: %u\n", result.upstream_queries);
 	if (result.rcode == LDNS_RCODE_SERVFAIL && result.ede_text != NULL)
 		printf(";; why: %s\n", result.ede_text);

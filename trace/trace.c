@@ -209,10 +209,15 @@ on_zonecut(struct trace *t, const struct engine_event *ev)
 	struct trace_cut *cut = cut_find(t, ev->u.zonecut.zone);
 	char zone[256], name[256], addr[64];
 
+	const char *configured = ev->u.zonecut.configured;
+
 	dname_str(ev->u.zonecut.zone, zone, sizeof(zone));
-	trace_print(t, ev->depth, "%s zone %s%s", t->color ? "\033[1m==\033[0m" :
-	    "==", zone, ev->u.zonecut.from_cache ? " (known from earlier in "
-	    "this trace)" : "");
+	trace_print(t, ev->depth, "%s zone %s%s%s", t->color ?
+	    "\033[1m==\033[0m" : "==", zone, ev->u.zonecut.from_cache ?
+	    " (known from earlier in this trace)" : "", configured == NULL ? "" :
+	    strcmp(configured, "forward") == 0 ? " (forward zone: these "
+	    "resolvers are asked with RD=1, their answer is final)" :
+	    " (stub zone: the configured authoritative servers)");
 	for (size_t i = 0; i < ev->u.zonecut.server_count; i++) {
 		const struct observed_server *s = &servers[i];
 		const struct sockaddr_storage *addrs =
@@ -251,7 +256,8 @@ on_zonecut(struct trace *t, const struct engine_event *ev)
 	}
 	trace_json(t, "zonecut", "zone", zone, "#servers",
 	    (unsigned)ev->u.zonecut.server_count, "#depth", ev->depth,
-	    "from_cache", ev->u.zonecut.from_cache ? "yes" : "no", NULL);
+	    "from_cache", ev->u.zonecut.from_cache ? "yes" : "no",
+	    "configured", configured != NULL ? configured : "", NULL);
 }
 
 static void
@@ -575,7 +581,12 @@ trace_on_event(void *ctx, const struct engine_event *ev)
 		    ev->u.limit.value, "#depth", ev->depth, NULL);
 		break;
 	case EV_FALLBACK:
-		trace_print(t, ev->depth, "   retry: %s", ev->u.fallback.what);
+		if (strcmp(ev->u.fallback.what, "iterate") == 0)
+			trace_print(t, ev->depth, "   every forwarder failed: "
+			    "iterating instead (forward-first)");
+		else
+			trace_print(t, ev->depth, "   retry: %s",
+			    ev->u.fallback.what);
 		trace_json(t, "fallback", "what", ev->u.fallback.what, "#depth",
 		    ev->depth, NULL);
 		break;

@@ -31,6 +31,9 @@ trace_usage(FILE *out)
 	    "  --no-0x20          no case randomisation\n"
 	    "  --timeout SECONDS  for the whole resolution (default 10)\n"
 	    "  --tries N          sends per server (default 2)\n"
+	    "  --forward ZONE=ADDR[@PORT][,ADDR...]  ask these resolvers for ZONE\n"
+	    "  --forward-first    iterate when the forwarders fail\n"
+	    "  --stub ZONE=ADDR[@PORT][,ADDR...]     ZONE's authoritative servers\n"
 	    "  --color, --no-color  colour (default: on a terminal)\n");
 }
 

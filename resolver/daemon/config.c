@@ -70,6 +70,10 @@ config_init(struct daemon_config *c)
 void
 config_free(struct daemon_config *c)
 {
+	for (size_t i = 0; i < c->zone_count; i++)
+		free(c->zones[i].name);
+	free(c->zones);
+	free(c->engine_zones);
 	free(c->root_hints);
 	free(c->listens);
 	acl_free(c->acl);
@@ -309,6 +313,157 @@ key_outgoing_interface(struct config_reader *r, const char *v)
 	*slot = ss;
 }
 
+/* Splits a value into whitespace-separated words, each unquoted. */
+static size_t
+split_words(char *v, char **words, size_t max)
+{
+	size_t n = 0;
+	char *save = NULL, *w;
+
+	for (w = strtok_r(v, " \t", &save); w != NULL;
+	    w = strtok_r(NULL, " \t", &save)) {
+		size_t len = strlen(w);
+
+		if (len >= 2 && w[0] == '"' && w[len - 1] == '"') {
+			w[len - 1] = '\0';
+			w++;
+		}
+		if (n == max)
+			return max + 1;
+		words[n++] = w;
+	}
+	return n;
+}
+
+/* "NAME ADDR[@PORT] [ADDR...]": forward-zone and stub-zone. */
+static void
+key_zone(struct config_reader *r, const char *key, const char *v,
+    enum engine_zone_kind kind)
+{
+	struct daemon_config *c = r->config;
+	char copy[1024], *words[LIMIT_NS_PER_DELEGATION + 2];
+	size_t n;
+	struct config_zone one = { .kind = kind }, *zones;
+	ldns_rdf *name = NULL;
+
+	if (strlcpy(copy, v, sizeof(copy)) >= sizeof(copy)) {
+		problem(r, "%s line too long", key);
+		return;
+	}
+	n = split_words(copy, words, LIMIT_NS_PER_DELEGATION + 1);
+	if (n < 2) {
+		problem(r, "bad %s '%s': expected NAME ADDR[@PORT] [ADDR...]",
+		    key, v);
+		return;
+	}
+	if (n > LIMIT_NS_PER_DELEGATION + 1) {
+		problem(r, "%s '%s': more than %d addresses", key, words[0],
+		    LIMIT_NS_PER_DELEGATION);
+		return;
+	}
+	if (ldns_str2rdf_dname(&name, words[0]) != LDNS_STATUS_OK) {
+		problem(r, "bad %s name '%s'", key, words[0]);
+		return;
+	}
+	for (size_t i = 0; i < c->zone_count; i++) {
+		ldns_rdf *other = ldns_dname_new_frm_str(c->zones[i].name);
+
+		if (other != NULL && ldns_dname_compare(other, name) == 0) {
+			problem(r, "%s '%s': the zone is already a %s", key,
+			    words[0], c->zones[i].kind == ENGINE_ZONE_FORWARD ?
+			    "forward-zone" : "stub-zone");
+			ldns_rdf_deep_free(other);
+			ldns_rdf_deep_free(name);
+			return;
+		}
+		ldns_rdf_deep_free(other);
+	}
+	ldns_rdf_deep_free(name);
+	for (size_t i = 1; i < n; i++) {
+		socklen_t len;
+
+		if (!parse_address(words[i], 53, &one.addrs[one.addr_count++],
+		    &len)) {
+			problem(r, "bad address '%s' in %s: expected ADDR[@PORT]",
+			    words[i], key);
+			return;
+		}
+	}
+	zones = reallocarray(c->zones, c->zone_count + 1, sizeof(*zones));
+	if (zones == NULL || (one.name = strdup(words[0])) == NULL) {
+		if (zones != NULL)
+			c->zones = zones;
+		problem(r, "out of memory");
+		return;
+	}
+	c->zones = zones;
+	c->zones[c->zone_count++] = one;
+}
+
+static void
+key_forward_first(struct config_reader *r, const char *v)
+{
+	struct daemon_config *c = r->config;
+	struct config_zone *last = c->zone_count > 0 ?
+	    &c->zones[c->zone_count - 1] : NULL;
+	bool first;
+
+	if (!parse_bool(r, "forward-first", v, &first))
+		return;
+	if (last == NULL || last->kind != ENGINE_ZONE_FORWARD) {
+		problem(r, "forward-first must follow the forward-zone line it "
+		    "applies to");
+		return;
+	}
+	last->forward_first = first;
+}
+
+/* Points the engine's configuration at the zone lines. */
+static bool
+config_link_zones(struct daemon_config *c)
+{
+	free(c->engine_zones);
+	c->engine_zones = NULL;
+	c->engine.zones = NULL;
+	c->engine.zone_count = 0;
+	if (c->zone_count == 0)
+		return true;
+	if ((c->engine_zones = calloc(c->zone_count,
+	    sizeof(*c->engine_zones))) == NULL)
+		return false;
+	for (size_t i = 0; i < c->zone_count; i++) {
+		struct engine_zone *e = &c->engine_zones[i];
+
+		e->kind = c->zones[i].kind;
+		e->name = c->zones[i].name;
+		e->forward_first = c->zones[i].forward_first;
+		e->addrs = c->zones[i].addrs;
+		e->addr_count = c->zones[i].addr_count;
+	}
+	c->engine.zones = c->engine_zones;
+	c->engine.zone_count = c->zone_count;
+	return true;
+}
+
+void
+config_swap_zones(struct daemon_config *a, struct daemon_config *b)
+{
+	struct config_zone *zones = a->zones;
+	struct engine_zone *engine_zones = a->engine_zones;
+	size_t count = a->zone_count;
+
+	a->zones = b->zones;
+	a->engine_zones = b->engine_zones;
+	a->zone_count = b->zone_count;
+	b->zones = zones;
+	b->engine_zones = engine_zones;
+	b->zone_count = count;
+	a->engine.zones = a->engine_zones;
+	a->engine.zone_count = a->engine_zones != NULL ? a->zone_count : 0;
+	b->engine.zones = b->engine_zones;
+	b->engine.zone_count = b->engine_zones != NULL ? b->zone_count : 0;
+}
+
 static void
 key_log_level(struct config_reader *r, const char *v)
 {
@@ -373,6 +528,12 @@ config_apply(struct config_reader *r, const char *key, const char *v)
 		key_log_level(r, v);
 	else if (strcmp(key, "log-queries") == 0)
 		parse_bool(r, key, v, &c->log_queries);
+	else if (strcmp(key, "forward-zone") == 0)
+		key_zone(r, key, v, ENGINE_ZONE_FORWARD);
+	else if (strcmp(key, "forward-first") == 0)
+		key_forward_first(r, v);
+	else if (strcmp(key, "stub-zone") == 0)
+		key_zone(r, key, v, ENGINE_ZONE_STUB);
 	else
 		problem(r, "unknown key '%s'", key);
 }
@@ -466,6 +627,10 @@ config_load(struct daemon_config *c, const char *path, FILE *errors)
 		    c->engine.cache_max_ttl);
 		r.problems++;
 	}
+	if (!config_link_zones(c)) {
+		fprintf(errors, "%s: out of memory\n", path);
+		r.problems++;
+	}
 	if (c->listen_count == 0) {
 		struct config_listen *l = calloc(2, sizeof(*l));
 
@@ -504,6 +669,22 @@ print_address(FILE *out, const char *key, const struct sockaddr_storage *ss,
 		fprintf(out, "%s: %s\n", key, text);
 }
 
+/* " ADDR@PORT", the form forward-zone and stub-zone read. */
+static void
+print_address_word(FILE *out, const struct sockaddr_storage *ss)
+{
+	char text[INET6_ADDRSTRLEN];
+	const void *a = ss->ss_family == AF_INET ?
+	    (const void *)&((const struct sockaddr_in *)ss)->sin_addr :
+	    (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
+	uint16_t port = ss->ss_family == AF_INET ?
+	    ((const struct sockaddr_in *)ss)->sin_port :
+	    ((const struct sockaddr_in6 *)ss)->sin6_port;
+
+	inet_ntop(ss->ss_family, a, text, sizeof(text));
+	fprintf(out, " %s@%u", text, ntohs(port));
+}
+
 void
 config_print(const struct daemon_config *c, FILE *out)
 {
@@ -537,4 +718,15 @@ config_print(const struct daemon_config *c, FILE *out)
 		fprintf(out, "pidfile: \"%s\"\n", c->pidfile);
 	fprintf(out, "log-level: %s\n", levels[c->log_level]);
 	fprintf(out, "log-queries: %s\n", yes_no(c->log_queries));
+	for (size_t i = 0; i < c->zone_count; i++) {
+		const struct config_zone *z = &c->zones[i];
+
+		fprintf(out, "%s: %s", z->kind == ENGINE_ZONE_FORWARD ?
+		    "forward-zone" : "stub-zone", z->name);
+		for (size_t j = 0; j < z->addr_count; j++)
+			print_address_word(out, &z->addrs[j]);
+		fputc('\n', out);
+		if (z->forward_first)
+			fprintf(out, "forward-first: yes\n");
+	}
 }

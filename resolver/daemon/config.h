@@ -11,10 +11,20 @@
 
 #include "acl.h"
 #include "engine.h"
+#include "engine_limits.h"
 
 struct config_listen {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
+};
+
+/* A forward-zone or stub-zone line (Unbound's), as the engine gets it. */
+struct config_zone {
+	enum engine_zone_kind kind;
+	char *name;
+	bool forward_first;		/* the forward-first line after it */
+	struct sockaddr_storage addrs[LIMIT_NS_PER_DELEGATION];
+	size_t addr_count;
 };
 
 enum log_level {
@@ -36,6 +46,9 @@ struct daemon_config {
 	char *pidfile;
 	enum log_level log_level;
 	bool log_queries;
+	struct config_zone *zones;	/* forward-zone and stub-zone lines */
+	struct engine_zone *engine_zones; /* engine.zones: views of `zones` */
+	size_t zone_count;
 };
 
 /* Defaults. Returns false when memory runs out. */
@@ -54,6 +67,13 @@ void config_free(struct daemon_config *config);
  */
 unsigned config_load(struct daemon_config *config, const char *path,
     FILE *errors);
+
+/*
+ * Swaps the forward and stub zones of two configurations (a reload takes
+ * the new ones; the old ones are freed with the other) and points each
+ * engine configuration at its own.
+ */
+void config_swap_zones(struct daemon_config *a, struct daemon_config *b);
 
 /*
  * The effective configuration, one `key: value` per line, strings quoted;

@@ -183,6 +183,18 @@ test_all_keys(void)
 	    "control-socket and pidfile");
 	ok(c.log_level == LOG_LEVEL_DEBUG && c.log_queries,
 	    "log-level: debug, log-queries: yes");
+	ok(c.engine.zone_count == 2 &&
+	    c.engine.zones[0].kind == ENGINE_ZONE_FORWARD &&
+	    strcmp(c.engine.zones[0].name, "corp.example.") == 0 &&
+	    c.engine.zones[0].forward_first &&
+	    c.engine.zones[0].addr_count == 2 &&
+	    is_address(&c.engine.zones[0].addrs[0], "192.0.2.53", 53) &&
+	    is_address(&c.engine.zones[0].addrs[1], "2001:db8::53", 5353) &&
+	    c.engine.zones[1].kind == ENGINE_ZONE_STUB &&
+	    strcmp(c.engine.zones[1].name, "lab.example") == 0 &&
+	    !c.engine.zones[1].forward_first &&
+	    c.engine.zones[1].addr_count == 1,
+	    "forward-zone with forward-first, stub-zone (quoted name)");
 	config_free(&c);
 	free(l.errors);
 }
@@ -273,6 +285,17 @@ test_errors(void)
 		    "file or directory",
 		":25: second IPv4 outgoing-interface '192.0.2.2': one per "
 		    "family",
+		":26: forward-first must follow the forward-zone line it "
+		    "applies to",
+		":27: bad forward-zone 'corp.example': expected NAME "
+		    "ADDR[@PORT] [ADDR...]",
+		":28: bad address '192.0.2.1@99999' in forward-zone: expected "
+		    "ADDR[@PORT]",
+		":29: bad forward-zone name 'corp..example'",
+		":31: forward-zone 'corp.example': the zone is already a "
+		    "stub-zone",
+		":32: bad value 'perhaps' for 'forward-first': expected yes "
+		    "or no",
 	};
 	const size_t n = sizeof(expected) / sizeof(expected[0]);
 	const char *path = TEST_DATA "/errors.conf";
@@ -372,7 +395,10 @@ test_print(void)
 	    strstr(text, "access-control: 10.1.0.0/16 deny\n") != NULL &&
 	    strstr(text, "cache-size: 134217728\n") != NULL &&
 	    strstr(text, "outgoing-interface: 2001:db8::7\n") != NULL &&
-	    strstr(text, "log-level: debug\n") != NULL,
+	    strstr(text, "log-level: debug\n") != NULL &&
+	    strstr(text, "forward-zone: corp.example. 192.0.2.53@53 "
+	    "2001:db8::53@5353\nforward-first: yes\n") != NULL &&
+	    strstr(text, "stub-zone: lab.example 192.0.2.54@53\n") != NULL,
 	    "config_print shows the effective values");
 	free(l.errors);
 
@@ -403,6 +429,7 @@ test_example(void)
 		"cache-min-ttl", "cache-max-negative-ttl", "threads",
 		"qname-minimisation", "use-0x20", "serve-stale", "prefetch",
 		"control-socket", "pidfile", "log-level", "log-queries",
+		"forward-zone", "forward-first", "stub-zone",
 	};
 	struct daemon_config c;
 	char path[64], *line = NULL, *text = NULL;

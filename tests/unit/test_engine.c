@@ -34,11 +34,19 @@ struct server {
 	unsigned lowercase_next; /* the next n replies echo lowercase (a spoofer) */
 	unsigned rtt_ms;	/* reported round trip (default 1) */
 	unsigned sends;		/* queries it received */
+	bool recursive;		/* a resolver: wants RD, answers RA without AA */
 };
 
 static struct server *servers;
 static size_t server_count;
 static unsigned sent_total;
+/* What the last resolve() sent: where, and with RD or not. */
+#define SENT_LOG_MAX	64
+static char sent_to[SENT_LOG_MAX][64];
+static bool sent_rd[SENT_LOG_MAX];
+static unsigned sent_log;
+static const struct engine_observer *test_observer;
+static void *test_observer_ctx;
 
 static struct server *
 server_at(const struct sockaddr_storage *ss)
@@ -101,6 +109,10 @@ authority_answer(struct server *s, const ldns_pkt *query, bool over_tcp)
 		ldns_rr_new_frm_str(&up, "test. 86400 IN NS ns.test.", 0, NULL,
 		    NULL);
 		ldns_pkt_push_rr(reply, LDNS_SECTION_AUTHORITY, up);
+		goto out;
+	}
+	if (s->recursive && !ldns_pkt_rd(query)) {
+		ldns_pkt_set_rcode(reply, LDNS_RCODE_REFUSED);
 		goto out;
 	}
 	if (s->formerr_on_edns && ldns_pkt_edns(query)) {
@@ -221,6 +233,11 @@ authority_answer(struct server *s, const ldns_pkt *query, bool over_tcp)
 		ldns_pkt_free(reply);
 		reply = tc;
 	}
+	if (s->recursive) {
+		ldns_pkt_set_aa(reply, false);
+		ldns_pkt_set_ra(reply, true);
+		ldns_pkt_set_rd(reply, true);
+	}
 out:
 	ldns_rr_list_deep_free(rrs);
 	ldns_rdf_deep_free(zone);
@@ -237,9 +254,11 @@ resolve_flags(struct engine *engine, const char *name, ldns_rr_type type,
 	struct engine_action action;
 
 	q.name = ldns_dname_new_frm_str(name);
-	req = engine_request_new(engine, &q, flags, *now, NULL, NULL);
+	req = engine_request_new(engine, &q, flags, *now, test_observer,
+	    test_observer_ctx);
 	ldns_rdf_deep_free(q.name);
 	*sends = 0;
+	sent_log = 0;
 	while (engine_next_action(req, *now, &action) == ENGINE_SEND) {
 		struct server *s = server_at(&action.send.addr);
 		ldns_pkt *query = NULL, *reply;
@@ -252,6 +271,12 @@ resolve_flags(struct engine *engine, const char *name, ldns_rr_type type,
 		if (s != NULL)
 			s->sends++;
 		ldns_wire2pkt(&query, action.send.wire, action.send.wire_len);
+		if (sent_log < SENT_LOG_MAX) {
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)
+			    &action.send.addr)->sin_addr, sent_to[sent_log],
+			    sizeof(sent_to[0]));
+			sent_rd[sent_log++] = query != NULL && ldns_pkt_rd(query);
+		}
 		if (s == NULL || s->silent || query == NULL) {
 			now->ms += action.send.timeout_ms;
 			engine_feed_timeout(req, action.send.id, *now);
@@ -405,6 +430,13 @@ static struct server lab[] = {
 	  .lowercase = true },
 	{ .addr = "192.0.2.8", .zone = "up.test.", .records = "up.test. 86400 IN NS ns.up.test.\n",
 	  .upward = true },
+	/* A resolver to forward to: it knows the final answers itself. */
+	{ .addr = "192.0.2.50", .zone = ".", .records =
+	  "corp.test. 3600 IN SOA ns.corp.test. h.test. 1 3600 600 86400 300\n"
+	  "www.corp.test. 3600 IN A 198.51.100.50\n"
+	  "alias.corp.test. 3600 IN CNAME www.glueless.test.\n"
+	  "big.example.test. 60 IN TXT \"forwarded\"\n",
+	  .recursive = true },
 };
 
 static void
@@ -848,6 +880,239 @@ test_prefetch_refreshes(bool use_0x20)
 	engine_free(engine);
 }
 
+/* ---- forward and stub zones ---- */
+
+static struct engine *
+new_engine_zones(const struct engine_zone *zones, size_t count)
+{
+	struct engine_config cfg;
+	char err[256];
+	struct engine *engine;
+
+	engine_config_init(&cfg);
+	cfg.root_hints_file = hints_file;
+	cfg.use_0x20 = false;
+	cfg.zones = zones;
+	cfg.zone_count = count;
+	if ((engine = engine_new(&cfg, err, sizeof(err))) == NULL)
+		diag("engine_new: %s", err);
+	return engine;
+}
+
+static struct sockaddr_storage
+addr4(const char *text)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+
+	in->sin_family = AF_INET;
+	in->sin_port = htons(53);
+	inet_pton(AF_INET, text, &in->sin_addr);
+	return ss;
+}
+
+/* Records the configured source of every zone cut the engine reports. */
+static char cut_sources[512];
+
+static void
+record_cuts(void *ctx, const struct engine_event *ev)
+{
+	char zone[256];
+	char *z;
+
+	(void)ctx;
+	if (ev->kind != EV_ZONECUT)
+		return;
+	z = ldns_rdf2str(ev->u.zonecut.zone);
+	snprintf(zone, sizeof(zone), "%s%s=%s", cut_sources[0] ? " " : "", z,
+	    ev->u.zonecut.configured != NULL ? ev->u.zonecut.configured : "-");
+	free(z);
+	strlcat(cut_sources, zone, sizeof(cut_sources));
+}
+
+static const struct engine_observer cut_observer = { record_cuts };
+
+static int
+resolve_zones(struct engine *engine, const char *name, ldns_rr_type type,
+    char **answer, unsigned *sends)
+{
+	struct engine_now now = { 1000000, 5000 };
+	struct engine_request *req;
+	struct engine_result r;
+
+	cut_sources[0] = '\0';
+	test_observer = &cut_observer;
+	req = resolve(engine, name, type, &now, sends);
+	test_observer = NULL;
+	engine_request_result(req, &r);
+	*answer = answer_text(req);
+	engine_request_free(req);
+	return r.rcode;
+}
+
+static void
+test_forward_zones(void)
+{
+	struct sockaddr_storage forwarder = addr4("192.0.2.50"),
+	    dead = addr4("192.0.2.9"), authority = addr4("192.0.2.2");
+	struct engine_zone zones[] = {
+		{ .kind = ENGINE_ZONE_FORWARD, .name = "corp.test.",
+		  .addrs = &forwarder, .addr_count = 1 },
+	};
+	struct engine *engine = new_engine_zones(zones, 1);
+	unsigned sends;
+	char *text;
+	int rcode;
+
+	rcode = resolve_zones(engine, "www.corp.test.", LDNS_RR_TYPE_A, &text,
+	    &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && strstr(text, "198.51.100.50") != NULL,
+	    "a forwarded name is answered by its forwarder: %s", text);
+	ok(sends == 1 && strcmp(sent_to[0], "192.0.2.50") == 0 && sent_rd[0],
+	    "with one query, RD set, no priming or root (%u sends, to %s)",
+	    sends, sends > 0 ? sent_to[0] : "-");
+	ok(strcmp(cut_sources, "corp.test.=forward") == 0,
+	    "the observer is told the cut is a forward zone: %s", cut_sources);
+	free(text);
+	rcode = resolve_zones(engine, "www.corp.test.", LDNS_RR_TYPE_AAAA, &text,
+	    &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && text[0] == '\0' && sends == 1,
+	    "a forwarder's NODATA (no AA) is final (%u sends)", sends);
+	free(text);
+	rcode = resolve_zones(engine, "nothere.corp.test.", LDNS_RR_TYPE_A,
+	    &text, &sends);
+	ok(rcode == LDNS_RCODE_NXDOMAIN && sends == 1,
+	    "a forwarder's NXDOMAIN is final (%u sends)", sends);
+	free(text);
+	rcode = resolve_zones(engine, "alias.corp.test.", LDNS_RR_TYPE_A, &text,
+	    &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && strstr(text, "CNAME") != NULL &&
+	    strstr(text, "198.51.100.20") != NULL && sends > 1,
+	    "a forwarded CNAME out of the zone is followed by iteration");
+	free(text);
+	engine_free(engine);
+
+	/* Configured forwarders win over delegations already in the cache. */
+	engine = new_engine_zones(NULL, 0);
+	rcode = resolve_zones(engine, "www.glueless.test.", LDNS_RR_TYPE_A,
+	    &text, &sends);
+	free(text);
+	zones[0].name = "example.test.";
+	{
+		struct engine_config cfg;
+		char err[256];
+
+		engine_config_init(&cfg);
+		cfg.root_hints_file = hints_file;
+		cfg.use_0x20 = false;
+		cfg.zones = zones;
+		cfg.zone_count = 1;
+		ok(engine_reconfigure(engine, &cfg, err, sizeof(err)) == 0,
+		    "forward zones are applied by a reload");
+	}
+	rcode = resolve_zones(engine, "big.example.test.", LDNS_RR_TYPE_TXT,
+	    &text, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && strstr(text, "forwarded") != NULL &&
+	    sends == 1, "a forward zone wins over the cached delegation: %s",
+	    text);
+	free(text);
+	engine_free(engine);
+
+	/* A forwarder that answers with a referral does not recurse. */
+	zones[0].name = "example.test.";
+	zones[0].addrs = &authority;
+	engine = new_engine_zones(zones, 1);
+	rcode = resolve_zones(engine, "www.example.test.", LDNS_RR_TYPE_A, &text,
+	    &sends);
+	ok(rcode == LDNS_RCODE_SERVFAIL && sends <= 2,
+	    "a referral from a forwarder is not followed (%u sends)", sends);
+	free(text);
+	engine_free(engine);
+
+	/* forward-first: dead forwarders, then iteration. */
+	zones[0].name = "glueless.test.";
+	zones[0].addrs = &dead;
+	engine = new_engine_zones(zones, 1);
+	rcode = resolve_zones(engine, "www.glueless.test.", LDNS_RR_TYPE_A,
+	    &text, &sends);
+	ok(rcode == LDNS_RCODE_SERVFAIL,
+	    "without forward-first a dead forwarder is a SERVFAIL");
+	free(text);
+	engine_free(engine);
+	zones[0].forward_first = true;
+	engine = new_engine_zones(zones, 1);
+	rcode = resolve_zones(engine, "www.glueless.test.", LDNS_RR_TYPE_A,
+	    &text, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && strstr(text, "198.51.100.20") != NULL,
+	    "with forward-first a dead forwarder falls back to iteration");
+	ok(strncmp(cut_sources, "glueless.test.=forward .=-", 26) == 0,
+	    "from the root: %s", cut_sources);
+	free(text);
+	engine_free(engine);
+}
+
+static void
+test_stub_zones(void)
+{
+	struct sockaddr_storage hosting = addr4("192.0.2.7"),
+	    forwarder = addr4("192.0.2.50");
+	struct engine_zone zones[] = {
+		{ .kind = ENGINE_ZONE_STUB, .name = "glueless.test.",
+		  .addrs = &hosting, .addr_count = 1 },
+		{ .kind = ENGINE_ZONE_FORWARD, .name = "test.",
+		  .addrs = &forwarder, .addr_count = 1 },
+	};
+	struct engine *engine = new_engine_zones(zones, 1);
+	char err[256];
+	unsigned sends;
+	char *text;
+	int rcode;
+
+	rcode = resolve_zones(engine, "www.glueless.test.", LDNS_RR_TYPE_A,
+	    &text, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && strstr(text, "198.51.100.20") != NULL,
+	    "a stub zone's servers answer for it");
+	ok(sends == 1 && strcmp(sent_to[0], "192.0.2.7") == 0 && !sent_rd[0],
+	    "asked directly, RD clear, no root or test. (%u sends)", sends);
+	ok(strcmp(cut_sources, "glueless.test.=stub") == 0,
+	    "the observer is told the cut is a stub zone: %s", cut_sources);
+	free(text);
+	engine_free(engine);
+
+	engine = new_engine_zones(zones, 2);
+	rcode = resolve_zones(engine, "www.glueless.test.", LDNS_RR_TYPE_A,
+	    &text, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && sends == 1 &&
+	    strcmp(sent_to[0], "192.0.2.7") == 0,
+	    "the most specific zone wins: the stub below a forward zone");
+	free(text);
+	rcode = resolve_zones(engine, "www.corp.test.", LDNS_RR_TYPE_A, &text,
+	    &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && sends == 1 &&
+	    strcmp(sent_to[0], "192.0.2.50") == 0,
+	    "and the forward zone has the rest of test.");
+	free(text);
+	engine_free(engine);
+
+	zones[1] = zones[0];
+	{
+		struct engine_config cfg;
+
+		engine_config_init(&cfg);
+		cfg.root_hints_file = hints_file;
+		cfg.zones = zones;
+		cfg.zone_count = 2;
+		ok(engine_new(&cfg, err, sizeof(err)) == NULL &&
+		    strstr(err, "twice") != NULL,
+		    "a zone configured twice is an error: %s", err);
+		zones[1].addr_count = 0;
+		zones[1].name = "other.test.";
+		ok(engine_new(&cfg, err, sizeof(err)) == NULL &&
+		    strstr(err, "addresses") != NULL,
+		    "a zone without addresses is an error: %s", err);
+	}
+}
+
 int
 main(void)
 {
@@ -867,6 +1132,8 @@ main(void)
 		servers = lab;
 		server_count = sizeof(lab) / sizeof(lab[0]);
 	}
+	test_forward_zones();
+	test_stub_zones();
 	remove(hints_file);
 	return tap_done();
 }
