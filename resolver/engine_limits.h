@@ -49,6 +49,14 @@
 #define LIMIT_QUERY_TIMEOUT_INITIAL_MS	376
 /* Queries in flight at once for one request (hedging after a slow server). */
 #define LIMIT_INFLIGHT_PER_REQUEST	4
+/*
+ * Messages read from one upstream TCP connection before the query fails.
+ * A server may send a reply that is not ours first (the engine ignores
+ * it, RFC 5452), but one that streams message after message would keep
+ * the connection busy until the timeout; the buffer itself never holds
+ * more than one message (2 + 65535 bytes).
+ */
+#define LIMIT_UPSTREAM_TCP_MESSAGES	8
 /* Records accepted from one reply section; the rest is dropped. */
 #define LIMIT_RRS_PER_SECTION		256
 
@@ -86,6 +94,23 @@
 #define LIMIT_WORKER_REQUESTS		2048
 #define LIMIT_JOSTLE_MS			200
 #define LIMIT_COALESCE_WAITERS		256	/* clients waiting on one in-flight question */
+/*
+ * Replies queued for one TCP client that does not read them. A client
+ * that pipelines queries for a large cached answer and never reads would
+ * make descendd hold every reply (gigabytes in seconds): above
+ * LIMIT_TCP_WRITE_QUEUE bytes its queries are no longer read (RFC 7766
+ * §6.2.1.1), below half of it reading resumes, and a connection stuck
+ * above it for LIMIT_TCP_WRITE_STALL_MS is closed.
+ */
+#define LIMIT_TCP_WRITE_QUEUE		(64u * 1024)
+#define LIMIT_TCP_WRITE_STALL_MS	3000
+/*
+ * Replies queued for all TCP clients of all workers together (Unbound's
+ * stream-wait-size, 4 MiB by default): many connections each just under
+ * their own bound. Above it a worker closes its connection with the most
+ * bytes queued, and a reply that still does not fit is dropped.
+ */
+#define LIMIT_TCP_QUEUED_TOTAL		(4u * 1024 * 1024)
 
 /*
  * DNSSEC validation (resolver/dnssec/). The CPU an attacker's zone can make

@@ -109,6 +109,11 @@ print_stats(struct daemon *d, FILE *out)
 	P("queries.client_limited", s->client_limited);
 	P("queries.jostled", s->jostled);
 	P("tcp.refused", s->tcp_refused);
+	P("tcp.paused", s->tcp_paused);
+	P("tcp.closed_stalled", s->tcp_closed_stalled);
+	P("tcp.closed_total", s->tcp_closed_total);
+	P("tcp.replies_dropped", s->tcp_replies_dropped);
+	P("tcp.queued_bytes", s->tcp_queued_bytes);
 	P("prefetches", s->prefetches);
 	for (unsigned i = 0; i < 16; i++)
 		if (rcodes[i] != NULL)

@@ -9,6 +9,11 @@
 #include <string.h>
 
 #include "drive.h"
+#include "engine_limits.h"
+
+/* A DNS message over TCP: a 2-byte length, then at most 65535 bytes. */
+#define TCP_MESSAGE_MAX		(2 + 65535)
+#define DNS_HEADER_LEN		12
 
 struct drive_run;
 
@@ -30,8 +35,9 @@ struct upstream_query {
 	uint64_t sent_ms;
 	uint8_t *out;			/* TCP: length prefix + message */
 	size_t out_len;
-	uint8_t *in;			/* TCP: reply being assembled */
-	size_t in_len, in_cap;
+	uint8_t *in;			/* TCP: one message being assembled */
+	size_t in_len, in_cap;		/* in_cap <= TCP_MESSAGE_MAX */
+	unsigned messages;		/* TCP: messages the server sent */
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
 };
@@ -219,37 +225,64 @@ on_udp_recv(uv_udp_t *udp, ssize_t nread, const uv_buf_t *buf,
 	    (const uint8_t *)buf->base, (size_t)nread);
 }
 
+/*
+ * Splits what a server streams into messages. The buffer holds one
+ * message at most (its length says how big, never more than 65537 bytes);
+ * each complete message goes to the engine once and is then consumed, so a
+ * reply the engine ignored (not ours: RFC 5452) is not handed over again
+ * with the next read. A length too short for a DNS header is garbage, and
+ * a server that keeps streaming messages the engine ignores is cut off
+ * after LIMIT_UPSTREAM_TCP_MESSAGES: either way the query fails.
+ */
 static void
 on_tcp_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 {
 	struct upstream_query *q = stream->data;
-	size_t need;
+	const uint8_t *data = (const uint8_t *)buf->base;
+	size_t left;
 
 	if (nread < 0) {
 		query_fail(q, nread == UV_EOF ? "connection closed" :
 		    uv_strerror((int)nread));
 		return;
 	}
-	if (q->in_len + (size_t)nread > q->in_cap) {
-		size_t cap = q->in_len + (size_t)nread;
-		uint8_t *in = realloc(q->in, cap);
+	left = (size_t)nread;
+	while (left > 0 && q->run != NULL) {
+		size_t want = q->in_len < 2 ? 2 :
+		    2 + (size_t)(q->in[0] << 8 | q->in[1]);
+		size_t take = want - q->in_len < left ? want - q->in_len : left;
 
-		if (in == NULL) {
-			query_fail(q, "out of memory");
+		if (want > q->in_cap) {
+			uint8_t *in = realloc(q->in, want);
+
+			if (in == NULL) {
+				query_fail(q, "out of memory");
+				return;
+			}
+			q->in = in;
+			q->in_cap = want;
+		}
+		memcpy(q->in + q->in_len, data, take);
+		q->in_len += take;
+		data += take;
+		left -= take;
+		if (q->in_len < want)
+			continue;
+		if (want == 2) {
+			if ((size_t)(q->in[0] << 8 | q->in[1]) < DNS_HEADER_LEN) {
+				query_fail(q, "garbage on the TCP connection");
+				return;
+			}
+			continue;
+		}
+		if (++q->messages > LIMIT_UPSTREAM_TCP_MESSAGES) {
+			query_fail(q, "too many messages on the TCP connection");
 			return;
 		}
-		q->in = in;
-		q->in_cap = cap;
+		q->in_len = 0;
+		query_deliver(q, (const struct sockaddr *)&q->peer, q->peerlen,
+		    q->in + 2, want - 2);
 	}
-	memcpy(q->in + q->in_len, buf->base, (size_t)nread);
-	q->in_len += (size_t)nread;
-	if (q->in_len < 2)
-		return;
-	need = (size_t)(q->in[0] << 8 | q->in[1]);
-	if (q->in_len < 2 + need)
-		return;
-	query_deliver(q, (const struct sockaddr *)&q->peer, q->peerlen,
-	    q->in + 2, need);
 }
 
 static void

@@ -13,6 +13,13 @@ purpose, chosen by the first label of the question:
   slow.hostile.net      the right answer, 3 seconds late (names under it too)
   blackhole.hostile.net no answer at all, for it and every name under it
   tc.hostile.net        TC=1 over UDP and an empty TC=1 over TCP, forever
+TCP modes (over UDP these names answer TC=1, so the resolver comes over TCP):
+  stream.hostile.net    an endless stream: a 65535-byte length, then bytes
+                        without end (up to STREAM_CAP), never the answer
+  hugelen.hostile.net   a 65535-byte message of garbage with a wrong ID,
+                        then the right answer
+  many.hostile.net      5 wrong-ID replies, then the answer
+  flood.hostile.net     10000 wrong-ID replies in one burst, then the answer
 Anything else: NOERROR/NODATA (or NXDOMAIN) like a normal server.
 Usage: hostile.py ADDR PIDFILE   (stops on SIGTERM)
 """
@@ -32,6 +39,8 @@ import dns.rcode
 import dns.rrset
 
 ZONE = dns.name.from_text("hostile.net.")
+TCP_MODES = ("stream", "hugelen", "many", "flood")
+STREAM_CAP = 256 * 1024 * 1024     # an endless stream ends here, to spare the machine
 SOA = dns.rrset.from_text(ZONE, 300, "IN", "SOA",
                           "ns.hostile.net. h.hostile.net. 1 3600 600 86400 300")
 
@@ -121,11 +130,50 @@ def handle(wire, over_tcp):
                 b"\xc0\x00\x02\x42"]
     if scenario == "cut":
         return [answer.to_wire()[:-3]]
-    if scenario == "tc":
+    if scenario == "tc" or (scenario in TCP_MODES and not over_tcp):
         r = response(query)
         r.flags |= dns.flags.TC
         return [r.to_wire()]
     return [answer.to_wire()]
+
+
+def tcp_mode(wire):
+    """The TCP mode the query asks for, with the parsed query, or None."""
+    try:
+        query = dns.message.from_wire(wire)
+    except Exception:
+        return None, None
+    q = query.question[0]
+    if not q.name.is_subdomain(ZONE) or q.rdtype != 1:
+        return None, None
+    labels = q.name.relativize(ZONE).labels
+    if len(labels) != 1 or labels[0].decode().lower() not in TCP_MODES:
+        return None, None
+    return labels[0].decode().lower(), query
+
+
+def serve_tcp_mode(conn, mode, query):
+    """Writes raw bytes for a TCP mode; the length prefixes are ours."""
+    answer = response(query)
+    answer.answer.append(dns.rrset.from_text(query.question[0].name, 3600, "IN",
+                                             "A", "192.0.2.66"))
+    good = answer.to_wire()
+    wrong = struct.pack("!H", (query.id + 1) & 0xffff) + good[2:]
+    if mode == "stream":
+        block = os.urandom(65536)
+        conn.sendall(b"\xff\xff")
+        sent = 0
+        while sent < STREAM_CAP:
+            conn.sendall(block)
+            sent += len(block)
+        time.sleep(30)
+    elif mode == "hugelen":
+        junk = wrong[:2] + os.urandom(65533)
+        conn.sendall(b"\xff\xff" + junk + struct.pack("!H", len(good)) + good)
+    else:
+        one = struct.pack("!H", len(wrong)) + wrong
+        conn.sendall(one * (5 if mode == "many" else 10000) +
+                     struct.pack("!H", len(good)) + good)
 
 
 def serve_udp(sock):
@@ -150,8 +198,14 @@ def serve_tcp_conn(conn):
                 if not chunk:
                     return
                 wire += chunk
+            mode, query = tcp_mode(wire)
+            if mode is not None:
+                serve_tcp_mode(conn, mode, query)
+                continue
             for out in handle(wire, True):
                 conn.sendall(struct.pack("!H", len(out)) + out)
+    except OSError:
+        pass        # the resolver closed the connection on us
     finally:
         conn.close()
 

@@ -235,3 +235,95 @@ def test_descendd_refuses_to_start_with_bad_config(tmp_path):
     r = subprocess.run([DESCENDD, "-d", "-c", str(conf)], capture_output=True, text=True,
                        timeout=10)
     assert r.returncode == 1 and "unknown key 'nonsense'" in r.stderr
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+def test_tcp_client_that_pipelines_and_never_reads_is_bounded(daemon):
+    """A client pipelines queries for a large cached answer and never reads
+    the replies: descendd stops reading from it once LIMIT_TCP_WRITE_QUEUE
+    bytes wait, its memory stays bounded, other clients are answered, and
+    the stuck connection is closed after LIMIT_TCP_WRITE_STALL_MS."""
+    import socket
+    import struct
+    daemon.query("bigtxt.example.com", "TXT", tcp=True)     # cached (~2 KB)
+    wire = dns.message.make_query("bigtxt.example.com", "TXT").to_wire()
+    chunk = (struct.pack("!H", len(wire)) + wire) * 50
+    base = rss_kib(daemon.proc.pid)
+    peak = base
+    sent = 0
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect((daemon.addr, 53))
+    s.setblocking(False)
+    try:
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            try:
+                sent += s.send(chunk)
+            except BlockingIOError:
+                time.sleep(0.01)
+            except ConnectionError:
+                break
+            peak = max(peak, rss_kib(daemon.proc.pid))
+            if peak - base > 256 * 1024:
+                break           # unbounded: stop before the machine suffers
+        print(f"hostile TCP client: sent {sent} bytes of queries; descendd RSS "
+              f"{base} KiB before, peak {peak} KiB (+{(peak - base) // 1024} MiB)")
+        assert peak - base < 32 * 1024, f"RSS grew by {(peak - base) // 1024} MiB"
+        assert daemon.query("www.example.com").rcode() == dns.rcode.NOERROR
+        assert daemon.query("www.example.com", tcp=True).rcode() == dns.rcode.NOERROR
+        stats = daemon.stats()
+        assert stats["tcp.paused"] >= 1, stats
+        assert stats["tcp.queued_bytes"] <= 4 * 1024 * 1024
+        # Still not reading: the connection is closed within the stall limit.
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline and daemon.stats()["tcp.closed_stalled"] == 0:
+            time.sleep(0.2)
+        assert daemon.stats()["tcp.closed_stalled"] == 1
+    finally:
+        s.close()
+
+
+def test_tcp_clients_together_are_held_to_the_total_bound(daemon):
+    """100 connections, each just past its own LIMIT_TCP_WRITE_QUEUE, would
+    hold 6+ MiB: above LIMIT_TCP_QUEUED_TOTAL (4 MiB) the fullest ones are
+    closed, and the daemon still answers."""
+    import socket
+    import struct
+    daemon.query("bigtxt.example.com", "TXT", tcp=True)
+    wire = dns.message.make_query("bigtxt.example.com", "TXT").to_wire()
+    burst = (struct.pack("!H", len(wire)) + wire) * 2000    # ~4 MB of replies
+    base = rss_kib(daemon.proc.pid)
+    conns = []
+    try:
+        for _ in range(100):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.connect((daemon.addr, 53))
+            s.sendall(burst)
+            conns.append(s)
+        deadline = time.monotonic() + 8
+        most = 0
+        while time.monotonic() < deadline:
+            stats = daemon.stats()
+            most = max(most, stats["tcp.queued_bytes"])
+            if stats["tcp.closed_total"] > 0:
+                break
+            time.sleep(0.1)
+        grown = rss_kib(daemon.proc.pid) - base
+        print(f"100 TCP clients not reading: queued at most {most} bytes, "
+              f"closed {stats['tcp.closed_total']}, RSS +{grown} KiB")
+        assert most <= 4 * 1024 * 1024
+        assert stats["tcp.closed_total"] >= 1
+        assert grown < 32 * 1024
+        assert daemon.query("www.example.com", tcp=True).rcode() == dns.rcode.NOERROR
+    finally:
+        for s in conns:
+            s.close()

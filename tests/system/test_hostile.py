@@ -143,3 +143,50 @@ def test_tcp_connections_are_capped(daemon):
     finally:
         for c in conns:
             c.close()
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+@pytest.mark.parametrize("mode,rcode", [
+    ("stream", dns.rcode.SERVFAIL),     # endless: cut off, never buffered whole
+    ("hugelen", dns.rcode.NOERROR),     # a 64 KiB garbage message, then the answer
+    ("many", dns.rcode.NOERROR),        # wrong-ID replies first: each read once
+    ("flood", dns.rcode.SERVFAIL),      # 10000 of them: LIMIT_UPSTREAM_TCP_MESSAGES
+])
+def test_hostile_tcp_server_costs_bounded_memory(hostile, daemon, mode, rcode):
+    import threading
+    base = rss_kib(daemon.proc.pid)
+    peak = [base]
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], rss_kib(daemon.proc.pid))
+            time.sleep(0.005)
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    before = daemon.stats()
+    try:
+        resp, cost = upstream_cost(daemon, f"{mode}.hostile.net")
+    finally:
+        done.set()
+        sampler.join()
+    after = daemon.stats()
+    grown = (peak[0] - base) // 1024
+    print(f"hostile TCP server '{mode}': rcode {dns.rcode.to_text(resp.rcode())}, "
+          f"{cost} upstream queries, RSS peak +{grown} MiB, "
+          f"timeouts +{after['upstream.timeouts'] - before['upstream.timeouts']}")
+    assert grown < 32, f"RSS grew by {grown} MiB"
+    assert resp.rcode() == rcode
+    if rcode == dns.rcode.NOERROR:
+        assert [r.to_text() for rrset in resp.answer for r in rrset] == ["192.0.2.66"]
+    else:
+        # Cut off at once, not left to time out.
+        assert after["upstream.timeouts"] == before["upstream.timeouts"]
+    assert daemon.query("www.example.com").rcode() == dns.rcode.NOERROR
