@@ -37,7 +37,7 @@ bool dnssec_digest_supported(uint8_t digest);
  */
 int dnssec_digest_preference(uint8_t digest);
 
-/* Mnemonic for messages ("RSASHA256", "ECDSAP256SHA256", "ALG200"...). */
+/* Mnemonic for messages ("RSASHA256", "ECDSAP256SHA256"; "unknown"). */
 const char *dnssec_algorithm_name(uint8_t alg);
 
 /*

@@ -1,12 +1,60 @@
 /*
- * verify.c: RRSIG checks with our own candidate selection and budget.
- * First landing: the contract only; every check answers bogus until the
- * implementation lands.
+ * verify.c: RRSIG checks with our own choice of (signature, key) pairs, the
+ * time window checked against the caller's clock, and a budget on the
+ * crypto (KeyTrap); ldns does only the canonical form and the crypto.
  */
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "dname.h"
 #include "engine_limits.h"
+#include "dnssec/algorithms.h"
 #include "dnssec/verify.h"
+
+/* DNSKEY flags (RFC 4034 §2.1.1, RFC 5011 §7). */
+#define DNSKEY_FLAG_ZONE	0x0100
+#define DNSKEY_FLAG_REVOKE	0x0080
+#define DNSKEY_PROTOCOL		3
+
+/* RRSIG rdata fields (RFC 4034 §3.1). */
+enum {
+	RRSIG_TYPE_COVERED, RRSIG_ALGORITHM, RRSIG_LABELS, RRSIG_ORIG_TTL,
+	RRSIG_EXPIRATION, RRSIG_INCEPTION, RRSIG_KEY_TAG, RRSIG_SIGNER,
+	RRSIG_SIGNATURE, RRSIG_FIELDS
+};
+
+/*
+ * Why no signature verified, most telling last: the verdict reports the
+ * highest one seen, so "signature does not verify" wins over "no key".
+ */
+enum fail_rank {
+	FAIL_NO_RRSIG,
+	FAIL_NO_USABLE_RRSIG,
+	FAIL_NO_KEY,
+	FAIL_NO_ZONE_BIT,
+	FAIL_LABELS,
+	FAIL_TIME,
+	FAIL_CRYPTO,
+	FAIL_LIMIT,
+};
+
+struct failure {
+	enum fail_rank rank;
+	int ede;
+	const char *why;
+	const char *limit;
+};
+
+static void
+note_failure(struct failure *f, enum fail_rank rank, int ede, const char *why)
+{
+	if (rank > f->rank) {
+		f->rank = rank;
+		f->ede = ede;
+		f->why = why;
+	}
+}
 
 void
 dnssec_budget_init(struct dnssec_budget *budget)
@@ -31,15 +79,433 @@ dnssec_verdict_set(struct dnssec_verdict *verdict, enum sec_status status,
 	verdict->algorithm = 0;
 }
 
+/* An RRSIG with every field present and of the right size, so the getters
+ * below never read past a short rdata from a hostile reply. */
+static bool
+rrsig_well_formed(const ldns_rr *sig)
+{
+	static const size_t sizes[RRSIG_SIGNER] = { 2, 1, 1, 4, 4, 4, 2 };
+
+	if (ldns_rr_get_type(sig) != LDNS_RR_TYPE_RRSIG ||
+	    ldns_rr_rd_count(sig) != RRSIG_FIELDS)
+		return false;
+	for (size_t i = 0; i < RRSIG_FIELDS; i++) {
+		const ldns_rdf *rdf = ldns_rr_rdf(sig, i);
+
+		if (rdf == NULL)
+			return false;
+		if (i < RRSIG_SIGNER && ldns_rdf_size(rdf) != sizes[i])
+			return false;
+	}
+	return ldns_rdf_get_type(ldns_rr_rdf(sig, RRSIG_SIGNER)) ==
+	    LDNS_RDF_TYPE_DNAME && ldns_rdf_size(ldns_rr_rdf(sig,
+	    RRSIG_SIGNATURE)) > 0;
+}
+
+static uint32_t
+rrsig_u32(const ldns_rr *sig, int field)
+{
+	return ldns_rdf2native_int32(ldns_rr_rdf(sig, field));
+}
+
+static bool
+dnskey_well_formed(const ldns_rr *key)
+{
+	return ldns_rr_get_type(key) == LDNS_RR_TYPE_DNSKEY &&
+	    ldns_rr_rd_count(key) == 4 &&
+	    ldns_rdf_size(ldns_rr_rdf(key, 0)) == 2 &&
+	    ldns_rdf_size(ldns_rr_rdf(key, 1)) == 1 &&
+	    ldns_rdf_size(ldns_rr_rdf(key, 2)) == 1 &&
+	    ldns_rdf_size(ldns_rr_rdf(key, 3)) > 0;
+}
+
+/*
+ * RSA public keys (RFC 3110 §2): exponent length (1 byte, or 0 and 2
+ * bytes), exponent, modulus. A modulus above LIMIT_DNSSEC_RSA_MAX_BITS is
+ * refused: its verification cost grows with its size.
+ */
+static bool
+rsa_key_size_ok(const ldns_rdf *pubkey)
+{
+	const uint8_t *p = ldns_rdf_data(pubkey);
+	size_t len = ldns_rdf_size(pubkey), hdr = 1, exp_len;
+
+	exp_len = p[0];
+	if (exp_len == 0) {
+		if (len < 3)
+			return false;
+		exp_len = ((size_t)p[1] << 8) | p[2];
+		hdr = 3;
+	}
+	if (len <= hdr + exp_len)
+		return false;
+	return (len - hdr - exp_len) * 8 <= LIMIT_DNSSEC_RSA_MAX_BITS;
+}
+
+static bool
+algorithm_is_rsa(uint8_t alg)
+{
+	return alg == LDNS_RSASHA1 || alg == LDNS_RSASHA1_NSEC3 ||
+	    alg == LDNS_RSASHA256 || alg == LDNS_RSASHA512 || alg == LDNS_RSAMD5;
+}
+
+/*
+ * Whether `key` may verify signatures of `signer` with algorithm `alg` and
+ * key tag `tag` (`key_tag` is the key's, computed once by the caller):
+ * owner, zone bit, protocol, REVOKE (RFC 4035 §5.3.1, RFC 5011 §2.1), RSA
+ * size. Notes why not in `f`.
+ */
+static bool
+key_usable(const ldns_rr *key, uint16_t key_tag, const ldns_rdf *signer,
+    uint8_t alg, uint16_t tag, struct failure *f)
+{
+	uint16_t flags;
+
+	if (key_tag != tag || !dnskey_well_formed(key) ||
+	    ldns_rdf2native_int8(ldns_rr_rdf(key, 2)) != alg ||
+	    !dname_equal(ldns_rr_owner(key), signer))
+		return false;
+	flags = ldns_rdf2native_int16(ldns_rr_rdf(key, 0));
+	if (!(flags & DNSKEY_FLAG_ZONE)) {
+		note_failure(f, FAIL_NO_ZONE_BIT, DNSSEC_EDE_NO_ZONE_KEY_BIT,
+		    "the matching DNSKEY lacks the zone key bit");
+		return false;
+	}
+	if ((flags & DNSKEY_FLAG_REVOKE) ||
+	    ldns_rdf2native_int8(ldns_rr_rdf(key, 1)) != DNSKEY_PROTOCOL)
+		return false;
+	if (algorithm_is_rsa(alg) && !rsa_key_size_ok(ldns_rr_rdf(key, 3)))
+		return false;
+	return true;
+}
+
+/*
+ * Key tags of `keys`, computed once per call (a hostile reply may hold
+ * hundreds of keys and RRSIGs). A new array the caller frees; NULL when
+ * out of memory.
+ */
+static uint16_t *
+key_tags(const ldns_rr_list *keys)
+{
+	size_t n = ldns_rr_list_rr_count(keys);
+	uint16_t *tags = calloc(n > 0 ? n : 1, sizeof(*tags));
+
+	if (tags == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const ldns_rr *key = ldns_rr_list_rr(keys, i);
+
+		tags[i] = dnskey_well_formed(key) ? ldns_calc_keytag(key) : 0;
+	}
+	return tags;
+}
+
+/*
+ * The RRSIG's validity window against `now` (RFC 4034 §3.1.5: serial
+ * arithmetic, so 2106 and beyond work), with a skew of 10 % of the window
+ * bounded to [LIMIT_DNSSEC_SKEW_MIN_S, LIMIT_DNSSEC_SKEW_MAX_S] on both
+ * ends, as Unbound does. Returns DNSSEC_EDE_NONE or the EDE saying why not;
+ * *remaining gets the seconds until expiration (0 if past).
+ */
+static int
+rrsig_time_check(const ldns_rr *sig, uint32_t now, uint32_t *remaining)
+{
+	uint32_t expiration = rrsig_u32(sig, RRSIG_EXPIRATION);
+	uint32_t inception = rrsig_u32(sig, RRSIG_INCEPTION);
+	int32_t window = (int32_t)(expiration - inception);
+	int32_t to_inception = (int32_t)(inception - now);
+	int32_t to_expiration = (int32_t)(expiration - now);
+	int64_t skew;
+
+	if (window < 0)
+		return DNSSEC_EDE_SIGNATURE_EXPIRED_BEFORE_VALID;
+	skew = (int64_t)window * LIMIT_DNSSEC_SKEW_PERCENT / 100;
+	if (skew < LIMIT_DNSSEC_SKEW_MIN_S)
+		skew = LIMIT_DNSSEC_SKEW_MIN_S;
+	if (skew > LIMIT_DNSSEC_SKEW_MAX_S)
+		skew = LIMIT_DNSSEC_SKEW_MAX_S;
+	if (to_inception > skew)
+		return DNSSEC_EDE_SIGNATURE_NOT_YET_VALID;
+	if (to_expiration < -skew)
+		return DNSSEC_EDE_SIGNATURE_EXPIRED;
+	*remaining = to_expiration > 0 ? (uint32_t)to_expiration : 0;
+	return DNSSEC_EDE_NONE;
+}
+
+/*
+ * One signature check by ldns with exactly one key. The RRSIG is cloned
+ * because ldns lowercases its owner in place; the RRset is cloned by ldns.
+ */
+static bool
+crypto_verify(const ldns_rr_list *rrset, const ldns_rr *sig, ldns_rr *key)
+{
+	ldns_rr *sig_copy = ldns_rr_clone(sig);
+	ldns_rr_list *one = ldns_rr_list_new();
+	ldns_status status = LDNS_STATUS_MEM_ERR;
+
+	if (sig_copy != NULL && one != NULL && ldns_rr_list_push_rr(one, key))
+		status = ldns_verify_rrsig_keylist_notime(rrset, sig_copy, one,
+		    NULL);
+	ldns_rr_list_free(one);	/* the list only: the key is the caller's */
+	ldns_rr_free(sig_copy);
+	return status == LDNS_STATUS_OK;
+}
+
+/* All records share owner, class and type: ldns would sign-check them as
+ * one RRset otherwise. */
+static bool
+rrset_consistent(const ldns_rr_list *rrset)
+{
+	size_t n = ldns_rr_list_rr_count(rrset);
+	const ldns_rr *first;
+
+	if (n == 0)
+		return false;
+	first = ldns_rr_list_rr(rrset, 0);
+	for (size_t i = 1; i < n; i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(rrset, i);
+
+		if (ldns_rr_get_type(rr) != ldns_rr_get_type(first) ||
+		    ldns_rr_get_class(rr) != ldns_rr_get_class(first) ||
+		    !dname_equal(ldns_rr_owner(rr), ldns_rr_owner(first)))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Labels of `owner` as the RRSIG labels field counts them: a leading "*"
+ * is not counted (RFC 4034 §3.1.3).
+ */
+static unsigned
+owner_labels(const ldns_rdf *owner)
+{
+	unsigned labels = dname_labels(owner);
+
+	if (labels > 0 && ldns_dname_is_wildcard(owner))
+		labels--;
+	return labels;
+}
+
+/*
+ * The shared core of dnssec_verify_rrset and the DNSKEY check: tries the
+ * candidate (RRSIG, key) pairs within the limits until one verifies.
+ */
+static void
+verify_with_keys(const ldns_rr_list *rrset, const ldns_rr_list *rrsigs,
+    const ldns_rr_list *keys, const ldns_rdf *signer, uint32_t now,
+    struct dnssec_budget *budget, struct dnssec_verdict *verdict)
+{
+	struct failure f = { FAIL_NO_RRSIG, DNSSEC_EDE_RRSIGS_MISSING,
+	    "no RRSIG covers the RRset", NULL };
+	uint16_t *tags;
+	const ldns_rr *first;
+	const ldns_rdf *owner;
+	ldns_rr_type type;
+	unsigned labels, sigs_tried = 0;
+	size_t nsigs = ldns_rr_list_rr_count(rrsigs);
+	size_t nkeys = ldns_rr_list_rr_count(keys);
+
+	if (!rrset_consistent(rrset)) {
+		dnssec_verdict_set(verdict, SEC_BOGUS, DNSSEC_EDE_BOGUS,
+		    "records of different names or types given as one RRset");
+		return;
+	}
+	first = ldns_rr_list_rr(rrset, 0);
+	owner = ldns_rr_owner(first);
+	type = ldns_rr_get_type(first);
+	labels = owner_labels(owner);
+	if ((tags = key_tags(keys)) == NULL) {
+		dnssec_verdict_set(verdict, SEC_BOGUS, DNSSEC_EDE_BOGUS,
+		    "out of memory");
+		return;
+	}
+
+	for (size_t i = 0; i < nsigs; i++) {
+		const ldns_rr *sig = ldns_rr_list_rr(rrsigs, i);
+		uint8_t alg, sig_labels;
+		uint16_t tag;
+		uint32_t remaining = 0;
+		unsigned keys_tried = 0;
+		int ede;
+
+		if (!rrsig_well_formed(sig) ||
+		    ldns_rdf2rr_type(ldns_rr_rdf(sig, RRSIG_TYPE_COVERED)) != type ||
+		    !dname_equal(ldns_rr_owner(sig), owner))
+			continue;
+		note_failure(&f, FAIL_NO_USABLE_RRSIG, DNSSEC_EDE_DNSKEY_MISSING,
+		    "no RRSIG by the signer zone with a supported algorithm");
+		if (!dname_equal(ldns_rr_rdf(sig, RRSIG_SIGNER), signer) ||
+		    !dname_in_bailiwick(owner, signer))
+			continue;
+		alg = ldns_rdf2native_int8(ldns_rr_rdf(sig, RRSIG_ALGORITHM));
+		if (!dnssec_algorithm_supported(alg))
+			continue;
+		sig_labels = ldns_rdf2native_int8(ldns_rr_rdf(sig, RRSIG_LABELS));
+		if (sig_labels > labels) {
+			note_failure(&f, FAIL_LABELS, DNSSEC_EDE_BOGUS,
+			    "RRSIG labels field exceeds the owner's labels");
+			continue;
+		}
+		ede = rrsig_time_check(sig, now, &remaining);
+		if (ede != DNSSEC_EDE_NONE) {
+			note_failure(&f, FAIL_TIME, ede,
+			    ede == DNSSEC_EDE_SIGNATURE_EXPIRED ?
+			    "signature expired" :
+			    ede == DNSSEC_EDE_SIGNATURE_NOT_YET_VALID ?
+			    "signature not yet valid" :
+			    "signature expires before its inception");
+			continue;
+		}
+		tag = ldns_rdf2native_int16(ldns_rr_rdf(sig, RRSIG_KEY_TAG));
+		for (size_t k = 0; k < nkeys; k++) {
+			ldns_rr *key = ldns_rr_list_rr(keys, k);
+
+			if (!key_usable(key, tags[k], signer, alg, tag, &f))
+				continue;
+			if (keys_tried == 0 &&
+			    sigs_tried == LIMIT_DNSSEC_RRSIGS_PER_RRSET) {
+				f.limit = "LIMIT_DNSSEC_RRSIGS_PER_RRSET";
+				goto out;
+			}
+			if (keys_tried == LIMIT_DNSSEC_KEYS_PER_TAG) {
+				f.limit = "LIMIT_DNSSEC_KEYS_PER_TAG";
+				break;
+			}
+			if (budget->validations_left == 0) {
+				f.limit = "LIMIT_DNSSEC_VALIDATIONS_PER_REQUEST";
+				note_failure(&f, FAIL_LIMIT, DNSSEC_EDE_BOGUS,
+				    "signature check budget of the request spent");
+				goto out;
+			}
+			if (keys_tried++ == 0)
+				sigs_tried++;
+			budget->validations_left--;
+			budget->validations_done++;
+			if (crypto_verify(rrset, sig, key)) {
+				uint32_t cap = remaining;
+
+				if (rrsig_u32(sig, RRSIG_ORIG_TTL) < cap)
+					cap = rrsig_u32(sig, RRSIG_ORIG_TTL);
+				if (ldns_rr_ttl(sig) < cap)
+					cap = ldns_rr_ttl(sig);
+				dnssec_verdict_set(verdict, SEC_SECURE,
+				    DNSSEC_EDE_NONE, "signature verified");
+				verdict->ttl_cap = cap;
+				verdict->wildcard_labels = sig_labels < labels ?
+				    sig_labels : -1;
+				verdict->key_tag = tag;
+				verdict->algorithm = alg;
+				free(tags);
+				return;
+			}
+			note_failure(&f, FAIL_CRYPTO, DNSSEC_EDE_BOGUS,
+			    "signature does not verify");
+		}
+		if (keys_tried == 0)
+			note_failure(&f, FAIL_NO_KEY, DNSSEC_EDE_DNSKEY_MISSING,
+			    "no trusted DNSKEY matches the RRSIG's key tag");
+	}
+out:
+	free(tags);
+	dnssec_verdict_set(verdict, SEC_BOGUS, f.ede, f.why);
+	verdict->limit = f.limit;
+}
+
 void
 dnssec_verify_rrset(const ldns_rr_list *rrset, const ldns_rr_list *rrsigs,
     const ldns_rr_list *trusted_dnskeys, const ldns_rdf *signer_zone,
     uint32_t now, struct dnssec_budget *budget, struct dnssec_verdict *verdict)
 {
-	(void)rrset; (void)rrsigs; (void)trusted_dnskeys; (void)signer_zone;
-	(void)now; (void)budget;
-	dnssec_verdict_set(verdict, SEC_BOGUS, DNSSEC_EDE_BOGUS,
-	    "signature checks not implemented yet");
+	verify_with_keys(rrset, rrsigs, trusted_dnskeys, signer_zone, now,
+	    budget, verdict);
+}
+
+static bool
+ds_well_formed(const ldns_rr *ds)
+{
+	return ldns_rr_get_type(ds) == LDNS_RR_TYPE_DS &&
+	    ldns_rr_rd_count(ds) == 4 &&
+	    ldns_rdf_size(ldns_rr_rdf(ds, 0)) == 2 &&
+	    ldns_rdf_size(ldns_rr_rdf(ds, 1)) == 1 &&
+	    ldns_rdf_size(ldns_rr_rdf(ds, 2)) == 1 &&
+	    ldns_rdf_size(ldns_rr_rdf(ds, 3)) > 0;
+}
+
+static uint8_t
+ds_algorithm(const ldns_rr *ds)
+{
+	return ldns_rdf2native_int8(ldns_rr_rdf(ds, 1));
+}
+
+static uint8_t
+ds_digest_type(const ldns_rr *ds)
+{
+	return ldns_rdf2native_int8(ldns_rr_rdf(ds, 2));
+}
+
+bool
+dnssec_ds_usable(const ldns_rr_list *ds_set, int *ede)
+{
+	bool alg_bad = false, digest_bad = false;
+
+	for (size_t i = 0; i < ldns_rr_list_rr_count(ds_set); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(ds_set, i);
+
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_DNSKEY &&
+		    dnskey_well_formed(rr)) {
+			if (dnssec_algorithm_supported(
+			    ldns_rdf2native_int8(ldns_rr_rdf(rr, 2))))
+				goto usable;
+			alg_bad = true;
+			continue;
+		}
+		if (!ds_well_formed(rr))
+			continue;
+		if (!dnssec_algorithm_supported(ds_algorithm(rr)))
+			alg_bad = true;
+		else if (!dnssec_digest_supported(ds_digest_type(rr)))
+			digest_bad = true;
+		else
+			goto usable;
+	}
+	if (ede != NULL)
+		*ede = alg_bad ? DNSSEC_EDE_UNSUPPORTED_DNSKEY_ALG :
+		    digest_bad ? DNSSEC_EDE_UNSUPPORTED_DS_DIGEST :
+		    DNSSEC_EDE_NONE;
+	return false;
+usable:
+	if (ede != NULL)
+		*ede = DNSSEC_EDE_NONE;
+	return true;
+}
+
+/* True when `key` (a DNSKEY of the zone) hashes to the DS's digest. */
+static bool
+ds_matches_key(const ldns_rr *ds, const ldns_rr *key)
+{
+	ldns_rr *computed = ldns_key_rr2ds(key, (ldns_hash)ds_digest_type(ds));
+	const ldns_rdf *want = ldns_rr_rdf(ds, 3), *got;
+	bool match = false;
+
+	if (computed == NULL)
+		return false;
+	got = ldns_rr_rdf(computed, 3);
+	if (got != NULL && ldns_rdf_size(got) == ldns_rdf_size(want) &&
+	    memcmp(ldns_rdf_data(got), ldns_rdf_data(want),
+	    ldns_rdf_size(want)) == 0)
+		match = true;
+	ldns_rr_free(computed);
+	return match;
+}
+
+static void
+push_once(ldns_rr_list *list, ldns_rr *rr)
+{
+	for (size_t i = 0; i < ldns_rr_list_rr_count(list); i++)
+		if (ldns_rr_list_rr(list, i) == rr)
+			return;
+	ldns_rr_list_push_rr(list, rr);
 }
 
 void
@@ -48,27 +514,134 @@ dnssec_verify_dnskey_rrset(const ldns_rr_list *dnskeys,
     const ldns_rdf *zone, uint32_t now, struct dnssec_budget *budget,
     struct dnssec_verdict *verdict, ldns_rr_list **trusted_out)
 {
-	(void)dnskeys; (void)rrsigs; (void)anchors; (void)zone; (void)now;
-	(void)budget;
+	ldns_rr_list *matched;
+	int best = 0, ede, failures = 0;
+	unsigned ds_seen = 0;
+	const char *limit = NULL;
+	size_t nkeys = ldns_rr_list_rr_count(dnskeys);
+	uint16_t *tags;
+
 	if (trusted_out != NULL)
 		*trusted_out = NULL;
-	dnssec_verdict_set(verdict, SEC_BOGUS, DNSSEC_EDE_BOGUS,
-	    "DNSKEY checks not implemented yet");
-}
+	if (!dnssec_ds_usable(anchors, &ede)) {
+		if (ede == DNSSEC_EDE_NONE)
+			dnssec_verdict_set(verdict, SEC_BOGUS,
+			    DNSSEC_EDE_DNSKEY_MISSING, "no DS or trust anchor "
+			    "to check the DNSKEYs against");
+		else
+			dnssec_verdict_set(verdict, SEC_INSECURE, ede,
+			    ede == DNSSEC_EDE_UNSUPPORTED_DNSKEY_ALG ?
+			    "no DS with a supported algorithm (RFC 8624)" :
+			    "no DS with a supported digest (RFC 8624)");
+		return;
+	}
+	if (nkeys == 0) {
+		dnssec_verdict_set(verdict, SEC_BOGUS, DNSSEC_EDE_DNSKEY_MISSING,
+		    "no DNSKEY records");
+		return;
+	}
+	matched = ldns_rr_list_new();
+	tags = key_tags(dnskeys);
+	if (matched == NULL || tags == NULL) {
+		ldns_rr_list_free(matched);
+		free(tags);
+		dnssec_verdict_set(verdict, SEC_BOGUS, DNSSEC_EDE_BOGUS,
+		    "out of memory");
+		return;
+	}
+	/* The best digest among usable DS; weaker ones are ignored (RFC 4509 §3). */
+	for (size_t i = 0; i < ldns_rr_list_rr_count(anchors); i++) {
+		const ldns_rr *ds = ldns_rr_list_rr(anchors, i);
 
-bool
-dnssec_ds_usable(const ldns_rr_list *ds_set, int *ede)
-{
-	(void)ds_set;
-	if (ede != NULL)
-		*ede = DNSSEC_EDE_NONE;
-	return true;
+		if (ds_well_formed(ds) && dname_equal(ldns_rr_owner(ds), zone) &&
+		    dnssec_algorithm_supported(ds_algorithm(ds)) &&
+		    dnssec_digest_preference(ds_digest_type(ds)) > best)
+			best = dnssec_digest_preference(ds_digest_type(ds));
+	}
+	for (size_t i = 0; i < ldns_rr_list_rr_count(anchors); i++) {
+		ldns_rr *anchor = ldns_rr_list_rr(anchors, i);
+		unsigned keys_tried = 0;
+		uint16_t tag;
+
+		if (!dname_equal(ldns_rr_owner(anchor), zone))
+			continue;
+		if (ldns_rr_get_type(anchor) == LDNS_RR_TYPE_DNSKEY) {
+			/* A DNSKEY anchor is trusted as it is. */
+			if (dnskey_well_formed(anchor) &&
+			    dnssec_algorithm_supported(
+			    ldns_rdf2native_int8(ldns_rr_rdf(anchor, 2))))
+				push_once(matched, anchor);
+			continue;
+		}
+		if (!ds_well_formed(anchor) ||
+		    !dnssec_algorithm_supported(ds_algorithm(anchor)) ||
+		    dnssec_digest_preference(ds_digest_type(anchor)) != best)
+			continue;
+		if (ds_seen++ == LIMIT_DNSSEC_DS_PER_ZONE) {
+			limit = "LIMIT_DNSSEC_DS_PER_ZONE";
+			break;
+		}
+		tag = ldns_rdf2native_int16(ldns_rr_rdf(anchor, 0));
+		for (size_t k = 0; k < nkeys; k++) {
+			ldns_rr *key = ldns_rr_list_rr(dnskeys, k);
+			struct failure ignored = { FAIL_NO_RRSIG, 0, NULL, NULL };
+
+			if (!key_usable(key, tags[k], zone, ds_algorithm(anchor),
+			    tag, &ignored))
+				continue;
+			if (keys_tried++ == LIMIT_DNSSEC_KEYS_PER_TAG) {
+				limit = "LIMIT_DNSSEC_KEYS_PER_TAG";
+				break;
+			}
+			if (ds_matches_key(anchor, key)) {
+				push_once(matched, key);
+				continue;
+			}
+			if (++failures == LIMIT_DNSSEC_DS_MATCH_FAILURES) {
+				ldns_rr_list_free(matched);
+				free(tags);
+				dnssec_verdict_set(verdict, SEC_BOGUS,
+				    DNSSEC_EDE_DNSKEY_MISSING,
+				    "too many DNSKEYs do not match their DS");
+				verdict->limit = "LIMIT_DNSSEC_DS_MATCH_FAILURES";
+				return;
+			}
+		}
+	}
+	free(tags);
+	if (ldns_rr_list_rr_count(matched) == 0) {
+		ldns_rr_list_free(matched);
+		dnssec_verdict_set(verdict, SEC_BOGUS, DNSSEC_EDE_DNSKEY_MISSING,
+		    "no DNSKEY matches the DS records");
+		verdict->limit = limit;
+		return;
+	}
+	verify_with_keys(dnskeys, rrsigs, matched, zone, now, budget, verdict);
+	ldns_rr_list_free(matched);
+	if (verdict->status != SEC_SECURE) {
+		if (verdict->limit == NULL)
+			verdict->limit = limit;
+		return;
+	}
+	if (trusted_out != NULL) {
+		*trusted_out = ldns_rr_list_clone(dnskeys);
+		if (*trusted_out == NULL)
+			dnssec_verdict_set(verdict, SEC_BOGUS, DNSSEC_EDE_BOGUS,
+			    "out of memory");
+	}
 }
 
 const ldns_rdf *
 dnssec_rrset_signer(const ldns_rr_list *rrsigs, const ldns_rdf *owner,
     ldns_rr_type type)
 {
-	(void)rrsigs; (void)owner; (void)type;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(rrsigs); i++) {
+		const ldns_rr *sig = ldns_rr_list_rr(rrsigs, i);
+
+		if (rrsig_well_formed(sig) &&
+		    ldns_rdf2rr_type(ldns_rr_rdf(sig, RRSIG_TYPE_COVERED)) == type &&
+		    dname_equal(ldns_rr_owner(sig), owner))
+			return ldns_rr_rdf(sig, RRSIG_SIGNER);
+	}
 	return NULL;
 }

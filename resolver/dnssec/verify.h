@@ -109,9 +109,8 @@ void dnssec_verdict_set(struct dnssec_verdict *verdict, enum sec_status status,
  * against `now` with the skew of LIMIT_DNSSEC_SKEW_* before any crypto.
  * Each (RRSIG, key) pair tried costs one unit of budget->validations_left;
  * at most LIMIT_DNSSEC_RRSIGS_PER_RRSET time-valid RRSIGs with a candidate
- * key are tried, LIMIT_DNSSEC_KEYS_PER_TAG keys per RRSIG, and
- * LIMIT_DNSSEC_VALIDATIONS_PER_RRSET pairs in all. The first pair that
- * verifies makes the RRset SECURE.
+ * key are tried and LIMIT_DNSSEC_KEYS_PER_TAG keys per RRSIG (so at most
+ * 4 checks per RRset). The first pair that verifies makes the RRset SECURE.
  *
  * Never SEC_INSECURE: whether a zone is insecure is decided by its DS
  * (dnssec_verify_dnskey_rrset) or a denial proof. Bogus reasons: no RRSIGs

@@ -1,0 +1,580 @@
+/*
+ * test_dnssec_verify.c: signature checks (resolver/dnssec/verify.c) with
+ * keys and signatures made in-process at a fixed clock: algorithms, time
+ * edges and skew, key flags, wildcards, DS matching, and the KeyTrap limits
+ * (each limit has a test that fails without it).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "tap.h"
+#include "dnssec_util.h"
+#include "engine_limits.h"
+#include "dnssec/algorithms.h"
+#include "dnssec/verify.h"
+
+static ldns_rdf *zone;	/* example.com. */
+
+/* Verifies with a fresh budget; returns the verdict. */
+static struct dnssec_verdict
+check(const ldns_rr_list *rrset, const ldns_rr_list *sigs,
+    const ldns_rr_list *keys, uint32_t now)
+{
+	struct dnssec_budget budget;
+	struct dnssec_verdict v;
+
+	dnssec_budget_init(&budget);
+	dnssec_verify_rrset(rrset, sigs, keys, zone, now, &budget, &v);
+	return v;
+}
+
+static void
+test_selftest(void)
+{
+	ok(dnssec_algorithms_init() == 0, "every algorithm passes its self-test");
+	for (int alg = 0; alg < 256; alg++) {
+		bool want = alg == 5 || alg == 7 || alg == 8 || alg == 10 ||
+		    alg == 13 || alg == 14 || alg == 15 || alg == 16;
+
+		if (dnssec_algorithm_supported(alg) != want) {
+			ok(0, "algorithm %d supported: %d", alg, !want);
+			return;
+		}
+	}
+	ok(1, "supported: 5 7 8 10 13 14 15 16; not 1 3 6 12 or unknown");
+	ok(dnssec_digest_supported(1) && dnssec_digest_supported(2) &&
+	    dnssec_digest_supported(4) && !dnssec_digest_supported(3) &&
+	    !dnssec_digest_supported(5), "digests 1 2 4 supported, 3 5 not");
+	ok(dnssec_digest_preference(2) > dnssec_digest_preference(1),
+	    "SHA-256 preferred over SHA-1");
+}
+
+static void
+test_algorithm(ldns_signing_algorithm alg, const char *name)
+{
+	struct t_key k = t_key_new(alg, "example.com.", 256);
+	struct t_key other = t_key_new(alg, "example.com.", 256);
+	ldns_rr_list *set = t_list("www.example.com. 300 IN A 192.0.2.1",
+	    "www.example.com. 300 IN A 192.0.2.2", NULL);
+	ldns_rr_list *sigs = t_sign_now(set, &k);
+	ldns_rr_list *keys = t_refs(other.dnskey, k.dnskey, NULL);
+	ldns_rr_list *wrong = t_refs(other.dnskey, NULL);
+	struct dnssec_verdict v = check(set, sigs, keys, T_NOW);
+
+	ok(v.status == SEC_SECURE && v.key_tag == k.tag && v.algorithm == alg &&
+	    v.wildcard_labels == -1, "%s: valid signature is secure (%s)",
+	    name, v.why);
+	ok(v.ttl_cap == 300, "%s: TTL capped by the original TTL (%u)", name,
+	    v.ttl_cap);
+	v = check(set, sigs, wrong, T_NOW);
+	ok(v.status == SEC_BOGUS && v.ede == DNSSEC_EDE_DNSKEY_MISSING,
+	    "%s: signature by a key not in the trusted set is bogus (%s)",
+	    name, v.why);
+	ldns_rdf_deep_free(ldns_rr_pop_rdf(ldns_rr_list_rr(set, 1)));
+	ldns_rr_push_rdf(ldns_rr_list_rr(set, 1),
+	    ldns_rdf_new_frm_str(LDNS_RDF_TYPE_A, "192.0.2.66"));
+	v = check(set, sigs, keys, T_NOW);
+	ok(v.status == SEC_BOGUS && v.ede == DNSSEC_EDE_BOGUS,
+	    "%s: tampered data is bogus (%s)", name, v.why);
+	ldns_rr_list_deep_free(set);
+	ldns_rr_list_deep_free(sigs);
+	ldns_rr_list_free(keys);
+	ldns_rr_list_free(wrong);
+	t_key_free(&k);
+	t_key_free(&other);
+}
+
+/* Validity windows and the skew: 10 % of the window within [1 h, 1 d]. */
+static void
+test_times(void)
+{
+	struct t_key k = t_key_new(LDNS_SIGN_ECDSAP256SHA256, "example.com.", 256);
+	ldns_rr_list *set = t_list("example.com. 300 IN TXT \"t\"", NULL);
+	ldns_rr_list *keys = t_refs(k.dnskey, NULL);
+	uint32_t inc = T_NOW - T_DAY, exp = T_NOW + 30 * T_DAY;
+	ldns_rr_list *sigs = t_sign(set, &k, inc, exp);
+	ldns_rr_list *shortsig = t_sign(set, &k, T_NOW, T_NOW + 7200);
+	ldns_rr_list *inverted = t_sign(set, &k, T_NOW + T_DAY, T_NOW - T_DAY);
+	struct dnssec_verdict v;
+
+	/* 31-day window: skew is capped at one day. */
+	v = check(set, sigs, keys, exp + T_DAY);
+	ok(v.status == SEC_SECURE && v.ttl_cap == 0,
+	    "expired by exactly the skew (1 d): still secure, TTL cap 0");
+	v = check(set, sigs, keys, exp + T_DAY + 1);
+	ok(v.status == SEC_BOGUS && v.ede == DNSSEC_EDE_SIGNATURE_EXPIRED,
+	    "expired by skew + 1 s: bogus, EDE 7 (%s)", v.why);
+	v = check(set, sigs, keys, inc - T_DAY);
+	ok(v.status == SEC_SECURE, "before inception by exactly the skew: secure");
+	v = check(set, sigs, keys, inc - T_DAY - 1);
+	ok(v.status == SEC_BOGUS && v.ede == DNSSEC_EDE_SIGNATURE_NOT_YET_VALID,
+	    "not yet valid by skew + 1 s: bogus, EDE 8 (%s)", v.why);
+	v = check(set, sigs, keys, exp - 100);
+	ok(v.status == SEC_SECURE && v.ttl_cap == 100,
+	    "100 s before expiry: TTL capped to 100 (%u)", v.ttl_cap);
+	/* 2-hour window: 10 % is 12 min, raised to the 1 h minimum. */
+	v = check(set, shortsig, keys, T_NOW + 7200 + 3600);
+	ok(v.status == SEC_SECURE, "short window: 1 h skew after expiry allowed");
+	v = check(set, shortsig, keys, T_NOW + 7200 + 3601);
+	ok(v.status == SEC_BOGUS && v.ede == DNSSEC_EDE_SIGNATURE_EXPIRED,
+	    "short window: 1 h + 1 s after expiry is bogus");
+	v = check(set, inverted, keys, T_NOW);
+	ok(v.status == SEC_BOGUS &&
+	    v.ede == DNSSEC_EDE_SIGNATURE_EXPIRED_BEFORE_VALID,
+	    "expiration before inception: bogus, EDE 25 (%s)", v.why);
+	/* Serial arithmetic (RFC 4034 §3.1.5): a window across 2106 works. */
+	{
+		uint32_t wrap = 0xffffffffu - 3600;
+		ldns_rr_list *late = t_sign(set, &k, wrap, wrap + 7 * T_DAY);
+
+		v = check(set, late, keys, wrap + T_DAY);
+		ok(v.status == SEC_SECURE,
+		    "a validity window across 2106 (serial arithmetic) is secure");
+		ldns_rr_list_deep_free(late);
+	}
+	ldns_rr_list_deep_free(set);
+	ldns_rr_list_deep_free(sigs);
+	ldns_rr_list_deep_free(shortsig);
+	ldns_rr_list_deep_free(inverted);
+	ldns_rr_list_free(keys);
+	t_key_free(&k);
+}
+
+/* Key flags and the RRSIG's own fields. */
+static void
+test_key_rules(void)
+{
+	struct t_key revoked = t_key_new(LDNS_SIGN_ED25519, "example.com.",
+	    257 | 0x80);
+	struct t_key nozone = t_key_new(LDNS_SIGN_ED25519, "example.com.", 0);
+	struct t_key good = t_key_new(LDNS_SIGN_ED25519, "example.com.", 256);
+	struct t_key child = t_key_new(LDNS_SIGN_ED25519, "sub.example.com.", 256);
+	ldns_rr_list *set = t_list("www.example.com. 300 IN A 192.0.2.1", NULL);
+	ldns_rr_list *s_rev = t_sign_now(set, &revoked);
+	ldns_rr_list *s_noz = t_sign_now(set, &nozone);
+	ldns_rr_list *s_good = t_sign_now(set, &good);
+	ldns_rr_list *s_child = t_sign_now(set, &child);
+	ldns_rr_list *keys = t_refs(revoked.dnskey, nozone.dnskey, good.dnskey,
+	    child.dnskey, NULL);
+	ldns_rr_list *other = t_list("ftp.example.com. 300 IN A 192.0.2.1", NULL);
+	struct dnssec_verdict v;
+	ldns_rr *key_proto;
+
+	v = check(set, s_rev, keys, T_NOW);
+	ok(v.status == SEC_BOGUS, "signature by a REVOKE'd key is bogus (%s)",
+	    v.why);
+	v = check(set, s_noz, keys, T_NOW);
+	ok(v.status == SEC_BOGUS && v.ede == DNSSEC_EDE_NO_ZONE_KEY_BIT,
+	    "signature by a key without the zone bit: bogus, EDE 11 (%s)", v.why);
+	v = check(set, s_child, keys, T_NOW);
+	ok(v.status == SEC_BOGUS,
+	    "signer name other than the signer zone is bogus (%s)", v.why);
+	v = check(other, s_good, keys, T_NOW);
+	ok(v.status == SEC_BOGUS && v.ede == DNSSEC_EDE_RRSIGS_MISSING,
+	    "RRSIG over another owner name does not count: EDE 10 (%s)", v.why);
+	{
+		ldns_rr_list *none = ldns_rr_list_new();
+
+		v = check(set, none, keys, T_NOW);
+		ok(v.status == SEC_BOGUS && v.ede == DNSSEC_EDE_RRSIGS_MISSING,
+		    "no RRSIG: bogus, EDE 10");
+		ldns_rr_list_free(none);
+	}
+	/* Protocol other than 3 (RFC 4034 §2.1.2). */
+	key_proto = ldns_rr_clone(good.dnskey);
+	ldns_rdf_deep_free(ldns_rr_set_rdf(key_proto,
+	    ldns_native2rdf_int8(LDNS_RDF_TYPE_INT8, 2), 1));
+	{
+		ldns_rr_list *k2 = t_refs(key_proto, NULL);
+		ldns_rr_list *s2 = t_sign_now(set, &good);
+
+		/* the key tag changes with the protocol; sign with its tag */
+		ldns_rdf_deep_free(ldns_rr_set_rdf(ldns_rr_list_rr(s2, 0),
+		    ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16,
+		    ldns_calc_keytag(key_proto)), 6));
+		v = check(set, s2, k2, T_NOW);
+		ok(v.status == SEC_BOGUS && v.key_tag == 0,
+		    "a DNSKEY with protocol 2 is never used");
+		ldns_rr_list_free(k2);
+		ldns_rr_list_deep_free(s2);
+	}
+	ldns_rr_free(key_proto);
+	/* Labels field above the owner's label count (RFC 4035 §5.3.1). */
+	{
+		ldns_rr_list *s3 = ldns_rr_list_clone(s_good);
+		ldns_rr *sig = ldns_rr_list_rr(s3, 0);
+
+		ldns_rdf_deep_free(ldns_rr_set_rdf(sig,
+		    ldns_native2rdf_int8(LDNS_RDF_TYPE_INT8, 4), 2));
+		v = check(set, s3, keys, T_NOW);
+		ok(v.status == SEC_BOGUS && v.key_tag == 0,
+		    "RRSIG labels above the owner's count: bogus, no crypto (%s)",
+		    v.why);
+		ldns_rr_list_deep_free(s3);
+	}
+	/* The signer must be the owner or an ancestor (the zone apex). */
+	{
+		ldns_rr_list *top = t_list("com. 300 IN A 192.0.2.1", NULL);
+		ldns_rr_list *s4 = t_sign_now(top, &good);
+
+		v = check(top, s4, keys, T_NOW);
+		ok(v.status == SEC_BOGUS,
+		    "an RRset above its signer zone is bogus (%s)", v.why);
+		ldns_rr_list_deep_free(top);
+		ldns_rr_list_deep_free(s4);
+	}
+	ldns_rr_list_deep_free(set);
+	ldns_rr_list_deep_free(other);
+	ldns_rr_list_deep_free(s_rev);
+	ldns_rr_list_deep_free(s_noz);
+	ldns_rr_list_deep_free(s_good);
+	ldns_rr_list_deep_free(s_child);
+	ldns_rr_list_free(keys);
+	t_key_free(&revoked);
+	t_key_free(&nozone);
+	t_key_free(&good);
+	t_key_free(&child);
+}
+
+/* A wildcard RRSIG verifies for any deeper owner: the verdict says so. */
+static void
+test_wildcard(void)
+{
+	struct t_key k = t_key_new(LDNS_SIGN_ED25519, "example.com.", 256);
+	ldns_rr_list *wild = t_list("*.example.com. 300 IN A 192.0.2.9", NULL);
+	ldns_rr_list *sigs = t_sign_now(wild, &k);
+	ldns_rr_list *keys = t_refs(k.dnskey, NULL);
+	ldns_rr_list *expanded = t_list("a.b.example.com. 300 IN A 192.0.2.9",
+	    NULL);
+	ldns_rr_list *esigs = ldns_rr_list_clone(sigs);
+	struct dnssec_verdict v;
+
+	ldns_rdf_deep_free(ldns_rr_owner(ldns_rr_list_rr(esigs, 0)));
+	ldns_rr_set_owner(ldns_rr_list_rr(esigs, 0), t_name("a.b.example.com."));
+	v = check(wild, sigs, keys, T_NOW);
+	ok(v.status == SEC_SECURE && v.wildcard_labels == -1,
+	    "the wildcard RRset itself is no expansion");
+	v = check(expanded, esigs, keys, T_NOW);
+	ok(v.status == SEC_SECURE && v.wildcard_labels == 2,
+	    "expanded wildcard: secure, closest encloser has 2 labels (%d)",
+	    v.wildcard_labels);
+	ldns_rr_list_deep_free(wild);
+	ldns_rr_list_deep_free(sigs);
+	ldns_rr_list_deep_free(expanded);
+	ldns_rr_list_deep_free(esigs);
+	ldns_rr_list_free(keys);
+	t_key_free(&k);
+}
+
+/* An RRset of 1 RRSIG and a trusted set, re-checked until the budget is spent. */
+static void
+test_request_budget(void)
+{
+	struct t_key k = t_key_new(LDNS_SIGN_ED25519, "example.com.", 256);
+	ldns_rr_list *set = t_list("example.com. 300 IN TXT \"b\"", NULL);
+	ldns_rr_list *sigs = t_sign_now(set, &k);
+	ldns_rr_list *keys = t_refs(k.dnskey, NULL);
+	struct dnssec_budget budget;
+	struct dnssec_verdict v;
+	unsigned secure = 0;
+
+	dnssec_budget_init(&budget);
+	for (int i = 0; i < LIMIT_DNSSEC_VALIDATIONS_PER_REQUEST + 5; i++) {
+		dnssec_verify_rrset(set, sigs, keys, zone, T_NOW, &budget, &v);
+		if (v.status == SEC_SECURE)
+			secure++;
+	}
+	ok(secure == LIMIT_DNSSEC_VALIDATIONS_PER_REQUEST &&
+	    budget.validations_done == LIMIT_DNSSEC_VALIDATIONS_PER_REQUEST,
+	    "request budget: %u checks made, %u secure (limit %d)",
+	    budget.validations_done, secure,
+	    LIMIT_DNSSEC_VALIDATIONS_PER_REQUEST);
+	ok(v.status == SEC_BOGUS && v.limit != NULL &&
+	    strcmp(v.limit, "LIMIT_DNSSEC_VALIDATIONS_PER_REQUEST") == 0 &&
+	    v.ede == DNSSEC_EDE_BOGUS,
+	    "past the budget: bogus, EDE 6, limit named (%s)",
+	    v.limit ? v.limit : "none");
+	ldns_rr_list_deep_free(set);
+	ldns_rr_list_deep_free(sigs);
+	ldns_rr_list_free(keys);
+	t_key_free(&k);
+}
+
+/*
+ * KeyTrap (CVE-2023-50387): keys sharing one tag times RRSIGs by that tag.
+ * Without the limits this costs keys x RRSIGs signature checks.
+ */
+static void
+test_keytrap(void)
+{
+	enum { N = 20 };
+	uint16_t tag = 4242;
+	ldns_rr_list *set = t_list("www.example.com. 300 IN A 192.0.2.1", NULL);
+	ldns_rr_list *keys = ldns_rr_list_new(), *sigs = ldns_rr_list_new();
+	ldns_rr_list *one_key = ldns_rr_list_new(), *one_sig = ldns_rr_list_new();
+	struct dnssec_budget budget;
+	struct dnssec_verdict v;
+
+	for (int i = 0; i < N; i++) {
+		ldns_rr_list_push_rr(keys, t_forged_key("example.com.", tag));
+		ldns_rr_list_push_rr(sigs, t_forged_rrsig("www.example.com.",
+		    "A", 3, "example.com.", tag));
+	}
+	ldns_rr_list_push_rr(one_key, ldns_rr_list_rr(keys, 0));
+	ldns_rr_list_push_rr(one_sig, ldns_rr_list_rr(sigs, 0));
+
+	dnssec_budget_init(&budget);
+	dnssec_verify_rrset(set, sigs, keys, zone, T_NOW, &budget, &v);
+	ok(v.status == SEC_BOGUS && budget.validations_done <=
+	    LIMIT_DNSSEC_RRSIGS_PER_RRSET * LIMIT_DNSSEC_KEYS_PER_TAG,
+	    "KeyTrap %d keys x %d RRSIGs on one tag: %u checks, bogus", N, N,
+	    budget.validations_done);
+
+	dnssec_budget_init(&budget);
+	dnssec_verify_rrset(set, one_sig, keys, zone, T_NOW, &budget, &v);
+	ok(budget.validations_done == LIMIT_DNSSEC_KEYS_PER_TAG &&
+	    v.limit != NULL && strcmp(v.limit, "LIMIT_DNSSEC_KEYS_PER_TAG") == 0,
+	    "1 RRSIG, %d keys sharing its tag: %u checks (LIMIT_DNSSEC_KEYS_PER_TAG)",
+	    N, budget.validations_done);
+
+	dnssec_budget_init(&budget);
+	dnssec_verify_rrset(set, sigs, one_key, zone, T_NOW, &budget, &v);
+	ok(budget.validations_done == LIMIT_DNSSEC_RRSIGS_PER_RRSET &&
+	    v.limit != NULL &&
+	    strcmp(v.limit, "LIMIT_DNSSEC_RRSIGS_PER_RRSET") == 0,
+	    "%d RRSIGs, 1 key: %u checks (LIMIT_DNSSEC_RRSIGS_PER_RRSET)",
+	    N, budget.validations_done);
+
+	/* Expired or unknown-tag RRSIGs cost no crypto at all. */
+	{
+		ldns_rr_list *junk = ldns_rr_list_new();
+
+		for (int i = 0; i < N; i++)
+			ldns_rr_list_push_rr(junk, t_forged_rrsig(
+			    "www.example.com.", "A", 3, "example.com.",
+			    (uint16_t)(tag + 1 + i)));
+		dnssec_budget_init(&budget);
+		dnssec_verify_rrset(set, junk, keys, zone, T_NOW, &budget, &v);
+		ok(budget.validations_done == 0 && v.status == SEC_BOGUS &&
+		    v.ede == DNSSEC_EDE_DNSKEY_MISSING,
+		    "RRSIGs with no matching key tag cost no crypto (EDE 9)");
+		ldns_rr_list_deep_free(junk);
+	}
+	ldns_rr_list_free(one_key);
+	ldns_rr_list_free(one_sig);
+	ldns_rr_list_deep_free(keys);
+	ldns_rr_list_deep_free(sigs);
+	ldns_rr_list_deep_free(set);
+}
+
+/* A DS record for `key` with digest `digest` (1, 2, 4). */
+static ldns_rr *
+ds_for(const ldns_rr *key, ldns_hash digest)
+{
+	ldns_rr *ds = ldns_key_rr2ds(key, digest);
+
+	if (ds == NULL)
+		abort();
+	return ds;
+}
+
+static ldns_rr *
+ds_corrupt(ldns_rr *ds)
+{
+	ldns_rdf *digest = ldns_rr_rdf(ds, 3);
+
+	ldns_rdf_data(digest)[0] ^= 0xff;
+	return ds;
+}
+
+/* A DS for key tag `tag` of example.com. with any digest bytes. */
+static ldns_rr *
+ds_text(int alg, int digest, uint16_t tag)
+{
+	char text[300];
+
+	snprintf(text, sizeof(text), "example.com. IN DS %u %d %d "
+	    "49FD46E6C4B45C55D4AC69CBD3CD34AC1AFE51DE4A7CB4E8E0C6E9B8F4C2D3A1",
+	    tag, alg, digest);
+	return t_rr(text);
+}
+
+static void
+test_dnskey(void)
+{
+	struct t_key ksk = t_key_new(LDNS_SIGN_ECDSAP256SHA256, "example.com.", 257);
+	struct t_key zsk = t_key_new(LDNS_SIGN_ECDSAP256SHA256, "example.com.", 256);
+	ldns_rr_list *dnskeys = t_refs(ksk.dnskey, zsk.dnskey, NULL);
+	ldns_rr_list *sigs = t_sign_now(dnskeys, &ksk);
+	ldns_rr_list *zsigs = t_sign_now(dnskeys, &zsk);
+	ldns_rr_list *ds, *trusted = NULL;
+	struct dnssec_budget budget;
+	struct dnssec_verdict v;
+
+	dnssec_budget_init(&budget);
+	ds = t_refs(ds_for(ksk.dnskey, LDNS_SHA256), NULL);
+	dnssec_verify_dnskey_rrset(dnskeys, sigs, ds, zone, T_NOW, &budget, &v,
+	    &trusted);
+	ok(v.status == SEC_SECURE && trusted != NULL &&
+	    ldns_rr_list_rr_count(trusted) == 2 && v.key_tag == ksk.tag,
+	    "DS SHA-256 of the KSK, KSK signs the DNSKEYs: secure, both keys "
+	    "trusted (%s)", v.why);
+	ldns_rr_list_deep_free(trusted);
+	ldns_rr_list_deep_free(ds);
+
+	ds = t_refs(ds_for(ksk.dnskey, LDNS_SHA384), ds_for(ksk.dnskey,
+	    LDNS_SHA1), NULL);
+	dnssec_verify_dnskey_rrset(dnskeys, sigs, ds, zone, T_NOW, &budget, &v,
+	    &trusted);
+	ok(v.status == SEC_SECURE, "DS SHA-384 (and SHA-1) match: secure");
+	ldns_rr_list_deep_free(trusted);
+	ldns_rr_list_deep_free(ds);
+
+	ds = t_refs(ds_corrupt(ds_for(ksk.dnskey, LDNS_SHA256)), NULL);
+	dnssec_verify_dnskey_rrset(dnskeys, sigs, ds, zone, T_NOW, &budget, &v,
+	    &trusted);
+	ok(v.status == SEC_BOGUS && v.ede == DNSSEC_EDE_DNSKEY_MISSING &&
+	    trusted == NULL, "DS digest mismatch: bogus, EDE 9 (%s)", v.why);
+	ldns_rr_list_deep_free(ds);
+
+	/* RFC 4509 §3: a matching SHA-1 DS is ignored beside a SHA-256 one. */
+	ds = t_refs(ds_corrupt(ds_for(ksk.dnskey, LDNS_SHA256)),
+	    ds_for(ksk.dnskey, LDNS_SHA1), NULL);
+	dnssec_verify_dnskey_rrset(dnskeys, sigs, ds, zone, T_NOW, &budget, &v,
+	    NULL);
+	ok(v.status == SEC_BOGUS,
+	    "SHA-1 DS ignored when a SHA-256 DS is present (RFC 4509 §3)");
+	ldns_rr_list_deep_free(ds);
+
+	/* The DS-matched key must itself sign the DNSKEY RRset. */
+	ds = t_refs(ds_for(zsk.dnskey, LDNS_SHA256), NULL);
+	dnssec_verify_dnskey_rrset(dnskeys, sigs, ds, zone, T_NOW, &budget, &v,
+	    NULL);
+	ok(v.status == SEC_BOGUS,
+	    "DS matches the ZSK but only the KSK signs the DNSKEYs: bogus (%s)",
+	    v.why);
+	dnssec_verify_dnskey_rrset(dnskeys, zsigs, ds, zone, T_NOW, &budget, &v,
+	    NULL);
+	ok(v.status == SEC_SECURE, "DS matches the key that signs: secure");
+	ldns_rr_list_deep_free(ds);
+
+	/* A DNSKEY trust anchor. */
+	ds = t_refs(ksk.dnskey, NULL);
+	dnssec_verify_dnskey_rrset(dnskeys, sigs, ds, zone, T_NOW, &budget, &v,
+	    NULL);
+	ok(v.status == SEC_SECURE, "DNSKEY trust anchor: secure");
+	ldns_rr_list_free(ds);
+
+	/* RFC 8624: unsupported algorithm or digest only → insecure. */
+	ds = t_refs(ds_text(3, 2, ksk.tag), ds_text(253, 2, ksk.tag), NULL);
+	dnssec_verify_dnskey_rrset(dnskeys, sigs, ds, zone, T_NOW, &budget, &v,
+	    NULL);
+	ok(v.status == SEC_INSECURE && v.ede ==
+	    DNSSEC_EDE_UNSUPPORTED_DNSKEY_ALG,
+	    "DS with algorithms 3 and 253 only: insecure, EDE 1 (%s)", v.why);
+	ldns_rr_list_deep_free(ds);
+	ds = t_refs(ds_text(13, 3, ksk.tag), NULL);
+	dnssec_verify_dnskey_rrset(dnskeys, sigs, ds, zone, T_NOW, &budget, &v,
+	    NULL);
+	ok(v.status == SEC_INSECURE && v.ede == DNSSEC_EDE_UNSUPPORTED_DS_DIGEST,
+	    "DS with digest 3 (GOST) only: insecure, EDE 2 (%s)", v.why);
+	ok(!dnssec_ds_usable(ds, NULL), "dnssec_ds_usable: GOST-only DS unusable");
+	ldns_rr_list_deep_free(ds);
+	/* An unsupported DS beside a supported one changes nothing. */
+	ds = t_refs(ds_text(12, 2, ksk.tag), ds_corrupt(ds_for(ksk.dnskey, LDNS_SHA256)), NULL);
+	dnssec_verify_dnskey_rrset(dnskeys, sigs, ds, zone, T_NOW, &budget, &v,
+	    NULL);
+	ok(v.status == SEC_BOGUS,
+	    "unsupported DS beside a supported, failing one: bogus, not insecure");
+	ldns_rr_list_deep_free(ds);
+	ldns_rr_list_deep_free(sigs);
+	ldns_rr_list_deep_free(zsigs);
+	ldns_rr_list_free(dnskeys);
+	t_key_free(&ksk);
+	t_key_free(&zsk);
+}
+
+/* The DS limits: records considered and digest mismatches. */
+static void
+test_ds_limits(void)
+{
+	struct t_key ksk = t_key_new(LDNS_SIGN_ED25519, "example.com.", 257);
+	ldns_rr_list *dnskeys = t_refs(ksk.dnskey, NULL);
+	ldns_rr_list *sigs = t_sign_now(dnskeys, &ksk);
+	ldns_rr_list *ds = ldns_rr_list_new();
+	ldns_rr_list *forged_keys;
+	struct dnssec_budget budget;
+	struct dnssec_verdict v;
+
+	/* LIMIT_DNSSEC_DS_PER_ZONE DS for absent keys, then the right one. */
+	for (int i = 0; i < LIMIT_DNSSEC_DS_PER_ZONE; i++)
+		ldns_rr_list_push_rr(ds, ds_text(15, 2, (uint16_t)(ksk.tag + 1 + i)));
+	ldns_rr_list_push_rr(ds, ds_for(ksk.dnskey, LDNS_SHA256));
+	dnssec_budget_init(&budget);
+	dnssec_verify_dnskey_rrset(dnskeys, sigs, ds, zone, T_NOW, &budget, &v,
+	    NULL);
+	ok(v.status == SEC_BOGUS && v.limit != NULL &&
+	    strcmp(v.limit, "LIMIT_DNSSEC_DS_PER_ZONE") == 0,
+	    "DS past the first %d are not looked at (%s)",
+	    LIMIT_DNSSEC_DS_PER_ZONE, v.limit ? v.limit : "no limit hit");
+	ldns_rr_list_deep_free(ds);
+
+	/* Digest mismatches: keys sharing the KSK's tag with wrong digests. */
+	forged_keys = ldns_rr_list_new();
+	ds = ldns_rr_list_new();
+	for (int i = 0; i < LIMIT_DNSSEC_DS_MATCH_FAILURES; i++) {
+		ldns_rr *fk = t_forged_key("example.com.", (uint16_t)(1000 + i));
+
+		ldns_rr_list_push_rr(forged_keys, fk);
+		ldns_rr_list_push_rr(ds, ds_corrupt(ds_for(fk, LDNS_SHA256)));
+	}
+	ldns_rr_list_push_rr(forged_keys, ldns_rr_clone(ksk.dnskey));
+	ldns_rr_list_push_rr(ds, ds_for(ksk.dnskey, LDNS_SHA256));
+	dnssec_verify_dnskey_rrset(forged_keys, sigs, ds, zone, T_NOW, &budget,
+	    &v, NULL);
+	ok(v.status == SEC_BOGUS && v.limit != NULL &&
+	    strcmp(v.limit, "LIMIT_DNSSEC_DS_MATCH_FAILURES") == 0,
+	    "%d DS digest mismatches make the DNSKEY set bogus (%s)",
+	    LIMIT_DNSSEC_DS_MATCH_FAILURES, v.why);
+	ldns_rr_list_deep_free(ds);
+	ldns_rr_list_deep_free(forged_keys);
+	ldns_rr_list_deep_free(sigs);
+	ldns_rr_list_free(dnskeys);
+	t_key_free(&ksk);
+}
+
+static void
+test_signer_helper(void)
+{
+	ldns_rr_list *sigs = t_list("www.example.com. 300 IN RRSIG A 13 3 300 "
+	    "20260201000000 20251201000000 1 example.com. AAAA", NULL);
+	ldns_rdf *owner = t_name("WWW.example.com.");
+	const ldns_rdf *signer = dnssec_rrset_signer(sigs, owner, LDNS_RR_TYPE_A);
+
+	ok(signer != NULL && dname_str_eq(signer, "example.com."),
+	    "dnssec_rrset_signer finds the signer");
+	ok(dnssec_rrset_signer(sigs, owner, LDNS_RR_TYPE_AAAA) == NULL,
+	    "dnssec_rrset_signer: none for another type");
+	ldns_rdf_deep_free(owner);
+	ldns_rr_list_deep_free(sigs);
+}
+
+int
+main(void)
+{
+	zone = t_name("example.com.");
+	test_selftest();
+	test_algorithm(LDNS_SIGN_RSASHA256, "RSASHA256");
+	test_algorithm(LDNS_SIGN_ECDSAP256SHA256, "ECDSAP256SHA256");
+	test_algorithm(LDNS_SIGN_ED25519, "ED25519");
+	test_times();
+	test_key_rules();
+	test_wildcard();
+	test_request_budget();
+	test_keytrap();
+	test_dnskey();
+	test_ds_limits();
+	test_signer_helper();
+	ldns_rdf_deep_free(zone);
+	return tap_done();
+}
