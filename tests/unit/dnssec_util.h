@@ -19,7 +19,7 @@
 #define T_NOW	1767225600u
 #define T_DAY	86400u
 
-static ldns_rr *__attribute__((unused))
+__attribute__((unused)) static ldns_rr *
 t_rr(const char *text)
 {
 	ldns_rr *rr = NULL;
@@ -31,7 +31,7 @@ t_rr(const char *text)
 	return rr;
 }
 
-static ldns_rdf *__attribute__((unused))
+__attribute__((unused)) static ldns_rdf *
 t_name(const char *text)
 {
 	ldns_rdf *name = ldns_dname_new_frm_str(text);
@@ -42,7 +42,7 @@ t_name(const char *text)
 }
 
 /* True when `name` equals the name in `text`, ignoring case. */
-static bool __attribute__((unused))
+__attribute__((unused)) static bool
 dname_str_eq(const ldns_rdf *name, const char *text)
 {
 	ldns_rdf *other = t_name(text);
@@ -53,7 +53,7 @@ dname_str_eq(const ldns_rdf *name, const char *text)
 }
 
 /* A list of the records given as text, up to a NULL. */
-static ldns_rr_list *__attribute__((unused))
+__attribute__((unused)) static ldns_rr_list *
 t_list(const char *first, ...)
 {
 	ldns_rr_list *list = ldns_rr_list_new();
@@ -79,7 +79,7 @@ struct t_key {
  * the zone and REVOKE bits). RSA keys are 1024 bits: fast to make, same
  * code path.
  */
-static struct t_key __attribute__((unused))
+__attribute__((unused)) static struct t_key
 t_key_new(ldns_signing_algorithm alg, const char *zone, uint16_t flags)
 {
 	struct t_key k;
@@ -101,7 +101,7 @@ t_key_new(ldns_signing_algorithm alg, const char *zone, uint16_t flags)
 	return k;
 }
 
-static void __attribute__((unused))
+__attribute__((unused)) static void
 t_key_free(struct t_key *k)
 {
 	ldns_key_list_free(k->list);
@@ -109,7 +109,7 @@ t_key_free(struct t_key *k)
 }
 
 /* RRSIGs of `rrset` by `k`, valid from `inception` to `expiration`. */
-static ldns_rr_list *__attribute__((unused))
+__attribute__((unused)) static ldns_rr_list *
 t_sign(const ldns_rr_list *rrset, struct t_key *k, uint32_t inception,
     uint32_t expiration)
 {
@@ -125,14 +125,14 @@ t_sign(const ldns_rr_list *rrset, struct t_key *k, uint32_t inception,
 }
 
 /* The usual window: a day before the clock to 30 days after. */
-static ldns_rr_list *__attribute__((unused))
+__attribute__((unused)) static ldns_rr_list *
 t_sign_now(const ldns_rr_list *rrset, struct t_key *k)
 {
 	return t_sign(rrset, k, T_NOW - T_DAY, T_NOW + 30 * T_DAY);
 }
 
 /* A list holding (not owning) the given records, up to NULL. */
-static ldns_rr_list *__attribute__((unused))
+__attribute__((unused)) static ldns_rr_list *
 t_refs(ldns_rr *first, ...)
 {
 	ldns_rr_list *list = ldns_rr_list_new();
@@ -146,7 +146,7 @@ t_refs(ldns_rr *first, ...)
 }
 
 /* Base64 of `len` bytes, a new string the caller frees. */
-static char *__attribute__((unused))
+__attribute__((unused)) static char *
 t_b64(const uint8_t *data, size_t len)
 {
 	ldns_rdf *rdf = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_B64, len, data);
@@ -161,7 +161,7 @@ t_b64(const uint8_t *data, size_t len)
  * its last two bytes chosen so the checksum (RFC 4034 appendix B) lands on
  * `tag`. What KeyTrap zones carry by the hundred.
  */
-static ldns_rr *__attribute__((unused))
+__attribute__((unused)) static ldns_rr *
 t_forged_key(const char *zone, uint16_t tag)
 {
 	uint8_t rdata[4 + 4 + 256];
@@ -201,7 +201,7 @@ t_forged_key(const char *zone, uint16_t tag)
 
 /* A forged RSASHA256 RRSIG over `owner`/`type` by key `tag` of `zone`,
  * time-valid at T_NOW, with a random signature. */
-static ldns_rr *__attribute__((unused))
+__attribute__((unused)) static ldns_rr *
 t_forged_rrsig(const char *owner, const char *type, int labels,
     const char *zone, uint16_t tag)
 {

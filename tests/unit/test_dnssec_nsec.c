@@ -1,0 +1,307 @@
+/*
+ * test_dnssec_nsec.c: NSEC denial proofs (resolver/dnssec/nsec.c) over a
+ * small zone's NSEC chain: NXDOMAIN, NODATA, empty non-terminals, wildcards,
+ * no-DS at cuts, and the records that must prove nothing (parent-side NSEC
+ * below a cut, DNAME, a wildcard denied only at the immediate parent).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "tap.h"
+#include "dnssec_util.h"
+#include "dnssec/nsec.h"
+
+/* example.com's chain in canonical order; x.example.com and
+ * w.example.com are empty non-terminals. */
+static const char *chain[] = {
+	"example.com. 300 IN NSEC a.example.com. NS SOA RRSIG NSEC DNSKEY",
+	"a.example.com. 300 IN NSEC d.example.com. A RRSIG NSEC",
+	"d.example.com. 300 IN NSEC insecure.example.com. NS DS RRSIG NSEC",
+	"insecure.example.com. 300 IN NSEC m.example.com. NS RRSIG NSEC",
+	"m.example.com. 300 IN NSEC *.w.example.com. DNAME RRSIG NSEC",
+	"*.w.example.com. 300 IN NSEC b.x.example.com. TXT RRSIG NSEC",
+	"b.x.example.com. 300 IN NSEC z.example.com. A RRSIG NSEC",
+	"z.example.com. 300 IN NSEC example.com. A RRSIG NSEC",
+};
+#define APEX	0
+#define A	1
+#define D	2
+#define INSEC	3
+#define M	4
+#define WILD_W	5
+#define BX	6
+#define Z	7
+
+static ldns_rdf *zone;
+
+/* The chain's records with the given indexes, -1 ending the list. */
+static ldns_rr_list *
+pick(int first, ...)
+{
+	ldns_rr_list *list = ldns_rr_list_new();
+	va_list ap;
+
+	va_start(ap, first);
+	for (int i = first; i >= 0; i = va_arg(ap, int))
+		ldns_rr_list_push_rr(list, t_rr(chain[i]));
+	va_end(ap);
+	return list;
+}
+
+static enum sec_status
+nxdomain(const char *qname, ldns_rr_list *nsecs, const char **why)
+{
+	ldns_rdf *name = t_name(qname);
+	struct dnssec_verdict v;
+
+	nsec_prove_nxdomain(name, zone, nsecs, &v);
+	ldns_rdf_deep_free(name);
+	ldns_rr_list_deep_free(nsecs);
+	*why = v.why;
+	return v.status;
+}
+
+static enum sec_status
+nodata(const char *qname, ldns_rr_type type, ldns_rr_list *nsecs,
+    const char **why)
+{
+	ldns_rdf *name = t_name(qname);
+	struct dnssec_verdict v;
+
+	nsec_prove_nodata(name, type, zone, nsecs, &v);
+	ldns_rdf_deep_free(name);
+	ldns_rr_list_deep_free(nsecs);
+	*why = v.why;
+	return v.status;
+}
+
+static enum sec_status
+no_ds(const char *qname, ldns_rr_list *nsecs, const char **why)
+{
+	ldns_rdf *name = t_name(qname);
+	struct dnssec_verdict v;
+
+	nsec_prove_no_ds(name, zone, nsecs, &v);
+	ldns_rdf_deep_free(name);
+	ldns_rr_list_deep_free(nsecs);
+	*why = v.why;
+	return v.status;
+}
+
+static enum sec_status
+wildcard(const char *qname, int ce_labels, ldns_rr_list *nsecs,
+    const char **why)
+{
+	ldns_rdf *name = t_name(qname);
+	struct dnssec_verdict v;
+
+	nsec_prove_wildcard(name, ce_labels, zone, nsecs, &v);
+	ldns_rdf_deep_free(name);
+	ldns_rr_list_deep_free(nsecs);
+	*why = v.why;
+	return v.status;
+}
+
+static void
+test_covers(void)
+{
+	ldns_rdf *a = t_name("a.example.com."), *d = t_name("d.example.com.");
+	ldns_rdf *c = t_name("c.example.com."), *z = t_name("z.example.com.");
+	ldns_rdf *b_a = t_name("b.a.example.com."), *zz = t_name("zz.example.com.");
+
+	ok(nsec_covers(a, d, c), "a -> d covers c");
+	ok(nsec_covers(a, d, b_a), "a -> d covers b.a (below the owner)");
+	ok(!nsec_covers(a, d, a), "the owner is not covered (ldns says it is)");
+	ok(!nsec_covers(a, d, d), "the next name is not covered");
+	ok(nsec_covers(z, zone, zz), "the last NSEC (next = apex) covers after it");
+	ok(!nsec_covers(z, zone, c), "the last NSEC covers nothing before its owner");
+	ldns_rdf_deep_free(a);
+	ldns_rdf_deep_free(d);
+	ldns_rdf_deep_free(c);
+	ldns_rdf_deep_free(z);
+	ldns_rdf_deep_free(b_a);
+	ldns_rdf_deep_free(zz);
+}
+
+static void
+test_nxdomain(void)
+{
+	const char *why;
+	enum sec_status st;
+
+	st = nxdomain("c.example.com.", pick(A, APEX, -1), &why);
+	ok(st == SEC_SECURE, "NXDOMAIN c: covered, *.example.com denied (%s)",
+	    why);
+	st = nxdomain("c.example.com.", pick(A, -1), &why);
+	ok(st == SEC_BOGUS, "NXDOMAIN without the wildcard denial: bogus (%s)",
+	    why);
+	st = nxdomain("C.Example.COM.", pick(A, APEX, -1), &why);
+	ok(st == SEC_SECURE, "NXDOMAIN proof ignores case");
+	st = nxdomain("a.example.com.", pick(A, APEX, -1), &why);
+	ok(st == SEC_BOGUS, "NXDOMAIN for a name with an NSEC: bogus (%s)", why);
+	st = nxdomain("x.example.com.", pick(WILD_W, APEX, -1), &why);
+	ok(st == SEC_BOGUS,
+	    "NXDOMAIN for an empty non-terminal: bogus (%s)", why);
+	st = nxdomain("foo.insecure.example.com.", pick(INSEC, APEX, -1), &why);
+	ok(st == SEC_BOGUS,
+	    "parent-side NSEC (NS, no SOA) proves nothing below the cut (%s)",
+	    why);
+	st = nxdomain("foo.m.example.com.", pick(M, APEX, -1), &why);
+	ok(st == SEC_BOGUS, "an NSEC with DNAME proves nothing below it (%s)",
+	    why);
+	st = nxdomain("c.example.net.", pick(A, APEX, -1), &why);
+	ok(st == SEC_BOGUS, "a name outside the zone: bogus");
+	st = nxdomain("zz.example.com.", pick(Z, APEX, -1), &why);
+	ok(st == SEC_SECURE, "NXDOMAIN after the last name (wrap to apex)");
+	/* The wildcard denial must be at the closest encloser: a.w.example.com
+	 * has w.example.com (an empty non-terminal) as its closest encloser
+	 * and *.w.example.com exists. */
+	st = nxdomain("a.w.example.com.", pick(WILD_W, M, APEX, -1), &why);
+	ok(st == SEC_BOGUS,
+	    "NXDOMAIN under an existing wildcard's parent: bogus (%s)", why);
+}
+
+/*
+ * A forged NXDOMAIN: example.org has *.example.org; foo.bar.example.org
+ * must be answered from the wildcard. The attacker's NSEC covers the name
+ * and *.bar.example.org (the immediate parent's wildcard, what
+ * ldns_dnssec_verify_denial checks); the closest encloser is example.org,
+ * whose wildcard exists.
+ */
+static void
+test_forged_nxdomain(void)
+{
+	ldns_rdf *org = t_name("example.org.");
+	ldns_rdf *q = t_name("foo.bar.example.org.");
+	ldns_rr_list *nsecs = t_list(
+	    "a.example.org. 300 IN NSEC example.org. A RRSIG NSEC", NULL);
+	ldns_rr_list *with_wild = t_list(
+	    "a.example.org. 300 IN NSEC example.org. A RRSIG NSEC",
+	    "*.example.org. 300 IN NSEC a.example.org. TXT RRSIG NSEC", NULL);
+	struct dnssec_verdict v;
+
+	nsec_prove_nxdomain(q, org, nsecs, &v);
+	ok(v.status == SEC_BOGUS,
+	    "forged NXDOMAIN, wildcard denied only at the immediate parent: "
+	    "rejected (%s)", v.why);
+	nsec_prove_nxdomain(q, org, with_wild, &v);
+	ok(v.status == SEC_BOGUS,
+	    "forged NXDOMAIN beside the existing *.example.org NSEC: rejected "
+	    "(%s)", v.why);
+	ldns_rdf_deep_free(org);
+	ldns_rdf_deep_free(q);
+	ldns_rr_list_deep_free(nsecs);
+	ldns_rr_list_deep_free(with_wild);
+}
+
+static void
+test_nodata(void)
+{
+	const char *why;
+	enum sec_status st;
+
+	st = nodata("a.example.com.", LDNS_RR_TYPE_AAAA, pick(A, -1), &why);
+	ok(st == SEC_SECURE, "NODATA a/AAAA: the NSEC lacks AAAA (%s)", why);
+	st = nodata("a.example.com.", LDNS_RR_TYPE_A, pick(A, -1), &why);
+	ok(st == SEC_BOGUS, "NODATA a/A: the NSEC lists A, bogus (%s)", why);
+	st = nodata("x.example.com.", LDNS_RR_TYPE_A, pick(WILD_W, -1), &why);
+	ok(st == SEC_SECURE, "NODATA at an empty non-terminal (%s)", why);
+	st = nodata("d.example.com.", LDNS_RR_TYPE_A, pick(D, -1), &why);
+	ok(st == SEC_BOGUS,
+	    "NODATA from a parent-side NSEC for a type other than DS: bogus (%s)",
+	    why);
+	st = nodata("insecure.example.com.", LDNS_RR_TYPE_DS, pick(INSEC, -1),
+	    &why);
+	ok(st == SEC_SECURE, "NODATA for DS from the parent-side NSEC");
+	st = nodata("foo.insecure.example.com.", LDNS_RR_TYPE_A,
+	    pick(INSEC, APEX, -1), &why);
+	ok(st == SEC_BOGUS, "NODATA below a cut from the parent side: bogus");
+	st = nodata("m.example.com.", LDNS_RR_TYPE_A, pick(M, -1), &why);
+	ok(st == SEC_SECURE, "NODATA at the DNAME owner itself is fine");
+	st = nodata("a.w.example.com.", LDNS_RR_TYPE_A, pick(WILD_W, -1), &why);
+	ok(st == SEC_SECURE, "wildcard NODATA: *.w lacks A (%s)", why);
+	st = nodata("a.w.example.com.", LDNS_RR_TYPE_TXT, pick(WILD_W, -1), &why);
+	ok(st == SEC_BOGUS, "wildcard NODATA for the wildcard's own type: bogus");
+	st = nodata("c.example.com.", LDNS_RR_TYPE_A, pick(A, APEX, -1), &why);
+	ok(st == SEC_BOGUS, "NODATA for a name that does not exist: bogus (%s)",
+	    why);
+	{
+		ldns_rr_list *cname = t_list("c.example.com. 300 IN NSEC "
+		    "d.example.com. CNAME RRSIG NSEC", NULL);
+
+		st = nodata("c.example.com.", LDNS_RR_TYPE_A, cname, &why);
+		ok(st == SEC_BOGUS, "NODATA where the NSEC says CNAME: bogus");
+	}
+	{
+		ldns_rr_list *child_apex = t_list("insecure.example.com. 300 IN "
+		    "NSEC z.insecure.example.com. NS SOA RRSIG NSEC DNSKEY", NULL);
+
+		st = nodata("insecure.example.com.", LDNS_RR_TYPE_DS, child_apex,
+		    &why);
+		ok(st == SEC_BOGUS,
+		    "the child's apex NSEC cannot deny the DS (%s)", why);
+	}
+}
+
+static void
+test_no_ds(void)
+{
+	const char *why;
+	enum sec_status st;
+
+	st = no_ds("insecure.example.com.", pick(INSEC, -1), &why);
+	ok(st == SEC_INSECURE, "no DS: NS set, DS and SOA clear: insecure (%s)",
+	    why);
+	st = no_ds("d.example.com.", pick(D, -1), &why);
+	ok(st == SEC_BOGUS, "no DS, but the NSEC lists DS: bogus (%s)", why);
+	st = no_ds("a.example.com.", pick(A, -1), &why);
+	ok(st == SEC_SECURE, "no NS at the name: proven no delegation (%s)", why);
+	st = no_ds("x.example.com.", pick(WILD_W, -1), &why);
+	ok(st == SEC_SECURE, "empty non-terminal: no delegation (%s)", why);
+	st = no_ds("c.example.com.", pick(A, APEX, -1), &why);
+	ok(st == SEC_BOGUS, "no NSEC at the name: bogus (%s)", why);
+	{
+		ldns_rr_list *child_apex = t_list("insecure.example.com. 300 IN "
+		    "NSEC z.insecure.example.com. NS SOA RRSIG NSEC DNSKEY", NULL);
+
+		st = no_ds("insecure.example.com.", child_apex, &why);
+		ok(st == SEC_BOGUS, "the child's apex NSEC: bogus (%s)", why);
+	}
+	st = no_ds("example.com.", pick(APEX, -1), &why);
+	ok(st == SEC_BOGUS, "the zone cannot deny its own DS");
+}
+
+static void
+test_wildcard(void)
+{
+	const char *why;
+	enum sec_status st;
+
+	st = wildcard("a.w.example.com.", 3, pick(WILD_W, -1), &why);
+	ok(st == SEC_SECURE, "wildcard answer: next closer denied (%s)", why);
+	st = wildcard("a.w.example.com.", 2, pick(WILD_W, -1), &why);
+	ok(st == SEC_BOGUS,
+	    "wildcard at example.com claimed, w.example.com exists: bogus (%s)",
+	    why);
+	st = wildcard("a.w.example.com.", 3, pick(APEX, -1), &why);
+	ok(st == SEC_BOGUS, "wildcard answer without a covering NSEC: bogus");
+	st = wildcard("b.x.example.com.", 2, pick(WILD_W, BX, -1), &why);
+	ok(st == SEC_BOGUS,
+	    "a replayed wildcard signature for an existing name: bogus (%s)", why);
+	st = wildcard("a.w.example.com.", 4, pick(WILD_W, -1), &why);
+	ok(st == SEC_BOGUS, "wildcard labels not below the name: bogus");
+}
+
+int
+main(void)
+{
+	zone = t_name("example.com.");
+	test_covers();
+	test_nxdomain();
+	test_forged_nxdomain();
+	test_nodata();
+	test_no_ds();
+	test_wildcard();
+	ldns_rdf_deep_free(zone);
+	return tap_done();
+}
