@@ -6,7 +6,8 @@ set -eu
 PACKAGES="build-essential autoconf automake libtool pkg-config
 	libuv1-dev libldns-dev libbsd-dev
 	nsd ldnsutils bind9-dnsutils python3 python3-dnspython python3-pytest
-	dnsperf unbound dnsdist clang libclang-rt-14-dev valgrind
+	python3-cryptography dnsperf unbound knot-resolver dnsdist clang libclang-rt-14-dev
+	valgrind
 	iproute2 procps util-linux"
 
 missing=""
