@@ -37,3 +37,28 @@ BIGTXT_STRINGS = 8
 
 def case_id(case):
     return f"{case[0]}/{case[1]}"
+
+
+def dnssec_cases():
+    """The DNSSEC table of contrib/lab/CASES.md, the lab's contract, as dicts:
+    case, name, type, rcode, answer (address or ""), ad (bool),
+    ede_unbound, ede_knot (int or None), status."""
+    import os
+    import re
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "contrib", "lab", "CASES.md")
+    with open(path) as f:
+        text = f.read().split("## DNSSEC cases", 1)[1]
+    cases = []
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 7 or not cells[1].startswith("`"):
+            continue
+        name, rdtype = cells[1].strip("`").split()
+        ede = re.fullmatch(r"(\d+)(?: \(Knot: (\d+)\))?|–", cells[5])
+        assert ede, f"CASES.md: bad EDE cell {cells[5]!r}"
+        unbound = int(ede.group(1)) if ede.group(1) else None
+        knot = int(ede.group(2)) if ede.group(2) else unbound
+        cases.append(dict(case=cells[0], name=name, type=rdtype, rcode=cells[2],
+                          answer=cells[3], ad=cells[4] == "yes", ede_unbound=unbound,
+                          ede_knot=knot, status=cells[6]))
+    return cases
