@@ -673,19 +673,24 @@ engine_feed_reply(struct engine_request *req, uint32_t id,
 	}
 	q->active = false;
 	if (case_only) {
-		/* Retry once without 0x20 rather than trust the reply. */
+		/*
+		 * Not trusted, and one such reply proves nothing: a spoofer
+		 * sends it to turn 0x20 off. Ask again with fresh random case;
+		 * only a server that fails to echo it LIMIT_0X20_MISMATCHES
+		 * times in a row is asked without 0x20 from then on.
+		 */
 		struct task *task = req->direct ? NULL :
 		    req->tasks[req->task_count - 1];
 		struct engine_event ev = { 0 };
+		bool caseless = server_report_case(req->engine->servers, from,
+		    false, now.ms);
 
-		server_set_quirk(req->engine->servers, from, SERVER_NO_0X20,
-		    now.ms);
 		ldns_pkt_free(pkt);
 		if (task == NULL) {
 			req->done = true;
 			return 0;
 		}
-		ev.u.fallback.what = "no-0x20";
+		ev.u.fallback.what = caseless ? "no-0x20" : "0x20-again";
 		ev.u.fallback.addr = from;
 		ev.kind = EV_FALLBACK;
 		engine_emit(req, &ev, task, now);
@@ -693,6 +698,8 @@ engine_feed_reply(struct engine_request *req, uint32_t id,
 		task->forced_address = q->address;
 		return 0;
 	}
+	if (q->case_randomised && !req->direct)
+		(void)server_report_case(req->engine->servers, from, true, now.ms);
 	if (req->direct) {
 		req->direct_reply = pkt;
 		if (ldns_pkt_tc(pkt) && q->transport == ENGINE_UDP) {

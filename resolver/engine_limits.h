@@ -23,8 +23,13 @@
 #define LIMIT_FAILED_NS_RESOLUTIONS	5
 /* NS names considered per delegation; the rest are ignored. */
 #define LIMIT_NS_PER_DELEGATION		13
-/* Glueless NS names resolved at once for one zone cut (NXNS fan-out). */
-#define LIMIT_GLUELESS_PARALLEL		3
+/*
+ * Glueless NS names one zone cut looks up (the engine resolves them one at
+ * a time). Bounds the NXNSAttack fan-out of names that do resolve, to a
+ * victim's address or to servers that never answer, which
+ * LIMIT_FAILED_NS_RESOLUTIONS does not count.
+ */
+#define LIMIT_GLUELESS_PER_CUT		3
 /* Zone cuts followed downward for one name (referral loops, endless chains). */
 #define LIMIT_REFERRAL_DEPTH		30
 /* CNAME and DNAME hops in one answer chain (RFC 1034 loops, chains). */
@@ -57,6 +62,14 @@
  * more than one message (2 + 65535 bytes).
  */
 #define LIMIT_UPSTREAM_TCP_MESSAGES	8
+/*
+ * Replies in a row that do not echo the 0x20 case of the question before
+ * a server is asked without case randomisation (for QUIRK_TTL, 15 min).
+ * One such reply may be a spoofer's, sent to turn the randomisation off;
+ * it is dropped and the query asked again with fresh case. A second one
+ * in a row means the server does not echo case.
+ */
+#define LIMIT_0X20_MISMATCHES		2
 /* Records accepted from one reply section; the rest is dropped. */
 #define LIMIT_RRS_PER_SECTION		256
 

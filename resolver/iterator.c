@@ -301,9 +301,13 @@ task_set_cut(struct engine_request *req, struct task *task,
 		ldns_dname2canonical(s->name);
 		s->ns_ttl = ldns_rr_ttl(rr);
 		s->resolving_type = LDNS_RR_TYPE_A;
+		/*
+		 * The referral's glue and what the cache knows (the child's
+		 * own address records) both: when one of them is stale the
+		 * other still reaches the server.
+		 */
 		server_add_addresses(req, task, s, glue, glue_source, now);
-		if (s->addr_count == 0)
-			server_addresses_from_cache(req, task, s, now);
+		server_addresses_from_cache(req, task, s, now);
 		/* A priming reply without addresses: the hints still know them. */
 		if (s->addr_count == 0 && dname_labels(zone) == 0)
 			server_add_addresses(req, task, s,
@@ -311,6 +315,7 @@ task_set_cut(struct engine_request *req, struct task *task,
 	}
 	task->qmin_labels = dname_labels(task->cut.zone) + 1;
 	task->forced_server = task->forced_address = -1;
+	task->waiting_server = -1;
 }
 
 /* ---- the cache ---- */
@@ -525,6 +530,8 @@ task_forward_fallback(struct engine_request *req, struct task *task,
 }
 
 static bool push_task(struct engine_request *, struct task *);
+static bool task_find_cut_from(struct engine_request *, struct task *,
+    unsigned, struct engine_now);
 
 /*
  * Finds the closest enclosing zone cut for the task: a forward zone wins
@@ -537,13 +544,23 @@ static bool
 task_find_cut(struct engine_request *req, struct task *task,
     struct engine_now now)
 {
-	unsigned labels = dname_labels(task->qname), stub_labels = 0;
-	const struct configured_zone *configured;
-	ldns_rdf *lookup;
+	unsigned labels = dname_labels(task->qname);
 
 	/* The parent side of a cut holds its DS records. */
 	if (task->qtype == LDNS_RR_TYPE_DS && labels > 0)
 		labels--;
+	return task_find_cut_from(req, task, labels, now);
+}
+
+/* task_find_cut, looking at zones of at most `labels` labels only. */
+static bool
+task_find_cut_from(struct engine_request *req, struct task *task,
+    unsigned labels, struct engine_now now)
+{
+	unsigned stub_labels = 0;
+	const struct configured_zone *configured;
+	ldns_rdf *lookup;
+
 	lookup = dname_ancestor(task->qname, labels);
 	configured = lookup == NULL ? NULL : zone_table_lookup(
 	    __atomic_load_n(&req->engine->zones, __ATOMIC_ACQUIRE), lookup,
@@ -565,6 +582,7 @@ task_find_cut(struct engine_request *req, struct task *task,
 		if (ns != NULL) {
 			task_set_cut(req, task, zone, ns, NULL,
 			    ADDR_SOURCE_CACHE, now);
+			task->cut.from_cache = true;
 			ldns_rr_list_deep_free(ns);
 			ldns_rdf_deep_free(zone);
 			emit_zonecut(req, task, true, now);
@@ -727,7 +745,9 @@ task_pick_server(struct engine_request *req, struct task *task, int *si,
 			n++;
 		}
 	}
-	pick = server_choose(req->engine->servers, cand, n, now.ms);
+	pick = server_choose(req->engine->servers, cand, n,
+	    ldns_rdf_data(task->cut.zone), ldns_rdf_size(task->cut.zone),
+	    now.ms);
 	if (pick < 0)
 		return false;
 	/* Prefer an address not asked yet over a second try of a silent one. */
@@ -739,7 +759,8 @@ task_pick_server(struct engine_request *req, struct task *task, int *si,
 
 			if (!cand[i].excluded && a->sends == 0 &&
 			    !server_backed_off(req->engine->servers,
-			    cand[i].addr, now.ms)) {
+			    cand[i].addr, ldns_rdf_data(task->cut.zone),
+			    ldns_rdf_size(task->cut.zone), now.ms)) {
 				pick = (int)i;
 				break;
 			}
@@ -809,6 +830,14 @@ task_resolve_server(struct engine_request *req, struct task *task,
 			    "dependency cycle: its address needs this zone", now);
 			continue;
 		}
+		if (task->cut.glueless >= LIMIT_GLUELESS_PER_CUT) {
+			if (task->cut.glueless++ == LIMIT_GLUELESS_PER_CUT)
+				limit_hit(req, task, "LIMIT_GLUELESS_PER_CUT",
+				    LIMIT_GLUELESS_PER_CUT, now);
+			server_skip(req, task, s,
+			    "LIMIT_GLUELESS_PER_CUT: enough names looked up", now);
+			continue;
+		}
 		if (req->task_count >= LIMIT_SUBREQUEST_DEPTH + 1) {
 			limit_hit(req, task, "LIMIT_SUBREQUEST_DEPTH",
 			    LIMIT_SUBREQUEST_DEPTH, now);
@@ -823,6 +852,9 @@ task_resolve_server(struct engine_request *req, struct task *task,
 		}
 		s->state = SERVER_ADDRESS_RESOLVING;
 		task->waiting_server = (int)i;
+		/* The AAAA lookup after an empty A one is the same name. */
+		if (s->resolving_type == LDNS_RR_TYPE_A)
+			task->cut.glueless++;
 		return true;
 	}
 	return false;
@@ -859,6 +891,86 @@ task_absorb(struct engine_request *req, struct task *parent,
 	if (sub->rcode != LDNS_RCODE_NOERROR || sub->answer == NULL)
 		req->failed_ns_resolutions++;
 	s->state = SERVER_ADDRESS_FAILED;
+}
+
+/* Whether the cache still holds an unexpired address for the server. */
+static bool
+server_cached_address(struct engine_request *req, const struct cut_server *s,
+    struct engine_now now)
+{
+	static const ldns_rr_type types[] = { LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA };
+
+	for (size_t t = 0; t < 2; t++) {
+		ldns_rr_list *rrs = rrset_cache_lookup(req->engine->rrsets,
+		    s->name, types[t], LDNS_RR_CLASS_IN, now.wall, RANK_GLUE,
+		    NULL);
+
+		if (rrs != NULL) {
+			ldns_rr_list_deep_free(rrs);
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * The cut's servers are all used up. Before giving up, look again at what
+ * may have changed since the cut was made (RFC 1034 §5.3.3 step 4, as
+ * Unbound and Knot do):
+ *  - a server's addresses may have expired meanwhile (the child's A TTL is
+ *    often shorter than the NS set's): read the cache again, and resolve
+ *    an out-of-zone name again when the cache no longer knows it;
+ *  - a cut taken from the cache may have lost its glue, or hold only the
+ *    child's addresses for its servers when those do not answer: ask the
+ *    parent again for the referral and its glue.
+ * Each server is looked at once per cut, and a cut from a fresh referral
+ * is never fetched again, so this ends. Returns true when there is
+ * something new to try.
+ */
+static bool
+task_refetch_cut(struct engine_request *req, struct task *task,
+    struct engine_now now)
+{
+	bool progress = false;
+	unsigned labels;
+
+	for (unsigned i = 0; i < task->cut.server_count; i++) {
+		struct cut_server *s = &task->cut.servers[i];
+		unsigned before = s->addr_count;
+
+		if (s->looked_again || s->state == SERVER_ADDRESS_RESOLVING)
+			continue;
+		s->looked_again = true;
+		server_addresses_from_cache(req, task, s, now);
+		if (s->addr_count > before) {
+			progress = true;
+			continue;
+		}
+		if (!dname_in_bailiwick(s->name, task->cut.zone) &&
+		    (s->state == SERVER_ADDRESS_KNOWN ||
+		    s->state == SERVER_ADDRESS_FAILED) &&
+		    !server_cached_address(req, s, now)) {
+			/* Expired: its owner zone may know a new address. */
+			s->state = SERVER_ADDRESS_UNKNOWN;
+			s->resolving_type = LDNS_RR_TYPE_A;
+			progress = true;
+		}
+	}
+	if (progress || !task->cut.from_cache)
+		return progress;
+	labels = dname_labels(task->cut.zone);
+	{
+		struct engine_event ev = { 0 };
+
+		ev.u.fallback.what = "parent-referral";
+		task_event(req, task, EV_FALLBACK, &ev, now);
+	}
+	if (labels == 0)
+		task_set_hints_cut(req, task, now);
+	else
+		/* False: priming goes first, and then we come back here. */
+		(void)task_find_cut_from(req, task, labels - 1, now);
+	return true;
 }
 
 /* Whether any server of the cut is still being tried or resolvable. */
@@ -924,6 +1036,8 @@ iterator_step(struct engine_request *req, struct engine_now now)
 			task_forward_fallback(req, task, now);
 			continue;
 		}
+		if (task_refetch_cut(req, task, now))
+			continue;
 		task_fail(req, task, ENGINE_EDE_NO_REACHABLE_AUTHORITY,
 		    cut_failure_reason(task), now);
 	}
@@ -1224,6 +1338,16 @@ iterator_reply(struct engine_request *req, const ldns_pkt *pkt, size_t size,
 	case REPLY_REFUSED:
 	case REPLY_LAME:
 	case REPLY_UPWARD_REFERRAL:
+		/*
+		 * The server answers, just not for this zone: its RTT counts
+		 * for every zone, its lameness for this one only.
+		 */
+		server_report_rtt(engine->servers, sa, rtt_ms);
+		server_report_lame(engine->servers, sa,
+		    ldns_rdf_data(task->cut.zone), ldns_rdf_size(task->cut.zone),
+		    now.ms);
+		a->failed = true;
+		break;
 	case REPLY_MALFORMED:
 	case REPLY_TRUNCATED:
 		server_report_failure(engine->servers, sa, false, now.ms);

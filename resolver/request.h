@@ -59,6 +59,7 @@ struct cut_server {
 	unsigned addr_count;
 	enum server_address_state state;
 	ldns_rr_type resolving_type;	/* A first, then AAAA */
+	bool looked_again;		/* addresses looked up again once */
 };
 
 /* A zone cut: the zone and the servers the engine may ask for it. */
@@ -70,6 +71,8 @@ struct zonecut {
 	const char *configured;		/* "forward" or "stub" */
 	bool forward;			/* resolvers: RD=1, their answers are final */
 	bool forward_first;		/* they all failed: iterate instead */
+	bool from_cache;		/* not from a referral seen by this task */
+	unsigned glueless;		/* NS names of the cut resolved so far */
 };
 
 /* One question being resolved: the client's, or a sub-task's. */

@@ -23,7 +23,23 @@ struct server_state {
 	uint64_t backoff_until_ms;
 	unsigned quirks;
 	uint64_t quirks_until_ms;
+	unsigned case_mismatches;	/* 0x20 not echoed, in a row */
 };
+
+/*
+ * Lameness is kept per (address, zone): a server that is lame for one zone
+ * (REFUSED, not authoritative, an upward referral, SERVFAIL) may well serve
+ * others, and a hostile delegation naming a victim's server must not back
+ * that server off for the victim's own zones. RTT and timeouts stay per
+ * address.
+ */
+struct lame_state {
+	unsigned failures;		/* consecutive */
+	uint64_t backoff_until_ms;
+};
+
+/* 'L', the address key, the zone in lowercase wire form. */
+#define LAME_KEY_MAX	(1 + 19 + 255)
 
 struct server_table {
 	pthread_mutex_t lock;
@@ -75,6 +91,53 @@ server_table_free(struct server_table *t)
 	free(t);
 }
 
+/* Called locked: the zone's lameness entry for `addr`, or NULL. */
+static struct lame_state *
+lame_get(struct server_table *t, const struct sockaddr *addr,
+    const uint8_t *zone, size_t zone_len, bool create)
+{
+	uint8_t key[LAME_KEY_MAX];
+	size_t keylen;
+	struct lame_state *l;
+
+	if (zone == NULL || zone_len > 255)
+		return NULL;
+	key[0] = 'L';
+	keylen = 1 + server_key(addr, key + 1);
+	memcpy(key + keylen, zone, zone_len);
+	keylen += zone_len;
+	l = lru_lookup(t->table, key, keylen);
+	if (l == NULL && create && (l = calloc(1, sizeof(*l))) != NULL &&
+	    !lru_insert(t->table, key, keylen, l, sizeof(*l)))
+		l = NULL;
+	return l;
+}
+
+/* Called locked: whether `addr` is backed off for `zone` (or at all). */
+static bool
+backed_off_locked(struct server_table *t, const struct server_state *s,
+    const struct sockaddr *addr, const uint8_t *zone, size_t zone_len,
+    uint64_t now_ms)
+{
+	const struct lame_state *l;
+
+	if (s != NULL && s->backoff_until_ms > now_ms)
+		return true;
+	l = lame_get(t, addr, zone, zone_len, false);
+	return l != NULL && l->backoff_until_ms > now_ms;
+}
+
+/* 1 s, 2 s, 4 s ... after consecutive failures, never longer than the cap. */
+static uint64_t
+backoff_ms(unsigned failures)
+{
+	uint64_t backoff_s = 1ull << (failures - 1);
+
+	if (backoff_s > LIMIT_SERVER_BACKOFF_MAX_S)
+		backoff_s = LIMIT_SERVER_BACKOFF_MAX_S;
+	return backoff_s * 1000;
+}
+
 /* Called locked. With `create`, a missing entry is added. */
 static struct server_state *
 server_get(struct server_table *t, const struct sockaddr *addr, bool create)
@@ -98,8 +161,9 @@ server_score(const struct server_state *s)
 
 int
 server_choose(struct server_table *t, const struct server_candidate *cand,
-    size_t count, uint64_t now_ms)
+    size_t count, const uint8_t *zone, size_t zone_len, uint64_t now_ms)
 {
+	bool backed_off[64];
 	uint32_t scores[64], best = UINT32_MAX;
 	bool avoid_backed_off = false;
 	int pick = -1;
@@ -115,16 +179,15 @@ server_choose(struct server_table *t, const struct server_candidate *cand,
 			continue;
 		s = server_get(t, cand[i].addr, false);
 		scores[i] = server_score(s);
-		if (s == NULL || s->backoff_until_ms <= now_ms)
+		backed_off[i] = backed_off_locked(t, s, cand[i].addr, zone,
+		    zone_len, now_ms);
+		if (!backed_off[i])
 			avoid_backed_off = true;
 	}
 	for (size_t i = 0; i < count; i++) {
-		struct server_state *s;
-
 		if (cand[i].excluded)
 			continue;
-		s = server_get(t, cand[i].addr, false);
-		if (avoid_backed_off && s != NULL && s->backoff_until_ms > now_ms)
+		if (avoid_backed_off && backed_off[i])
 			scores[i] = UINT32_MAX;
 		if (scores[i] < best)
 			best = scores[i];
@@ -162,14 +225,13 @@ server_timeout_ms(struct server_table *t, const struct sockaddr *addr)
 
 bool
 server_backed_off(struct server_table *t, const struct sockaddr *addr,
-    uint64_t now_ms)
+    const uint8_t *zone, size_t zone_len, uint64_t now_ms)
 {
-	struct server_state *s;
 	bool backed_off;
 
 	pthread_mutex_lock(&t->lock);
-	s = server_get(t, addr, false);
-	backed_off = s != NULL && s->backoff_until_ms > now_ms;
+	backed_off = backed_off_locked(t, server_get(t, addr, false), addr,
+	    zone, zone_len, now_ms);
 	pthread_mutex_unlock(&t->lock);
 	return backed_off;
 }
@@ -201,15 +263,10 @@ server_report_failure(struct server_table *t, const struct sockaddr *addr,
 
 	pthread_mutex_lock(&t->lock);
 	if ((s = server_get(t, addr, true)) != NULL) {
-		uint64_t backoff_s;
-
 		if (s->failures < 16)
 			s->failures++;
-		/* 1 s, 2 s, 4 s ... never longer than the cap: servers come back. */
-		backoff_s = 1ull << (s->failures - 1);
-		if (backoff_s > LIMIT_SERVER_BACKOFF_MAX_S)
-			backoff_s = LIMIT_SERVER_BACKOFF_MAX_S;
-		s->backoff_until_ms = now_ms + backoff_s * 1000;
+		/* Never longer than the cap: servers come back. */
+		s->backoff_until_ms = now_ms + backoff_ms(s->failures);
 		if (timeout) {
 			uint32_t rtt = s->srtt_ms == 0 ?
 			    LIMIT_QUERY_TIMEOUT_INITIAL_MS : s->srtt_ms * 2;
@@ -217,6 +274,21 @@ server_report_failure(struct server_table *t, const struct sockaddr *addr,
 			s->srtt_ms = rtt > LIMIT_QUERY_TIMEOUT_MAX_MS ?
 			    LIMIT_QUERY_TIMEOUT_MAX_MS : rtt;
 		}
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
+void
+server_report_lame(struct server_table *t, const struct sockaddr *addr,
+    const uint8_t *zone, size_t zone_len, uint64_t now_ms)
+{
+	struct lame_state *l;
+
+	pthread_mutex_lock(&t->lock);
+	if ((l = lame_get(t, addr, zone, zone_len, true)) != NULL) {
+		if (l->failures < 16)
+			l->failures++;
+		l->backoff_until_ms = now_ms + backoff_ms(l->failures);
 	}
 	pthread_mutex_unlock(&t->lock);
 }
@@ -250,6 +322,30 @@ server_set_quirk(struct server_table *t, const struct sockaddr *addr,
 		s->quirks_until_ms = now_ms + QUIRK_TTL_MS;
 	}
 	pthread_mutex_unlock(&t->lock);
+}
+
+bool
+server_report_case(struct server_table *t, const struct sockaddr *addr,
+    bool echoed, uint64_t now_ms)
+{
+	struct server_state *s;
+	bool caseless = false;
+
+	pthread_mutex_lock(&t->lock);
+	if ((s = server_get(t, addr, !echoed)) != NULL) {
+		if (echoed)
+			s->case_mismatches = 0;
+		else if (++s->case_mismatches >= LIMIT_0X20_MISMATCHES) {
+			s->case_mismatches = 0;
+			if (s->quirks_until_ms <= now_ms)
+				s->quirks = 0;
+			s->quirks |= SERVER_NO_0X20;
+			s->quirks_until_ms = now_ms + QUIRK_TTL_MS;
+			caseless = true;
+		}
+	}
+	pthread_mutex_unlock(&t->lock);
+	return caseless;
 }
 
 uint32_t

@@ -32,30 +32,50 @@ struct server_candidate {
 /*
  * Picks among the candidates: the fastest band (within 400 ms of the best
  * smoothed RTT, unknown servers counted at the initial timeout) at random,
- * avoiding backed-off servers unless nothing else is left. Returns the
- * index, or -1 when every candidate is excluded.
+ * avoiding servers backed off (as addresses, or for `zone`) unless nothing
+ * else is left. Returns the index, or -1 when every candidate is excluded.
  */
 int server_choose(struct server_table *table,
-    const struct server_candidate *candidates, size_t count, uint64_t now_ms);
+    const struct server_candidate *candidates, size_t count,
+    const uint8_t *zone, size_t zone_len, uint64_t now_ms);
 
 /* The timeout for a query to `addr`: a multiple of its RTT, bounded. */
 uint32_t server_timeout_ms(struct server_table *table,
     const struct sockaddr *addr);
 
-/* True when `addr` is backed off (recent failures) at `now_ms`. */
+/*
+ * True when `addr` is backed off at `now_ms`: recent failures of the
+ * address, or lameness for `zone` (lowercase wire form; NULL: any zone).
+ */
 bool server_backed_off(struct server_table *table,
-    const struct sockaddr *addr, uint64_t now_ms);
+    const struct sockaddr *addr, const uint8_t *zone, size_t zone_len,
+    uint64_t now_ms);
 
 void server_report_rtt(struct server_table *table, const struct sockaddr *addr,
     uint32_t rtt_ms);
-/* A timeout or a useless reply (REFUSED, SERVFAIL, lame, malformed). */
+/* A timeout, a network error or a reply that does not parse. */
 void server_report_failure(struct server_table *table,
     const struct sockaddr *addr, bool timeout, uint64_t now_ms);
+/*
+ * A reply showing that the server does not serve `zone` (REFUSED, lame,
+ * an upward referral, SERVFAIL): backs off the (address, zone) pair only.
+ */
+void server_report_lame(struct server_table *table,
+    const struct sockaddr *addr, const uint8_t *zone, size_t zone_len,
+    uint64_t now_ms);
 
 unsigned server_quirks(struct server_table *table, const struct sockaddr *addr,
     uint64_t now_ms);
 void server_set_quirk(struct server_table *table, const struct sockaddr *addr,
     enum server_quirk quirk, uint64_t now_ms);
+
+/*
+ * Whether a reply to a 0x20 query echoed its case. Returns true when the
+ * server has now failed to echo it LIMIT_0X20_MISMATCHES times in a row
+ * (an echo in between starts over): SERVER_NO_0X20 is set then.
+ */
+bool server_report_case(struct server_table *table,
+    const struct sockaddr *addr, bool echoed, uint64_t now_ms);
 
 /* Smoothed RTT in ms, 0 when unknown (for the trace and tests). */
 uint32_t server_srtt_ms(struct server_table *table,

@@ -35,6 +35,7 @@ struct server {
 	unsigned rtt_ms;	/* reported round trip (default 1) */
 	unsigned sends;		/* queries it received */
 	bool recursive;		/* a resolver: wants RD, answers RA without AA */
+	char last_qname[256];	/* the last question's name, case as sent */
 };
 
 static struct server *servers;
@@ -47,6 +48,8 @@ static bool sent_rd[SENT_LOG_MAX];
 static unsigned sent_log;
 static const struct engine_observer *test_observer;
 static void *test_observer_ctx;
+/* Seconds of wall clock a timeout takes (0: none); addresses expire meanwhile. */
+static unsigned wall_per_timeout;
 
 static struct server *
 server_at(const struct sockaddr_storage *ss)
@@ -277,8 +280,16 @@ resolve_flags(struct engine *engine, const char *name, ldns_rr_type type,
 			    sizeof(sent_to[0]));
 			sent_rd[sent_log++] = query != NULL && ldns_pkt_rd(query);
 		}
+		if (s != NULL && query != NULL) {
+			char *qn = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(
+			    ldns_pkt_question(query), 0)));
+
+			snprintf(s->last_qname, sizeof(s->last_qname), "%s", qn);
+			free(qn);
+		}
 		if (s == NULL || s->silent || query == NULL) {
 			now->ms += action.send.timeout_ms;
+			now->wall += wall_per_timeout;
 			engine_feed_timeout(req, action.send.id, *now);
 			ldns_pkt_free(query);
 			continue;
@@ -1113,6 +1124,325 @@ test_stub_zones(void)
 	}
 }
 
+/* Delegations whose data changes or breaks over time (issue 14). */
+static struct server delegs[] = {
+	ROOT_OF_TEST,
+	{ .addr = "192.0.2.2", .zone = "test.", .records = TEST_APEX
+	  /* in-zone name server: the parent's glue outlives the child's A */
+	  "short.test. 86400 IN NS ns1.short.test.\n"
+	  "ns1.short.test. 86400 IN A 192.0.2.51\n"
+	  /* out-of-zone name server whose A expires */
+	  "oz.test. 86400 IN NS oz.host.test.\n"
+	  "host.test. 86400 IN NS ns.host.test.\n"
+	  "ns.host.test. 86400 IN A 192.0.2.53\n"
+	  /* out-of-zone name server that moves */
+	  "mv.test. 86400 IN NS srv.mvhost.test.\n"
+	  "mvhost.test. 86400 IN NS ns.mvhost.test.\n"
+	  "ns.mvhost.test. 86400 IN A 192.0.2.55\n"
+	  /* the child's address for its server is dead, the glue is right */
+	  "pg.test. 86400 IN NS ns1.pg.test.\n"
+	  "ns1.pg.test. 86400 IN A 192.0.2.61\n"
+	  /* a victim zone, and a hostile one naming the victim's server */
+	  "vz.test. 86400 IN NS ns1.vz.test.\n"
+	  "vz.test. 86400 IN NS ns2.vz.test.\n"
+	  "ns1.vz.test. 86400 IN A 192.0.2.41\n"
+	  "ns2.vz.test. 86400 IN A 192.0.2.42\n"
+	  "evil.test. 86400 IN NS ns1.vz.test.\n"
+	  /* six glueless names, each resolving to a silent address */
+	  "gl.test. 86400 IN NS n1.glhost.test.\n"
+	  "gl.test. 86400 IN NS n2.glhost.test.\n"
+	  "gl.test. 86400 IN NS n3.glhost.test.\n"
+	  "gl.test. 86400 IN NS n4.glhost.test.\n"
+	  "gl.test. 86400 IN NS n5.glhost.test.\n"
+	  "gl.test. 86400 IN NS n6.glhost.test.\n"
+	  "glhost.test. 86400 IN NS ns.glhost.test.\n"
+	  "ns.glhost.test. 86400 IN A 192.0.2.71\n"
+	  /* 0x20: a server that echoes case, and one that does not */
+	  "sp.test. 86400 IN NS ns.sp.test.\n"
+	  "ns.sp.test. 86400 IN A 192.0.2.91\n"
+	  "ci.test. 86400 IN NS ns.ci.test.\n"
+	  "ns.ci.test. 86400 IN A 192.0.2.92\n" },
+	{ .addr = "192.0.2.51", .zone = "short.test.", .records =
+	  "short.test. 3600 IN SOA ns1.short.test. h.test. 1 3600 600 86400 300\n"
+	  "short.test. 86400 IN NS ns1.short.test.\n"
+	  "ns1.short.test. 100 IN A 192.0.2.51\n"
+	  "www.short.test. 3600 IN A 198.51.100.60\n"
+	  "www2.short.test. 3600 IN A 198.51.100.61\n" },
+	{ .addr = "192.0.2.53", .zone = "host.test.", .records =
+	  ZONE_APEX("host.test.", "192.0.2.53")
+	  "oz.host.test. 3600 IN A 192.0.2.52\n" },
+	{ .addr = "192.0.2.52", .zone = "oz.test.", .records =
+	  "oz.test. 3600 IN SOA oz.host.test. h.test. 1 3600 600 86400 300\n"
+	  "oz.test. 86400 IN NS oz.host.test.\n"
+	  "www.oz.test. 3600 IN A 198.51.100.62\n"
+	  "www2.oz.test. 3600 IN A 198.51.100.63\n" },
+	{ .addr = "192.0.2.55", .zone = "mvhost.test.", .records =
+	  ZONE_APEX("mvhost.test.", "192.0.2.55") "srv.mvhost.test. 5 IN A 192.0.2.56\n" },
+	{ .addr = "192.0.2.56", .zone = "mv.test.", .records =
+	  "mv.test. 3600 IN SOA srv.mvhost.test. h.test. 1 3600 600 86400 300\n"
+	  "mv.test. 86400 IN NS srv.mvhost.test.\n"
+	  "www.mv.test. 3600 IN A 198.51.100.64\n"
+	  "www2.mv.test. 3600 IN A 198.51.100.65\n" },
+	{ .addr = "192.0.2.57", .zone = "mv.test.", .records =
+	  "mv.test. 3600 IN SOA srv.mvhost.test. h.test. 1 3600 600 86400 300\n"
+	  "mv.test. 86400 IN NS srv.mvhost.test.\n"
+	  "www.mv.test. 3600 IN A 198.51.100.64\n"
+	  "www2.mv.test. 3600 IN A 198.51.100.65\n" },
+	{ .addr = "192.0.2.61", .zone = "pg.test.", .records =
+	  "pg.test. 3600 IN SOA ns1.pg.test. h.test. 1 3600 600 86400 300\n"
+	  "pg.test. 86400 IN NS ns1.pg.test.\n"
+	  "ns1.pg.test. 3600 IN A 192.0.2.62\n"
+	  "www.pg.test. 3600 IN A 198.51.100.66\n"
+	  "www2.pg.test. 3600 IN A 198.51.100.67\n" },
+	{ .addr = "192.0.2.41", .zone = "vz.test.", .records =
+	  "vz.test. 3600 IN SOA ns1.vz.test. h.test. 1 3600 600 86400 300\n"
+	  "vz.test. 86400 IN NS ns1.vz.test.\n"
+	  "vz.test. 86400 IN NS ns2.vz.test.\n"
+	  "ns1.vz.test. 86400 IN A 192.0.2.41\n"
+	  "ns2.vz.test. 86400 IN A 192.0.2.42\n"
+	  "www.vz.test. 3600 IN A 198.51.100.68\n" },
+	{ .addr = "192.0.2.42", .zone = "vz.test.", .records =
+	  "vz.test. 3600 IN SOA ns1.vz.test. h.test. 1 3600 600 86400 300\n"
+	  "vz.test. 86400 IN NS ns1.vz.test.\n"
+	  "vz.test. 86400 IN NS ns2.vz.test.\n"
+	  "ns1.vz.test. 86400 IN A 192.0.2.41\n"
+	  "ns2.vz.test. 86400 IN A 192.0.2.42\n"
+	  "www.vz.test. 3600 IN A 198.51.100.68\n",
+	  .rtt_ms = 900 },
+	{ .addr = "192.0.2.71", .zone = "glhost.test.", .records =
+	  ZONE_APEX("glhost.test.", "192.0.2.71")
+	  "n1.glhost.test. 3600 IN A 192.0.2.81\n"
+	  "n2.glhost.test. 3600 IN A 192.0.2.82\n"
+	  "n3.glhost.test. 3600 IN A 192.0.2.83\n"
+	  "n4.glhost.test. 3600 IN A 192.0.2.84\n"
+	  "n5.glhost.test. 3600 IN A 192.0.2.85\n"
+	  "n6.glhost.test. 3600 IN A 192.0.2.86\n" },
+	{ .addr = "192.0.2.91", .zone = "sp.test.", .records =
+	  ZONE_APEX("sp.test.", "192.0.2.91")
+	  "thequickbrownfox.sp.test. 3600 IN A 198.51.100.70\n"
+	  "jumpsoverthelazydog.sp.test. 3600 IN A 198.51.100.71\n" },
+	{ .addr = "192.0.2.92", .zone = "ci.test.", .records =
+	  ZONE_APEX("ci.test.", "192.0.2.92")
+	  "thequickbrownfox.ci.test. 3600 IN A 198.51.100.72\n"
+	  "jumpsoverthelazydog.ci.test. 3600 IN A 198.51.100.73\n",
+	  .lowercase = true },
+};
+
+static void
+test_address_expires_before_ns(bool use_0x20)
+{
+	struct engine *engine = new_engine_case(use_0x20);
+	struct engine_now now = { 1000000, 5000 };
+	const char *why;
+	unsigned sends;
+	char *text;
+	int rcode;
+
+	USE_WORLD(delegs);
+	rcode = ask(engine, "www.short.test.", LDNS_RR_TYPE_A, 0, &now, &text,
+	    &why, &sends);
+	free(text);
+	/* The child's own A (TTL 100) replaces the parent's glue (86400). */
+	rcode = ask(engine, "ns1.short.test.", LDNS_RR_TYPE_A, 0, &now, &text,
+	    &why, &sends);
+	free(text);
+	now.wall += 101;
+	rcode = ask(engine, "www2.short.test.", LDNS_RR_TYPE_A, 0, &now, &text,
+	    &why, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && strstr(text, "198.51.100.61") != NULL,
+	    "0x20 %d: the server's A expired before its NS set: the parent is "
+	    "asked for the referral and its glue (rcode %d \"%s\", %u sends)",
+	    use_0x20, rcode, why, sends);
+	free(text);
+	rcode = ask(engine, "www.oz.test.", LDNS_RR_TYPE_A, 0, &now, &text,
+	    &why, &sends);
+	free(text);
+	now.wall += 3601;	/* oz.host.test's A (3600) is gone, the NS set not */
+	rcode = ask(engine, "www2.oz.test.", LDNS_RR_TYPE_A, 0, &now, &text,
+	    &why, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && strstr(text, "198.51.100.63") != NULL,
+	    "0x20 %d: an out-of-zone name server is resolved again (rcode %d "
+	    "\"%s\", %u sends)", use_0x20, rcode, why, sends);
+	free(text);
+	engine_free(engine);
+}
+
+static void
+test_moved_server_looked_up_again(bool use_0x20)
+{
+	struct engine *engine = new_engine_case(use_0x20);
+	struct engine_now now = { 1000000, 5000 };
+	struct server *host, *old;
+	const char *records, *why;
+	unsigned sends;
+	char *text;
+	int rcode;
+
+	USE_WORLD(delegs);
+	host = server_named("192.0.2.55");
+	old = server_named("192.0.2.56");
+	records = host->records;
+	rcode = ask(engine, "www.mv.test.", LDNS_RR_TYPE_A, 0, &now, &text,
+	    &why, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR, "0x20 %d: mv.test resolves", use_0x20);
+	free(text);
+	/* The server moves to .57; the old address goes quiet. */
+	old->silent = true;
+	host->records = ZONE_APEX("mvhost.test.", "192.0.2.55")
+	    "srv.mvhost.test. 5 IN A 192.0.2.57\n";
+	now.wall += 3;		/* 2 s left on the cached .56 */
+	wall_per_timeout = 2;
+	rcode = ask(engine, "www2.mv.test.", LDNS_RR_TYPE_A, 0, &now, &text,
+	    &why, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && strstr(text, "198.51.100.65") != NULL,
+	    "0x20 %d: after its known address timed out (and expired), the "
+	    "name server's address is looked up again (rcode %d \"%s\", %u "
+	    "sends)", use_0x20, rcode, why, sends);
+	free(text);
+	wall_per_timeout = 0;
+	old->silent = false;
+	host->records = records;
+	engine_free(engine);
+}
+
+static void
+test_parent_glue_fallback(bool use_0x20)
+{
+	struct engine *engine = new_engine_case(use_0x20);
+	struct engine_now now = { 1000000, 5000 };
+	const char *why;
+	unsigned sends;
+	char *text;
+	int rcode;
+
+	USE_WORLD(delegs);
+	rcode = ask(engine, "www.pg.test.", LDNS_RR_TYPE_A, 0, &now, &text,
+	    &why, &sends);
+	free(text);
+	/* The child says its server is at .62, which does not answer. */
+	rcode = ask(engine, "ns1.pg.test.", LDNS_RR_TYPE_A, 0, &now, &text,
+	    &why, &sends);
+	free(text);
+	rcode = ask(engine, "www2.pg.test.", LDNS_RR_TYPE_A, 0, &now, &text,
+	    &why, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && strstr(text, "198.51.100.67") != NULL,
+	    "0x20 %d: the child's address does not answer: the parent's glue is "
+	    "tried (rcode %d \"%s\", %u sends)", use_0x20, rcode, why, sends);
+	free(text);
+	engine_free(engine);
+}
+
+static void
+test_lameness_per_zone(bool use_0x20)
+{
+	struct engine *engine = new_engine_case(use_0x20);
+	struct engine_now now = { 1000000, 5000 };
+	struct server *ns1, *ns2;
+	const char *why;
+	unsigned sends;
+	char *text, name[64];
+	int rcode;
+
+	USE_WORLD(delegs);
+	ns1 = server_named("192.0.2.41");
+	ns2 = server_named("192.0.2.42");
+	/* Until both are measured: ns1 answers in 1 ms, ns2 in 900 ms. */
+	for (int i = 0; i < 40 && (ns1->sends == 0 || ns2->sends == 0); i++) {
+		snprintf(name, sizeof(name), "n%d.vz.test.", i);
+		rcode = ask(engine, name, LDNS_RR_TYPE_A, 0, &now, &text, &why,
+		    &sends);
+		free(text);
+	}
+	rcode = ask(engine, "www.evil.test.", LDNS_RR_TYPE_A, 0, &now, &text,
+	    &why, &sends);
+	ok(rcode == LDNS_RCODE_SERVFAIL, "0x20 %d: a zone delegated to a server "
+	    "that refuses it fails", use_0x20);
+	free(text);
+	ns2->sends = 0;
+	rcode = ask(engine, "www.vz.test.", LDNS_RR_TYPE_A, 0, &now, &text,
+	    &why, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && ns2->sends == 0,
+	    "0x20 %d: and the victim's own zone still goes to its fast server "
+	    "(%u queries to the slow one)", use_0x20, ns2->sends);
+	free(text);
+	engine_free(engine);
+}
+
+static void
+test_glueless_per_cut(bool use_0x20)
+{
+	struct engine *engine = new_engine_case(use_0x20);
+	struct engine_now now = { 1000000, 5000 };
+	struct server *glhost;
+	const char *why;
+	unsigned sends;
+	char *text;
+	int rcode;
+
+	USE_WORLD(delegs);
+	glhost = server_named("192.0.2.71");
+	rcode = ask(engine, "www.gl.test.", LDNS_RR_TYPE_A, 0, &now, &text,
+	    &why, &sends);
+	ok(rcode == LDNS_RCODE_SERVFAIL && glhost->sends <= 3,
+	    "0x20 %d: six glueless names resolving to silent addresses: at most "
+	    "LIMIT_GLUELESS_PER_CUT (3) looked up: %u lookups, %u sends",
+	    use_0x20, glhost->sends, sends);
+	free(text);
+	engine_free(engine);
+}
+
+static bool
+has_upper(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			return true;
+	return false;
+}
+
+static void
+test_0x20_evidence(void)
+{
+	struct engine *engine = new_engine_case(true);
+	struct engine_now now = { 1000000, 5000 };
+	struct server *sp, *ci;
+	const char *why;
+	unsigned sends;
+	char *text;
+	int rcode;
+
+	USE_WORLD(delegs);
+	sp = server_named("192.0.2.91");
+	ci = server_named("192.0.2.92");
+	sp->lowercase_next = 1;		/* a spoofer's reply wins the race once */
+	rcode = ask(engine, "thequickbrownfox.sp.test.", LDNS_RR_TYPE_A, 0, &now,
+	    &text, &why, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && sp->sends == 2,
+	    "one reply with the wrong case: asked again with 0x20 (%u queries)",
+	    sp->sends);
+	free(text);
+	rcode = ask(engine, "jumpsoverthelazydog.sp.test.", LDNS_RR_TYPE_A, 0,
+	    &now, &text, &why, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && has_upper(sp->last_qname),
+	    "and the next request still randomises case toward it: %s",
+	    sp->last_qname);
+	free(text);
+	rcode = ask(engine, "thequickbrownfox.ci.test.", LDNS_RR_TYPE_A, 0, &now,
+	    &text, &why, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && ci->sends == 3,
+	    "a server that never echoes case: two tries with 0x20, then one "
+	    "without (%u queries)", ci->sends);
+	free(text);
+	ci->sends = 0;
+	rcode = ask(engine, "jumpsoverthelazydog.ci.test.", LDNS_RR_TYPE_A, 0,
+	    &now, &text, &why, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && ci->sends == 1 &&
+	    !has_upper(ci->last_qname), "and is asked without 0x20 from then on "
+	    "(%u queries, %s)", ci->sends, ci->last_qname);
+	free(text);
+	engine_free(engine);
+}
+
 int
 main(void)
 {
@@ -1129,11 +1459,17 @@ main(void)
 		test_wrong_type_answer(x);
 		test_qmin_relaxed(x);
 		test_prefetch_refreshes(x);
+		test_address_expires_before_ns(x);
+		test_moved_server_looked_up_again(x);
+		test_parent_glue_fallback(x);
+		test_lameness_per_zone(x);
+		test_glueless_per_cut(x);
 		servers = lab;
 		server_count = sizeof(lab) / sizeof(lab[0]);
 	}
 	test_forward_zones();
 	test_stub_zones();
+	test_0x20_evidence();
 	remove(hints_file);
 	return tap_done();
 }
