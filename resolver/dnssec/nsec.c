@@ -9,17 +9,17 @@
 #include "dname.h"
 #include "dnssec/nsec.h"
 
-/*
- * True when the NSEC type bitmap `bitmap` (RFC 4034 §4.1.2) lists `type`.
- * Walks the windows with bounds checks: the rdata comes from the network.
- */
-static bool
-bitmap_has(const ldns_rdf *bitmap, ldns_rr_type type)
+bool
+nsec_bitmap_has(const ldns_rdf *bitmap, ldns_rr_type type)
 {
-	const uint8_t *p = ldns_rdf_data(bitmap);
-	size_t len = ldns_rdf_size(bitmap), i = 0;
+	const uint8_t *p;
+	size_t len, i = 0;
 	uint8_t window = type >> 8, bit = type & 0xff;
 
+	if (bitmap == NULL)
+		return false;
+	p = ldns_rdf_data(bitmap);
+	len = ldns_rdf_size(bitmap);
 	while (i + 2 <= len) {
 		uint8_t w = p[i], wlen = p[i + 1];
 
@@ -39,10 +39,13 @@ nsec_next(const ldns_rr *nsec)
 	return ldns_rr_rdf(nsec, 0);
 }
 
+/* An NSEC without a bitmap rdata (rare but legal on the wire) lists nothing. */
 static bool
 nsec_has(const ldns_rr *nsec, ldns_rr_type type)
 {
-	return bitmap_has(ldns_rr_rdf(nsec, 1), type);
+	if (ldns_rr_rd_count(nsec) < 2)
+		return false;
+	return nsec_bitmap_has(ldns_rr_rdf(nsec, 1), type);
 }
 
 /* An NSEC of `zone`, well formed, owner and next name inside the zone. */
@@ -50,7 +53,7 @@ static bool
 nsec_usable(const ldns_rr *rr, const ldns_rdf *zone)
 {
 	return ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC &&
-	    ldns_rr_rd_count(rr) == 2 &&
+	    ldns_rr_rd_count(rr) >= 1 && ldns_rr_rd_count(rr) <= 2 &&
 	    ldns_rdf_get_type(nsec_next(rr)) == LDNS_RDF_TYPE_DNAME &&
 	    dname_in_bailiwick(ldns_rr_owner(rr), zone) &&
 	    dname_in_bailiwick(nsec_next(rr), zone);

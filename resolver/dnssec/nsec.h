@@ -77,4 +77,12 @@ void nsec_prove_wildcard(const ldns_rdf *qname, int ce_labels,
 bool nsec_covers(const ldns_rdf *owner, const ldns_rdf *next,
     const ldns_rdf *name);
 
+/*
+ * True when the NSEC/NSEC3 type bitmap `bitmap` (RFC 4034 §4.1.2) lists
+ * `type`; false for a malformed bitmap or NULL (an empty one, as an empty
+ * non-terminal's NSEC3 has). Bounds-checked: the bitmap comes from the
+ * network.
+ */
+bool nsec_bitmap_has(const ldns_rdf *bitmap, ldns_rr_type type);
+
 #endif /* DESCEND_DNSSEC_NSEC_H */
