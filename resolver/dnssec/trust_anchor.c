@@ -1,15 +1,20 @@
 /*
- * trust_anchor.c: trust anchors and negative trust anchors. First landing:
- * the contract only; loading reports "not implemented yet".
+ * trust_anchor.c: trust anchors (DS/DNSKEY from files and strings) and
+ * negative trust anchors, with the closest-anchor lookup. Loaded at start,
+ * read-only afterwards.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
-
 #include <string.h>
 
+#include "dname.h"
 #include "dnssec/trust_anchor.h"
 
 struct trust_anchors {
+	struct trust_anchor *items;
 	size_t count;
+	size_t cap;
 };
 
 struct trust_anchors *
@@ -21,41 +26,231 @@ trust_anchors_new(void)
 void
 trust_anchors_free(struct trust_anchors *anchors)
 {
+	if (anchors == NULL)
+		return;
+	for (size_t i = 0; i < anchors->count; i++) {
+		ldns_rdf_deep_free(anchors->items[i].zone);
+		ldns_rr_list_deep_free(anchors->items[i].records);
+	}
+	free(anchors->items);
 	free(anchors);
+}
+
+/* The entry for `zone` with the given polarity, created when missing. */
+static struct trust_anchor *
+anchor_for(struct trust_anchors *anchors, const ldns_rdf *zone, bool negative)
+{
+	struct trust_anchor *ta;
+
+	for (size_t i = 0; i < anchors->count; i++)
+		if (anchors->items[i].negative == negative &&
+		    dname_equal(anchors->items[i].zone, zone))
+			return &anchors->items[i];
+	if (anchors->count == anchors->cap) {
+		size_t cap = anchors->cap ? anchors->cap * 2 : 4;
+		struct trust_anchor *items = reallocarray(anchors->items, cap,
+		    sizeof(*items));
+
+		if (items == NULL)
+			return NULL;
+		anchors->items = items;
+		anchors->cap = cap;
+	}
+	ta = &anchors->items[anchors->count];
+	ta->zone = ldns_rdf_clone(zone);
+	ta->records = ldns_rr_list_new();
+	ta->negative = negative;
+	if (ta->zone == NULL || ta->records == NULL) {
+		ldns_rdf_deep_free(ta->zone);
+		ldns_rr_list_free(ta->records);
+		return NULL;
+	}
+	ldns_dname2canonical(ta->zone);
+	anchors->count++;
+	return ta;
+}
+
+/* NULL when `rr` can be an anchor, else a static reason why not. */
+static const char *
+check_record(const ldns_rr *rr)
+{
+	ldns_rr_type type = ldns_rr_get_type(rr);
+
+	if (type != LDNS_RR_TYPE_DS && type != LDNS_RR_TYPE_DNSKEY)
+		return "a trust anchor must be a DS or DNSKEY record";
+	if (ldns_rr_rd_count(rr) != 4)
+		return "incomplete record";
+	if (type == LDNS_RR_TYPE_DNSKEY) {
+		uint16_t flags = ldns_rdf2native_int16(ldns_rr_rdf(rr, 0));
+
+		if (ldns_rdf2native_int8(ldns_rr_rdf(rr, 1)) != 3)
+			return "DNSKEY protocol must be 3";
+		if (!(flags & 0x0100))
+			return "DNSKEY without the zone key bit (flags 256 or 257)";
+	}
+	return NULL;
+}
+
+/* Adds a checked record, taking ownership; -1 when out of memory. */
+static int
+add_record(struct trust_anchors *anchors, ldns_rr *rr)
+{
+	struct trust_anchor *ta = anchor_for(anchors, ldns_rr_owner(rr), false);
+
+	if (ta == NULL || !ldns_rr_list_push_rr(ta->records, rr))
+		return -1;
+	return 0;
 }
 
 int
 trust_anchors_add_file(struct trust_anchors *anchors, const char *path,
     char *err, size_t errlen)
 {
-	(void)anchors; (void)path;
-	strlcpy(err, "trust anchor files not implemented yet", errlen);
-	return -1;
+	FILE *fp = fopen(path, "r");
+	uint32_t ttl = 3600;
+	ldns_rdf *origin = NULL, *prev = NULL;
+	ldns_rr_list *read;
+	int line = 1, rc = 0;
+
+	if (fp == NULL) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	/* Read the whole file first: a bad line adds nothing. */
+	if ((read = ldns_rr_list_new()) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		fclose(fp);
+		return -1;
+	}
+	while (!feof(fp)) {
+		ldns_rr *rr = NULL;
+		ldns_status st = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &origin,
+		    &prev, &line);
+		/* ldns has counted the lines it read, comments included: the
+		 * record (or its last line) is the one before. */
+		int at = line > 1 ? line - 1 : 1;
+		const char *why;
+
+		if (st == LDNS_STATUS_SYNTAX_EMPTY || st == LDNS_STATUS_SYNTAX_TTL ||
+		    st == LDNS_STATUS_SYNTAX_ORIGIN)
+			continue;
+		if (st != LDNS_STATUS_OK) {
+			snprintf(err, errlen, "%s:%d: %s", path, at,
+			    st == LDNS_STATUS_SYNTAX_INCLUDE ?
+			    "$INCLUDE is not supported" :
+			    ldns_get_errorstr_by_id(st));
+			rc = -1;
+			break;
+		}
+		if ((why = check_record(rr)) != NULL) {
+			char *type = ldns_rr_type2str(ldns_rr_get_type(rr));
+
+			snprintf(err, errlen, "%s:%d: %s (%s)", path, at, why,
+			    type != NULL ? type : "?");
+			free(type);
+			ldns_rr_free(rr);
+			rc = -1;
+			break;
+		}
+		if (!ldns_rr_list_push_rr(read, rr)) {
+			ldns_rr_free(rr);
+			snprintf(err, errlen, "%s: out of memory", path);
+			rc = -1;
+			break;
+		}
+	}
+	if (rc == 0 && ferror(fp)) {
+		snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
+		rc = -1;
+	}
+	if (rc == 0 && ldns_rr_list_rr_count(read) == 0) {
+		snprintf(err, errlen, "%s: no DS or DNSKEY record", path);
+		rc = -1;
+	}
+	while (rc == 0 && ldns_rr_list_rr_count(read) > 0) {
+		ldns_rr *rr = ldns_rr_list_pop_rr(read);
+
+		if (add_record(anchors, rr) != 0) {
+			ldns_rr_free(rr);
+			snprintf(err, errlen, "%s: out of memory", path);
+			rc = -1;
+		}
+	}
+	ldns_rr_list_deep_free(read);
+	ldns_rdf_deep_free(origin);
+	ldns_rdf_deep_free(prev);
+	fclose(fp);
+	return rc;
 }
 
 int
 trust_anchors_add_string(struct trust_anchors *anchors, const char *text,
     char *err, size_t errlen)
 {
-	(void)anchors; (void)text;
-	strlcpy(err, "trust anchors not implemented yet", errlen);
-	return -1;
+	ldns_rr *rr = NULL;
+	ldns_status st = ldns_rr_new_frm_str(&rr, text, 3600, NULL, NULL);
+	const char *why;
+
+	if (st != LDNS_STATUS_OK) {
+		snprintf(err, errlen, "trust anchor \"%s\": %s", text,
+		    ldns_get_errorstr_by_id(st));
+		return -1;
+	}
+	if ((why = check_record(rr)) != NULL) {
+		snprintf(err, errlen, "trust anchor \"%s\": %s", text, why);
+		ldns_rr_free(rr);
+		return -1;
+	}
+	if (add_record(anchors, rr) != 0) {
+		snprintf(err, errlen, "trust anchor \"%s\": out of memory", text);
+		ldns_rr_free(rr);
+		return -1;
+	}
+	return 0;
 }
 
 int
 trust_anchors_add_insecure(struct trust_anchors *anchors, const char *domain,
     char *err, size_t errlen)
 {
-	(void)anchors; (void)domain;
-	strlcpy(err, "negative trust anchors not implemented yet", errlen);
-	return -1;
+	ldns_rdf *name = NULL;
+
+	if (ldns_str2rdf_dname(&name, domain) != LDNS_STATUS_OK) {
+		snprintf(err, errlen, "domain-insecure \"%s\": not a domain name",
+		    domain);
+		return -1;
+	}
+	if (anchor_for(anchors, name, true) == NULL) {
+		snprintf(err, errlen, "domain-insecure \"%s\": out of memory",
+		    domain);
+		ldns_rdf_deep_free(name);
+		return -1;
+	}
+	ldns_rdf_deep_free(name);
+	return 0;
 }
 
 const struct trust_anchor *
 trust_anchors_lookup(const struct trust_anchors *anchors, const ldns_rdf *name)
 {
-	(void)anchors; (void)name;
-	return NULL;
+	const struct trust_anchor *best = NULL;
+	unsigned best_labels = 0;
+
+	for (size_t i = 0; i < anchors->count; i++) {
+		const struct trust_anchor *ta = &anchors->items[i];
+		unsigned labels = dname_labels(ta->zone);
+
+		if (!dname_in_bailiwick(name, ta->zone))
+			continue;
+		/* Deepest wins; at the same name the negative anchor wins
+		 * (RFC 7646: it overrides the anchor it is set below or at). */
+		if (best == NULL || labels > best_labels ||
+		    (labels == best_labels && ta->negative)) {
+			best = ta;
+			best_labels = labels;
+		}
+	}
+	return best;
 }
 
 size_t
@@ -67,6 +262,5 @@ trust_anchors_count(const struct trust_anchors *anchors)
 const struct trust_anchor *
 trust_anchors_get(const struct trust_anchors *anchors, size_t i)
 {
-	(void)anchors; (void)i;
-	return NULL;
+	return i < anchors->count ? &anchors->items[i] : NULL;
 }

@@ -35,7 +35,8 @@ void trust_anchors_free(struct trust_anchors *anchors);
  * ";;state=" comments) read as plain records. Other record types are an
  * error. Several files may be added; records for one zone are merged.
  * Returns 0, or -1 with "PATH:LINE: reason" in `err` (`errlen` bytes)
- * when the file cannot be read, has no anchor, or a line does not parse.
+ * when the file cannot be read, has no anchor, or a line does not parse;
+ * on error nothing of the file is added.
  */
 int trust_anchors_add_file(struct trust_anchors *anchors, const char *path,
     char *err, size_t errlen);
