@@ -93,6 +93,14 @@
 #define LIMIT_SERVER_BACKOFF_MAX_S	120
 /* EDNS buffer size we advertise (DNS Flag Day 2020). */
 #define LIMIT_EDNS_BUFSIZE		1232
+/*
+ * Largest UDP reply to a client whatever buffer it advertises (default of
+ * max-udp-size, as Unbound's): a bigger one is fragmented, and fragments
+ * are what off-path cache poisoning and reflection attacks ride on (DNS
+ * Flag Day 2020); above it the reply is truncated (TC) and the client
+ * comes back over TCP.
+ */
+#define LIMIT_UDP_REPLY_DEFAULT		1232
 
 /* Daemon: clients. */
 #define LIMIT_TCP_CLIENTS		256	/* open client TCP connections */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "engine_limits.h"
 
 #define INCLUDE_DEPTH_MAX	8
 #define TTL_MAX			604800	/* a week, as unbound's default cap */
@@ -57,6 +58,7 @@ config_init(struct daemon_config *c)
 	c->threads = cpus < 1 ? 1 : cpus > THREADS_MAX ? THREADS_MAX :
 	    (unsigned)cpus;
 	c->log_level = LOG_LEVEL_INFO;
+	c->max_udp_size = LIMIT_UDP_REPLY_DEFAULT;
 	c->control_socket = strdup("/run/descend/control.sock");
 	c->acl = acl_new();
 	if (c->control_socket == NULL || c->acl == NULL) {
@@ -528,6 +530,10 @@ config_apply(struct config_reader *r, const char *key, const char *v)
 		key_log_level(r, v);
 	else if (strcmp(key, "log-queries") == 0)
 		parse_bool(r, key, v, &c->log_queries);
+	else if (strcmp(key, "max-udp-size") == 0) {
+		if (parse_number(r, key, v, 512, 65535, &n))
+			c->max_udp_size = (unsigned)n;
+	}
 	else if (strcmp(key, "forward-zone") == 0)
 		key_zone(r, key, v, ENGINE_ZONE_FORWARD);
 	else if (strcmp(key, "forward-first") == 0)
@@ -718,6 +724,7 @@ config_print(const struct daemon_config *c, FILE *out)
 		fprintf(out, "pidfile: \"%s\"\n", c->pidfile);
 	fprintf(out, "log-level: %s\n", levels[c->log_level]);
 	fprintf(out, "log-queries: %s\n", yes_no(c->log_queries));
+	fprintf(out, "max-udp-size: %u\n", c->max_udp_size);
 	for (size_t i = 0; i < c->zone_count; i++) {
 		const struct config_zone *z = &c->zones[i];
 

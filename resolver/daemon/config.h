@@ -46,6 +46,7 @@ struct daemon_config {
 	char *pidfile;
 	enum log_level log_level;
 	bool log_queries;
+	unsigned max_udp_size;		/* UDP replies above it: TC */
 	struct config_zone *zones;	/* forward-zone and stub-zone lines */
 	struct engine_zone *engine_zones; /* engine.zones: views of `zones` */
 	size_t zone_count;

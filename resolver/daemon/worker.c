@@ -539,6 +539,7 @@ resolve_for_client(struct worker *w, const struct client *client,
 	waiter->query_len = len;
 	memcpy(waiter->query_wire, wire, len);
 	fastpath_parse_query(waiter->query_wire, len, &waiter->query);
+	waiter->query.udp_size = q->udp_size;	/* capped by max-udp-size */
 	if (client->tcp != NULL) {
 		client->tcp->refs++;
 		client->tcp->in_flight++;
@@ -609,6 +610,9 @@ handle_query(struct worker *w, const struct client *client,
 	check = fastpath_parse_query(wire, len, &q);
 	switch (check) {
 	case QUERY_OK:
+		/* UDP replies never exceed max-udp-size, whatever the client says. */
+		if (!over_tcp && q.udp_size > d->config.max_udp_size)
+			q.udp_size = (uint16_t)d->config.max_udp_size;
 		break;
 	case QUERY_DROP:
 		DAEMON_COUNT(d, malformed);

@@ -327,3 +327,21 @@ def test_tcp_clients_together_are_held_to_the_total_bound(daemon):
     finally:
         for s in conns:
             s.close()
+
+
+def test_udp_replies_are_capped_at_max_udp_size(daemon_factory):
+    """bigtxt (~2 KB) to a client that advertises 4096 bytes: truncated at
+    the default max-udp-size (1232) rather than sent in IP fragments; with
+    max-udp-size: 4096 it goes whole."""
+    d = daemon_factory()
+    d.query("bigtxt.example.com", "TXT", tcp=True)
+    resp = d.query("bigtxt.example.com", "TXT", payload=4096)
+    print(f"bigtxt over UDP, client buffer 4096: {len(resp.to_wire())} bytes, "
+          f"TC={bool(resp.flags & dns.flags.TC)}")
+    assert resp.flags & dns.flags.TC and resp.answer == []
+    d.stop()
+    big = daemon_factory("max-udp-size: 4096\n")
+    resp = big.query("bigtxt.example.com", "TXT", payload=4096)
+    assert not resp.flags & dns.flags.TC and len(resp.answer[0][0].strings) == 8
+    # Still the client's own buffer when it is smaller.
+    assert big.query("bigtxt.example.com", "TXT", payload=1232).flags & dns.flags.TC

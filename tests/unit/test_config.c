@@ -183,6 +183,7 @@ test_all_keys(void)
 	    "control-socket and pidfile");
 	ok(c.log_level == LOG_LEVEL_DEBUG && c.log_queries,
 	    "log-level: debug, log-queries: yes");
+	ok(c.max_udp_size == 4096, "max-udp-size: 4096");
 	ok(c.engine.zone_count == 2 &&
 	    c.engine.zones[0].kind == ENGINE_ZONE_FORWARD &&
 	    strcmp(c.engine.zones[0].name, "corp.example.") == 0 &&
