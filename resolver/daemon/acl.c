@@ -166,6 +166,8 @@ acl_action_name(enum acl_action action)
 		return "refuse";
 	case ACL_DENY:
 		return "deny";
+	case ACL_ALLOW_SNOOP:
+		return "allow_snoop";
 	}
 	return "?";
 }

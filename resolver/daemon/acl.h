@@ -13,6 +13,7 @@ enum acl_action {
 	ACL_ALLOW,
 	ACL_REFUSE,	/* answer REFUSED */
 	ACL_DENY,	/* drop silently */
+	ACL_ALLOW_SNOOP, /* allow, and RD=0 queries from the cache */
 };
 
 struct acl;
@@ -40,7 +41,7 @@ void acl_add_defaults(struct acl *acl);
  */
 enum acl_action acl_check(const struct acl *acl, const struct sockaddr *addr);
 
-/* "allow", "refuse" or "deny". */
+/* "allow", "refuse", "deny" or "allow_snoop". */
 const char *acl_action_name(enum acl_action action);
 /*
  * Every rule as an "access-control: NETBLOCK ACTION" line, in order; the

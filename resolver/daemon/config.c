@@ -277,7 +277,7 @@ key_access_control(struct config_reader *r, const char *v)
 
 	if (sscanf(v, "%127s %31s %1s", block, action, extra) != 2) {
 		problem(r, "bad access-control '%s': expected NETBLOCK "
-		    "allow|refuse|deny", v);
+		    "allow|refuse|deny|allow_snoop", v);
 		return;
 	}
 	if (strcmp(action, "allow") == 0)
@@ -286,9 +286,11 @@ key_access_control(struct config_reader *r, const char *v)
 		a = ACL_REFUSE;
 	else if (strcmp(action, "deny") == 0)
 		a = ACL_DENY;
+	else if (strcmp(action, "allow_snoop") == 0)
+		a = ACL_ALLOW_SNOOP;
 	else {
 		problem(r, "bad access-control action '%s': expected allow, "
-		    "refuse or deny", action);
+		    "refuse, deny or allow_snoop", action);
 		return;
 	}
 	if (acl_add(r->config->acl, block, a, err, sizeof(err)) != 0)

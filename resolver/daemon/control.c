@@ -108,6 +108,7 @@ print_stats(struct daemon *d, FILE *out)
 	P("queries.dropped", s->dropped);
 	P("queries.client_limited", s->client_limited);
 	P("queries.jostled", s->jostled);
+	P("queries.norec_refused", s->norec_refused);
 	P("tcp.refused", s->tcp_refused);
 	P("tcp.paused", s->tcp_paused);
 	P("tcp.closed_stalled", s->tcp_closed_stalled);

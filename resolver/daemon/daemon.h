@@ -30,6 +30,7 @@ struct daemon_stats {
 	uint64_t dropped;		/* over the waiter, pipeline or list caps */
 	uint64_t client_limited;	/* over LIMIT_CLIENT_INFLIGHT */
 	uint64_t jostled;		/* waited on a request that gave way */
+	uint64_t norec_refused;		/* RD=0 not answered from the cache */
 	uint64_t tcp_paused;		/* reading stopped: LIMIT_TCP_WRITE_QUEUE */
 	uint64_t tcp_closed_stalled;	/* stuck past LIMIT_TCP_WRITE_STALL_MS */
 	uint64_t tcp_closed_total;	/* closed over LIMIT_TCP_QUEUED_TOTAL */

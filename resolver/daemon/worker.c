@@ -83,6 +83,7 @@ struct tcp_conn {
 	size_t queued;
 	bool paused;
 	uint64_t paused_ms;
+	bool snoop;			/* access-control allow_snoop */
 	struct tcp_conn *next, *prev;	/* the worker's open connections */
 };
 
@@ -587,12 +588,14 @@ handle_query(struct worker *w, const struct client *client,
 	struct client_query q;
 	enum query_check check;
 	bool over_tcp = client->tcp != NULL, want_prefetch = false;
+	bool snoop = over_tcp && client->tcp->snoop;
 	size_t n;
 
 	DAEMON_COUNT(d, queries);
 	if (from != NULL) {
 		enum acl_action action = acl_check(d->config.acl, from);
 
+		snoop = action == ACL_ALLOW_SNOOP;
 		if (action == ACL_DENY) {
 			DAEMON_COUNT(d, clients_denied);
 			return;
@@ -628,13 +631,23 @@ handle_query(struct worker *w, const struct client *client,
 		send_error(w, client, wire, len, &q, 16);
 		return;
 	}
-	/* The fast path: a cached answer leaves from here, untouched by the iterator. */
-	n = fastpath_answer(engine_answer_cache(d->engine), &q, time(NULL),
+	/*
+	 * RD=0 does not ask us to recurse: it asks what the cache holds
+	 * (cache snooping, which tells a third party what our clients visit)
+	 * or comes from a confused stub. As Unbound does, only clients allowed
+	 * to snoop (access-control allow_snoop) get it answered, and then from
+	 * the cache only; local zones answer anyone; the rest is REFUSED
+	 * (Unbound answers a snooper's miss with the cached referral, which we
+	 * do not keep as an answer: REFUSED too). Never recursed.
+	 */
+	n = !q.rd && !snoop ? 0 :
+	    /* The fast path: a cached answer leaves from here, untouched by the iterator. */
+	    fastpath_answer(engine_answer_cache(d->engine), &q, time(NULL),
 	    over_tcp, w->reply, sizeof(w->reply), &want_prefetch);
 	if (n > 0) {
 		DAEMON_COUNT(d, fastpath_hits);
 		client_send(w, client, w->reply, n);
-		if (want_prefetch && d->config.engine.prefetch)
+		if (want_prefetch && q.rd && d->config.engine.prefetch)
 			prefetch(w, &q);
 		return;
 	}
@@ -655,6 +668,11 @@ handle_query(struct worker *w, const struct client *client,
 	}
 	if (w->stopping)
 		return;
+	if (!q.rd) {
+		DAEMON_COUNT(d, norec_refused);
+		send_error(w, client, wire, len, &q, LDNS_RCODE_REFUSED);
+		return;
+	}
 	resolve_for_client(w, client, wire, len, &q);
 }
 
@@ -895,7 +913,8 @@ on_tcp_connection(uv_stream_t *server, int status)
 		    &len) == 0)
 			action = acl_check(w->daemon->config.acl,
 			    (struct sockaddr *)&peer);
-		if (action != ACL_ALLOW) {
+		conn->snoop = action == ACL_ALLOW_SNOOP;
+		if (action != ACL_ALLOW && action != ACL_ALLOW_SNOOP) {
 			if (action == ACL_DENY)
 				DAEMON_COUNT(w->daemon, clients_denied);
 			else

@@ -345,3 +345,31 @@ def test_udp_replies_are_capped_at_max_udp_size(daemon_factory):
     assert not resp.flags & dns.flags.TC and len(resp.answer[0][0].strings) == 8
     # Still the client's own buffer when it is smaller.
     assert big.query("bigtxt.example.com", "TXT", payload=1232).flags & dns.flags.TC
+
+
+def norec_query(daemon, name, source=None):
+    q = dns.message.make_query(name, "A", use_edns=0)
+    q.flags &= ~dns.flags.RD
+    return dns.query.udp(q, daemon.addr, timeout=5, source=source)
+
+
+def test_rd0_queries_are_never_recursed(daemon_factory):
+    """RD=0 is answered as Unbound does: REFUSED for an 'allow' client (even
+    when cached), from the cache only for an 'allow_snoop' one (REFUSED on a
+    miss), local zones for anyone; never an upstream query."""
+    d = daemon_factory("access-control: 127.0.0.5 allow_snoop\n")
+    before = d.stats()["upstream.queries"]
+    cold = norec_query(d, "www.dev.example.com")
+    cold_snoop = norec_query(d, "www.dev.example.com", source="127.0.0.5")
+    cost = d.stats()["upstream.queries"] - before
+    print(f"RD=0 for an uncached name: rcode {dns.rcode.to_text(cold.rcode())} "
+          f"(snooper: {dns.rcode.to_text(cold_snoop.rcode())}), {cost} upstream queries")
+    assert cold.rcode() == dns.rcode.REFUSED and cold_snoop.rcode() == dns.rcode.REFUSED
+    assert cost == 0
+    assert d.query("www.dev.example.com").rcode() == dns.rcode.NOERROR   # RD=1 caches it
+    assert norec_query(d, "www.dev.example.com").rcode() == dns.rcode.REFUSED
+    warm = norec_query(d, "www.dev.example.com", source="127.0.0.5")
+    assert warm.rcode() == dns.rcode.NOERROR and warm.answer
+    assert not warm.flags & dns.flags.RD
+    assert norec_query(d, "localhost.").rcode() == dns.rcode.NOERROR
+    assert d.stats()["queries.norec_refused"] == 3
