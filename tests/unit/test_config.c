@@ -271,11 +271,11 @@ test_errors(void)
 		":14: bad netblock '10.0.0.0/33': prefix "
 		    "length '33' is not 0 to 32",
 		":15: bad access-control action 'maybe': expected allow, "
-		    "refuse or deny",
+		    "refuse, deny or allow_snoop",
 		":16: bad netblock 'garbage': expected "
 		    "ADDR[/LEN]",
 		":17: bad access-control '10.0.0.0/8': expected NETBLOCK "
-		    "allow|refuse|deny",
+		    "allow|refuse|deny|allow_snoop",
 		":18: bad value 'loud' for 'log-level': expected error, "
 		    "warning, info or debug",
 		":19: bad address '192.0.2.1@53' in outgoing-interface",
