@@ -30,6 +30,7 @@ query-loopback: yes
 threads: 1
 control-socket: $RUN/control.sock
 pidfile: $RUN/descendd.pid
+username: ""
 CONF
 "$BUILD/resolver/daemon/descendd" -c "$RUN/descendd.conf"
 for _ in $(seq 50); do [ -S "$RUN/control.sock" ] && break; sleep 0.1; done

@@ -66,7 +66,8 @@ class Resolver:
                 f.write(f"listen: {self.addr}@53\nroot-hints: {HINTS}\n"
                         f"query-loopback: yes\nthreads: {self.threads}\n"
                         f"control-socket: {self.dir}/control.sock\n"
-                        "cache-size: 256m\nlog-level: warning\nprefetch: no\n")
+                        "cache-size: 256m\nlog-level: warning\nprefetch: no\n"
+                        'username: ""\n')   # stays root: no user needed
             cmd = [os.path.join(self.build, "resolver", "daemon", "descendd"), "-d", "-c", conf]
         else:
             with open(conf, "w") as f:

@@ -21,6 +21,9 @@
 #define INCLUDE_DEPTH_MAX	8
 #define TTL_MAX			604800	/* a week, as unbound's default cap */
 #define THREADS_MAX		64
+#ifndef CONFIG_USERNAME_DEFAULT
+#define CONFIG_USERNAME_DEFAULT	"descend"
+#endif
 
 struct config_reader {
 	struct daemon_config *config;
@@ -60,8 +63,10 @@ config_init(struct daemon_config *c)
 	c->log_level = LOG_LEVEL_INFO;
 	c->max_udp_size = LIMIT_UDP_REPLY_DEFAULT;
 	c->control_socket = strdup("/run/descend/control.sock");
+	c->username = strdup(CONFIG_USERNAME_DEFAULT);
 	c->acl = acl_new();
-	if (c->control_socket == NULL || c->acl == NULL) {
+	if (c->control_socket == NULL || c->username == NULL ||
+	    c->acl == NULL) {
 		config_free(c);
 		return false;
 	}
@@ -81,6 +86,8 @@ config_free(struct daemon_config *c)
 	acl_free(c->acl);
 	free(c->control_socket);
 	free(c->pidfile);
+	free(c->username);
+	free(c->chroot_dir);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -484,6 +491,21 @@ key_log_level(struct config_reader *r, const char *v)
 	    "info or debug", v);
 }
 
+/* An absolute directory, or "" for none (the default). */
+static void
+key_chroot(struct config_reader *r, const char *v)
+{
+	if (v[0] != '\0' && v[0] != '/') {
+		problem(r, "bad value '%s' for 'chroot': expected an absolute "
+		    "directory or \"\"", v);
+		return;
+	}
+	free(r->config->chroot_dir);
+	r->config->chroot_dir = NULL;
+	if (v[0] != '\0')
+		replace_string(r, &r->config->chroot_dir, v);
+}
+
 /* One configuration line, already split. */
 static void
 config_apply(struct config_reader *r, const char *key, const char *v)
@@ -542,7 +564,16 @@ config_apply(struct config_reader *r, const char *key, const char *v)
 		key_forward_first(r, v);
 	else if (strcmp(key, "stub-zone") == 0)
 		key_zone(r, key, v, ENGINE_ZONE_STUB);
-	else
+	else if (strcmp(key, "username") == 0)
+		replace_string(r, &c->username, v);
+	else if (strcmp(key, "chroot") == 0)
+		key_chroot(r, v);
+	else if (strcmp(key, "metrics-listen") == 0) {
+		if (!parse_address(v, 0, &c->metrics_listen,
+		    &c->metrics_listen_len) || strchr(v, '@') == NULL)
+			problem(r, "bad address '%s' in metrics-listen: "
+			    "expected ADDR@PORT", v);
+	} else
 		problem(r, "unknown key '%s'", key);
 }
 
@@ -551,6 +582,7 @@ static bool
 config_split(struct config_reader *r, char *line, char **key, char **value)
 {
 	char *p, *colon, *end;
+	bool quoted = false;
 
 	/* A '#' inside double quotes belongs to the value. */
 	for (p = line; *p != '\0' && *p != '#'; p++) {
@@ -584,8 +616,10 @@ config_split(struct config_reader *r, char *line, char **key, char **value)
 	if (end - p >= 2 && p[0] == '"' && end[-1] == '"') {
 		p++;
 		*--end = '\0';
+		quoted = true;
 	}
-	if (*p == '\0') {
+	/* "" is a value (username: "" keeps root); nothing at all is not. */
+	if (*p == '\0' && !quoted) {
 		problem(r, "missing value for '%s'", *key);
 		return false;
 	}
@@ -738,4 +772,9 @@ config_print(const struct daemon_config *c, FILE *out)
 		if (z->forward_first)
 			fprintf(out, "forward-first: yes\n");
 	}
+	fprintf(out, "username: \"%s\"\n", c->username);
+	if (c->chroot_dir != NULL)
+		fprintf(out, "chroot: \"%s\"\n", c->chroot_dir);
+	if (c->metrics_listen.ss_family != 0)
+		print_address(out, "metrics-listen", &c->metrics_listen, true);
 }

@@ -50,6 +50,10 @@ struct daemon_config {
 	struct config_zone *zones;	/* forward-zone and stub-zone lines */
 	struct engine_zone *engine_zones; /* engine.zones: views of `zones` */
 	size_t zone_count;
+	char *username;			/* "" keeps root; default "descend" */
+	char *chroot_dir;		/* NULL: no chroot */
+	struct sockaddr_storage metrics_listen;	/* ss_family 0: off */
+	socklen_t metrics_listen_len;
 };
 
 /* Defaults. Returns false when memory runs out. */

@@ -72,8 +72,8 @@ control_reply(struct control_conn *conn, char *text, size_t len)
 	}
 }
 
-static void
-print_stats(struct daemon *d, FILE *out)
+void
+control_print_stats(struct daemon *d, FILE *out)
 {
 	static const char *const rcodes[16] = { "NOERROR", "FORMERR",
 	    "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET",
@@ -137,7 +137,7 @@ control_execute(struct control *control, char *line, FILE *out)
 			arg++;
 	}
 	if (strcmp(line, "stats") == 0)
-		print_stats(d, out);
+		control_print_stats(d, out);
 	else if (strcmp(line, "flush-all") == 0) {
 		engine_cache_flush_all(d->engine);
 		fprintf(out, "ok\n");

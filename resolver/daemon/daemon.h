@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "engine.h"
+#include "metrics.h"
 
 struct worker;
 
@@ -36,6 +37,7 @@ struct daemon_stats {
 	uint64_t tcp_closed_total;	/* closed over LIMIT_TCP_QUEUED_TOTAL */
 	uint64_t tcp_replies_dropped;	/* did not fit LIMIT_TCP_QUEUED_TOTAL */
 	uint64_t tcp_queued_bytes;	/* gauge: replies queued, all clients */
+	struct metrics_latency latency;	/* query to answer, for metrics.c */
 };
 
 struct daemon {
@@ -73,5 +75,10 @@ struct control;
 struct control *control_start(struct daemon *daemon, uv_loop_t *loop,
     const char *path);
 void control_stop(struct control *control);
+/*
+ * `descend control stats`' text, one key=value a line; on worker 0's
+ * thread (it reads the configuration reloads replace). metrics.c serves it.
+ */
+void control_print_stats(struct daemon *daemon, FILE *out);
 
 #endif /* DESCEND_DAEMON_H */

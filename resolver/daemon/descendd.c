@@ -17,6 +17,8 @@
 #include "daemon.h"
 #include "engine_limits.h"
 #include "log.h"
+#include "metrics.h"
+#include "privileges.h"
 
 #ifndef DESCENDD_CONF
 #define DESCENDD_CONF	"/etc/descend/descendd.conf"
@@ -25,6 +27,8 @@
 static struct daemon the_daemon;
 static uv_signal_t sig_hup, sig_term, sig_int;
 static struct control *control;
+static struct privileges privileges;
+static struct metrics *metrics;
 
 static void
 usage(FILE *out)
@@ -50,8 +54,20 @@ load_config(const char *path, struct daemon_config *config, FILE *errors)
 		return 1;
 	}
 	problems = config_load(config, path, errors);
+#ifndef HAVE_LIBMICROHTTPD
+	if (config->metrics_listen.ss_family != 0) {
+		fprintf(errors, "%s: metrics-listen: descendd was built without "
+		    "libmicrohttpd (install libmicrohttpd-dev and rebuild)\n",
+		    path);
+		problems++;
+	}
+#endif
+	/* After a chroot, a reload reads the same file inside it. */
+	if (config->root_hints != NULL)
+		config->engine.root_hints_file = privileges_path(&privileges,
+		    config->root_hints);
 	if (problems == 0 && config->root_hints != NULL &&
-	    access(config->root_hints, R_OK) != 0) {
+	    access(config->engine.root_hints_file, R_OK) != 0) {
 		fprintf(errors, "%s: root-hints %s: %s\n", path,
 		    config->root_hints, strerror(errno));
 		problems++;
@@ -101,7 +117,8 @@ daemon_reload(struct daemon *d)
 	config_swap_zones(&d->config, &fresh);	/* the old ones go with fresh */
 	free(d->config.root_hints);
 	d->config.root_hints = fresh.root_hints;
-	d->config.engine.root_hints_file = d->config.root_hints;
+	d->config.engine.root_hints_file = d->config.root_hints == NULL ? NULL :
+	    privileges_path(&privileges, d->config.root_hints);
 	fresh.root_hints = NULL;
 	log_set_level(d->config.log_level);
 	config_free(&fresh);
@@ -118,6 +135,7 @@ daemon_stop(struct daemon *d)
 	log_info("stopping");
 	control_stop(control);
 	control = NULL;
+	metrics_stop(metrics);
 	uv_close((uv_handle_t *)&sig_hup, NULL);
 	uv_close((uv_handle_t *)&sig_term, NULL);
 	uv_close((uv_handle_t *)&sig_int, NULL);
@@ -148,13 +166,20 @@ write_pidfile(const char *path)
 	fclose(fp);
 }
 
+/*
+ * Creates the control socket's directory (e.g. /run/descend) and, when it
+ * made it, gives it to the user descendd becomes, so that the daemon can
+ * remove its socket and pid file there at exit. A directory that already
+ * exists (systemd's RuntimeDirectory=, /tmp) is left as it is.
+ */
 static void
 make_socket_dir(const char *path)
 {
 	char dir[4096];
 
 	strlcpy(dir, path, sizeof(dir));
-	mkdir(dirname(dir), 0755);	/* e.g. /run/descend; fine if it exists */
+	if (mkdir(dirname(dir), 0755) == 0)
+		privileges_give_dir(&privileges, dir);
 }
 
 /*
@@ -185,7 +210,7 @@ serve(struct daemon *d, bool foreground)
 {
 	char err[512];
 	unsigned started = 0;
-	int rc = 0;
+	int rc = 0, metrics_fd = -1;
 
 	if ((d->engine = engine_new(&d->config.engine, err,
 	    sizeof(err))) == NULL) {
@@ -207,14 +232,22 @@ serve(struct daemon *d, bool foreground)
 		rc = 1;
 		goto out;
 	}
+	/* Bound now, served after the drop: the port may be below 1024. */
+	if (d->config.metrics_listen.ss_family != 0 &&
+	    (metrics_fd = metrics_bind(&d->config.metrics_listen,
+	    d->config.metrics_listen_len, err, sizeof(err))) < 0) {
+		log_error("metrics-listen: %s", err);
+		rc = 1;
+		goto out;
+	}
 	if (!foreground && daemon(0, 0) != 0) {
 		log_error("cannot detach: %s", strerror(errno));
 		rc = 1;
 		goto out;
 	}
+	make_socket_dir(d->config.control_socket);
 	if (d->config.pidfile != NULL)
 		write_pidfile(d->config.pidfile);
-	make_socket_dir(d->config.control_socket);
 	control = control_start(d, worker_loop(d->workers[0]),
 	    d->config.control_socket);
 	uv_signal_init(worker_loop(d->workers[0]), &sig_hup);
@@ -223,6 +256,34 @@ serve(struct daemon *d, bool foreground)
 	uv_signal_start(&sig_hup, on_signal, SIGHUP);
 	uv_signal_start(&sig_term, on_signal, SIGTERM);
 	uv_signal_start(&sig_int, on_signal, SIGINT);
+	/*
+	 * Everything that needs root is open: sockets, control socket, pid
+	 * file. Drop it while this is the only thread (capabilities are per
+	 * thread); reloads later read the configuration as the user.
+	 */
+	if (privileges_drop(&privileges, err, sizeof(err)) != 0) {
+		log_error("%s: not serving", err);
+		rc = 1;
+		daemon_stop(d);
+		worker_run(d->workers[0]);
+		goto stopped;
+	}
+	d->config_path = privileges_path(&privileges, d->config_path);
+	if (privileges.switch_user)
+		log_info("running as %s (uid %ld, gid %ld)%s%s",
+		    privileges.user, (long)privileges.uid,
+		    (long)privileges.gid, privileges.chroot_dir[0] != '\0' ?
+		    ", chroot " : "", privileges.chroot_dir);
+	if (d->config.metrics_listen.ss_family != 0 &&
+	    (metrics = metrics_start(d, worker_loop(d->workers[0]), metrics_fd,
+	    err, sizeof(err))) == NULL) {
+		log_error("metrics-listen: %s: not serving", err);
+		rc = 1;
+		daemon_stop(d);
+		worker_run(d->workers[0]);
+		goto stopped;
+	}
+	metrics_fd = -1;
 	for (unsigned i = 1; i < d->worker_count; i++) {
 		if (worker_start_thread(d->workers[i]) != 0) {
 			log_error("cannot start worker thread %u", i);
@@ -235,10 +296,15 @@ serve(struct daemon *d, bool foreground)
 	worker_run(d->workers[0]);
 	for (unsigned i = 1; i <= started; i++)
 		worker_join(d->workers[i]);
+stopped:
+	metrics_free(metrics);
+	metrics = NULL;
 	if (d->config.pidfile != NULL)
-		unlink(d->config.pidfile);
+		unlink(privileges_path(&privileges, d->config.pidfile));
 	log_info("stopped");
 out:
+	if (metrics_fd >= 0)
+		close(metrics_fd);
 	for (unsigned i = 0; d->workers != NULL && i < d->worker_count; i++)
 		worker_free(d->workers[i]);
 	free(d->workers);
@@ -254,6 +320,7 @@ main(int argc, char **argv)
 	    strrchr(argv[0], '/') + 1 : argv[0];
 	bool foreground = false, check = strcmp(prog, "descendd-checkconf") == 0;
 	unsigned problems;
+	char err[512];
 	int opt, rc;
 
 	d->config_path = DESCENDD_CONF;
@@ -296,6 +363,12 @@ main(int argc, char **argv)
 	if (problems > 0) {
 		fprintf(stderr, "descendd: %s has %u problem(s), not starting\n",
 		    d->config_path, problems);
+		config_free(&d->config);
+		return 1;
+	}
+	if (privileges_prepare(&privileges, d->config.username,
+	    d->config.chroot_dir, err, sizeof(err)) != 0) {
+		fprintf(stderr, "descendd: %s\n", err);
 		config_free(&d->config);
 		return 1;
 	}

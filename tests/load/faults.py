@@ -208,7 +208,8 @@ def main():
     with open(conf, "w") as f:
         f.write(f"listen: {ADDR}@53\nroot-hints: {HINTS}\nquery-loopback: yes\n"
                 f"threads: 1\ncache-size: {CACHE_MIB}m\nlog-level: warning\n"
-                f"control-socket: {work}/control.sock\nserve-stale: yes\n")
+                f"control-socket: {work}/control.sock\nserve-stale: yes\n"
+                'username: ""\n')   # stays root: no 'descend' user needed
     log_path = os.path.join(work, "descendd.log")
     env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=0",
                UBSAN_OPTIONS="print_stacktrace=1")

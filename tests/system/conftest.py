@@ -50,6 +50,8 @@ class Daemon:
             f"threads: {threads}\n"
             f"control-socket: {self.control}\n"
             f"pidfile: {self.pidfile}\n"
+            # Tests run as root and keep it (test_privileges drops it).
+            'username: ""\n'
             "log-level: info\n" + extra)
         self.proc = None
 

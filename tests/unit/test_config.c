@@ -431,6 +431,7 @@ test_example(void)
 		"qname-minimisation", "use-0x20", "serve-stale", "prefetch",
 		"control-socket", "pidfile", "log-level", "log-queries",
 		"forward-zone", "forward-first", "stub-zone",
+		"username", "chroot", "metrics-listen",
 	};
 	struct daemon_config c;
 	char path[64], *line = NULL, *text = NULL;
