@@ -101,6 +101,16 @@ static const struct metric_name {
 	    "Queries whose resolution gave way to newer ones." },
 	{ "tcp.refused", "descend_tcp_refused_total", "counter",
 	    "TCP connections refused over the connection cap." },
+	{ "tcp.paused", "descend_tcp_paused_total", "counter",
+	    "TCP clients whose reading was paused: too many replies queued." },
+	{ "tcp.closed_stalled", "descend_tcp_closed_stalled_total", "counter",
+	    "TCP connections closed: replies stuck unread too long." },
+	{ "tcp.closed_total", "descend_tcp_closed_total", "counter",
+	    "TCP connections closed over the queued-bytes bound of all clients." },
+	{ "tcp.replies_dropped", "descend_tcp_replies_dropped_total",
+	    "counter", "TCP replies dropped over the queued-bytes bound." },
+	{ "tcp.queued_bytes", "descend_tcp_queued_bytes", "gauge",
+	    "Bytes of TCP replies queued now, all clients." },
 	{ "prefetches", "descend_prefetches_total", "counter",
 	    "Refreshes of popular answers before they expire." },
 };
@@ -126,6 +136,14 @@ generic_name(const char *key, char *name, size_t len)
 		name[n++] = (*key >= 'a' && *key <= 'z') ||
 		    (*key >= '0' && *key <= '9') ? *key : '_';
 	name[n] = '\0';
+}
+
+static bool
+has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
 /* One `key=value` line of control stats as one metric. */
@@ -154,8 +172,17 @@ write_stat(FILE *out, const char *key, const char *value)
 			return;
 		}
 	}
-	/* A counter added to control stats after this table: still served. */
+	/*
+	 * A key added to control stats after this table is still served: a
+	 * gauge when it names a size or a count of things held, else a counter.
+	 */
 	generic_name(key, name, sizeof(name));
+	if (has_suffix(key, "bytes") || has_suffix(key, "entries") ||
+	    has_suffix(key, "size")) {
+		fprintf(out, "# HELP %s descend control stats: %s.\n"
+		    "# TYPE %s gauge\n%s %s\n", name, key, name, name, value);
+		return;
+	}
 	fprintf(out, "# HELP %s_total descend control stats: %s.\n"
 	    "# TYPE %s_total counter\n%s_total %s\n", name, key, name, name,
 	    value);
