@@ -252,16 +252,39 @@ rrset_entry_wins(const struct rrset_entry *old, const struct rrset_entry *new)
 	return old->rank > new->rank;
 }
 
-/* Inserts unless a better unexpired entry is there. Called locked. */
+/* Whether a key is an NS RRset's: owner, then type, class and kind. */
+static bool
+rrset_key_is_ns(const uint8_t *key, size_t keylen)
+{
+	return key[keylen - 1] == KIND_RRSET && key[keylen - 5] == 0 &&
+	    key[keylen - 4] == LDNS_RR_TYPE_NS;
+}
+
+/*
+ * Inserts unless a better unexpired entry is there. Called locked.
+ *
+ * Ghost domains (CVE-2012-1191): the child's servers send their NS set
+ * with every answer, at least the rank of the parent's referral and with
+ * whatever TTL they like. Stored over the live delegation, it takes the
+ * delegation's expiry, never a later one; so a zone its parent has
+ * removed dies when the parent's NS TTL runs out, however often it is
+ * asked. Only a new referral from the parent (RANK_REFERRAL, once the
+ * entry has expired) starts a new lifetime.
+ */
 static bool
 rrset_insert_ranked(struct rrset_cache *cache, const uint8_t *key,
     size_t keylen, struct rrset_entry *entry, time_t now)
 {
 	struct rrset_entry *old = lru_lookup(cache->table, key, keylen);
 
-	if (old != NULL && old->expires > now && rrset_entry_wins(old, entry)) {
-		rrset_entry_free(entry);
-		return false;
+	if (old != NULL && old->expires > now) {
+		if (rrset_entry_wins(old, entry)) {
+			rrset_entry_free(entry);
+			return false;
+		}
+		if (entry->rank > RANK_REFERRAL && entry->expires >
+		    old->expires && rrset_key_is_ns(key, keylen))
+			entry->expires = old->expires;
 	}
 	return lru_insert(cache->table, key, keylen, entry,
 	    rrset_entry_size(entry));

@@ -70,8 +70,11 @@ void rrset_cache_set_max(struct rrset_cache *cache, size_t max_bytes);
  * An unexpired cached entry is kept, and false returned, when it has a
  * higher rank or is SECURE and the new data is not (Knot's kr_rank idea:
  * validation outranks the section the data came from); SECURE data
- * replaces any unexpired entry that is not SECURE. Returns false also
- * when memory ran out or the TTL comes to 0.
+ * replaces any unexpired entry that is not SECURE. An NS RRset from the
+ * child (rank above RANK_REFERRAL) stored over an unexpired NS RRset
+ * never outlives it: only the parent's referral may extend a delegation
+ * (ghost domains, CVE-2012-1191). Returns false also when memory ran out
+ * or the TTL comes to 0.
  */
 bool rrset_cache_store(struct rrset_cache *cache, const ldns_rr_list *rrset,
     const ldns_rr_list *sigs, enum rrset_rank rank, enum sec_status status,

@@ -269,6 +269,45 @@ test_dnssec_negative(void)
 	rrset_cache_free(c);
 }
 
+/* The child's NS set never outlives the parent's delegation. */
+static void
+test_ns_lifetime(void)
+{
+	struct rrset_cache *c = rrset_cache_new(1 << 20);
+	ldns_rdf *zone = ldns_dname_new_frm_str("ghost.test.");
+	ldns_rr_list *parent = rrs("ghost.test. 3600 IN NS ns.hosting.net.");
+	ldns_rr_list *child = rrs("ghost.test. 86400 IN NS ns.hosting.net.");
+	ldns_rr_list *got;
+
+	rrset_cache_store(c, parent, NULL, RANK_REFERRAL, SEC_UNCHECKED, 1000,
+	    0, 86400, RRSET_TTL_NO_CAP);
+	ok(rrset_cache_store(c, child, NULL, RANK_AUTH_AUTHORITY,
+	    SEC_UNCHECKED, 2000, 0, 86400, RRSET_TTL_NO_CAP),
+	    "the child's NS set replaces the referral's");
+	got = rrset_cache_lookup(c, zone, LDNS_RR_TYPE_NS, LDNS_RR_CLASS_IN,
+	    2000, RANK_REFERRAL, NULL);
+	ok(got != NULL && ldns_rr_ttl(ldns_rr_list_rr(got, 0)) == 2600,
+	    "but keeps the delegation's expiry, not its own TTL (%u)",
+	    got != NULL ? ldns_rr_ttl(ldns_rr_list_rr(got, 0)) : 0);
+	ldns_rr_list_deep_free(got);
+	rrset_cache_store(c, child, NULL, RANK_AUTH_AUTHORITY, SEC_UNCHECKED,
+	    4000, 0, 86400, RRSET_TTL_NO_CAP);
+	got = rrset_cache_lookup(c, zone, LDNS_RR_TYPE_NS, LDNS_RR_CLASS_IN,
+	    4000, RANK_REFERRAL, NULL);
+	ok(got != NULL && ldns_rr_ttl(ldns_rr_list_rr(got, 0)) == 600,
+	    "storing it again refreshes nothing (ghost domains)");
+	ldns_rr_list_deep_free(got);
+	ok(!rrset_cache_store(c, parent, NULL, RANK_REFERRAL, SEC_UNCHECKED,
+	    4000, 0, 86400, RRSET_TTL_NO_CAP) &&
+	    rrset_cache_store(c, parent, NULL, RANK_REFERRAL, SEC_UNCHECKED,
+	    4600, 0, 86400, RRSET_TTL_NO_CAP),
+	    "a new referral starts a new lifetime once it has expired");
+	ldns_rr_list_deep_free(parent);
+	ldns_rr_list_deep_free(child);
+	ldns_rdf_deep_free(zone);
+	rrset_cache_free(c);
+}
+
 int
 main(void)
 {
@@ -277,5 +316,6 @@ main(void)
 	test_negative();
 	test_dnssec_data();
 	test_dnssec_negative();
+	test_ns_lifetime();
 	return tap_done();
 }

@@ -36,6 +36,7 @@ struct server {
 	unsigned sends;		/* queries it received */
 	bool recursive;		/* a resolver: wants RD, answers RA without AA */
 	char last_qname[256];	/* the last question's name, case as sent */
+	bool auth_ns;		/* the zone's NS set with every answer (BIND, NSD) */
 };
 
 static struct server *servers;
@@ -209,6 +210,15 @@ authority_answer(struct server *s, const ldns_pkt *query, bool over_tcp)
 	/* Such servers (load balancers) answer without AA, too. */
 	if (s->wrong_type && qtype == LDNS_RR_TYPE_AAAA)
 		ldns_pkt_set_aa(reply, false);
+	for (size_t i = 0; s->auth_ns && ldns_pkt_ancount(reply) > 0 &&
+	    i < ldns_rr_list_rr_count(rrs); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NS &&
+		    ldns_dname_compare(ldns_rr_owner(rr), zone) == 0)
+			ldns_pkt_push_rr(reply, LDNS_SECTION_AUTHORITY,
+			    ldns_rr_clone(rr));
+	}
 	if (ldns_pkt_ancount(reply) == 0) {
 		if (s->no_aa_nodata)
 			ldns_pkt_set_aa(reply, false);
@@ -1443,6 +1453,91 @@ test_0x20_evidence(void)
 	engine_free(engine);
 }
 
+/*
+ * Ghost domains (CVE-2012-1191): ghost.test. is delegated by test. for an
+ * hour, its own servers say a day and send their NS set with every answer.
+ * Once test. removes the delegation, the name must stop resolving within
+ * the parent's hour, however often it is asked (every 61 s here, so each
+ * question reaches the ghost's server and re-stores its NS set).
+ */
+#define GHOST_PARENT \
+	"test. 86400 IN SOA ns.test. h.test. 1 3600 600 86400 300\n" \
+	"test. 86400 IN NS ns.test.\n" \
+	"ns.test. 86400 IN A 192.0.2.2\n"
+
+static struct server ghost_lab[] = {
+	{ .addr = "192.0.2.1", .zone = ".", .records =
+	  ". 86400 IN SOA a.root.test. h.test. 1 3600 600 86400 300\n"
+	  ". 86400 IN NS a.root.test.\n"
+	  "a.root.test. 86400 IN A 192.0.2.1\n"
+	  "test. 86400 IN NS ns.test.\n"
+	  "ns.test. 86400 IN A 192.0.2.2\n"
+	  "net. 86400 IN NS ns.net.\n"
+	  "ns.net. 86400 IN A 192.0.2.6\n" },
+	{ .addr = "192.0.2.2", .zone = "test.", .records = GHOST_PARENT
+	  "ghost.test. 3600 IN NS ns.hosting.net.\n" },
+	{ .addr = "192.0.2.6", .zone = "net.", .records =
+	  "net. 86400 IN SOA ns.net. h.test. 1 3600 600 86400 300\n"
+	  "net. 86400 IN NS ns.net.\n"
+	  "ns.net. 86400 IN A 192.0.2.6\n"
+	  "hosting.net. 86400 IN NS ns1.hosting.net.\n"
+	  "ns1.hosting.net. 86400 IN A 192.0.2.5\n" },
+	{ .addr = "192.0.2.5", .zone = "hosting.net.", .records =
+	  "hosting.net. 86400 IN SOA ns1.hosting.net. h.test. 1 3600 600 86400 300\n"
+	  "hosting.net. 86400 IN NS ns1.hosting.net.\n"
+	  "ns1.hosting.net. 86400 IN A 192.0.2.5\n"
+	  "ns.hosting.net. 86400 IN A 192.0.2.7\n" },
+	{ .addr = "192.0.2.7", .zone = "ghost.test.", .records =
+	  "ghost.test. 86400 IN SOA ns.hosting.net. h.test. 1 3600 600 86400 300\n"
+	  "ghost.test. 86400 IN NS ns.hosting.net.\n"
+	  "www.ghost.test. 60 IN A 198.51.100.30\n",
+	  .auth_ns = true },
+};
+
+static void
+test_ghost_domain_expires(bool use_0x20)
+{
+	struct server *saved = servers;
+	size_t saved_count = server_count;
+	struct engine *engine = new_engine_case(use_0x20);
+	struct engine_now now = { 1000000, 5000 };
+	const time_t delegated = now.wall;
+	struct engine_result r;
+	struct engine_request *req;
+	unsigned sends, asked = 0, answered = 0;
+
+	servers = ghost_lab;
+	server_count = sizeof(ghost_lab) / sizeof(ghost_lab[0]);
+	req = resolve(engine, "www.ghost.test.", LDNS_RR_TYPE_A, &now, &sends);
+	engine_request_result(req, &r);
+	ok(r.rcode == LDNS_RCODE_NOERROR, "0x20 %d: the delegated name resolves",
+	    use_0x20);
+	engine_request_free(req);
+	ghost_lab[1].records = GHOST_PARENT;	/* test. drops the delegation */
+	while (now.wall < delegated + 3600 + 120) {
+		now.wall += 61;
+		req = resolve(engine, "www.ghost.test.", LDNS_RR_TYPE_A, &now,
+		    &sends);
+		engine_request_result(req, &r);
+		asked++;
+		if (r.rcode == LDNS_RCODE_NOERROR)
+			answered++;
+		engine_request_free(req);
+	}
+	if (!ok(r.rcode == LDNS_RCODE_NXDOMAIN, "0x20 %d: once the parent's NS "
+	    "TTL has run out, the removed delegation is gone: NXDOMAIN after "
+	    "%lld s", use_0x20, (long long)(now.wall - delegated)))
+		diag("rcode %d after %u questions, %u answered by the ghost",
+		    r.rcode, asked, answered);
+	ok(answered <= 3600 / 61, "0x20 %d: the ghost answered only within the "
+	    "parent's TTL (%u of %u questions)", use_0x20, answered, asked);
+	engine_free(engine);
+	ghost_lab[1].records = GHOST_PARENT "ghost.test. 3600 IN NS "
+	    "ns.hosting.net.\n";
+	servers = saved;
+	server_count = saved_count;
+}
+
 int
 main(void)
 {
@@ -1464,6 +1559,7 @@ main(void)
 		test_parent_glue_fallback(x);
 		test_lameness_per_zone(x);
 		test_glueless_per_cut(x);
+		test_ghost_domain_expires(x);
 		servers = lab;
 		server_count = sizeof(lab) / sizeof(lab[0]);
 	}
