@@ -12,6 +12,7 @@
 #include "dname.h"
 #include "engine_limits.h"
 #include "lru.h"
+#include "rrset_cache.h"
 
 /* The most records whose TTLs a cached answer may carry. */
 #define ANSWER_RRS_MAX	64
@@ -19,7 +20,8 @@
 /*
  * One allocation: the header, then the message, then per record its TTL
  * field's offset and the TTL as stored (sized to the record count, so a
- * one-record answer costs a few bytes more than its message).
+ * one-record answer costs a few bytes more than its message), then per
+ * owner name its epoch slot and the epoch seen when stored.
  */
 struct answer_entry {
 	time_t stored;
@@ -27,6 +29,7 @@ struct answer_entry {
 	uint32_t ttl;
 	bool prefetch_started;
 	uint8_t status;			/* enum sec_status */
+	uint8_t owner_count;
 	uint16_t rr_count;
 	uint16_t len;
 	uint8_t wire[];
@@ -53,9 +56,17 @@ entry_ttls(const struct answer_entry *e)
 	    ((e->rr_count + 1u) & ~1u));
 }
 
+/* Slot and epoch pairs, one per owner name. */
+static uint32_t *
+entry_owners(const struct answer_entry *e)
+{
+	return entry_ttls(e) + e->rr_count;
+}
+
 struct answer_cache {
 	pthread_mutex_t lock;
 	struct lru *table;
+	const struct rrset_cache *rrsets;	/* whose epochs answers follow */
 };
 
 static inline uint16_t
@@ -128,6 +139,82 @@ wire_ttl_offsets(const uint8_t *wire, size_t len, uint16_t *offsets,
 	return off == len ? n : -1;
 }
 
+/*
+ * Writes the (possibly compressed) name at `off` in lowercase wire form to
+ * `key` (255 bytes); returns its length, 0 when malformed.
+ */
+static size_t
+wire_name_key(const uint8_t *wire, size_t len, size_t off, uint8_t *key)
+{
+	size_t n = 0;
+
+	for (unsigned hops = 0; off < len && hops < 128; hops++) {
+		uint8_t c = wire[off];
+
+		if ((c & 0xc0) == 0xc0) {
+			if (off + 1 >= len)
+				return 0;
+			off = (size_t)(c & 0x3f) << 8 | wire[off + 1];
+			continue;
+		}
+		if ((c & 0xc0) != 0 || off + 1 + c > len || n + 1 + c > 255)
+			return 0;
+		key[n++] = c;
+		if (c == 0)
+			return n;
+		for (size_t i = 1; i <= c; i++)
+			key[n++] = (uint8_t)tolower(wire[off + i]);
+		off += (size_t)c + 1;
+	}
+	return 0;
+}
+
+/*
+ * Calls `visit` with the owner of every record of a message that
+ * wire_ttl_offsets accepted; stops and returns false when visit does.
+ */
+static bool
+wire_each_owner(const uint8_t *wire, size_t len, const uint16_t *ttl_offsets,
+    unsigned count, bool (*visit)(void *, const uint8_t *, size_t), void *arg)
+{
+	size_t off = 12;
+	uint8_t key[255];
+
+	for (unsigned i = 0; i < get16(wire + 4); i++)
+		off = wire_skip_name(wire, len, off) + 4;
+	/* Each owner starts where the previous record (or question) ended. */
+	for (unsigned i = 0; i < count; i++) {
+		size_t ttl_at = ttl_offsets[i], keylen;
+
+		keylen = wire_name_key(wire, len, off, key);
+		if (keylen == 0 || !visit(arg, key, keylen))
+			return false;
+		off = ttl_at + 6 + get16(wire + ttl_at + 4);
+	}
+	return true;
+}
+
+struct owner_set {
+	const struct rrset_cache *rrsets;
+	uint32_t slots[ANSWER_OWNERS_MAX];
+	unsigned count;
+};
+
+static bool
+owner_set_add(void *arg, const uint8_t *key, size_t keylen)
+{
+	struct owner_set *set = arg;
+	uint32_t slot = rrset_cache_owner_slot(set->rrsets, key, keylen);
+
+	for (unsigned i = 0; i < set->count; i++)
+		if (set->slots[i] == slot)
+			return true;
+	if (set->count == ANSWER_OWNERS_MAX)
+		return false;
+	set->slots[set->count++] = slot;
+	return true;
+}
+
 size_t
 answer_key(uint8_t *key, const uint8_t *qname, size_t qname_len,
     uint16_t qtype, uint16_t qclass, bool dnssec_ok, bool checking_disabled)
@@ -160,6 +247,15 @@ answer_cache_new(size_t max_bytes)
 }
 
 void
+answer_cache_follow(struct answer_cache *cache,
+    const struct rrset_cache *rrsets)
+{
+	pthread_mutex_lock(&cache->lock);
+	cache->rrsets = rrsets;
+	pthread_mutex_unlock(&cache->lock);
+}
+
+void
 answer_cache_free(struct answer_cache *cache)
 {
 	if (cache == NULL)
@@ -184,6 +280,7 @@ answer_cache_store(struct answer_cache *cache, const uint8_t *key,
 {
 	struct answer_entry *entry;
 	uint16_t offsets[ANSWER_RRS_MAX];
+	struct owner_set owners = { .rrsets = cache->rrsets };
 	size_t size;
 	int n;
 	bool stored;
@@ -192,12 +289,17 @@ answer_cache_store(struct answer_cache *cache, const uint8_t *key,
 		return false;
 	if ((n = wire_ttl_offsets(wire, len, offsets, ANSWER_RRS_MAX)) < 0)
 		return false;
+	if (owners.rrsets != NULL && !wire_each_owner(wire, len, offsets,
+	    (unsigned)n, owner_set_add, &owners))
+		return false;
 	size = entry_arrays_at(len) +
 	    ((unsigned)(n + 1) & ~1u) * sizeof(uint16_t) +
-	    (size_t)n * sizeof(uint32_t);
+	    (size_t)n * sizeof(uint32_t) +
+	    owners.count * 2 * sizeof(uint32_t);
 	if ((entry = malloc(size)) == NULL)
 		return false;
 	entry->rr_count = (uint16_t)n;
+	entry->owner_count = (uint8_t)owners.count;
 	entry->len = (uint16_t)len;
 	memcpy(entry_offsets(entry), offsets, (size_t)n * sizeof(uint16_t));
 	for (int i = 0; i < n; i++)
@@ -208,11 +310,30 @@ answer_cache_store(struct answer_cache *cache, const uint8_t *key,
 	entry->prefetch_started = false;
 	entry->status = (uint8_t)status;
 	memcpy(entry->wire, wire, len);
+	/* Epochs read before the entry is visible: a change after this misses. */
+	for (unsigned i = 0; i < owners.count; i++) {
+		entry_owners(entry)[2 * i] = owners.slots[i];
+		entry_owners(entry)[2 * i + 1] =
+		    rrset_cache_owner_epoch(owners.rrsets, owners.slots[i]);
+	}
 	pthread_mutex_lock(&cache->lock);
 	stored = lru_insert(cache->table, key, keylen, entry,
 	    malloc_cost(size));
 	pthread_mutex_unlock(&cache->lock);
 	return stored;
+}
+
+/* Whether every RRset the answer was built from is as it was. */
+static inline bool
+entry_current(const struct answer_cache *cache, const struct answer_entry *e)
+{
+	const uint32_t *owners = entry_owners(e);
+
+	for (unsigned i = 0; i < e->owner_count; i++)
+		if (rrset_cache_owner_epoch(cache->rrsets, owners[2 * i]) !=
+		    owners[2 * i + 1])
+			return false;
+	return true;
 }
 
 enum answer_freshness
@@ -228,6 +349,10 @@ answer_cache_copy(struct answer_cache *cache, const uint8_t *key,
 	entry = lru_lookup(cache->table, key, keylen);
 	if (entry == NULL || entry->len > cap)
 		goto out;
+	if (!entry_current(cache, entry)) {
+		lru_remove(cache->table, key, keylen);
+		goto out;
+	}
 	if (now < entry->expires)
 		freshness = ANSWER_FRESH;
 	else if (allow_stale && now - entry->expires < LIMIT_STALE_MAX_AGE)
@@ -266,15 +391,32 @@ struct flush_match {
 	bool subtree;
 };
 
-/* The name is the key minus its 5-byte type/class/flags suffix. */
+/* Returns false (stops the walk) at an owner the flush covers. */
+static bool
+owner_not_flushed(void *arg, const uint8_t *key, size_t keylen)
+{
+	const struct flush_match *m = arg;
+
+	return !dname_key_covers(key, keylen, m->name, m->name_len,
+	    m->subtree);
+}
+
+/*
+ * The question's name is the key minus its 5-byte type/class/flags
+ * suffix; the owners of the records (a CNAME chain's names, its target,
+ * a negative answer's zone) are read from the message.
+ */
 static bool
 answer_flush_visit(void *arg, const uint8_t *key, size_t keylen, void *value)
 {
 	const struct flush_match *m = arg;
+	const struct answer_entry *entry = value;
 
-	(void)value;
-	return m->name == NULL || dname_key_covers(key, keylen - 5, m->name,
-	    m->name_len, m->subtree);
+	if (m->name == NULL || dname_key_covers(key, keylen - 5, m->name,
+	    m->name_len, m->subtree))
+		return true;
+	return !wire_each_owner(entry->wire, entry->len, entry_offsets(entry),
+	    entry->rr_count, owner_not_flushed, (void *)(uintptr_t)m);
 }
 
 size_t

@@ -12,6 +12,12 @@
  * the answer's security status (the weakest of its parts), returned on a
  * hit so the reply's AD bit can be set for clients that asked with DO or
  * AD (RFC 6840 §5.7-5.8) without parsing anything.
+ *
+ * An answer follows the RRsets it was built from: it keeps the owner
+ * epochs (rrset_cache.h) of every owner name in it (the CNAME chain, the
+ * SOA of a negative answer), so that an RRset replaced by other data or
+ * flushed from the RRset cache makes every answer holding it a miss; and
+ * a flush of a name removes every answer in which the name owns a record.
  */
 #ifndef DESCEND_ANSWER_CACHE_H
 #define DESCEND_ANSWER_CACHE_H
@@ -26,11 +32,27 @@
 
 #define ANSWER_KEY_MAX	(255 + 5)
 
+/*
+ * The most distinct owner names an answer may hold and be cached: a CNAME
+ * chain of LIMIT_ALIAS_HOPS hops, its target and a SOA.
+ */
+#define ANSWER_OWNERS_MAX	16
+
 struct answer_cache;
 
 struct answer_cache *answer_cache_new(size_t max_bytes);
 void answer_cache_free(struct answer_cache *cache);
 void answer_cache_set_max(struct answer_cache *cache, size_t max_bytes);
+
+struct rrset_cache;
+
+/*
+ * Makes answers follow `rrsets` (which must outlive the answer cache):
+ * every answer stored from now on records its owners' epochs. Without it
+ * (tests, fuzzing) answers live until their TTL or a flush.
+ */
+void answer_cache_follow(struct answer_cache *cache,
+    const struct rrset_cache *rrsets);
 
 /*
  * Builds a key from a question: `qname` is the name in uncompressed wire
@@ -41,8 +63,8 @@ size_t answer_key(uint8_t *key, const uint8_t *qname, size_t qname_len,
 
 /*
  * Stores an engine answer (ID 0, no OPT record) valid for `ttl` seconds,
- * with its security status. Returns false if the message does not parse
- * or memory ran out.
+ * with its security status. Returns false if the message does not parse,
+ * names more than ANSWER_OWNERS_MAX owners, or memory ran out.
  */
 bool answer_cache_store(struct answer_cache *cache, const uint8_t *key,
     size_t keylen, const uint8_t *wire, size_t len, uint32_t ttl,

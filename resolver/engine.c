@@ -118,6 +118,8 @@ engine_new(const struct engine_config *config, char *err, size_t errlen)
 	}
 	engine->rrsets = rrset_cache_new(config->cache_size);
 	engine->answers = answer_cache_new(config->cache_size);
+	if (engine->answers != NULL && engine->rrsets != NULL)
+		answer_cache_follow(engine->answers, engine->rrsets);
 	engine->servers = server_table_new();
 	if (engine->rrsets == NULL || engine->answers == NULL ||
 	    engine->servers == NULL) {

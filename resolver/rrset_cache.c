@@ -30,6 +30,8 @@ struct rrset_entry {
 struct rrset_cache {
 	pthread_mutex_t lock;
 	struct lru *table;
+	uint32_t epoch_seed;
+	uint32_t *epochs;		/* RRSET_EPOCH_SLOTS, atomic */
 };
 
 #define KEY_MAX	(DNAME_WIRE_MAX + 5)
@@ -142,10 +144,14 @@ rrset_cache_new(size_t max_bytes)
 	if (cache == NULL)
 		return NULL;
 	cache->table = lru_new(max_bytes, rrset_entry_free);
-	if (cache->table == NULL) {
+	cache->epochs = calloc(RRSET_EPOCH_SLOTS, sizeof(*cache->epochs));
+	if (cache->table == NULL || cache->epochs == NULL) {
+		lru_free(cache->table);
+		free(cache->epochs);
 		free(cache);
 		return NULL;
 	}
+	cache->epoch_seed = arc4random();
 	pthread_mutex_init(&cache->lock, NULL);
 	return cache;
 }
@@ -156,6 +162,7 @@ rrset_cache_free(struct rrset_cache *cache)
 	if (cache == NULL)
 		return;
 	lru_free(cache->table);
+	free(cache->epochs);
 	pthread_mutex_destroy(&cache->lock);
 	free(cache);
 }
@@ -252,6 +259,38 @@ rrset_entry_wins(const struct rrset_entry *old, const struct rrset_entry *new)
 	return old->rank > new->rank;
 }
 
+uint32_t
+rrset_cache_owner_slot(const struct rrset_cache *cache,
+    const uint8_t *owner_key, size_t len)
+{
+	return hash_seeded(cache->epoch_seed, owner_key, len) &
+	    (RRSET_EPOCH_SLOTS - 1);
+}
+
+uint32_t
+rrset_cache_owner_epoch(const struct rrset_cache *cache, uint32_t slot)
+{
+	return __atomic_load_n(&cache->epochs[slot], __ATOMIC_ACQUIRE);
+}
+
+/* An entry of the key's owner changed: answers built from it go. */
+static void
+rrset_owner_changed(struct rrset_cache *cache, const uint8_t *key,
+    size_t keylen)
+{
+	uint32_t slot = rrset_cache_owner_slot(cache, key, keylen - 5);
+
+	__atomic_fetch_add(&cache->epochs[slot], 1, __ATOMIC_RELEASE);
+}
+
+/* Whether a replacement changes what answers built from `old` say. */
+static bool
+rrset_entry_same(const struct rrset_entry *old, const struct rrset_entry *new)
+{
+	return old->status == new->status && old->rcode == new->rcode &&
+	    ldns_rr_list_compare(old->rrs, new->rrs) == 0;
+}
+
 /* Whether a key is an NS RRset's: owner, then type, class and kind. */
 static bool
 rrset_key_is_ns(const uint8_t *key, size_t keylen)
@@ -286,6 +325,8 @@ rrset_insert_ranked(struct rrset_cache *cache, const uint8_t *key,
 		    old->expires && rrset_key_is_ns(key, keylen))
 			entry->expires = old->expires;
 	}
+	if (old != NULL && !rrset_entry_same(old, entry))
+		rrset_owner_changed(cache, key, keylen);
 	return lru_insert(cache->table, key, keylen, entry,
 	    rrset_entry_size(entry));
 }
@@ -455,6 +496,7 @@ rrset_cache_lookup_negative(struct rrset_cache *cache, const ldns_rdf *name,
 }
 
 struct flush_match {
+	struct rrset_cache *cache;
 	uint8_t key[DNAME_WIRE_MAX];
 	size_t keylen;
 	bool subtree;
@@ -467,7 +509,10 @@ rrset_flush_visit(void *arg, const uint8_t *key, size_t keylen, void *value)
 	const struct flush_match *m = arg;
 
 	(void)value;
-	return dname_key_covers(key, keylen - 5, m->key, m->keylen, m->subtree);
+	if (!dname_key_covers(key, keylen - 5, m->key, m->keylen, m->subtree))
+		return false;
+	rrset_owner_changed(m->cache, key, keylen);
+	return true;
 }
 
 size_t
@@ -477,6 +522,7 @@ rrset_cache_flush(struct rrset_cache *cache, const ldns_rdf *name,
 	struct flush_match m;
 	size_t removed;
 
+	m.cache = cache;
 	m.keylen = dname_key(name, m.key);
 	m.subtree = subtree;
 	pthread_mutex_lock(&cache->lock);

@@ -125,6 +125,22 @@ size_t rrset_cache_flush(struct rrset_cache *cache, const ldns_rdf *name,
  */
 void rrset_cache_dump(struct rrset_cache *cache, FILE *out, time_t now);
 
+/*
+ * Owner epochs, so that an update reaches the answers built from an RRset
+ * (answer_cache.h): owner names hash into RRSET_EPOCH_SLOTS counters, and
+ * a slot's counter moves whenever an entry of one of its owners is
+ * replaced by different data (or another status) or flushed. An answer
+ * keeps the epochs of its owners' slots; a moved one makes it a miss. A
+ * collision costs a needless miss, never a stale answer. Lock-free reads.
+ */
+#define RRSET_EPOCH_SLOTS	16384
+
+/* The slot of an owner name in dname_key form (lowercase wire). */
+uint32_t rrset_cache_owner_slot(const struct rrset_cache *cache,
+    const uint8_t *owner_key, size_t len);
+uint32_t rrset_cache_owner_epoch(const struct rrset_cache *cache,
+    uint32_t slot);
+
 size_t rrset_cache_bytes(struct rrset_cache *cache);
 size_t rrset_cache_count(struct rrset_cache *cache);
 

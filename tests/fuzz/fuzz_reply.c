@@ -1,13 +1,15 @@
 /*
  * fuzz_reply.c: an upstream reply as hostile as it gets: parsed, scrubbed
  * and classified against several zone cuts and questions, then walked for
- * TTL offsets and stored in the answer cache as the fast path would.
+ * TTL offsets and stored in the answer cache as the fast path would (its
+ * owner names read for the RRsets the answer follows).
  */
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "answer_cache.h"
 #include "reply.h"
+#include "rrset_cache.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -19,9 +21,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ldns_pkt *pkt = NULL;
 	uint16_t offsets[64];
 	static struct answer_cache *cache;
+	static struct rrset_cache *rrsets;
 
-	if (cache == NULL)
+	if (cache == NULL) {
 		cache = answer_cache_new(1 << 20);
+		/* Following an RRset cache walks every owner name at store. */
+		rrsets = rrset_cache_new(1 << 20);
+		answer_cache_follow(cache, rrsets);
+	}
 	if (reply_parse(data, size, &pkt)) {
 		const ldns_rr *q = ldns_rr_list_rr(ldns_pkt_question(pkt), 0);
 
@@ -55,6 +62,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    SEC_UNCHECKED, 1000);
 		answer_cache_copy(cache, key, sizeof(key), 1010, true, out,
 		    sizeof(out), &len, NULL, NULL);
+		answer_cache_flush(cache, (const uint8_t *)"\003www", 5, true);
 	}
 	return 0;
 }

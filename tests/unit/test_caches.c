@@ -7,6 +7,8 @@
  */
 #include <string.h>
 
+#include "answer_cache.h"
+#include "dname.h"
 #include "lru.h"
 #include "rrset_cache.h"
 #include "tap.h"
@@ -308,6 +310,85 @@ test_ns_lifetime(void)
 	rrset_cache_free(c);
 }
 
+/* alias.a.test. CNAME www.b.test., www.b.test. A: an engine-style answer. */
+static size_t
+chain_answer(uint8_t *out, size_t cap)
+{
+	ldns_pkt *pkt = ldns_pkt_new();
+	ldns_rr *q = NULL, *cname = NULL, *a = NULL;
+	uint8_t *wire = NULL;
+	size_t len = 0;
+
+	ldns_rr_new_question_frm_str(&q, "ALIAS.a.test. IN A", NULL, NULL);
+	ldns_rr_new_frm_str(&cname, "alias.a.test. 300 IN CNAME www.b.test.",
+	    0, NULL, NULL);
+	ldns_rr_new_frm_str(&a, "www.b.test. 300 IN A 192.0.2.1", 0, NULL,
+	    NULL);
+	ldns_pkt_set_qr(pkt, true);
+	ldns_pkt_push_rr(pkt, LDNS_SECTION_QUESTION, q);
+	ldns_pkt_push_rr(pkt, LDNS_SECTION_ANSWER, cname);
+	ldns_pkt_push_rr(pkt, LDNS_SECTION_ANSWER, a);
+	if (ldns_pkt2wire(&wire, pkt, &len) != LDNS_STATUS_OK || len > cap)
+		len = 0;
+	else
+		memcpy(out, wire, len);
+	free(wire);
+	ldns_pkt_free(pkt);
+	return len;
+}
+
+/* Answers follow the RRsets they hold: updates and flushes reach them. */
+static void
+test_answers_follow_rrsets(void)
+{
+	struct rrset_cache *rrsets = rrset_cache_new(1 << 20);
+	struct answer_cache *answers = answer_cache_new(1 << 20);
+	ldns_rdf *www = ldns_dname_new_frm_str("www.b.test.");
+	ldns_rr_list *a = rrs("www.b.test. 300 IN A 192.0.2.1");
+	ldns_rr_list *a_again = rrs("www.b.test. 250 IN A 192.0.2.1");
+	ldns_rr_list *moved = rrs("www.b.test. 300 IN A 192.0.2.99");
+	uint8_t wire[512], out[512], key[ANSWER_KEY_MAX], name_key[256];
+	const uint8_t qname[] = "\005alias\001a\004test";
+	size_t len = chain_answer(wire, sizeof(wire)), keylen, got, name_len;
+
+	keylen = answer_key(key, qname, sizeof(qname), LDNS_RR_TYPE_A,
+	    LDNS_RR_CLASS_IN, false, false);
+	answer_cache_follow(answers, rrsets);
+	rrset_cache_store(rrsets, a, NULL, RANK_AUTH_ANSWER, SEC_UNCHECKED,
+	    1000, 0, 86400, RRSET_TTL_NO_CAP);
+	ok(len > 0 && answer_cache_store(answers, key, keylen, wire, len, 300,
+	    SEC_UNCHECKED, 1000), "a CNAME chain's answer is stored");
+	rrset_cache_store(rrsets, a_again, NULL, RANK_AUTH_ANSWER,
+	    SEC_UNCHECKED, 1050, 0, 86400, RRSET_TTL_NO_CAP);
+	ok(answer_cache_copy(answers, key, keylen, 1050, false, out,
+	    sizeof(out), &got, NULL, NULL) == ANSWER_FRESH,
+	    "the same data stored again leaves it alone");
+	rrset_cache_store(rrsets, moved, NULL, RANK_AUTH_ANSWER, SEC_UNCHECKED,
+	    1060, 0, 86400, RRSET_TTL_NO_CAP);
+	ok(answer_cache_copy(answers, key, keylen, 1060, true, out,
+	    sizeof(out), &got, NULL, NULL) == ANSWER_MISS,
+	    "new data for the chain's target makes the answer a miss");
+	answer_cache_store(answers, key, keylen, wire, len, 300, SEC_UNCHECKED,
+	    1070);
+	rrset_cache_flush(rrsets, www, false);
+	ok(answer_cache_copy(answers, key, keylen, 1070, true, out,
+	    sizeof(out), &got, NULL, NULL) == ANSWER_MISS,
+	    "flushing the target from the RRset cache reaches the answer");
+	answer_cache_store(answers, key, keylen, wire, len, 300, SEC_UNCHECKED,
+	    1080);
+	name_len = dname_key(www, name_key);
+	ok(answer_cache_flush(answers, name_key, name_len, false) == 1 &&
+	    answer_cache_copy(answers, key, keylen, 1080, true, out,
+	    sizeof(out), &got, NULL, NULL) == ANSWER_MISS,
+	    "flushing a name removes the answers whose chain holds it");
+	ldns_rr_list_deep_free(a);
+	ldns_rr_list_deep_free(a_again);
+	ldns_rr_list_deep_free(moved);
+	ldns_rdf_deep_free(www);
+	answer_cache_free(answers);
+	rrset_cache_free(rrsets);
+}
+
 int
 main(void)
 {
@@ -317,5 +398,6 @@ main(void)
 	test_dnssec_data();
 	test_dnssec_negative();
 	test_ns_lifetime();
+	test_answers_follow_rrsets();
 	return tap_done();
 }

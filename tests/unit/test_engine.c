@@ -1454,6 +1454,44 @@ test_0x20_evidence(void)
 }
 
 /*
+ * Flushing a name reaches the answers whose CNAME chain holds it: after
+ * `flush www.example.test.`, alias.glueless.test. (a CNAME to it) must be
+ * resolved again, not served whole from the answer cache.
+ */
+static void
+test_flush_reaches_chains(void)
+{
+	struct engine *engine;
+	struct engine_now now = { 1000000, 5000 };
+	struct engine_result r;
+	struct engine_request *req;
+	ldns_rdf *target = ldns_dname_new_frm_str("www.example.test.");
+	unsigned sends;
+
+	servers = lab;
+	server_count = sizeof(lab) / sizeof(lab[0]);
+	engine = new_engine();
+	req = resolve(engine, "alias.glueless.test.", LDNS_RR_TYPE_A, &now,
+	    &sends);
+	engine_request_free(req);
+	req = resolve(engine, "alias.glueless.test.", LDNS_RR_TYPE_A, &now,
+	    &sends);
+	engine_request_result(req, &r);
+	ok(r.from_cache && sends == 0, "a CNAME chain's answer is cached");
+	engine_request_free(req);
+	engine_cache_flush_name(engine, target);
+	req = resolve(engine, "alias.glueless.test.", LDNS_RR_TYPE_A, &now,
+	    &sends);
+	engine_request_result(req, &r);
+	ok(!r.from_cache && sends > 0 && r.rcode == LDNS_RCODE_NOERROR,
+	    "flushing the chain's target makes it resolve again (%u sends, "
+	    "from cache: %d)", sends, r.from_cache);
+	engine_request_free(req);
+	ldns_rdf_deep_free(target);
+	engine_free(engine);
+}
+
+/*
  * Ghost domains (CVE-2012-1191): ghost.test. is delegated by test. for an
  * hour, its own servers say a day and send their NS set with every answer.
  * Once test. removes the delegation, the name must stop resolving within
@@ -1566,6 +1604,7 @@ main(void)
 	test_forward_zones();
 	test_stub_zones();
 	test_0x20_evidence();
+	test_flush_reaches_chains();
 	remove(hints_file);
 	return tap_done();
 }
