@@ -65,8 +65,9 @@ config_init(struct daemon_config *c)
 	c->control_socket = strdup("/run/descend/control.sock");
 	c->username = strdup(CONFIG_USERNAME_DEFAULT);
 	c->acl = acl_new();
+	c->local_zones = local_zones_new();
 	if (c->control_socket == NULL || c->username == NULL ||
-	    c->acl == NULL) {
+	    c->acl == NULL || c->local_zones == NULL) {
 		config_free(c);
 		return false;
 	}
@@ -81,6 +82,7 @@ config_free(struct daemon_config *c)
 		free(c->zones[i].name);
 	free(c->zones);
 	free(c->engine_zones);
+	local_zones_free(c->local_zones);
 	free(c->root_hints);
 	free(c->listens);
 	acl_free(c->acl);
@@ -429,6 +431,32 @@ key_forward_first(struct config_reader *r, const char *v)
 	last->forward_first = first;
 }
 
+/* "NAME TYPE" */
+static void
+key_local_zone(struct config_reader *r, const char *v)
+{
+	char copy[512], *words[3], err[256];
+
+	if (strlcpy(copy, v, sizeof(copy)) >= sizeof(copy) ||
+	    split_words(copy, words, 2) != 2) {
+		problem(r, "bad local-zone '%s': expected NAME TYPE", v);
+		return;
+	}
+	if (local_zones_add_zone(r->config->local_zones, words[0], words[1],
+	    err, sizeof(err)) != 0)
+		problem(r, "%s", err);
+}
+
+static void
+key_local_data(struct config_reader *r, const char *v)
+{
+	char err[512];
+
+	if (local_zones_add_data(r->config->local_zones, v, err,
+	    sizeof(err)) != 0)
+		problem(r, "%s", err);
+}
+
 /* Points the engine's configuration at the zone lines. */
 static bool
 config_link_zones(struct daemon_config *c)
@@ -573,7 +601,11 @@ config_apply(struct config_reader *r, const char *key, const char *v)
 		    &c->metrics_listen_len) || strchr(v, '@') == NULL)
 			problem(r, "bad address '%s' in metrics-listen: "
 			    "expected ADDR@PORT", v);
-	} else
+	} else if (strcmp(key, "local-zone") == 0)
+		key_local_zone(r, v);
+	else if (strcmp(key, "local-data") == 0)
+		key_local_data(r, v);
+	else
 		problem(r, "unknown key '%s'", key);
 }
 
@@ -668,6 +700,14 @@ config_load(struct daemon_config *c, const char *path, FILE *errors)
 		    "(%u)\n", path, c->engine.cache_min_ttl,
 		    c->engine.cache_max_ttl);
 		r.problems++;
+	}
+	{
+		char err[256];
+
+		if (local_zones_finish(c->local_zones, err, sizeof(err)) != 0) {
+			fprintf(errors, "%s: %s\n", path, err);
+			r.problems++;
+		}
 	}
 	if (!config_link_zones(c)) {
 		fprintf(errors, "%s: out of memory\n", path);
@@ -777,4 +817,6 @@ config_print(const struct daemon_config *c, FILE *out)
 		fprintf(out, "chroot: \"%s\"\n", c->chroot_dir);
 	if (c->metrics_listen.ss_family != 0)
 		print_address(out, "metrics-listen", &c->metrics_listen, true);
+	if (c->local_zones != NULL)
+		local_zones_print(c->local_zones, out);
 }

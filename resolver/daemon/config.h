@@ -12,6 +12,7 @@
 #include "acl.h"
 #include "engine.h"
 #include "engine_limits.h"
+#include "local_zones.h"
 
 struct config_listen {
 	struct sockaddr_storage addr;
@@ -47,6 +48,7 @@ struct daemon_config {
 	enum log_level log_level;
 	bool log_queries;
 	unsigned max_udp_size;		/* UDP replies above it: TC */
+	struct local_zones *local_zones; /* local-zone, local-data, built-ins */
 	struct config_zone *zones;	/* forward-zone and stub-zone lines */
 	struct engine_zone *engine_zones; /* engine.zones: views of `zones` */
 	size_t zone_count;

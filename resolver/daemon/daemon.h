@@ -46,6 +46,8 @@ struct daemon {
 	struct engine *engine;
 	struct acl *retired_acls[16];	/* replaced by reloads, freed at exit */
 	unsigned retired_acl_count;
+	struct local_zones *retired_locals[16];	/* the same for local zones */
+	unsigned retired_local_count;
 	struct worker **workers;
 	unsigned worker_count;
 	struct daemon_stats stats;

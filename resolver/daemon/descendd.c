@@ -111,6 +111,16 @@ daemon_reload(struct daemon *d)
 		__atomic_store_n(&d->config.acl, fresh.acl, __ATOMIC_RELEASE);
 		fresh.acl = NULL;
 	}
+	/* Local zones too; then no cached answer may hide a newly local name. */
+	if (d->retired_local_count < 16) {
+		d->retired_locals[d->retired_local_count++] =
+		    d->config.local_zones;
+		__atomic_store_n(&d->config.local_zones, fresh.local_zones,
+		    __ATOMIC_RELEASE);
+		fresh.local_zones = NULL;
+		local_zones_flush_cache(d->config.local_zones, d->engine);
+	} else
+		log_warning("reload: local zones kept (too many reloads)");
 	d->config.log_queries = fresh.log_queries;
 	d->config.log_level = fresh.log_level;
 	d->config.engine = fresh.engine;
@@ -377,6 +387,8 @@ main(int argc, char **argv)
 	rc = serve(d, foreground);
 	for (unsigned i = 0; i < d->retired_acl_count; i++)
 		acl_free(d->retired_acls[i]);
+	for (unsigned i = 0; i < d->retired_local_count; i++)
+		local_zones_free(d->retired_locals[i]);
 	config_free(&d->config);
 	return rc;
 }

@@ -591,7 +591,7 @@ handle_query(struct worker *w, const struct client *client,
 	    (const struct sockaddr *)&client->addr;
 	struct client_query q;
 	enum query_check check;
-	bool over_tcp = client->tcp != NULL, want_prefetch = false;
+	bool over_tcp = client->tcp != NULL, want_prefetch = false, drop;
 	bool snoop = over_tcp && client->tcp->snoop;
 	uint64_t received = uv_hrtime();	/* a vDSO read: cheap enough */
 	size_t n;
@@ -662,10 +662,13 @@ handle_query(struct worker *w, const struct client *client,
 		send_error(w, client, wire, len, &q, LDNS_RCODE_REFUSED);
 		return;
 	}
-	if ((n = local_zone_answer(&q, w->answer, sizeof(w->answer))) > 0 ||
-	    (q.qtype == LDNS_RR_TYPE_ANY &&
+	if ((n = local_zone_answer(__atomic_load_n(&d->config.local_zones,
+	    __ATOMIC_ACQUIRE), &q, w->answer, sizeof(w->answer), &drop)) > 0 ||
+	    drop || (q.qtype == LDNS_RR_TYPE_ANY &&
 	    (n = local_any_answer(&q, w->answer, sizeof(w->answer))) > 0)) {
 		DAEMON_COUNT(d, local_answers);
+		if (drop)
+			return;		/* local-zone deny */
 		n = fastpath_reply(&q, w->answer, n, -1, NULL, over_tcp,
 		    w->reply, sizeof(w->reply));
 		if (n > 0)
