@@ -61,14 +61,20 @@ engine_load_config(struct engine *engine, const struct engine_config *config,
 	char *path = NULL;
 	ldns_rr_list *hints;
 	struct zone_table *zones;
+	struct private_table *privates;
 
-	if ((zones = zone_table_new(config->zones, config->zone_count, err,
-	    errlen)) == NULL)
+	if ((privates = private_table_new(config, err, errlen)) == NULL)
 		return false;
+	if ((zones = zone_table_new(config->zones, config->zone_count, err,
+	    errlen)) == NULL) {
+		private_table_free(privates);
+		return false;
+	}
 	if (config->root_hints != NULL) {
 		if ((hints = ldns_rr_list_clone(config->root_hints)) == NULL) {
 			snprintf(err, errlen, "out of memory");
 			zone_table_free(zones);
+			private_table_free(privates);
 			return false;
 		}
 	} else {
@@ -76,25 +82,31 @@ engine_load_config(struct engine *engine, const struct engine_config *config,
 		    (path = strdup(config->root_hints_file)) == NULL) {
 			snprintf(err, errlen, "out of memory");
 			zone_table_free(zones);
+			private_table_free(privates);
 			return false;
 		}
 		if ((hints = root_hints_load(path, err, errlen)) == NULL) {
 			free(path);
 			zone_table_free(zones);
+			private_table_free(privates);
 			return false;
 		}
 	}
 	if (engine->root_hints != NULL && engine->retired_count < 8) {
 		engine->retired_hints[engine->retired_count] = engine->root_hints;
 		engine->retired_zones[engine->retired_count] = engine->zones;
+		engine->retired_privates[engine->retired_count] =
+		    engine->privates;
 		engine->retired_paths[engine->retired_count++] =
 		    engine->root_hints_path;
 	} else {
 		free(engine->root_hints_path);
 		ldns_rr_list_deep_free(engine->root_hints);
 		zone_table_free(engine->zones);
+		private_table_free(engine->privates);
 	}
 	__atomic_store_n(&engine->zones, zones, __ATOMIC_RELEASE);
+	__atomic_store_n(&engine->privates, privates, __ATOMIC_RELEASE);
 	engine->root_hints_path = path;
 	engine->root_hints = hints;
 	engine->config = *config;
@@ -102,6 +114,10 @@ engine_load_config(struct engine *engine, const struct engine_config *config,
 	engine->config.root_hints = NULL;	/* copied above */
 	engine->config.zones = NULL;		/* copied into engine->zones */
 	engine->config.zone_count = 0;
+	engine->config.private_addresses = NULL;	/* and into privates */
+	engine->config.private_address_count = 0;
+	engine->config.private_domains = NULL;
+	engine->config.private_domain_count = 0;
 	if (engine->config.tries == 0)
 		engine->config.tries = 1;
 	return true;
@@ -146,8 +162,10 @@ engine_free(struct engine *engine)
 	ldns_rr_list_deep_free(engine->root_hints);
 	free(engine->root_hints_path);
 	zone_table_free(engine->zones);
+	private_table_free(engine->privates);
 	for (unsigned i = 0; i < engine->retired_count; i++) {
 		zone_table_free(engine->retired_zones[i]);
+		private_table_free(engine->retired_privates[i]);
 		ldns_rr_list_deep_free(engine->retired_hints[i]);
 		free(engine->retired_paths[i]);
 	}

@@ -71,6 +71,13 @@ struct engine_zone {
 	size_t addr_count;		/* 1 to LIMIT_NS_PER_DELEGATION */
 };
 
+/* An address block: private-address. */
+struct engine_netblock {
+	int family;			/* AF_INET or AF_INET6 */
+	uint8_t addr[16];		/* network byte order */
+	unsigned prefix;		/* bits */
+};
+
 /*
  * Settings; engine_config_init() fills in the defaults from engine_limits.h.
  * Strings are copied by engine_new(); the caller keeps ownership.
@@ -95,6 +102,15 @@ struct engine_config {
 	unsigned tries;			/* sends per server before giving up on it */
 	const struct engine_zone *zones; /* forward and stub zones; copied */
 	size_t zone_count;
+	/*
+	 * DNS rebinding defence (Unbound's private-address): A and AAAA
+	 * records into these blocks are removed from upstream replies,
+	 * except for names at or below a private domain. Copied.
+	 */
+	const struct engine_netblock *private_addresses;
+	size_t private_address_count;
+	const char *const *private_domains;
+	size_t private_domain_count;
 };
 
 void engine_config_init(struct engine_config *config);

@@ -1315,6 +1315,8 @@ iterator_reply(struct engine_request *req, const ldns_pkt *pkt, size_t size,
 		task_fail(req, task, ENGINE_EDE_OTHER, "out of memory", now);
 		return;
 	}
+	private_scrub(__atomic_load_n(&engine->privates, __ATOMIC_ACQUIRE), &ctx,
+	    &v);	/* DNS rebinding: before anything is classified or cached */
 	reply_classify(pkt, &ctx, &v);
 	emit_reply(req, task, pkt, size, rtt_ms, v.klass, v.why, now);
 	switch (v.klass) {

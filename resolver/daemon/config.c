@@ -82,6 +82,10 @@ config_free(struct daemon_config *c)
 		free(c->zones[i].name);
 	free(c->zones);
 	free(c->engine_zones);
+	free(c->private_addresses);
+	for (size_t i = 0; i < c->private_domain_count; i++)
+		free(c->private_domains[i]);
+	free(c->private_domains);
 	local_zones_free(c->local_zones);
 	free(c->root_hints);
 	free(c->listens);
@@ -484,23 +488,100 @@ config_link_zones(struct daemon_config *c)
 	return true;
 }
 
-void
-config_swap_zones(struct daemon_config *a, struct daemon_config *b)
-{
-	struct config_zone *zones = a->zones;
-	struct engine_zone *engine_zones = a->engine_zones;
-	size_t count = a->zone_count;
+#define SWAP(x, y) do { __typeof__(x) tmp_ = (x); (x) = (y); (y) = tmp_; } while (0)
 
-	a->zones = b->zones;
-	a->engine_zones = b->engine_zones;
-	a->zone_count = b->zone_count;
-	b->zones = zones;
-	b->engine_zones = engine_zones;
-	b->zone_count = count;
+/* Points the engine's configuration at the private-address lines. */
+static void
+config_link_private(struct daemon_config *c)
+{
+	c->engine.private_addresses = c->private_addresses;
+	c->engine.private_address_count = c->private_address_count;
+	c->engine.private_domains = (const char *const *)c->private_domains;
+	c->engine.private_domain_count = c->private_domain_count;
+}
+
+void
+config_swap_engine_data(struct daemon_config *a, struct daemon_config *b)
+{
+	SWAP(a->zones, b->zones);
+	SWAP(a->engine_zones, b->engine_zones);
+	SWAP(a->zone_count, b->zone_count);
+	SWAP(a->private_addresses, b->private_addresses);
+	SWAP(a->private_address_count, b->private_address_count);
+	SWAP(a->private_domains, b->private_domains);
+	SWAP(a->private_domain_count, b->private_domain_count);
 	a->engine.zones = a->engine_zones;
 	a->engine.zone_count = a->engine_zones != NULL ? a->zone_count : 0;
 	b->engine.zones = b->engine_zones;
 	b->engine.zone_count = b->engine_zones != NULL ? b->zone_count : 0;
+	config_link_private(a);
+	config_link_private(b);
+}
+
+/* "ADDR/LEN" or a single "ADDR". */
+static void
+key_private_address(struct config_reader *r, const char *v)
+{
+	struct daemon_config *c = r->config;
+	struct engine_netblock b = { 0 }, *blocks;
+	char text[INET6_ADDRSTRLEN + 8], *slash, *end;
+	unsigned long prefix;
+
+	if (strlcpy(text, v, sizeof(text)) >= sizeof(text))
+		goto bad;
+	if ((slash = strchr(text, '/')) != NULL)
+		*slash++ = '\0';
+	if (inet_pton(AF_INET, text, b.addr) == 1) {
+		b.family = AF_INET;
+		b.prefix = 32;
+	} else if (inet_pton(AF_INET6, text, b.addr) == 1) {
+		b.family = AF_INET6;
+		b.prefix = 128;
+	} else
+		goto bad;
+	if (slash != NULL) {
+		errno = 0;
+		prefix = strtoul(slash, &end, 10);
+		if (!isdigit((unsigned char)*slash) || *end != '\0' ||
+		    errno != 0 || prefix > b.prefix)
+			goto bad;
+		b.prefix = (unsigned)prefix;
+	}
+	blocks = reallocarray(c->private_addresses,
+	    c->private_address_count + 1, sizeof(*blocks));
+	if (blocks == NULL) {
+		problem(r, "out of memory");
+		return;
+	}
+	c->private_addresses = blocks;
+	c->private_addresses[c->private_address_count++] = b;
+	return;
+bad:
+	problem(r, "bad private-address '%s': expected ADDR[/LEN]", v);
+}
+
+static void
+key_private_domain(struct config_reader *r, const char *v)
+{
+	struct daemon_config *c = r->config;
+	ldns_rdf *name = NULL;
+	char **domains, *copy;
+
+	if (ldns_str2rdf_dname(&name, v) != LDNS_STATUS_OK) {
+		problem(r, "bad private-domain '%s'", v);
+		return;
+	}
+	ldns_rdf_deep_free(name);
+	domains = reallocarray(c->private_domains, c->private_domain_count + 1,
+	    sizeof(*domains));
+	if (domains == NULL || (copy = strdup(v)) == NULL) {
+		if (domains != NULL)
+			c->private_domains = domains;
+		problem(r, "out of memory");
+		return;
+	}
+	c->private_domains = domains;
+	c->private_domains[c->private_domain_count++] = copy;
 }
 
 static void
@@ -605,6 +686,10 @@ config_apply(struct config_reader *r, const char *key, const char *v)
 		key_local_zone(r, v);
 	else if (strcmp(key, "local-data") == 0)
 		key_local_data(r, v);
+	else if (strcmp(key, "private-address") == 0)
+		key_private_address(r, v);
+	else if (strcmp(key, "private-domain") == 0)
+		key_private_domain(r, v);
 	else
 		problem(r, "unknown key '%s'", key);
 }
@@ -709,6 +794,7 @@ config_load(struct daemon_config *c, const char *path, FILE *errors)
 			r.problems++;
 		}
 	}
+	config_link_private(c);
 	if (!config_link_zones(c)) {
 		fprintf(errors, "%s: out of memory\n", path);
 		r.problems++;
@@ -819,4 +905,13 @@ config_print(const struct daemon_config *c, FILE *out)
 		print_address(out, "metrics-listen", &c->metrics_listen, true);
 	if (c->local_zones != NULL)
 		local_zones_print(c->local_zones, out);
+	for (size_t i = 0; i < c->private_address_count; i++) {
+		const struct engine_netblock *b = &c->private_addresses[i];
+		char text[INET6_ADDRSTRLEN];
+
+		inet_ntop(b->family, b->addr, text, sizeof(text));
+		fprintf(out, "private-address: %s/%u\n", text, b->prefix);
+	}
+	for (size_t i = 0; i < c->private_domain_count; i++)
+		fprintf(out, "private-domain: \"%s\"\n", c->private_domains[i]);
 }

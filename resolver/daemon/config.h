@@ -56,6 +56,10 @@ struct daemon_config {
 	char *chroot_dir;		/* NULL: no chroot */
 	struct sockaddr_storage metrics_listen;	/* ss_family 0: off */
 	socklen_t metrics_listen_len;
+	struct engine_netblock *private_addresses; /* engine.private_addresses */
+	size_t private_address_count;
+	char **private_domains;		/* engine.private_domains */
+	size_t private_domain_count;
 };
 
 /* Defaults. Returns false when memory runs out. */
@@ -76,11 +80,12 @@ unsigned config_load(struct daemon_config *config, const char *path,
     FILE *errors);
 
 /*
- * Swaps the forward and stub zones of two configurations (a reload takes
- * the new ones; the old ones are freed with the other) and points each
- * engine configuration at its own.
+ * Swaps what the engine configurations point into (forward and stub
+ * zones, private addresses and domains) between two configurations: a
+ * reload takes the new ones, the old ones are freed with the other. Each
+ * engine configuration then points at its own.
  */
-void config_swap_zones(struct daemon_config *a, struct daemon_config *b);
+void config_swap_engine_data(struct daemon_config *a, struct daemon_config *b);
 
 /*
  * The effective configuration, one `key: value` per line, strings quoted;

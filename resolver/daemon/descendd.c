@@ -124,7 +124,7 @@ daemon_reload(struct daemon *d)
 	d->config.log_queries = fresh.log_queries;
 	d->config.log_level = fresh.log_level;
 	d->config.engine = fresh.engine;
-	config_swap_zones(&d->config, &fresh);	/* the old ones go with fresh */
+	config_swap_engine_data(&d->config, &fresh);	/* the old ones go with fresh */
 	free(d->config.root_hints);
 	d->config.root_hints = fresh.root_hints;
 	d->config.engine.root_hints_file = d->config.root_hints == NULL ? NULL :

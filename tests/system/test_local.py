@@ -184,3 +184,22 @@ def test_checkconf_local_lines(tmp_path):
     assert ":3: local-zone 'y.example': unknown type 'blocky'" in r.stderr
     assert ":4: local-data 'z.example A 1.2.3':" in r.stderr
     assert ":5: bad local-zone 'z.example': expected NAME TYPE" in r.stderr
+
+
+def test_private_address_strips_rebinding_answers(daemon_factory):
+    # Every address answer of the lab is in these two documentation blocks.
+    d = daemon_factory("private-address: 192.0.2.0/24\n"
+                       "private-address: 198.51.100.0/24\n"
+                       "private-domain: example.org\n"
+                       "local-data: \"inside.example.net A 192.0.2.222\"\n")
+    r = d.query("www.example.com")
+    assert r.rcode() == dns.rcode.NOERROR and r.answer == []
+    # a CNAME chain keeps its aliases, loses the private address at its end
+    r = d.query("alias.example.com")
+    assert [rr.rdtype for rr in r.answer] == [dns.rdatatype.CNAME] * 2
+    # names under a private-domain may point inside
+    assert answers(d.query("www.example.org")) == [("www.example.org.", "192.0.2.50")]
+    # the operator's own local data is never stripped
+    assert answers(d.query("inside.example.net")) == [("inside.example.net.", "192.0.2.222")]
+    # other types pass
+    assert answers(d.query("example.com", "MX")) == [("example.com.", "10 mail.example.com.")]

@@ -196,6 +196,15 @@ test_all_keys(void)
 	    !c.engine.zones[1].forward_first &&
 	    c.engine.zones[1].addr_count == 1,
 	    "forward-zone with forward-first, stub-zone (quoted name)");
+	ok(c.engine.private_address_count == 2 &&
+	    c.engine.private_addresses[0].family == AF_INET &&
+	    c.engine.private_addresses[0].prefix == 8 &&
+	    c.engine.private_addresses[0].addr[0] == 10 &&
+	    c.engine.private_addresses[1].family == AF_INET6 &&
+	    c.engine.private_addresses[1].prefix == 8 &&
+	    c.engine.private_domain_count == 1 &&
+	    strcmp(c.engine.private_domains[0], "lan.") == 0,
+	    "private-address (IPv4, IPv6) and private-domain");
 	config_free(&c);
 	free(l.errors);
 }
@@ -297,6 +306,12 @@ test_errors(void)
 		    "stub-zone",
 		":32: bad value 'perhaps' for 'forward-first': expected yes "
 		    "or no",
+		":33: bad private-address '10.0.0.0/33': expected ADDR[/LEN]",
+		":34: bad private-address '10.0.0.x': expected ADDR[/LEN]",
+		":35: bad private-domain 'bad..name'",
+		":36: local-zone 'ads.example.': unknown type 'blocklist' "
+		    "(static, redirect, transparent, refuse, deny, "
+		    "always_nxdomain, always_refuse, always_nodata, nodefault)",
 	};
 	const size_t n = sizeof(expected) / sizeof(expected[0]);
 	const char *path = TEST_DATA "/errors.conf";
@@ -399,7 +414,12 @@ test_print(void)
 	    strstr(text, "log-level: debug\n") != NULL &&
 	    strstr(text, "forward-zone: corp.example. 192.0.2.53@53 "
 	    "2001:db8::53@5353\nforward-first: yes\n") != NULL &&
-	    strstr(text, "stub-zone: lab.example 192.0.2.54@53\n") != NULL,
+	    strstr(text, "stub-zone: lab.example 192.0.2.54@53\n") != NULL &&
+	    strstr(text, "local-zone: ads.example. refuse\n") != NULL &&
+	    strstr(text, "local-data: \"printer.lan. 600 IN A "
+	    "192.168.1.5\"\n") != NULL &&
+	    strstr(text, "private-address: fd00::/8\n") != NULL &&
+	    strstr(text, "private-domain: \"lan.\"\n") != NULL,
 	    "config_print shows the effective values");
 	free(l.errors);
 
@@ -432,6 +452,7 @@ test_example(void)
 		"control-socket", "pidfile", "log-level", "log-queries",
 		"forward-zone", "forward-first", "stub-zone",
 		"username", "chroot", "metrics-listen",
+		"local-zone", "local-data", "private-address", "private-domain",
 	};
 	struct daemon_config c;
 	char path[64], *line = NULL, *text = NULL;

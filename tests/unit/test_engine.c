@@ -1576,6 +1576,77 @@ test_ghost_domain_expires(bool use_0x20)
 	server_count = saved_count;
 }
 
+/* ---- private-address (DNS rebinding) ---- */
+
+static unsigned private_drops;
+
+static void
+count_private_drops(void *ctx, const struct engine_event *ev)
+{
+	(void)ctx;
+	if (ev->kind == EV_RECORD_DROPPED &&
+	    strstr(ev->u.dropped.why, "private-address") != NULL)
+		private_drops++;
+}
+
+static const struct engine_observer private_observer = { count_private_drops };
+
+static void
+test_private_address(void)
+{
+	struct engine_netblock blocks[] = {
+		{ .family = AF_INET, .addr = { 198, 51, 100, 0 }, .prefix = 24 },
+	};
+	const char *domains[] = { "glueless.test." };
+	struct engine_config cfg;
+	struct engine *engine;
+	struct engine_now now = { 1000000, 5000 };
+	struct engine_request *req;
+	struct engine_result r;
+	char err[256], *text;
+	unsigned sends;
+
+	servers = lab;
+	server_count = sizeof(lab) / sizeof(lab[0]);
+	engine_config_init(&cfg);
+	cfg.root_hints_file = hints_file;
+	cfg.use_0x20 = false;
+	cfg.private_addresses = blocks;
+	cfg.private_address_count = 1;
+	engine = engine_new(&cfg, err, sizeof(err));
+	test_observer = &private_observer;
+	private_drops = 0;
+	req = resolve(engine, "www.glueless.test.", LDNS_RR_TYPE_A, &now, &sends);
+	engine_request_result(req, &r);
+	text = answer_text(req);
+	ok(r.rcode == LDNS_RCODE_NOERROR && strstr(text, "198.51.100") == NULL,
+	    "an answer into a private block is removed: NOERROR, no data (%s)",
+	    text);
+	ok(private_drops == 1, "and the observer is told (%u)", private_drops);
+	free(text);
+	engine_request_free(req);
+	text = cache_text(engine, now.wall);
+	ok(strstr(text, "198.51.100.20") == NULL, "nor is it cached");
+	free(text);
+	engine_free(engine);
+
+	cfg.private_domains = domains;
+	cfg.private_domain_count = 1;
+	engine = engine_new(&cfg, err, sizeof(err));
+	req = resolve(engine, "www.glueless.test.", LDNS_RR_TYPE_A, &now, &sends);
+	text = answer_text(req);
+	ok(strstr(text, "198.51.100.20") != NULL,
+	    "names under a private-domain keep private addresses");
+	free(text);
+	engine_request_free(req);
+	test_observer = NULL;
+	engine_free(engine);
+	blocks[0].prefix = 33;
+	ok(engine_new(&cfg, err, sizeof(err)) == NULL &&
+	    strstr(err, "private-address") != NULL,
+	    "a bad block is an error: %s", err);
+}
+
 int
 main(void)
 {
@@ -1605,6 +1676,7 @@ main(void)
 	test_stub_zones();
 	test_0x20_evidence();
 	test_flush_reaches_chains();
+	test_private_address();
 	remove(hints_file);
 	return tap_done();
 }
