@@ -4,7 +4,9 @@
 # (make check), the system tests against the offline lab and the 60-second
 # load-and-faults test (tests/load/faults.py) in each build, and ends with
 # "N passed, N failed". Usage: contrib/run-tests.sh
-#   [--no-sanitizers] [--no-distcheck]      (as root: the lab binds port 53)
+#   [--no-sanitizers] [--no-distcheck] [--no-package]
+#   (as root: the lab binds port 53; the package stage installs and purges
+#   the descend .deb, contrib/test-package.sh)
 set -u
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,11 +15,13 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 PYTHON=/usr/bin/python3
 variants="werror sanitizers"
 distcheck=yes
+package=yes
 for arg in "$@"; do
 	case $arg in
 	--no-sanitizers)	variants="werror" ;;
 	--no-distcheck)		distcheck=no ;;
-	*)	echo "usage: $0 [--no-sanitizers] [--no-distcheck]" >&2; exit 2 ;;
+	--no-package)		package=no ;;
+	*)	echo "usage: $0 [--no-sanitizers] [--no-distcheck] [--no-package]" >&2; exit 2 ;;
 	esac
 done
 
@@ -84,6 +88,19 @@ if command -v clang >/dev/null; then
 			count "fuzz $target" 0 1
 		fi
 	done
+fi
+
+# The Debian package: built from a copy of the tree, lintian, dpkg -i, the
+# installed descendd queried in a namespace of its own, purged (~40 s).
+if [ "$package" = yes ]; then
+	"$SRC/contrib/test-package.sh" "$BUILD_ROOT/package" \
+	    >"$BUILD_ROOT/package.log" 2>&1
+	grep '^package:' "$BUILD_ROOT/package.log" | grep -v ' ok  '
+	p=$(tail -1 "$BUILD_ROOT/package.log" | grep -o '[0-9]* passed' | awk '{print $1+0}')
+	f=$(tail -1 "$BUILD_ROOT/package.log" | grep -o '[0-9]* failed' | awk '{print $1+0}')
+	p=${p:-0}; f=${f:-0}
+	if [ "$p" = 0 ] && [ "$f" = 0 ]; then f=1; fi
+	count "debian package" "$p" "$f"
 fi
 
 if [ "$distcheck" = yes ]; then

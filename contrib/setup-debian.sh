@@ -8,7 +8,8 @@ PACKAGES="build-essential autoconf automake libtool pkg-config
 	nsd ldnsutils bind9-dnsutils python3 python3-dnspython python3-pytest
 	python3-cryptography dnsperf unbound knot-resolver dnsdist clang libclang-rt-14-dev
 	valgrind
-	iproute2 procps util-linux"
+	iproute2 procps util-linux
+	mandoc debhelper dpkg-dev lintian adduser"
 
 missing=""
 for p in $PACKAGES; do
