@@ -86,6 +86,9 @@ config_free(struct daemon_config *c)
 	for (size_t i = 0; i < c->private_domain_count; i++)
 		free(c->private_domains[i]);
 	free(c->private_domains);
+	free(c->dnstap_file);
+	free(c->dnstap_socket_path);
+	free(c->dnstap_identity);
 	local_zones_free(c->local_zones);
 	free(c->root_hints);
 	free(c->listens);
@@ -686,6 +689,20 @@ config_apply(struct config_reader *r, const char *key, const char *v)
 		key_local_zone(r, v);
 	else if (strcmp(key, "local-data") == 0)
 		key_local_data(r, v);
+	else if (strcmp(key, "dnstap-file") == 0)
+		replace_string(r, &c->dnstap_file, v);
+	else if (strcmp(key, "dnstap-socket-path") == 0)
+		replace_string(r, &c->dnstap_socket_path, v);
+	else if (strcmp(key, "dnstap-identity") == 0)
+		replace_string(r, &c->dnstap_identity, v);
+	else if (strcmp(key, "dnstap-log-client-queries") == 0)
+		parse_bool(r, key, v, &c->dnstap_log_client_queries);
+	else if (strcmp(key, "dnstap-log-client-responses") == 0)
+		parse_bool(r, key, v, &c->dnstap_log_client_responses);
+	else if (strcmp(key, "dnstap-log-resolver-queries") == 0)
+		parse_bool(r, key, v, &c->dnstap_log_resolver_queries);
+	else if (strcmp(key, "dnstap-log-resolver-responses") == 0)
+		parse_bool(r, key, v, &c->dnstap_log_resolver_responses);
 	else if (strcmp(key, "private-address") == 0)
 		key_private_address(r, v);
 	else if (strcmp(key, "private-domain") == 0)
@@ -793,6 +810,11 @@ config_load(struct daemon_config *c, const char *path, FILE *errors)
 			fprintf(errors, "%s: %s\n", path, err);
 			r.problems++;
 		}
+	}
+	if (c->dnstap_file != NULL && c->dnstap_socket_path != NULL) {
+		fprintf(errors, "%s: dnstap-file and dnstap-socket-path: give "
+		    "one or the other\n", path);
+		r.problems++;
 	}
 	config_link_private(c);
 	if (!config_link_zones(c)) {
@@ -914,4 +936,19 @@ config_print(const struct daemon_config *c, FILE *out)
 	}
 	for (size_t i = 0; i < c->private_domain_count; i++)
 		fprintf(out, "private-domain: \"%s\"\n", c->private_domains[i]);
+	if (c->dnstap_file != NULL)
+		fprintf(out, "dnstap-file: \"%s\"\n", c->dnstap_file);
+	if (c->dnstap_socket_path != NULL)
+		fprintf(out, "dnstap-socket-path: \"%s\"\n",
+		    c->dnstap_socket_path);
+	if (c->dnstap_identity != NULL)
+		fprintf(out, "dnstap-identity: \"%s\"\n", c->dnstap_identity);
+	fprintf(out, "dnstap-log-client-queries: %s\n",
+	    yes_no(c->dnstap_log_client_queries));
+	fprintf(out, "dnstap-log-client-responses: %s\n",
+	    yes_no(c->dnstap_log_client_responses));
+	fprintf(out, "dnstap-log-resolver-queries: %s\n",
+	    yes_no(c->dnstap_log_resolver_queries));
+	fprintf(out, "dnstap-log-resolver-responses: %s\n",
+	    yes_no(c->dnstap_log_resolver_responses));
 }

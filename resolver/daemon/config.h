@@ -60,6 +60,11 @@ struct daemon_config {
 	size_t private_address_count;
 	char **private_domains;		/* engine.private_domains */
 	size_t private_domain_count;
+	char *dnstap_file;		/* dnstap to a Frame Streams file, or */
+	char *dnstap_socket_path;	/* to a unix socket (fstrm_capture) */
+	char *dnstap_identity;		/* NULL: the host name */
+	bool dnstap_log_client_queries, dnstap_log_client_responses;
+	bool dnstap_log_resolver_queries, dnstap_log_resolver_responses;
 };
 
 /* Defaults. Returns false when memory runs out. */

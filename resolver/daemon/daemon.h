@@ -16,6 +16,7 @@
 #include "metrics.h"
 
 struct worker;
+struct dnstap;
 
 /* Counters kept by the workers; updated with relaxed atomics. */
 struct daemon_stats {
@@ -48,6 +49,7 @@ struct daemon {
 	unsigned retired_acl_count;
 	struct local_zones *retired_locals[16];	/* the same for local zones */
 	unsigned retired_local_count;
+	struct dnstap *dnstap;		/* NULL: no dnstap logging */
 	struct worker **workers;
 	unsigned worker_count;
 	struct daemon_stats stats;

@@ -18,6 +18,7 @@
 #include "engine_limits.h"
 #include "log.h"
 #include "metrics.h"
+#include "dnstap.h"
 #include "privileges.h"
 
 #ifndef DESCENDD_CONF
@@ -54,6 +55,13 @@ load_config(const char *path, struct daemon_config *config, FILE *errors)
 		return 1;
 	}
 	problems = config_load(config, path, errors);
+	if (!dnstap_available() && (config->dnstap_file != NULL ||
+	    config->dnstap_socket_path != NULL)) {
+		fprintf(errors, "%s: dnstap: descendd was built without dnstap "
+		    "(install libfstrm-dev, libprotobuf-c-dev and "
+		    "protobuf-c-compiler and rebuild)\n", path);
+		problems++;
+	}
 #ifndef HAVE_LIBMICROHTTPD
 	if (config->metrics_listen.ss_family != 0) {
 		fprintf(errors, "%s: metrics-listen: descendd was built without "
@@ -294,6 +302,20 @@ serve(struct daemon *d, bool foreground)
 		goto stopped;
 	}
 	metrics_fd = -1;
+	/*
+	 * dnstap's writer thread starts after the drop (it must not keep
+	 * root's capabilities) and before the workers' threads, which each
+	 * get a queue of their own.
+	 */
+	if ((d->dnstap = dnstap_open(&d->config, d->worker_count, err,
+	    sizeof(err))) == NULL && (d->config.dnstap_file != NULL ||
+	    d->config.dnstap_socket_path != NULL)) {
+		log_error("dnstap: %s: not serving", err);
+		rc = 1;
+		daemon_stop(d);
+		worker_run(d->workers[0]);
+		goto stopped;
+	}
 	for (unsigned i = 1; i < d->worker_count; i++) {
 		if (worker_start_thread(d->workers[i]) != 0) {
 			log_error("cannot start worker thread %u", i);
@@ -318,6 +340,8 @@ out:
 	for (unsigned i = 0; d->workers != NULL && i < d->worker_count; i++)
 		worker_free(d->workers[i]);
 	free(d->workers);
+	dnstap_close(d->dnstap);	/* after the workers: flushes the rest */
+	d->dnstap = NULL;
 	engine_free(d->engine);
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "client_table.h"
+#include "dnstap.h"
 #include "daemon.h"
 #include "dname.h"
 #include "engine_limits.h"
@@ -247,10 +248,41 @@ udp_batch_flush(struct worker *w)
 	w->batch_count = 0;
 }
 
+/* dnstap: a client's message, with its address (a TCP peer is asked). */
+static void
+tap_client(struct worker *w, const struct client *client,
+    enum dnstap_kind kind, const uint8_t *data, size_t len)
+{
+	struct sockaddr_storage peer;
+	int peerlen = sizeof(peer);
+
+	if (client->tcp == NULL)
+		peer = client->addr;
+	else if (uv_tcp_getpeername(&client->tcp->handle,
+	    (struct sockaddr *)&peer, &peerlen) != 0)
+		peer.ss_family = AF_UNSPEC;
+	dnstap_log(w->daemon->dnstap, w->index, kind,
+	    (const struct sockaddr *)&peer, client->tcp != NULL, data, len);
+}
+
+/* dnstap: the engine's upstream queries and the replies it accepted. */
+static void
+tap_upstream(void *ctx, bool response, const struct sockaddr *server,
+    bool over_tcp, const uint8_t *wire, size_t len)
+{
+	struct worker *w = ctx;
+
+	dnstap_log(w->daemon->dnstap, w->index, response ?
+	    DNSTAP_RESOLVER_RESPONSE : DNSTAP_RESOLVER_QUERY, server, over_tcp,
+	    wire, len);
+}
+
 static void
 client_send(struct worker *w, const struct client *client,
     const uint8_t *data, size_t len)
 {
+	if (dnstap_wants(w->daemon->dnstap, DNSTAP_CLIENT_RESPONSE))
+		tap_client(w, client, DNSTAP_CLIENT_RESPONSE, data, len);
 	if (client->tcp == NULL) {
 		uv_buf_t buf = uv_buf_init((char *)(uintptr_t)data,
 		    (unsigned)len);
@@ -597,6 +629,8 @@ handle_query(struct worker *w, const struct client *client,
 	size_t n;
 
 	DAEMON_COUNT(d, queries);
+	if (dnstap_wants(d->dnstap, DNSTAP_CLIENT_QUERY))
+		tap_client(w, client, DNSTAP_CLIENT_QUERY, wire, len);
 	if (from != NULL) {
 		enum acl_action action = acl_check(d->config.acl, from);
 
@@ -1067,6 +1101,11 @@ worker_new(struct daemon *daemon, unsigned index)
 	}
 	dc.outgoing_v4 = daemon->config.outgoing_v4;
 	dc.outgoing_v6 = daemon->config.outgoing_v6;
+	if (daemon->config.dnstap_log_resolver_queries ||
+	    daemon->config.dnstap_log_resolver_responses) {
+		dc.on_message = tap_upstream;	/* daemon->dnstap opens later */
+		dc.message_ctx = w;
+	}
 	if ((w->clients = client_table_new()) == NULL ||
 	    (w->drive = drive_new(&w->loop, daemon->engine, &dc, err,
 	    sizeof(err))) == NULL) {

@@ -170,6 +170,9 @@ query_deliver(struct upstream_query *q, const struct sockaddr *from,
 	if (engine_feed_reply(run->request, q->send_id, from, fromlen, data,
 	    len, query_rtt(q, now), now) != 0)
 		return;		/* not ours (RFC 5452): keep waiting */
+	if (q->drive->config.on_message != NULL)
+		q->drive->config.on_message(q->drive->config.message_ctx, true,
+		    from, q->over_tcp, data, len);
 	query_close(q);
 	run_pump(run);
 }
@@ -435,6 +438,10 @@ run_send(struct drive_run *run, const struct engine_send *send)
 	    query_start_udp(drive, q, send);
 	if (rc == 0)
 		rc = uv_timer_start(&q->timer, on_timeout, send->timeout_ms, 0);
+	if (rc == 0 && drive->config.on_message != NULL)
+		drive->config.on_message(drive->config.message_ctx, false,
+		    (const struct sockaddr *)&send->addr, q->over_tcp,
+		    send->wire, send->wire_len);
 	if (rc < 0) {
 		if (q->open_handles == 1) {	/* the socket never opened */
 			q->sock.handle.type = UV_UNKNOWN_HANDLE;

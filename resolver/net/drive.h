@@ -20,6 +20,14 @@ struct drive_config {
 	/* Source addresses for upstream queries; unset family: any. */
 	struct sockaddr_storage outgoing_v4;
 	struct sockaddr_storage outgoing_v6;
+	/*
+	 * Told of every upstream query sent and every reply the engine
+	 * accepted (dnstap); NULL: nobody listens. Runs on the loop's thread.
+	 */
+	void (*on_message)(void *ctx, bool response,
+	    const struct sockaddr *server, bool over_tcp, const uint8_t *wire,
+	    size_t len);
+	void *message_ctx;
 };
 
 /* Called once when the request is done (or cancelled). */

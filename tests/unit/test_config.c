@@ -419,7 +419,13 @@ test_print(void)
 	    strstr(text, "local-data: \"printer.lan. 600 IN A "
 	    "192.168.1.5\"\n") != NULL &&
 	    strstr(text, "private-address: fd00::/8\n") != NULL &&
-	    strstr(text, "private-domain: \"lan.\"\n") != NULL,
+	    strstr(text, "private-domain: \"lan.\"\n") != NULL &&
+	    strstr(text, "dnstap-socket-path: \"/run/descend/tap.sock\"\n"
+	    "dnstap-identity: \"resolver 1\"\n"
+	    "dnstap-log-client-queries: yes\n"
+	    "dnstap-log-client-responses: no\n"
+	    "dnstap-log-resolver-queries: yes\n"
+	    "dnstap-log-resolver-responses: yes\n") != NULL,
 	    "config_print shows the effective values");
 	free(l.errors);
 
@@ -453,6 +459,9 @@ test_example(void)
 		"forward-zone", "forward-first", "stub-zone",
 		"username", "chroot", "metrics-listen",
 		"local-zone", "local-data", "private-address", "private-domain",
+		"dnstap-file", "dnstap-identity", "dnstap-log-client-queries",
+		"dnstap-log-client-responses", "dnstap-log-resolver-queries",
+		"dnstap-log-resolver-responses",
 	};
 	struct daemon_config c;
 	char path[64], *line = NULL, *text = NULL;
