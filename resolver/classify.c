@@ -67,7 +67,8 @@ reply_classify(const ldns_pkt *pkt, const struct reply_context *ctx,
 		return;
 	}
 	if (v->referral_zone != NULL && !has_chain) {
-		if (ldns_dname_is_subdomain(v->referral_zone, ctx->zone)) {
+		if (dname_in_bailiwick(v->referral_zone, ctx->zone) &&
+		    !dname_equal(v->referral_zone, ctx->zone)) {
 			v->klass = REPLY_REFERRAL;
 			return;
 		}

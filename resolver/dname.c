@@ -8,10 +8,26 @@
 
 #include "dname.h"
 
+/*
+ * `name` is `zone` or below it: its last labels are the zone's, compared
+ * without case. No allocation (ldns_dname_is_subdomain copies both names,
+ * once per record the scrubber looks at, and crashes when that fails).
+ */
 bool
 dname_in_bailiwick(const ldns_rdf *name, const ldns_rdf *zone)
 {
-	return dname_equal(name, zone) || ldns_dname_is_subdomain(name, zone);
+	const uint8_t *n = ldns_rdf_data(name), *z = ldns_rdf_data(zone);
+	size_t nlen = ldns_rdf_size(name), zlen = ldns_rdf_size(zone), i = 0;
+
+	while (i < nlen && nlen - i > zlen)
+		i += (size_t)n[i] + 1;
+	if (i >= nlen || nlen - i != zlen)
+		return false;
+	/* Length bytes are below 64 and never letters, so tolower is safe on them. */
+	for (size_t k = 0; k < zlen; k++)
+		if (tolower(n[i + k]) != tolower(z[k]))
+			return false;
+	return true;
 }
 
 bool

@@ -287,7 +287,8 @@ engine_build_query(struct engine_request *req, const ldns_rdf *qname,
 	q->edns = edns;
 	q->case_randomised = randomise_case;
 	pkt = ldns_pkt_query_new(name, qtype, klass, 0);	/* RD clear */
-	if (pkt == NULL || q->sent_qname == NULL) {
+	/* ldns drops the question when it runs out of memory pushing it. */
+	if (pkt == NULL || q->sent_qname == NULL || ldns_pkt_qdcount(pkt) != 1) {
 		ldns_pkt_free(pkt);
 		return false;
 	}
@@ -399,6 +400,43 @@ answer_ttl(const struct engine *engine, const struct task *task)
 	return ttl;
 }
 
+/*
+ * Whether every record of the answer was copied whole: when memory runs
+ * out ldns_rr_clone() leaves NULL names, a failed clone pushes NULL and a
+ * failed push leaves the record out.
+ */
+static bool
+answer_complete(const ldns_pkt *pkt, const struct task *task)
+{
+	const ldns_rr_list *sections[] = { ldns_pkt_question(pkt),
+	    ldns_pkt_answer(pkt), ldns_pkt_authority(pkt),
+	    ldns_pkt_additional(pkt) };
+
+	/* A failed push leaves a record out: the answer would be wrong. */
+	if (ldns_pkt_qdcount(pkt) != 1 ||
+	    ldns_rr_list_rr_count(sections[1]) <
+	    ldns_rr_list_rr_count(task->chain) +
+	    ldns_rr_list_rr_count(task->answer) ||
+	    ldns_rr_list_rr_count(sections[2]) <
+	    ldns_rr_list_rr_count(task->soa))
+		return false;
+	for (size_t s = 0; s < 4; s++)
+		for (size_t i = 0; i < ldns_rr_list_rr_count(sections[s]); i++) {
+			const ldns_rr *rr = ldns_rr_list_rr(sections[s], i);
+
+			if (rr == NULL || ldns_rr_owner(rr) == NULL)
+				return false;
+			if (s > 0 && ldns_rr_rd_count(rr) <
+			    ldns_rr_descriptor_minimum(ldns_rr_descript(
+			    ldns_rr_get_type(rr))))
+				return false;
+			for (size_t j = 0; j < ldns_rr_rd_count(rr); j++)
+				if (ldns_rr_rdf(rr, j) == NULL)
+					return false;
+		}
+	return true;
+}
+
 /* The client's answer as a message: question, chain + answer, SOA. */
 static bool
 build_answer(struct engine_request *req, const struct task *task)
@@ -409,7 +447,10 @@ build_answer(struct engine_request *req, const struct task *task)
 
 	if (pkt == NULL)
 		return false;
-	question = ldns_rr_new();
+	if ((question = ldns_rr_new()) == NULL) {
+		ldns_pkt_free(pkt);
+		return false;
+	}
 	ldns_rr_set_owner(question, ldns_rdf_clone(req->question.name));
 	ldns_rr_set_type(question, req->question.type);
 	ldns_rr_set_class(question, req->question.klass);
@@ -430,7 +471,8 @@ build_answer(struct engine_request *req, const struct task *task)
 	    i < ldns_rr_list_rr_count(task->soa); i++)
 		ldns_pkt_push_rr(pkt, LDNS_SECTION_AUTHORITY,
 		    ldns_rr_clone(ldns_rr_list_rr(task->soa, i)));
-	status = engine_render(pkt, &req->answer, &req->answer_len);
+	status = answer_complete(pkt, task) ? engine_render(pkt, &req->answer,
+	    &req->answer_len) : LDNS_STATUS_MEM_ERR;
 	ldns_pkt_free(pkt);
 	return status == LDNS_STATUS_OK;
 }

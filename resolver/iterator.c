@@ -122,16 +122,39 @@ task_fail(struct engine_request *req, struct task *task, enum engine_ede ede,
 	task_finish(req, task, LDNS_RCODE_SERVFAIL, ede, why, now);
 }
 
-/* Appends copies of `rrs` to *list. */
-static void
+/* Appends copies of `rrs` to *list; false when memory runs out. */
+static bool
 list_append(ldns_rr_list **list, const ldns_rr_list *rrs)
 {
 	if (rrs == NULL)
-		return;
-	if (*list == NULL)
-		*list = ldns_rr_list_new();
-	for (size_t i = 0; *list != NULL && i < ldns_rr_list_rr_count(rrs); i++)
-		ldns_rr_list_push_rr(*list, ldns_rr_clone(ldns_rr_list_rr(rrs, i)));
+		return true;
+	if (*list == NULL && (*list = ldns_rr_list_new()) == NULL)
+		return false;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
+		ldns_rr *copy = reply_rr_clone(ldns_rr_list_rr(rrs, i));
+
+		if (copy == NULL || !ldns_rr_list_push_rr(*list, copy)) {
+			ldns_rr_free(copy);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The root name (ldns_dname_new_frm_str asserts when memory runs out). */
+static ldns_rdf *
+root_name(void)
+{
+	static const uint8_t root = 0;
+
+	return ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, 1, &root);
+}
+
+/* Out of memory: the task ends in SERVFAIL, the engine goes on. */
+static void
+task_oom(struct engine_request *req, struct task *task, struct engine_now now)
+{
+	task_fail(req, task, ENGINE_EDE_OTHER, "out of memory", now);
 }
 
 /* ---- addresses of the servers of a cut ---- */
@@ -241,7 +264,7 @@ emit_zonecut(struct engine_request *req, const struct task *task,
 	enum addr_source sources[LIMIT_NS_PER_DELEGATION][SERVER_ADDRS_MAX];
 	struct engine_event ev = { 0 };
 
-	if (req->observer == NULL)
+	if (req->observer == NULL || task->cut.zone == NULL)
 		return;
 	for (unsigned i = 0; i < task->cut.server_count; i++) {
 		const struct cut_server *s = &task->cut.servers[i];
@@ -274,7 +297,10 @@ task_set_cut(struct engine_request *req, struct task *task,
     enum addr_source glue_source, struct engine_now now)
 {
 	zonecut_clear(&task->cut);
-	task->cut.zone = ldns_rdf_clone(zone);
+	if (zone == NULL || (task->cut.zone = ldns_rdf_clone(zone)) == NULL) {
+		task_oom(req, task, now);
+		return;
+	}
 	ldns_dname2canonical(task->cut.zone);
 	for (size_t i = 0; i < ldns_rr_list_rr_count(ns); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(ns, i);
@@ -295,9 +321,14 @@ task_set_cut(struct engine_request *req, struct task *task,
 			    LIMIT_NS_PER_DELEGATION, now);
 			break;
 		}
-		s = &task->cut.servers[task->cut.server_count++];
+		s = &task->cut.servers[task->cut.server_count];
 		memset(s, 0, sizeof(*s));
-		s->name = ldns_rdf_clone(ldns_rr_rdf(rr, 0));
+		if ((s->name = ldns_rdf_clone(ldns_rr_rdf(rr, 0))) == NULL) {
+			zonecut_clear(&task->cut);
+			task_oom(req, task, now);
+			return;
+		}
+		task->cut.server_count++;
 		ldns_dname2canonical(s->name);
 		s->ns_ttl = ldns_rr_ttl(rr);
 		s->resolving_type = LDNS_RR_TYPE_A;
@@ -441,12 +472,17 @@ task_answer_from_cache(struct engine_request *req, struct task *task,
 		ev.u.cache.what = "alias";
 		ev.u.cache.owner = task->qname;
 		task_event(req, task, EV_CACHE_HIT, &ev, now);
-		list_append(&task->chain, rrs);
 		target = ldns_rdf_clone(ldns_rr_rdf(ldns_rr_list_rr(rrs, 0), 0));
-		ldns_rr_list_deep_free(rrs);
-		if (target == NULL || !task_follow_alias(req, task, target, now)) {
+		if (target == NULL || !list_append(&task->chain, rrs)) {
+			ldns_rr_list_deep_free(rrs);
 			ldns_rdf_deep_free(target);
-			return true;	/* finished: loop or too long */
+			task_oom(req, task, now);
+			return true;
+		}
+		ldns_rr_list_deep_free(rrs);
+		if (!task_follow_alias(req, task, target, now)) {
+			ldns_rdf_deep_free(target);
+			return true;	/* finished: loop, too long or no memory */
 		}
 		ldns_rdf_deep_free(target);
 	}
@@ -458,7 +494,7 @@ task_set_hints_cut(struct engine_request *req, struct task *task,
     struct engine_now now)
 {
 	const ldns_rr_list *hints = req->engine->root_hints;
-	ldns_rdf *root = ldns_dname_new_frm_str(".");
+	ldns_rdf *root = root_name();
 
 	task_set_cut(req, task, root, hints, hints, ADDR_SOURCE_HINTS, now);
 	task->from_hints = true;
@@ -602,9 +638,9 @@ task_find_cut_from(struct engine_request *req, struct task *task,
 	}
 	req->priming_tried = true;
 	{
-		ldns_rdf *root = ldns_dname_new_frm_str(".");
-		struct task *prime = task_new(req, root, LDNS_RR_TYPE_NS,
-		    LDNS_RR_CLASS_IN, SUBREQ_PRIMING, now);
+		ldns_rdf *root = root_name();
+		struct task *prime = root == NULL ? NULL : task_new(req, root,
+		    LDNS_RR_TYPE_NS, LDNS_RR_CLASS_IN, SUBREQ_PRIMING, now);
 
 		ldns_rdf_deep_free(root);
 		if (prime == NULL || !push_task(req, prime)) {
@@ -674,8 +710,10 @@ task_send(struct engine_request *req, struct task *task, int si, int ai,
 		    "too many upstream queries for one name", now);
 		return false;
 	}
-	if ((name = task_sent_name(req, task, &type)) == NULL)
+	if ((name = task_sent_name(req, task, &type)) == NULL) {
+		task_oom(req, task, now);
 		return false;
+	}
 	q->server = si;
 	q->address = ai;
 	q->addr = a->addr;
@@ -1024,6 +1062,8 @@ iterator_step(struct engine_request *req, struct engine_now now)
 				continue;
 			if (!task_find_cut(req, task, now))
 				continue;	/* priming first */
+			if (task->finished)
+				continue;	/* no memory for the cut */
 		}
 		if (task_pick_server(req, task, &si, &ai, now)) {
 			if (task_send(req, task, si, ai, now))
@@ -1068,6 +1108,7 @@ task_follow_alias(struct engine_request *req, struct task *task,
 {
 	struct engine_event ev = { 0 };
 	ldns_rr_list *chain = task->chain;
+	ldns_rdf *qname;
 	size_t n = chain != NULL ? ldns_rr_list_rr_count(chain) : 0;
 
 	if (++task->alias_hops > LIMIT_ALIAS_HOPS) {
@@ -1111,8 +1152,12 @@ task_follow_alias(struct engine_request *req, struct task *task,
 	ev.u.alias.target = target;
 	ev.u.alias.hop = task->alias_hops;
 	task_event(req, task, EV_ALIAS, &ev, now);
+	if ((qname = ldns_rdf_clone(target)) == NULL) {
+		task_oom(req, task, now);
+		return false;
+	}
 	ldns_rdf_deep_free(task->qname);
-	task->qname = ldns_rdf_clone(target);
+	task->qname = qname;
 	ldns_dname2canonical(task->qname);
 	zonecut_clear(&task->cut);
 	task->from_hints = false;
@@ -1205,7 +1250,10 @@ task_final_reply(struct engine_request *req, struct task *task,
     struct reply_view *v, struct engine_now now)
 {
 	cache_reply(req, task, v, now);
-	list_append(&task->chain, v->chain);
+	if (!list_append(&task->chain, v->chain)) {
+		task_oom(req, task, now);
+		return;
+	}
 	switch (v->klass) {
 	case REPLY_ANSWER:
 		task->answer = v->answer;

@@ -64,4 +64,10 @@ void reply_classify(const ldns_pkt *pkt, const struct reply_context *ctx,
 
 void reply_view_clear(struct reply_view *view);
 
+/*
+ * ldns_rr_clone() that also fails when a copy of the owner or of an rdata
+ * field did: ldns leaves them NULL then. The caller frees the copy; NULL: out of memory.
+ */
+ldns_rr *reply_rr_clone(const ldns_rr *rr);
+
 #endif /* DESCEND_REPLY_H */

@@ -30,7 +30,7 @@ scrub_push(ldns_rr_list **list, const ldns_rr *rr)
 
 	if (*list == NULL && (*list = ldns_rr_list_new()) == NULL)
 		return false;
-	if ((copy = ldns_rr_clone(rr)) == NULL)
+	if ((copy = reply_rr_clone(rr)) == NULL)
 		return false;
 	ldns_dname2canonical(ldns_rr_owner(copy));
 	for (size_t i = 0; i < ldns_rr_rd_count(copy); i++)
@@ -153,7 +153,8 @@ find_dname(const ldns_rr_list *section, const ldns_rdf *name)
 
 		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_DNAME &&
 		    rr_well_formed(rr) &&
-		    ldns_dname_is_subdomain(name, ldns_rr_owner(rr)))
+		    dname_in_bailiwick(name, ldns_rr_owner(rr)) &&
+		    !dname_equal(name, ldns_rr_owner(rr)))
 			return rr;
 	}
 	return NULL;
@@ -176,11 +177,39 @@ take_rrset(const ldns_rr_list *section, const ldns_rdf *name,
 	return true;
 }
 
+/*
+ * The same record, names compared without case (our copies are lowercase,
+ * the reply's carry the 0x20 case). ldns_rr_compare() would allocate two
+ * buffers per call, and crashes when that fails.
+ */
+static bool
+rr_same(const ldns_rr *a, const ldns_rr *b)
+{
+	if (ldns_rr_get_type(a) != ldns_rr_get_type(b) ||
+	    ldns_rr_get_class(a) != ldns_rr_get_class(b) ||
+	    ldns_rr_rd_count(a) != ldns_rr_rd_count(b) ||
+	    !dname_equal(ldns_rr_owner(a), ldns_rr_owner(b)))
+		return false;
+	for (size_t i = 0; i < ldns_rr_rd_count(a); i++) {
+		const ldns_rdf *x = ldns_rr_rdf(a, i), *y = ldns_rr_rdf(b, i);
+
+		if (x == NULL || y == NULL || ldns_rdf_get_type(x) !=
+		    ldns_rdf_get_type(y))
+			return false;
+		if (ldns_rdf_get_type(x) == LDNS_RDF_TYPE_DNAME ?
+		    !dname_equal(x, y) : ldns_rdf_size(x) != ldns_rdf_size(y) ||
+		    memcmp(ldns_rdf_data(x), ldns_rdf_data(y),
+		    ldns_rdf_size(x)) != 0)
+			return false;
+	}
+	return true;
+}
+
 static bool
 on_list(const ldns_rr_list *list, const ldns_rr *rr)
 {
 	for (size_t i = 0; list != NULL && i < ldns_rr_list_rr_count(list); i++)
-		if (ldns_rr_compare(ldns_rr_list_rr(list, i), rr) == 0)
+		if (rr_same(ldns_rr_list_rr(list, i), rr))
 			return true;
 	return false;
 }
@@ -433,4 +462,24 @@ reply_view_clear(struct reply_view *v)
 	ldns_rdf_deep_free(v->target);
 	ldns_rdf_deep_free(v->referral_zone);
 	memset(v, 0, sizeof(*v));
+}
+
+ldns_rr *
+reply_rr_clone(const ldns_rr *rr)
+{
+	ldns_rr *copy = ldns_rr_clone(rr);
+
+	if (copy == NULL)
+		return NULL;
+	if (ldns_rr_owner(rr) != NULL && ldns_rr_owner(copy) == NULL)
+		goto oom;
+	if (ldns_rr_rd_count(copy) != ldns_rr_rd_count(rr))
+		goto oom;
+	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++)
+		if (ldns_rr_rdf(rr, i) != NULL && ldns_rr_rdf(copy, i) == NULL)
+			goto oom;
+	return copy;
+oom:
+	ldns_rr_free(copy);
+	return NULL;
 }

@@ -352,7 +352,10 @@ cache_text(struct engine *engine, time_t now)
 	return text;
 }
 
-static const char hints_file[] = "/tmp/descend-test-hints.zone";
+#ifndef TEST_HINTS_FILE
+#define TEST_HINTS_FILE	"/tmp/descend-test-hints.zone"
+#endif
+static const char hints_file[] = TEST_HINTS_FILE;
 
 static struct engine *
 new_engine_case(bool use_0x20)
