@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "dnstap.h"
 #include "log.h"
 
 #define COMMAND_MAX	1024
@@ -116,6 +117,9 @@ control_print_stats(struct daemon *d, FILE *out)
 	P("tcp.replies_dropped", s->tcp_replies_dropped);
 	P("tcp.queued_bytes", s->tcp_queued_bytes);
 	P("prefetches", s->prefetches);
+	if (d->dnstap != NULL)
+		fprintf(out, "dnstap.dropped=%llu\n",
+		    (unsigned long long)dnstap_dropped(d->dnstap));
 	for (unsigned i = 0; i < 16; i++)
 		if (rcodes[i] != NULL)
 			fprintf(out, "rcode.%s=%llu\n", rcodes[i],

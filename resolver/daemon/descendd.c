@@ -133,6 +133,14 @@ daemon_reload(struct daemon *d)
 	d->config.log_level = fresh.log_level;
 	d->config.engine = fresh.engine;
 	config_swap_engine_data(&d->config, &fresh);	/* the old ones go with fresh */
+	/* Answers learnt before a forward or stub zone applied are not its. */
+	for (size_t i = 0; i < d->config.zone_count; i++) {
+		ldns_rdf *zone = ldns_dname_new_frm_str(d->config.zones[i].name);
+
+		if (zone != NULL)
+			engine_cache_flush_zone(d->engine, zone);
+		ldns_rdf_deep_free(zone);
+	}
 	free(d->config.root_hints);
 	d->config.root_hints = fresh.root_hints;
 	d->config.engine.root_hints_file = d->config.root_hints == NULL ? NULL :

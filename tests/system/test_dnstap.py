@@ -39,7 +39,9 @@ def test_client_and_resolver_messages(daemon_factory, tmp_path):
     d.query("www.example.com")
     d.query("www.example.org", tcp=True)
     d.query("www.example.com")             # from the cache: no upstream
-    upstream = d.stats()["upstream.queries"]
+    stats = d.stats()
+    upstream = stats["upstream.queries"]
+    assert stats["dnstap.dropped"] == 0
     assert d.stop() == 0
     msgs = decode(tap)
     client = [m for m in msgs if m[0] in ("CQ", "CR") and m[3] != "localhost."]

@@ -82,6 +82,7 @@ def test_stub_zone_starts_at_its_servers(daemons):
 def test_reload_applies_forward_zones(daemons):
     forwarder = daemons("forwarder", addr=FORWARDER_ADDR)
     d = daemons("main")
+    assert answers(d.query("www.example.org")) == ["192.0.2.50"]   # cached
     with open(d.conf, "a") as f:
         f.write(f"forward-zone: example.org {FORWARDER_ADDR}\n")
     assert d.control_cmd("reload").returncode == 0
