@@ -159,6 +159,9 @@ daemon_stop(struct daemon *d)
 		return;
 	d->stopping = true;
 	log_info("stopping");
+	/* In a chroot the socket's path lies below it (control_stop's fails). */
+	if (privileges.chrooted)
+		unlink(privileges_path(&privileges, d->config.control_socket));
 	control_stop(control);
 	control = NULL;
 	metrics_stop(metrics);

@@ -167,6 +167,7 @@ def test_chroot(dropping):
     # The configuration and hints are reread inside the chroot.
     assert d.control_cmd("reload").stdout == "ok\n"
     assert d.stop() == 0
+    assert not os.path.exists(d.control) and not os.path.exists(d.pidfile)
 
 
 def test_empty_username_keeps_root(daemon):
