@@ -13,6 +13,12 @@ purpose, chosen by the first label of the question:
   slow.hostile.net      the right answer, 3 seconds late (names under it too)
   blackhole.hostile.net no answer at all, for it and every name under it
   tc.hostile.net        TC=1 over UDP and an empty TC=1 over TCP, forever
+Real servers' habits (issue 14; test_habits.py):
+  wrongtype.hostile.net A records, without AA, to a AAAA question
+  nxent.hostile.net     NXDOMAIN for the empty non-terminal sub.nxent
+  noaa.hostile.net      NODATA without AA for the empty non-terminal sub.noaa
+  dnameloop.hostile.net a DNAME to a name below itself
+  nocase.hostile.net    echoes the question in lowercase (no 0x20)
 TCP modes (over UDP these names answer TC=1, so the resolver comes over TCP):
   stream.hostile.net    an endless stream: a 65535-byte length, then bytes
                         without end (up to STREAM_CAP), never the answer
@@ -63,6 +69,45 @@ def render(r, over_tcp):
         return r.to_wire()
 
 
+def habits(query, q, labels, scenario):
+    """Replies of the habits scenarios (www.sub.<scenario> is the name that
+    exists, sub.<scenario> an empty non-terminal), or None."""
+    if scenario not in ("wrongtype", "nxent", "noaa", "dnameloop", "nocase"):
+        return None
+    if scenario == "nocase":
+        lower = dns.message.make_query(q.name.to_text().lower(), q.rdtype)
+        lower.id = query.id
+        r = response(lower)
+    else:
+        r = response(query)
+    if scenario == "dnameloop" and len(labels) > 1:
+        owner = dns.name.Name(labels[-1:] + ZONE.labels)
+        target = dns.name.Name((b"x",) + owner.labels)
+        r.answer.append(dns.rrset.from_text(owner, 3600, "IN", "DNAME", target.to_text()))
+        r.answer.append(dns.rrset.from_text(q.name, 3600, "IN", "CNAME",
+                                            q.name.relativize(owner).derelativize(target)
+                                            .to_text()))
+        return r
+    if scenario == "wrongtype" and len(labels) == 1 and q.rdtype == 28:
+        r.flags &= ~dns.flags.AA
+        r.answer.append(dns.rrset.from_text(q.name, 3600, "IN", "A", "192.0.2.67"))
+        return r
+    if len(labels) == 3 and labels[0].lower() == b"www" and q.rdtype == 1:
+        r.answer.append(dns.rrset.from_text(q.name, 3600, "IN", "A", "192.0.2.68"))
+        return r
+    if len(labels) == 1 and q.rdtype == 1 and scenario in ("wrongtype", "nocase"):
+        r.answer.append(dns.rrset.from_text(q.name, 3600, "IN", "A", "192.0.2.68"))
+        return r
+    if len(labels) == 2 and scenario == "nxent":
+        r.set_rcode(dns.rcode.NXDOMAIN)
+    if len(labels) == 2 and scenario == "noaa":
+        r.flags &= ~dns.flags.AA
+    if len(labels) > 3 or (len(labels) == 3 and labels[0].lower() != b"www"):
+        r.set_rcode(dns.rcode.NXDOMAIN)
+    r.authority.append(SOA)
+    return r
+
+
 def handle(wire, over_tcp):
     """Returns a list of replies (bytes) to send, maybe after a delay."""
     try:
@@ -85,6 +130,9 @@ def handle(wire, over_tcp):
         r = response(query)
         r.answer.append(dns.rrset.from_text(ZONE, 86400, "IN", "NS", "ns.hostile.net."))
         return [r.to_wire()]
+    habit = habits(query, q, labels, scenario)
+    if habit is not None:
+        return [habit.to_wire()]
     if scenario == "nxns" and len(labels) >= 1:
         r = response(query, aa=False)
         # Names in a real zone that answers NXDOMAIN for each: every
