@@ -52,8 +52,6 @@
 #define LIMIT_QUERY_TIMEOUT_MIN_MS	100
 #define LIMIT_QUERY_TIMEOUT_MAX_MS	3000
 #define LIMIT_QUERY_TIMEOUT_INITIAL_MS	376
-/* Queries in flight at once for one request (hedging after a slow server). */
-#define LIMIT_INFLIGHT_PER_REQUEST	4
 /*
  * Messages read from one upstream TCP connection before the query fails.
  * A server may send a reply that is not ours first (the engine ignores

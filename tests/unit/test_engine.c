@@ -569,6 +569,12 @@ test_spoofed_reply_ignored(void)
 	q.name = ldns_dname_new_frm_str("www.example.test.");
 	req = engine_request_new(engine, &q, 0, now, NULL, NULL);
 	ok(engine_next_action(req, now, &action) == ENGINE_SEND, "a query goes out");
+	{
+		struct engine_action again;
+
+		ok(engine_next_action(req, now, &again) == ENGINE_WAIT,
+		    "and the request waits for it: one query in flight at a time");
+	}
 	ldns_wire2pkt(&query, action.send.wire, action.send.wire_len);
 	reply = authority_answer(&lab[0], query, false);
 	ldns_pkt_set_id(reply, (uint16_t)(ldns_pkt_id(query) + 1));
