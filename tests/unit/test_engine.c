@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine.h"
 #include "observer.h"
@@ -352,10 +353,18 @@ cache_text(struct engine *engine, time_t now)
 	return text;
 }
 
-#ifndef TEST_HINTS_FILE
-#define TEST_HINTS_FILE	"/tmp/descend-test-hints.zone"
-#endif
-static const char hints_file[] = TEST_HINTS_FILE;
+/*
+ * The root hints, in a file of this process's own: make check runs the
+ * engine tests side by side, and developers share /tmp.
+ */
+static char hints_file[64];
+
+static void __attribute__((constructor))
+hints_file_name(void)
+{
+	snprintf(hints_file, sizeof(hints_file),
+	    "/tmp/descend-test-hints-%ld.zone", (long)getpid());
+}
 
 static struct engine *
 new_engine_case(bool use_0x20)

@@ -10,8 +10,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Its own hints file: make check runs test_engine beside it. */
-#define TEST_HINTS_FILE	"/tmp/descend-test-oom-hints.zone"
 #define main test_engine_main
 int test_engine_main(void);
 #include "test_engine.c"
