@@ -1133,6 +1133,29 @@ test_stub_zones(void)
 	free(text);
 	engine_free(engine);
 
+	/* A cut the cache knows below the stub zone is used instead. */
+	{
+		struct sockaddr_storage test_server = addr4("192.0.2.2");
+		struct engine_zone stub_test = { .kind = ENGINE_ZONE_STUB,
+		    .name = "test.", .addrs = &test_server, .addr_count = 1 };
+
+		engine = new_engine_zones(&stub_test, 1);
+		rcode = resolve_zones(engine, "www.glueless.test.",
+		    LDNS_RR_TYPE_A, &text, &sends);
+		ok(rcode == LDNS_RCODE_NOERROR && strcmp(sent_to[0],
+		    "192.0.2.2") == 0, "a stub zone's server is asked first "
+		    "(%s)", sent_to[0]);
+		free(text);
+		rcode = resolve_zones(engine, "alias.glueless.test.",
+		    LDNS_RR_TYPE_CNAME, &text, &sends);
+		ok(rcode == LDNS_RCODE_NOERROR && sends == 1 &&
+		    strcmp(sent_to[0], "192.0.2.7") == 0,
+		    "then the deeper cut the cache learnt below it (%u sends, "
+		    "to %s)", sends, sent_to[0]);
+		free(text);
+		engine_free(engine);
+	}
+
 	zones[1] = zones[0];
 	{
 		struct engine_config cfg;
