@@ -25,6 +25,7 @@ UNBOUND_ADDR = "127.77.100.53"
 KRESD_ADDR = "127.77.100.54"
 ANCHOR = os.path.join(LAB_DIR, "root.key")
 CASES = dnssec_cases()
+PIDS = {}       # address: pid of the validator serving it (for CPU time)
 
 
 def wait_answering(proc, addr, log):
@@ -68,6 +69,7 @@ def unbound(lab, tmp_path_factory):
                             stdout=subprocess.DEVNULL, stderr=open(log, "a"))
     try:
         wait_answering(proc, UNBOUND_ADDR, log)
+        PIDS[UNBOUND_ADDR] = proc.pid
         yield UNBOUND_ADDR
     finally:
         stop(proc)
@@ -93,17 +95,21 @@ def kresd(lab, tmp_path_factory):
                             stderr=subprocess.STDOUT)
     try:
         wait_answering(proc, KRESD_ADDR, log)
+        PIDS[KRESD_ADDR] = proc.pid
         yield KRESD_ADDR
     finally:
         stop(proc)
 
 
-def ask(addr, name, rdtype, cd=False):
+def ask(addr, name, rdtype, cd=False, timeout=10):
     q = dns.message.make_query(name.rstrip(".") + ".", rdtype, use_edns=0, payload=1232,
                                want_dnssec=True)
     if cd:
         q.flags |= dns.flags.CD
-    return dns.query.udp(q, addr, timeout=10)
+    resp = dns.query.udp(q, addr, timeout=timeout)
+    if resp.flags & dns.flags.TC:
+        resp = dns.query.tcp(q, addr, timeout=timeout)
+    return resp
 
 
 def ede_codes(resp):

@@ -1,0 +1,379 @@
+#!/usr/bin/python3
+"""hostile_dnssec.py: a signing authoritative server for trap.net. (delegated
+from the lab's signed net. to ns.trap.net, 127.77.8.2, with a DS for the key
+the lab made in $LAB_DIR/keys/trap.net) serving the DNSSEC answers NSD will
+not: each zone below trap.net is one attack on a validator, signed here
+with a key made at start and a DS in trap.net, so the chain of trust from
+the lab's root reaches it.
+
+  www.trap.net A                  a sound secure answer (the control)
+  www.keytrap.trap.net A          KeyTrap: 32 DNSKEYs sharing one key tag,
+                                  32 RRSIGs over each RRset with that tag
+  nx.nsec3many.trap.net A         NXDOMAIN proven with 12 NSEC3 records
+  nx.nsec3alg2.trap.net A         NXDOMAIN whose NSEC3s use hash algorithm 2
+  <100 labels>.nsec3deep.trap.net NXDOMAIN at 50 NSEC3 iterations: the
+                                  closest-encloser search hashes 100 names
+  exists.wildreplay.trap.net A    the wildcard's data and RRSIG replayed for
+                                  a name that exists with other data
+  nothere.wildreplay.trap.net A   a wildcard answer without the NSEC proof
+                                  that the name does not exist
+  nx.stripped.trap.net A          NXDOMAIN without NSEC records
+  www.stripped.trap.net AAAA      NODATA without NSEC records
+  www.unsigned.stripped.trap.net  a delegation without DS and without the
+                                  NSEC proof that there is none
+  www.oobsigner.trap.net A        signed by a sibling's key (nsec3many.trap.net.)
+  parent.oobsigner.trap.net A     signed by the parent's key (trap.net.)
+Usage: hostile_dnssec.py ADDR PIDFILE LAB_DIR   (stops on SIGTERM)
+"""
+import base64
+import glob
+import os
+import signal
+import socket
+import struct
+import sys
+import threading
+import time
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+import dns.dnssec
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.rcode
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
+import dns.rdtypes.ANY.RRSIG
+import dns.rrset
+
+N = dns.name.from_text
+TRAP = N("trap.net.")
+NS_NAME = N("ns.trap.net.")
+ALG = dns.dnssec.Algorithm.ECDSAP256SHA256
+NOW = int(time.time())
+INCEPTION, EXPIRATION = NOW - 3600, NOW + 30 * 86400
+KEYTRAP_KEYS = 32
+KEYTRAP_SIGS = 32
+NSEC3MANY_PAD = 10
+DEEP_ITERATIONS = 50
+
+
+def rrset(name, rdtype, *rdatas, ttl=3600):
+    return dns.rrset.from_text(name, ttl, "IN", rdtype, *rdatas)
+
+
+def lab_key(lab_dir):
+    """trap.net's key: the one the lab made, whose DS is in net."""
+    with open(os.path.join(lab_dir, "keys", "trap.net", "csk-13")) as f:
+        base = f.read().strip()
+    with open(os.path.join(lab_dir, "keys", "trap.net", base + ".private")) as f:
+        for line in f:
+            if line.startswith("PrivateKey:"):
+                secret = int.from_bytes(base64.b64decode(line.split()[1]), "big")
+    return ec.derive_private_key(secret, ec.SECP256R1())
+
+
+def sign(rs, key, signer, dnskey):
+    """An ECDSA P-256 RRSIG over rs. Not dns.dnssec.sign: dnspython 2.3
+    counts the "*" of a wildcard owner in the labels field."""
+    labels = len(rs.name) - 1 - (1 if rs.name.is_wild() else 0)
+    template = dns.rdtypes.ANY.RRSIG.RRSIG(
+        dns.rdataclass.IN, dns.rdatatype.RRSIG, rs.rdtype, ALG, labels, rs.ttl,
+        EXPIRATION, INCEPTION, dns.dnssec.key_id(dnskey), signer, b"")
+    data = dns.dnssec._make_rrsig_signature_data(rs, template)
+    r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256())))
+    return template.replace(signature=r.to_bytes(32, "big") + s.to_bytes(32, "big"))
+
+
+def key_tag_of(rdata_wire):
+    ac = 0
+    for i, b in enumerate(rdata_wire):
+        ac += b << 8 if i % 2 == 0 else b
+    return (ac + (ac >> 16)) & 0xFFFF
+
+
+def colliding_dnskey(tag):
+    """A DNSKEY (not a real key) whose last two bytes are chosen so that its
+    key tag is `tag`: what a KeyTrap zone publishes by the dozen."""
+    key = bytearray(os.urandom(64))
+    head = struct.pack("!HBB", 256, 3, ALG) + bytes(key[:62])
+    base = key_tag_of(head + b"\0\0")
+    for x in range(65536):
+        ac = base + x
+        if (ac + (ac >> 16)) & 0xFFFF == tag:
+            key[62:] = struct.pack("!H", x)
+            break
+    return dns.rdata.from_text("IN", "DNSKEY", "256 3 13 " + base64.b64encode(key).decode())
+
+
+class Zone:
+    def __init__(self, name, key=None, signer=None, nsec3=None, signed=True):
+        self.name = name
+        self.key = key or ec.generate_private_key(ec.SECP256R1())
+        self.dnskey = dns.dnssec.make_dnskey(self.key.public_key(), ALG, flags=257)
+        self.signer = signer          # (name, key, dnskey) signing instead of ours
+        self.nsec3 = nsec3            # None (NSEC) or dict(alg, iterations)
+        self.signed = signed
+        self.rrsets = {}
+        self.signers = {}             # (name, type): (signer, key, dnskey)
+        self.add(rrset(name, "SOA", f"ns.trap.net. h.trap.net. 1 3600 600 86400 300"))
+        self.add(rrset(name, "NS", NS_NAME.to_text(), ttl=86400))
+        if signed:
+            self.add(rrset(name, "DNSKEY", self.dnskey.to_text()))
+        if nsec3:
+            self.add(rrset(name, "NSEC3PARAM", f"{nsec3['alg']} 0 {nsec3['iterations']} -"))
+
+    def add(self, rs):
+        self.rrsets[(rs.name, rs.rdtype)] = rs
+
+    def names(self):
+        return sorted({n for n, _ in self.rrsets})
+
+    def sign(self, rs):
+        if not self.signed:
+            return []
+        name, key, dnskey = self.signers.get((rs.name, rs.rdtype), self.signer or
+                                             (self.name, self.key, self.dnskey))
+        if rs.rdtype == dns.rdatatype.DNSKEY:
+            name, key, dnskey = self.name, self.key, self.dnskey
+        sigs = dns.rrset.RRset(rs.name, rs.rdclass, dns.rdatatype.RRSIG)
+        sigs.update_ttl(rs.ttl)
+        sigs.add(sign(rs, key, name, dnskey))
+        return [sigs]
+
+    def ds(self):
+        return rrset(self.name, "DS", dns.dnssec.make_ds(self.name, self.dnskey, "SHA256").to_text(),
+                     ttl=86400)
+
+    def types_at(self, name):
+        types = {t for n, t in self.rrsets if n == name}
+        if self.signed:
+            types.add(dns.rdatatype.RRSIG)
+            if not self.nsec3:      # an NSEC3's bitmap does not list NSEC3
+                types.add(dns.rdatatype.NSEC)
+        return " ".join(sorted(dns.rdatatype.to_text(t) for t in types))
+
+    def nsec_covering(self, qname):
+        names = self.names()
+        owner = max((n for n in names if n <= qname), default=names[-1])
+        nxt = names[(names.index(owner) + 1) % len(names)]
+        return rrset(owner, "NSEC", f"{nxt} {self.types_at(owner)}", ttl=300)
+
+    def nsec3_chain(self):
+        p = self.nsec3
+        chain = []
+        for n in self.names():
+            h = dns.dnssec.nsec3_hash(n, None, p["iterations"], 1)
+            chain.append((h, n))
+        chain.sort()
+        out = []
+        for i, (h, n) in enumerate(chain):
+            nxt = chain[(i + 1) % len(chain)][0]
+            out.append((h, rrset(N(h.lower(), self.name), "NSEC3",
+                                 f"{p['alg']} 0 {p['iterations']} - {nxt} {self.types_at(n)}",
+                                 ttl=300)))
+        return out
+
+    def nsec3_for(self, name, match):
+        """The chain's NSEC3 that matches (or covers) name."""
+        h = dns.dnssec.nsec3_hash(name, None, self.nsec3["iterations"], 1)
+        chain = self.nsec3_chain()
+        if match:
+            return next(rs for hh, rs in chain if hh == h)
+        below = [rs for hh, rs in chain if hh < h]
+        return below[-1] if below else chain[-1][1]
+
+
+class Server:
+    def __init__(self, lab_dir):
+        self.trap = Zone(TRAP, key=lab_key(lab_dir))
+        self.trap.add(rrset(NS_NAME, "A", "127.77.8.2", ttl=86400))
+        self.trap.add(rrset(N("www.trap.net."), "A", "192.0.2.200"))
+        z = {}
+        for label, kw in (("keytrap", {}), ("nsec3many", {"nsec3": {"alg": 1, "iterations": 0}}),
+                          ("nsec3alg2", {"nsec3": {"alg": 2, "iterations": 0}}),
+                          ("nsec3deep", {"nsec3": {"alg": 1, "iterations": DEEP_ITERATIONS}}),
+                          ("wildreplay", {}), ("stripped", {}), ("oobsigner", {})):
+            name = N(label, TRAP)
+            z[label] = Zone(name, **kw)
+            z[label].add(rrset(N("www", name), "A", "192.0.2.201"))
+            self.trap.add(rrset(name, "NS", NS_NAME.to_text(), ttl=86400))
+            self.trap.add(z[label].ds())
+        # KeyTrap: every key and every signature carries the real key's tag.
+        kt = z["keytrap"]
+        tag = dns.dnssec.key_id(kt.dnskey)
+        keys = [kt.dnskey] + [colliding_dnskey(tag) for _ in range(KEYTRAP_KEYS - 1)]
+        kt.add(rrset(kt.name, "DNSKEY", *[k.to_text() for k in keys]))
+        kt.sign = lambda rs, kt=kt, tag=tag: [self.garbage_sigs(rs, kt.name, tag)]
+        for i in range(NSEC3MANY_PAD):
+            z["nsec3many"].add(rrset(N(f"pad{i}", z["nsec3many"].name), "A", "192.0.2.202"))
+        # Signed by a sibling zone's key (not an ancestor), and by the parent's.
+        ob, sib = z["oobsigner"], z["nsec3many"]
+        ob.signer = (sib.name, sib.key, sib.dnskey)
+        ob.add(rrset(N("parent", ob.name), "A", "192.0.2.206"))
+        ob.signers[(N("parent", ob.name), dns.rdatatype.A)] = (TRAP, self.trap.key, self.trap.dnskey)
+        wr = z["wildreplay"]
+        wr.add(rrset(N("*", wr.name), "A", "192.0.2.203"))
+        wr.add(rrset(N("exists", wr.name), "A", "192.0.2.204"))
+        st = z["stripped"]
+        self.unsigned = Zone(N("unsigned", st.name), signed=False)
+        self.unsigned.add(rrset(N("www", self.unsigned.name), "A", "192.0.2.205"))
+        st.add(rrset(self.unsigned.name, "NS", NS_NAME.to_text(), ttl=86400))
+        self.zones = [self.trap, self.unsigned] + list(z.values())
+
+    @staticmethod
+    def garbage_sigs(rs, signer, tag):
+        sigs = dns.rrset.RRset(rs.name, rs.rdclass, dns.rdatatype.RRSIG)
+        sigs.update_ttl(rs.ttl)
+        labels = len(rs.name.labels) - 1
+        for _ in range(KEYTRAP_SIGS):
+            sigs.add(dns.rdata.from_text(
+                "IN", "RRSIG",
+                f"{dns.rdatatype.to_text(rs.rdtype)} {ALG} {labels} {rs.ttl} {EXPIRATION} "
+                f"{INCEPTION} {tag} {signer} {base64.b64encode(os.urandom(64)).decode()}"))
+        return sigs
+
+    def zone_for(self, qname, qtype):
+        best = None
+        for zone in self.zones:
+            if qname.is_subdomain(zone.name) and (best is None or zone.name.is_subdomain(best.name)):
+                if qtype == dns.rdatatype.DS and qname == zone.name and zone is not self.trap:
+                    continue      # DS is the parent's
+                best = zone
+        return best
+
+    def answer(self, query):
+        q = query.question[0]
+        r = dns.message.make_response(query)
+        r.flags |= dns.flags.AA
+        do = query.ednsflags & dns.flags.DO
+        zone = self.zone_for(q.name, q.rdtype)
+        if zone is None:
+            r.set_rcode(dns.rcode.REFUSED)
+            return r
+
+        def put(section, rs):
+            section.append(rs)
+            if do:
+                section.extend(zone.sign(rs))
+
+        label = zone.name.labels[0].decode()
+        rel = q.name.relativize(zone.name)
+        if label == "wildreplay" and q.rdtype == dns.rdatatype.A and \
+                rel.to_text().lower() in ("exists", "nothere"):
+            wild = zone.rrsets[(N("*", zone.name), dns.rdatatype.A)]
+            synth = dns.rrset.RRset(q.name, wild.rdclass, wild.rdtype)
+            synth.update(wild)
+            r.answer.append(synth)
+            if do:
+                sig = zone.sign(wild)[0]
+                replay = dns.rrset.RRset(q.name, sig.rdclass, sig.rdtype)
+                replay.update(sig)
+                r.answer.append(replay)
+            return r
+        # Like NSD, the server answers from the deepest zone it serves: the
+        # delegations below trap.net (and stripped's to its unsigned child)
+        # show only in the DS answers, which come from the parent.
+        rs = zone.rrsets.get((q.name, q.rdtype))
+        if rs is not None:
+            put(r.answer, rs)
+            return r
+        exists = any(n == q.name for n, _ in zone.rrsets)
+        if not exists:
+            r.set_rcode(dns.rcode.NXDOMAIN)
+        put(r.authority, zone.rrsets[(zone.name, dns.rdatatype.SOA)])
+        if not do or not zone.signed or label == "stripped":
+            return r
+        if zone.nsec3 is None:
+            proofs = [zone.nsec_covering(q.name)]
+            if not exists:
+                proofs.append(zone.nsec_covering(N("*", zone.name)))
+        elif label == "nsec3many":
+            proofs = [rs for _, rs in zone.nsec3_chain()]
+        elif exists:
+            proofs = [zone.nsec3_for(q.name, True)]
+        else:
+            # the apex is the closest encloser for every name in these zones
+            nc = dns.name.Name(q.name.labels[-len(zone.name.labels) - 1:])
+            proofs = [zone.nsec3_for(zone.name, True), zone.nsec3_for(nc, False),
+                      zone.nsec3_for(N("*", zone.name), False)]
+        seen = set()
+        for p in proofs:
+            if p.name not in seen:
+                seen.add(p.name)
+                put(r.authority, p)
+        return r
+
+
+def render(r, over_tcp, payload):
+    try:
+        return r.to_wire(max_size=65535 if over_tcp else max(payload, 512))
+    except dns.exception.TooBig:
+        r.answer, r.authority, r.additional = [], [], []
+        r.flags |= dns.flags.TC
+        return r.to_wire()
+
+
+def handle(server, wire, over_tcp):
+    try:
+        query = dns.message.from_wire(wire)
+        r = server.answer(query)
+        return render(r, over_tcp, query.payload if query.edns >= 0 else 512)
+    except Exception as e:      # a bug here must not look like an attack
+        print(f"hostile_dnssec: {e!r}", file=sys.stderr)
+        return None
+
+
+def serve_udp(server, sock):
+    while True:
+        wire, peer = sock.recvfrom(65535)
+        out = handle(server, wire, False)
+        if out:
+            sock.sendto(out, peer)
+
+
+def serve_tcp_conn(server, conn):
+    try:
+        while True:
+            head = conn.recv(2)
+            if len(head) < 2:
+                return
+            need = struct.unpack("!H", head)[0]
+            wire = b""
+            while len(wire) < need:
+                chunk = conn.recv(need - len(wire))
+                if not chunk:
+                    return
+                wire += chunk
+            out = handle(server, wire, True)
+            if out:
+                conn.sendall(struct.pack("!H", len(out)) + out)
+    finally:
+        conn.close()
+
+
+def main():
+    addr, pidfile, lab_dir = sys.argv[1:4]
+    server = Server(lab_dir)
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    udp.bind((addr, 53))
+    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    tcp.bind((addr, 53))
+    tcp.listen(64)
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    threading.Thread(target=serve_udp, args=(server, udp), daemon=True).start()
+    with open(pidfile, "w") as f:
+        f.write(f"{os.getpid()}\n")
+    while True:
+        conn, _ = tcp.accept()
+        threading.Thread(target=serve_tcp_conn, args=(server, conn), daemon=True).start()
+
+
+if __name__ == "__main__":
+    main()
