@@ -346,19 +346,25 @@ def test_metrics_scraped_during_queries_and_reloads(daemon_factory):
 
     def reload():
         while not stop.is_set():
-            assert d.control_cmd("reload").stdout == "ok\n"
+            out = d.control_cmd("reload").stdout
+            if out != "ok\n":
+                stop.set()
+                raise AssertionError(f"reload said {out!r}")
             time.sleep(0.05)
 
     seen = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=6) as pool:
         queries = [pool.submit(query, i) for i in range(4)]
         reloads = pool.submit(reload)
-        while not all(q.done() for q in queries):
-            _, samples = parse_exposition(scrape(DAEMON_ADDR))
-            buckets, count, _ = histogram(samples, "descend_answer_latency_seconds")
-            assert buckets[-1][1] == count
-            seen.append((value(samples, "descend_queries_total"), count))
-        stop.set()
+        try:
+            while not all(q.done() for q in queries):
+                _, samples = parse_exposition(scrape(DAEMON_ADDR))
+                buckets, count, _ = histogram(samples,
+                                              "descend_answer_latency_seconds")
+                assert buckets[-1][1] == count
+                seen.append((value(samples, "descend_queries_total"), count))
+        finally:
+            stop.set()      # else the pool waits for reload() for ever
         reloads.result()
         for q in queries:
             q.result()
