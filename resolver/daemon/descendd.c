@@ -83,6 +83,13 @@ load_config(const char *path, struct daemon_config *config, FILE *errors)
 	return problems;
 }
 
+static bool
+same_string(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	    (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
 bool
 daemon_reload(struct daemon *d)
 {
@@ -129,6 +136,20 @@ daemon_reload(struct daemon *d)
 		local_zones_flush_cache(d->config.local_zones, d->engine);
 	} else
 		log_warning("reload: local zones kept (too many reloads)");
+	if (!same_string(d->config.dnstap_file, fresh.dnstap_file) ||
+	    !same_string(d->config.dnstap_socket_path,
+	    fresh.dnstap_socket_path) ||
+	    !same_string(d->config.dnstap_identity, fresh.dnstap_identity) ||
+	    d->config.dnstap_log_client_queries !=
+	    fresh.dnstap_log_client_queries ||
+	    d->config.dnstap_log_client_responses !=
+	    fresh.dnstap_log_client_responses ||
+	    d->config.dnstap_log_resolver_queries !=
+	    fresh.dnstap_log_resolver_queries ||
+	    d->config.dnstap_log_resolver_responses !=
+	    fresh.dnstap_log_resolver_responses)
+		log_warning("reload: the dnstap settings changed; they apply "
+		    "after a restart (the running ones are kept)");
 	d->config.log_queries = fresh.log_queries;
 	d->config.log_level = fresh.log_level;
 	d->config.engine = fresh.engine;

@@ -71,6 +71,18 @@ def test_only_what_is_asked_for(daemon_factory, tmp_path):
     assert kinds == {"CQ"}
 
 
+def test_reload_keeps_dnstap_and_says_so(daemon_factory, tmp_path):
+    tap = tmp_path / "tap.fstrm"
+    d = daemon_factory(f"dnstap-file: {tap}\ndnstap-log-client-queries: yes\n")
+    with open(d.conf, "a") as f:
+        f.write("dnstap-log-client-responses: yes\n")
+    assert d.control_cmd("reload").returncode == 0
+    d.query("www.example.com")
+    assert d.stop() == 0
+    assert "dnstap settings changed; they apply after a restart" in d.log.read_text()
+    assert {m[0] for m in decode(tap)} == {"CQ"}
+
+
 def test_unix_socket(daemon_factory, tmp_path):
     if FSTRM_CAPTURE is None:
         pytest.skip("fstrm_capture not installed (Debian: fstrm-bin)")
