@@ -24,6 +24,7 @@ CASES = [
     ("www.mismatch.com", "A", "NOERROR", [("www.mismatch.com.", "A", "192.0.2.90")]),
     ("www.gluediff.com", "A", "NOERROR", [("www.gluediff.com.", "A", "192.0.2.100")]),
     ("www.nscname.net", "A", "NOERROR", [("www.nscname.net.", "A", "192.0.2.110")]),
+    ("www.nsalias.org", "A", "NOERROR", [("www.nsalias.org.", "A", "192.0.2.150")]),
     ("www.cycle-a.com", "A", "SERVFAIL", None),
     ("www.single.org", "A", "NOERROR", [("www.single.org.", "A", "192.0.2.120")]),
     ("short.example.com", "A", "NOERROR", [("short.example.com.", "A", "192.0.2.11")]),
