@@ -143,6 +143,49 @@ check_servers(struct findings_ctx *ctx, struct trace_cut *cut,
 	return child_ns;
 }
 
+/*
+ * An NS name outside the zone that is an alias in its own zone: asked of a
+ * server of the deepest zone this trace crossed that holds the name (the
+ * trace went there to resolve it, or a sibling). Unchecked when none did.
+ */
+static void
+check_alias_elsewhere(struct findings_ctx *ctx, struct trace_cut *cut,
+    const ldns_rdf *ns, const char *name)
+{
+	struct trace *t = ctx->trace;
+	const struct trace_cut *home = NULL;
+	const struct trace_server *server = NULL;
+	ldns_rr_list *cname;
+	ldns_pkt *reply;
+
+	for (unsigned i = 0; i < t->cut_count; i++)
+		if (dname_in_bailiwick(ns, t->cuts[i].zone) && (home == NULL ||
+		    dname_labels(t->cuts[i].zone) > dname_labels(home->zone)))
+			home = &t->cuts[i];
+	for (unsigned i = 0; home != NULL && i < home->server_count; i++)
+		if (home->servers[i].answered) {
+			server = &home->servers[i];
+			break;
+		}
+	if (server == NULL || (reply = findings_probe(ctx, ns, LDNS_RR_TYPE_A,
+	    (const struct sockaddr *)&server->addr, false)) == NULL)
+		return;
+	cname = ldns_pkt_rr_list_by_name_and_type(reply, ns, LDNS_RR_TYPE_CNAME,
+	    LDNS_SECTION_ANSWER);
+	if (cname != NULL) {
+		char target[256];
+
+		dname_str(ldns_rr_rdf(ldns_rr_list_rr(cname, 0), 0), target,
+		    sizeof(target));
+		trace_finding(t, SEVERITY_ERROR, "DELEGATION05", cut->zone,
+		    "NS %s is a CNAME to %s in its own zone (RFC 2181 10.3): "
+		    "name servers must be named by their canonical name", name,
+		    target);
+		ldns_rr_list_deep_free(cname);
+	}
+	ldns_pkt_free(reply);
+}
+
 /* Glue vs the child's own address records, and NS names that are aliases. */
 static void
 check_ns_names(struct findings_ctx *ctx, struct trace_cut *cut,
@@ -164,8 +207,11 @@ check_ns_names(struct findings_ctx *ctx, struct trace_cut *cut,
 		ldns_pkt *reply;
 
 		dname_str(ns, name, sizeof(name));
-		if (!dname_in_bailiwick(ns, cut->zone) ||
-		    responsive->ss_family == 0)
+		if (!dname_in_bailiwick(ns, cut->zone)) {
+			check_alias_elsewhere(ctx, cut, ns, name);
+			continue;
+		}
+		if (responsive->ss_family == 0)
 			continue;
 		addresses_of(cut->glue, ns, glue, sizeof(glue));
 		if (glue[0] == '\0' && list_has_name(cut->parent_ns, ns))

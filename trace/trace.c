@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dname.h"
 #include "trace.h"
@@ -202,6 +203,77 @@ rr_list_text(const ldns_rr_list *rrs, char *buf, size_t len, bool rdata0)
 	}
 }
 
+/* Offsets of the labels of a wire-format name, the root label excluded. */
+static unsigned
+label_offsets(const ldns_rdf *name, size_t *off, unsigned max)
+{
+	const uint8_t *d = ldns_rdf_data(name);
+	size_t len = ldns_rdf_size(name), pos = 0;
+	unsigned n = 0;
+
+	while (pos < len && d[pos] != 0 && n < max) {
+		off[n++] = pos;
+		pos += (size_t)d[pos] + 1;
+	}
+	return n;
+}
+
+/*
+ * `name` as dig would show it: lower case, except the labels it shares with
+ * the question, which take the case the user typed. Names sent with 0x20
+ * come back in random case (ExampLE.com.), often in rdata too, through
+ * compression pointers into the question. The caller frees the copy.
+ */
+static ldns_rdf *
+display_dname(const struct trace *t, const ldns_rdf *name)
+{
+	ldns_rdf *out = ldns_rdf_clone(name);
+	size_t a[128], b[128];
+	unsigned na, nb;
+	uint8_t *d;
+	const uint8_t *q;
+
+	if (out == NULL)
+		return NULL;
+	ldns_dname2canonical(out);
+	if (t->qname == NULL)
+		return out;
+	d = ldns_rdf_data(out);
+	q = ldns_rdf_data(t->qname);
+	na = label_offsets(out, a, 128);
+	nb = label_offsets(t->qname, b, 128);
+	while (na > 0 && nb > 0 && d[a[na - 1]] == q[b[nb - 1]] &&
+	    strncasecmp((const char *)d + a[na - 1] + 1,
+	    (const char *)q + b[nb - 1] + 1, d[a[na - 1]]) == 0) {
+		memcpy(d + a[na - 1] + 1, q + b[nb - 1] + 1, d[a[na - 1]]);
+		na--;
+		nb--;
+	}
+	return out;
+}
+
+/* A copy of rr with its owner and the names in its rdata as dig shows them. */
+static ldns_rr *
+display_rr(const struct trace *t, const ldns_rr *rr)
+{
+	ldns_rr *c = ldns_rr_clone(rr);
+	ldns_rdf *name;
+
+	if (c == NULL)
+		return NULL;
+	if ((name = display_dname(t, ldns_rr_owner(c))) != NULL) {
+		ldns_rdf_deep_free(ldns_rr_owner(c));
+		ldns_rr_set_owner(c, name);
+	}
+	for (size_t i = 0; i < ldns_rr_rd_count(c); i++) {
+		if (ldns_rdf_get_type(ldns_rr_rdf(c, i)) != LDNS_RDF_TYPE_DNAME ||
+		    (name = display_dname(t, ldns_rr_rdf(c, i))) == NULL)
+			continue;
+		ldns_rdf_deep_free(ldns_rr_set_rdf(c, name, i));
+	}
+	return c;
+}
+
 static void
 on_zonecut(struct trace *t, const struct engine_event *ev)
 {
@@ -315,8 +387,13 @@ on_exchange(struct trace *t, const struct engine_event *ev)
 
 	if (ev->u.query.server_name != NULL)
 		dname_str(ev->u.query.server_name, name, sizeof(name));
-	if (ev->u.query.sent_qname != NULL)
-		dname_str(ev->u.query.sent_qname, qname, sizeof(qname));
+	if (ev->u.query.sent_qname != NULL) {
+		ldns_rdf *shown = display_dname(t, ev->u.query.sent_qname);
+
+		dname_str(shown != NULL ? shown : ev->u.query.sent_qname, qname,
+		    sizeof(qname));
+		ldns_rdf_deep_free(shown);
+	}
 	if (ev->u.query.zone != NULL)
 		dname_str(ev->u.query.zone, zone, sizeof(zone));
 	trace_addr_str(ev->u.query.addr, addr, sizeof(addr));
@@ -371,8 +448,13 @@ on_exchange(struct trace *t, const struct engine_event *ev)
 		const ldns_rr_list *section = ldns_pkt_ancount(reply) > 0 ?
 		    ldns_pkt_answer(reply) : ldns_pkt_authority(reply);
 
-		for (size_t i = 0; i < ldns_rr_list_rr_count(section); i++)
-			ldns_rr_print(t->out, ldns_rr_list_rr(section, i));
+		for (size_t i = 0; i < ldns_rr_list_rr_count(section); i++) {
+			ldns_rr *shown = display_rr(t, ldns_rr_list_rr(section, i));
+
+			ldns_rr_print(t->out, shown != NULL ? shown :
+			    ldns_rr_list_rr(section, i));
+			ldns_rr_free(shown);
+		}
 		fprintf(t->out, ";; Received %zu bytes from %s#53(%s) in %u ms\n\n",
 		    ev->u.query.reply_size, addr, name[0] != '\0' ? name : addr,
 		    ev->u.query.rtt_ms);
@@ -420,6 +502,34 @@ on_skipped(struct trace *t, const struct engine_event *ev)
 		cut->missing_glue = true;
 }
 
+/*
+ * A sub-request's answer owned by another name than it asked for followed an
+ * alias: say so, since its answer holds only the target's addresses and a
+ * name server's name that is an alias is an error (the findings flag it).
+ */
+static void
+show_alias(struct trace *t, const struct engine_event *ev)
+{
+	const ldns_rr_list *answer = ev->u.done.answer;
+	char name[256], target[256], record[600];
+
+	for (size_t i = 0; answer != NULL && i < ldns_rr_list_rr_count(answer);
+	    i++) {
+		const ldns_rdf *owner = ldns_rr_owner(ldns_rr_list_rr(answer, i));
+
+		if (dname_equal(owner, ev->qname))
+			continue;
+		dname_str(ev->qname, name, sizeof(name));
+		dname_str(owner, target, sizeof(target));
+		snprintf(record, sizeof(record), "%s CNAME %s", name, target);
+		trace_print(t, ev->depth, "   alias: %s is an alias of %s", name,
+		    target);
+		trace_json(t, "alias", "record", record, "target", target, "#hop",
+		    1, "#depth", ev->depth, NULL);
+		return;
+	}
+}
+
 static void
 on_request_done(struct trace *t, const struct engine_event *ev)
 {
@@ -432,6 +542,7 @@ on_request_done(struct trace *t, const struct engine_event *ev)
 	if (ev->depth == 0)
 		return;		/* the command prints the final answer */
 	rr_list_text(ev->u.done.answer, answer, sizeof(answer), false);
+	show_alias(t, ev);
 	trace_print(t, ev->depth, "<- %s %s: %s", name, rcode_buf,
 	    answer[0] != '\0' ? answer : ev->u.done.why != NULL ?
 	    ev->u.done.why : "no data");
@@ -539,10 +650,18 @@ trace_on_event(void *ctx, const struct engine_event *ev)
 	case EV_REFERRAL:
 		on_referral(t, ev);
 		break;
-	case EV_ALIAS:
-		dname_str(ev->u.alias.target, name, sizeof(name));
+	case EV_ALIAS: {
+		ldns_rdf *target = display_dname(t, ev->u.alias.target);
+
+		dname_str(target != NULL ? target : ev->u.alias.target, name,
+		    sizeof(name));
+		ldns_rdf_deep_free(target);
 		if (ev->u.alias.rr != NULL) {
-			char *s = ldns_rr2str(ev->u.alias.rr);
+			ldns_rr *shown = display_rr(t, ev->u.alias.rr);
+			char *s = ldns_rr2str(shown != NULL ? shown :
+			    ev->u.alias.rr);
+
+			ldns_rr_free(shown);
 
 			strlcpy(text, s != NULL ? s : "", sizeof(text));
 			text[strcspn(text, "\n")] = '\0';
@@ -554,6 +673,7 @@ trace_on_event(void *ctx, const struct engine_event *ev)
 		trace_json(t, "alias", "record", text, "target", name, "#hop",
 		    ev->u.alias.hop, "#depth", ev->depth, NULL);
 		break;
+	}
 	case EV_CACHE_HIT:
 		dname_str(ev->u.cache.owner, name, sizeof(name));
 		trace_print(t, ev->depth, "   (cache: %s for %s, learned earlier "

@@ -77,6 +77,9 @@ struct trace {
 	uint32_t pending_send_id;
 	char pending_line[768];
 	char answer_server[300];
+	/* The question as the user typed it: text and --dig print names in
+	 * its case, not in the random case 0x20 sent and replies echo. */
+	const ldns_rdf *qname;
 };
 
 /* The engine observer that records and prints as events arrive. */

@@ -238,6 +238,7 @@ trace_main(int argc, char **argv)
 	if (engine == NULL || (runner = cli_runner_new(engine)) == NULL)
 		goto out;
 	trace_init(&t, o.format, stdout, o.color < 0 ? isatty(1) : o.color);
+	t.qname = question.name;
 	t.start_ms = cli_runner_now(runner).ms;
 	dname_str(question.name, name, sizeof(name));
 	type = ldns_rr_type2str(question.type);
