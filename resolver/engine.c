@@ -347,6 +347,8 @@ engine_request_free(struct engine_request *req)
 	ldns_rdf_deep_free(req->question.name);
 	ldns_rdf_deep_free(req->query.sent_qname);
 	free(req->query.wire);
+	ldns_rdf_deep_free(req->hedge.sent_qname);
+	free(req->hedge.wire);
 	free(req->answer);
 	ldns_pkt_free(req->direct_reply);
 	free(req);
@@ -579,17 +581,83 @@ request_answer_from_cache(struct engine_request *req, struct engine_now now)
 	return true;
 }
 
+static void
+fill_send(struct engine_action *action, const struct inflight_query *q)
+{
+	action->kind = ENGINE_SEND;
+	action->send.id = q->send_id;
+	action->send.addr = q->addr;
+	action->send.addrlen = q->addrlen;
+	action->send.transport = q->transport;
+	action->send.wire = q->wire;
+	action->send.wire_len = q->wire_len;
+	action->send.timeout_ms = q->timeout_ms;
+}
+
+/*
+ * The query and its hedge trade places (the iterator reads req->query);
+ * the one that is not answered is the other's, abandoned or still waited
+ * for.
+ */
+static void
+query_swap(struct engine_request *req)
+{
+	struct inflight_query tmp = req->query;
+
+	req->query = req->hedge;
+	req->hedge = tmp;
+}
+
+/* The reply or timeout for the query left behind tells the server table. */
+static bool
+feed_abandoned(struct engine_request *req, uint32_t id, bool replied,
+    struct engine_now now)
+{
+	const struct sockaddr *sa =
+	    (const struct sockaddr *)&req->abandoned_addr;
+
+	if (req->abandoned_id == 0 || id != req->abandoned_id)
+		return false;
+	req->abandoned_id = 0;
+	if (replied)
+		server_report_rtt(req->engine->servers, sa,
+		    (uint32_t)(now.ms - req->abandoned_sent_ms));
+	else
+		server_report_failure(req->engine->servers, sa, true, now.ms);
+	return true;
+}
+
+/* A reply was taken: the other query in flight is no longer waited for. */
+static void
+abandon_other(struct engine_request *req)
+{
+	req->hedge_at_ms = 0;
+	if (!req->hedge.active)
+		return;
+	req->hedge.active = false;
+	req->abandoned_id = req->hedge.send_id;
+	req->abandoned_addr = req->hedge.addr;
+	req->abandoned_sent_ms = req->hedge.sent_ms;
+}
+
 enum engine_action_kind
 engine_next_action(struct engine_request *req, struct engine_now now,
     struct engine_action *action)
 {
 	memset(action, 0, sizeof(*action));
+	if (!req->done && req->query.active && req->hedge_at_ms != 0 &&
+	    now.ms >= req->hedge_at_ms && iterator_hedge(req, now)) {
+		fill_send(action, &req->hedge);
+		return ENGINE_SEND;
+	}
 	if (!req->done && req->query.active) {
 		uint64_t spent = now.ms - req->start_ms;
 
 		action->kind = ENGINE_WAIT;
 		action->wait_ms = spent < req->engine->config.request_timeout_ms ?
 		    (uint32_t)(req->engine->config.request_timeout_ms - spent) : 0;
+		if (req->hedge_at_ms > now.ms)
+			action->wake_ms = (uint32_t)(req->hedge_at_ms - now.ms);
 		return ENGINE_WAIT;
 	}
 	if (!req->done) {
@@ -612,14 +680,7 @@ engine_next_action(struct engine_request *req, struct engine_now now,
 				q->active = true;
 				q->sent_ms = now.ms;
 			}
-			action->kind = ENGINE_SEND;
-			action->send.id = q->send_id;
-			action->send.addr = q->addr;
-			action->send.addrlen = q->addrlen;
-			action->send.transport = q->transport;
-			action->send.wire = q->wire;
-			action->send.wire_len = q->wire_len;
-			action->send.timeout_ms = q->timeout_ms;
+			fill_send(action, q);
 			return ENGINE_SEND;
 		}
 	}
@@ -695,8 +756,9 @@ reply_mismatch(const struct inflight_query *q, const ldns_pkt *pkt,
 	return NULL;
 }
 
-int
-engine_feed_reply(struct engine_request *req, uint32_t id,
+/* engine_feed_reply for req->query. */
+static int
+feed_reply_current(struct engine_request *req, uint32_t id,
     const struct sockaddr *from, socklen_t fromlen, const uint8_t *wire,
     size_t len, uint32_t rtt_ms, struct engine_now now)
 {
@@ -821,12 +883,49 @@ engine_feed_reply(struct engine_request *req, uint32_t id,
 	return 0;
 }
 
+int
+engine_feed_reply(struct engine_request *req, uint32_t id,
+    const struct sockaddr *from, socklen_t fromlen, const uint8_t *wire,
+    size_t len, uint32_t rtt_ms, struct engine_now now)
+{
+	int rc;
+
+	if (!req->done && req->hedge.active && id == req->hedge.send_id) {
+		/* The hedge's reply: it is the query now, unless ignored. */
+		query_swap(req);
+		if ((rc = feed_reply_current(req, id, from, fromlen, wire, len,
+		    rtt_ms, now)) != 0)
+			query_swap(req);
+		else
+			abandon_other(req);
+		return rc;
+	}
+	if (!req->done && !req->direct && id == req->abandoned_id &&
+	    same_address(from, fromlen, &req->abandoned_addr) &&
+	    feed_abandoned(req, id, true, now))
+		return 0;
+	if ((rc = feed_reply_current(req, id, from, fromlen, wire, len, rtt_ms,
+	    now)) == 0)
+		abandon_other(req);
+	return rc;
+}
+
 static void
 feed_failure(struct engine_request *req, uint32_t id, const char *reason,
     struct engine_now now)
 {
 	struct inflight_query *q = &req->query;
 
+	if (!req->done && req->hedge.active && id == req->hedge.send_id) {
+		/* The hedge failed; the query goes on. */
+		query_swap(req);
+		req->query.active = false;
+		iterator_timeout(req, reason, now);
+		query_swap(req);
+		return;
+	}
+	if (!req->done && feed_abandoned(req, id, false, now))
+		return;
 	if (req->done || !q->active || id != q->send_id)
 		return;
 	q->active = false;
@@ -845,6 +944,10 @@ feed_failure(struct engine_request *req, uint32_t id, const char *reason,
 		return;
 	}
 	iterator_timeout(req, reason, now);
+	/* The hedge, if one is out, is the query now. */
+	req->hedge_at_ms = 0;
+	if (req->hedge.active)
+		query_swap(req);
 }
 
 void

@@ -12,7 +12,8 @@
  *			transmit action.send, remember action.send.id;
  *		if (it was ENGINE_DONE) break;
  *		wait for a reply (engine_feed_reply), a timer
- *		(engine_feed_timeout) or a socket error (engine_feed_error);
+ *		(engine_feed_timeout), a socket error (engine_feed_error)
+ *		or action.wake_ms (then just ask again: a hedge is due);
  *	}
  *	engine_request_answer(req, ...);  engine_request_free(req);
  *
@@ -191,6 +192,11 @@ struct engine_action {
 	enum engine_action_kind kind;
 	struct engine_send send;	/* for ENGINE_SEND */
 	uint32_t wait_ms;		/* for ENGINE_WAIT: the request's time left */
+	/*
+	 * For ENGINE_WAIT: when not 0, call engine_next_action() again after
+	 * this many ms even if nothing arrived (a hedge may be due then).
+	 */
+	uint32_t wake_ms;
 };
 
 enum engine_action_kind engine_next_action(struct engine_request *request,

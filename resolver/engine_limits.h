@@ -53,6 +53,17 @@
 #define LIMIT_QUERY_TIMEOUT_MAX_MS	3000
 #define LIMIT_QUERY_TIMEOUT_INITIAL_MS	376
 /*
+ * Queries in flight at once for one request: the query and one hedge. A
+ * server that has not answered after LIMIT_HEDGE_DELAY_UNKNOWN_MS (never
+ * seen) or three times its smoothed RTT gets company: the same question
+ * goes to another server of the zone, and the first reply wins. A dead
+ * server then costs tens of milliseconds instead of a timeout; each hedge
+ * is one extra query within LIMIT_QUERIES_PER_REQUEST and _PER_NAME.
+ */
+#define LIMIT_INFLIGHT_PER_REQUEST	2
+#define LIMIT_HEDGE_DELAY_UNKNOWN_MS	30
+#define LIMIT_HEDGE_DELAY_MIN_MS	10
+/*
  * Messages read from one upstream TCP connection before the query fails.
  * A server may send a reply that is not ours first (the engine ignores
  * it, RFC 5452), but one that streams message after message would keep

@@ -931,6 +931,68 @@ task_absorb(struct engine_request *req, struct task *parent,
 	s->state = SERVER_ADDRESS_FAILED;
 }
 
+/*
+ * When to hedge the query just sent: after LIMIT_HEDGE_DELAY_UNKNOWN_MS for
+ * a server never measured, three times its smoothed RTT otherwise; never
+ * over TCP or when the query's own timeout comes first.
+ */
+static void
+plan_hedge(struct engine_request *req, struct engine_now now)
+{
+	const struct inflight_query *q = &req->query;
+	uint32_t srtt = server_srtt_ms(req->engine->servers,
+	    (const struct sockaddr *)&q->addr), delay;
+
+	req->hedge_at_ms = 0;
+	/* A trace (no cache) follows each server's own answer, one at a time. */
+	if (q->transport != ENGINE_UDP || req->hedge.active ||
+	    (req->flags & ENGINE_REQUEST_NO_CACHE))
+		return;
+	delay = srtt == 0 ? LIMIT_HEDGE_DELAY_UNKNOWN_MS : srtt * 3;
+	if (delay < LIMIT_HEDGE_DELAY_MIN_MS)
+		delay = LIMIT_HEDGE_DELAY_MIN_MS;
+	if (delay >= q->timeout_ms)
+		return;
+	req->hedge_at_ms = now.ms + delay;
+}
+
+bool
+iterator_hedge(struct engine_request *req, struct engine_now now)
+{
+	struct task *task = req->tasks[req->task_count - 1];
+	struct inflight_query primary;
+	int si, ai;
+	bool sent;
+
+	req->hedge_at_ms = 0;
+	if (task->finished || task->forced_server >= 0 || req->hedge.active ||
+	    req->query.server < 0 ||
+	    req->upstream_queries >= LIMIT_QUERIES_PER_REQUEST ||
+	    task->queries >= LIMIT_QUERIES_PER_NAME)
+		return false;
+	/* Another address: the one asked has been sent to, so it comes last. */
+	if (!task_pick_server(req, task, &si, &ai, now) ||
+	    (si == req->query.server && ai == req->query.address))
+		return false;
+	{
+		struct engine_event ev = { 0 };
+
+		ev.u.fallback.what = "hedge";
+		ev.u.fallback.addr = (const struct sockaddr *)&req->query.addr;
+		task_event(req, task, EV_FALLBACK, &ev, now);
+	}
+	/* task_send() builds into req->query: lend it the hedge's slot. */
+	primary = req->query;
+	req->query = req->hedge;
+	req->query.active = false;
+	sent = task_send(req, task, si, ai, now);
+	req->hedge = req->query;
+	req->query = primary;
+	if (!sent)
+		req->query.active = false;	/* the task failed: stop */
+	return sent;
+}
+
 /* Whether the cache still holds an unexpired address for the server. */
 static bool
 server_cached_address(struct engine_request *req, const struct cut_server *s,
@@ -1030,6 +1092,7 @@ iterator_step(struct engine_request *req, struct engine_now now)
 	for (;;) {
 		struct task *task = req->tasks[req->task_count - 1];
 		int si, ai;
+		bool forced;
 
 		if (!task->finished && now.ms - req->start_ms >=
 		    req->engine->config.request_timeout_ms) {
@@ -1065,9 +1128,14 @@ iterator_step(struct engine_request *req, struct engine_now now)
 			if (task->finished)
 				continue;	/* no memory for the cut */
 		}
+		forced = task->forced_server >= 0;
 		if (task_pick_server(req, task, &si, &ai, now)) {
-			if (task_send(req, task, si, ai, now))
+			if (task_send(req, task, si, ai, now)) {
+				/* A retry (TCP, no EDNS, no 0x20) is not hedged. */
+				if (!forced)
+					plan_hedge(req, now);
 				return true;
+			}
 			continue;	/* the task failed */
 		}
 		if (task_resolve_server(req, task, now))

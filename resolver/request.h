@@ -134,6 +134,17 @@ struct engine_request {
 	unsigned next_task_id;
 	uint64_t start_ms;
 	struct inflight_query query;
+	/*
+	 * Hedging: the same question to another server of the cut when the
+	 * first has not answered by hedge_at_ms (0: none planned). The first
+	 * reply of either wins; the other query is abandoned, and only its
+	 * outcome (RTT or timeout) is still told to the server table.
+	 */
+	struct inflight_query hedge;
+	uint64_t hedge_at_ms;
+	uint32_t abandoned_id;		/* 0: none */
+	struct sockaddr_storage abandoned_addr;
+	uint64_t abandoned_sent_ms;
 	uint32_t next_send_id;
 	unsigned upstream_queries, subrequests, failed_ns_resolutions;
 	bool priming_tried;
@@ -154,6 +165,8 @@ struct task *task_new(struct engine_request *req, const ldns_rdf *qname,
 void task_free(struct task *task);
 /* Runs the plan until a query must be sent (true) or the request is done. */
 bool iterator_step(struct engine_request *req, struct engine_now now);
+/* Sends the planned hedge (into req->hedge); false when there is none. */
+bool iterator_hedge(struct engine_request *req, struct engine_now now);
 void iterator_reply(struct engine_request *req, const ldns_pkt *pkt,
     size_t size, uint32_t rtt_ms, struct engine_now now);
 void iterator_timeout(struct engine_request *req, const char *error,

@@ -21,6 +21,7 @@ struct drive_run;
 struct upstream_query {
 	struct drive *drive;
 	struct drive_run *run;		/* NULL once the run moved on */
+	struct upstream_query *next;	/* the run's other queries in flight */
 	uint32_t send_id;
 	bool over_tcp;
 	union {
@@ -47,7 +48,9 @@ struct drive_run {
 	struct engine_request *request;
 	drive_done_cb done;
 	void *arg;
-	struct upstream_query *query;
+	/* In flight: the query, a hedge, one the engine abandoned (RTT). */
+	struct upstream_query *queries;
+	uv_timer_t wake;		/* the engine's wake_ms (a hedge is due) */
 	uint32_t last_send_id;
 	struct drive_run *next, *prev;
 };
@@ -112,8 +115,14 @@ query_handle_closed(uv_handle_t *handle)
 static void
 query_close(struct upstream_query *q)
 {
-	if (q->run != NULL)
-		q->run->query = NULL;
+	if (q->run != NULL) {
+		struct upstream_query **p = &q->run->queries;
+
+		while (*p != NULL && *p != q)
+			p = &(*p)->next;
+		if (*p == q)
+			*p = q->next;
+	}
 	q->run = NULL;
 	if (!uv_is_closing(&q->sock.handle))
 		uv_close(&q->sock.handle, query_handle_closed);
@@ -124,12 +133,19 @@ query_close(struct upstream_query *q)
 }
 
 static void
+run_closed(uv_handle_t *handle)
+{
+	free(handle->data);
+}
+
+static void
 run_finish(struct drive_run *run)
 {
 	struct drive *drive = run->drive;
 
-	if (run->query != NULL)
-		query_close(run->query);
+	while (run->queries != NULL)
+		query_close(run->queries);
+	uv_timer_stop(&run->wake);
 	if (run->prev != NULL)
 		run->prev->next = run->next;
 	else
@@ -137,7 +153,7 @@ run_finish(struct drive_run *run)
 	if (run->next != NULL)
 		run->next->prev = run->prev;
 	run->done(run->request, run->arg);
-	free(run);
+	uv_close((uv_handle_t *)&run->wake, run_closed);
 }
 
 void
@@ -425,12 +441,13 @@ run_send(struct drive_run *run, const struct engine_send *send)
 	}
 	q->drive = drive;
 	q->run = run;
+	q->next = run->queries;
 	q->send_id = send->id;
 	q->over_tcp = send->transport == ENGINE_TCP;
 	q->peer = send->addr;
 	q->peerlen = send->addrlen;
 	q->sent_ms = drive_now(drive).ms;
-	run->query = q;
+	run->queries = q;
 	uv_timer_init(drive->loop, &q->timer);
 	q->timer.data = q;
 	q->open_handles = 1;
@@ -445,7 +462,7 @@ run_send(struct drive_run *run, const struct engine_send *send)
 	if (rc < 0) {
 		if (q->open_handles == 1) {	/* the socket never opened */
 			q->sock.handle.type = UV_UNKNOWN_HANDLE;
-			run->query = NULL;
+			run->queries = q->next;
 			q->run = NULL;
 			uv_close((uv_handle_t *)&q->timer, query_handle_closed);
 		} else
@@ -453,6 +470,12 @@ run_send(struct drive_run *run, const struct engine_send *send)
 		engine_feed_error(run->request, send->id, uv_strerror(rc),
 		    drive_now(drive));
 	}
+}
+
+static void
+on_wake(uv_timer_t *timer)
+{
+	run_pump(timer->data);
 }
 
 static void
@@ -468,7 +491,10 @@ run_pump(struct drive_run *run)
 			run_send(run, &action.send);
 			continue;
 		case ENGINE_WAIT:
-			if (run->query == NULL) {
+			if (action.wake_ms != 0)
+				uv_timer_start(&run->wake, on_wake,
+				    action.wake_ms, 0);
+			if (run->queries == NULL) {
 				/* Nothing in flight can wake us: let the engine fail it. */
 				engine_feed_timeout(run->request,
 				    run->last_send_id, drive_now(run->drive));
@@ -494,6 +520,8 @@ drive_request_start(struct drive *drive, struct engine_request *request,
 	run->request = request;
 	run->done = done;
 	run->arg = arg;
+	uv_timer_init(drive->loop, &run->wake);
+	run->wake.data = run;
 	run->next = drive->runs;
 	if (drive->runs != NULL)
 		drive->runs->prev = run;

@@ -582,7 +582,7 @@ test_spoofed_reply_ignored(void)
 		struct engine_action again;
 
 		ok(engine_next_action(req, now, &again) == ENGINE_WAIT,
-		    "and the request waits for it: one query in flight at a time");
+		    "and the request waits for it (a hedge only comes later)");
 	}
 	ldns_wire2pkt(&query, action.send.wire, action.send.wire_len);
 	reply = authority_answer(&lab[0], query, false);
@@ -1688,6 +1688,154 @@ test_private_address(void)
 	    "a bad block is an error: %s", err);
 }
 
+/* ---- hedging (issue 16): a dead server costs milliseconds ---- */
+
+static struct server hedging[] = {
+	ROOT_OF_TEST,
+	{ .addr = "192.0.2.2", .zone = "test.", .records = TEST_APEX
+	  "hd.test. 86400 IN NS ns1.hd.test.\n"
+	  "hd.test. 86400 IN NS ns2.hd.test.\n"
+	  "ns1.hd.test. 86400 IN A 192.0.2.101\n"
+	  "ns2.hd.test. 86400 IN A 192.0.2.102\n" },
+	{ .addr = "192.0.2.101", .zone = "hd.test.", .records = "", .silent = true },
+	{ .addr = "192.0.2.102", .zone = "hd.test.", .records =
+	  "hd.test. 3600 IN SOA ns1.hd.test. h.test. 1 3600 600 86400 300\n"
+	  "hd.test. 86400 IN NS ns1.hd.test.\n"
+	  "hd.test. 86400 IN NS ns2.hd.test.\n"
+	  "www.hd.test. 3600 IN A 198.51.100.90\n" },
+};
+
+/* One query on the simulated wire: its reply or its timeout is due at `at`. */
+struct pending_send {
+	uint32_t id;
+	uint64_t at;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	uint8_t *reply;		/* NULL: a timeout */
+	size_t reply_len;
+};
+
+/*
+ * Runs a request the way drive.c does, on a simulated clock: several
+ * queries may be in flight, each answered 1 ms after it was sent (or timed
+ * out), and the engine is woken at wake_ms. Returns the ms it took.
+ */
+static uint64_t
+resolve_timed(struct engine *engine, const char *name, struct engine_now *now,
+    unsigned *sends, int *rcode)
+{
+	struct engine_question q = { .type = LDNS_RR_TYPE_A,
+	    .klass = LDNS_RR_CLASS_IN };
+	struct pending_send pending[8];
+	size_t npending = 0;
+	uint64_t start = now->ms;
+	struct engine_request *req;
+	struct engine_result r;
+
+	q.name = ldns_dname_new_frm_str(name);
+	req = engine_request_new(engine, &q, 0, *now, NULL, NULL);
+	ldns_rdf_deep_free(q.name);
+	*sends = 0;
+	for (;;) {
+		struct engine_action action;
+		enum engine_action_kind kind = engine_next_action(req, *now,
+		    &action);
+		uint64_t next = UINT64_MAX;
+		size_t first = 0;
+
+		if (kind == ENGINE_DONE)
+			break;
+		if (kind == ENGINE_SEND) {
+			struct server *s = server_at(&action.send.addr);
+			struct pending_send *p = &pending[npending++];
+			ldns_pkt *query = NULL;
+
+			(*sends)++;
+			memset(p, 0, sizeof(*p));
+			p->id = action.send.id;
+			p->addr = action.send.addr;
+			p->addrlen = action.send.addrlen;
+			ldns_wire2pkt(&query, action.send.wire,
+			    action.send.wire_len);
+			if (s != NULL && !s->silent && query != NULL) {
+				ldns_pkt *reply = authority_answer(s, query,
+				    action.send.transport == ENGINE_TCP);
+
+				ldns_pkt2wire(&p->reply, reply, &p->reply_len);
+				ldns_pkt_free(reply);
+				p->at = now->ms + 1;
+			} else
+				p->at = now->ms + action.send.timeout_ms;
+			ldns_pkt_free(query);
+			if (npending == 8)
+				break;
+			continue;
+		}
+		/* ENGINE_WAIT: the next reply, timeout or wake-up. */
+		for (size_t i = 0; i < npending; i++)
+			if (pending[i].at < next) {
+				next = pending[i].at;
+				first = i;
+			}
+		if (action.wake_ms != 0 && now->ms + action.wake_ms < next) {
+			now->ms += action.wake_ms;
+			continue;
+		}
+		if (next == UINT64_MAX)
+			break;
+		now->ms = next;
+		if (pending[first].reply != NULL)
+			engine_feed_reply(req, pending[first].id,
+			    (struct sockaddr *)&pending[first].addr,
+			    pending[first].addrlen, pending[first].reply,
+			    pending[first].reply_len, 1, *now);
+		else
+			engine_feed_timeout(req, pending[first].id, *now);
+		free(pending[first].reply);
+		pending[first] = pending[--npending];
+	}
+	for (size_t i = 0; i < npending; i++)
+		free(pending[i].reply);
+	engine_request_result(req, &r);
+	*rcode = r.rcode;
+	engine_request_free(req);
+	return now->ms - start;
+}
+
+static void
+test_hedging(bool use_0x20)
+{
+	uint64_t worst = 0;
+	unsigned most = 0, hedged = 0, failed = 0;
+
+	USE_WORLD(hedging);
+	/* Ten cold starts: the dead server is the first pick about half the time. */
+	for (int i = 0; i < 10; i++) {
+		struct engine *engine = new_engine_case(use_0x20);
+		struct engine_now now = { 1000000, 5000 };
+		unsigned sends;
+		int rcode;
+		uint64_t ms = resolve_timed(engine, "www.hd.test.", &now, &sends,
+		    &rcode);
+
+		if (rcode != LDNS_RCODE_NOERROR)
+			failed++;
+		if (ms > worst)
+			worst = ms;
+		if (sends > most)
+			most = sends;
+		if (sends > 4)
+			hedged++;
+		engine_free(engine);
+	}
+	ok(failed == 0 && worst <= 60, "0x20 %d: one dead server of two, cold: "
+	    "worst of ten %llu ms (<= 60), %u failed", use_0x20,
+	    (unsigned long long)worst, failed);
+	ok(most <= 5, "0x20 %d: at most one extra query per hedge: at most %u "
+	    "sends (priming, test., hd.test. and the hedge), %u of ten hedged",
+	    use_0x20, most, hedged);
+}
+
 int
 main(void)
 {
@@ -1709,6 +1857,7 @@ main(void)
 		test_parent_glue_fallback(x);
 		test_lameness_per_zone(x);
 		test_glueless_per_cut(x);
+		test_hedging(x);
 		test_ghost_domain_expires(x);
 		servers = lab;
 		server_count = sizeof(lab) / sizeof(lab[0]);
