@@ -565,6 +565,18 @@ task_forward_fallback(struct engine_request *req, struct task *task,
 	task->no_forward = true;
 }
 
+/* Whether every address of a forward zone failed recently (backed off). */
+static bool
+forwarders_backed_off(const struct engine_request *req,
+    const struct configured_zone *zone, struct engine_now now)
+{
+	for (size_t i = 0; i < zone->addr_count; i++)
+		if (!server_backed_off(req->engine->servers,
+		    (const struct sockaddr *)&zone->addrs[i], NULL, 0, now.ms))
+			return false;
+	return true;
+}
+
 static bool push_task(struct engine_request *, struct task *);
 static bool task_find_cut_from(struct engine_request *, struct task *,
     unsigned, struct engine_now);
@@ -602,6 +614,17 @@ task_find_cut_from(struct engine_request *req, struct task *task,
 	    __atomic_load_n(&req->engine->zones, __ATOMIC_ACQUIRE), lookup,
 	    task->no_forward);
 	ldns_rdf_deep_free(lookup);
+	if (configured != NULL && configured->kind == ENGINE_ZONE_FORWARD &&
+	    configured->forward_first &&
+	    forwarders_backed_off(req, configured, now)) {
+		/* They just failed (for a task before this one): iterate now. */
+		task_forward_fallback(req, task, now);
+		lookup = dname_ancestor(task->qname, labels);
+		configured = lookup == NULL ? NULL : zone_table_lookup(
+		    __atomic_load_n(&req->engine->zones, __ATOMIC_ACQUIRE),
+		    lookup, true);
+		ldns_rdf_deep_free(lookup);
+	}
 	if (configured != NULL && configured->kind == ENGINE_ZONE_FORWARD) {
 		task_set_configured_cut(req, task, configured, now);
 		return true;

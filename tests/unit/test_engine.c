@@ -1088,6 +1088,25 @@ test_forward_zones(void)
 	    "from the root: %s", cut_sources);
 	free(text);
 	engine_free(engine);
+
+	/* Everything forwarded to a dead forwarder, forward-first. */
+	zones[0].name = ".";
+	engine = new_engine_zones(zones, 1);
+	rcode = resolve_zones(engine, "www.glueless.test.", LDNS_RR_TYPE_A,
+	    &text, &sends);
+	{
+		unsigned dead_sends = 0;
+
+		for (unsigned i = 0; i < sent_log; i++)
+			if (strcmp(sent_to[i], "192.0.2.9") == 0)
+				dead_sends++;
+		ok(rcode == LDNS_RCODE_NOERROR && dead_sends <= 2,
+		    "forwarders that just failed are not asked again by the "
+		    "sub-requests that follow (%u of %u sends to them)",
+		    dead_sends, sends);
+	}
+	free(text);
+	engine_free(engine);
 }
 
 static void
