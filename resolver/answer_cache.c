@@ -1,5 +1,6 @@
 /*
- * answer_cache.c: wire-format answers in a bounded LRU table, with the TTL
+ * answer_cache.c: wire-format answers in bounded LRU tables split in
+ * shards by key hash (threads rarely meet on a lock), with the TTL
  * offsets precomputed at store time so that a cache hit never parses.
  */
 #include <ctype.h>
@@ -63,11 +64,25 @@ entry_owners(const struct answer_entry *e)
 	return entry_ttls(e) + e->rr_count;
 }
 
-struct answer_cache {
+/* As in the RRset cache: the top bits of the key's hash pick the shard. */
+#define ANSWER_SHARDS	16
+
+struct answer_shard {
 	pthread_mutex_t lock;
 	struct lru *table;
+} __attribute__((aligned(64)));
+
+struct answer_cache {
+	struct answer_shard shards[ANSWER_SHARDS];
+	uint32_t seed;
 	const struct rrset_cache *rrsets;	/* whose epochs answers follow */
 };
+
+static struct answer_shard *
+answer_shard(struct answer_cache *cache, uint32_t hash)
+{
+	return &cache->shards[hash >> 28];
+}
 
 static inline uint16_t
 get16(const uint8_t *p)
@@ -234,15 +249,23 @@ answer_key(uint8_t *key, const uint8_t *qname, size_t qname_len,
 struct answer_cache *
 answer_cache_new(size_t max_bytes)
 {
-	struct answer_cache *cache = calloc(1, sizeof(*cache));
+	struct answer_cache *cache;
+	bool complete = true;
 
-	if (cache == NULL)
+	/* Aligned so that each shard's lock has its own cache line. */
+	if (posix_memalign((void **)&cache, 64, sizeof(*cache)) != 0)
 		return NULL;
-	if ((cache->table = lru_new(max_bytes, free)) == NULL) {
-		free(cache);
+	memset(cache, 0, sizeof(*cache));
+	cache->seed = arc4random();
+	for (size_t i = 0; i < ANSWER_SHARDS; i++) {
+		cache->shards[i].table = lru_new(max_bytes / ANSWER_SHARDS, free);
+		pthread_mutex_init(&cache->shards[i].lock, NULL);
+		complete = complete && cache->shards[i].table != NULL;
+	}
+	if (!complete) {
+		answer_cache_free(cache);
 		return NULL;
 	}
-	pthread_mutex_init(&cache->lock, NULL);
 	return cache;
 }
 
@@ -250,9 +273,8 @@ void
 answer_cache_follow(struct answer_cache *cache,
     const struct rrset_cache *rrsets)
 {
-	pthread_mutex_lock(&cache->lock);
+	/* Set up before any worker runs: no lock to take. */
 	cache->rrsets = rrsets;
-	pthread_mutex_unlock(&cache->lock);
 }
 
 void
@@ -260,17 +282,21 @@ answer_cache_free(struct answer_cache *cache)
 {
 	if (cache == NULL)
 		return;
-	lru_free(cache->table);
-	pthread_mutex_destroy(&cache->lock);
+	for (size_t i = 0; i < ANSWER_SHARDS; i++) {
+		lru_free(cache->shards[i].table);
+		pthread_mutex_destroy(&cache->shards[i].lock);
+	}
 	free(cache);
 }
 
 void
 answer_cache_set_max(struct answer_cache *cache, size_t max_bytes)
 {
-	pthread_mutex_lock(&cache->lock);
-	lru_set_max(cache->table, max_bytes);
-	pthread_mutex_unlock(&cache->lock);
+	for (size_t i = 0; i < ANSWER_SHARDS; i++) {
+		pthread_mutex_lock(&cache->shards[i].lock);
+		lru_set_max(cache->shards[i].table, max_bytes / ANSWER_SHARDS);
+		pthread_mutex_unlock(&cache->shards[i].lock);
+	}
 }
 
 bool
@@ -281,7 +307,9 @@ answer_cache_store(struct answer_cache *cache, const uint8_t *key,
 	struct answer_entry *entry;
 	uint16_t offsets[ANSWER_RRS_MAX];
 	struct owner_set owners = { .rrsets = cache->rrsets };
+	struct answer_shard *shard;
 	size_t size;
+	uint32_t hash;
 	int n;
 	bool stored;
 
@@ -316,10 +344,12 @@ answer_cache_store(struct answer_cache *cache, const uint8_t *key,
 		entry_owners(entry)[2 * i + 1] =
 		    rrset_cache_owner_epoch(owners.rrsets, owners.slots[i]);
 	}
-	pthread_mutex_lock(&cache->lock);
-	stored = lru_insert(cache->table, key, keylen, entry,
+	hash = hash_seeded(cache->seed, key, keylen);
+	shard = answer_shard(cache, hash);
+	pthread_mutex_lock(&shard->lock);
+	stored = lru_insert_hashed(shard->table, hash, key, keylen, entry,
 	    malloc_cost(size));
-	pthread_mutex_unlock(&cache->lock);
+	pthread_mutex_unlock(&shard->lock);
 	return stored;
 }
 
@@ -342,15 +372,17 @@ answer_cache_copy(struct answer_cache *cache, const uint8_t *key,
     size_t *len, bool *prefetch, enum sec_status *status)
 {
 	enum answer_freshness freshness = ANSWER_MISS;
+	uint32_t hash = hash_seeded(cache->seed, key, keylen);
+	struct answer_shard *shard = answer_shard(cache, hash);
 	struct answer_entry *entry;
 	uint32_t age;
 
-	pthread_mutex_lock(&cache->lock);
-	entry = lru_lookup(cache->table, key, keylen);
+	pthread_mutex_lock(&shard->lock);
+	entry = lru_lookup_hashed(shard->table, hash, key, keylen);
 	if (entry == NULL || entry->len > cap)
 		goto out;
 	if (!entry_current(cache, entry)) {
-		lru_remove(cache->table, key, keylen);
+		lru_remove_hashed(shard->table, hash, key, keylen);
 		goto out;
 	}
 	if (now < entry->expires)
@@ -381,7 +413,7 @@ answer_cache_copy(struct answer_cache *cache, const uint8_t *key,
 		}
 	}
 out:
-	pthread_mutex_unlock(&cache->lock);
+	pthread_mutex_unlock(&shard->lock);
 	return freshness;
 }
 
@@ -419,17 +451,28 @@ answer_flush_visit(void *arg, const uint8_t *key, size_t keylen, void *value)
 	    entry->rr_count, owner_not_flushed, (void *)(uintptr_t)m);
 }
 
+/* Calls lru_walk on every shard, each under its lock. */
+static size_t
+answer_walk(struct answer_cache *cache,
+    bool (*visit)(void *, const uint8_t *, size_t, void *), void *arg)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ANSWER_SHARDS; i++) {
+		pthread_mutex_lock(&cache->shards[i].lock);
+		n += lru_walk(cache->shards[i].table, visit, arg);
+		pthread_mutex_unlock(&cache->shards[i].lock);
+	}
+	return n;
+}
+
 size_t
 answer_cache_flush(struct answer_cache *cache, const uint8_t *name_key,
     size_t name_len, bool subtree)
 {
 	struct flush_match m = { name_key, name_len, subtree };
-	size_t removed;
 
-	pthread_mutex_lock(&cache->lock);
-	removed = lru_walk(cache->table, answer_flush_visit, &m);
-	pthread_mutex_unlock(&cache->lock);
-	return removed;
+	return answer_walk(cache, answer_flush_visit, &m);
 }
 
 void
@@ -479,29 +522,31 @@ answer_cache_dump(struct answer_cache *cache, FILE *out, time_t now)
 {
 	struct dump_ctx ctx = { out, now };
 
-	pthread_mutex_lock(&cache->lock);
-	lru_walk(cache->table, answer_dump_visit, &ctx);
-	pthread_mutex_unlock(&cache->lock);
+	answer_walk(cache, answer_dump_visit, &ctx);
 }
 
 size_t
 answer_cache_bytes(struct answer_cache *cache)
 {
-	size_t bytes;
+	size_t bytes = 0;
 
-	pthread_mutex_lock(&cache->lock);
-	bytes = lru_bytes(cache->table);
-	pthread_mutex_unlock(&cache->lock);
+	for (size_t i = 0; i < ANSWER_SHARDS; i++) {
+		pthread_mutex_lock(&cache->shards[i].lock);
+		bytes += lru_bytes(cache->shards[i].table);
+		pthread_mutex_unlock(&cache->shards[i].lock);
+	}
 	return bytes;
 }
 
 size_t
 answer_cache_count(struct answer_cache *cache)
 {
-	size_t count;
+	size_t count = 0;
 
-	pthread_mutex_lock(&cache->lock);
-	count = lru_count(cache->table);
-	pthread_mutex_unlock(&cache->lock);
+	for (size_t i = 0; i < ANSWER_SHARDS; i++) {
+		pthread_mutex_lock(&cache->shards[i].lock);
+		count += lru_count(cache->shards[i].table);
+		pthread_mutex_unlock(&cache->shards[i].lock);
+	}
 	return count;
 }

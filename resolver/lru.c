@@ -140,8 +140,14 @@ lru_free(struct lru *lru)
 void *
 lru_lookup(struct lru *lru, const uint8_t *key, size_t keylen)
 {
-	struct lru_entry *e = *lru_find_slot(lru, lru_hash(lru, key, keylen),
-	    key, keylen);
+	return lru_lookup_hashed(lru, lru_hash(lru, key, keylen), key, keylen);
+}
+
+void *
+lru_lookup_hashed(struct lru *lru, uint32_t hash, const uint8_t *key,
+    size_t keylen)
+{
+	struct lru_entry *e = *lru_find_slot(lru, hash, key, keylen);
 
 	if (e == NULL)
 		return NULL;
@@ -189,7 +195,14 @@ bool
 lru_insert(struct lru *lru, const uint8_t *key, size_t keylen, void *value,
     size_t size)
 {
-	uint32_t hash = lru_hash(lru, key, keylen);
+	return lru_insert_hashed(lru, lru_hash(lru, key, keylen), key, keylen,
+	    value, size);
+}
+
+bool
+lru_insert_hashed(struct lru *lru, uint32_t hash, const uint8_t *key,
+    size_t keylen, void *value, size_t size)
+{
 	struct lru_entry **slot = lru_find_slot(lru, hash, key, keylen);
 	struct lru_entry *e;
 
@@ -221,8 +234,14 @@ lru_insert(struct lru *lru, const uint8_t *key, size_t keylen, void *value,
 bool
 lru_remove(struct lru *lru, const uint8_t *key, size_t keylen)
 {
-	struct lru_entry **slot = lru_find_slot(lru, lru_hash(lru, key, keylen),
-	    key, keylen);
+	return lru_remove_hashed(lru, lru_hash(lru, key, keylen), key, keylen);
+}
+
+bool
+lru_remove_hashed(struct lru *lru, uint32_t hash, const uint8_t *key,
+    size_t keylen)
+{
+	struct lru_entry **slot = lru_find_slot(lru, hash, key, keylen);
 
 	if (*slot == NULL)
 		return false;

@@ -55,6 +55,19 @@ bool lru_insert(struct lru *lru, const uint8_t *key, size_t keylen,
 bool lru_remove(struct lru *lru, const uint8_t *key, size_t keylen);
 
 /*
+ * The same with the key's hash computed by the caller (hash_seeded with a
+ * seed of its own), for caches split in shards by the same hash: one
+ * hash per operation picks the shard and the bucket. A table must be used
+ * only through these, or only through the plain ones.
+ */
+void *lru_lookup_hashed(struct lru *lru, uint32_t hash, const uint8_t *key,
+    size_t keylen);
+bool lru_insert_hashed(struct lru *lru, uint32_t hash, const uint8_t *key,
+    size_t keylen, void *value, size_t size);
+bool lru_remove_hashed(struct lru *lru, uint32_t hash, const uint8_t *key,
+    size_t keylen);
+
+/*
  * Calls `visit` for every entry, most recent first. When visit returns
  * true the entry is removed. Returns the number removed.
  */

@@ -1,6 +1,8 @@
 /*
- * rrset_cache.c: RRsets and negative entries in one bounded LRU table. Keys
- * are the lowercase owner in wire form, then type, class and a kind byte.
+ * rrset_cache.c: RRsets and negative entries, each packed in one
+ * allocation in wire form, in bounded LRU tables split in shards by key
+ * hash so that threads rarely meet on a lock. Keys are the lowercase
+ * owner in wire form, then type, class and a kind byte.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -18,18 +20,46 @@ enum entry_kind {
 /* NXDOMAIN is stored under this type: it covers every type. */
 #define NXDOMAIN_TYPE	0
 
+/*
+ * One allocation per entry, in wire form: this header, then the records,
+ * then the RRSIGs (or a negative entry's proof). A record is its owner
+ * (uncompressed wire form, or the byte OWNER_SAME for the previous
+ * record's owner), its type, its rdata length and its rdata; the class
+ * and the TTL are the entry's (RFC 2181 §5.2: one TTL per RRset).
+ * About a fifth of what the same RRset takes as ldns objects.
+ */
 struct rrset_entry {
-	ldns_rr_list *rrs;		/* the RRset, or the SOA of a negative entry */
-	ldns_rr_list *sigs;		/* its RRSIGs, or the negative proof; may be NULL */
 	time_t expires;
-	enum rrset_rank rank;
-	enum sec_status status;
-	ldns_pkt_rcode rcode;		/* negative entries */
+	uint32_t size;			/* bytes of data[] */
+	uint32_t sigs_at;		/* where the RRSIGs or proof start */
+	uint16_t klass;
+	uint16_t rr_count;		/* the RRset, or a negative entry's SOA */
+	uint16_t sig_count;		/* RRSIGs, or the proof records */
+	uint8_t rank;			/* enum rrset_rank */
+	uint8_t status;			/* enum sec_status */
+	uint8_t rcode;			/* negative entries */
+	uint8_t data[];
 };
 
-struct rrset_cache {
+/* No label is this long: the owner is the previous record's. */
+#define OWNER_SAME	0xff
+
+/*
+ * Shards: each its own lock and table, picked by the top bits of the
+ * key's hash (the table's buckets use the low bits). Sixteen keep two to
+ * eight workers from meeting on one lock most of the time, for 16 bucket
+ * arrays of memory.
+ */
+#define RRSET_SHARDS	16
+
+struct rrset_shard {
 	pthread_mutex_t lock;
 	struct lru *table;
+} __attribute__((aligned(64)));
+
+struct rrset_cache {
+	struct rrset_shard shards[RRSET_SHARDS];
+	uint32_t seed;			/* the key hash's */
 	uint32_t epoch_seed;
 	uint32_t *epochs;		/* RRSET_EPOCH_SLOTS, atomic */
 };
@@ -50,6 +80,12 @@ rrset_key(uint8_t *key, const ldns_rdf *owner, ldns_rr_type type,
 	return len;
 }
 
+static struct rrset_shard *
+rrset_shard(struct rrset_cache *cache, uint32_t hash)
+{
+	return &cache->shards[hash >> 28];
+}
+
 const char *
 rrset_rank_name(enum rrset_rank rank)
 {
@@ -58,101 +94,251 @@ rrset_rank_name(enum rrset_rank rank)
 	case RANK_HINTS:		return "hints";
 	case RANK_REFERRAL:		return "referral";
 	case RANK_ANSWER:		return "answer";
-	case RANK_AUTH_AUTHORITY:	return "auth-authority";
 	case RANK_AUTH_ANSWER:		return "auth-answer";
+	case RANK_AUTH_AUTHORITY:	return "auth-authority";
 	}
 	return "?";
 }
 
-static void
-rrset_entry_free(void *value)
-{
-	struct rrset_entry *entry = value;
+/* ---- packing ---- */
 
-	ldns_rr_list_deep_free(entry->rrs);
-	ldns_rr_list_deep_free(entry->sigs);
-	free(entry);
+static inline uint16_t
+get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-static size_t
-rdf_cost(const ldns_rdf *rdf)
+static inline void
+put16(uint8_t *p, uint16_t v)
 {
-	return malloc_cost(sizeof(ldns_rdf)) + malloc_cost(ldns_rdf_size(rdf));
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static bool
+owner_same(const ldns_rdf *a, const ldns_rdf *b)
+{
+	return b != NULL && ldns_rdf_size(a) == ldns_rdf_size(b) &&
+	    memcmp(ldns_rdf_data(a), ldns_rdf_data(b), ldns_rdf_size(a)) == 0;
 }
 
 /*
- * A copy of `rrs` to keep: ldns grows a list's array eight records at a
- * time, and a cached RRset, most often of one record, never grows again;
- * fitting the array to the records saves a fifth of a small entry. The
- * list's fields are public in ldns/rr.h; push_rr still works on the result.
+ * Bytes the records of `rrs` take packed (0 when one does not fit the
+ * wire format: an rdata over 65535 bytes); `prev` is the owner before.
  */
-static ldns_rr_list *
-rrset_list_keep(const ldns_rr_list *rrs)
-{
-	ldns_rr_list *copy = rrs != NULL ? ldns_rr_list_clone(rrs) :
-	    ldns_rr_list_new();
-	ldns_rr **fitted;
-
-	if (copy == NULL || copy->_rr_count == 0 ||
-	    copy->_rr_count >= copy->_rr_capacity)
-		return copy;
-	if ((fitted = realloc(copy->_rrs, copy->_rr_count *
-	    sizeof(*fitted))) != NULL) {
-		copy->_rrs = fitted;
-		copy->_rr_capacity = copy->_rr_count;
-	}
-	return copy;
-}
-
-/* The heap a list holds: ldns keeps every rdf as two allocations. */
 static size_t
-rrset_list_size(const ldns_rr_list *rrs)
+rrs_packed_size(const ldns_rr_list *rrs, const ldns_rdf **prev)
 {
-	size_t count = rrs != NULL ? ldns_rr_list_rr_count(rrs) : 0;
-	size_t size;
+	size_t size = 0;
 
-	if (rrs == NULL)
-		return 0;
-	size = malloc_cost(sizeof(ldns_rr_list)) +
-	    (rrs != NULL && rrs->_rr_capacity > 0 ?
-	    malloc_cost(rrs->_rr_capacity * sizeof(ldns_rr *)) : 0);
-	for (size_t i = 0; i < count; i++) {
+	for (size_t i = 0; rrs != NULL && i < ldns_rr_list_rr_count(rrs); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+		size_t rdlen = 0;
 
-		size += malloc_cost(sizeof(ldns_rr)) + rdf_cost(ldns_rr_owner(rr));
-		if (ldns_rr_rd_count(rr) > 0)
-			size += malloc_cost(ldns_rr_rd_count(rr) *
-			    sizeof(ldns_rdf *));
+		size += owner_same(ldns_rr_owner(rr), *prev) ? 1 :
+		    ldns_rdf_size(ldns_rr_owner(rr));
+		*prev = ldns_rr_owner(rr);
 		for (size_t j = 0; j < ldns_rr_rd_count(rr); j++)
-			size += rdf_cost(ldns_rr_rdf(rr, j));
+			rdlen += ldns_rdf_size(ldns_rr_rdf(rr, j));
+		if (rdlen > UINT16_MAX)
+			return 0;
+		size += 4 + rdlen;
 	}
 	return size;
+}
+
+/* Packs the records at data + off; returns the offset after them. */
+static size_t
+rrs_pack(const ldns_rr_list *rrs, uint8_t *data, size_t off,
+    const ldns_rdf **prev)
+{
+	for (size_t i = 0; rrs != NULL && i < ldns_rr_list_rr_count(rrs); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+		const ldns_rdf *owner = ldns_rr_owner(rr);
+		size_t rdlen_at;
+
+		if (owner_same(owner, *prev))
+			data[off++] = OWNER_SAME;
+		else {
+			memcpy(data + off, ldns_rdf_data(owner),
+			    ldns_rdf_size(owner));
+			off += ldns_rdf_size(owner);
+		}
+		*prev = owner;
+		put16(data + off, (uint16_t)ldns_rr_get_type(rr));
+		rdlen_at = off + 2;
+		off += 4;
+		for (size_t j = 0; j < ldns_rr_rd_count(rr); j++) {
+			const ldns_rdf *rdf = ldns_rr_rdf(rr, j);
+
+			memcpy(data + off, ldns_rdf_data(rdf), ldns_rdf_size(rdf));
+			off += ldns_rdf_size(rdf);
+		}
+		put16(data + rdlen_at, (uint16_t)(off - rdlen_at - 2));
+	}
+	return off;
+}
+
+/*
+ * A new entry holding `rrs` and `sigs` (may be NULL), or NULL when memory
+ * ran out or a record does not fit.
+ */
+static struct rrset_entry *
+rrset_entry_pack(const ldns_rr_list *rrs, const ldns_rr_list *sigs,
+    ldns_rr_class klass)
+{
+	const ldns_rdf *prev = NULL;
+	size_t rrs_size = rrs_packed_size(rrs, &prev), sigs_size, off;
+	struct rrset_entry *entry;
+
+	sigs_size = rrs_packed_size(sigs, &prev);
+	if ((rrs_size == 0 && rrs != NULL && ldns_rr_list_rr_count(rrs) > 0) ||
+	    (sigs_size == 0 && sigs != NULL &&
+	    ldns_rr_list_rr_count(sigs) > 0) ||
+	    rrs_size + sigs_size > UINT32_MAX / 2 ||
+	    (entry = malloc(sizeof(*entry) + rrs_size + sigs_size)) == NULL)
+		return NULL;
+	memset(entry, 0, sizeof(*entry));
+	entry->size = (uint32_t)(rrs_size + sigs_size);
+	entry->sigs_at = (uint32_t)rrs_size;
+	entry->klass = (uint16_t)klass;
+	entry->rr_count = (uint16_t)(rrs != NULL ? ldns_rr_list_rr_count(rrs) : 0);
+	entry->sig_count = (uint16_t)(sigs != NULL ?
+	    ldns_rr_list_rr_count(sigs) : 0);
+	prev = NULL;
+	off = rrs_pack(rrs, entry->data, 0, &prev);
+	rrs_pack(sigs, entry->data, off, &prev);
+	return entry;
 }
 
 static size_t
 rrset_entry_size(const struct rrset_entry *entry)
 {
-	return malloc_cost(sizeof(*entry)) + rrset_list_size(entry->rrs) +
-	    rrset_list_size(entry->sigs);
+	return malloc_cost(sizeof(*entry) + entry->size);
 }
+
+/* Length of the uncompressed name at data[off], 0 when it runs past end. */
+static size_t
+packed_name_len(const uint8_t *data, size_t off, size_t end)
+{
+	size_t start = off;
+
+	while (off < end && data[off] != 0) {
+		if (data[off] > 63)
+			return 0;
+		off += (size_t)data[off] + 1;
+	}
+	return off < end ? off - start + 1 : 0;
+}
+
+/*
+ * Unpacks `count` records starting at *pos into a new list with every TTL
+ * set to `ttl` (NULL for none, or when memory ran out).
+ */
+static ldns_rr_list *
+rrset_unpack(const struct rrset_entry *entry, size_t *pos, unsigned count,
+    uint32_t ttl, const ldns_rdf **prev)
+{
+	ldns_rr_list *list;
+
+	if (count == 0 || (list = ldns_rr_list_new()) == NULL)
+		return NULL;
+	for (unsigned i = 0; i < count; i++) {
+		ldns_rdf *owner = NULL;
+		ldns_rr *rr = ldns_rr_new();
+		size_t len;
+
+		if (rr == NULL)
+			goto fail;
+		if (entry->data[*pos] == OWNER_SAME && *prev != NULL) {
+			owner = ldns_rdf_clone(*prev);
+			(*pos)++;
+		} else if ((len = packed_name_len(entry->data, *pos,
+		    entry->size)) != 0) {
+			owner = ldns_dname_new_frm_data((uint16_t)len,
+			    entry->data + *pos);
+			*pos += len;
+		}
+		if (owner == NULL || *pos + 4 > entry->size) {
+			ldns_rdf_deep_free(owner);
+			ldns_rr_free(rr);
+			goto fail;
+		}
+		ldns_rr_set_owner(rr, owner);
+		ldns_rr_set_type(rr, (ldns_rr_type)get16(entry->data + *pos));
+		ldns_rr_set_class(rr, (ldns_rr_class)entry->klass);
+		ldns_rr_set_ttl(rr, ttl);
+		*pos += 2;
+		if (ldns_wire2rdf(rr, entry->data, entry->size, pos) !=
+		    LDNS_STATUS_OK || !ldns_rr_list_push_rr(list, rr)) {
+			ldns_rr_free(rr);
+			goto fail;
+		}
+		*prev = owner;
+	}
+	return list;
+fail:
+	ldns_rr_list_deep_free(list);
+	return NULL;
+}
+
+/*
+ * What a lookup hands out, unpacked from a private copy of the entry so
+ * that the shard's lock is held only for a memcpy.
+ */
+static ldns_rr_list *
+rrset_entry_unpack(const struct rrset_entry *entry, time_t now,
+    ldns_rr_list **sigs)
+{
+	uint32_t ttl = (uint32_t)(entry->expires - now);
+	const ldns_rdf *prev = NULL;
+	size_t pos = 0;
+	ldns_rr_list *rrs = rrset_unpack(entry, &pos, entry->rr_count, ttl,
+	    &prev);
+
+	if (sigs != NULL) {
+		pos = entry->sigs_at;
+		/* The first RRSIG may share the last record's owner. */
+		*sigs = rrset_unpack(entry, &pos, entry->sig_count, ttl, &prev);
+	}
+	return rrs;
+}
+
+static struct rrset_entry *
+rrset_entry_copy(const struct rrset_entry *entry)
+{
+	struct rrset_entry *copy = malloc(sizeof(*entry) + entry->size);
+
+	if (copy != NULL)
+		memcpy(copy, entry, sizeof(*entry) + entry->size);
+	return copy;
+}
+
+/* ---- the cache ---- */
 
 struct rrset_cache *
 rrset_cache_new(size_t max_bytes)
 {
-	struct rrset_cache *cache = calloc(1, sizeof(*cache));
+	struct rrset_cache *cache;
+	bool complete;
 
-	if (cache == NULL)
+	/* Aligned so that each shard's lock has its own cache line. */
+	if (posix_memalign((void **)&cache, 64, sizeof(*cache)) != 0)
 		return NULL;
-	cache->table = lru_new(max_bytes, rrset_entry_free);
+	memset(cache, 0, sizeof(*cache));
+	cache->seed = arc4random();
+	cache->epoch_seed = arc4random();
 	cache->epochs = calloc(RRSET_EPOCH_SLOTS, sizeof(*cache->epochs));
-	if (cache->table == NULL || cache->epochs == NULL) {
-		lru_free(cache->table);
-		free(cache->epochs);
-		free(cache);
+	complete = cache->epochs != NULL;
+	for (size_t i = 0; i < RRSET_SHARDS; i++) {
+		cache->shards[i].table = lru_new(max_bytes / RRSET_SHARDS, free);
+		pthread_mutex_init(&cache->shards[i].lock, NULL);
+		complete = complete && cache->shards[i].table != NULL;
+	}
+	if (!complete) {
+		rrset_cache_free(cache);
 		return NULL;
 	}
-	cache->epoch_seed = arc4random();
-	pthread_mutex_init(&cache->lock, NULL);
 	return cache;
 }
 
@@ -161,18 +347,22 @@ rrset_cache_free(struct rrset_cache *cache)
 {
 	if (cache == NULL)
 		return;
-	lru_free(cache->table);
+	for (size_t i = 0; i < RRSET_SHARDS; i++) {
+		lru_free(cache->shards[i].table);
+		pthread_mutex_destroy(&cache->shards[i].lock);
+	}
 	free(cache->epochs);
-	pthread_mutex_destroy(&cache->lock);
 	free(cache);
 }
 
 void
 rrset_cache_set_max(struct rrset_cache *cache, size_t max_bytes)
 {
-	pthread_mutex_lock(&cache->lock);
-	lru_set_max(cache->table, max_bytes);
-	pthread_mutex_unlock(&cache->lock);
+	for (size_t i = 0; i < RRSET_SHARDS; i++) {
+		pthread_mutex_lock(&cache->shards[i].lock);
+		lru_set_max(cache->shards[i].table, max_bytes / RRSET_SHARDS);
+		pthread_mutex_unlock(&cache->shards[i].lock);
+	}
 }
 
 static uint32_t
@@ -288,7 +478,8 @@ static bool
 rrset_entry_same(const struct rrset_entry *old, const struct rrset_entry *new)
 {
 	return old->status == new->status && old->rcode == new->rcode &&
-	    ldns_rr_list_compare(old->rrs, new->rrs) == 0;
+	    old->rr_count == new->rr_count && old->sigs_at == new->sigs_at &&
+	    memcmp(old->data, new->data, old->sigs_at) == 0;
 }
 
 /* Whether a key is an NS RRset's: owner, then type, class and kind. */
@@ -300,7 +491,7 @@ rrset_key_is_ns(const uint8_t *key, size_t keylen)
 }
 
 /*
- * Inserts unless a better unexpired entry is there. Called locked.
+ * Inserts unless a better unexpired entry is there; takes the entry.
  *
  * Ghost domains (CVE-2012-1191): the child's servers send their NS set
  * with every answer, at least the rank of the parent's referral and with
@@ -314,11 +505,17 @@ static bool
 rrset_insert_ranked(struct rrset_cache *cache, const uint8_t *key,
     size_t keylen, struct rrset_entry *entry, time_t now)
 {
-	struct rrset_entry *old = lru_lookup(cache->table, key, keylen);
+	uint32_t hash = hash_seeded(cache->seed, key, keylen);
+	struct rrset_shard *shard = rrset_shard(cache, hash);
+	struct rrset_entry *old;
+	bool stored;
 
+	pthread_mutex_lock(&shard->lock);
+	old = lru_lookup_hashed(shard->table, hash, key, keylen);
 	if (old != NULL && old->expires > now) {
 		if (rrset_entry_wins(old, entry)) {
-			rrset_entry_free(entry);
+			pthread_mutex_unlock(&shard->lock);
+			free(entry);
 			return false;
 		}
 		if (entry->rank > RANK_REFERRAL && entry->expires >
@@ -327,18 +524,30 @@ rrset_insert_ranked(struct rrset_cache *cache, const uint8_t *key,
 	}
 	if (old != NULL && !rrset_entry_same(old, entry))
 		rrset_owner_changed(cache, key, keylen);
-	return lru_insert(cache->table, key, keylen, entry,
+	stored = lru_insert_hashed(shard->table, hash, key, keylen, entry,
 	    rrset_entry_size(entry));
+	pthread_mutex_unlock(&shard->lock);
+	return stored;
 }
 
-/* A kept copy of `rrs`, or NULL for none (false when memory ran out). */
-static bool
-rrset_keep_optional(const ldns_rr_list *rrs, ldns_rr_list **copy)
+/*
+ * A private copy of the live entry for the key (the caller frees it), or
+ * NULL; `min_rank` as in rrset_cache_lookup.
+ */
+static struct rrset_entry *
+rrset_find(struct rrset_cache *cache, const uint8_t *key, size_t keylen,
+    time_t now, enum rrset_rank min_rank)
 {
-	*copy = NULL;
-	if (rrs == NULL || ldns_rr_list_rr_count(rrs) == 0)
-		return true;
-	return (*copy = rrset_list_keep(rrs)) != NULL;
+	uint32_t hash = hash_seeded(cache->seed, key, keylen);
+	struct rrset_shard *shard = rrset_shard(cache, hash);
+	struct rrset_entry *entry, *copy = NULL;
+
+	pthread_mutex_lock(&shard->lock);
+	entry = lru_lookup_hashed(shard->table, hash, key, keylen);
+	if (entry != NULL && entry->expires > now && entry->rank >= min_rank)
+		copy = rrset_entry_copy(entry);
+	pthread_mutex_unlock(&shard->lock);
+	return copy;
 }
 
 bool
@@ -351,43 +560,23 @@ rrset_cache_store(struct rrset_cache *cache, const ldns_rr_list *rrset,
 	const ldns_rr *first;
 	uint32_t ttl;
 	size_t keylen;
-	bool stored;
 
-	if (rrset == NULL || ldns_rr_list_rr_count(rrset) == 0)
+	if (rrset == NULL || ldns_rr_list_rr_count(rrset) == 0 ||
+	    ldns_rr_list_rr_count(rrset) > UINT16_MAX ||
+	    (sigs != NULL && ldns_rr_list_rr_count(sigs) > UINT16_MAX))
 		return false;
 	first = ldns_rr_list_rr(rrset, 0);
 	ttl = rrset_keep_ttl(rrset_min_ttl(rrset), sigs, status, now, min_ttl,
 	    max_ttl, ttl_cap);
-	if (ttl == 0)
+	if (ttl == 0 || (entry = rrset_entry_pack(rrset, sigs,
+	    ldns_rr_get_class(first))) == NULL)
 		return false;
-	if ((entry = calloc(1, sizeof(*entry))) == NULL)
-		return false;
-	if ((entry->rrs = rrset_list_keep(rrset)) == NULL ||
-	    !rrset_keep_optional(sigs, &entry->sigs)) {
-		rrset_entry_free(entry);
-		return false;
-	}
 	entry->expires = now + (time_t)ttl;
-	entry->rank = rank;
-	entry->status = status;
+	entry->rank = (uint8_t)rank;
+	entry->status = (uint8_t)status;
 	keylen = rrset_key(key, ldns_rr_owner(first), ldns_rr_get_type(first),
 	    ldns_rr_get_class(first), KIND_RRSET);
-	pthread_mutex_lock(&cache->lock);
-	stored = rrset_insert_ranked(cache, key, keylen, entry, now);
-	pthread_mutex_unlock(&cache->lock);
-	return stored;
-}
-
-/* A copy of `rrs` with every TTL set to what is left of it. */
-static ldns_rr_list *
-rrset_copy_aged(const ldns_rr_list *rrs, time_t expires, time_t now)
-{
-	ldns_rr_list *copy = rrs != NULL ? ldns_rr_list_clone(rrs) : NULL;
-
-	for (size_t i = 0; copy != NULL && i < ldns_rr_list_rr_count(copy); i++)
-		ldns_rr_set_ttl(ldns_rr_list_rr(copy, i),
-		    (uint32_t)(expires - now));
-	return copy;
+	return rrset_insert_ranked(cache, key, keylen, entry, now);
 }
 
 ldns_rr_list *
@@ -397,22 +586,19 @@ rrset_cache_lookup(struct rrset_cache *cache, const ldns_rdf *owner,
 {
 	uint8_t key[KEY_MAX];
 	size_t keylen = rrset_key(key, owner, type, klass, KIND_RRSET);
-	struct rrset_entry *entry;
-	ldns_rr_list *copy = NULL;
+	struct rrset_entry *entry = rrset_find(cache, key, keylen, now,
+	    min_rank);
+	ldns_rr_list *rrs;
 
-	pthread_mutex_lock(&cache->lock);
-	entry = lru_lookup(cache->table, key, keylen);
-	if (entry != NULL && entry->expires > now && entry->rank >= min_rank) {
-		copy = rrset_copy_aged(entry->rrs, entry->expires, now);
-		if (info != NULL) {
-			info->rank = entry->rank;
-			info->status = entry->status;
-			info->sigs = rrset_copy_aged(entry->sigs, entry->expires,
-			    now);
-		}
+	if (entry == NULL)
+		return NULL;
+	rrs = rrset_entry_unpack(entry, now, info != NULL ? &info->sigs : NULL);
+	if (info != NULL) {
+		info->rank = (enum rrset_rank)entry->rank;
+		info->status = (enum sec_status)entry->status;
 	}
-	pthread_mutex_unlock(&cache->lock);
-	return copy;
+	free(entry);
+	return rrs;
 }
 
 bool
@@ -424,40 +610,33 @@ rrset_cache_store_negative(struct rrset_cache *cache, const ldns_rdf *name,
 	uint8_t key[KEY_MAX];
 	struct rrset_entry *entry;
 	size_t keylen;
-	bool stored;
 
+	if ((soa != NULL && ldns_rr_list_rr_count(soa) > UINT16_MAX) ||
+	    (proof != NULL && ldns_rr_list_rr_count(proof) > UINT16_MAX))
+		return false;
 	ttl = rrset_keep_ttl(ttl, proof, status, now, 0, UINT32_MAX,
 	    RRSET_TTL_NO_CAP);
-	if (ttl == 0 || (entry = calloc(1, sizeof(*entry))) == NULL)
+	if (ttl == 0 || (entry = rrset_entry_pack(soa, proof, klass)) == NULL)
 		return false;
-	if ((entry->rrs = rrset_list_keep(soa)) == NULL ||
-	    !rrset_keep_optional(proof, &entry->sigs)) {
-		rrset_entry_free(entry);
-		return false;
-	}
 	entry->expires = now + (time_t)ttl;
 	entry->rank = RANK_AUTH_ANSWER;
-	entry->status = status;
-	entry->rcode = rcode;
+	entry->status = (uint8_t)status;
+	entry->rcode = (uint8_t)rcode;
 	keylen = rrset_key(key, name,
 	    rcode == LDNS_RCODE_NXDOMAIN ? NXDOMAIN_TYPE : type, klass,
 	    KIND_NEGATIVE);
-	pthread_mutex_lock(&cache->lock);
-	stored = rrset_insert_ranked(cache, key, keylen, entry, now);
-	pthread_mutex_unlock(&cache->lock);
-	return stored;
+	return rrset_insert_ranked(cache, key, keylen, entry, now);
 }
 
-/* Called locked: the live negative entry for the key, or NULL. */
+/* A private copy of the live negative entry for the key, or NULL. */
 static struct rrset_entry *
 rrset_negative_at(struct rrset_cache *cache, const ldns_rdf *name,
     ldns_rr_type type, ldns_rr_class klass, time_t now)
 {
 	uint8_t key[KEY_MAX];
 	size_t keylen = rrset_key(key, name, type, klass, KIND_NEGATIVE);
-	struct rrset_entry *entry = lru_lookup(cache->table, key, keylen);
 
-	return entry != NULL && entry->expires > now ? entry : NULL;
+	return rrset_find(cache, key, keylen, now, RANK_GLUE);
 }
 
 bool
@@ -467,8 +646,8 @@ rrset_cache_lookup_negative(struct rrset_cache *cache, const ldns_rdf *name,
 {
 	struct rrset_entry *entry;
 	unsigned labels = dname_labels(name);
+	ldns_rr_list *rrs;
 
-	pthread_mutex_lock(&cache->lock);
 	entry = rrset_negative_at(cache, name, type, klass, now);
 	/* RFC 8020: an NXDOMAIN at the name or any ancestor covers the name. */
 	for (unsigned n = labels; entry == NULL && n > 0; n--) {
@@ -480,19 +659,20 @@ rrset_cache_lookup_negative(struct rrset_cache *cache, const ldns_rdf *name,
 		    klass, now);
 		ldns_rdf_deep_free(ancestor);
 	}
-	if (entry != NULL) {
-		*rcode = entry->rcode;
-		if (soa != NULL)
-			*soa = rrset_copy_aged(entry->rrs, entry->expires, now);
-		if (info != NULL) {
-			info->rank = entry->rank;
-			info->status = entry->status;
-			info->sigs = rrset_copy_aged(entry->sigs, entry->expires,
-			    now);
-		}
+	if (entry == NULL)
+		return false;
+	*rcode = (ldns_pkt_rcode)entry->rcode;
+	rrs = rrset_entry_unpack(entry, now, info != NULL ? &info->sigs : NULL);
+	if (soa != NULL)
+		*soa = rrs;
+	else
+		ldns_rr_list_deep_free(rrs);
+	if (info != NULL) {
+		info->rank = (enum rrset_rank)entry->rank;
+		info->status = (enum sec_status)entry->status;
 	}
-	pthread_mutex_unlock(&cache->lock);
-	return entry != NULL;
+	free(entry);
+	return true;
 }
 
 struct flush_match {
@@ -515,20 +695,31 @@ rrset_flush_visit(void *arg, const uint8_t *key, size_t keylen, void *value)
 	return true;
 }
 
+/* Calls lru_walk on every shard, each under its lock. */
+static size_t
+rrset_walk(struct rrset_cache *cache,
+    bool (*visit)(void *, const uint8_t *, size_t, void *), void *arg)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < RRSET_SHARDS; i++) {
+		pthread_mutex_lock(&cache->shards[i].lock);
+		n += lru_walk(cache->shards[i].table, visit, arg);
+		pthread_mutex_unlock(&cache->shards[i].lock);
+	}
+	return n;
+}
+
 size_t
 rrset_cache_flush(struct rrset_cache *cache, const ldns_rdf *name,
     bool subtree)
 {
 	struct flush_match m;
-	size_t removed;
 
 	m.cache = cache;
 	m.keylen = dname_key(name, m.key);
 	m.subtree = subtree;
-	pthread_mutex_lock(&cache->lock);
-	removed = lru_walk(cache->table, rrset_flush_visit, &m);
-	pthread_mutex_unlock(&cache->lock);
-	return removed;
+	return rrset_walk(cache, rrset_flush_visit, &m);
 }
 
 struct dump_ctx {
@@ -541,21 +732,15 @@ rrset_dump_records(const struct dump_ctx *ctx, const struct rrset_entry *entry,
     const ldns_rr_list *rrs)
 {
 	for (size_t i = 0; rrs != NULL && i < ldns_rr_list_rr_count(rrs); i++) {
-		ldns_rr *rr = ldns_rr_clone(ldns_rr_list_rr(rrs, i));
-		char *s;
+		char *s = ldns_rr2str(ldns_rr_list_rr(rrs, i));
 
-		if (rr == NULL)
-			continue;
-		ldns_rr_set_ttl(rr, (uint32_t)(entry->expires - ctx->now));
-		s = ldns_rr2str(rr);
 		if (s != NULL) {
 			s[strcspn(s, "\n")] = '\0';
 			fprintf(ctx->out, "%s ; %s %s\n", s,
-			    rrset_rank_name(entry->rank),
-			    sec_status_name(entry->status));
+			    rrset_rank_name((enum rrset_rank)entry->rank),
+			    sec_status_name((enum sec_status)entry->status));
 		}
 		free(s);
-		ldns_rr_free(rr);
 	}
 }
 
@@ -564,9 +749,11 @@ rrset_dump_visit(void *arg, const uint8_t *key, size_t keylen, void *value)
 {
 	const struct dump_ctx *ctx = arg;
 	const struct rrset_entry *entry = value;
+	ldns_rr_list *rrs, *sigs = NULL;
 
 	if (entry->expires <= ctx->now)
 		return false;
+	rrs = rrset_entry_unpack(entry, ctx->now, &sigs);
 	if (key[keylen - 1] == KIND_NEGATIVE) {
 		ldns_rdf *owner = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME,
 		    keylen - 5, key);
@@ -583,14 +770,15 @@ rrset_dump_visit(void *arg, const uint8_t *key, size_t keylen, void *value)
 			fprintf(ctx->out, " %s", t != NULL ? t : "?");
 			free(t);
 		}
-		fprintf(ctx->out, " ; %s\n", sec_status_name(entry->status));
+		fprintf(ctx->out, " ; %s\n",
+		    sec_status_name((enum sec_status)entry->status));
 		free(name);
 		ldns_rdf_deep_free(owner);
-		rrset_dump_records(ctx, entry, entry->sigs);
-		return false;
-	}
-	rrset_dump_records(ctx, entry, entry->rrs);
-	rrset_dump_records(ctx, entry, entry->sigs);
+	} else
+		rrset_dump_records(ctx, entry, rrs);
+	rrset_dump_records(ctx, entry, sigs);
+	ldns_rr_list_deep_free(rrs);
+	ldns_rr_list_deep_free(sigs);
 	return false;
 }
 
@@ -599,29 +787,31 @@ rrset_cache_dump(struct rrset_cache *cache, FILE *out, time_t now)
 {
 	struct dump_ctx ctx = { out, now };
 
-	pthread_mutex_lock(&cache->lock);
-	lru_walk(cache->table, rrset_dump_visit, &ctx);
-	pthread_mutex_unlock(&cache->lock);
+	rrset_walk(cache, rrset_dump_visit, &ctx);
 }
 
 size_t
 rrset_cache_bytes(struct rrset_cache *cache)
 {
-	size_t bytes;
+	size_t bytes = 0;
 
-	pthread_mutex_lock(&cache->lock);
-	bytes = lru_bytes(cache->table);
-	pthread_mutex_unlock(&cache->lock);
+	for (size_t i = 0; i < RRSET_SHARDS; i++) {
+		pthread_mutex_lock(&cache->shards[i].lock);
+		bytes += lru_bytes(cache->shards[i].table);
+		pthread_mutex_unlock(&cache->shards[i].lock);
+	}
 	return bytes;
 }
 
 size_t
 rrset_cache_count(struct rrset_cache *cache)
 {
-	size_t count;
+	size_t count = 0;
 
-	pthread_mutex_lock(&cache->lock);
-	count = lru_count(cache->table);
-	pthread_mutex_unlock(&cache->lock);
+	for (size_t i = 0; i < RRSET_SHARDS; i++) {
+		pthread_mutex_lock(&cache->shards[i].lock);
+		count += lru_count(cache->shards[i].table);
+		pthread_mutex_unlock(&cache->shards[i].lock);
+	}
 	return count;
 }

@@ -389,6 +389,58 @@ test_answers_follow_rrsets(void)
 	rrset_cache_free(rrsets);
 }
 
+/* Records come back from the packed form as they went in. */
+static void
+test_packed_round_trip(void)
+{
+	static const char *const sets[] = {
+		"example.com. 300 IN MX 10 mail.example.com.\n"
+		"example.com. 300 IN MX 20 mx2.Example.COM.",
+		"example.com. 300 IN SOA ns1.example.com. h.example.com. "
+		"2024010101 3600 600 86400 300",
+		"t.example.com. 300 IN TXT \"one\" \"two words\"\n"
+		"t.example.com. 300 IN TXT \"\"",
+		"v6.example.com. 300 IN AAAA 2001:db8::1",
+		"_s._tcp.example.com. 300 IN SRV 0 5 443 www.example.com.",
+		"Mixed.Case.example.com. 300 IN A 192.0.2.7",
+	};
+	struct rrset_cache *c = rrset_cache_new(1 << 20);
+	unsigned same = 0;
+
+	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+		ldns_rr_list *in = ldns_rr_list_new(), *out;
+		char *copy = strdup(sets[i]), *line, *save = NULL;
+
+		for (line = strtok_r(copy, "\n", &save); line != NULL;
+		    line = strtok_r(NULL, "\n", &save)) {
+			ldns_rr *rr = NULL;
+
+			ldns_rr_new_frm_str(&rr, line, 0, NULL, NULL);
+			ldns_rr_list_push_rr(in, rr);
+		}
+		free(copy);
+		rrset_cache_store(c, in, NULL, RANK_AUTH_ANSWER, SEC_UNCHECKED,
+		    1000, 0, 86400, RRSET_TTL_NO_CAP);
+		out = rrset_cache_lookup(c,
+		    ldns_rr_owner(ldns_rr_list_rr(in, 0)),
+		    ldns_rr_get_type(ldns_rr_list_rr(in, 0)), LDNS_RR_CLASS_IN,
+		    1000, RANK_GLUE, NULL);
+		if (out != NULL && ldns_rr_list_compare(in, out) == 0 &&
+		    ldns_rr_ttl(ldns_rr_list_rr(out, 0)) == 300 &&
+		    ldns_dname_compare(ldns_rr_owner(ldns_rr_list_rr(in, 0)),
+		    ldns_rr_owner(ldns_rr_list_rr(out, 0))) == 0)
+			same++;
+		else
+			diag("set %zu differs", i);
+		ldns_rr_list_deep_free(in);
+		ldns_rr_list_deep_free(out);
+	}
+	ok(same == sizeof(sets) / sizeof(sets[0]),
+	    "MX, SOA, TXT, AAAA, SRV and A sets come back as stored (%u)",
+	    same);
+	rrset_cache_free(c);
+}
+
 int
 main(void)
 {
@@ -399,5 +451,6 @@ main(void)
 	test_dnssec_negative();
 	test_ns_lifetime();
 	test_answers_follow_rrsets();
+	test_packed_round_trip();
 	return tap_done();
 }
