@@ -1078,6 +1078,7 @@ engine_stats_get(struct engine *engine, struct engine_stats *stats)
 		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 	stats->cache_bytes = rrset_cache_bytes(engine->rrsets) +
 	    answer_cache_bytes(engine->answers);
+	stats->cache_answer_entries = answer_cache_count(engine->answers);
 	stats->cache_entries = rrset_cache_count(engine->rrsets) +
 	    answer_cache_count(engine->answers);
 }

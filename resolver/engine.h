@@ -286,6 +286,7 @@ struct engine_stats {
 	uint64_t rcode[16];		/* answers by rcode */
 	size_t cache_bytes;		/* memory held by the caches */
 	size_t cache_entries;
+	size_t cache_answer_entries;	/* of which whole answers */
 };
 
 void engine_stats_get(struct engine *engine, struct engine_stats *stats);

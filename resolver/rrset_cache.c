@@ -24,9 +24,11 @@ enum entry_kind {
  * One allocation per entry, in wire form: this header, then the records,
  * then the RRSIGs (or a negative entry's proof). A record is its owner
  * (uncompressed wire form, or the byte OWNER_SAME for the previous
- * record's owner), its type, its rdata length and its rdata; the class
- * and the TTL are the entry's (RFC 2181 §5.2: one TTL per RRset).
- * About a fifth of what the same RRset takes as ldns objects.
+ * record's owner, the first record's previous owner being the key's name,
+ * so that a lowercase owner is never stored twice), its type, its rdata
+ * length and its rdata; the class and the TTL are the entry's (RFC 2181
+ * §5.2: one TTL per RRset). About a fifth of what the same RRset takes as
+ * ldns objects.
  */
 struct rrset_entry {
 	time_t expires;
@@ -80,6 +82,21 @@ rrset_key(uint8_t *key, const ldns_rdf *owner, ldns_rr_type type,
 	return len;
 }
 
+/* An owner name in uncompressed wire form: a key's, or a record's. */
+struct owner_ref {
+	const uint8_t *data;
+	size_t len;
+};
+
+/* The owner name a key starts with: the key minus type, class, kind. */
+static struct owner_ref
+key_owner(const uint8_t *key, size_t keylen)
+{
+	struct owner_ref ref = { key, keylen - 5 };
+
+	return ref;
+}
+
 static struct rrset_shard *
 rrset_shard(struct rrset_cache *cache, uint32_t hash)
 {
@@ -116,10 +133,17 @@ put16(uint8_t *p, uint16_t v)
 }
 
 static bool
-owner_same(const ldns_rdf *a, const ldns_rdf *b)
+owner_same(const ldns_rdf *a, const struct owner_ref *b)
 {
-	return b != NULL && ldns_rdf_size(a) == ldns_rdf_size(b) &&
-	    memcmp(ldns_rdf_data(a), ldns_rdf_data(b), ldns_rdf_size(a)) == 0;
+	return ldns_rdf_size(a) == b->len &&
+	    memcmp(ldns_rdf_data(a), b->data, b->len) == 0;
+}
+
+static void
+owner_set(struct owner_ref *ref, const ldns_rdf *name)
+{
+	ref->data = ldns_rdf_data(name);
+	ref->len = ldns_rdf_size(name);
 }
 
 /*
@@ -127,7 +151,7 @@ owner_same(const ldns_rdf *a, const ldns_rdf *b)
  * wire format: an rdata over 65535 bytes); `prev` is the owner before.
  */
 static size_t
-rrs_packed_size(const ldns_rr_list *rrs, const ldns_rdf **prev)
+rrs_packed_size(const ldns_rr_list *rrs, struct owner_ref *prev)
 {
 	size_t size = 0;
 
@@ -135,9 +159,9 @@ rrs_packed_size(const ldns_rr_list *rrs, const ldns_rdf **prev)
 		const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
 		size_t rdlen = 0;
 
-		size += owner_same(ldns_rr_owner(rr), *prev) ? 1 :
+		size += owner_same(ldns_rr_owner(rr), prev) ? 1 :
 		    ldns_rdf_size(ldns_rr_owner(rr));
-		*prev = ldns_rr_owner(rr);
+		owner_set(prev, ldns_rr_owner(rr));
 		for (size_t j = 0; j < ldns_rr_rd_count(rr); j++)
 			rdlen += ldns_rdf_size(ldns_rr_rdf(rr, j));
 		if (rdlen > UINT16_MAX)
@@ -150,21 +174,21 @@ rrs_packed_size(const ldns_rr_list *rrs, const ldns_rdf **prev)
 /* Packs the records at data + off; returns the offset after them. */
 static size_t
 rrs_pack(const ldns_rr_list *rrs, uint8_t *data, size_t off,
-    const ldns_rdf **prev)
+    struct owner_ref *prev)
 {
 	for (size_t i = 0; rrs != NULL && i < ldns_rr_list_rr_count(rrs); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
 		const ldns_rdf *owner = ldns_rr_owner(rr);
 		size_t rdlen_at;
 
-		if (owner_same(owner, *prev))
+		if (owner_same(owner, prev))
 			data[off++] = OWNER_SAME;
 		else {
 			memcpy(data + off, ldns_rdf_data(owner),
 			    ldns_rdf_size(owner));
 			off += ldns_rdf_size(owner);
 		}
-		*prev = owner;
+		owner_set(prev, owner);
 		put16(data + off, (uint16_t)ldns_rr_get_type(rr));
 		rdlen_at = off + 2;
 		off += 4;
@@ -180,14 +204,15 @@ rrs_pack(const ldns_rr_list *rrs, uint8_t *data, size_t off,
 }
 
 /*
- * A new entry holding `rrs` and `sigs` (may be NULL), or NULL when memory
- * ran out or a record does not fit.
+ * A new entry holding `rrs` and `sigs` (may be NULL) under the key whose
+ * name is `key_owner`, or NULL when memory ran out or a record does not
+ * fit.
  */
 static struct rrset_entry *
 rrset_entry_pack(const ldns_rr_list *rrs, const ldns_rr_list *sigs,
-    ldns_rr_class klass)
+    ldns_rr_class klass, struct owner_ref key_owner)
 {
-	const ldns_rdf *prev = NULL;
+	struct owner_ref prev = key_owner;
 	size_t rrs_size = rrs_packed_size(rrs, &prev), sigs_size, off;
 	struct rrset_entry *entry;
 
@@ -205,7 +230,7 @@ rrset_entry_pack(const ldns_rr_list *rrs, const ldns_rr_list *sigs,
 	entry->rr_count = (uint16_t)(rrs != NULL ? ldns_rr_list_rr_count(rrs) : 0);
 	entry->sig_count = (uint16_t)(sigs != NULL ?
 	    ldns_rr_list_rr_count(sigs) : 0);
-	prev = NULL;
+	prev = key_owner;
 	off = rrs_pack(rrs, entry->data, 0, &prev);
 	rrs_pack(sigs, entry->data, off, &prev);
 	return entry;
@@ -237,7 +262,7 @@ packed_name_len(const uint8_t *data, size_t off, size_t end)
  */
 static ldns_rr_list *
 rrset_unpack(const struct rrset_entry *entry, size_t *pos, unsigned count,
-    uint32_t ttl, const ldns_rdf **prev)
+    uint32_t ttl, struct owner_ref *prev)
 {
 	ldns_rr_list *list;
 
@@ -250,13 +275,16 @@ rrset_unpack(const struct rrset_entry *entry, size_t *pos, unsigned count,
 
 		if (rr == NULL)
 			goto fail;
-		if (entry->data[*pos] == OWNER_SAME && *prev != NULL) {
-			owner = ldns_rdf_clone(*prev);
+		if (entry->data[*pos] == OWNER_SAME) {
+			owner = ldns_dname_new_frm_data((uint16_t)prev->len,
+			    prev->data);
 			(*pos)++;
 		} else if ((len = packed_name_len(entry->data, *pos,
 		    entry->size)) != 0) {
 			owner = ldns_dname_new_frm_data((uint16_t)len,
 			    entry->data + *pos);
+			prev->data = entry->data + *pos;
+			prev->len = len;
 			*pos += len;
 		}
 		if (owner == NULL || *pos + 4 > entry->size) {
@@ -274,7 +302,6 @@ rrset_unpack(const struct rrset_entry *entry, size_t *pos, unsigned count,
 			ldns_rr_free(rr);
 			goto fail;
 		}
-		*prev = owner;
 	}
 	return list;
 fail:
@@ -287,11 +314,11 @@ fail:
  * that the shard's lock is held only for a memcpy.
  */
 static ldns_rr_list *
-rrset_entry_unpack(const struct rrset_entry *entry, time_t now,
-    ldns_rr_list **sigs)
+rrset_entry_unpack(const struct rrset_entry *entry, struct owner_ref key_owner,
+    time_t now, ldns_rr_list **sigs)
 {
 	uint32_t ttl = (uint32_t)(entry->expires - now);
-	const ldns_rdf *prev = NULL;
+	struct owner_ref prev = key_owner;
 	size_t pos = 0;
 	ldns_rr_list *rrs = rrset_unpack(entry, &pos, entry->rr_count, ttl,
 	    &prev);
@@ -568,14 +595,14 @@ rrset_cache_store(struct rrset_cache *cache, const ldns_rr_list *rrset,
 	first = ldns_rr_list_rr(rrset, 0);
 	ttl = rrset_keep_ttl(rrset_min_ttl(rrset), sigs, status, now, min_ttl,
 	    max_ttl, ttl_cap);
+	keylen = rrset_key(key, ldns_rr_owner(first), ldns_rr_get_type(first),
+	    ldns_rr_get_class(first), KIND_RRSET);
 	if (ttl == 0 || (entry = rrset_entry_pack(rrset, sigs,
-	    ldns_rr_get_class(first))) == NULL)
+	    ldns_rr_get_class(first), key_owner(key, keylen))) == NULL)
 		return false;
 	entry->expires = now + (time_t)ttl;
 	entry->rank = (uint8_t)rank;
 	entry->status = (uint8_t)status;
-	keylen = rrset_key(key, ldns_rr_owner(first), ldns_rr_get_type(first),
-	    ldns_rr_get_class(first), KIND_RRSET);
 	return rrset_insert_ranked(cache, key, keylen, entry, now);
 }
 
@@ -592,7 +619,8 @@ rrset_cache_lookup(struct rrset_cache *cache, const ldns_rdf *owner,
 
 	if (entry == NULL)
 		return NULL;
-	rrs = rrset_entry_unpack(entry, now, info != NULL ? &info->sigs : NULL);
+	rrs = rrset_entry_unpack(entry, key_owner(key, keylen), now,
+	    info != NULL ? &info->sigs : NULL);
 	if (info != NULL) {
 		info->rank = (enum rrset_rank)entry->rank;
 		info->status = (enum sec_status)entry->status;
@@ -616,27 +644,30 @@ rrset_cache_store_negative(struct rrset_cache *cache, const ldns_rdf *name,
 		return false;
 	ttl = rrset_keep_ttl(ttl, proof, status, now, 0, UINT32_MAX,
 	    RRSET_TTL_NO_CAP);
-	if (ttl == 0 || (entry = rrset_entry_pack(soa, proof, klass)) == NULL)
+	keylen = rrset_key(key, name,
+	    rcode == LDNS_RCODE_NXDOMAIN ? NXDOMAIN_TYPE : type, klass,
+	    KIND_NEGATIVE);
+	if (ttl == 0 || (entry = rrset_entry_pack(soa, proof, klass,
+	    key_owner(key, keylen))) == NULL)
 		return false;
 	entry->expires = now + (time_t)ttl;
 	entry->rank = RANK_AUTH_ANSWER;
 	entry->status = (uint8_t)status;
 	entry->rcode = (uint8_t)rcode;
-	keylen = rrset_key(key, name,
-	    rcode == LDNS_RCODE_NXDOMAIN ? NXDOMAIN_TYPE : type, klass,
-	    KIND_NEGATIVE);
 	return rrset_insert_ranked(cache, key, keylen, entry, now);
 }
 
-/* A private copy of the live negative entry for the key, or NULL. */
+/*
+ * A private copy of the live negative entry for the key, or NULL; its key
+ * goes to `key` (KEY_MAX bytes), its length to *keylen.
+ */
 static struct rrset_entry *
 rrset_negative_at(struct rrset_cache *cache, const ldns_rdf *name,
-    ldns_rr_type type, ldns_rr_class klass, time_t now)
+    ldns_rr_type type, ldns_rr_class klass, time_t now, uint8_t *key,
+    size_t *keylen)
 {
-	uint8_t key[KEY_MAX];
-	size_t keylen = rrset_key(key, name, type, klass, KIND_NEGATIVE);
-
-	return rrset_find(cache, key, keylen, now, RANK_GLUE);
+	*keylen = rrset_key(key, name, type, klass, KIND_NEGATIVE);
+	return rrset_find(cache, key, *keylen, now, RANK_GLUE);
 }
 
 bool
@@ -646,9 +677,11 @@ rrset_cache_lookup_negative(struct rrset_cache *cache, const ldns_rdf *name,
 {
 	struct rrset_entry *entry;
 	unsigned labels = dname_labels(name);
+	uint8_t key[KEY_MAX];
+	size_t keylen;
 	ldns_rr_list *rrs;
 
-	entry = rrset_negative_at(cache, name, type, klass, now);
+	entry = rrset_negative_at(cache, name, type, klass, now, key, &keylen);
 	/* RFC 8020: an NXDOMAIN at the name or any ancestor covers the name. */
 	for (unsigned n = labels; entry == NULL && n > 0; n--) {
 		ldns_rdf *ancestor = dname_ancestor(name, n);
@@ -656,13 +689,14 @@ rrset_cache_lookup_negative(struct rrset_cache *cache, const ldns_rdf *name,
 		if (ancestor == NULL)
 			break;
 		entry = rrset_negative_at(cache, ancestor, NXDOMAIN_TYPE,
-		    klass, now);
+		    klass, now, key, &keylen);
 		ldns_rdf_deep_free(ancestor);
 	}
 	if (entry == NULL)
 		return false;
 	*rcode = (ldns_pkt_rcode)entry->rcode;
-	rrs = rrset_entry_unpack(entry, now, info != NULL ? &info->sigs : NULL);
+	rrs = rrset_entry_unpack(entry, key_owner(key, keylen), now,
+	    info != NULL ? &info->sigs : NULL);
 	if (soa != NULL)
 		*soa = rrs;
 	else
@@ -753,7 +787,7 @@ rrset_dump_visit(void *arg, const uint8_t *key, size_t keylen, void *value)
 
 	if (entry->expires <= ctx->now)
 		return false;
-	rrs = rrset_entry_unpack(entry, ctx->now, &sigs);
+	rrs = rrset_entry_unpack(entry, key_owner(key, keylen), ctx->now, &sigs);
 	if (key[keylen - 1] == KIND_NEGATIVE) {
 		ldns_rdf *owner = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME,
 		    keylen - 5, key);

@@ -95,6 +95,7 @@ control_print_stats(struct daemon *d, FILE *out)
 	P("cache.misses", e.cache_misses);
 	fprintf(out, "cache.bytes=%zu\ncache.entries=%zu\ncache.limit=%zu\n",
 	    e.cache_bytes, e.cache_entries, d->config.engine.cache_size);
+	fprintf(out, "cache.answer_entries=%zu\n", e.cache_answer_entries);
 	P("requests", e.requests);
 	P("upstream.queries", e.upstream_queries);
 	P("upstream.timeouts", e.upstream_timeouts);
