@@ -157,24 +157,23 @@ t_b64(const uint8_t *data, size_t len)
 }
 
 /*
- * A forged RSASHA256 DNSKEY for `zone` with key tag `tag`: random modulus,
- * its last two bytes chosen so the checksum (RFC 4034 appendix B) lands on
- * `tag`. What KeyTrap zones carry by the hundred.
+ * A forged RSASHA256 DNSKEY for `zone` with key tag `tag` and a `bits`-bit
+ * random modulus, its last two bytes chosen so the checksum (RFC 4034
+ * appendix B) lands on `tag`. What KeyTrap zones carry by the hundred.
  */
 __attribute__((unused)) static ldns_rr *
-t_forged_key(const char *zone, uint16_t tag)
+t_forged_key_bits(const char *zone, uint16_t tag, unsigned bits)
 {
-	uint8_t rdata[4 + 4 + 256];
+	size_t mod = bits / 8, n = 4 + 4 + mod;
+	uint8_t *rdata = malloc(n);
 	uint32_t ac = 0;
-	size_t n = sizeof(rdata);
 	ldns_rr *rr;
-	char *b64;
-	char text[1024];
+	char *b64, *text;
 
 	rdata[0] = 1; rdata[1] = 0;	/* flags 256: zone key */
 	rdata[2] = 3; rdata[3] = 8;	/* protocol 3, RSASHA256 */
 	rdata[4] = 3; rdata[5] = 1; rdata[6] = 0; rdata[7] = 1; /* e = 65537 */
-	arc4random_buf(rdata + 8, 256);
+	arc4random_buf(rdata + 8, mod);
 	rdata[8] |= 0x80;
 	rdata[n - 2] = rdata[n - 1] = 0;
 	for (size_t i = 0; i < n; i++)
@@ -191,12 +190,21 @@ t_forged_key(const char *zone, uint16_t tag)
 	if (ldns_calc_keytag_raw(rdata, n) != tag)
 		abort();
 	b64 = t_b64(rdata + 4, n - 4);
-	snprintf(text, sizeof(text), "%s 3600 IN DNSKEY 256 3 8 %s", zone, b64);
-	free(b64);
+	text = malloc(strlen(b64) + strlen(zone) + 64);
+	sprintf(text, "%s 3600 IN DNSKEY 256 3 8 %s", zone, b64);
 	rr = t_rr(text);
+	free(text);
+	free(b64);
+	free(rdata);
 	if (ldns_calc_keytag(rr) != tag)
 		abort();
 	return rr;
+}
+
+__attribute__((unused)) static ldns_rr *
+t_forged_key(const char *zone, uint16_t tag)
+{
+	return t_forged_key_bits(zone, tag, 2048);
 }
 
 /* A forged RSASHA256 RRSIG over `owner`/`type` by key `tag` of `zone`,

@@ -278,8 +278,10 @@ test_request_budget(void)
 	struct dnssec_verdict v;
 	unsigned secure = 0;
 
+	/* A fixed number of checks, well above the limit, so the test fails
+	 * when the limit is raised or removed. */
 	dnssec_budget_init(&budget);
-	for (int i = 0; i < LIMIT_DNSSEC_VALIDATIONS_PER_REQUEST + 5; i++) {
+	for (int i = 0; i < 100; i++) {
 		dnssec_verify_rrset(set, sigs, keys, zone, T_NOW, &budget, &v);
 		if (v.status == SEC_SECURE)
 			secure++;
@@ -506,8 +508,8 @@ test_ds_limits(void)
 	struct dnssec_budget budget;
 	struct dnssec_verdict v;
 
-	/* LIMIT_DNSSEC_DS_PER_ZONE DS for absent keys, then the right one. */
-	for (int i = 0; i < LIMIT_DNSSEC_DS_PER_ZONE; i++)
+	/* Ten DS for absent keys, then the right one: past the limit of 8. */
+	for (int i = 0; i < 10; i++)
 		ldns_rr_list_push_rr(ds, ds_text(15, 2, (uint16_t)(ksk.tag + 1 + i)));
 	ldns_rr_list_push_rr(ds, ds_for(ksk.dnskey, LDNS_SHA256));
 	dnssec_budget_init(&budget);
@@ -515,14 +517,15 @@ test_ds_limits(void)
 	    NULL);
 	ok(v.status == SEC_BOGUS && v.limit != NULL &&
 	    strcmp(v.limit, "LIMIT_DNSSEC_DS_PER_ZONE") == 0,
-	    "DS past the first %d are not looked at (%s)",
+	    "10 DS for absent keys, then the right one: DS past the first %d "
+	    "are not looked at (%s)",
 	    LIMIT_DNSSEC_DS_PER_ZONE, v.limit ? v.limit : "no limit hit");
 	ldns_rr_list_deep_free(ds);
 
 	/* Digest mismatches: keys sharing the KSK's tag with wrong digests. */
 	forged_keys = ldns_rr_list_new();
 	ds = ldns_rr_list_new();
-	for (int i = 0; i < LIMIT_DNSSEC_DS_MATCH_FAILURES; i++) {
+	for (int i = 0; i < 6; i++) {
 		ldns_rr *fk = t_forged_key("example.com.", (uint16_t)(1000 + i));
 
 		ldns_rr_list_push_rr(forged_keys, fk);
@@ -534,13 +537,46 @@ test_ds_limits(void)
 	    &v, NULL);
 	ok(v.status == SEC_BOGUS && v.limit != NULL &&
 	    strcmp(v.limit, "LIMIT_DNSSEC_DS_MATCH_FAILURES") == 0,
-	    "%d DS digest mismatches make the DNSKEY set bogus (%s)",
+	    "6 DS digest mismatches before the right DS: bogus after %d (%s)",
 	    LIMIT_DNSSEC_DS_MATCH_FAILURES, v.why);
 	ldns_rr_list_deep_free(ds);
 	ldns_rr_list_deep_free(forged_keys);
 	ldns_rr_list_deep_free(sigs);
 	ldns_rr_list_free(dnskeys);
 	t_key_free(&ksk);
+}
+
+/* An RSA key above LIMIT_DNSSEC_RSA_MAX_BITS is never used. */
+static void
+test_rsa_size(void)
+{
+	ldns_rr_list *set = t_list("www.example.com. 300 IN A 192.0.2.1", NULL);
+	ldns_rr *small = t_forged_key_bits("example.com.", 777, 4096);
+	ldns_rr *big = t_forged_key_bits("example.com.", 778, 8192);
+	ldns_rr_list *keys = t_refs(small, big, NULL);
+	ldns_rr_list *sigs = ldns_rr_list_new();
+	struct dnssec_budget budget;
+	struct dnssec_verdict v;
+
+	ldns_rr_list_push_rr(sigs, t_forged_rrsig("www.example.com.", "A", 3,
+	    "example.com.", 777));
+	dnssec_budget_init(&budget);
+	dnssec_verify_rrset(set, sigs, keys, zone, T_NOW, &budget, &v);
+	ok(budget.validations_done == 1, "a 4096-bit RSA key is tried");
+	ldns_rr_list_deep_free(sigs);
+	sigs = ldns_rr_list_new();
+	ldns_rr_list_push_rr(sigs, t_forged_rrsig("www.example.com.", "A", 3,
+	    "example.com.", 778));
+	dnssec_budget_init(&budget);
+	dnssec_verify_rrset(set, sigs, keys, zone, T_NOW, &budget, &v);
+	ok(budget.validations_done == 0 && v.status == SEC_BOGUS,
+	    "an 8192-bit RSA key is not (LIMIT_DNSSEC_RSA_MAX_BITS %d): %u checks",
+	    LIMIT_DNSSEC_RSA_MAX_BITS, budget.validations_done);
+	ldns_rr_list_deep_free(sigs);
+	ldns_rr_list_deep_free(set);
+	ldns_rr_list_free(keys);
+	ldns_rr_free(small);
+	ldns_rr_free(big);
 }
 
 static void
@@ -574,6 +610,7 @@ main(void)
 	test_keytrap();
 	test_dnskey();
 	test_ds_limits();
+	test_rsa_size();
 	test_signer_helper();
 	ldns_rdf_deep_free(zone);
 	return tap_done();
