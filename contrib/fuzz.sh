@@ -8,7 +8,7 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$SRC/_build/fuzz
 SECONDS_EACH=${1:-60}
 shift || true
-TARGETS=${*:-reply query config}
+TARGETS=${*:-reply query config dnssec}
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 [ -x "$SRC/configure" ] || (cd "$SRC" && ./autogen.sh >/dev/null)
