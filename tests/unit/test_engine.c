@@ -1057,8 +1057,8 @@ test_forward_zones(void)
 	free(text);
 	engine_free(engine);
 
-	/* A forwarder that answers with a referral does not recurse. */
-	zones[0].name = "example.test.";
+	/* A forwarder that refers (here to example.test.) does not recurse. */
+	zones[0].name = "test.";
 	zones[0].addrs = &authority;
 	engine = new_engine_zones(zones, 1);
 	rcode = resolve_zones(engine, "www.example.test.", LDNS_RR_TYPE_A, &text,
