@@ -90,6 +90,28 @@ same_string(const char *a, const char *b)
 	    (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
+/*
+ * Settings used once, before the privileges were dropped, that a reload
+ * cannot apply: named in the log, never silently ignored.
+ */
+static void
+warn_restart_settings(const struct daemon_config *running,
+    const struct daemon_config *fresh)
+{
+	char changed[128] = "";
+
+	if (!same_string(running->username, fresh->username))
+		strlcat(changed, " username", sizeof(changed));
+	if (!same_string(running->chroot_dir, fresh->chroot_dir))
+		strlcat(changed, " chroot", sizeof(changed));
+	if (memcmp(&running->metrics_listen, &fresh->metrics_listen,
+	    sizeof(fresh->metrics_listen)) != 0)
+		strlcat(changed, " metrics-listen", sizeof(changed));
+	if (changed[0] != '\0')
+		log_warning("reload: these settings need a restart, the running "
+		    "ones stay:%s", changed);
+}
+
 bool
 daemon_reload(struct daemon *d)
 {
@@ -168,6 +190,7 @@ daemon_reload(struct daemon *d)
 	    privileges_path(&privileges, d->config.root_hints);
 	fresh.root_hints = NULL;
 	log_set_level(d->config.log_level);
+	warn_restart_settings(&d->config, &fresh);
 	config_free(&fresh);
 	log_info("reloaded %s (cache kept)", d->config_path);
 	return true;

@@ -286,6 +286,19 @@ def test_metrics_endpoint(daemon_factory):
     parse_exposition(scrape(DAEMON_ADDR))
 
 
+def test_reload_names_the_settings_that_need_a_restart(daemon_factory):
+    d = daemon_factory(f"metrics-listen: {DAEMON_ADDR}@9153\n")
+    with open(d.conf, "a") as f:
+        f.write(f"metrics-listen: {DAEMON_ADDR}@9154\nusername: nobody\n")
+    assert d.control_cmd("reload").stdout == "ok\n"
+    log = d.log.read_text()
+    assert ("reload: these settings need a restart, the running ones stay: "
+            "username metrics-listen") in log, log
+    parse_exposition(scrape(DAEMON_ADDR, port=9153))     # the old port serves
+    st = proc_status(int(d.pidfile.read_text()))
+    assert st["Uid"][0] == "0"                            # and still root
+
+
 def test_metrics_listen_is_checked(lab, tmp_path):
     conf = tmp_path / "descendd.conf"
     conf.write_text("metrics-listen: 127.0.0.1\n")
