@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dname.h"
+#include "dnssec/key_cache.h"
 #include "reply.h"
 #include "request.h"
 #include "root_hints.h"
@@ -62,6 +63,7 @@ engine_load_config(struct engine *engine, const struct engine_config *config,
 	ldns_rr_list *hints;
 	struct zone_table *zones;
 	struct private_table *privates;
+	struct validator *validator;
 
 	if ((privates = private_table_new(config, err, errlen)) == NULL)
 		return false;
@@ -92,6 +94,20 @@ engine_load_config(struct engine *engine, const struct engine_config *config,
 			return false;
 		}
 	}
+	if ((validator = validator_new(config, err, errlen)) == NULL) {
+		free(path);
+		ldns_rr_list_deep_free(hints);
+		return false;
+	}
+	if (engine->validator != NULL) {
+		/* Other threads may still read the old anchors: keep them. */
+		if (engine->retired_validator_count < 8)
+			engine->retired_validators[
+			    engine->retired_validator_count++] = engine->validator;
+		else
+			validator_free(engine->validator);
+	}
+	engine->validator = validator;
 	if (engine->root_hints != NULL && engine->retired_count < 8) {
 		engine->retired_hints[engine->retired_count] = engine->root_hints;
 		engine->retired_zones[engine->retired_count] = engine->zones;
@@ -118,6 +134,9 @@ engine_load_config(struct engine *engine, const struct engine_config *config,
 	engine->config.private_address_count = 0;
 	engine->config.private_domains = NULL;
 	engine->config.private_domain_count = 0;
+	engine->config.trust_anchor_files = NULL;	/* read above */
+	engine->config.trust_anchors = NULL;
+	engine->config.domain_insecure = NULL;
 	if (engine->config.tries == 0)
 		engine->config.tries = 1;
 	return true;
@@ -159,6 +178,9 @@ engine_free(struct engine *engine)
 	rrset_cache_free(engine->rrsets);
 	answer_cache_free(engine->answers);
 	server_table_free(engine->servers);
+	validator_free(engine->validator);
+	for (unsigned i = 0; i < engine->retired_validator_count; i++)
+		validator_free(engine->retired_validators[i]);
 	ldns_rr_list_deep_free(engine->root_hints);
 	free(engine->root_hints_path);
 	zone_table_free(engine->zones);
@@ -296,6 +318,9 @@ engine_build_query(struct engine_request *req, const ldns_rdf *qname,
 	ldns_pkt_set_id(pkt, q->dns_id);
 	if (edns)
 		ldns_pkt_set_edns_udp_size(pkt, LIMIT_EDNS_BUFSIZE);
+	/* DO: the RRSIGs, DS and NSEC records the validator needs (RFC 4035 §4.1). */
+	if (edns && validator_enabled(req->engine->validator))
+		ldns_pkt_set_edns_do(pkt, true);
 	status = engine_render(pkt, &q->wire, &q->wire_len);
 	ldns_pkt_free(pkt);
 	q->send_id = ++req->next_send_id;
@@ -325,6 +350,7 @@ engine_request_new(struct engine *engine,
 		free(req);
 		return NULL;
 	}
+	validator_request_init(req);
 	STAT_ADD(engine, requests, 1);
 	task = task_new(req, question->name, question->type, question->klass,
 	    flags & ENGINE_REQUEST_PREFETCH ? SUBREQ_PREFETCH : SUBREQ_NONE,
@@ -350,6 +376,7 @@ engine_request_free(struct engine_request *req)
 	ldns_rdf_deep_free(req->hedge.sent_qname);
 	free(req->hedge.wire);
 	free(req->answer);
+	validator_request_free(req);
 	ldns_pkt_free(req->direct_reply);
 	free(req);
 }
@@ -473,6 +500,26 @@ build_answer(struct engine_request *req, const struct task *task)
 	    i < ldns_rr_list_rr_count(task->soa); i++)
 		ldns_pkt_push_rr(pkt, LDNS_SECTION_AUTHORITY,
 		    ldns_rr_clone(ldns_rr_list_rr(task->soa, i)));
+	/* DO clients get the RRSIGs and denial proofs too (RFC 4035 §3.2.1). */
+	if (req->question.dnssec_ok && task->rcode != LDNS_RCODE_SERVFAIL) {
+		for (size_t i = 0; i < ldns_rr_list_rr_count(task->sigs); i++)
+			ldns_pkt_push_rr(pkt, LDNS_SECTION_ANSWER,
+			    ldns_rr_clone(ldns_rr_list_rr(task->sigs, i)));
+		if (task->answer == NULL ||
+		    ldns_rr_list_rr_count(task->answer) == 0)
+			for (size_t i = 0;
+			    i < ldns_rr_list_rr_count(task->proof); i++)
+				ldns_pkt_push_rr(pkt, LDNS_SECTION_AUTHORITY,
+				    ldns_rr_clone(ldns_rr_list_rr(task->proof,
+				    i)));
+	}
+	/*
+	 * AD for validated data; the client's reply keeps it only when the
+	 * client asked with DO or AD (fastpath_reply, RFC 6840 §5.7-5.8).
+	 */
+	if (req->validate && task->sec == SEC_SECURE &&
+	    task->rcode != LDNS_RCODE_SERVFAIL)
+		ldns_pkt_set_ad(pkt, true);
 	status = answer_complete(pkt, task) ? engine_render(pkt, &req->answer,
 	    &req->answer_len) : LDNS_STATUS_MEM_ERR;
 	ldns_pkt_free(pkt);
@@ -503,6 +550,18 @@ answer_from_stale(struct engine_request *req, const uint8_t *key,
 }
 
 static void
+count_security(struct engine *engine, enum sec_status status)
+{
+	switch (status) {
+	case SEC_SECURE:	STAT_ADD(engine, dnssec_secure, 1); break;
+	case SEC_INSECURE:	STAT_ADD(engine, dnssec_insecure, 1); break;
+	case SEC_BOGUS:		STAT_ADD(engine, dnssec_bogus, 1); break;
+	case SEC_INDETERMINATE:	STAT_ADD(engine, dnssec_indeterminate, 1); break;
+	default:		break;
+	}
+}
+
+static void
 count_result(struct engine_request *req)
 {
 	struct engine *engine = req->engine;
@@ -529,6 +588,17 @@ engine_finish_request(struct engine_request *req, struct engine_now now)
 	req->result.ede_text = task->why;
 	req->result.upstream_queries = req->upstream_queries;
 	req->result.from_cache = req->upstream_queries == 0;
+	req->result.security = req->validate ? task->sec : SEC_UNCHECKED;
+	/* A failure for other reasons than DNSSEC vouches for nothing. */
+	if (task->rcode == LDNS_RCODE_SERVFAIL && task->sec != SEC_BOGUS)
+		req->result.security = SEC_UNCHECKED;
+	req->result.sec_why = task->sec_why;
+	if (req->validate) {
+		validator_emit(req, task, "answer", req->question.name,
+		    req->question.type, NULL, req->result.security, task->sec_ede,
+		    task->sec_why, now);
+		count_security(req->engine, req->result.security);
+	}
 	if (task->rcode == LDNS_RCODE_SERVFAIL &&
 	    answer_from_stale(req, key, keylen, now.wall)) {
 		count_result(req);
@@ -546,7 +616,7 @@ engine_finish_request(struct engine_request *req, struct engine_now now)
 	    req->engine->config.serve_stale))
 		answer_cache_store(req->engine->answers, key, keylen,
 		    req->answer, req->answer_len, answer_ttl(req->engine, task),
-		    SEC_UNCHECKED, now.wall);
+		    req->result.security, now.wall);
 	count_result(req);
 }
 
@@ -557,11 +627,12 @@ request_answer_from_cache(struct engine_request *req, struct engine_now now)
 	uint8_t key[ANSWER_KEY_MAX], buf[65535];
 	size_t keylen = request_answer_key(req, key), len;
 	struct engine_event ev = { 0 };
+	enum sec_status status = SEC_UNCHECKED;
 
 	if ((req->flags & (ENGINE_REQUEST_NO_CACHE | ENGINE_REQUEST_PREFETCH)) ||
 	    req->engine->config.fresh_cache || keylen == 0 ||
 	    answer_cache_copy(req->engine->answers, key, keylen, now.wall, false,
-	    buf, sizeof(buf), &len, NULL, NULL) != ANSWER_FRESH ||
+	    buf, sizeof(buf), &len, NULL, &status) != ANSWER_FRESH ||
 	    (req->answer = malloc(len)) == NULL)
 		return false;
 	memcpy(req->answer, buf, len);
@@ -570,6 +641,7 @@ request_answer_from_cache(struct engine_request *req, struct engine_now now)
 	req->result.rcode = buf[3] & 0x0f;
 	req->result.ede = ENGINE_EDE_NONE;
 	req->result.from_cache = true;
+	req->result.security = req->validate ? status : SEC_UNCHECKED;
 	ev.u.cache.what = "answer";
 	ev.u.cache.owner = req->question.name;
 	ev.kind = EV_CACHE_HIT;
@@ -1032,7 +1104,9 @@ engine_cache_flush(struct engine *engine, const ldns_rdf *name, bool subtree)
 	size_t len = dname_key(name, key);
 
 	return rrset_cache_flush(engine->rrsets, name, subtree) +
-	    answer_cache_flush(engine->answers, key, len, subtree);
+	    answer_cache_flush(engine->answers, key, len, subtree) +
+	    key_cache_flush(validator_key_cache(engine->validator), name,
+	    subtree);
 }
 
 size_t
@@ -1052,8 +1126,11 @@ engine_cache_flush_all(struct engine *engine)
 {
 	ldns_rdf *root = ldns_dname_new_frm_str(".");
 
-	if (root != NULL)
+	if (root != NULL) {
 		rrset_cache_flush(engine->rrsets, root, true);
+		key_cache_flush(validator_key_cache(engine->validator), root,
+		    true);
+	}
 	ldns_rdf_deep_free(root);
 	answer_cache_flush_all(engine->answers);
 }
@@ -1063,6 +1140,7 @@ engine_cache_dump(struct engine *engine, FILE *out, time_t now)
 {
 	rrset_cache_dump(engine->rrsets, out, now);
 	answer_cache_dump(engine->answers, out, now);
+	key_cache_dump(validator_key_cache(engine->validator), out, now);
 }
 
 void

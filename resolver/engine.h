@@ -31,6 +31,8 @@
 
 #include <ldns/ldns.h>
 
+#include "sec_status.h"
+
 struct engine;
 struct engine_request;
 struct engine_observer;
@@ -112,6 +114,21 @@ struct engine_config {
 	size_t private_address_count;
 	const char *const *private_domains;
 	size_t private_domain_count;
+	/*
+	 * DNSSEC (RFC 4033-4035). Validation runs when `dnssec_validation`
+	 * is set and at least one trust anchor is configured; names no
+	 * anchor covers are indeterminate. Files hold DS or DNSKEY lines
+	 * (Debian's /usr/share/dns/root.key); strings are one record each;
+	 * `domain_insecure` are negative trust anchors (RFC 7646). Arrays
+	 * and strings are read by engine_new() and not kept.
+	 */
+	bool dnssec_validation;		/* default on */
+	const char *const *trust_anchor_files;
+	size_t trust_anchor_file_count;
+	const char *const *trust_anchors;
+	size_t trust_anchor_count;
+	const char *const *domain_insecure;
+	size_t domain_insecure_count;
 };
 
 void engine_config_init(struct engine_config *config);
@@ -224,13 +241,26 @@ void engine_feed_error(struct engine_request *request, uint32_t id,
 enum engine_ede {
 	ENGINE_EDE_NONE = -1,
 	ENGINE_EDE_OTHER = 0,
+	ENGINE_EDE_UNSUPPORTED_DNSKEY_ALG = 1,
+	ENGINE_EDE_UNSUPPORTED_DS_DIGEST = 2,
 	ENGINE_EDE_STALE_ANSWER = 3,
+	ENGINE_EDE_INDETERMINATE = 5,
+	ENGINE_EDE_DNSSEC_BOGUS = 6,
+	ENGINE_EDE_SIGNATURE_EXPIRED = 7,
+	ENGINE_EDE_SIGNATURE_NOT_YET_VALID = 8,
+	ENGINE_EDE_DNSKEY_MISSING = 9,
+	ENGINE_EDE_RRSIGS_MISSING = 10,
+	ENGINE_EDE_NO_ZONE_KEY_BIT = 11,
+	ENGINE_EDE_NSEC_MISSING = 12,
+	ENGINE_EDE_CACHED_ERROR = 13,
 	ENGINE_EDE_PROHIBITED = 18,
 	ENGINE_EDE_NOT_AUTHORITATIVE = 20,
 	ENGINE_EDE_NOT_SUPPORTED = 21,
 	ENGINE_EDE_NO_REACHABLE_AUTHORITY = 22,
 	ENGINE_EDE_NETWORK_ERROR = 23,
 	ENGINE_EDE_INVALID_DATA = 24,
+	ENGINE_EDE_SIGNATURE_EXPIRED_BEFORE_VALID = 25,
+	ENGINE_EDE_UNSUPPORTED_NSEC3_ITERATIONS = 27,
 };
 
 /* The outcome of a finished request. */
@@ -241,6 +271,13 @@ struct engine_result {
 	bool from_cache;		/* answered without any upstream query */
 	bool stale;			/* served stale (RFC 8767) */
 	unsigned upstream_queries;	/* sends this request (and its sub-requests) made */
+	/*
+	 * DNSSEC verdict on the answer (the weakest link of its CNAME chain):
+	 * SEC_UNCHECKED when validation is off or the client set CD.
+	 * `sec_why` says why when not secure (static or request-owned).
+	 */
+	enum sec_status security;
+	const char *sec_why;
 };
 
 void engine_request_result(const struct engine_request *request,
@@ -284,6 +321,10 @@ struct engine_stats {
 	uint64_t servfails;
 	uint64_t limits_hit;
 	uint64_t rcode[16];		/* answers by rcode */
+	uint64_t dnssec_secure;		/* answers by DNSSEC verdict (validating requests) */
+	uint64_t dnssec_insecure;
+	uint64_t dnssec_bogus;
+	uint64_t dnssec_indeterminate;
 	size_t cache_bytes;		/* memory held by the caches */
 	size_t cache_entries;
 	size_t cache_answer_entries;	/* of which whole answers */

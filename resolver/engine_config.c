@@ -27,4 +27,6 @@ engine_config_init(struct engine_config *config)
 	config->request_timeout_ms = LIMIT_REQUEST_TIME_MS;
 	config->query_timeout_ms = LIMIT_QUERY_TIMEOUT_INITIAL_MS;
 	config->tries = 2;
+	/* On, but nothing is validated until a trust anchor is configured. */
+	config->dnssec_validation = true;
 }

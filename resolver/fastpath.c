@@ -39,6 +39,7 @@ fastpath_parse_query(const uint8_t *wire, size_t len,
 	q->opcode = (wire[2] >> 3) & 0x0f;
 	q->rd = (wire[2] & 0x01) != 0;
 	q->cd = (wire[3] & 0x10) != 0;
+	q->ad = (wire[3] & 0x20) != 0;
 	q->udp_size = 512;
 	if (q->opcode != 0)
 		return QUERY_NOTIMP;
@@ -119,13 +120,20 @@ append_opt(const struct client_query *q, uint8_t *out, size_t off,
 	return off;
 }
 
-/* Header fields the client's query decides. */
+/*
+ * Header fields the client's query decides. The engine sets AD on answers
+ * it validated; only clients that asked with DO or AD keep it (RFC 6840
+ * §5.7-5.8): others may not expect it.
+ */
 static void
 patch_header(const struct client_query *q, uint8_t *out)
 {
+	uint8_t ad = q->dnssec_ok || q->ad ? 0x20 : 0;
+
 	put16(out, q->id);
 	out[2] = (uint8_t)((out[2] & ~0x01) | 0x80 | (q->rd ? 0x01 : 0));
-	out[3] = (uint8_t)((out[3] & ~0x10) | 0x80 | (q->cd ? 0x10 : 0));
+	out[3] = (uint8_t)((out[3] & ~0x30) | 0x80 | (out[3] & ad) |
+	    (q->cd ? 0x10 : 0));
 }
 
 /* Turns the answer already copied into `out` into the client's reply. */

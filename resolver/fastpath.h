@@ -19,6 +19,7 @@
 struct client_query {
 	uint16_t id;
 	bool rd, cd;
+	bool ad;			/* the client understands AD (RFC 6840 §5.7) */
 	uint8_t opcode;
 	const uint8_t *qname;		/* uncompressed wire form, as sent */
 	size_t qname_len;

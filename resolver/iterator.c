@@ -71,6 +71,8 @@ task_new(struct engine_request *req, const ldns_rdf *qname,
 	task->forced_server = task->forced_address = -1;
 	task->waiting_server = -1;
 	task->ede = ENGINE_EDE_NONE;
+	task->sec = req->validate ? SEC_SECURE : SEC_UNCHECKED;
+	task->sec_ede = -1;
 	ev.u.start.reason = reason;
 	task_event(req, task, EV_REQUEST_START, &ev, now);
 	return task;
@@ -86,6 +88,14 @@ task_free(struct task *task)
 	ldns_rr_list_deep_free(task->chain);
 	ldns_rr_list_deep_free(task->answer);
 	ldns_rr_list_deep_free(task->soa);
+	ldns_rr_list_deep_free(task->sigs);
+	ldns_rr_list_deep_free(task->proof);
+	if (task->parked != NULL) {
+		reply_view_clear(&task->parked->v);
+		ldns_rdf_deep_free(task->parked->sent_qname);
+		free(task->parked);
+	}
+	ldns_rdf_deep_free(task->need.name);
 	free(task);
 }
 
@@ -370,10 +380,57 @@ negative_ttl(const struct engine *engine, const ldns_rr_list *soa)
 	return ttl;
 }
 
-/* Stores every RRset in `rrs` (grouped by owner, type and class). */
+/* The RRSIGs of `sigs` over owner/type: a list borrowing them, or NULL. */
+static ldns_rr_list *
+sigs_over(const ldns_rr_list *sigs, const ldns_rdf *owner, ldns_rr_type type)
+{
+	ldns_rr_list *out = NULL;
+
+	for (size_t i = 0; sigs != NULL && i < ldns_rr_list_rr_count(sigs); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(sigs, i);
+		const ldns_rdf *covered = ldns_rr_rrsig_typecovered(rr);
+
+		if (covered == NULL || ldns_rdf2rr_type(covered) != type ||
+		    !dname_equal(ldns_rr_owner(rr), owner))
+			continue;
+		if (out == NULL && (out = ldns_rr_list_new()) == NULL)
+			return NULL;
+		ldns_rr_list_push_rr(out, rr);
+	}
+	return out;
+}
+
+/* Appends copies of the RRSIGs of `sigs` over every RRset in `rrs`. */
+static void
+list_append_sigs(ldns_rr_list **list, const ldns_rr_list *sigs,
+    const ldns_rr_list *rrs)
+{
+	for (size_t i = 0; rrs != NULL && i < ldns_rr_list_rr_count(rrs); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+		ldns_rr_list *over;
+		bool seen = false;
+
+		for (size_t j = 0; j < i; j++)
+			if (ldns_rr_get_type(ldns_rr_list_rr(rrs, j)) ==
+			    ldns_rr_get_type(rr) && dname_equal(ldns_rr_owner(
+			    ldns_rr_list_rr(rrs, j)), ldns_rr_owner(rr)))
+				seen = true;
+		if (seen)
+			continue;
+		over = sigs_over(sigs, ldns_rr_owner(rr), ldns_rr_get_type(rr));
+		list_append(list, over);
+		ldns_rr_list_free(over);
+	}
+}
+
+/*
+ * Stores every RRset in `rrs` (grouped by owner, type and class), each
+ * with its RRSIGs from `sigs` and the reply's DNSSEC status.
+ */
 static void
 cache_store_rrsets(struct engine *engine, const ldns_rr_list *rrs,
-    enum rrset_rank rank, time_t now)
+    const ldns_rr_list *sigs, enum rrset_rank rank, enum sec_status status,
+    time_t now)
 {
 	size_t count = rrs != NULL ? ldns_rr_list_rr_count(rrs) : 0;
 	bool done[LIMIT_RRS_PER_SECTION * 2] = { false };
@@ -399,9 +456,15 @@ cache_store_rrsets(struct engine *engine, const ldns_rr_list *rrs,
 				done[j] = true;
 			}
 		}
-		rrset_cache_store(engine->rrsets, set, NULL, rank,
-		    SEC_UNCHECKED, now, engine->config.cache_min_ttl,
-		    engine->config.cache_max_ttl, RRSET_TTL_NO_CAP);
+		{
+			ldns_rr_list *over = sigs_over(sigs,
+			    ldns_rr_owner(first), ldns_rr_get_type(first));
+
+			rrset_cache_store(engine->rrsets, set, over, rank,
+			    status, now, engine->config.cache_min_ttl,
+			    engine->config.cache_max_ttl, RRSET_TTL_NO_CAP);
+			ldns_rr_list_free(over);
+		}
 		ldns_rr_list_free(set);	/* the records belong to rrs */
 	}
 }
@@ -415,13 +478,51 @@ cache_store_rrsets(struct engine *engine, const ldns_rr_list *rrs,
 static bool
 task_uses_cache(const struct engine_request *req, const struct task *task)
 {
+	/* DNSSEC links are checked as they arrive: the key cache is their cache. */
 	return !(task->depth == 0 && (req->flags &
 	    (ENGINE_REQUEST_NO_CACHE | ENGINE_REQUEST_PREFETCH))) &&
-	    !req->engine->config.fresh_cache;
+	    !req->engine->config.fresh_cache && task->reason != SUBREQ_DNSSEC;
 }
 
 static bool task_follow_alias(struct engine_request *, struct task *,
     const ldns_rdf *, struct engine_now);
+
+/*
+ * Whether a cached entry may answer: a validating request takes only data
+ * that was validated (not unchecked data a CD client or an older request
+ * left, never bogus); others take anything.
+ */
+static bool
+cache_entry_usable(const struct engine_request *req,
+    const struct rrset_info *info)
+{
+	return !req->validate || (info->status != SEC_UNCHECKED &&
+	    info->status != SEC_BOGUS);
+}
+
+/* The weakest link: fold a cached entry's status into the task's. */
+static void
+task_take_status(struct task *task, enum sec_status status, int ede,
+    const char *why)
+{
+	if (status < task->sec) {
+		task->sec = status;
+		task->sec_ede = ede;
+		task->sec_why = why;
+	}
+}
+
+static void
+task_take_cached_status(const struct engine_request *req, struct task *task,
+    struct rrset_info *info, ldns_rr_list **sigs)
+{
+	if (req->validate)
+		task_take_status(task, info->status, -1, info->status ==
+		    SEC_SECURE ? NULL : "cached data not secure");
+	list_append(sigs, info->sigs);
+	ldns_rr_list_deep_free(info->sigs);
+	info->sigs = NULL;
+}
 
 /*
  * Answers the task from cached answers, aliases and negative entries.
@@ -440,38 +541,53 @@ task_answer_from_cache(struct engine_request *req, struct task *task,
 		ldns_rr_list *rrs, *soa = NULL;
 		ldns_pkt_rcode rcode;
 		ldns_rdf *target;
+		struct rrset_info info = { 0 };
 
 		rrs = rrset_cache_lookup(engine->rrsets, task->qname,
-		    task->qtype, task->klass, now.wall, RANK_ANSWER, NULL);
-		if (rrs != NULL) {
+		    task->qtype, task->klass, now.wall, RANK_ANSWER, &info);
+		if (rrs != NULL && cache_entry_usable(req, &info)) {
 			ev.u.cache.what = "answer";
 			ev.u.cache.owner = task->qname;
 			task_event(req, task, EV_CACHE_HIT, &ev, now);
 			task->answer = rrs;
+			task_take_cached_status(req, task, &info, &task->sigs);
 			task_finish(req, task, LDNS_RCODE_NOERROR,
 			    ENGINE_EDE_NONE, NULL, now);
 			return true;
 		}
+		ldns_rr_list_deep_free(rrs);
+		ldns_rr_list_deep_free(info.sigs);
+		memset(&info, 0, sizeof(info));
 		if (rrset_cache_lookup_negative(engine->rrsets, task->qname,
-		    task->qtype, task->klass, now.wall, &rcode, &soa, NULL)) {
+		    task->qtype, task->klass, now.wall, &rcode, &soa, &info)) {
+			if (!cache_entry_usable(req, &info)) {
+				ldns_rr_list_deep_free(soa);
+				ldns_rr_list_deep_free(info.sigs);
+				return false;
+			}
 			ev.u.cache.what = "negative";
 			ev.u.cache.owner = task->qname;
 			task_event(req, task, EV_CACHE_HIT, &ev, now);
 			task->soa = soa;
+			task_take_cached_status(req, task, &info, &task->proof);
 			task_finish(req, task, rcode, ENGINE_EDE_NONE, NULL, now);
 			return true;
 		}
 		if (task->qtype == LDNS_RR_TYPE_CNAME)
 			return false;
+		memset(&info, 0, sizeof(info));
 		rrs = rrset_cache_lookup(engine->rrsets, task->qname,
-		    LDNS_RR_TYPE_CNAME, task->klass, now.wall, RANK_ANSWER, NULL);
-		if (rrs == NULL || ldns_rr_list_rr_count(rrs) == 0) {
+		    LDNS_RR_TYPE_CNAME, task->klass, now.wall, RANK_ANSWER, &info);
+		if (rrs == NULL || ldns_rr_list_rr_count(rrs) == 0 ||
+		    !cache_entry_usable(req, &info)) {
 			ldns_rr_list_deep_free(rrs);
+			ldns_rr_list_deep_free(info.sigs);
 			return false;
 		}
 		ev.u.cache.what = "alias";
 		ev.u.cache.owner = task->qname;
 		task_event(req, task, EV_CACHE_HIT, &ev, now);
+		task_take_cached_status(req, task, &info, &task->sigs);
 		target = ldns_rdf_clone(ldns_rr_rdf(ldns_rr_list_rr(rrs, 0), 0));
 		if (target == NULL || !list_append(&task->chain, rrs)) {
 			ldns_rr_list_deep_free(rrs);
@@ -928,7 +1044,8 @@ task_absorb(struct engine_request *req, struct task *parent,
 {
 	struct cut_server *s;
 
-	if (sub->reason == SUBREQ_PRIMING || parent->waiting_server < 0)
+	if (sub->reason == SUBREQ_PRIMING || sub->reason == SUBREQ_DNSSEC ||
+	    parent->waiting_server < 0)
 		return;
 	s = &parent->cut.servers[parent->waiting_server];
 	parent->waiting_server = -1;
@@ -1095,6 +1212,8 @@ task_refetch_cut(struct engine_request *req, struct task *task,
 		(void)task_find_cut_from(req, task, labels - 1, now);
 	return true;
 }
+static void task_resume_parked(struct engine_request *, struct task *,
+    struct engine_now);
 
 /* Whether any server of the cut is still being tried or resolvable. */
 static const char *
@@ -1141,6 +1260,11 @@ iterator_step(struct engine_request *req, struct engine_now now)
 			task_absorb(req, req->tasks[req->task_count - 1], task,
 			    now);
 			task_free(task);
+			continue;
+		}
+		if (task->parked != NULL) {
+			/* A DS/DNSKEY sub-task came back: judge the reply again. */
+			task_resume_parked(req, task, now);
 			continue;
 		}
 		if (task->cut.zone == NULL) {
@@ -1258,6 +1382,35 @@ task_follow_alias(struct engine_request *req, struct task *task,
 }
 
 /*
+ * A negative answer's proof as DO clients get it: the NSEC/NSEC3 records
+ * and the RRSIGs over them and over the SOA. A list borrowing the view's
+ * records (ldns_rr_list_free), NULL when there is none.
+ */
+static ldns_rr_list *
+negative_proof(const struct reply_view *v)
+{
+	ldns_rr_list *proof = ldns_rr_list_new();
+
+	for (size_t i = 0; proof != NULL && i < ldns_rr_list_rr_count(v->nsec);
+	    i++)
+		ldns_rr_list_push_rr(proof, ldns_rr_list_rr(v->nsec, i));
+	for (size_t i = 0; proof != NULL && i < ldns_rr_list_rr_count(v->sigs);
+	    i++) {
+		ldns_rr *rr = ldns_rr_list_rr(v->sigs, i);
+		ldns_rr_type t = ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(rr));
+
+		if (t == LDNS_RR_TYPE_SOA || t == LDNS_RR_TYPE_NSEC ||
+		    t == LDNS_RR_TYPE_NSEC3)
+			ldns_rr_list_push_rr(proof, rr);
+	}
+	if (proof != NULL && ldns_rr_list_rr_count(proof) == 0) {
+		ldns_rr_list_free(proof);
+		proof = NULL;
+	}
+	return proof;
+}
+
+/*
  * Caches what a reply taught us; only scrubbed data gets here. This is the
  * one door from replies into the caches, so it is where a DNSSEC validator
  * goes: verify the view's RRsets (and fetch DS/DNSKEY as sub-tasks) before
@@ -1265,15 +1418,20 @@ task_follow_alias(struct engine_request *req, struct task *task,
  */
 static void
 cache_reply(struct engine_request *req, const struct task *task,
-    const struct reply_view *v, struct engine_now now)
+    const struct reply_view *v, ldns_rr_type sent_qtype,
+    struct engine_now now)
 {
 	struct engine *engine = req->engine;
 	enum rrset_rank answer_rank = v->authoritative ? RANK_AUTH_ANSWER :
 	    RANK_ANSWER;
+	enum sec_status status = v->status;
 
+	/* Referral NS sets and glue are never signed: nothing to vouch for. */
 	if (v->klass == REPLY_REFERRAL) {
-		cache_store_rrsets(engine, v->ns, RANK_REFERRAL, now.wall);
-		cache_store_rrsets(engine, v->glue, RANK_GLUE, now.wall);
+		cache_store_rrsets(engine, v->ns, NULL, RANK_REFERRAL,
+		    SEC_UNCHECKED, now.wall);
+		cache_store_rrsets(engine, v->glue, NULL, RANK_GLUE,
+		    SEC_UNCHECKED, now.wall);
 		return;
 	}
 	if (v->chain != NULL) {
@@ -1290,23 +1448,30 @@ cache_reply(struct engine_request *req, const struct task *task,
 				continue;
 			ldns_rr_list_push_rr(real, (ldns_rr *)rr);
 		}
-		cache_store_rrsets(engine, real, answer_rank, now.wall);
+		cache_store_rrsets(engine, real, v->sigs, answer_rank, status,
+		    now.wall);
 		ldns_rr_list_free(real);
 	}
-	cache_store_rrsets(engine, v->answer, answer_rank, now.wall);
+	cache_store_rrsets(engine, v->answer, v->sigs, answer_rank, status,
+	    now.wall);
+	/* The zone's own NS set beside an answer: not part of the verdict. */
 	if (v->authoritative && v->ns != NULL && v->referral_zone != NULL &&
 	    dname_equal(v->referral_zone, task->cut.zone))
-		cache_store_rrsets(engine, v->ns, RANK_AUTH_AUTHORITY, now.wall);
-	cache_store_rrsets(engine, v->glue, RANK_GLUE, now.wall);
+		cache_store_rrsets(engine, v->ns, NULL, RANK_AUTH_AUTHORITY,
+		    SEC_UNCHECKED, now.wall);
+	cache_store_rrsets(engine, v->glue, NULL, RANK_GLUE, SEC_UNCHECKED,
+	    now.wall);
 	if (v->klass == REPLY_NXDOMAIN || v->klass == REPLY_NODATA) {
 		const ldns_rdf *name = v->target != NULL ? v->target :
 		    task->qname;
+		ldns_rr_list *proof = negative_proof(v);
 
 		rrset_cache_store_negative(engine->rrsets, name,
-		    req->query.sent_qtype, task->klass,
+		    sent_qtype, task->klass,
 		    v->klass == REPLY_NXDOMAIN ? LDNS_RCODE_NXDOMAIN :
-		    LDNS_RCODE_NOERROR, v->soa, NULL, SEC_UNCHECKED,
+		    LDNS_RCODE_NOERROR, v->soa, proof, status,
 		    negative_ttl(engine, v->soa), now.wall);
+		ldns_rr_list_free(proof);
 	}
 }
 
@@ -1328,7 +1493,7 @@ task_referral(struct engine_request *req, struct task *task,
 	ev.u.referral.glue = v->glue;
 	ev.u.referral.has_ds = v->has_ds;
 	task_event(req, task, EV_REFERRAL, &ev, now);
-	cache_reply(req, task, v, now);
+	cache_reply(req, task, v, LDNS_RR_TYPE_NS, now);
 	task_set_cut(req, task, v->referral_zone, v->ns, v->glue,
 	    ADDR_SOURCE_GLUE, now);
 	task->from_hints = false;
@@ -1338,15 +1503,17 @@ task_referral(struct engine_request *req, struct task *task,
 /* The reply answered the full question: the task ends or follows an alias. */
 static void
 task_final_reply(struct engine_request *req, struct task *task,
-    struct reply_view *v, struct engine_now now)
+    struct reply_view *v, ldns_rr_type sent_qtype, struct engine_now now)
 {
-	cache_reply(req, task, v, now);
+	cache_reply(req, task, v, sent_qtype, now);
 	if (!list_append(&task->chain, v->chain)) {
 		task_oom(req, task, now);
 		return;
 	}
+	list_append_sigs(&task->sigs, v->sigs, v->chain);
 	switch (v->klass) {
 	case REPLY_ANSWER:
+		list_append_sigs(&task->sigs, v->sigs, v->answer);
 		task->answer = v->answer;
 		v->answer = NULL;
 		task_finish(req, task, LDNS_RCODE_NOERROR, ENGINE_EDE_NONE, NULL,
@@ -1354,6 +1521,12 @@ task_final_reply(struct engine_request *req, struct task *task,
 		break;
 	case REPLY_NXDOMAIN:
 	case REPLY_NODATA:
+		{
+			ldns_rr_list *proof = negative_proof(v);
+
+			list_append(&task->proof, proof);
+			ldns_rr_list_free(proof);
+		}
 		task->soa = v->soa;
 		v->soa = NULL;
 		task_finish(req, task, v->klass == REPLY_NXDOMAIN ?
@@ -1364,6 +1537,123 @@ task_final_reply(struct engine_request *req, struct task *task,
 		task_follow_alias(req, task, v->target, now);
 		break;
 	}
+}
+
+/* Acts on a reply the validator has judged: the cut moves, or the task ends. */
+static void
+task_accept_reply(struct engine_request *req, struct task *task,
+    struct parked_reply *p, struct engine_now now)
+{
+	struct reply_view *v = &p->v;
+
+	if (v->klass == REPLY_REFERRAL) {
+		task_referral(req, task, v, now);
+		return;
+	}
+	if (v->status == SEC_BOGUS) {
+		/* Bogus data is never cached nor given out (RFC 4035 §5.5). */
+		task_fail(req, task, v->ede >= 0 ? (enum engine_ede)v->ede :
+		    ENGINE_EDE_DNSSEC_BOGUS, v->sec_why != NULL ? v->sec_why :
+		    "DNSSEC validation failed", now);
+		task->sec = SEC_BOGUS;
+		task->sec_ede = v->ede;
+		task->sec_why = v->sec_why;
+		return;
+	}
+	if (req->validate)
+		task_take_status(task, v->status, v->ede, v->sec_why);
+	task_final_reply(req, task, v, p->sent_qtype, now);
+}
+
+static bool
+need_equal(const struct val_need *a, const struct val_need *b)
+{
+	return a->name != NULL && b->name != NULL && a->type == b->type &&
+	    dname_equal(a->name, b->name);
+}
+
+/*
+ * Runs the validator over the parked reply; when it needs a DS or DNSKEY
+ * first, pushes the sub-task that fetches it and keeps the reply parked.
+ */
+static void
+task_resume_parked(struct engine_request *req, struct task *task,
+    struct engine_now now)
+{
+	struct parked_reply *p = task->parked;
+	struct val_need need;
+
+	bool decided = false;
+
+	for (unsigned round = 0; round < 4 && !decided; round++) {
+		struct task *sub;
+
+		if (validator_check_reply(req, task, &p->v, p->sent_qname,
+		    p->sent_qtype, now, &need) == VAL_DONE) {
+			decided = true;
+			break;
+		}
+		if (need_equal(&need, &task->need) ||
+		    req->subrequests >= LIMIT_SUBREQUESTS ||
+		    req->task_count >= TASKS_MAX) {
+			/* Fetched already and still missing, or no room: broken. */
+			if (req->subrequests >= LIMIT_SUBREQUESTS)
+				limit_hit(req, task, "LIMIT_SUBREQUESTS",
+				    LIMIT_SUBREQUESTS, now);
+			else if (req->task_count >= TASKS_MAX)
+				limit_hit(req, task, "LIMIT_SUBREQUEST_DEPTH",
+				    LIMIT_SUBREQUEST_DEPTH, now);
+			validator_need_failed(req, task, &need, now);
+			ldns_rdf_deep_free(need.name);
+			continue;
+		}
+		sub = task_new(req, need.name, need.type, LDNS_RR_CLASS_IN,
+		    SUBREQ_DNSSEC, now);
+		if (sub == NULL || !push_task(req, sub)) {
+			task_free(sub);
+			validator_need_failed(req, task, &need, now);
+			ldns_rdf_deep_free(need.name);
+			continue;
+		}
+		ldns_rdf_deep_free(task->need.name);
+		task->need = need;
+		return;		/* parked until the sub-task is done */
+	}
+	task->parked = NULL;
+	if (!decided) {
+		/* No verdict: never pass the data on unchecked. */
+		p->v.status = SEC_BOGUS;
+		p->v.ede = ENGINE_EDE_DNSSEC_BOGUS;
+		p->v.sec_why = "chain of trust could not be built";
+	}
+	task_accept_reply(req, task, p, now);
+	reply_view_clear(&p->v);
+	ldns_rdf_deep_free(p->sent_qname);
+	free(p);
+}
+
+/* Moves the view into a parked reply and lets the validator judge it. */
+static void
+task_park_reply(struct engine_request *req, struct task *task,
+    struct reply_view *v, bool minimised, struct engine_now now)
+{
+	struct parked_reply *p = calloc(1, sizeof(*p));
+
+	if (p == NULL ||
+	    (p->sent_qname = ldns_rdf_clone(req->query.sent_qname)) == NULL) {
+		free(p);
+		task_fail(req, task, ENGINE_EDE_OTHER, "out of memory", now);
+		return;
+	}
+	ldns_dname2canonical(p->sent_qname);
+	p->v = *v;
+	memset(v, 0, sizeof(*v));
+	p->sent_qtype = req->query.sent_qtype;
+	p->minimised = minimised;
+	ldns_rdf_deep_free(task->need.name);
+	memset(&task->need, 0, sizeof(task->need));
+	task->parked = p;
+	task_resume_parked(req, task, now);
 }
 
 static void
@@ -1496,7 +1786,7 @@ iterator_reply(struct engine_request *req, const ldns_pkt *pkt, size_t size,
 		break;
 	case REPLY_REFERRAL:
 		server_report_rtt(engine->servers, sa, rtt_ms);
-		task_referral(req, task, &v, now);
+		task_park_reply(req, task, &v, minimised, now);
 		break;
 	case REPLY_NXDOMAIN:
 		server_report_rtt(engine->servers, sa, rtt_ms);
@@ -1514,7 +1804,7 @@ iterator_reply(struct engine_request *req, const ldns_pkt *pkt, size_t size,
 			fallback(req, task, "no-qmin", now);
 			break;
 		}
-		task_final_reply(req, task, &v, now);
+		task_park_reply(req, task, &v, false, now);
 		break;
 	case REPLY_ANSWER:
 	case REPLY_NODATA:
@@ -1540,7 +1830,7 @@ iterator_reply(struct engine_request *req, const ldns_pkt *pkt, size_t size,
 			a->sends = 0;
 			break;
 		}
-		task_final_reply(req, task, &v, now);
+		task_park_reply(req, task, &v, false, now);
 		break;
 	}
 	reply_view_clear(&v);

@@ -11,6 +11,7 @@
 #define DESCEND_OBSERVER_H
 
 #include "engine.h"
+#include "sec_status.h"
 
 enum engine_event_kind {
 	EV_REQUEST_START,	/* a (sub-)request begins: qname, qtype, parent, reason */
@@ -28,6 +29,7 @@ enum engine_event_kind {
 	EV_RECORD_DROPPED,	/* the scrubber rejected a record (bailiwick, rank) */
 	EV_LIMIT_HIT,		/* a limit from engine_limits.h stopped some work */
 	EV_FALLBACK,		/* retry without EDNS, over TCP, without 0x20, full QNAME */
+	EV_DNSSEC,		/* a DNSSEC step: a DS/DNSKEY link, an RRset or proof verdict */
 };
 
 /* Where the engine learned a name server's address. */
@@ -49,6 +51,7 @@ enum subrequest_reason {
 	SUBREQ_NS_ADDRESS,	/* a glueless name server's address */
 	SUBREQ_PRIMING,		/* the root NS set (RFC 8109) */
 	SUBREQ_PREFETCH,
+	SUBREQ_DNSSEC,		/* a DS or DNSKEY RRset for the chain of trust */
 };
 
 /* How the engine classified a reply (classify.c). */
@@ -158,6 +161,28 @@ struct engine_event {
 			const char *what;		/* "no-edns", "tcp", "no-0x20", "no-qmin" */
 			const struct sockaddr *addr;
 		} fallback;
+		/*
+		 * EV_DNSSEC. `step` says what was checked:
+		 * "dnskey"   a zone's DNSKEY RRset against its DS or trust anchor;
+		 * "ds"       a child's DS RRset (referral or DS query);
+		 * "no-ds"    a proof that a child has no DS (insecure or no cut);
+		 * "rrset"    an RRset against its zone's keys;
+		 * "nxdomain", "nodata", "wildcard"  a denial proof;
+		 * "unsigned" data without RRSIGs: insecure zone or stripped;
+		 * "keys"     the zone's known key state decided (cached);
+		 * "answer"   the request's final verdict (weakest link).
+		 */
+		struct {
+			const char *step;
+			const ldns_rdf *owner;		/* the name checked */
+			ldns_rr_type type;		/* its type (DNSKEY, DS, ...) */
+			const ldns_rdf *zone;		/* the zone whose keys or proof decided */
+			enum sec_status status;
+			int ede;			/* RFC 8914 code, -1 none */
+			const char *why;		/* never NULL */
+			uint16_t key_tag;		/* the key that verified, 0 none */
+			uint8_t algorithm;
+		} dnssec;
 	} u;
 };
 

@@ -12,6 +12,7 @@
 #include <ldns/ldns.h>
 
 #include "observer.h"
+#include "sec_status.h"
 
 /* What the reply answers: the question as sent, and the zone asked. */
 struct reply_context {
@@ -45,6 +46,20 @@ struct reply_view {
 	ldns_rr_list *glue;		/* A/AAAA for NS targets, in bailiwick */
 	bool has_ds;			/* the referral carries a DS RRset */
 	const char *why;		/* for LAME/MALFORMED: what was wrong */
+	/*
+	 * DNSSEC material, judged by resolver/dnssec/validator.c: the RRSIGs
+	 * over kept RRsets (signer at or above the owner and inside the zone
+	 * asked), the referral's DS RRset, and the authority section's NSEC
+	 * and NSEC3 records (in the zone asked; next names in original case,
+	 * RFC 6840 §5.1).
+	 */
+	ldns_rr_list *sigs;
+	ldns_rr_list *ds;
+	ldns_rr_list *nsec;
+	/* The validator's verdict on the view (SEC_UNCHECKED: not validated). */
+	enum sec_status status;
+	int ede;			/* RFC 8914 code when not secure, -1 none */
+	const char *sec_why;
 };
 
 /*

@@ -10,6 +10,8 @@
 #include <stdint.h>
 
 #include "answer_cache.h"
+#include "dnssec/validator.h"
+#include "dnssec/verify.h"
 #include "engine.h"
 #include "engine_limits.h"
 #include "forward.h"
@@ -33,6 +35,10 @@ struct engine {
 	struct rrset_cache *rrsets;
 	struct answer_cache *answers;
 	struct server_table *servers;
+	struct validator *validator;	/* trust anchors and key cache */
+	/* Replaced by a reload, kept until engine_free like the hints. */
+	struct validator *retired_validators[8];
+	unsigned retired_validator_count;
 	struct engine_stats stats;	/* updated with atomics */
 };
 
@@ -78,6 +84,14 @@ struct zonecut {
 	unsigned glueless;		/* NS names of the cut resolved so far */
 };
 
+/* A reply the validator holds until a DS/DNSKEY sub-task brings its keys. */
+struct parked_reply {
+	struct reply_view v;
+	ldns_rdf *sent_qname;
+	ldns_rr_type sent_qtype;
+	bool minimised;
+};
+
 /* One question being resolved: the client's, or a sub-task's. */
 struct task {
 	unsigned id, parent_id, depth;
@@ -100,6 +114,14 @@ struct task {
 	ldns_pkt_rcode rcode;
 	enum engine_ede ede;
 	const char *why;
+	/* DNSSEC: the weakest verdict of what the answer is built from. */
+	enum sec_status sec;
+	int sec_ede;
+	const char *sec_why;
+	ldns_rr_list *sigs;		/* RRSIGs over chain and answer (DO clients) */
+	ldns_rr_list *proof;		/* NSEC/NSEC3 and RRSIGs of a negative answer */
+	struct parked_reply *parked;	/* waits for the sub-task on top */
+	struct val_need need;		/* what that sub-task fetches */
 };
 
 /* The one query a request has in flight. */
@@ -148,6 +170,10 @@ struct engine_request {
 	uint32_t next_send_id;
 	unsigned upstream_queries, subrequests, failed_ns_resolutions;
 	bool priming_tried;
+	bool validate;			/* DNSSEC on and the client did not set CD */
+	struct dnssec_budget budget;	/* KeyTrap: crypto per request */
+	struct nsec3_cache *nsec3;
+	const char *dnssec_limit;	/* the per-request limit that ran out */
 	bool failed_ns_limit_reported;
 	bool done;
 	struct engine_result result;

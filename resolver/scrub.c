@@ -44,6 +44,24 @@ scrub_push(ldns_rr_list **list, const ldns_rr *rr)
 }
 
 /*
+ * Keeps a copy of an NSEC or NSEC3 record: its owner in lowercase (it may
+ * be compressed against our 0x20 question) and its next name as sent, in
+ * its original case, as its RRSIG covers it (RFC 6840 §5.1).
+ */
+static bool
+scrub_push_proof(ldns_rr_list **list, const ldns_rr *rr)
+{
+	ldns_rr *copy;
+
+	if (*list == NULL && (*list = ldns_rr_list_new()) == NULL)
+		return false;
+	if ((copy = ldns_rr_clone(rr)) == NULL)
+		return false;
+	ldns_dname2canonical(ldns_rr_owner(copy));
+	return ldns_rr_list_push_rr(*list, copy);
+}
+
+/*
  * A DNAME at `dname_rr` applied to `name`: sets *out to the synthesised
  * target, or to NULL when it would be too long (RFC 6672 §2.2, YXDOMAIN).
  * Returns false only when memory runs out.
@@ -287,8 +305,9 @@ scrub_answer(const ldns_rr_list *an, const struct reply_context *ctx,
 	for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(an, i);
 
-		if (on_list(v->chain, rr) || on_list(v->answer, rr))
-			continue;
+		if (on_list(v->chain, rr) || on_list(v->answer, rr) ||
+		    ldns_rr_get_type(rr) == LDNS_RR_TYPE_RRSIG)
+			continue;	/* RRSIGs: scrub_signatures */
 		/* Not what was asked (A to a AAAA question): no such data. */
 		if (v->answer == NULL && dname_equal(ldns_rr_owner(rr), name) &&
 		    ldns_rr_get_type(rr) != LDNS_RR_TYPE_CNAME &&
@@ -339,6 +358,20 @@ scrub_authority(const ldns_rr_list *ns, const struct reply_context *ctx,
 			scrub_drop(ctx, rr, "authority out of bailiwick");
 			continue;
 		}
+		if (type == LDNS_RR_TYPE_RRSIG)
+			continue;	/* scrub_signatures */
+		if (type == LDNS_RR_TYPE_NSEC || type == LDNS_RR_TYPE_NSEC3) {
+			/* Denial proofs sit beside the name, not above it. */
+			if (!scrub_push_proof(&v->nsec, rr))
+				return false;
+			continue;
+		}
+		if (type == LDNS_RR_TYPE_DS) {
+			/* Kept when it is the referral's (checked below). */
+			if (!scrub_push(&v->ds, rr))
+				return false;
+			continue;
+		}
 		if (!dname_in_bailiwick(name, owner)) {
 			scrub_drop(ctx, rr, "authority not above the question");
 			continue;
@@ -364,13 +397,24 @@ scrub_authority(const ldns_rr_list *ns, const struct reply_context *ctx,
 			}
 			if (!scrub_push(&v->ns, rr))
 				return false;
-		} else if (type == LDNS_RR_TYPE_DS) {
-			v->has_ds = true;
-		} else if (type != LDNS_RR_TYPE_RRSIG &&
-		    type != LDNS_RR_TYPE_NSEC && type != LDNS_RR_TYPE_NSEC3) {
+		} else {
 			scrub_drop(ctx, rr, "unexpected in authority");
 		}
 	}
+	/* A DS RRset belongs to the referral it comes with, or is dropped. */
+	for (size_t i = ldns_rr_list_rr_count(v->ds); i-- > 0;) {
+		ldns_rr *rr = ldns_rr_list_rr(v->ds, i);
+
+		if (v->referral_zone != NULL &&
+		    dname_equal(ldns_rr_owner(rr), v->referral_zone))
+			continue;
+		scrub_drop(ctx, rr, "DS not for the referral");
+		ldns_rr_list_set_rr(v->ds, ldns_rr_list_rr(v->ds,
+		    ldns_rr_list_rr_count(v->ds) - 1), i);
+		ldns_rr_list_set_rr_count(v->ds, ldns_rr_list_rr_count(v->ds) - 1);
+		ldns_rr_free(rr);
+	}
+	v->has_ds = ldns_rr_list_rr_count(v->ds) > 0;
 	return true;
 }
 
@@ -422,6 +466,69 @@ scrub_additional(const ldns_rr_list *ar, const struct reply_context *ctx,
 	return true;
 }
 
+/* Whether `list` holds a record owned by `owner` of type `type`. */
+static bool
+has_rrset(const ldns_rr_list *list, const ldns_rdf *owner, ldns_rr_type type)
+{
+	for (size_t i = 0; list != NULL && i < ldns_rr_list_rr_count(list); i++)
+		if (ldns_rr_get_type(ldns_rr_list_rr(list, i)) == type &&
+		    dname_equal(ldns_rr_owner(ldns_rr_list_rr(list, i)), owner))
+			return true;
+	return false;
+}
+
+/*
+ * RRSIGs of the answer and authority sections: kept when they cover an
+ * RRset the view kept and their signer may speak for it: at or above the
+ * owner, and inside the zone asked (a server signs only its own zones).
+ */
+static bool
+scrub_signatures(const ldns_pkt *pkt, const struct reply_context *ctx,
+    struct reply_view *v)
+{
+	const ldns_rr_list *sections[] = { ldns_pkt_answer(pkt),
+	    ldns_pkt_authority(pkt) };
+
+	for (size_t s = 0; s < 2; s++) {
+		for (size_t i = 0; i < ldns_rr_list_rr_count(sections[s]); i++) {
+			const ldns_rr *rr = ldns_rr_list_rr(sections[s], i);
+			const ldns_rdf *signer, *covered;
+			const ldns_rdf *owner = ldns_rr_owner(rr);
+			ldns_rr_type type;
+
+			if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_RRSIG)
+				continue;
+			signer = ldns_rr_rrsig_signame(rr);
+			covered = ldns_rr_rrsig_typecovered(rr);
+			if (signer == NULL || covered == NULL ||
+			    ldns_rdf_get_type(signer) != LDNS_RDF_TYPE_DNAME ||
+			    ldns_rdf_size(covered) != 2) {
+				scrub_drop(ctx, rr, "malformed RRSIG");
+				continue;
+			}
+			type = ldns_rdf2rr_type(covered);
+			if (!dname_in_bailiwick(signer, ctx->zone) ||
+			    !dname_in_bailiwick(owner, signer)) {
+				scrub_drop(ctx, rr, "RRSIG signer out of bailiwick");
+				continue;
+			}
+			if (!has_rrset(v->chain, owner, type) &&
+			    !has_rrset(v->answer, owner, type) &&
+			    !has_rrset(v->soa, owner, type) &&
+			    !has_rrset(v->ds, owner, type) &&
+			    !has_rrset(v->nsec, owner, type) &&
+			    !(v->authoritative && has_rrset(v->ns, owner, type))) {
+				if (s == 0)
+					scrub_drop(ctx, rr, "RRSIG over nothing kept");
+				continue;
+			}
+			if (!scrub_push(&v->sigs, rr))
+				return false;
+		}
+	}
+	return true;
+}
+
 /* Caps every section so a huge reply can't make us work for long. */
 static bool
 section_too_big(const ldns_rr_list *s)
@@ -434,6 +541,7 @@ reply_scrub(const ldns_pkt *pkt, const struct reply_context *ctx,
     struct reply_view *v)
 {
 	memset(v, 0, sizeof(*v));
+	v->ede = -1;
 	v->rcode = ldns_pkt_get_rcode(pkt);
 	v->authoritative = ldns_pkt_aa(pkt);
 	if (section_too_big(ldns_pkt_answer(pkt)) ||
@@ -444,7 +552,8 @@ reply_scrub(const ldns_pkt *pkt, const struct reply_context *ctx,
 	}
 	if (!scrub_answer(ldns_pkt_answer(pkt), ctx, v) ||
 	    !scrub_authority(ldns_pkt_authority(pkt), ctx, v) ||
-	    !scrub_additional(ldns_pkt_additional(pkt), ctx, v)) {
+	    !scrub_additional(ldns_pkt_additional(pkt), ctx, v) ||
+	    !scrub_signatures(pkt, ctx, v)) {
 		reply_view_clear(v);
 		return false;
 	}
@@ -459,6 +568,9 @@ reply_view_clear(struct reply_view *v)
 	ldns_rr_list_deep_free(v->soa);
 	ldns_rr_list_deep_free(v->ns);
 	ldns_rr_list_deep_free(v->glue);
+	ldns_rr_list_deep_free(v->sigs);
+	ldns_rr_list_deep_free(v->ds);
+	ldns_rr_list_deep_free(v->nsec);
 	ldns_rdf_deep_free(v->target);
 	ldns_rdf_deep_free(v->referral_zone);
 	memset(v, 0, sizeof(*v));

@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "dnssec/trust_anchor.h"
 #include "net/drive.h"
 #include "server_hints.h"
 
@@ -203,8 +205,28 @@ cli_common_option(const char *prog, int opt, const char *arg,
 	case OPT_FORWARD_FIRST:
 		o->forward_first = true;
 		return true;
+	case OPT_TRUST_ANCHOR:
+		if (o->trust_anchor_count == sizeof(o->trust_anchors) /
+		    sizeof(o->trust_anchors[0])) {
+			fprintf(stderr, "%s: too many --trust-anchor files\n",
+			    prog);
+			*bad = true;
+		} else
+			o->trust_anchors[o->trust_anchor_count++] = arg;
+		return true;
+	case OPT_NO_DNSSEC:
+		o->no_dnssec = true;
+		return true;
 	}
 	return false;
+}
+
+static const char *dnssec_note = "DNSSEC validation off (--no-dnssec)";
+
+const char *
+cli_dnssec_note(void)
+{
+	return dnssec_note;
 }
 
 struct engine *
@@ -239,6 +261,25 @@ cli_engine_new(const char *prog, const struct cli_options *o,
 		    zones[i].kind == ENGINE_ZONE_FORWARD;
 	config.zones = zones;
 	config.zone_count = o->zone_count;
+	config.dnssec_validation = !o->no_dnssec;
+	if (o->no_dnssec)
+		dnssec_note = "DNSSEC validation off (--no-dnssec)";
+	else if (o->trust_anchor_count > 0) {
+		config.trust_anchor_files = o->trust_anchors;
+		config.trust_anchor_file_count = o->trust_anchor_count;
+		dnssec_note = "DNSSEC validation with --trust-anchor";
+	} else if (access(TRUST_ANCHOR_DEBIAN_ROOT, R_OK) == 0) {
+		static const char *const debian[] = { TRUST_ANCHOR_DEBIAN_ROOT };
+
+		config.trust_anchor_files = debian;
+		config.trust_anchor_file_count = 1;
+		dnssec_note = "DNSSEC validation with " TRUST_ANCHOR_DEBIAN_ROOT;
+	} else {
+		config.dnssec_validation = false;
+		dnssec_note = "DNSSEC validation off: no trust anchor ("
+		    TRUST_ANCHOR_DEBIAN_ROOT " is not readable; "
+		    "install dns-root-data or give --trust-anchor)";
+	}
 	if ((engine = engine_new(&config, err, sizeof(err))) == NULL)
 		fprintf(stderr, "%s: %s\n", prog, err);
 	return engine;

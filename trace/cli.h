@@ -45,6 +45,10 @@ struct cli_options {
 	struct sockaddr_storage zone_addrs[CLI_ZONES_MAX][CLI_ZONE_ADDRS_MAX];
 	size_t zone_count;
 	bool forward_first;
+	/* DNSSEC: --trust-anchor FILE (repeatable; default Debian's root.key), --no-dnssec */
+	const char *trust_anchors[8];
+	unsigned trust_anchor_count;
+	bool no_dnssec;
 };
 
 /*
@@ -55,7 +59,8 @@ struct cli_options {
 enum {
 	OPT_ROOT_HINTS = 0x100, OPT_NO_QMIN, OPT_NO_0X20, OPT_TIMEOUT,
 	OPT_TRIES, OPT_JSON, OPT_DIG, OPT_ALL, OPT_NO_COLOR, OPT_COLOR,
-	OPT_SOCKET, OPT_FORWARD, OPT_STUB, OPT_FORWARD_FIRST,
+	OPT_SOCKET, OPT_FORWARD, OPT_STUB, OPT_FORWARD_FIRST, OPT_TRUST_ANCHOR,
+	OPT_NO_DNSSEC,
 };
 #define CLI_COMMON_LONG_OPTIONS \
 	{ "root-hints", required_argument, NULL, OPT_ROOT_HINTS }, \
@@ -65,17 +70,25 @@ enum {
 	{ "tries", required_argument, NULL, OPT_TRIES }, \
 	{ "forward", required_argument, NULL, OPT_FORWARD }, \
 	{ "forward-first", no_argument, NULL, OPT_FORWARD_FIRST }, \
-	{ "stub", required_argument, NULL, OPT_STUB }
+	{ "stub", required_argument, NULL, OPT_STUB }, \
+	{ "trust-anchor", required_argument, NULL, OPT_TRUST_ANCHOR }, \
+	{ "no-dnssec", no_argument, NULL, OPT_NO_DNSSEC }
 bool cli_common_option(const char *prog, int opt, const char *arg,
     struct cli_options *options, bool *bad);
 
 /*
  * Makes an engine for the options (the engine copies server_hints). With a
  * hints file or @SERVER the user chose the servers, so loopback upstreams
- * are allowed (the lab lives on 127/8).
+ * are allowed (the lab lives on 127/8). It validates with the
+ * --trust-anchor files, else with Debian's root anchor when it is
+ * readable (else not at all: cli_dnssec_note() says so); never with
+ * --no-dnssec.
  */
 struct engine *cli_engine_new(const char *prog,
     const struct cli_options *options, bool fresh_cache);
+
+/* One line on how the last engine validates, for the output (static). */
+const char *cli_dnssec_note(void);
 
 /* Runs requests on a private loop until all have finished. */
 struct cli_runner;

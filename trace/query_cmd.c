@@ -20,6 +20,7 @@ query_usage(FILE *out)
 	    "                     [--no-0x20] [--timeout SECONDS] [--tries N]\n"
 	    "                     [--forward ZONE=ADDR[@PORT][,ADDR...]]\n"
 	    "                     [--forward-first] [--stub ZONE=ADDR[,ADDR...]]\n"
+	    "                     [--trust-anchor FILE] [--no-dnssec]\n"
 	    "                     NAME [TYPE]\n");
 }
 
@@ -60,6 +61,37 @@ query_on_event(void *ctx, const struct engine_event *ev)
 }
 
 static const struct engine_observer query_observer = { query_on_event };
+
+/* The DNSSEC verdict, as delv says it: secure, insecure or bogus, and why. */
+static void
+print_verdict(const struct engine_result *r)
+{
+	switch (r->security) {
+	case SEC_SECURE:
+		printf(";; DNSSEC: secure (fully validated)\n");
+		break;
+	case SEC_INSECURE:
+		printf(";; DNSSEC: insecure (%s)\n", r->sec_why != NULL ?
+		    r->sec_why : "unsigned zone");
+		break;
+	case SEC_BOGUS:
+		printf(";; DNSSEC: bogus (%s", r->sec_why != NULL ? r->sec_why :
+		    r->ede_text != NULL ? r->ede_text : "validation failed");
+		if ((int)r->ede >= 0)
+			printf(", EDE %d", (int)r->ede);
+		printf(")\n");
+		break;
+	case SEC_INDETERMINATE:
+		printf(";; DNSSEC: indeterminate (%s)\n", r->sec_why != NULL ?
+		    r->sec_why : "no trust anchor covers the name");
+		break;
+	case SEC_UNCHECKED:
+		printf(";; DNSSEC: not validated (%s)\n",
+		    r->rcode == LDNS_RCODE_SERVFAIL ? "resolution failed" :
+		    cli_dnssec_note());
+		break;
+	}
+}
 
 int
 query_main(int argc, char **argv)
@@ -127,6 +159,7 @@ query_main(int argc, char **argv)
 	printf(";; upstream queries: %u\n", result.upstream_queries);
 	if (result.rcode == LDNS_RCODE_SERVFAIL && result.ede_text != NULL)
 		printf(";; why: %s\n", result.ede_text);
+	print_verdict(&result);
 	rc = result.rcode == LDNS_RCODE_NOERROR ? EXIT_CLEAN :
 	    result.rcode == LDNS_RCODE_SERVFAIL ? EXIT_BROKEN : EXIT_FINDINGS;
 out:

@@ -622,10 +622,12 @@ trace_on_event(void *ctx, const struct engine_event *ev)
 		trace_print(t, ev->depth, "-> %s %s (%s)", name,
 		    type != NULL ? type : "?",
 		    ev->u.start.reason == SUBREQ_PRIMING ? "priming the root" :
+		    ev->u.start.reason == SUBREQ_DNSSEC ? "chain of trust" :
 		    "glueless name server address");
 		trace_json(t, "subrequest", "qname", name, "qtype",
 		    type != NULL ? type : "?", "reason",
 		    ev->u.start.reason == SUBREQ_PRIMING ? "priming" :
+		    ev->u.start.reason == SUBREQ_DNSSEC ? "dnssec" :
 		    "ns-address", "#depth", ev->depth, NULL);
 		free(type);
 		break;
@@ -709,6 +711,20 @@ trace_on_event(void *ctx, const struct engine_event *ev)
 			    ev->u.fallback.what);
 		trace_json(t, "fallback", "what", ev->u.fallback.what, "#depth",
 		    ev->depth, NULL);
+		break;
+	case EV_DNSSEC:
+		/* One line per step; issue 13 draws the chain of trust from these. */
+		dname_str(ev->u.dnssec.owner, name, sizeof(name));
+		type = ldns_rr_type2str(ev->u.dnssec.type);
+		trace_print(t, ev->depth, "   dnssec %s %s %s: %s (%s)",
+		    ev->u.dnssec.step, name, type != NULL ? type : "?",
+		    sec_status_name(ev->u.dnssec.status), ev->u.dnssec.why);
+		trace_json(t, "dnssec", "step", ev->u.dnssec.step, "owner",
+		    name, "type", type != NULL ? type : "?", "status",
+		    sec_status_name(ev->u.dnssec.status), "why",
+		    ev->u.dnssec.why, "#ede", ev->u.dnssec.ede, "#depth",
+		    ev->depth, NULL);
+		free(type);
 		break;
 	}
 	if (t->format != TRACE_JSON)

@@ -117,7 +117,11 @@ class Resolver:
                     f"query-loopback: yes\nthreads: {self.threads}\n"
                     f"control-socket: {self.dir}/control.sock\n"
                     "cache-size: 384m\nlog-level: warning\nprefetch: no\n"
-                    'username: ""\n')   # stays root: no user needed
+                    'username: ""\n'    # stays root: no user needed
+                    # The lab's own trust anchor (Debian's makes the lab bogus).
+                    + (f"trust-anchor-file: {LAB_DIR}/root.key\n"
+                       if os.path.exists(os.path.join(LAB_DIR, "root.key"))
+                       else "dnssec-validation: no\n"))
         # A tuned production Unbound (unbound.net "Howto optimise"): slabs
         # a power of two near the thread count, rrset cache twice the
         # message cache, so-reuseport, room for many queries, big buffers.

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "dnssec/trust_anchor.h"
 #include "engine_limits.h"
 
 #define INCLUDE_DEPTH_MAX	8
@@ -75,6 +76,14 @@ config_init(struct daemon_config *c)
 	return true;
 }
 
+static void
+strings_free(char **list, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		free(list[i]);
+	free(list);
+}
+
 void
 config_free(struct daemon_config *c)
 {
@@ -90,6 +99,9 @@ config_free(struct daemon_config *c)
 	free(c->dnstap_socket_path);
 	free(c->dnstap_identity);
 	local_zones_free(c->local_zones);
+	strings_free(c->trust_anchor_files, c->trust_anchor_file_count);
+	strings_free(c->trust_anchors, c->trust_anchor_count);
+	strings_free(c->domain_insecure, c->domain_insecure_count);
 	free(c->root_hints);
 	free(c->listens);
 	acl_free(c->acl);
@@ -235,6 +247,61 @@ replace_string(struct config_reader *r, char **slot, const char *v)
 }
 
 static unsigned config_read_file(struct config_reader *r, const char *path);
+
+/* Appends a copy of `v` to a list key (trust-anchor-file: may repeat). */
+static bool
+append_string(struct config_reader *r, char ***list, size_t *count,
+    const char *v)
+{
+	char **grown = reallocarray(*list, *count + 1, sizeof(**list));
+
+	if (grown == NULL || (grown[*count] = strdup(v)) == NULL) {
+		if (grown != NULL)
+			*list = grown;
+		problem(r, "out of memory");
+		return false;
+	}
+	*list = grown;
+	(*count)++;
+	return true;
+}
+
+/*
+ * trust-anchor-file, trust-anchor, domain-insecure: checked now so that a
+ * bad anchor is reported with its config line (and by descendd -t).
+ */
+static void
+key_trust_anchor(struct config_reader *r, const char *key, const char *v)
+{
+	struct daemon_config *c = r->config;
+	struct trust_anchors *check = trust_anchors_new();
+	char err[256];
+	int rc;
+
+	if (check == NULL) {
+		problem(r, "out of memory");
+		return;
+	}
+	if (strcmp(key, "trust-anchor-file") == 0)
+		rc = trust_anchors_add_file(check, v, err, sizeof(err));
+	else if (strcmp(key, "trust-anchor") == 0)
+		rc = trust_anchors_add_string(check, v, err, sizeof(err));
+	else
+		rc = trust_anchors_add_insecure(check, v, err, sizeof(err));
+	trust_anchors_free(check);
+	if (rc != 0) {
+		problem(r, "bad %s '%s': %s", key, v, err);
+		return;
+	}
+	if (strcmp(key, "trust-anchor-file") == 0)
+		append_string(r, &c->trust_anchor_files,
+		    &c->trust_anchor_file_count, v);
+	else if (strcmp(key, "trust-anchor") == 0)
+		append_string(r, &c->trust_anchors, &c->trust_anchor_count, v);
+	else
+		append_string(r, &c->domain_insecure, &c->domain_insecure_count,
+		    v);
+}
 
 static void
 key_include(struct config_reader *r, const char *v)
@@ -707,6 +774,12 @@ config_apply(struct config_reader *r, const char *key, const char *v)
 		key_private_address(r, v);
 	else if (strcmp(key, "private-domain") == 0)
 		key_private_domain(r, v);
+	else if (strcmp(key, "dnssec-validation") == 0)
+		parse_bool(r, key, v, &e->dnssec_validation);
+	else if (strcmp(key, "trust-anchor-file") == 0 ||
+	    strcmp(key, "trust-anchor") == 0 ||
+	    strcmp(key, "domain-insecure") == 0)
+		key_trust_anchor(r, key, v);
 	else
 		problem(r, "unknown key '%s'", key);
 }
@@ -821,6 +894,30 @@ config_load(struct daemon_config *c, const char *path, FILE *errors)
 		fprintf(errors, "%s: out of memory\n", path);
 		r.problems++;
 	}
+	if (c->engine.dnssec_validation && c->trust_anchor_file_count == 0 &&
+	    c->trust_anchor_count == 0) {
+		/* Validating by default needs Debian's root anchor (dns-root-data). */
+		r.file = path;
+		r.line = 0;
+		if (access(TRUST_ANCHOR_DEBIAN_ROOT, R_OK) != 0) {
+			fprintf(errors, "%s: dnssec-validation is on and no "
+			    "trust-anchor-file is set, but the default %s is "
+			    "not readable (%s): install dns-root-data, set "
+			    "trust-anchor-file, or dnssec-validation: no\n",
+			    path, TRUST_ANCHOR_DEBIAN_ROOT, strerror(errno));
+			r.problems++;
+		} else
+			append_string(&r, &c->trust_anchor_files,
+			    &c->trust_anchor_file_count,
+			    TRUST_ANCHOR_DEBIAN_ROOT);
+	}
+	c->engine.trust_anchor_files =
+	    (const char *const *)c->trust_anchor_files;
+	c->engine.trust_anchor_file_count = c->trust_anchor_file_count;
+	c->engine.trust_anchors = (const char *const *)c->trust_anchors;
+	c->engine.trust_anchor_count = c->trust_anchor_count;
+	c->engine.domain_insecure = (const char *const *)c->domain_insecure;
+	c->engine.domain_insecure_count = c->domain_insecure_count;
 	if (c->listen_count == 0) {
 		struct config_listen *l = calloc(2, sizeof(*l));
 
@@ -951,4 +1048,14 @@ config_print(const struct daemon_config *c, FILE *out)
 	    yes_no(c->dnstap_log_resolver_queries));
 	fprintf(out, "dnstap-log-resolver-responses: %s\n",
 	    yes_no(c->dnstap_log_resolver_responses));
+	fprintf(out, "dnssec-validation: %s\n",
+	    yes_no(e->dnssec_validation));
+	for (size_t i = 0; i < c->trust_anchor_file_count; i++)
+		fprintf(out, "trust-anchor-file: \"%s\"\n",
+		    c->trust_anchor_files[i]);
+	for (size_t i = 0; i < c->trust_anchor_count; i++)
+		fprintf(out, "trust-anchor: \"%s\"\n", c->trust_anchors[i]);
+	for (size_t i = 0; i < c->domain_insecure_count; i++)
+		fprintf(out, "domain-insecure: \"%s\"\n",
+		    c->domain_insecure[i]);
 }

@@ -65,6 +65,13 @@ struct daemon_config {
 	char *dnstap_identity;		/* NULL: the host name */
 	bool dnstap_log_client_queries, dnstap_log_client_responses;
 	bool dnstap_log_resolver_queries, dnstap_log_resolver_responses;
+	/* DNSSEC: engine.trust_anchor_files etc. point at these. */
+	char **trust_anchor_files;	/* default: Debian's root.key */
+	size_t trust_anchor_file_count;
+	char **trust_anchors;		/* inline DS/DNSKEY records */
+	size_t trust_anchor_count;
+	char **domain_insecure;		/* negative trust anchors */
+	size_t domain_insecure_count;
 };
 
 /* Defaults. Returns false when memory runs out. */

@@ -102,6 +102,10 @@ control_print_stats(struct daemon *d, FILE *out)
 	P("upstream.errors", e.upstream_errors);
 	P("servfails", e.servfails);
 	P("limits.hit", e.limits_hit);
+	P("dnssec.secure", e.dnssec_secure);
+	P("dnssec.insecure", e.dnssec_insecure);
+	P("dnssec.bogus", e.dnssec_bogus);
+	P("dnssec.indeterminate", e.dnssec_indeterminate);
 	P("local.answers", s->local_answers);
 	P("clients.refused", s->clients_refused);
 	P("clients.denied", s->clients_denied);

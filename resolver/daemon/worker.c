@@ -23,6 +23,7 @@
 #include "log.h"
 #include "lru.h"
 #include "net/drive.h"
+#include "observer.h"
 
 #define UDP_RECV_BUFFER		(20 * 65536)	/* 20 datagrams per recvmmsg */
 #define UDP_SEND_BATCH		20		/* replies per sendmmsg */
@@ -480,9 +481,11 @@ on_resolved(struct engine_request *request, void *arg)
 
 			if (rdf != NULL)
 				dname_str(rdf, name, sizeof(name));
-			log_info("answer %s type %u rcode %d upstream %u%s%s",
+			log_info("answer %s type %u rcode %d upstream %u "
+			    "dnssec %s%s%s",
 			    rdf != NULL ? name : "?", waiter->query.qtype,
 			    (int)result.rcode, result.upstream_queries,
+			    sec_status_name(result.security),
 			    result.ede_text != NULL ? " why: " : "",
 			    result.ede_text != NULL ? result.ede_text : "");
 			ldns_rdf_deep_free(rdf);
@@ -492,6 +495,34 @@ on_resolved(struct engine_request *request, void *arg)
 	engine_request_free(request);
 	free(p);
 }
+
+/* Debug logging: each DNSSEC step and each limit the engine reports. */
+static void
+debug_on_event(void *ctx, const struct engine_event *ev)
+{
+	char owner[256], zone[256];
+
+	(void)ctx;
+	if (ev->kind == EV_DNSSEC) {
+		char *type = ldns_rr_type2str(ev->u.dnssec.type);
+
+		log_debug("dnssec %s %s %s%s%s: %s (%s, EDE %d)",
+		    ev->u.dnssec.step,
+		    ev->u.dnssec.owner != NULL ? dname_str(ev->u.dnssec.owner,
+		    owner, sizeof(owner)) : "?", type != NULL ? type : "?",
+		    ev->u.dnssec.zone != NULL ? " zone " : "",
+		    ev->u.dnssec.zone != NULL ? dname_str(ev->u.dnssec.zone,
+		    zone, sizeof(zone)) : "",
+		    sec_status_name(ev->u.dnssec.status), ev->u.dnssec.why,
+		    ev->u.dnssec.ede);
+		free(type);
+	} else if (ev->kind == EV_LIMIT_HIT)
+		log_debug("limit %s hit for %s", ev->u.limit.limit,
+		    ev->qname != NULL ? dname_str(ev->qname, owner,
+		    sizeof(owner)) : "?");
+}
+
+static const struct engine_observer debug_observer = { debug_on_event };
 
 /*
  * Starts a resolution for the query's question with `waiter` (NULL for a
@@ -523,7 +554,8 @@ pending_start(struct worker *w, const struct client_query *q, uint32_t hash,
 	p->keylen = q->keylen;
 	memcpy(p->key, q->key, q->keylen);
 	p->request = engine_request_new(w->daemon->engine, &question, flags,
-	    drive_now(w->drive), NULL, NULL);
+	    drive_now(w->drive), log_enabled(LOG_LEVEL_DEBUG) ?
+	    &debug_observer : NULL, NULL);
 	ldns_rdf_deep_free(question.name);
 	if (p->request == NULL) {
 		free(p);

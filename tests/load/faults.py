@@ -210,6 +210,10 @@ def main():
                 f"threads: 1\ncache-size: {CACHE_MIB}m\nlog-level: warning\n"
                 f"control-socket: {work}/control.sock\nserve-stale: yes\n"
                 'username: ""\n')   # stays root: no 'descend' user needed
+        # The lab's own trust anchor (Debian's would make the lab bogus).
+        anchor = os.path.join(LAB_DIR, "root.key")
+        f.write(f"trust-anchor-file: {anchor}\n" if os.path.exists(anchor)
+                else "dnssec-validation: no\n")
     log_path = os.path.join(work, "descendd.log")
     env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=0",
                UBSAN_OPTIONS="print_stacktrace=1")

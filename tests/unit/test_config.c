@@ -123,6 +123,13 @@ test_defaults(void)
 	    c.engine.cache_min_ttl == LIMIT_CACHE_MIN_TTL &&
 	    c.engine.cache_max_negative_ttl == LIMIT_CACHE_MAX_NEGATIVE_TTL,
 	    "cache settings default to engine_limits.h");
+	ok(c.engine.dnssec_validation && c.engine.trust_anchor_file_count == 1 &&
+	    strcmp(c.engine.trust_anchor_files[0],
+	    "/usr/share/dns/root.key") == 0,
+	    "dnssec-validation on with Debian's root anchor by default");
+	/* The anchor list is the one setting config_load fills in. */
+	e.trust_anchor_files = c.engine.trust_anchor_files;
+	e.trust_anchor_file_count = c.engine.trust_anchor_file_count;
 	ok(memcmp(&c.engine, &e, sizeof(e)) == 0,
 	    "the engine settings are engine_config_init()'s");
 	ok(c.engine.qname_minimisation && c.engine.use_0x20 &&

@@ -137,6 +137,37 @@ main(void)
 		ok(wire_ttl_offsets(answer, sizeof(answer) - 1, offsets, 4) == -1,
 		    "a cut message has none");
 	}
+	/*
+	 * AD (RFC 6840 §5.7-5.8): the engine sets it on validated answers;
+	 * the reply keeps it only for a client that asked with DO or AD.
+	 */
+	{
+		uint8_t secure[sizeof(answer)], with_ad[sizeof(query)];
+
+		memcpy(secure, answer, sizeof(answer));
+		secure[3] |= 0x20;
+		fastpath_parse_query(query, sizeof(query), &q);
+		n = fastpath_reply(&q, secure, sizeof(secure), -1, NULL, false,
+		    out, sizeof(out));
+		ok(n > 0 && (out[3] & 0x20) == 0,
+		    "ad_cleared_for_a_client_without_do_or_ad");
+		fastpath_parse_query(query_edns, sizeof(query_edns), &q);
+		n = fastpath_reply(&q, secure, sizeof(secure), -1, NULL, false,
+		    out, sizeof(out));
+		ok(n > 0 && (out[3] & 0x20) != 0, "ad_kept_for_a_do_client");
+		memcpy(with_ad, query, sizeof(query));
+		with_ad[3] |= 0x20;
+		fastpath_parse_query(with_ad, sizeof(with_ad), &q);
+		n = fastpath_reply(&q, secure, sizeof(secure), -1, NULL, false,
+		    out, sizeof(out));
+		ok(q.ad && n > 0 && (out[3] & 0x20) != 0,
+		    "ad_kept_for_a_client_that_set_ad");
+		fastpath_parse_query(query_edns, sizeof(query_edns), &q);
+		n = fastpath_reply(&q, answer, sizeof(answer), -1, NULL, false,
+		    out, sizeof(out));
+		ok(n > 0 && (out[3] & 0x20) == 0,
+		    "no_ad_on_an_unvalidated_answer_even_with_do");
+	}
 	answer_cache_free(cache);
 	return tap_done();
 }

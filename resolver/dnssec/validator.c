@@ -1,0 +1,985 @@
+/*
+ * validator.c: the DNSSEC verdict on each reply at the iterator's cache
+ * door, and the walk of the chain of trust from the closest trust anchor
+ * down to the zone that signed it. Crypto and denial proofs are
+ * verify.c/nsec.c/nsec3.c's; this file decides which keys, which proof,
+ * and what the result means for the zone's keys.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dname.h"
+#include "dnssec/algorithms.h"
+#include "dnssec/key_cache.h"
+#include "dnssec/nsec.h"
+#include "dnssec/nsec3.h"
+#include "dnssec/trust_anchor.h"
+#include "dnssec/validator.h"
+#include "dnssec/verify.h"
+#include "request.h"
+
+struct validator {
+	bool enabled;
+	struct trust_anchors *anchors;
+	struct key_cache *keys;
+};
+
+/* Key-cache memory: DNSKEY sets are small; a few thousand zones fit. */
+#define KEY_CACHE_BYTES	(4u * 1024 * 1024)
+
+struct validator *
+validator_new(const struct engine_config *config, char *err, size_t errlen)
+{
+	struct validator *val = calloc(1, sizeof(*val));
+
+	if (val == NULL || (val->anchors = trust_anchors_new()) == NULL ||
+	    (val->keys = key_cache_new(KEY_CACHE_BYTES)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		validator_free(val);
+		return NULL;
+	}
+	if (!config->dnssec_validation)
+		return val;
+	for (size_t i = 0; i < config->trust_anchor_file_count; i++)
+		if (trust_anchors_add_file(val->anchors,
+		    config->trust_anchor_files[i], err, errlen) != 0)
+			goto fail;
+	for (size_t i = 0; i < config->trust_anchor_count; i++)
+		if (trust_anchors_add_string(val->anchors,
+		    config->trust_anchors[i], err, errlen) != 0)
+			goto fail;
+	for (size_t i = 0; i < config->domain_insecure_count; i++)
+		if (trust_anchors_add_insecure(val->anchors,
+		    config->domain_insecure[i], err, errlen) != 0)
+			goto fail;
+	val->enabled = config->trust_anchor_file_count +
+	    config->trust_anchor_count > 0;
+	if (val->enabled)
+		dnssec_algorithms_init();
+	return val;
+fail:
+	validator_free(val);
+	return NULL;
+}
+
+void
+validator_free(struct validator *val)
+{
+	if (val == NULL)
+		return;
+	trust_anchors_free(val->anchors);
+	key_cache_free(val->keys);
+	free(val);
+}
+
+bool
+validator_enabled(const struct validator *val)
+{
+	return val != NULL && val->enabled;
+}
+
+struct key_cache *
+validator_key_cache(struct validator *val)
+{
+	return val->keys;
+}
+
+bool
+validator_request_init(struct engine_request *req)
+{
+	dnssec_budget_init(&req->budget);
+	req->validate = validator_enabled(req->engine->validator) &&
+	    !req->question.checking_disabled;
+	/* NULL is fine for the proofs: they then hash without a cache. */
+	req->nsec3 = req->validate ? nsec3_cache_new() : NULL;
+	return true;
+}
+
+void
+validator_request_free(struct engine_request *req)
+{
+	nsec3_cache_free(req->nsec3);
+	req->nsec3 = NULL;
+}
+
+void
+validator_emit(struct engine_request *req, const struct task *task,
+    const char *step, const ldns_rdf *owner, ldns_rr_type type,
+    const ldns_rdf *zone, enum sec_status status, int ede, const char *why,
+    struct engine_now now)
+{
+	struct engine_event ev = { 0 };
+
+	if (req->observer == NULL)
+		return;
+	ev.kind = EV_DNSSEC;
+	ev.u.dnssec.step = step;
+	ev.u.dnssec.owner = owner;
+	ev.u.dnssec.type = type;
+	ev.u.dnssec.zone = zone;
+	ev.u.dnssec.status = status;
+	ev.u.dnssec.ede = ede;
+	ev.u.dnssec.why = why != NULL ? why : sec_status_name(status);
+	engine_emit(req, &ev, task, now);
+}
+
+static void
+emit_verdict(struct engine_request *req, const struct task *task,
+    const char *step, const ldns_rdf *owner, ldns_rr_type type,
+    const ldns_rdf *zone, const struct dnssec_verdict *vd,
+    struct engine_now now)
+{
+	struct engine_event ev = { 0 };
+
+	if (vd->limit != NULL) {
+		ev.kind = EV_LIMIT_HIT;
+		ev.u.limit.limit = vd->limit;
+		STAT_ADD(req->engine, limits_hit, 1);
+		engine_emit(req, &ev, task, now);
+		memset(&ev, 0, sizeof(ev));
+	}
+	if (req->observer == NULL)
+		return;
+	ev.kind = EV_DNSSEC;
+	ev.u.dnssec.step = step;
+	ev.u.dnssec.owner = owner;
+	ev.u.dnssec.type = type;
+	ev.u.dnssec.zone = zone;
+	ev.u.dnssec.status = vd->status;
+	ev.u.dnssec.ede = vd->ede;
+	ev.u.dnssec.why = vd->why != NULL ? vd->why :
+	    sec_status_name(vd->status);
+	ev.u.dnssec.key_tag = vd->key_tag;
+	ev.u.dnssec.algorithm = vd->algorithm;
+	engine_emit(req, &ev, task, now);
+}
+
+/* ---- lists ---- */
+
+/* The records of `from` owned by `owner` of `type`: a list borrowing them. */
+static ldns_rr_list *
+pick(const ldns_rr_list *from, const ldns_rdf *owner, ldns_rr_type type)
+{
+	ldns_rr_list *out = ldns_rr_list_new();
+
+	for (size_t i = 0; out != NULL && from != NULL &&
+	    i < ldns_rr_list_rr_count(from); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(from, i);
+
+		if (ldns_rr_get_type(rr) == type &&
+		    dname_equal(ldns_rr_owner(rr), owner))
+			ldns_rr_list_push_rr(out, rr);
+	}
+	return out;
+}
+
+/* The RRSIGs of `sigs` over owner/type: a list borrowing them. */
+static ldns_rr_list *
+sigs_over(const ldns_rr_list *sigs, const ldns_rdf *owner, ldns_rr_type type)
+{
+	ldns_rr_list *out = ldns_rr_list_new();
+
+	for (size_t i = 0; out != NULL && sigs != NULL &&
+	    i < ldns_rr_list_rr_count(sigs); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(sigs, i);
+		const ldns_rdf *covered = ldns_rr_rrsig_typecovered(rr);
+
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_RRSIG &&
+		    covered != NULL && ldns_rdf2rr_type(covered) == type &&
+		    dname_equal(ldns_rr_owner(rr), owner))
+			ldns_rr_list_push_rr(out, rr);
+	}
+	return out;
+}
+
+static uint32_t
+list_ttl(const ldns_rr_list *rrs, uint32_t cap)
+{
+	for (size_t i = 0; rrs != NULL && i < ldns_rr_list_rr_count(rrs); i++)
+		if (ldns_rr_ttl(ldns_rr_list_rr(rrs, i)) < cap)
+			cap = ldns_rr_ttl(ldns_rr_list_rr(rrs, i));
+	return cap;
+}
+
+/* ---- the chain of trust ---- */
+
+enum zone_answer {
+	ZONE_KEYS,		/* keys: the zone's validated DNSKEYs */
+	ZONE_INSECURE,
+	ZONE_INDETERMINATE,
+	ZONE_BOGUS,
+	ZONE_NEED,
+};
+
+struct zone_verdict {
+	enum zone_answer answer;
+	ldns_rr_list *keys;	/* ZONE_KEYS: owned */
+	int ede;
+	const char *why;
+};
+
+static void
+zone_need(struct val_need *need, const ldns_rdf *name, ldns_rr_type type)
+{
+	need->name = ldns_rdf_clone(name);
+	need->type = type;
+}
+
+/*
+ * What is known of the keys for `target`: with `signer`, the zone named by
+ * an RRSIG; without, the zone holding unsigned data owned by `target`.
+ * Walks up from `target` to the closest trust anchor for the deepest key
+ * cache entry; when the chain has a gap, *need names the next link down:
+ * the anchor's DNSKEYs, a DS for one label more, or a zone's DNSKEYs once
+ * its DS is known (top-down, one label at a time, as Unbound does).
+ */
+static enum zone_answer
+zone_keys(struct engine_request *req, const ldns_rdf *target, bool signer,
+    time_t now, struct zone_verdict *zv, struct val_need *need)
+{
+	struct validator *val = req->engine->validator;
+	const struct trust_anchor *ta = trust_anchors_lookup(val->anchors,
+	    target);
+	unsigned tl = dname_labels(target), ta_labels, l;
+	struct key_entry e;
+	ldns_rdf *k = NULL;
+	bool found = false;
+
+	memset(zv, 0, sizeof(*zv));
+	zv->ede = -1;
+	if (ta == NULL) {
+		zv->why = "no trust anchor covers the name";
+		return zv->answer = ZONE_INDETERMINATE;
+	}
+	if (ta->negative) {
+		zv->why = "negative trust anchor (domain-insecure)";
+		return zv->answer = ZONE_INSECURE;
+	}
+	ta_labels = dname_labels(ta->zone);
+	for (l = tl;; l--) {
+		k = dname_ancestor(target, l);
+		if (k == NULL) {
+			zv->why = "out of memory";
+			return zv->answer = ZONE_BOGUS;
+		}
+		if (key_cache_lookup(val->keys, k, now, &e)) {
+			found = true;
+			break;
+		}
+		if (l == ta_labels)
+			break;
+		ldns_rdf_deep_free(k);
+	}
+	if (!found) {
+		/* Nothing known yet: start at the anchor's own DNSKEYs. */
+		zone_need(need, ta->zone, LDNS_RR_TYPE_DNSKEY);
+		ldns_rdf_deep_free(k);
+		return zv->answer = ZONE_NEED;
+	}
+	zv->ede = e.ede;
+	zv->why = e.why;
+	switch (e.state) {
+	case KEY_INSECURE:
+		zv->answer = ZONE_INSECURE;
+		break;
+	case KEY_BAD:
+		zv->answer = ZONE_BOGUS;
+		break;
+	case KEY_GOOD:
+		if (l == tl && signer) {
+			zv->keys = e.rrs;
+			e.rrs = NULL;
+			zv->answer = ZONE_KEYS;
+		} else if (l == tl) {
+			zv->answer = ZONE_BOGUS;
+			zv->ede = ENGINE_EDE_RRSIGS_MISSING;
+			zv->why = "RRSIGs missing in a signed zone";
+		} else {
+			ldns_rdf *next = dname_ancestor(target, l + 1);
+
+			zone_need(need, next, LDNS_RR_TYPE_DS);
+			ldns_rdf_deep_free(next);
+			zv->answer = ZONE_NEED;
+		}
+		break;
+	case KEY_DS:
+		if (l == tl && !signer) {
+			zv->answer = ZONE_BOGUS;
+			zv->ede = ENGINE_EDE_RRSIGS_MISSING;
+			zv->why = "RRSIGs missing in a signed zone";
+		} else {
+			zone_need(need, k, LDNS_RR_TYPE_DNSKEY);
+			zv->answer = ZONE_NEED;
+		}
+		break;
+	case KEY_NOT_CUT:
+		if (l == tl) {
+			zv->answer = ZONE_BOGUS;
+			zv->ede = signer ? ENGINE_EDE_DNSSEC_BOGUS :
+			    ENGINE_EDE_RRSIGS_MISSING;
+			zv->why = signer ? "RRSIG signer is not a zone" :
+			    "RRSIGs missing in a signed zone";
+		} else {
+			ldns_rdf *next = dname_ancestor(target, l + 1);
+
+			zone_need(need, next, LDNS_RR_TYPE_DS);
+			ldns_rdf_deep_free(next);
+			zv->answer = ZONE_NEED;
+		}
+		break;
+	}
+	ldns_rr_list_deep_free(e.rrs);
+	ldns_rdf_deep_free(k);
+	if (zv->answer == ZONE_NEED && need->name == NULL) {
+		zv->why = "out of memory";
+		zv->answer = ZONE_BOGUS;
+	}
+	return zv->answer;
+}
+
+static enum sec_status
+zone_status(enum zone_answer answer)
+{
+	switch (answer) {
+	case ZONE_KEYS:			return SEC_SECURE;
+	case ZONE_INSECURE:		return SEC_INSECURE;
+	case ZONE_INDETERMINATE:	return SEC_INDETERMINATE;
+	default:			return SEC_BOGUS;
+	}
+}
+
+/* ---- one check ---- */
+
+/* The running verdict on a reply: the weakest part wins. */
+struct reply_verdict {
+	enum sec_status status;
+	int ede;
+	const char *why;
+	bool dry;		/* first pass: find missing keys, no crypto */
+	/*
+	 * A per-request budget ran out: the failure is this request's, not
+	 * the zone's, so no key entry is marked bad for it.
+	 */
+	bool request_limit;
+	struct val_need *need;
+	enum val_outcome outcome;
+};
+
+static void
+verdict_add(struct reply_verdict *rv, enum sec_status status, int ede,
+    const char *why)
+{
+	if (status < rv->status || (status == rv->status && rv->ede < 0 &&
+	    ede >= 0)) {
+		rv->status = status;
+		rv->ede = ede;
+		rv->why = why;
+	}
+}
+
+static void
+note_limit(struct engine_request *req, struct reply_verdict *rv,
+    const struct dnssec_verdict *vd)
+{
+	if (vd->limit != NULL && strstr(vd->limit, "PER_REQUEST") != NULL) {
+		rv->request_limit = true;
+		req->dnssec_limit = vd->limit;
+	}
+}
+
+/* Marks a zone bogus for a while, unless the request's budget is to blame. */
+static void
+store_bad(struct engine_request *req, const struct reply_verdict *rv,
+    const ldns_rdf *zone, int ede, const char *why, struct engine_now now)
+{
+	if (rv->request_limit)
+		return;
+	key_cache_store(req->engine->validator->keys, zone, KEY_BAD, NULL,
+	    LIMIT_DNSSEC_BOGUS_KEY_TTL, ede, why, now.wall);
+}
+
+static uint32_t
+ttl_of(const struct engine *engine, const ldns_rr_list *rrs, uint32_t cap)
+{
+	uint32_t ttl = list_ttl(rrs, engine->config.cache_max_ttl);
+
+	return ttl < cap ? ttl : cap;
+}
+
+/*
+ * A DNSKEY RRset signed by its own zone: checked against the zone's DS
+ * (from the key cache) or its trust anchor, and the result becomes the
+ * zone's key entry.
+ */
+static void
+check_dnskey(struct engine_request *req, struct task *task,
+    struct reply_verdict *rv, const ldns_rr_list *rrset,
+    const ldns_rr_list *sigs, const ldns_rdf *zone, struct engine_now now)
+{
+	struct validator *val = req->engine->validator;
+	const struct trust_anchor *ta = trust_anchors_lookup(val->anchors, zone);
+	struct dnssec_verdict vd;
+	struct zone_verdict zv;
+	struct key_entry e = { 0 };
+	ldns_rr_list *trusted = NULL;
+	const ldns_rr_list *anchors = NULL;
+	bool have_entry;
+
+	if (ta != NULL && !ta->negative && dname_equal(ta->zone, zone))
+		anchors = ta->records;
+	have_entry = anchors == NULL &&
+	    key_cache_lookup(val->keys, zone, now.wall, &e);
+	if (anchors == NULL && have_entry && e.state == KEY_DS)
+		anchors = e.rrs;
+	if (anchors == NULL) {
+		/* No DS known yet: what does the chain above say? */
+		if (zone_keys(req, zone, true, now.wall, &zv, rv->need) ==
+		    ZONE_NEED && rv->need->type == LDNS_RR_TYPE_DNSKEY &&
+		    dname_equal(rv->need->name, zone)) {
+			/* Asking for what we hold: the DS comes first. */
+			rv->need->type = LDNS_RR_TYPE_DS;
+		}
+		if (zv.answer == ZONE_NEED) {
+			rv->outcome = VAL_NEED;
+		} else if (zv.answer == ZONE_KEYS && !rv->dry) {
+			/* Keys already trusted: an ordinary RRset check. */
+			dnssec_verify_rrset(rrset, sigs, zv.keys, zone,
+			    (uint32_t)now.wall, &req->budget, &vd);
+			note_limit(req, rv, &vd);
+			emit_verdict(req, task, "rrset", zone,
+			    LDNS_RR_TYPE_DNSKEY, zone, &vd, now);
+			verdict_add(rv, vd.status, vd.ede, vd.why);
+		} else if (zv.answer != ZONE_KEYS)
+			verdict_add(rv, zone_status(zv.answer), zv.ede, zv.why);
+		ldns_rr_list_deep_free(zv.keys);
+		ldns_rr_list_deep_free(e.rrs);
+		return;
+	}
+	if (rv->dry) {
+		ldns_rr_list_deep_free(e.rrs);
+		return;
+	}
+	dnssec_verify_dnskey_rrset(rrset, sigs, anchors, zone,
+	    (uint32_t)now.wall, &req->budget, &vd, &trusted);
+	note_limit(req, rv, &vd);
+	emit_verdict(req, task, "dnskey", zone, LDNS_RR_TYPE_DNSKEY, zone,
+	    &vd, now);
+	switch (vd.status) {
+	case SEC_SECURE:
+		key_cache_store(val->keys, zone, KEY_GOOD, trusted,
+		    ttl_of(req->engine, rrset, vd.ttl_cap), -1, NULL, now.wall);
+		break;
+	case SEC_INSECURE:
+		key_cache_store(val->keys, zone, KEY_INSECURE, NULL,
+		    ttl_of(req->engine, rrset, UINT32_MAX), vd.ede, vd.why,
+		    now.wall);
+		break;
+	default:
+		store_bad(req, rv, zone, vd.ede, vd.why, now);
+		break;
+	}
+	verdict_add(rv, vd.status, vd.ede, vd.why);
+	ldns_rr_list_deep_free(trusted);
+	ldns_rr_list_deep_free(e.rrs);
+}
+
+/*
+ * One RRset of the reply. Signed: verified with its signer's keys.
+ * Unsigned: fine only in a zone proven insecure. `unsigned_target` is the
+ * name whose zone would hold it unsigned (the owner; the parent for DS).
+ * Returns the RRset's own status (also folded into rv); *wildcard gets the
+ * closest encloser's label count of a wildcard expansion, or -1.
+ */
+static enum sec_status
+check_rrset(struct engine_request *req, struct task *task,
+    struct reply_verdict *rv, const ldns_rr_list *all_sigs,
+    const ldns_rr_list *rrset, const ldns_rdf *unsigned_target,
+    const ldns_rdf **signer_out, int *wildcard, struct engine_now now)
+{
+	const ldns_rr *first = ldns_rr_list_rr(rrset, 0);
+	const ldns_rdf *owner = ldns_rr_owner(first);
+	ldns_rr_type type = ldns_rr_get_type(first);
+	ldns_rr_list *sigs = sigs_over(all_sigs, owner, type);
+	const ldns_rdf *signer = sigs != NULL ?
+	    dnssec_rrset_signer(sigs, owner, type) : NULL;
+	struct zone_verdict zv;
+	struct dnssec_verdict vd;
+	enum sec_status status = SEC_SECURE;
+
+	if (wildcard != NULL)
+		*wildcard = -1;
+	if (signer_out != NULL)
+		*signer_out = NULL;
+	if (signer == NULL) {
+		zone_keys(req, unsigned_target != NULL ? unsigned_target :
+		    owner, false, now.wall, &zv, rv->need);
+		if (zv.answer == ZONE_NEED) {
+			rv->outcome = VAL_NEED;
+		} else {
+			status = zone_status(zv.answer);
+			if (!rv->dry)
+				validator_emit(req, task, "unsigned", owner,
+				    type, NULL, status, zv.ede, zv.why, now);
+			verdict_add(rv, status, zv.ede, zv.why);
+		}
+		ldns_rr_list_deep_free(zv.keys);
+		ldns_rr_list_free(sigs);
+		return status;
+	}
+	if (signer_out != NULL)
+		*signer_out = signer;
+	if (type == LDNS_RR_TYPE_DNSKEY && dname_equal(owner, signer)) {
+		check_dnskey(req, task, rv, rrset, sigs, signer, now);
+		ldns_rr_list_free(sigs);
+		return rv->status;
+	}
+	if (type == LDNS_RR_TYPE_DS && dname_equal(owner, signer)) {
+		/* A DS is the parent's: signed by the child it is nonsense. */
+		if (!rv->dry)
+			validator_emit(req, task, "ds", owner, type, signer,
+			    SEC_BOGUS, ENGINE_EDE_DNSSEC_BOGUS,
+			    "DS signed by its own zone", now);
+		verdict_add(rv, SEC_BOGUS, ENGINE_EDE_DNSSEC_BOGUS,
+		    "DS signed by its own zone");
+		ldns_rr_list_free(sigs);
+		return SEC_BOGUS;
+	}
+	zone_keys(req, signer, true, now.wall, &zv, rv->need);
+	if (zv.answer == ZONE_NEED) {
+		rv->outcome = VAL_NEED;
+	} else if (zv.answer != ZONE_KEYS) {
+		status = zone_status(zv.answer);
+		if (!rv->dry)
+			validator_emit(req, task, "keys", owner, type, signer,
+			    status, zv.ede, zv.why, now);
+		verdict_add(rv, status, zv.ede, zv.why);
+	} else if (!rv->dry) {
+		dnssec_verify_rrset(rrset, sigs, zv.keys, signer,
+		    (uint32_t)now.wall, &req->budget, &vd);
+		note_limit(req, rv, &vd);
+		emit_verdict(req, task, type == LDNS_RR_TYPE_DS ? "ds" : "rrset",
+		    owner, type, signer, &vd, now);
+		status = vd.status;
+		verdict_add(rv, vd.status, vd.ede, vd.why);
+		if (wildcard != NULL && vd.status == SEC_SECURE)
+			*wildcard = vd.wildcard_labels;
+	}
+	ldns_rr_list_deep_free(zv.keys);
+	ldns_rr_list_free(sigs);
+	return status;
+}
+
+/*
+ * The NSEC/NSEC3 records of the view signed by `zone` and verified:
+ * a list borrowing them (the caller frees it with ldns_rr_list_free).
+ */
+static ldns_rr_list *
+verified_proof(struct engine_request *req, struct task *task,
+    struct reply_verdict *rv, const struct reply_view *v,
+    const ldns_rdf *zone, bool *nsec3, struct engine_now now)
+{
+	ldns_rr_list *out = ldns_rr_list_new();
+	size_t n = ldns_rr_list_rr_count(v->nsec);
+	struct reply_verdict sub = *rv;
+
+	*nsec3 = false;
+	for (size_t i = 0; out != NULL && i < n; i++) {
+		ldns_rr *rr = ldns_rr_list_rr(v->nsec, i);
+		ldns_rr_list *set;
+		const ldns_rdf *signer;
+		bool seen = false;
+
+		for (size_t j = 0; j < i; j++)
+			if (ldns_rr_get_type(ldns_rr_list_rr(v->nsec, j)) ==
+			    ldns_rr_get_type(rr) && dname_equal(ldns_rr_owner(
+			    ldns_rr_list_rr(v->nsec, j)), ldns_rr_owner(rr)))
+				seen = true;
+		if (seen)
+			continue;
+		if (dnssec_rrset_signer(v->sigs, ldns_rr_owner(rr),
+		    ldns_rr_get_type(rr)) == NULL)
+			continue;	/* unsigned: proves nothing */
+		set = pick(v->nsec, ldns_rr_owner(rr), ldns_rr_get_type(rr));
+		if (set == NULL)
+			break;
+		/* Unsigned or other-zone proofs are ignored, not fatal. */
+		sub.status = SEC_SECURE;
+		sub.ede = -1;
+		if (check_rrset(req, task, &sub, v->sigs, set, zone, &signer,
+		    NULL, now) == SEC_SECURE && signer != NULL &&
+		    dname_equal(signer, zone) && !sub.dry) {
+			for (size_t j = 0; j < ldns_rr_list_rr_count(set); j++)
+				ldns_rr_list_push_rr(out,
+				    ldns_rr_list_rr(set, j));
+			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC3)
+				*nsec3 = true;
+		}
+		ldns_rr_list_free(set);
+		if (sub.outcome == VAL_NEED)
+			break;
+	}
+	rv->outcome = sub.outcome;
+	rv->request_limit |= sub.request_limit;
+	return out;
+}
+
+static const ldns_rdf *
+first_signer(const ldns_rr_list *sigs, const ldns_rr_list *rrs)
+{
+	for (size_t i = 0; rrs != NULL && i < ldns_rr_list_rr_count(rrs); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+		const ldns_rdf *s = dnssec_rrset_signer(sigs, ldns_rr_owner(rr),
+		    ldns_rr_get_type(rr));
+
+		if (s != NULL)
+			return s;
+	}
+	return NULL;
+}
+
+/* Records the proven no-DS of `name` (a referral or a DS NODATA). */
+static void
+store_no_ds(struct engine_request *req, const ldns_rdf *name,
+    const struct dnssec_verdict *vd, uint32_t ttl, struct engine_now now)
+{
+	struct key_cache *keys = req->engine->validator->keys;
+
+	if (vd->status == SEC_INSECURE)
+		key_cache_store(keys, name, KEY_INSECURE, NULL, ttl,
+		    vd->ede >= 0 ? vd->ede : -1,
+		    "delegation proven unsigned", now.wall);
+	else if (vd->status == SEC_SECURE)
+		key_cache_store(keys, name, KEY_NOT_CUT, NULL, ttl, -1, NULL,
+		    now.wall);
+}
+
+static void
+prove_no_ds(struct engine_request *req, const ldns_rdf *name,
+    const ldns_rdf *zone, const ldns_rr_list *proof, bool nsec3,
+    struct dnssec_verdict *vd)
+{
+	if (nsec3)
+		nsec3_prove_no_ds(name, zone, proof, req->nsec3, &req->budget,
+		    vd);
+	else
+		nsec_prove_no_ds(name, zone, proof, vd);
+}
+
+/* A referral: the child's DS, or the proof that it has none. */
+static void
+check_referral(struct engine_request *req, struct task *task,
+    struct reply_verdict *rv, const struct reply_view *v,
+    struct engine_now now)
+{
+	struct key_cache *keys = req->engine->validator->keys;
+	const ldns_rdf *child = v->referral_zone;
+	const ldns_rdf *signer;
+	struct dnssec_verdict vd;
+	ldns_rr_list *proof;
+	enum sec_status st;
+	bool nsec3;
+
+	if (ldns_rr_list_rr_count(v->ds) > 0) {
+		st = check_rrset(req, task, rv, v->sigs, v->ds, NULL, &signer,
+		    NULL, now);
+		if (rv->outcome == VAL_NEED || rv->dry)
+			return;
+		if (st == SEC_SECURE) {
+			int ede = -1;
+
+			if (dnssec_ds_usable(v->ds, &ede))
+				key_cache_store(keys, child, KEY_DS, v->ds,
+				    ttl_of(req->engine, v->ds, UINT32_MAX), -1,
+				    NULL, now.wall);
+			else
+				key_cache_store(keys, child, KEY_INSECURE, NULL,
+				    ttl_of(req->engine, v->ds, UINT32_MAX), ede,
+				    "no DS with a supported algorithm", now.wall);
+		} else if (st == SEC_BOGUS)
+			store_bad(req, rv, child, rv->ede, rv->why, now);
+		else if (st == SEC_INSECURE)
+			key_cache_store(keys, child, KEY_INSECURE, NULL,
+			    ttl_of(req->engine, v->ns, UINT32_MAX), rv->ede,
+			    rv->why, now.wall);
+		rv->status = SEC_SECURE;
+		rv->ede = -1;
+		rv->why = NULL;
+		return;
+	}
+	if ((signer = first_signer(v->sigs, v->nsec)) == NULL)
+		return;		/* nothing to judge: the DS is fetched if needed */
+	proof = verified_proof(req, task, rv, v, signer, &nsec3, now);
+	if (rv->outcome != VAL_NEED && !rv->dry && proof != NULL &&
+	    ldns_rr_list_rr_count(proof) > 0) {
+		prove_no_ds(req, child, signer, proof, nsec3, &vd);
+		emit_verdict(req, task, "no-ds", child, LDNS_RR_TYPE_DS, signer,
+		    &vd, now);
+		if (vd.status == SEC_INSECURE)
+			store_no_ds(req, child, &vd, ttl_of(req->engine, proof,
+			    UINT32_MAX), now);
+		else if (vd.status == SEC_SECURE)
+			/* "No cut here" in a referral to here: a forgery. */
+			key_cache_store(keys, child, KEY_BAD, NULL,
+			    LIMIT_DNSSEC_BOGUS_KEY_TTL, ENGINE_EDE_DNSSEC_BOGUS,
+			    "referral denied by its own NSEC", now.wall);
+	}
+	ldns_rr_list_free(proof);
+	/* The referral itself is never failed: the child's answers will be. */
+	rv->status = SEC_SECURE;
+	rv->ede = -1;
+	rv->why = NULL;
+}
+
+/* NXDOMAIN or NODATA for `name`/`qtype`: the SOA and the denial proof. */
+static void
+check_negative(struct engine_request *req, struct task *task,
+    struct reply_verdict *rv, const struct reply_view *v,
+    const ldns_rdf *name, ldns_rr_type qtype, struct engine_now now)
+{
+	const ldns_rr *soa = ldns_rr_list_rr_count(v->soa) > 0 ?
+	    ldns_rr_list_rr(v->soa, 0) : NULL;
+	const ldns_rdf *signer = NULL;
+	struct dnssec_verdict vd;
+	ldns_rr_list *set, *proof;
+	bool nsec3, nxdomain = v->klass == REPLY_NXDOMAIN;
+	enum sec_status st = SEC_SECURE;
+
+	if (soa != NULL) {
+		set = pick(v->soa, ldns_rr_owner(soa), LDNS_RR_TYPE_SOA);
+		st = check_rrset(req, task, rv, v->sigs, set, NULL, &signer,
+		    NULL, now);
+		ldns_rr_list_free(set);
+	}
+	if (signer == NULL)
+		signer = first_signer(v->sigs, v->nsec);
+	if (signer == NULL) {
+		if (soa == NULL) {
+			/* No SOA, no proof: the zone must be insecure. */
+			struct zone_verdict zv;
+
+			zone_keys(req, name, false, now.wall, &zv, rv->need);
+			if (zv.answer == ZONE_NEED)
+				rv->outcome = VAL_NEED;
+			else
+				verdict_add(rv, zone_status(zv.answer), zv.ede,
+				    zv.why);
+			ldns_rr_list_deep_free(zv.keys);
+		}
+		return;		/* an unsigned SOA was judged above */
+	}
+	if (rv->outcome == VAL_NEED || st != SEC_SECURE)
+		return;
+	proof = verified_proof(req, task, rv, v, signer, &nsec3, now);
+	if (rv->outcome == VAL_NEED || rv->dry || proof == NULL) {
+		ldns_rr_list_free(proof);
+		return;
+	}
+	if (nxdomain && nsec3)
+		nsec3_prove_nxdomain(name, signer, proof, req->nsec3,
+		    &req->budget, &vd);
+	else if (nxdomain)
+		nsec_prove_nxdomain(name, signer, proof, &vd);
+	else if (nsec3)
+		nsec3_prove_nodata(name, qtype, signer, proof, req->nsec3,
+		    &req->budget, &vd);
+	else
+		nsec_prove_nodata(name, qtype, signer, proof, &vd);
+	note_limit(req, rv, &vd);
+	emit_verdict(req, task, nxdomain ? "nxdomain" : "nodata", name, qtype,
+	    signer, &vd, now);
+	verdict_add(rv, vd.status, vd.ede, vd.why);
+	if (qtype == LDNS_RR_TYPE_DS && !nxdomain && vd.status != SEC_BOGUS) {
+		struct dnssec_verdict nd;
+
+		prove_no_ds(req, name, signer, proof, nsec3, &nd);
+		emit_verdict(req, task, "no-ds", name, LDNS_RR_TYPE_DS, signer,
+		    &nd, now);
+		store_no_ds(req, name, &nd, ttl_of(req->engine, v->soa,
+		    UINT32_MAX), now);
+	} else if (qtype == LDNS_RR_TYPE_DS && vd.status == SEC_BOGUS)
+		/* A broken denial of the DS: the zone below cannot be trusted. */
+		store_bad(req, rv, name, vd.ede, vd.why, now);
+	else if (qtype == LDNS_RR_TYPE_DS && nxdomain &&
+	    vd.status == SEC_SECURE)
+		/* No such name, so no cut: the walk goes on below it. */
+		key_cache_store(req->engine->validator->keys, name, KEY_NOT_CUT,
+		    NULL, ttl_of(req->engine, v->soa, UINT32_MAX), -1, NULL,
+		    now.wall);
+	ldns_rr_list_free(proof);
+}
+
+/* A positive RRset: its signature, and the wildcard proof it may need. */
+static void
+check_answer_rrset(struct engine_request *req, struct task *task,
+    struct reply_verdict *rv, const struct reply_view *v,
+    const ldns_rr_list *set, struct engine_now now)
+{
+	const ldns_rr *first = ldns_rr_list_rr(set, 0);
+	const ldns_rdf *owner = ldns_rr_owner(first);
+	ldns_rr_type type = ldns_rr_get_type(first);
+	ldns_rdf *parent = NULL;
+	const ldns_rdf *signer;
+	int wildcard;
+	enum sec_status st;
+
+	/* An unsigned DS lives in the parent's zone, not the child's. */
+	if (type == LDNS_RR_TYPE_DS && dname_labels(owner) > 0)
+		parent = dname_ancestor(owner, dname_labels(owner) - 1);
+	st = check_rrset(req, task, rv, v->sigs, set, parent, &signer,
+	    &wildcard, now);
+	ldns_rdf_deep_free(parent);
+	if (rv->outcome == VAL_NEED || rv->dry)
+		return;
+	if (st == SEC_SECURE && wildcard >= 0) {
+		struct dnssec_verdict vd;
+		ldns_rr_list *proof;
+		bool nsec3;
+
+		if (type == LDNS_RR_TYPE_DNAME) {
+			verdict_add(rv, SEC_BOGUS, ENGINE_EDE_DNSSEC_BOGUS,
+			    "DNAME from a wildcard");
+			return;
+		}
+		proof = verified_proof(req, task, rv, v, signer, &nsec3, now);
+		if (proof == NULL)
+			return;
+		if (nsec3)
+			nsec3_prove_wildcard(owner, wildcard, signer, proof,
+			    req->nsec3, &req->budget, &vd);
+		else
+			nsec_prove_wildcard(owner, wildcard, signer, proof, &vd);
+		emit_verdict(req, task, "wildcard", owner, type, signer, &vd,
+		    now);
+		verdict_add(rv, vd.status, vd.ede, vd.why);
+		ldns_rr_list_free(proof);
+	}
+	if (type == LDNS_RR_TYPE_DS) {
+		struct key_cache *keys = req->engine->validator->keys;
+		int ede = -1;
+
+		if (st == SEC_SECURE && dnssec_ds_usable(set, &ede))
+			key_cache_store(keys, owner, KEY_DS, set,
+			    ttl_of(req->engine, set, UINT32_MAX), -1, NULL,
+			    now.wall);
+		else if (st == SEC_SECURE || st == SEC_INSECURE)
+			key_cache_store(keys, owner, KEY_INSECURE, NULL,
+			    ttl_of(req->engine, set, UINT32_MAX),
+			    st == SEC_SECURE ? ede : rv->ede, st == SEC_SECURE ?
+			    "no DS with a supported algorithm" : rv->why,
+			    now.wall);
+		else if (st == SEC_BOGUS)
+			store_bad(req, rv, owner, rv->ede, rv->why, now);
+	}
+}
+
+/* Every RRset of the answer chain and the answer, and a denial. */
+static void
+check_answer(struct engine_request *req, struct task *task,
+    struct reply_verdict *rv, const struct reply_view *v,
+    const ldns_rdf *qname, ldns_rr_type qtype, struct engine_now now)
+{
+	size_t n = ldns_rr_list_rr_count(v->chain);
+
+	for (size_t i = 0; i < n && rv->outcome != VAL_NEED; i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(v->chain, i);
+		ldns_rr_list *set;
+
+		/* Our own CNAME after a DNAME is as good as the DNAME. */
+		if (i > 0 && ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME &&
+		    ldns_rr_get_type(ldns_rr_list_rr(v->chain, i - 1)) ==
+		    LDNS_RR_TYPE_DNAME)
+			continue;
+		set = pick(v->chain, ldns_rr_owner(rr), ldns_rr_get_type(rr));
+		if (set != NULL && ldns_rr_list_rr_count(set) > 0)
+			check_answer_rrset(req, task, rv, v, set, now);
+		ldns_rr_list_free(set);
+	}
+	if (rv->outcome == VAL_NEED)
+		return;
+	if (ldns_rr_list_rr_count(v->answer) > 0) {
+		check_answer_rrset(req, task, rv, v, v->answer, now);
+		return;
+	}
+	if (v->klass == REPLY_NXDOMAIN || v->klass == REPLY_NODATA)
+		check_negative(req, task, rv, v, v->target != NULL ? v->target :
+		    qname, qtype, now);
+}
+
+static bool
+need_on_stack(const struct engine_request *req, const struct val_need *need)
+{
+	for (unsigned i = 0; i < req->task_count; i++)
+		if (req->tasks[i]->qtype == need->type &&
+		    dname_equal(req->tasks[i]->qname, need->name))
+			return true;
+	return false;
+}
+
+enum val_outcome
+validator_check_reply(struct engine_request *req, struct task *task,
+    struct reply_view *v, const ldns_rdf *qname, ldns_rr_type qtype,
+    struct engine_now now, struct val_need *need)
+{
+	struct reply_verdict rv;
+
+	memset(need, 0, sizeof(*need));
+	v->status = SEC_UNCHECKED;
+	v->ede = -1;
+	v->sec_why = NULL;
+	if (!req->validate)
+		return VAL_DONE;
+	if (req->dnssec_limit != NULL) {
+		/* The request spent its budget: nothing more is checked. */
+		v->status = SEC_BOGUS;
+		v->ede = ENGINE_EDE_DNSSEC_BOGUS;
+		v->sec_why = "validation work of the request spent";
+		return VAL_DONE;
+	}
+	for (int pass = 0, restarts = 0; pass < 2; pass++) {
+		memset(&rv, 0, sizeof(rv));
+		rv.status = SEC_SECURE;
+		rv.ede = -1;
+		rv.dry = pass == 0;
+		rv.need = need;
+		rv.outcome = VAL_DONE;
+		if (v->klass == REPLY_REFERRAL)
+			check_referral(req, task, &rv, v, now);
+		else
+			check_answer(req, task, &rv, v, qname, qtype, now);
+		if (rv.outcome == VAL_NEED) {
+			if (!need_on_stack(req, need) || restarts++ > 4)
+				return VAL_NEED;
+			/* A link that needs itself: the chain is broken. */
+			validator_need_failed(req, task, need, now);
+			ldns_rdf_deep_free(need->name);
+			memset(need, 0, sizeof(*need));
+			pass = -1;	/* decide again with the bad entry */
+			continue;
+		}
+		ldns_rdf_deep_free(need->name);
+		memset(need, 0, sizeof(*need));
+	}
+	v->status = rv.status;
+	v->ede = rv.ede;
+	v->sec_why = rv.why;
+	return VAL_DONE;
+}
+
+void
+validator_need_failed(struct engine_request *req, struct task *task,
+    const struct val_need *need, struct engine_now now)
+{
+	const char *why = need->type == LDNS_RR_TYPE_DNSKEY ?
+	    "DNSKEY RRset could not be fetched" :
+	    "DS RRset could not be fetched";
+	int ede = need->type == LDNS_RR_TYPE_DNSKEY ?
+	    ENGINE_EDE_DNSKEY_MISSING : ENGINE_EDE_DNSSEC_BOGUS;
+
+	if (req->dnssec_limit != NULL)
+		return;		/* this request's budget, not the zone's fault */
+	key_cache_store(req->engine->validator->keys, need->name, KEY_BAD,
+	    NULL, LIMIT_DNSSEC_BOGUS_KEY_TTL, ede, why, now.wall);
+	validator_emit(req, task, need->type == LDNS_RR_TYPE_DNSKEY ?
+	    "dnskey" : "ds", need->name, need->type, need->name, SEC_BOGUS,
+	    ede, why, now);
+}

@@ -1,0 +1,78 @@
+/*
+ * validator.h: DNSSEC validation at the iterator's cache door (RFC 4033-
+ * 4035, 5155, 6840). Every reply the iterator accepts passes
+ * validator_check_reply() before anything of it is cached: the verdict
+ * (secure, insecure, bogus, indeterminate) goes with the data into the
+ * caches and the answer. Keys come from the key cache (key_cache.h); a
+ * missing link of the chain of trust is reported as a DS or DNSKEY
+ * question the iterator resolves as a sub-task before it calls again with
+ * the same reply (Unbound's processFindKey, walked down from the closest
+ * trust anchor, the DS from referrals first).
+ */
+#ifndef DESCEND_VALIDATOR_H
+#define DESCEND_VALIDATOR_H
+
+#include <stdbool.h>
+
+#include "engine.h"
+#include "reply.h"
+
+struct validator;
+struct engine_request;
+struct task;
+
+/*
+ * Loads the trust anchors of `config`. Returns NULL with a one-line reason
+ * in err when an anchor file is missing, unreadable or holds no anchor, or
+ * an inline anchor does not parse. Validation is off (validator_enabled
+ * false) when config->dnssec_validation is clear or no anchor is set.
+ */
+struct validator *validator_new(const struct engine_config *config,
+    char *err, size_t errlen);
+void validator_free(struct validator *validator);
+bool validator_enabled(const struct validator *validator);
+struct key_cache *validator_key_cache(struct validator *validator);
+
+/* Per-request state: the KeyTrap budget and the NSEC3 hash cache. */
+bool validator_request_init(struct engine_request *req);
+void validator_request_free(struct engine_request *req);
+
+/* A link of the chain of trust to fetch: DS or DNSKEY of `name`. */
+struct val_need {
+	ldns_rdf *name;		/* owned by the caller after the call */
+	ldns_rr_type type;
+};
+
+enum val_outcome {
+	VAL_DONE,	/* v->status, v->ede, v->sec_why are set */
+	VAL_NEED,	/* fetch *need, then call again with the same view */
+};
+
+/*
+ * Judges the scrubbed, classified reply `v` to the task's question as
+ * sent (`qname`, `qtype`) from the zone `task->cut.zone`. As side effects
+ * it records what the reply proves about keys: a referral's DS or proof of
+ * no DS, a DS or DNSKEY answer, into the key cache. Never changes the
+ * view's records. With validation off, or for a CD request, the verdict is
+ * SEC_UNCHECKED at once.
+ */
+enum val_outcome validator_check_reply(struct engine_request *req,
+    struct task *task, struct reply_view *v, const ldns_rdf *qname,
+    ldns_rr_type qtype, struct engine_now now, struct val_need *need);
+
+/*
+ * A needed link could not be fetched (the sub-task failed, or the same
+ * link was asked twice): the zone is remembered as bogus for
+ * LIMIT_DNSSEC_BOGUS_KEY_TTL so the next call to validator_check_reply()
+ * decides without it.
+ */
+void validator_need_failed(struct engine_request *req, struct task *task,
+    const struct val_need *need, struct engine_now now);
+
+/* Emits an EV_DNSSEC event for the task (the final verdict, "answer"). */
+void validator_emit(struct engine_request *req, const struct task *task,
+    const char *step, const ldns_rdf *owner, ldns_rr_type type,
+    const ldns_rdf *zone, enum sec_status status, int ede, const char *why,
+    struct engine_now now);
+
+#endif /* DESCEND_VALIDATOR_H */

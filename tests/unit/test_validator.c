@@ -1,0 +1,917 @@
+/*
+ * test_validator.c: the engine validating against scripted signed zones at
+ * a fixed clock: keys made and zones signed in-process with ldns (Ed25519,
+ * NSEC), a root trust anchor, and authorities that serve referrals with DS
+ * or NSEC, answers with RRSIGs, denials with NSEC, wildcards, and broken
+ * cases (a tampered record, stripped RRSIGs, expired and future
+ * signatures, a DS for a key the zone does not use).
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "observer.h"
+#include "tap.h"
+
+/* The tests' clock: 2026-01-01 00:00:00 UTC. */
+#define T_NOW	1767225600u
+#define T_DAY	86400u
+
+struct zone {
+	const char *addr;	/* the zone's one server (IPv4) */
+	const char *name;
+	const char *records;	/* unsigned zone data, one record per line */
+	bool is_signed;
+	uint32_t inception, expiration;	/* 0: the usual window */
+	bool tamper;		/* "forged." A records changed after signing */
+	bool strip;		/* "stripped." records lose their RRSIGs */
+	bool wrong_ds;		/* the parent's DS is for another key */
+	ldns_key *key;
+	ldns_rr *dnskey;
+	char ds[512];		/* the DS the parent publishes */
+	ldns_rr_list *rrs;	/* signed zone: records, RRSIGs, NSECs */
+};
+
+/* The fixed zones, then CHAIN_ZONES made by setup_zones(). */
+#define CHAIN_ZONES	11
+static struct zone zones[7 + CHAIN_ZONES] = {
+	{ .addr = "192.0.2.1", .name = ".", .is_signed = true, .records =
+	  ". 86400 IN SOA a.root.test. h.test. 1 3600 600 86400 300\n"
+	  ". 86400 IN NS a.root.test.\n"
+	  "a.root.test. 86400 IN A 192.0.2.1\n"
+	  "test. 86400 IN NS ns.test.\n"
+	  "ns.test. 86400 IN A 192.0.2.2\n" },
+	{ .addr = "192.0.2.2", .name = "test.", .is_signed = true, .records =
+	  "test. 86400 IN SOA ns.test. h.test. 1 3600 600 86400 300\n"
+	  "test. 86400 IN NS ns.test.\n"
+	  "ns.test. 86400 IN A 192.0.2.2\n"
+	  "sec.test. 86400 IN NS ns.sec.test.\n"
+	  "ns.sec.test. 86400 IN A 192.0.2.3\n"
+	  "insec.test. 86400 IN NS ns.insec.test.\n"
+	  "ns.insec.test. 86400 IN A 192.0.2.4\n"
+	  "old.test. 86400 IN NS ns.old.test.\n"
+	  "ns.old.test. 86400 IN A 192.0.2.5\n"
+	  "bad.test. 86400 IN NS ns.bad.test.\n"
+	  "ns.bad.test. 86400 IN A 192.0.2.6\n"
+	  "new.test. 86400 IN NS ns.new.test.\n"
+	  "ns.new.test. 86400 IN A 192.0.2.7\n" },
+	{ .addr = "192.0.2.3", .name = "sec.test.", .is_signed = true,
+	  .tamper = true, .strip = true, .records =
+	  "sec.test. 86400 IN SOA ns.sec.test. h.test. 1 3600 600 86400 300\n"
+	  "sec.test. 86400 IN NS ns.sec.test.\n"
+	  "ns.sec.test. 86400 IN A 192.0.2.3\n"
+	  "www.sec.test. 3600 IN A 198.51.100.1\n"
+	  "alias.sec.test. 3600 IN CNAME www.insec.test.\n"
+	  "*.wild.sec.test. 3600 IN A 198.51.100.2\n"
+	  "forged.sec.test. 3600 IN A 198.51.100.3\n"
+	  "stripped.sec.test. 3600 IN A 198.51.100.4\n" },
+	{ .addr = "192.0.2.4", .name = "insec.test.", .records =
+	  "insec.test. 86400 IN SOA ns.insec.test. h.test. 1 3600 600 86400 300\n"
+	  "insec.test. 86400 IN NS ns.insec.test.\n"
+	  "ns.insec.test. 86400 IN A 192.0.2.4\n"
+	  "www.insec.test. 3600 IN A 198.51.100.5\n" },
+	{ .addr = "192.0.2.5", .name = "old.test.", .is_signed = true,
+	  .inception = T_NOW - 60 * T_DAY, .expiration = T_NOW - 30 * T_DAY,
+	  .records =
+	  "old.test. 86400 IN SOA ns.old.test. h.test. 1 3600 600 86400 300\n"
+	  "old.test. 86400 IN NS ns.old.test.\n"
+	  "ns.old.test. 86400 IN A 192.0.2.5\n"
+	  "www.old.test. 3600 IN A 198.51.100.6\n" },
+	{ .addr = "192.0.2.6", .name = "bad.test.", .is_signed = true,
+	  .wrong_ds = true, .records =
+	  "bad.test. 86400 IN SOA ns.bad.test. h.test. 1 3600 600 86400 300\n"
+	  "bad.test. 86400 IN NS ns.bad.test.\n"
+	  "ns.bad.test. 86400 IN A 192.0.2.6\n"
+	  "www.bad.test. 3600 IN A 198.51.100.7\n" },
+	{ .addr = "192.0.2.7", .name = "new.test.", .is_signed = true,
+	  .inception = T_NOW + 30 * T_DAY, .expiration = T_NOW + 60 * T_DAY,
+	  .records =
+	  "new.test. 86400 IN SOA ns.new.test. h.test. 1 3600 600 86400 300\n"
+	  "new.test. 86400 IN NS ns.new.test.\n"
+	  "ns.new.test. 86400 IN A 192.0.2.7\n"
+	  "www.new.test. 3600 IN A 198.51.100.8\n" },
+};
+#define ZONE_COUNT	(sizeof(zones) / sizeof(zones[0]))
+static char chain_names[CHAIN_ZONES][32], chain_addrs[CHAIN_ZONES][32];
+static char chain_records[CHAIN_ZONES][512];
+static char test_records[4096];
+
+static char root_anchor[512];
+
+static ldns_rr *
+rr_from(const char *text)
+{
+	ldns_rr *rr = NULL;
+
+	if (ldns_rr_new_frm_str(&rr, text, 3600, NULL, NULL) != LDNS_STATUS_OK) {
+		fprintf(stderr, "bad test record: %s\n", text);
+		abort();
+	}
+	return rr;
+}
+
+static void
+rr_text(const ldns_rr *rr, char *buf, size_t len)
+{
+	char *s = ldns_rr2str(rr);
+
+	snprintf(buf, len, "%s", s);
+	buf[strcspn(buf, "\n")] = '\0';
+	free(s);
+}
+
+static struct zone *
+zone_named(const char *name)
+{
+	for (size_t i = 0; i < ZONE_COUNT; i++)
+		if (strcmp(zones[i].name, name) == 0)
+			return &zones[i];
+	return NULL;
+}
+
+static void
+make_key(struct zone *z)
+{
+	ldns_rr *ds;
+
+	z->key = ldns_key_new_frm_algorithm(LDNS_SIGN_ED25519, 0);
+	if (z->key == NULL)
+		abort();
+	ldns_key_set_pubkey_owner(z->key, ldns_dname_new_frm_str(z->name));
+	ldns_key_set_flags(z->key, 257);
+	z->dnskey = ldns_key2rr(z->key);
+	ldns_key_set_keytag(z->key, ldns_calc_keytag(z->dnskey));
+	ds = ldns_key_rr2ds(z->dnskey, LDNS_SHA256);
+	if (z->wrong_ds) {
+		/* The DS of a key this zone never uses. */
+		ldns_key *other = ldns_key_new_frm_algorithm(LDNS_SIGN_ED25519,
+		    0);
+		ldns_rr *other_rr;
+
+		ldns_key_set_pubkey_owner(other,
+		    ldns_dname_new_frm_str(z->name));
+		ldns_key_set_flags(other, 257);
+		other_rr = ldns_key2rr(other);
+		ldns_rr_free(ds);
+		ds = ldns_key_rr2ds(other_rr, LDNS_SHA256);
+		ldns_rr_free(other_rr);
+		ldns_key_deep_free(other);
+	}
+	rr_text(ds, z->ds, sizeof(z->ds));
+	ldns_rr_free(ds);
+}
+
+/* Signs a zone: DNSKEY added, NSEC chain and RRSIGs by ldns. */
+static void
+sign_zone(struct zone *z)
+{
+	ldns_zone *zone = ldns_zone_new(), *signed_zone;
+	char *copy = strdup(z->records), *line, *save = NULL;
+	ldns_key_list *keys = ldns_key_list_new();
+
+	for (line = strtok_r(copy, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		ldns_rr *rr = rr_from(line);
+
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA)
+			ldns_zone_set_soa(zone, rr);
+		else
+			ldns_zone_push_rr(zone, rr);
+	}
+	free(copy);
+	/* Children's DS records, from the keys made before. */
+	for (size_t i = 0; i < ZONE_COUNT; i++) {
+		struct zone *child = &zones[i];
+		ldns_rdf *cn = ldns_dname_new_frm_str(child->name);
+		ldns_rdf *pn = ldns_dname_new_frm_str(z->name);
+
+		if (child->is_signed && child != z &&
+		    ldns_dname_label_count(cn) == ldns_dname_label_count(pn) + 1 &&
+		    ldns_dname_is_subdomain(cn, pn))
+			ldns_zone_push_rr(zone, rr_from(child->ds));
+		ldns_rdf_deep_free(cn);
+		ldns_rdf_deep_free(pn);
+	}
+	if (!z->is_signed) {
+		z->rrs = ldns_rr_list_clone(ldns_zone_rrs(zone));
+		ldns_rr_list_push_rr(z->rrs, ldns_rr_clone(ldns_zone_soa(zone)));
+		ldns_zone_deep_free(zone);
+		ldns_key_list_free(keys);
+		return;
+	}
+	ldns_zone_push_rr(zone, ldns_rr_clone(z->dnskey));
+	ldns_key_set_inception(z->key, z->inception != 0 ? z->inception :
+	    T_NOW - T_DAY);
+	ldns_key_set_expiration(z->key, z->expiration != 0 ? z->expiration :
+	    T_NOW + 30 * T_DAY);
+	ldns_key_list_push_key(keys, z->key);
+	signed_zone = ldns_zone_sign(zone, keys);
+	if (signed_zone == NULL)
+		abort();
+	z->rrs = ldns_rr_list_clone(ldns_zone_rrs(signed_zone));
+	ldns_rr_list_push_rr(z->rrs, ldns_rr_clone(ldns_zone_soa(signed_zone)));
+	if (z->tamper) {
+		/* A record changed after signing: its RRSIG no longer matches. */
+		for (size_t i = 0; i < ldns_rr_list_rr_count(z->rrs); i++) {
+			ldns_rr *rr = ldns_rr_list_rr(z->rrs, i);
+			char owner[64];
+
+			rr_text(rr, owner, sizeof(owner));
+			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_A &&
+			    strncmp(owner, "forged.", 7) == 0)
+				ldns_rdf_data(ldns_rr_rdf(rr, 0))[3] ^= 0xff;
+		}
+	}
+	ldns_zone_deep_free(signed_zone);
+	ldns_zone_deep_free(zone);
+	ldns_key_list_set_key_count(keys, 0);	/* the key is the zone's */
+	ldns_key_list_free(keys);
+}
+
+/*
+ * c1.test. ... c11.test.: signed zones, each a CNAME hop to the next, the
+ * last to www.sec.test.: a cold answer costs a DS, a DNSKEY and an RRset
+ * check per zone, more than LIMIT_DNSSEC_VALIDATIONS_PER_REQUEST allows.
+ */
+static void
+setup_chain_zones(void)
+{
+	struct zone *test = zone_named("test.");
+	size_t len;
+
+	snprintf(test_records, sizeof(test_records), "%s", test->records);
+	for (int i = 0; i < CHAIN_ZONES; i++) {
+		struct zone *z = &zones[7 + i];
+		char next[64];
+
+		snprintf(chain_names[i], sizeof(chain_names[i]), "c%d.test.",
+		    i + 1);
+		snprintf(chain_addrs[i], sizeof(chain_addrs[i]), "192.0.2.%d",
+		    20 + i);
+		if (i + 1 < CHAIN_ZONES)
+			snprintf(next, sizeof(next), "www.c%d.test.", i + 2);
+		else
+			snprintf(next, sizeof(next), "www.sec.test.");
+		snprintf(chain_records[i], sizeof(chain_records[i]),
+		    "%s 86400 IN SOA ns.%s h.test. 1 3600 600 86400 300\n"
+		    "%s 86400 IN NS ns.%s\n"
+		    "ns.%s 86400 IN A %s\n"
+		    "www.%s 3600 IN CNAME %s\n",
+		    chain_names[i], chain_names[i], chain_names[i],
+		    chain_names[i], chain_names[i], chain_addrs[i],
+		    chain_names[i], next);
+		z->addr = chain_addrs[i];
+		z->name = chain_names[i];
+		z->records = chain_records[i];
+		z->is_signed = true;
+		len = strlen(test_records);
+		snprintf(test_records + len, sizeof(test_records) - len,
+		    "%s 86400 IN NS ns.%s\nns.%s 86400 IN A %s\n",
+		    chain_names[i], chain_names[i], chain_names[i],
+		    chain_addrs[i]);
+	}
+	test->records = test_records;
+}
+
+static void
+setup_zones(void)
+{
+	ldns_rr *ds;
+
+	setup_chain_zones();
+	for (size_t i = 0; i < ZONE_COUNT; i++)
+		if (zones[i].is_signed)
+			make_key(&zones[i]);
+	for (size_t i = 0; i < ZONE_COUNT; i++)
+		sign_zone(&zones[i]);
+	ds = ldns_key_rr2ds(zone_named(".")->dnskey, LDNS_SHA256);
+	rr_text(ds, root_anchor, sizeof(root_anchor));
+	ldns_rr_free(ds);
+}
+
+/* ---- the authority ---- */
+
+static struct zone *
+zone_at(const struct sockaddr_storage *ss)
+{
+	char addr[64];
+
+	inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ss)
+	    ->sin_addr, addr, sizeof(addr));
+	for (size_t i = 0; i < ZONE_COUNT; i++)
+		if (strcmp(zones[i].addr, addr) == 0)
+			return &zones[i];
+	return NULL;
+}
+
+static bool
+stripped(const struct zone *z, const ldns_rdf *owner)
+{
+	char *s = ldns_rdf2str(owner);
+	bool yes = z->strip && strncmp(s, "stripped.", 9) == 0;
+
+	free(s);
+	return yes;
+}
+
+/* Pushes every record of owner/type (and, with sigs, their RRSIGs). */
+static size_t
+push_rrset(ldns_pkt *pkt, ldns_pkt_section sec, const struct zone *z,
+    const ldns_rdf *owner, ldns_rr_type type, const ldns_rdf *as_owner)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ldns_rr_list_rr_count(z->rrs); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(z->rrs, i);
+		ldns_rr_type t = ldns_rr_get_type(rr);
+		ldns_rr *copy;
+
+		if (ldns_dname_compare(ldns_rr_owner(rr), owner) != 0)
+			continue;
+		if (t == LDNS_RR_TYPE_RRSIG) {
+			if (ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(rr)) !=
+			    type || (type == LDNS_RR_TYPE_A && stripped(z, owner)))
+				continue;
+		} else if (t != type)
+			continue;
+		else
+			n++;
+		copy = ldns_rr_clone(rr);
+		if (as_owner != NULL) {
+			ldns_rdf_deep_free(ldns_rr_owner(copy));
+			ldns_rr_set_owner(copy, ldns_rdf_clone(as_owner));
+		}
+		ldns_pkt_push_rr(pkt, sec, copy);
+	}
+	return n;
+}
+
+static bool
+nsec_covers(const ldns_rr *nsec, const ldns_rdf *name)
+{
+	const ldns_rdf *owner = ldns_rr_owner(nsec);
+	const ldns_rdf *next = ldns_rr_rdf(nsec, 0);
+
+	if (ldns_dname_compare(owner, next) < 0)
+		return ldns_dname_compare(owner, name) < 0 &&
+		    ldns_dname_compare(name, next) < 0;
+	return ldns_dname_compare(owner, name) < 0;	/* the last one */
+}
+
+/* The NSECs covering `name` and the wildcards of its ancestors. */
+static void
+push_denial(ldns_pkt *pkt, const struct zone *z, const ldns_rdf *name,
+    const ldns_rdf *apex)
+{
+	ldns_rdf *cur = ldns_rdf_clone(name);
+
+	for (size_t i = 0; i < ldns_rr_list_rr_count(z->rrs); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(z->rrs, i);
+
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC &&
+		    nsec_covers(rr, name))
+			push_rrset(pkt, LDNS_SECTION_AUTHORITY, z,
+			    ldns_rr_owner(rr), LDNS_RR_TYPE_NSEC, NULL);
+	}
+	while (ldns_dname_is_subdomain(cur, apex)) {
+		ldns_rdf *parent = ldns_dname_left_chop(cur);
+		ldns_rdf *star = ldns_dname_new_frm_str("*");
+
+		ldns_dname_cat(star, parent);
+		for (size_t i = 0; i < ldns_rr_list_rr_count(z->rrs); i++) {
+			const ldns_rr *rr = ldns_rr_list_rr(z->rrs, i);
+
+			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC &&
+			    nsec_covers(rr, star) &&
+			    !nsec_covers(rr, name))
+				push_rrset(pkt, LDNS_SECTION_AUTHORITY, z,
+				    ldns_rr_owner(rr), LDNS_RR_TYPE_NSEC, NULL);
+		}
+		ldns_rdf_deep_free(star);
+		ldns_rdf_deep_free(cur);
+		cur = parent;
+	}
+	ldns_rdf_deep_free(cur);
+}
+
+static bool
+name_exists(const struct zone *z, const ldns_rdf *name)
+{
+	for (size_t i = 0; i < ldns_rr_list_rr_count(z->rrs); i++) {
+		const ldns_rdf *o = ldns_rr_owner(ldns_rr_list_rr(z->rrs, i));
+
+		if (ldns_dname_compare(o, name) == 0 ||
+		    ldns_dname_is_subdomain(o, name))
+			return true;
+	}
+	return false;
+}
+
+static bool
+has_type(const struct zone *z, const ldns_rdf *name, ldns_rr_type type)
+{
+	for (size_t i = 0; i < ldns_rr_list_rr_count(z->rrs); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(z->rrs, i);
+
+		if (ldns_rr_get_type(rr) == type &&
+		    ldns_dname_compare(ldns_rr_owner(rr), name) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void
+push_soa(ldns_pkt *pkt, const struct zone *z, const ldns_rdf *apex)
+{
+	push_rrset(pkt, LDNS_SECTION_AUTHORITY, z, apex, LDNS_RR_TYPE_SOA, NULL);
+}
+
+static ldns_pkt *
+authority_answer(struct zone *z, const ldns_pkt *query)
+{
+	const ldns_rr *q = ldns_rr_list_rr(ldns_pkt_question(query), 0);
+	ldns_rdf *qname = ldns_rdf_clone(ldns_rr_owner(q));
+	ldns_rr_type qtype = ldns_rr_get_type(q);
+	ldns_rdf *apex = ldns_dname_new_frm_str(z->name);
+	ldns_pkt *reply = ldns_pkt_new();
+	const ldns_rdf *cut = NULL;
+	bool dnssec = ldns_pkt_edns_do(query);
+
+	ldns_dname2canonical(qname);
+	ldns_pkt_set_id(reply, ldns_pkt_id(query));
+	ldns_pkt_set_qr(reply, true);
+	ldns_pkt_push_rr(reply, LDNS_SECTION_QUESTION, ldns_rr_clone(q));
+	if (!ldns_dname_is_subdomain(qname, apex) &&
+	    ldns_dname_compare(qname, apex) != 0) {
+		ldns_pkt_set_rcode(reply, LDNS_RCODE_REFUSED);
+		goto out;
+	}
+	for (size_t i = 0; i < ldns_rr_list_rr_count(z->rrs); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(z->rrs, i);
+		const ldns_rdf *owner = ldns_rr_owner(rr);
+
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NS &&
+		    ldns_dname_compare(owner, apex) != 0 &&
+		    (ldns_dname_is_subdomain(qname, owner) ||
+		    (ldns_dname_compare(qname, owner) == 0 &&
+		    qtype != LDNS_RR_TYPE_DS)))
+			cut = owner;
+	}
+	if (cut != NULL) {
+		push_rrset(reply, LDNS_SECTION_AUTHORITY, z, cut,
+		    LDNS_RR_TYPE_NS, NULL);
+		if (has_type(z, cut, LDNS_RR_TYPE_DS))
+			push_rrset(reply, LDNS_SECTION_AUTHORITY, z, cut,
+			    LDNS_RR_TYPE_DS, NULL);
+		else
+			push_rrset(reply, LDNS_SECTION_AUTHORITY, z, cut,
+			    LDNS_RR_TYPE_NSEC, NULL);
+		for (size_t i = 0; i < ldns_rr_list_rr_count(z->rrs); i++) {
+			const ldns_rr *rr = ldns_rr_list_rr(z->rrs, i);
+
+			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_A &&
+			    ldns_dname_is_subdomain(ldns_rr_owner(rr), cut))
+				ldns_pkt_push_rr(reply, LDNS_SECTION_ADDITIONAL,
+				    ldns_rr_clone(rr));
+		}
+		goto out;
+	}
+	ldns_pkt_set_aa(reply, true);
+	if (push_rrset(reply, LDNS_SECTION_ANSWER, z, qname, qtype, NULL) > 0)
+		goto out;
+	if (push_rrset(reply, LDNS_SECTION_ANSWER, z, qname,
+	    LDNS_RR_TYPE_CNAME, NULL) > 0)
+		goto out;
+	if (name_exists(z, qname)) {
+		push_soa(reply, z, apex);
+		push_rrset(reply, LDNS_SECTION_AUTHORITY, z, qname,
+		    LDNS_RR_TYPE_NSEC, NULL);
+		goto out;
+	}
+	/* A wildcard one label up? */
+	{
+		ldns_rdf *parent = ldns_dname_left_chop(qname);
+		ldns_rdf *star = ldns_dname_new_frm_str("*");
+
+		ldns_dname_cat(star, parent);
+		if (push_rrset(reply, LDNS_SECTION_ANSWER, z, star, qtype,
+		    qname) > 0)
+			push_denial(reply, z, qname, apex);
+		ldns_rdf_deep_free(star);
+		ldns_rdf_deep_free(parent);
+		if (ldns_pkt_ancount(reply) > 0)
+			goto out;
+	}
+	ldns_pkt_set_rcode(reply, LDNS_RCODE_NXDOMAIN);
+	push_soa(reply, z, apex);
+	push_denial(reply, z, qname, apex);
+out:
+	if (!dnssec) {
+		/* Without DO: no RRSIG, NSEC or DS beyond the question's. */
+		ldns_rr_list *sections[] = { ldns_pkt_answer(reply),
+		    ldns_pkt_authority(reply) };
+
+		for (size_t s = 0; s < 2; s++)
+			for (size_t i = ldns_rr_list_rr_count(sections[s]);
+			    i-- > 0;) {
+				ldns_rr *rr = ldns_rr_list_rr(sections[s], i);
+				ldns_rr_type t = ldns_rr_get_type(rr);
+
+				if ((t == LDNS_RR_TYPE_RRSIG ||
+				    t == LDNS_RR_TYPE_NSEC) && t != qtype) {
+					ldns_rr_list_set_rr(sections[s],
+					    ldns_rr_list_rr(sections[s],
+					    ldns_rr_list_rr_count(sections[s]) -
+					    1), i);
+					ldns_rr_list_set_rr_count(sections[s],
+					    ldns_rr_list_rr_count(sections[s]) -
+					    1);
+					ldns_rr_free(rr);
+				}
+			}
+		ldns_pkt_set_ancount(reply,
+		    (uint16_t)ldns_rr_list_rr_count(ldns_pkt_answer(reply)));
+		ldns_pkt_set_nscount(reply,
+		    (uint16_t)ldns_rr_list_rr_count(ldns_pkt_authority(reply)));
+	}
+	ldns_rdf_deep_free(qname);
+	ldns_rdf_deep_free(apex);
+	return reply;
+}
+
+/* ---- the engine under test ---- */
+
+struct events {
+	unsigned dnssec, bogus_steps, subrequests, limits;
+	char last_limit[64];
+	bool do_seen;
+};
+
+static void
+on_event(void *ctx, const struct engine_event *ev)
+{
+	struct events *e = ctx;
+
+	if (ev->kind == EV_DNSSEC) {
+		if (getenv("TEST_VERBOSE") != NULL) {
+			char *o = ldns_rdf2str(ev->u.dnssec.owner);
+
+			diag("dnssec %s %s %d: %s (%s, ede %d)",
+			    ev->u.dnssec.step, o, ev->u.dnssec.type,
+			    sec_status_name(ev->u.dnssec.status),
+			    ev->u.dnssec.why, ev->u.dnssec.ede);
+			free(o);
+		}
+		e->dnssec++;
+		if (ev->u.dnssec.status == SEC_BOGUS)
+			e->bogus_steps++;
+	}
+	if (ev->kind == EV_REQUEST_START &&
+	    ev->u.start.reason == SUBREQ_DNSSEC)
+		e->subrequests++;
+	if (ev->kind == EV_LIMIT_HIT) {
+		e->limits++;
+		snprintf(e->last_limit, sizeof(e->last_limit), "%s",
+		    ev->u.limit.limit);
+	}
+}
+
+static const struct engine_observer observer = { on_event };
+static struct events events;
+
+static const char hints_file[] = "/tmp/descend-test-validator-hints.zone";
+
+static struct engine *
+new_engine(bool validate)
+{
+	struct engine_config cfg;
+	char err[256];
+	FILE *f = fopen(hints_file, "w");
+	static const char *anchors[1];
+	struct engine *engine;
+
+	fputs(". 3600000 IN NS a.root.test.\na.root.test. 3600000 IN A "
+	    "192.0.2.1\n", f);
+	fclose(f);
+	engine_config_init(&cfg);
+	cfg.root_hints_file = hints_file;
+	cfg.use_0x20 = false;
+	anchors[0] = root_anchor;
+	if (validate) {
+		cfg.trust_anchors = anchors;
+		cfg.trust_anchor_count = 1;
+	}
+	engine = engine_new(&cfg, err, sizeof(err));
+	if (engine == NULL)
+		fprintf(stderr, "engine_new: %s\n", err);
+	return engine;
+}
+
+struct outcome {
+	struct engine_result result;
+	bool ad;
+	unsigned rrsigs;	/* in the answer as the engine built it */
+	unsigned sends;
+	ldns_pkt *pkt;
+};
+
+static void
+resolve(struct engine *engine, const char *name, ldns_rr_type type,
+    bool dnssec_ok, bool cd, struct outcome *out)
+{
+	struct engine_question q = { .type = type, .klass = LDNS_RR_CLASS_IN,
+	    .dnssec_ok = dnssec_ok, .checking_disabled = cd };
+	struct engine_now now = { T_NOW, 1000 };
+	struct engine_request *req;
+	struct engine_action action;
+	const uint8_t *wire;
+	size_t len;
+
+	memset(out, 0, sizeof(*out));
+	memset(&events, 0, sizeof(events));
+	q.name = ldns_dname_new_frm_str(name);
+	req = engine_request_new(engine, &q, 0, now, &observer, &events);
+	ldns_rdf_deep_free(q.name);
+	while (engine_next_action(req, now, &action) == ENGINE_SEND) {
+		struct zone *z = zone_at(&action.send.addr);
+		ldns_pkt *query = NULL, *reply;
+		uint8_t *rwire = NULL;
+
+		out->sends++;
+		now.ms += 1;
+		ldns_wire2pkt(&query, action.send.wire, action.send.wire_len);
+		if (query != NULL && ldns_pkt_edns_do(query))
+			events.do_seen = true;
+		if (z == NULL || query == NULL) {
+			now.ms += action.send.timeout_ms;
+			engine_feed_timeout(req, action.send.id, now);
+			ldns_pkt_free(query);
+			continue;
+		}
+		reply = authority_answer(z, query);
+		ldns_pkt2wire(&rwire, reply, &len);
+		engine_feed_reply(req, action.send.id,
+		    (struct sockaddr *)&action.send.addr, action.send.addrlen,
+		    rwire, len, 1, now);
+		free(rwire);
+		ldns_pkt_free(reply);
+		ldns_pkt_free(query);
+	}
+	engine_request_result(req, &out->result);
+	wire = engine_request_answer(req, &len);
+	if (wire != NULL && ldns_wire2pkt(&out->pkt, wire, len) ==
+	    LDNS_STATUS_OK) {
+		out->ad = ldns_pkt_ad(out->pkt);
+		for (size_t i = 0; i < ldns_pkt_ancount(out->pkt); i++)
+			if (ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_answer(
+			    out->pkt), i)) == LDNS_RR_TYPE_RRSIG)
+				out->rrsigs++;
+	}
+	engine_request_free(req);
+}
+
+static void
+outcome_free(struct outcome *o)
+{
+	ldns_pkt_free(o->pkt);
+	o->pkt = NULL;
+}
+
+static bool
+cache_has(struct engine *engine, const char *needle)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	bool found;
+
+	engine_cache_dump(engine, f, T_NOW);
+	fclose(f);
+	found = text != NULL && strstr(text, needle) != NULL;
+	free(text);
+	return found;
+}
+
+/* ---- the cases ---- */
+
+static void
+test_secure_answer(void)
+{
+	struct engine *engine = new_engine(true);
+	struct outcome o;
+
+	resolve(engine, "www.sec.test.", LDNS_RR_TYPE_A, false, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NOERROR &&
+	    o.result.security == SEC_SECURE,
+	    "secure_chain_answer_is_secure (rcode %d, %s: %s)",
+	    o.result.rcode, sec_status_name(o.result.security),
+	    o.result.sec_why != NULL ? o.result.sec_why : "-");
+	ok(o.ad, "secure_answer_carries_ad");
+	ok(o.rrsigs == 0, "no_rrsig_for_a_client_without_do");
+	ok(events.do_seen, "upstream_queries_set_do");
+	ok(events.subrequests > 0 && events.dnssec > 0,
+	    "chain_of_trust_fetched_as_subrequests (%u sub-requests, %u "
+	    "dnssec events)", events.subrequests, events.dnssec);
+	ok(cache_has(engine, "key sec.test. secure") &&
+	    cache_has(engine, "key . secure"),
+	    "key_cache_holds_the_validated_zones");
+	outcome_free(&o);
+
+	resolve(engine, "www.sec.test.", LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.result.security == SEC_SECURE && o.rrsigs == 1 && o.ad,
+	    "do_client_gets_rrsig_and_ad_from_cache (%u rrsigs, %u sends)",
+	    o.rrsigs, o.sends);
+	ok(o.sends == 0, "cached_secure_answer_needs_no_queries (%u sends)",
+	    o.sends);
+	outcome_free(&o);
+	engine_free(engine);
+}
+
+static void
+test_negative_answers(void)
+{
+	struct engine *engine = new_engine(true);
+	struct outcome o;
+	unsigned nsec = 0;
+
+	resolve(engine, "nope.sec.test.", LDNS_RR_TYPE_A, true, false, &o);
+	for (size_t i = 0; o.pkt != NULL && i < ldns_pkt_nscount(o.pkt); i++)
+		if (ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_authority(o.pkt),
+		    i)) == LDNS_RR_TYPE_NSEC)
+			nsec++;
+	ok(o.result.rcode == LDNS_RCODE_NXDOMAIN &&
+	    o.result.security == SEC_SECURE && o.ad && nsec > 0,
+	    "nxdomain_proven_by_nsec_is_secure (rcode %d, %s: %s, %u NSEC)",
+	    o.result.rcode, sec_status_name(o.result.security),
+	    o.result.sec_why != NULL ? o.result.sec_why : "-", nsec);
+	outcome_free(&o);
+	resolve(engine, "www.sec.test.", LDNS_RR_TYPE_TXT, false, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NOERROR &&
+	    o.result.security == SEC_SECURE,
+	    "nodata_proven_by_nsec_is_secure (%s: %s)",
+	    sec_status_name(o.result.security),
+	    o.result.sec_why != NULL ? o.result.sec_why : "-");
+	outcome_free(&o);
+	resolve(engine, "a.wild.sec.test.", LDNS_RR_TYPE_A, false, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NOERROR &&
+	    o.result.security == SEC_SECURE,
+	    "wildcard_answer_with_next_closer_denial_is_secure (%s: %s)",
+	    sec_status_name(o.result.security),
+	    o.result.sec_why != NULL ? o.result.sec_why : "-");
+	outcome_free(&o);
+	engine_free(engine);
+}
+
+static void
+test_insecure(void)
+{
+	struct engine *engine = new_engine(true);
+	struct outcome o;
+
+	resolve(engine, "www.insec.test.", LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NOERROR &&
+	    o.result.security == SEC_INSECURE && !o.ad,
+	    "unsigned_zone_below_nsec_no_ds_is_insecure (%s: %s)",
+	    sec_status_name(o.result.security),
+	    o.result.sec_why != NULL ? o.result.sec_why : "-");
+	ok(cache_has(engine, "key insec.test. insecure"),
+	    "insecure_delegation_remembered_in_key_cache");
+	outcome_free(&o);
+	resolve(engine, "alias.sec.test.", LDNS_RR_TYPE_A, false, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NOERROR &&
+	    o.result.security == SEC_INSECURE && !o.ad,
+	    "cname_from_secure_to_insecure_takes_the_weakest_link (%s)",
+	    sec_status_name(o.result.security));
+	outcome_free(&o);
+	engine_free(engine);
+}
+
+static void
+test_bogus(void)
+{
+	struct engine *engine = new_engine(true);
+	struct outcome o;
+
+	resolve(engine, "forged.sec.test.", LDNS_RR_TYPE_A, false, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_SERVFAIL &&
+	    o.result.ede == ENGINE_EDE_DNSSEC_BOGUS,
+	    "tampered_record_is_bogus_servfail_ede_6 (rcode %d, ede %d: %s)",
+	    o.result.rcode, o.result.ede,
+	    o.result.ede_text != NULL ? o.result.ede_text : "-");
+	ok(!cache_has(engine, "forged.sec.test.\t3600"),
+	    "bogus_data_is_not_cached");
+	outcome_free(&o);
+	resolve(engine, "forged.sec.test.", LDNS_RR_TYPE_A, false, true, &o);
+	ok(o.result.rcode == LDNS_RCODE_NOERROR && !o.ad &&
+	    o.result.security == SEC_UNCHECKED,
+	    "cd_client_gets_bogus_data_unvalidated (rcode %d)", o.result.rcode);
+	outcome_free(&o);
+	resolve(engine, "stripped.sec.test.", LDNS_RR_TYPE_A, false, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_SERVFAIL &&
+	    o.result.ede == ENGINE_EDE_RRSIGS_MISSING,
+	    "stripped_rrsigs_are_bogus_ede_10 (rcode %d, ede %d: %s)",
+	    o.result.rcode, o.result.ede,
+	    o.result.ede_text != NULL ? o.result.ede_text : "-");
+	outcome_free(&o);
+	resolve(engine, "www.old.test.", LDNS_RR_TYPE_A, false, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_SERVFAIL &&
+	    o.result.ede == ENGINE_EDE_SIGNATURE_EXPIRED,
+	    "expired_signatures_are_bogus_ede_7 (rcode %d, ede %d: %s)",
+	    o.result.rcode, o.result.ede,
+	    o.result.ede_text != NULL ? o.result.ede_text : "-");
+	outcome_free(&o);
+	resolve(engine, "www.new.test.", LDNS_RR_TYPE_A, false, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_SERVFAIL &&
+	    o.result.ede == ENGINE_EDE_SIGNATURE_NOT_YET_VALID,
+	    "future_signatures_are_bogus_ede_8 (rcode %d, ede %d: %s)",
+	    o.result.rcode, o.result.ede,
+	    o.result.ede_text != NULL ? o.result.ede_text : "-");
+	outcome_free(&o);
+	resolve(engine, "www.bad.test.", LDNS_RR_TYPE_A, false, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_SERVFAIL &&
+	    (o.result.ede == ENGINE_EDE_DNSKEY_MISSING ||
+	    o.result.ede == ENGINE_EDE_DNSSEC_BOGUS),
+	    "ds_for_an_absent_key_is_bogus (rcode %d, ede %d: %s)",
+	    o.result.rcode, o.result.ede,
+	    o.result.ede_text != NULL ? o.result.ede_text : "-");
+	ok(cache_has(engine, "key bad.test. bogus"),
+	    "bogus_zone_kept_in_key_cache");
+	outcome_free(&o);
+	resolve(engine, "www.bad.test.", LDNS_RR_TYPE_AAAA, false, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_SERVFAIL && events.subrequests == 0,
+	    "bogus_key_entry_answers_without_refetching (%u sub-requests)",
+	    events.subrequests);
+	outcome_free(&o);
+	engine_free(engine);
+}
+
+static void
+test_validation_budget(void)
+{
+	struct engine *engine = new_engine(true);
+	struct outcome o;
+
+	resolve(engine, "www.c1.test.", LDNS_RR_TYPE_A, false, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_SERVFAIL &&
+	    o.result.ede == ENGINE_EDE_DNSSEC_BOGUS && events.limits > 0 &&
+	    strcmp(events.last_limit,
+	    "LIMIT_DNSSEC_VALIDATIONS_PER_REQUEST") == 0,
+	    "signature_checks_bounded_per_request_across_subrequests "
+	    "(rcode %d, ede %d, limit %s)", o.result.rcode, o.result.ede,
+	    events.last_limit);
+	outcome_free(&o);
+	/* A fresh request gets a fresh budget: the keys are cached by now. */
+	resolve(engine, "www.c10.test.", LDNS_RR_TYPE_A, false, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NOERROR &&
+	    o.result.security == SEC_SECURE,
+	    "the_next_request_has_its_own_budget_and_no_zone_was_marked_bogus (%s: %s)",
+	    sec_status_name(o.result.security),
+	    o.result.sec_why != NULL ? o.result.sec_why : "-");
+	outcome_free(&o);
+	engine_free(engine);
+}
+
+static void
+test_validation_off(void)
+{
+	struct engine *engine = new_engine(false);
+	struct outcome o;
+
+	resolve(engine, "forged.sec.test.", LDNS_RR_TYPE_A, false, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NOERROR &&
+	    o.result.security == SEC_UNCHECKED && !o.ad && !events.do_seen,
+	    "without_anchor_nothing_is_validated_and_no_do_is_sent");
+	outcome_free(&o);
+	engine_free(engine);
+}
+
+int
+main(void)
+{
+	setup_zones();
+	{
+		struct engine *probe = new_engine(true);
+
+		if (!ok(probe != NULL, "engine_with_a_root_trust_anchor_starts"))
+			return tap_done();
+		engine_free(probe);
+	}
+	test_secure_answer();
+	test_negative_answers();
+	test_insecure();
+	test_bogus();
+	test_validation_budget();
+	test_validation_off();
+	unlink(hints_file);
+	for (size_t i = 0; i < ZONE_COUNT; i++) {
+		ldns_rr_list_deep_free(zones[i].rrs);
+		ldns_rr_free(zones[i].dnskey);
+		if (zones[i].key != NULL)
+			ldns_key_deep_free(zones[i].key);
+	}
+	return tap_done();
+}
