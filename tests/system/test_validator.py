@@ -16,12 +16,9 @@ import pytest
 from cases import dnssec_cases
 from conftest import ANCHOR, Daemon, dnssec_args, run_descend
 
-# Waiting for resolver/dnssec/nsec3.c (dnssec-core) and the EDE 11 report
-# in verify.c: expected to fail until those land in main, then they XPASS
-# and these marks go.
-PENDING = {("www.nsec3.com", "AAAA"), ("nonexistent.nsec3.com", "A"),
-           ("www.insecure.nsec3.com", "A"), ("nonexistent.nsec3iter.org", "A"),
-           ("www.nsec3iter.org", "AAAA"), ("www.nozonebit.com", "A")}
+# Waiting for verify.c (dnssec-core) to report EDE 11 when the DS matches
+# a key without the Zone Key bit (Unbound's code); it gives 9 today.
+PENDING = {("www.nozonebit.com", "A")}
 CASES = [pytest.param(c, marks=pytest.mark.xfail(reason="waits for dnssec-core"))
          if (c["name"], c["type"]) in PENDING else c for c in dnssec_cases()]
 
