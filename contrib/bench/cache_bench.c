@@ -104,11 +104,12 @@ worker_run(void *arg)
 	const struct bench *b = w->b;
 	uint8_t out[512];
 	unsigned long long done = 0;
+	uint64_t rng = w->rng;	/* a local: workers' structs share lines */
 	bool prefetch;
 
 	while (!__atomic_load_n(w->stop, __ATOMIC_RELAXED)) {
 		for (int i = 0; i < 256; i++) {
-			size_t n = next_random(&w->rng) % names;
+			size_t n = next_random(&rng) % names;
 
 			if (w->which == 0) {
 				struct client_query q;
@@ -128,7 +129,7 @@ worker_run(void *arg)
 					abort();
 				ldns_rr_list_deep_free(rrs);
 			} else
-				mixed_op(b, n, &w->rng, out, sizeof(out));
+				mixed_op(b, n, &rng, out, sizeof(out));
 			done++;
 		}
 	}
