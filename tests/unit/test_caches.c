@@ -350,6 +350,7 @@ test_answers_follow_rrsets(void)
 	uint8_t wire[512], out[512], key[ANSWER_KEY_MAX], name_key[256];
 	const uint8_t qname[] = "\005alias\001a\004test";
 	size_t len = chain_answer(wire, sizeof(wire)), keylen, got, name_len;
+	enum sec_status status = SEC_UNCHECKED;
 
 	keylen = answer_key(key, qname, sizeof(qname), LDNS_RR_TYPE_A,
 	    LDNS_RR_CLASS_IN, false, false);
@@ -363,6 +364,11 @@ test_answers_follow_rrsets(void)
 	ok(answer_cache_copy(answers, key, keylen, 1050, false, out,
 	    sizeof(out), &got, NULL, NULL) == ANSWER_FRESH,
 	    "the same data stored again leaves it alone");
+	answer_cache_store(answers, key, keylen, wire, len, 300, SEC_SECURE,
+	    1050);
+	ok(answer_cache_copy(answers, key, keylen, 1050, false, out,
+	    sizeof(out), &got, NULL, &status) == ANSWER_FRESH &&
+	    status == SEC_SECURE, "a hit returns the answer's security status");
 	rrset_cache_store(rrsets, moved, NULL, RANK_AUTH_ANSWER, SEC_UNCHECKED,
 	    1060, 0, 86400, RRSET_TTL_NO_CAP);
 	ok(answer_cache_copy(answers, key, keylen, 1060, true, out,
