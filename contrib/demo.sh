@@ -1,7 +1,8 @@
 #!/bin/bash
 # demo.sh: the README's first command. Sets up and builds descend, starts
 # the offline lab and descendd on it, resolves a few names (cold, then
-# cached), traces a sub-delegation, and stops everything it started.
+# cached), shows a secure and a bogus answer, traces a sub-delegation, and
+# stops everything it started.
 set -eu
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,5 +53,16 @@ sleep 1
 dig +noall +answer +stats @"$ADDR" www.example.com | grep -v '^;; \(SERVER\|WHEN\|MSG\)'
 "$BUILD/trace/descend" control -s "$RUN/control.sock" stats |
     grep -E '^(queries|cache.hits|cache.misses|upstream.queries)='
+# DNSSEC: the lab signs secure.com; badsig.com's signatures are broken.
+echo "== www.secure.com with DO: validated, so the answer has the AD flag"
+dig +dnssec +noall +comments +answer @"$ADDR" www.secure.com |
+    grep -E 'flags:|IN[[:space:]]+(A|RRSIG)[[:space:]]' || true
+echo "== www.badsig.com: a broken signature, so SERVFAIL with the reason (EDE)"
+dig +dnssec +noall +comments @"$ADDR" www.badsig.com | grep -E 'status:|EDE' || true
+echo "== descend query: the verdict, like delv"
+for name in www.secure.com www.insecure.com www.badsig.com; do
+	"$BUILD/trace/descend" query $ANCHOR_ARGS --root-hints "$LAB_DIR/root.hints" \
+	    "$name" | grep -E '^;; DNSSEC' || true
+done
 echo "== descend trace www.dev.example.com"
 "$BUILD/trace/descend" trace $ANCHOR_ARGS --root-hints "$LAB_DIR/root.hints" www.dev.example.com || true
