@@ -347,6 +347,12 @@ verify_with_keys(const ldns_rr_list *rrset, const ldns_rr_list *rrsigs,
 			    "RRSIG labels field exceeds the owner's labels");
 			continue;
 		}
+		/* RFC 4592 §4.4, RFC 6672 §3.3: no DNAME from a wildcard. */
+		if (sig_labels < labels && type == LDNS_RR_TYPE_DNAME) {
+			note_failure(&f, FAIL_LABELS, DNSSEC_EDE_BOGUS,
+			    "a DNAME expanded from a wildcard");
+			continue;
+		}
 		ede = rrsig_time_check(sig, now, &remaining);
 		if (ede != DNSSEC_EDE_NONE) {
 			note_failure(&f, FAIL_TIME, ede,

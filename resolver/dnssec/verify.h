@@ -101,7 +101,8 @@ void dnssec_verdict_set(struct dnssec_verdict *verdict, enum sec_status status,
  * DNSKEY RRset of `signer_zone`.
  *
  * Candidate RRSIGs: signer name equal to `signer_zone`, owner at or below
- * it, RRSIG labels not above the owner's label count (more → bogus), an
+ * it, RRSIG labels not above the owner's label count (more → bogus; fewer
+ * on a DNAME → bogus, no wildcard DNAMEs, RFC 6672 §3.3), an
  * algorithm dnssec_algorithm_supported(). Candidate keys: owner equal to
  * `signer_zone`, same algorithm and key tag, zone bit set, protocol 3,
  * REVOKE clear, RSA modulus within LIMIT_DNSSEC_RSA_MAX_BITS. The validity

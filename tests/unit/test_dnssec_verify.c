@@ -258,6 +258,25 @@ test_wildcard(void)
 	ok(v.status == SEC_SECURE && v.wildcard_labels == 2,
 	    "expanded wildcard: secure, closest encloser has 2 labels (%d)",
 	    v.wildcard_labels);
+	/* A DNAME never comes from a wildcard (RFC 6672 §3.3). */
+	{
+		ldns_rr_list *wd = t_list("*.example.com. 300 IN DNAME "
+		    "example.net.", NULL);
+		ldns_rr_list *wdsigs = t_sign_now(wd, &k);
+		ldns_rr_list *ed = t_list("a.example.com. 300 IN DNAME "
+		    "example.net.", NULL);
+
+		ldns_rdf_deep_free(ldns_rr_owner(ldns_rr_list_rr(wdsigs, 0)));
+		ldns_rr_set_owner(ldns_rr_list_rr(wdsigs, 0),
+		    t_name("a.example.com."));
+		v = check(ed, wdsigs, keys, T_NOW);
+		ok(v.status == SEC_BOGUS && v.key_tag == 0,
+		    "a DNAME expanded from a wildcard: bogus, no crypto (%s)",
+		    v.why);
+		ldns_rr_list_deep_free(wd);
+		ldns_rr_list_deep_free(wdsigs);
+		ldns_rr_list_deep_free(ed);
+	}
 	ldns_rr_list_deep_free(wild);
 	ldns_rr_list_deep_free(sigs);
 	ldns_rr_list_deep_free(expanded);
