@@ -18,6 +18,11 @@ struct lru_entry {
 	uint8_t key[];
 };
 
+/*
+ * Aligned to a cache line of its own: a sharded cache's tables are made
+ * one after the other, and every hit writes `newest`; two threads working
+ * on two shards must not share the line.
+ */
 struct lru {
 	struct lru_entry **buckets;
 	size_t bucket_count;		/* a power of two */
@@ -25,7 +30,7 @@ struct lru {
 	size_t count, bytes, max_bytes;
 	uint32_t seed;
 	lru_free_fn free_value;
-};
+} __attribute__((aligned(64)));
 
 uint32_t
 hash_seeded(uint32_t seed, const uint8_t *data, size_t len)
@@ -51,10 +56,11 @@ lru_hash(const struct lru *lru, const uint8_t *key, size_t keylen)
 struct lru *
 lru_new(size_t max_bytes, lru_free_fn free_value)
 {
-	struct lru *lru = calloc(1, sizeof(*lru));
+	struct lru *lru;
 
-	if (lru == NULL)
+	if (posix_memalign((void **)&lru, 64, sizeof(*lru)) != 0)
 		return NULL;
+	memset(lru, 0, sizeof(*lru));
 	lru->bucket_count = 1024;
 	lru->buckets = calloc(lru->bucket_count, sizeof(*lru->buckets));
 	if (lru->buckets == NULL) {
