@@ -192,5 +192,9 @@
 #define LIMIT_DNSSEC_SKEW_PERCENT		10
 #define LIMIT_DNSSEC_SKEW_MIN_S			3600
 #define LIMIT_DNSSEC_SKEW_MAX_S			86400
+/* SEP keys tracked per RFC 5011 anchored zone (resolver/dnssec/autotrust.c);
+ * more in a DNSKEY set are ignored, so a zone publishing thousands of keys
+ * cannot grow the anchor file or the per-probe work without bound. */
+#define LIMIT_AUTOTRUST_KEYS			16
 
 #endif /* DESCEND_ENGINE_LIMITS_H */
