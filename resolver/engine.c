@@ -97,6 +97,8 @@ engine_load_config(struct engine *engine, const struct engine_config *config,
 	if ((validator = validator_new(config, err, errlen)) == NULL) {
 		free(path);
 		ldns_rr_list_deep_free(hints);
+		zone_table_free(zones);
+		private_table_free(privates);
 		return false;
 	}
 	if (engine->validator != NULL) {
