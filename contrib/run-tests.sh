@@ -2,9 +2,11 @@
 # run-tests.sh: the whole test suite from a fresh clone: installs the Debian
 # packages, builds twice (-Werror, then ASan+UBSan), runs the unit tests
 # (make check), the system tests against the offline lab and the 60-second
-# load-and-faults test (tests/load/faults.py) in each build, and ends with
-# "N passed, N failed". Usage: contrib/run-tests.sh
-#   [--no-sanitizers] [--no-distcheck] [--no-package]
+# load-and-faults test (tests/load/faults.py) in each build, then builds with
+# ThreadSanitizer and runs the daemon's system tests (a hundred reloads under
+# load among them) in it, and ends with "N passed, N failed".
+# Usage: contrib/run-tests.sh
+#   [--no-sanitizers] [--no-tsan] [--no-distcheck] [--no-package]
 #   (as root: the lab binds port 53; the package stage installs and purges
 #   the descend .deb, contrib/test-package.sh)
 set -u
@@ -16,12 +18,14 @@ PYTHON=/usr/bin/python3
 variants="werror sanitizers"
 distcheck=yes
 package=yes
+tsan=yes
 for arg in "$@"; do
 	case $arg in
 	--no-sanitizers)	variants="werror" ;;
+	--no-tsan)		tsan=no ;;
 	--no-distcheck)		distcheck=no ;;
 	--no-package)		package=no ;;
-	*)	echo "usage: $0 [--no-sanitizers] [--no-distcheck] [--no-package]" >&2; exit 2 ;;
+	*)	echo "usage: $0 [--no-sanitizers] [--no-tsan] [--no-distcheck] [--no-package]" >&2; exit 2 ;;
 	esac
 done
 
@@ -76,6 +80,32 @@ for variant in $variants; do
 	[ "$f" != 0 ] && tail -40 "$build.faults.log"
 	count "$variant load and faults" "$p" "$f"
 done
+
+# ThreadSanitizer: the daemon's worker threads under reloads and load. Only
+# the daemon's tests (about a minute and a half): the engine's own threads
+# are the workers'. A race report in descendd's log fails the test that
+# caused it (tests/system/conftest.py).
+if [ "$tsan" = yes ]; then
+	build=$BUILD_ROOT/tsan
+	echo "run-tests: == tsan build in $build"
+	mkdir -p "$build"
+	if (cd "$build" && "$SRC/configure" -q --enable-werror --enable-tsan &&
+	    make -s -j"$JOBS") >"$build.build.log" 2>&1; then
+		count "tsan build" 1 0
+		DESCEND_BUILD=$build "$PYTHON" -m pytest -q -p no:cacheprovider \
+		    "$SRC/tests/system/test_daemon.py" >"$build.system.log" 2>&1
+		summary=$(tail -1 "$build.system.log")
+		p=$(echo "$summary" | grep -o '[0-9]* passed' | awk '{print $1+0}')
+		f=$(echo "$summary" | grep -o '[0-9]* \(failed\|error\|errors\)' | awk '{s+=$1} END {print s+0}')
+		p=${p:-0}
+		if [ "$p" = 0 ] && [ "$f" = 0 ]; then f=1; fi
+		[ "$f" != 0 ] && grep -E '^(FAILED|ERROR)' "$build.system.log" | head -40
+		count "tsan daemon system tests" "$p" "$f"
+	else
+		tail -40 "$build.build.log"
+		count "tsan build" 0 1
+	fi
+fi
 
 # A short fuzzing smoke run per target (contrib/fuzz.sh runs longer ones).
 if command -v clang >/dev/null; then

@@ -110,19 +110,11 @@ engine_load_config(struct engine *engine, const struct engine_config *config,
 			validator_free(engine->validator);
 	}
 	engine->validator = validator;
-	if (engine->root_hints != NULL && engine->retired_count < 8) {
-		engine->retired_hints[engine->retired_count] = engine->root_hints;
-		engine->retired_zones[engine->retired_count] = engine->zones;
-		engine->retired_privates[engine->retired_count] =
-		    engine->privates;
-		engine->retired_paths[engine->retired_count++] =
-		    engine->root_hints_path;
-	} else {
-		free(engine->root_hints_path);
-		ldns_rr_list_deep_free(engine->root_hints);
-		zone_table_free(engine->zones);
-		private_table_free(engine->privates);
-	}
+	/* No other thread is inside the engine (engine_reconfigure's contract). */
+	free(engine->root_hints_path);
+	ldns_rr_list_deep_free(engine->root_hints);
+	zone_table_free(engine->zones);
+	private_table_free(engine->privates);
 	__atomic_store_n(&engine->zones, zones, __ATOMIC_RELEASE);
 	__atomic_store_n(&engine->privates, privates, __ATOMIC_RELEASE);
 	engine->root_hints_path = path;
@@ -187,12 +179,6 @@ engine_free(struct engine *engine)
 	free(engine->root_hints_path);
 	zone_table_free(engine->zones);
 	private_table_free(engine->privates);
-	for (unsigned i = 0; i < engine->retired_count; i++) {
-		zone_table_free(engine->retired_zones[i]);
-		private_table_free(engine->retired_privates[i]);
-		ldns_rr_list_deep_free(engine->retired_hints[i]);
-		free(engine->retired_paths[i]);
-	}
 	free(engine);
 }
 

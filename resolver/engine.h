@@ -143,7 +143,13 @@ struct engine *engine_new(const struct engine_config *config, char *err,
     size_t errlen);
 void engine_free(struct engine *engine);
 
-/* Applies a new configuration and keeps the caches (SIGHUP). */
+/*
+ * Applies a new configuration and keeps the caches (SIGHUP). The old root
+ * hints, zones and settings are freed or overwritten at once: no other
+ * thread may be inside the engine meanwhile (descendd parks its workers,
+ * resolver/daemon/reload.c). Requests keep no pointers into them between
+ * calls, so requests in flight carry on with the new configuration.
+ */
 int engine_reconfigure(struct engine *engine,
     const struct engine_config *config, char *err, size_t errlen);
 

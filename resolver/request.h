@@ -26,12 +26,6 @@ struct engine {
 	ldns_rr_list *root_hints;
 	struct zone_table *zones;	/* forward and stub zones */
 	struct private_table *privates;	/* private-address, private-domain */
-	/* Hints replaced by a reload stay until engine_free: other threads may still read them. */
-	ldns_rr_list *retired_hints[8];
-	char *retired_paths[8];
-	struct zone_table *retired_zones[8];
-	struct private_table *retired_privates[8];
-	unsigned retired_count;
 	struct rrset_cache *rrsets;
 	struct answer_cache *answers;
 	struct server_table *servers;

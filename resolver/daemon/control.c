@@ -153,9 +153,7 @@ control_execute(struct control *control, char *line, FILE *out)
 	} else if (strcmp(line, "dump-cache") == 0)
 		engine_cache_dump(d->engine, out, time(NULL));
 	else if (strcmp(line, "reload") == 0)
-		fprintf(out, daemon_reload(d) ? "ok\n" :
-		    "error: the configuration has errors (see the log); "
-		    "the old one stays\n");
+		daemon_reload(d, out);
 	else if (strcmp(line, "stop") == 0) {
 		fprintf(out, "ok\n");
 		daemon_stop(d);

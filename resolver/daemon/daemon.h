@@ -14,6 +14,7 @@
 #include "config.h"
 #include "engine.h"
 #include "metrics.h"
+#include "net/drive.h"
 
 struct worker;
 struct dnstap;
@@ -45,15 +46,18 @@ struct daemon {
 	const char *config_path;
 	struct daemon_config config;
 	struct engine *engine;
-	struct acl *retired_acls[16];	/* replaced by reloads, freed at exit */
-	unsigned retired_acl_count;
-	struct local_zones *retired_locals[16];	/* the same for local zones */
-	unsigned retired_local_count;
 	struct dnstap *dnstap;		/* NULL: no dnstap logging */
 	struct worker **workers;
 	unsigned worker_count;
+	unsigned threads_running;	/* workers 1..n, each on its own thread */
 	struct daemon_stats stats;
 	bool stopping;
+	/* reload.c: workers parked while the configuration changes. */
+	uv_mutex_t pause_lock;
+	uv_cond_t pause_cond;
+	bool pause_wanted;
+	unsigned parked;
+	uint64_t reloads;
 };
 
 #define DAEMON_COUNT(d, field) \
@@ -69,10 +73,32 @@ void worker_stop(struct worker *worker);	/* from any thread */
 void worker_join(struct worker *worker);
 void worker_free(struct worker *worker);
 uv_loop_t *worker_loop(struct worker *worker);
+/* Asks the worker to daemon_park() between two callbacks; from any thread. */
+void worker_park(struct worker *worker);
+/* New outgoing addresses; only while the worker is parked (or is the caller). */
+void worker_set_drive_config(struct worker *worker,
+    const struct drive_config *config);
 
-/* descendd.c */
-bool daemon_reload(struct daemon *daemon);
+/*
+ * descendd.c: rereads the configuration file and applies it; writes "ok"
+ * (and the settings that need a restart) or "error: ..." to `reply` (may be
+ * NULL). From the thread of worker 0's loop only.
+ */
+bool daemon_reload(struct daemon *daemon, FILE *reply);
 void daemon_stop(struct daemon *daemon);
+
+/*
+ * reload.c: daemon_apply_config() installs `fresh` (consumed: freed on
+ * return) with every worker parked, so that no worker reads the
+ * configuration while it changes; settings that need a restart keep their
+ * running value and are named in the log and in `reply`. It must run on
+ * worker 0's loop thread, with workers 1..threads_running running their
+ * loops. daemon_park() is where a worker waits during that time.
+ */
+void daemon_pause_init(struct daemon *daemon);
+bool daemon_apply_config(struct daemon *daemon, struct daemon_config *fresh,
+    FILE *reply);
+void daemon_park(struct daemon *daemon);
 
 /* control.c: the control socket on worker 0's loop. */
 struct control;

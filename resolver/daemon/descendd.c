@@ -83,40 +83,10 @@ load_config(const char *path, struct daemon_config *config, FILE *errors)
 	return problems;
 }
 
-static bool
-same_string(const char *a, const char *b)
-{
-	return (a == NULL && b == NULL) ||
-	    (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
-/*
- * Settings used once, before the privileges were dropped, that a reload
- * cannot apply: named in the log, never silently ignored.
- */
-static void
-warn_restart_settings(const struct daemon_config *running,
-    const struct daemon_config *fresh)
-{
-	char changed[128] = "";
-
-	if (!same_string(running->username, fresh->username))
-		strlcat(changed, " username", sizeof(changed));
-	if (!same_string(running->chroot_dir, fresh->chroot_dir))
-		strlcat(changed, " chroot", sizeof(changed));
-	if (memcmp(&running->metrics_listen, &fresh->metrics_listen,
-	    sizeof(fresh->metrics_listen)) != 0)
-		strlcat(changed, " metrics-listen", sizeof(changed));
-	if (changed[0] != '\0')
-		log_warning("reload: these settings need a restart, the running "
-		    "ones stay:%s", changed);
-}
-
 bool
-daemon_reload(struct daemon *d)
+daemon_reload(struct daemon *d, FILE *reply)
 {
 	struct daemon_config fresh;
-	char err[512];
 	char *text = NULL;
 	size_t len = 0;
 	FILE *errors = open_memstream(&text, &len);
@@ -131,69 +101,13 @@ daemon_reload(struct daemon *d)
 		    "configuration:\n%s", d->config_path, problems, text);
 		free(text);
 		config_free(&fresh);
+		if (reply != NULL)
+			fprintf(reply, "error: the configuration has errors "
+			    "(see the log); the old one stays\n");
 		return false;
 	}
 	free(text);
-	if (engine_reconfigure(d->engine, &fresh.engine, err,
-	    sizeof(err)) != 0) {
-		log_error("reload: %s", err);
-		config_free(&fresh);
-		return false;
-	}
-	/* Workers read the ACL without locks: retire the old one, free it at exit. */
-	if (d->retired_acl_count < 16) {
-		struct acl *old = d->config.acl;
-
-		d->retired_acls[d->retired_acl_count++] = old;
-		__atomic_store_n(&d->config.acl, fresh.acl, __ATOMIC_RELEASE);
-		fresh.acl = NULL;
-	}
-	/* Local zones too; then no cached answer may hide a newly local name. */
-	if (d->retired_local_count < 16) {
-		d->retired_locals[d->retired_local_count++] =
-		    d->config.local_zones;
-		__atomic_store_n(&d->config.local_zones, fresh.local_zones,
-		    __ATOMIC_RELEASE);
-		fresh.local_zones = NULL;
-		local_zones_flush_cache(d->config.local_zones, d->engine);
-	} else
-		log_warning("reload: local zones kept (too many reloads)");
-	if (!same_string(d->config.dnstap_file, fresh.dnstap_file) ||
-	    !same_string(d->config.dnstap_socket_path,
-	    fresh.dnstap_socket_path) ||
-	    !same_string(d->config.dnstap_identity, fresh.dnstap_identity) ||
-	    d->config.dnstap_log_client_queries !=
-	    fresh.dnstap_log_client_queries ||
-	    d->config.dnstap_log_client_responses !=
-	    fresh.dnstap_log_client_responses ||
-	    d->config.dnstap_log_resolver_queries !=
-	    fresh.dnstap_log_resolver_queries ||
-	    d->config.dnstap_log_resolver_responses !=
-	    fresh.dnstap_log_resolver_responses)
-		log_warning("reload: the dnstap settings changed; they apply "
-		    "after a restart (the running ones are kept)");
-	d->config.log_queries = fresh.log_queries;
-	d->config.log_level = fresh.log_level;
-	d->config.engine = fresh.engine;
-	config_swap_engine_data(&d->config, &fresh);	/* the old ones go with fresh */
-	/* Answers learnt before a forward or stub zone applied are not its. */
-	for (size_t i = 0; i < d->config.zone_count; i++) {
-		ldns_rdf *zone = ldns_dname_new_frm_str(d->config.zones[i].name);
-
-		if (zone != NULL)
-			engine_cache_flush_zone(d->engine, zone);
-		ldns_rdf_deep_free(zone);
-	}
-	free(d->config.root_hints);
-	d->config.root_hints = fresh.root_hints;
-	d->config.engine.root_hints_file = d->config.root_hints == NULL ? NULL :
-	    privileges_path(&privileges, d->config.root_hints);
-	fresh.root_hints = NULL;
-	log_set_level(d->config.log_level);
-	warn_restart_settings(&d->config, &fresh);
-	config_free(&fresh);
-	log_info("reloaded %s (cache kept)", d->config_path);
-	return true;
+	return daemon_apply_config(d, &fresh, reply);
 }
 
 void
@@ -221,7 +135,7 @@ on_signal(uv_signal_t *handle, int signum)
 {
 	(void)handle;
 	if (signum == SIGHUP)
-		daemon_reload(&the_daemon);
+		daemon_reload(&the_daemon, NULL);
 	else
 		daemon_stop(&the_daemon);
 }
@@ -292,6 +206,7 @@ serve(struct daemon *d, bool foreground)
 		return 1;
 	}
 	d->worker_count = d->config.threads;
+	daemon_pause_init(d);
 	raise_fd_limit(d->worker_count);
 	d->workers = calloc(d->worker_count, sizeof(*d->workers));
 	for (unsigned i = 0; d->workers != NULL && i < d->worker_count; i++) {
@@ -379,6 +294,7 @@ serve(struct daemon *d, bool foreground)
 		}
 		started = i;
 	}
+	d->threads_running = started;	/* reloads park workers 1..started */
 	log_info("descendd %s started: %u thread(s), cache %zu bytes",
 	    PACKAGE_VERSION, started + 1, d->config.engine.cache_size);
 	worker_run(d->workers[0]);
@@ -465,10 +381,6 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	log_init(foreground, d->config.log_level);
 	rc = serve(d, foreground);
-	for (unsigned i = 0; i < d->retired_acl_count; i++)
-		acl_free(d->retired_acls[i]);
-	for (unsigned i = 0; i < d->retired_local_count; i++)
-		local_zones_free(d->retired_locals[i]);
 	config_free(&d->config);
 	return rc;
 }

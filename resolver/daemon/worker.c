@@ -96,6 +96,7 @@ struct worker {
 	uv_loop_t loop;
 	uv_thread_t thread;
 	uv_async_t stop_async;
+	uv_async_t park_async;		/* a reload wants us parked */
 	struct drive *drive;
 	uv_udp_t *udp;
 	uv_tcp_t *tcp;
@@ -1113,6 +1114,28 @@ on_stop(uv_async_t *async)
 	while (w->conns != NULL)
 		tcp_conn_close(w->conns);
 	uv_close((uv_handle_t *)&w->stop_async, NULL);
+	uv_close((uv_handle_t *)&w->park_async, NULL);
+}
+
+static void
+on_park(uv_async_t *async)
+{
+	struct worker *w = async->data;
+
+	daemon_park(w->daemon);
+}
+
+void
+worker_park(struct worker *w)
+{
+	uv_async_send(&w->park_async);
+}
+
+void
+worker_set_drive_config(struct worker *w, const struct drive_config *config)
+{
+	if (w->drive != NULL)
+		drive_set_config(w->drive, config);
 }
 
 struct worker *
@@ -1149,6 +1172,8 @@ worker_new(struct daemon *daemon, unsigned index)
 	}
 	uv_async_init(&w->loop, &w->stop_async, on_stop);
 	w->stop_async.data = w;
+	uv_async_init(&w->loop, &w->park_async, on_park);
+	w->park_async.data = w;
 	return w;
 }
 

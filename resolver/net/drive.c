@@ -99,6 +99,12 @@ drive_new(uv_loop_t *loop, struct engine *engine,
 	return drive;
 }
 
+void
+drive_set_config(struct drive *drive, const struct drive_config *config)
+{
+	drive->config = *config;
+}
+
 static void
 query_handle_closed(uv_handle_t *handle)
 {
