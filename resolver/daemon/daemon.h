@@ -76,8 +76,8 @@ uv_loop_t *worker_loop(struct worker *worker);
 /* Asks the worker to daemon_park() between two callbacks; from any thread. */
 void worker_park(struct worker *worker);
 /* New outgoing addresses; only while the worker is parked (or is the caller). */
-void worker_set_drive_config(struct worker *worker,
-    const struct drive_config *config);
+void worker_set_outgoing(struct worker *worker,
+    const struct sockaddr_storage *v4, const struct sockaddr_storage *v6);
 
 /*
  * descendd.c: rereads the configuration file and applies it; writes "ok"

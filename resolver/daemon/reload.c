@@ -120,14 +120,27 @@ restart_needed(const struct daemon_config *running,
 	    memcmp(&running->metrics_listen, &fresh->metrics_listen,
 	    running->metrics_listen_len) != 0)
 		strlcat(out, " metrics-listen", len);
+	/* dnstap's writer and what it logs are set up once, at start. */
+	if (!same_string(running->dnstap_file, fresh->dnstap_file) ||
+	    !same_string(running->dnstap_socket_path,
+	    fresh->dnstap_socket_path) ||
+	    !same_string(running->dnstap_identity, fresh->dnstap_identity) ||
+	    running->dnstap_log_client_queries !=
+	    fresh->dnstap_log_client_queries ||
+	    running->dnstap_log_client_responses !=
+	    fresh->dnstap_log_client_responses ||
+	    running->dnstap_log_resolver_queries !=
+	    fresh->dnstap_log_resolver_queries ||
+	    running->dnstap_log_resolver_responses !=
+	    fresh->dnstap_log_resolver_responses)
+		strlcat(out, " dnstap", len);
 }
 
 bool
 daemon_apply_config(struct daemon *d, struct daemon_config *fresh,
     FILE *reply)
 {
-	struct drive_config dc = { 0 };
-	char err[512], restart[128];
+	char err[512], restart[160];
 	char *hints;
 	struct acl *acl;
 	struct local_zones *locals;
@@ -171,10 +184,9 @@ daemon_apply_config(struct daemon *d, struct daemon_config *fresh,
 		hints = d->config.root_hints;
 		d->config.root_hints = fresh->root_hints;
 		fresh->root_hints = hints;
-		dc.outgoing_v4 = d->config.outgoing_v4;
-		dc.outgoing_v6 = d->config.outgoing_v6;
 		for (unsigned i = 0; i < d->worker_count; i++)
-			worker_set_drive_config(d->workers[i], &dc);
+			worker_set_outgoing(d->workers[i], &d->config.outgoing_v4,
+			    &d->config.outgoing_v6);
 		log_set_level(d->config.log_level);
 		d->reloads++;
 	}

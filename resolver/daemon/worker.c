@@ -1132,10 +1132,11 @@ worker_park(struct worker *w)
 }
 
 void
-worker_set_drive_config(struct worker *w, const struct drive_config *config)
+worker_set_outgoing(struct worker *w, const struct sockaddr_storage *v4,
+    const struct sockaddr_storage *v6)
 {
 	if (w->drive != NULL)
-		drive_set_config(w->drive, config);
+		drive_set_outgoing(w->drive, v4, v6);
 }
 
 struct worker *

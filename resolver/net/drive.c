@@ -100,9 +100,11 @@ drive_new(uv_loop_t *loop, struct engine *engine,
 }
 
 void
-drive_set_config(struct drive *drive, const struct drive_config *config)
+drive_set_outgoing(struct drive *drive, const struct sockaddr_storage *v4,
+    const struct sockaddr_storage *v6)
 {
-	drive->config = *config;
+	drive->config.outgoing_v4 = *v4;
+	drive->config.outgoing_v6 = *v6;
 }
 
 static void

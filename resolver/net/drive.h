@@ -49,8 +49,9 @@ struct drive *drive_new(uv_loop_t *loop, struct engine *engine,
  */
 void drive_free(struct drive *drive);
 
-/* New source addresses for the queries sent from now on. */
-void drive_set_config(struct drive *drive, const struct drive_config *config);
+/* New source addresses (outgoing-interface) for the queries sent from now on. */
+void drive_set_outgoing(struct drive *drive, const struct sockaddr_storage *v4,
+    const struct sockaddr_storage *v6);
 
 /* The engine's notion of now, from time() and uv_now(). */
 struct engine_now drive_now(struct drive *drive);
