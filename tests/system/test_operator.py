@@ -293,7 +293,8 @@ def test_reload_names_the_settings_that_need_a_restart(daemon_factory):
     d = daemon_factory(f"metrics-listen: {DAEMON_ADDR}@9153\n")
     with open(d.conf, "a") as f:
         f.write(f"metrics-listen: {DAEMON_ADDR}@9154\nusername: nobody\n")
-    assert d.control_cmd("reload").stdout == "ok\n"
+    assert d.control_cmd("reload").stdout == \
+        "ok\nrestart needed for: username metrics-listen\n"
     log = d.log.read_text()
     assert ("reload: these settings need a restart, the running ones stay: "
             "username metrics-listen") in log, log
