@@ -22,6 +22,13 @@ findings_probe(struct findings_ctx *ctx, const ldns_rdf *name, ldns_rr_type type
 	    over_tcp);
 }
 
+/* Who serves the delegation: the parent, or the plan (--delegate). */
+static const char *
+parent_word(const struct trace_cut *cut)
+{
+	return cut->planned ? "the planned delegation" : "the parent";
+}
+
 static bool
 list_has_name(const ldns_rr_list *ns, const ldns_rdf *name)
 {
@@ -216,8 +223,8 @@ check_ns_names(struct findings_ctx *ctx, struct trace_cut *cut,
 		addresses_of(cut->glue, ns, glue, sizeof(glue));
 		if (glue[0] == '\0' && list_has_name(cut->parent_ns, ns))
 			trace_finding(t, SEVERITY_ERROR, "DESCEND-GLUE-MISSING",
-			    cut->zone, "%s is inside the zone but the parent "
-			    "gives no glue for it", name);
+			    cut->zone, "%s is inside the zone but %s gives no "
+			    "glue for it", name, parent_word(cut));
 		reply = findings_probe(ctx, ns, LDNS_RR_TYPE_A,
 		    (const struct sockaddr *)responsive, false);
 		if (reply == NULL)
@@ -311,14 +318,16 @@ findings_check_cut(struct findings_ctx *ctx, struct trace_cut *cut)
 		if (names_missing(cut->parent_ns, child_ns, missing,
 		    sizeof(missing)))
 			trace_finding(t, SEVERITY_WARNING, "DELEGATION07",
-			    cut->zone, "the parent lists NS %s, the child does "
-			    "not", missing);
+			    cut->zone, "%s lists NS %s, the child does not",
+			    parent_word(cut), missing);
 		if (names_missing(child_ns, cut->parent_ns, missing,
 		    sizeof(missing)))
 			trace_finding(t, SEVERITY_WARNING, "DELEGATION07",
-			    cut->zone, "the child lists NS %s, the parent does "
-			    "not", missing);
-		if (list_ttl(child_ns) != list_ttl(cut->parent_ns))
+			    cut->zone, "the child lists NS %s, %s does not",
+			    missing, parent_word(cut));
+		/* A plan has no TTL of its own to compare. */
+		if (!cut->planned &&
+		    list_ttl(child_ns) != list_ttl(cut->parent_ns))
 			trace_finding(t, SEVERITY_NOTICE, "DESCEND-NS-TTL",
 			    cut->zone, "NS TTL is %u at the parent and %u in "
 			    "the child", list_ttl(cut->parent_ns),
@@ -334,8 +343,8 @@ findings_check_cut(struct findings_ctx *ctx, struct trace_cut *cut)
 }
 
 /* Summarises a reply for comparison: rcode and sorted answer records. */
-static void
-reply_summary(const ldns_pkt *reply, char *buf, size_t len)
+void
+findings_reply_summary(const ldns_pkt *reply, char *buf, size_t len)
 {
 	ldns_rr_list *answer = ldns_rr_list_clone(ldns_pkt_answer(reply));
 	char *rcode = ldns_pkt_rcode2str(ldns_pkt_get_rcode(reply));
@@ -381,7 +390,7 @@ findings_compare_servers(struct findings_ctx *ctx, struct trace_cut *cut,
 				    addr, tcp ? "TCP" : "UDP");
 				continue;
 			}
-			reply_summary(reply, summary, sizeof(summary));
+			findings_reply_summary(reply, summary, sizeof(summary));
 			trace_print(t, cut->depth, "   all: %s %s %s -> %s",
 			    s->name, addr, tcp ? "tcp" : "udp", summary);
 			trace_json(t, "all", "zone", zone, "server", s->name,

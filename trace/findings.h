@@ -24,4 +24,7 @@ ldns_pkt *findings_probe(struct findings_ctx *ctx, const ldns_rdf *name,
 void findings_compare_servers(struct findings_ctx *ctx, struct trace_cut *cut,
     const ldns_rdf *qname, ldns_rr_type qtype);
 
+/* A reply as "RCODE rdata rdata..." (answers sorted, TTLs ignored). */
+void findings_reply_summary(const ldns_pkt *reply, char *buf, size_t len);
+
 #endif /* DESCEND_FINDINGS_H */

@@ -52,6 +52,7 @@ struct trace_cut {
 	char unresolvable[4][256];	/* NS names whose address failed */
 	unsigned unresolvable_count;
 	bool missing_glue;
+	bool planned;			/* --delegate: the plan, not a referral */
 };
 
 #define TRACE_CUTS_MAX		64

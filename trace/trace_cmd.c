@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "delegate.h"
 #include "dname.h"
 #include "findings.h"
 #include "server_hints.h"
@@ -21,9 +22,12 @@ trace_usage(FILE *out)
 {
 	fprintf(out,
 	    "usage: descend trace [options] [@SERVER] NAME [TYPE]\n"
+	    "       descend trace [options] --delegate ZONE=NS[/ADDR][,NS[/ADDR]...] [NAME [TYPE]]\n"
 	    "  @SERVER            start from the root servers SERVER (an address) names\n"
 	    "  --root-hints FILE  start from these root servers (default: built in)\n"
 	    "  --all              ask every server of every cut, UDP and TCP\n"
+	    "  --delegate ZONE=NS[/ADDR][,...]  check a delegation before the\n"
+	    "                     parent serves it (test name: NAME, default ZONE)\n"
 	    "  --json             one JSON object per line\n"
 	    "  --dig              dig +trace's output format\n"
 	    "  -4, -6             IPv4 or IPv6 servers only\n"
@@ -113,6 +117,7 @@ struct trace_options {
 	enum trace_format format;
 	int color;		/* -1: on a terminal */
 	bool all;
+	const char *delegate;	/* --delegate ZONE=NS[/ADDR],... */
 };
 
 static int
@@ -123,6 +128,7 @@ parse_trace_options(int argc, char **argv, struct trace_options *o)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "dig", no_argument, NULL, OPT_DIG },
 		{ "all", no_argument, NULL, OPT_ALL },
+		{ "delegate", required_argument, NULL, OPT_DELEGATE },
 		{ "color", no_argument, NULL, OPT_COLOR },
 		{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 		{ "help", no_argument, NULL, 'h' },
@@ -147,6 +153,9 @@ parse_trace_options(int argc, char **argv, struct trace_options *o)
 			break;
 		case OPT_ALL:
 			o->all = true;
+			break;
+		case OPT_DELEGATE:
+			o->delegate = optarg;
 			break;
 		case OPT_COLOR:
 			o->color = 1;
@@ -174,7 +183,7 @@ parse_trace_options(int argc, char **argv, struct trace_options *o)
 		else
 			extra = true;
 	}
-	if (o->name == NULL || extra) {
+	if ((o->name == NULL && o->delegate == NULL) || extra) {
 		trace_usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -205,12 +214,28 @@ trace_main(int argc, char **argv)
 	int rc = parse_trace_options(argc, argv, &o), worst;
 	char name[256], *type, source[300];
 	ldns_rr_list *server_hints = NULL;
+	struct delegate_plan plan = { 0 };
+	bool broken;
 
 	if (rc != 0)
 		return rc < 0 ? EXIT_CLEAN : rc;
-	if ((question.name = cli_parse_name("descend trace", o.name)) == NULL)
+	if (o.delegate != NULL && !delegate_parse("descend trace", o.delegate,
+	    &plan))
 		return EXIT_USAGE;
+	if (o.name == NULL)	/* --delegate: the zone is the test name */
+		question.name = ldns_rdf_clone(plan.zone);
+	else if ((question.name = cli_parse_name("descend trace", o.name)) ==
+	    NULL) {
+		delegate_plan_free(&plan);
+		return EXIT_USAGE;
+	}
 	rc = EXIT_USAGE;
+	if (o.delegate != NULL && !dname_in_bailiwick(question.name,
+	    plan.zone)) {
+		fprintf(stderr, "descend trace: the test name %s is not in "
+		    "the zone %s of --delegate\n", o.name, o.delegate);
+		goto out;
+	}
 	if (o.type != NULL && !cli_parse_type("descend trace", o.type,
 	    &question.type))
 		goto out;
@@ -242,42 +267,57 @@ trace_main(int argc, char **argv)
 	t.start_ms = cli_runner_now(runner).ms;
 	dname_str(question.name, name, sizeof(name));
 	type = ldns_rr_type2str(question.type);
-	trace_print(&t, 0, "; descend trace %s %s, root servers from %s",
-	    name, type, strcmp(source, "built-in") == 0 ? "the built-in hints" :
-	    source);
+	if (o.delegate != NULL)
+		trace_print(&t, 0, "; descend trace --delegate %s, test name "
+		    "%s %s, root servers from %s", o.delegate, name, type,
+		    strcmp(source, "built-in") == 0 ? "the built-in hints" :
+		    source);
+	else
+		trace_print(&t, 0, "; descend trace %s %s, root servers from %s",
+		    name, type, strcmp(source, "built-in") == 0 ?
+		    "the built-in hints" : source);
 	trace_json(&t, "start", "qname", name, "qtype", type, "hints", source,
-	    NULL);
-	if (t.format == TRACE_DIG)
-		fprintf(t.out, "\n; <<>> descend trace <<>> %s %s\n", name, type);
-	free(type);
-	request = engine_request_new(engine, &question, ENGINE_REQUEST_NO_CACHE,
-	    cli_runner_now(runner), &trace_observer, &t);
-	if (request == NULL || !cli_runner_start(runner, request)) {
-		fprintf(stderr, "descend trace: out of memory\n");
-		trace_free(&t);
-		goto out;
-	}
-	cli_runner_run(runner);
-	engine_request_result(request, &result);
-	wire = engine_request_answer(request, &len);
-	print_answer(&t, wire, len, &result);
-	/* The checks: each delegation the resolution crossed. */
+	    "delegate", o.delegate != NULL ? o.delegate : "", NULL);
 	ctx.trace = &t;
 	ctx.engine = engine;
 	ctx.runner = runner;
-	if (t.format == TRACE_TEXT && t.cut_count > 0)
-		fprintf(t.out, "== checks\n");
-	for (unsigned i = 0; i < t.cut_count; i++) {
-		findings_check_cut(&ctx, &t.cuts[i]);
-		if (o.all)
-			findings_compare_servers(&ctx, &t.cuts[i], question.name,
-			    question.type);
+	if (o.delegate != NULL) {
+		free(type);
+		broken = !delegate_check(&ctx, &plan, question.name,
+		    question.type, o.common.ipv4_only, o.common.ipv6_only);
+	} else {
+		if (t.format == TRACE_DIG)
+			fprintf(t.out, "\n; <<>> descend trace <<>> %s %s\n",
+			    name, type);
+		free(type);
+		request = engine_request_new(engine, &question,
+		    ENGINE_REQUEST_NO_CACHE, cli_runner_now(runner),
+		    &trace_observer, &t);
+		if (request == NULL || !cli_runner_start(runner, request)) {
+			fprintf(stderr, "descend trace: out of memory\n");
+			trace_free(&t);
+			goto out;
+		}
+		cli_runner_run(runner);
+		engine_request_result(request, &result);
+		wire = engine_request_answer(request, &len);
+		print_answer(&t, wire, len, &result);
+		/* The checks: each delegation the resolution crossed. */
+		if (t.format == TRACE_TEXT && t.cut_count > 0)
+			fprintf(t.out, "== checks\n");
+		for (unsigned i = 0; i < t.cut_count; i++) {
+			findings_check_cut(&ctx, &t.cuts[i]);
+			if (o.all)
+				findings_compare_servers(&ctx, &t.cuts[i],
+				    question.name, question.type);
+		}
+		broken = result.rcode == LDNS_RCODE_SERVFAIL;
 	}
 	worst = print_findings(&t, &errors, &warnings);
 	elapsed = cli_runner_now(runner).ms - t.start_ms;
 	{
-		const char *verdict = result.rcode == LDNS_RCODE_SERVFAIL ?
-		    "broken" : worst > 0 ? "degraded" : "ok";
+		const char *verdict = broken ? "broken" : worst > 0 ?
+		    "degraded" : "ok";
 		char ms[32], qs[32], es[32], ws[32];
 
 		snprintf(ms, sizeof(ms), "%llu", (unsigned long long)elapsed);
@@ -291,7 +331,7 @@ trace_main(int argc, char **argv)
 		snprintf(ws, sizeof(ws), "%u", warnings);
 		trace_json(&t, "summary", "verdict", verdict, "errors", es,
 		    "warnings", ws, "queries", qs, "ms", ms, NULL);
-		rc = result.rcode == LDNS_RCODE_SERVFAIL ? EXIT_BROKEN :
+		rc = broken ? EXIT_BROKEN :
 		    t.finding_count > 0 ? EXIT_FINDINGS : EXIT_CLEAN;
 	}
 	trace_free(&t);
@@ -300,5 +340,6 @@ out:
 	cli_runner_free(runner);
 	engine_free(engine);
 	ldns_rdf_deep_free(question.name);
+	delegate_plan_free(&plan);
 	return rc;
 }

@@ -150,3 +150,94 @@ def test_usage_errors_exit_3(args, message):
     r = run_descend(*args)
     assert r.returncode == 3
     assert message in r.stderr
+
+
+# --delegate: a delegation checked before the parent serves it.
+DEV_READY = "dev.example.com=ns1.dev.example.com/127.77.3.1,ns2.dev.example.com/127.77.3.2"
+DELEGATE = [  # plan, test name, exit code, findings it must have, verdict
+    (DEV_READY, "www.dev.example.com", 0, set(), "ok"),
+    ("dev.example.com=ns1.dev.example.com/127.77.6.1,ns2.dev.example.com/127.77.6.2",
+     "www.dev.example.com", 2, {"DELEGATION04", "DESCEND-NOT-READY"}, "broken"),
+    ("dev.example.com=ns1.dev.example.com/127.77.3.1,ns9.dev.example.com/127.77.3.2",
+     "www.dev.example.com", 1, {"DELEGATION07"}, "degraded"),
+    ("partlame.org=ns1.partlame.org/127.77.6.1,ns2.partlame.org/127.77.5.1",
+     "www.partlame.org", 1, {"DELEGATION04"}, "degraded"),
+    ("dev.example.com=ns1.dev.example.com/127.77.3.1,ns2.dev.example.com",
+     "www.dev.example.com", 1, {"DESCEND-GLUE-MISSING"}, "degraded"),
+    ("dev.example.com=ns1.dev.example.com/127.77.3.1", "www.dev.example.com", 1,
+     {"DELEGATION01", "DELEGATION07"}, "degraded"),
+    ("nsalias.org=ns-alias.hosting.net,ns-alias2.hosting.net", "www.nsalias.org", 1,
+     {"DELEGATION05"}, "degraded"),
+    ("glueless.org=ns1.hosting.net,ns2.hosting.net", "www.glueless.org", 0, set(), "ok"),
+]
+
+
+@pytest.mark.parametrize("plan,name,code,findings,verdict", DELEGATE)
+def test_delegate_tells_ready_from_broken(lab, plan, name, code, findings, verdict):
+    rc, lines = trace_json(lab, "--delegate", plan, name)
+    got = {l["code"] for l in lines if l["type"] == "finding"}
+    assert rc == code, lines
+    assert findings <= got if findings else got == set(), got
+    assert lines[-1]["type"] == "summary" and lines[-1]["verdict"] == verdict
+    # each planned server was asked the zone's SOA, DNSKEY and the test name
+    asked = {(l["address"], l["qtype"]) for l in lines if l["type"] == "probe"}
+    servers = {l["address"] for l in lines if l["type"] == "probe"}
+    assert servers and all((a, t) in asked for a in servers for t in ("SOA", "DNSKEY", "A"))
+
+
+def test_delegate_lame_half_is_named(lab):
+    rc, lines = trace_json(lab, "--delegate",
+                           "partlame.org=ns1.partlame.org/127.77.6.1,ns2.partlame.org/127.77.5.1")
+    lame = [l["text"] for l in lines if l["type"] == "finding" and l["code"] == "DELEGATION04"]
+    assert lame and all("127.77.6.1" in t for t in lame), lame
+
+
+def test_delegate_soa_serials_must_agree(lab):
+    # the serial of each planned server is shown; two servers of one zone
+    # agree on it: no CONSISTENCY01 (the lab has no zone whose servers differ)
+    rc, lines = trace_json(lab, "--delegate", DEV_READY)
+    serials = {l["detail"] for l in lines if l["type"] == "probe" and l["qtype"] == "SOA"}
+    assert len(serials) == 1 and next(iter(serials)).startswith("serial ")
+    assert "CONSISTENCY01" not in {l.get("code") for l in lines}
+
+
+def test_delegate_text(lab):
+    r = run_descend("trace", "--no-color", "--root-hints", lab, "--delegate", DEV_READY,
+                    "www.dev.example.com")
+    assert r.returncode == 0, r.stdout
+    out = r.stdout
+    assert "== planned delegation dev.example.com. (as if example.com. served it)" in out
+    assert "NS ns1.dev.example.com.  127.77.3.1 [glue]" in out
+    assert "ask ns2.dev.example.com. 127.77.3.2: www.dev.example.com. A -> NOERROR aa, 1 answer(s), NOERROR 192.0.2.20" in out
+    assert "== summary: ok" in out
+
+
+def test_delegate_json_follows_the_schema(lab):
+    schema = json.load(open(os.path.join(SRC, "trace", "trace-json-schema.json")))
+    _, lines = trace_json(lab, "--delegate", "glueless.org=ns1.hosting.net,ns2.hosting.net")
+    assert {"plan", "probe", "check", "summary"} <= {l["type"] for l in lines}
+    for line in lines:
+        spec = schema["types"][line["type"]]
+        for key in spec["required"]:
+            assert key in line, (line["type"], key)
+        for key, value in line.items():
+            want = spec["properties"].get(key, schema["common"].get(key))
+            assert want is not None, (line["type"], key)
+            assert isinstance(value, int if want == "integer" else str), (key, value)
+
+
+@pytest.mark.parametrize("plan,message", [
+    ("dev.example.com", "expected ZONE=NS"),
+    ("dev.example.com=", "expected ZONE=NS"),
+    ("dev.example.com=ns1.dev.example.com/300.1.1.1", "bad --delegate address '300.1.1.1'"),
+    ("bad..zone=ns1.example.com", "not a valid domain name"),
+])
+def test_delegate_usage_errors_exit_3(plan, message):
+    r = run_descend("trace", "--delegate", plan)
+    assert r.returncode == 3
+    assert message in r.stderr
+
+
+def test_delegate_test_name_must_be_in_the_zone():
+    r = run_descend("trace", "--delegate", DEV_READY, "www.example.com")
+    assert r.returncode == 3 and "not in the zone" in r.stderr

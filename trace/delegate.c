@@ -1,0 +1,461 @@
+/*
+ * delegate.c: `descend trace --delegate`: the planned NS set and glue become
+ * a zone cut as if the parent's referral had given them (Zonemaster's
+ * undelegated test); every delegation check runs against it, and each
+ * planned server is asked for the zone's SOA, DNSKEY and a test name.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "delegate.h"
+#include "dname.h"
+#include "server_hints.h"
+
+/* The TTL the plan's records are shown with (a parent's usual one). */
+#define DELEGATE_TTL	86400
+
+static ldns_rr *
+rr_from(const char *owner, const char *type, const char *rdata)
+{
+	char text[600];
+	ldns_rr *rr = NULL;
+
+	snprintf(text, sizeof(text), "%s %u IN %s %s", owner, DELEGATE_TTL,
+	    type, rdata);
+	if (ldns_rr_new_frm_str(&rr, text, 0, NULL, NULL) != LDNS_STATUS_OK)
+		return NULL;
+	return rr;
+}
+
+void
+delegate_plan_free(struct delegate_plan *plan)
+{
+	ldns_rdf_deep_free(plan->zone);
+	ldns_rr_list_deep_free(plan->ns);
+	ldns_rr_list_deep_free(plan->glue);
+	memset(plan, 0, sizeof(*plan));
+}
+
+bool
+delegate_parse(const char *prog, const char *arg, struct delegate_plan *plan)
+{
+	char copy[2048], zone[256], *eq, *item, *save = NULL;
+
+	memset(plan, 0, sizeof(*plan));
+	if (strlcpy(copy, arg, sizeof(copy)) >= sizeof(copy) ||
+	    (eq = strchr(copy, '=')) == NULL || eq == copy || eq[1] == '\0') {
+		fprintf(stderr, "%s: bad --delegate '%s': expected "
+		    "ZONE=NS[/ADDR][,NS[/ADDR]...]\n", prog, arg);
+		return false;
+	}
+	*eq = '\0';
+	if ((plan->zone = cli_parse_name(prog, copy)) == NULL)
+		return false;
+	ldns_dname2canonical(plan->zone);
+	dname_str(plan->zone, zone, sizeof(zone));
+	plan->ns = ldns_rr_list_new();
+	plan->glue = ldns_rr_list_new();
+	for (item = strtok_r(eq + 1, ",", &save); item != NULL;
+	    item = strtok_r(NULL, ",", &save)) {
+		char *addr, *asave = NULL, *slash = strchr(item, '/');
+		ldns_rdf *name;
+		char ns[256];
+		ldns_rr *rr;
+
+		if (slash != NULL)
+			*slash = '\0';
+		if ((name = cli_parse_name(prog, item)) == NULL)
+			goto bad;
+		ldns_dname2canonical(name);
+		dname_str(name, ns, sizeof(ns));
+		ldns_rdf_deep_free(name);
+		/* ns1/192.0.2.1,ns1/2001:db8::1: one NS, two addresses */
+		rr = rr_from(zone, "NS", ns);
+		if (rr == NULL)
+			goto bad;
+		if (ldns_rr_list_contains_rr(plan->ns, rr))
+			ldns_rr_free(rr);
+		else
+			ldns_rr_list_push_rr(plan->ns, rr);
+		for (addr = slash != NULL ? strtok_r(slash + 1, "/", &asave) :
+		    NULL; addr != NULL; addr = strtok_r(NULL, "/", &asave)) {
+			struct sockaddr_storage ss;
+
+			if (!server_address_parse(addr, &ss)) {
+				fprintf(stderr, "%s: bad --delegate address "
+				    "'%s' for %s: expected an IPv4 or IPv6 "
+				    "address\n", prog, addr, ns);
+				goto bad;
+			}
+			if ((rr = rr_from(ns, ss.ss_family == AF_INET6 ?
+			    "AAAA" : "A", addr)) == NULL)
+				goto bad;
+			ldns_rr_list_push_rr(plan->glue, rr);
+		}
+	}
+	if (ldns_rr_list_rr_count(plan->ns) == 0) {
+		fprintf(stderr, "%s: bad --delegate '%s': no name server\n",
+		    prog, arg);
+		goto bad;
+	}
+	if (ldns_rr_list_rr_count(plan->ns) > TRACE_SERVERS_MAX / 2) {
+		fprintf(stderr, "%s: bad --delegate '%s': at most %d name "
+		    "servers\n", prog, arg, TRACE_SERVERS_MAX / 2);
+		goto bad;
+	}
+	return true;
+bad:
+	delegate_plan_free(plan);
+	return false;
+}
+
+static void
+add_server(struct trace_cut *cut, const char *name, const ldns_rr *rr,
+    enum addr_source source)
+{
+	struct trace_server *s;
+	char *text;
+
+	if (cut->server_count == TRACE_SERVERS_MAX ||
+	    (text = ldns_rdf2str(ldns_rr_rdf(rr, 0))) == NULL)
+		return;
+	s = &cut->servers[cut->server_count];
+	memset(s, 0, sizeof(*s));
+	strlcpy(s->name, name, sizeof(s->name));
+	s->source = source;
+	if (server_address_parse(text, &s->addr))
+		cut->server_count++;
+	free(text);
+}
+
+/*
+ * An NS name given without an address, outside the zone: resolved as a
+ * resolver would (traced, one line per step). Returns the A or AAAA records
+ * of the answer (after any alias), or NULL.
+ */
+static ldns_rr_list *
+resolve_ns(struct findings_ctx *ctx, const ldns_rdf *name, ldns_rr_type type)
+{
+	struct engine_question question = { .name = (ldns_rdf *)name,
+	    .type = type, .klass = LDNS_RR_CLASS_IN };
+	struct engine_request *request;
+	ldns_rr_list *found = NULL;
+	const uint8_t *wire;
+	ldns_pkt *pkt = NULL;
+	size_t len = 0;
+
+	request = engine_request_new(ctx->engine, &question, 0,
+	    cli_runner_now(ctx->runner), &trace_observer, ctx->trace);
+	if (request == NULL || !cli_runner_start(ctx->runner, request)) {
+		engine_request_free(request);
+		return NULL;
+	}
+	cli_runner_run(ctx->runner);
+	wire = engine_request_answer(request, &len);
+	if (wire != NULL && ldns_wire2pkt(&pkt, wire, len) == LDNS_STATUS_OK)
+		found = ldns_pkt_rr_list_by_type(pkt, type, LDNS_SECTION_ANSWER);
+	ldns_pkt_free(pkt);
+	engine_request_free(request);
+	return found;
+}
+
+/* Adds the plan as the trace's last cut, the servers with their addresses. */
+static struct trace_cut *
+plan_cut(struct findings_ctx *ctx, struct delegate_plan *plan,
+    bool ipv4_only, bool ipv6_only)
+{
+	struct trace *t = ctx->trace;
+	struct trace_cut *cut;
+	char zone[256], ns[1024] = "", glue[1024] = "";
+
+	if (t->cut_count == TRACE_CUTS_MAX)
+		return NULL;
+	dname_str(plan->zone, zone, sizeof(zone));
+	/* The out-of-zone names first: their lookups print as they go. */
+	for (size_t i = 0; i < ldns_rr_list_rr_count(plan->ns); i++) {
+		const ldns_rdf *name = ldns_rr_rdf(ldns_rr_list_rr(plan->ns, i), 0);
+		bool given = false;
+
+		for (size_t j = 0; j < ldns_rr_list_rr_count(plan->glue); j++)
+			if (dname_equal(ldns_rr_owner(ldns_rr_list_rr(plan->glue,
+			    j)), name))
+				given = true;
+		if (given || dname_in_bailiwick(name, plan->zone))
+			continue;
+		for (int v6 = 0; v6 < 2; v6++) {
+			ldns_rr_list *found;
+
+			if ((v6 && ipv4_only) || (!v6 && ipv6_only))
+				continue;
+			found = resolve_ns(ctx, name, v6 ? LDNS_RR_TYPE_AAAA :
+			    LDNS_RR_TYPE_A);
+			for (size_t j = 0; found != NULL &&
+			    j < ldns_rr_list_rr_count(found); j++) {
+				ldns_rr *rr = ldns_rr_clone(ldns_rr_list_rr(found,
+				    j));
+
+				/* Owned by the NS name: an alias is flagged
+				 * by the checks, its address still tried. */
+				ldns_rdf_deep_free(ldns_rr_owner(rr));
+				ldns_rr_set_owner(rr, ldns_rdf_clone(name));
+				ldns_rr_set_question(rr, false);
+				/* kept apart from the glue: marked resolved */
+				ldns_rr_set_class(rr, LDNS_RR_CLASS_CH);
+				ldns_rr_list_push_rr(plan->glue, rr);
+			}
+			ldns_rr_list_deep_free(found);
+		}
+	}
+	cut = &t->cuts[t->cut_count++];
+	memset(cut, 0, sizeof(*cut));
+	cut->planned = true;
+	cut->zone = ldns_rdf_clone(plan->zone);
+	cut->parent = ldns_dname_left_chop(plan->zone);
+	cut->parent_ns = ldns_rr_list_clone(plan->ns);
+	cut->glue = ldns_rr_list_new();
+	trace_print(t, 0, "%s planned delegation %s (as if %s served it)",
+	    t->color ? "\033[1m==\033[0m" : "==", zone,
+	    cut->parent != NULL ? dname_str(cut->parent, ns, sizeof(ns)) :
+	    "its parent");
+	ns[0] = '\0';
+	for (size_t i = 0; i < ldns_rr_list_rr_count(plan->ns); i++) {
+		const ldns_rdf *name = ldns_rr_rdf(ldns_rr_list_rr(plan->ns, i), 0);
+		char nstext[256], line[1024], addr[64], first[64] = "";
+		const char *source = "none";
+
+		dname_str(name, nstext, sizeof(nstext));
+		if (ns[0] != '\0')
+			strlcat(ns, " ", sizeof(ns));
+		strlcat(ns, nstext, sizeof(ns));
+		snprintf(line, sizeof(line), "   NS %s", nstext);
+		for (size_t j = 0; j < ldns_rr_list_rr_count(plan->glue); j++) {
+			ldns_rr *rr = ldns_rr_list_rr(plan->glue, j);
+			enum addr_source src;
+			char item[128];
+			size_t before = cut->server_count;
+
+			if (!dname_equal(ldns_rr_owner(rr), name) ||
+			    (ipv4_only && ldns_rr_get_type(rr) ==
+			    LDNS_RR_TYPE_AAAA) || (ipv6_only &&
+			    ldns_rr_get_type(rr) == LDNS_RR_TYPE_A))
+				continue;
+			/* Glue is what the parent would hold: in-zone names
+			 * only; an address given for another zone's name is
+			 * the user's (like @SERVER). */
+			src = ldns_rr_get_class(rr) == LDNS_RR_CLASS_CH ?
+			    ADDR_SOURCE_RESOLVED : dname_in_bailiwick(name,
+			    plan->zone) ? ADDR_SOURCE_GLUE : ADDR_SOURCE_DIRECT;
+			if (src == ADDR_SOURCE_GLUE) {
+				ldns_rr_list_push_rr(cut->glue, ldns_rr_clone(rr));
+				if (glue[0] != '\0')
+					strlcat(glue, " ", sizeof(glue));
+			}
+			add_server(cut, nstext, rr, src);
+			if (cut->server_count == before)
+				continue;
+			trace_addr_str((const struct sockaddr *)
+			    &cut->servers[before].addr, addr, sizeof(addr));
+			if (src == ADDR_SOURCE_GLUE)
+				strlcat(glue, addr, sizeof(glue));
+			snprintf(item, sizeof(item), "  %s [%s]", addr,
+			    addr_source_name(src));
+			strlcat(line, item, sizeof(line));
+			if (first[0] == '\0') {
+				strlcpy(first, addr, sizeof(first));
+				source = addr_source_name(src);
+			}
+		}
+		if (first[0] == '\0') {
+			strlcat(line, "  (no address)", sizeof(line));
+			if (!dname_in_bailiwick(name, plan->zone) &&
+			    cut->unresolvable_count < 4)
+				strlcpy(cut->unresolvable[
+				    cut->unresolvable_count++], nstext,
+				    sizeof(cut->unresolvable[0]));
+		}
+		trace_print(t, 0, "%s", line);
+		trace_json(t, "server", "zone", zone, "name", nstext,
+		    "addresses", first, "source", source, "#depth", 0, NULL);
+	}
+	trace_json(t, "plan", "zone", zone, "ns", ns, "glue", glue, NULL);
+	return cut;
+}
+
+/* The records of `type` in the answer, TTLs zeroed, sorted, as text. */
+static void
+rrset_text(const ldns_pkt *reply, ldns_rr_type type, char *buf, size_t len)
+{
+	ldns_rr_list *rrs = ldns_pkt_rr_list_by_type(reply, type,
+	    LDNS_SECTION_ANSWER);
+
+	buf[0] = '\0';
+	for (size_t i = 0; rrs != NULL && i < ldns_rr_list_rr_count(rrs); i++)
+		ldns_rr_set_ttl(ldns_rr_list_rr(rrs, i), 0);
+	if (rrs != NULL)
+		ldns_rr_list_sort(rrs);
+	for (size_t i = 0; rrs != NULL && i < ldns_rr_list_rr_count(rrs); i++) {
+		char *s = ldns_rr2str(ldns_rr_list_rr(rrs, i));
+
+		if (s != NULL)
+			strlcat(buf, s, len);
+		free(s);
+	}
+	ldns_rr_list_deep_free(rrs);
+}
+
+/* One planned server's reply (NULL: none), printed with `detail`. */
+static void
+show(struct findings_ctx *ctx, const struct trace_server *s,
+    const char *zone, const ldns_rdf *name, ldns_rr_type type,
+    const ldns_pkt *reply, const char *detail)
+{
+	struct trace *t = ctx->trace;
+	char addr[64], qname[256], *qtype = ldns_rr_type2str(type), *rcode;
+	size_t count;
+
+	trace_addr_str((const struct sockaddr *)&s->addr, addr, sizeof(addr));
+	dname_str(name, qname, sizeof(qname));
+	if (reply == NULL) {
+		trace_print(t, 0, "   ask %s %s: %s %s -> no reply", s->name, addr,
+		    qname, qtype);
+		trace_json(t, "probe", "zone", zone, "server", s->name, "address",
+		    addr, "qname", qname, "qtype", qtype, "rcode", "timeout",
+		    "aa", "no", "#answers", 0, "detail", "", NULL);
+		free(qtype);
+		return;
+	}
+	rcode = ldns_pkt_rcode2str(ldns_pkt_get_rcode(reply));
+	count = ldns_rr_list_rr_count(ldns_pkt_answer(reply));
+	trace_print(t, 0, "   ask %s %s: %s %s -> %s%s, %zu answer(s)%s%s",
+	    s->name, addr, qname, qtype, rcode != NULL ? rcode : "?",
+	    ldns_pkt_aa(reply) ? " aa" : "", count, detail[0] != '\0' ?
+	    ", " : "", detail);
+	trace_json(t, "probe", "zone", zone, "server", s->name, "address", addr,
+	    "qname", qname, "qtype", qtype, "rcode", rcode != NULL ? rcode : "?",
+	    "aa", ldns_pkt_aa(reply) ? "yes" : "no", "#answers", (unsigned)count,
+	    "detail", detail, NULL);
+	free(rcode);
+	free(qtype);
+}
+
+static bool
+authoritative(const ldns_pkt *reply)
+{
+	return reply != NULL && ldns_pkt_aa(reply) &&
+	    (ldns_pkt_get_rcode(reply) == LDNS_RCODE_NOERROR ||
+	    ldns_pkt_get_rcode(reply) == LDNS_RCODE_NXDOMAIN);
+}
+
+bool
+delegate_check(struct findings_ctx *ctx, struct delegate_plan *plan,
+    const ldns_rdf *qname, ldns_rr_type qtype, bool ipv4_only,
+    bool ipv6_only)
+{
+	struct trace *t = ctx->trace;
+	struct trace_cut *cut = plan_cut(ctx, plan, ipv4_only, ipv6_only);
+	char zone[256], first_keys[4096] = "", first_test[1024] = "",
+	    first_key_server[300] = "", first_test_server[300] = "";
+	uint32_t first_serial = 0;
+	char first_serial_server[300] = "";
+	unsigned ready = 0;
+
+	if (cut == NULL)
+		return false;
+	dname_str(plan->zone, zone, sizeof(zone));
+	if (t->format == TRACE_TEXT)
+		fprintf(t->out, "== checks\n");
+	findings_check_cut(ctx, cut);
+	for (unsigned i = 0; i < cut->server_count; i++) {
+		const struct trace_server *s = &cut->servers[i];
+		ldns_rr_list *soa;
+		ldns_pkt *reply;
+		char what[4096] = "", keys[4096], test[1024], who[300], addr[64];
+		uint32_t serial = 0;
+		bool zone_ok;
+
+		snprintf(who, sizeof(who), "%s (%s)", s->name, trace_addr_str(
+		    (const struct sockaddr *)&s->addr, addr, sizeof(addr)));
+		/* SOA: the server is ready when it answers for the zone. */
+		reply = findings_probe(ctx, plan->zone, LDNS_RR_TYPE_SOA,
+		    (const struct sockaddr *)&s->addr, false);
+		soa = reply != NULL ? ldns_pkt_rr_list_by_name_and_type(reply,
+		    plan->zone, LDNS_RR_TYPE_SOA, LDNS_SECTION_ANSWER) : NULL;
+		if (soa != NULL) {
+			serial = ldns_rdf2native_int32(ldns_rr_rdf(
+			    ldns_rr_list_rr(soa, 0), 2));
+			snprintf(what, sizeof(what), "serial %u", serial);
+		}
+		show(ctx, s, zone, plan->zone, LDNS_RR_TYPE_SOA, reply, what);
+		zone_ok = soa != NULL && authoritative(reply);
+		if (zone_ok) {
+			ready++;
+			if (first_serial_server[0] == '\0') {
+				first_serial = serial;
+				strlcpy(first_serial_server, who,
+				    sizeof(first_serial_server));
+			} else if (serial != first_serial)
+				trace_finding(t, SEVERITY_WARNING,
+				    "CONSISTENCY01", plan->zone, "SOA serial "
+				    "%u at %s, %u at %s: the servers do not "
+				    "serve the same version of the zone",
+				    serial, who, first_serial,
+				    first_serial_server);
+		}
+		ldns_rr_list_deep_free(soa);
+		ldns_pkt_free(reply);
+		if (reply == NULL)
+			continue;
+		/* DNSKEY: every server must give the same key set. */
+		reply = findings_probe(ctx, plan->zone, LDNS_RR_TYPE_DNSKEY,
+		    (const struct sockaddr *)&s->addr, false);
+		keys[0] = '\0';
+		if (reply != NULL)
+			rrset_text(reply, LDNS_RR_TYPE_DNSKEY, keys, sizeof(keys));
+		show(ctx, s, zone, plan->zone, LDNS_RR_TYPE_DNSKEY, reply,
+		    keys[0] != '\0' ? "signed" : "no keys");
+		if (authoritative(reply)) {
+			if (first_key_server[0] == '\0') {
+				strlcpy(first_keys, keys, sizeof(first_keys));
+				strlcpy(first_key_server, who,
+				    sizeof(first_key_server));
+			} else if (strcmp(keys, first_keys) != 0)
+				trace_finding(t, SEVERITY_ERROR,
+				    "DESCEND-DNSKEY-DIFFERS", plan->zone,
+				    "%s and %s give different DNSKEY sets",
+				    who, first_key_server);
+		}
+		ldns_pkt_free(reply);
+		/* The test name: every server must answer it the same. */
+		reply = findings_probe(ctx, qname, qtype,
+		    (const struct sockaddr *)&s->addr, false);
+		test[0] = '\0';
+		if (reply != NULL)
+			findings_reply_summary(reply, test, sizeof(test));
+		show(ctx, s, zone, qname, qtype, reply, test);
+		if (reply != NULL) {
+			/* A server lame for the zone is flagged already. */
+			if (!authoritative(reply)) {
+				if (zone_ok)
+					trace_finding(t, SEVERITY_ERROR,
+					    "DELEGATION04", plan->zone, "%s "
+					    "answers the zone's SOA but \"%s\" "
+					    "for the test name", who, test);
+			} else if (first_test_server[0] == '\0') {
+				strlcpy(first_test, test, sizeof(first_test));
+				strlcpy(first_test_server, who,
+				    sizeof(first_test_server));
+			} else if (strcmp(test, first_test) != 0)
+				trace_finding(t, SEVERITY_WARNING,
+				    "DESCEND-SERVERS-DISAGREE", plan->zone,
+				    "%s answers \"%s\", %s \"%s\"", who, test,
+				    first_test_server, first_test);
+		}
+		ldns_pkt_free(reply);
+	}
+	if (ready == 0)
+		trace_finding(t, SEVERITY_ERROR, "DESCEND-NOT-READY", plan->zone,
+		    "no planned server answers for the zone: delegating now "
+		    "would break it");
+	return ready > 0;
+}
