@@ -367,7 +367,7 @@ delegate_check(struct findings_ctx *ctx, struct delegate_plan *plan,
 		fprintf(t->out, "== checks\n");
 	findings_check_cut(ctx, cut);
 	for (unsigned i = 0; i < cut->server_count; i++) {
-		const struct trace_server *s = &cut->servers[i];
+		struct trace_server *s = &cut->servers[i];
 		ldns_rr_list *soa;
 		ldns_pkt *reply;
 		char what[4096] = "", keys[4096], test[1024], who[300], addr[64];
@@ -388,6 +388,20 @@ delegate_check(struct findings_ctx *ctx, struct delegate_plan *plan,
 		}
 		show(ctx, s, zone, plan->zone, LDNS_RR_TYPE_SOA, reply, what);
 		zone_ok = soa != NULL && authoritative(reply);
+		/* What the picture (--dot) colours the server by. */
+		s->asked = true;
+		s->answered = zone_ok;
+		s->timed_out = reply == NULL;
+		s->lame = reply != NULL && !zone_ok;
+		if (s->lame) {
+			char *rcode = ldns_pkt_rcode2str(ldns_pkt_get_rcode(
+			    reply));
+
+			snprintf(s->problem, sizeof(s->problem), "%s%s",
+			    rcode != NULL ? rcode : "?", ldns_pkt_aa(reply) ?
+			    "" : ", not authoritative");
+			free(rcode);
+		}
 		if (zone_ok) {
 			ready++;
 			if (first_serial_server[0] == '\0') {

@@ -56,6 +56,7 @@ trace_free(struct trace *t)
 		ldns_rr_list_deep_free(t->cuts[i].parent_ns);
 		ldns_rr_list_deep_free(t->cuts[i].glue);
 	}
+	ldns_rdf_deep_free(t->root.zone);
 }
 
 void
@@ -156,6 +157,12 @@ cut_find(struct trace *t, const ldns_rdf *zone)
 	for (unsigned i = t->cut_count; i > 0; i--)
 		if (dname_equal(t->cuts[i - 1].zone, zone))
 			return &t->cuts[i - 1];
+	/* The root has no referral: its servers are kept apart (--dot). */
+	if (ldns_dname_label_count(zone) == 0) {
+		if (t->root.zone == NULL)
+			t->root.zone = ldns_rdf_clone(zone);
+		return t->root.zone != NULL ? &t->root : NULL;
+	}
 	return NULL;
 }
 

@@ -62,6 +62,7 @@ enum trace_format {
 	TRACE_TEXT,
 	TRACE_JSON,
 	TRACE_DIG,
+	TRACE_DOT,	/* nothing as it goes: the graph at the end (dot.c) */
 };
 
 struct trace {
@@ -70,6 +71,7 @@ struct trace {
 	FILE *out;
 	struct trace_cut cuts[TRACE_CUTS_MAX];
 	unsigned cut_count;
+	struct trace_cut root;		/* the root's servers (no referral) */
 	struct finding findings[TRACE_FINDINGS_MAX];
 	unsigned finding_count;
 	uint64_t start_ms;

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "delegate.h"
 #include "dname.h"
+#include "dot.h"
 #include "findings.h"
 #include "server_hints.h"
 #include "trace.h"
@@ -30,6 +31,8 @@ trace_usage(FILE *out)
 	    "                     parent serves it (test name: NAME, default ZONE)\n"
 	    "  --json             one JSON object per line\n"
 	    "  --dig              dig +trace's output format\n"
+	    "  --dot              a Graphviz graph of the delegations (only)\n"
+	    "  --svg FILE         that graph rendered by Graphviz's dot into FILE\n"
 	    "  -4, -6             IPv4 or IPv6 servers only\n"
 	    "  --no-qmin          send full names (no QNAME minimisation)\n"
 	    "  --no-0x20          no case randomisation\n"
@@ -118,6 +121,7 @@ struct trace_options {
 	int color;		/* -1: on a terminal */
 	bool all;
 	const char *delegate;	/* --delegate ZONE=NS[/ADDR],... */
+	const char *svg;	/* --svg FILE */
 };
 
 static int
@@ -129,6 +133,8 @@ parse_trace_options(int argc, char **argv, struct trace_options *o)
 		{ "dig", no_argument, NULL, OPT_DIG },
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ "delegate", required_argument, NULL, OPT_DELEGATE },
+		{ "dot", no_argument, NULL, OPT_DOT },
+		{ "svg", required_argument, NULL, OPT_SVG },
 		{ "color", no_argument, NULL, OPT_COLOR },
 		{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 		{ "help", no_argument, NULL, 'h' },
@@ -156,6 +162,12 @@ parse_trace_options(int argc, char **argv, struct trace_options *o)
 			break;
 		case OPT_DELEGATE:
 			o->delegate = optarg;
+			break;
+		case OPT_DOT:
+			o->format = TRACE_DOT;
+			break;
+		case OPT_SVG:
+			o->svg = optarg;
 			break;
 		case OPT_COLOR:
 			o->color = 1;
@@ -185,6 +197,12 @@ parse_trace_options(int argc, char **argv, struct trace_options *o)
 	}
 	if ((o->name == NULL && o->delegate == NULL) || extra) {
 		trace_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (o->svg != NULL && !trace_dot_available()) {
+		fprintf(stderr, "descend trace: --svg needs Graphviz's dot, "
+		    "which is not on PATH: install the graphviz package, or "
+		    "use --dot and render elsewhere\n");
 		return EXIT_USAGE;
 	}
 	if (o->common.server != NULL && o->common.root_hints != NULL) {
@@ -333,6 +351,21 @@ trace_main(int argc, char **argv)
 		    "warnings", ws, "queries", qs, "ms", ms, NULL);
 		rc = broken ? EXIT_BROKEN :
 		    t.finding_count > 0 ? EXIT_FINDINGS : EXIT_CLEAN;
+	}
+	/* The picture: the title says what was traced and how it ended. */
+	{
+		char title[1024];
+
+		snprintf(title, sizeof(title), "descend trace %s%s%s%s: %s",
+		    o.delegate != NULL ? "--delegate " : "", o.delegate != NULL ?
+		    o.delegate : "", o.delegate != NULL ? ", test name " : "",
+		    name, rc == EXIT_BROKEN ? "broken" : rc == EXIT_FINDINGS ?
+		    "degraded" : "ok");
+		if (t.format == TRACE_DOT)
+			trace_dot_write(&t, title, t.out);
+		if (o.svg != NULL && trace_dot_svg(&t, title, o.svg,
+		    "descend trace") != 0)
+			rc = EXIT_USAGE;
 	}
 	trace_free(&t);
 out:

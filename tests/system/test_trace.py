@@ -241,3 +241,74 @@ def test_delegate_usage_errors_exit_3(plan, message):
 def test_delegate_test_name_must_be_in_the_zone():
     r = run_descend("trace", "--delegate", DEV_READY, "www.example.com")
     assert r.returncode == 3 and "not in the zone" in r.stderr
+
+
+def render_svg(dot_text, tmp_path):
+    import shutil
+    import subprocess
+    import xml.etree.ElementTree as ET
+    dot = shutil.which("dot")
+    if dot is None:
+        pytest.skip("Graphviz's dot is not installed (contrib/setup-debian.sh)")
+    src = tmp_path / "trace.dot"
+    src.write_text(dot_text)
+    r = subprocess.run([dot, "-Tsvg", str(src)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return ET.fromstring(r.stdout)
+
+
+def svg_text(root):
+    return " ".join(t for t in root.itertext())
+
+
+def test_dot_renders_as_svg_with_zones_servers_and_findings(lab, tmp_path):
+    r = run_descend("trace", "--dot", "--root-hints", lab, "www.partlame.org")
+    assert r.returncode == 1
+    assert r.stdout.startswith("digraph descend_trace {")
+    root = render_svg(r.stdout, tmp_path)
+    assert root.tag.endswith("svg")
+    text = svg_text(root)
+    for want in ("partlame.org.", "org.", "127.77.6.1 [glue]", "DELEGATION04"):
+        assert want in text, want
+    # the lame server is red, the zone's cluster is red, the referral an edge
+    assert re.search(r'z\d+s\d+ \[shape=box, color="#c62828", label="ns1.partlame.org.\\n127.77.6.1', r.stdout)
+    assert re.search(r"z\d+ -> z\d+ \[ltail=cluster_\d+, lhead=cluster_\d+, style=solid", r.stdout)
+
+
+def test_dot_of_a_healthy_trace_is_green(lab, tmp_path):
+    r = run_descend("trace", "--dot", "--root-hints", lab, "www.dev.example.com")
+    assert r.returncode == 0
+    render_svg(r.stdout, tmp_path)
+    assert "#c62828" not in r.stdout and "#ef6c00" not in r.stdout
+    assert "a.root-servers.lab." in r.stdout and "dev.example.com." in r.stdout
+
+
+def test_dot_of_a_planned_delegation(lab, tmp_path):
+    r = run_descend("trace", "--dot", "--root-hints", lab, "--delegate",
+                    "dev.example.com=ns1.dev.example.com/127.77.3.1,ns2.dev.example.com/127.77.6.1")
+    assert r.returncode == 1
+    root = render_svg(r.stdout, tmp_path)
+    assert "dev.example.com. (planned)" in svg_text(root)
+
+
+def test_svg_file(lab, tmp_path):
+    import xml.etree.ElementTree as ET
+    out = tmp_path / "trace.svg"
+    r = run_descend("trace", "--no-color", "--svg", str(out), "--root-hints", lab,
+                    "www.glueless.org")
+    assert r.returncode == 0, r.stderr
+    assert "== summary: ok" in r.stdout   # the text trace still printed
+    assert ET.parse(out).getroot().tag.endswith("svg")
+
+
+def test_svg_without_graphviz_is_a_clear_error(tmp_path):
+    r = subprocess_run_without_dot("trace", "--svg", str(tmp_path / "x.svg"), "www.example.com")
+    assert r.returncode == 3
+    assert "--svg needs Graphviz's dot" in r.stderr and "graphviz" in r.stderr
+
+
+def subprocess_run_without_dot(*args):
+    import subprocess
+    from conftest import DESCEND
+    return subprocess.run([DESCEND, *args], capture_output=True, text=True, timeout=30,
+                          env={"PATH": "/nonexistent"})
