@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dname.h"
+#include "dnssec/autotrust.h"
 #include "dnssec/trust_anchor.h"
 
 struct trust_anchors {
@@ -102,6 +103,63 @@ add_record(struct trust_anchors *anchors, ldns_rr *rr)
 	return 0;
 }
 
+/*
+ * Whether the file is an RFC 5011 state file (Unbound's or ours): its
+ * records carry ";;state=N" comments that plain zone-file reading drops.
+ */
+static bool
+is_autotrust_file(FILE *fp)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	bool found = false;
+
+	while (!found && getline(&line, &cap, fp) != -1)
+		found = strstr(line, ";;state=") != NULL;
+	free(line);
+	rewind(fp);
+	return found;
+}
+
+/*
+ * An RFC 5011 state file lists keys that must not be trusted yet (AddPend)
+ * or any more (Revoked, Removed): read it with the state machine's own
+ * reader and take only the keys it trusts, never every record in it.
+ */
+static int
+add_autotrust_file(struct trust_anchors *anchors, const char *path,
+    char *err, size_t errlen)
+{
+	struct autotrust *at = autotrust_load(path, err, errlen);
+	ldns_rr_list *trusted;
+	int rc = 0;
+
+	if (at == NULL)
+		return -1;
+	trusted = autotrust_trusted(at);
+	autotrust_free(at);
+	if (trusted == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	if (ldns_rr_list_rr_count(trusted) == 0) {
+		snprintf(err, errlen, "%s: no key in a trusted state (all pending "
+		    "or revoked)", path);
+		rc = -1;
+	}
+	while (rc == 0 && ldns_rr_list_rr_count(trusted) > 0) {
+		ldns_rr *rr = ldns_rr_list_pop_rr(trusted);
+
+		if (add_record(anchors, rr) != 0) {
+			ldns_rr_free(rr);
+			snprintf(err, errlen, "%s: out of memory", path);
+			rc = -1;
+		}
+	}
+	ldns_rr_list_deep_free(trusted);
+	return rc;
+}
+
 int
 trust_anchors_add_file(struct trust_anchors *anchors, const char *path,
     char *err, size_t errlen)
@@ -115,6 +173,10 @@ trust_anchors_add_file(struct trust_anchors *anchors, const char *path,
 	if (fp == NULL) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return -1;
+	}
+	if (is_autotrust_file(fp)) {
+		fclose(fp);
+		return add_autotrust_file(anchors, path, err, errlen);
 	}
 	/* Read the whole file first: a bad line adds nothing. */
 	if ((read = ldns_rr_list_new()) == NULL) {

@@ -523,6 +523,8 @@ dnssec_verify_dnskey_rrset(const ldns_rr_list *dnskeys,
 	ldns_rr_list *matched;
 	int best = 0, ede, failures = 0;
 	unsigned ds_seen = 0;
+	/* Why a key with a DS's tag was refused, for the verdict's EDE. */
+	struct failure refused = { FAIL_NO_RRSIG, 0, NULL, NULL };
 	const char *limit = NULL;
 	size_t nkeys = ldns_rr_list_rr_count(dnskeys);
 	uint16_t *tags;
@@ -590,10 +592,9 @@ dnssec_verify_dnskey_rrset(const ldns_rr_list *dnskeys,
 		tag = ldns_rdf2native_int16(ldns_rr_rdf(anchor, 0));
 		for (size_t k = 0; k < nkeys; k++) {
 			ldns_rr *key = ldns_rr_list_rr(dnskeys, k);
-			struct failure ignored = { FAIL_NO_RRSIG, 0, NULL, NULL };
 
 			if (!key_usable(key, tags[k], zone, ds_algorithm(anchor),
-			    tag, &ignored))
+			    tag, &refused))
 				continue;
 			if (keys_tried++ == LIMIT_DNSSEC_KEYS_PER_TAG) {
 				limit = "LIMIT_DNSSEC_KEYS_PER_TAG";
@@ -617,8 +618,15 @@ dnssec_verify_dnskey_rrset(const ldns_rr_list *dnskeys,
 	free(tags);
 	if (ldns_rr_list_rr_count(matched) == 0) {
 		ldns_rr_list_free(matched);
-		dnssec_verdict_set(verdict, SEC_BOGUS, DNSSEC_EDE_DNSKEY_MISSING,
-		    "no DNSKEY matches the DS records");
+		/* The key the DS names is there but may not sign: say so
+		 * (EDE 11), as Unbound does, rather than "missing" (EDE 9). */
+		if (refused.rank == FAIL_NO_ZONE_BIT)
+			dnssec_verdict_set(verdict, SEC_BOGUS, refused.ede,
+			    refused.why);
+		else
+			dnssec_verdict_set(verdict, SEC_BOGUS,
+			    DNSSEC_EDE_DNSKEY_MISSING,
+			    "no DNSKEY matches the DS records");
 		verdict->limit = limit;
 		return;
 	}

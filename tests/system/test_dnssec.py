@@ -20,11 +20,7 @@ from test_hostile_dnssec import DEEP, cpu_seconds, hostile_dnssec  # noqa: F401 
 from test_lab_reference import ede_codes
 
 ANCHOR = os.path.join(LAB_DIR, "root.key")
-# descend gives EDE 9 (DNSKEY Missing) there today: verify.c skips the key
-# without the Zone Key bit before the DS match that would name the cause.
-PENDING = {("www.nozonebit.com", "A"): "EDE 9, not 11 (Unbound) or 6 (Knot)"}
-CASES = [pytest.param(c, marks=pytest.mark.xfail(reason=PENDING[(c["name"], c["type"])]))
-         if (c["name"], c["type"]) in PENDING else c for c in dnssec_cases()]
+CASES = dnssec_cases()
 
 
 def case_id(c):

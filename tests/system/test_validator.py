@@ -16,11 +16,7 @@ import pytest
 from cases import dnssec_cases
 from conftest import ANCHOR, Daemon, dnssec_args, run_descend
 
-# Waiting for verify.c (dnssec-core) to report EDE 11 when the DS matches
-# a key without the Zone Key bit (Unbound's code); it gives 9 today.
-PENDING = {("www.nozonebit.com", "A")}
-CASES = [pytest.param(c, marks=pytest.mark.xfail(reason="waits for dnssec-core"))
-         if (c["name"], c["type"]) in PENDING else c for c in dnssec_cases()]
+CASES = dnssec_cases()
 
 
 def case_id(c):

@@ -15,6 +15,20 @@
 
 static char dir[] = "/tmp/descend-ta-XXXXXX";
 
+/* The root zone's KSKs as Debian's root.key lists them. */
+#define ROOT_KSK_20326 "AwEAAaz/tAm8yTn4Mfeh5eyI96WSVexTBAvkMgJzkKTOiW1vkIb" \
+	"zxeF3+/4RgWOq7HrxRixHlFlExOLAJr5emLvN7SWXgnLh4+B5xQlNVz8Og8kvArMtNR" \
+	"OxVQuCaSnIDdD5LKyWbRd2n9WGe2R8PzgCmr3EgVLrjyBxWezF0jLHwVN8efS3rCj/E" \
+	"WgvIWgb9tarpVUDK/b58Da+sqqls3eNbuv7pr+eoZG+SrDK6nWeL3c6H5Apxz7LjVc1" \
+	"uTIdsIXxuOLYA4/ilBmSVIzuDWfdRUfhHdY6+cn8HFRm+2hM8AnXGXws9555KrUB5qi" \
+	"hylGa8subX2Nn6UwNR1AkUTV74bU="
+#define ROOT_KSK_38696 "AwEAAa96jeuknZlaeSrvyAJj6ZHv28hhOKkx3rLGXVaC6rXTsDc" \
+	"449/cidltpkyGwCJNnOAlFNKF2jBosZBU5eeHspaQWOmOElZsjICMQMC3aeHbGiShvZ" \
+	"sx4wMYSjH8e7Vrhbu6irwCzVBApESjbUdpWWmEnhathWu1jo+siFUiRAAxm9qyJNg/w" \
+	"OZqqzL/dL/q8PkcRU5oUKEpUge71M3ej2/7CPqpdVwuMoTvoB+ZOT4YeGyxMvHmbrxl" \
+	"FzGOHOijtzN+u1TQNatX2XBuzZNQ1K+s2CXkPIZo7s6JgZyvaBevYtxPvYLw4z9mR7K" \
+	"2vaF18UYH9Z9GNUUeayffKC73PYc="
+
 /* Writes `text` to a file in the test directory; returns its path. */
 static const char *
 write_file(const char *name, const char *text)
@@ -109,7 +123,38 @@ test_files(void)
 	rc = trust_anchors_add_file(tas, path, err, sizeof(err));
 	ok(rc == 0 && lookup(tas, "com.") != NULL &&
 	    dname_str_eq(lookup(tas, "com.")->zone, "."),
-	    "Unbound autotrust lines read as plain records (%s)", err);
+	    "Unbound autotrust lines: the VALID key is an anchor (%s)", err);
+	trust_anchors_free(tas);
+
+	/* RFC 5011: a pending (state 1) or revoked (state 4) key in a state
+	 * file is not trusted; only Valid (2) and Missing (3) ones are. */
+	tas = trust_anchors_new();
+	path = write_file("auto-states.key",
+	    ";;id: . 1\n"
+	    ". 86400 IN DNSKEY 257 3 8 " ROOT_KSK_20326
+	    " ;{id = 20326 (ksk), size = 2048b} ;;state=2 [  VALID  ] "
+	    ";;count=0 ;;lastchange=1700000000\n"
+	    ". 86400 IN DNSKEY 257 3 8 " ROOT_KSK_38696
+	    " ;{id = 38696 (ksk), size = 2048b} ;;state=1 [ ADDPEND ] "
+	    ";;count=1 ;;lastchange=1700000000\n");
+	rc = trust_anchors_add_file(tas, path, err, sizeof(err));
+	ta = lookup(tas, "com.");
+	ok(rc == 0 && ta != NULL && ldns_rr_list_rr_count(ta->records) == 1 &&
+	    ldns_calc_keytag(ldns_rr_list_rr(ta->records, 0)) == 20326,
+	    "a state file's pending key is not an anchor (%zu records, %s)",
+	    ta ? ldns_rr_list_rr_count(ta->records) : 0, err);
+	trust_anchors_free(tas);
+
+	tas = trust_anchors_new();
+	path = write_file("auto-revoked.key",
+	    ";;id: . 1\n"
+	    ". 86400 IN DNSKEY 257 3 8 " ROOT_KSK_38696
+	    " ;{id = 38696 (ksk), size = 2048b} ;;state=4 [ REVOKED ] "
+	    ";;count=0 ;;lastchange=1700000000\n");
+	rc = trust_anchors_add_file(tas, path, err, sizeof(err));
+	ok(rc == -1 && strstr(err, "no key in a trusted state") != NULL &&
+	    lookup(tas, "com.") == NULL,
+	    "a state file with only a revoked key gives no anchor (%s)", err);
 	trust_anchors_free(tas);
 }
 

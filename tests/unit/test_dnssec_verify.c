@@ -479,6 +479,27 @@ test_dnskey(void)
 	ok(v.status == SEC_SECURE, "DS matches the key that signs: secure");
 	ldns_rr_list_deep_free(ds);
 
+	/* The DS names a key that lacks the Zone Key bit (flags 1): the
+	 * verdict names that cause, EDE 11, not a missing key (EDE 9). */
+	{
+		struct t_key nz = t_key_new(LDNS_SIGN_ECDSAP256SHA256,
+		    "example.com.", 1);
+		ldns_rr_list *nzkeys = t_refs(nz.dnskey, NULL);
+		ldns_rr_list *nzsigs = t_sign_now(nzkeys, &nz);
+
+		ds = t_refs(ds_for(nz.dnskey, LDNS_SHA256), NULL);
+		dnssec_verify_dnskey_rrset(nzkeys, nzsigs, ds, zone, T_NOW,
+		    &budget, &v, NULL);
+		ok(v.status == SEC_BOGUS &&
+		    v.ede == DNSSEC_EDE_NO_ZONE_KEY_BIT,
+		    "DS for a key without the zone bit: bogus, EDE 11 (ede %d, "
+		    "%s)", v.ede, v.why);
+		ldns_rr_list_deep_free(ds);
+		ldns_rr_list_deep_free(nzsigs);
+		ldns_rr_list_free(nzkeys);
+		t_key_free(&nz);
+	}
+
 	/* A DNSKEY trust anchor. */
 	ds = t_refs(ksk.dnskey, NULL);
 	dnssec_verify_dnskey_rrset(dnskeys, sigs, ds, zone, T_NOW, &budget, &v,
