@@ -101,14 +101,13 @@ engine_load_config(struct engine *engine, const struct engine_config *config,
 		private_table_free(privates);
 		return false;
 	}
-	if (engine->validator != NULL) {
-		/* Other threads may still read the old anchors: keep them. */
-		if (engine->retired_validator_count < 8)
-			engine->retired_validators[
-			    engine->retired_validator_count++] = engine->validator;
-		else
-			validator_free(engine->validator);
-	}
+	/*
+	 * No other thread is inside the engine (engine_reconfigure's
+	 * contract) and requests look the validator up on each call, so the
+	 * old one goes now. Its key cache goes with it: the anchors may have
+	 * changed, and keys validated under the old ones must not outlive them.
+	 */
+	validator_free(engine->validator);
 	engine->validator = validator;
 	/* No other thread is inside the engine (engine_reconfigure's contract). */
 	free(engine->root_hints_path);
@@ -173,8 +172,6 @@ engine_free(struct engine *engine)
 	answer_cache_free(engine->answers);
 	server_table_free(engine->servers);
 	validator_free(engine->validator);
-	for (unsigned i = 0; i < engine->retired_validator_count; i++)
-		validator_free(engine->retired_validators[i]);
 	ldns_rr_list_deep_free(engine->root_hints);
 	free(engine->root_hints_path);
 	zone_table_free(engine->zones);

@@ -31,8 +31,6 @@ struct engine {
 	struct server_table *servers;
 	struct validator *validator;	/* trust anchors and key cache */
 	/* Replaced by a reload, kept until engine_free like the hints. */
-	struct validator *retired_validators[8];
-	unsigned retired_validator_count;
 	struct engine_stats stats;	/* updated with atomics */
 };
 
