@@ -518,8 +518,14 @@ local_zone_answer(const struct local_zones *t, const struct client_query *q,
 		goto out;
 	{
 		ldns_rr *question = ldns_rr_new();
+		ldns_rdf *owner = ldns_rdf_clone(qname);
 
-		ldns_rr_set_owner(question, ldns_rdf_clone(qname));
+		if (question == NULL || owner == NULL) {
+			ldns_rr_free(question);
+			ldns_rdf_deep_free(owner);
+			goto out;
+		}
+		ldns_rr_set_owner(question, owner);
 		ldns_rr_set_type(question, q->qtype);
 		ldns_rr_set_class(question, q->qclass);
 		ldns_rr_set_question(question, true);
