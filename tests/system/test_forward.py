@@ -4,12 +4,13 @@ falling back to iteration when the forwarder is the lab's dead listener,
 stub zones pointing at lab servers, and `descend query|trace` with
 --forward/--stub saying where they applied."""
 import json
+import os
 
 import dns.flags
 import dns.rcode
 import pytest
 
-from conftest import Daemon, run_descend
+from conftest import ANCHOR, Daemon, run_descend
 
 FORWARDER_ADDR = "127.77.100.2"
 DEAD = "127.77.9.9"
@@ -155,3 +156,29 @@ def test_trace_shows_the_configured_step(daemons, lab):
     replies = [o for o in objs if o["type"] == "reply"]
     assert [(x["address"], x["flags"]) for x in replies] == [(FORWARDER_ADDR, " ra")]
     assert [o["records"] for o in objs if o["type"] == "answer"][0].endswith("192.0.2.10\n")
+
+
+def test_forwarded_answers_are_validated(lab, tmp_path):
+    """Validation applies to forwarded answers too: the resolver in front
+    checks the forwarder's signed answer itself (its own dnssec.secure
+    counter moves and it sets AD), and a broken signature is SERVFAIL."""
+    if not os.path.exists(ANCHOR):
+        pytest.skip("the lab has no trust anchor")
+    (tmp_path / "forwarder").mkdir()
+    (tmp_path / "main").mkdir()
+    forwarder = Daemon(tmp_path / "forwarder", f"trust-anchor-file: {ANCHOR}\n",
+                       addr=FORWARDER_ADDR).start()
+    d = Daemon(tmp_path / "main", f"trust-anchor-file: {ANCHOR}\n"
+               f"forward-zone: badsig.com {FORWARDER_ADDR}\n"
+               f"forward-zone: secure.com {FORWARDER_ADDR}\n").start()
+    try:
+        before = d.stats()["dnssec.secure"]
+        secure = d.query("www.secure.com", want_dnssec=True)
+        assert "192.0.2.130" in answers(secure)   # with its RRSIG (DO)
+        assert secure.flags & dns.flags.AD
+        assert d.stats()["dnssec.secure"] > before
+        bogus = d.query("www.badsig.com", want_dnssec=True)
+        assert bogus.rcode() == dns.rcode.SERVFAIL
+    finally:
+        d.stop()
+        forwarder.stop()
