@@ -8,19 +8,22 @@ cache; every answer checked against the expected rcode and records, a wrong
 one counted as a 12 s timeout so that a fast SERVFAIL cannot win; upstream
 queries counted until the resolver has sent nothing for a second), memory
 per cached name (RSS growth divided by the answers each resolver reports
-cached), 1- vs 2-thread throughput and the cache micro-benchmark; then the
-ratios descend/unbound, each target of issue 16 with its figure, and both
-configurations.
+cached), 1- vs 2-thread throughput and the cache micro-benchmark, the
+signed lab cases cold (asked with DO; rcode, records and AD checked) and the
+CPU time one resolution of the KeyTrap zone costs (tests/system/
+hostile_dnssec.py, from an empty cache); then the ratios descend/unbound,
+each target of issue 16 with its figure, and both configurations.
 
 Unbound runs the configuration a tuned production Unbound uses for its
 thread count (so-reuseport, slabs matching the threads, rrset cache twice
 the message cache, large socket buffers); descendd's cache-size matches
-Unbound's two caches together. Neither validates (descend does not yet).
+Unbound's two caches together. Both validate, with the lab's trust anchor
+($LAB_DIR/root.key, written by `lab start`).
 
 Usage (as root, after the README setup, from the source tree, inside
 contrib/netns-run when others share the machine):
     contrib/bench/bench.py [--build DIR] [--seconds 10] [--runs 3]
-                           [--only hits,do,cold,memory,threads]
+                           [--only hits,do,cold,memory,threads,signed,keytrap]
 """
 import argparse
 import os
@@ -55,6 +58,34 @@ COLD_CASES = [
     ("upward referral (hostile)", "upward.hostile.net"),
 ]
 HOSTILE = os.path.join(SRC, "tests", "system", "hostile.py")
+HOSTILE_DNSSEC = os.path.join(SRC, "tests", "system", "hostile_dnssec.py")
+ANCHOR = os.path.join(LAB_DIR, "root.key")
+# contrib/lab/CASES.md "DNSSEC cases", asked with DO: (label, name, type).
+SIGNED_CASES = [
+    ("secure, NSEC", "www.secure.com", "A"),
+    ("NODATA, NSEC", "www.secure.com", "AAAA"),
+    ("secure, NSEC3", "www.nsec3.com", "A"),
+    ("NXDOMAIN, NSEC3", "nonexistent.nsec3.com", "A"),
+    ("NODATA, NSEC3", "www.nsec3.com", "AAAA"),
+    ("RSA/SHA-256 (alg 8)", "www.alg8.net", "A"),
+    ("insecure delegation", "www.insecure.com", "A"),
+    ("bogus signature", "www.badsig.com", "A"),
+]
+# Their answers: rcode, the answer's records but RRSIGs, and the AD bit.
+SIGNED_EXPECTED = {
+    ("www.secure.com", "A"): ("NOERROR", {"www.secure.com. A 192.0.2.130"}, True),
+    ("www.secure.com", "AAAA"): ("NOERROR", set(), True),
+    ("www.nsec3.com", "A"): ("NOERROR", {"www.nsec3.com. A 192.0.2.132"}, True),
+    ("nonexistent.nsec3.com", "A"): ("NXDOMAIN", set(), True),
+    ("www.nsec3.com", "AAAA"): ("NOERROR", set(), True),
+    ("www.alg8.net", "A"): ("NOERROR", {"www.alg8.net. A 192.0.2.140"}, True),
+    ("www.insecure.com", "A"): ("NOERROR", {"www.insecure.com. A 192.0.2.133"}, False),
+    ("www.badsig.com", "A"): ("SERVFAIL", set(), False),
+}
+# KeyTrap: 32 DNSKEYs sharing one key tag, 32 signatures over each RRset
+# (hostile_dnssec.py at 127.77.8.2, delegated from the lab's net.).
+KEYTRAP_ADDR, KEYTRAP_NAME = "127.77.8.2", "cpu.keytrap.trap.net"
+KEYTRAP_TRIES = 5
 COLD_TRIES = 5
 WRONG_MS = 12000.0      # what a wrong answer costs in the timing rows
 IDLE_S = 1.0            # upstream counting ends after this long without one
@@ -75,7 +106,7 @@ EXPECTED = {
     "nxns.hostile.net": ("SERVFAIL", set()),
     "upward.hostile.net": ("SERVFAIL", set()),
 }
-SECTIONS = ("hits", "do", "cold", "memory", "threads")
+SECTIONS = ("hits", "do", "cold", "memory", "threads", "signed", "keytrap")
 
 
 def run(cmd, **kw):
@@ -146,6 +177,7 @@ class Resolver:
     minimal-responses: yes
     do-not-query-localhost: no
     root-hints: "{HINTS}"
+{f'    trust-anchor-file: "{ANCHOR}"' if os.path.exists(ANCHOR) else ''}
     chroot: ""
     username: ""
     directory: "{self.dir}"
@@ -153,7 +185,7 @@ class Resolver:
     use-syslog: no
     logfile: "{self.dir}/unbound.log"
     access-control: 127.0.0.0/8 allow
-    module-config: "iterator"
+    module-config: "{'validator iterator' if os.path.exists(ANCHOR) else 'iterator'}"
     qname-minimisation: yes
     prefetch: no
     verbosity: 0
@@ -186,6 +218,17 @@ remote-control:
                 self.proc.kill()
                 self.proc.wait()
 
+    def stop_cpu(self):
+        """Stops the resolver and returns its whole life's CPU seconds from
+        wait4's rusage (microseconds, where /proc/PID/stat counts ticks)."""
+        self.proc.terminate()
+        try:
+            _, status, ru = os.wait4(self.proc.pid, 0)
+        except ChildProcessError:
+            return None
+        self.proc.returncode = os.waitstatus_to_exitcode(status)
+        return ru.ru_utime + ru.ru_stime
+
     def rss_kib(self):
         for line in open(f"/proc/{self.proc.pid}/status"):
             if line.startswith("VmRSS:"):
@@ -193,13 +236,15 @@ remote-control:
         return 0
 
 
-def dig(addr, name, rdtype="A", timeout=5, reply=None):
+def dig(addr, name, rdtype="A", timeout=5, reply=None, do=False):
     """One query with plain sockets: returns ms or None; the reply's bytes
-    go to reply[0] when a list is given."""
+    go to reply[0] when a list is given. do: EDNS(0) with the DO bit."""
     qid = 0x4242
     labels = b"".join(bytes([len(p)]) + p.encode() for p in name.strip(".").split(".") if p)
-    query = struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0) + labels + b"\0" + \
-        struct.pack("!HH", {"A": 1, "TXT": 16}[rdtype], 1)
+    query = struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 1 if do else 0) + labels + b"\0" + \
+        struct.pack("!HH", {"A": 1, "TXT": 16, "AAAA": 28}[rdtype], 1)
+    if do:
+        query += b"\0" + struct.pack("!HHIH", 41, 1232, 0x8000, 0)
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(timeout)
     start = time.monotonic()
@@ -215,26 +260,37 @@ def dig(addr, name, rdtype="A", timeout=5, reply=None):
         s.close()
 
 
-def answer_ok(name, wire):
-    """Whether a reply has the expected rcode and answer records."""
+def answer_ok(name, wire, rdtype=None):
+    """Whether a reply has the expected rcode and answer records (and, for
+    the signed cases, asked by type, the expected AD bit; RRSIGs aside)."""
+    import dns.flags
     import dns.message
     import dns.rcode
-    rcode, records = EXPECTED[name]
+    if rdtype is None:
+        (rcode, records), ad = EXPECTED[name], None
+    else:
+        rcode, records, ad = SIGNED_EXPECTED[(name, rdtype)]
     try:
         msg = dns.message.from_wire(wire)
     except Exception:
         return False
     got = set()
     for rrset in msg.answer:
+        if rrset.rdtype == dns.rdatatype.RRSIG:
+            continue
         for rd in rrset:
             got.add(f"{rrset.name.to_text().lower()} "
                     f"{dns.rdatatype.to_text(rrset.rdtype)} {rd.to_text().lower()}")
+    if ad is not None and bool(msg.flags & dns.flags.AD) != ad:
+        return False
     return dns.rcode.to_text(msg.rcode()) == rcode and got == records
 
 
 class UpstreamCounter:
     """Counts queries leaving for the lab's servers (UDP datagrams and TCP
-    connections to port 53 on 127.77.0.0-127.77.9.255), seen on lo."""
+    connections to port 53 on 127.77.0.0-127.77.99.255: the lab, its
+    signed zones' servers and the hostile ones; the resolvers listen on
+    127.77.100.x), seen on lo."""
 
     def __init__(self):
         self.count = 0
@@ -255,7 +311,7 @@ class UpstreamCounter:
             if addr[2] != socket.PACKET_OUTGOING or len(data) < 14 + 20 + 8:
                 continue
             ip = data[14:]
-            if ip[0] >> 4 != 4 or ip[16] != 127 or ip[17] != 77 or ip[18] > 9:
+            if ip[0] >> 4 != 4 or ip[16] != 127 or ip[17] != 77 or ip[18] >= 100:
                 continue
             ihl = (ip[0] & 0x0f) * 4
             proto, l4 = ip[9], ip[ihl:]
@@ -438,8 +494,12 @@ def main():
         # median, and for the dead server the worst try too. Each answer
         # is checked; upstream queries are counted until the resolver is
         # idle (IDLE_S without one), the same way for both.
-        cold_slower = []
-        for label, name in (COLD_CASES if "cold" in only else []):
+        # The signed cases (asked with DO, AD checked) run the same way.
+        cold_slower, signed_slower = [], []
+        cases = [(label, name, None) for label, name in COLD_CASES] if "cold" in only else []
+        if "signed" in only:
+            cases += [(f"DO {name} {t}", name, t) for _, name, t in SIGNED_CASES]
+        for label, name, rdtype in cases:
             cold = {}
             for k in ("descend", "unbound"):
                 tries = []
@@ -448,10 +508,12 @@ def main():
                     resolvers[k] = Resolver(k, resolvers[k].addr, args.build).start()
                     counter = UpstreamCounter()
                     reply = []
-                    ms = dig(resolvers[k].addr, name, timeout=12, reply=reply)
+                    ms = dig(resolvers[k].addr, name, rdtype or "A", timeout=12, reply=reply,
+                             do=rdtype is not None)
                     counter.wait_idle()
                     counter.stop()
-                    good = ms is not None and bool(reply) and answer_ok(name, reply[0])
+                    good = (ms is not None and bool(reply) and
+                            answer_ok(name, reply[0], rdtype))
                     tries.append((ms if good else WRONG_MS, counter.count, good))
                 cold[k] = (statistics.median(t[0] for t in tries),
                            statistics.median(t[1] for t in tries),
@@ -469,11 +531,65 @@ def main():
                          cold["descend"][3], cold["unbound"][3], "%d"))
             if (cold["descend"][0] > cold["unbound"][0] or
                     cold["descend"][1] > cold["unbound"][1]):
-                cold_slower.append(label)
+                (signed_slower if rdtype else cold_slower).append(label)
         if "cold" in only:
             targets.append(("cold: no more upstream queries and no slower than unbound, "
                             "every case", "worse on: " + (", ".join(cold_slower) or "none"),
                             not cold_slower))
+        if "signed" in only:
+            targets.append(("cold signed (validating): no more upstream queries and no "
+                            "slower than unbound, every case", "worse on: " +
+                            (", ".join(signed_slower) or "none"), not signed_slower))
+        # KeyTrap: the resolver's CPU time (/proc/PID/stat, all threads) for
+        # one resolution of the hostile zone, from an empty cache, the same
+        # way for both; the median of KEYTRAP_TRIES restarts, the worst too.
+        if "keytrap" in only:
+            trap = subprocess.Popen(["/usr/bin/python3", HOSTILE_DNSSEC, KEYTRAP_ADDR,
+                                     os.path.join(WORK, "hostile_dnssec.pid"), LAB_DIR])
+            try:
+                for _ in range(100):
+                    if os.path.exists(os.path.join(WORK, "hostile_dnssec.pid")):
+                        break
+                    time.sleep(0.1)
+                # /proc/PID/stat counts 10-ms ticks: the mean of the tries
+                # too. A finer figure, from wait4's rusage (microseconds):
+                # a start, the one query and a stop, less the same without
+                # the query (medians), so startup and exit cancel out.
+                spent, life = {}, {}
+                for k in ("descend", "unbound"):
+                    tries, alone, with_query = [], [], []
+                    for _ in range(KEYTRAP_TRIES):
+                        resolvers[k].stop()
+                        resolvers[k] = Resolver(k, resolvers[k].addr, args.build).start()
+                        alone.append(resolvers[k].stop_cpu())
+                        resolvers[k] = Resolver(k, resolvers[k].addr, args.build).start()
+                        reply = []
+                        before = cpu_of(resolvers[k].proc.pid)
+                        ms = dig(resolvers[k].addr, KEYTRAP_NAME, timeout=12, reply=reply,
+                                 do=True)
+                        tries.append(cpu_of(resolvers[k].proc.pid) - before)
+                        with_query.append(resolvers[k].stop_cpu())
+                        rcode = reply[0][3] & 0x0f if reply else None
+                        notes.append(f"keytrap: {k} {tries[-1] * 1000:.0f} ms CPU (stat), "
+                                     f"life {with_query[-1] * 1000:.1f} vs "
+                                     f"{alone[-1] * 1000:.1f} ms without the query, rcode "
+                                     f"{rcode}, " + (f"{ms:.0f} ms wall" if ms else "no reply"))
+                    spent[k] = (statistics.median(tries), statistics.mean(tries), max(tries))
+                    life[k] = statistics.median(with_query) - statistics.median(alone)
+            finally:
+                trap.terminate()
+                trap.wait()
+            for i, what in enumerate(("median", "mean", "worst")):
+                rows.append((f"KeyTrap resolution: CPU ms, /proc stat ({what})",
+                             spent["descend"][i] * 1000, spent["unbound"][i] * 1000, "%.0f"))
+            rows.append(("KeyTrap resolution: CPU ms, rusage (life - idle life)",
+                         life["descend"] * 1000, life["unbound"] * 1000, "%.1f"))
+            notes.append(f"keytrap: CPU from /proc/PID/stat utime+stime, {1000 // TICK} ms "
+                         f"ticks, {KEYTRAP_NAME} A with DO, each try from a fresh start")
+            targets.append(("KeyTrap resolution costs bounded CPU (< 1 s, as the "
+                            "reference test holds Unbound)",
+                            f"{spent['descend'][2] * 1000:.0f} ms worst",
+                            spent["descend"][2] < 1.0))
         # Memory per cached name: RSS growth over N distinct names resolved
         # once, divided by the answers each resolver says it has cached.
         if "memory" in only:
@@ -530,10 +646,11 @@ def main():
         subprocess.run([LAB, "stop"], stdout=subprocess.DEVNULL)
     for note in notes:
         print(f"# {note}")
-    print(f"{'figure':<44} {'descend':>12} {'unbound':>12} {'ratio':>8}")
+    width = max([44] + [len(r[0]) for r in rows])
+    print(f"{'figure':<{width}} {'descend':>12} {'unbound':>12} {'ratio':>8}")
     for label, d, u, fmt in rows:
         ratio = d / u if u else float("nan")
-        print(f"{label:<44} {fmt % d:>12} {fmt % u:>12} {ratio:>8.2f}")
+        print(f"{label:<{width}} {fmt % d:>12} {fmt % u:>12} {ratio:>8.2f}")
     print("\ntargets (issue 16):")
     for what, figure, met in targets:
         print(f"  {'met ' if met else 'MISS'}  {what}: {figure}")
