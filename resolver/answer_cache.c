@@ -14,6 +14,7 @@
 #include "engine_limits.h"
 #include "lru.h"
 #include "rrset_cache.h"
+#include "wire_bytes.h"
 
 /* The most records whose TTLs a cached answer may carry. */
 #define ANSWER_RRS_MAX	64
@@ -82,28 +83,6 @@ static struct answer_shard *
 answer_shard(struct answer_cache *cache, uint32_t hash)
 {
 	return &cache->shards[hash >> 28];
-}
-
-static inline uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
 }
 
 size_t

@@ -6,24 +6,12 @@
 #include <string.h>
 
 #include "fastpath.h"
+#include "wire_bytes.h"
 
 #define DNS_HEADER	12
 #define TYPE_OPT	41
 #define OPT_RR_SIZE	11
 #define EDE_OPTION	15
-
-static inline uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 enum query_check
 fastpath_parse_query(const uint8_t *wire, size_t len,

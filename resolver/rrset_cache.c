@@ -11,6 +11,7 @@
 #include "dname.h"
 #include "lru.h"
 #include "rrset_cache.h"
+#include "wire_bytes.h"
 
 enum entry_kind {
 	KIND_RRSET = 'R',
@@ -118,19 +119,6 @@ rrset_rank_name(enum rrset_rank rank)
 }
 
 /* ---- packing ---- */
-
-static inline uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 static bool
 owner_same(const ldns_rdf *a, const struct owner_ref *b)

@@ -635,23 +635,13 @@ key_private_domain(struct config_reader *r, const char *v)
 {
 	struct daemon_config *c = r->config;
 	ldns_rdf *name = NULL;
-	char **domains, *copy;
 
 	if (ldns_str2rdf_dname(&name, v) != LDNS_STATUS_OK) {
 		problem(r, "bad private-domain '%s'", v);
 		return;
 	}
 	ldns_rdf_deep_free(name);
-	domains = reallocarray(c->private_domains, c->private_domain_count + 1,
-	    sizeof(*domains));
-	if (domains == NULL || (copy = strdup(v)) == NULL) {
-		if (domains != NULL)
-			c->private_domains = domains;
-		problem(r, "out of memory");
-		return;
-	}
-	c->private_domains = domains;
-	c->private_domains[c->private_domain_count++] = copy;
+	append_string(r, &c->private_domains, &c->private_domain_count, v);
 }
 
 static void
