@@ -57,6 +57,10 @@ trace_free(struct trace *t)
 		ldns_rr_list_deep_free(t->cuts[i].glue);
 	}
 	ldns_rdf_deep_free(t->root.zone);
+	for (unsigned i = 0; i < t->dnssec_count; i++)
+		ldns_rdf_deep_free(t->dnssec[i].zone);
+	ldns_rr_list_deep_free(t->ds_seen);
+	ldns_rr_list_deep_free(t->dnskey_seen);
 }
 
 void
@@ -93,7 +97,8 @@ json_string(FILE *out, const char *s)
 
 /*
  * Arguments after `type`: key, value pairs ending with NULL. A key that
- * starts with '#' takes an unsigned value printed as a JSON number.
+ * starts with '#' takes an unsigned value printed as a JSON number, one
+ * that starts with '%' an int (an EDE code, -1 for none).
  */
 void
 trace_json(struct trace *t, const char *type, ...)
@@ -111,6 +116,9 @@ trace_json(struct trace *t, const char *type, ...)
 		if (key[0] == '#') {
 			json_string(t->out, key + 1);
 			fprintf(t->out, ":%u", va_arg(ap, unsigned));
+		} else if (key[0] == '%') {
+			json_string(t->out, key + 1);
+			fprintf(t->out, ":%d", va_arg(ap, int));
 		} else {
 			const char *value = va_arg(ap, const char *);
 
@@ -372,6 +380,88 @@ on_referral(struct trace *t, const struct engine_event *ev)
 	    NULL);
 }
 
+/* Keeps a copy of every DS and DNSKEY record in `rrs` not kept yet. */
+static void
+keep_dnssec_records(struct trace *t, const ldns_rr_list *rrs)
+{
+	for (size_t i = 0; rrs != NULL && i < ldns_rr_list_rr_count(rrs); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+		ldns_rr_list **seen = ldns_rr_get_type(rr) == LDNS_RR_TYPE_DS ?
+		    &t->ds_seen : ldns_rr_get_type(rr) == LDNS_RR_TYPE_DNSKEY ?
+		    &t->dnskey_seen : NULL;
+		bool known = false;
+		ldns_rr *copy;
+
+		if (seen == NULL)
+			continue;
+		if (*seen == NULL && (*seen = ldns_rr_list_new()) == NULL)
+			return;
+		if ((copy = ldns_rr_clone(rr)) == NULL)
+			return;
+		/* Owners come back in 0x20's random case: compare them lowered. */
+		ldns_dname2canonical(ldns_rr_owner(copy));
+		for (size_t j = 0; j < ldns_rr_list_rr_count(*seen) && !known; j++)
+			known = ldns_rr_compare(ldns_rr_list_rr(*seen, j),
+			    copy) == 0;
+		if (known || !ldns_rr_list_push_rr(*seen, copy))
+			ldns_rr_free(copy);
+	}
+}
+
+/*
+ * Folds one EV_DNSSEC step into its zone's verdict. The DS, no-DS and
+ * DNSKEY steps judge the cut named by their owner; the other steps judge
+ * data with the keys of `zone`; "answer" is the whole chain's weakest link
+ * and says nothing about one cut.
+ */
+static void
+keep_dnssec_verdict(struct trace *t, const struct engine_event *ev)
+{
+	static const int rank[] = { [SEC_UNCHECKED] = 0, [SEC_SECURE] = 1,
+	    [SEC_INSECURE] = 2, [SEC_INDETERMINATE] = 3, [SEC_BOGUS] = 4 };
+	const char *step = ev->u.dnssec.step;
+	const ldns_rdf *zone = ev->u.dnssec.zone;
+	struct trace_dnssec_zone *z = NULL;
+
+	if (strcmp(step, "answer") == 0)
+		return;
+	if (strcmp(step, "ds") == 0 || strcmp(step, "no-ds") == 0 ||
+	    strcmp(step, "dnskey") == 0)
+		zone = ev->u.dnssec.owner;
+	else if (zone == NULL && ev->u.dnssec.owner != NULL) {
+		/* No zone named: the deepest zone judged so far holding it. */
+		for (unsigned i = 0; i < t->dnssec_count; i++)
+			if (dname_in_bailiwick(ev->u.dnssec.owner,
+			    t->dnssec[i].zone) && (zone == NULL ||
+			    ldns_dname_label_count(t->dnssec[i].zone) >
+			    ldns_dname_label_count(zone)))
+				zone = t->dnssec[i].zone;
+		if (zone == NULL)
+			zone = ev->u.dnssec.owner;
+	}
+	if (zone == NULL)
+		return;
+	for (unsigned i = 0; i < t->dnssec_count && z == NULL; i++)
+		if (dname_equal(t->dnssec[i].zone, zone))
+			z = &t->dnssec[i];
+	if (z == NULL) {
+		if (t->dnssec_count == TRACE_DNSSEC_ZONES_MAX)
+			return;
+		z = &t->dnssec[t->dnssec_count];
+		memset(z, 0, sizeof(*z));
+		if ((z->zone = ldns_rdf_clone(zone)) == NULL)
+			return;
+		ldns_dname2canonical(z->zone);
+		z->ede = -1;
+		t->dnssec_count++;
+	}
+	if (rank[ev->u.dnssec.status] <= rank[z->status])
+		return;
+	z->status = ev->u.dnssec.status;
+	z->ede = ev->u.dnssec.ede;
+	strlcpy(z->why, ev->u.dnssec.why, sizeof(z->why));
+}
+
 static const char *
 flags_text(const ldns_pkt *pkt, char *buf, size_t len)
 {
@@ -465,6 +555,10 @@ on_exchange(struct trace *t, const struct engine_event *ev)
 		fprintf(t->out, ";; Received %zu bytes from %s#53(%s) in %u ms\n\n",
 		    ev->u.query.reply_size, addr, name[0] != '\0' ? name : addr,
 		    ev->u.query.rtt_ms);
+	}
+	if (reply != NULL) {
+		keep_dnssec_records(t, ldns_pkt_answer(reply));
+		keep_dnssec_records(t, ldns_pkt_authority(reply));
 	}
 	if (server != NULL) {
 		server->asked = true;
@@ -726,12 +820,14 @@ trace_on_event(void *ctx, const struct engine_event *ev)
 		trace_print(t, ev->depth, "   dnssec %s %s %s: %s (%s)",
 		    ev->u.dnssec.step, name, type != NULL ? type : "?",
 		    sec_status_name(ev->u.dnssec.status), ev->u.dnssec.why);
+		/* "rrtype": a key "type" would clash with the line's own. */
 		trace_json(t, "dnssec", "step", ev->u.dnssec.step, "owner",
-		    name, "type", type != NULL ? type : "?", "status",
+		    name, "rrtype", type != NULL ? type : "?", "status",
 		    sec_status_name(ev->u.dnssec.status), "why",
-		    ev->u.dnssec.why, "#ede", ev->u.dnssec.ede, "#depth",
+		    ev->u.dnssec.why, "%ede", ev->u.dnssec.ede, "#depth",
 		    ev->depth, NULL);
 		free(type);
+		keep_dnssec_verdict(t, ev);
 		break;
 	}
 	if (t->format != TRACE_JSON)

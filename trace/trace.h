@@ -57,6 +57,19 @@ struct trace_cut {
 
 #define TRACE_CUTS_MAX		64
 #define TRACE_FINDINGS_MAX	128
+#define TRACE_DNSSEC_ZONES_MAX	64
+
+/*
+ * A zone's DNSSEC verdict as the validator's EV_DNSSEC events decided it:
+ * the worst of its steps (bogus over indeterminate over insecure over
+ * secure), with the first reason at that level (chain.c prints it).
+ */
+struct trace_dnssec_zone {
+	ldns_rdf *zone;
+	enum sec_status status;
+	int ede;			/* RFC 8914 code, -1 none */
+	char why[160];
+};
 
 enum trace_format {
 	TRACE_TEXT,
@@ -83,6 +96,11 @@ struct trace {
 	/* The question as the user typed it: text and --dig print names in
 	 * its case, not in the random case 0x20 sent and replies echo. */
 	const ldns_rdf *qname;
+	/* DNSSEC: each zone's verdict, and every DS and DNSKEY record a
+	 * reply carried (chain.c matches them per zone at the end). */
+	struct trace_dnssec_zone dnssec[TRACE_DNSSEC_ZONES_MAX];
+	unsigned dnssec_count;
+	ldns_rr_list *ds_seen, *dnskey_seen;
 };
 
 /* The engine observer that records and prints as events arrive. */
@@ -105,5 +123,8 @@ void trace_json(struct trace *trace, const char *type, ...);
 const char *trace_addr_str(const struct sockaddr *addr, char *buf,
     size_t len);
 const char *severity_name(enum finding_severity severity);
+
+/* chain.c: the chain of trust per zone cut, its JSON lines and findings. */
+void trace_chain_report(struct trace *trace);
 
 #endif /* DESCEND_TRACE_H */

@@ -329,6 +329,8 @@ trace_main(int argc, char **argv)
 				findings_compare_servers(&ctx, &t.cuts[i],
 				    question.name, question.type);
 		}
+		/* The chain of trust: what the validator decided per cut. */
+		trace_chain_report(&t);
 		broken = result.rcode == LDNS_RCODE_SERVFAIL;
 	}
 	worst = print_findings(&t, &errors, &warnings);

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import LAB_DIR, SRC, run_descend
+from conftest import LAB_DIR, SRC, dnssec_args, run_descend
 
 HEALTHY = ["www.example.com", "www.dev.example.com", "www.glueless.org",
            "www.a.b.c.deep.net", "alias.example.com", "www.dname.example.com"]
@@ -312,3 +312,103 @@ def subprocess_run_without_dot(*args):
     from conftest import DESCEND
     return subprocess.run([DESCEND, *args], capture_output=True, text=True, timeout=30,
                           env={"PATH": "/nonexistent"})
+
+
+# DNSSEC at every cut (issue 13): the lab is signed, its anchor is root.key.
+
+def dnssec_trace(lab, name, *extra):
+    args = dnssec_args()
+    if "--no-dnssec" in args:
+        pytest.skip("the lab has no trust anchor (not signed)")
+    return run_descend("trace", *extra, *args, "--root-hints", lab, name)
+
+
+def chain_lines(lab, name):
+    r = dnssec_trace(lab, name, "--json")
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    return r.returncode, lines, {l["zone"]: l for l in lines if l["type"] == "chain"}
+
+
+def test_secure_trace_shows_every_cut_secure_and_the_ds_key_match(lab):
+    r = dnssec_trace(lab, "www.secure.com", "--no-color")
+    assert r.returncode == 0, r.stdout
+    out = r.stdout
+    assert "== chain of trust" in out
+    assert "   . secure: signature verified" in out
+    assert "DS none: the root's keys are checked against the trust anchor" in out
+    # each DS the parent gave points at the child's key with that tag
+    for zone in ("com.", "secure.com."):
+        block = out.split("   %s secure: " % zone)[1].split("\n   ")[0:4]
+        text = "\n   ".join(block)
+        tags = re.findall(r"DS (\d+) algorithm 13 digest type 2 -> DNSKEY (\d+)", text)
+        assert tags and all(a == b for a, b in tags), text
+        assert "flags 257 (KSK) algorithm 13" in text
+    assert "== findings" not in out
+    rc, lines, chain = chain_lines(lab, "www.secure.com")
+    assert rc == 0
+    assert set(chain) == {".", "com.", "secure.com."}
+    assert all(c["status"] == "secure" and c["ede"] == "" for c in chain.values())
+    ds_tag = chain["secure.com."]["ds"].split("/")[0]
+    assert chain["secure.com."]["match"] == "%s->%s" % (ds_tag, ds_tag)
+    assert ds_tag + "/257/13" in chain["secure.com."]["dnskey"]
+
+
+def test_insecure_delegation_is_insecure_with_the_proof(lab):
+    r = dnssec_trace(lab, "www.insecure.com", "--no-color")
+    assert r.returncode == 0, r.stdout
+    assert "   insecure.com. insecure: NSEC proves an unsigned delegation" in r.stdout
+    assert "DS none: com. proves there is none (an insecure delegation)" in r.stdout
+    assert "== findings" not in r.stdout
+    _, _, chain = chain_lines(lab, "www.insecure.com")
+    assert chain["com."]["status"] == "secure"
+    assert chain["insecure.com."]["status"] == "insecure"
+    assert chain["insecure.com."]["ds"] == "" and chain["insecure.com."]["match"] == ""
+
+
+@pytest.mark.parametrize("name,zone,why,ede,codes", [
+    ("www.dsnokey.com", "dsnokey.com.", "no DNSKEY matches the DS records", "9",
+     {"DNSSEC02", "DESCEND-BOGUS"}),
+    ("www.badsig.com", "badsig.com.", "signature does not verify", "6",
+     {"DESCEND-BOGUS"}),
+])
+def test_bogus_cut_has_its_reason_ede_and_finding(lab, name, zone, why, ede, codes):
+    rc, lines, chain = chain_lines(lab, name)
+    assert rc == 2          # SERVFAIL: the trace's "broken"
+    assert lines[-1]["verdict"] == "broken"
+    assert chain[zone]["status"] == "bogus"
+    assert chain[zone]["why"] == why and chain[zone]["ede"] == ede
+    assert chain["com."]["status"] == "secure"
+    found = {l["code"]: l for l in lines if l["type"] == "finding" and l["zone"] == zone}
+    assert set(found) == codes
+    assert ("EDE %s" % ede) in found["DESCEND-BOGUS"]["text"]
+    if "DNSSEC02" in codes:
+        # the DS names a key the zone does not publish: no match drawn
+        assert chain[zone]["match"] == ""
+        assert chain[zone]["ds"].split("/")[0] not in chain[zone]["dnskey"]
+    else:
+        assert chain[zone]["match"] != ""   # the keys are right, a signature is not
+    r = dnssec_trace(lab, name, "--no-color")
+    assert "   %s bogus: %s (EDE %s " % (zone, why, ede) in r.stdout
+    assert "ERROR   DESCEND-BOGUS" in r.stdout
+
+
+def test_healthy_signed_zones_have_no_dnssec_finding(lab):
+    for name in ("www.secure.com", "www.insecure.com", "www.nsec3.com"):
+        rc, lines, _ = chain_lines(lab, name)
+        assert rc == 0, name
+        assert [l for l in lines if l["type"] == "finding"] == [], name
+
+
+@pytest.mark.parametrize("name", ["www.secure.com", "www.dsnokey.com"])
+def test_dnssec_json_lines_follow_the_schema(lab, name):
+    schema = json.load(open(os.path.join(SRC, "trace", "trace-json-schema.json")))
+    _, lines, chain = chain_lines(lab, name)
+    assert chain and any(l["type"] == "dnssec" for l in lines)
+    for line in lines:
+        spec = schema["types"][line["type"]]
+        for key in spec["required"]:
+            assert key in line, (line["type"], key)
+        for key, value in line.items():
+            want = spec["properties"].get(key, schema["common"].get(key))
+            assert want is not None, (line["type"], key)
+            assert isinstance(value, int if want == "integer" else str), (key, value)
