@@ -130,6 +130,7 @@ engine_load_config(struct engine *engine, const struct engine_config *config,
 	engine->config.trust_anchor_files = NULL;	/* read above */
 	engine->config.trust_anchors = NULL;
 	engine->config.domain_insecure = NULL;
+	engine->config.auto_trust_anchor_file = NULL;	/* the validator's */
 	if (engine->config.tries == 0)
 		engine->config.tries = 1;
 	return true;
@@ -1144,4 +1145,24 @@ engine_stats_get(struct engine *engine, struct engine_stats *stats)
 	stats->cache_answer_entries = answer_cache_count(engine->answers);
 	stats->cache_entries = rrset_cache_count(engine->rrsets) +
 	    answer_cache_count(engine->answers);
+}
+
+ldns_rdf *
+engine_autotrust_zone(struct engine *engine)
+{
+	return validator_autotrust_zone(engine->validator);
+}
+
+uint32_t
+engine_autotrust_next_probe(struct engine *engine)
+{
+	return validator_autotrust_next_probe(engine->validator);
+}
+
+int
+engine_autotrust_probe_done(struct engine *engine, bool answered,
+    uint32_t now, char *err, size_t errlen)
+{
+	return validator_autotrust_probe_done(engine->validator, answered, now,
+	    err, errlen);
 }

@@ -129,6 +129,13 @@ struct engine_config {
 	size_t trust_anchor_count;
 	const char *const *domain_insecure;
 	size_t domain_insecure_count;
+	/*
+	 * RFC 5011: one zone's anchor kept up to date in this writable file
+	 * (Unbound's auto-trust-anchor-file format, or plain DS/DNSKEY lines
+	 * to start from). NULL: none. Read by engine_new(), then rewritten
+	 * after each DNSKEY RRset of that zone validated from upstream.
+	 */
+	const char *auto_trust_anchor_file;
 };
 
 void engine_config_init(struct engine_config *config);
@@ -152,6 +159,21 @@ void engine_free(struct engine *engine);
  */
 int engine_reconfigure(struct engine *engine,
     const struct engine_config *config, char *err, size_t errlen);
+
+/*
+ * The RFC 5011 probe (auto_trust_anchor_file). engine_autotrust_zone()
+ * returns a copy of the anchored zone for the caller to free, NULL when
+ * there is none; its DNSKEY RRset is due at engine_autotrust_next_probe()
+ * (seconds since the epoch), resolved with ENGINE_REQUEST_NO_CACHE so that
+ * it reaches the validator. engine_autotrust_probe_done() tells whether
+ * it got an answer: a failure, or an answer that did not update the state,
+ * schedules the retry (RFC 5011 §2.3). It returns -1 with the reason when
+ * the last save of the file failed (for the log), else 0. Thread-safe.
+ */
+ldns_rdf *engine_autotrust_zone(struct engine *engine);
+uint32_t engine_autotrust_next_probe(struct engine *engine);
+int engine_autotrust_probe_done(struct engine *engine, bool answered,
+    uint32_t now, char *err, size_t errlen);
 
 /* A client's question. */
 struct engine_question {

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "dnssec/autotrust.h"
 #include "dnssec/trust_anchor.h"
 #include "engine_limits.h"
 
@@ -102,6 +103,7 @@ config_free(struct daemon_config *c)
 	strings_free(c->trust_anchor_files, c->trust_anchor_file_count);
 	strings_free(c->trust_anchors, c->trust_anchor_count);
 	strings_free(c->domain_insecure, c->domain_insecure_count);
+	free(c->auto_trust_anchor_file);
 	free(c->root_hints);
 	free(c->listens);
 	acl_free(c->acl);
@@ -301,6 +303,31 @@ key_trust_anchor(struct config_reader *r, const char *key, const char *v)
 	else
 		append_string(r, &c->domain_insecure, &c->domain_insecure_count,
 		    v);
+}
+
+/*
+ * auto-trust-anchor-file: read now, so that a bad file is a startup error
+ * naming its line (autotrust_load says "PATH:LINE: reason"). One file.
+ */
+static void
+key_auto_trust_anchor(struct config_reader *r, const char *v)
+{
+	struct daemon_config *c = r->config;
+	struct autotrust *check;
+	char err[300];
+
+	if (c->auto_trust_anchor_file != NULL) {
+		problem(r, "auto-trust-anchor-file is already set (one file, "
+		    "one zone)");
+		return;
+	}
+	if ((check = autotrust_load(v, err, sizeof(err))) == NULL) {
+		problem(r, "bad auto-trust-anchor-file: %s", err);
+		return;
+	}
+	autotrust_free(check);
+	if ((c->auto_trust_anchor_file = strdup(v)) == NULL)
+		problem(r, "out of memory");
 }
 
 static void
@@ -580,6 +607,9 @@ config_swap_engine_data(struct daemon_config *a, struct daemon_config *b)
 	SWAP(a->private_address_count, b->private_address_count);
 	SWAP(a->private_domains, b->private_domains);
 	SWAP(a->private_domain_count, b->private_domain_count);
+	SWAP(a->auto_trust_anchor_file, b->auto_trust_anchor_file);
+	a->engine.auto_trust_anchor_file = a->auto_trust_anchor_file;
+	b->engine.auto_trust_anchor_file = b->auto_trust_anchor_file;
 	a->engine.zones = a->engine_zones;
 	a->engine.zone_count = a->engine_zones != NULL ? a->zone_count : 0;
 	b->engine.zones = b->engine_zones;
@@ -770,6 +800,8 @@ config_apply(struct config_reader *r, const char *key, const char *v)
 	    strcmp(key, "trust-anchor") == 0 ||
 	    strcmp(key, "domain-insecure") == 0)
 		key_trust_anchor(r, key, v);
+	else if (strcmp(key, "auto-trust-anchor-file") == 0)
+		key_auto_trust_anchor(r, v);
 	else
 		problem(r, "unknown key '%s'", key);
 }
@@ -885,7 +917,7 @@ config_load(struct daemon_config *c, const char *path, FILE *errors)
 		r.problems++;
 	}
 	if (c->engine.dnssec_validation && c->trust_anchor_file_count == 0 &&
-	    c->trust_anchor_count == 0) {
+	    c->trust_anchor_count == 0 && c->auto_trust_anchor_file == NULL) {
 		/* Validating by default needs Debian's root anchor (dns-root-data). */
 		r.file = path;
 		r.line = 0;
@@ -908,6 +940,7 @@ config_load(struct daemon_config *c, const char *path, FILE *errors)
 	c->engine.trust_anchor_count = c->trust_anchor_count;
 	c->engine.domain_insecure = (const char *const *)c->domain_insecure;
 	c->engine.domain_insecure_count = c->domain_insecure_count;
+	c->engine.auto_trust_anchor_file = c->auto_trust_anchor_file;
 	if (c->listen_count == 0) {
 		struct config_listen *l = calloc(2, sizeof(*l));
 
@@ -1048,4 +1081,7 @@ config_print(const struct daemon_config *c, FILE *out)
 	for (size_t i = 0; i < c->domain_insecure_count; i++)
 		fprintf(out, "domain-insecure: \"%s\"\n",
 		    c->domain_insecure[i]);
+	if (c->auto_trust_anchor_file != NULL)
+		fprintf(out, "auto-trust-anchor-file: \"%s\"\n",
+		    c->auto_trust_anchor_file);
 }

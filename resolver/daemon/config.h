@@ -71,6 +71,7 @@ struct daemon_config {
 	char **trust_anchors;		/* inline DS/DNSKEY records */
 	size_t trust_anchor_count;
 	char **domain_insecure;		/* negative trust anchors */
+	char *auto_trust_anchor_file;	/* RFC 5011, NULL: none */
 	size_t domain_insecure_count;
 };
 

@@ -73,6 +73,8 @@ void worker_stop(struct worker *worker);	/* from any thread */
 void worker_join(struct worker *worker);
 void worker_free(struct worker *worker);
 uv_loop_t *worker_loop(struct worker *worker);
+/* Worker 0: (re)starts the RFC 5011 probe timer; on its loop's thread. */
+void worker_autotrust_rearm(struct worker *worker);
 /* Asks the worker to daemon_park() between two callbacks; from any thread. */
 void worker_park(struct worker *worker);
 /* New outgoing addresses; only while the worker is parked (or is the caller). */

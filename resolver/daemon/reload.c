@@ -191,6 +191,9 @@ daemon_apply_config(struct daemon *d, struct daemon_config *fresh,
 		d->reloads++;
 	}
 	daemon_resume(d);
+	/* The anchor file may have come, gone or changed: its probe too. */
+	if (rc == 0)
+		worker_autotrust_rearm(d->workers[0]);
 	/* What was replaced (access list, zones, hints path): nobody reads it now. */
 	config_free(fresh);
 	if (rc != 0) {

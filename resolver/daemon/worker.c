@@ -109,6 +109,9 @@ struct worker {
 	uint32_t hash_seed;		/* for the pending table */
 	struct client_table *clients;
 	bool stopping;
+	/* Worker 0 only: the RFC 5011 probe of the auto-trust-anchor-file's zone. */
+	uv_timer_t probe_timer;
+	struct engine_request *probe;	/* in flight, NULL when none */
 	/*
 	 * Replies to one recvmmsg batch leave together in one sendmmsg: the
 	 * receive callback queues them, the batch's last callback flushes.
@@ -1092,6 +1095,88 @@ worker_listen(struct worker *w)
 	return w->udp_count > 0;
 }
 
+/* ---- RFC 5011 probes (auto-trust-anchor-file), on worker 0 ---- */
+
+static void on_probe_timer(uv_timer_t *timer);
+
+/*
+ * A probe resolves "ZONE DNSKEY" through the engine like a client's query,
+ * without the cache, so the RRset reaches the validator, which runs the
+ * RFC 5011 state machine and rewrites the file; the engine is told how the
+ * probe went so that a failure schedules the retry.
+ */
+void
+worker_autotrust_rearm(struct worker *w)
+{
+	uint32_t due = engine_autotrust_next_probe(w->daemon->engine);
+	time_t now = time(NULL);
+	uint64_t ms;
+
+	if (w->index != 0 || w->stopping || w->probe != NULL)
+		return;
+	if (due == UINT32_MAX) {
+		uv_timer_stop(&w->probe_timer);
+		return;
+	}
+	ms = (time_t)due > now ? (uint64_t)((time_t)due - now) * 1000 : 0;
+	uv_timer_start(&w->probe_timer, on_probe_timer, ms, 0);
+}
+
+static void
+on_probe_done(struct engine_request *request, void *arg)
+{
+	struct worker *w = arg;
+	struct engine_result result;
+	char err[300];
+
+	w->probe = NULL;
+	if (w->stopping) {
+		engine_request_free(request);
+		return;
+	}
+	engine_request_result(request, &result);
+	engine_request_free(request);
+	if (result.rcode != LDNS_RCODE_NOERROR)
+		log_warning("auto-trust-anchor-file: the DNSKEY probe failed "
+		    "(%s), will retry", result.ede_text != NULL ?
+		    result.ede_text : ldns_pkt_rcode2str(result.rcode));
+	if (engine_autotrust_probe_done(w->daemon->engine,
+	    result.rcode == LDNS_RCODE_NOERROR, (uint32_t)time(NULL), err,
+	    sizeof(err)) != 0)
+		log_error("auto-trust-anchor-file: %s", err);
+	worker_autotrust_rearm(w);
+}
+
+static void
+on_probe_timer(uv_timer_t *timer)
+{
+	struct worker *w = timer->data;
+	struct engine_question question = { 0 };
+	char err[300];
+
+	if (w->stopping || w->probe != NULL || w->drive == NULL)
+		return;
+	if ((question.name = engine_autotrust_zone(w->daemon->engine)) == NULL)
+		return;		/* a reload took the file away */
+	question.type = LDNS_RR_TYPE_DNSKEY;
+	question.klass = LDNS_RR_CLASS_IN;
+	question.dnssec_ok = true;
+	w->probe = engine_request_new(w->daemon->engine, &question,
+	    ENGINE_REQUEST_NO_CACHE, drive_now(w->drive),
+	    log_enabled(LOG_LEVEL_DEBUG) ? &debug_observer : NULL, NULL);
+	ldns_rdf_deep_free(question.name);
+	if (w->probe != NULL && drive_request_start(w->drive, w->probe,
+	    on_probe_done, w) == 0)
+		return;
+	engine_request_free(w->probe);
+	w->probe = NULL;
+	log_warning("auto-trust-anchor-file: out of memory for the probe");
+	if (engine_autotrust_probe_done(w->daemon->engine, false,
+	    (uint32_t)time(NULL), err, sizeof(err)) != 0)
+		log_error("auto-trust-anchor-file: %s", err);
+	worker_autotrust_rearm(w);
+}
+
 static void
 close_pending(struct worker *w)
 {
@@ -1107,6 +1192,8 @@ on_stop(uv_async_t *async)
 
 	w->stopping = true;
 	close_pending(w);
+	if (w->index == 0)
+		uv_close((uv_handle_t *)&w->probe_timer, NULL);
 	for (size_t i = 0; i < w->udp_count; i++)
 		uv_close((uv_handle_t *)&w->udp[i], NULL);
 	for (size_t i = 0; i < w->tcp_count; i++)
@@ -1175,6 +1262,11 @@ worker_new(struct daemon *daemon, unsigned index)
 	w->stop_async.data = w;
 	uv_async_init(&w->loop, &w->park_async, on_park);
 	w->park_async.data = w;
+	if (index == 0) {
+		uv_timer_init(&w->loop, &w->probe_timer);
+		w->probe_timer.data = w;
+		worker_autotrust_rearm(w);
+	}
 	return w;
 }
 
@@ -1220,6 +1312,8 @@ worker_free(struct worker *w)
 	if (w == NULL)
 		return;
 	drive_free(w->drive);
+	if (w->index == 0 && !uv_is_closing((uv_handle_t *)&w->probe_timer))
+		uv_close((uv_handle_t *)&w->probe_timer, NULL);
 	uv_run(&w->loop, UV_RUN_DEFAULT);
 	uv_loop_close(&w->loop);
 	client_table_free(w->clients);

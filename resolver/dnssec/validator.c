@@ -5,11 +5,14 @@
  * verify.c/nsec.c/nsec3.c's; this file decides which keys, which proof,
  * and what the result means for the zone's keys.
  */
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dname.h"
 #include "dnssec/algorithms.h"
+#include "dnssec/autotrust.h"
 #include "dnssec/key_cache.h"
 #include "dnssec/nsec.h"
 #include "dnssec/nsec3.h"
@@ -22,7 +25,69 @@ struct validator {
 	bool enabled;
 	struct trust_anchors *anchors;
 	struct key_cache *keys;
+	/*
+	 * RFC 5011 (auto-trust-anchor-file), NULL when not set. One state for
+	 * all the daemon's workers, so `at_lock` guards `at`, `at_updated`
+	 * and `at_err`, and every use of them (update, save, timers, the
+	 * trusted keys) happens inside it. That is enough because nobody
+	 * keeps a pointer into `at` past the lock: check_dnskey() takes its
+	 * own deep copy of the trusted keys (autotrust_trusted()) each time,
+	 * so there is no shared key set to swap, and an update is seen by the
+	 * next DNSKEY check. The save is inside the lock too, so two workers
+	 * never write the file at once. `at_zone` and `at_path` never change.
+	 */
+	struct autotrust *at;
+	ldns_rdf *at_zone;
+	char *at_path;
+	pthread_mutex_t at_lock;
+	bool at_updated;	/* a validated update since the last probe */
+	char at_err[256];	/* the last failed save, "" when none */
 };
+
+/*
+ * Loads the auto-trust-anchor-file and puts its trusted keys among the
+ * anchors, so that the chain of trust starts at its zone; check_dnskey()
+ * then takes the zone's keys from the autotrust state, not from there.
+ */
+static int
+autotrust_setup(struct validator *val, const char *path, char *err,
+    size_t errlen)
+{
+	ldns_rr_list *keys;
+	size_t n;
+
+	if ((val->at = autotrust_load(path, err, errlen)) == NULL)
+		return -1;
+	pthread_mutex_init(&val->at_lock, NULL);
+	if ((val->at_path = strdup(path)) == NULL ||
+	    (val->at_zone = ldns_rdf_clone(autotrust_zone(val->at))) == NULL ||
+	    (keys = autotrust_trusted(val->at)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	n = ldns_rr_list_rr_count(keys);
+	for (size_t i = 0; i < n; i++) {
+		char *text = ldns_rr2str(ldns_rr_list_rr(keys, i));
+		char why[200];
+
+		if (text == NULL || trust_anchors_add_string(val->anchors, text,
+		    why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "%s: %s", path,
+			    text == NULL ? "out of memory" : why);
+			free(text);
+			ldns_rr_list_deep_free(keys);
+			return -1;
+		}
+		free(text);
+	}
+	ldns_rr_list_deep_free(keys);
+	if (n == 0) {
+		snprintf(err, errlen, "%s: no trusted key (all revoked or "
+		    "pending)", path);
+		return -1;
+	}
+	return 0;
+}
 
 /* Key-cache memory: DNSKEY sets are small; a few thousand zones fit. */
 #define KEY_CACHE_BYTES	(4u * 1024 * 1024)
@@ -52,8 +117,12 @@ validator_new(const struct engine_config *config, char *err, size_t errlen)
 		if (trust_anchors_add_insecure(val->anchors,
 		    config->domain_insecure[i], err, errlen) != 0)
 			goto fail;
+	if (config->auto_trust_anchor_file != NULL &&
+	    autotrust_setup(val, config->auto_trust_anchor_file, err,
+	    errlen) != 0)
+		goto fail;
 	val->enabled = config->trust_anchor_file_count +
-	    config->trust_anchor_count > 0;
+	    config->trust_anchor_count > 0 || val->at != NULL;
 	if (val->enabled)
 		dnssec_algorithms_init();
 	return val;
@@ -69,7 +138,82 @@ validator_free(struct validator *val)
 		return;
 	trust_anchors_free(val->anchors);
 	key_cache_free(val->keys);
+	if (val->at != NULL) {
+		autotrust_free(val->at);
+		pthread_mutex_destroy(&val->at_lock);
+	}
+	ldns_rdf_deep_free(val->at_zone);
+	free(val->at_path);
 	free(val);
+}
+
+ldns_rdf *
+validator_autotrust_zone(struct validator *val)
+{
+	if (val == NULL || val->at_zone == NULL)
+		return NULL;
+	return ldns_rdf_clone(val->at_zone);
+}
+
+uint32_t
+validator_autotrust_next_probe(struct validator *val)
+{
+	uint32_t t;
+
+	if (val == NULL || val->at == NULL)
+		return UINT32_MAX;
+	pthread_mutex_lock(&val->at_lock);
+	t = autotrust_next_probe(val->at);
+	pthread_mutex_unlock(&val->at_lock);
+	return t;
+}
+
+int
+validator_autotrust_probe_done(struct validator *val, bool answered,
+    uint32_t now, char *err, size_t errlen)
+{
+	int rc = 0;
+
+	if (val == NULL || val->at == NULL)
+		return 0;
+	pthread_mutex_lock(&val->at_lock);
+	/*
+	 * Answered but not validated into an update (bogus, or served from a
+	 * cache): a failed probe too, or the timer would fire again at once.
+	 */
+	if (!answered || !val->at_updated) {
+		autotrust_probe_failed(val->at, now);
+		if (autotrust_save(val->at, val->at_path, val->at_err,
+		    sizeof(val->at_err)) == 0)
+			val->at_err[0] = '\0';
+	}
+	val->at_updated = false;
+	if (val->at_err[0] != '\0') {
+		snprintf(err, errlen, "%s", val->at_err);
+		rc = -1;
+	}
+	pthread_mutex_unlock(&val->at_lock);
+	return rc;
+}
+
+/*
+ * The anchored zone's DNSKEY RRset validated from upstream: RFC 5011's
+ * state machine runs on it (autotrust_update() checks it again against the
+ * keys trusted now) and the file is rewritten, the timers having moved.
+ */
+static void
+autotrust_seen(struct validator *val, const ldns_rr_list *rrset,
+    const ldns_rr_list *sigs, time_t now)
+{
+	struct dnssec_verdict vd;
+
+	pthread_mutex_lock(&val->at_lock);
+	autotrust_update(val->at, rrset, sigs, (uint32_t)now, &vd);
+	val->at_updated = vd.status == SEC_SECURE;
+	if (autotrust_save(val->at, val->at_path, val->at_err,
+	    sizeof(val->at_err)) == 0)
+		val->at_err[0] = '\0';
+	pthread_mutex_unlock(&val->at_lock);
 }
 
 bool
@@ -421,11 +565,20 @@ check_dnskey(struct engine_request *req, struct task *task,
 	struct dnssec_verdict vd;
 	struct zone_verdict zv;
 	struct key_entry e = { 0 };
-	ldns_rr_list *trusted = NULL;
+	ldns_rr_list *trusted = NULL, *at_keys = NULL;
 	const ldns_rr_list *anchors = NULL;
 	bool have_entry;
 
-	if (ta != NULL && !ta->negative && dname_equal(ta->zone, zone))
+	if (val->at != NULL && dname_equal(val->at_zone, zone)) {
+		/* RFC 5011: the keys trusted now, our own copy (see struct). */
+		pthread_mutex_lock(&val->at_lock);
+		anchors = at_keys = autotrust_trusted(val->at);
+		pthread_mutex_unlock(&val->at_lock);
+		if (at_keys == NULL) {
+			verdict_add(rv, SEC_BOGUS, -1, "out of memory");
+			return;
+		}
+	} else if (ta != NULL && !ta->negative && dname_equal(ta->zone, zone))
 		anchors = ta->records;
 	have_entry = anchors == NULL &&
 	    key_cache_lookup(val->keys, zone, now.wall, &e);
@@ -456,11 +609,16 @@ check_dnskey(struct engine_request *req, struct task *task,
 		return;
 	}
 	if (rv->dry) {
+		ldns_rr_list_deep_free(at_keys);
 		ldns_rr_list_deep_free(e.rrs);
 		return;
 	}
 	dnssec_verify_dnskey_rrset(rrset, sigs, anchors, zone,
 	    (uint32_t)now.wall, &req->budget, &vd, &trusted);
+	/* Only a set proven within the request's budget reaches RFC 5011. */
+	if (at_keys != NULL && vd.status == SEC_SECURE)
+		autotrust_seen(val, rrset, sigs, now.wall);
+	ldns_rr_list_deep_free(at_keys);
 	note_limit(req, rv, &vd);
 	emit_verdict(req, task, "dnskey", zone, LDNS_RR_TYPE_DNSKEY, zone,
 	    &vd, now);

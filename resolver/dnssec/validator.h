@@ -33,6 +33,12 @@ void validator_free(struct validator *validator);
 bool validator_enabled(const struct validator *validator);
 struct key_cache *validator_key_cache(struct validator *validator);
 
+/* The auto-trust-anchor-file probe: see engine_autotrust_zone(). */
+ldns_rdf *validator_autotrust_zone(struct validator *validator);
+uint32_t validator_autotrust_next_probe(struct validator *validator);
+int validator_autotrust_probe_done(struct validator *validator,
+    bool answered, uint32_t now, char *err, size_t errlen);
+
 /* Per-request state: the KeyTrap budget and the NSEC3 hash cache. */
 bool validator_request_init(struct engine_request *req);
 void validator_request_free(struct engine_request *req);

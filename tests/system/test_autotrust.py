@@ -1,0 +1,79 @@
+"""auto-trust-anchor-file (RFC 5011): descendd validates with the keys of a
+writable anchor file, probes the anchored zone's DNSKEY RRset, and rewrites
+the file in Unbound's autotrust format with the keys' states; a bad file is
+a startup error naming its line."""
+import os
+import re
+import shutil
+import subprocess
+import time
+
+import dns.flags
+import dns.message
+import dns.query
+import dns.rcode
+import pytest
+
+from conftest import ANCHOR, DESCENDD, Daemon
+
+def auto_daemon(tmp_path, path):
+    """A Daemon whose only anchor is the auto-trust-anchor-file `path`."""
+    if not os.path.exists(ANCHOR):
+        pytest.skip("the lab is not signed")
+    d = Daemon(tmp_path, f"auto-trust-anchor-file: {path}\n")
+    text = d.conf.read_text()
+    d.conf.write_text(re.sub(r"(?m)^trust-anchor-file:.*\n", "", text))
+    return d
+
+
+def test_autotrust_validates_and_rewrites_file(lab, tmp_path):
+    if not os.path.exists(ANCHOR):
+        pytest.skip("the lab is not signed")
+    path = tmp_path / "root.autokey"
+    shutil.copy(ANCHOR, path)
+    d = auto_daemon(tmp_path, path).start()
+    try:
+        q = dns.message.make_query("www.secure.com.", "A", want_dnssec=True)
+        r = dns.query.udp(q, d.addr, timeout=5)
+        assert r.rcode() == dns.rcode.NOERROR
+        assert r.flags & dns.flags.AD, r.to_text()
+        # The probe at start (and the validation above) rewrite the file.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            text = path.read_text()
+            if ";;state=2" in text:
+                break
+            time.sleep(0.1)
+        assert ";;id: . 1" in text, text
+        assert ";;last_success:" in text, text
+        keys = [line for line in text.splitlines()
+                if re.search(r"\sDNSKEY\s+257\s", line)]
+        assert keys, text
+        assert all(";;state=2" in line for line in keys), text
+        assert "\tDS\t" not in text and " DS " not in text, text
+    finally:
+        d.stop()
+    # Restarting from the rewritten file still validates.
+    d = auto_daemon(tmp_path, path).start()
+    try:
+        q = dns.message.make_query("www.secure.com.", "A", want_dnssec=True)
+        r = dns.query.udp(q, d.addr, timeout=5)
+        assert r.flags & dns.flags.AD, r.to_text()
+    finally:
+        d.stop()
+
+
+def test_autotrust_bad_file_is_startup_error(lab, tmp_path):
+    if not os.path.exists(ANCHOR):
+        pytest.skip("the lab is not signed")
+    path = tmp_path / "bad.autokey"
+    good = open(ANCHOR).read()
+    path.write_text(good + ". 3600 IN DNSKEY 257 3 8 !!notbase64\n")
+    bad_line = len(good.splitlines()) + 1
+    d = auto_daemon(tmp_path, path)
+    r = subprocess.run([DESCENDD, "-t", "-c", str(d.conf)],
+                       capture_output=True, text=True, timeout=10)
+    assert r.returncode != 0
+    out = r.stdout + r.stderr
+    assert f"{path}:{bad_line}" in out, out
+    assert "auto-trust-anchor-file" in out, out
