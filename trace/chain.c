@@ -59,6 +59,30 @@ ds_match(const ldns_rr *ds, const ldns_rr_list *keys, const ldns_rdf *zone)
 	return NULL;
 }
 
+/*
+ * Whether `key` signs its zone's DNSKEY RRset: an RRSIG(DNSKEY) seen with
+ * its tag and algorithm. -1: no RRSIG(DNSKEY) of the zone was seen at all.
+ */
+static int
+key_signs_keyset(const struct trace *t, const ldns_rr *key,
+    const ldns_rdf *zone)
+{
+	const ldns_rr_list *sigs = t->dnskey_sigs;
+	int seen = -1;
+
+	for (size_t i = 0; sigs != NULL && i < ldns_rr_list_rr_count(sigs); i++) {
+		const ldns_rr *sig = ldns_rr_list_rr(sigs, i);
+
+		if (!dname_equal(ldns_rr_owner(sig), zone))
+			continue;
+		seen = 0;
+		if (rdf_u16(sig, 6) == ldns_calc_keytag(key) &&
+		    rdf_u8(sig, 1) == rdf_u8(key, 2))
+			return 1;
+	}
+	return seen;
+}
+
 static void
 cat(char *buf, size_t len, const char *sep, const char *item)
 {
@@ -70,19 +94,18 @@ cat(char *buf, size_t len, const char *sep, const char *item)
 /* One zone's block: text lines, one JSON "chain" line, its findings. */
 static void
 chain_zone(struct trace *t, const struct trace_dnssec_zone *z,
-    const struct trace_cut *cut)
+    const ldns_rdf *parent_zone)
 {
 	const ldns_rr_list *ds = t->ds_seen, *keys = t->dnskey_seen;
 	char zone[256], verdict[256], ede[16] = "", ede_note[64] = "";
 	char item[128], parent[256];
 	char ds_text[512] = "", key_text[512] = "", match_text[512] = "";
-	char ds_tags[128] = "", key_tags[128] = "";
+	char ds_tags[128] = "", key_tags[128] = "", signers[128] = "";
 	unsigned ds_count = 0, key_count = 0, matched = 0;
 	bool root = ldns_dname_label_count(z->zone) == 0;
 
 	dname_str(z->zone, zone, sizeof(zone));
-	dname_str(cut->parent != NULL ? cut->parent : z->zone, parent,
-	    sizeof(parent));
+	dname_str(parent_zone, parent, sizeof(parent));
 	if (z->ede >= 0) {
 		snprintf(ede, sizeof(ede), "%d", z->ede);
 		snprintf(ede_note, sizeof(ede_note), " (EDE %d %s)", z->ede,
@@ -104,10 +127,17 @@ chain_zone(struct trace *t, const struct trace_dnssec_zone *z,
 		snprintf(item, sizeof(item), "%u/%u/%u",
 		    (unsigned)ldns_calc_keytag(key), flags, rdf_u8(key, 2));
 		cat(key_text, sizeof(key_text), " ", item);
-		trace_print(t, 0, "      DNSKEY %u flags %u (%s) algorithm %u",
+		if (key_signs_keyset(t, key, z->zone) == 1) {
+			snprintf(item, sizeof(item), "%u",
+			    (unsigned)ldns_calc_keytag(key));
+			cat(signers, sizeof(signers), " ", item);
+		}
+		trace_print(t, 0, "      DNSKEY %u flags %u (%s) algorithm %u%s",
 		    (unsigned)ldns_calc_keytag(key), flags, flags & 0x0080 ?
 		    "revoked" : (flags & 0x0101) == 0x0101 ? "KSK" :
-		    flags & 0x0100 ? "ZSK" : "no Zone Key bit", rdf_u8(key, 2));
+		    flags & 0x0100 ? "ZSK" : "no Zone Key bit", rdf_u8(key, 2),
+		    key_signs_keyset(t, key, z->zone) == 1 ?
+		    ", signs the DNSKEY RRset" : "");
 	}
 	for (size_t i = 0; ds != NULL && i < ldns_rr_list_rr_count(ds); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(ds, i);
@@ -122,8 +152,11 @@ chain_zone(struct trace *t, const struct trace_dnssec_zone *z,
 		snprintf(item, sizeof(item), "%u/%u/%u", rdf_u16(rr, 0),
 		    rdf_u8(rr, 1), rdf_u8(rr, 2));
 		cat(ds_text, sizeof(ds_text), " ", item);
-		if (key != NULL) {
+		/* DNSSEC02: the key must also sign the DNSKEY RRset (when
+		 * its signatures were seen: a cached key set has none). */
+		if (key != NULL && key_signs_keyset(t, key, z->zone) != 0)
 			matched++;
+		if (key != NULL) {
 			snprintf(item, sizeof(item), "%u->%u", rdf_u16(rr, 0),
 			    (unsigned)ldns_calc_keytag(key));
 			cat(match_text, sizeof(match_text), " ", item);
@@ -148,13 +181,15 @@ chain_zone(struct trace *t, const struct trace_dnssec_zone *z,
 		trace_print(t, 0, "      DS none seen");
 	trace_json(t, "chain", "zone", zone, "status",
 	    sec_status_name(z->status), "why", z->why, "ede", ede, "ds",
-	    ds_text, "dnskey", key_text, "match", match_text, NULL);
+	    ds_text, "dnskey", key_text, "match", match_text, "signers",
+	    signers, NULL);
 	/* Zonemaster DNSSEC02: the DS at the parent must match a key. */
 	if (ds_count > 0 && key_count > 0 && matched == 0)
 		trace_finding(t, SEVERITY_ERROR, "DNSSEC02", z->zone,
-		    "no DS at the parent (key tag %s) matches a DNSKEY of the "
-		    "zone (key tag %s): the chain of trust is broken",
-		    ds_tags, key_tags);
+		    "no DS at the parent (key tag %s) matches a DNSKEY that "
+		    "signs the zone's DNSKEY RRset (keys %s, signed by %s): "
+		    "the chain of trust is broken", ds_tags, key_tags,
+		    signers[0] != '\0' ? signers : "none seen");
 	/* No Zonemaster ID says "bogus"; the EDE names the kind. */
 	if (z->status == SEC_BOGUS)
 		trace_finding(t, SEVERITY_ERROR, "DESCEND-BOGUS", z->zone,
@@ -168,18 +203,29 @@ trace_chain_report(struct trace *t)
 		return;		/* validation off: nothing was checked */
 	if (t->format == TRACE_TEXT)
 		fprintf(t->out, "== chain of trust\n");
-	/* A zone cut the resolution crossed, or the root; other owners'
-	 * steps were folded into their zone's verdict already. */
+	/*
+	 * A zone cut the resolution crossed, the root, or a cut only the
+	 * validator saw (a DS query proved it, the same servers serving both
+	 * sides so no referral came); other owners' steps were folded into
+	 * their zone's verdict already.
+	 */
 	for (unsigned i = 0; i < t->dnssec_count; i++) {
-		const struct trace_cut *cut = NULL;
+		const struct trace_dnssec_zone *z = &t->dnssec[i];
+		const ldns_rdf *parent = NULL;
+		bool shown = z->cut || ldns_dname_label_count(z->zone) == 0;
 
-		if (ldns_dname_label_count(t->dnssec[i].zone) == 0)
-			cut = &t->root;
-		for (unsigned j = 0; j < t->cut_count && cut == NULL; j++)
-			if (!t->cuts[j].planned &&
-			    dname_equal(t->cuts[j].zone, t->dnssec[i].zone))
-				cut = &t->cuts[j];
-		if (cut != NULL)
-			chain_zone(t, &t->dnssec[i], cut);
+		for (unsigned j = 0; j < t->cut_count && !shown; j++)
+			shown = !t->cuts[j].planned &&
+			    dname_equal(t->cuts[j].zone, z->zone);
+		if (!shown)
+			continue;
+		/* Its parent: the deepest other zone judged that holds it. */
+		for (unsigned j = 0; j < t->dnssec_count; j++)
+			if (j != i && dname_in_bailiwick(z->zone,
+			    t->dnssec[j].zone) && (parent == NULL ||
+			    ldns_dname_label_count(t->dnssec[j].zone) >
+			    ldns_dname_label_count(parent)))
+				parent = t->dnssec[j].zone;
+		chain_zone(t, z, parent != NULL ? parent : z->zone);
 	}
 }

@@ -61,6 +61,7 @@ trace_free(struct trace *t)
 		ldns_rdf_deep_free(t->dnssec[i].zone);
 	ldns_rr_list_deep_free(t->ds_seen);
 	ldns_rr_list_deep_free(t->dnskey_seen);
+	ldns_rr_list_deep_free(t->dnskey_sigs);
 }
 
 void
@@ -380,15 +381,21 @@ on_referral(struct trace *t, const struct engine_event *ev)
 	    NULL);
 }
 
-/* Keeps a copy of every DS and DNSKEY record in `rrs` not kept yet. */
+/*
+ * Keeps a copy of every DS, DNSKEY and RRSIG(DNSKEY) record in `rrs` not
+ * kept yet: which keys sign the DNSKEY RRset is what DNSSEC02 asks.
+ */
 static void
 keep_dnssec_records(struct trace *t, const ldns_rr_list *rrs)
 {
 	for (size_t i = 0; rrs != NULL && i < ldns_rr_list_rr_count(rrs); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
-		ldns_rr_list **seen = ldns_rr_get_type(rr) == LDNS_RR_TYPE_DS ?
-		    &t->ds_seen : ldns_rr_get_type(rr) == LDNS_RR_TYPE_DNSKEY ?
-		    &t->dnskey_seen : NULL;
+		ldns_rr_type type = ldns_rr_get_type(rr);
+		ldns_rr_list **seen = type == LDNS_RR_TYPE_DS ? &t->ds_seen :
+		    type == LDNS_RR_TYPE_DNSKEY ? &t->dnskey_seen :
+		    type == LDNS_RR_TYPE_RRSIG && ldns_rr_rrsig_typecovered(rr) !=
+		    NULL && ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(rr)) ==
+		    LDNS_RR_TYPE_DNSKEY ? &t->dnskey_sigs : NULL;
 		bool known = false;
 		ldns_rr *copy;
 
@@ -425,8 +432,10 @@ keep_dnssec_verdict(struct trace *t, const struct engine_event *ev)
 
 	if (strcmp(step, "answer") == 0)
 		return;
-	if (strcmp(step, "ds") == 0 || strcmp(step, "no-ds") == 0 ||
-	    strcmp(step, "dnskey") == 0)
+	bool cut = strcmp(step, "ds") == 0 || strcmp(step, "no-ds") == 0 ||
+	    strcmp(step, "dnskey") == 0;
+
+	if (cut)
 		zone = ev->u.dnssec.owner;
 	else if (zone == NULL && ev->u.dnssec.owner != NULL) {
 		/* No zone named: the deepest zone judged so far holding it. */
@@ -455,6 +464,7 @@ keep_dnssec_verdict(struct trace *t, const struct engine_event *ev)
 		z->ede = -1;
 		t->dnssec_count++;
 	}
+	z->cut |= cut;
 	if (rank[ev->u.dnssec.status] <= rank[z->status])
 		return;
 	z->status = ev->u.dnssec.status;
@@ -713,6 +723,7 @@ trace_on_event(void *ctx, const struct engine_event *ev)
 	struct trace *t = ctx;
 	char name[256], text[512];
 	char *type;
+	ldns_rdf *owner;
 
 	switch (ev->kind) {
 	case EV_REQUEST_START:
@@ -814,8 +825,11 @@ trace_on_event(void *ctx, const struct engine_event *ev)
 		    ev->depth, NULL);
 		break;
 	case EV_DNSSEC:
-		/* One line per step; issue 13 draws the chain of trust from these. */
-		dname_str(ev->u.dnssec.owner, name, sizeof(name));
+		/* One line per step; chain.c draws the chain of trust from these. */
+		owner = display_dname(t, ev->u.dnssec.owner);
+		dname_str(owner != NULL ? owner : ev->u.dnssec.owner, name,
+		    sizeof(name));
+		ldns_rdf_deep_free(owner);
 		type = ldns_rr_type2str(ev->u.dnssec.type);
 		trace_print(t, ev->depth, "   dnssec %s %s %s: %s (%s)",
 		    ev->u.dnssec.step, name, type != NULL ? type : "?",

@@ -69,6 +69,7 @@ struct trace_dnssec_zone {
 	enum sec_status status;
 	int ede;			/* RFC 8914 code, -1 none */
 	char why[160];
+	bool cut;			/* a DS, no-DS or DNSKEY step named it */
 };
 
 enum trace_format {
@@ -100,7 +101,7 @@ struct trace {
 	 * reply carried (chain.c matches them per zone at the end). */
 	struct trace_dnssec_zone dnssec[TRACE_DNSSEC_ZONES_MAX];
 	unsigned dnssec_count;
-	ldns_rr_list *ds_seen, *dnskey_seen;
+	ldns_rr_list *ds_seen, *dnskey_seen, *dnskey_sigs; /* RRSIG(DNSKEY) */
 };
 
 /* The engine observer that records and prints as events arrive. */

@@ -342,7 +342,7 @@ def test_secure_trace_shows_every_cut_secure_and_the_ds_key_match(lab):
         text = "\n   ".join(block)
         tags = re.findall(r"DS (\d+) algorithm 13 digest type 2 -> DNSKEY (\d+)", text)
         assert tags and all(a == b for a, b in tags), text
-        assert "flags 257 (KSK) algorithm 13" in text
+        assert "flags 257 (KSK) algorithm 13, signs the DNSKEY RRset" in text
     assert "== findings" not in out
     rc, lines, chain = chain_lines(lab, "www.secure.com")
     assert rc == 0
@@ -351,18 +351,33 @@ def test_secure_trace_shows_every_cut_secure_and_the_ds_key_match(lab):
     ds_tag = chain["secure.com."]["ds"].split("/")[0]
     assert chain["secure.com."]["match"] == "%s->%s" % (ds_tag, ds_tag)
     assert ds_tag + "/257/13" in chain["secure.com."]["dnskey"]
+    # the DS's key is the one that signs the DNSKEY RRset (DNSSEC02 holds)
+    assert ds_tag in chain["secure.com."]["signers"].split()
 
 
-def test_insecure_delegation_is_insecure_with_the_proof(lab):
-    r = dnssec_trace(lab, "www.insecure.com", "--no-color")
+@pytest.mark.parametrize("name,zone,parent,proof", [
+    ("www.insecure.com", "insecure.com.", "com.", "NSEC"),
+    # the same servers serve nsec3.com and its child: no referral, the cut
+    # is seen by the validator's DS query alone, and must still be shown
+    ("www.insecure.nsec3.com", "insecure.nsec3.com.", "nsec3.com.", "NSEC3"),
+])
+def test_insecure_delegation_is_insecure_with_the_proof(lab, name, zone, parent, proof):
+    r = dnssec_trace(lab, name, "--no-color", "--no-0x20")
     assert r.returncode == 0, r.stdout
-    assert "   insecure.com. insecure: NSEC proves an unsigned delegation" in r.stdout
-    assert "DS none: com. proves there is none (an insecure delegation)" in r.stdout
+    assert "   %s insecure: %s proves an unsigned delegation" % (zone, proof) in r.stdout
+    assert "DS none: %s proves there is none (an insecure delegation)" % parent in r.stdout
     assert "== findings" not in r.stdout
-    _, _, chain = chain_lines(lab, "www.insecure.com")
-    assert chain["com."]["status"] == "secure"
-    assert chain["insecure.com."]["status"] == "insecure"
-    assert chain["insecure.com."]["ds"] == "" and chain["insecure.com."]["match"] == ""
+    _, _, chain = chain_lines(lab, name)
+    assert chain[parent]["status"] == "secure"
+    assert chain[zone]["status"] == "insecure"
+    assert chain[zone]["ds"] == "" and chain[zone]["match"] == ""
+    assert set(chain) == {".", "com.", parent, zone}
+
+
+def test_dnssec_steps_show_names_as_typed(lab):
+    # 0x20 sends random case; the dnssec lines show the name as typed
+    r = dnssec_trace(lab, "www.insecure.nsec3.com", "--no-color")
+    assert "dnssec no-ds insecure.nsec3.com. DS: insecure" in r.stdout
 
 
 @pytest.mark.parametrize("name,zone,why,ede,codes", [
@@ -385,6 +400,10 @@ def test_bogus_cut_has_its_reason_ede_and_finding(lab, name, zone, why, ede, cod
         # the DS names a key the zone does not publish: no match drawn
         assert chain[zone]["match"] == ""
         assert chain[zone]["ds"].split("/")[0] not in chain[zone]["dnskey"]
+        key = chain[zone]["dnskey"].split("/")[0]
+        assert chain[zone]["signers"] == key   # the zone's own key signs its set
+        assert "signs the zone's DNSKEY RRset (keys %s, signed by %s)" % (key, key) \
+            in found["DNSSEC02"]["text"]
     else:
         assert chain[zone]["match"] != ""   # the keys are right, a signature is not
     r = dnssec_trace(lab, name, "--no-color")
