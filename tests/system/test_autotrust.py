@@ -16,14 +16,44 @@ import pytest
 
 from conftest import ANCHOR, DESCENDD, Daemon
 
-def auto_daemon(tmp_path, path):
+def auto_daemon(tmp_path, path, hints=None, **kw):
     """A Daemon whose only anchor is the auto-trust-anchor-file `path`."""
     if not os.path.exists(ANCHOR):
         pytest.skip("the lab is not signed")
-    d = Daemon(tmp_path, f"auto-trust-anchor-file: {path}\n")
-    text = d.conf.read_text()
-    d.conf.write_text(re.sub(r"(?m)^trust-anchor-file:.*\n", "", text))
+    d = Daemon(tmp_path, f"auto-trust-anchor-file: {path}\n", **kw)
+    text = re.sub(r"(?m)^trust-anchor-file:.*\n", "", d.conf.read_text())
+    if hints is not None:
+        text = re.sub(r"(?m)^root-hints:.*$", f"root-hints: {hints}", text)
+    d.conf.write_text(text)
     return d
+
+
+def test_autotrust_failed_probe_schedules_retry(lab, tmp_path):
+    """No root server answers: the probe fails, the file says so and the
+    next probe is the retry time away, not at once (RFC 5011 2.3)."""
+    path = tmp_path / "root.autokey"
+    shutil.copy(ANCHOR, path)
+    hints = tmp_path / "dead.hints"
+    hints.write_text(". 3600000 NS dead.root.\n"
+                     "dead.root. 3600000 A 127.0.0.2\n")
+    d = auto_daemon(tmp_path, path, hints=hints).start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            text = path.read_text()
+            if ";;query_failed: 1" in text:
+                break
+            time.sleep(0.2)
+        assert ";;query_failed: 1" in text, text
+        probe = int(re.search(r";;next_probe_time: (\d+)", text).group(1))
+        assert probe >= time.time() + 3000, text
+        # The KSK is still trusted (state VALID from the operator's file).
+        assert ";;state=2" in text, text
+        time.sleep(1)
+        assert ";;query_failed: 1" in path.read_text()
+        assert d.proc.poll() is None
+    finally:
+        d.stop()
 
 
 def test_autotrust_validates_and_rewrites_file(lab, tmp_path):
@@ -31,19 +61,19 @@ def test_autotrust_validates_and_rewrites_file(lab, tmp_path):
         pytest.skip("the lab is not signed")
     path = tmp_path / "root.autokey"
     shutil.copy(ANCHOR, path)
-    d = auto_daemon(tmp_path, path).start()
+    d = auto_daemon(tmp_path, path, threads=2).start()
     try:
-        q = dns.message.make_query("www.secure.com.", "A", want_dnssec=True)
-        r = dns.query.udp(q, d.addr, timeout=5)
-        assert r.rcode() == dns.rcode.NOERROR
-        assert r.flags & dns.flags.AD, r.to_text()
-        # The probe at start (and the validation above) rewrite the file.
+        # The probe at start, before any client asks, rewrites the file.
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             text = path.read_text()
             if ";;state=2" in text:
                 break
             time.sleep(0.1)
+        q = dns.message.make_query("www.secure.com.", "A", want_dnssec=True)
+        r = dns.query.udp(q, d.addr, timeout=5)
+        assert r.rcode() == dns.rcode.NOERROR
+        assert r.flags & dns.flags.AD, r.to_text()
         assert ";;id: . 1" in text, text
         assert ";;last_success:" in text, text
         keys = [line for line in text.splitlines()
