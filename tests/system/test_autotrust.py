@@ -28,6 +28,14 @@ def auto_daemon(tmp_path, path, hints=None, **kw):
     return d
 
 
+def stop_clean(d):
+    """Stops `d`; a sanitizer build's report in its log fails the test."""
+    d.stop()
+    log = d.log.read_text(errors="replace")
+    for tool in ("ThreadSanitizer", "AddressSanitizer", "runtime error:"):
+        assert tool not in log, log
+
+
 def test_autotrust_failed_probe_schedules_retry(lab, tmp_path):
     """No root server answers: the probe fails, the file says so and the
     next probe is the retry time away, not at once (RFC 5011 2.3)."""
@@ -53,7 +61,7 @@ def test_autotrust_failed_probe_schedules_retry(lab, tmp_path):
         assert ";;query_failed: 1" in path.read_text()
         assert d.proc.poll() is None
     finally:
-        d.stop()
+        stop_clean(d)
 
 
 def test_autotrust_validates_and_rewrites_file(lab, tmp_path):
@@ -82,7 +90,7 @@ def test_autotrust_validates_and_rewrites_file(lab, tmp_path):
         assert all(";;state=2" in line for line in keys), text
         assert "\tDS\t" not in text and " DS " not in text, text
     finally:
-        d.stop()
+        stop_clean(d)
     # Restarting from the rewritten file still validates.
     d = auto_daemon(tmp_path, path).start()
     try:
@@ -90,7 +98,7 @@ def test_autotrust_validates_and_rewrites_file(lab, tmp_path):
         r = dns.query.udp(q, d.addr, timeout=5)
         assert r.flags & dns.flags.AD, r.to_text()
     finally:
-        d.stop()
+        stop_clean(d)
 
 
 def test_autotrust_bad_file_is_startup_error(lab, tmp_path):
