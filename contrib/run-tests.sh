@@ -109,7 +109,7 @@ fi
 
 # A short fuzzing smoke run per target (contrib/fuzz.sh runs longer ones).
 if command -v clang >/dev/null; then
-	for target in reply query config; do
+	for target in reply query config dnssec; do
 		if "$SRC/contrib/fuzz.sh" "${FUZZ_SECONDS:-20}" "$target" \
 		    >"$BUILD_ROOT/fuzz-$target.log" 2>&1; then
 			count "fuzz $target" 1 0
