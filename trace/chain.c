@@ -196,6 +196,32 @@ chain_zone(struct trace *t, const struct trace_dnssec_zone *z,
 		    "validation fails: %s%s", z->why, ede_note);
 }
 
+bool
+trace_chain_cut(const struct trace *t, unsigned i, const ldns_rdf **parent)
+{
+	const struct trace_dnssec_zone *z = &t->dnssec[i];
+	bool shown = z->cut || ldns_dname_label_count(z->zone) == 0;
+
+	/*
+	 * A zone cut the resolution crossed, the root, or a cut only the
+	 * validator saw (a DS query proved it, the same servers serving both
+	 * sides so no referral came); other owners' steps were folded into
+	 * their zone's verdict already.
+	 */
+	for (unsigned j = 0; j < t->cut_count && !shown; j++)
+		shown = !t->cuts[j].planned &&
+		    dname_equal(t->cuts[j].zone, z->zone);
+	*parent = NULL;
+	if (!shown)
+		return false;
+	for (unsigned j = 0; j < t->dnssec_count; j++)
+		if (j != i && dname_in_bailiwick(z->zone, t->dnssec[j].zone) &&
+		    (*parent == NULL || ldns_dname_label_count(
+		    t->dnssec[j].zone) > ldns_dname_label_count(*parent)))
+			*parent = t->dnssec[j].zone;
+	return true;
+}
+
 void
 trace_chain_report(struct trace *t)
 {
@@ -203,29 +229,11 @@ trace_chain_report(struct trace *t)
 		return;		/* validation off: nothing was checked */
 	if (t->format == TRACE_TEXT)
 		fprintf(t->out, "== chain of trust\n");
-	/*
-	 * A zone cut the resolution crossed, the root, or a cut only the
-	 * validator saw (a DS query proved it, the same servers serving both
-	 * sides so no referral came); other owners' steps were folded into
-	 * their zone's verdict already.
-	 */
 	for (unsigned i = 0; i < t->dnssec_count; i++) {
-		const struct trace_dnssec_zone *z = &t->dnssec[i];
-		const ldns_rdf *parent = NULL;
-		bool shown = z->cut || ldns_dname_label_count(z->zone) == 0;
+		const ldns_rdf *parent;
 
-		for (unsigned j = 0; j < t->cut_count && !shown; j++)
-			shown = !t->cuts[j].planned &&
-			    dname_equal(t->cuts[j].zone, z->zone);
-		if (!shown)
-			continue;
-		/* Its parent: the deepest other zone judged that holds it. */
-		for (unsigned j = 0; j < t->dnssec_count; j++)
-			if (j != i && dname_in_bailiwick(z->zone,
-			    t->dnssec[j].zone) && (parent == NULL ||
-			    ldns_dname_label_count(t->dnssec[j].zone) >
-			    ldns_dname_label_count(parent)))
-				parent = t->dnssec[j].zone;
-		chain_zone(t, z, parent != NULL ? parent : z->zone);
+		if (trace_chain_cut(t, i, &parent))
+			chain_zone(t, &t->dnssec[i], parent != NULL ? parent :
+			    t->dnssec[i].zone);
 	}
 }

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "dname.h"
+#include "dnssec_probe.h"
 #include "trace.h"
 
 const char *
@@ -62,6 +63,7 @@ trace_free(struct trace *t)
 	ldns_rr_list_deep_free(t->ds_seen);
 	ldns_rr_list_deep_free(t->dnskey_seen);
 	ldns_rr_list_deep_free(t->dnskey_sigs);
+	dnssec_probe_free(t->probe);
 }
 
 void

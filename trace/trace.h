@@ -102,6 +102,9 @@ struct trace {
 	struct trace_dnssec_zone dnssec[TRACE_DNSSEC_ZONES_MAX];
 	unsigned dnssec_count;
 	ldns_rr_list *ds_seen, *dnskey_seen, *dnskey_sigs; /* RRSIG(DNSKEY) */
+	/* Each cut's DS and DNSKEY as each server gives them (dnssec_probe.h),
+	 * NULL until dnssec_probe_run() after the resolution. */
+	struct dnssec_probe *probe;
 };
 
 /* The engine observer that records and prints as events arrive. */
@@ -127,5 +130,12 @@ const char *severity_name(enum finding_severity severity);
 
 /* chain.c: the chain of trust per zone cut, its JSON lines and findings. */
 void trace_chain_report(struct trace *trace);
+/*
+ * Whether trace->dnssec[i] is a zone cut the chain shows (a cut the
+ * resolution crossed, the root, or one only the validator saw), and its
+ * parent there (the deepest other zone judged that holds it; NULL: none).
+ */
+bool trace_chain_cut(const struct trace *trace, unsigned i,
+    const ldns_rdf **parent);
 
 #endif /* DESCEND_TRACE_H */

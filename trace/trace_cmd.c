@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "delegate.h"
 #include "dname.h"
+#include "dnssec_probe.h"
 #include "dot.h"
 #include "findings.h"
 #include "server_hints.h"
@@ -329,7 +330,9 @@ trace_main(int argc, char **argv)
 				findings_compare_servers(&ctx, &t.cuts[i],
 				    question.name, question.type);
 		}
-		/* The chain of trust: what the validator decided per cut. */
+		/* The chain of trust: what the validator decided per cut,
+		 * and what each server of each cut gives. */
+		dnssec_probe_run(&ctx);
 		trace_chain_report(&t);
 		broken = result.rcode == LDNS_RCODE_SERVFAIL;
 	}
