@@ -45,14 +45,18 @@ reply_class_name(enum reply_class klass)
 	    names[klass] : "?";
 }
 
-/* The answer cache gets a quarter of the memory, the RRset cache the rest. */
+/*
+ * The answer cache gets a quarter of the memory, the validated NSECs
+ * (RFC 8198) a sixteenth, the RRset cache the rest.
+ */
 static void
 engine_size_caches(struct engine *engine)
 {
 	size_t size = engine->config.cache_size;
 
 	answer_cache_set_max(engine->answers, size / 4);
-	rrset_cache_set_max(engine->rrsets, size - size / 4);
+	nsec_cache_set_max(engine->nsecs, size / 16);
+	rrset_cache_set_max(engine->rrsets, size - size / 4 - size / 16);
 }
 
 static bool
@@ -150,8 +154,9 @@ engine_new(const struct engine_config *config, char *err, size_t errlen)
 	if (engine->answers != NULL && engine->rrsets != NULL)
 		answer_cache_follow(engine->answers, engine->rrsets);
 	engine->servers = server_table_new();
+	engine->nsecs = nsec_cache_new(config->cache_size / 16);
 	if (engine->rrsets == NULL || engine->answers == NULL ||
-	    engine->servers == NULL) {
+	    engine->servers == NULL || engine->nsecs == NULL) {
 		snprintf(err, errlen, "out of memory");
 		engine_free(engine);
 		return NULL;
@@ -172,6 +177,7 @@ engine_free(struct engine *engine)
 	rrset_cache_free(engine->rrsets);
 	answer_cache_free(engine->answers);
 	server_table_free(engine->servers);
+	nsec_cache_free(engine->nsecs);
 	validator_free(engine->validator);
 	ldns_rr_list_deep_free(engine->root_hints);
 	free(engine->root_hints_path);
@@ -1090,6 +1096,7 @@ engine_cache_flush(struct engine *engine, const ldns_rdf *name, bool subtree)
 	size_t len = dname_key(name, key);
 
 	return rrset_cache_flush(engine->rrsets, name, subtree) +
+	    nsec_cache_flush(engine->nsecs, name) +
 	    answer_cache_flush(engine->answers, key, len, subtree) +
 	    key_cache_flush(validator_key_cache(engine->validator), name,
 	    subtree);
@@ -1118,6 +1125,7 @@ engine_cache_flush_all(struct engine *engine)
 		    true);
 	}
 	ldns_rdf_deep_free(root);
+	nsec_cache_flush_all(engine->nsecs);
 	answer_cache_flush_all(engine->answers);
 }
 
@@ -1125,6 +1133,7 @@ void
 engine_cache_dump(struct engine *engine, FILE *out, time_t now)
 {
 	rrset_cache_dump(engine->rrsets, out, now);
+	nsec_cache_dump(engine->nsecs, out, now);
 	answer_cache_dump(engine->answers, out, now);
 	key_cache_dump(validator_key_cache(engine->validator), out, now);
 }
@@ -1141,10 +1150,12 @@ engine_stats_get(struct engine *engine, struct engine_stats *stats)
 	    sizeof(uint64_t); i++)
 		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 	stats->cache_bytes = rrset_cache_bytes(engine->rrsets) +
-	    answer_cache_bytes(engine->answers);
+	    answer_cache_bytes(engine->answers) +
+	    nsec_cache_bytes(engine->nsecs);
 	stats->cache_answer_entries = answer_cache_count(engine->answers);
 	stats->cache_entries = rrset_cache_count(engine->rrsets) +
-	    answer_cache_count(engine->answers);
+	    answer_cache_count(engine->answers) +
+	    nsec_cache_count(engine->nsecs);
 }
 
 ldns_rdf *

@@ -136,6 +136,12 @@ struct engine_config {
 	 * after each DNSKEY RRset of that zone validated from upstream.
 	 */
 	const char *auto_trust_anchor_file;
+	/*
+	 * RFC 8198: NXDOMAIN and NODATA synthesised from cached, validated
+	 * NSEC records before asking upstream (dnssec/aggressive.h). On by
+	 * default, as in Unbound.
+	 */
+	bool aggressive_nsec;
 };
 
 void engine_config_init(struct engine_config *config);
@@ -353,6 +359,8 @@ struct engine_stats {
 	uint64_t dnssec_insecure;
 	uint64_t dnssec_bogus;
 	uint64_t dnssec_indeterminate;
+	uint64_t dnssec_aggressive_nsec;	/* answers synthesised (RFC 8198) */
+	uint64_t dnssec_aggressive_nxdomain;	/* of which NXDOMAIN */
 	size_t cache_bytes;		/* memory held by the caches */
 	size_t cache_entries;
 	size_t cache_answer_entries;	/* of which whole answers */

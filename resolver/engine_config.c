@@ -29,4 +29,5 @@ engine_config_init(struct engine_config *config)
 	config->tries = 2;
 	/* On, but nothing is validated until a trust anchor is configured. */
 	config->dnssec_validation = true;
+	config->aggressive_nsec = true;		/* RFC 8198, as Unbound */
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "dname.h"
+#include "dnssec/aggressive.h"
 #include "reply.h"
 #include "request.h"
 
@@ -487,6 +488,19 @@ task_uses_cache(const struct engine_request *req, const struct task *task)
 static bool task_follow_alias(struct engine_request *, struct task *,
     const ldns_rdf *, struct engine_now);
 
+/* A cache miss: cached secure NSECs may still deny the name (RFC 8198). */
+static bool
+task_answer_aggressive(struct engine_request *req, struct task *task,
+    struct engine_now now)
+{
+	ldns_pkt_rcode rcode;
+
+	if (!aggressive_answer(req, task, now, &rcode))
+		return false;
+	task_finish(req, task, rcode, ENGINE_EDE_NONE, NULL, now);
+	return true;
+}
+
 /*
  * Whether a cached entry may answer: a validating request takes only data
  * that was validated (not unchecked data a CD client or an older request
@@ -574,7 +588,7 @@ task_answer_from_cache(struct engine_request *req, struct task *task,
 			return true;
 		}
 		if (task->qtype == LDNS_RR_TYPE_CNAME)
-			return false;
+			return task_answer_aggressive(req, task, now);
 		memset(&info, 0, sizeof(info));
 		rrs = rrset_cache_lookup(engine->rrsets, task->qname,
 		    LDNS_RR_TYPE_CNAME, task->klass, now.wall, RANK_ANSWER, &info);
@@ -582,7 +596,7 @@ task_answer_from_cache(struct engine_request *req, struct task *task,
 		    !cache_entry_usable(req, &info)) {
 			ldns_rr_list_deep_free(rrs);
 			ldns_rr_list_deep_free(info.sigs);
-			return false;
+			return task_answer_aggressive(req, task, now);
 		}
 		ev.u.cache.what = "alias";
 		ev.u.cache.owner = task->qname;
@@ -1472,6 +1486,8 @@ cache_reply(struct engine_request *req, const struct task *task,
 		    LDNS_RCODE_NOERROR, v->soa, proof, status,
 		    negative_ttl(engine, v->soa), now.wall);
 		ldns_rr_list_free(proof);
+		aggressive_learn(engine, v, task->klass,
+		    negative_ttl(engine, v->soa), now.wall);
 	}
 }
 

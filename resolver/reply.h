@@ -56,6 +56,14 @@ struct reply_view {
 	ldns_rr_list *sigs;
 	ldns_rr_list *ds;
 	ldns_rr_list *nsec;
+	/*
+	 * For a secure NSEC (not NSEC3) NXDOMAIN or NODATA: the NSEC records
+	 * the validator verified for the proof (a list borrowing them from
+	 * `nsec`) and the zone that signed them (borrowed from `sigs`), what
+	 * RFC 8198 may reuse (dnssec/aggressive.h). NULL otherwise.
+	 */
+	ldns_rr_list *nsec_secure;
+	const ldns_rdf *nsec_zone;
 	/* The validator's verdict on the view (SEC_UNCHECKED: not validated). */
 	enum sec_status status;
 	int ede;			/* RFC 8914 code when not secure, -1 none */

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "answer_cache.h"
+#include "dnssec/nsec_cache.h"
 #include "dnssec/validator.h"
 #include "dnssec/verify.h"
 #include "engine.h"
@@ -30,6 +31,7 @@ struct engine {
 	struct answer_cache *answers;
 	struct server_table *servers;
 	struct validator *validator;	/* trust anchors and key cache */
+	struct nsec_cache *nsecs;	/* validated NSECs (RFC 8198) */
 	/* Replaced by a reload, kept until engine_free like the hints. */
 	struct engine_stats stats;	/* updated with atomics */
 };

@@ -571,6 +571,7 @@ reply_view_clear(struct reply_view *v)
 	ldns_rr_list_deep_free(v->sigs);
 	ldns_rr_list_deep_free(v->ds);
 	ldns_rr_list_deep_free(v->nsec);
+	ldns_rr_list_free(v->nsec_secure);	/* borrows from nsec */
 	ldns_rdf_deep_free(v->target);
 	ldns_rdf_deep_free(v->referral_zone);
 	memset(v, 0, sizeof(*v));

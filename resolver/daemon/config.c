@@ -796,6 +796,8 @@ config_apply(struct config_reader *r, const char *key, const char *v)
 		key_private_domain(r, v);
 	else if (strcmp(key, "dnssec-validation") == 0)
 		parse_bool(r, key, v, &e->dnssec_validation);
+	else if (strcmp(key, "aggressive-nsec") == 0)
+		parse_bool(r, key, v, &e->aggressive_nsec);
 	else if (strcmp(key, "trust-anchor-file") == 0 ||
 	    strcmp(key, "trust-anchor") == 0 ||
 	    strcmp(key, "domain-insecure") == 0)
@@ -1073,6 +1075,7 @@ config_print(const struct daemon_config *c, FILE *out)
 	    yes_no(c->dnstap_log_resolver_responses));
 	fprintf(out, "dnssec-validation: %s\n",
 	    yes_no(e->dnssec_validation));
+	fprintf(out, "aggressive-nsec: %s\n", yes_no(e->aggressive_nsec));
 	for (size_t i = 0; i < c->trust_anchor_file_count; i++)
 		fprintf(out, "trust-anchor-file: \"%s\"\n",
 		    c->trust_anchor_files[i]);

@@ -113,6 +113,12 @@ static const struct metric_name {
 	    "Bytes of TCP replies queued now, all clients." },
 	{ "prefetches", "descend_prefetches_total", "counter",
 	    "Refreshes of popular answers before they expire." },
+	{ "dnssec.aggressive_nsec", "descend_dnssec_aggressive_nsec_total",
+	    "counter", "NXDOMAIN and NODATA synthesised from cached, "
+	    "validated NSEC records (RFC 8198)." },
+	{ "dnssec.aggressive_nsec.nxdomain",
+	    "descend_dnssec_aggressive_nsec_nxdomain_total", "counter",
+	    "Of those, NXDOMAIN answers." },
 };
 
 struct metrics {

@@ -507,6 +507,9 @@ struct reply_verdict {
 	bool request_limit;
 	struct val_need *need;
 	enum val_outcome outcome;
+	/* A secure NSEC denial: its verified NSECs and their zone (RFC 8198). */
+	ldns_rr_list *nsec_secure;
+	const ldns_rdf *nsec_zone;
 };
 
 static void
@@ -963,6 +966,12 @@ check_negative(struct engine_request *req, struct task *task,
 		key_cache_store(req->engine->validator->keys, name, KEY_NOT_CUT,
 		    NULL, ttl_of(req->engine, v->soa, UINT32_MAX), -1, NULL,
 		    now.wall);
+	if (!nsec3 && vd.status == SEC_SECURE && rv->nsec_secure == NULL) {
+		/* Verified NSECs of a secure denial: RFC 8198 may reuse them. */
+		rv->nsec_secure = proof;
+		rv->nsec_zone = signer;
+		proof = NULL;
+	}
 	ldns_rr_list_free(proof);
 }
 
@@ -1081,9 +1090,13 @@ validator_check_reply(struct engine_request *req, struct task *task,
 	struct reply_verdict rv;
 
 	memset(need, 0, sizeof(*need));
+	memset(&rv, 0, sizeof(rv));
 	v->status = SEC_UNCHECKED;
 	v->ede = -1;
 	v->sec_why = NULL;
+	ldns_rr_list_free(v->nsec_secure);
+	v->nsec_secure = NULL;
+	v->nsec_zone = NULL;
 	if (!req->validate)
 		return VAL_DONE;
 	if (req->dnssec_limit != NULL) {
@@ -1094,6 +1107,7 @@ validator_check_reply(struct engine_request *req, struct task *task,
 		return VAL_DONE;
 	}
 	for (int pass = 0, restarts = 0; pass < 2; pass++) {
+		ldns_rr_list_free(rv.nsec_secure);
 		memset(&rv, 0, sizeof(rv));
 		rv.status = SEC_SECURE;
 		rv.ede = -1;
@@ -1105,8 +1119,10 @@ validator_check_reply(struct engine_request *req, struct task *task,
 		else
 			check_answer(req, task, &rv, v, qname, qtype, now);
 		if (rv.outcome == VAL_NEED) {
-			if (!need_on_stack(req, need) || restarts++ > 4)
+			if (!need_on_stack(req, need) || restarts++ > 4) {
+				ldns_rr_list_free(rv.nsec_secure);
 				return VAL_NEED;
+			}
 			/* A link that needs itself: the chain is broken. */
 			validator_need_failed(req, task, need, now);
 			ldns_rdf_deep_free(need->name);
@@ -1120,7 +1136,21 @@ validator_check_reply(struct engine_request *req, struct task *task,
 	v->status = rv.status;
 	v->ede = rv.ede;
 	v->sec_why = rv.why;
+	v->nsec_secure = rv.nsec_secure;
+	v->nsec_zone = rv.nsec_zone;
 	return VAL_DONE;
+}
+
+bool
+validator_anchored(const struct validator *val, const ldns_rdf *name,
+    const ldns_rdf *zone)
+{
+	const struct trust_anchor *ta;
+
+	if (!val->enabled ||
+	    (ta = trust_anchors_lookup(val->anchors, name)) == NULL)
+		return false;
+	return !ta->negative && dname_in_bailiwick(zone, ta->zone);
 }
 
 void

@@ -75,6 +75,16 @@ enum val_outcome validator_check_reply(struct engine_request *req,
 void validator_need_failed(struct engine_request *req, struct task *task,
     const struct val_need *need, struct engine_now now);
 
+/*
+ * Whether data signed by `zone` may vouch for `name` under the anchors as
+ * configured now: validation on, the closest anchor over `name` positive
+ * (not a domain-insecure negative one) and at or above `zone`. RFC 8198
+ * synthesis asks before each use, so a reload that adds a negative anchor
+ * stops it at once.
+ */
+bool validator_anchored(const struct validator *validator,
+    const ldns_rdf *name, const ldns_rdf *zone);
+
 /* Emits an EV_DNSSEC event for the task (the final verdict, "answer"). */
 void validator_emit(struct engine_request *req, const struct task *task,
     const char *step, const ldns_rdf *owner, ldns_rr_type type,

@@ -1,0 +1,785 @@
+/*
+ * nsec_cache.c: validated NSEC records per signed zone in red-black trees
+ * ordered canonically, zones in shards by name hash, each shard with its
+ * own lock, byte count and least-recently-used list for eviction.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/tree.h>
+
+#include "dname.h"
+#include "dnssec/nsec_cache.h"
+#include "lru.h"
+
+/* As many as the RRset cache has, for the same reason: workers rarely meet. */
+#define NSEC_CACHE_SHARDS	16
+
+/* A name has at most 127 labels below the root (255 bytes of wire form). */
+#define LABELS_MAX		128
+
+struct nsec_zone;
+
+/*
+ * One NSEC record, its RRSIGs and its keys in one allocation: the owner's
+ * and the next name's lowercase wire form, then the records in wire form.
+ */
+struct nsec_entry {
+	RB_ENTRY(nsec_entry) node;	/* in its zone's tree */
+	TAILQ_ENTRY(nsec_entry) lru;	/* in its shard's list, recent first */
+	struct nsec_zone *zone;
+	time_t expires;
+	const uint8_t *owner;		/* lowercase wire, into data[] */
+	const uint8_t *next;
+	uint8_t owner_len, next_len;
+	uint16_t rr_count;		/* the NSEC and its RRSIGs */
+	uint32_t wire_len;
+	size_t cost;			/* bytes counted against the bound */
+	uint8_t data[];
+};
+
+RB_HEAD(nsec_cache_tree, nsec_entry);
+
+struct nsec_zone {
+	RB_ENTRY(nsec_zone) node;	/* in its shard's zones */
+	struct nsec_cache_tree nsecs;
+	size_t count;
+	uint16_t klass;
+	uint8_t key_len;
+	uint8_t key[DNAME_WIRE_MAX];
+	time_t soa_expires;
+	uint8_t *soa;			/* the SOA and its RRSIGs, wire form */
+	uint32_t soa_len;
+	uint16_t soa_count;
+	size_t cost;
+};
+
+RB_HEAD(nsec_cache_zones, nsec_zone);
+TAILQ_HEAD(nsec_lru, nsec_entry);
+
+struct nsec_shard {
+	pthread_mutex_t lock;
+	struct nsec_cache_zones zones;
+	struct nsec_lru lru;
+	size_t bytes, max, count;
+} __attribute__((aligned(64)));
+
+struct nsec_cache {
+	struct nsec_shard shards[NSEC_CACHE_SHARDS];
+	uint32_t seed;
+	/* Zones held (atomic): with none, a lookup takes no lock at all. */
+	unsigned zones;
+};
+
+/* ---- canonical order ---- */
+
+/* Offsets of the labels of a wire name, leftmost first; returns the count. */
+static unsigned
+label_offsets(const uint8_t *name, size_t len, uint8_t offs[LABELS_MAX])
+{
+	unsigned n = 0;
+	size_t i = 0;
+
+	while (i < len && name[i] != 0 && n < LABELS_MAX &&
+	    i + 1 + name[i] <= len) {
+		offs[n++] = (uint8_t)i;
+		i += (size_t)name[i] + 1;
+	}
+	return n;
+}
+
+int
+nsec_cache_canonical_compare(const uint8_t *a, size_t alen, const uint8_t *b,
+    size_t blen)
+{
+	uint8_t oa[LABELS_MAX], ob[LABELS_MAX];
+	unsigned na = label_offsets(a, alen, oa), nb = label_offsets(b, blen, ob);
+
+	while (na > 0 && nb > 0) {
+		const uint8_t *la = a + oa[--na], *lb = b + ob[--nb];
+		size_t min = la[0] < lb[0] ? la[0] : lb[0];
+		int c = memcmp(la + 1, lb + 1, min);
+
+		if (c != 0)
+			return c;
+		if (la[0] != lb[0])
+			return la[0] < lb[0] ? -1 : 1;
+	}
+	return na == nb ? 0 : na < nb ? -1 : 1;
+}
+
+/* Labels two lowercase wire names share from the root. */
+static unsigned
+common_labels(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	uint8_t oa[LABELS_MAX], ob[LABELS_MAX];
+	unsigned na = label_offsets(a, alen, oa), nb = label_offsets(b, blen, ob);
+	unsigned n = 0;
+
+	while (n < na && n < nb) {
+		const uint8_t *la = a + oa[na - 1 - n], *lb = b + ob[nb - 1 - n];
+
+		if (la[0] != lb[0] || memcmp(la + 1, lb + 1, la[0]) != 0)
+			break;
+		n++;
+	}
+	return n;
+}
+
+static int
+entry_compare(const struct nsec_entry *a, const struct nsec_entry *b)
+{
+	return nsec_cache_canonical_compare(a->owner, a->owner_len, b->owner,
+	    b->owner_len);
+}
+
+static int
+zone_compare(const struct nsec_zone *a, const struct nsec_zone *b)
+{
+	if (a->klass != b->klass)
+		return a->klass < b->klass ? -1 : 1;
+	if (a->key_len != b->key_len)
+		return a->key_len < b->key_len ? -1 : 1;
+	return memcmp(a->key, b->key, a->key_len);
+}
+
+/* libbsd's _STATIC variants do not compile on Linux (STYLE.md). */
+RB_PROTOTYPE(nsec_cache_tree, nsec_entry, node, entry_compare)
+RB_GENERATE(nsec_cache_tree, nsec_entry, node, entry_compare)
+RB_PROTOTYPE(nsec_cache_zones, nsec_zone, node, zone_compare)
+RB_GENERATE(nsec_cache_zones, nsec_zone, node, zone_compare)
+
+/* ---- packing ---- */
+
+/*
+ * `first` (NULL: none) and the RRSIGs of `sigs` over owner/type in wire
+ * form, uncompressed; a new buffer (NULL when memory ran out or there is
+ * no RRSIG: unsigned data proves nothing to a DO client).
+ */
+static uint8_t *
+pack_records(const ldns_rr_list *rrs, const ldns_rr_list *sigs,
+    const ldns_rdf *owner, ldns_rr_type type, size_t *len, uint16_t *count)
+{
+	ldns_buffer *buf = ldns_buffer_new(512);
+	unsigned nsigs = 0;
+	uint8_t *out = NULL;
+
+	*count = 0;
+	if (buf == NULL)
+		return NULL;
+	for (size_t i = 0; rrs != NULL && i < ldns_rr_list_rr_count(rrs); i++) {
+		if (ldns_rr2buffer_wire(buf, ldns_rr_list_rr(rrs, i),
+		    LDNS_SECTION_AUTHORITY) != LDNS_STATUS_OK)
+			goto out;
+		(*count)++;
+	}
+	for (size_t i = 0; sigs != NULL && i < ldns_rr_list_rr_count(sigs);
+	    i++) {
+		const ldns_rr *sig = ldns_rr_list_rr(sigs, i);
+		const ldns_rdf *covered = ldns_rr_rrsig_typecovered(sig);
+
+		if (ldns_rr_get_type(sig) != LDNS_RR_TYPE_RRSIG ||
+		    covered == NULL || ldns_rdf2rr_type(covered) != type ||
+		    !dname_equal(ldns_rr_owner(sig), owner))
+			continue;
+		if (ldns_rr2buffer_wire(buf, sig, LDNS_SECTION_AUTHORITY) !=
+		    LDNS_STATUS_OK)
+			goto out;
+		(*count)++;
+		nsigs++;
+	}
+	if (nsigs == 0 || ldns_buffer_position(buf) > UINT32_MAX / 2 ||
+	    (out = malloc(ldns_buffer_position(buf))) == NULL)
+		goto out;
+	*len = ldns_buffer_position(buf);
+	memcpy(out, ldns_buffer_begin(buf), *len);
+out:
+	ldns_buffer_free(buf);
+	return out;
+}
+
+/*
+ * Seconds the RRSIGs over owner/type let the data live (RFC 4035
+ * §5.3.3): up to the earliest expiration, counted in serial arithmetic,
+ * and no longer than any RRSIG's TTL or original TTL. 0: one expired.
+ */
+static uint32_t
+sigs_ttl(const ldns_rr_list *sigs, const ldns_rdf *owner, ldns_rr_type type,
+    time_t now, uint32_t cap)
+{
+	for (size_t i = 0; sigs != NULL && i < ldns_rr_list_rr_count(sigs);
+	    i++) {
+		const ldns_rr *sig = ldns_rr_list_rr(sigs, i);
+		const ldns_rdf *covered = ldns_rr_rrsig_typecovered(sig);
+		const ldns_rdf *orig = ldns_rr_rdf(sig, 3);
+		const ldns_rdf *expiry = ldns_rr_rdf(sig, 4);
+		int32_t left;
+
+		if (ldns_rr_get_type(sig) != LDNS_RR_TYPE_RRSIG ||
+		    covered == NULL || ldns_rdf2rr_type(covered) != type ||
+		    !dname_equal(ldns_rr_owner(sig), owner))
+			continue;
+		if (ldns_rr_ttl(sig) < cap)
+			cap = ldns_rr_ttl(sig);
+		if (orig != NULL && ldns_rdf_size(orig) == 4 &&
+		    ldns_rdf2native_int32(orig) < cap)
+			cap = ldns_rdf2native_int32(orig);
+		if (expiry == NULL || ldns_rdf_size(expiry) != 4)
+			return 0;
+		left = (int32_t)(ldns_rdf2native_int32(expiry) - (uint32_t)now);
+		if (left <= 0)
+			return 0;
+		if ((uint32_t)left < cap)
+			cap = (uint32_t)left;
+	}
+	return cap;
+}
+
+/* Unpacks `count` wire records: RRSIGs to `sigs`, the rest to `rrs`. */
+static bool
+unpack_records(const uint8_t *wire, size_t len, unsigned count, uint32_t ttl,
+    ldns_rr_list *rrs, ldns_rr_list *sigs)
+{
+	size_t pos = 0;
+
+	for (unsigned i = 0; i < count; i++) {
+		ldns_rr *rr = NULL;
+
+		if (ldns_wire2rr(&rr, wire, len, &pos, LDNS_SECTION_AUTHORITY) !=
+		    LDNS_STATUS_OK)
+			return false;
+		ldns_rr_set_ttl(rr, ttl);
+		if (!ldns_rr_list_push_rr(ldns_rr_get_type(rr) ==
+		    LDNS_RR_TYPE_RRSIG ? sigs : rrs, rr)) {
+			ldns_rr_free(rr);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* ---- the cache ---- */
+
+struct nsec_cache *
+nsec_cache_new(size_t max_bytes)
+{
+	struct nsec_cache *cache;
+
+	if (posix_memalign((void **)&cache, 64, sizeof(*cache)) != 0)
+		return NULL;
+	memset(cache, 0, sizeof(*cache));
+	cache->seed = arc4random();
+	for (size_t i = 0; i < NSEC_CACHE_SHARDS; i++) {
+		struct nsec_shard *s = &cache->shards[i];
+
+		pthread_mutex_init(&s->lock, NULL);
+		RB_INIT(&s->zones);
+		TAILQ_INIT(&s->lru);
+		s->max = max_bytes / NSEC_CACHE_SHARDS;
+	}
+	return cache;
+}
+
+static void
+entry_free(struct nsec_shard *s, struct nsec_entry *e)
+{
+	TAILQ_REMOVE(&s->lru, e, lru);
+	s->bytes -= e->cost;
+	s->count--;
+	free(e);
+}
+
+/* Removes the zone and everything in it; returns the NSECs it held. */
+static size_t
+zone_free(struct nsec_cache *cache, struct nsec_shard *s, struct nsec_zone *z)
+{
+	struct nsec_entry *e, *next;
+	size_t n = z->count;
+
+	RB_FOREACH_SAFE(e, nsec_cache_tree, &z->nsecs, next) {
+		RB_REMOVE(nsec_cache_tree, &z->nsecs, e);
+		entry_free(s, e);
+	}
+	RB_REMOVE(nsec_cache_zones, &s->zones, z);
+	s->bytes -= z->cost;
+	free(z->soa);
+	free(z);
+	__atomic_fetch_sub(&cache->zones, 1, __ATOMIC_RELAXED);
+	return n;
+}
+
+/* Removes one NSEC; its zone goes with its last one. */
+static void
+entry_remove(struct nsec_cache *cache, struct nsec_shard *s,
+    struct nsec_entry *e)
+{
+	struct nsec_zone *z = e->zone;
+
+	RB_REMOVE(nsec_cache_tree, &z->nsecs, e);
+	z->count--;
+	entry_free(s, e);
+	if (z->count == 0)
+		zone_free(cache, s, z);
+}
+
+/* Evicts least recently used NSECs until the shard fits its bound. */
+static void
+shard_shrink(struct nsec_cache *cache, struct nsec_shard *s)
+{
+	while (s->bytes > s->max && !TAILQ_EMPTY(&s->lru))
+		entry_remove(cache, s, TAILQ_LAST(&s->lru, nsec_lru));
+}
+
+void
+nsec_cache_free(struct nsec_cache *cache)
+{
+	if (cache == NULL)
+		return;
+	nsec_cache_flush_all(cache);
+	for (size_t i = 0; i < NSEC_CACHE_SHARDS; i++)
+		pthread_mutex_destroy(&cache->shards[i].lock);
+	free(cache);
+}
+
+void
+nsec_cache_set_max(struct nsec_cache *cache, size_t max_bytes)
+{
+	for (size_t i = 0; i < NSEC_CACHE_SHARDS; i++) {
+		struct nsec_shard *s = &cache->shards[i];
+
+		pthread_mutex_lock(&s->lock);
+		s->max = max_bytes / NSEC_CACHE_SHARDS;
+		shard_shrink(cache, s);
+		pthread_mutex_unlock(&s->lock);
+	}
+}
+
+/* The zone key: the name's lowercase wire form; the shard by its hash. */
+static struct nsec_shard *
+zone_shard(struct nsec_cache *cache, const uint8_t *key, size_t len,
+    uint16_t klass)
+{
+	uint32_t hash = hash_seeded(cache->seed ^ klass, key, len);
+
+	return &cache->shards[hash >> 28];
+}
+
+static struct nsec_zone *
+zone_find(struct nsec_shard *s, const uint8_t *key, size_t len,
+    uint16_t klass)
+{
+	struct nsec_zone probe;
+
+	probe.klass = klass;
+	probe.key_len = (uint8_t)len;
+	memcpy(probe.key, key, len);
+	return RB_FIND(nsec_cache_zones, &s->zones, &probe);
+}
+
+/* A new entry for one NSEC record of `zone`, or NULL (skipped). */
+static struct nsec_entry *
+entry_new(const ldns_rr *nsec, const ldns_rdf *zone, const ldns_rr_list *sigs,
+    uint32_t ttl_cap, time_t now)
+{
+	const ldns_rdf *owner = ldns_rr_owner(nsec), *next;
+	uint8_t okey[DNAME_WIRE_MAX], nkey[DNAME_WIRE_MAX], *wire;
+	size_t olen, nlen, wire_len = 0;
+	uint16_t count;
+	uint32_t ttl;
+	struct nsec_entry *e;
+	ldns_rr_list *one;
+
+	if (ldns_rr_get_type(nsec) != LDNS_RR_TYPE_NSEC ||
+	    ldns_rr_rd_count(nsec) < 1 || (next = ldns_rr_rdf(nsec, 0)) ==
+	    NULL || ldns_rdf_get_type(next) != LDNS_RDF_TYPE_DNAME ||
+	    !dname_in_bailiwick(owner, zone) || !dname_in_bailiwick(next, zone))
+		return NULL;
+	ttl = ldns_rr_ttl(nsec) < ttl_cap ? ldns_rr_ttl(nsec) : ttl_cap;
+	if ((ttl = sigs_ttl(sigs, owner, LDNS_RR_TYPE_NSEC, now, ttl)) == 0)
+		return NULL;
+	if ((one = ldns_rr_list_new()) == NULL)
+		return NULL;
+	ldns_rr_list_push_rr(one, (ldns_rr *)nsec);
+	wire = pack_records(one, sigs, owner, LDNS_RR_TYPE_NSEC, &wire_len,
+	    &count);
+	ldns_rr_list_free(one);		/* the record is the caller's */
+	if (wire == NULL)
+		return NULL;
+	olen = dname_key(owner, okey);
+	nlen = dname_key(next, nkey);
+	if ((e = malloc(sizeof(*e) + olen + nlen + wire_len)) == NULL) {
+		free(wire);
+		return NULL;
+	}
+	memset(e, 0, sizeof(*e));
+	memcpy(e->data, okey, olen);
+	memcpy(e->data + olen, nkey, nlen);
+	memcpy(e->data + olen + nlen, wire, wire_len);
+	free(wire);
+	e->owner = e->data;
+	e->owner_len = (uint8_t)olen;
+	e->next = e->data + olen;
+	e->next_len = (uint8_t)nlen;
+	e->rr_count = count;
+	e->wire_len = (uint32_t)wire_len;
+	e->expires = now + (time_t)ttl;
+	e->cost = malloc_cost(sizeof(*e) + olen + nlen + wire_len);
+	return e;
+}
+
+size_t
+nsec_cache_store(struct nsec_cache *cache, const ldns_rdf *zone,
+    ldns_rr_class klass, const ldns_rr_list *soa, const ldns_rr_list *nsecs,
+    const ldns_rr_list *sigs, uint32_t ttl_cap, time_t now)
+{
+	size_t n = nsecs != NULL ? ldns_rr_list_rr_count(nsecs) : 0, stored = 0;
+	struct nsec_entry **entries;
+	uint8_t key[DNAME_WIRE_MAX], *soa_wire;
+	size_t key_len, soa_len = 0;
+	uint16_t soa_count;
+	uint32_t soa_ttl;
+	struct nsec_shard *s;
+	struct nsec_zone *z;
+
+	if (n == 0 || soa == NULL || ldns_rr_list_rr_count(soa) != 1 ||
+	    ldns_rr_get_type(ldns_rr_list_rr(soa, 0)) != LDNS_RR_TYPE_SOA ||
+	    !dname_equal(ldns_rr_owner(ldns_rr_list_rr(soa, 0)), zone))
+		return 0;
+	soa_ttl = ldns_rr_ttl(ldns_rr_list_rr(soa, 0));
+	soa_ttl = sigs_ttl(sigs, zone, LDNS_RR_TYPE_SOA, now,
+	    soa_ttl < ttl_cap ? soa_ttl : ttl_cap);
+	if (soa_ttl == 0 || (soa_wire = pack_records(soa, sigs, zone,
+	    LDNS_RR_TYPE_SOA, &soa_len, &soa_count)) == NULL)
+		return 0;
+	if ((entries = calloc(n, sizeof(*entries))) == NULL) {
+		free(soa_wire);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		entries[i] = entry_new(ldns_rr_list_rr(nsecs, i), zone, sigs,
+		    ttl_cap, now);
+	key_len = dname_key(zone, key);
+	s = zone_shard(cache, key, key_len, (uint16_t)klass);
+	pthread_mutex_lock(&s->lock);
+	if ((z = zone_find(s, key, key_len, (uint16_t)klass)) == NULL &&
+	    (z = calloc(1, sizeof(*z))) != NULL) {
+		RB_INIT(&z->nsecs);
+		z->klass = (uint16_t)klass;
+		z->key_len = (uint8_t)key_len;
+		memcpy(z->key, key, key_len);
+		RB_INSERT(nsec_cache_zones, &s->zones, z);
+		__atomic_fetch_add(&cache->zones, 1, __ATOMIC_RELAXED);
+	}
+	if (z != NULL) {
+		/* The newest SOA: the one the newest proof came with. */
+		s->bytes -= z->cost;
+		free(z->soa);
+		z->soa = soa_wire;
+		soa_wire = NULL;
+		z->soa_len = (uint32_t)soa_len;
+		z->soa_count = soa_count;
+		z->soa_expires = now + (time_t)soa_ttl;
+		z->cost = malloc_cost(sizeof(*z)) + malloc_cost(soa_len);
+		s->bytes += z->cost;
+		for (size_t i = 0; i < n; i++) {
+			struct nsec_entry *e = entries[i], *old;
+
+			if (e == NULL)
+				continue;
+			if ((old = RB_FIND(nsec_cache_tree, &z->nsecs, e)) !=
+			    NULL) {
+				RB_REMOVE(nsec_cache_tree, &z->nsecs, old);
+				z->count--;
+				entry_free(s, old);
+			}
+			e->zone = z;
+			RB_INSERT(nsec_cache_tree, &z->nsecs, e);
+			TAILQ_INSERT_HEAD(&s->lru, e, lru);
+			z->count++;
+			s->count++;
+			s->bytes += e->cost;
+			entries[i] = NULL;
+			stored++;
+		}
+		if (z->count == 0)
+			zone_free(cache, s, z);	/* nothing usable came */
+		shard_shrink(cache, s);
+	}
+	pthread_mutex_unlock(&s->lock);
+	for (size_t i = 0; i < n; i++)
+		free(entries[i]);
+	free(entries);
+	free(soa_wire);
+	return stored;
+}
+
+/* The live NSEC at or before `key` (wrapping to the last); NULL if none. */
+static struct nsec_entry *
+entry_at_or_before(struct nsec_cache *cache, struct nsec_shard *s,
+    struct nsec_zone *z, const uint8_t *key, size_t len, time_t now)
+{
+	struct nsec_entry probe, *e;
+
+	probe.owner = key;
+	probe.owner_len = (uint8_t)len;
+	e = RB_NFIND(nsec_cache_tree, &z->nsecs, &probe);
+	if (e == NULL)
+		e = RB_MAX(nsec_cache_tree, &z->nsecs);
+	else if (entry_compare(e, &probe) != 0)
+		e = RB_PREV(nsec_cache_tree, &z->nsecs, e);
+	if (e == NULL)
+		return NULL;
+	if (e->expires <= now) {
+		/* The zone may go with it: the caller looks no further. */
+		entry_remove(cache, s, e);
+		return NULL;
+	}
+	TAILQ_REMOVE(&s->lru, e, lru);
+	TAILQ_INSERT_HEAD(&s->lru, e, lru);
+	return e;
+}
+
+/* A private copy of an entry's wire records (the lock is held). */
+struct wire_copy {
+	uint8_t *wire;
+	size_t len;
+	unsigned count;
+};
+
+static bool
+wire_copy(struct wire_copy *c, const uint8_t *wire, size_t len,
+    unsigned count)
+{
+	if ((c->wire = malloc(len)) == NULL)
+		return false;
+	memcpy(c->wire, wire, len);
+	c->len = len;
+	c->count = count;
+	return true;
+}
+
+/*
+ * Under the zone's lock: the NSEC at or before the name, and the one at or
+ * before the wildcard at its closest encloser, copied out with the SOA.
+ */
+static bool
+zone_collect(struct nsec_cache *cache, struct nsec_shard *s,
+    struct nsec_zone *z, const uint8_t *key, size_t len, time_t now,
+    struct wire_copy copies[3], time_t *expires)
+{
+	struct nsec_entry *first, *wild = NULL;
+	unsigned ce, labels;
+	uint8_t offs[LABELS_MAX];
+
+	if (z->soa_expires <= now)
+		return false;
+	*expires = z->soa_expires;
+	if ((first = entry_at_or_before(cache, s, z, key, len, now)) == NULL)
+		return false;	/* z may be gone now */
+	if (first->expires < *expires)
+		*expires = first->expires;
+	labels = label_offsets(key, len, offs);
+	ce = common_labels(key, len, first->owner, first->owner_len);
+	if (common_labels(key, len, first->next, first->next_len) > ce)
+		ce = common_labels(key, len, first->next, first->next_len);
+	if (ce < labels) {
+		/* "*." and the closest encloser, the tail of the name. */
+		uint8_t wkey[DNAME_WIRE_MAX + 2];
+		size_t at = ce == 0 ? len - 1 : offs[labels - ce];
+
+		wkey[0] = 1;
+		wkey[1] = '*';
+		memcpy(wkey + 2, key + at, len - at);
+		wild = entry_at_or_before(cache, s, z, wkey, 2 + len - at, now);
+		/* An expired one is dropped; `first` keeps the zone alive. */
+		if (wild == first)
+			wild = NULL;
+	}
+	if (!wire_copy(&copies[0], z->soa, z->soa_len, z->soa_count) ||
+	    !wire_copy(&copies[1], first->data + first->owner_len +
+	    first->next_len, first->wire_len, first->rr_count))
+		return false;
+	if (wild != NULL) {
+		if (wild->expires < *expires)
+			*expires = wild->expires;
+		if (!wire_copy(&copies[2], wild->data + wild->owner_len +
+		    wild->next_len, wild->wire_len, wild->rr_count))
+			return false;
+	}
+	return true;
+}
+
+void
+nsec_cache_found_clear(struct nsec_cache_found *found)
+{
+	ldns_rdf_deep_free(found->zone);
+	ldns_rr_list_deep_free(found->soa);
+	ldns_rr_list_deep_free(found->nsecs);
+	ldns_rr_list_deep_free(found->sigs);
+	memset(found, 0, sizeof(*found));
+}
+
+bool
+nsec_cache_lookup(struct nsec_cache *cache, const ldns_rdf *name,
+    ldns_rr_class klass, time_t now, struct nsec_cache_found *found)
+{
+	uint8_t key[DNAME_WIRE_MAX], offs[LABELS_MAX];
+	size_t len;
+	unsigned labels;
+	struct wire_copy copies[3] = { { 0 } };
+	time_t expires = 0;
+	bool ok = false, zone_found = false;
+	uint32_t ttl;
+
+	memset(found, 0, sizeof(*found));
+	if (__atomic_load_n(&cache->zones, __ATOMIC_RELAXED) == 0)
+		return false;
+	len = dname_key(name, key);
+	labels = label_offsets(key, len, offs);
+	/* From the name itself up to the root: the closest zone held. */
+	for (unsigned l = 0; l <= labels && !zone_found; l++) {
+		size_t at = l == labels ? len - 1 : offs[l];
+		struct nsec_shard *s = zone_shard(cache, key + at, len - at,
+		    (uint16_t)klass);
+		struct nsec_zone *z;
+
+		pthread_mutex_lock(&s->lock);
+		if ((z = zone_find(s, key + at, len - at, (uint16_t)klass)) !=
+		    NULL) {
+			zone_found = true;
+			ok = zone_collect(cache, s, z, key, len, now, copies,
+			    &expires);
+			if (ok)
+				found->zone = ldns_dname_new_frm_data(
+				    (uint16_t)(len - at), key + at);
+		}
+		pthread_mutex_unlock(&s->lock);
+	}
+	ttl = expires > now ? (uint32_t)(expires - now) : 0;
+	if (ok && found->zone != NULL && ttl > 0) {
+		found->soa = ldns_rr_list_new();
+		found->nsecs = ldns_rr_list_new();
+		found->sigs = ldns_rr_list_new();
+		found->ttl = ttl;
+		ok = found->soa != NULL && found->nsecs != NULL &&
+		    found->sigs != NULL;
+		for (unsigned i = 0; ok && i < 3; i++)
+			if (copies[i].wire != NULL)
+				ok = unpack_records(copies[i].wire, copies[i].len,
+				    copies[i].count, ttl, i == 0 ? found->soa :
+				    found->nsecs, found->sigs);
+		ok = ok && ldns_rr_list_rr_count(found->soa) == 1 &&
+		    ldns_rr_list_rr_count(found->nsecs) > 0;
+	} else
+		ok = false;
+	for (unsigned i = 0; i < 3; i++)
+		free(copies[i].wire);
+	if (!ok)
+		nsec_cache_found_clear(found);
+	return ok;
+}
+
+/* ---- walks ---- */
+
+size_t
+nsec_cache_flush(struct nsec_cache *cache, const ldns_rdf *name)
+{
+	uint8_t key[DNAME_WIRE_MAX];
+	size_t len = dname_key(name, key), n = 0;
+
+	for (size_t i = 0; i < NSEC_CACHE_SHARDS; i++) {
+		struct nsec_shard *s = &cache->shards[i];
+		struct nsec_zone *z, *next;
+
+		pthread_mutex_lock(&s->lock);
+		RB_FOREACH_SAFE(z, nsec_cache_zones, &s->zones, next)
+			if (dname_key_covers(z->key, z->key_len, key, len,
+			    true) || dname_key_covers(key, len, z->key,
+			    z->key_len, true))
+				n += zone_free(cache, s, z);
+		pthread_mutex_unlock(&s->lock);
+	}
+	return n;
+}
+
+size_t
+nsec_cache_flush_all(struct nsec_cache *cache)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < NSEC_CACHE_SHARDS; i++) {
+		struct nsec_shard *s = &cache->shards[i];
+		struct nsec_zone *z, *next;
+
+		pthread_mutex_lock(&s->lock);
+		RB_FOREACH_SAFE(z, nsec_cache_zones, &s->zones, next)
+			n += zone_free(cache, s, z);
+		pthread_mutex_unlock(&s->lock);
+	}
+	return n;
+}
+
+void
+nsec_cache_dump(struct nsec_cache *cache, FILE *out, time_t now)
+{
+	for (size_t i = 0; i < NSEC_CACHE_SHARDS; i++) {
+		struct nsec_shard *s = &cache->shards[i];
+		struct nsec_zone *z;
+		struct nsec_entry *e;
+
+		pthread_mutex_lock(&s->lock);
+		RB_FOREACH(z, nsec_cache_zones, &s->zones)
+			RB_FOREACH(e, nsec_cache_tree, &z->nsecs) {
+				ldns_rr_list *rrs = ldns_rr_list_new();
+				ldns_rr_list *sigs = ldns_rr_list_new();
+
+				if (e->expires > now && rrs != NULL &&
+				    sigs != NULL && unpack_records(e->data +
+				    e->owner_len + e->next_len, e->wire_len,
+				    e->rr_count, (uint32_t)(e->expires - now),
+				    rrs, sigs))
+					for (size_t j = 0;
+					    j < ldns_rr_list_rr_count(rrs); j++) {
+						char *t = ldns_rr2str(
+						    ldns_rr_list_rr(rrs, j));
+
+						if (t != NULL) {
+							t[strcspn(t, "\n")] = '\0';
+							fprintf(out,
+							    "%s ; nsec-cache\n", t);
+						}
+						free(t);
+					}
+				ldns_rr_list_deep_free(rrs);
+				ldns_rr_list_deep_free(sigs);
+			}
+		pthread_mutex_unlock(&s->lock);
+	}
+}
+
+size_t
+nsec_cache_bytes(struct nsec_cache *cache)
+{
+	size_t bytes = 0;
+
+	for (size_t i = 0; i < NSEC_CACHE_SHARDS; i++) {
+		pthread_mutex_lock(&cache->shards[i].lock);
+		bytes += cache->shards[i].bytes;
+		pthread_mutex_unlock(&cache->shards[i].lock);
+	}
+	return bytes;
+}
+
+size_t
+nsec_cache_count(struct nsec_cache *cache)
+{
+	size_t count = 0;
+
+	for (size_t i = 0; i < NSEC_CACHE_SHARDS; i++) {
+		pthread_mutex_lock(&cache->shards[i].lock);
+		count += cache->shards[i].count;
+		pthread_mutex_unlock(&cache->shards[i].lock);
+	}
+	return count;
+}

@@ -1,0 +1,88 @@
+/*
+ * nsec_cache.h: the validated NSEC records of signed zones, kept per zone
+ * in canonical DNS name order (RFC 4034 §6.1) so that the NSEC at or
+ * before any name is found in O(log n): what RFC 8198 aggressive use of
+ * the cache (aggressive.h) synthesises NXDOMAIN and NODATA from. Each zone
+ * keeps its SOA beside its NSECs. Only records the validator verified go
+ * in (the caller's duty); nothing here checks a signature or a proof.
+ *
+ * Bounded in bytes (a share of cache-size), least recently used entries
+ * evicted first; each entry expires at the least of its TTL, the caller's
+ * cap (RFC 8198 §5.4: the SOA's TTL and MINIMUM) and its RRSIGs' expiration
+ * and original TTL. Thread-safe: zones hash into shards, each with its own
+ * lock, as the RRset cache does; one lookup takes one shard's lock per
+ * ancestor of the name tried.
+ */
+#ifndef DESCEND_DNSSEC_NSEC_CACHE_H
+#define DESCEND_DNSSEC_NSEC_CACHE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <ldns/ldns.h>
+
+struct nsec_cache;
+
+struct nsec_cache *nsec_cache_new(size_t max_bytes);
+void nsec_cache_free(struct nsec_cache *cache);
+void nsec_cache_set_max(struct nsec_cache *cache, size_t max_bytes);
+
+/*
+ * Stores the NSEC records of `nsecs` (others are skipped, and so are NSECs
+ * whose owner or next name is outside `zone`), each with the RRSIGs of
+ * `sigs` over it, and the zone's SOA RRset `soa` with its RRSIGs from
+ * `sigs`. A record replaces the cached one of the same owner. `ttl_cap`
+ * bounds every entry's lifetime (UINT32_MAX: none). Returns the number of
+ * NSEC records stored (0 also without a SOA, or when memory ran out).
+ */
+size_t nsec_cache_store(struct nsec_cache *cache, const ldns_rdf *zone,
+    ldns_rr_class klass, const ldns_rr_list *soa, const ldns_rr_list *nsecs,
+    const ldns_rr_list *sigs, uint32_t ttl_cap, time_t now);
+
+/* What a lookup found; every list and name belongs to the caller. */
+struct nsec_cache_found {
+	ldns_rdf *zone;
+	ldns_rr_list *soa;	/* the zone's SOA */
+	ldns_rr_list *nsecs;	/* one or two NSEC records (see below) */
+	ldns_rr_list *sigs;	/* the RRSIGs over those and over the SOA */
+	uint32_t ttl;		/* seconds the shortest of them has left */
+};
+
+/*
+ * Looks in the closest zone enclosing `name` that has NSECs cached (for
+ * qtype DS pass the parent of the name: the DS lives in the parent's zone)
+ * for the NSEC at or before `name` in canonical order, wrapping to the
+ * zone's last NSEC, and, when `name` is not its owner, the NSEC at or
+ * before "*.<closest encloser>" that this NSEC implies (RFC 4035 §5.4).
+ * Records come with TTLs counted down to `ttl`. False when no live NSEC
+ * and SOA are cached for the zone; whether they prove anything is for the
+ * caller to decide (nsec.h). Zones farther up are not tried: a parent's
+ * NSECs cannot speak for the names of a child zone.
+ */
+bool nsec_cache_lookup(struct nsec_cache *cache, const ldns_rdf *name,
+    ldns_rr_class klass, time_t now, struct nsec_cache_found *found);
+void nsec_cache_found_clear(struct nsec_cache_found *found);
+
+/*
+ * Removes the zones at or below `name` and, so that a flushed name is
+ * not denied from above, the zones enclosing it. Returns entries removed.
+ */
+size_t nsec_cache_flush(struct nsec_cache *cache, const ldns_rdf *name);
+size_t nsec_cache_flush_all(struct nsec_cache *cache);
+
+/* One line per live NSEC: "owner ttl class NSEC next types ; nsec-cache". */
+void nsec_cache_dump(struct nsec_cache *cache, FILE *out, time_t now);
+
+size_t nsec_cache_bytes(struct nsec_cache *cache);
+size_t nsec_cache_count(struct nsec_cache *cache);
+
+/*
+ * Canonical order (RFC 4034 §6.1) of two names in lowercase wire form
+ * (dname_key): labels compared from the root down, each as unsigned
+ * bytes, a label that is a prefix of another sorting first. <0, 0, >0.
+ */
+int nsec_cache_canonical_compare(const uint8_t *a, size_t alen,
+    const uint8_t *b, size_t blen);
+
+#endif /* DESCEND_DNSSEC_NSEC_CACHE_H */

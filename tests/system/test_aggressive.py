@@ -1,0 +1,154 @@
+"""RFC 8198 aggressive use of the DNSSEC-validated cache against the signed
+lab: once an NXDOMAIN or NODATA from secure.com (NSEC) has been validated,
+another name its NSECs deny is answered NXDOMAIN (or NODATA) with AD and
+no upstream query; never from nsec3.com (NSEC3), never with
+`aggressive-nsec: no`, never under a negative trust anchor added by a
+reload. secure.com's NSEC chain, canonical order: secure.com, cname-bogus,
+cname-insecure, cname-secure, dname, ns1, ns2, *.wild, www, back to the
+apex."""
+import os
+import signal
+import time
+
+import dns.flags
+import dns.message
+import dns.query
+import dns.rcode
+import dns.rdatatype
+import pytest
+
+from conftest import ANCHOR
+
+
+@pytest.fixture(autouse=True)
+def signed_lab():
+    if not os.path.exists(ANCHOR):
+        pytest.skip("the lab has no trust anchor (unsigned lab)")
+
+
+def ask(d, name, rdtype="A", do=True, ad=False, cd=False):
+    q = dns.message.make_query(name, rdtype, use_edns=0, payload=1232,
+                               want_dnssec=do)
+    if ad:
+        q.flags |= dns.flags.AD
+    if cd:
+        q.flags |= dns.flags.CD
+    return dns.query.tcp(q, d.addr, timeout=10)
+
+
+def types_in(section):
+    return sorted({dns.rdatatype.to_text(r.rdtype) for r in section})
+
+
+def upstream(d):
+    return d.stats()["upstream.queries"]
+
+
+def test_nxdomain_from_a_cached_nsec_goes_nowhere(daemon_factory):
+    d = daemon_factory()
+    first = ask(d, "nonexistent.secure.com.")
+    assert first.rcode() == dns.rcode.NXDOMAIN and first.flags & dns.flags.AD
+    before, stats = upstream(d), d.stats()
+    # dname.secure.com's NSEC (next ns1) covers "nothere" as well, and the
+    # apex NSEC denies *.secure.com.
+    resp = ask(d, "nothere.secure.com.")
+    assert resp.rcode() == dns.rcode.NXDOMAIN
+    assert resp.flags & dns.flags.AD
+    assert types_in(resp.authority) == ["NSEC", "RRSIG", "SOA"]
+    owners = {r.name.to_text() for r in resp.authority
+              if r.rdtype == dns.rdatatype.NSEC}
+    assert owners == {"dname.secure.com.", "secure.com."}
+    assert upstream(d) == before, "a denied name went upstream"
+    after = d.stats()
+    assert after["dnssec.aggressive_nsec"] == stats["dnssec.aggressive_nsec"] + 1
+    assert after["dnssec.aggressive_nsec.nxdomain"] == \
+        stats["dnssec.aggressive_nsec.nxdomain"] + 1
+    # The SOA's TTL is the negative TTL (MINIMUM 300), counted down.
+    soa = [r for r in resp.authority if r.rdtype == dns.rdatatype.SOA][0]
+    assert 0 < soa.ttl <= 300
+
+
+def test_the_last_nsec_wraps_to_the_apex(daemon_factory):
+    d = daemon_factory()
+    assert ask(d, "zzz.secure.com.").rcode() == dns.rcode.NXDOMAIN
+    before = upstream(d)
+    resp = ask(d, "zzzz.secure.com.")
+    assert resp.rcode() == dns.rcode.NXDOMAIN and resp.flags & dns.flags.AD
+    assert "www.secure.com." in {r.name.to_text() for r in resp.authority
+                                 if r.rdtype == dns.rdatatype.NSEC}
+    assert upstream(d) == before
+
+
+def test_nodata_from_the_nsec_at_the_name(daemon_factory):
+    d = daemon_factory()
+    assert ask(d, "www.secure.com.", "AAAA").rcode() == dns.rcode.NOERROR
+    before, stats = upstream(d), d.stats()
+    resp = ask(d, "www.secure.com.", "TXT")
+    assert resp.rcode() == dns.rcode.NOERROR and resp.answer == []
+    assert resp.flags & dns.flags.AD
+    assert types_in(resp.authority) == ["NSEC", "RRSIG", "SOA"]
+    assert upstream(d) == before
+    assert d.stats()["dnssec.aggressive_nsec"] == stats["dnssec.aggressive_nsec"] + 1
+    # The type the NSEC lists is asked upstream (and answered).
+    resp = ask(d, "www.secure.com.", "A")
+    assert [rr.to_text() for rrset in resp.answer
+            if rrset.rdtype == dns.rdatatype.A for rr in rrset] == ["192.0.2.130"]
+
+
+def test_clients_without_do_get_no_proof(daemon_factory):
+    d = daemon_factory()
+    ask(d, "nonexistent.secure.com.")
+    before = upstream(d)
+    plain = ask(d, "nothing.secure.com.", do=False)
+    assert plain.rcode() == dns.rcode.NXDOMAIN
+    assert not plain.flags & dns.flags.AD
+    assert types_in(plain.authority) == ["SOA"]
+    with_ad = ask(d, "nothing2.secure.com.", do=False, ad=True)
+    assert with_ad.rcode() == dns.rcode.NXDOMAIN and with_ad.flags & dns.flags.AD
+    # CD: the validated NSECs answer too (Unbound does the same), no AD.
+    cd = ask(d, "nothing3.secure.com.", cd=True)
+    assert cd.rcode() == dns.rcode.NXDOMAIN and not cd.flags & dns.flags.AD
+    assert upstream(d) == before
+
+
+def test_nsec3_zone_never_synthesises(daemon_factory):
+    d = daemon_factory()
+    assert ask(d, "nonexistent.nsec3.com.").rcode() == dns.rcode.NXDOMAIN
+    before, stats = upstream(d), d.stats()
+    resp = ask(d, "nothere.nsec3.com.")
+    assert resp.rcode() == dns.rcode.NXDOMAIN and resp.flags & dns.flags.AD
+    assert upstream(d) > before
+    assert d.stats()["dnssec.aggressive_nsec"] == stats["dnssec.aggressive_nsec"]
+
+
+def test_aggressive_nsec_no_turns_it_off(daemon_factory):
+    d = daemon_factory("aggressive-nsec: no\n")
+    assert ask(d, "nonexistent.secure.com.").rcode() == dns.rcode.NXDOMAIN
+    before = upstream(d)
+    resp = ask(d, "nothere.secure.com.")
+    assert resp.rcode() == dns.rcode.NXDOMAIN and resp.flags & dns.flags.AD
+    assert upstream(d) > before
+    assert d.stats()["dnssec.aggressive_nsec"] == 0
+
+
+def test_negative_trust_anchor_stops_it_after_a_reload(daemon_factory):
+    d = daemon_factory()
+    ask(d, "nonexistent.secure.com.")
+    d.conf.write_text(d.conf.read_text() + "domain-insecure: secure.com\n")
+    d.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 5
+    while "reloaded" not in d.log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    before = upstream(d)
+    resp = ask(d, "nothere.secure.com.")
+    assert resp.rcode() == dns.rcode.NXDOMAIN
+    assert not resp.flags & dns.flags.AD
+    assert upstream(d) > before
+
+
+def test_the_debug_log_says_it_was_synthesised(daemon_factory):
+    d = daemon_factory("log-level: debug\n")
+    ask(d, "nonexistent.secure.com.")
+    ask(d, "nothere.secure.com.")
+    log = d.log.read_text()
+    assert "dnssec synthesised nothere.secure.com. A zone secure.com.: secure" in log, log
