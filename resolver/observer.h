@@ -170,6 +170,8 @@ struct engine_event {
 		 * "nxdomain", "nodata", "wildcard"  a denial proof;
 		 * "unsigned" data without RRSIGs: insecure zone or stripped;
 		 * "keys"     the zone's known key state decided (cached);
+		 * "synthesised" NXDOMAIN or NODATA answered from cached, validated
+		 *            NSEC records without asking upstream (RFC 8198);
 		 * "answer"   the request's final verdict (weakest link).
 		 */
 		struct {
