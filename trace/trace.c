@@ -553,17 +553,24 @@ on_exchange(struct trace *t, const struct engine_event *ev)
 	free(type);
 	if (t->format == TRACE_DIG && reply != NULL &&
 	    ev->u.query.reply_class != REPLY_TRUNCATED) {
-		/* dig +trace prints what each hop returned, then where from. */
-		const ldns_rr_list *section = ldns_pkt_ancount(reply) > 0 ?
-		    ldns_pkt_answer(reply) : ldns_pkt_authority(reply);
+		/* dig +trace prints what each hop returned (the answer and
+		 * authority sections), then where from. */
+		for (int s = 0; s < 2; s++) {
+			const ldns_rr_list *section = s == 0 ?
+			    ldns_pkt_answer(reply) : ldns_pkt_authority(reply);
 
-		for (size_t i = 0; i < ldns_rr_list_rr_count(section); i++) {
-			ldns_rr *shown = display_rr(t, ldns_rr_list_rr(section, i));
+			for (size_t i = 0; i < ldns_rr_list_rr_count(section);
+			    i++) {
+				const ldns_rr *rr = ldns_rr_list_rr(section, i);
+				ldns_rr *shown = display_rr(t, rr);
 
-			ldns_rr_print(t->out, shown != NULL ? shown :
-			    ldns_rr_list_rr(section, i));
-			ldns_rr_free(shown);
+				trace_dig_rr(t->out, shown != NULL ? shown : rr);
+				ldns_rr_free(shown);
+			}
 		}
+		/* dig names the server without the root's trailing dot. */
+		if (name[0] != '\0' && name[1] != '\0')
+			name[strlen(name) - 1] = '\0';
 		fprintf(t->out, ";; Received %zu bytes from %s#53(%s) in %u ms\n\n",
 		    ev->u.query.reply_size, addr, name[0] != '\0' ? name : addr,
 		    ev->u.query.rtt_ms);

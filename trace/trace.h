@@ -128,6 +128,9 @@ const char *trace_addr_str(const struct sockaddr *addr, char *buf,
     size_t len);
 const char *severity_name(enum finding_severity severity);
 
+/* print_dig.c: one record as `dig +trace +dnssec` prints it. */
+void trace_dig_rr(FILE *out, const ldns_rr *rr);
+
 /* chain.c: the chain of trust per zone cut, its JSON lines and findings. */
 void trace_chain_report(struct trace *trace);
 /*

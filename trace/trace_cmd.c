@@ -74,8 +74,10 @@ print_answer(struct trace *t, const uint8_t *wire, size_t len,
 		if (result->rcode == LDNS_RCODE_SERVFAIL && result->ede_text)
 			fprintf(t->out, "   why: %s\n", result->ede_text);
 		fputs(records, t->out);
-	} else if (t->format == TRACE_DIG)
-		fputs(records, t->out);
+	} else if (t->format == TRACE_DIG && pkt != NULL)
+		for (size_t i = 0; i < ldns_pkt_ancount(pkt); i++)
+			trace_dig_rr(t->out, ldns_rr_list_rr(ldns_pkt_answer(pkt),
+			    i));
 	records[strcspn(records, "\0")] = '\0';
 	trace_json(t, "answer", "rcode", rcode != NULL ? rcode : "?", "server",
 	    t->answer_server, "records", records, "why",
