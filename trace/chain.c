@@ -83,6 +83,21 @@ key_signs_keyset(const struct trace *t, const ldns_rr *key,
 	return seen;
 }
 
+/* The matching above, for the picture's DS->DNSKEY edges (dot.c). */
+const ldns_rr *
+trace_chain_ds_match(const ldns_rr *ds, const ldns_rr_list *keys,
+    const ldns_rdf *zone)
+{
+	return ds_match(ds, keys, zone);
+}
+
+int
+trace_chain_key_signs(const struct trace *t, const ldns_rr *key,
+    const ldns_rdf *zone)
+{
+	return key_signs_keyset(t, key, zone);
+}
+
 static void
 cat(char *buf, size_t len, const char *sep, const char *item)
 {

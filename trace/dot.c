@@ -1,8 +1,9 @@
 /*
  * dot.c: the trace as a Graphviz graph (--dot) and rendered to SVG by
  * Graphviz's dot (--svg FILE): one cluster per zone with its servers,
- * referrals as edges, findings attached to the server or zone they name,
- * everything coloured by verdict. Something to paste into a ticket.
+ * referrals as edges, the chain of trust as DS->DNSKEY edges per cut,
+ * findings attached to the server or zone they name, everything coloured
+ * by verdict. Something to paste into a ticket.
  */
 #include <errno.h>
 #include <signal.h>
@@ -56,6 +57,44 @@ severity_color(int severity)
 	    SEVERITY_NOTICE ? COLOR_IDLE : COLOR_OK;
 }
 
+/* The validator's verdict for `zone`, or NULL (not validated). */
+static const struct trace_dnssec_zone *
+dnssec_zone(const struct trace *t, const ldns_rdf *zone)
+{
+	for (unsigned i = 0; i < t->dnssec_count; i++)
+		if (dname_equal(t->dnssec[i].zone, zone))
+			return &t->dnssec[i];
+	return NULL;
+}
+
+static const char *
+status_color(enum sec_status status)
+{
+	switch (status) {
+	case SEC_SECURE:	return COLOR_OK;
+	case SEC_BOGUS:		return COLOR_ERROR;
+	case SEC_INDETERMINATE:	return COLOR_WARN;
+	default:		return COLOR_IDLE;
+	}
+}
+
+static unsigned
+rdf_u16(const ldns_rr *rr, size_t i)
+{
+	const ldns_rdf *f = ldns_rr_rdf(rr, i);
+
+	return f != NULL && ldns_rdf_size(f) >= 2 ? (unsigned)
+	    (ldns_rdf_data(f)[0] << 8 | ldns_rdf_data(f)[1]) : 0;
+}
+
+static unsigned
+rdf_u8(const ldns_rr *rr, size_t i)
+{
+	const ldns_rdf *f = ldns_rr_rdf(rr, i);
+
+	return f != NULL && ldns_rdf_size(f) >= 1 ? ldns_rdf_data(f)[0] : 0;
+}
+
 /* The last cut for each zone is the one drawn (a zone may be reached twice). */
 static bool
 cut_is_last(const struct trace *t, unsigned i)
@@ -73,11 +112,14 @@ write_cut(const struct trace *t, const struct trace_cut *cut, unsigned id,
 	char zone[256], label[512], addr[64];
 	int worst;
 
+	const struct trace_dnssec_zone *z = dnssec_zone(t, cut->zone);
+
 	dname_str(cut->zone, zone, sizeof(zone));
 	worst = zone_worst(t, zone);
 	fprintf(out, "  subgraph cluster_%u {\n    label=", id);
-	snprintf(label, sizeof(label), "%s%s", zone, cut->planned ?
-	    " (planned)" : "");
+	snprintf(label, sizeof(label), "%s%s%s%s", zone, cut->planned ?
+	    " (planned)" : "", z != NULL ? "\nDNSSEC: " : "", z != NULL ?
+	    sec_status_name(z->status) : "");
 	dot_string(out, label);
 	fprintf(out, "; color=\"%s\"; fontcolor=\"%s\"; style=%s;\n",
 	    severity_color(worst), severity_color(worst), cut->planned ?
@@ -160,6 +202,135 @@ write_findings(const struct trace *t, const int *zone_ids, FILE *out)
 	}
 }
 
+/* The cluster drawn for `zone` (-1: none). */
+static int
+zone_cluster(const struct trace *t, const int *zone_ids, const ldns_rdf *zone)
+{
+	if (ldns_dname_label_count(zone) == 0 && t->root.zone != NULL)
+		return 0;
+	for (unsigned i = 0; i < t->cut_count; i++)
+		if (zone_ids[i] >= 0 && dname_equal(t->cuts[i].zone, zone))
+			return zone_ids[i];
+	return -1;
+}
+
+/*
+ * The chain of trust of the zone of cluster `id`: its DNSKEYs as nodes in
+ * its cluster (tag, algorithm, KSK/ZSK), the DS RRset its parent gave as
+ * nodes in the parent's cluster (a cluster named again adds to it), and
+ * an edge from each DS to the key it is the digest of, coloured by the
+ * cut's verdict; a bogus cut's edges carry the reason and the EDE, an
+ * insecure one's is a grey dashed edge from the parent saying so.
+ */
+static void
+write_chain(const struct trace *t, const ldns_rdf *zone, int id, int parent,
+    FILE *out)
+{
+	const struct trace_dnssec_zone *z = dnssec_zone(t, zone);
+	const ldns_rr_list *keys = t->dnskey_seen, *ds = t->ds_seen;
+	const char *color;
+	char label[400], why[300] = "";
+	unsigned key_count = 0, ds_count = 0;
+	int home = parent >= 0 ? parent : id;
+
+	if (z == NULL)
+		return;
+	color = status_color(z->status);
+	/* A failed cut's edges say why, with the EDE the client gets. */
+	if (z->status == SEC_BOGUS || z->status == SEC_INDETERMINATE) {
+		char ede[32] = "";
+
+		if (z->ede >= 0)
+			snprintf(ede, sizeof(ede), " (EDE %d)", z->ede);
+		snprintf(why, sizeof(why), "%s: %s%s", sec_status_name(
+		    z->status), z->why, ede);
+	}
+	fprintf(out, "  subgraph cluster_%d {\n", id);
+	for (size_t i = 0; keys != NULL && i < ldns_rr_list_rr_count(keys); i++) {
+		const ldns_rr *key = ldns_rr_list_rr(keys, i);
+		unsigned flags = rdf_u16(key, 0);
+
+		if (!dname_equal(ldns_rr_owner(key), zone))
+			continue;
+		key_count++;
+		snprintf(label, sizeof(label), "DNSKEY %u\nalgorithm %u, %s%s",
+		    (unsigned)ldns_calc_keytag(key), rdf_u8(key, 2),
+		    flags & 0x0080 ? "revoked" : (flags & 0x0101) == 0x0101 ?
+		    "KSK" : flags & 0x0100 ? "ZSK" : "no Zone Key bit",
+		    trace_chain_key_signs(t, key, zone) == 1 ?
+		    "\nsigns the DNSKEY RRset" : "");
+		fprintf(out, "    z%dk%zu [shape=ellipse, style=filled, "
+		    "fillcolor=\"#fff8e1\", color=\"%s\", label=", id, i, color);
+		dot_string(out, label);
+		fputs("];\n", out);
+	}
+	fputs("  }\n", out);
+	/* The root's keys hang from the trust anchor, not from a DS. */
+	if (ldns_dname_label_count(zone) == 0) {
+		fprintf(out, "  anchor [shape=octagon, color=\"%s\", "
+		    "label=\"trust anchor\"];\n", color);
+		for (size_t i = 0; keys != NULL &&
+		    i < ldns_rr_list_rr_count(keys); i++)
+			if (dname_equal(ldns_rr_owner(ldns_rr_list_rr(keys, i)),
+			    zone) && (rdf_u16(ldns_rr_list_rr(keys, i), 0) &
+			    0x0101) == 0x0101)
+				fprintf(out, "  anchor -> z%dk%zu [color=\"%s\", "
+				    "penwidth=2];\n", id, i, color);
+		return;
+	}
+	fprintf(out, "  subgraph cluster_%d {\n", home);
+	for (size_t i = 0; ds != NULL && i < ldns_rr_list_rr_count(ds); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(ds, i);
+		char zname[256];
+
+		if (!dname_equal(ldns_rr_owner(rr), zone))
+			continue;
+		ds_count++;
+		snprintf(label, sizeof(label), "DS %u for %s\nalgorithm %u, "
+		    "digest type %u", rdf_u16(rr, 0), dname_str(zone, zname,
+		    sizeof(zname)), rdf_u8(rr, 1), rdf_u8(rr, 2));
+		fprintf(out, "    z%dd%zu [shape=note, color=\"%s\", label=",
+		    id, i, color);
+		dot_string(out, label);
+		fputs("];\n", out);
+	}
+	fputs("  }\n", out);
+	for (size_t i = 0; ds != NULL && i < ldns_rr_list_rr_count(ds); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(ds, i), *key;
+
+		if (!dname_equal(ldns_rr_owner(rr), zone))
+			continue;
+		key = trace_chain_ds_match(rr, keys, zone);
+		for (size_t j = 0; key != NULL && j < ldns_rr_list_rr_count(keys);
+		    j++)
+			if (ldns_rr_list_rr(keys, j) == key)
+				fprintf(out, "  z%dd%zu -> z%dk%zu [", id, i, id, j);
+		if (key == NULL) {
+			/* No key with its digest: the edge ends at the zone. */
+			fprintf(out, "  z%dd%zu -> z%d [style=dashed, ", id, i, id);
+			snprintf(label, sizeof(label), "%s%s%s", key_count > 0 ?
+			    "matches no DNSKEY" : "no DNSKEY seen",
+			    why[0] != '\0' ? "\n" : "", why);
+		} else
+			snprintf(label, sizeof(label), "%s", why[0] != '\0' ?
+			    why : "matches");
+		fprintf(out, "color=\"%s\", fontcolor=\"%s\", penwidth=2, "
+		    "label=", color, color);
+		dot_string(out, label);
+		fputs("];\n", out);
+	}
+	if (ds_count == 0 && parent >= 0) {
+		/* No DS: insecure with the parent's proof, or bogus. */
+		snprintf(label, sizeof(label), "no DS\n%s", why[0] != '\0' ?
+		    why : z->why);
+		fprintf(out, "  z%d -> z%d [style=dashed, color=\"%s\", "
+		    "fontcolor=\"%s\", constraint=false, label=", parent, id,
+		    color, color);
+		dot_string(out, label);
+		fputs("];\n", out);
+	}
+}
+
 void
 trace_dot_write(const struct trace *t, const char *title, FILE *out)
 {
@@ -217,6 +388,14 @@ trace_dot_write(const struct trace *t, const char *title, FILE *out)
 		dot_string(out, label);
 		fputs("];\n", out);
 	}
+	/* The chain of trust, when the trace validated. */
+	if (root)
+		write_chain(t, t->root.zone, 0, -1, out);
+	for (unsigned i = 0; i < t->cut_count; i++)
+		if (zone_ids[i] > 0 && !t->cuts[i].planned)
+			write_chain(t, t->cuts[i].zone, zone_ids[i],
+			    t->cuts[i].parent != NULL ? zone_cluster(t, zone_ids,
+			    t->cuts[i].parent) : -1, out);
 	write_findings(t, zone_ids, out);
 	fputs("}\n", out);
 }

@@ -130,6 +130,15 @@ const char *severity_name(enum finding_severity severity);
 
 /* print_dig.c: one record as `dig +trace +dnssec` prints it. */
 void trace_dig_rr(FILE *out, const ldns_rr *rr);
+/*
+ * chain.c's matching, also drawn by dot.c: the DNSKEY of `keys` owned by
+ * `zone` that `ds` is the digest of (NULL: none); whether `key` signs its
+ * zone's DNSKEY RRset (1), does not (0), or no RRSIG(DNSKEY) was seen (-1).
+ */
+const ldns_rr *trace_chain_ds_match(const ldns_rr *ds,
+    const ldns_rr_list *keys, const ldns_rdf *zone);
+int trace_chain_key_signs(const struct trace *trace, const ldns_rr *key,
+    const ldns_rdf *zone);
 
 /* chain.c: the chain of trust per zone cut, its JSON lines and findings. */
 void trace_chain_report(struct trace *trace);

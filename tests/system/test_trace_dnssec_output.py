@@ -89,3 +89,89 @@ def test_dig_answer_has_its_rrsig(lab):
     assert re.search(r"^www\.secure\.com\.\t\t3600\tIN\tA\t192\.0\.2\.130$", r.stdout, re.M)
     assert re.search(r"^www\.secure\.com\.\t\t3600\tIN\tRRSIG\tA 13 3 3600 \d{14} \d{14} \d+ "
                      r"secure\.com\. \S{56} \S+$", r.stdout, re.M), r.stdout
+
+
+# The chain of trust in --dot: DS -> DNSKEY edges per cut, by verdict.
+GREEN, GREY, RED = "#2e7d32", "#757575", "#c62828"
+
+
+def svg_edges(lab, tmp_path, name):
+    """The rendered SVG's edges: {(tail, head): (stroke, dashed, label)}, and
+    the clusters' labels."""
+    import xml.etree.ElementTree as ET
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed (contrib/setup-debian.sh)")
+    r = dnssec_trace(lab, name, "--dot")
+    src = tmp_path / "trace.dot"
+    src.write_text(r.stdout)
+    svg = subprocess.run(["dot", "-Tsvg", str(src)], capture_output=True, text=True)
+    assert svg.returncode == 0, svg.stderr
+    ns = "{http://www.w3.org/2000/svg}"
+    edges, clusters = {}, {}
+    for g in ET.fromstring(svg.stdout).iter(ns + "g"):
+        title = g.find(ns + "title").text if g.find(ns + "title") is not None else ""
+        texts = " ".join(t.text or "" for t in g.iter(ns + "text"))
+        if g.get("class") == "edge":
+            path = g.find(ns + "path")
+            tail, head = title.split("->")
+            edges[(tail, head)] = (path.get("stroke"), path.get("stroke-dasharray") is not None,
+                                   texts)
+        elif g.get("class") == "cluster":
+            clusters[title] = texts
+    return r.returncode, r.stdout, edges, clusters
+
+
+def test_dot_chain_of_a_secure_trace_is_green(lab, tmp_path):
+    rc, text, edges, clusters = svg_edges(lab, tmp_path, "www.secure.com")
+    assert rc == 0
+    chain = {e: v for e, v in edges.items() if re.match(r"z\d+d\d+$", e[0])}
+    # com.'s DS (in the root's cluster) and secure.com.'s (in com.'s) each
+    # point at their child's KSK, solid green
+    assert len(chain) == 2, edges
+    for (tail, head), (stroke, dashed, label) in chain.items():
+        assert re.match(r"z\d+k\d+$", head) and stroke == GREEN and not dashed, (tail, head)
+    ds = re.findall(r'(z\d+d\d+) \[shape=note[^\n]*label="DS (\d+) for ([a-z.]+)', text)
+    assert {zone for _, _, zone in ds} == {"com.", "secure.com."}
+    for node, tag, zone in ds:
+        head = [h for (t, h) in chain if t == node][0]
+        assert re.search(r'%s \[[^\n]*label="DNSKEY %s\\nalgorithm 13, KSK' % (head, tag),
+                         text), head
+    # the trust anchor points at the root's KSK; every cluster says secure
+    assert any(t == "anchor" and edges[(t, h)][0] == GREEN for t, h in edges)
+    assert all("DNSSEC: secure" in c for c in clusters.values()), clusters
+
+
+def test_dot_chain_of_an_insecure_cut_is_grey_and_dashed(lab, tmp_path):
+    rc, text, edges, clusters = svg_edges(lab, tmp_path, "www.insecure.com")
+    assert rc == 0
+    insecure = [(e, v) for e, v in edges.items() if "no DS" in v[2]]
+    assert len(insecure) == 1, edges
+    (_, _), (stroke, dashed, label) = insecure[0]
+    assert stroke == GREY and dashed and "NSEC proves an unsigned delegation" in label
+    assert any("insecure.com." in c and "DNSSEC: insecure" in c for c in clusters.values())
+    # com.'s own DS edge is still green
+    assert [v for e, v in edges.items() if re.match(r"z\d+d\d+$", e[0])][0][0] == GREEN
+
+
+@pytest.mark.parametrize("name,zone,to_key,why", [
+    # the DS names a key the zone does not publish: the edge ends at the zone
+    ("www.dsnokey.com", "dsnokey.com.", False, "no DNSKEY matches the DS records (EDE 9)"),
+    # the DS matches; a signature is broken: the edge says so
+    ("www.badsig.com", "badsig.com.", True, "signature does not verify (EDE 6)"),
+])
+def test_dot_chain_of_a_bogus_cut_is_red_with_the_reason(lab, tmp_path, name, zone, to_key, why):
+    rc, text, edges, clusters = svg_edges(lab, tmp_path, name)
+    assert rc == 2
+    ds = re.search(r'(z(\d+)d\d+) \[shape=note[^\n]*label="DS \d+ for %s' % re.escape(zone), text)
+    assert ds, text
+    out = {h: v for (t, h), v in edges.items() if t == ds.group(1)}
+    assert len(out) == 1, edges
+    head, (stroke, dashed, label) = next(iter(out.items()))
+    assert stroke == RED and ("bogus: " + why) in label, label
+    if to_key:
+        assert re.match(r"z\d+k\d+$", head) and not dashed
+    else:
+        assert head == "z" + ds.group(2) and dashed and "matches no DNSKEY" in label
+    assert any(zone in c and "DNSSEC: bogus" in c for c in clusters.values())
+    # a healthy cut of the same trace stays green
+    assert any(v[0] == GREEN for (t, h), v in edges.items() if re.match(r"z\d+d\d+$", t))
