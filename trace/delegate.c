@@ -2,8 +2,11 @@
  * delegate.c: `descend trace --delegate`: the planned NS set and glue become
  * a zone cut as if the parent's referral had given them (Zonemaster's
  * undelegated test); every delegation check runs against it, and each
- * planned server is asked for the zone's SOA, DNSKEY and a test name.
+ * planned server is asked for the zone's SOA, DNSKEY and a test name; the
+ * planned DS (or the parent's DS today) is checked against each server's
+ * keys.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +37,7 @@ delegate_plan_free(struct delegate_plan *plan)
 	ldns_rdf_deep_free(plan->zone);
 	ldns_rr_list_deep_free(plan->ns);
 	ldns_rr_list_deep_free(plan->glue);
+	ldns_rr_list_deep_free(plan->ds);
 	memset(plan, 0, sizeof(*plan));
 }
 
@@ -110,6 +114,70 @@ bad:
 	return false;
 }
 
+bool
+delegate_add_ds(const char *prog, struct delegate_plan *plan, const char *text)
+{
+	ldns_rr *rr = NULL;
+	ldns_status status;
+	char zone[256];
+
+	/* The default TTL and class: the records parse without them. */
+	status = ldns_rr_new_frm_str(&rr, text, DELEGATE_TTL, NULL, NULL);
+	if (status != LDNS_STATUS_OK) {
+		fprintf(stderr, "%s: bad --delegate-ds '%s': %s (expected \"ZONE "
+		    "DS TAG ALGORITHM DIGEST-TYPE DIGEST\")\n", prog, text,
+		    ldns_get_errorstr_by_id(status));
+		return false;
+	}
+	dname_str(plan->zone, zone, sizeof(zone));
+	if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_DS) {
+		fprintf(stderr, "%s: bad --delegate-ds '%s': not a DS record\n",
+		    prog, text);
+		ldns_rr_free(rr);
+		return false;
+	}
+	if (!dname_equal(ldns_rr_owner(rr), plan->zone)) {
+		fprintf(stderr, "%s: bad --delegate-ds '%s': the DS must be "
+		    "owned by the planned zone %s\n", prog, text, zone);
+		ldns_rr_free(rr);
+		return false;
+	}
+	ldns_dname2canonical(ldns_rr_owner(rr));
+	if ((plan->ds == NULL && (plan->ds = ldns_rr_list_new()) == NULL) ||
+	    ldns_rr_list_contains_rr(plan->ds, rr) ||
+	    !ldns_rr_list_push_rr(plan->ds, rr))
+		ldns_rr_free(rr);
+	return true;
+}
+
+bool
+delegate_add_ds_file(const char *prog, struct delegate_plan *plan,
+    const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[2048];
+	bool ok = true;
+	unsigned n = 0;
+
+	if (f == NULL) {
+		fprintf(stderr, "%s: --delegate-ds-file %s: %s\n", prog, path,
+		    strerror(errno));
+		return false;
+	}
+	while (ok && fgets(line, sizeof(line), f) != NULL) {
+		char *p = line + strspn(line, " \t");
+
+		n++;
+		p[strcspn(p, "\r\n")] = '\0';
+		if (*p == '\0' || *p == ';')
+			continue;
+		if (!(ok = delegate_add_ds(prog, plan, p)))
+			fprintf(stderr, "%s: in %s, line %u\n", prog, path, n);
+	}
+	fclose(f);
+	return ok;
+}
+
 static void
 add_server(struct trace_cut *cut, const char *name, const ldns_rr *rr,
     enum addr_source source)
@@ -130,12 +198,13 @@ add_server(struct trace_cut *cut, const char *name, const ldns_rr *rr,
 }
 
 /*
- * An NS name given without an address, outside the zone: resolved as a
- * resolver would (traced, one line per step). Returns the A or AAAA records
- * of the answer (after any alias), or NULL.
+ * An NS name given without an address, outside the zone, or the zone's DS
+ * at the parent today: resolved as a resolver would (traced, one line per
+ * step). Returns the records of `type` in the answer (after any alias), or
+ * NULL.
  */
 static ldns_rr_list *
-resolve_ns(struct findings_ctx *ctx, const ldns_rdf *name, ldns_rr_type type)
+resolve_records(struct findings_ctx *ctx, const ldns_rdf *name, ldns_rr_type type)
 {
 	struct engine_question question = { .name = (ldns_rdf *)name,
 	    .type = type, .klass = LDNS_RR_CLASS_IN };
@@ -188,7 +257,7 @@ plan_cut(struct findings_ctx *ctx, struct delegate_plan *plan,
 
 			if ((v6 && ipv4_only) || (!v6 && ipv6_only))
 				continue;
-			found = resolve_ns(ctx, name, v6 ? LDNS_RR_TYPE_AAAA :
+			found = resolve_records(ctx, name, v6 ? LDNS_RR_TYPE_AAAA :
 			    LDNS_RR_TYPE_A);
 			for (size_t j = 0; found != NULL &&
 			    j < ldns_rr_list_rr_count(found); j++) {
@@ -339,6 +408,146 @@ show(struct findings_ctx *ctx, const struct trace_server *s,
 	free(qtype);
 }
 
+/*
+ * The DS a validating resolver will find at the parent once it delegates
+ * to the plan: the planned one, else the one published today.
+ */
+struct ds_check {
+	const ldns_rr_list *ds;
+	const char *source;		/* "planned", "published today" */
+	char tags[128];			/* the DS key tags, for the findings */
+	char no_dnskey[512];		/* servers that serve no DNSKEY */
+	char no_key[512];		/* servers where no DS matches a signer */
+	unsigned ok, checked;
+};
+
+static void
+cat_item(char *buf, size_t len, const char *sep, const char *item)
+{
+	if (buf[0] != '\0')
+		strlcat(buf, sep, len);
+	strlcat(buf, item, len);
+}
+
+/* Whether `key` has a signature over `keys` that verifies (time included). */
+static bool
+key_signs(const ldns_rr_list *keys, const ldns_rr_list *sigs,
+    const ldns_rr *key)
+{
+	for (size_t i = 0; sigs != NULL && i < ldns_rr_list_rr_count(sigs); i++) {
+		ldns_rr *sig = ldns_rr_list_rr(sigs, i);
+
+		if (ldns_rr_rrsig_typecovered(sig) == NULL ||
+		    ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(sig)) !=
+		    LDNS_RR_TYPE_DNSKEY || ldns_rr_rrsig_keytag(sig) == NULL ||
+		    ldns_rdf2native_int16(ldns_rr_rrsig_keytag(sig)) !=
+		    ldns_calc_keytag(key))
+			continue;
+		/* One verification per signature with the key's tag. */
+		if (ldns_verify_rrsig((ldns_rr_list *)keys, sig,
+		    (ldns_rr *)key) == LDNS_STATUS_OK)
+			return true;
+	}
+	return false;
+}
+
+/* One server's DNSKEY reply against the DS: a line, a JSON line, the tally. */
+static void
+ds_server(struct findings_ctx *ctx, struct ds_check *c, const ldns_rdf *zone,
+    const struct trace_server *s, const char *who, const ldns_pkt *reply)
+{
+	struct trace *t = ctx->trace;
+	ldns_rr_list *keys = ldns_pkt_rr_list_by_name_and_type(reply, zone,
+	    LDNS_RR_TYPE_DNSKEY, LDNS_SECTION_ANSWER);
+	ldns_rr_list *sigs = ldns_pkt_rr_list_by_name_and_type(reply, zone,
+	    LDNS_RR_TYPE_RRSIG, LDNS_SECTION_ANSWER);
+	char zname[256], addr[64], item[64], ds_text[512] = "",
+	    key_text[512] = "", match[512] = "", detail[700];
+	const char *verdict;
+
+	dname_str(zone, zname, sizeof(zname));
+	trace_addr_str((const struct sockaddr *)&s->addr, addr, sizeof(addr));
+	for (size_t i = 0; keys != NULL && i < ldns_rr_list_rr_count(keys); i++) {
+		const ldns_rr *key = ldns_rr_list_rr(keys, i);
+
+		/* Owners echo 0x20's case; DS digests are over lower case. */
+		ldns_dname2canonical(ldns_rr_owner(key));
+		snprintf(item, sizeof(item), "%u/%u/%u", (unsigned)
+		    ldns_calc_keytag(key), ldns_rdf2native_int16(ldns_rr_rdf(key,
+		    0)), ldns_rdf2native_int8(ldns_rr_rdf(key, 2)));
+		cat_item(key_text, sizeof(key_text), " ", item);
+	}
+	for (size_t i = 0; i < ldns_rr_list_rr_count(c->ds); i++) {
+		const ldns_rr *ds = ldns_rr_list_rr(c->ds, i);
+		const ldns_rr *key = trace_chain_ds_match(ds, keys, zone);
+		unsigned tag = ldns_rdf2native_int16(ldns_rr_rdf(ds, 0));
+
+		snprintf(item, sizeof(item), "%u/%u/%u", tag,
+		    ldns_rdf2native_int8(ldns_rr_rdf(ds, 1)),
+		    ldns_rdf2native_int8(ldns_rr_rdf(ds, 2)));
+		cat_item(ds_text, sizeof(ds_text), " ", item);
+		/* Without DO (--no-dnssec) no RRSIG comes: the match alone. */
+		if (key != NULL && (!ldns_pkt_edns_do(reply) ||
+		    key_signs(keys, sigs, key))) {
+			snprintf(item, sizeof(item), "%u->%u", tag,
+			    (unsigned)ldns_calc_keytag(key));
+			cat_item(match, sizeof(match), " ", item);
+		}
+	}
+	c->checked++;
+	if (keys == NULL || ldns_rr_list_rr_count(keys) == 0) {
+		verdict = "no-dnskey";
+		cat_item(c->no_dnskey, sizeof(c->no_dnskey), ", ", who);
+		snprintf(detail, sizeof(detail), "no DNSKEY here");
+	} else if (match[0] == '\0') {
+		verdict = "no-key";
+		cat_item(c->no_key, sizeof(c->no_key), ", ", who);
+		snprintf(detail, sizeof(detail), "matches no DNSKEY that signs "
+		    "the DNSKEY RRset (keys %s%s)", key_text, sigs == NULL ||
+		    ldns_rr_list_rr_count(sigs) == 0 ? ", no RRSIG seen" : "");
+	} else {
+		verdict = "ok";
+		c->ok++;
+		snprintf(detail, sizeof(detail), "matches %s, %s", match,
+		    ldns_pkt_edns_do(reply) ? "a key that signs the DNSKEY "
+		    "RRset" : "its signature not checked (asked without DO: "
+		    "--no-dnssec)");
+	}
+	trace_print(t, 0, "   DS %s (%s) at %s %s: %s", ds_text, c->source,
+	    s->name, addr, detail);
+	trace_json(t, "plan_ds", "zone", zname, "server", s->name, "address",
+	    addr, "source", strcmp(c->source, "planned") == 0 ? "planned" :
+	    "parent", "ds", ds_text, "dnskey", key_text, "match", match,
+	    "verdict", verdict, NULL);
+	ldns_rr_list_deep_free(keys);
+	ldns_rr_list_deep_free(sigs);
+}
+
+/* The findings of the DS check; true when the zone would go bogus. */
+static bool
+ds_findings(struct trace *t, const struct ds_check *c, const ldns_rdf *zone)
+{
+	if (c->ds == NULL || c->checked == 0)
+		return false;
+	if (c->no_dnskey[0] != '\0')
+		trace_finding(t, SEVERITY_ERROR, "DESCEND-NO-DNSKEY", zone,
+		    "the DS %s (key tag %s) needs the zone signed, but %s serve "
+		    "no DNSKEY: validating resolvers would find the zone bogus",
+		    c->source, c->tags, c->no_dnskey);
+	if (c->ok == 0 && c->no_key[0] != '\0')
+		trace_finding(t, SEVERITY_ERROR, "DNSSEC02", zone,
+		    "the DS %s (key tag %s) matches no DNSKEY that signs the "
+		    "DNSKEY RRset at any planned server (%s): validating "
+		    "resolvers would find the zone bogus", c->source, c->tags,
+		    c->no_key);
+	else if (c->no_key[0] != '\0')
+		trace_finding(t, SEVERITY_ERROR, "DESCEND-DS-NO-KEY", zone,
+		    "the DS %s (key tag %s) matches no DNSKEY that signs the "
+		    "DNSKEY RRset at %s: validating resolvers that ask them "
+		    "would find the zone bogus", c->source, c->tags, c->no_key);
+	return c->no_dnskey[0] != '\0' || c->no_key[0] != '\0';
+}
+
 static bool
 authoritative(const ldns_pkt *reply)
 {
@@ -359,10 +568,38 @@ delegate_check(struct findings_ctx *ctx, struct delegate_plan *plan,
 	uint32_t first_serial = 0;
 	char first_serial_server[300] = "";
 	unsigned ready = 0;
+	struct ds_check dsc = { .source = "planned" };
+	ldns_rr_list *today = NULL;
+	bool bogus;
 
 	if (cut == NULL)
 		return false;
 	dname_str(plan->zone, zone, sizeof(zone));
+	if (plan->ds != NULL && ldns_rr_list_rr_count(plan->ds) > 0)
+		dsc.ds = plan->ds;
+	else {
+		/* Re-delegating a signed zone: its DS stays at the parent. */
+		today = resolve_records(ctx, plan->zone, LDNS_RR_TYPE_DS);
+		if (today != NULL && ldns_rr_list_rr_count(today) > 0) {
+			dsc.ds = today;
+			dsc.source = "published today";
+		}
+	}
+	for (size_t i = 0; dsc.ds != NULL && i < ldns_rr_list_rr_count(dsc.ds);
+	    i++) {
+		char tag[16];
+
+		snprintf(tag, sizeof(tag), "%u", (unsigned)ldns_rdf2native_int16(
+		    ldns_rr_rdf(ldns_rr_list_rr(dsc.ds, i), 0)));
+		cat_item(dsc.tags, sizeof(dsc.tags), " ", tag);
+	}
+	if (dsc.ds != NULL)
+		trace_print(t, 0, "   DS %s: key tag %s, to match a key that "
+		    "signs the DNSKEY RRset at every planned server", dsc.source,
+		    dsc.tags);
+	else
+		trace_print(t, 0, "   DS: none at the parent today, none "
+		    "planned (an insecure delegation; --delegate-ds plans one)");
 	if (t->format == TRACE_TEXT)
 		fprintf(t->out, "== checks\n");
 	findings_check_cut(ctx, cut);
@@ -438,6 +675,9 @@ delegate_check(struct findings_ctx *ctx, struct delegate_plan *plan,
 				    "DESCEND-DNSKEY-DIFFERS", plan->zone,
 				    "%s and %s give different DNSKEY sets",
 				    who, first_key_server);
+			/* The DS: a key it names must sign the key set. */
+			if (dsc.ds != NULL)
+				ds_server(ctx, &dsc, plan->zone, s, who, reply);
 		}
 		ldns_pkt_free(reply);
 		/* The test name: every server must answer it the same. */
@@ -471,5 +711,8 @@ delegate_check(struct findings_ctx *ctx, struct delegate_plan *plan,
 		trace_finding(t, SEVERITY_ERROR, "DESCEND-NOT-READY", plan->zone,
 		    "no planned server answers for the zone: delegating now "
 		    "would break it");
-	return ready > 0;
+	/* A DS without its key makes the zone bogus: as broken as lame. */
+	bogus = ds_findings(t, &dsc, plan->zone);
+	ldns_rr_list_deep_free(today);
+	return ready > 0 && !bogus;
 }

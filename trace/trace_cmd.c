@@ -30,6 +30,9 @@ trace_usage(FILE *out)
 	    "  --all              ask every server of every cut, UDP and TCP\n"
 	    "  --delegate ZONE=NS[/ADDR][,...]  check a delegation before the\n"
 	    "                     parent serves it (test name: NAME, default ZONE)\n"
+	    "  --delegate-ds \"ZONE DS TAG ALG TYPE DIGEST\"  the DS the parent\n"
+	    "                     will publish (repeatable)\n"
+	    "  --delegate-ds-file FILE  DS records, one a line (dnssec-dsfromkey)\n"
 	    "  --json             one JSON object per line\n"
 	    "  --dig              dig +trace's output format\n"
 	    "  --dot              a Graphviz graph of the delegations (only)\n"
@@ -124,6 +127,10 @@ struct trace_options {
 	int color;		/* -1: on a terminal */
 	bool all;
 	const char *delegate;	/* --delegate ZONE=NS[/ADDR],... */
+	/* --delegate-ds RR and --delegate-ds-file FILE, in the order given */
+	const char *ds[16];
+	bool ds_is_file[16];
+	unsigned ds_count;
 	const char *svg;	/* --svg FILE */
 };
 
@@ -136,6 +143,9 @@ parse_trace_options(int argc, char **argv, struct trace_options *o)
 		{ "dig", no_argument, NULL, OPT_DIG },
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ "delegate", required_argument, NULL, OPT_DELEGATE },
+		{ "delegate-ds", required_argument, NULL, OPT_DELEGATE_DS },
+		{ "delegate-ds-file", required_argument, NULL,
+		    OPT_DELEGATE_DS_FILE },
 		{ "dot", no_argument, NULL, OPT_DOT },
 		{ "svg", required_argument, NULL, OPT_SVG },
 		{ "color", no_argument, NULL, OPT_COLOR },
@@ -165,6 +175,17 @@ parse_trace_options(int argc, char **argv, struct trace_options *o)
 			break;
 		case OPT_DELEGATE:
 			o->delegate = optarg;
+			break;
+		case OPT_DELEGATE_DS:
+		case OPT_DELEGATE_DS_FILE:
+			if (o->ds_count == 16) {
+				fprintf(stderr, "descend trace: at most 16 "
+				    "--delegate-ds and --delegate-ds-file\n");
+				bad = true;
+				break;
+			}
+			o->ds_is_file[o->ds_count] = opt == OPT_DELEGATE_DS_FILE;
+			o->ds[o->ds_count++] = optarg;
 			break;
 		case OPT_DOT:
 			o->format = TRACE_DOT;
@@ -197,6 +218,11 @@ parse_trace_options(int argc, char **argv, struct trace_options *o)
 			o->type = argv[i];
 		else
 			extra = true;
+	}
+	if (o->ds_count > 0 && o->delegate == NULL) {
+		fprintf(stderr, "descend trace: --delegate-ds and "
+		    "--delegate-ds-file go with --delegate\n");
+		return EXIT_USAGE;
 	}
 	if ((o->name == NULL && o->delegate == NULL) || extra) {
 		trace_usage(stderr);
@@ -243,6 +269,12 @@ trace_main(int argc, char **argv)
 	if (o.delegate != NULL && !delegate_parse("descend trace", o.delegate,
 	    &plan))
 		return EXIT_USAGE;
+	for (unsigned i = 0; i < o.ds_count; i++)
+		if (!(o.ds_is_file[i] ? delegate_add_ds_file : delegate_add_ds)(
+		    "descend trace", &plan, o.ds[i])) {
+			delegate_plan_free(&plan);
+			return EXIT_USAGE;
+		}
 	if (o.name == NULL)	/* --delegate: the zone is the test name */
 		question.name = ldns_rdf_clone(plan.zone);
 	else if ((question.name = cli_parse_name("descend trace", o.name)) ==

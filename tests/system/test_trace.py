@@ -243,6 +243,136 @@ def test_delegate_test_name_must_be_in_the_zone():
     assert r.returncode == 3 and "not in the zone" in r.stderr
 
 
+# --delegate-ds: the DS the parent will publish, checked against the
+# planned servers' keys (or, with none planned, the DS published today).
+SECURE_PLAN = "secure.com=ns1.secure.com/127.77.10.1,ns2.secure.com/127.77.10.2"
+
+
+def lab_ds(zone):
+    """The DS record com. or net. publishes for `zone` today, as text."""
+    import dns.message
+    import dns.name
+    import dns.query
+    import dns.rdataclass
+    import dns.rdatatype
+    reply = dns.query.udp(dns.message.make_query(zone, "DS"), "127.77.1.1", timeout=2)
+    rrset = reply.find_rrset(reply.answer, dns.name.from_text(zone), dns.rdataclass.IN,
+                             dns.rdatatype.DS)
+    return "%s. DS %s" % (zone, rrset[0].to_text())
+
+
+def ds_trace(lab, plan, *extra):
+    anchor = dnssec_args()
+    if "--no-dnssec" in anchor:
+        pytest.skip("the lab has no trust anchor (not signed)")
+    r = run_descend("trace", "--json", *anchor, "--root-hints", lab, "--delegate", plan,
+                    *extra)
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    return r.returncode, lines, {l["code"]: l["text"] for l in lines if l["type"] == "finding"}
+
+
+def test_delegate_ds_that_matches_is_ready(lab, tmp_path):
+    ds = lab_ds("secure.com")
+    rc, lines, findings = ds_trace(lab, SECURE_PLAN, "--delegate-ds", ds)
+    assert rc == 0 and findings == {}, findings
+    checked = [l for l in lines if l["type"] == "plan_ds"]
+    assert {l["address"] for l in checked} == {"127.77.10.1", "127.77.10.2"}
+    tag = ds.split()[2]
+    assert all(l["verdict"] == "ok" and l["source"] == "planned" and
+               l["match"] == "%s->%s" % (tag, tag) for l in checked), checked
+    # the same from a file, as dnssec-dsfromkey writes it (TTL, class, comment)
+    f = tmp_path / "ds"
+    f.write_text("; the new DS\n\n%s\n" % ds.replace(" DS ", " 3600 IN DS "))
+    rc, lines, findings = ds_trace(lab, SECURE_PLAN, "--delegate-ds-file", str(f))
+    assert rc == 0 and findings == {}
+    assert [l["verdict"] for l in lines if l["type"] == "plan_ds"] == ["ok", "ok"]
+    schema = json.load(open(os.path.join(SRC, "trace", "trace-json-schema.json")))
+    for line in lines:
+        spec = schema["types"][line["type"]]
+        assert all(key in line for key in spec["required"]), line
+        for key, value in line.items():
+            want = spec["properties"].get(key, schema["common"].get(key))
+            assert want is not None, (line["type"], key)
+            assert isinstance(value, int if want == "integer" else str), (key, value)
+
+
+def test_delegate_ds_that_matches_no_key_is_broken(lab):
+    ds = lab_ds("secure.com")
+    wrong = ds[:-1] + ("0" if ds[-1] != "0" else "1")     # one digest digit changed
+    rc, lines, findings = ds_trace(lab, SECURE_PLAN, "--delegate-ds", wrong)
+    assert rc == 2 and lines[-1]["verdict"] == "broken"
+    assert set(findings) == {"DNSSEC02"}, findings
+    for server in ("ns1.secure.com. (127.77.10.1)", "ns2.secure.com. (127.77.10.2)"):
+        assert server in findings["DNSSEC02"]
+    assert "the DS planned" in findings["DNSSEC02"]
+    assert {l["verdict"] for l in lines if l["type"] == "plan_ds"} == {"no-key"}
+
+
+def test_delegate_ds_for_servers_without_dnskey_is_broken(lab):
+    # insecure.com's servers serve the zone unsigned: a DS would make it bogus
+    ds = lab_ds("secure.com").replace("secure.com.", "insecure.com.", 1)
+    rc, lines, findings = ds_trace(
+        lab, "insecure.com=ns1.insecure.com/127.77.10.1,ns2.insecure.com/127.77.10.2",
+        "--delegate-ds", ds)
+    assert rc == 2
+    assert set(findings) == {"DESCEND-NO-DNSKEY"}, findings
+    assert "ns1.insecure.com. (127.77.10.1), ns2.insecure.com. (127.77.10.2) serve no " \
+        "DNSKEY" in findings["DESCEND-NO-DNSKEY"]
+
+
+@pytest.mark.parametrize("plan,code", [
+    # the DS com. publishes today names a key dsnokey.com's servers lack
+    ("dsnokey.com=ns1.dsnokey.com/127.77.10.1,ns2.dsnokey.com/127.77.10.2", 2),
+    # secure.com's DS today matches its servers' key: moving to them is fine
+    (SECURE_PLAN, 0),
+    # unsigned, no DS: nothing to match
+    (DEV_READY, 0),
+])
+def test_delegate_without_planned_ds_checks_the_ds_published_today(lab, plan, code):
+    rc, lines, findings = ds_trace(lab, plan)
+    assert rc == code, findings
+    if code == 2:
+        assert set(findings) == {"DNSSEC02"}
+        assert "the DS published today" in findings["DNSSEC02"]
+        assert {l["source"] for l in lines if l["type"] == "plan_ds"} == {"parent"}
+    else:
+        assert findings == {}
+
+
+def test_delegate_ds_text(lab):
+    ds = lab_ds("secure.com")
+    r = run_descend("trace", "--no-color", *dnssec_args(), "--root-hints", lab,
+                    "--delegate", SECURE_PLAN, "--delegate-ds", ds)
+    tag = ds.split()[2]
+    assert "   DS planned: key tag %s, to match a key that signs the DNSKEY RRset at every " \
+        "planned server" % tag in r.stdout
+    assert "   DS %s/13/2 (planned) at ns1.secure.com. 127.77.10.1: matches %s->%s, a key " \
+        "that signs the DNSKEY RRset" % (tag, tag, tag) in r.stdout
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--delegate-ds", "secure.com. A 192.0.2.1"], "not a DS record"),
+    (["--delegate-ds", "example.com. DS 1 13 2 AB"], "owned by the planned zone secure.com."),
+    (["--delegate-ds", "secure.com. DS x"], "bad --delegate-ds"),
+    (["--delegate-ds-file", "/nonexistent/ds"], "--delegate-ds-file /nonexistent/ds"),
+])
+def test_delegate_ds_usage_errors_exit_3(args, message):
+    r = run_descend("trace", "--delegate", SECURE_PLAN, *args)
+    assert r.returncode == 3 and message in r.stderr, r.stderr
+
+
+def test_delegate_ds_needs_delegate():
+    r = run_descend("trace", "--delegate-ds", "secure.com. DS 1 13 2 AB", "www.secure.com")
+    assert r.returncode == 3 and "go with --delegate" in r.stderr
+
+
+def test_delegate_ds_file_names_the_bad_line(tmp_path):
+    f = tmp_path / "ds"
+    f.write_text("; ok\nsecure.com. DS 1 13 2 ABCD\nsecure.com. NS ns1.secure.com.\n")
+    r = run_descend("trace", "--delegate", SECURE_PLAN, "--delegate-ds-file", str(f))
+    assert r.returncode == 3 and "line 3" in r.stderr and "not a DS" in r.stderr
+
+
 def render_svg(dot_text, tmp_path):
     import shutil
     import subprocess
