@@ -3,15 +3,13 @@
 algorithm-rollover state. Run inside contrib/netns-run like every system
 test; dig is run with a loopback resolv.conf and the lab's names in
 /etc/hosts, both bind-mounted in a mount namespace of its own."""
-import json
-import os
 import re
 import shutil
 import subprocess
 
 import pytest
 
-from conftest import LAB_DIR, SRC, dnssec_args, run_descend
+from test_trace import dnssec_trace
 
 # dig +trace looks name servers up with the system resolver, not the glue:
 # the lab's names for the cases below.
@@ -23,13 +21,6 @@ LAB_HOSTS = """127.0.0.1 localhost
 127.77.10.1 ns1.secure.com ns1.insecure.com ns1.nsec3.com
 127.77.10.2 ns2.secure.com ns2.insecure.com ns2.nsec3.com
 """
-
-
-def dnssec_trace(lab, name, *extra):
-    args = dnssec_args()
-    if "--no-dnssec" in args:
-        pytest.skip("the lab has no trust anchor (not signed)")
-    return run_descend("trace", *extra, *args, "--root-hints", lab, name)
 
 
 def real_dig_trace(tmp_path, name):
