@@ -1,0 +1,377 @@
+/*
+ * tcp_listen.c: the client TCP connections (RFC 7766): accept and the ACL,
+ * length-prefixed framing, pipelining, idle timeouts, and the bounds on
+ * the reply bytes a client that does not read can make us hold.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "acl.h"
+#include "engine_limits.h"
+#include "worker.h"
+
+/* ---- sending replies ---- */
+
+struct tcp_write {
+	uv_write_t req;
+	struct tcp_conn *conn;
+	size_t len;
+	uint8_t data[];
+};
+
+static void tcp_conn_close(struct tcp_conn *conn);
+static void on_tcp_timer(uv_timer_t *timer);
+
+/*
+ * Brings the connection's count of unwritten reply bytes, and the total of
+ * all clients, up to date. A reply the socket took counts no more, even
+ * before its write callback runs on the loop's next turn: it is libuv's
+ * write queue that grows when a client does not read.
+ */
+static void
+tcp_conn_account(struct tcp_conn *conn)
+{
+	uint64_t *total = &conn->worker->daemon->stats.tcp_queued_bytes;
+	size_t now = uv_stream_get_write_queue_size(
+	    (uv_stream_t *)&conn->handle);
+
+	if (now > conn->queued)
+		__atomic_fetch_add(total, now - conn->queued, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_sub(total, conn->queued - now, __ATOMIC_RELAXED);
+	conn->queued = now;
+}
+
+static void
+on_tcp_written(uv_write_t *req, int status)
+{
+	struct tcp_write *wr = (struct tcp_write *)req;
+	struct tcp_conn *conn = wr->conn;
+
+	(void)status;
+	/* A closing connection gave back all its queued bytes at once. */
+	if (!conn->closing) {
+		conn->held -= wr->len;
+		tcp_conn_account(conn);
+		/* Drained enough: resume reading on the loop's next turn. */
+		if (conn->paused && conn->held <= LIMIT_TCP_WRITE_QUEUE / 2)
+			uv_timer_start(&conn->idle, on_tcp_timer, 0, 0);
+	}
+	tcp_conn_unref(conn);
+	free(wr);
+}
+
+/* Stops reading a client's queries while its replies are not read. */
+static void
+tcp_conn_pause(struct tcp_conn *conn)
+{
+	struct worker *w = conn->worker;
+
+	conn->paused = true;
+	conn->paused_ms = uv_now(&w->loop);
+	DAEMON_COUNT(w->daemon, tcp_paused);
+	uv_read_stop((uv_stream_t *)&conn->handle);
+	uv_timer_start(&conn->idle, on_tcp_timer, LIMIT_TCP_WRITE_STALL_MS, 0);
+}
+
+/*
+ * All TCP clients together have more than LIMIT_TCP_QUEUED_TOTAL bytes
+ * stuck in libuv's write queues: close this worker's connection with the
+ * most (a worker may only close its own). Its bytes are given back at once.
+ */
+static void
+tcp_close_worst(struct worker *w)
+{
+	struct tcp_conn *worst = NULL;
+
+	for (struct tcp_conn *c = w->conns; c != NULL; c = c->next)
+		if (c->queued > 0 && (worst == NULL || c->queued > worst->queued))
+			worst = c;
+	if (worst != NULL) {
+		DAEMON_COUNT(w->daemon, tcp_closed_total);
+		tcp_conn_close(worst);
+	}
+}
+
+static bool
+tcp_queued_fits(struct worker *w, size_t len)
+{
+	return __atomic_load_n(&w->daemon->stats.tcp_queued_bytes,
+	    __ATOMIC_RELAXED) + len <= LIMIT_TCP_QUEUED_TOTAL;
+}
+
+/* A TCP reply, with its length prefix, under the bounds on held bytes. */
+void
+tcp_send(struct worker *w, struct tcp_conn *conn, const uint8_t *data,
+    size_t len)
+{
+	struct tcp_write *wr;
+	uv_buf_t buf;
+
+	if (conn->closing)
+		return;
+	if (!tcp_queued_fits(w, len + 2)) {
+		tcp_close_worst(w);
+		if (conn->closing)
+			return;
+		if (!tcp_queued_fits(w, len + 2)) {
+			DAEMON_COUNT(w->daemon, tcp_replies_dropped);
+			return;
+		}
+	}
+	if ((wr = malloc(sizeof(*wr) + len + 2)) == NULL)
+		return;
+	wr->conn = conn;
+	wr->len = len + 2;
+	wr->data[0] = (uint8_t)(len >> 8);
+	wr->data[1] = (uint8_t)len;
+	memcpy(wr->data + 2, data, len);
+	buf = uv_buf_init((char *)wr->data, (unsigned)len + 2);
+	conn->refs++;
+	if (uv_write(&wr->req, (uv_stream_t *)&conn->handle, &buf, 1,
+	    on_tcp_written) < 0) {
+		conn->refs--;
+		free(wr);
+		return;
+	}
+	conn->held += wr->len;
+	tcp_conn_account(conn);
+	/*
+	 * Held, not merely unwritten: a client that reads still gets at most
+	 * this much per turn of the loop, so one read of many pipelined
+	 * queries cannot make the process hold megabytes even for a moment.
+	 */
+	if (!conn->paused && conn->held > LIMIT_TCP_WRITE_QUEUE)
+		tcp_conn_pause(conn);
+}
+
+void
+tcp_conn_unref(struct tcp_conn *conn)
+{
+	if (--conn->refs == 0) {
+		conn->worker->tcp_clients--;
+		free(conn->buf);
+		free(conn);
+	}
+}
+
+static void
+on_tcp_conn_closed(uv_handle_t *handle)
+{
+	tcp_conn_unref(handle->data);
+}
+
+static void
+tcp_conn_close(struct tcp_conn *conn)
+{
+	if (conn->closing)
+		return;
+	conn->closing = true;
+	/* Closing cancels the pending writes: their bytes are as good as freed. */
+	__atomic_fetch_sub(&conn->worker->daemon->stats.tcp_queued_bytes,
+	    conn->queued, __ATOMIC_RELAXED);
+	conn->queued = 0;
+	if (conn->prev != NULL)
+		conn->prev->next = conn->next;
+	else
+		conn->worker->conns = conn->next;
+	if (conn->next != NULL)
+		conn->next->prev = conn->prev;
+	uv_timer_stop(&conn->idle);
+	uv_close((uv_handle_t *)&conn->idle, on_tcp_conn_closed);
+	uv_close((uv_handle_t *)&conn->handle, on_tcp_conn_closed);
+}
+
+static void
+tcp_conn_idle_rearm(struct tcp_conn *conn)
+{
+	uv_timer_start(&conn->idle, on_tcp_timer, LIMIT_TCP_IDLE_MS,
+	    LIMIT_TCP_IDLE_MS);
+}
+
+static void tcp_conn_process(struct tcp_conn *conn);
+static void on_tcp_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf);
+static void on_tcp_read(uv_stream_t *stream, ssize_t nread,
+    const uv_buf_t *buf);
+
+/*
+ * The connection's one timer: the idle timeout (RFC 7766) while reading,
+ * the stall limit while paused, and the resumption once replies drained.
+ */
+static void
+on_tcp_timer(uv_timer_t *timer)
+{
+	struct tcp_conn *conn = timer->data;
+	uint64_t waited;
+
+	if (conn->closing)
+		return;
+	if (!conn->paused) {
+		if (conn->in_flight == 0)
+			tcp_conn_close(conn);
+		return;
+	}
+	if (conn->held <= LIMIT_TCP_WRITE_QUEUE / 2) {
+		conn->paused = false;
+		tcp_conn_idle_rearm(conn);
+		conn->refs++;
+		tcp_conn_process(conn);		/* queries read before the pause */
+		if (!conn->closing && !conn->paused &&
+		    uv_read_start((uv_stream_t *)&conn->handle, on_tcp_alloc,
+		    on_tcp_read) != 0)
+			tcp_conn_close(conn);
+		tcp_conn_unref(conn);
+		return;
+	}
+	waited = uv_now(&conn->worker->loop) - conn->paused_ms;
+	if (waited >= LIMIT_TCP_WRITE_STALL_MS) {
+		DAEMON_COUNT(conn->worker->daemon, tcp_closed_stalled);
+		tcp_conn_close(conn);
+		return;
+	}
+	uv_timer_start(timer, on_tcp_timer, LIMIT_TCP_WRITE_STALL_MS - waited, 0);
+}
+
+static void
+on_tcp_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
+{
+	struct tcp_conn *conn = handle->data;
+
+	(void)suggested;
+	if (conn->cap - conn->len < 4096) {
+		size_t cap = conn->cap == 0 ? 8192 : conn->cap * 2;
+		uint8_t *b = cap <= 2 * 65538 ? realloc(conn->buf, cap) : NULL;
+
+		if (b != NULL) {
+			conn->buf = b;
+			conn->cap = cap;
+		}
+	}
+	*buf = uv_buf_init((char *)conn->buf + conn->len,
+	    (unsigned)(conn->cap - conn->len));
+}
+
+/*
+ * Answers the complete queries in the connection's buffer, until a pause:
+ * what is left waits in the buffer for the resumption.
+ */
+static void
+tcp_conn_process(struct tcp_conn *conn)
+{
+	struct worker *w = conn->worker;
+	struct client client = { .tcp = conn };
+	size_t off = 0;
+
+	while (!conn->closing && !conn->paused && conn->len - off >= 2) {
+		size_t msg = (size_t)(conn->buf[off] << 8 | conn->buf[off + 1]);
+
+		if (conn->len - off < 2 + msg)
+			break;
+		if (conn->in_flight >= LIMIT_TCP_PIPELINE) {
+			/* Stop reading until answers drain (RFC 7766 §6.2.1.1). */
+			DAEMON_COUNT(w->daemon, dropped);
+		} else {
+			DAEMON_COUNT(w->daemon, queries_tcp);
+			worker_handle_query(w, &client, conn->buf + off + 2, msg);
+		}
+		off += 2 + msg;
+	}
+	if (off > 0 && conn->buf != NULL) {
+		memmove(conn->buf, conn->buf + off, conn->len - off);
+		conn->len -= off;
+	}
+}
+
+static void
+on_tcp_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
+{
+	struct tcp_conn *conn = stream->data;
+
+	(void)buf;
+	if (nread < 0 || conn->buf == NULL) {
+		tcp_conn_close(conn);
+		return;
+	}
+	conn->len += (size_t)nread;
+	if (!conn->paused)
+		tcp_conn_idle_rearm(conn);
+	conn->refs++;	/* handle_query may drop the last other reference */
+	tcp_conn_process(conn);
+	/* A full buffer that is not paused holds a message larger than we accept. */
+	if (!conn->closing && !conn->paused && conn->len == conn->cap)
+		tcp_conn_close(conn);
+	tcp_conn_unref(conn);
+}
+
+static void
+on_tcp_connection(uv_stream_t *server, int status)
+{
+	struct worker *w = server->data;
+	struct tcp_conn *conn;
+
+	if (status < 0)
+		return;
+	if ((conn = calloc(1, sizeof(*conn))) == NULL)
+		return;
+	conn->worker = w;
+	uv_tcp_init(&w->loop, &conn->handle);
+	uv_timer_init(&w->loop, &conn->idle);
+	conn->handle.data = conn->idle.data = conn;
+	conn->refs = 2;		/* the two handles */
+	w->tcp_clients++;
+	conn->next = w->conns;
+	if (w->conns != NULL)
+		w->conns->prev = conn;
+	w->conns = conn;
+	if (uv_accept(server, (uv_stream_t *)&conn->handle) != 0) {
+		tcp_conn_close(conn);
+		return;
+	}
+	if (w->tcp_clients > LIMIT_TCP_CLIENTS || w->stopping) {
+		DAEMON_COUNT(w->daemon, tcp_refused);
+		tcp_conn_close(conn);
+		return;
+	}
+	/* ACL for TCP clients is checked once, at accept. */
+	{
+		struct sockaddr_storage peer;
+		int len = sizeof(peer);
+		enum acl_action action = ACL_REFUSE;
+
+		if (uv_tcp_getpeername(&conn->handle, (struct sockaddr *)&peer,
+		    &len) == 0)
+			action = acl_check(w->daemon->config.acl,
+			    (struct sockaddr *)&peer);
+		conn->snoop = action == ACL_ALLOW_SNOOP;
+		if (action != ACL_ALLOW && action != ACL_ALLOW_SNOOP) {
+			if (action == ACL_DENY)
+				DAEMON_COUNT(w->daemon, clients_denied);
+			else
+				DAEMON_COUNT(w->daemon, clients_refused);
+			tcp_conn_close(conn);
+			return;
+		}
+	}
+	tcp_conn_idle_rearm(conn);
+	if (uv_read_start((uv_stream_t *)&conn->handle, on_tcp_alloc,
+	    on_tcp_read) != 0)
+		tcp_conn_close(conn);
+}
+
+bool
+tcp_listen_start(struct worker *w, uv_tcp_t *tcp, int fd)
+{
+	uv_tcp_init(&w->loop, tcp);
+	tcp->data = w;
+	w->tcp_count++;
+	return uv_tcp_open(tcp, fd) == 0 &&
+	    uv_listen((uv_stream_t *)tcp, 128, on_tcp_connection) == 0;
+}
+
+/* Shutting down: every open connection closes. */
+void
+tcp_close_all(struct worker *w)
+{
+	while (w->conns != NULL)
+		tcp_conn_close(w->conns);
+}
