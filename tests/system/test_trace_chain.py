@@ -1,0 +1,241 @@
+"""descend trace's chain of trust as each server gives it (issue 13): the DS
+at every parent server and the DNSKEY, signatures and denial at every child
+server of every cut, grouped, and the DNSSEC findings drawn from them (the
+Zonemaster DNSSEC IDs and descend's own). Each finding has a lab zone that
+produces it (contrib/lab/CASES.md) and the healthy zones must give none;
+text and --json (against the schema) both; golden texts for a secure and a
+bogus trace with what changes from lab to lab masked."""
+import json
+import os
+import re
+
+import pytest
+
+from conftest import LAB_DIR, SRC, dnssec_args, run_descend
+
+SCHEMA = os.path.join(SRC, "trace", "trace-json-schema.json")
+
+
+def trace(lab, name, *extra):
+    args = dnssec_args()
+    if "--no-dnssec" in args:
+        pytest.skip("the lab has no trust anchor (not signed)")
+    return run_descend("trace", *extra, *args, "--root-hints", lab, name)
+
+
+def trace_json(lab, name):
+    r = trace(lab, name, "--json")
+    return r.returncode, [json.loads(line) for line in r.stdout.splitlines()]
+
+
+def findings(lines, zone=None):
+    return [l for l in lines if l["type"] == "finding" and (zone is None or l["zone"] == zone)]
+
+
+def follows_schema(lines):
+    schema = json.load(open(SCHEMA))
+    for line in lines:
+        spec = schema["types"][line["type"]]
+        for key in spec["required"]:
+            assert key in line, (line["type"], key)
+        for key, value in line.items():
+            want = spec["properties"].get(key, schema["common"].get(key))
+            assert want is not None, (line["type"], key)
+            assert isinstance(value, int if want == "integer" else str), (key, value)
+
+
+# name, zone, code, severity, a piece of the text: the lab zone that produces it
+FINDINGS = [
+    ("www.keysplit.org", "keysplit.org.", "DESCEND-DNSKEY-DIFFERS", "ERROR",
+     "the zone's servers disagree on the DNSKEY set"),
+    ("www.keysplit.org", "keysplit.org.", "DESCEND-DS-NO-KEY", "WARNING",
+     "matches no DNSKEY at ns1.keysplit.org. (127.77.10.1)"),
+    ("www.keysplit.org", "keysplit.org.", "DNSSEC10", "ERROR",
+     "do not agree on NSEC or NSEC3: 1 give NSEC, 1 NSEC3"),
+    ("www.sub.keysplit.org", "sub.keysplit.org.", "DESCEND-DS-DIFFERS", "ERROR",
+     "the servers of keysplit.org. disagree on the DS set"),
+    ("www.dsnokey.com", "dsnokey.com.", "DESCEND-DS-NO-KEY", "ERROR",
+     "no DS matches a key there, the chain of trust is broken at that server"),
+    ("www.expiring.org", "expiring.org.", "DESCEND-RRSIG-EXPIRES-SOON", "WARNING",
+     "expires within a day"),
+    ("www.longsig.org", "longsig.org.", "DNSSEC04", "WARNING", "is valid for over 180 days"),
+    ("www.expired.com", "expired.com.", "DNSSEC04", "ERROR", "expired at"),
+    ("www.nsec3salt.org", "nsec3salt.org.", "DNSSEC03", "WARNING",
+     "NSEC3 with 10 iterations: RFC 9276 advises 0"),
+    ("www.nsec3salt.org", "nsec3salt.org.", "DNSSEC03", "WARNING",
+     "NSEC3 salt of 4 bytes: RFC 9276 advises none"),
+    ("www.nsec3iter.org", "nsec3iter.org.", "DNSSEC03", "ERROR",
+     "NSEC3 with 200 iterations, over the validators' limit (50"),
+    ("www.sha1ds.net", "sha1ds.net.", "DNSSEC01", "WARNING", "uses digest type 1 (SHA-1)"),
+    ("www.nods.net", "nods.net.", "DNSSEC07", "NOTICE",
+     "the zone is signed (DNSKEY) but net. has no DS for it"),
+    ("www.expired.com", "expired.com.", "DNSSEC08", "ERROR", "has expired"),
+    ("www.notyet.com", "notyet.com.", "DNSSEC08", "ERROR", "is not valid yet"),
+    ("www.badsig.com", "badsig.com.", "DNSSEC09", "ERROR",
+     "over the SOA RRset at ns1.badsig.com. (127.77.10.1), ns2.badsig.com. (127.77.10.2): "
+     "the RRSIG by"),
+    ("www.nozonebit.com", "nozonebit.com.", "DNSSEC10", "ERROR",
+     "give neither NSEC nor NSEC3 for a name that does not exist"),
+    ("www.algmissing.net", "algmissing.net.", "DNSSEC13", "ERROR",
+     "algorithm 8 (key"),
+    ("www.rsa1024.net", "rsa1024.net.", "DNSSEC14", "WARNING",
+     "has 1024 bits, fewer than the 2048 recommended"),
+]
+
+
+@pytest.mark.parametrize("name,zone,code,severity,text", FINDINGS,
+                         ids=[f"{f[2]}-{f[1]}" for f in FINDINGS])
+def test_lab_zone_produces_the_finding(lab, name, zone, code, severity, text):
+    _, lines = trace_json(lab, name)
+    got = [f for f in findings(lines, zone) if f["code"] == code]
+    assert got, [(f["code"], f["text"]) for f in findings(lines)]
+    assert any(f["severity"] == severity and text in f["text"] for f in got), got
+
+
+# Healthy signed zones (and an unsigned one under a signed TLD): no finding
+# at all, for any cut on the way (root, TLD, zone).
+HEALTHY = ["www.secure.com", "www.nsec3.com", "www.rollover.net", "www.alg8.net",
+           "www.alg13.net", "www.alg15.net", "www.insecure.com", "www.insecure.nsec3.com"]
+
+
+@pytest.mark.parametrize("name", HEALTHY)
+def test_healthy_zone_has_no_finding(lab, name):
+    rc, lines = trace_json(lab, name)
+    assert rc == 0, findings(lines)
+    assert findings(lines) == []
+    # and it was looked at: every cut's DNSKEY set by every child server
+    sets = [l for l in lines if l["type"] == "chain_set" and l["what"] == "DNSKEY"]
+    assert sets and all(s["servers"] == s["of"] for s in sets)
+
+
+# The codes only the zones above may give, never a healthy one.
+CODES = {f[2] for f in FINDINGS}
+
+
+def test_the_zones_of_each_finding_give_only_what_they_break(lab):
+    # keysplit's DNSKEY difference must not spill into DS-DIFFERS (org's
+    # servers agree) nor its child's DS difference into DNSKEY-DIFFERS
+    _, lines = trace_json(lab, "www.sub.keysplit.org")
+    codes = {(f["zone"], f["code"]) for f in findings(lines)}
+    assert ("keysplit.org.", "DESCEND-DS-DIFFERS") not in codes
+    assert ("sub.keysplit.org.", "DESCEND-DNSKEY-DIFFERS") not in codes
+    _, lines = trace_json(lab, "www.expiring.org")
+    assert {f["code"] for f in findings(lines)} == {"DESCEND-RRSIG-EXPIRES-SOON"}
+    assert CODES >= {f["code"] for f in findings(lines)}
+
+
+def test_servers_that_differ_are_listed_by_group(lab):
+    r = trace(lab, "www.keysplit.org", "--no-color")
+    out = r.stdout
+    assert r.returncode == 1, out      # resolves, with findings
+    block = out.split("   keysplit.org. secure: ")[1].split("== findings")[0]
+    # both servers agree on the DS (org's), one line; the DNSKEY sets differ
+    assert re.search(r"DS at org\.: (\d+)/13/2, (\d+)/13/2 \(all 2 servers\)", block), block
+    assert re.search(r"DNSKEY: \d+ KSK alg 13 \(1 of 2 servers: ns1\.keysplit\.org\. "
+                     r"\(127\.77\.10\.1\)\)", block), block
+    assert re.search(r"DNSKEY: \d+ KSK alg 13, \d+ KSK alg 13 \(1 of 2 servers: "
+                     r"ns2\.keysplit\.org\. \(127\.77\.10\.2\)\)", block), block
+    # which DS matches which key, at each server
+    ns1 = re.search(r"match: (.*) \(1 of 2 servers: ns1\.keysplit\.org\.", block)
+    ns2 = re.search(r"match: (.*) \(1 of 2 servers: ns2\.keysplit\.org\.", block)
+    assert ns1 and ns2, block
+    assert re.fullmatch(r"DS \d+ -> (DNSKEY \d+ \(KSK\)|no DNSKEY), DS \d+ -> "
+                        r"(DNSKEY \d+ \(KSK\)|no DNSKEY)", ns1.group(1)), block
+    assert ns1.group(1).count("-> no DNSKEY") == 1, block
+    assert ns2.group(1).count("-> DNSKEY") == 2, block
+    assert "denial: NSEC (1 of 2 servers: ns1.keysplit.org. (127.77.10.1))" in block
+    assert "denial: NSEC3 hash 1 (SHA-1), no opt-out, 0 iterations, salt 0 bytes " \
+        "(1 of 2 servers: ns2.keysplit.org. (127.77.10.2))" in block
+
+
+def test_signature_windows_in_text_and_json(lab):
+    r = trace(lab, "www.expiring.org", "--no-color")
+    line = [l for l in r.stdout.splitlines() if l.startswith("      RRSIG SOA: ")]
+    assert len(line) == 3, r.stdout       # the root, org. and expiring.org.
+    m = re.fullmatch(r"      RRSIG SOA: by \d+ alg 13, (\S+ \S+) to (\S+ \S+) UTC, "
+                     r"(\d+)h (\d+)m left, verified \(all 2 servers\)", line[2])
+    assert m, line[2]
+    # signed for 23 hours, re-signed when older than 10: 13 to 23 left
+    assert 13 <= int(m.group(3)) <= 22, line[2]
+    _, lines = trace_json(lab, "www.expiring.org")
+    sigs = [l for l in lines if l["type"] == "chain_sig" and l["zone"] == "expiring.org."]
+    assert {(s["rrtype"], s["server"]) for s in sigs} == {
+        (t, f"ns{i}.expiring.org.") for t in ("DNSKEY", "SOA") for i in (1, 2)}
+    for s in sigs:
+        assert 12 * 3600 < s["seconds_left"] < 86400, s
+        assert s["check"] == "verified" and s["algorithm"] == 13
+    # the healthy ones: a month
+    secure = [l for l in lines if l["type"] == "chain_sig" and l["zone"] == "org."]
+    assert secure and all(s["seconds_left"] > 28 * 86400 for s in secure)
+    follows_schema(lines)
+
+
+def test_nsec3_parameters_per_server_in_json(lab):
+    _, lines = trace_json(lab, "www.nsec3salt.org")
+    denial = [l for l in lines if l["type"] == "chain_denial" and l["zone"] == "nsec3salt.org."]
+    assert len(denial) == 2
+    assert all((d["denial"], d["hash"], d["flags"], d["iterations"], d["salt_length"]) ==
+               ("NSEC3", 1, 0, 10, 4) for d in denial), denial
+    org = [l for l in lines if l["type"] == "chain_denial" and l["zone"] == "org."]
+    assert org and all(d["denial"] == "NSEC" and d["iterations"] == -1 for d in org)
+    follows_schema(lines)
+
+
+@pytest.mark.parametrize("name", ["www.keysplit.org", "www.sub.keysplit.org", "www.badsig.com",
+                                  "www.nods.net", "www.nozonebit.com"])
+def test_json_lines_follow_the_schema(lab, name):
+    _, lines = trace_json(lab, name)
+    kinds = {l["type"] for l in lines}
+    assert {"chain", "chain_set", "finding"} <= kinds, kinds
+    follows_schema(lines)
+
+
+def test_without_validation_nothing_is_probed(lab):
+    r = run_descend("trace", "--json", "--no-dnssec", "--root-hints", lab, "www.secure.com")
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    assert not [l for l in lines if l["type"].startswith("chain")]
+
+
+# Golden texts: what changes from lab to lab (the keys are made at the
+# first start, the signatures dated at signing), from run to run (times,
+# RTTs, sizes, the server asked) and the 0x20 case is masked.
+
+def mask_keys(line):
+    # a sub-request's DNSKEY answer: the key material, its tag, and the
+    # records' order (canonical, by the key material)
+    if "\tDNSKEY\t" not in line:
+        return line
+    head, records = line.split(": ", 1)
+    records = [re.sub(r"(\tDNSKEY\t\d+ 3 \d+) \S+ ;\{id = \d+ ", r"\1 KEY ;{id = TAG ", r)
+               for r in records.split("; ")]
+    return head + ": " + "; ".join(sorted(records))
+
+
+def mask(text):
+    text = text.replace(LAB_DIR, "/tmp/descend-lab")
+    text = "\n".join(mask_keys(line) for line in text.split("\n"))
+    # key tags, wherever the chain prints one
+    for pattern in (r"(DNSKEY )\d+( flags)", r"(DS )\d+( algorithm| \(algorithm| ->)",
+                    r"(-> DNSKEY )\d+", r"([:,] )\d+(/\d+/\d+)", r"(, )\d+(/\d+/\d+)",
+                    r"([:,] )\d+( KSK| ZSK)", r"(by )\d+", r"(key tag |keys |signed by )\d+"):
+        text = re.sub(pattern, lambda m: m.group(1) + "TAG" + (m.group(2) if m.lastindex > 1 else ""),
+                      text)
+    text = re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", "DATE", text)
+    text = re.sub(r"\d+[dh] \d+[hm] (left|ago)", r"SPAN \1", text)
+    text = re.sub(r"\d+ ms", "N ms", text)
+    text = re.sub(r"\d+ bytes", "N bytes", text)
+    text = re.sub(r"\d+ queries", "N queries", text)
+    text = text.lower()
+    text = re.sub(r"(udp|tcp) \S+ 127\.77\.\d+\.\d+", r"\1 SERVER", text)
+    text = re.sub(r"answer: (\w+) from .*", r"answer: \1 from SERVER", text)
+    return text
+
+
+@pytest.mark.parametrize("name", ["www.secure.com", "www.badsig.com"])
+def test_golden_text(lab, name):
+    r = trace(lab, name, "--no-color", "--no-0x20")
+    golden = os.path.join(SRC, "tests", "system", "golden", f"trace-dnssec-{name}.txt")
+    got = mask(r.stdout)
+    if os.environ.get("DESCEND_UPDATE_GOLDEN"):
+        open(golden, "w").write(got)
+    assert got == open(golden).read()
