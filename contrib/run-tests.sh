@@ -93,7 +93,8 @@ if [ "$tsan" = yes ]; then
 	    make -s -j"$JOBS") >"$build.build.log" 2>&1; then
 		count "tsan build" 1 0
 		DESCEND_BUILD=$build "$PYTHON" -m pytest -q -p no:cacheprovider \
-		    "$SRC/tests/system/test_daemon.py" >"$build.system.log" 2>&1
+		    "$SRC/tests/system/test_daemon.py" \
+		    "$SRC/tests/system/test_aggressive.py" >"$build.system.log" 2>&1
 		summary=$(tail -1 "$build.system.log")
 		p=$(echo "$summary" | grep -o '[0-9]* passed' | awk '{print $1+0}')
 		f=$(echo "$summary" | grep -o '[0-9]* \(failed\|error\|errors\)' | awk '{s+=$1} END {print s+0}')

@@ -1,0 +1,478 @@
+/*
+ * test_nsec_cache.c: the NSEC cache RFC 8198 synthesises from
+ * (resolver/dnssec/nsec_cache.c): canonical order (RFC 4034 §6.1) with
+ * uppercase and \000 labels, the NSEC at or before a name, the wrap at the
+ * zone's last NSEC, empty non-terminals, the wildcard's NSEC at the closest
+ * encloser, expiry by TTL, SOA cap and RRSIG, the byte bound, flushes, and
+ * workers storing and looking up at once (run it under TSan too).
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include "dname.h"
+#include "dnssec/nsec.h"
+#include "dnssec/nsec_cache.h"
+#include "dnssec_util.h"
+#include "tap.h"
+
+#define NOW	((time_t)T_NOW)
+/* RRSIG validity: expiration 2026-02-01 (31 days after T_NOW). */
+#define SIG_TIMES	"20260201000000 20251201000000"
+
+static const ldns_rr_class IN = LDNS_RR_CLASS_IN;
+
+/* An NSEC and its RRSIG (validity SIG_TIMES) for zone `zone`. */
+static void
+add_nsec(ldns_rr_list *nsecs, ldns_rr_list *sigs, const char *zone,
+    const char *owner, const char *next, unsigned ttl)
+{
+	char text[512];
+
+	snprintf(text, sizeof(text), "%s %u IN NSEC %s A RRSIG NSEC", owner,
+	    ttl, next);
+	ldns_rr_list_push_rr(nsecs, t_rr(text));
+	snprintf(text, sizeof(text), "%s %u IN RRSIG NSEC 13 3 %u " SIG_TIMES
+	    " 4711 %s AAAA", owner, ttl, ttl, zone);
+	ldns_rr_list_push_rr(sigs, t_rr(text));
+}
+
+/* The zone's SOA (TTL 3600, MINIMUM 300) with its RRSIG into `sigs`. */
+static ldns_rr_list *
+soa_of(const char *zone, ldns_rr_list *sigs, unsigned ttl)
+{
+	char text[512];
+
+	snprintf(text, sizeof(text), "%s %u IN RRSIG SOA 13 2 %u " SIG_TIMES
+	    " 4711 %s AAAA", zone, ttl, ttl, zone);
+	ldns_rr_list_push_rr(sigs, t_rr(text));
+	snprintf(text, sizeof(text), "%s %u IN SOA ns1.%s host.%s 1 3600 600 "
+	    "86400 300", zone, ttl, zone, zone);
+	return t_list(text, NULL);
+}
+
+/* Stores a chain: pairs of owner and next name, NULL-terminated. */
+static size_t
+store_chain(struct nsec_cache *c, const char *zone, unsigned ttl,
+    uint32_t cap, time_t now, ...)
+{
+	ldns_rr_list *nsecs = ldns_rr_list_new(), *sigs = ldns_rr_list_new();
+	ldns_rr_list *soa = soa_of(zone, sigs, 3600);
+	ldns_rdf *z = t_name(zone);
+	const char *owner, *next;
+	va_list ap;
+	size_t n;
+
+	va_start(ap, now);
+	while ((owner = va_arg(ap, const char *)) != NULL) {
+		next = va_arg(ap, const char *);
+		add_nsec(nsecs, sigs, zone, owner, next, ttl);
+	}
+	va_end(ap);
+	n = nsec_cache_store(c, z, IN, soa, nsecs, sigs, cap, now);
+	ldns_rr_list_deep_free(nsecs);
+	ldns_rr_list_deep_free(sigs);
+	ldns_rr_list_deep_free(soa);
+	ldns_rdf_deep_free(z);
+	return n;
+}
+
+/* Whether the lookup found exactly the NSECs owned by the names given. */
+static bool
+found_owners(const struct nsec_cache_found *f, ...)
+{
+	const char *owner;
+	size_t n = 0;
+	va_list ap;
+	bool all = true;
+
+	va_start(ap, f);
+	while ((owner = va_arg(ap, const char *)) != NULL) {
+		bool seen = false;
+
+		n++;
+		for (size_t i = 0; i < ldns_rr_list_rr_count(f->nsecs); i++)
+			seen |= dname_str_eq(ldns_rr_owner(
+			    ldns_rr_list_rr(f->nsecs, i)), owner);
+		all &= seen;
+	}
+	va_end(ap);
+	return all && n == ldns_rr_list_rr_count(f->nsecs);
+}
+
+static bool
+lookup(struct nsec_cache *c, const char *name, time_t now,
+    struct nsec_cache_found *f)
+{
+	ldns_rdf *n = t_name(name);
+	bool got = nsec_cache_lookup(c, n, IN, now, f);
+
+	ldns_rdf_deep_free(n);
+	return got;
+}
+
+static enum sec_status
+prove_nxdomain(const char *name, const struct nsec_cache_found *f)
+{
+	struct dnssec_verdict vd;
+	ldns_rdf *n = t_name(name);
+
+	nsec_prove_nxdomain(n, f->zone, f->nsecs, &vd);
+	ldns_rdf_deep_free(n);
+	return vd.status;
+}
+
+static int
+canonical(const char *a, const char *b)
+{
+	ldns_rdf *ra = t_name(a), *rb = t_name(b);
+	uint8_t ka[DNAME_WIRE_MAX], kb[DNAME_WIRE_MAX];
+	size_t la = dname_key(ra, ka), lb = dname_key(rb, kb);
+	int c = nsec_cache_canonical_compare(ka, la, kb, lb);
+
+	ldns_rdf_deep_free(ra);
+	ldns_rdf_deep_free(rb);
+	return c < 0 ? -1 : c > 0;
+}
+
+static void
+test_canonical_order(void)
+{
+	/* RFC 4034 §6.1's example, in order. */
+	static const char *rfc[] = { "example.", "a.example.",
+	    "yljkjljk.a.example.", "Z.a.example.", "zABC.a.EXAMPLE.",
+	    "z.example.", "\\001.z.example.", "*.z.example.",
+	    "\\200.z.example." };
+	bool sorted = true;
+
+	for (size_t i = 0; i + 1 < sizeof(rfc) / sizeof(rfc[0]); i++)
+		if (canonical(rfc[i], rfc[i + 1]) >= 0 ||
+		    canonical(rfc[i + 1], rfc[i]) <= 0) {
+			diag("%s !< %s", rfc[i], rfc[i + 1]);
+			sorted = false;
+		}
+	ok(sorted, "RFC 4034 §6.1's names sort in its order");
+	ok(canonical("WWW.Example.COM.", "www.example.com.") == 0,
+	    "case does not count");
+	/* A label-separator sort key gets these wrong: "a" < "a\000" decides. */
+	ok(canonical("b.a.example.", "a\\000.example.") < 0,
+	    "b.a.example sorts before a\\000.example");
+	ok(canonical("a.example.", "a\\000.example.") < 0 &&
+	    canonical("a\\000.example.", "a\\001.example.") < 0,
+	    "a < a\\000 < a\\001");
+	ok(canonical(".", "com.") < 0 && canonical("com.", ".") > 0,
+	    "the root comes first");
+}
+
+static void
+test_cover_and_wrap(void)
+{
+	struct nsec_cache *c = nsec_cache_new(1 << 20);
+	struct nsec_cache_found f;
+
+	ok(store_chain(c, "example.com.", 300, UINT32_MAX, NOW,
+	    "example.com.", "a.example.com.",
+	    "a.example.com.", "m.example.com.",
+	    "m.example.com.", "b.x.example.com.",
+	    "b.x.example.com.", "z.example.com.",
+	    "z.example.com.", "example.com.", NULL) == 5,
+	    "a five-NSEC chain is stored");
+	ok(lookup(c, "b.example.com.", NOW, &f) &&
+	    dname_str_eq(f.zone, "example.com.") &&
+	    found_owners(&f, "a.example.com.", "example.com.", NULL) &&
+	    prove_nxdomain("b.example.com.", &f) == SEC_SECURE,
+	    "a name between two owners: the NSEC before it, and the apex NSEC "
+	    "denying *.example.com");
+	ok(ldns_rr_list_rr_count(f.soa) == 1 &&
+	    ldns_rr_list_rr_count(f.sigs) == 3 && f.ttl == 300,
+	    "with the SOA, the RRSIGs of all three, TTL 300");
+	nsec_cache_found_clear(&f);
+	ok(lookup(c, "zz.example.com.", NOW + 10, &f) &&
+	    found_owners(&f, "z.example.com.", "example.com.", NULL) &&
+	    prove_nxdomain("zz.example.com.", &f) == SEC_SECURE &&
+	    f.ttl == 290, "after the last owner: the last NSEC wraps to the "
+	    "apex (TTL counted down)");
+	nsec_cache_found_clear(&f);
+	ok(lookup(c, "deep.below.zz.example.com.", NOW, &f) &&
+	    found_owners(&f, "z.example.com.", "example.com.", NULL) &&
+	    prove_nxdomain("deep.below.zz.example.com.", &f) == SEC_SECURE,
+	    "a deep name: the closest encloser is the apex");
+	nsec_cache_found_clear(&f);
+	ok(lookup(c, "A.Example.COM.", NOW, &f) &&
+	    found_owners(&f, "a.example.com.", NULL),
+	    "a name an NSEC owns, in other case: that NSEC alone");
+	nsec_cache_found_clear(&f);
+	ok(lookup(c, "x.example.com.", NOW, &f) &&
+	    found_owners(&f, "m.example.com.", NULL) &&
+	    prove_nxdomain("x.example.com.", &f) == SEC_BOGUS,
+	    "an empty non-terminal is covered but not denied: its next name "
+	    "is below it");
+	{
+		struct dnssec_verdict vd;
+		ldns_rdf *x = t_name("x.example.com.");
+
+		nsec_prove_nodata(x, LDNS_RR_TYPE_A, f.zone, f.nsecs, &vd);
+		ok(vd.status == SEC_SECURE, "so it proves NODATA");
+		ldns_rdf_deep_free(x);
+	}
+	nsec_cache_found_clear(&f);
+	ok(lookup(c, "c.x.example.com.", NOW, &f) &&
+	    found_owners(&f, "b.x.example.com.", "m.example.com.", NULL) &&
+	    prove_nxdomain("c.x.example.com.", &f) == SEC_SECURE,
+	    "below an empty non-terminal: the wildcard at x.example.com is "
+	    "looked up");
+	nsec_cache_found_clear(&f);
+	ok(!lookup(c, "other.org.", NOW, &f) && f.zone == NULL,
+	    "no zone enclosing the name: nothing");
+	nsec_cache_free(c);
+
+	c = nsec_cache_new(1 << 20);
+	store_chain(c, "example.com.", 300, UINT32_MAX, NOW,
+	    "m.example.com.", "z.example.com.", NULL);
+	ok(!lookup(c, "b.example.com.", NOW, &f),
+	    "a name before every cached owner (apex NSEC not cached): nothing");
+	ok(lookup(c, "zz.example.com.", NOW, &f) &&
+	    found_owners(&f, "m.example.com.", NULL) &&
+	    prove_nxdomain("zz.example.com.", &f) == SEC_BOGUS,
+	    "past a last NSEC that is not the zone's last: it does not cover");
+	nsec_cache_found_clear(&f);
+	nsec_cache_free(c);
+}
+
+static void
+test_odd_labels(void)
+{
+	struct nsec_cache *c = nsec_cache_new(1 << 20);
+	struct nsec_cache_found f;
+
+	/* Canonical: example.com, a, b.a, a\000, Z (stored in uppercase). */
+	store_chain(c, "example.com.", 300, UINT32_MAX, NOW,
+	    "example.com.", "a.example.com.",
+	    "a.example.com.", "b.a.example.com.",
+	    "b.a.example.com.", "a\\000.example.com.",
+	    "a\\000.example.com.", "Z.example.com.",
+	    "Z.example.com.", "example.com.", NULL);
+	ok(lookup(c, "c.a.example.com.", NOW, &f) &&
+	    found_owners(&f, "b.a.example.com.", "a.example.com.", NULL) &&
+	    prove_nxdomain("c.a.example.com.", &f) == SEC_SECURE,
+	    "c.a sorts between b.a and a\\000; *.a sorts between a and b.a");
+	nsec_cache_found_clear(&f);
+	ok(lookup(c, "A\\000.EXAMPLE.COM.", NOW, &f) &&
+	    found_owners(&f, "a\\000.example.com.", NULL),
+	    "a\\000 in uppercase finds its own NSEC");
+	nsec_cache_found_clear(&f);
+	ok(lookup(c, "a\\001.example.com.", NOW, &f) &&
+	    found_owners(&f, "a\\000.example.com.", "example.com.", NULL) &&
+	    prove_nxdomain("a\\001.example.com.", &f) == SEC_SECURE,
+	    "a\\001 is covered by a\\000's NSEC");
+	nsec_cache_found_clear(&f);
+	ok(lookup(c, "zz.example.com.", NOW, &f) &&
+	    found_owners(&f, "Z.example.com.", "example.com.", NULL) &&
+	    prove_nxdomain("zz.example.com.", &f) == SEC_SECURE,
+	    "an uppercase last owner still wraps");
+	nsec_cache_found_clear(&f);
+	nsec_cache_free(c);
+}
+
+static void
+test_expiry(void)
+{
+	struct nsec_cache *c = nsec_cache_new(1 << 20);
+	struct nsec_cache_found f, g;
+	ldns_rr_list *nsecs = ldns_rr_list_new(), *sigs = ldns_rr_list_new();
+	ldns_rr_list *soa;
+	ldns_rdf *zone = t_name("example.com.");
+
+	store_chain(c, "example.com.", 300, UINT32_MAX, NOW,
+	    "example.com.", "m.example.com.", NULL);
+	ok(lookup(c, "b.example.com.", NOW + 299, &f) && f.ttl == 1,
+	    "alive for its TTL");
+	nsec_cache_found_clear(&f);
+	ok(!lookup(c, "b.example.com.", NOW + 300, &g),
+	    "gone when the TTL runs out");
+	ok(nsec_cache_count(c) == 0 && nsec_cache_bytes(c) == 0,
+	    "and dropped with its zone, every byte returned");
+
+	store_chain(c, "example.com.", 3600, 60, NOW,
+	    "example.com.", "m.example.com.", NULL);
+	ok(lookup(c, "b.example.com.", NOW + 59, &f) &&
+	    !lookup(c, "c.example.com.", NOW + 60, &g),
+	    "the caller's cap (SOA MINIMUM, RFC 8198 §5.4) wins over the TTL");
+	nsec_cache_found_clear(&f);
+
+	/* An RRSIG expiring in 100 s outlives neither record. */
+	add_nsec(nsecs, sigs, "example.com.", "example.com.", "m.example.com.",
+	    3600);
+	ldns_rr_list_deep_free(sigs);
+	sigs = t_list("example.com. 3600 IN RRSIG NSEC 13 2 3600 "
+	    "20260101000140 20251201000000 4711 example.com. AAAA", NULL);
+	soa = soa_of("example.com.", sigs, 3600);
+	ok(nsec_cache_store(c, zone, IN, soa, nsecs, sigs, UINT32_MAX, NOW) == 1,
+	    "stored with a short-lived RRSIG");
+	ok(lookup(c, "b.example.com.", NOW + 99, &f) &&
+	    !lookup(c, "c.example.com.", NOW + 100, &g),
+	    "gone when its RRSIG expires (RFC 4035 §5.3.3)");
+	nsec_cache_found_clear(&f);
+	ldns_rr_list_deep_free(sigs);
+	ldns_rr_list_deep_free(soa);
+
+	/* No RRSIG: a DO client could not check it. */
+	sigs = ldns_rr_list_new();
+	soa = soa_of("example.com.", sigs, 3600);
+	ok(nsec_cache_store(c, zone, IN, soa, nsecs, sigs, UINT32_MAX, NOW) == 0,
+	    "an NSEC without its RRSIG is not kept");
+	ldns_rr_list_deep_free(sigs);
+	ldns_rr_list_deep_free(soa);
+
+	/* A SOA that dies first takes the synthesis with it. */
+	sigs = ldns_rr_list_new();
+	ldns_rr_list_deep_free(nsecs);
+	nsecs = ldns_rr_list_new();
+	add_nsec(nsecs, sigs, "example.com.", "example.com.", "m.example.com.",
+	    3600);
+	soa = soa_of("example.com.", sigs, 30);
+	nsec_cache_store(c, zone, IN, soa, nsecs, sigs, UINT32_MAX, NOW);
+	ok(lookup(c, "b.example.com.", NOW + 29, &f) && f.ttl == 1 &&
+	    !lookup(c, "c.example.com.", NOW + 30, &g),
+	    "nothing is synthesised past the SOA's TTL");
+	nsec_cache_found_clear(&f);
+	ldns_rr_list_deep_free(sigs);
+	ldns_rr_list_deep_free(soa);
+	ldns_rr_list_deep_free(nsecs);
+
+	/* NSECs outside the zone are refused. */
+	ok(store_chain(c, "example.com.", 300, UINT32_MAX, NOW,
+	    "a.example.org.", "b.example.org.",
+	    "a.example.com.", "b.example.org.", NULL) == 0,
+	    "an owner or next name outside the zone is not kept");
+	ldns_rdf_deep_free(zone);
+	nsec_cache_free(c);
+}
+
+static void
+test_bound_and_flush(void)
+{
+	size_t max = 64 * 1024;
+	struct nsec_cache *c = nsec_cache_new(max);
+	struct nsec_cache_found f;
+	char zone[32], owner[128], next[128];
+	bool within = true;
+
+	for (int z = 0; z < 200; z++) {
+		snprintf(zone, sizeof(zone), "zone%d.example.", z);
+		for (int i = 0; i < 10; i++) {
+			snprintf(owner, sizeof(owner), "n%02d.%s", i, zone);
+			snprintf(next, sizeof(next), "n%02d.%s", i + 1, zone);
+			store_chain(c, zone, 300, UINT32_MAX, NOW, owner, next,
+			    NULL);
+			within &= nsec_cache_bytes(c) <= max;
+		}
+	}
+	ok(within, "2000 NSECs never take more than the bound (%zu <= %zu)",
+	    nsec_cache_bytes(c), max);
+	ok(nsec_cache_count(c) > 0 && nsec_cache_count(c) < 2000,
+	    "the least recently used were evicted (%zu kept)",
+	    nsec_cache_count(c));
+	ok(lookup(c, "n095.zone199.example.", NOW, &f),
+	    "the newest is kept");
+	nsec_cache_found_clear(&f);
+	nsec_cache_set_max(c, 0);
+	ok(nsec_cache_count(c) == 0 && nsec_cache_bytes(c) == 0,
+	    "a bound of 0 empties it");
+	nsec_cache_set_max(c, max);
+
+	store_chain(c, "example.com.", 300, UINT32_MAX, NOW,
+	    "example.com.", "m.example.com.", NULL);
+	store_chain(c, "com.", 300, UINT32_MAX, NOW,
+	    "com.", "example.com.", "example.com.", "com.", NULL);
+	ok(lookup(c, "b.example.com.", NOW, &f) &&
+	    dname_str_eq(f.zone, "example.com."),
+	    "the closest zone held answers, not its parent");
+	nsec_cache_found_clear(&f);
+	ok(lookup(c, "other.com.", NOW, &f) && dname_str_eq(f.zone, "com."),
+	    "and the parent answers for its own names");
+	nsec_cache_found_clear(&f);
+	{
+		ldns_rdf *name = t_name("new.example.com.");
+
+		ok(nsec_cache_flush(c, name) == 3 &&
+		    !lookup(c, "b.example.com.", NOW, &f) &&
+		    !lookup(c, "other.com.", NOW, &f),
+		    "a flushed name takes the zones above it along, so no NSEC "
+		    "denies it from there");
+		ldns_rdf_deep_free(name);
+	}
+	nsec_cache_free(c);
+}
+
+/* Workers sharing the cache, as descendd's do: TSan watches the locks. */
+struct worker_arg {
+	struct nsec_cache *cache;
+	int id;
+	unsigned found;
+};
+
+static void *
+worker(void *p)
+{
+	struct worker_arg *a = p;
+	char zone[32], owner[128], next[128], name[128];
+
+	for (int i = 0; i < 400; i++) {
+		struct nsec_cache_found f;
+		int z = (i + a->id) % 8;
+
+		snprintf(zone, sizeof(zone), "z%d.test.", z);
+		snprintf(owner, sizeof(owner), "n%03d.%s", i % 50, zone);
+		snprintf(next, sizeof(next), "n%03d.%s", i % 50 + 1, zone);
+		store_chain(a->cache, zone, 300, UINT32_MAX, NOW, zone, owner,
+		    owner, next, NULL);
+		snprintf(name, sizeof(name), "n%03da.%s", (i * 7) % 50, zone);
+		if (lookup(a->cache, name, NOW, &f))
+			a->found++;
+		nsec_cache_found_clear(&f);
+		if (i % 100 == 99) {
+			ldns_rdf *n = t_name(zone);
+
+			nsec_cache_flush(a->cache, n);
+			ldns_rdf_deep_free(n);
+		}
+	}
+	return NULL;
+}
+
+static void
+test_threads(void)
+{
+	/* Small, so that eviction runs too. */
+	struct nsec_cache *c = nsec_cache_new(32 * 1024);
+	struct worker_arg args[4];
+	pthread_t t[4];
+	unsigned found = 0;
+
+	for (int i = 0; i < 4; i++) {
+		args[i].cache = c;
+		args[i].id = i;
+		args[i].found = 0;
+		pthread_create(&t[i], NULL, worker, &args[i]);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		found += args[i].found;
+	}
+	ok(found > 0, "four workers store, look up and flush at once (%u "
+	    "found)", found);
+	ok(nsec_cache_bytes(c) <= 32 * 1024, "within the bound after them");
+	nsec_cache_free(c);
+}
+
+int
+main(void)
+{
+	test_canonical_order();
+	test_cover_and_wrap();
+	test_odd_labels();
+	test_expiry();
+	test_bound_and_flush();
+	test_threads();
+	return tap_done();
+}
