@@ -87,6 +87,12 @@ def main():
         nx.authority += [n, sig_rrset(n, zsk, zdn)]
     nx.additional += r.additional
     write("nsec-nxdomain", nx)
+    # The same with the zone's signed SOA: what aggressive NSEC (RFC 8198,
+    # resolver/dnssec/nsec_cache.c) keeps and looks c.example.com up in.
+    soa = rrset("example.com.", "SOA",
+                "ns1.example.com. host.example.com. 1 3600 600 86400 300")
+    nx.authority += [soa, sig_rrset(soa, zsk, zdn)]
+    write("nsec-nxdomain-soa", nx)
 
     # NSEC3 (0 iterations, salt AB): NXDOMAIN and NODATA, opt-out variant.
     names = ["example.com.", "a.example.com.", "d.example.com.", "w.example.com.",

@@ -2,7 +2,9 @@
  * fuzz_dnssec.c: a reply as hostile as it gets, fed to the DNSSEC
  * primitives: its RRSIGs checked against its own DNSKEYs and DS records,
  * its NSEC and NSEC3 records used for every proof, at a fixed clock and
- * with the request's budget (the limits keep each input cheap).
+ * with the request's budget (the limits keep each input cheap); its NSECs
+ * and SOA stored in an NSEC cache (RFC 8198) and the question looked up
+ * there, the proofs run over what comes back.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include "dname.h"
 #include "dnssec/nsec.h"
 #include "dnssec/nsec3.h"
+#include "dnssec/nsec_cache.h"
 #include "dnssec/verify.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -78,6 +81,39 @@ run_proofs(const ldns_rdf *qname, ldns_rr_type qtype, const ldns_rdf *zone,
 	nsec3_prove_wildcard(qname, ce, zone, nsec3s, cache, budget, &v);
 }
 
+/*
+ * What aggressive NSEC would do with the reply's NSECs (as if verified)
+ * for `zone`: store them with the first SOA, look the question up, and run
+ * the proofs over the NSECs found.
+ */
+static void
+run_nsec_cache(const ldns_pkt *pkt, const ldns_rdf *qname, ldns_rr_type qtype,
+    const ldns_rdf *zone, const ldns_rr_list *nsecs,
+    const ldns_rr_list *rrsigs)
+{
+	struct nsec_cache *cache = nsec_cache_new(64 * 1024);
+	ldns_rr_list *soas = collect(pkt, LDNS_RR_TYPE_SOA), *soa;
+	struct nsec_cache_found f;
+	struct dnssec_verdict v;
+
+	soa = ldns_rr_list_new();
+	if (cache != NULL && soa != NULL && ldns_rr_list_rr_count(soas) > 0) {
+		ldns_rr_list_push_rr(soa, ldns_rr_list_rr(soas, 0));
+		nsec_cache_store(cache, zone, LDNS_RR_CLASS_IN, soa, nsecs,
+		    rrsigs, UINT32_MAX, FUZZ_NOW);
+		if (nsec_cache_lookup(cache, qname, LDNS_RR_CLASS_IN,
+		    FUZZ_NOW + 1, &f)) {
+			nsec_prove_nxdomain(qname, f.zone, f.nsecs, &v);
+			nsec_prove_nodata(qname, qtype, f.zone, f.nsecs, &v);
+			nsec_cache_found_clear(&f);
+		}
+		nsec_cache_flush(cache, qname);
+	}
+	ldns_rr_list_free(soa);
+	ldns_rr_list_free(soas);
+	nsec_cache_free(cache);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -139,6 +175,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)dnssec_ds_usable(ds, NULL);
 		run_proofs(ldns_rr_owner(q), ldns_rr_get_type(q), zones[z],
 		    nsecs, nsec3s, cache, &budget);
+		run_nsec_cache(pkt, ldns_rr_owner(q), ldns_rr_get_type(q),
+		    zones[z], nsecs, rrsigs);
 	}
 	/* A fresh budget: the proofs again, now without a cache. */
 	dnssec_budget_init(&budget);
