@@ -88,9 +88,7 @@ aggressive_answer(struct engine_request *req, struct task *task,
 	struct engine *engine = req->engine;
 	struct nsec_cache_found f;
 	struct engine_event ev = { 0 };
-	ldns_rdf *where = NULL;
 	ldns_rr_list *proof = NULL;
-	bool found;
 	int proven;
 
 	/*
@@ -102,15 +100,8 @@ aggressive_answer(struct engine_request *req, struct task *task,
 	    !validator_enabled(engine->validator))
 		return false;
 	/* A DS lives in the parent's zone: look there, not in the child's. */
-	if (task->qtype == LDNS_RR_TYPE_DS) {
-		if (dname_labels(task->qname) == 0 || (where = dname_ancestor(
-		    task->qname, dname_labels(task->qname) - 1)) == NULL)
-			return false;
-	}
-	found = nsec_cache_lookup(engine->nsecs, where != NULL ? where :
-	    task->qname, task->klass, now.wall, &f);
-	ldns_rdf_deep_free(where);
-	if (!found)
+	if (!nsec_cache_lookup(engine->nsecs, task->qname,
+	    task->qtype == LDNS_RR_TYPE_DS, task->klass, now.wall, &f))
 		return false;
 	if (!validator_anchored(engine->validator, task->qname, f.zone) ||
 	    (proven = aggressive_prove(task->qname, task->qtype, &f)) < 0 ||

@@ -622,7 +622,8 @@ nsec_cache_found_clear(struct nsec_cache_found *found)
 
 bool
 nsec_cache_lookup(struct nsec_cache *cache, const ldns_rdf *name,
-    ldns_rr_class klass, time_t now, struct nsec_cache_found *found)
+    bool parent_side, ldns_rr_class klass, time_t now,
+    struct nsec_cache_found *found)
 {
 	uint8_t key[DNAME_WIRE_MAX], offs[LABELS_MAX];
 	size_t len;
@@ -637,8 +638,11 @@ nsec_cache_lookup(struct nsec_cache *cache, const ldns_rdf *name,
 		return false;
 	len = dname_key(name, key);
 	labels = label_offsets(key, len, offs);
-	/* From the name itself up to the root: the closest zone held. */
-	for (unsigned l = 0; l <= labels && !zone_found; l++) {
+	/* From the name (or its parent) up to the root: the closest zone held. */
+	if (parent_side && labels == 0)
+		return false;
+	for (unsigned l = parent_side ? 1 : 0; l <= labels && !zone_found;
+	    l++) {
 		size_t at = l == labels ? len - 1 : offs[l];
 		struct nsec_shard *s = zone_shard(cache, key + at, len - at,
 		    (uint16_t)klass);

@@ -50,9 +50,10 @@ struct nsec_cache_found {
 };
 
 /*
- * Looks in the closest zone enclosing `name` that has NSECs cached (for
- * qtype DS pass the parent of the name: the DS lives in the parent's zone)
- * for the NSEC at or before `name` in canonical order, wrapping to the
+ * Looks in the closest zone enclosing `name` that has NSECs cached (with
+ * `parent_side`, for qtype DS, the closest enclosing the name's parent: a
+ * DS lives in the parent's zone, and a zone's own apex NSEC cannot deny
+ * it) for the NSEC at or before `name` in canonical order, wrapping to the
  * zone's last NSEC, and, when `name` is not its owner, the NSEC at or
  * before "*.<closest encloser>" that this NSEC implies (RFC 4035 §5.4).
  * Records come with TTLs counted down to `ttl`. False when no live NSEC
@@ -61,7 +62,8 @@ struct nsec_cache_found {
  * NSECs cannot speak for the names of a child zone.
  */
 bool nsec_cache_lookup(struct nsec_cache *cache, const ldns_rdf *name,
-    ldns_rr_class klass, time_t now, struct nsec_cache_found *found);
+    bool parent_side, ldns_rr_class klass, time_t now,
+    struct nsec_cache_found *found);
 void nsec_cache_found_clear(struct nsec_cache_found *found);
 
 /*

@@ -101,8 +101,8 @@ run_nsec_cache(const ldns_pkt *pkt, const ldns_rdf *qname, ldns_rr_type qtype,
 		ldns_rr_list_push_rr(soa, ldns_rr_list_rr(soas, 0));
 		nsec_cache_store(cache, zone, LDNS_RR_CLASS_IN, soa, nsecs,
 		    rrsigs, UINT32_MAX, FUZZ_NOW);
-		if (nsec_cache_lookup(cache, qname, LDNS_RR_CLASS_IN,
-		    FUZZ_NOW + 1, &f)) {
+		if (nsec_cache_lookup(cache, qname, qtype == LDNS_RR_TYPE_DS,
+		    LDNS_RR_CLASS_IN, FUZZ_NOW + 1, &f)) {
 			nsec_prove_nxdomain(qname, f.zone, f.nsecs, &v);
 			nsec_prove_nodata(qname, qtype, f.zone, f.nsecs, &v);
 			nsec_cache_found_clear(&f);

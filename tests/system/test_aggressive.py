@@ -95,6 +95,37 @@ def test_nodata_from_the_nsec_at_the_name(daemon_factory):
             if rrset.rdtype == dns.rdatatype.A for rr in rrset] == ["192.0.2.130"]
 
 
+def test_nodata_for_an_empty_non_terminal(daemon_factory):
+    d = daemon_factory()
+    # ns2's NSEC (next *.wild) comes with this NXDOMAIN ...
+    assert ask(d, "nt.secure.com.").rcode() == dns.rcode.NXDOMAIN
+    before = upstream(d)
+    # ... and covers wild.secure.com, its next name below it: an empty
+    # non-terminal, which exists without data.
+    resp = ask(d, "wild.secure.com.", "TXT")
+    assert resp.rcode() == dns.rcode.NOERROR and resp.answer == []
+    assert resp.flags & dns.flags.AD
+    assert upstream(d) == before
+
+
+def test_ds_is_denied_from_the_parent_side(daemon_factory):
+    d = daemon_factory()
+    assert ask(d, "www.secure.com.", "AAAA").rcode() == dns.rcode.NOERROR
+    assert ask(d, "nonexistent.secure.com.").rcode() == dns.rcode.NXDOMAIN
+    before = upstream(d)
+    # www has no DS (no cut there), and nothere does not exist at all.
+    resp = ask(d, "www.secure.com.", "DS")
+    assert resp.rcode() == dns.rcode.NOERROR and resp.answer == []
+    assert resp.flags & dns.flags.AD
+    resp = ask(d, "nothere.secure.com.", "DS")
+    assert resp.rcode() == dns.rcode.NXDOMAIN and resp.flags & dns.flags.AD
+    assert upstream(d) == before
+    # The zone's own apex NSEC is the child side of the cut: it cannot
+    # deny secure.com's DS, which com holds (and has).
+    resp = ask(d, "secure.com.", "DS")
+    assert resp.rcode() == dns.rcode.NOERROR and len(resp.answer) > 0
+
+
 def test_clients_without_do_get_no_proof(daemon_factory):
     d = daemon_factory()
     ask(d, "nonexistent.secure.com.")

@@ -104,7 +104,7 @@ lookup(struct nsec_cache *c, const char *name, time_t now,
     struct nsec_cache_found *f)
 {
 	ldns_rdf *n = t_name(name);
-	bool got = nsec_cache_lookup(c, n, IN, now, f);
+	bool got = nsec_cache_lookup(c, n, false, IN, now, f);
 
 	ldns_rdf_deep_free(n);
 	return got;
@@ -391,6 +391,18 @@ test_bound_and_flush(void)
 	ok(lookup(c, "other.com.", NOW, &f) && dname_str_eq(f.zone, "com."),
 	    "and the parent answers for its own names");
 	nsec_cache_found_clear(&f);
+	{
+		ldns_rdf *apex = t_name("example.com.");
+
+		ok(nsec_cache_lookup(c, apex, true, IN, NOW, &f) &&
+		    dname_str_eq(f.zone, "com.") &&
+		    found_owners(&f, "example.com.", NULL) &&
+		    dname_str_eq(f.zone, "com."),
+		    "a DS (parent side) at a zone's apex is looked up in the "
+		    "parent zone");
+		nsec_cache_found_clear(&f);
+		ldns_rdf_deep_free(apex);
+	}
 	{
 		ldns_rdf *name = t_name("new.example.com.");
 
