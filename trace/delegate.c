@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cds.h"
 #include "cli.h"
 #include "delegate.h"
 #include "dname.h"
@@ -351,28 +352,6 @@ plan_cut(struct findings_ctx *ctx, struct delegate_plan *plan,
 	return cut;
 }
 
-/* The records of `type` in the answer, TTLs zeroed, sorted, as text. */
-static void
-rrset_text(const ldns_pkt *reply, ldns_rr_type type, char *buf, size_t len)
-{
-	ldns_rr_list *rrs = ldns_pkt_rr_list_by_type(reply, type,
-	    LDNS_SECTION_ANSWER);
-
-	buf[0] = '\0';
-	for (size_t i = 0; rrs != NULL && i < ldns_rr_list_rr_count(rrs); i++)
-		ldns_rr_set_ttl(ldns_rr_list_rr(rrs, i), 0);
-	if (rrs != NULL)
-		ldns_rr_list_sort(rrs);
-	for (size_t i = 0; rrs != NULL && i < ldns_rr_list_rr_count(rrs); i++) {
-		char *s = ldns_rr2str(ldns_rr_list_rr(rrs, i));
-
-		if (s != NULL)
-			strlcat(buf, s, len);
-		free(s);
-	}
-	ldns_rr_list_deep_free(rrs);
-}
-
 /* One planned server's reply (NULL: none), printed with `detail`. */
 static void
 show(struct findings_ctx *ctx, const struct trace_server *s,
@@ -421,36 +400,6 @@ struct ds_check {
 	unsigned ok, checked;
 };
 
-static void
-cat_item(char *buf, size_t len, const char *sep, const char *item)
-{
-	if (buf[0] != '\0')
-		strlcat(buf, sep, len);
-	strlcat(buf, item, len);
-}
-
-/* Whether `key` has a signature over `keys` that verifies (time included). */
-static bool
-key_signs(const ldns_rr_list *keys, const ldns_rr_list *sigs,
-    const ldns_rr *key)
-{
-	for (size_t i = 0; sigs != NULL && i < ldns_rr_list_rr_count(sigs); i++) {
-		ldns_rr *sig = ldns_rr_list_rr(sigs, i);
-
-		if (ldns_rr_rrsig_typecovered(sig) == NULL ||
-		    ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(sig)) !=
-		    LDNS_RR_TYPE_DNSKEY || ldns_rr_rrsig_keytag(sig) == NULL ||
-		    ldns_rdf2native_int16(ldns_rr_rrsig_keytag(sig)) !=
-		    ldns_calc_keytag(key))
-			continue;
-		/* One verification per signature with the key's tag. */
-		if (ldns_verify_rrsig((ldns_rr_list *)keys, sig,
-		    (ldns_rr *)key) == LDNS_STATUS_OK)
-			return true;
-	}
-	return false;
-}
-
 /* One server's DNSKEY reply against the DS: a line, a JSON line, the tally. */
 static void
 ds_server(struct findings_ctx *ctx, struct ds_check *c, const ldns_rdf *zone,
@@ -475,7 +424,7 @@ ds_server(struct findings_ctx *ctx, struct ds_check *c, const ldns_rdf *zone,
 		snprintf(item, sizeof(item), "%u/%u/%u", (unsigned)
 		    ldns_calc_keytag(key), ldns_rdf2native_int16(ldns_rr_rdf(key,
 		    0)), ldns_rdf2native_int8(ldns_rr_rdf(key, 2)));
-		cat_item(key_text, sizeof(key_text), " ", item);
+		trace_cat(key_text, sizeof(key_text), " ", item);
 	}
 	for (size_t i = 0; i < ldns_rr_list_rr_count(c->ds); i++) {
 		const ldns_rr *ds = ldns_rr_list_rr(c->ds, i);
@@ -485,23 +434,23 @@ ds_server(struct findings_ctx *ctx, struct ds_check *c, const ldns_rdf *zone,
 		snprintf(item, sizeof(item), "%u/%u/%u", tag,
 		    ldns_rdf2native_int8(ldns_rr_rdf(ds, 1)),
 		    ldns_rdf2native_int8(ldns_rr_rdf(ds, 2)));
-		cat_item(ds_text, sizeof(ds_text), " ", item);
+		trace_cat(ds_text, sizeof(ds_text), " ", item);
 		/* Without DO (--no-dnssec) no RRSIG comes: the match alone. */
 		if (key != NULL && (!ldns_pkt_edns_do(reply) ||
-		    key_signs(keys, sigs, key))) {
+		    cds_signed_by(keys, sigs, key))) {
 			snprintf(item, sizeof(item), "%u->%u", tag,
 			    (unsigned)ldns_calc_keytag(key));
-			cat_item(match, sizeof(match), " ", item);
+			trace_cat(match, sizeof(match), " ", item);
 		}
 	}
 	c->checked++;
 	if (keys == NULL || ldns_rr_list_rr_count(keys) == 0) {
 		verdict = "no-dnskey";
-		cat_item(c->no_dnskey, sizeof(c->no_dnskey), ", ", who);
+		trace_cat(c->no_dnskey, sizeof(c->no_dnskey), ", ", who);
 		snprintf(detail, sizeof(detail), "no DNSKEY here");
 	} else if (match[0] == '\0') {
 		verdict = "no-key";
-		cat_item(c->no_key, sizeof(c->no_key), ", ", who);
+		trace_cat(c->no_key, sizeof(c->no_key), ", ", who);
 		snprintf(detail, sizeof(detail), "matches no DNSKEY that signs "
 		    "the DNSKEY RRset (keys %s%s)", key_text, sigs == NULL ||
 		    ldns_rr_list_rr_count(sigs) == 0 ? ", no RRSIG seen" : "");
@@ -591,7 +540,7 @@ delegate_check(struct findings_ctx *ctx, struct delegate_plan *plan,
 
 		snprintf(tag, sizeof(tag), "%u", (unsigned)ldns_rdf2native_int16(
 		    ldns_rr_rdf(ldns_rr_list_rr(dsc.ds, i), 0)));
-		cat_item(dsc.tags, sizeof(dsc.tags), " ", tag);
+		trace_cat(dsc.tags, sizeof(dsc.tags), " ", tag);
 	}
 	if (dsc.ds != NULL)
 		trace_print(t, 0, "   DS %s: key tag %s, to match a key that "
@@ -662,7 +611,8 @@ delegate_check(struct findings_ctx *ctx, struct delegate_plan *plan,
 		    (const struct sockaddr *)&s->addr, false);
 		keys[0] = '\0';
 		if (reply != NULL)
-			rrset_text(reply, LDNS_RR_TYPE_DNSKEY, keys, sizeof(keys));
+			cds_rrset_text(reply, LDNS_RR_TYPE_DNSKEY, keys,
+			    sizeof(keys));
 		show(ctx, s, zone, plan->zone, LDNS_RR_TYPE_DNSKEY, reply,
 		    keys[0] != '\0' ? "signed" : "no keys");
 		if (authoritative(reply)) {

@@ -78,23 +78,6 @@ status_color(enum sec_status status)
 	}
 }
 
-static unsigned
-rdf_u16(const ldns_rr *rr, size_t i)
-{
-	const ldns_rdf *f = ldns_rr_rdf(rr, i);
-
-	return f != NULL && ldns_rdf_size(f) >= 2 ? (unsigned)
-	    (ldns_rdf_data(f)[0] << 8 | ldns_rdf_data(f)[1]) : 0;
-}
-
-static unsigned
-rdf_u8(const ldns_rr *rr, size_t i)
-{
-	const ldns_rdf *f = ldns_rr_rdf(rr, i);
-
-	return f != NULL && ldns_rdf_size(f) >= 1 ? ldns_rdf_data(f)[0] : 0;
-}
-
 /* The last cut for each zone is the one drawn (a zone may be reached twice). */
 static bool
 cut_is_last(const struct trace *t, unsigned i)
@@ -248,13 +231,13 @@ write_chain(const struct trace *t, const ldns_rdf *zone, int id, int parent,
 	fprintf(out, "  subgraph cluster_%d {\n", id);
 	for (size_t i = 0; keys != NULL && i < ldns_rr_list_rr_count(keys); i++) {
 		const ldns_rr *key = ldns_rr_list_rr(keys, i);
-		unsigned flags = rdf_u16(key, 0);
+		unsigned flags = trace_rr_u16(key, 0);
 
 		if (!dname_equal(ldns_rr_owner(key), zone))
 			continue;
 		key_count++;
 		snprintf(label, sizeof(label), "DNSKEY %u\nalgorithm %u, %s%s",
-		    (unsigned)ldns_calc_keytag(key), rdf_u8(key, 2),
+		    (unsigned)ldns_calc_keytag(key), trace_rr_u8(key, 2),
 		    flags & 0x0080 ? "revoked" : (flags & 0x0101) == 0x0101 ?
 		    "KSK" : flags & 0x0100 ? "ZSK" : "no Zone Key bit",
 		    trace_chain_key_signs(t, key, zone) == 1 ?
@@ -272,7 +255,7 @@ write_chain(const struct trace *t, const ldns_rdf *zone, int id, int parent,
 		for (size_t i = 0; keys != NULL &&
 		    i < ldns_rr_list_rr_count(keys); i++)
 			if (dname_equal(ldns_rr_owner(ldns_rr_list_rr(keys, i)),
-			    zone) && (rdf_u16(ldns_rr_list_rr(keys, i), 0) &
+			    zone) && (trace_rr_u16(ldns_rr_list_rr(keys, i), 0) &
 			    0x0101) == 0x0101)
 				fprintf(out, "  anchor -> z%dk%zu [color=\"%s\", "
 				    "penwidth=2];\n", id, i, color);
@@ -287,8 +270,8 @@ write_chain(const struct trace *t, const ldns_rdf *zone, int id, int parent,
 			continue;
 		ds_count++;
 		snprintf(label, sizeof(label), "DS %u for %s\nalgorithm %u, "
-		    "digest type %u", rdf_u16(rr, 0), dname_str(zone, zname,
-		    sizeof(zname)), rdf_u8(rr, 1), rdf_u8(rr, 2));
+		    "digest type %u", trace_rr_u16(rr, 0), dname_str(zone, zname,
+		    sizeof(zname)), trace_rr_u8(rr, 1), trace_rr_u8(rr, 2));
 		fprintf(out, "    z%dd%zu [shape=note, color=\"%s\", label=",
 		    id, i, color);
 		dot_string(out, label);

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include <ldns/ldns.h>
@@ -127,6 +128,33 @@ void trace_json(struct trace *trace, const char *type, ...);
 const char *trace_addr_str(const struct sockaddr *addr, char *buf,
     size_t len);
 const char *severity_name(enum finding_severity severity);
+
+/* Rdata field i of rr as an 8- or 16-bit number (0 when missing). */
+static inline unsigned
+trace_rr_u8(const ldns_rr *rr, size_t i)
+{
+	const ldns_rdf *f = ldns_rr_rdf(rr, i);
+
+	return f != NULL && ldns_rdf_size(f) >= 1 ? ldns_rdf_data(f)[0] : 0;
+}
+
+static inline unsigned
+trace_rr_u16(const ldns_rr *rr, size_t i)
+{
+	const ldns_rdf *f = ldns_rr_rdf(rr, i);
+
+	return f != NULL && ldns_rdf_size(f) >= 2 ? (unsigned)
+	    (ldns_rdf_data(f)[0] << 8 | ldns_rdf_data(f)[1]) : 0;
+}
+
+/* Appends `item` to the list in `buf`, after `sep` unless it is empty. */
+static inline void
+trace_cat(char *buf, size_t len, const char *sep, const char *item)
+{
+	if (buf[0] != '\0')
+		strlcat(buf, sep, len);
+	strlcat(buf, item, len);
+}
 
 /* print_dig.c: one record as `dig +trace +dnssec` prints it. */
 void trace_dig_rr(FILE *out, const ldns_rr *rr);

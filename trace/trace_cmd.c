@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cds.h"
 #include "cli.h"
 #include "delegate.h"
 #include "dname.h"
@@ -368,6 +369,8 @@ trace_main(int argc, char **argv)
 		 * and what each server of each cut gives. */
 		dnssec_probe_run(&ctx);
 		trace_chain_report(&t);
+		/* CDS, CDNSKEY and algorithm rollovers at signed cuts. */
+		cds_check(&ctx);
 		broken = result.rcode == LDNS_RCODE_SERVFAIL;
 	}
 	worst = print_findings(&t, &errors, &warnings);

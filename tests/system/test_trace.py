@@ -261,6 +261,19 @@ def lab_ds(zone):
     return "%s. DS %s" % (zone, rrset[0].to_text())
 
 
+def assert_schema(lines):
+    """Every JSON line has its type's required keys and only known keys,
+    of the schema's value types."""
+    schema = json.load(open(os.path.join(SRC, "trace", "trace-json-schema.json")))
+    for line in lines:
+        spec = schema["types"][line["type"]]
+        assert all(key in line for key in spec["required"]), line
+        for key, value in line.items():
+            want = spec["properties"].get(key, schema["common"].get(key))
+            assert want is not None, (line["type"], key)
+            assert isinstance(value, int if want == "integer" else str), (key, value)
+
+
 def ds_trace(lab, plan, *extra):
     anchor = dnssec_args()
     if "--no-dnssec" in anchor:
@@ -286,14 +299,7 @@ def test_delegate_ds_that_matches_is_ready(lab, tmp_path):
     rc, lines, findings = ds_trace(lab, SECURE_PLAN, "--delegate-ds-file", str(f))
     assert rc == 0 and findings == {}
     assert [l["verdict"] for l in lines if l["type"] == "plan_ds"] == ["ok", "ok"]
-    schema = json.load(open(os.path.join(SRC, "trace", "trace-json-schema.json")))
-    for line in lines:
-        spec = schema["types"][line["type"]]
-        assert all(key in line for key in spec["required"]), line
-        for key, value in line.items():
-            want = spec["properties"].get(key, schema["common"].get(key))
-            assert want is not None, (line["type"], key)
-            assert isinstance(value, int if want == "integer" else str), (key, value)
+    assert_schema(lines)
 
 
 def test_delegate_ds_that_matches_no_key_is_broken(lab):

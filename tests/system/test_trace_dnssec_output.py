@@ -3,13 +3,14 @@
 algorithm-rollover state. Run inside contrib/netns-run like every system
 test; dig is run with a loopback resolv.conf and the lab's names in
 /etc/hosts, both bind-mounted in a mount namespace of its own."""
+import json
 import re
 import shutil
 import subprocess
 
 import pytest
 
-from test_trace import dnssec_trace
+from test_trace import assert_schema, dnssec_trace
 
 # dig +trace looks name servers up with the system resolver, not the glue:
 # the lab's names for the cases below.
@@ -166,3 +167,96 @@ def test_dot_chain_of_a_bogus_cut_is_red_with_the_reason(lab, tmp_path, name, zo
     assert any(zone in c and "DNSSEC: bogus" in c for c in clusters.values())
     # a healthy cut of the same trace stays green
     assert any(v[0] == GREEN for (t, h), v in edges.items() if re.match(r"z\d+d\d+$", t))
+
+
+# CDS and CDNSKEY (Zonemaster DNSSEC15-18) and the algorithm-rollover state.
+def trace_lines(lab, name):
+    r = dnssec_trace(lab, name, "--json")
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    return r.returncode, lines, [l for l in lines if l["type"] == "finding"]
+
+
+CDS_CODES = {"DNSSEC15", "DNSSEC16", "DNSSEC17", "DNSSEC18", "DESCEND-ROLLOVER"}
+
+
+def test_consistent_cds_and_cdnskey_have_no_finding(lab):
+    rc, lines, findings = trace_lines(lab, "www.cds.net")
+    assert rc == 0 and findings == [], findings
+    cds = [l for l in lines if l["type"] == "cds"]
+    assert {l["address"] for l in cds} == {"127.77.10.1", "127.77.10.2"}
+    for l in cds:
+        tag = l["cds"].split("/")[0]
+        # the CDS is the digest of the CDNSKEY, the zone's key, which signs both
+        assert l["cds"] == tag + "/13/2" and l["cdnskey"] == tag + "/257/13"
+        assert l["cds_signers"] == tag and l["cdnskey_signers"] == tag
+
+
+def test_broken_cds_and_cdnskey_have_dnssec15_to_18(lab):
+    rc, lines, findings = trace_lines(lab, "www.cdsbad.net")
+    assert rc == 1      # resolves (validation does not use CDS), with findings
+    got = {}
+    for f in findings:
+        assert f["zone"] == "cdsbad.net."
+        got.setdefault(f["code"], []).append(f["text"])
+    assert set(got) == {"DNSSEC15", "DNSSEC16", "DNSSEC17", "DNSSEC18"}, got
+    servers = "ns1.cdsbad.net. (127.77.10.1), ns2.cdsbad.net. (127.77.10.2): "
+    assert all(t.startswith(servers) for ts in got.values() for t in ts), got
+    cds = [l for l in lines if l["type"] == "cds"][0]
+    zsk = cds["cdnskey"].split("/")[0]
+    assert cds["cdnskey"] == zsk + "/256/13"
+    assert got["DNSSEC15"] == [servers + "CDS %s is the digest of no CDNSKEY" %
+                               cds["cds"].split("/")[0]]
+    assert got["DNSSEC16"] == [servers + "CDS %s points to no key of the DNSKEY RRset" %
+                               cds["cds"].split("/")[0]]
+    assert got["DNSSEC17"] == [servers + "CDNSKEY %s points to DNSKEY %s, which does not "
+                               "sign the DNSKEY RRset" % (zsk, zsk)]
+    # both RRsets are signed by the ZSK alone: not by the key com.'s DS names
+    assert cds["cds_signers"] == zsk and cds["cdnskey_signers"] == zsk
+    assert sorted(got["DNSSEC18"]) == sorted(
+        servers + "the %s RRset is not signed by a key the parent's DS points to "
+        "(RFC 7344 §4.1): the parent cannot trust it" % t for t in ("CDS", "CDNSKEY"))
+
+
+def test_delete_cds_is_noted(lab):
+    rc, lines, findings = trace_lines(lab, "www.cdsdelete.net")
+    assert rc == 1
+    assert {(f["code"], f["severity"]) for f in findings} == {
+        ("DNSSEC16", "NOTICE"), ("DNSSEC17", "NOTICE")}, findings
+    assert all("asks its parent to remove the DS (RFC 8078" in f["text"] for f in findings)
+    assert {(l["cds"], l["cdnskey"]) for l in lines if l["type"] == "cds"} == {
+        ("delete", "delete")}
+
+
+def test_rollover_in_progress_is_safe(lab):
+    rc, lines, findings = trace_lines(lab, "www.rollover.net")
+    assert rc == 0 and findings == [], findings
+    roll = [l for l in lines if l["type"] == "rollover"]
+    assert roll == [{"type": "rollover", "zone": "rollover.net.", "algorithms": "8 13",
+                     "ds_algorithms": "8 13", "state": "safe", "why": ""}]
+    r = dnssec_trace(lab, "www.rollover.net", "--no-color")
+    assert "   rollover.net. algorithms 8 13 in the DNSKEY RRset, DS algorithms 8 13: an " \
+        "algorithm rollover in progress, safe" in r.stdout
+
+
+def test_rollover_with_an_algorithm_that_signs_only_the_keys_is_unsafe(lab):
+    rc, lines, findings = trace_lines(lab, "www.rollunsafe.net")
+    assert rc == 1
+    assert [(f["code"], f["severity"]) for f in findings] == [("DESCEND-ROLLOVER", "WARNING")]
+    why = "algorithm 8 does not sign the SOA RRset; algorithm 8 does not sign the NS RRset"
+    assert why in findings[0]["text"] and "unsafe" in findings[0]["text"]
+    roll = [l for l in lines if l["type"] == "rollover"]
+    assert [(l["state"], l["why"]) for l in roll] == [("unsafe", why)]
+
+
+@pytest.mark.parametrize("name", ["www.secure.com", "www.alg13.net", "www.nsec3.com"])
+def test_healthy_zones_have_no_cds_or_rollover_lines(lab, name):
+    rc, lines, findings = trace_lines(lab, name)
+    assert rc == 0 and not CDS_CODES & {f["code"] for f in findings}
+    assert not [l for l in lines if l["type"] in ("cds", "rollover")]
+
+
+@pytest.mark.parametrize("name", ["www.cdsbad.net", "www.rollunsafe.net"])
+def test_cds_and_rollover_json_follow_the_schema(lab, name):
+    _, lines, _ = trace_lines(lab, name)
+    assert {"cds", "rollover"} & {l["type"] for l in lines}
+    assert_schema(lines)
