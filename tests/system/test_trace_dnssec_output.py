@@ -241,9 +241,12 @@ def test_rollover_in_progress_is_safe(lab):
 def test_rollover_with_an_algorithm_that_signs_only_the_keys_is_unsafe(lab):
     rc, lines, findings = trace_lines(lab, "www.rollunsafe.net")
     assert rc == 1
-    assert [(f["code"], f["severity"]) for f in findings] == [("DESCEND-ROLLOVER", "WARNING")]
+    # (DNSSEC13 from the chain says the same of the algorithms, as Zonemaster)
+    assert [(f["code"], f["severity"]) for f in findings if f["code"] in CDS_CODES] == \
+        [("DESCEND-ROLLOVER", "WARNING")]
     why = "algorithm 8 does not sign the SOA RRset; algorithm 8 does not sign the NS RRset"
-    assert why in findings[0]["text"] and "unsafe" in findings[0]["text"]
+    roll = [f["text"] for f in findings if f["code"] == "DESCEND-ROLLOVER"][0]
+    assert why in roll and "unsafe" in roll
     roll = [l for l in lines if l["type"] == "rollover"]
     assert [(l["state"], l["why"]) for l in roll] == [("unsafe", why)]
 
