@@ -361,6 +361,7 @@ struct engine_stats {
 	uint64_t dnssec_indeterminate;
 	uint64_t dnssec_aggressive_nsec;	/* answers synthesised (RFC 8198) */
 	uint64_t dnssec_aggressive_nxdomain;	/* of which NXDOMAIN */
+	uint64_t dnssec_restarts;	/* bogus data asked again of another server */
 	size_t cache_bytes;		/* memory held by the caches */
 	size_t cache_entries;
 	size_t cache_answer_entries;	/* of which whole answers */

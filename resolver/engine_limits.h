@@ -181,7 +181,8 @@
 #define LIMIT_DNSSEC_NSEC3_HASHES_PER_REQUEST	600
 /* NSEC3 hashes remembered per request (memory of the per-request cache). */
 #define LIMIT_DNSSEC_NSEC3_CACHE		32
-/* Times a bogus answer is re-fetched from another server before SERVFAIL
+/* Times per request bogus data is re-fetched from another server of its zone
+ * before SERVFAIL, that server left out for the zone
  * (Unbound val-max-restart 5; each restart costs upstream queries). */
 #define LIMIT_DNSSEC_RESTARTS			2
 /* A zone whose keys proved bogus is remembered this long, so a broken zone

@@ -905,6 +905,33 @@ task_send(struct engine_request *req, struct task *task, int si, int ai,
 	return true;
 }
 
+static bool
+same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return a4->sin_port == b4->sin_port &&
+		    a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	return a6->sin6_port == b6->sin6_port &&
+	    memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr)) == 0;
+}
+
+/* Whether the address served bogus data for the cut's zone (a restart). */
+static bool
+bogus_listed(const struct engine_request *req, const struct task *task,
+    const struct cut_address *a)
+{
+	for (unsigned i = 0; i < req->dnssec_restarts; i++)
+		if (same_addr(&req->bogus[i].addr, &a->addr) &&
+		    dname_equal(req->bogus[i].zone, task->cut.zone))
+			return true;
+	return false;
+}
+
 /* Picks the next address to ask; false when none is left. */
 static bool
 task_pick_server(struct engine_request *req, struct task *task, int *si,
@@ -930,7 +957,8 @@ task_pick_server(struct engine_request *req, struct task *task, int *si,
 
 			cand[n].addr = (const struct sockaddr *)&a->addr;
 			cand[n].excluded = a->failed ||
-			    a->sends >= req->engine->config.tries;
+			    a->sends >= req->engine->config.tries ||
+			    bogus_listed(req, task, a);
 			map_server[n] = (int)i;
 			map_address[n] = (int)j;
 			n++;
@@ -1589,6 +1617,63 @@ need_equal(const struct val_need *a, const struct val_need *b)
 }
 
 /*
+ * Whether a bogus verdict on the parked reply can be retried (Unbound's
+ * validator restart): the request has restarts left and the cut another
+ * address, besides the one that sent it, still worth asking.
+ */
+static bool
+bogus_restart_possible(const struct engine_request *req,
+    const struct task *task, const struct parked_reply *p)
+{
+	if (!req->validate || req->dnssec_restarts >= LIMIT_DNSSEC_RESTARTS ||
+	    p->server < 0 || (unsigned)p->server >= task->cut.server_count)
+		return false;
+	for (unsigned i = 0; i < task->cut.server_count; i++) {
+		const struct cut_server *s = &task->cut.servers[i];
+
+		for (unsigned j = 0; j < s->addr_count; j++) {
+			const struct cut_address *a = &s->addrs[j];
+
+			if ((int)i == p->server && (int)j == p->address)
+				continue;
+			if (!a->failed && a->sends < req->engine->config.tries &&
+			    !bogus_listed(req, task, a))
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * The parked reply is bogus through its own records: its server is left
+ * out for the zone for the rest of the request and the task asks another
+ * one, as Unbound's validator does, so that one broken or forged copy
+ * (a stale secondary, an on-path forger) does not fail a zone whose other
+ * servers are fine. At most LIMIT_DNSSEC_RESTARTS per request.
+ */
+static void
+task_restart_bogus(struct engine_request *req, struct task *task,
+    const struct parked_reply *p, struct engine_now now)
+{
+	struct cut_address *a = &task->cut.servers[p->server].addrs[p->address];
+	struct bogus_server *b = &req->bogus[req->dnssec_restarts];
+	struct engine_event ev = { 0 };
+
+	if ((b->zone = ldns_rdf_clone(task->cut.zone)) == NULL) {
+		task_oom(req, task, now);
+		return;
+	}
+	b->addr = a->addr;
+	b->addrlen = a->addrlen;
+	req->dnssec_restarts++;
+	a->failed = true;
+	STAT_ADD(req->engine, dnssec_restarts, 1);
+	ev.u.fallback.what = "dnssec-restart";
+	ev.u.fallback.addr = (const struct sockaddr *)&a->addr;
+	task_event(req, task, EV_FALLBACK, &ev, now);
+}
+
+/*
  * Runs the validator over the parked reply; when it needs a DS or DNSKEY
  * first, pushes the sub-task that fetches it and keeps the reply parked.
  */
@@ -1598,8 +1683,9 @@ task_resume_parked(struct engine_request *req, struct task *task,
 {
 	struct parked_reply *p = task->parked;
 	struct val_need need;
+	bool decided = false, restartable = bogus_restart_possible(req, task, p);
 
-	bool decided = false;
+	task->bogus_restartable = restartable;
 
 	for (unsigned round = 0; round < 4 && !decided; round++) {
 		struct task *sub;
@@ -1633,16 +1719,23 @@ task_resume_parked(struct engine_request *req, struct task *task,
 		}
 		ldns_rdf_deep_free(task->need.name);
 		task->need = need;
+		task->bogus_restartable = false;
 		return;		/* parked until the sub-task is done */
 	}
 	task->parked = NULL;
+	task->bogus_restartable = false;
 	if (!decided) {
 		/* No verdict: never pass the data on unchecked. */
 		p->v.status = SEC_BOGUS;
 		p->v.ede = ENGINE_EDE_DNSSEC_BOGUS;
 		p->v.sec_why = "chain of trust could not be built";
+		p->v.sec_retry = false;
 	}
-	task_accept_reply(req, task, p, now);
+	if (restartable && p->v.status == SEC_BOGUS && p->v.sec_retry &&
+	    p->v.klass != REPLY_REFERRAL)
+		task_restart_bogus(req, task, p, now);
+	else
+		task_accept_reply(req, task, p, now);
 	reply_view_clear(&p->v);
 	ldns_rdf_deep_free(p->sent_qname);
 	free(p);
@@ -1666,6 +1759,8 @@ task_park_reply(struct engine_request *req, struct task *task,
 	memset(v, 0, sizeof(*v));
 	p->sent_qtype = req->query.sent_qtype;
 	p->minimised = minimised;
+	p->server = req->query.server;
+	p->address = req->query.address;
 	ldns_rdf_deep_free(task->need.name);
 	memset(&task->need, 0, sizeof(task->need));
 	task->parked = p;

@@ -68,6 +68,12 @@ struct reply_view {
 	enum sec_status status;
 	int ede;			/* RFC 8914 code when not secure, -1 none */
 	const char *sec_why;
+	/*
+	 * Bogus because of this reply's own records (a signature, a proof, a
+	 * missing RRSIG), not because the zone's keys are known bad or the
+	 * request's budget ran out: another server may serve a good copy.
+	 */
+	bool sec_retry;
 };
 
 /*

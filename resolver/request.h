@@ -84,6 +84,7 @@ struct parked_reply {
 	ldns_rdf *sent_qname;
 	ldns_rr_type sent_qtype;
 	bool minimised;
+	int server, address;	/* who sent it: the cut's indexes */
 };
 
 /* One question being resolved: the client's, or a sub-task's. */
@@ -116,6 +117,19 @@ struct task {
 	ldns_rr_list *proof;		/* NSEC/NSEC3 and RRSIGs of a negative answer */
 	struct parked_reply *parked;	/* waits for the sub-task on top */
 	struct val_need need;		/* what that sub-task fetches */
+	/*
+	 * Set while the parked reply is judged when a bogus verdict would be
+	 * retried at another server (a DNSSEC restart): the validator then
+	 * does not mark the zone's keys bad for what may be one bad copy.
+	 */
+	bool bogus_restartable;
+};
+
+/* A server whose data validated as bogus: not asked again for its zone. */
+struct bogus_server {
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	ldns_rdf *zone;			/* owned */
 };
 
 /* The one query a request has in flight. */
@@ -168,6 +182,9 @@ struct engine_request {
 	struct dnssec_budget budget;	/* KeyTrap: crypto per request */
 	struct nsec3_cache *nsec3;
 	const char *dnssec_limit;	/* the per-request limit that ran out */
+	/* DNSSEC restarts (LIMIT_DNSSEC_RESTARTS): the servers left out. */
+	struct bogus_server bogus[LIMIT_DNSSEC_RESTARTS];
+	unsigned dnssec_restarts;
 	bool failed_ns_limit_reported;
 	bool done;
 	struct engine_result result;

@@ -108,6 +108,7 @@ control_print_stats(struct daemon *d, FILE *out)
 	P("dnssec.indeterminate", e.dnssec_indeterminate);
 	P("dnssec.aggressive_nsec", e.dnssec_aggressive_nsec);
 	P("dnssec.aggressive_nsec.nxdomain", e.dnssec_aggressive_nxdomain);
+	P("dnssec.restarts", e.dnssec_restarts);
 	P("local.answers", s->local_answers);
 	P("clients.refused", s->clients_refused);
 	P("clients.denied", s->clients_denied);

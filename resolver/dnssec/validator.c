@@ -244,6 +244,9 @@ validator_request_free(struct engine_request *req)
 {
 	nsec3_cache_free(req->nsec3);
 	req->nsec3 = NULL;
+	for (unsigned i = 0; i < req->dnssec_restarts; i++)
+		ldns_rdf_deep_free(req->bogus[i].zone);
+	req->dnssec_restarts = 0;
 }
 
 void
@@ -360,6 +363,7 @@ struct zone_verdict {
 	ldns_rr_list *keys;	/* ZONE_KEYS: owned */
 	int ede;
 	const char *why;
+	bool cached_bad;	/* ZONE_BOGUS from a key entry known bad */
 };
 
 static void
@@ -428,6 +432,7 @@ zone_keys(struct engine_request *req, const ldns_rdf *target, bool signer,
 		break;
 	case KEY_BAD:
 		zv->answer = ZONE_BOGUS;
+		zv->cached_bad = true;
 		break;
 	case KEY_GOOD:
 		if (l == tl && signer) {
@@ -505,6 +510,13 @@ struct reply_verdict {
 	 * the zone's, so no key entry is marked bad for it.
 	 */
 	bool request_limit;
+	/* Bogus because the zone's keys are known bad: no server can help. */
+	bool keys_bad;
+	/*
+	 * The iterator will ask another server if this reply is bogus (a
+	 * DNSSEC restart): a bad copy must not mark the zone's keys bad yet.
+	 */
+	bool restartable;
 	struct val_need *need;
 	enum val_outcome outcome;
 	/* A secure NSEC denial: its verified NSECs and their zone (RFC 8198). */
@@ -524,6 +536,15 @@ verdict_add(struct reply_verdict *rv, enum sec_status status, int ede,
 	}
 }
 
+/* A zone's key state folded into the verdict. */
+static void
+zone_verdict_add(struct reply_verdict *rv, const struct zone_verdict *zv)
+{
+	if (zv->cached_bad)
+		rv->keys_bad = true;
+	verdict_add(rv, zone_status(zv->answer), zv->ede, zv->why);
+}
+
 static void
 note_limit(struct engine_request *req, struct reply_verdict *rv,
     const struct dnssec_verdict *vd)
@@ -534,12 +555,15 @@ note_limit(struct engine_request *req, struct reply_verdict *rv,
 	}
 }
 
-/* Marks a zone bogus for a while, unless the request's budget is to blame. */
+/*
+ * Marks a zone bogus for a while, unless the request's budget is to blame
+ * or another server will be asked for a good copy.
+ */
 static void
 store_bad(struct engine_request *req, const struct reply_verdict *rv,
     const ldns_rdf *zone, int ede, const char *why, struct engine_now now)
 {
-	if (rv->request_limit)
+	if (rv->request_limit || rv->restartable)
 		return;
 	key_cache_store(req->engine->validator->keys, zone, KEY_BAD, NULL,
 	    LIMIT_DNSSEC_BOGUS_KEY_TTL, ede, why, now.wall);
@@ -606,7 +630,7 @@ check_dnskey(struct engine_request *req, struct task *task,
 			    LDNS_RR_TYPE_DNSKEY, zone, &vd, now);
 			verdict_add(rv, vd.status, vd.ede, vd.why);
 		} else if (zv.answer != ZONE_KEYS)
-			verdict_add(rv, zone_status(zv.answer), zv.ede, zv.why);
+			zone_verdict_add(rv, &zv);
 		ldns_rr_list_deep_free(zv.keys);
 		ldns_rr_list_deep_free(e.rrs);
 		return;
@@ -681,7 +705,7 @@ check_rrset(struct engine_request *req, struct task *task,
 			if (!rv->dry)
 				validator_emit(req, task, "unsigned", owner,
 				    type, NULL, status, zv.ede, zv.why, now);
-			verdict_add(rv, status, zv.ede, zv.why);
+			zone_verdict_add(rv, &zv);
 		}
 		ldns_rr_list_deep_free(zv.keys);
 		ldns_rr_list_free(sigs);
@@ -713,7 +737,7 @@ check_rrset(struct engine_request *req, struct task *task,
 		if (!rv->dry)
 			validator_emit(req, task, "keys", owner, type, signer,
 			    status, zv.ede, zv.why, now);
-		verdict_add(rv, status, zv.ede, zv.why);
+		zone_verdict_add(rv, &zv);
 	} else if (!rv->dry) {
 		dnssec_verify_rrset(rrset, sigs, zv.keys, signer,
 		    (uint32_t)now.wall, &req->budget, &vd);
@@ -781,6 +805,7 @@ verified_proof(struct engine_request *req, struct task *task,
 	}
 	rv->outcome = sub.outcome;
 	rv->request_limit |= sub.request_limit;
+	rv->keys_bad |= sub.keys_bad;
 	return out;
 }
 
@@ -922,8 +947,7 @@ check_negative(struct engine_request *req, struct task *task,
 			if (zv.answer == ZONE_NEED)
 				rv->outcome = VAL_NEED;
 			else
-				verdict_add(rv, zone_status(zv.answer), zv.ede,
-				    zv.why);
+				zone_verdict_add(rv, &zv);
 			ldns_rr_list_deep_free(zv.keys);
 		}
 		return;		/* an unsigned SOA was judged above */
@@ -1097,6 +1121,7 @@ validator_check_reply(struct engine_request *req, struct task *task,
 	ldns_rr_list_free(v->nsec_secure);
 	v->nsec_secure = NULL;
 	v->nsec_zone = NULL;
+	v->sec_retry = false;
 	if (!req->validate)
 		return VAL_DONE;
 	if (req->dnssec_limit != NULL) {
@@ -1114,6 +1139,7 @@ validator_check_reply(struct engine_request *req, struct task *task,
 		rv.dry = pass == 0;
 		rv.need = need;
 		rv.outcome = VAL_DONE;
+		rv.restartable = task->bogus_restartable;
 		if (v->klass == REPLY_REFERRAL)
 			check_referral(req, task, &rv, v, now);
 		else
@@ -1138,6 +1164,8 @@ validator_check_reply(struct engine_request *req, struct task *task,
 	v->sec_why = rv.why;
 	v->nsec_secure = rv.nsec_secure;
 	v->nsec_zone = rv.nsec_zone;
+	v->sec_retry = rv.status == SEC_BOGUS && !rv.keys_bad &&
+	    !rv.request_limit;
 	return VAL_DONE;
 }
 

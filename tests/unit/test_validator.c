@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "engine_limits.h"
 #include "observer.h"
 #include "tap.h"
 
@@ -22,7 +23,10 @@
 #define T_DAY	86400u
 
 struct zone {
-	const char *addr;	/* the zone's one server (IPv4) */
+	const char *addr;	/* the zone's server (IPv4) */
+	const char *addr2;	/* a second server, or NULL */
+	unsigned broken;	/* 1: addr, 2: addr2 serves broken RRSIGs */
+	unsigned sends;		/* queries to its servers in one resolve() */
 	const char *name;
 	const char *records;	/* unsigned zone data, one record per line */
 	bool is_signed;
@@ -37,8 +41,9 @@ struct zone {
 };
 
 /* The fixed zones, then CHAIN_ZONES made by setup_zones(). */
+#define FIXED_ZONES	9
 #define CHAIN_ZONES	11
-static struct zone zones[7 + CHAIN_ZONES] = {
+static struct zone zones[FIXED_ZONES + CHAIN_ZONES] = {
 	{ .addr = "192.0.2.1", .name = ".", .is_signed = true, .records =
 	  ". 86400 IN SOA a.root.test. h.test. 1 3600 600 86400 300\n"
 	  ". 86400 IN NS a.root.test.\n"
@@ -58,7 +63,15 @@ static struct zone zones[7 + CHAIN_ZONES] = {
 	  "bad.test. 86400 IN NS ns.bad.test.\n"
 	  "ns.bad.test. 86400 IN A 192.0.2.6\n"
 	  "new.test. 86400 IN NS ns.new.test.\n"
-	  "ns.new.test. 86400 IN A 192.0.2.7\n" },
+	  "ns.new.test. 86400 IN A 192.0.2.7\n"
+	  "two.test. 86400 IN NS ns1.two.test.\n"
+	  "two.test. 86400 IN NS ns2.two.test.\n"
+	  "ns1.two.test. 86400 IN A 192.0.2.8\n"
+	  "ns2.two.test. 86400 IN A 192.0.2.9\n"
+	  "both.test. 86400 IN NS ns1.both.test.\n"
+	  "both.test. 86400 IN NS ns2.both.test.\n"
+	  "ns1.both.test. 86400 IN A 192.0.2.10\n"
+	  "ns2.both.test. 86400 IN A 192.0.2.11\n" },
 	{ .addr = "192.0.2.3", .name = "sec.test.", .is_signed = true,
 	  .tamper = true, .strip = true, .records =
 	  "sec.test. 86400 IN SOA ns.sec.test. h.test. 1 3600 600 86400 300\n"
@@ -94,6 +107,24 @@ static struct zone zones[7 + CHAIN_ZONES] = {
 	  "new.test. 86400 IN NS ns.new.test.\n"
 	  "ns.new.test. 86400 IN A 192.0.2.7\n"
 	  "www.new.test. 3600 IN A 198.51.100.8\n" },
+	/* Two servers, the second serving a copy whose RRSIGs are broken. */
+	{ .addr = "192.0.2.8", .addr2 = "192.0.2.9", .broken = 2,
+	  .name = "two.test.", .is_signed = true, .records =
+	  "two.test. 86400 IN SOA ns1.two.test. h.test. 1 3600 600 86400 300\n"
+	  "two.test. 86400 IN NS ns1.two.test.\n"
+	  "two.test. 86400 IN NS ns2.two.test.\n"
+	  "ns1.two.test. 86400 IN A 192.0.2.8\n"
+	  "ns2.two.test. 86400 IN A 192.0.2.9\n"
+	  "www.two.test. 3600 IN A 198.51.100.9\n" },
+	/* Two servers, both broken. */
+	{ .addr = "192.0.2.10", .addr2 = "192.0.2.11", .broken = 3,
+	  .name = "both.test.", .is_signed = true, .records =
+	  "both.test. 86400 IN SOA ns1.both.test. h.test. 1 3600 600 86400 300\n"
+	  "both.test. 86400 IN NS ns1.both.test.\n"
+	  "both.test. 86400 IN NS ns2.both.test.\n"
+	  "ns1.both.test. 86400 IN A 192.0.2.10\n"
+	  "ns2.both.test. 86400 IN A 192.0.2.11\n"
+	  "www.both.test. 3600 IN A 198.51.100.10\n" },
 };
 #define ZONE_COUNT	(sizeof(zones) / sizeof(zones[0]))
 static char chain_names[CHAIN_ZONES][32], chain_addrs[CHAIN_ZONES][32];
@@ -245,7 +276,7 @@ setup_chain_zones(void)
 
 	snprintf(test_records, sizeof(test_records), "%s", test->records);
 	for (int i = 0; i < CHAIN_ZONES; i++) {
-		struct zone *z = &zones[7 + i];
+		struct zone *z = &zones[FIXED_ZONES + i];
 		char next[64];
 
 		snprintf(chain_names[i], sizeof(chain_names[i]), "c%d.test.",
@@ -295,17 +326,42 @@ setup_zones(void)
 
 /* ---- the authority ---- */
 
+/* The zone served at `ss`; *broken when that server breaks RRSIGs. */
 static struct zone *
-zone_at(const struct sockaddr_storage *ss)
+zone_at(const struct sockaddr_storage *ss, bool *broken)
 {
 	char addr[64];
 
 	inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ss)
 	    ->sin_addr, addr, sizeof(addr));
-	for (size_t i = 0; i < ZONE_COUNT; i++)
-		if (strcmp(zones[i].addr, addr) == 0)
+	for (size_t i = 0; i < ZONE_COUNT; i++) {
+		if (strcmp(zones[i].addr, addr) == 0) {
+			*broken = (zones[i].broken & 1) != 0;
 			return &zones[i];
+		}
+		if (zones[i].addr2 != NULL &&
+		    strcmp(zones[i].addr2, addr) == 0) {
+			*broken = (zones[i].broken & 2) != 0;
+			return &zones[i];
+		}
+	}
 	return NULL;
+}
+
+/* A broken copy: every signature in the reply has a byte flipped. */
+static void
+break_rrsigs(ldns_pkt *pkt)
+{
+	ldns_rr_list *sections[] = { ldns_pkt_answer(pkt),
+	    ldns_pkt_authority(pkt) };
+
+	for (size_t s = 0; s < 2; s++)
+		for (size_t i = 0; i < ldns_rr_list_rr_count(sections[s]); i++) {
+			ldns_rr *rr = ldns_rr_list_rr(sections[s], i);
+
+			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_RRSIG)
+				ldns_rdf_data(ldns_rr_rdf(rr, 8))[0] ^= 0xff;
+		}
 }
 
 static bool
@@ -633,11 +689,14 @@ resolve(struct engine *engine, const char *name, ldns_rr_type type,
 
 	memset(out, 0, sizeof(*out));
 	memset(&events, 0, sizeof(events));
+	for (size_t i = 0; i < ZONE_COUNT; i++)
+		zones[i].sends = 0;
 	q.name = ldns_dname_new_frm_str(name);
 	req = engine_request_new(engine, &q, 0, now, &observer, &events);
 	ldns_rdf_deep_free(q.name);
 	while (engine_next_action(req, now, &action) == ENGINE_SEND) {
-		struct zone *z = zone_at(&action.send.addr);
+		bool broken = false;
+		struct zone *z = zone_at(&action.send.addr, &broken);
 		ldns_pkt *query = NULL, *reply;
 		uint8_t *rwire = NULL;
 
@@ -652,7 +711,10 @@ resolve(struct engine *engine, const char *name, ldns_rr_type type,
 			ldns_pkt_free(query);
 			continue;
 		}
+		z->sends++;
 		reply = authority_answer(z, query);
+		if (broken)
+			break_rrsigs(reply);
 		ldns_pkt2wire(&rwire, reply, &len);
 		engine_feed_reply(req, action.send.id,
 		    (struct sockaddr *)&action.send.addr, action.send.addrlen,
@@ -875,6 +937,75 @@ test_validation_budget(void)
 	engine_free(engine);
 }
 
+/*
+ * One of a zone's two servers serves a copy with broken signatures (a
+ * stale secondary, a forger on its path): the bogus reply is asked again
+ * of the other server, and the answer is secure. Fresh engines, so the
+ * random first pick falls on the broken server in about half of them.
+ */
+static void
+test_restart_after_bogus(void)
+{
+	unsigned max_sends = 0, restarts = 0;
+	bool all_secure = true, keys_kept = true;
+	struct engine_stats st;
+	struct outcome o;
+
+	for (int run = 0; run < 12; run++) {
+		struct engine *engine = new_engine(true);
+
+		resolve(engine, "www.two.test.", LDNS_RR_TYPE_A, false, false,
+		    &o);
+		if (o.result.rcode != LDNS_RCODE_NOERROR ||
+		    o.result.security != SEC_SECURE) {
+			all_secure = false;
+			diag("run %d: rcode %d, %s: %s", run, o.result.rcode,
+			    sec_status_name(o.result.security),
+			    o.result.sec_why != NULL ? o.result.sec_why : "-");
+		}
+		if (zone_named("two.test.")->sends > max_sends)
+			max_sends = zone_named("two.test.")->sends;
+		if (!cache_has(engine, "key two.test. secure"))
+			keys_kept = false;
+		engine_stats_get(engine, &st);
+		restarts += (unsigned)st.dnssec_restarts;
+		outcome_free(&o);
+		engine_free(engine);
+	}
+	ok(all_secure, "bogus_reply_from_one_server_is_asked_again_of_the_"
+	    "other_and_the_answer_is_secure");
+	ok(restarts > 0, "restarts_counted_in_stats (%u in 12 runs)",
+	    restarts);
+	/* DNSKEY and A: two queries, plus at most the restarts. */
+	ok(max_sends <= 2 + LIMIT_DNSSEC_RESTARTS,
+	    "restarts_cost_at_most_LIMIT_DNSSEC_RESTARTS_extra_sends (at most "
+	    "%u sends to the zone)", max_sends);
+	ok(keys_kept, "a_broken_copy_does_not_mark_the_zone_keys_bad");
+
+	for (int run = 0; run < 4; run++) {
+		struct engine *engine = new_engine(true);
+
+		resolve(engine, "www.both.test.", LDNS_RR_TYPE_A, false, false,
+		    &o);
+		engine_stats_get(engine, &st);
+		ok(o.result.rcode == LDNS_RCODE_SERVFAIL &&
+		    (o.result.ede == ENGINE_EDE_DNSSEC_BOGUS ||
+		    o.result.ede == ENGINE_EDE_DNSKEY_MISSING) &&
+		    zone_named("both.test.")->sends <= 2 +
+		    LIMIT_DNSSEC_RESTARTS && st.dnssec_restarts <=
+		    LIMIT_DNSSEC_RESTARTS,
+		    "every_server_bogus_is_servfail_with_bounded_sends (rcode "
+		    "%d, ede %d: %s, %u sends, %u restarts)", o.result.rcode,
+		    o.result.ede, o.result.ede_text != NULL ?
+		    o.result.ede_text : "-", zone_named("both.test.")->sends,
+		    (unsigned)st.dnssec_restarts);
+		ok(cache_has(engine, "key both.test. bogus"),
+		    "zone_marked_bogus_once_every_server_failed");
+		outcome_free(&o);
+		engine_free(engine);
+	}
+}
+
 static void
 test_validation_off(void)
 {
@@ -905,6 +1036,7 @@ main(void)
 	test_insecure();
 	test_bogus();
 	test_validation_budget();
+	test_restart_after_bogus();
 	test_validation_off();
 	unlink(hints_file);
 	for (size_t i = 0; i < ZONE_COUNT; i++) {
