@@ -108,11 +108,21 @@ engine_load_config(struct engine *engine, const struct engine_config *config,
 	/*
 	 * No other thread is inside the engine (engine_reconfigure's
 	 * contract) and requests look the validator up on each call, so the
-	 * old one goes now. Its key cache goes with it: the anchors may have
-	 * changed, and keys validated under the old ones must not outlive them.
+	 * old one goes now. Under the same trust its key cache is kept; when
+	 * the anchors, negative anchors or validation itself changed, nothing
+	 * validated (or left unvalidated) under the old trust may be served
+	 * with its old verdict: every cache is emptied.
 	 */
+	if (engine->validator != NULL) {
+		if (validator_same_trust(engine->validator, validator))
+			validator_keep_keys(validator, engine->validator);
+		else
+			engine->trust_changed = true;
+	}
 	validator_free(engine->validator);
 	engine->validator = validator;
+	if (engine->trust_changed)
+		engine_cache_flush_all(engine);
 	/* No other thread is inside the engine (engine_reconfigure's contract). */
 	free(engine->root_hints_path);
 	ldns_rr_list_deep_free(engine->root_hints);
@@ -190,10 +200,11 @@ int
 engine_reconfigure(struct engine *engine, const struct engine_config *config,
     char *err, size_t errlen)
 {
+	engine->trust_changed = false;
 	if (!engine_load_config(engine, config, err, errlen))
 		return -1;
 	engine_size_caches(engine);
-	return 0;
+	return engine->trust_changed ? 1 : 0;
 }
 
 struct answer_cache *

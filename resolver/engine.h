@@ -157,7 +157,10 @@ struct engine *engine_new(const struct engine_config *config, char *err,
 void engine_free(struct engine *engine);
 
 /*
- * Applies a new configuration and keeps the caches (SIGHUP). The old root
+ * Applies a new configuration and keeps the caches (SIGHUP); returns 0,
+ * or 1 when the DNSSEC trust changed (trust anchors, domain-insecure,
+ * dnssec-validation) and every cache was emptied, since what they hold
+ * was judged under the old trust; -1 with the reason in err. The old root
  * hints, zones and settings are freed or overwritten at once: no other
  * thread may be inside the engine meanwhile (descendd parks its workers,
  * resolver/daemon/reload.c). Requests keep no pointers into them between

@@ -32,6 +32,7 @@ struct engine {
 	struct server_table *servers;
 	struct validator *validator;	/* trust anchors and key cache */
 	struct nsec_cache *nsecs;	/* validated NSECs (RFC 8198) */
+	bool trust_changed;		/* the last reload changed the trust */
 	/* Replaced by a reload, kept until engine_free like the hints. */
 	struct engine_stats stats;	/* updated with atomics */
 };

@@ -154,8 +154,9 @@ daemon_apply_config(struct daemon *d, struct daemon_config *fresh,
 	}
 	restart_needed(&d->config, fresh, restart, sizeof(restart));
 	daemon_pause(d);
+	/* 1: the DNSSEC trust changed and the engine emptied its caches. */
 	rc = engine_reconfigure(d->engine, &fresh->engine, err, sizeof(err));
-	if (rc == 0) {
+	if (rc >= 0) {
 		acl = d->config.acl;
 		d->config.acl = fresh->acl;
 		fresh->acl = acl;
@@ -192,18 +193,19 @@ daemon_apply_config(struct daemon *d, struct daemon_config *fresh,
 	}
 	daemon_resume(d);
 	/* The anchor file may have come, gone or changed: its probe too. */
-	if (rc == 0)
+	if (rc >= 0)
 		worker_autotrust_rearm(d->workers[0]);
 	/* What was replaced (access list, zones, hints path): nobody reads it now. */
 	config_free(fresh);
-	if (rc != 0) {
+	if (rc < 0) {
 		log_error("reload: %s", err);
 		if (reply != NULL)
 			fprintf(reply, "error: %s; the old configuration stays\n",
 			    err);
 		return false;
 	}
-	log_info("reloaded %s (cache kept), reload %llu", d->config_path,
+	log_info("reloaded %s (%s), reload %llu", d->config_path, rc == 1 ?
+	    "cache emptied: the DNSSEC trust anchors changed" : "cache kept",
 	    (unsigned long long)d->reloads);
 	if (reply != NULL) {
 		fprintf(reply, "ok\n");

@@ -216,6 +216,57 @@ autotrust_seen(struct validator *val, const ldns_rr_list *rrset,
 	pthread_mutex_unlock(&val->at_lock);
 }
 
+/* Whether two anchors hold the same records, in any order. */
+static bool
+same_records(const ldns_rr_list *a, const ldns_rr_list *b)
+{
+	size_t n = ldns_rr_list_rr_count(a);
+
+	if (n != ldns_rr_list_rr_count(b))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < n && !found; j++)
+			found = ldns_rr_compare(ldns_rr_list_rr(a, i),
+			    ldns_rr_list_rr(b, j)) == 0;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+bool
+validator_same_trust(const struct validator *a, const struct validator *b)
+{
+	size_t n = trust_anchors_count(a->anchors);
+
+	if (a->enabled != b->enabled || n != trust_anchors_count(b->anchors))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const struct trust_anchor *ta = trust_anchors_get(a->anchors, i);
+		const struct trust_anchor *tb = NULL;
+
+		for (size_t j = 0; j < n && tb == NULL; j++)
+			if (dname_equal(trust_anchors_get(b->anchors, j)->zone,
+			    ta->zone))
+				tb = trust_anchors_get(b->anchors, j);
+		if (tb == NULL || ta->negative != tb->negative ||
+		    !same_records(ta->records, tb->records))
+			return false;
+	}
+	return true;
+}
+
+void
+validator_keep_keys(struct validator *fresh, struct validator *old)
+{
+	struct key_cache *keys = fresh->keys;
+
+	fresh->keys = old->keys;
+	old->keys = keys;
+}
+
 bool
 validator_enabled(const struct validator *val)
 {

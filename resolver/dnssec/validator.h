@@ -30,6 +30,17 @@ struct task;
 struct validator *validator_new(const struct engine_config *config,
     char *err, size_t errlen);
 void validator_free(struct validator *validator);
+
+/*
+ * Whether two validators trust the same: both on or both off, the same
+ * anchored zones with the same DS/DNSKEY records, the same negative
+ * anchors (domain-insecure). A reload that changes this must not serve
+ * what was validated under the old trust (engine_reconfigure()).
+ */
+bool validator_same_trust(const struct validator *a,
+    const struct validator *b);
+/* Moves old's key cache into fresh (same trust: its entries still hold). */
+void validator_keep_keys(struct validator *fresh, struct validator *old);
 bool validator_enabled(const struct validator *validator);
 struct key_cache *validator_key_cache(struct validator *validator);
 

@@ -142,3 +142,45 @@ def test_descendd_refuses_to_start_without_its_anchor(tmp_path):
     from conftest import DESCENDD
     r = subprocess.run([DESCENDD, "-t", "-c", str(conf)], capture_output=True, text=True)
     assert r.returncode != 0 and "/nonexistent/root.key" in r.stderr
+
+
+def test_reload_that_changes_the_trust_empties_the_cache(lab, daemon_factory):
+    """A reload that changes the DNSSEC trust (here domain-insecure) must
+    not serve what was validated under the old one: a cached secure name
+    loses AD. A reload that changes nothing DNSSEC-related keeps every cache,
+    the key cache too: a cached name costs no upstream query, a new name of
+    a validated zone one at most (its keys are not fetched again)."""
+    if not os.path.exists(ANCHOR):
+        pytest.skip("the lab has no trust anchor (unsigned lab)")
+    # Not the module's daemon address: that one may still be running.
+    d = daemon_factory(addr="127.77.100.20")
+    assert ask(d, "www.secure.com", "A").flags & dns.flags.AD
+    assert ask(d, "www.badsig.com", "A").rcode() == dns.rcode.SERVFAIL
+    # Not DNSSEC-related: the caches stay.
+    d.conf.write_text(d.conf.read_text() + "log-queries: yes\n")
+    assert d.control_cmd("reload").returncode == 0
+    before = d.stats()["upstream.queries"]
+    assert ask(d, "www.secure.com", "A").flags & dns.flags.AD
+    assert d.stats()["upstream.queries"] == before
+    r = ask(d, "secure.com", "TXT")
+    assert r.flags & dns.flags.AD and r.rcode() == dns.rcode.NOERROR
+    assert d.stats()["upstream.queries"] - before <= 1
+    assert "cache kept" in d.log.read_text()
+    # secure.com and badsig.com become insecure: no AD from the cache, and
+    # the data badsig.com's broken signature hid is now given out.
+    d.conf.write_text(d.conf.read_text() + "domain-insecure: secure.com\n"
+                      "domain-insecure: badsig.com\n")
+    assert d.control_cmd("reload").returncode == 0
+    assert "cache emptied" in d.log.read_text()
+    r = ask(d, "www.secure.com", "A")
+    assert r.rcode() == dns.rcode.NOERROR and data(r, "A") != []
+    assert not r.flags & dns.flags.AD
+    r = ask(d, "www.badsig.com", "A")
+    assert r.rcode() == dns.rcode.NOERROR and data(r, "A") != []
+    assert not r.flags & dns.flags.AD
+    # And back: the trust anchor covers them again, AD and SERVFAIL return.
+    d.conf.write_text(d.conf.read_text().replace("domain-insecure: secure.com\n", "")
+                      .replace("domain-insecure: badsig.com\n", ""))
+    assert d.control_cmd("reload").returncode == 0
+    assert ask(d, "www.secure.com", "A").flags & dns.flags.AD
+    assert ask(d, "www.badsig.com", "A").rcode() == dns.rcode.SERVFAIL

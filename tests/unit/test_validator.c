@@ -1006,6 +1006,55 @@ test_restart_after_bogus(void)
 	}
 }
 
+/*
+ * engine_reconfigure(): the same trust keeps every cache and the keys; a
+ * negative anchor added (or validation turned off) empties them, so no
+ * verdict reached under the old trust is served under the new one.
+ */
+static void
+test_reload_trust(void)
+{
+	struct engine *engine = new_engine(true);
+	struct engine_config cfg;
+	static const char *anchors[1], *insecure[1] = { "sec.test." };
+	char err[256];
+	struct outcome o;
+	int rc;
+
+	resolve(engine, "www.sec.test.", LDNS_RR_TYPE_A, false, false, &o);
+	outcome_free(&o);
+	engine_config_init(&cfg);
+	cfg.root_hints_file = hints_file;
+	cfg.use_0x20 = false;
+	anchors[0] = root_anchor;
+	cfg.trust_anchors = anchors;
+	cfg.trust_anchor_count = 1;
+	rc = engine_reconfigure(engine, &cfg, err, sizeof(err));
+	ok(rc == 0 && cache_has(engine, "key sec.test. secure") &&
+	    cache_has(engine, "www.sec.test."),
+	    "reload_under_the_same_trust_keeps_caches_and_keys (rc %d)", rc);
+	resolve(engine, "www.sec.test.", LDNS_RR_TYPE_A, false, false, &o);
+	ok(o.sends == 0 && o.ad, "cached_secure_answer_served_after_reload");
+	outcome_free(&o);
+	cfg.domain_insecure = insecure;
+	cfg.domain_insecure_count = 1;
+	rc = engine_reconfigure(engine, &cfg, err, sizeof(err));
+	ok(rc == 1 && !cache_has(engine, "www.sec.test.") &&
+	    !cache_has(engine, "key "),
+	    "reload_with_a_new_negative_anchor_empties_every_cache (rc %d)", rc);
+	resolve(engine, "www.sec.test.", LDNS_RR_TYPE_A, false, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NOERROR &&
+	    o.result.security == SEC_INSECURE && !o.ad,
+	    "secure_name_under_a_new_negative_anchor_is_insecure (%s)",
+	    sec_status_name(o.result.security));
+	outcome_free(&o);
+	cfg.dnssec_validation = false;
+	rc = engine_reconfigure(engine, &cfg, err, sizeof(err));
+	ok(rc == 1 && !cache_has(engine, "www.sec.test."),
+	    "reload_turning_validation_off_empties_every_cache (rc %d)", rc);
+	engine_free(engine);
+}
+
 static void
 test_validation_off(void)
 {
@@ -1037,6 +1086,7 @@ main(void)
 	test_bogus();
 	test_validation_budget();
 	test_restart_after_bogus();
+	test_reload_trust();
 	test_validation_off();
 	unlink(hints_file);
 	for (size_t i = 0; i < ZONE_COUNT; i++) {
