@@ -354,6 +354,7 @@ struct engine_stats {
 	uint64_t cache_misses;
 	uint64_t upstream_queries;
 	uint64_t upstream_timeouts;
+	uint64_t upstream_hedges;	/* of the queries: hedges (a second server asked early) */
 	uint64_t upstream_errors;
 	uint64_t servfails;
 	uint64_t limits_hit;

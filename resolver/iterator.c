@@ -1172,6 +1172,8 @@ iterator_hedge(struct engine_request *req, struct engine_now now)
 	req->query = primary;
 	if (!sent)
 		req->query.active = false;	/* the task failed: stop */
+	else
+		STAT_ADD(req->engine, upstream_hedges, 1);
 	return sent;
 }
 

@@ -99,6 +99,7 @@ control_print_stats(struct daemon *d, FILE *out)
 	P("requests", e.requests);
 	P("upstream.queries", e.upstream_queries);
 	P("upstream.timeouts", e.upstream_timeouts);
+	P("upstream.hedges", e.upstream_hedges);
 	P("upstream.errors", e.upstream_errors);
 	P("servfails", e.servfails);
 	P("limits.hit", e.limits_hit);

@@ -77,6 +77,8 @@ static const struct metric_name {
 	    "Queries sent to authoritative servers." },
 	{ "upstream.timeouts", "descend_upstream_timeouts_total", "counter",
 	    "Upstream queries that timed out." },
+	{ "upstream.hedges", "descend_upstream_hedges_total", "counter",
+	    "Upstream queries sent as hedges: a second server asked while the first had not answered." },
 	{ "upstream.errors", "descend_upstream_errors_total", "counter",
 	    "Upstream queries that failed (network errors, bad replies)." },
 	{ "servfails", "descend_servfails_total", "counter",

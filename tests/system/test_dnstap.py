@@ -56,7 +56,10 @@ def test_client_and_resolver_messages(daemon_factory, tmp_path):
     rq = [m for m in msgs if m[0] == "RQ"]
     rr = [m for m in msgs if m[0] == "RR"]
     assert len(rq) == upstream, "one RESOLVER_QUERY per upstream query"
-    assert len(rr) == len(rq), "every lab server answered"
+    # A hedge's twin is abandoned once the other answers (a loaded machine
+    # makes the first server late): its reply, if any, is not logged.
+    assert len(rq) - stats["upstream.hedges"] <= len(rr) <= len(rq), \
+        "every lab server answered what was waited for"
     assert all(m[1].startswith("127.77.") for m in rq + rr)
     assert ("www.example.com.", "A") in [(m[3], m[4]) for m in rr]
     assert ("www.example.org.", "A") in [(m[3], m[4]) for m in rr]

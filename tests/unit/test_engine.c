@@ -1825,7 +1825,7 @@ static void
 test_hedging(bool use_0x20)
 {
 	uint64_t worst = 0;
-	unsigned most = 0, hedged = 0, failed = 0;
+	unsigned most = 0, hedged = 0, failed = 0, miscounted = 0;
 
 	USE_WORLD(hedging);
 	/* Ten cold starts: the dead server is the first pick about half the time. */
@@ -1845,6 +1845,14 @@ test_hedging(bool use_0x20)
 			most = sends;
 		if (sends > 4)
 			hedged++;
+		{
+			struct engine_stats st;
+
+			/* The counter an operator watches: one per extra send. */
+			engine_stats_get(engine, &st);
+			if (st.upstream_hedges != (sends > 4 ? sends - 4 : 0))
+				miscounted++;
+		}
 		engine_free(engine);
 	}
 	ok(failed == 0 && worst <= 60, "0x20 %d: one dead server of two, cold: "
@@ -1853,6 +1861,8 @@ test_hedging(bool use_0x20)
 	ok(most <= 5, "0x20 %d: at most one extra query per hedge: at most %u "
 	    "sends (priming, test., hd.test. and the hedge), %u of ten hedged",
 	    use_0x20, most, hedged);
+	ok(miscounted == 0, "0x20 %d: upstream.hedges counts each hedge sent "
+	    "(%u of ten miscounted)", use_0x20, miscounted);
 }
 
 int
