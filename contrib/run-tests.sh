@@ -92,6 +92,15 @@ if [ "$tsan" = yes ]; then
 	if (cd "$build" && "$SRC/configure" -q --enable-werror --enable-tsan &&
 	    make -s -j"$JOBS") >"$build.build.log" 2>&1; then
 		count "tsan build" 1 0
+		# The caches' read-mostly locks: lookups, stores, evictions
+		# (caches of 2 MiB) and flushes from two threads at once.
+		if "$build/contrib/bench/cache_bench" -s 2 -r 1 -n 20000 -c 2 \
+		    >"$build.cache_bench.log" 2>&1; then
+			count "tsan cache_bench mixed load" 1 0
+		else
+			grep -A12 'ThreadSanitizer' "$build.cache_bench.log" | head -40
+			count "tsan cache_bench mixed load" 0 1
+		fi
 		DESCEND_BUILD=$build "$PYTHON" -m pytest -q -p no:cacheprovider \
 		    "$SRC/tests/system/test_daemon.py" \
 		    "$SRC/tests/system/test_aggressive.py" >"$build.system.log" 2>&1

@@ -1,7 +1,9 @@
 /*
  * answer_cache.c: wire-format answers in bounded LRU tables split in
- * shards by key hash (threads rarely meet on a lock), with the TTL
- * offsets precomputed at store time so that a cache hit never parses.
+ * shards by key hash, with the TTL offsets precomputed at store time so
+ * that a cache hit never parses. A hit reads its shard under a shared
+ * lock that writes no shared line (shard_lock.h) and only marks the
+ * entry referenced, so workers hitting the cache at once do not queue.
  */
 #include <ctype.h>
 #include <pthread.h>
@@ -14,6 +16,7 @@
 #include "engine_limits.h"
 #include "lru.h"
 #include "rrset_cache.h"
+#include "shard_lock.h"
 #include "wire_bytes.h"
 
 /* The most records whose TTLs a cached answer may carry. */
@@ -29,7 +32,7 @@ struct answer_entry {
 	time_t stored;
 	time_t expires;
 	uint32_t ttl;
-	bool prefetch_started;
+	bool prefetch_started;		/* atomic: hits read it under a shared lock */
 	uint8_t status;			/* enum sec_status */
 	uint8_t owner_count;
 	uint16_t rr_count;
@@ -69,11 +72,12 @@ entry_owners(const struct answer_entry *e)
 #define ANSWER_SHARDS	16
 
 struct answer_shard {
-	pthread_mutex_t lock;
+	struct shard_lock lock;
 	struct lru *table;
 } __attribute__((aligned(64)));
 
 struct answer_cache {
+	struct shard_readers readers;
 	struct answer_shard shards[ANSWER_SHARDS];
 	uint32_t seed;
 	const struct rrset_cache *rrsets;	/* whose epochs answers follow */
@@ -83,6 +87,13 @@ static struct answer_shard *
 answer_shard(struct answer_cache *cache, uint32_t hash)
 {
 	return &cache->shards[hash >> 28];
+}
+
+/* ASCII lowercase, as DNS compares names (RFC 4343); no locale, no call. */
+static inline uint8_t
+lower(uint8_t c)
+{
+	return (uint8_t)((unsigned)(c - 'A') < 26u ? c | 0x20 : c);
 }
 
 size_t
@@ -157,7 +168,7 @@ wire_name_key(const uint8_t *wire, size_t len, size_t off, uint8_t *key)
 		if (c == 0)
 			return n;
 		for (size_t i = 1; i <= c; i++)
-			key[n++] = (uint8_t)tolower(wire[off + i]);
+			key[n++] = lower(wire[off + i]);
 		off += (size_t)c + 1;
 	}
 	return 0;
@@ -216,7 +227,7 @@ answer_key(uint8_t *key, const uint8_t *qname, size_t qname_len,
 	if (qname_len > 255)
 		return 0;
 	for (size_t i = 0; i < qname_len; i++)
-		key[i] = (uint8_t)tolower(qname[i]);
+		key[i] = lower(qname[i]);
 	key[qname_len] = (uint8_t)(qtype >> 8);
 	key[qname_len + 1] = (uint8_t)qtype;
 	key[qname_len + 2] = (uint8_t)(qclass >> 8);
@@ -238,7 +249,7 @@ answer_cache_new(size_t max_bytes)
 	cache->seed = arc4random();
 	for (size_t i = 0; i < ANSWER_SHARDS; i++) {
 		cache->shards[i].table = lru_new(max_bytes / ANSWER_SHARDS, free);
-		pthread_mutex_init(&cache->shards[i].lock, NULL);
+		shard_lock_init(&cache->shards[i].lock, (unsigned)i + 1);
 		complete = complete && cache->shards[i].table != NULL;
 	}
 	if (!complete) {
@@ -263,7 +274,7 @@ answer_cache_free(struct answer_cache *cache)
 		return;
 	for (size_t i = 0; i < ANSWER_SHARDS; i++) {
 		lru_free(cache->shards[i].table);
-		pthread_mutex_destroy(&cache->shards[i].lock);
+		shard_lock_destroy(&cache->shards[i].lock);
 	}
 	free(cache);
 }
@@ -272,9 +283,9 @@ void
 answer_cache_set_max(struct answer_cache *cache, size_t max_bytes)
 {
 	for (size_t i = 0; i < ANSWER_SHARDS; i++) {
-		pthread_mutex_lock(&cache->shards[i].lock);
+		shard_write_lock(&cache->readers, &cache->shards[i].lock);
 		lru_set_max(cache->shards[i].table, max_bytes / ANSWER_SHARDS);
-		pthread_mutex_unlock(&cache->shards[i].lock);
+		shard_write_unlock(&cache->shards[i].lock);
 	}
 }
 
@@ -325,10 +336,10 @@ answer_cache_store(struct answer_cache *cache, const uint8_t *key,
 	}
 	hash = hash_seeded(cache->seed, key, keylen);
 	shard = answer_shard(cache, hash);
-	pthread_mutex_lock(&shard->lock);
+	shard_write_lock(&cache->readers, &shard->lock);
 	stored = lru_insert_hashed(shard->table, hash, key, keylen, entry,
 	    malloc_cost(size));
-	pthread_mutex_unlock(&shard->lock);
+	shard_write_unlock(&shard->lock);
 	return stored;
 }
 
@@ -345,6 +356,21 @@ entry_current(const struct answer_cache *cache, const struct answer_entry *e)
 	return true;
 }
 
+/*
+ * Removes the entry for the key if it is still `stale_entry`: an answer
+ * whose RRsets changed, found by a reader that may not remove it.
+ */
+static void
+answer_remove_outdated(struct answer_cache *cache, struct answer_shard *shard,
+    uint32_t hash, const uint8_t *key, size_t keylen,
+    const struct answer_entry *stale_entry)
+{
+	shard_write_lock(&cache->readers, &shard->lock);
+	if (lru_peek_hashed(shard->table, hash, key, keylen) == stale_entry)
+		lru_remove_hashed(shard->table, hash, key, keylen);
+	shard_write_unlock(&shard->lock);
+}
+
 enum answer_freshness
 answer_cache_copy(struct answer_cache *cache, const uint8_t *key,
     size_t keylen, time_t now, bool allow_stale, uint8_t *out, size_t cap,
@@ -355,14 +381,17 @@ answer_cache_copy(struct answer_cache *cache, const uint8_t *key,
 	struct answer_shard *shard = answer_shard(cache, hash);
 	struct answer_entry *entry;
 	uint32_t age;
+	bool token = shard_read_lock(&cache->readers, &shard->lock);
 
-	pthread_mutex_lock(&shard->lock);
-	entry = lru_lookup_hashed(shard->table, hash, key, keylen);
+	entry = lru_peek_hashed(shard->table, hash, key, keylen);
 	if (entry == NULL || entry->len > cap)
 		goto out;
 	if (!entry_current(cache, entry)) {
-		lru_remove_hashed(shard->table, hash, key, keylen);
-		goto out;
+		shard_read_unlock(&cache->readers, &shard->lock, token);
+		/* Compared, never dereferenced, once the lock is let go (a
+		 * new entry at the same address costs one needless miss). */
+		answer_remove_outdated(cache, shard, hash, key, keylen, entry);
+		return ANSWER_MISS;
 	}
 	if (now < entry->expires)
 		freshness = ANSWER_FRESH;
@@ -383,16 +412,16 @@ answer_cache_copy(struct answer_cache *cache, const uint8_t *key,
 		put32(out + entry_offsets(entry)[i], ttl);
 	}
 	if (prefetch != NULL) {
-		*prefetch = false;
-		if (freshness == ANSWER_FRESH && !entry->prefetch_started &&
-		    entry->ttl >= 10 &&
-		    (uint64_t)(entry->expires - now) * 10 < entry->ttl) {
-			entry->prefetch_started = true;
-			*prefetch = true;
-		}
+		/* Several readers may see the last tenth: one of them wins. */
+		*prefetch = freshness == ANSWER_FRESH && entry->ttl >= 10 &&
+		    (uint64_t)(entry->expires - now) * 10 < entry->ttl &&
+		    !__atomic_load_n(&entry->prefetch_started,
+		    __ATOMIC_RELAXED) &&
+		    !__atomic_exchange_n(&entry->prefetch_started, true,
+		    __ATOMIC_RELAXED);
 	}
 out:
-	pthread_mutex_unlock(&shard->lock);
+	shard_read_unlock(&cache->readers, &shard->lock, token);
 	return freshness;
 }
 
@@ -438,9 +467,9 @@ answer_walk(struct answer_cache *cache,
 	size_t n = 0;
 
 	for (size_t i = 0; i < ANSWER_SHARDS; i++) {
-		pthread_mutex_lock(&cache->shards[i].lock);
+		shard_write_lock(&cache->readers, &cache->shards[i].lock);
 		n += lru_walk(cache->shards[i].table, visit, arg);
-		pthread_mutex_unlock(&cache->shards[i].lock);
+		shard_write_unlock(&cache->shards[i].lock);
 	}
 	return n;
 }
@@ -510,9 +539,11 @@ answer_cache_bytes(struct answer_cache *cache)
 	size_t bytes = 0;
 
 	for (size_t i = 0; i < ANSWER_SHARDS; i++) {
-		pthread_mutex_lock(&cache->shards[i].lock);
+		bool token = shard_read_lock(&cache->readers,
+		    &cache->shards[i].lock);
+
 		bytes += lru_bytes(cache->shards[i].table);
-		pthread_mutex_unlock(&cache->shards[i].lock);
+		shard_read_unlock(&cache->readers, &cache->shards[i].lock, token);
 	}
 	return bytes;
 }
@@ -523,9 +554,11 @@ answer_cache_count(struct answer_cache *cache)
 	size_t count = 0;
 
 	for (size_t i = 0; i < ANSWER_SHARDS; i++) {
-		pthread_mutex_lock(&cache->shards[i].lock);
+		bool token = shard_read_lock(&cache->readers,
+		    &cache->shards[i].lock);
+
 		count += lru_count(cache->shards[i].table);
-		pthread_mutex_unlock(&cache->shards[i].lock);
+		shard_read_unlock(&cache->readers, &cache->shards[i].lock, token);
 	}
 	return count;
 }

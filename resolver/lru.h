@@ -27,9 +27,10 @@ malloc_cost(size_t n)
 }
 
 /*
- * The hash every table of descend uses (FNV-1a, then mixed), keyed with a
- * random per-table seed so that keys chosen by an attacker (names, client
- * addresses) cannot pile into one bucket.
+ * The hash every table of descend uses (wyhash-style multiply-fold over
+ * eight-byte words), keyed with a random per-table seed so that keys
+ * chosen by an attacker (names, client addresses) cannot pile into one
+ * bucket.
  */
 uint32_t hash_seeded(uint32_t seed, const uint8_t *data, size_t len);
 
@@ -62,6 +63,14 @@ bool lru_remove(struct lru *lru, const uint8_t *key, size_t keylen);
  */
 void *lru_lookup_hashed(struct lru *lru, uint32_t hash, const uint8_t *key,
     size_t keylen);
+/*
+ * The value for the key without moving it, for readers that share the
+ * table under a read lock: the only store is an atomic referenced bit,
+ * and eviction passes over a referenced entry once (second chance, as in
+ * CLOCK) instead of the reader moving it to the hot end. NULL when absent.
+ */
+void *lru_peek_hashed(const struct lru *lru, uint32_t hash,
+    const uint8_t *key, size_t keylen);
 bool lru_insert_hashed(struct lru *lru, uint32_t hash, const uint8_t *key,
     size_t keylen, void *value, size_t size);
 bool lru_remove_hashed(struct lru *lru, uint32_t hash, const uint8_t *key,

@@ -1,7 +1,8 @@
 /*
  * rrset_cache.c: RRsets and negative entries, each packed in one
  * allocation in wire form, in bounded LRU tables split in shards by key
- * hash so that threads rarely meet on a lock. Keys are the lowercase
+ * hash. Lookups read a shard under a shared lock that writes no shared
+ * line (shard_lock.h); stores take it exclusively. Keys are the lowercase
  * owner in wire form, then type, class and a kind byte.
  */
 #include <pthread.h>
@@ -11,6 +12,7 @@
 #include "dname.h"
 #include "lru.h"
 #include "rrset_cache.h"
+#include "shard_lock.h"
 #include "wire_bytes.h"
 
 enum entry_kind {
@@ -56,11 +58,12 @@ struct rrset_entry {
 #define RRSET_SHARDS	16
 
 struct rrset_shard {
-	pthread_mutex_t lock;
+	struct shard_lock lock;
 	struct lru *table;
 } __attribute__((aligned(64)));
 
 struct rrset_cache {
+	struct shard_readers readers;
 	struct rrset_shard shards[RRSET_SHARDS];
 	uint32_t seed;			/* the key hash's */
 	uint32_t epoch_seed;
@@ -347,7 +350,7 @@ rrset_cache_new(size_t max_bytes)
 	complete = cache->epochs != NULL;
 	for (size_t i = 0; i < RRSET_SHARDS; i++) {
 		cache->shards[i].table = lru_new(max_bytes / RRSET_SHARDS, free);
-		pthread_mutex_init(&cache->shards[i].lock, NULL);
+		shard_lock_init(&cache->shards[i].lock, (unsigned)i + 1);
 		complete = complete && cache->shards[i].table != NULL;
 	}
 	if (!complete) {
@@ -364,7 +367,7 @@ rrset_cache_free(struct rrset_cache *cache)
 		return;
 	for (size_t i = 0; i < RRSET_SHARDS; i++) {
 		lru_free(cache->shards[i].table);
-		pthread_mutex_destroy(&cache->shards[i].lock);
+		shard_lock_destroy(&cache->shards[i].lock);
 	}
 	free(cache->epochs);
 	free(cache);
@@ -374,9 +377,9 @@ void
 rrset_cache_set_max(struct rrset_cache *cache, size_t max_bytes)
 {
 	for (size_t i = 0; i < RRSET_SHARDS; i++) {
-		pthread_mutex_lock(&cache->shards[i].lock);
+		shard_write_lock(&cache->readers, &cache->shards[i].lock);
 		lru_set_max(cache->shards[i].table, max_bytes / RRSET_SHARDS);
-		pthread_mutex_unlock(&cache->shards[i].lock);
+		shard_write_unlock(&cache->shards[i].lock);
 	}
 }
 
@@ -525,11 +528,11 @@ rrset_insert_ranked(struct rrset_cache *cache, const uint8_t *key,
 	struct rrset_entry *old;
 	bool stored;
 
-	pthread_mutex_lock(&shard->lock);
-	old = lru_lookup_hashed(shard->table, hash, key, keylen);
+	shard_write_lock(&cache->readers, &shard->lock);
+	old = lru_peek_hashed(shard->table, hash, key, keylen);
 	if (old != NULL && old->expires > now) {
 		if (rrset_entry_wins(old, entry)) {
-			pthread_mutex_unlock(&shard->lock);
+			shard_write_unlock(&shard->lock);
 			free(entry);
 			return false;
 		}
@@ -541,7 +544,7 @@ rrset_insert_ranked(struct rrset_cache *cache, const uint8_t *key,
 		rrset_owner_changed(cache, key, keylen);
 	stored = lru_insert_hashed(shard->table, hash, key, keylen, entry,
 	    rrset_entry_size(entry));
-	pthread_mutex_unlock(&shard->lock);
+	shard_write_unlock(&shard->lock);
 	return stored;
 }
 
@@ -556,12 +559,12 @@ rrset_find(struct rrset_cache *cache, const uint8_t *key, size_t keylen,
 	uint32_t hash = hash_seeded(cache->seed, key, keylen);
 	struct rrset_shard *shard = rrset_shard(cache, hash);
 	struct rrset_entry *entry, *copy = NULL;
+	bool token = shard_read_lock(&cache->readers, &shard->lock);
 
-	pthread_mutex_lock(&shard->lock);
-	entry = lru_lookup_hashed(shard->table, hash, key, keylen);
+	entry = lru_peek_hashed(shard->table, hash, key, keylen);
 	if (entry != NULL && entry->expires > now && entry->rank >= min_rank)
 		copy = rrset_entry_copy(entry);
-	pthread_mutex_unlock(&shard->lock);
+	shard_read_unlock(&cache->readers, &shard->lock, token);
 	return copy;
 }
 
@@ -725,9 +728,9 @@ rrset_walk(struct rrset_cache *cache,
 	size_t n = 0;
 
 	for (size_t i = 0; i < RRSET_SHARDS; i++) {
-		pthread_mutex_lock(&cache->shards[i].lock);
+		shard_write_lock(&cache->readers, &cache->shards[i].lock);
 		n += lru_walk(cache->shards[i].table, visit, arg);
-		pthread_mutex_unlock(&cache->shards[i].lock);
+		shard_write_unlock(&cache->shards[i].lock);
 	}
 	return n;
 }
@@ -818,9 +821,11 @@ rrset_cache_bytes(struct rrset_cache *cache)
 	size_t bytes = 0;
 
 	for (size_t i = 0; i < RRSET_SHARDS; i++) {
-		pthread_mutex_lock(&cache->shards[i].lock);
+		bool token = shard_read_lock(&cache->readers,
+		    &cache->shards[i].lock);
+
 		bytes += lru_bytes(cache->shards[i].table);
-		pthread_mutex_unlock(&cache->shards[i].lock);
+		shard_read_unlock(&cache->readers, &cache->shards[i].lock, token);
 	}
 	return bytes;
 }
@@ -831,9 +836,11 @@ rrset_cache_count(struct rrset_cache *cache)
 	size_t count = 0;
 
 	for (size_t i = 0; i < RRSET_SHARDS; i++) {
-		pthread_mutex_lock(&cache->shards[i].lock);
+		bool token = shard_read_lock(&cache->readers,
+		    &cache->shards[i].lock);
+
 		count += lru_count(cache->shards[i].table);
-		pthread_mutex_unlock(&cache->shards[i].lock);
+		shard_read_unlock(&cache->readers, &cache->shards[i].lock, token);
 	}
 	return count;
 }

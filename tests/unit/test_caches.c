@@ -1,16 +1,19 @@
 /*
- * test_caches.c: the LRU bound, and the RRset cache's trust ranks (RFC
+ * test_caches.c: the LRU bound and its second chance for entries read
+ * under a shared lock, the shard lock's exclusion, and the RRset cache's trust ranks (RFC
  * 2181 §5.4.1), TTL clamping and expiry, negative entries (RFC 2308,
  * RFC 8020), and the DNSSEC data entries carry: RRSIGs, proofs, security
  * status, the secure-wins rule and TTLs capped by signatures (RFC 4035
  * §5.3.3).
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "answer_cache.h"
 #include "dname.h"
 #include "lru.h"
 #include "rrset_cache.h"
+#include "shard_lock.h"
 #include "tap.h"
 
 static ldns_rr_list *
@@ -47,6 +50,89 @@ test_lru(void)
 	ok(lru_remove(lru, (const uint8_t *)"k99", 3) &&
 	    lru_lookup(lru, (const uint8_t *)"k99", 3) == NULL, "remove works");
 	lru_free(lru);
+}
+
+static uint32_t
+key_hash(const char *key)
+{
+	return hash_seeded(1, (const uint8_t *)key, strlen(key));
+}
+
+/*
+ * Readers under a shared lock do not move what they find (lru_peek): an
+ * entry they keep reading must still outlive the ones nobody reads.
+ */
+static void
+test_lru_second_chance(void)
+{
+	struct lru *lru = lru_new(12000, free);	/* room for about 20 */
+	char key[16];
+	bool first_kept = true;
+
+	for (int i = 0; i < 60; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		lru_insert_hashed(lru, key_hash(key), (uint8_t *)key,
+		    strlen(key), strdup("v"), 100);
+		first_kept = first_kept && lru_peek_hashed(lru, key_hash("k0"),
+		    (const uint8_t *)"k0", 2) != NULL;
+	}
+	ok(first_kept, "an entry peeked at between inserts is never evicted");
+	ok(lru_peek_hashed(lru, key_hash("k1"), (const uint8_t *)"k1", 2) ==
+	    NULL && lru_count(lru) < 60, "entries nobody read were (%zu kept)",
+	    lru_count(lru));
+	ok(lru_bytes(lru) <= 12000, "the bound holds (%zu)", lru_bytes(lru));
+	lru_free(lru);
+}
+
+struct locked_pair {
+	struct shard_readers readers;
+	struct shard_lock lock;
+	long a, b;			/* equal whenever the lock is free */
+	int rounds;
+	int reading;			/* atomic: the reader has started */
+};
+
+static void *
+pair_writer(void *arg)
+{
+	struct locked_pair *p = arg;
+
+	while (!__atomic_load_n(&p->reading, __ATOMIC_ACQUIRE))
+		;
+	for (int i = 0; i < p->rounds; i++) {
+		shard_write_lock(&p->readers, &p->lock);
+		p->a++;
+		for (volatile int spin = 0; spin < 50; spin++)
+			;
+		p->b++;
+		shard_write_unlock(&p->lock);
+	}
+	return NULL;
+}
+
+/* Readers never see a writer's half-done change, nor it theirs. */
+static void
+test_shard_lock(void)
+{
+	static struct locked_pair p __attribute__((aligned(64)));
+	pthread_t writer;
+	long torn = 0, reads = 0;
+
+	shard_lock_init(&p.lock, 1);
+	p.rounds = 20000;
+	pthread_create(&writer, NULL, pair_writer, &p);
+	for (bool done = false; !done; reads++) {
+		bool token = shard_read_lock(&p.readers, &p.lock);
+
+		__atomic_store_n(&p.reading, 1, __ATOMIC_RELEASE);
+		torn += p.a != p.b;
+		done = p.b == p.rounds;
+		shard_read_unlock(&p.readers, &p.lock, token);
+	}
+	pthread_join(writer, NULL);
+	ok(torn == 0 && p.a == p.rounds,
+	    "shard lock: %ld of %ld reads saw a write half done", torn, reads);
+	shard_lock_destroy(&p.lock);
 }
 
 static void
@@ -451,6 +537,8 @@ int
 main(void)
 {
 	test_lru();
+	test_lru_second_chance();
+	test_shard_lock();
 	test_ranks();
 	test_negative();
 	test_dnssec_data();

@@ -1,0 +1,57 @@
+/*
+ * shard_lock.h: the lock of one cache shard, for data read far more often
+ * than written (cache hits against stores). Readers write nothing shared:
+ * each thread announces the shard it reads in a cache line of its own (a
+ * "big reader" lock), so two workers hitting the same shards do not pass
+ * a lock's cache line back and forth as they would with a mutex or a
+ * pthread_rwlock (whose readers all increment one counter). A writer takes
+ * the shard's mutex, raises the shard's writing flag and waits until no
+ * thread announces the shard; readers that see the flag queue on the
+ * mutex instead. Writers are exclusive, so what they remove can be freed
+ * at once: no deferred freeing.
+ *
+ * Reader announcements live in a `struct shard_readers`, one per cache
+ * (shared by its shards, told apart by their ids). A thread gets a reader
+ * slot on its first read and gives it back when it exits; past
+ * SHARD_READERS_MAX threads at once, readers take the mutex.
+ */
+#ifndef DESCEND_SHARD_LOCK_H
+#define DESCEND_SHARD_LOCK_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+/* Reader slots of a cache: threads reading at once without the mutex. */
+#define SHARD_READERS_MAX	64
+
+struct shard_readers {
+	struct {
+		unsigned reading;	/* atomic: the id of the shard read, 0 */
+	} __attribute__((aligned(64))) slot[SHARD_READERS_MAX];
+};
+
+struct shard_lock {
+	pthread_mutex_t mutex;
+	unsigned writing;		/* atomic: a writer holds the mutex */
+	unsigned id;			/* non-zero, unique within the readers */
+};
+
+/* `id` tells this shard from the others sharing one shard_readers. */
+void shard_lock_init(struct shard_lock *lock, unsigned id);
+void shard_lock_destroy(struct shard_lock *lock);
+
+/*
+ * Shared access: nothing may change in the shard until
+ * shard_read_unlock, which takes the value this returned. A reader may
+ * store only into atomics (a referenced bit, a flag) while it holds it,
+ * and may not take the same shard's write lock.
+ */
+bool shard_read_lock(struct shard_readers *readers, struct shard_lock *lock);
+void shard_read_unlock(struct shard_readers *readers, struct shard_lock *lock,
+    bool token);
+
+/* Exclusive access. */
+void shard_write_lock(struct shard_readers *readers, struct shard_lock *lock);
+void shard_write_unlock(struct shard_lock *lock);
+
+#endif /* DESCEND_SHARD_LOCK_H */
