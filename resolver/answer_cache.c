@@ -23,7 +23,8 @@
 #define ANSWER_RRS_MAX	64
 
 /*
- * One allocation: the header, then the message, then per record its TTL
+ * One allocation with the table's entry and key (lru_value_new): the
+ * header, then the message, then per record its TTL
  * field's offset and the TTL as stored (sized to the record count, so a
  * one-record answer costs a few bytes more than its message), then per
  * owner name its epoch slot and the epoch seen when stored.
@@ -301,9 +302,8 @@ answer_cache_store(struct answer_cache *cache, const uint8_t *key,
 	size_t size;
 	uint32_t hash;
 	int n;
-	bool stored;
 
-	if (ttl == 0 || len > UINT16_MAX)
+	if (keylen == 0 || ttl == 0 || len > UINT16_MAX)
 		return false;
 	if ((n = wire_ttl_offsets(wire, len, offsets, ANSWER_RRS_MAX)) < 0)
 		return false;
@@ -314,7 +314,9 @@ answer_cache_store(struct answer_cache *cache, const uint8_t *key,
 	    ((unsigned)(n + 1) & ~1u) * sizeof(uint16_t) +
 	    (size_t)n * sizeof(uint32_t) +
 	    owners.count * 2 * sizeof(uint32_t);
-	if ((entry = malloc(size)) == NULL)
+	hash = hash_seeded(cache->seed, key, keylen);
+	/* The entry shares the table entry's allocation: one block per hit. */
+	if ((entry = lru_value_new(hash, key, keylen, size)) == NULL)
 		return false;
 	entry->rr_count = (uint16_t)n;
 	entry->owner_count = (uint8_t)owners.count;
@@ -334,13 +336,11 @@ answer_cache_store(struct answer_cache *cache, const uint8_t *key,
 		entry_owners(entry)[2 * i + 1] =
 		    rrset_cache_owner_epoch(owners.rrsets, owners.slots[i]);
 	}
-	hash = hash_seeded(cache->seed, key, keylen);
 	shard = answer_shard(cache, hash);
 	shard_write_lock(&cache->readers, &shard->lock);
-	stored = lru_insert_hashed(shard->table, hash, key, keylen, entry,
-	    malloc_cost(size));
+	lru_insert_value(shard->table, entry, keylen);
 	shard_write_unlock(&shard->lock);
-	return stored;
+	return true;
 }
 
 /* Whether every RRset the answer was built from is as it was. */

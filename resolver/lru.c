@@ -5,6 +5,7 @@
  * a shared lock) set a referenced bit instead of moving the entry, and
  * eviction gives such entries a second chance (CLOCK).
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,8 +19,16 @@ struct lru_entry {
 	uint32_t hash;
 	uint16_t keylen;
 	uint8_t referenced;		/* atomic: peeked since last evicting */
+	bool value_inline;		/* the value follows the key: one block */
 	uint8_t key[];
 };
+
+/* Where an inline value starts: after the key, aligned for any type. */
+static size_t
+inline_value_at(size_t keylen)
+{
+	return (offsetof(struct lru_entry, key) + keylen + 15u) & ~(size_t)15u;
+}
 
 /*
  * Aligned to a cache line of its own: a sharded cache's tables are made
@@ -146,7 +155,7 @@ lru_delete(struct lru *lru, struct lru_entry **slot)
 	lru_unlink_recency(lru, e);
 	lru->count--;
 	lru->bytes -= e->size;
-	if (lru->free_value != NULL)
+	if (lru->free_value != NULL && !e->value_inline)
 		lru->free_value(e->value);
 	free(e);
 }
@@ -246,6 +255,23 @@ lru_evict(struct lru *lru)
 	}
 }
 
+/* Puts a new entry in its bucket and at the hot end, then keeps the bound. */
+static void
+lru_link(struct lru *lru, struct lru_entry *e)
+{
+	struct lru_entry **slot = lru_find_slot(lru, e->hash, e->key,
+	    e->keylen);
+
+	e->bucket_next = NULL;
+	*slot = e;
+	lru_link_newest(lru, e);
+	lru->count++;
+	lru->bytes += e->size;
+	lru_evict(lru);
+	if (lru->count > lru->bucket_count)
+		lru_grow(lru);
+}
+
 bool
 lru_insert(struct lru *lru, const uint8_t *key, size_t keylen, void *value,
     size_t size)
@@ -272,19 +298,58 @@ lru_insert_hashed(struct lru *lru, uint32_t hash, const uint8_t *key,
 	e->hash = hash;
 	e->keylen = (uint16_t)keylen;
 	e->referenced = 0;
+	e->value_inline = false;
 	memcpy(e->key, key, keylen);
 	e->value = value;
 	e->size = size + malloc_cost(sizeof(*e) + keylen);
-	slot = lru_find_slot(lru, hash, key, keylen);
-	e->bucket_next = NULL;
-	*slot = e;
-	lru_link_newest(lru, e);
-	lru->count++;
-	lru->bytes += e->size;
-	lru_evict(lru);
-	if (lru->count > lru->bucket_count)
-		lru_grow(lru);
+	lru_link(lru, e);
 	return true;
+}
+
+void *
+lru_value_new(uint32_t hash, const uint8_t *key, size_t keylen,
+    size_t value_size)
+{
+	struct lru_entry *e;
+
+	if (keylen > UINT16_MAX ||
+	    (e = malloc(inline_value_at(keylen) + value_size)) == NULL)
+		return NULL;
+	e->hash = hash;
+	e->keylen = (uint16_t)keylen;
+	e->referenced = 0;
+	e->value_inline = true;
+	memcpy(e->key, key, keylen);
+	e->value = (uint8_t *)e + inline_value_at(keylen);
+	e->size = malloc_cost(inline_value_at(keylen) + value_size);
+	return e->value;
+}
+
+/* The entry an inline value belongs to, from its key's length. */
+static struct lru_entry *
+inline_entry(void *value, size_t keylen)
+{
+	return (struct lru_entry *)(void *)((uint8_t *)value -
+	    inline_value_at(keylen));
+}
+
+void
+lru_value_discard(void *value, size_t keylen)
+{
+	if (value != NULL)
+		free(inline_entry(value, keylen));
+}
+
+void
+lru_insert_value(struct lru *lru, void *value, size_t keylen)
+{
+	struct lru_entry *e = inline_entry(value, keylen);
+	struct lru_entry **slot = lru_find_slot(lru, e->hash, e->key,
+	    e->keylen);
+
+	if (*slot != NULL)
+		lru_delete(lru, slot);
+	lru_link(lru, e);
 }
 
 bool

@@ -73,6 +73,20 @@ void *lru_peek_hashed(const struct lru *lru, uint32_t hash,
     const uint8_t *key, size_t keylen);
 bool lru_insert_hashed(struct lru *lru, uint32_t hash, const uint8_t *key,
     size_t keylen, void *value, size_t size);
+/*
+ * An entry whose value shares the entry's allocation (after the key), so
+ * that a hit fetches one block instead of two. lru_value_new returns the
+ * value's `value_size` bytes (16-aligned) for the caller to fill, or NULL
+ * when memory ran out; lru_insert_value then inserts or replaces it (under
+ * the table's lock), and from then on the table frees it (its free
+ * function is not called for it). A value never inserted goes back with
+ * lru_value_discard. `keylen` is the key's given to lru_value_new. The
+ * entry's cost is its allocation's.
+ */
+void *lru_value_new(uint32_t hash, const uint8_t *key, size_t keylen,
+    size_t value_size);
+void lru_insert_value(struct lru *lru, void *value, size_t keylen);
+void lru_value_discard(void *value, size_t keylen);
 bool lru_remove_hashed(struct lru *lru, uint32_t hash, const uint8_t *key,
     size_t keylen);
 
