@@ -292,17 +292,17 @@ list_sort(ldns_rr_list *rrs)
 	free(v);
 }
 
-/*
- * A DS or DNSKEY set as text: `key` the full records (sorted, TTL left
- * out: what makes two sets the same), `value` what is shown.
- */
-static void
-set_text(const ldns_rr_list *rrs, char *key, char *value, size_t len)
+void
+trace_chain_set_text(const ldns_rr_list *rrs, char *key, size_t key_len,
+    char *value, size_t value_len)
 {
 	size_t n = ldns_rr_list_rr_count(rrs);
 	const ldns_rr *sorted[64];
+	ldns_buffer *wire = ldns_buffer_new(1024);
+	unsigned char digest[32];
 
-	key[0] = value[0] = '\0';
+	value[0] = '\0';
+	strlcpy(key, "?", key_len);
 	if (n > 64)
 		n = 64;
 	for (size_t i = 0; i < n; i++)
@@ -310,19 +310,16 @@ set_text(const ldns_rr_list *rrs, char *key, char *value, size_t len)
 	qsort(sorted, n, sizeof(sorted[0]), rr_order);
 	for (size_t i = 0; i < n; i++) {
 		const ldns_rr *rr = sorted[i];
-		char item[128], *rdata = NULL;
-		ldns_buffer *buf = ldns_buffer_new(512);
+		char item[128];
 
-		if (buf != NULL) {
-			for (size_t j = 0; j < ldns_rr_rd_count(rr); j++) {
-				ldns_rdf2buffer_str(buf, ldns_rr_rdf(rr, j));
-				ldns_buffer_printf(buf, " ");
-			}
-			rdata = ldns_buffer_export2str(buf);
-			ldns_buffer_free(buf);
+		/* The key: every record's rdata, in order, each field with
+		 * its length (DS and DNSKEY rdata hold no names to case). */
+		for (size_t j = 0; wire != NULL && j < ldns_rr_rd_count(rr); j++) {
+			const ldns_rdf *f = ldns_rr_rdf(rr, j);
+
+			ldns_buffer_write_u16(wire, (uint16_t)ldns_rdf_size(f));
+			ldns_buffer_write(wire, ldns_rdf_data(f), ldns_rdf_size(f));
 		}
-		cat(key, len, "; ", rdata != NULL ? rdata : "?");
-		free(rdata);
 		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_DS)
 			snprintf(item, sizeof(item), "%u/%u/%u", rdf_u16(rr, 0),
 			    rdf_u8(rr, 1), rdf_u8(rr, 2));
@@ -330,10 +327,17 @@ set_text(const ldns_rr_list *rrs, char *key, char *value, size_t len)
 			snprintf(item, sizeof(item), "%u %s alg %u",
 			    (unsigned)ldns_calc_keytag(rr), key_role(rr),
 			    rdf_u8(rr, 2));
-		cat(value, len, ", ", item);
+		cat(value, value_len, ", ", item);
 	}
 	if (n == 0)
-		strlcpy(value, "none", len);
+		strlcpy(value, "none", value_len);
+	if (wire != NULL && ldns_buffer_status_ok(wire) && key_len >= 65) {
+		ldns_sha256(ldns_buffer_begin(wire), (unsigned)
+		    ldns_buffer_position(wire), digest);
+		for (size_t i = 0; i < sizeof(digest); i++)
+			snprintf(key + 2 * i, 3, "%02x", digest[i]);
+	}
+	ldns_buffer_free(wire);
 }
 
 /* The DNSKEY of `keys` `ds` is the digest of, or NULL. */
@@ -699,7 +703,7 @@ chain_servers(struct trace *t, const struct dnssec_probe_cut *pc,
 			reply_problem(ps[i]->ds, value, sizeof(value));
 			grouping_add(gr, ps[i], value, value, false);
 		} else {
-			set_text(ds, key, value, sizeof(value));
+			trace_chain_set_text(ds, key, sizeof(key), value, sizeof(value));
 			grouping_add(gr, ps[i], key, value, true);
 			if (ldns_rr_list_rr_count(ds) > 0)
 				with_ds++;
@@ -753,7 +757,7 @@ chain_servers(struct trace *t, const struct dnssec_probe_cut *pc,
 			reply_problem(cs[i]->dnskey, value, sizeof(value));
 			grouping_add(gr, cs[i], value, value, false);
 		} else {
-			set_text(keys, key, value, sizeof(value));
+			trace_chain_set_text(keys, key, sizeof(key), value, sizeof(value));
 			grouping_add(gr, cs[i], key, value, true);
 			with_keys++;
 		}

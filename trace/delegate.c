@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "delegate.h"
 #include "dname.h"
+#include "dnssec_probe.h"
 #include "server_hints.h"
 
 /* The TTL the plan's records are shown with (a parent's usual one). */
@@ -512,7 +513,8 @@ delegate_check(struct findings_ctx *ctx, struct delegate_plan *plan,
 {
 	struct trace *t = ctx->trace;
 	struct trace_cut *cut = plan_cut(ctx, plan, ipv4_only, ipv6_only);
-	char zone[256], first_keys[4096] = "", first_test[1024] = "",
+	char zone[256], first_keys[4096] = "", first_shown[1024] = "",
+	    first_test[1024] = "",
 	    first_key_server[300] = "", first_test_server[300] = "";
 	uint32_t first_serial = 0;
 	char first_serial_server[300] = "";
@@ -557,6 +559,7 @@ delegate_check(struct findings_ctx *ctx, struct delegate_plan *plan,
 		ldns_rr_list *soa;
 		ldns_pkt *reply;
 		char what[4096] = "", keys[4096], test[1024], who[300], addr[64];
+		char shown[1024];
 		uint32_t serial = 0;
 		bool zone_ok;
 
@@ -609,22 +612,32 @@ delegate_check(struct findings_ctx *ctx, struct delegate_plan *plan,
 		/* DNSKEY: every server must give the same key set. */
 		reply = findings_probe(ctx, plan->zone, LDNS_RR_TYPE_DNSKEY,
 		    (const struct sockaddr *)&s->addr, false);
-		keys[0] = '\0';
-		if (reply != NULL)
-			cds_rrset_text(reply, LDNS_RR_TYPE_DNSKEY, keys,
-			    sizeof(keys));
+		keys[0] = shown[0] = '\0';
+		if (reply != NULL) {
+			/* Compared as chain.c compares the servers of a cut. */
+			ldns_rr_list *set = dnssec_probe_rrset(reply, plan->zone,
+			    LDNS_RR_TYPE_DNSKEY);
+
+			if (set != NULL && ldns_rr_list_rr_count(set) > 0)
+				trace_chain_set_text(set, keys, sizeof(keys),
+				    shown, sizeof(shown));
+			ldns_rr_list_deep_free(set);
+		}
 		show(ctx, s, zone, plan->zone, LDNS_RR_TYPE_DNSKEY, reply,
 		    keys[0] != '\0' ? "signed" : "no keys");
 		if (authoritative(reply)) {
 			if (first_key_server[0] == '\0') {
 				strlcpy(first_keys, keys, sizeof(first_keys));
+				strlcpy(first_shown, shown, sizeof(first_shown));
 				strlcpy(first_key_server, who,
 				    sizeof(first_key_server));
 			} else if (strcmp(keys, first_keys) != 0)
 				trace_finding(t, SEVERITY_ERROR,
 				    "DESCEND-DNSKEY-DIFFERS", plan->zone,
-				    "%s and %s give different DNSKEY sets",
-				    who, first_key_server);
+				    "%s and %s give different DNSKEY sets "
+				    "(%s; %s)", who, first_key_server,
+				    shown[0] != '\0' ? shown : "none",
+				    first_shown[0] != '\0' ? first_shown : "none");
 			/* The DS: a key it names must sign the key set. */
 			if (dsc.ds != NULL)
 				ds_server(ctx, &dsc, plan->zone, s, who, reply);

@@ -171,6 +171,15 @@ int trace_chain_key_signs(const struct trace *trace, const ldns_rr *key,
 /* chain.c: the chain of trust per zone cut, its JSON lines and findings. */
 void trace_chain_report(struct trace *trace);
 /*
+ * A DS or DNSKEY set as text, for comparing what servers give: `key` the
+ * SHA-256 (hex, 65 bytes with the NUL) of the records' rdata in a fixed
+ * order, TTLs and owner case left out: two sets are the same when their
+ * keys are; `value` what is shown ("12345 KSK alg 13, ..." or
+ * "12345/13/2, ..."; "none" for an empty set).
+ */
+void trace_chain_set_text(const ldns_rr_list *rrs, char *key, size_t key_len,
+    char *value, size_t value_len);
+/*
  * Whether trace->dnssec[i] is a zone cut the chain shows (a cut the
  * resolution crossed, the root, or one only the validator saw), and its
  * parent there (the deepest other zone judged that holds it; NULL: none).

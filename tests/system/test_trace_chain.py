@@ -239,3 +239,19 @@ def test_golden_text(lab, name):
     if os.environ.get("DESCEND_UPDATE_GOLDEN"):
         open(golden, "w").write(got)
     assert got == open(golden).read()
+
+
+def test_delegate_compares_dnskey_sets_as_the_chain_does(lab):
+    # --delegate (delegate.c) shares the set comparison: the two sets shown
+    args = ["--delegate", "keysplit.org=ns1.keysplit.org/127.77.10.1,"
+            "ns2.keysplit.org/127.77.10.2", "--json"]
+    r = trace(lab, "www.keysplit.org", *args)
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    got = [f for f in findings(lines) if f["code"] == "DESCEND-DNSKEY-DIFFERS"]
+    assert len(got) == 1, findings(lines)
+    assert re.search(r"give different DNSKEY sets \((\d+ KSK alg 13(, )?){1,2}; "
+                     r"(\d+ KSK alg 13(, )?){1,2}\)$", got[0]["text"]), got[0]
+    r = trace(lab, "www.secure.com", "--delegate", "secure.com=ns1.secure.com/127.77.10.1,"
+              "ns2.secure.com/127.77.10.2", "--json")
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    assert not [f for f in findings(lines) if f["code"] == "DESCEND-DNSKEY-DIFFERS"]
