@@ -399,6 +399,9 @@ struct ds_check {
 	char no_dnskey[512];		/* servers that serve no DNSKEY */
 	char no_key[512];		/* servers where no DS matches a signer */
 	unsigned ok, checked;
+	/* The first planned server's DNSKEY RRset and RRSIGs (for --dot). */
+	ldns_rr_list *keys, *sigs;
+	bool dnssec_ok;			/* replies carried DO: validating */
 };
 
 /* One server's DNSKEY reply against the DS: a line, a JSON line, the tally. */
@@ -445,6 +448,7 @@ ds_server(struct findings_ctx *ctx, struct ds_check *c, const ldns_rdf *zone,
 		}
 	}
 	c->checked++;
+	c->dnssec_ok |= ldns_pkt_edns_do(reply);
 	if (keys == NULL || ldns_rr_list_rr_count(keys) == 0) {
 		verdict = "no-dnskey";
 		trace_cat(c->no_dnskey, sizeof(c->no_dnskey), ", ", who);
@@ -469,8 +473,82 @@ ds_server(struct findings_ctx *ctx, struct ds_check *c, const ldns_rdf *zone,
 	    addr, "source", strcmp(c->source, "planned") == 0 ? "planned" :
 	    "parent", "ds", ds_text, "dnskey", key_text, "match", match,
 	    "verdict", verdict, NULL);
+	if (c->keys == NULL && keys != NULL) {
+		c->keys = keys;		/* kept for the picture */
+		c->sigs = sigs;
+		return;
+	}
 	ldns_rr_list_deep_free(keys);
 	ldns_rr_list_deep_free(sigs);
+}
+
+/* Moves `rrs` (owners lowered) into `*into`, skipping those it has. */
+static void
+keep_records(ldns_rr_list **into, ldns_rr_list *rrs)
+{
+	for (size_t i = 0; rrs != NULL && i < ldns_rr_list_rr_count(rrs); i++) {
+		ldns_rr *rr = ldns_rr_clone(ldns_rr_list_rr(rrs, i));
+
+		if (rr == NULL || (*into == NULL &&
+		    (*into = ldns_rr_list_new()) == NULL)) {
+			ldns_rr_free(rr);
+			return;
+		}
+		ldns_dname2canonical(ldns_rr_owner(rr));
+		if (ldns_rr_list_contains_rr(*into, rr) ||
+		    !ldns_rr_list_push_rr(*into, rr))
+			ldns_rr_free(rr);
+	}
+	ldns_rr_list_deep_free(rrs);
+}
+
+/*
+ * The planned chain of trust for the picture (--dot): the DS and the first
+ * planned server's keys join what the trace keeps, and the plan's verdict
+ * becomes the zone's, as if the parent served the plan.
+ */
+static void
+plan_picture(struct trace *t, const ldns_rdf *zone, struct ds_check *c,
+    bool bogus)
+{
+	struct trace_dnssec_zone *z = NULL;
+
+	if (c->ds != NULL)
+		keep_records(&t->ds_seen, ldns_rr_list_clone(c->ds));
+	keep_records(&t->dnskey_seen, c->keys);
+	if (c->sigs != NULL) {
+		/* Only the RRSIGs over the key set are kept there. */
+		ldns_rr_list *over_keys = ldns_rr_list_new();
+
+		for (size_t i = 0; over_keys != NULL &&
+		    i < ldns_rr_list_rr_count(c->sigs); i++) {
+			ldns_rr *sig = ldns_rr_list_rr(c->sigs, i);
+
+			if (ldns_rr_rrsig_typecovered(sig) != NULL &&
+			    ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(sig)) ==
+			    LDNS_RR_TYPE_DNSKEY)
+				ldns_rr_list_push_rr(over_keys,
+				    ldns_rr_clone(sig));
+		}
+		keep_records(&t->dnskey_sigs, over_keys);
+		ldns_rr_list_deep_free(c->sigs);
+	}
+	c->keys = c->sigs = NULL;
+	/* Not validating (no DO), or no DS checked: no chain to draw. */
+	if (!c->dnssec_ok || (z = trace_dnssec_zone(t, zone)) == NULL)
+		return;
+	z->ede = -1;
+	if (bogus) {
+		z->status = SEC_BOGUS;
+		z->ede = 9;	/* RFC 8914 DNSKEY Missing: what resolvers say */
+		snprintf(z->why, sizeof(z->why), "the DS %s %s", c->source,
+		    c->no_dnskey[0] != '\0' ? "needs a DNSKEY RRset a server "
+		    "lacks" : "matches no key that signs the DNSKEY RRset");
+	} else {
+		z->status = SEC_SECURE;
+		snprintf(z->why, sizeof(z->why), "the DS %s matches a key that "
+		    "signs the DNSKEY RRset at every planned server", c->source);
+	}
 }
 
 /* The findings of the DS check; true when the zone would go bogus. */
@@ -676,6 +754,7 @@ delegate_check(struct findings_ctx *ctx, struct delegate_plan *plan,
 		    "would break it");
 	/* A DS without its key makes the zone bogus: as broken as lame. */
 	bogus = ds_findings(t, &dsc, plan->zone);
+	plan_picture(t, plan->zone, &dsc, bogus);
 	ldns_rr_list_deep_free(today);
 	return ready > 0 && !bogus;
 }

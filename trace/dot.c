@@ -375,7 +375,7 @@ trace_dot_write(const struct trace *t, const char *title, FILE *out)
 	if (root)
 		write_chain(t, t->root.zone, 0, -1, out);
 	for (unsigned i = 0; i < t->cut_count; i++)
-		if (zone_ids[i] > 0 && !t->cuts[i].planned)
+		if (zone_ids[i] > 0)
 			write_chain(t, t->cuts[i].zone, zone_ids[i],
 			    t->cuts[i].parent != NULL ? zone_cluster(t, zone_ids,
 			    t->cuts[i].parent) : -1, out);

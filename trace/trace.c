@@ -417,6 +417,26 @@ keep_dnssec_records(struct trace *t, const ldns_rr_list *rrs)
 	}
 }
 
+struct trace_dnssec_zone *
+trace_dnssec_zone(struct trace *t, const ldns_rdf *zone)
+{
+	struct trace_dnssec_zone *z;
+
+	for (unsigned i = 0; i < t->dnssec_count; i++)
+		if (dname_equal(t->dnssec[i].zone, zone))
+			return &t->dnssec[i];
+	if (t->dnssec_count == TRACE_DNSSEC_ZONES_MAX)
+		return NULL;
+	z = &t->dnssec[t->dnssec_count];
+	memset(z, 0, sizeof(*z));
+	if ((z->zone = ldns_rdf_clone(zone)) == NULL)
+		return NULL;
+	ldns_dname2canonical(z->zone);
+	z->ede = -1;
+	t->dnssec_count++;
+	return z;
+}
+
 /*
  * Folds one EV_DNSSEC step into its zone's verdict. The DS, no-DS and
  * DNSKEY steps judge the cut named by their owner; the other steps judge
@@ -450,22 +470,8 @@ keep_dnssec_verdict(struct trace *t, const struct engine_event *ev)
 		if (zone == NULL)
 			zone = ev->u.dnssec.owner;
 	}
-	if (zone == NULL)
+	if (zone == NULL || (z = trace_dnssec_zone(t, zone)) == NULL)
 		return;
-	for (unsigned i = 0; i < t->dnssec_count && z == NULL; i++)
-		if (dname_equal(t->dnssec[i].zone, zone))
-			z = &t->dnssec[i];
-	if (z == NULL) {
-		if (t->dnssec_count == TRACE_DNSSEC_ZONES_MAX)
-			return;
-		z = &t->dnssec[t->dnssec_count];
-		memset(z, 0, sizeof(*z));
-		if ((z->zone = ldns_rdf_clone(zone)) == NULL)
-			return;
-		ldns_dname2canonical(z->zone);
-		z->ede = -1;
-		t->dnssec_count++;
-	}
 	z->cut |= cut;
 	if (rank[ev->u.dnssec.status] <= rank[z->status])
 		return;

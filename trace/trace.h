@@ -156,6 +156,10 @@ trace_cat(char *buf, size_t len, const char *sep, const char *item)
 	strlcat(buf, item, len);
 }
 
+/* The verdict kept for `zone`, made (unchecked) if new; NULL when full. */
+struct trace_dnssec_zone *trace_dnssec_zone(struct trace *trace,
+    const ldns_rdf *zone);
+
 /* print_dig.c: one record as `dig +trace +dnssec` prints it. */
 void trace_dig_rr(FILE *out, const ldns_rr *rr);
 /*

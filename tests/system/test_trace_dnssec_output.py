@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from test_trace import assert_schema, dnssec_trace
+from test_trace import SECURE_PLAN, assert_schema, dnssec_trace, lab_ds
 
 # dig +trace looks name servers up with the system resolver, not the glue:
 # the lab's names for the cases below.
@@ -87,13 +87,13 @@ def test_dig_answer_has_its_rrsig(lab):
 GREEN, GREY, RED = "#2e7d32", "#757575", "#c62828"
 
 
-def svg_edges(lab, tmp_path, name):
+def svg_edges(lab, tmp_path, name, *extra):
     """The rendered SVG's edges: {(tail, head): (stroke, dashed, label)}, and
     the clusters' labels."""
     import xml.etree.ElementTree as ET
     if shutil.which("dot") is None:
         pytest.skip("Graphviz's dot is not installed (contrib/setup-debian.sh)")
-    r = dnssec_trace(lab, name, "--dot")
+    r = dnssec_trace(lab, name, "--dot", *extra)
     src = tmp_path / "trace.dot"
     src.write_text(r.stdout)
     svg = subprocess.run(["dot", "-Tsvg", str(src)], capture_output=True, text=True)
@@ -167,6 +167,32 @@ def test_dot_chain_of_a_bogus_cut_is_red_with_the_reason(lab, tmp_path, name, zo
     assert any(zone in c and "DNSSEC: bogus" in c for c in clusters.values())
     # a healthy cut of the same trace stays green
     assert any(v[0] == GREEN for (t, h), v in edges.items() if re.match(r"z\d+d\d+$", t))
+
+
+@pytest.mark.parametrize("good", [True, False])
+def test_dot_chain_of_a_planned_ds(lab, tmp_path, good):
+    # --delegate with --delegate-ds: the planned DS drawn to the planned
+    # servers' key, green when it matches a key that signs the key set
+    ds = lab_ds("secure.com")
+    if not good:
+        ds = ds[:-1] + ("0" if ds[-1] != "0" else "1")
+    rc, text, edges, clusters = svg_edges(lab, tmp_path, "www.secure.com", "--delegate",
+                                          SECURE_PLAN, "--delegate-ds", ds)
+    assert rc == (0 if good else 2)
+    node = re.search(r'(z(\d+)d\d+) \[shape=note[^\n]*label="DS %s for secure.com.' %
+                     ds.split()[2], text)
+    assert node, text
+    (head, (stroke, dashed, label)), = [(h, v) for (t, h), v in edges.items()
+                                        if t == node.group(1)]
+    planned = [c for c in clusters.values() if "secure.com. (planned)" in c]
+    if good:
+        assert re.match(r"z\d+k\d+$", head) and stroke == GREEN and not dashed
+        assert "DNSSEC: secure" in planned[0]
+    else:
+        assert head == "z" + node.group(2) and stroke == RED and dashed
+        assert "bogus: the DS planned matches no key that signs the DNSKEY RRset (EDE 9)" \
+            in label
+        assert "DNSSEC: bogus" in planned[0]
 
 
 # CDS and CDNSKEY (Zonemaster DNSSEC15-18) and the algorithm-rollover state.
