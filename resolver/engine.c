@@ -47,7 +47,8 @@ reply_class_name(enum reply_class klass)
 
 /*
  * The answer cache gets a quarter of the memory, the validated NSECs
- * (RFC 8198) a sixteenth, the RRset cache the rest.
+ * (RFC 8198) a sixteenth, the DNSSEC key cache a sixteenth, the RRset
+ * cache the rest.
  */
 static void
 engine_size_caches(struct engine *engine)
@@ -56,7 +57,10 @@ engine_size_caches(struct engine *engine)
 
 	answer_cache_set_max(engine->answers, size / 4);
 	nsec_cache_set_max(engine->nsecs, size / 16);
-	rrset_cache_set_max(engine->rrsets, size - size / 4 - size / 16);
+	key_cache_set_max(validator_key_cache(engine->validator),
+	    ENGINE_KEY_CACHE_SHARE(size));
+	rrset_cache_set_max(engine->rrsets, size - size / 4 - size / 16 -
+	    ENGINE_KEY_CACHE_SHARE(size));
 }
 
 static bool
@@ -1160,13 +1164,17 @@ engine_stats_get(struct engine *engine, struct engine_stats *stats)
 	for (size_t i = 0; i < offsetof(struct engine_stats, cache_bytes) /
 	    sizeof(uint64_t); i++)
 		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+	stats->cache_key_bytes = key_cache_bytes(
+	    validator_key_cache(engine->validator));
+	stats->cache_key_entries = key_cache_count(
+	    validator_key_cache(engine->validator));
 	stats->cache_bytes = rrset_cache_bytes(engine->rrsets) +
 	    answer_cache_bytes(engine->answers) +
-	    nsec_cache_bytes(engine->nsecs);
+	    nsec_cache_bytes(engine->nsecs) + stats->cache_key_bytes;
 	stats->cache_answer_entries = answer_cache_count(engine->answers);
 	stats->cache_entries = rrset_cache_count(engine->rrsets) +
 	    answer_cache_count(engine->answers) +
-	    nsec_cache_count(engine->nsecs);
+	    nsec_cache_count(engine->nsecs) + stats->cache_key_entries;
 }
 
 ldns_rdf *

@@ -347,6 +347,13 @@ void engine_cache_dump(struct engine *engine, FILE *out, time_t now);
  */
 struct answer_cache *engine_answer_cache(struct engine *engine);
 
+/*
+ * The DNSSEC key cache's share of cache_size: a sixteenth, 4 MiB of the
+ * default 64m (Unbound's key-cache-size default). An operator sizes one
+ * number; validated keys are few and small beside the RRsets.
+ */
+#define ENGINE_KEY_CACHE_SHARE(cache_size)	((cache_size) / 16)
+
 /* Counters for `descend control stats`. */
 struct engine_stats {
 	uint64_t requests;
@@ -369,6 +376,8 @@ struct engine_stats {
 	size_t cache_bytes;		/* memory held by the caches */
 	size_t cache_entries;
 	size_t cache_answer_entries;	/* of which whole answers */
+	size_t cache_key_entries;	/* of which DNSSEC key entries */
+	size_t cache_key_bytes;		/* of cache_bytes, the key cache's */
 };
 
 void engine_stats_get(struct engine *engine, struct engine_stats *stats);

@@ -96,6 +96,8 @@ control_print_stats(struct daemon *d, FILE *out)
 	fprintf(out, "cache.bytes=%zu\ncache.entries=%zu\ncache.limit=%zu\n",
 	    e.cache_bytes, e.cache_entries, d->config.engine.cache_size);
 	fprintf(out, "cache.answer_entries=%zu\n", e.cache_answer_entries);
+	fprintf(out, "cache.key_entries=%zu\ncache.key_bytes=%zu\n",
+	    e.cache_key_entries, e.cache_key_bytes);
 	P("requests", e.requests);
 	P("upstream.queries", e.upstream_queries);
 	P("upstream.timeouts", e.upstream_timeouts);

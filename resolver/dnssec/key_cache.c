@@ -219,3 +219,11 @@ key_cache_bytes(struct key_cache *cache)
 	pthread_mutex_unlock(&cache->lock);
 	return n;
 }
+
+void
+key_cache_set_max(struct key_cache *cache, size_t max_bytes)
+{
+	pthread_mutex_lock(&cache->lock);
+	lru_set_max(cache->table, max_bytes);
+	pthread_mutex_unlock(&cache->lock);
+}

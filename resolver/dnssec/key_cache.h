@@ -57,5 +57,7 @@ size_t key_cache_flush(struct key_cache *cache, const ldns_rdf *name,
 void key_cache_dump(struct key_cache *cache, FILE *out, time_t now);
 size_t key_cache_count(struct key_cache *cache);
 size_t key_cache_bytes(struct key_cache *cache);
+/* A new bound (a reload's cache-size): evicts down to it at once. */
+void key_cache_set_max(struct key_cache *cache, size_t max_bytes);
 
 #endif /* DESCEND_KEY_CACHE_H */

@@ -89,16 +89,14 @@ autotrust_setup(struct validator *val, const char *path, char *err,
 	return 0;
 }
 
-/* Key-cache memory: DNSKEY sets are small; a few thousand zones fit. */
-#define KEY_CACHE_BYTES	(4u * 1024 * 1024)
-
 struct validator *
 validator_new(const struct engine_config *config, char *err, size_t errlen)
 {
 	struct validator *val = calloc(1, sizeof(*val));
 
 	if (val == NULL || (val->anchors = trust_anchors_new()) == NULL ||
-	    (val->keys = key_cache_new(KEY_CACHE_BYTES)) == NULL) {
+	    (val->keys = key_cache_new(ENGINE_KEY_CACHE_SHARE(
+	    config->cache_size))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		validator_free(val);
 		return NULL;

@@ -102,6 +102,17 @@ def test_stats_count_verdicts(daemon):
     assert stats["dnssec.insecure"] >= 1
 
 
+def test_key_cache_counts_in_cache_size(daemon):
+    """The validated keys are in cache.bytes and cache.entries, within
+    their sixteenth of cache-size."""
+    assert ask(daemon, "www.secure.com", "A").flags & dns.flags.AD
+    stats = daemon.stats()
+    assert stats["cache.key_entries"] >= 3      # ., com., secure.com.
+    assert 0 < stats["cache.key_bytes"] <= stats["cache.limit"] // 16
+    assert stats["cache.bytes"] >= stats["cache.key_bytes"]
+    assert stats["cache.entries"] >= stats["cache.key_entries"]
+
+
 @pytest.mark.parametrize("name,verdict", [
     ("www.secure.com", ";; DNSSEC: secure"),
     ("www.insecure.com", ";; DNSSEC: insecure"),

@@ -1055,6 +1055,59 @@ test_reload_trust(void)
 	engine_free(engine);
 }
 
+/*
+ * The key cache is part of cache-size (ENGINE_KEY_CACHE_SHARE of it), not
+ * a fixed 4 MiB beside it: a small cache-size holds it to its share, and
+ * its memory counts in the stats' cache bytes and entries.
+ */
+static void
+test_key_cache_in_cache_size(void)
+{
+	struct engine_config cfg;
+	static const char *anchors[1];
+	const size_t size = 160 * 1024;
+	char err[256], name[64];
+	struct engine *engine;
+	struct engine_stats st;
+	struct outcome o;
+	size_t peak = 0;
+
+	engine_config_init(&cfg);
+	cfg.root_hints_file = hints_file;
+	cfg.use_0x20 = false;
+	anchors[0] = root_anchor;
+	cfg.trust_anchors = anchors;
+	cfg.trust_anchor_count = 1;
+	cfg.cache_size = size;
+	if ((engine = engine_new(&cfg, err, sizeof(err))) == NULL) {
+		ok(false, "engine_new: %s", err);
+		return;
+	}
+	for (int i = CHAIN_ZONES; i >= 1; i--) {
+		snprintf(name, sizeof(name), "www.c%d.test.", i);
+		resolve(engine, name, LDNS_RR_TYPE_A, false, false, &o);
+		outcome_free(&o);
+		engine_stats_get(engine, &st);
+		if (st.cache_key_bytes > peak)
+			peak = st.cache_key_bytes;
+	}
+	resolve(engine, "www.two.test.", LDNS_RR_TYPE_A, false, false, &o);
+	ok(o.result.security == SEC_SECURE,
+	    "validation_works_with_a_small_key_cache (%s)",
+	    sec_status_name(o.result.security));
+	outcome_free(&o);
+	engine_stats_get(engine, &st);
+	ok(peak > 0 && peak <= ENGINE_KEY_CACHE_SHARE(size),
+	    "key_cache_held_to_its_share_of_cache_size (peak %zu bytes, "
+	    "share %zu)", peak, (size_t)ENGINE_KEY_CACHE_SHARE(size));
+	ok(st.cache_key_entries > 0 && st.cache_bytes >= st.cache_key_bytes &&
+	    st.cache_entries >= st.cache_key_entries,
+	    "key_cache_counted_in_cache_bytes_and_entries (%zu of %zu bytes, "
+	    "%zu of %zu entries)", st.cache_key_bytes, st.cache_bytes,
+	    st.cache_key_entries, st.cache_entries);
+	engine_free(engine);
+}
+
 static void
 test_validation_off(void)
 {
@@ -1087,6 +1140,7 @@ main(void)
 	test_validation_budget();
 	test_restart_after_bogus();
 	test_reload_trust();
+	test_key_cache_in_cache_size();
 	test_validation_off();
 	unlink(hints_file);
 	for (size_t i = 0; i < ZONE_COUNT; i++) {
