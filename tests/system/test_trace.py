@@ -326,6 +326,26 @@ def test_delegate_ds_for_servers_without_dnskey_is_broken(lab):
         "DNSKEY" in findings["DESCEND-NO-DNSKEY"]
 
 
+def test_delegate_ds_that_only_some_servers_match_names_the_others(lab):
+    # cdssplit.net's sec-2 copy also holds (and signs with) a next key, whose
+    # DS it publishes as CDS: planned, sec-1 lacks the key
+    import dns.message
+    import dns.query
+    reply = dns.query.udp(dns.message.make_query("cdssplit.net", "CDS"), "127.77.10.2",
+                          timeout=2)
+    ds = "cdssplit.net. DS " + reply.answer[0][0].to_text()
+    rc, lines, findings = ds_trace(
+        lab, "cdssplit.net=ns1.cdssplit.net/127.77.10.1,ns2.cdssplit.net/127.77.10.2",
+        "--delegate-ds", ds)
+    assert rc == 2
+    assert "DNSSEC02" not in findings
+    assert findings["DESCEND-DS-NO-KEY"].startswith(
+        "the DS planned (key tag %s) matches no DNSKEY that signs the DNSKEY RRset at "
+        "ns1.cdssplit.net. (127.77.10.1):" % ds.split()[2]), findings
+    assert {l["address"]: l["verdict"] for l in lines if l["type"] == "plan_ds"} == {
+        "127.77.10.1": "no-key", "127.77.10.2": "ok"}
+
+
 @pytest.mark.parametrize("plan,code", [
     # the DS com. publishes today names a key dsnokey.com's servers lack
     ("dsnokey.com=ns1.dsnokey.com/127.77.10.1,ns2.dsnokey.com/127.77.10.2", 2),

@@ -243,6 +243,24 @@ def test_broken_cds_and_cdnskey_have_dnssec15_to_18(lab):
         "(RFC 7344 §4.1): the parent cannot trust it" % t for t in ("CDS", "CDNSKEY"))
 
 
+def test_servers_that_disagree_on_cds_are_dnssec15(lab):
+    rc, lines, findings = trace_lines(lab, "www.cdssplit.net")
+    assert rc == 1
+    mine = sorted(f["text"] for f in findings if f["code"] in CDS_CODES)
+    one, two = "ns1.cdssplit.net. (127.77.10.1)", "ns2.cdssplit.net. (127.77.10.2)"
+    # whichever server was asked first is the reference; the other differs
+    for a, b in ((one, two), (two, one)):
+        if mine and mine[0].startswith(a):
+            assert mine == ["%s: a %s RRset other than %s's" % (a, t, b)
+                            for t in ("CDNSKEY", "CDS")], mine
+            break
+    else:
+        assert False, mine
+    assert {f["code"] for f in findings if f["code"] in CDS_CODES} == {"DNSSEC15"}
+    cds = {l["address"]: l["cds"] for l in lines if l["type"] == "cds"}
+    assert len(set(cds.values())) == 2, cds
+
+
 def test_delete_cds_is_noted(lab):
     rc, lines, findings = trace_lines(lab, "www.cdsdelete.net")
     assert rc == 1
