@@ -243,6 +243,19 @@ def test_broken_cds_and_cdnskey_have_dnssec15_to_18(lab):
         "(RFC 7344 §4.1): the parent cannot trust it" % t for t in ("CDS", "CDNSKEY"))
 
 
+def test_cds_text(lab):
+    r = dnssec_trace(lab, "www.cdsbad.net", "--no-color")
+    out = r.stdout
+    assert "== CDS, CDNSKEY and algorithms\n   cdsbad.net. ns1.cdsbad.net. 127.77.10.1: CDS " in out
+    for code in ("WARNING DNSSEC15", "ERROR   DNSSEC16", "WARNING DNSSEC17",
+                 "ERROR   DNSSEC18"):
+        assert "   %s                 cdsbad.net.: ns1.cdsbad.net. (127.77.10.1), " \
+            "ns2.cdsbad.net. (127.77.10.2): " % code in out, code
+    # a healthy signed zone: no section, no finding
+    r = dnssec_trace(lab, "www.secure.com", "--no-color")
+    assert "== CDS" not in r.stdout and "== findings" not in r.stdout
+
+
 def test_servers_that_disagree_on_cds_are_dnssec15(lab):
     rc, lines, findings = trace_lines(lab, "www.cdssplit.net")
     assert rc == 1
