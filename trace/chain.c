@@ -317,6 +317,10 @@ trace_chain_set_text(const ldns_rr_list *rrs, char *key, size_t key_len,
 		for (size_t j = 0; wire != NULL && j < ldns_rr_rd_count(rr); j++) {
 			const ldns_rdf *f = ldns_rr_rdf(rr, j);
 
+			/* ldns_buffer_write asserts where it does not fit:
+			 * room first (32 RSA keys are 10 kB). */
+			if (!ldns_buffer_reserve(wire, 2 + ldns_rdf_size(f)))
+				break;
 			ldns_buffer_write_u16(wire, (uint16_t)ldns_rdf_size(f));
 			ldns_buffer_write(wire, ldns_rdf_data(f), ldns_rdf_size(f));
 		}

@@ -23,6 +23,9 @@ the lab's root reaches it.
                                   NSEC proof that there is none
   www.oobsigner.trap.net A        signed by a sibling's key (nsec3many.trap.net.)
   parent.oobsigner.trap.net A     signed by the parent's key (trap.net.)
+  www.nosigs.trap.net A           signed, but its SOA and DNSKEY RRsets are
+                                  served without RRSIG even with DO (descend
+                                  trace's Zonemaster DNSSEC06)
 Usage: hostile_dnssec.py ADDR PIDFILE LAB_DIR   (stops on SIGTERM)
 """
 import base64
@@ -197,7 +200,8 @@ class Server:
         for label, kw in (("keytrap", {}), ("nsec3many", {"nsec3": {"alg": 1, "iterations": 0}}),
                           ("nsec3alg2", {"nsec3": {"alg": 2, "iterations": 0}}),
                           ("nsec3deep", {"nsec3": {"alg": 1, "iterations": DEEP_ITERATIONS}}),
-                          ("wildreplay", {}), ("stripped", {}), ("oobsigner", {})):
+                          ("wildreplay", {}), ("stripped", {}), ("oobsigner", {}),
+                          ("nosigs", {})):
             name = N(label, TRAP)
             z[label] = Zone(name, **kw)
             z[label].add(rrset(N("www", name), "A", "192.0.2.201"))
@@ -216,6 +220,10 @@ class Server:
         ob.signer = (sib.name, sib.key, sib.dnskey)
         ob.add(rrset(N("parent", ob.name), "A", "192.0.2.206"))
         ob.signers[(N("parent", ob.name), dns.rdatatype.A)] = (TRAP, self.trap.key, self.trap.dnskey)
+        # No RRSIG over the apex's SOA and DNSKEY RRsets, the rest signed.
+        ns = z["nosigs"]
+        ns.sign = lambda rs, ns=ns: [] if rs.name == ns.name and rs.rdtype in (
+            dns.rdatatype.SOA, dns.rdatatype.DNSKEY) else Zone.sign(ns, rs)
         wr = z["wildreplay"]
         wr.add(rrset(N("*", wr.name), "A", "192.0.2.203"))
         wr.add(rrset(N("exists", wr.name), "A", "192.0.2.204"))

@@ -259,3 +259,37 @@ def test_delegate_compares_dnskey_sets_as_the_chain_does(lab):
               "ns2.secure.com/127.77.10.2", "--json")
     lines = [json.loads(line) for line in r.stdout.splitlines()]
     assert not [f for f in findings(lines) if f["code"] == "DESCEND-DNSKEY-DIFFERS"]
+
+
+# What NSD will not serve: hostile_dnssec.py's trap.net zones.
+from test_hostile_dnssec import hostile_dnssec  # noqa: E402,F401 (fixture)
+
+
+@pytest.mark.parametrize("name,zone,code,severity,text", [
+    ("www.nosigs.trap.net", "nosigs.trap.net.", "DNSSEC06", "ERROR",
+     "ns.trap.net. (127.77.8.2) gives the SOA RRset without RRSIG to a query with DO"),
+    ("www.nosigs.trap.net", "nosigs.trap.net.", "DNSSEC06", "ERROR",
+     "gives the DNSKEY RRset without RRSIG"),
+    ("www.nosigs.trap.net", "nosigs.trap.net.", "DNSSEC08", "ERROR", "no RRSIG"),
+    ("www.nsec3alg2.trap.net", "nsec3alg2.trap.net.", "DNSSEC03", "ERROR",
+     "NSEC3 hash algorithm 2: only 1 (SHA-1) is defined"),
+])
+def test_trap_zone_produces_the_finding(hostile_dnssec, lab, name, zone, code, severity, text):
+    _, lines = trace_json(lab, name)
+    got = [f for f in findings(lines, zone) if f["code"] == code]
+    assert any(f["severity"] == severity and text in f["text"] for f in got), findings(lines)
+
+
+def test_keytrap_zone_is_judged_within_bounds(hostile_dnssec, lab):
+    # 32 keys share a tag, 32 RRSIGs over each RRset: the trace checks at
+    # most LIMIT_DNSSEC_KEYS_PER_TAG keys per signature, and finishes; the
+    # 32 keys' set is compared whole (it once overran a fixed buffer: abort)
+    import time
+    start = time.monotonic()
+    _, lines = trace_json(lab, "www.keytrap.trap.net")
+    assert time.monotonic() - start < 10
+    zone = "keytrap.trap.net."
+    codes = {f["code"] for f in findings(lines, zone)}
+    assert {"DNSSEC08", "DNSSEC09", "DESCEND-BOGUS"} <= codes, codes
+    # the healthy parent trap.net. gives no DNSSEC finding (one NS: DELEGATION01)
+    assert {f["code"] for f in findings(lines, "trap.net.")} <= {"DELEGATION01"}
