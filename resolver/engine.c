@@ -325,8 +325,15 @@ engine_build_query(struct engine_request *req, const ldns_rdf *qname,
 	ldns_pkt_set_id(pkt, q->dns_id);
 	if (edns)
 		ldns_pkt_set_edns_udp_size(pkt, LIMIT_EDNS_BUFSIZE);
-	/* DO: the RRSIGs, DS and NSEC records the validator needs (RFC 4035 §4.1). */
-	if (edns && validator_enabled(req->engine->validator))
+	/*
+	 * DO: the RRSIGs, DS and NSEC records the validator needs (RFC 4035
+	 * §4.1), always, validating or not, as BIND and Unbound do (Unbound's
+	 * iterator sends EDNS_DO on every query even without its validator):
+	 * a non-validating resolver still hands DO clients the RRSIGs and
+	 * proofs to validate themselves (RFC 4035 §3.2.1), and the same cache
+	 * serves them whatever the next client asks.
+	 */
+	if (edns)
 		ldns_pkt_set_edns_do(pkt, true);
 	status = engine_render(pkt, &q->wire, &q->wire_len);
 	ldns_pkt_free(pkt);

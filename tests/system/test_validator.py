@@ -195,3 +195,23 @@ def test_reload_that_changes_the_trust_empties_the_cache(lab, daemon_factory):
     assert d.control_cmd("reload").returncode == 0
     assert ask(d, "www.secure.com", "A").flags & dns.flags.AD
     assert ask(d, "www.badsig.com", "A").rcode() == dns.rcode.SERVFAIL
+
+
+def test_non_validating_daemon_gives_do_clients_the_rrsigs(lab, daemon_factory):
+    """dnssec-validation: no still sends DO upstream (as BIND and Unbound
+    do), so a DO client gets the RRSIGs and proofs to validate itself, and
+    never AD: nothing was validated."""
+    if not os.path.exists(ANCHOR):
+        pytest.skip("the lab has no trust anchor (unsigned lab)")
+    d = daemon_factory("dnssec-validation: no\n", addr="127.77.100.21")
+    r = ask(d, "www.secure.com", "A", do=True)
+    assert r.rcode() == dns.rcode.NOERROR
+    assert any(rr.rdtype == dns.rdatatype.RRSIG for rr in r.answer)
+    assert not r.flags & dns.flags.AD
+    nx = ask(d, "nonexistent.secure.com", "A", do=True)
+    assert any(rr.rdtype == dns.rdatatype.NSEC for rr in nx.authority)
+    # Not validated: broken data passes, as with any non-validating resolver.
+    assert ask(d, "www.badsig.com", "A", do=True).rcode() == dns.rcode.NOERROR
+    # A client without DO gets no RRSIG, from the same cache.
+    r = ask(d, "www.secure.com", "A", do=False)
+    assert not any(rr.rdtype == dns.rdatatype.RRSIG for rr in r.answer)

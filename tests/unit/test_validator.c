@@ -1116,8 +1116,20 @@ test_validation_off(void)
 
 	resolve(engine, "forged.sec.test.", LDNS_RR_TYPE_A, false, false, &o);
 	ok(o.result.rcode == LDNS_RCODE_NOERROR &&
-	    o.result.security == SEC_UNCHECKED && !o.ad && !events.do_seen,
-	    "without_anchor_nothing_is_validated_and_no_do_is_sent");
+	    o.result.security == SEC_UNCHECKED && !o.ad && o.rrsigs == 0,
+	    "without_anchor_nothing_is_validated (no AD, no RRSIG without DO)");
+	/* DO upstream all the same, as BIND and Unbound send it. */
+	ok(events.do_seen, "a_non_validating_engine_still_sends_do_upstream");
+	outcome_free(&o);
+	/* A DO client validates for itself: it gets the RRSIGs, never AD. */
+	resolve(engine, "www.sec.test.", LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NOERROR && o.rrsigs == 1 && !o.ad,
+	    "do_client_of_a_non_validating_engine_gets_rrsigs_without_ad "
+	    "(%u rrsigs, ad %d)", o.rrsigs, o.ad);
+	outcome_free(&o);
+	resolve(engine, "www.sec.test.", LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.sends == 0 && o.rrsigs == 1 && !o.ad,
+	    "and_from_the_cache_too (%u sends, %u rrsigs)", o.sends, o.rrsigs);
 	outcome_free(&o);
 	engine_free(engine);
 }
