@@ -16,8 +16,9 @@ void
 aggressive_learn(struct engine *engine, const struct reply_view *v,
     ldns_rr_class klass, uint32_t ttl_cap, time_t now)
 {
-	/* Learnt even while the option is off, so that turning it on works at once. */
-	if (engine->nsecs == NULL || v->status != SEC_SECURE ||
+	/* Off: nothing kept either (a reload turning it on starts learning). */
+	if (!engine->config.aggressive_nsec || engine->nsecs == NULL ||
+	    v->status != SEC_SECURE ||
 	    v->nsec_secure == NULL || v->nsec_zone == NULL || ttl_cap == 0 ||
 	    (v->klass != REPLY_NXDOMAIN && v->klass != REPLY_NODATA))
 		return;

@@ -29,7 +29,8 @@ struct task;
  * At the cache door: keeps the NSEC records the validator verified for a
  * secure negative reply (v->nsec_secure, signed by v->nsec_zone) with the
  * zone's SOA, for at most `ttl_cap` seconds (the negative TTL: the SOA's
- * TTL and MINIMUM, RFC 8198 §5.4). Anything else is ignored.
+ * TTL and MINIMUM, RFC 8198 §5.4). Anything else is ignored, and so is
+ * everything while aggressive-nsec is off.
  */
 void aggressive_learn(struct engine *engine, const struct reply_view *v,
     ldns_rr_class klass, uint32_t ttl_cap, time_t now);

@@ -79,6 +79,17 @@ def test_the_last_nsec_wraps_to_the_apex(daemon_factory):
     assert upstream(d) == before
 
 
+def test_the_cache_dump_shows_the_nsecs(daemon_factory):
+    d = daemon_factory()
+    ask(d, "nonexistent.secure.com.")
+    dump = d.control_cmd("dump-cache").stdout
+    assert "dname.secure.com." in dump and "nsec-cache" in dump, dump
+    d.control_cmd("flush", "secure.com")
+    before = upstream(d)
+    ask(d, "nothere.secure.com.")
+    assert upstream(d) > before, "flushed NSECs still answered"
+
+
 def test_nodata_from_the_nsec_at_the_name(daemon_factory):
     d = daemon_factory()
     assert ask(d, "www.secure.com.", "AAAA").rcode() == dns.rcode.NOERROR
@@ -160,6 +171,7 @@ def test_aggressive_nsec_no_turns_it_off(daemon_factory):
     assert resp.rcode() == dns.rcode.NXDOMAIN and resp.flags & dns.flags.AD
     assert upstream(d) > before
     assert d.stats()["dnssec.aggressive_nsec"] == 0
+    assert "nsec-cache" not in d.control_cmd("dump-cache").stdout, "kept while off"
 
 
 def test_negative_trust_anchor_stops_it_after_a_reload(daemon_factory):
