@@ -137,6 +137,39 @@ def test_ds_is_denied_from_the_parent_side(daemon_factory):
     assert resp.rcode() == dns.rcode.NOERROR and len(resp.answer) > 0
 
 
+def a_records(resp):
+    return [rr.to_text() for rrset in resp.answer
+            if rrset.rdtype == dns.rdatatype.A for rr in rrset]
+
+
+def test_never_denies_what_a_dname_cname_or_wildcard_answers(daemon_factory):
+    d = daemon_factory()
+    # Learn dname's NSEC (DNAME bit), cname-insecure's (CNAME bit) and
+    # *.wild's (the wildcard exists, with A only).
+    for name in ("nonexistent", "cname-j", "wildz"):
+        assert ask(d, f"{name}.secure.com.").rcode() == dns.rcode.NXDOMAIN
+    stats = d.stats()
+    # Below a DNAME the NSEC proves nothing: the DNAME answers.
+    resp = ask(d, "www.dname.secure.com.")
+    assert resp.rcode() == dns.rcode.NOERROR
+    assert a_records(resp) == ["192.0.2.132"]
+    # An NSEC with the CNAME bit denies no type: the CNAME answers.
+    resp = ask(d, "cname-insecure.secure.com.", "TXT")
+    assert resp.rcode() == dns.rcode.NOERROR
+    assert any(r.rdtype == dns.rdatatype.CNAME for r in resp.answer)
+    # A name the wildcard matches is answered from the wildcard ...
+    resp = ask(d, "any.wild.secure.com.")
+    assert resp.rcode() == dns.rcode.NOERROR
+    assert a_records(resp) == ["192.0.2.131"]
+    assert d.stats()["dnssec.aggressive_nsec"] == stats["dnssec.aggressive_nsec"]
+    # ... and a type it lacks is wildcard NODATA, which the NSECs prove.
+    before = upstream(d)
+    resp = ask(d, "other.wild.secure.com.", "TXT")
+    assert resp.rcode() == dns.rcode.NOERROR and resp.answer == []
+    assert resp.flags & dns.flags.AD
+    assert upstream(d) == before
+
+
 def test_clients_without_do_get_no_proof(daemon_factory):
     d = daemon_factory()
     ask(d, "nonexistent.secure.com.")
