@@ -602,7 +602,7 @@ out:
 /* ---- the engine under test ---- */
 
 struct events {
-	unsigned dnssec, bogus_steps, subrequests, limits;
+	unsigned dnssec, bogus_steps, subrequests, limits, synthesised;
 	char last_limit[64];
 	bool do_seen;
 };
@@ -625,6 +625,8 @@ on_event(void *ctx, const struct engine_event *ev)
 		e->dnssec++;
 		if (ev->u.dnssec.status == SEC_BOGUS)
 			e->bogus_steps++;
+		if (strcmp(ev->u.dnssec.step, "synthesised") == 0)
+			e->synthesised++;
 	}
 	if (ev->kind == EV_REQUEST_START &&
 	    ev->u.start.reason == SUBREQ_DNSSEC)
@@ -640,6 +642,7 @@ static const struct engine_observer observer = { on_event };
 static struct events events;
 
 static const char hints_file[] = "/tmp/descend-test-validator-hints.zone";
+static bool aggressive_off;	/* aggressive-nsec: no for new engines */
 
 static struct engine *
 new_engine(bool validate)
@@ -656,6 +659,7 @@ new_engine(bool validate)
 	engine_config_init(&cfg);
 	cfg.root_hints_file = hints_file;
 	cfg.use_0x20 = false;
+	cfg.aggressive_nsec = !aggressive_off;
 	anchors[0] = root_anchor;
 	if (validate) {
 		cfg.trust_anchors = anchors;
@@ -824,6 +828,67 @@ test_negative_answers(void)
 	    "wildcard_answer_with_next_closer_denial_is_secure (%s: %s)",
 	    sec_status_name(o.result.security),
 	    o.result.sec_why != NULL ? o.result.sec_why : "-");
+	outcome_free(&o);
+	engine_free(engine);
+}
+
+static unsigned
+count_in(const ldns_pkt *pkt, ldns_rr_type type)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; pkt != NULL && i < ldns_pkt_nscount(pkt); i++)
+		n += ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_authority(pkt),
+		    i)) == type;
+	return n;
+}
+
+/* RFC 8198: names and types the cached, validated NSECs deny need no query. */
+static void
+test_aggressive_nsec(void)
+{
+	struct engine *engine = new_engine(true);
+	struct outcome o;
+
+	/* forged.sec.test's NSEC (next ns) covers "nope". */
+	resolve(engine, "nope.sec.test.", LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NXDOMAIN && o.sends > 0,
+	    "the first nxdomain is asked upstream (%u sends)", o.sends);
+	outcome_free(&o);
+	resolve(engine, "nope2.sec.test.", LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NXDOMAIN && o.sends == 0 &&
+	    o.result.security == SEC_SECURE && o.ad &&
+	    count_in(o.pkt, LDNS_RR_TYPE_NSEC) > 0 &&
+	    count_in(o.pkt, LDNS_RR_TYPE_SOA) == 1 &&
+	    count_in(o.pkt, LDNS_RR_TYPE_RRSIG) > 1 && events.synthesised == 1,
+	    "nxdomain_synthesised_from_cached_nsec_needs_no_query (%u sends, "
+	    "%s, %u synthesised)", o.sends, sec_status_name(o.result.security),
+	    events.synthesised);
+	outcome_free(&o);
+	resolve(engine, "forged.sec.test.", LDNS_RR_TYPE_TXT, false, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NOERROR && o.sends == 0 &&
+	    o.result.security == SEC_SECURE && o.ad &&
+	    count_in(o.pkt, LDNS_RR_TYPE_NSEC) == 0,
+	    "nodata_synthesised_from_the_nsec_at_the_name (%u sends)", o.sends);
+	outcome_free(&o);
+	resolve(engine, "forged.sec.test.", LDNS_RR_TYPE_A, false, false, &o);
+	ok(o.sends > 0, "a type the nsec lists is asked upstream");
+	outcome_free(&o);
+	resolve(engine, "nope3.sec.test.", LDNS_RR_TYPE_A, false, true, &o);
+	ok(o.result.rcode == LDNS_RCODE_NXDOMAIN && o.sends == 0 && !o.ad &&
+	    o.result.security == SEC_UNCHECKED,
+	    "a cd client gets it too, without ad (as from unbound)");
+	outcome_free(&o);
+	engine_free(engine);
+
+	aggressive_off = true;
+	engine = new_engine(true);
+	aggressive_off = false;
+	resolve(engine, "nope.sec.test.", LDNS_RR_TYPE_A, true, false, &o);
+	outcome_free(&o);
+	resolve(engine, "nope2.sec.test.", LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NXDOMAIN && o.sends > 0 &&
+	    events.synthesised == 0, "aggressive_nsec_off_asks_upstream");
 	outcome_free(&o);
 	engine_free(engine);
 }
@@ -1147,6 +1212,7 @@ main(void)
 	}
 	test_secure_answer();
 	test_negative_answers();
+	test_aggressive_nsec();
 	test_insecure();
 	test_bogus();
 	test_validation_budget();
