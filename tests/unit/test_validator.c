@@ -7,6 +7,7 @@
  * signatures, a DS for a key the zone does not use).
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -27,6 +28,10 @@ struct zone {
 	const char *addr2;	/* a second server, or NULL */
 	unsigned broken;	/* 1: addr, 2: addr2 serves broken RRSIGs */
 	unsigned sends;		/* queries to its servers in one resolve() */
+	bool nsec3;		/* NSEC3 (SHA-1, no salt) instead of NSEC */
+	uint16_t iterations;	/* NSEC3 iterations */
+	bool optout;		/* NSEC3 opt-out flag on every record */
+	const char *unsigned_records;	/* added after signing (opt-out) */
 	const char *name;
 	const char *records;	/* unsigned zone data, one record per line */
 	bool is_signed;
@@ -41,7 +46,7 @@ struct zone {
 };
 
 /* The fixed zones, then CHAIN_ZONES made by setup_zones(). */
-#define FIXED_ZONES	9
+#define FIXED_ZONES	13
 #define CHAIN_ZONES	11
 static struct zone zones[FIXED_ZONES + CHAIN_ZONES] = {
 	{ .addr = "192.0.2.1", .name = ".", .is_signed = true, .records =
@@ -71,7 +76,13 @@ static struct zone zones[FIXED_ZONES + CHAIN_ZONES] = {
 	  "both.test. 86400 IN NS ns1.both.test.\n"
 	  "both.test. 86400 IN NS ns2.both.test.\n"
 	  "ns1.both.test. 86400 IN A 192.0.2.10\n"
-	  "ns2.both.test. 86400 IN A 192.0.2.11\n" },
+	  "ns2.both.test. 86400 IN A 192.0.2.11\n"
+	  "n3.test. 86400 IN NS ns.n3.test.\n"
+	  "ns.n3.test. 86400 IN A 192.0.2.12\n"
+	  "oo.test. 86400 IN NS ns.oo.test.\n"
+	  "ns.oo.test. 86400 IN A 192.0.2.13\n"
+	  "n3big.test. 86400 IN NS ns.n3big.test.\n"
+	  "ns.n3big.test. 86400 IN A 192.0.2.15\n" },
 	{ .addr = "192.0.2.3", .name = "sec.test.", .is_signed = true,
 	  .tamper = true, .strip = true, .records =
 	  "sec.test. 86400 IN SOA ns.sec.test. h.test. 1 3600 600 86400 300\n"
@@ -125,6 +136,35 @@ static struct zone zones[FIXED_ZONES + CHAIN_ZONES] = {
 	  "ns1.both.test. 86400 IN A 192.0.2.10\n"
 	  "ns2.both.test. 86400 IN A 192.0.2.11\n"
 	  "www.both.test. 3600 IN A 198.51.100.10\n" },
+	/* NSEC3 zones: plain, opt-out with an unsigned delegation, and one
+	 * over LIMIT_DNSSEC_NSEC3_ITERATIONS. */
+	{ .addr = "192.0.2.12", .name = "n3.test.", .is_signed = true,
+	  .nsec3 = true, .records =
+	  "n3.test. 86400 IN SOA ns.n3.test. h.test. 1 3600 600 86400 300\n"
+	  "n3.test. 86400 IN NS ns.n3.test.\n"
+	  "ns.n3.test. 86400 IN A 192.0.2.12\n"
+	  "www.n3.test. 3600 IN A 198.51.100.12\n"
+	  "*.wild.n3.test. 3600 IN A 198.51.100.13\n" },
+	{ .addr = "192.0.2.13", .name = "oo.test.", .is_signed = true,
+	  .nsec3 = true, .optout = true, .records =
+	  "oo.test. 86400 IN SOA ns.oo.test. h.test. 1 3600 600 86400 300\n"
+	  "oo.test. 86400 IN NS ns.oo.test.\n"
+	  "ns.oo.test. 86400 IN A 192.0.2.13\n"
+	  "www.oo.test. 3600 IN A 198.51.100.14\n",
+	  .unsigned_records =
+	  "uns.oo.test. 86400 IN NS ns.uns.oo.test.\n"
+	  "ns.uns.oo.test. 86400 IN A 192.0.2.14\n" },
+	{ .addr = "192.0.2.14", .name = "uns.oo.test.", .records =
+	  "uns.oo.test. 86400 IN SOA ns.uns.oo.test. h.test. 1 3600 600 86400 300\n"
+	  "uns.oo.test. 86400 IN NS ns.uns.oo.test.\n"
+	  "ns.uns.oo.test. 86400 IN A 192.0.2.14\n"
+	  "www.uns.oo.test. 3600 IN A 198.51.100.15\n" },
+	{ .addr = "192.0.2.15", .name = "n3big.test.", .is_signed = true,
+	  .nsec3 = true, .iterations = 100, .records =
+	  "n3big.test. 86400 IN SOA ns.n3big.test. h.test. 1 3600 600 86400 300\n"
+	  "n3big.test. 86400 IN NS ns.n3big.test.\n"
+	  "ns.n3big.test. 86400 IN A 192.0.2.15\n"
+	  "www.n3big.test. 3600 IN A 198.51.100.16\n" },
 };
 #define ZONE_COUNT	(sizeof(zones) / sizeof(zones[0]))
 static char chain_names[CHAIN_ZONES][32], chain_addrs[CHAIN_ZONES][32];
@@ -240,11 +280,21 @@ sign_zone(struct zone *z)
 	ldns_key_set_expiration(z->key, z->expiration != 0 ? z->expiration :
 	    T_NOW + 30 * T_DAY);
 	ldns_key_list_push_key(keys, z->key);
-	signed_zone = ldns_zone_sign(zone, keys);
+	signed_zone = z->nsec3 ? ldns_zone_sign_nsec3(zone, keys, LDNS_SHA1,
+	    z->optout ? LDNS_NSEC3_VARS_OPTOUT_MASK : 0, z->iterations, 0,
+	    NULL) : ldns_zone_sign(zone, keys);
 	if (signed_zone == NULL)
 		abort();
 	z->rrs = ldns_rr_list_clone(ldns_zone_rrs(signed_zone));
 	ldns_rr_list_push_rr(z->rrs, ldns_rr_clone(ldns_zone_soa(signed_zone)));
+	if (z->unsigned_records != NULL) {
+		/* Unsigned and without NSEC3 of their own: opt-out covers them. */
+		copy = strdup(z->unsigned_records);
+		for (line = strtok_r(copy, "\n", &save); line != NULL;
+		    line = strtok_r(NULL, "\n", &save))
+			ldns_rr_list_push_rr(z->rrs, rr_from(line));
+		free(copy);
+	}
 	if (z->tamper) {
 		/* A record changed after signing: its RRSIG no longer matches. */
 		for (size_t i = 0; i < ldns_rr_list_rr_count(z->rrs); i++) {
@@ -480,6 +530,119 @@ has_type(const struct zone *z, const ldns_rdf *name, ldns_rr_type type)
 	return false;
 }
 
+/* The NSEC3 hash of `name` in the zone's parameters, as owner-label text. */
+static void
+nsec3_label(const struct zone *z, const ldns_rdf *name, char *out, size_t len)
+{
+	ldns_rdf *h = ldns_nsec3_hash_name(name, LDNS_SHA1, z->iterations, 0,
+	    NULL);
+	char *text = ldns_rdf2str(h);
+
+	snprintf(out, len, "%s", text);
+	out[strcspn(out, ".")] = '\0';
+	for (char *c = out; *c != '\0'; c++)
+		*c = (char)tolower((unsigned char)*c);
+	free(text);
+	ldns_rdf_deep_free(h);
+}
+
+/*
+ * The NSEC3 of the zone whose owner hash equals (match) or covers the hash
+ * of `name`; NULL when none. Hashes compare as their base32hex text.
+ */
+static const ldns_rr *
+nsec3_find(const struct zone *z, const ldns_rdf *name, bool match)
+{
+	char want[64];
+
+	nsec3_label(z, name, want, sizeof(want));
+	for (size_t i = 0; i < ldns_rr_list_rr_count(z->rrs); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(z->rrs, i);
+		char owner[128], next[64], *t;
+		int lo, hi;
+
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_NSEC3)
+			continue;
+		t = ldns_rdf2str(ldns_rr_owner(rr));
+		snprintf(owner, sizeof(owner), "%s", t);
+		free(t);
+		owner[strcspn(owner, ".")] = '\0';
+		t = ldns_rdf2str(ldns_rr_rdf(rr, 4));
+		snprintf(next, sizeof(next), "%s", t);
+		free(t);
+		for (char *c = owner; *c != '\0'; c++)
+			*c = (char)tolower((unsigned char)*c);
+		for (char *c = next; *c != '\0'; c++)
+			*c = (char)tolower((unsigned char)*c);
+		lo = strcmp(owner, want);
+		hi = strcmp(want, next);
+		if (match ? lo == 0 : (strcmp(owner, next) < 0 ? lo < 0 &&
+		    hi < 0 : lo < 0 || hi < 0))
+			return rr;
+	}
+	return NULL;
+}
+
+static void
+push_nsec3(ldns_pkt *pkt, const struct zone *z, const ldns_rdf *name,
+    bool match);
+
+/* A stripped proof: the authority leaves out the next closer's NSEC3. */
+static bool strip_next_closer;
+
+/*
+ * An NSEC3 denial (RFC 5155 §7.2): the NSEC3 matching the name (NODATA),
+ * or the closest encloser's, the one covering the next closer name and,
+ * for NXDOMAIN, the one covering the wildcard at the closest encloser.
+ * A referral without DS to a name without NSEC3 gets the opt-out proof.
+ */
+static void
+push_nsec3_denial(ldns_pkt *pkt, const struct zone *z, const ldns_rdf *name,
+    const ldns_rdf *apex, bool nxdomain)
+{
+	ldns_rdf *ce = ldns_rdf_clone(name), *next = NULL, *star;
+
+	if (nsec3_find(z, name, true) != NULL) {
+		push_nsec3(pkt, z, name, true);
+		ldns_rdf_deep_free(ce);
+		return;
+	}
+	while (ldns_dname_compare(ce, apex) != 0 &&
+	    nsec3_find(z, ce, true) == NULL) {
+		ldns_rdf_deep_free(next);
+		next = ce;
+		ce = ldns_dname_left_chop(next);
+	}
+	push_nsec3(pkt, z, ce, true);
+	if (next != NULL && !strip_next_closer)
+		push_nsec3(pkt, z, next, false);
+	if (nxdomain) {
+		star = ldns_dname_new_frm_str("*");
+		ldns_dname_cat(star, ce);
+		push_nsec3(pkt, z, star, false);
+		ldns_rdf_deep_free(star);
+	}
+	ldns_rdf_deep_free(next);
+	ldns_rdf_deep_free(ce);
+}
+
+/* The NSEC3 RRset (with its RRSIG) matching or covering `name`, once. */
+static void
+push_nsec3(ldns_pkt *pkt, const struct zone *z, const ldns_rdf *name,
+    bool match)
+{
+	const ldns_rr *rr = nsec3_find(z, name, match);
+	ldns_rr_list *auth = ldns_pkt_authority(pkt);
+
+	if (rr == NULL)
+		return;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(auth); i++)
+		if (ldns_rr_compare(ldns_rr_list_rr(auth, i), rr) == 0)
+			return;
+	push_rrset(pkt, LDNS_SECTION_AUTHORITY, z, ldns_rr_owner(rr),
+	    LDNS_RR_TYPE_NSEC3, NULL);
+}
+
 static void
 push_soa(ldns_pkt *pkt, const struct zone *z, const ldns_rdf *apex)
 {
@@ -523,6 +686,8 @@ authority_answer(struct zone *z, const ldns_pkt *query)
 		if (has_type(z, cut, LDNS_RR_TYPE_DS))
 			push_rrset(reply, LDNS_SECTION_AUTHORITY, z, cut,
 			    LDNS_RR_TYPE_DS, NULL);
+		else if (z->nsec3)
+			push_nsec3_denial(reply, z, cut, apex, false);
 		else
 			push_rrset(reply, LDNS_SECTION_AUTHORITY, z, cut,
 			    LDNS_RR_TYPE_NSEC, NULL);
@@ -544,8 +709,11 @@ authority_answer(struct zone *z, const ldns_pkt *query)
 		goto out;
 	if (name_exists(z, qname)) {
 		push_soa(reply, z, apex);
-		push_rrset(reply, LDNS_SECTION_AUTHORITY, z, qname,
-		    LDNS_RR_TYPE_NSEC, NULL);
+		if (z->nsec3)
+			push_nsec3_denial(reply, z, qname, apex, false);
+		else
+			push_rrset(reply, LDNS_SECTION_AUTHORITY, z, qname,
+			    LDNS_RR_TYPE_NSEC, NULL);
 		goto out;
 	}
 	/* A wildcard one label up? */
@@ -555,7 +723,10 @@ authority_answer(struct zone *z, const ldns_pkt *query)
 
 		ldns_dname_cat(star, parent);
 		if (push_rrset(reply, LDNS_SECTION_ANSWER, z, star, qtype,
-		    qname) > 0)
+		    qname) > 0 && z->nsec3)
+			/* The next closer name (here the name) is covered. */
+			push_nsec3(reply, z, qname, false);
+		else if (ldns_pkt_ancount(reply) > 0)
 			push_denial(reply, z, qname, apex);
 		ldns_rdf_deep_free(star);
 		ldns_rdf_deep_free(parent);
@@ -564,7 +735,10 @@ authority_answer(struct zone *z, const ldns_pkt *query)
 	}
 	ldns_pkt_set_rcode(reply, LDNS_RCODE_NXDOMAIN);
 	push_soa(reply, z, apex);
-	push_denial(reply, z, qname, apex);
+	if (z->nsec3)
+		push_nsec3_denial(reply, z, qname, apex, true);
+	else
+		push_denial(reply, z, qname, apex);
 out:
 	if (!dnssec) {
 		/* Without DO: no RRSIG, NSEC or DS beyond the question's. */
@@ -578,7 +752,8 @@ out:
 				ldns_rr_type t = ldns_rr_get_type(rr);
 
 				if ((t == LDNS_RR_TYPE_RRSIG ||
-				    t == LDNS_RR_TYPE_NSEC) && t != qtype) {
+				    t == LDNS_RR_TYPE_NSEC ||
+				    t == LDNS_RR_TYPE_NSEC3) && t != qtype) {
 					ldns_rr_list_set_rr(sections[s],
 					    ldns_rr_list_rr(sections[s],
 					    ldns_rr_list_rr_count(sections[s]) -
@@ -1002,6 +1177,95 @@ test_validation_budget(void)
 	engine_free(engine);
 }
 
+static unsigned
+count_type(const ldns_pkt *pkt, ldns_rr_type type)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; pkt != NULL && i < ldns_pkt_nscount(pkt); i++)
+		if (ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_authority(pkt),
+		    i)) == type)
+			n++;
+	return n;
+}
+
+/*
+ * NSEC3 (RFC 5155) through the whole engine, not just nsec3.c's own
+ * proofs: the authority hashes and picks the closest encloser, next
+ * closer and wildcard records as a real server does.
+ */
+static void
+test_nsec3(void)
+{
+	struct engine *engine = new_engine(true);
+	struct outcome o;
+
+	resolve(engine, "nope.n3.test.", LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NXDOMAIN &&
+	    o.result.security == SEC_SECURE && o.ad &&
+	    count_type(o.pkt, LDNS_RR_TYPE_NSEC3) >= 2,
+	    "nsec3_nxdomain_closest_encloser_proof_is_secure (rcode %d, %s: "
+	    "%s, %u NSEC3)", o.result.rcode, sec_status_name(o.result.security),
+	    o.result.sec_why != NULL ? o.result.sec_why : "-",
+	    count_type(o.pkt, LDNS_RR_TYPE_NSEC3));
+	outcome_free(&o);
+	resolve(engine, "www.n3.test.", LDNS_RR_TYPE_TXT, true, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NOERROR &&
+	    o.result.security == SEC_SECURE && o.ad &&
+	    count_type(o.pkt, LDNS_RR_TYPE_NSEC3) == 1,
+	    "nsec3_nodata_matching_record_is_secure (%s: %s)",
+	    sec_status_name(o.result.security),
+	    o.result.sec_why != NULL ? o.result.sec_why : "-");
+	outcome_free(&o);
+	resolve(engine, "a.wild.n3.test.", LDNS_RR_TYPE_A, false, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NOERROR &&
+	    o.result.security == SEC_SECURE,
+	    "nsec3_wildcard_answer_with_next_closer_covered_is_secure (%s: %s)",
+	    sec_status_name(o.result.security),
+	    o.result.sec_why != NULL ? o.result.sec_why : "-");
+	outcome_free(&o);
+	resolve(engine, "www.uns.oo.test.", LDNS_RR_TYPE_A, false, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NOERROR &&
+	    o.result.security == SEC_INSECURE && !o.ad,
+	    "nsec3_opt_out_delegation_is_insecure (%s: %s)",
+	    sec_status_name(o.result.security),
+	    o.result.sec_why != NULL ? o.result.sec_why : "-");
+	ok(cache_has(engine, "key uns.oo.test. insecure"),
+	    "opt_out_delegation_remembered_insecure_in_key_cache");
+	outcome_free(&o);
+	resolve(engine, "www.oo.test.", LDNS_RR_TYPE_A, false, false, &o);
+	ok(o.result.security == SEC_SECURE,
+	    "signed_data_of_an_opt_out_zone_stays_secure (%s)",
+	    sec_status_name(o.result.security));
+	outcome_free(&o);
+	strip_next_closer = true;
+	resolve(engine, "other.n3.test.", LDNS_RR_TYPE_A, false, false, &o);
+	strip_next_closer = false;
+	ok(o.result.rcode == LDNS_RCODE_SERVFAIL &&
+	    o.result.ede == ENGINE_EDE_NSEC_MISSING,
+	    "nsec3_nxdomain_without_the_next_closer_cover_is_bogus (rcode %d, "
+	    "ede %d: %s)", o.result.rcode, o.result.ede,
+	    o.result.ede_text != NULL ? o.result.ede_text : "-");
+	outcome_free(&o);
+	resolve(engine, "nope.n3big.test.", LDNS_RR_TYPE_A, false, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NXDOMAIN &&
+	    o.result.security == SEC_INSECURE && !o.ad &&
+	    o.result.sec_why != NULL &&
+	    strstr(o.result.sec_why, "RFC 9276") != NULL &&
+	    strcmp(events.last_limit, "LIMIT_DNSSEC_NSEC3_ITERATIONS") == 0,
+	    "nsec3_over_the_iteration_limit_is_insecure (rcode %d, %s: %s, "
+	    "limit %s)", o.result.rcode, sec_status_name(o.result.security),
+	    o.result.sec_why != NULL ? o.result.sec_why : "-",
+	    events.last_limit);
+	outcome_free(&o);
+	resolve(engine, "www.n3big.test.", LDNS_RR_TYPE_A, false, false, &o);
+	ok(o.result.security == SEC_SECURE,
+	    "positive_answers_of_that_zone_stay_secure (%s)",
+	    sec_status_name(o.result.security));
+	outcome_free(&o);
+	engine_free(engine);
+}
+
 /*
  * One of a zone's two servers serves a copy with broken signatures (a
  * stale secondary, a forger on its path): the bogus reply is asked again
@@ -1216,6 +1480,7 @@ main(void)
 	test_insecure();
 	test_bogus();
 	test_validation_budget();
+	test_nsec3();
 	test_restart_after_bogus();
 	test_reload_trust();
 	test_key_cache_in_cache_size();
