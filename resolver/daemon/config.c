@@ -250,21 +250,46 @@ replace_string(struct config_reader *r, char **slot, const char *v)
 
 static unsigned config_read_file(struct config_reader *r, const char *path);
 
+/*
+ * Appends the `size` bytes at `item` to the array whose address is `arrayp`
+ * (a `struct X **`) and counts it: every key that may repeat (listen:,
+ * forward-zone:, private-address:, the string lists) grows its array here.
+ * On failure the array is left as it was and "out of memory" is reported.
+ * The pointer is read and written with memcpy, not through a `void **`,
+ * which would alias a pointer of another type.
+ */
+static bool
+append_item(struct config_reader *r, void *arrayp, size_t *count,
+    size_t size, const void *item)
+{
+	void *array, *grown;
+
+	memcpy(&array, arrayp, sizeof(array));
+	if ((grown = reallocarray(array, *count + 1, size)) == NULL) {
+		problem(r, "out of memory");
+		return false;
+	}
+	memcpy((char *)grown + *count * size, item, size);
+	memcpy(arrayp, &grown, sizeof(grown));
+	(*count)++;
+	return true;
+}
+
 /* Appends a copy of `v` to a list key (trust-anchor-file: may repeat). */
 static bool
 append_string(struct config_reader *r, char ***list, size_t *count,
     const char *v)
 {
-	char **grown = reallocarray(*list, *count + 1, sizeof(**list));
+	char *copy = strdup(v);
 
-	if (grown == NULL || (grown[*count] = strdup(v)) == NULL) {
-		if (grown != NULL)
-			*list = grown;
+	if (copy == NULL) {
 		problem(r, "out of memory");
 		return false;
 	}
-	*list = grown;
-	(*count)++;
+	if (!append_item(r, list, count, sizeof(copy), &copy)) {
+		free(copy);
+		return false;
+	}
 	return true;
 }
 
@@ -364,19 +389,13 @@ static void
 key_listen(struct config_reader *r, const char *v)
 {
 	struct daemon_config *c = r->config;
-	struct config_listen one, *l;
+	struct config_listen one;
 
 	if (!parse_address(v, 53, &one.addr, &one.addrlen)) {
 		problem(r, "bad address '%s' in listen: expected ADDR[@PORT]", v);
 		return;
 	}
-	l = reallocarray(c->listens, c->listen_count + 1, sizeof(*l));
-	if (l == NULL) {
-		problem(r, "out of memory");
-		return;
-	}
-	c->listens = l;
-	c->listens[c->listen_count++] = one;
+	append_item(r, &c->listens, &c->listen_count, sizeof(one), &one);
 }
 
 static void
@@ -457,7 +476,7 @@ key_zone(struct config_reader *r, const char *key, const char *v,
 	struct daemon_config *c = r->config;
 	char copy[1024], *words[LIMIT_NS_PER_DELEGATION + 2];
 	size_t n;
-	struct config_zone one = { .kind = kind }, *zones;
+	struct config_zone one = { .kind = kind };
 	ldns_rdf *name = NULL;
 
 	if (strlcpy(copy, v, sizeof(copy)) >= sizeof(copy)) {
@@ -503,15 +522,12 @@ key_zone(struct config_reader *r, const char *key, const char *v,
 			return;
 		}
 	}
-	zones = reallocarray(c->zones, c->zone_count + 1, sizeof(*zones));
-	if (zones == NULL || (one.name = strdup(words[0])) == NULL) {
-		if (zones != NULL)
-			c->zones = zones;
+	if ((one.name = strdup(words[0])) == NULL) {
 		problem(r, "out of memory");
 		return;
 	}
-	c->zones = zones;
-	c->zones[c->zone_count++] = one;
+	if (!append_item(r, &c->zones, &c->zone_count, sizeof(one), &one))
+		free(one.name);
 }
 
 static void
@@ -623,7 +639,7 @@ static void
 key_private_address(struct config_reader *r, const char *v)
 {
 	struct daemon_config *c = r->config;
-	struct engine_netblock b = { 0 }, *blocks;
+	struct engine_netblock b = { 0 };
 	char text[INET6_ADDRSTRLEN + 8], *slash, *end;
 	unsigned long prefix;
 
@@ -647,14 +663,8 @@ key_private_address(struct config_reader *r, const char *v)
 			goto bad;
 		b.prefix = (unsigned)prefix;
 	}
-	blocks = reallocarray(c->private_addresses,
-	    c->private_address_count + 1, sizeof(*blocks));
-	if (blocks == NULL) {
-		problem(r, "out of memory");
-		return;
-	}
-	c->private_addresses = blocks;
-	c->private_addresses[c->private_address_count++] = b;
+	append_item(r, &c->private_addresses, &c->private_address_count,
+	    sizeof(b), &b);
 	return;
 bad:
 	problem(r, "bad private-address '%s': expected ADDR[/LEN]", v);
