@@ -452,6 +452,35 @@ nsec3_prove_nxdomain(const ldns_rdf *qname, const ldns_rdf *zone,
 		    "NSEC3 proves the name and the wildcard do not exist");
 }
 
+/*
+ * The prologue of the proofs that start from the name's own NSEC3 (NODATA,
+ * no DS): `name` must lie in `zone` (strictly below its apex when
+ * `below_apex`: a DS denial comes from the parent), the records must pass
+ * proof_init's limits, and H(name) goes to `hash`. Returns true when the
+ * proof may go on; otherwise `verdict` is filled.
+ */
+static bool
+proof_start(struct proof *p, const ldns_rdf *name, bool below_apex,
+    const ldns_rdf *zone, const ldns_rr_list *nsec3s,
+    struct nsec3_cache *cache, struct dnssec_budget *budget,
+    struct dnssec_verdict *verdict, uint8_t hash[HASH_LEN])
+{
+	if (!dname_in_bailiwick(name, zone) ||
+	    (below_apex && dname_equal(name, zone))) {
+		dnssec_verdict_set(verdict, SEC_BOGUS, DNSSEC_EDE_NSEC_MISSING,
+		    below_apex ? "a DS denial must come from the parent zone" :
+		    "name outside the zone of the NSEC3 records");
+		return false;
+	}
+	if (!proof_init(p, zone, nsec3s, cache, budget, verdict))
+		return false;
+	if (!proof_hash(p, name, hash)) {
+		finish(p, verdict, SEC_BOGUS, "cannot hash the name");
+		return false;
+	}
+	return true;
+}
+
 /* NODATA from the NSEC3 matching the name (or its wildcard). */
 static bool
 match_denies_type(const struct n3 *n, const ldns_rdf *qname,
@@ -491,17 +520,9 @@ nsec3_prove_nodata(const ldns_rdf *qname, ldns_rr_type qtype,
 	const struct n3 *match;
 	const char *why = "";
 
-	if (!dname_in_bailiwick(qname, zone)) {
-		dnssec_verdict_set(verdict, SEC_BOGUS, DNSSEC_EDE_NSEC_MISSING,
-		    "name outside the zone of the NSEC3 records");
+	if (!proof_start(&p, qname, false, zone, nsec3s, cache, budget,
+	    verdict, hash))
 		return;
-	}
-	if (!proof_init(&p, zone, nsec3s, cache, budget, verdict))
-		return;
-	if (!proof_hash(&p, qname, hash)) {
-		finish(&p, verdict, SEC_BOGUS, "cannot hash the name");
-		return;
-	}
 	/* §8.5, §8.6 with a match: the name exists (ENTs have NSEC3s too). */
 	if ((match = find_match(&p, hash)) != NULL) {
 		if (match_denies_type(match, qname, qtype, &why))
@@ -548,17 +569,9 @@ nsec3_prove_no_ds(const ldns_rdf *name, const ldns_rdf *zone,
 	const struct n3 *match;
 	const char *why = "";
 
-	if (!dname_in_bailiwick(name, zone) || dname_equal(name, zone)) {
-		dnssec_verdict_set(verdict, SEC_BOGUS, DNSSEC_EDE_NSEC_MISSING,
-		    "a DS denial must come from the parent zone");
+	if (!proof_start(&p, name, true, zone, nsec3s, cache, budget, verdict,
+	    hash))
 		return;
-	}
-	if (!proof_init(&p, zone, nsec3s, cache, budget, verdict))
-		return;
-	if (!proof_hash(&p, name, hash)) {
-		finish(&p, verdict, SEC_BOGUS, "cannot hash the name");
-		return;
-	}
 	if ((match = find_match(&p, hash)) != NULL) {
 		if (n3_has(match, LDNS_RR_TYPE_DS))
 			finish(&p, verdict, SEC_BOGUS, "the NSEC3 says the DS exists");
