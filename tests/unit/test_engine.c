@@ -14,6 +14,7 @@
 
 #include "engine.h"
 #include "observer.h"
+#include "scripted_server.h"
 #include "tap.h"
 
 /* ---- a scripted authority: zone data per server address ---- */
@@ -58,8 +59,7 @@ server_at(const struct sockaddr_storage *ss)
 {
 	char addr[64];
 
-	inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ss)
-	    ->sin_addr, addr, sizeof(addr));
+	scripted_addr(ss, addr, sizeof(addr));
 	for (size_t i = 0; i < server_count; i++)
 		if (strcmp(servers[i].addr, addr) == 0)
 			return &servers[i];
@@ -93,13 +93,10 @@ authority_answer(struct server *s, const ldns_pkt *query, bool over_tcp)
 	ldns_rr_type qtype = ldns_rr_get_type(q);
 	ldns_rdf *zone = ldns_dname_new_frm_str(s->zone);
 	ldns_rr_list *rrs = zone_rrs(s);
-	ldns_pkt *reply = ldns_pkt_new();
-	const ldns_rdf *cut = NULL;
+	ldns_pkt *reply = scripted_reply_new(query);
+	const ldns_rdf *cut;
 	bool name_exists = false;
 
-	ldns_pkt_set_id(reply, ldns_pkt_id(query));
-	ldns_pkt_set_qr(reply, true);
-	ldns_pkt_push_rr(reply, LDNS_SECTION_QUESTION, ldns_rr_clone(q));
 	if (s->lowercase_next > 0) {
 		s->lowercase_next--;
 		ldns_dname2canonical(ldns_rr_owner(ldns_rr_list_rr(
@@ -130,18 +127,7 @@ authority_answer(struct server *s, const ldns_pkt *query, bool over_tcp)
 		goto out;
 	}
 	/* A delegation below the zone apex on the way to qname? */
-	for (size_t i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
-		const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
-		const ldns_rdf *owner = ldns_rr_owner(rr);
-
-		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NS &&
-		    ldns_dname_compare(owner, zone) != 0 &&
-		    (ldns_dname_is_subdomain(qname, owner) ||
-		    (ldns_dname_compare(qname, owner) == 0 &&
-		    qtype != LDNS_RR_TYPE_DS)))
-			cut = owner;
-	}
-	if (cut != NULL) {
+	if ((cut = scripted_cut(rrs, zone, qname, qtype)) != NULL) {
 		for (size_t i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
 			const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
 
@@ -238,12 +224,9 @@ authority_answer(struct server *s, const ldns_pkt *query, bool over_tcp)
 			ldns_pkt_set_rcode(reply, LDNS_RCODE_NXDOMAIN);
 	}
 	if (s->truncate_udp && !over_tcp) {
-		ldns_pkt *tc = ldns_pkt_new();
+		ldns_pkt *tc = scripted_reply_new(query);
 
-		ldns_pkt_set_id(tc, ldns_pkt_id(query));
-		ldns_pkt_set_qr(tc, true);
 		ldns_pkt_set_tc(tc, true);
-		ldns_pkt_push_rr(tc, LDNS_SECTION_QUESTION, ldns_rr_clone(q));
 		ldns_pkt_free(reply);
 		reply = tc;
 	}
@@ -258,6 +241,36 @@ out:
 	return reply;
 }
 
+/* One query to the scripted servers: counted, logged, then answered. */
+static ldns_pkt *
+lab_answer(void *ctx, const struct engine_send *send, const ldns_pkt *query,
+    struct engine_now *now, unsigned *rtt_ms)
+{
+	struct server *s = server_at(&send->addr);
+
+	(void)ctx;
+	sent_total++;
+	if (s != NULL)
+		s->sends++;
+	if (sent_log < SENT_LOG_MAX) {
+		scripted_addr(&send->addr, sent_to[sent_log], sizeof(sent_to[0]));
+		sent_rd[sent_log++] = query != NULL && ldns_pkt_rd(query);
+	}
+	if (s != NULL && query != NULL) {
+		char *qn = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(
+		    ldns_pkt_question(query), 0)));
+
+		snprintf(s->last_qname, sizeof(s->last_qname), "%s", qn);
+		free(qn);
+	}
+	if (s == NULL || s->silent || query == NULL) {
+		now->wall += wall_per_timeout;
+		return NULL;
+	}
+	*rtt_ms = s->rtt_ms;
+	return authority_answer(s, query, send->transport == ENGINE_TCP);
+}
+
 /* Runs a request (with engine_request_new flags) against the scripted servers. */
 static struct engine_request *
 resolve_flags(struct engine *engine, const char *name, ldns_rr_type type,
@@ -265,57 +278,13 @@ resolve_flags(struct engine *engine, const char *name, ldns_rr_type type,
 {
 	struct engine_question q = { .type = type, .klass = LDNS_RR_CLASS_IN };
 	struct engine_request *req;
-	struct engine_action action;
 
 	q.name = ldns_dname_new_frm_str(name);
 	req = engine_request_new(engine, &q, flags, *now, test_observer,
 	    test_observer_ctx);
 	ldns_rdf_deep_free(q.name);
-	*sends = 0;
 	sent_log = 0;
-	while (engine_next_action(req, *now, &action) == ENGINE_SEND) {
-		struct server *s = server_at(&action.send.addr);
-		ldns_pkt *query = NULL, *reply;
-		uint8_t *wire = NULL;
-		size_t len;
-
-		(*sends)++;
-		sent_total++;
-		now->ms += 1;
-		if (s != NULL)
-			s->sends++;
-		ldns_wire2pkt(&query, action.send.wire, action.send.wire_len);
-		if (sent_log < SENT_LOG_MAX) {
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)
-			    &action.send.addr)->sin_addr, sent_to[sent_log],
-			    sizeof(sent_to[0]));
-			sent_rd[sent_log++] = query != NULL && ldns_pkt_rd(query);
-		}
-		if (s != NULL && query != NULL) {
-			char *qn = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(
-			    ldns_pkt_question(query), 0)));
-
-			snprintf(s->last_qname, sizeof(s->last_qname), "%s", qn);
-			free(qn);
-		}
-		if (s == NULL || s->silent || query == NULL) {
-			now->ms += action.send.timeout_ms;
-			now->wall += wall_per_timeout;
-			engine_feed_timeout(req, action.send.id, *now);
-			ldns_pkt_free(query);
-			continue;
-		}
-		reply = authority_answer(s, query, action.send.transport ==
-		    ENGINE_TCP);
-		ldns_pkt2wire(&wire, reply, &len);
-		now->ms += s->rtt_ms;
-		engine_feed_reply(req, action.send.id,
-		    (struct sockaddr *)&action.send.addr, action.send.addrlen,
-		    wire, len, s->rtt_ms != 0 ? s->rtt_ms : 1, *now);
-		free(wire);
-		ldns_pkt_free(reply);
-		ldns_pkt_free(query);
-	}
+	*sends = scripted_run(req, now, lab_answer, NULL);
 	return req;
 }
 
@@ -341,44 +310,13 @@ answer_text(struct engine_request *req)
 	return text != NULL ? text : strdup("");
 }
 
-static char *
-cache_text(struct engine *engine, time_t now)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-
-	engine_cache_dump(engine, f, now);
-	fclose(f);
-	return text;
-}
-
-/*
- * The root hints, in a file of this process's own: make check runs the
- * engine tests side by side, and developers share /tmp.
- */
-static char hints_file[64];
-
-static void __attribute__((constructor))
-hints_file_name(void)
-{
-	snprintf(hints_file, sizeof(hints_file),
-	    "/tmp/descend-test-hints-%ld.zone", (long)getpid());
-}
-
 static struct engine *
 new_engine_case(bool use_0x20)
 {
 	struct engine_config cfg;
 	char err[256];
-	FILE *f = fopen(hints_file, "w");
 
-	fputs(". 3600000 IN NS a.root.test.\na.root.test. 3600000 IN A "
-	    "192.0.2.1\n", f);
-	fclose(f);
-	engine_config_init(&cfg);
-	cfg.root_hints_file = hints_file;
-	cfg.use_0x20 = use_0x20;
+	scripted_config_init(&cfg, use_0x20);
 	return engine_new(&cfg, err, sizeof(err));
 }
 
@@ -493,7 +431,7 @@ test_resolution_and_cache(void)
 	    "retry: %u sends", sends);
 	free(text);
 	engine_request_free(req);
-	cache = cache_text(engine, now.wall);
+	cache = scripted_cache_text(engine, now.wall);
 	ok(strstr(cache, "victim") == NULL,
 	    "out-of-bailiwick additional data is not cached");
 	ok(strstr(cache, "ns1.example.test.\t86400\tIN\tA\t192.0.2.3 ; glue")
@@ -830,7 +768,7 @@ test_wrong_type_answer(bool use_0x20)
 	    "0x20 %d: A records to a AAAA question: NOERROR without the asked "
 	    "data (rcode %d \"%s\", answer \"%s\")", use_0x20, rcode, why, text);
 	free(text);
-	cache = cache_text(engine, now.wall);
+	cache = scripted_cache_text(engine, now.wall);
 	ok(strstr(cache, "198.51.100.30") == NULL,
 	    "0x20 %d: and the A records are not cached from it", use_0x20);
 	free(cache);
@@ -910,7 +848,7 @@ test_prefetch_refreshes(bool use_0x20)
 	    "0x20 %d: a prefetch asks the authority (%u queries to it)",
 	    use_0x20, pf->sends);
 	free(text);
-	cache = cache_text(engine, now.wall);
+	cache = scripted_cache_text(engine, now.wall);
 	ok(strstr(cache, "www.pf.test.\t60\tIN\tA") != NULL,
 	    "0x20 %d: and the cached RRset has its TTL anew (60)", use_0x20);
 	if (strstr(cache, "www.pf.test.\t60\tIN\tA") == NULL)
@@ -928,9 +866,7 @@ new_engine_zones(const struct engine_zone *zones, size_t count)
 	char err[256];
 	struct engine *engine;
 
-	engine_config_init(&cfg);
-	cfg.root_hints_file = hints_file;
-	cfg.use_0x20 = false;
+	scripted_config_init(&cfg, false);
 	cfg.zones = zones;
 	cfg.zone_count = count;
 	if ((engine = engine_new(&cfg, err, sizeof(err))) == NULL)
@@ -1041,9 +977,7 @@ test_forward_zones(void)
 		struct engine_config cfg;
 		char err[256];
 
-		engine_config_init(&cfg);
-		cfg.root_hints_file = hints_file;
-		cfg.use_0x20 = false;
+		scripted_config_init(&cfg, false);
 		cfg.zones = zones;
 		cfg.zone_count = 1;
 		ok(engine_reconfigure(engine, &cfg, err, sizeof(err)) == 0,
@@ -1180,7 +1114,7 @@ test_stub_zones(void)
 		struct engine_config cfg;
 
 		engine_config_init(&cfg);
-		cfg.root_hints_file = hints_file;
+		cfg.root_hints_file = scripted_hints_file();
 		cfg.zones = zones;
 		cfg.zone_count = 2;
 		ok(engine_new(&cfg, err, sizeof(err)) == NULL &&
@@ -1668,9 +1602,7 @@ test_private_address(void)
 
 	servers = lab;
 	server_count = sizeof(lab) / sizeof(lab[0]);
-	engine_config_init(&cfg);
-	cfg.root_hints_file = hints_file;
-	cfg.use_0x20 = false;
+	scripted_config_init(&cfg, false);
 	cfg.private_addresses = blocks;
 	cfg.private_address_count = 1;
 	engine = engine_new(&cfg, err, sizeof(err));
@@ -1685,7 +1617,7 @@ test_private_address(void)
 	ok(private_drops == 1, "and the observer is told (%u)", private_drops);
 	free(text);
 	engine_request_free(req);
-	text = cache_text(engine, now.wall);
+	text = scripted_cache_text(engine, now.wall);
 	ok(strstr(text, "198.51.100.20") == NULL, "nor is it cached");
 	free(text);
 	engine_free(engine);
@@ -1896,6 +1828,6 @@ main(void)
 	test_0x20_evidence();
 	test_flush_reaches_chains();
 	test_private_address();
-	remove(hints_file);
+	scripted_hints_remove();
 	return tap_done();
 }

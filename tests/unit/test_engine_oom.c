@@ -256,6 +256,6 @@ main(void)
 	USE_WORLD(habits);
 	test_every_allocation_fails("www.a.b.c.pf.test.", "198.51.100.51");
 #endif
-	remove(hints_file);
+	scripted_hints_remove();
 	return tap_done();
 }

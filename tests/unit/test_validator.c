@@ -17,6 +17,7 @@
 #include "engine.h"
 #include "engine_limits.h"
 #include "observer.h"
+#include "scripted_server.h"
 #include "tap.h"
 
 /* The tests' clock: 2026-01-01 00:00:00 UTC. */
@@ -382,8 +383,7 @@ zone_at(const struct sockaddr_storage *ss, bool *broken)
 {
 	char addr[64];
 
-	inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ss)
-	    ->sin_addr, addr, sizeof(addr));
+	scripted_addr(ss, addr, sizeof(addr));
 	for (size_t i = 0; i < ZONE_COUNT; i++) {
 		if (strcmp(zones[i].addr, addr) == 0) {
 			*broken = (zones[i].broken & 1) != 0;
@@ -656,31 +656,17 @@ authority_answer(struct zone *z, const ldns_pkt *query)
 	ldns_rdf *qname = ldns_rdf_clone(ldns_rr_owner(q));
 	ldns_rr_type qtype = ldns_rr_get_type(q);
 	ldns_rdf *apex = ldns_dname_new_frm_str(z->name);
-	ldns_pkt *reply = ldns_pkt_new();
-	const ldns_rdf *cut = NULL;
+	ldns_pkt *reply = scripted_reply_new(query);
+	const ldns_rdf *cut;
 	bool dnssec = ldns_pkt_edns_do(query);
 
 	ldns_dname2canonical(qname);
-	ldns_pkt_set_id(reply, ldns_pkt_id(query));
-	ldns_pkt_set_qr(reply, true);
-	ldns_pkt_push_rr(reply, LDNS_SECTION_QUESTION, ldns_rr_clone(q));
 	if (!ldns_dname_is_subdomain(qname, apex) &&
 	    ldns_dname_compare(qname, apex) != 0) {
 		ldns_pkt_set_rcode(reply, LDNS_RCODE_REFUSED);
 		goto out;
 	}
-	for (size_t i = 0; i < ldns_rr_list_rr_count(z->rrs); i++) {
-		const ldns_rr *rr = ldns_rr_list_rr(z->rrs, i);
-		const ldns_rdf *owner = ldns_rr_owner(rr);
-
-		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NS &&
-		    ldns_dname_compare(owner, apex) != 0 &&
-		    (ldns_dname_is_subdomain(qname, owner) ||
-		    (ldns_dname_compare(qname, owner) == 0 &&
-		    qtype != LDNS_RR_TYPE_DS)))
-			cut = owner;
-	}
-	if (cut != NULL) {
+	if ((cut = scripted_cut(z->rrs, apex, qname, qtype)) != NULL) {
 		push_rrset(reply, LDNS_SECTION_AUTHORITY, z, cut,
 		    LDNS_RR_TYPE_NS, NULL);
 		if (has_type(z, cut, LDNS_RR_TYPE_DS))
@@ -816,7 +802,6 @@ on_event(void *ctx, const struct engine_event *ev)
 static const struct engine_observer observer = { on_event };
 static struct events events;
 
-static const char hints_file[] = "/tmp/descend-test-validator-hints.zone";
 static bool aggressive_off;	/* aggressive-nsec: no for new engines */
 
 static struct engine *
@@ -824,16 +809,10 @@ new_engine(bool validate)
 {
 	struct engine_config cfg;
 	char err[256];
-	FILE *f = fopen(hints_file, "w");
 	static const char *anchors[1];
 	struct engine *engine;
 
-	fputs(". 3600000 IN NS a.root.test.\na.root.test. 3600000 IN A "
-	    "192.0.2.1\n", f);
-	fclose(f);
-	engine_config_init(&cfg);
-	cfg.root_hints_file = hints_file;
-	cfg.use_0x20 = false;
+	scripted_config_init(&cfg, false);
 	cfg.aggressive_nsec = !aggressive_off;
 	anchors[0] = root_anchor;
 	if (validate) {
@@ -854,6 +833,29 @@ struct outcome {
 	ldns_pkt *pkt;
 };
 
+/* One query to the signed zones' servers. */
+static ldns_pkt *
+zone_answer(void *ctx, const struct engine_send *send, const ldns_pkt *query,
+    struct engine_now *now, unsigned *rtt_ms)
+{
+	bool broken = false;
+	struct zone *z = zone_at(&send->addr, &broken);
+	ldns_pkt *reply;
+
+	(void)ctx;
+	(void)now;
+	(void)rtt_ms;
+	if (query != NULL && ldns_pkt_edns_do(query))
+		events.do_seen = true;
+	if (z == NULL || query == NULL)
+		return NULL;
+	z->sends++;
+	reply = authority_answer(z, query);
+	if (broken)
+		break_rrsigs(reply);
+	return reply;
+}
+
 static void
 resolve(struct engine *engine, const char *name, ldns_rr_type type,
     bool dnssec_ok, bool cd, struct outcome *out)
@@ -862,7 +864,6 @@ resolve(struct engine *engine, const char *name, ldns_rr_type type,
 	    .dnssec_ok = dnssec_ok, .checking_disabled = cd };
 	struct engine_now now = { T_NOW, 1000 };
 	struct engine_request *req;
-	struct engine_action action;
 	const uint8_t *wire;
 	size_t len;
 
@@ -873,35 +874,7 @@ resolve(struct engine *engine, const char *name, ldns_rr_type type,
 	q.name = ldns_dname_new_frm_str(name);
 	req = engine_request_new(engine, &q, 0, now, &observer, &events);
 	ldns_rdf_deep_free(q.name);
-	while (engine_next_action(req, now, &action) == ENGINE_SEND) {
-		bool broken = false;
-		struct zone *z = zone_at(&action.send.addr, &broken);
-		ldns_pkt *query = NULL, *reply;
-		uint8_t *rwire = NULL;
-
-		out->sends++;
-		now.ms += 1;
-		ldns_wire2pkt(&query, action.send.wire, action.send.wire_len);
-		if (query != NULL && ldns_pkt_edns_do(query))
-			events.do_seen = true;
-		if (z == NULL || query == NULL) {
-			now.ms += action.send.timeout_ms;
-			engine_feed_timeout(req, action.send.id, now);
-			ldns_pkt_free(query);
-			continue;
-		}
-		z->sends++;
-		reply = authority_answer(z, query);
-		if (broken)
-			break_rrsigs(reply);
-		ldns_pkt2wire(&rwire, reply, &len);
-		engine_feed_reply(req, action.send.id,
-		    (struct sockaddr *)&action.send.addr, action.send.addrlen,
-		    rwire, len, 1, now);
-		free(rwire);
-		ldns_pkt_free(reply);
-		ldns_pkt_free(query);
-	}
+	out->sends = scripted_run(req, &now, zone_answer, NULL);
 	engine_request_result(req, &out->result);
 	wire = engine_request_answer(req, &len);
 	if (wire != NULL && ldns_wire2pkt(&out->pkt, wire, len) ==
@@ -925,13 +898,9 @@ outcome_free(struct outcome *o)
 static bool
 cache_has(struct engine *engine, const char *needle)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
+	char *text = scripted_cache_text(engine, T_NOW);
 	bool found;
 
-	engine_cache_dump(engine, f, T_NOW);
-	fclose(f);
 	found = text != NULL && strstr(text, needle) != NULL;
 	free(text);
 	return found;
@@ -1352,9 +1321,7 @@ test_reload_trust(void)
 
 	resolve(engine, "www.sec.test.", LDNS_RR_TYPE_A, false, false, &o);
 	outcome_free(&o);
-	engine_config_init(&cfg);
-	cfg.root_hints_file = hints_file;
-	cfg.use_0x20 = false;
+	scripted_config_init(&cfg, false);
 	anchors[0] = root_anchor;
 	cfg.trust_anchors = anchors;
 	cfg.trust_anchor_count = 1;
@@ -1401,9 +1368,7 @@ test_key_cache_in_cache_size(void)
 	struct outcome o;
 	size_t peak = 0;
 
-	engine_config_init(&cfg);
-	cfg.root_hints_file = hints_file;
-	cfg.use_0x20 = false;
+	scripted_config_init(&cfg, false);
 	anchors[0] = root_anchor;
 	cfg.trust_anchors = anchors;
 	cfg.trust_anchor_count = 1;
@@ -1485,7 +1450,7 @@ main(void)
 	test_reload_trust();
 	test_key_cache_in_cache_size();
 	test_validation_off();
-	unlink(hints_file);
+	scripted_hints_remove();
 	for (size_t i = 0; i < ZONE_COUNT; i++) {
 		ldns_rr_list_deep_free(zones[i].rrs);
 		ldns_rr_free(zones[i].dnskey);
