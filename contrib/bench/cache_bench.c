@@ -296,9 +296,12 @@ main(int argc, char **argv)
 	printf("# %zu names, %d rounds of %.1f s, %ld CPUs online\n", names,
 	    rounds, seconds, sysconf(_SC_NPROCESSORS_ONLN));
 	printf("# CPUs: the threads' CPU time per second of the best round "
-	    "(below the thread count: waiting for a lock, or for a CPU)\n");
-	printf("%-40s %-7s %12s %12s %7s %9s %5s\n", "cache", "threads",
-	    "best/s", "median/s", "best x", "median x", "CPUs");
+	    "(below the thread count: waiting for a lock, or for a CPU);\n"
+	    "# per CPU x: the best round's lookups per CPU-second over one "
+	    "thread's (what the threads cost each other, whatever CPU time "
+	    "others on the machine left them)\n");
+	printf("%-40s %-7s %12s %12s %7s %9s %5s %9s\n", "cache", "threads",
+	    "best/s", "median/s", "best x", "median x", "CPUs", "per CPU x");
 	for (int which = cache_mib < 1024 ? 2 : 0; which < 3; which++) {
 		double rate[2][100], sorted[2][100], cpu[2][100];
 		double best[2], median[2], best_cpu[2];
@@ -320,10 +323,12 @@ main(int argc, char **argv)
 			best[k] = rate[k][at];
 			best_cpu[k] = cpu[k][at];
 			median[k] = sorted[k][rounds / 2];
-			printf("%-40s %-7d %12.0f %12.0f %7.2f %9.2f %5.2f\n",
-			    what[which], k == 0 ? 1 : max_threads, best[k],
-			    median[k], best[k] / best[0], median[k] / median[0],
-			    best_cpu[k]);
+			printf("%-40s %-7d %12.0f %12.0f %7.2f %9.2f %5.2f "
+			    "%9.2f\n", what[which], k == 0 ? 1 : max_threads,
+			    best[k], median[k], best[k] / best[0],
+			    median[k] / median[0], best_cpu[k],
+			    best_cpu[k] > 0 && best_cpu[0] > 0 ?
+			    best[k] / best_cpu[k] / (best[0] / best_cpu[0]) : 0);
 		}
 	}
 	for (size_t n = 0; n < names; n++)
