@@ -1026,6 +1026,19 @@ chain_zone(struct trace *t, const struct trace_dnssec_zone *z,
 	char ds_tags[128] = "", key_tags[128] = "", signers[128] = "";
 	unsigned ds_count = 0, key_count = 0, matched = 0;
 	bool root = ldns_dname_label_count(z->zone) == 0;
+	const struct dnssec_probe_cut *pc = dnssec_probe_find(t->probe,
+	    z->zone);
+	/*
+	 * The sets the validator saw, pooled from whichever server it asked,
+	 * are printed only when no server of the zone answered the probe:
+	 * otherwise the lines per server (chain_servers) say the same facts,
+	 * server by server, and saying them twice hides the odd server.
+	 */
+	bool pooled = true;
+
+	for (unsigned i = 0; pc != NULL && i < pc->child_count; i++)
+		if (reply_ok(pc->children[i].dnskey))
+			pooled = false;
 
 	if (ds != NULL)
 		list_sort(ds);
@@ -1059,12 +1072,12 @@ chain_zone(struct trace *t, const struct trace_dnssec_zone *z,
 			    (unsigned)ldns_calc_keytag(key));
 			cat(signers, sizeof(signers), " ", item);
 		}
-		trace_print(t, 0, "      DNSKEY %u flags %u (%s) algorithm %u%s",
-		    (unsigned)ldns_calc_keytag(key), flags, flags & 0x0080 ?
-		    "revoked" : (flags & 0x0101) == 0x0101 ? "KSK" :
-		    flags & 0x0100 ? "ZSK" : "no Zone Key bit", rdf_u8(key, 2),
-		    key_signs_keyset(t, key, z->zone) == 1 ?
-		    ", signs the DNSKEY RRset" : "");
+		if (pooled)
+			trace_print(t, 0, "      DNSKEY %u flags %u (%s) "
+			    "algorithm %u%s", (unsigned)ldns_calc_keytag(key),
+			    flags, key_role(key), rdf_u8(key, 2),
+			    key_signs_keyset(t, key, z->zone) == 1 ?
+			    ", signs the DNSKEY RRset" : "");
 	}
 	for (size_t i = 0; ds != NULL && i < ldns_rr_list_rr_count(ds); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(ds, i);
@@ -1088,11 +1101,11 @@ chain_zone(struct trace *t, const struct trace_dnssec_zone *z,
 			    (unsigned)ldns_calc_keytag(key));
 			cat(match_text, sizeof(match_text), " ", item);
 		}
-		if (key != NULL)
+		if (pooled && key != NULL)
 			trace_print(t, 0, "      DS %u algorithm %u digest type "
 			    "%u -> DNSKEY %u", rdf_u16(rr, 0), rdf_u8(rr, 1),
 			    rdf_u8(rr, 2), (unsigned)ldns_calc_keytag(key));
-		else
+		else if (pooled)
 			trace_print(t, 0, "      DS %u algorithm %u digest type "
 			    "%u -> %s", rdf_u16(rr, 0), rdf_u8(rr, 1),
 			    rdf_u8(rr, 2), key_count > 0 ? "matches no DNSKEY" :
@@ -1101,14 +1114,13 @@ chain_zone(struct trace *t, const struct trace_dnssec_zone *z,
 	if (ds_count == 0 && root)
 		trace_print(t, 0, "      DS none: the root's keys are checked "
 		    "against the trust anchor");
-	else if (ds_count == 0 && z->status == SEC_INSECURE)
+	else if (ds_count == 0 && z->status == SEC_INSECURE && pooled)
 		trace_print(t, 0, "      DS none: %s proves there is none "
 		    "(an insecure delegation)", parent);
-	else if (ds_count == 0)
+	else if (ds_count == 0 && pooled)
 		trace_print(t, 0, "      DS none seen");
-	if (dnssec_probe_find(t->probe, z->zone) != NULL)
-		chain_servers(t, dnssec_probe_find(t->probe, z->zone), zone,
-		    root);
+	if (pc != NULL)
+		chain_servers(t, pc, zone, root);
 	trace_json(t, "chain", "zone", zone, "status",
 	    sec_status_name(z->status), "why", z->why, "ede", ede, "ds",
 	    ds_text, "dnskey", key_text, "match", match_text, "signers",

@@ -492,13 +492,21 @@ def test_secure_trace_shows_every_cut_secure_and_the_ds_key_match(lab):
     assert "== chain of trust" in out
     assert "   . secure: signature verified" in out
     assert "DS none: the root's keys are checked against the trust anchor" in out
-    # each DS the parent gave points at the child's key with that tag
+    # each DS the parent gave points at the child's key with that tag, at
+    # every server, and that key signs the DNSKEY RRset; each fact is said
+    # once: the validator's pooled sets are not printed beside the probe's
+    parents = {"com.": ".", "secure.com.": "com."}
     for zone in ("com.", "secure.com."):
-        block = out.split("   %s secure: " % zone)[1].split("\n   ")[0:4]
-        text = "\n   ".join(block)
-        tags = re.findall(r"DS (\d+) algorithm 13 digest type 2 -> DNSKEY (\d+)", text)
-        assert tags and all(a == b for a, b in tags), text
-        assert "flags 257 (KSK) algorithm 13, signs the DNSKEY RRset" in text
+        text = re.split(r"\n   (?! )", out.split("   %s secure: " % zone)[1])[0]
+        ds = re.search(r"\n      DS at %s: (\d+)/13/2 \(all 2 servers\)\n"
+                       % re.escape(parents[zone]), text)
+        assert ds, text
+        tag = ds.group(1)
+        assert "\n      DNSKEY: %s KSK alg 13" % tag in text
+        assert "\n      match: DS %s -> DNSKEY %s (KSK) (all 2 servers)\n" % (tag, tag) in text
+        assert re.search(r"\n      RRSIG DNSKEY: by %s alg 13, .*, verified "
+                         r"\(all 2 servers\)\n" % tag, text), text
+        assert "digest type" not in text and "flags 257" not in text, text
     assert "== findings" not in out
     rc, lines, chain = chain_lines(lab, "www.secure.com")
     assert rc == 0
@@ -521,7 +529,10 @@ def test_insecure_delegation_is_insecure_with_the_proof(lab, name, zone, parent,
     r = dnssec_trace(lab, name, "--no-color", "--no-0x20")
     assert r.returncode == 0, r.stdout
     assert "   %s insecure: %s proves an unsigned delegation" % (zone, proof) in r.stdout
-    assert "DS none: %s proves there is none (an insecure delegation)" % parent in r.stdout
+    # the proof is the verdict's; the parent's servers each give no DS
+    block = re.split(r"\n   (?! )", r.stdout.split("   %s insecure: " % zone)[1])[0] + "\n"
+    assert "\n      DS at %s: none (all 2 servers)\n" % parent in block, block
+    assert "DS none:" not in block, block
     assert "== findings" not in r.stdout
     _, _, chain = chain_lines(lab, name)
     assert chain[parent]["status"] == "secure"
