@@ -32,23 +32,6 @@ ede_name(int ede)
 	return "Other";
 }
 
-static unsigned
-rdf_u8(const ldns_rr *rr, size_t i)
-{
-	const ldns_rdf *f = ldns_rr_rdf(rr, i);
-
-	return f != NULL && ldns_rdf_size(f) >= 1 ? ldns_rdf_data(f)[0] : 0;
-}
-
-static unsigned
-rdf_u16(const ldns_rr *rr, size_t i)
-{
-	const ldns_rdf *f = ldns_rr_rdf(rr, i);
-
-	return f != NULL && ldns_rdf_size(f) >= 2 ? (unsigned)
-	    (ldns_rdf_data(f)[0] << 8 | ldns_rdf_data(f)[1]) : 0;
-}
-
 /* The DNSKEY of `keys` owned by `zone` that `ds` is the digest of. */
 static const ldns_rr *
 ds_match(const ldns_rr *ds, const ldns_rr_list *keys, const ldns_rdf *zone)
@@ -80,8 +63,8 @@ key_signs_keyset(const struct trace *t, const ldns_rr *key,
 		if (!dname_equal(ldns_rr_owner(sig), zone))
 			continue;
 		seen = 0;
-		if (rdf_u16(sig, 6) == ldns_calc_keytag(key) &&
-		    rdf_u8(sig, 1) == rdf_u8(key, 2))
+		if (trace_rr_u16(sig, 6) == ldns_calc_keytag(key) &&
+		    trace_rr_u8(sig, 1) == trace_rr_u8(key, 2))
 			return 1;
 	}
 	return seen;
@@ -100,14 +83,6 @@ trace_chain_key_signs(const struct trace *t, const ldns_rr *key,
     const ldns_rdf *zone)
 {
 	return key_signs_keyset(t, key, zone);
-}
-
-static void
-cat(char *buf, size_t len, const char *sep, const char *item)
-{
-	if (buf[0] != '\0')
-		strlcat(buf, sep, len);
-	strlcat(buf, item, len);
 }
 
 /*
@@ -151,7 +126,7 @@ grouping_add(struct grouping *gr, const struct dnssec_probe_server *s,
 		g->answer = answer;
 	}
 	snprintf(who, sizeof(who), "%s (%s)", s->name, s->addr);
-	cat(g->who, sizeof(g->who), ", ", who);
+	trace_cat(g->who, sizeof(g->who), ", ", who);
 	g->count++;
 	gr->servers++;
 }
@@ -218,6 +193,37 @@ grouping_print(struct trace *t, const char *zone, const char *what,
 	}
 }
 
+/* "value at who; value at who" for a finding that names every group. */
+static void
+grouping_text(const struct grouping *gr, char *text, size_t len)
+{
+	text[0] = '\0';
+	for (unsigned i = 0; i < gr->count; i++) {
+		char item[1024];
+
+		snprintf(item, sizeof(item), "%s at %s", gr->g[i].value,
+		    gr->g[i].who);
+		trace_cat(text, len, "; ", item);
+	}
+}
+
+/* Adds to `all` the records of `rrs` it does not hold yet (copies). */
+static void
+list_union(ldns_rr_list *all, const ldns_rr_list *rrs)
+{
+	for (size_t j = 0; rrs != NULL && j < ldns_rr_list_rr_count(rrs); j++) {
+		ldns_rr *rr = ldns_rr_list_rr(rrs, j), *copy;
+		bool known = false;
+
+		for (size_t k = 0; k < ldns_rr_list_rr_count(all) && !known;
+		    k++)
+			known = ldns_rr_compare(rr, ldns_rr_list_rr(all, k)) == 0;
+		if (!known && (copy = ldns_rr_clone(rr)) != NULL &&
+		    !ldns_rr_list_push_rr(all, copy))
+			ldns_rr_free(copy);
+	}
+}
+
 static bool
 reply_ok(const ldns_pkt *reply)
 {
@@ -241,10 +247,38 @@ reply_problem(const ldns_pkt *reply, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * One server's DS or DNSKEY set into the grouping (what it gave instead
+ * when it gave no answer), its records into the union `all`. Returns how
+ * many records it gave; *answered: whether that was an answer.
+ */
+static size_t
+grouping_add_set(struct grouping *gr, const struct dnssec_probe_server *s,
+    const ldns_pkt *reply, const ldns_rdf *zone, ldns_rr_type type,
+    ldns_rr_list *all, bool *answered)
+{
+	ldns_rr_list *rrs = dnssec_probe_rrset(reply, zone, type);
+	char key[VALUE_LEN], value[VALUE_LEN];
+	size_t n = rrs != NULL ? ldns_rr_list_rr_count(rrs) : 0;
+
+	*answered = reply_ok(reply);
+	if (!*answered) {
+		reply_problem(reply, value, sizeof(value));
+		grouping_add(gr, s, value, value, false);
+	} else {
+		trace_chain_set_text(rrs, key, sizeof(key), value,
+		    sizeof(value));
+		grouping_add(gr, s, key, value, true);
+	}
+	list_union(all, rrs);
+	ldns_rr_list_deep_free(rrs);
+	return n;
+}
+
 static const char *
 key_role(const ldns_rr *key)
 {
-	unsigned flags = rdf_u16(key, 0);
+	unsigned flags = trace_rr_u16(key, 0);
 
 	return flags & 0x0080 ? "revoked" : (flags & 0x0101) == 0x0101 ?
 	    "KSK" : flags & 0x0100 ? "ZSK" : "no Zone Key bit";
@@ -262,13 +296,15 @@ rr_order(const void *a, const void *b)
 	unsigned kx, ky;
 
 	if (ldns_rr_get_type(*x) == LDNS_RR_TYPE_DS) {
-		kx = rdf_u8(*x, 1) << 24 | rdf_u8(*x, 2) << 16 | rdf_u16(*x, 0);
-		ky = rdf_u8(*y, 1) << 24 | rdf_u8(*y, 2) << 16 | rdf_u16(*y, 0);
+		kx = trace_rr_u8(*x, 1) << 24 | trace_rr_u8(*x, 2) << 16 |
+		    trace_rr_u16(*x, 0);
+		ky = trace_rr_u8(*y, 1) << 24 | trace_rr_u8(*y, 2) << 16 |
+		    trace_rr_u16(*y, 0);
 	} else {
-		kx = (rdf_u16(*x, 0) & 1 ? 0u : 1u << 30) |
-		    rdf_u8(*x, 2) << 16 | ldns_calc_keytag(*x);
-		ky = (rdf_u16(*y, 0) & 1 ? 0u : 1u << 30) |
-		    rdf_u8(*y, 2) << 16 | ldns_calc_keytag(*y);
+		kx = (trace_rr_u16(*x, 0) & 1 ? 0u : 1u << 30) |
+		    trace_rr_u8(*x, 2) << 16 | ldns_calc_keytag(*x);
+		ky = (trace_rr_u16(*y, 0) & 1 ? 0u : 1u << 30) |
+		    trace_rr_u8(*y, 2) << 16 | ldns_calc_keytag(*y);
 	}
 	if (kx != ky)
 		return kx < ky ? -1 : 1;
@@ -325,13 +361,13 @@ trace_chain_set_text(const ldns_rr_list *rrs, char *key, size_t key_len,
 			ldns_buffer_write(wire, ldns_rdf_data(f), ldns_rdf_size(f));
 		}
 		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_DS)
-			snprintf(item, sizeof(item), "%u/%u/%u", rdf_u16(rr, 0),
-			    rdf_u8(rr, 1), rdf_u8(rr, 2));
+			snprintf(item, sizeof(item), "%u/%u/%u", trace_rr_u16(rr, 0),
+			    trace_rr_u8(rr, 1), trace_rr_u8(rr, 2));
 		else
 			snprintf(item, sizeof(item), "%u %s alg %u",
 			    (unsigned)ldns_calc_keytag(rr), key_role(rr),
-			    rdf_u8(rr, 2));
-		cat(value, value_len, ", ", item);
+			    trace_rr_u8(rr, 2));
+		trace_cat(value, value_len, ", ", item);
 	}
 	if (n == 0)
 		strlcpy(value, "none", value_len);
@@ -417,8 +453,8 @@ sig_check(const ldns_rr_list *rrset, const ldns_rr *sig,
 	    tried < LIMIT_DNSSEC_KEYS_PER_TAG; i++) {
 		ldns_rr *key = ldns_rr_list_rr(keys, i);
 
-		if (ldns_calc_keytag(key) != rdf_u16(sig, 6) ||
-		    rdf_u8(key, 2) != rdf_u8(sig, 1))
+		if (ldns_calc_keytag(key) != trace_rr_u16(sig, 6) ||
+		    trace_rr_u8(key, 2) != trace_rr_u8(sig, 1))
 			continue;
 		tried++;
 		if (ldns_verify_rrsig_time((ldns_rr_list *)rrset,
@@ -440,7 +476,7 @@ sig_check_name(enum sig_check c)
 static void
 check_ds_digest(struct trace *t, const ldns_rdf *zone, const ldns_rr *ds)
 {
-	unsigned dt = rdf_u8(ds, 2), tag = rdf_u16(ds, 0);
+	unsigned dt = trace_rr_u8(ds, 2), tag = trace_rr_u16(ds, 0);
 
 	if (dt == 2 || dt == 4 || dt == 5 || dt == 6)
 		return;
@@ -460,7 +496,7 @@ check_ds_digest(struct trace *t, const ldns_rdf *zone, const ldns_rr *ds)
 static void
 check_key(struct trace *t, const ldns_rdf *zone, const ldns_rr *key)
 {
-	unsigned alg = rdf_u8(key, 2), tag = ldns_calc_keytag(key);
+	unsigned alg = trace_rr_u8(key, 2), tag = ldns_calc_keytag(key);
 	size_t bits;
 
 	switch (alg) {
@@ -538,41 +574,41 @@ check_sigs(struct trace *t, const struct dnssec_probe_server *s,
 			snprintf(state, sizeof(state), "%s left",
 			    span(expiration - now, left, sizeof(left)));
 		snprintf(item, sizeof(item), "by %u alg %u, %s to %s UTC, %s, "
-		    "%s", rdf_u16(sig, 6), rdf_u8(sig, 1), from, to, state,
-		    sig_check_name(c));
-		cat(value, len, "; ", item);
+		    "%s", trace_rr_u16(sig, 6), trace_rr_u8(sig, 1), from, to,
+		    state, sig_check_name(c));
+		trace_cat(value, len, "; ", item);
 		trace_json(t, "chain_sig", "zone", zname, "rrtype", tname,
 		    "server", s->name, "address", s->addr, "#key_tag",
-		    rdf_u16(sig, 6), "#algorithm", rdf_u8(sig, 1), "inception",
-		    from, "expiration", to, "%seconds_left",
+		    trace_rr_u16(sig, 6), "#algorithm", trace_rr_u8(sig, 1),
+		    "inception", from, "expiration", to, "%seconds_left",
 		    (int)(expiration - now), "check", sig_check_name(c), NULL);
-		if (c != SIG_NO_KEY && rdf_u8(sig, 1) < 256)
-			alg_signs[rdf_u8(sig, 1)] = true;
+		if (c != SIG_NO_KEY && trace_rr_u8(sig, 1) < 256)
+			alg_signs[trace_rr_u8(sig, 1)] = true;
 		/* DNSSEC04: the window, as Zonemaster judges it. */
 		if (expiration < now)
 			trace_finding(t, SEVERITY_ERROR, "DNSSEC04", zone,
 			    "RRSIG %s by %u expired at %s UTC", tname,
-			    rdf_u16(sig, 6), to);
+			    trace_rr_u16(sig, 6), to);
 		else if (expiration - now < 12 * 3600)
 			trace_finding(t, SEVERITY_WARNING, "DNSSEC04", zone,
 			    "RRSIG %s by %u expires in under 12 hours (%s UTC)",
-			    tname, rdf_u16(sig, 6), to);
+			    tname, trace_rr_u16(sig, 6), to);
 		else if (expiration - now > 180 * 86400 ||
 		    expiration - inception > 180 * 86400)
 			trace_finding(t, SEVERITY_WARNING, "DNSSEC04", zone,
 			    "RRSIG %s by %u is valid for over 180 days (%s to "
 			    "%s UTC): a replayed answer stays valid that long",
-			    tname, rdf_u16(sig, 6), from, to);
+			    tname, trace_rr_u16(sig, 6), from, to);
 		if (expiration >= now && expiration - now < 86400)
 			trace_finding(t, SEVERITY_WARNING,
 			    "DESCEND-RRSIG-EXPIRES-SOON", zone, "RRSIG %s by %u "
 			    "expires within a day (%s UTC): re-sign the zone",
-			    tname, rdf_u16(sig, 6), to);
+			    tname, trace_rr_u16(sig, 6), to);
 		if (c == SIG_VERIFIED && expiration >= now && inception <= now)
 			good = true;
 		else if (!good)
 			snprintf(why, why_len, "the RRSIG by %u %s",
-			    rdf_u16(sig, 6), c != SIG_VERIFIED ?
+			    trace_rr_u16(sig, 6), c != SIG_VERIFIED ?
 			    sig_check_name(c) : expiration < now ?
 			    "has expired" : "is not valid yet");
 	}
@@ -589,6 +625,20 @@ struct denial {
 	unsigned hash, flags, iterations, salt_len;
 };
 
+/* NSEC3 and NSEC3PARAM begin alike: hash, flags, iterations, salt. */
+static void
+nsec3_params(struct denial *d, const ldns_rr *rr)
+{
+	const ldns_rdf *salt = ldns_rr_rdf(rr, 3);
+
+	d->kind = 3;
+	d->hash = trace_rr_u8(rr, 0);
+	d->flags = trace_rr_u8(rr, 1);
+	d->iterations = trace_rr_u16(rr, 2);
+	d->salt_len = salt != NULL && ldns_rdf_size(salt) > 0 ?
+	    ldns_rdf_data(salt)[0] : 0;
+}
+
 static struct denial
 denial_of(const ldns_pkt *nx, const ldns_pkt *param, const ldns_rdf *zone)
 {
@@ -602,30 +652,13 @@ denial_of(const ldns_pkt *nx, const ldns_pkt *param, const ldns_rdf *zone)
 
 		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC && d.kind == 0)
 			d.kind = 1;
-		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC3 && d.kind != 3) {
-			const ldns_rdf *salt = ldns_rr_rdf(rr, 3);
-
-			d.kind = 3;
-			d.hash = rdf_u8(rr, 0);
-			d.flags = rdf_u8(rr, 1);
-			d.iterations = rdf_u16(rr, 2);
-			d.salt_len = salt != NULL && ldns_rdf_size(salt) > 0 ?
-			    ldns_rdf_data(salt)[0] : 0;
-		}
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC3 && d.kind != 3)
+			nsec3_params(&d, rr);
 	}
 	/* No NSEC3 in the denial but an NSEC3PARAM: its parameters. */
 	p = dnssec_probe_rrset(param, zone, LDNS_RR_TYPE_NSEC3PARAM);
-	if (d.kind == 0 && p != NULL && ldns_rr_list_rr_count(p) > 0) {
-		const ldns_rr *rr = ldns_rr_list_rr(p, 0);
-		const ldns_rdf *salt = ldns_rr_rdf(rr, 3);
-
-		d.kind = 3;
-		d.hash = rdf_u8(rr, 0);
-		d.flags = rdf_u8(rr, 1);
-		d.iterations = rdf_u16(rr, 2);
-		d.salt_len = salt != NULL && ldns_rdf_size(salt) > 0 ?
-		    ldns_rdf_data(salt)[0] : 0;
-	}
+	if (d.kind == 0 && p != NULL && ldns_rr_list_rr_count(p) > 0)
+		nsec3_params(&d, ldns_rr_list_rr(p, 0));
 	ldns_rr_list_deep_free(p);
 	return d;
 }
@@ -685,7 +718,7 @@ chain_servers(struct trace *t, const struct dnssec_probe_cut *pc,
 	struct grouping *gr = calloc(1, sizeof(*gr));
 	ldns_rr_list *all_ds = ldns_rr_list_new(), *all_keys =
 	    ldns_rr_list_new();
-	char key[VALUE_LEN], value[VALUE_LEN], why[160], parent[256] = ".";
+	char value[VALUE_LEN], why[160], parent[256] = ".";
 	char no_denial[1024] = "";
 	unsigned np = sorted_servers(pc->parents, pc->parent_count, ps);
 	unsigned nc = sorted_servers(pc->children, pc->child_count, cs);
@@ -700,33 +733,14 @@ chain_servers(struct trace *t, const struct dnssec_probe_cut *pc,
 		dname_str(pc->parent, parent, sizeof(parent));
 	/* The DS set at each parent server. */
 	for (unsigned i = 0; i < np && !root; i++) {
-		ldns_rr_list *ds = dnssec_probe_rrset(ps[i]->ds, zone,
-		    LDNS_RR_TYPE_DS);
+		bool answered;
+		size_t n = grouping_add_set(gr, ps[i], ps[i]->ds, zone,
+		    LDNS_RR_TYPE_DS, all_ds, &answered);
 
-		if (!reply_ok(ps[i]->ds)) {
-			reply_problem(ps[i]->ds, value, sizeof(value));
-			grouping_add(gr, ps[i], value, value, false);
-		} else {
-			trace_chain_set_text(ds, key, sizeof(key), value, sizeof(value));
-			grouping_add(gr, ps[i], key, value, true);
-			if (ldns_rr_list_rr_count(ds) > 0)
-				with_ds++;
-			else
-				no_ds++;
-		}
-		for (size_t j = 0; ds != NULL && j < ldns_rr_list_rr_count(ds);
-		    j++) {
-			ldns_rr *rr = ldns_rr_list_rr(ds, j);
-			bool known = false;
-
-			for (size_t k = 0; k < ldns_rr_list_rr_count(all_ds) &&
-			    !known; k++)
-				known = ldns_rr_compare(rr, ldns_rr_list_rr(
-				    all_ds, k)) == 0;
-			if (!known)
-				ldns_rr_list_push_rr(all_ds, ldns_rr_clone(rr));
-		}
-		ldns_rr_list_deep_free(ds);
+		if (answered && n > 0)
+			with_ds++;
+		else if (answered)
+			no_ds++;
 	}
 	if (!root && np > 0) {
 		char label[300];
@@ -734,15 +748,9 @@ chain_servers(struct trace *t, const struct dnssec_probe_cut *pc,
 		snprintf(label, sizeof(label), "DS at %s", parent);
 		grouping_print(t, zname, "DS", label, gr);
 		if (grouping_answers(gr) > 1) {
-			char text[1024] = "";
+			char text[1024];
 
-			for (unsigned i = 0; i < gr->count; i++) {
-				char item[1024];
-
-				snprintf(item, sizeof(item), "%s at %s",
-				    gr->g[i].value, gr->g[i].who);
-				cat(text, sizeof(text), "; ", item);
-			}
+			grouping_text(gr, text, sizeof(text));
 			trace_finding(t, SEVERITY_ERROR, "DESCEND-DS-DIFFERS",
 			    zone, "the servers of %s disagree on the DS set: %s",
 			    parent, text);
@@ -754,45 +762,20 @@ chain_servers(struct trace *t, const struct dnssec_probe_cut *pc,
 	/* The DNSKEY set at each child server. */
 	memset(gr, 0, sizeof(*gr));
 	for (unsigned i = 0; i < nc; i++) {
-		ldns_rr_list *keys = dnssec_probe_rrset(cs[i]->dnskey, zone,
-		    LDNS_RR_TYPE_DNSKEY);
+		bool answered;
 
-		if (!reply_ok(cs[i]->dnskey)) {
-			reply_problem(cs[i]->dnskey, value, sizeof(value));
-			grouping_add(gr, cs[i], value, value, false);
-		} else {
-			trace_chain_set_text(keys, key, sizeof(key), value, sizeof(value));
-			grouping_add(gr, cs[i], key, value, true);
-			with_keys++;
-		}
-		for (size_t j = 0; keys != NULL &&
-		    j < ldns_rr_list_rr_count(keys); j++) {
-			ldns_rr *rr = ldns_rr_list_rr(keys, j);
-			bool known = false;
-
+		if (grouping_add_set(gr, cs[i], cs[i]->dnskey, zone,
+		    LDNS_RR_TYPE_DNSKEY, all_keys, &answered) > 0)
 			signed_zone = true;
-			for (size_t k = 0; k < ldns_rr_list_rr_count(all_keys) &&
-			    !known; k++)
-				known = ldns_rr_compare(rr, ldns_rr_list_rr(
-				    all_keys, k)) == 0;
-			if (!known)
-				ldns_rr_list_push_rr(all_keys,
-				    ldns_rr_clone(rr));
-		}
-		ldns_rr_list_deep_free(keys);
+		if (answered)
+			with_keys++;
 	}
 	grouping_print(t, zname, "DNSKEY", "DNSKEY", gr);
 	if (signed_zone && with_keys > 1) {
 		if (grouping_answers(gr) > 1) {
-			char text[1024] = "";
+			char text[1024];
 
-			for (unsigned i = 0; i < gr->count; i++) {
-				char item[1024];
-
-				snprintf(item, sizeof(item), "%s at %s",
-				    gr->g[i].value, gr->g[i].who);
-				cat(text, sizeof(text), "; ", item);
-			}
+			grouping_text(gr, text, sizeof(text));
 			trace_finding(t, SEVERITY_ERROR,
 			    "DESCEND-DNSKEY-DIFFERS", zone, "the zone's "
 			    "servers disagree on the DNSKEY set: %s", text);
@@ -828,12 +811,12 @@ chain_servers(struct trace *t, const struct dnssec_probe_cut *pc,
 
 			if (k != NULL)
 				snprintf(item, sizeof(item), "DS %u -> DNSKEY "
-				    "%u (%s)", rdf_u16(ds, 0),
+				    "%u (%s)", trace_rr_u16(ds, 0),
 				    (unsigned)ldns_calc_keytag(k), key_role(k));
 			else
 				snprintf(item, sizeof(item), "DS %u -> no DNSKEY",
-				    rdf_u16(ds, 0));
-			cat(value, sizeof(value), ", ", item);
+				    trace_rr_u16(ds, 0));
+			trace_cat(value, sizeof(value), ", ", item);
 		}
 		grouping_add(gr, cs[i], value, value, true);
 		ldns_rr_list_deep_free(keys);
@@ -858,7 +841,7 @@ chain_servers(struct trace *t, const struct dnssec_probe_cut *pc,
 			if (ds_key(ds, keys) == NULL) {
 				snprintf(who, sizeof(who), "%s (%s)",
 				    cs[i]->name, cs[i]->addr);
-				cat(where, sizeof(where), ", ", who);
+				trace_cat(where, sizeof(where), ", ", who);
 				for (size_t k = 0; k < ldns_rr_list_rr_count(
 				    all_ds); k++)
 					any |= ds_key(ldns_rr_list_rr(all_ds,
@@ -871,8 +854,8 @@ chain_servers(struct trace *t, const struct dnssec_probe_cut *pc,
 			trace_finding(t, broken ? SEVERITY_ERROR :
 			    SEVERITY_WARNING, "DESCEND-DS-NO-KEY", zone, "DS %u "
 			    "(algorithm %u, digest type %u) matches no DNSKEY at "
-			    "%s%s", rdf_u16(ds, 0), rdf_u8(ds, 1), rdf_u8(ds, 2),
-			    where, broken ? ": no DS matches a key there, the "
+			    "%s%s", trace_rr_u16(ds, 0), trace_rr_u8(ds, 1),
+			    trace_rr_u8(ds, 2), where, broken ? ": no DS matches a key there, the "
 			    "chain of trust is broken at that server" : "");
 	}
 	/* Signatures over the DNSKEY and SOA RRsets at each child server. */
@@ -911,25 +894,26 @@ chain_servers(struct trace *t, const struct dnssec_probe_cut *pc,
 					bad++;
 				}
 				if (b < bad)
-					cat(bad_who[b], sizeof(bad_who[b]), ", ",
+					trace_cat(bad_who[b], sizeof(bad_who[b]), ", ",
 					    who);
 			}
 			if (strcmp(value, "no RRSIG") == 0 &&
 			    ldns_rr_list_rr_count(keys) > 0)
-				cat(unsigned_who, sizeof(unsigned_who), ", ", who);
+				trace_cat(unsigned_who, sizeof(unsigned_who),
+				    ", ", who);
 			/* DNSSEC13: every key algorithm signs the RRset. */
 			for (size_t k = 0; keys != NULL &&
 			    k < ldns_rr_list_rr_count(keys); k++) {
 				const ldns_rr *dnskey = ldns_rr_list_rr(keys, k);
 
-				if ((rdf_u16(dnskey, 0) & 0x0180) == 0x0100 &&
-				    !alg_signs[rdf_u8(dnskey, 2)])
+				if ((trace_rr_u16(dnskey, 0) & 0x0180) == 0x0100 &&
+				    !alg_signs[trace_rr_u8(dnskey, 2)])
 					trace_finding(t, SEVERITY_ERROR,
 					    "DNSSEC13", zone, "algorithm %u (key "
 					    "%u) does not sign the %s RRset: "
 					    "every algorithm in the DNSKEY set "
 					    "must sign every RRset (RFC 4035 2.2)",
-					    rdf_u8(dnskey, 2), (unsigned)
+					    trace_rr_u8(dnskey, 2), (unsigned)
 					    ldns_calc_keytag(dnskey), tname);
 			}
 			grouping_add(gr, cs[i], value, value, true);
@@ -990,7 +974,7 @@ chain_servers(struct trace *t, const struct dnssec_probe_cut *pc,
 
 			snprintf(who, sizeof(who), "%s (%s)", cs[i]->name,
 			    cs[i]->addr);
-			cat(no_denial, sizeof(no_denial), ", ", who);
+			trace_cat(no_denial, sizeof(no_denial), ", ", who);
 		}
 	}
 	/* Zonemaster DNSSEC10: a signed zone proves what does not exist. */
@@ -1056,26 +1040,26 @@ chain_zone(struct trace *t, const struct trace_dnssec_zone *z,
 	trace_print(t, 0, "   %s %s", zone, verdict);
 	for (size_t i = 0; keys != NULL && i < ldns_rr_list_rr_count(keys); i++) {
 		const ldns_rr *key = ldns_rr_list_rr(keys, i);
-		unsigned flags = rdf_u16(key, 0);
+		unsigned flags = trace_rr_u16(key, 0);
 
 		if (!dname_equal(ldns_rr_owner(key), z->zone))
 			continue;
 		key_count++;
 		snprintf(item, sizeof(item), "%u", (unsigned)
 		    ldns_calc_keytag(key));
-		cat(key_tags, sizeof(key_tags), " ", item);
+		trace_cat(key_tags, sizeof(key_tags), " ", item);
 		snprintf(item, sizeof(item), "%u/%u/%u",
-		    (unsigned)ldns_calc_keytag(key), flags, rdf_u8(key, 2));
-		cat(key_text, sizeof(key_text), " ", item);
+		    (unsigned)ldns_calc_keytag(key), flags, trace_rr_u8(key, 2));
+		trace_cat(key_text, sizeof(key_text), " ", item);
 		if (key_signs_keyset(t, key, z->zone) == 1) {
 			snprintf(item, sizeof(item), "%u",
 			    (unsigned)ldns_calc_keytag(key));
-			cat(signers, sizeof(signers), " ", item);
+			trace_cat(signers, sizeof(signers), " ", item);
 		}
 		if (pooled)
 			trace_print(t, 0, "      DNSKEY %u flags %u (%s) "
 			    "algorithm %u%s", (unsigned)ldns_calc_keytag(key),
-			    flags, key_role(key), rdf_u8(key, 2),
+			    flags, key_role(key), trace_rr_u8(key, 2),
 			    key_signs_keyset(t, key, z->zone) == 1 ?
 			    ", signs the DNSKEY RRset" : "");
 	}
@@ -1087,28 +1071,29 @@ chain_zone(struct trace *t, const struct trace_dnssec_zone *z,
 			continue;
 		ds_count++;
 		key = ds_match(rr, keys, z->zone);
-		snprintf(item, sizeof(item), "%u", rdf_u16(rr, 0));
-		cat(ds_tags, sizeof(ds_tags), " ", item);
-		snprintf(item, sizeof(item), "%u/%u/%u", rdf_u16(rr, 0),
-		    rdf_u8(rr, 1), rdf_u8(rr, 2));
-		cat(ds_text, sizeof(ds_text), " ", item);
+		snprintf(item, sizeof(item), "%u", trace_rr_u16(rr, 0));
+		trace_cat(ds_tags, sizeof(ds_tags), " ", item);
+		snprintf(item, sizeof(item), "%u/%u/%u", trace_rr_u16(rr, 0),
+		    trace_rr_u8(rr, 1), trace_rr_u8(rr, 2));
+		trace_cat(ds_text, sizeof(ds_text), " ", item);
 		/* DNSSEC02: the key must also sign the DNSKEY RRset (when
 		 * its signatures were seen: a cached key set has none). */
 		if (key != NULL && key_signs_keyset(t, key, z->zone) != 0)
 			matched++;
 		if (key != NULL) {
-			snprintf(item, sizeof(item), "%u->%u", rdf_u16(rr, 0),
+			snprintf(item, sizeof(item), "%u->%u", trace_rr_u16(rr, 0),
 			    (unsigned)ldns_calc_keytag(key));
-			cat(match_text, sizeof(match_text), " ", item);
+			trace_cat(match_text, sizeof(match_text), " ", item);
 		}
 		if (pooled && key != NULL)
 			trace_print(t, 0, "      DS %u algorithm %u digest type "
-			    "%u -> DNSKEY %u", rdf_u16(rr, 0), rdf_u8(rr, 1),
-			    rdf_u8(rr, 2), (unsigned)ldns_calc_keytag(key));
+			    "%u -> DNSKEY %u", trace_rr_u16(rr, 0),
+			    trace_rr_u8(rr, 1), trace_rr_u8(rr, 2),
+			    (unsigned)ldns_calc_keytag(key));
 		else if (pooled)
 			trace_print(t, 0, "      DS %u algorithm %u digest type "
-			    "%u -> %s", rdf_u16(rr, 0), rdf_u8(rr, 1),
-			    rdf_u8(rr, 2), key_count > 0 ? "matches no DNSKEY" :
+			    "%u -> %s", trace_rr_u16(rr, 0), trace_rr_u8(rr, 1),
+			    trace_rr_u8(rr, 2), key_count > 0 ? "matches no DNSKEY" :
 			    "no DNSKEY seen");
 	}
 	if (ds_count == 0 && root)
