@@ -100,6 +100,19 @@
  * server that comes back is used again within minutes.
  */
 #define LIMIT_SERVER_BACKOFF_MAX_S	120
+/*
+ * Failures in a row after which a server is dead (Knot Resolver's
+ * KR_NS_TIMEOUT_ROW_DEAD is 4); the failures of queries sent together, a
+ * burst lost at once, count once. A dead server gets one query at a time,
+ * a probe, until it answers again; a request with no other server to ask
+ * fails at once (SERVFAIL, EDE 22) instead of waiting out timeouts of up
+ * to LIMIT_QUERY_TIMEOUT_MAX_MS each. Without it every name under a dead
+ * zone held its request for LIMIT_REQUEST_TIME_MS, and a client asking
+ * such names (random subdomains of a zone whose server is down: the
+ * "water torture" flood) filled the worker's request list and its own
+ * LIMIT_CLIENT_INFLIGHT, so its other questions were dropped.
+ */
+#define LIMIT_SERVER_DEAD_FAILURES	4
 /* EDNS buffer size we advertise (DNS Flag Day 2020). */
 #define LIMIT_EDNS_BUFSIZE		1232
 /*

@@ -24,6 +24,16 @@ struct server_state {
 	unsigned quirks;
 	uint64_t quirks_until_ms;
 	unsigned case_mismatches;	/* 0x20 not echoed, in a row */
+	/*
+	 * Rounds of failures in a row and when the last began: failures of
+	 * queries sent together (a burst lost at once) are one round, as
+	 * Unbound backs its timeout off once per lost timeout, not per lost
+	 * packet. LIMIT_SERVER_DEAD_FAILURES rounds make the server dead.
+	 */
+	unsigned rounds;
+	uint64_t round_ms;
+	/* Dead: its one probe is out until then. */
+	uint64_t probe_until_ms;
 };
 
 /*
@@ -152,6 +162,14 @@ server_get(struct server_table *t, const struct sockaddr *addr, bool create)
 	return s;
 }
 
+/* Called locked: a dead server whose one probe query is still out. */
+static bool
+probe_out(const struct server_state *s, uint64_t now_ms)
+{
+	return s != NULL && s->rounds >= LIMIT_SERVER_DEAD_FAILURES &&
+	    s->probe_until_ms > now_ms;
+}
+
 static uint32_t
 server_score(const struct server_state *s)
 {
@@ -163,7 +181,8 @@ int
 server_choose(struct server_table *t, const struct server_candidate *cand,
     size_t count, const uint8_t *zone, size_t zone_len, uint64_t now_ms)
 {
-	bool backed_off[64];
+	struct server_state *states[64];
+	bool backed_off[64], probing[64];
 	uint32_t scores[64], best = UINT32_MAX;
 	bool avoid_backed_off = false;
 	int pick = -1;
@@ -177,7 +196,10 @@ server_choose(struct server_table *t, const struct server_candidate *cand,
 
 		if (cand[i].excluded)
 			continue;
-		s = server_get(t, cand[i].addr, false);
+		s = states[i] = server_get(t, cand[i].addr, false);
+		/* Not even a last resort: the probe will tell. */
+		if ((probing[i] = probe_out(s, now_ms)))
+			continue;
 		scores[i] = server_score(s);
 		backed_off[i] = backed_off_locked(t, s, cand[i].addr, zone,
 		    zone_len, now_ms);
@@ -185,8 +207,10 @@ server_choose(struct server_table *t, const struct server_candidate *cand,
 			avoid_backed_off = true;
 	}
 	for (size_t i = 0; i < count; i++) {
-		if (cand[i].excluded)
+		if (cand[i].excluded || probing[i]) {
+			scores[i] = UINT32_MAX;
 			continue;
+		}
 		if (avoid_backed_off && backed_off[i])
 			scores[i] = UINT32_MAX;
 		if (scores[i] < best)
@@ -200,18 +224,25 @@ server_choose(struct server_table *t, const struct server_candidate *cand,
 		if (arc4random_uniform(++in_band) == 0)
 			pick = (int)i;
 	}
+	/*
+	 * A query to a dead server is its probe: until it is answered or
+	 * times out (at most LIMIT_QUERY_TIMEOUT_MAX_MS), other requests do
+	 * not wait on that server.
+	 */
+	if (pick >= 0 && states[pick] != NULL &&
+	    states[pick]->rounds >= LIMIT_SERVER_DEAD_FAILURES)
+		states[pick]->probe_until_ms = now_ms +
+		    LIMIT_QUERY_TIMEOUT_MAX_MS;
 	pthread_mutex_unlock(&t->lock);
 	return pick;
 }
 
-uint32_t
-server_timeout_ms(struct server_table *t, const struct sockaddr *addr)
+/* Called locked: a query's timeout, a multiple of the RTT, bounded. */
+static uint32_t
+timeout_of(const struct server_state *s)
 {
-	struct server_state *s;
 	uint32_t timeout = LIMIT_QUERY_TIMEOUT_INITIAL_MS;
 
-	pthread_mutex_lock(&t->lock);
-	s = server_get(t, addr, false);
 	if (s != NULL && s->srtt_ms != 0) {
 		timeout = s->srtt_ms * 3 + 50;
 		if (timeout < LIMIT_QUERY_TIMEOUT_MIN_MS)
@@ -219,6 +250,16 @@ server_timeout_ms(struct server_table *t, const struct sockaddr *addr)
 		if (timeout > LIMIT_QUERY_TIMEOUT_MAX_MS)
 			timeout = LIMIT_QUERY_TIMEOUT_MAX_MS;
 	}
+	return timeout;
+}
+
+uint32_t
+server_timeout_ms(struct server_table *t, const struct sockaddr *addr)
+{
+	uint32_t timeout;
+
+	pthread_mutex_lock(&t->lock);
+	timeout = timeout_of(server_get(t, addr, false));
 	pthread_mutex_unlock(&t->lock);
 	return timeout;
 }
@@ -251,6 +292,8 @@ server_report_rtt(struct server_table *t, const struct sockaddr *addr,
 		    (s->srtt_ms * 3 + rtt_ms) / 4;
 		s->failures = 0;
 		s->backoff_until_ms = 0;
+		s->rounds = 0;
+		s->probe_until_ms = 0;
 	}
 	pthread_mutex_unlock(&t->lock);
 }
@@ -263,10 +306,17 @@ server_report_failure(struct server_table *t, const struct sockaddr *addr,
 
 	pthread_mutex_lock(&t->lock);
 	if ((s = server_get(t, addr, true)) != NULL) {
+		/* A new round once a query sent after the last has timed out. */
+		if (s->rounds == 0 || now_ms >= s->round_ms + timeout_of(s)) {
+			if (s->rounds < 16)
+				s->rounds++;
+			s->round_ms = now_ms;
+		}
 		if (s->failures < 16)
 			s->failures++;
 		/* Never longer than the cap: servers come back. */
 		s->backoff_until_ms = now_ms + backoff_ms(s->failures);
+		s->probe_until_ms = 0;	/* the next query may probe */
 		if (timeout) {
 			uint32_t rtt = s->srtt_ms == 0 ?
 			    LIMIT_QUERY_TIMEOUT_INITIAL_MS : s->srtt_ms * 2;

@@ -33,7 +33,9 @@ struct server_candidate {
  * Picks among the candidates: the fastest band (within 400 ms of the best
  * smoothed RTT, unknown servers counted at the initial timeout) at random,
  * avoiding servers backed off (as addresses, or for `zone`) unless nothing
- * else is left. Returns the index, or -1 when every candidate is excluded.
+ * else is left. A dead server (LIMIT_SERVER_DEAD_FAILURES in a row) whose
+ * probe is out counts as excluded; picking a dead server sends its probe.
+ * Returns the index, or -1 when every candidate is excluded.
  */
 int server_choose(struct server_table *table,
     const struct server_candidate *candidates, size_t count,

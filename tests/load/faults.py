@@ -3,7 +3,8 @@
 descendd at capacity with dnsperf (valid names that fill the cache, random
 names, every query type) while a second thread sends malformed UDP and TCP
 queries; a quarter of the way in it stops every lab server, and restarts
-them at 60 %. It passes when the daemon stayed up, its resident memory
+them at 60 %. It passes when the daemon stayed up, each dnsperf run had
+COMPLETED_MIN_PERCENT of its queries answered, its resident memory
 stayed under cache-size plus the documented overhead, it answered fresh
 names again within RECOVERY_LIMIT_S of the servers' return, it exits
 cleanly, and (in a sanitizer build) ASan/UBSan reported nothing.
@@ -14,6 +15,7 @@ Usage (as root, from the source tree, lab binaries installed):
 import argparse
 import os
 import random
+import re
 import shutil
 import socket
 import struct
@@ -38,6 +40,13 @@ CACHE_MIB = 16
 # README.md ("Memory") documents the same figure.
 OVERHEAD_MIB = 24
 RECOVERY_LIMIT_S = 5.0
+# Share of each dnsperf run's queries that must be answered (SERVFAIL counts:
+# during the outage nothing else can be said). A name under a dead server
+# must not hold its request for seconds: a client's stream of such names
+# (hostile.net's server is never up here) then fills its in-flight quota
+# (LIMIT_CLIENT_INFLIGHT) and its other queries are dropped. Before dead
+# servers were probed one query at a time, the random run completed 45 %.
+COMPLETED_MIN_PERCENT = 90.0
 CACHED_NAME = "www.example.com"     # resolved before the load starts (TTL 3600)
 
 QTYPES = ["A", "AAAA", "MX", "TXT", "NS", "SOA", "CNAME", "PTR", "SRV", "ANY",
@@ -81,6 +90,17 @@ def ask(name, timeout=2.0, source=PROBE_FROM):
         return None
     finally:
         s.close()
+
+
+def udp_drops():
+    """RcvbufErrors from /proc/net/snmp: this namespace's UDP datagrams
+    dropped because a socket's receive buffer was full."""
+    try:
+        lines = [line.split() for line in open("/proc/net/snmp")
+                 if line.startswith("Udp:")]
+        return int(dict(zip(lines[0], lines[1]))["RcvbufErrors"])
+    except (OSError, KeyError, IndexError, ValueError):
+        return "?"
 
 
 def malformed_packets():
@@ -147,12 +167,16 @@ class Malformed(threading.Thread):
 
 class Probe(threading.Thread):
     """Every 200 ms asks a never-seen name and a cached one, and records
-    (time, fresh result, cached result)."""
+    (time, fresh result, cached result). The cached name is asked again
+    when no reply came: at capacity a datagram is sometimes lost (both
+    dnsperf runs lose about 0.2 %), which says nothing about the cache;
+    an answer that is not the cached one is never asked again."""
 
     def __init__(self):
         super().__init__(daemon=True)
         self.stop = threading.Event()
         self.results = []
+        self.cached_retries = 0
 
     def run(self):
         n = 0
@@ -161,6 +185,9 @@ class Probe(threading.Thread):
             sent = time.monotonic()
             fresh = ask(f"probe{n}-{os.getpid()}.wild.example.com")
             cached = ask(CACHED_NAME, timeout=0.5)
+            if cached is None:
+                self.cached_retries += 1
+                cached = ask(CACHED_NAME, timeout=0.5)
             self.results.append((sent, fresh, cached))
             self.stop.wait(max(0.0, 0.2 - (time.monotonic() - sent)))
 
@@ -272,6 +299,7 @@ def main():
 
         print(f"faults: {args.seconds} s at capacity, servers down from "
               f"{stopped_at - start:.0f} s to {back_at - start:.0f} s")
+        completed = {}
         for label, out in zip(("valid", "random"), perf_out):
             sent = next((line.strip() for line in out.splitlines()
                          if "Queries sent:" in line), "?")
@@ -280,10 +308,14 @@ def main():
             qps = next((line.strip() for line in out.splitlines()
                         if "Queries per second:" in line), "?")
             print(f"faults: dnsperf {label}: {sent}; {done}; {qps}")
+            share = re.search(r"\(([0-9.]+)%\)", done)
+            completed[label] = float(share.group(1)) if share else 0.0
         print(f"faults: malformed sent: {malformed.udp} UDP, {malformed.tcp} broken TCP streams")
         answered = sum(1 for r, _ in outage if r is not None)
         print(f"faults: during the outage: {answered} of {len(outage)} fresh names answered "
-              f"(SERVFAIL) within 2 s, {cached_ok} of {len(outage)} cached answers served")
+              f"(SERVFAIL) within 2 s, {cached_ok} of {len(outage)} cached answers served "
+              f"({probe.cached_retries} asked twice: no reply to the first)")
+        print(f"faults: UDP datagrams dropped by full receive buffers: {udp_drops()}")
         print(f"faults: memory: baseline {baseline / 1024:.1f} MiB, peak {peak / 1024:.1f} MiB, "
               f"cache-size {CACHE_MIB} MiB + overhead {OVERHEAD_MIB} MiB")
         print("faults: recovery after the servers returned: " +
@@ -295,6 +327,10 @@ def main():
         print("faults: stats " + " ".join(shown))
 
         checks.append(("daemon stayed up through load and faults", alive))
+        for label, share in completed.items():
+            checks.append((f"dnsperf {label}: {share:.1f} % of the queries "
+                           f"answered (>= {COMPLETED_MIN_PERCENT:.0f} %)",
+                           share >= COMPLETED_MIN_PERCENT))
         checks.append(("answers a fresh name at the end", fresh is not None and fresh[0] == 0))
         checks.append((f"recovered within {RECOVERY_LIMIT_S:.0f} s of the servers' return",
                        recovered is not None and recovered <= RECOVERY_LIMIT_S))

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "engine_limits.h"
 #include "observer.h"
 #include "scripted_server.h"
 #include "tap.h"
@@ -1797,6 +1798,181 @@ test_hedging(bool use_0x20)
 	    "(%u of ten miscounted)", use_0x20, miscounted);
 }
 
+/* ---- a dead server: one probe at a time, the rest fail at once ---- */
+
+static struct server deadzone[] = {
+	ROOT_OF_TEST,
+	{ .addr = "192.0.2.2", .zone = "test.", .records = TEST_APEX
+	  "dz.test. 86400 IN NS ns.dz.test.\n"
+	  "ns.dz.test. 86400 IN A 192.0.2.103\n" },
+	{ .addr = "192.0.2.103", .zone = "dz.test.", .records =
+	  ZONE_APEX("dz.test.", "192.0.2.103")
+	  "probe.dz.test. 3600 IN A 198.51.100.91\n"
+	  "after.dz.test. 3600 IN A 198.51.100.92\n", .silent = true },
+};
+
+/*
+ * Random names under a zone whose only server is down (a water-torture
+ * flood, or the load test's hostile.net): each request used to wait out
+ * timeouts of up to 3 s until LIMIT_REQUEST_TIME_MS, so a client's flood
+ * of them held its LIMIT_CLIENT_INFLIGHT and the worker's request list.
+ */
+static void
+test_dead_server_probe(bool use_0x20)
+{
+	struct engine *engine = new_engine_case(use_0x20);
+	struct engine_now now = { 1000000, 5000 };
+	struct engine_question q = { .type = LDNS_RR_TYPE_A,
+	    .klass = LDNS_RR_CLASS_IN };
+	struct engine_request *req, *probe;
+	struct engine_action action;
+	struct engine_result r;
+	struct server *dead;
+	unsigned sends, warmup = 0, dead_sends;
+	uint64_t started;
+	char name[64], *text;
+	ldns_pkt *query = NULL, *reply;
+	uint8_t *wire = NULL;
+	size_t len;
+
+	USE_WORLD(deadzone);
+	dead = server_named("192.0.2.103");
+	/* It times out LIMIT_SERVER_DEAD_FAILURES times in a row: dead. */
+	while (dead->sends < LIMIT_SERVER_DEAD_FAILURES && warmup < 10) {
+		snprintf(name, sizeof(name), "w%u.dz.test.", warmup++);
+		engine_request_free(resolve(engine, name, LDNS_RR_TYPE_A, &now,
+		    &sends));
+	}
+	/* A request sends the probe, which stays out. */
+	q.name = ldns_dname_new_frm_str("probe.dz.test.");
+	probe = engine_request_new(engine, &q, 0, now, NULL, NULL);
+	ldns_rdf_deep_free(q.name);
+	ok(engine_next_action(probe, now, &action) == ENGINE_SEND &&
+	    server_at(&action.send.addr) == dead, "0x20 %d: after %u timeouts "
+	    "in a row, one request still probes the dead server", use_0x20,
+	    dead->sends);
+	/* Meanwhile other names under the zone are not held up by it. */
+	dead_sends = dead->sends;
+	started = now.ms;
+	req = resolve(engine, "other.dz.test.", LDNS_RR_TYPE_A, &now, &sends);
+	engine_request_result(req, &r);
+	ok(r.rcode == LDNS_RCODE_SERVFAIL &&
+	    r.ede == ENGINE_EDE_NO_REACHABLE_AUTHORITY &&
+	    dead->sends == dead_sends && now.ms - started < 100,
+	    "0x20 %d: while the probe is out, another name fails at once: "
+	    "rcode %d EDE %d \"%s\", %u queries to the dead server, %llu ms",
+	    use_0x20, r.rcode, r.ede, r.ede_text != NULL ? r.ede_text : "",
+	    dead->sends - dead_sends, (unsigned long long)(now.ms - started));
+	engine_request_free(req);
+	/* The server is back and answers the probe: it is alive again. */
+	dead->silent = false;
+	ldns_wire2pkt(&query, action.send.wire, action.send.wire_len);
+	reply = authority_answer(dead, query, false);
+	ldns_pkt2wire(&wire, reply, &len);
+	now.ms += 1;
+	engine_feed_reply(probe, action.send.id,
+	    (struct sockaddr *)&action.send.addr, action.send.addrlen, wire,
+	    len, 1, now);
+	free(wire);
+	ldns_pkt_free(reply);
+	ldns_pkt_free(query);
+	while (engine_next_action(probe, now, &action) == ENGINE_SEND)
+		engine_feed_timeout(probe, action.send.id, now);
+	engine_request_result(probe, &r);
+	text = answer_text(probe);
+	ok(r.rcode == LDNS_RCODE_NOERROR && strstr(text, "198.51.100.91") !=
+	    NULL, "0x20 %d: the probe is answered once the server is back: %s",
+	    use_0x20, text);
+	free(text);
+	engine_request_free(probe);
+	req = resolve(engine, "after.dz.test.", LDNS_RR_TYPE_A, &now, &sends);
+	engine_request_result(req, &r);
+	ok(r.rcode == LDNS_RCODE_NOERROR, "0x20 %d: and the next name is "
+	    "resolved through it again (rcode %d, %u sends)", use_0x20, r.rcode,
+	    sends);
+	engine_request_free(req);
+	dead->silent = true;
+	engine_free(engine);
+}
+
+/*
+ * Runs `req` until it sends to `to`, answering every other query; false
+ * when it ends first. `*action` is then that send.
+ */
+static bool
+run_until_send_to(struct engine_request *req, struct engine_now *now,
+    const struct server *to, struct engine_action *action)
+{
+	while (engine_next_action(req, *now, action) == ENGINE_SEND) {
+		struct server *s = server_at(&action->send.addr);
+		ldns_pkt *query = NULL, *reply;
+		uint8_t *wire = NULL;
+		size_t len;
+
+		if (s == to)
+			return true;
+		now->ms += 1;
+		ldns_wire2pkt(&query, action->send.wire, action->send.wire_len);
+		if (s == NULL || s->silent || query == NULL) {
+			engine_feed_timeout(req, action->send.id, *now);
+			ldns_pkt_free(query);
+			continue;
+		}
+		reply = authority_answer(s, query, false);
+		ldns_pkt2wire(&wire, reply, &len);
+		engine_feed_reply(req, action->send.id,
+		    (struct sockaddr *)&action->send.addr, action->send.addrlen,
+		    wire, len, 1, *now);
+		free(wire);
+		ldns_pkt_free(reply);
+		ldns_pkt_free(query);
+	}
+	return false;
+}
+
+/*
+ * Queries sent together and lost together (a burst, a moment of packet
+ * loss) are one failure, not six: the server is not dead for it, and each
+ * request asks it again.
+ */
+static void
+test_burst_of_timeouts_is_one_failure(bool use_0x20)
+{
+	struct engine *engine = new_engine_case(use_0x20);
+	struct engine_now now = { 1000000, 5000 };
+	struct engine_request *reqs[6];
+	struct engine_action actions[6];
+	struct server *dead;
+	unsigned out = 0, again = 0;
+
+	USE_WORLD(deadzone);
+	dead = server_named("192.0.2.103");
+	for (int i = 0; i < 6; i++) {
+		struct engine_question q = { .type = LDNS_RR_TYPE_A,
+		    .klass = LDNS_RR_CLASS_IN };
+		char name[32];
+
+		snprintf(name, sizeof(name), "b%d.dz.test.", i);
+		q.name = ldns_dname_new_frm_str(name);
+		reqs[i] = engine_request_new(engine, &q, 0, now, NULL, NULL);
+		ldns_rdf_deep_free(q.name);
+		out += run_until_send_to(reqs[i], &now, dead, &actions[i]);
+	}
+	now.ms += LIMIT_QUERY_TIMEOUT_INITIAL_MS;
+	for (int i = 0; i < 6; i++)
+		engine_feed_timeout(reqs[i], actions[i].send.id, now);
+	for (int i = 0; i < 6; i++) {
+		struct engine_action action;
+
+		again += run_until_send_to(reqs[i], &now, dead, &action);
+		engine_request_free(reqs[i]);
+	}
+	ok(out == 6 && again == 6, "0x20 %d: six queries lost at once are one "
+	    "failure: each of the %u requests asks the server again (%u did)",
+	    use_0x20, out, again);
+	engine_free(engine);
+}
+
 int
 main(void)
 {
@@ -1819,6 +1995,8 @@ main(void)
 		test_lameness_per_zone(x);
 		test_glueless_per_cut(x);
 		test_hedging(x);
+		test_dead_server_probe(x);
+		test_burst_of_timeouts_is_one_failure(x);
 		test_ghost_domain_expires(x);
 		servers = lab;
 		server_count = sizeof(lab) / sizeof(lab[0]);
