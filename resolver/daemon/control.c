@@ -127,6 +127,11 @@ control_print_stats(struct daemon *d, FILE *out)
 	P("tcp.closed_total", s->tcp_closed_total);
 	P("tcp.replies_dropped", s->tcp_replies_dropped);
 	P("tcp.queued_bytes", s->tcp_queued_bytes);
+	P("udp.recv_batches", s->udp_recv_batches);
+	P("udp.recv_datagrams", s->udp_recv_datagrams);
+	P("udp.recv_full_batches", s->udp_recv_full);
+	P("udp.send_batches", s->udp_send_batches);
+	P("udp.send_datagrams", s->udp_send_datagrams);
 	P("prefetches", s->prefetches);
 	if (d->dnstap != NULL)
 		fprintf(out, "dnstap.dropped=%llu\n",

@@ -39,6 +39,12 @@ struct daemon_stats {
 	uint64_t tcp_closed_total;	/* closed over LIMIT_TCP_QUEUED_TOTAL */
 	uint64_t tcp_replies_dropped;	/* did not fit LIMIT_TCP_QUEUED_TOTAL */
 	uint64_t tcp_queued_bytes;	/* gauge: replies queued, all clients */
+	/* Client UDP batching: calls and datagrams, for the mean batch size. */
+	uint64_t udp_recv_batches;	/* recvmmsg calls that read any */
+	uint64_t udp_recv_datagrams;
+	uint64_t udp_recv_full;		/* of them, full (UDP_RECV_BATCH) */
+	uint64_t udp_send_batches;	/* sendmmsg calls that sent any */
+	uint64_t udp_send_datagrams;
 	struct metrics_latency latency;	/* query to answer, for metrics.c */
 };
 

@@ -1,109 +1,263 @@
 /*
- * udp_listen.c: the client UDP sockets: datagrams in, replies out, the
- * replies to one batch of datagrams leaving together in one sendmmsg.
+ * udp_listen.c: the client UDP sockets, read with our own recvmmsg on a
+ * uv_poll handle (libuv runs the loop; its 20-datagram reads do not): up to
+ * UDP_RECV_BATCH datagrams a call, and the replies the batch gets at once
+ * (cache hits, local answers, errors) leave together in one sendmmsg.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "worker.h"
 
-/* Sends the queued replies with one sendmmsg; drops what the kernel refuses. */
+/* Relaxed atomic add, for the batch counters. */
+#define DAEMON_ADD(d, field, n) \
+	__atomic_fetch_add(&(d)->stats.field, (n), __ATOMIC_RELAXED)
+
+/*
+ * Points `msg` at a control message that makes the reply leave from the
+ * address the query came to; nothing when it is not known.
+ */
+static void
+dst_to_cmsg(const struct udp_dst *dst, union udp_cmsg *space,
+    struct msghdr *msg)
+{
+	struct cmsghdr *cm = &space->align;
+
+	msg->msg_control = NULL;
+	msg->msg_controllen = 0;
+	if (dst->family == AF_INET) {
+		struct in_pktinfo pi = { 0 };
+
+		/* The source address; the route picks the interface. */
+		pi.ipi_spec_dst = dst->u.v4.ipi_addr;
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		msg->msg_controllen = CMSG_SPACE(sizeof(pi));
+	} else if (dst->family == AF_INET6) {
+		cm->cmsg_level = IPPROTO_IPV6;
+		cm->cmsg_type = IPV6_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(dst->u.v6));
+		memcpy(CMSG_DATA(cm), &dst->u.v6, sizeof(dst->u.v6));
+		msg->msg_controllen = CMSG_SPACE(sizeof(dst->u.v6));
+	} else
+		return;
+	msg->msg_control = space;
+}
+
+/* The destination of a received datagram, from its control messages. */
+static void
+dst_from_msg(struct msghdr *msg, struct udp_dst *dst)
+{
+	dst->family = 0;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm != NULL;
+	    cm = CMSG_NXTHDR(msg, cm)) {
+		if (cm->cmsg_level == IPPROTO_IP &&
+		    cm->cmsg_type == IP_PKTINFO) {
+			memcpy(&dst->u.v4, CMSG_DATA(cm), sizeof(dst->u.v4));
+			dst->family = AF_INET;
+		} else if (cm->cmsg_level == IPPROTO_IPV6 &&
+		    cm->cmsg_type == IPV6_PKTINFO) {
+			memcpy(&dst->u.v6, CMSG_DATA(cm), sizeof(dst->u.v6));
+			dst->family = AF_INET6;
+		}
+	}
+}
+
+static socklen_t
+addr_len(const struct sockaddr_storage *addr)
+{
+	return addr->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+	    sizeof(struct sockaddr_in);
+}
+
+/*
+ * Sends the batch's replies with sendmmsg; what the kernel refuses (a full
+ * socket buffer: EAGAIN) is dropped, as a lost datagram, and the client
+ * asks again.
+ */
 static void
 udp_batch_flush(struct worker *w)
 {
-	struct mmsghdr msgs[UDP_SEND_BATCH];
-	struct iovec iov[UDP_SEND_BATCH];
-	uv_os_fd_t fd;
+	struct udp_batch *b = &w->batch;
 	unsigned sent = 0;
 
-	if (w->batch_count == 0 ||
-	    uv_fileno((uv_handle_t *)w->batch_udp, &fd) != 0) {
-		w->batch_count = 0;
-		return;
-	}
-	memset(msgs, 0, sizeof(msgs));
-	for (unsigned i = 0; i < w->batch_count; i++) {
-		iov[i].iov_base = w->batch_data[i];
-		iov[i].iov_len = w->batch_len[i];
-		msgs[i].msg_hdr.msg_iov = &iov[i];
-		msgs[i].msg_hdr.msg_iovlen = 1;
-		msgs[i].msg_hdr.msg_name = &w->batch_addr[i];
-		msgs[i].msg_hdr.msg_namelen = w->batch_addr[i].ss_family ==
-		    AF_INET6 ? sizeof(struct sockaddr_in6) :
-		    sizeof(struct sockaddr_in);
-	}
-	while (sent < w->batch_count) {
-		int n = sendmmsg(fd, msgs + sent, w->batch_count - sent, 0);
+	while (sent < b->count) {
+		int n = sendmmsg(b->sock->fd, b->tx + sent, b->count - sent, 0);
 
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n <= 0)
 			break;
+		DAEMON_COUNT(w->daemon, udp_send_batches);
+		DAEMON_ADD(w->daemon, udp_send_datagrams, (uint64_t)n);
 		sent += (unsigned)n;
 	}
-	w->batch_count = 0;
+	b->count = 0;
 }
 
-/* A UDP reply: queued while a batch is read, else sent at once. */
+/*
+ * A UDP reply: queued while its socket's batch is being handled, else
+ * sent at once (the answers of resolutions, which finish one by one in
+ * the upstream sockets' callbacks, and the rare reply too long to queue).
+ */
 void
 udp_send(struct worker *w, const struct client *client, const uint8_t *data,
     size_t len)
 {
-	uv_buf_t buf = uv_buf_init((char *)(uintptr_t)data, (unsigned)len);
+	struct udp_batch *b = &w->batch;
+	struct msghdr msg = { 0 };
+	union udp_cmsg cmsg;
+	struct iovec iov;
 
-	if (w->batching && client->udp == w->batch_udp &&
-	    len <= UDP_BATCH_REPLY_MAX) {
-		if (w->batch_count == UDP_SEND_BATCH)
+	if (b->open && client->udp == b->sock && len <= UDP_BATCH_REPLY_MAX) {
+		struct mmsghdr *m;
+
+		/*
+		 * More replies than datagrams: a resolution that ended inside
+		 * the batch answers every client that waited for it.
+		 */
+		if (b->count == UDP_RECV_BATCH)
 			udp_batch_flush(w);
-		w->batch_addr[w->batch_count] = client->addr;
-		w->batch_len[w->batch_count] = len;
-		memcpy(w->batch_data[w->batch_count++], data, len);
+		m = &b->tx[b->count];
+		memcpy(b->tx_data[b->count], data, len);
+		b->tx_iov[b->count].iov_base = b->tx_data[b->count];
+		b->tx_iov[b->count].iov_len = len;
+		memcpy(&b->tx_addr[b->count], &client->addr,
+		    addr_len(&client->addr));
+		memset(m, 0, sizeof(*m));
+		m->msg_hdr.msg_iov = &b->tx_iov[b->count];
+		m->msg_hdr.msg_iovlen = 1;
+		m->msg_hdr.msg_name = &b->tx_addr[b->count];
+		m->msg_hdr.msg_namelen = addr_len(&client->addr);
+		dst_to_cmsg(&client->dst, &b->tx_cmsg[b->count], &m->msg_hdr);
+		b->count++;
 		return;
 	}
+	iov.iov_base = (void *)(uintptr_t)data;
+	iov.iov_len = len;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_name = (void *)(uintptr_t)&client->addr;
+	msg.msg_namelen = addr_len(&client->addr);
+	dst_to_cmsg(&client->dst, &cmsg, &msg);
 	/* A full socket buffer drops the reply; the client retries. */
-	(void)uv_udp_try_send(client->udp, &buf, 1,
-	    (const struct sockaddr *)&client->addr);
+	while (sendmsg(client->udp->fd, &msg, 0) < 0 && errno == EINTR)
+		;
 }
 
+/*
+ * The socket is readable: reads batches until the socket is empty (a batch
+ * not full) or UDP_READS_PER_WAKEUP batches were read, each answered as
+ * far as it can be with one sendmmsg before the next is read.
+ */
 static void
-on_udp_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
+on_udp_readable(uv_poll_t *poll, int status, int events)
 {
-	struct worker *w = handle->data;
+	struct udp_listen *u = poll->data;
+	struct worker *w = u->worker;
+	struct udp_batch *b = &w->batch;
 
-	(void)suggested;
-	*buf = uv_buf_init((char *)w->udp_buffer, sizeof(w->udp_buffer));
-}
-
-static void
-on_udp_recv(uv_udp_t *udp, ssize_t nread, const uv_buf_t *buf,
-    const struct sockaddr *from, unsigned flags)
-{
-	struct worker *w = udp->data;
-	struct client client;
-
-	if (flags & UV_UDP_MMSG_FREE) {
-		/* The batch's last callback: its replies go out together. */
-		udp_batch_flush(w);
-		w->batching = false;
+	(void)events;
+	if (status < 0)
 		return;
+	for (unsigned round = 0; round < UDP_READS_PER_WAKEUP; round++) {
+		int n;
+
+		for (unsigned i = 0; i < UDP_RECV_BATCH; i++) {
+			struct msghdr *h = &b->rx[i].msg_hdr;
+
+			b->rx_iov[i].iov_base = b->rx_data[i];
+			b->rx_iov[i].iov_len = sizeof(b->rx_data[i]);
+			h->msg_iov = &b->rx_iov[i];
+			h->msg_iovlen = 1;
+			h->msg_name = &b->rx_addr[i];
+			h->msg_namelen = sizeof(b->rx_addr[i]);
+			h->msg_control = u->pktinfo ? &b->rx_cmsg[i] : NULL;
+			h->msg_controllen = u->pktinfo ?
+			    sizeof(b->rx_cmsg[i]) : 0;
+			h->msg_flags = 0;
+		}
+		n = recvmmsg(u->fd, b->rx, UDP_RECV_BATCH, 0, NULL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;		/* EAGAIN: read it all */
+		DAEMON_COUNT(w->daemon, udp_recv_batches);
+		DAEMON_ADD(w->daemon, udp_recv_datagrams, (uint64_t)n);
+		if (n == UDP_RECV_BATCH)
+			DAEMON_COUNT(w->daemon, udp_recv_full);
+		b->open = true;
+		b->sock = u;
+		b->count = 0;
+		for (int i = 0; i < n; i++) {
+			struct msghdr *h = &b->rx[i].msg_hdr;
+			struct client client;
+
+			DAEMON_COUNT(w->daemon, queries_udp);
+			if ((h->msg_flags & MSG_TRUNC) != 0) {	/* over UDP_QUERY_MAX */
+				DAEMON_COUNT(w->daemon, queries);
+				DAEMON_COUNT(w->daemon, malformed);
+				continue;
+			}
+			client.udp = u;
+			client.tcp = NULL;
+			memcpy(&client.addr, &b->rx_addr[i], h->msg_namelen);
+			if (u->pktinfo)
+				dst_from_msg(h, &client.dst);
+			else
+				client.dst.family = 0;
+			worker_handle_query(w, &client, b->rx_data[i],
+			    b->rx[i].msg_len);
+		}
+		udp_batch_flush(w);
+		b->open = false;
+		if (n < UDP_RECV_BATCH || w->stopping)
+			return;
 	}
-	if (nread <= 0 || from == NULL)
-		return;
-	if (w->batching && w->batch_udp != udp)
-		udp_batch_flush(w);
-	w->batching = (flags & UV_UDP_MMSG_CHUNK) != 0;
-	w->batch_udp = udp;
-	client.udp = udp;
-	client.tcp = NULL;
-	memcpy(&client.addr, from, from->sa_family == AF_INET6 ?
-	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
-	DAEMON_COUNT(w->daemon, queries_udp);
-	worker_handle_query(w, &client, (const uint8_t *)buf->base, (size_t)nread);
 }
 
 bool
-udp_listen_start(struct worker *w, uv_udp_t *udp, int fd)
+udp_listen_start(struct worker *w, struct udp_listen *u, int fd,
+    bool wildcard)
 {
-	uv_udp_init_ex(&w->loop, udp, AF_UNSPEC | UV_UDP_RECVMMSG);
-	udp->data = w;
+	int on = 1;
+
+	u->fd = fd;
+	u->worker = w;
+	u->pktinfo = false;
+	if (wildcard) {
+		struct sockaddr_storage self;
+		socklen_t len = sizeof(self);
+
+		if (getsockname(fd, (struct sockaddr *)&self, &len) == 0)
+			u->pktinfo = setsockopt(fd,
+			    self.ss_family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
+			    self.ss_family == AF_INET6 ? IPV6_RECVPKTINFO :
+			    IP_PKTINFO, &on, sizeof(on)) == 0;
+	}
+	if (uv_poll_init_socket(&w->loop, &u->poll, fd) != 0) {
+		close(fd);
+		return false;
+	}
+	u->poll.data = u;
 	w->udp_count++;
-	return uv_udp_open(udp, fd) == 0 &&
-	    uv_udp_recv_start(udp, on_udp_alloc, on_udp_recv) == 0;
+	return uv_poll_start(&u->poll, UV_READABLE, on_udp_readable) == 0;
+}
+
+static void
+on_udp_closed(uv_handle_t *handle)
+{
+	struct udp_listen *u = handle->data;
+
+	close(u->fd);
+}
+
+void
+udp_listen_close(struct udp_listen *u)
+{
+	uv_close((uv_handle_t *)&u->poll, on_udp_closed);
 }

@@ -248,6 +248,18 @@ describe_listen(const struct config_listen *l, char *buf, size_t len)
 	    in->sin_port : in6->sin6_port));
 }
 
+/* 0.0.0.0 or ::: queries come to any of the host's addresses. */
+static bool
+listen_is_wildcard(const struct config_listen *l)
+{
+	const struct sockaddr_in *in = (const void *)&l->addr;
+	const struct sockaddr_in6 *in6 = (const void *)&l->addr;
+
+	if (l->addr.ss_family == AF_INET)
+		return in->sin_addr.s_addr == htonl(INADDR_ANY);
+	return IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr);
+}
+
 bool
 worker_listen(struct worker *w)
 {
@@ -274,7 +286,8 @@ worker_listen(struct worker *w)
 			close(ufd);
 			continue;
 		}
-		bool udp_ok = udp_listen_start(w, &w->udp[w->udp_count], ufd);
+		bool udp_ok = udp_listen_start(w, &w->udp[w->udp_count], ufd,
+		    listen_is_wildcard(l));
 		bool tcp_ok = tcp_listen_start(w, &w->tcp[w->tcp_count], tfd);
 
 		if (!udp_ok || !tcp_ok) {
@@ -387,7 +400,7 @@ on_stop(uv_async_t *async)
 	if (w->index == 0)
 		uv_close((uv_handle_t *)&w->probe_timer, NULL);
 	for (size_t i = 0; i < w->udp_count; i++)
-		uv_close((uv_handle_t *)&w->udp[i], NULL);
+		udp_listen_close(&w->udp[i]);
 	for (size_t i = 0; i < w->tcp_count; i++)
 		uv_close((uv_handle_t *)&w->tcp[i], NULL);
 	tcp_close_all(w);

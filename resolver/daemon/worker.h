@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <uv.h>
@@ -16,19 +17,76 @@
 #include "daemon.h"
 #include "fastpath.h"
 
-#define UDP_RECV_BUFFER		(20 * 65536)	/* 20 datagrams per recvmmsg */
-#define UDP_SEND_BATCH		20		/* replies per sendmmsg */
+/*
+ * The client UDP path reads up to UDP_RECV_BATCH datagrams per recvmmsg
+ * and answers what it can of them with one sendmmsg. A datagram longer
+ * than UDP_QUERY_MAX is no query we would answer (a question and an OPT
+ * record take a few hundred bytes): it arrives cut and is dropped as
+ * malformed. After UDP_READS_PER_WAKEUP full batches the loop serves its
+ * other handles before reading on.
+ */
+#define UDP_RECV_BATCH		64		/* datagrams per recvmmsg */
+#define UDP_QUERY_MAX		4096
+#define UDP_READS_PER_WAKEUP	8
 #define UDP_BATCH_REPLY_MAX	4096		/* larger replies go alone */
 #define PENDING_BUCKETS		1024
 #define REPLY_MAX		65535
 
 struct tcp_conn;
 
+/*
+ * A client UDP socket, polled by libuv and read by udp_listen.c. One bound
+ * to a wildcard address learns each datagram's destination (IP_PKTINFO,
+ * IPV6_RECVPKTINFO) and answers from it: the address the client asked.
+ */
+struct udp_listen {
+	uv_poll_t poll;
+	int fd;
+	bool pktinfo;
+	struct worker *worker;
+};
+
+/* The local address a UDP query came to (family 0: not known). */
+struct udp_dst {
+	sa_family_t family;
+	union {
+		struct in_pktinfo v4;
+		struct in6_pktinfo v6;
+	} u;
+};
+
 /* Where a reply goes: a UDP client address or a TCP connection. */
 struct client {
-	uv_udp_t *udp;
+	struct udp_listen *udp;
 	struct sockaddr_storage addr;
+	struct udp_dst dst;
 	struct tcp_conn *tcp;
+};
+
+/* Room for one IP_PKTINFO or IPV6_PKTINFO control message. */
+union udp_cmsg {
+	struct cmsghdr align;
+	uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+};
+
+/*
+ * One recvmmsg's datagrams, and the replies that leave together in one
+ * sendmmsg when the batch has been handled (`open` while it is).
+ */
+struct udp_batch {
+	struct mmsghdr rx[UDP_RECV_BATCH];
+	struct iovec rx_iov[UDP_RECV_BATCH];
+	struct sockaddr_storage rx_addr[UDP_RECV_BATCH];
+	union udp_cmsg rx_cmsg[UDP_RECV_BATCH];
+	uint8_t rx_data[UDP_RECV_BATCH][UDP_QUERY_MAX];
+	bool open;
+	struct udp_listen *sock;
+	unsigned count;
+	struct mmsghdr tx[UDP_RECV_BATCH];
+	struct iovec tx_iov[UDP_RECV_BATCH];
+	struct sockaddr_storage tx_addr[UDP_RECV_BATCH];
+	union udp_cmsg tx_cmsg[UDP_RECV_BATCH];
+	uint8_t tx_data[UDP_RECV_BATCH][UDP_BATCH_REPLY_MAX];
 };
 
 /* A client waiting for a resolution. Owns a copy of its query. */
@@ -89,7 +147,7 @@ struct worker {
 	uv_async_t stop_async;
 	uv_async_t park_async;		/* a reload wants us parked */
 	struct drive *drive;
-	uv_udp_t *udp;
+	struct udp_listen *udp;
 	uv_tcp_t *tcp;
 	size_t udp_count, tcp_count;
 	unsigned tcp_clients;
@@ -103,19 +161,9 @@ struct worker {
 	/* Worker 0 only: the RFC 5011 probe of the auto-trust-anchor-file's zone. */
 	uv_timer_t probe_timer;
 	struct engine_request *probe;	/* in flight, NULL when none */
-	/*
-	 * Replies to one recvmmsg batch leave together in one sendmmsg: the
-	 * receive callback queues them, the batch's last callback flushes.
-	 */
-	bool batching;
-	uv_udp_t *batch_udp;
-	unsigned batch_count;
-	struct sockaddr_storage batch_addr[UDP_SEND_BATCH];
-	size_t batch_len[UDP_SEND_BATCH];
-	uint8_t batch_data[UDP_SEND_BATCH][UDP_BATCH_REPLY_MAX];
+	struct udp_batch batch;
 	uint8_t reply[REPLY_MAX + 64];
 	uint8_t answer[REPLY_MAX + 64];
-	uint8_t udp_buffer[UDP_RECV_BUFFER];
 };
 
 /* worker.c: one query from any client, and the replies to it. */
@@ -128,8 +176,14 @@ void worker_send_error(struct worker *w, const struct client *client,
     unsigned rcode);
 extern const struct engine_observer worker_debug_observer;
 
-/* udp_listen.c: the client UDP sockets. */
-bool udp_listen_start(struct worker *w, uv_udp_t *udp, int fd);
+/*
+ * udp_listen.c: the client UDP sockets. udp_listen_start takes over the
+ * bound socket `fd` (closed on failure too); wildcard says it is bound to
+ * 0.0.0.0 or ::. udp_listen_close closes it on the worker's loop.
+ */
+bool udp_listen_start(struct worker *w, struct udp_listen *udp, int fd,
+    bool wildcard);
+void udp_listen_close(struct udp_listen *udp);
 void udp_send(struct worker *w, const struct client *client,
     const uint8_t *data, size_t len);
 

@@ -1,0 +1,184 @@
+"""descendd's client UDP path (resolver/daemon/udp_listen.c): datagrams read
+in batches by recvmmsg and answered with one sendmmsg, over IPv4 and IPv6,
+from the address each query came to on a wildcard listen, with truncation
+to the client's EDNS size, and the batch sizes counted in the stats."""
+import os
+import signal
+import socket
+import time
+
+import dns.flags
+import dns.message
+import dns.query
+import dns.rcode
+import dns.rdatatype
+
+# A name of the lab's wildcard (*.wild.example.com A 192.0.2.60).
+WILD = "n{}.wild.example.com"
+WILD_ADDR = "192.0.2.60"
+PORT = 5300     # the wildcard listens: NSD holds port 53 on the lab's addresses
+
+
+def exchange_many(family, addr, queries, timeout=10):
+    """Sends every query from one socket without waiting, then reads the
+    answers: returns {id: response}."""
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    # Room for every answer while they are being sent (the default holds a
+    # couple of hundred small datagrams).
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    sock.settimeout(timeout)
+    answers = {}
+    try:
+        for q in queries:
+            sock.sendto(q.to_wire(), addr)
+        deadline = time.monotonic() + timeout
+        while len(answers) < len(queries) and time.monotonic() < deadline:
+            try:
+                wire = sock.recv(65535)
+            except socket.timeout:
+                break
+            r = dns.message.from_wire(wire)
+            answers[r.id] = r
+    finally:
+        sock.close()
+    return answers
+
+
+def make_queries(count, names):
+    queries = []
+    for i in range(count):
+        q = dns.message.make_query(WILD.format(i % names), "A", use_edns=0,
+                                   payload=1232)
+        q.id = i
+        queries.append(q)
+    return queries
+
+
+def check_answers(queries, answers):
+    missing = [q.id for q in queries if q.id not in answers]
+    assert not missing, f"{len(missing)} of {len(queries)} not answered: {missing[:10]}"
+    for q in queries:
+        r = answers[q.id]
+        assert r.question[0].name == q.question[0].name, (q.id, r.question)
+        assert r.rcode() == dns.rcode.NOERROR
+        assert [rr.address for rrset in r.answer for rr in rrset] == [WILD_ADDR], r
+
+
+def batch_means(before, after):
+    got = {k: after[k] - before.get(k, 0) for k in after if k.startswith("udp.")}
+    recv = got["udp.recv_datagrams"] / max(got["udp.recv_batches"], 1)
+    send = got["udp.send_datagrams"] / max(got["udp.send_batches"], 1)
+    return got, recv, send
+
+
+def test_burst_of_cached_queries_is_answered_in_batches(daemon):
+    """500 cached queries sent from one socket without waiting: every one
+    answered correctly, and they were read and answered more than one per
+    system call. While descendd is stopped (SIGSTOP) the first 150 queue up
+    in its socket, so its first recvmmsg must take a full batch (64)."""
+    names = 50
+    for i in range(names):
+        assert daemon.query(WILD.format(i)).rcode() == dns.rcode.NOERROR
+    before = daemon.stats()
+    queries = make_queries(500, names)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    sock.settimeout(10)
+    answers = {}
+    os.kill(daemon.proc.pid, signal.SIGSTOP)
+    try:
+        for q in queries[:150]:
+            sock.sendto(q.to_wire(), (daemon.addr, 53))
+    finally:
+        os.kill(daemon.proc.pid, signal.SIGCONT)
+    for q in queries[150:]:
+        sock.sendto(q.to_wire(), (daemon.addr, 53))
+    deadline = time.monotonic() + 10
+    while len(answers) < len(queries) and time.monotonic() < deadline:
+        try:
+            r = dns.message.from_wire(sock.recv(65535))
+        except socket.timeout:
+            break
+        answers[r.id] = r
+    sock.close()
+    check_answers(queries, answers)
+    got, recv, send = batch_means(before, daemon.stats())
+    print(f"500 cached queries: {got}; datagrams per recvmmsg {recv:.1f}, "
+          f"per sendmmsg {send:.1f}")
+    # The stats come over the control socket: every datagram read is ours.
+    assert got["udp.recv_datagrams"] == 500
+    assert got["udp.recv_full_batches"] >= 1
+    assert recv > 1 and send > 1
+    assert got["udp.send_datagrams"] == 500
+
+
+def test_truncated_answer_in_a_batch_still_gets_tc(daemon):
+    """An answer over the client's EDNS size sent among a batch of others is
+    cut to the header and question with TC set; the small ones are whole."""
+    assert daemon.query("bigtxt.example.com", "TXT", tcp=True).answer
+    for i in range(20):
+        daemon.query(WILD.format(i))
+    queries = make_queries(20, 20)
+    big = dns.message.make_query("bigtxt.example.com", "TXT", use_edns=0,
+                                 payload=1232)
+    big.id = 1000
+    queries.insert(10, big)
+    answers = exchange_many(socket.AF_INET, (daemon.addr, 53), queries)
+    assert answers[1000].flags & dns.flags.TC and answers[1000].answer == []
+    check_answers([q for q in queries if q.id != 1000], answers)
+
+
+def test_ipv6_and_wildcard_listens_answer_from_the_address_asked(daemon_factory):
+    """listen: ::1, 0.0.0.0 and :: all serve; on a wildcard listen the reply
+    leaves from the address the query came to (IP_PKTINFO), not the one the
+    kernel would pick (127.0.0.1 for every 127/8 address), which a client
+    would drop as a spoofed answer."""
+    d = daemon_factory(f"listen: ::1@53\nlisten: 0.0.0.0@{PORT}\nlisten: ::@{PORT}\n")
+    for i in range(10):
+        d.query(WILD.format(i))
+    for family, addr in ((socket.AF_INET6, ("::1", 53)),
+                         (socket.AF_INET6, ("::1", PORT)),
+                         (socket.AF_INET, ("127.0.0.1", PORT))):
+        queries = make_queries(10, 10)
+        check_answers(queries, exchange_many(family, addr, queries))
+    for asked in ("127.0.0.5", "127.77.100.1"):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.settimeout(5)
+        q = dns.message.make_query(WILD.format(1), "A")
+        sock.sendto(q.to_wire(), (asked, PORT))
+        wire, source = sock.recvfrom(65535)
+        sock.close()
+        print(f"asked {asked}@{PORT}, answered from {source[0]}@{source[1]}")
+        assert source == (asked, PORT)
+        assert dns.message.from_wire(wire).id == q.id
+    # Over TCP too (the kernel answers from the connection's address).
+    q = dns.message.make_query(WILD.format(2), "A")
+    r = dns.query.tcp(q, "::1", port=PORT, timeout=5)
+    assert [rr.address for rrset in r.answer for rr in rrset] == [WILD_ADDR]
+
+
+def test_datagram_over_4096_bytes_is_dropped_as_malformed(daemon):
+    """A UDP query is read into 4096 bytes (UDP_QUERY_MAX): a longer
+    datagram arrives cut, is counted malformed and gets no answer; the
+    queries around it in the same batch are answered."""
+    daemon.query(WILD.format(0))
+    before = daemon.stats()["queries.malformed"]
+    q = dns.message.make_query(WILD.format(0), "A")
+    q.id = 4097
+    big = q.to_wire() + b"\0" * (5000 - len(q.to_wire()))
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.settimeout(2)
+    queries = make_queries(3, 1)
+    sock.sendto(queries[0].to_wire(), (daemon.addr, 53))
+    sock.sendto(big, (daemon.addr, 53))
+    for other in queries[1:]:
+        sock.sendto(other.to_wire(), (daemon.addr, 53))
+    ids = set()
+    try:
+        while True:
+            ids.add(dns.message.from_wire(sock.recv(65535)).id)
+    except socket.timeout:
+        pass
+    sock.close()
+    assert ids == {0, 1, 2}
+    assert daemon.stats()["queries.malformed"] == before + 1
