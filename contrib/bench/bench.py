@@ -414,6 +414,24 @@ def throughput(pid, addr, names, seconds, extra=()):
     return qps, cpu, qps * seconds / cpu if cpu > 0 else 0.0
 
 
+def udp_batches(r, before=None):
+    """descendd's UDP batch counters (`udp.*` of control stats); with
+    `before`, the batch sizes seen since then, or None from a descendd that
+    has no such counters."""
+    out = run([os.path.join(r.build, "trace", "descend"), "control", "-s",
+               os.path.join(r.dir, "control.sock"), "stats"]).stdout
+    stats = {k: int(v) for k, v in (line.split("=", 1) for line in out.splitlines())
+             if k.startswith("udp.") and v.isdigit()}
+    if before is None:
+        return stats
+    d = {k: v - before.get(k, 0) for k, v in stats.items()}
+    if not d.get("udp.recv_batches") or not d.get("udp.send_batches"):
+        return None
+    return (f"{d['udp.recv_datagrams'] / d['udp.recv_batches']:.1f} datagrams per "
+            f"recvmmsg ({d['udp.recv_full_batches']} of {d['udp.recv_batches']} full), "
+            f"{d['udp.send_datagrams'] / d['udp.send_batches']:.1f} per sendmmsg")
+
+
 def cache_bench(build):
     """The caches alone, 1 and 2 threads: best-round ratios per cache."""
     exe = os.path.join(build, "contrib", "bench", "cache_bench")
@@ -473,6 +491,7 @@ def main():
                 warm(r.addr, hot, extra)
             echo = start_echo() if not extra else None
             results = {"descend": [], "unbound": [], "echo": []}
+            batches = udp_batches(resolvers["descend"])
             for run_no in range(args.runs):
                 for k, r in resolvers.items():
                     results[k].append(throughput(r.proc.pid, r.addr, hot, args.seconds,
@@ -481,6 +500,9 @@ def main():
                 if echo and run_no == 0:
                     results["echo"].append(throughput(echo.pid, ECHO_ADDR, hot,
                                                       args.seconds))
+            batches = udp_batches(resolvers["descend"], batches)
+            if batches:
+                notes.append(f"descend UDP batches{variant}: {batches}")
             if echo:
                 echo.terminate()
                 echo.wait()
