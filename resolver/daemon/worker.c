@@ -224,6 +224,14 @@ bound_socket(const struct config_listen *l, int type)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
 	if (l->addr.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (type == SOCK_DGRAM) {
+		int size = UDP_SOCKET_RCVBUF;
+
+		/* Past net.core.rmem_max as root (we bind before the drop). */
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size,
+		    sizeof(size)) != 0)
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	}
 	if (bind(fd, (const struct sockaddr *)&l->addr, l->addrlen) != 0) {
 		int err = -errno;
 
