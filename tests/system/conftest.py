@@ -1,9 +1,11 @@
 """Fixtures for the system tests: the offline lab (real NSD servers on
 127.77.0.0/16), the built binaries (DESCEND_BUILD), and a running descendd.
 Processes are stopped by pid, also when a test fails."""
+import contextlib
 import os
 import signal
 import subprocess
+import sys
 import time
 
 import dns.message
@@ -133,6 +135,33 @@ class Daemon:
             self.proc.kill()
             self.proc.wait()
             raise
+
+
+@contextlib.contextmanager
+def python_server(tmp_path_factory, script, addr, *args):
+    """Runs one of the lab's Python servers (tests/system/SCRIPT ADDR
+    PIDFILE [ARGS]) until the block ends; it writes its pid file once it
+    listens."""
+    pidfile = tmp_path_factory.mktemp(script.split(".")[0]) / "pid"
+    proc = subprocess.Popen([sys.executable, os.path.join(SRC, "tests", "system", script),
+                             addr, str(pidfile), *args])
+    try:
+        for _ in range(100):
+            if pidfile.exists() or proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert pidfile.exists(), f"{script} did not start"
+        yield proc
+    finally:
+        proc.terminate()
+        proc.wait(5)
+
+
+@pytest.fixture(scope="module")
+def hostile(lab, tmp_path_factory):
+    """hostile.py as ns.hostile.net (127.77.8.1) for a module's tests."""
+    with python_server(tmp_path_factory, "hostile.py", "127.77.8.1") as proc:
+        yield proc
 
 
 @pytest.fixture

@@ -30,8 +30,6 @@ Anything else: NOERROR/NODATA (or NXDOMAIN) like a normal server.
 Usage: hostile.py ADDR PIDFILE   (stops on SIGTERM)
 """
 import os
-import signal
-import socket
 import struct
 import sys
 import threading
@@ -43,6 +41,8 @@ import dns.message
 import dns.name
 import dns.rcode
 import dns.rrset
+
+from dns_server import read_messages, serve
 
 ZONE = dns.name.from_text("hostile.net.")
 TCP_MODES = ("stream", "hugelen", "many", "flood")
@@ -235,17 +235,7 @@ def serve_udp(sock):
 
 def serve_tcp_conn(conn):
     try:
-        while True:
-            head = conn.recv(2)
-            if len(head) < 2:
-                return
-            need = struct.unpack("!H", head)[0]
-            wire = b""
-            while len(wire) < need:
-                chunk = conn.recv(need - len(wire))
-                if not chunk:
-                    return
-                wire += chunk
+        for wire in read_messages(conn):
             mode, query = tcp_mode(wire)
             if mode is not None:
                 serve_tcp_mode(conn, mode, query)
@@ -259,21 +249,7 @@ def serve_tcp_conn(conn):
 
 
 def main():
-    addr, pidfile = sys.argv[1], sys.argv[2]
-    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    udp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    udp.bind((addr, 53))
-    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    tcp.bind((addr, 53))
-    tcp.listen(64)
-    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-    threading.Thread(target=serve_udp, args=(udp,), daemon=True).start()
-    with open(pidfile, "w") as f:
-        f.write(f"{os.getpid()}\n")
-    while True:
-        conn, _ = tcp.accept()
-        threading.Thread(target=serve_tcp_conn, args=(conn,), daemon=True).start()
+    serve(sys.argv[1], sys.argv[2], serve_udp, serve_tcp_conn)
 
 
 if __name__ == "__main__":

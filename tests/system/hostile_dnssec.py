@@ -31,11 +31,8 @@ Usage: hostile_dnssec.py ADDR PIDFILE LAB_DIR   (stops on SIGTERM)
 import base64
 import glob
 import os
-import signal
-import socket
 import struct
 import sys
-import threading
 import time
 
 from cryptography.hazmat.primitives import hashes
@@ -52,6 +49,8 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.rdtypes.ANY.RRSIG
 import dns.rrset
+
+from dns_server import read_messages, serve
 
 N = dns.name.from_text
 TRAP = N("trap.net.")
@@ -346,17 +345,7 @@ def serve_udp(server, sock):
 
 def serve_tcp_conn(server, conn):
     try:
-        while True:
-            head = conn.recv(2)
-            if len(head) < 2:
-                return
-            need = struct.unpack("!H", head)[0]
-            wire = b""
-            while len(wire) < need:
-                chunk = conn.recv(need - len(wire))
-                if not chunk:
-                    return
-                wire += chunk
+        for wire in read_messages(conn):
             out = handle(server, wire, True)
             if out:
                 conn.sendall(struct.pack("!H", len(out)) + out)
@@ -367,20 +356,8 @@ def serve_tcp_conn(server, conn):
 def main():
     addr, pidfile, lab_dir = sys.argv[1:4]
     server = Server(lab_dir)
-    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    udp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    udp.bind((addr, 53))
-    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    tcp.bind((addr, 53))
-    tcp.listen(64)
-    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-    threading.Thread(target=serve_udp, args=(server, udp), daemon=True).start()
-    with open(pidfile, "w") as f:
-        f.write(f"{os.getpid()}\n")
-    while True:
-        conn, _ = tcp.accept()
-        threading.Thread(target=serve_tcp_conn, args=(server, conn), daemon=True).start()
+    serve(addr, pidfile, lambda sock: serve_udp(server, sock),
+          lambda conn: serve_tcp_conn(server, conn))
 
 
 if __name__ == "__main__":

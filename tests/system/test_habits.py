@@ -1,30 +1,10 @@
 """descendd against real servers' habits (issue 14): the lab's shortglue.net
 (the child's A for its name server expires long before the parent's NS set
 and glue) and hostile.py's habit scenarios (answers NSD would not give)."""
-import os
-import subprocess
-import sys
 import time
 
 import dns.rcode
 import pytest
-
-from conftest import SRC
-
-HOSTILE = os.path.join(SRC, "tests", "system", "hostile.py")
-
-
-@pytest.fixture(scope="module")
-def hostile(lab, tmp_path_factory):
-    pidfile = tmp_path_factory.mktemp("habits") / "pid"
-    proc = subprocess.Popen([sys.executable, HOSTILE, "127.77.8.1", str(pidfile)])
-    for _ in range(50):
-        if pidfile.exists():
-            break
-        time.sleep(0.1)
-    yield proc
-    proc.terminate()
-    proc.wait(5)
 
 
 def records(resp):

@@ -2,34 +2,17 @@
 gets the right answer or SERVFAIL, the cache holds no poison, the daemon
 keeps answering, and no scenario costs more upstream queries than the
 engine's limits allow; clients that flood it are held to their share."""
-import os
 import socket
 import struct
-import subprocess
-import sys
 import time
 
 import dns.message
 import dns.rcode
 import pytest
 
-from conftest import MEMORY_SLACK, SRC
+from conftest import MEMORY_SLACK
 
-HOSTILE = os.path.join(SRC, "tests", "system", "hostile.py")
 LIMIT_QUERIES_PER_REQUEST = 200
-
-
-@pytest.fixture(scope="module")
-def hostile(lab, tmp_path_factory):
-    pidfile = tmp_path_factory.mktemp("hostile") / "pid"
-    proc = subprocess.Popen([sys.executable, HOSTILE, "127.77.8.1", str(pidfile)])
-    for _ in range(50):
-        if pidfile.exists():
-            break
-        time.sleep(0.1)
-    yield proc
-    proc.terminate()
-    proc.wait(5)
 
 
 def upstream_cost(daemon, name, **kw):

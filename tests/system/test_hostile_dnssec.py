@@ -6,19 +6,15 @@ descend's validator can be read beside them. A KeyTrap zone must cost a
 validator bounded CPU: the CPU time Unbound and Knot Resolver spend on it
 is printed and held under a second."""
 import os
-import subprocess
-import sys
-import time
 
 import dns.exception
 import dns.flags
 import dns.rcode
 import pytest
 
-from conftest import LAB_DIR, SRC
+from conftest import LAB_DIR, python_server
 from test_lab_reference import PIDS, ask, ede_codes, kresd, unbound  # noqa: F401 (fixtures)
 
-HOSTILE_DNSSEC = os.path.join(SRC, "tests", "system", "hostile_dnssec.py")
 ADDR = "127.77.8.2"
 DEEP = "a." * 100 + "nsec3deep.trap.net"
 
@@ -43,16 +39,8 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def hostile_dnssec(lab, tmp_path_factory):
-    pidfile = tmp_path_factory.mktemp("hostile_dnssec") / "pid"
-    proc = subprocess.Popen([sys.executable, HOSTILE_DNSSEC, ADDR, str(pidfile), LAB_DIR])
-    for _ in range(100):
-        if pidfile.exists() or proc.poll() is not None:
-            break
-        time.sleep(0.1)
-    assert pidfile.exists(), "hostile_dnssec.py did not start"
-    yield ADDR
-    proc.terminate()
-    proc.wait(5)
+    with python_server(tmp_path_factory, "hostile_dnssec.py", ADDR, LAB_DIR):
+        yield ADDR
 
 
 def outcome(addr, name, rdtype):
