@@ -636,7 +636,7 @@ cds_check(struct findings_ctx *ctx)
 	bool header_printed = false;
 
 	if (t->dnssec_count == 0)
-		return;		/* not validating: asked without DO */
+		return;		/* no cut known signed (trace_chain_unvalidated) */
 	for (unsigned i = 0; i < t->cut_count; i++) {
 		const struct trace_cut *cut = &t->cuts[i];
 		struct cds_zone *z;

@@ -1035,8 +1035,11 @@ chain_zone(struct trace *t, const struct trace_dnssec_zone *z,
 		snprintf(ede_note, sizeof(ede_note), " (EDE %d %s)", z->ede,
 		    ede_name(z->ede));
 	}
-	snprintf(verdict, sizeof(verdict), "%s: %s%s",
-	    sec_status_name(z->status), z->why, ede_note);
+	if (t->unvalidated)
+		strlcpy(verdict, z->why, sizeof(verdict));
+	else
+		snprintf(verdict, sizeof(verdict), "%s: %s%s",
+		    sec_status_name(z->status), z->why, ede_note);
 	trace_print(t, 0, "   %s %s", zone, verdict);
 	for (size_t i = 0; keys != NULL && i < ldns_rr_list_rr_count(keys); i++) {
 		const ldns_rr *key = ldns_rr_list_rr(keys, i);
@@ -1096,7 +1099,7 @@ chain_zone(struct trace *t, const struct trace_dnssec_zone *z,
 			    trace_rr_u8(rr, 2), key_count > 0 ? "matches no DNSKEY" :
 			    "no DNSKEY seen");
 	}
-	if (ds_count == 0 && root)
+	if (ds_count == 0 && root && !t->unvalidated)
 		trace_print(t, 0, "      DS none: the root's keys are checked "
 		    "against the trust anchor");
 	else if (ds_count == 0 && z->status == SEC_INSECURE && pooled)
@@ -1149,6 +1152,26 @@ trace_chain_cut(const struct trace *t, unsigned i, const ldns_rdf **parent)
 		    t->dnssec[j].zone) > ldns_dname_label_count(*parent)))
 			*parent = t->dnssec[j].zone;
 	return true;
+}
+
+void
+trace_chain_unvalidated(struct trace *t)
+{
+	struct trace_dnssec_zone *z;
+
+	if (t->dnssec_count > 0)
+		return;		/* the validator judged the cuts itself */
+	t->unvalidated = true;
+	for (unsigned i = 0; i <= t->cut_count; i++) {
+		const struct trace_cut *c = i == 0 ? &t->root : &t->cuts[i - 1];
+
+		if (c->zone == NULL || c->planned ||
+		    (z = trace_dnssec_zone(t, c->zone)) == NULL)
+			continue;
+		z->cut = true;
+		strlcpy(z->why, "not validated (--no-dnssec): what each server "
+		    "gives, no verdict", sizeof(z->why));
+	}
 }
 
 void

@@ -101,8 +101,8 @@ write_cut(const struct trace *t, const struct trace_cut *cut, unsigned id,
 	worst = zone_worst(t, zone);
 	fprintf(out, "  subgraph cluster_%u {\n    label=", id);
 	snprintf(label, sizeof(label), "%s%s%s%s", zone, cut->planned ?
-	    " (planned)" : "", z != NULL ? "\nDNSSEC: " : "", z != NULL ?
-	    sec_status_name(z->status) : "");
+	    " (planned)" : "", z != NULL ? "\nDNSSEC: " : "", z == NULL ? "" :
+	    t->unvalidated ? "not validated" : sec_status_name(z->status));
 	dot_string(out, label);
 	fprintf(out, "; color=\"%s\"; fontcolor=\"%s\"; style=%s;\n",
 	    severity_color(worst), severity_color(worst), cut->planned ?
@@ -216,8 +216,8 @@ write_chain(const struct trace *t, const ldns_rdf *zone, int id, int parent,
 	unsigned key_count = 0, ds_count = 0;
 	int home = parent >= 0 ? parent : id;
 
-	if (z == NULL)
-		return;
+	if (z == NULL || t->unvalidated)
+		return;		/* no validator, no keys seen: nothing to draw */
 	color = status_color(z->status);
 	/* A failed cut's edges say why, with the EDE the client gets. */
 	if (z->status == SEC_BOGUS || z->status == SEC_INDETERMINATE) {

@@ -106,6 +106,9 @@ struct trace {
 	/* Each cut's DS and DNSKEY as each server gives them (dnssec_probe.h),
 	 * NULL until dnssec_probe_run() after the resolution. */
 	struct dnssec_probe *probe;
+	/* --no-dnssec: dnssec[] holds the cuts, unchecked, only so that the
+	 * servers' DNSSEC records are still probed and shown (no verdict). */
+	bool unvalidated;
 };
 
 /* The engine observer that records and prints as events arrive. */
@@ -174,6 +177,12 @@ int trace_chain_key_signs(const struct trace *trace, const ldns_rr *key,
 
 /* chain.c: the chain of trust per zone cut, its JSON lines and findings. */
 void trace_chain_report(struct trace *trace);
+/*
+ * Validation off (--no-dnssec): lists the root and every cut crossed in
+ * trace->dnssec as unchecked, so that the probe and the CDS checks still
+ * show what each server gives (DO is set on every query all the same).
+ */
+void trace_chain_unvalidated(struct trace *trace);
 /*
  * A DS or DNSKEY set as text, for comparing what servers give: `key` the
  * SHA-256 (hex, 65 bytes with the NUL) of the records' rdata in a fixed

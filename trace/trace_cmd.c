@@ -367,6 +367,8 @@ trace_main(int argc, char **argv)
 		}
 		/* The chain of trust: what the validator decided per cut,
 		 * and what each server of each cut gives. */
+		if (o.common.no_dnssec)
+			trace_chain_unvalidated(&t);
 		dnssec_probe_run(&ctx);
 		trace_chain_report(&t);
 		/* CDS, CDNSKEY and algorithm rollovers at signed cuts. */

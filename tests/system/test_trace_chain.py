@@ -194,10 +194,44 @@ def test_json_lines_follow_the_schema(lab, name):
     follows_schema(lines)
 
 
-def test_without_validation_nothing_is_probed(lab):
-    r = run_descend("trace", "--json", "--no-dnssec", "--root-hints", lab, "www.secure.com")
-    lines = [json.loads(line) for line in r.stdout.splitlines()]
-    assert not [l for l in lines if l["type"].startswith("chain")]
+def no_dnssec(lab, name, *extra):
+    return run_descend("trace", *extra, "--no-dnssec", "--root-hints", lab, name)
+
+
+def test_without_validation_the_servers_dnssec_facts_are_shown(lab):
+    # DO goes upstream with --no-dnssec too: the facts per server are shown,
+    # with no verdict (nothing was validated), and no validator finding
+    r = no_dnssec(lab, "www.secure.com", "--no-color")
+    assert r.returncode == 0, r.stdout
+    block = r.stdout.split("== chain of trust\n")[1].split("== summary")[0]
+    zone = re.split(r"\n   (?! )", block.split("   secure.com. ")[1])[0]
+    assert zone.startswith("not validated (--no-dnssec): what each server gives, "
+                           "no verdict\n"), block
+    tag = re.search(r"\n      DS at com\.: (\d+)/13/2 \(all 2 servers\)\n", zone)
+    assert tag, block
+    assert "\n      match: DS %s -> DNSKEY %s (KSK) (all 2 servers)" % (tag[1], tag[1]) in zone
+    assert re.search(r"\n      RRSIG SOA: by \d+ alg 13, .* left, verified \(all 2 servers\)",
+                     zone), zone
+    assert " secure:" not in block and "trust anchor" not in block, block
+    lines = [json.loads(l) for l in no_dnssec(lab, "www.secure.com", "--json").stdout.splitlines()]
+    follows_schema(lines)
+    chain = {l["zone"]: l for l in lines if l["type"] == "chain"}
+    assert set(chain) == {".", "com.", "secure.com."}
+    assert all(c["status"] == "unchecked" for c in chain.values()), chain
+    assert [l for l in lines if l["type"] == "chain_set" and l["zone"] == "secure.com."
+            and l["what"] == "DNSKEY"]
+    assert not findings(lines)
+
+
+@pytest.mark.parametrize("name,zone,code", [
+    ("www.badsig.com", "badsig.com.", "DNSSEC09"),     # what the validator calls bogus
+    ("www.cdsbad.net", "cdsbad.net.", "DNSSEC16"),     # cds.c's checks
+])
+def test_without_validation_the_servers_findings_remain(lab, name, zone, code):
+    lines = [json.loads(l) for l in no_dnssec(lab, name, "--json").stdout.splitlines()]
+    got = findings(lines, zone)
+    assert code in {f["code"] for f in got}, got
+    assert "DESCEND-BOGUS" not in {f["code"] for f in got}, got
 
 
 # Golden texts: what changes from lab to lab (the keys are made at the
