@@ -156,7 +156,15 @@ query_main(int argc, char **argv)
 		ldns_pkt_print(stdout, pkt);
 	}
 	fputs(query_notes, stdout);
-	printf(";; upstream queries: %u\n", result.upstream_queries);
+	{
+		struct engine_stats stats;
+
+		/* Hedges are the sends a slow server caused, not the name. */
+		engine_stats_get(engine, &stats);
+		printf(";; upstream queries: %u (hedges: %llu)\n",
+		    result.upstream_queries,
+		    (unsigned long long)stats.upstream_hedges);
+	}
 	if (result.rcode == LDNS_RCODE_SERVFAIL && result.ede_text != NULL)
 		printf(";; why: %s\n", result.ede_text);
 	print_verdict(&result);

@@ -119,7 +119,7 @@ def test_query_forward_says_where(daemons, lab):
     assert r.returncode == 0, r.stdout + r.stderr
     assert "192.0.2.10" in r.stdout
     assert f";; forward zone example.com.: {FORWARDER_ADDR}\n" in r.stdout
-    assert ";; upstream queries: 1\n" in r.stdout
+    assert ";; upstream queries: 1 (hedges: 0)\n" in r.stdout
 
 
 def test_query_forward_first_and_stub(lab):
@@ -131,7 +131,7 @@ def test_query_forward_first_and_stub(lab):
     r = run_descend("query", "--root-hints", lab, "--stub",
                     "example.com=127.77.2.1", "www.example.com")
     assert r.returncode == 0 and ";; stub zone example.com.: 127.77.2.1\n" in r.stdout
-    assert ";; upstream queries: 1\n" in r.stdout
+    assert ";; upstream queries: 1 (hedges: 0)\n" in r.stdout
     r = run_descend("query", "--forward", "example.com=nowhere", "www.example.com")
     assert r.returncode == 3 and "bad --forward address 'nowhere'" in r.stderr
     r = run_descend("query", "--stub", "example.com", "www.example.com")
