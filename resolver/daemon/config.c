@@ -972,11 +972,10 @@ yes_no(bool b)
 	return b ? "yes" : "no";
 }
 
-static void
-print_address(FILE *out, const char *key, const struct sockaddr_storage *ss,
-    bool with_port)
+/* Writes the address of `ss` as text (INET6_ADDRSTRLEN); returns its port. */
+static unsigned
+address_text(const struct sockaddr_storage *ss, char *text, size_t len)
 {
-	char text[INET6_ADDRSTRLEN];
 	const void *a = ss->ss_family == AF_INET ?
 	    (const void *)&((const struct sockaddr_in *)ss)->sin_addr :
 	    (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
@@ -984,9 +983,19 @@ print_address(FILE *out, const char *key, const struct sockaddr_storage *ss,
 	    ((const struct sockaddr_in *)ss)->sin_port :
 	    ((const struct sockaddr_in6 *)ss)->sin6_port;
 
-	inet_ntop(ss->ss_family, a, text, sizeof(text));
+	inet_ntop(ss->ss_family, a, text, (socklen_t)len);
+	return ntohs(port);
+}
+
+static void
+print_address(FILE *out, const char *key, const struct sockaddr_storage *ss,
+    bool with_port)
+{
+	char text[INET6_ADDRSTRLEN];
+	unsigned port = address_text(ss, text, sizeof(text));
+
 	if (with_port)
-		fprintf(out, "%s: %s@%u\n", key, text, ntohs(port));
+		fprintf(out, "%s: %s@%u\n", key, text, port);
 	else
 		fprintf(out, "%s: %s\n", key, text);
 }
@@ -996,15 +1005,9 @@ static void
 print_address_word(FILE *out, const struct sockaddr_storage *ss)
 {
 	char text[INET6_ADDRSTRLEN];
-	const void *a = ss->ss_family == AF_INET ?
-	    (const void *)&((const struct sockaddr_in *)ss)->sin_addr :
-	    (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
-	uint16_t port = ss->ss_family == AF_INET ?
-	    ((const struct sockaddr_in *)ss)->sin_port :
-	    ((const struct sockaddr_in6 *)ss)->sin6_port;
+	unsigned port = address_text(ss, text, sizeof(text));
 
-	inet_ntop(ss->ss_family, a, text, sizeof(text));
-	fprintf(out, " %s@%u", text, ntohs(port));
+	fprintf(out, " %s@%u", text, port);
 }
 
 void
