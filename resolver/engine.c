@@ -341,19 +341,21 @@ engine_build_query(struct engine_request *req, const ldns_rdf *qname,
 	return status == LDNS_STATUS_OK;
 }
 
-struct engine_request *
-engine_request_new(struct engine *engine,
-    const struct engine_question *question, unsigned flags,
+/*
+ * What every request starts with, iterated or direct: its own copy of the
+ * question, its observer, its start time, no query out. NULL when out of
+ * memory.
+ */
+static struct engine_request *
+request_alloc(struct engine *engine, const struct engine_question *question,
     struct engine_now now, const struct engine_observer *observer,
     void *observer_ctx)
 {
 	struct engine_request *req = calloc(1, sizeof(*req));
-	struct task *task;
 
 	if (req == NULL)
 		return NULL;
 	req->engine = engine;
-	req->flags = flags;
 	req->observer = observer;
 	req->observer_ctx = observer_ctx;
 	req->question = *question;
@@ -364,6 +366,22 @@ engine_request_new(struct engine *engine,
 		free(req);
 		return NULL;
 	}
+	return req;
+}
+
+struct engine_request *
+engine_request_new(struct engine *engine,
+    const struct engine_question *question, unsigned flags,
+    struct engine_now now, const struct engine_observer *observer,
+    void *observer_ctx)
+{
+	struct engine_request *req = request_alloc(engine, question, now,
+	    observer, observer_ctx);
+	struct task *task;
+
+	if (req == NULL)
+		return NULL;
+	req->flags = flags;
 	validator_request_init(req);
 	STAT_ADD(engine, requests, 1);
 	task = task_new(req, question->name, question->type, question->klass,
@@ -1056,20 +1074,13 @@ engine_request_new_direct(struct engine *engine,
     socklen_t addrlen, bool over_tcp, struct engine_now now,
     const struct engine_observer *observer, void *observer_ctx)
 {
-	struct engine_request *req = calloc(1, sizeof(*req));
+	struct engine_request *req = request_alloc(engine, question, now,
+	    observer, observer_ctx);
 
 	if (req == NULL)
 		return NULL;
-	req->engine = engine;
 	req->direct = true;
-	req->observer = observer;
-	req->observer_ctx = observer_ctx;
-	req->question = *question;
-	req->question.name = ldns_rdf_clone(question->name);
-	req->start_ms = now.ms;
-	req->query.server = req->query.address = -1;
-	if (req->question.name == NULL ||
-	    addrlen > sizeof(req->query.addr) ||
+	if (addrlen > sizeof(req->query.addr) ||
 	    !engine_build_query(req, question->name, question->type,
 	    question->klass, true, false)) {
 		engine_request_free(req);
