@@ -531,6 +531,19 @@ match_ds(struct autotrust *at, const ldns_rr_list *dnskeys)
 	}
 }
 
+/* One RFC 5011 timer: max(1 h, min(most, ttl / part, exp / part)). */
+static uint32_t
+timer(uint32_t ttl, uint32_t exp, uint32_t part, uint32_t most)
+{
+	uint32_t t = most;
+
+	if (ttl / part < t)
+		t = ttl / part;
+	if (exp / part < t)
+		t = exp / part;
+	return t < REFRESH_MIN ? REFRESH_MIN : t;
+}
+
 /* RFC 5011 §2.3: refresh = max(1 h, min(15 d, 1/2 original TTL, 1/2 the
  * time until the RRSIGs expire)); retry = max(1 h, min(1 d, the same
  * tenths)). */
@@ -539,7 +552,6 @@ set_timers(struct autotrust *at, const ldns_rr_list *dnskeys,
     const ldns_rr_list *rrsigs, uint32_t now)
 {
 	uint32_t ttl = UINT32_MAX, exp = UINT32_MAX;
-	uint32_t refresh, retry;
 
 	for (size_t i = 0; i < ldns_rr_list_rr_count(dnskeys); i++)
 		if (ldns_rr_ttl(ldns_rr_list_rr(dnskeys, i)) < ttl)
@@ -564,23 +576,9 @@ set_timers(struct autotrust *at, const ldns_rr_list *dnskeys,
 		if (left < exp)
 			exp = left;
 	}
-	refresh = REFRESH_MAX;
-	if (ttl / 2 < refresh)
-		refresh = ttl / 2;
-	if (exp / 2 < refresh)
-		refresh = exp / 2;
-	if (refresh < REFRESH_MIN)
-		refresh = REFRESH_MIN;
-	retry = RETRY_MAX;
-	if (ttl / 10 < retry)
-		retry = ttl / 10;
-	if (exp / 10 < retry)
-		retry = exp / 10;
-	if (retry < REFRESH_MIN)
-		retry = REFRESH_MIN;
-	at->query_interval = refresh;
-	at->retry_time = retry;
-	at->next_probe_time = now + refresh;
+	at->query_interval = timer(ttl, exp, 2, REFRESH_MAX);
+	at->retry_time = timer(ttl, exp, 10, RETRY_MAX);
+	at->next_probe_time = now + at->query_interval;
 }
 
 void
