@@ -1098,6 +1098,7 @@ engine_request_result(const struct engine_request *req,
     struct engine_result *result)
 {
 	*result = req->result;
+	result->signature_checks = req->budget.validations_done;
 	if (!req->done) {
 		result->rcode = LDNS_RCODE_SERVFAIL;
 		result->ede = ENGINE_EDE_OTHER;

@@ -308,6 +308,7 @@ struct engine_result {
 	bool from_cache;		/* answered without any upstream query */
 	bool stale;			/* served stale (RFC 8767) */
 	unsigned upstream_queries;	/* sends this request (and its sub-requests) made */
+	unsigned signature_checks;	/* RRSIG verifications it (and its sub-requests) ran */
 	/*
 	 * DNSSEC verdict on the answer (the weakest link of its CNAME chain):
 	 * SEC_UNCHECKED when validation is off or the client set CD.

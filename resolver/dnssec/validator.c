@@ -913,7 +913,28 @@ check_referral(struct engine_request *req, struct task *task,
 	ldns_rr_list *proof;
 	enum sec_status st;
 	bool nsec3;
+	struct key_entry known;
 
+	/*
+	 * The child's DS or its proven absence is cached already (a cycle, a
+	 * glueless NS lookup or a retry brings the same referral again): the
+	 * verdict stands, so its signatures are not checked again (each check
+	 * is a public-key operation on the cold path). A bad entry is not
+	 * trusted this way: another server's copy may mend it.
+	 */
+	if (key_cache_lookup(keys, child, now.wall, &known)) {
+		ldns_rr_list_deep_free(known.rrs);
+		if (known.state == KEY_DS || known.state == KEY_GOOD ||
+		    known.state == KEY_INSECURE) {
+			if (!rv->dry)
+				validator_emit(req, task, known.state ==
+				    KEY_INSECURE ? "no-ds" : "ds", child,
+				    LDNS_RR_TYPE_DS, NULL, known.state ==
+				    KEY_INSECURE ? SEC_INSECURE : SEC_SECURE,
+				    known.ede, "known already", now);
+			return;
+		}
+	}
 	if (ldns_rr_list_rr_count(v->ds) > 0) {
 		st = check_rrset(req, task, rv, v->sigs, v->ds, NULL, &signer,
 		    NULL, now);

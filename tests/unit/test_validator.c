@@ -64,6 +64,9 @@ static struct zone zones[FIXED_ZONES + CHAIN_ZONES] = {
 	  "ns.sec.test. 86400 IN A 192.0.2.3\n"
 	  "insec.test. 86400 IN NS ns.insec.test.\n"
 	  "ns.insec.test. 86400 IN A 192.0.2.4\n"
+	  /* Unsigned, each served by the other, no glue: a cycle. */
+	  "cyca.test. 86400 IN NS ns.cycb.test.\n"
+	  "cycb.test. 86400 IN NS ns.cyca.test.\n"
 	  "old.test. 86400 IN NS ns.old.test.\n"
 	  "ns.old.test. 86400 IN A 192.0.2.5\n"
 	  "bad.test. 86400 IN NS ns.bad.test.\n"
@@ -1061,6 +1064,36 @@ test_insecure(void)
 	engine_free(engine);
 }
 
+/*
+ * A referral that comes back within one request (a cycle, as the lab's
+ * cycle-a.com; a glueless NS) is judged once: its no-DS proof is in the
+ * key cache after the first, and checking its RRSIGs again only spent CPU
+ * on the cold path (four times for the lab's cycle).
+ */
+static void
+test_repeated_referral(void)
+{
+	struct engine *engine = new_engine(true);
+	struct outcome o;
+	unsigned once, cycle;
+
+	resolve(engine, "www.insec.test.", LDNS_RR_TYPE_A, false, false, &o);
+	once = o.result.signature_checks;
+	outcome_free(&o);
+	engine_free(engine);
+	engine = new_engine(true);
+	resolve(engine, "www.cyca.test.", LDNS_RR_TYPE_A, false, false, &o);
+	cycle = o.result.signature_checks;
+	ok(o.result.rcode == LDNS_RCODE_SERVFAIL && once > 0,
+	    "cycle_without_glue_fails (rcode %d)", o.result.rcode);
+	/* Two referrals (cyca, cycb), one proof each: one check more. */
+	ok(cycle <= once + 1,
+	    "a_referral_seen_again_is_not_verified_again (%u signature "
+	    "checks for the cycle, %u for one insecure referral)", cycle, once);
+	outcome_free(&o);
+	engine_free(engine);
+}
+
 static void
 test_bogus(void)
 {
@@ -1443,6 +1476,7 @@ main(void)
 	test_negative_answers();
 	test_aggressive_nsec();
 	test_insecure();
+	test_repeated_referral();
 	test_bogus();
 	test_validation_budget();
 	test_nsec3();
