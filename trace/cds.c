@@ -50,6 +50,7 @@ static const struct {
 struct cds_zone {
 	struct findings_ctx *ctx;
 	const struct trace_cut *cut;
+	const ldns_rr_list *ds;		/* the parent's DS (or the planned) */
 	char zone[256];
 	char detail[P_COUNT][300];	/* what, as the first server showed it */
 	char servers[P_COUNT][600];	/* at which servers */
@@ -199,15 +200,16 @@ cds_key(const ldns_rr *c, const ldns_rr_list *keys, const ldns_rdf *zone)
 	return key;
 }
 
-/* The keys of the set that the parent's DS records point to. */
+/* The keys of the set that the parent's DS records `dss` point to. */
 static ldns_rr_list *
-ds_keys(const struct trace *t, const ldns_rr_list *keys, const ldns_rdf *zone)
+ds_keys(const ldns_rr_list *dss, const ldns_rr_list *keys,
+    const ldns_rdf *zone)
 {
 	ldns_rr_list *out = ldns_rr_list_new();
 
-	for (size_t i = 0; out != NULL && t->ds_seen != NULL &&
-	    i < ldns_rr_list_rr_count(t->ds_seen); i++) {
-		const ldns_rr *ds = ldns_rr_list_rr(t->ds_seen, i);
+	for (size_t i = 0; out != NULL && dss != NULL &&
+	    i < ldns_rr_list_rr_count(dss); i++) {
+		const ldns_rr *ds = ldns_rr_list_rr(dss, i);
 		const ldns_rr *key;
 
 		if (dname_equal(ldns_rr_owner(ds), zone) &&
@@ -474,7 +476,7 @@ check_server(struct cds_zone *z, const struct trace_server *ts)
 			    "other than %s's", z->first_who);
 	}
 	check_pair(z, &s);
-	pointed = ds_keys(ctx->trace, s.keys, zone);
+	pointed = ds_keys(z->ds, s.keys, zone);
 	check_rrset(z, &s, true, pointed);
 	check_rrset(z, &s, false, pointed);
 	ldns_rr_list_free(pointed);
@@ -512,7 +514,7 @@ check_rollover(struct cds_zone *z, const struct trace_server *ts)
 	struct findings_ctx *ctx = z->ctx;
 	const ldns_rdf *zone = z->cut->zone;
 	const struct sockaddr *addr = (const struct sockaddr *)&ts->addr;
-	const ldns_rr_list *ds = ctx->trace->ds_seen;
+	const ldns_rr_list *ds = z->ds;
 	ldns_rr_list *rrs[3] = { NULL }, *sigs[3] = { NULL };
 	char algs[64] = "", ds_algs[64] = "", why[600] = "", item[160];
 	bool seen[256] = { false }, ds_seen[256] = { false }, fatal = false;
@@ -629,6 +631,39 @@ cut_signed(const struct trace *t, const struct trace_cut *cut)
 	return false;
 }
 
+/* One cut: each server's CDS and CDNSKEY, one server's rollover state. */
+static void
+check_cut(struct findings_ctx *ctx, const struct trace_cut *cut,
+    const ldns_rr_list *ds, bool *header_printed)
+{
+	struct trace *t = ctx->trace;
+	struct cds_zone *z = calloc(1, sizeof(*z));
+	bool rollover = false;
+
+	if (z == NULL)
+		return;
+	z->ctx = ctx;
+	z->cut = cut;
+	z->ds = ds;
+	z->header_printed = header_printed;
+	dname_str(cut->zone, z->zone, sizeof(z->zone));
+	for (unsigned s = 0; s < cut->server_count; s++) {
+		if (cut->servers[s].lame || cut->servers[s].timed_out)
+			continue;
+		check_server(z, &cut->servers[s]);
+		if (!rollover) {
+			check_rollover(z, &cut->servers[s]);
+			rollover = true;
+		}
+	}
+	for (unsigned p = 0; p < P_COUNT; p++)
+		if (z->servers[p][0] != '\0')
+			trace_finding(t, problem_kinds[p].severity,
+			    problem_kinds[p].code, cut->zone, "%s: %s",
+			    z->servers[p], z->detail[p]);
+	free(z);
+}
+
 void
 cds_check(struct findings_ctx *ctx)
 {
@@ -639,32 +674,20 @@ cds_check(struct findings_ctx *ctx)
 		return;		/* no cut known signed (trace_chain_unvalidated) */
 	for (unsigned i = 0; i < t->cut_count; i++) {
 		const struct trace_cut *cut = &t->cuts[i];
-		struct cds_zone *z;
-		bool later = false, rollover = false;
+		bool later = false;
 
 		for (unsigned j = i + 1; j < t->cut_count; j++)
 			later |= dname_equal(t->cuts[j].zone, cut->zone);
-		if (later || cut->planned || !cut_signed(t, cut) ||
-		    (z = calloc(1, sizeof(*z))) == NULL)
-			continue;
-		z->ctx = ctx;
-		z->cut = cut;
-		z->header_printed = &header_printed;
-		dname_str(cut->zone, z->zone, sizeof(z->zone));
-		for (unsigned s = 0; s < cut->server_count; s++) {
-			if (cut->servers[s].lame || cut->servers[s].timed_out)
-				continue;
-			check_server(z, &cut->servers[s]);
-			if (!rollover) {
-				check_rollover(z, &cut->servers[s]);
-				rollover = true;
-			}
-		}
-		for (unsigned p = 0; p < P_COUNT; p++)
-			if (z->servers[p][0] != '\0')
-				trace_finding(t, problem_kinds[p].severity,
-				    problem_kinds[p].code, cut->zone, "%s: %s",
-				    z->servers[p], z->detail[p]);
-		free(z);
+		if (!later && !cut->planned && cut_signed(t, cut))
+			check_cut(ctx, cut, t->ds_seen, &header_printed);
 	}
+}
+
+void
+cds_check_planned(struct findings_ctx *ctx, const struct trace_cut *cut,
+    const ldns_rr_list *ds)
+{
+	bool header_printed = false;
+
+	check_cut(ctx, cut, ds, &header_printed);
 }

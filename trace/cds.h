@@ -14,9 +14,17 @@
  * Asks each server of every signed cut the trace crossed for the zone's
  * DNSKEY, CDS and CDNSKEY RRsets (and, when the keys have two algorithms
  * or more, SOA and NS with their signatures), prints what it found and
- * records the findings. Needs DO, sent when the trace validates.
+ * records the findings. Needs DO, set on every query.
  */
 void cds_check(struct findings_ctx *ctx);
+
+/*
+ * The same for the planned cut of --delegate (signed or not: the new
+ * servers may publish CDS to bring the zone's keys to the parent), with
+ * `ds` the DS planned or published today (NULL: none) for DNSSEC18.
+ */
+void cds_check_planned(struct findings_ctx *ctx, const struct trace_cut *cut,
+    const ldns_rr_list *ds);
 
 /* Whether `key` has a signature in `sigs` over `rrset` that verifies now. */
 bool cds_signed_by(const ldns_rr_list *rrset, const ldns_rr_list *sigs,

@@ -754,6 +754,9 @@ delegate_check(struct findings_ctx *ctx, struct delegate_plan *plan,
 		    "would break it");
 	/* A DS without its key makes the zone bogus: as broken as lame. */
 	bogus = ds_findings(t, &dsc, plan->zone);
+	/* The new provider may publish CDS/CDNSKEY: checked before it goes
+	 * live, against the DS the parent will hold. */
+	cds_check_planned(ctx, cut, dsc.ds);
 	plan_picture(t, plan->zone, &dsc, bogus);
 	ldns_rr_list_deep_free(today);
 	return ready > 0 && !bogus;

@@ -320,3 +320,48 @@ def test_cds_and_rollover_json_follow_the_schema(lab, name):
     _, lines, _ = trace_lines(lab, name)
     assert {"cds", "rollover"} & {l["type"] for l in lines}
     assert_schema(lines)
+
+
+# --delegate: the planned servers' CDS and CDNSKEY are checked too (the new
+# provider may publish them), against the DS planned or published today.
+def delegate_lines(lab, zone, *extra):
+    plan = "%s=ns1.%s/127.77.10.1,ns2.%s/127.77.10.2" % (zone, zone, zone)
+    r = dnssec_trace(lab, "www." + zone, "--delegate", plan, "--json", *extra)
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    return r.returncode, lines, [l for l in lines if l["type"] == "finding"]
+
+
+def test_delegate_checks_the_planned_servers_cds(lab):
+    rc, lines, findings = delegate_lines(lab, "cds.net")
+    assert rc == 0 and not [f for f in findings if f["code"] in CDS_CODES], findings
+    cds = [l for l in lines if l["type"] == "cds"]
+    assert {l["address"] for l in cds} == {"127.77.10.1", "127.77.10.2"}, lines
+    tag = cds[0]["cds"].split("/")[0]
+    assert all(l["cds"] == tag + "/13/2" and l["cds_signers"] == tag for l in cds)
+    assert_schema(lines)
+    # the broken CDS of cdsbad.net: the same findings as a trace of the cut
+    rc, lines, findings = delegate_lines(lab, "cdsbad.net")
+    got = {f["code"] for f in findings if f["code"] in CDS_CODES}
+    assert got == {"DNSSEC15", "DNSSEC16", "DNSSEC17", "DNSSEC18"}, findings
+    servers = "ns1.cdsbad.net. (127.77.10.1), ns2.cdsbad.net. (127.77.10.2): "
+    assert all(f["text"].startswith(servers) for f in findings if f["code"] in CDS_CODES)
+
+
+def test_delegate_cds_is_judged_against_the_planned_ds(lab):
+    # cdsbad.net's CDS and CDNSKEY are signed by its ZSK: with a DS planned
+    # for that key the parent could trust them (no DNSSEC18), where the DS
+    # published today (the KSK's) gives DNSSEC18
+    import dns.dnssec
+    import dns.message
+    import dns.name
+    import dns.query
+    import dns.rdataclass
+    import dns.rdatatype
+    zone = dns.name.from_text("cdsbad.net")
+    reply = dns.query.udp(dns.message.make_query(zone, "DNSKEY"), "127.77.10.1", timeout=2)
+    keys = reply.find_rrset(reply.answer, zone, dns.rdataclass.IN, dns.rdatatype.DNSKEY)
+    zsk = [k for k in keys if k.flags == 256][0]
+    ds = "cdsbad.net. DS %s" % dns.dnssec.make_ds(zone, zsk, "SHA256").to_text()
+    _, _, findings = delegate_lines(lab, "cdsbad.net", "--delegate-ds", ds)
+    codes = {f["code"] for f in findings}
+    assert "DNSSEC18" not in codes and "DNSSEC16" in codes, findings
