@@ -11,6 +11,7 @@
 
 #include "cds.h"
 #include "dname.h"
+#include "dnssec_probe.h"
 
 /* What the findings of one zone are made of: a kind, its servers. */
 enum cds_problem {
@@ -430,6 +431,46 @@ server_free(struct cds_server *s)
 	ldns_rr_list_deep_free(s->cdnskey_sigs);
 }
 
+/*
+ * The reply dnssec_probe.c already has from server `ts` for the zone's
+ * DNSKEY or SOA (NULL in *reply: it gave none), so that no server is asked
+ * twice; false when the probe did not ask it (--delegate's planned cut).
+ */
+static bool
+probed(const struct cds_zone *z, const struct trace_server *ts,
+    ldns_rr_type type, const ldns_pkt **reply)
+{
+	const struct dnssec_probe_cut *pc = dnssec_probe_find(
+	    z->ctx->trace->probe, z->cut->zone);
+	char addr[64];
+
+	trace_addr_str((const struct sockaddr *)&ts->addr, addr, sizeof(addr));
+	for (unsigned i = 0; pc != NULL && i < pc->child_count; i++) {
+		const struct dnssec_probe_server *c = &pc->children[i];
+
+		if (strcmp(c->addr, addr) != 0)
+			continue;
+		*reply = type == LDNS_RR_TYPE_DNSKEY ? c->dnskey : c->soa;
+		return true;
+	}
+	return false;
+}
+
+/* The zone's `type` at `ts`: the probe's reply, else asked now (*asked). */
+static const ldns_pkt *
+zone_reply(struct cds_zone *z, const struct trace_server *ts,
+    ldns_rr_type type, ldns_pkt **asked)
+{
+	const ldns_pkt *reply = NULL;
+
+	*asked = NULL;
+	if (type != LDNS_RR_TYPE_NS && probed(z, ts, type, &reply))
+		return reply;
+	*asked = findings_probe(z->ctx, z->cut->zone, type,
+	    (const struct sockaddr *)&ts->addr, false);
+	return *asked;
+}
+
 /* One server: its DNSKEY, CDS and CDNSKEY, the checks, a line. */
 static void
 check_server(struct cds_zone *z, const struct trace_server *ts)
@@ -438,8 +479,8 @@ check_server(struct cds_zone *z, const struct trace_server *ts)
 	const ldns_rdf *zone = z->cut->zone;
 	const struct sockaddr *addr = (const struct sockaddr *)&ts->addr;
 	struct cds_server s = { .keys = NULL };
-	ldns_pkt *keys = findings_probe(ctx, zone, LDNS_RR_TYPE_DNSKEY, addr,
-	    false);
+	ldns_pkt *asked;
+	const ldns_pkt *keys = zone_reply(z, ts, LDNS_RR_TYPE_DNSKEY, &asked);
 	ldns_pkt *cds = keys != NULL ? findings_probe(ctx, zone,
 	    LDNS_RR_TYPE_CDS, addr, false) : NULL;
 	ldns_pkt *cdnskey = keys != NULL ? findings_probe(ctx, zone,
@@ -495,7 +536,7 @@ check_server(struct cds_zone *z, const struct trace_server *ts)
 	    "cdnskey", cdnskey_tags, "cdnskey_signers", cdnskey_signers, NULL);
 out:
 	server_free(&s);
-	ldns_pkt_free(keys);
+	ldns_pkt_free(asked);
 	ldns_pkt_free(cds);
 	ldns_pkt_free(cdnskey);
 }
@@ -513,7 +554,6 @@ check_rollover(struct cds_zone *z, const struct trace_server *ts)
 	    LDNS_RR_TYPE_SOA, LDNS_RR_TYPE_NS };
 	struct findings_ctx *ctx = z->ctx;
 	const ldns_rdf *zone = z->cut->zone;
-	const struct sockaddr *addr = (const struct sockaddr *)&ts->addr;
 	const ldns_rr_list *ds = z->ds;
 	ldns_rr_list *rrs[3] = { NULL }, *sigs[3] = { NULL };
 	char algs[64] = "", ds_algs[64] = "", why[600] = "", item[160];
@@ -521,11 +561,11 @@ check_rollover(struct cds_zone *z, const struct trace_server *ts)
 	unsigned count = 0;
 
 	for (size_t i = 0; i < 3; i++) {
-		ldns_pkt *reply = findings_probe(ctx, zone, types[i], addr,
-		    false);
+		ldns_pkt *asked;
+		const ldns_pkt *reply = zone_reply(z, ts, types[i], &asked);
 
 		rrset_of(reply, zone, types[i], &rrs[i], &sigs[i]);
-		ldns_pkt_free(reply);
+		ldns_pkt_free(asked);
 	}
 	for (size_t i = 0; rrs[0] != NULL && i < ldns_rr_list_rr_count(rrs[0]);
 	    i++) {

@@ -14,7 +14,8 @@
  * Asks each server of every signed cut the trace crossed for the zone's
  * DNSKEY, CDS and CDNSKEY RRsets (and, when the keys have two algorithms
  * or more, SOA and NS with their signatures), prints what it found and
- * records the findings. Needs DO, set on every query.
+ * records the findings (the DNSKEY and SOA replies dnssec_probe.c has are
+ * reused, not asked again). Needs DO, set on every query.
  */
 void cds_check(struct findings_ctx *ctx);
 
