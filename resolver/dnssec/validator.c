@@ -501,14 +501,13 @@ zone_keys(struct engine_request *req, const ldns_rdf *target, bool signer,
 		}
 		break;
 	case KEY_DS:
-		if (l == tl && !signer) {
-			zv->answer = ZONE_BOGUS;
-			zv->ede = ENGINE_EDE_RRSIGS_MISSING;
-			zv->why = "RRSIGs missing in a signed zone";
-		} else {
-			zone_need(need, k, LDNS_RR_TYPE_DNSKEY);
-			zv->answer = ZONE_NEED;
-		}
+		/*
+		 * Unsigned data at the apex too: the DNSKEYs come first, so
+		 * that a zone serving none is judged "DNSKEY missing" (EDE 9)
+		 * by its own DNSKEY reply, not "RRSIGs missing" by its SOA.
+		 */
+		zone_need(need, k, LDNS_RR_TYPE_DNSKEY);
+		zv->answer = ZONE_NEED;
 		break;
 	case KEY_NOT_CUT:
 		if (l == tl) {
@@ -1176,6 +1175,43 @@ need_on_stack(const struct engine_request *req, const struct val_need *need)
 	return false;
 }
 
+/* A DS (or an anchor) vouches for keys the zone does not serve. */
+#define VALIDATOR_WHY_NO_DNSKEY	"no DNSKEY RRset for the zone's DS"
+
+/*
+ * The reply to a zone's own DNSKEY query that needs that zone's DNSKEYs to
+ * be judged: the zone has a DS (or an anchor) but serves no DNSKEY RRset,
+ * or an unsigned one. One verdict for the reply, the key entry and the
+ * event the trace reads: EDE 9 as Unbound gives (10 for an unsigned set).
+ * The key entry is marked bad only once no other server is left to ask.
+ */
+static bool
+own_dnskey_missing(struct engine_request *req, struct task *task,
+    struct reply_view *v, const struct val_need *need, struct engine_now now)
+{
+	bool unsigned_set = ldns_rr_list_rr_count(v->answer) > 0;
+	int ede = unsigned_set ? ENGINE_EDE_RRSIGS_MISSING :
+	    ENGINE_EDE_DNSKEY_MISSING;
+	const char *why = unsigned_set ? "DNSKEY RRset unsigned" :
+	    VALIDATOR_WHY_NO_DNSKEY;
+
+	if (need->type != LDNS_RR_TYPE_DNSKEY ||
+	    task->qtype != LDNS_RR_TYPE_DNSKEY ||
+	    !dname_equal(task->qname, need->name))
+		return false;
+	if (!task->bogus_restartable)
+		key_cache_store(req->engine->validator->keys, need->name,
+		    KEY_BAD, NULL, LIMIT_DNSSEC_BOGUS_KEY_TTL, ede, why,
+		    now.wall);
+	validator_emit(req, task, "dnskey", need->name, need->type,
+	    need->name, SEC_BOGUS, ede, why, now);
+	v->status = SEC_BOGUS;
+	v->ede = ede;
+	v->sec_why = why;
+	v->sec_retry = true;
+	return true;
+}
+
 enum val_outcome
 validator_check_reply(struct engine_request *req, struct task *task,
     struct reply_view *v, const ldns_rdf *qname, ldns_rr_type qtype,
@@ -1214,6 +1250,13 @@ validator_check_reply(struct engine_request *req, struct task *task,
 			check_referral(req, task, &rv, v, now);
 		else
 			check_answer(req, task, &rv, v, qname, qtype, now);
+		if (rv.outcome == VAL_NEED && own_dnskey_missing(req, task, v,
+		    need, now)) {
+			ldns_rr_list_free(rv.nsec_secure);
+			ldns_rdf_deep_free(need->name);
+			memset(need, 0, sizeof(*need));
+			return VAL_DONE;
+		}
 		if (rv.outcome == VAL_NEED) {
 			if (!need_on_stack(req, need) || restarts++ > 4) {
 				ldns_rr_list_free(rv.nsec_secure);

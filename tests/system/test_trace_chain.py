@@ -327,3 +327,21 @@ def test_keytrap_zone_is_judged_within_bounds(hostile_dnssec, lab):
     assert {"DNSSEC08", "DNSSEC09", "DESCEND-BOGUS"} <= codes, codes
     # the healthy parent trap.net. gives no DNSSEC finding (one NS: DELEGATION01)
     assert {f["code"] for f in findings(lines, "trap.net.")} <= {"DELEGATION01"}
+
+
+def test_ds_without_dnskey_chain_says_what_the_answer_says(lab):
+    # dsonly.net: a DS at net., no DNSKEY. The chain's verdict on the cut is
+    # the validator's own for the answer: EDE 9 (DNSKEY Missing, as Unbound
+    # says) and the same reason, not "RRSIGs missing" for the unsigned SOA
+    # of the DNSKEY NODATA.
+    rc, lines = trace_json(lab, "www.dsonly.net")
+    chain = {l["zone"]: l for l in lines if l["type"] == "chain"}
+    assert chain["dsonly.net."]["status"] == "bogus"
+    assert chain["dsonly.net."]["ede"] == "9", chain["dsonly.net."]
+    q = run_descend("query", *dnssec_args(), "--root-hints", lab, "www.dsonly.net")
+    verdict = re.search(r";; DNSSEC: bogus \((.*), EDE (\d+)\)", q.stdout)
+    assert verdict, q.stdout
+    assert verdict.group(2) == "9"
+    assert chain["dsonly.net."]["why"] == verdict.group(1)
+    bogus = [f for f in findings(lines, "dsonly.net.") if f["code"] == "DESCEND-BOGUS"]
+    assert bogus and "(EDE 9 DNSKEY Missing)" in bogus[0]["text"], bogus

@@ -4,7 +4,8 @@
  * NSEC), a root trust anchor, and authorities that serve referrals with DS
  * or NSEC, answers with RRSIGs, denials with NSEC, wildcards, and broken
  * cases (a tampered record, stripped RRSIGs, expired and future
- * signatures, a DS for a key the zone does not use).
+ * signatures, a DS for a key the zone does not use, a DS for a zone that
+ * serves no DNSKEY, a parent server breaking the RRSIGs over its DS).
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -28,6 +29,8 @@ struct zone {
 	const char *addr;	/* the zone's server (IPv4) */
 	const char *addr2;	/* a second server, or NULL */
 	unsigned broken;	/* 1: addr, 2: addr2 serves broken RRSIGs */
+	unsigned ds_broken;	/* the same, only the RRSIGs over DS records */
+	bool ds_only;		/* unsigned, but the parent has a DS for it */
 	unsigned sends;		/* queries to its servers in one resolve() */
 	bool nsec3;		/* NSEC3 (SHA-1, no salt) instead of NSEC */
 	uint16_t iterations;	/* NSEC3 iterations */
@@ -47,7 +50,7 @@ struct zone {
 };
 
 /* The fixed zones, then CHAIN_ZONES made by setup_zones(). */
-#define FIXED_ZONES	13
+#define FIXED_ZONES	18
 #define CHAIN_ZONES	11
 static struct zone zones[FIXED_ZONES + CHAIN_ZONES] = {
 	{ .addr = "192.0.2.1", .name = ".", .is_signed = true, .records =
@@ -86,7 +89,17 @@ static struct zone zones[FIXED_ZONES + CHAIN_ZONES] = {
 	  "oo.test. 86400 IN NS ns.oo.test.\n"
 	  "ns.oo.test. 86400 IN A 192.0.2.13\n"
 	  "n3big.test. 86400 IN NS ns.n3big.test.\n"
-	  "ns.n3big.test. 86400 IN A 192.0.2.15\n" },
+	  "ns.n3big.test. 86400 IN A 192.0.2.15\n"
+	  "dsp.test. 86400 IN NS ns1.dsp.test.\n"
+	  "dsp.test. 86400 IN NS ns2.dsp.test.\n"
+	  "ns1.dsp.test. 86400 IN A 192.0.2.16\n"
+	  "ns2.dsp.test. 86400 IN A 192.0.2.17\n"
+	  "dso.test. 86400 IN NS ns.dso.test.\n"
+	  "ns.dso.test. 86400 IN A 192.0.2.19\n"
+	  "dsb.test. 86400 IN NS ns1.dsb.test.\n"
+	  "dsb.test. 86400 IN NS ns2.dsb.test.\n"
+	  "ns1.dsb.test. 86400 IN A 192.0.2.31\n"
+	  "ns2.dsb.test. 86400 IN A 192.0.2.32\n" },
 	{ .addr = "192.0.2.3", .name = "sec.test.", .is_signed = true,
 	  .tamper = true, .strip = true, .records =
 	  "sec.test. 86400 IN SOA ns.sec.test. h.test. 1 3600 600 86400 300\n"
@@ -169,6 +182,48 @@ static struct zone zones[FIXED_ZONES + CHAIN_ZONES] = {
 	  "n3big.test. 86400 IN NS ns.n3big.test.\n"
 	  "ns.n3big.test. 86400 IN A 192.0.2.15\n"
 	  "www.n3big.test. 3600 IN A 198.51.100.16\n" },
+	/*
+	 * Parents of two servers delegating to a signed child: dsp.test.'s
+	 * second server breaks the RRSIG over the child's DS (in referrals
+	 * and DS answers), both of dsb.test.'s do.
+	 */
+	{ .addr = "192.0.2.16", .addr2 = "192.0.2.17", .ds_broken = 2,
+	  .name = "dsp.test.", .is_signed = true, .records =
+	  "dsp.test. 86400 IN SOA ns1.dsp.test. h.test. 1 3600 600 86400 300\n"
+	  "dsp.test. 86400 IN NS ns1.dsp.test.\n"
+	  "dsp.test. 86400 IN NS ns2.dsp.test.\n"
+	  "ns1.dsp.test. 86400 IN A 192.0.2.16\n"
+	  "ns2.dsp.test. 86400 IN A 192.0.2.17\n"
+	  "kid.dsp.test. 86400 IN NS ns.kid.dsp.test.\n"
+	  "ns.kid.dsp.test. 86400 IN A 192.0.2.18\n" },
+	{ .addr = "192.0.2.18", .name = "kid.dsp.test.", .is_signed = true,
+	  .records =
+	  "kid.dsp.test. 86400 IN SOA ns.kid.dsp.test. h.test. 1 3600 600 86400 300\n"
+	  "kid.dsp.test. 86400 IN NS ns.kid.dsp.test.\n"
+	  "ns.kid.dsp.test. 86400 IN A 192.0.2.18\n"
+	  "www.kid.dsp.test. 3600 IN A 198.51.100.18\n" },
+	{ .addr = "192.0.2.31", .addr2 = "192.0.2.32", .ds_broken = 3,
+	  .name = "dsb.test.", .is_signed = true, .records =
+	  "dsb.test. 86400 IN SOA ns1.dsb.test. h.test. 1 3600 600 86400 300\n"
+	  "dsb.test. 86400 IN NS ns1.dsb.test.\n"
+	  "dsb.test. 86400 IN NS ns2.dsb.test.\n"
+	  "ns1.dsb.test. 86400 IN A 192.0.2.31\n"
+	  "ns2.dsb.test. 86400 IN A 192.0.2.32\n"
+	  "kid.dsb.test. 86400 IN NS ns.kid.dsb.test.\n"
+	  "ns.kid.dsb.test. 86400 IN A 192.0.2.33\n" },
+	{ .addr = "192.0.2.33", .name = "kid.dsb.test.", .is_signed = true,
+	  .records =
+	  "kid.dsb.test. 86400 IN SOA ns.kid.dsb.test. h.test. 1 3600 600 86400 300\n"
+	  "kid.dsb.test. 86400 IN NS ns.kid.dsb.test.\n"
+	  "ns.kid.dsb.test. 86400 IN A 192.0.2.33\n"
+	  "www.kid.dsb.test. 3600 IN A 198.51.100.19\n" },
+	/* A DS in test., no DNSKEY (nor any signature) in the zone. */
+	{ .addr = "192.0.2.19", .name = "dso.test.", .ds_only = true,
+	  .records =
+	  "dso.test. 86400 IN SOA ns.dso.test. h.test. 1 3600 600 86400 300\n"
+	  "dso.test. 86400 IN NS ns.dso.test.\n"
+	  "ns.dso.test. 86400 IN A 192.0.2.19\n"
+	  "www.dso.test. 3600 IN A 198.51.100.20\n" },
 };
 #define ZONE_COUNT	(sizeof(zones) / sizeof(zones[0]))
 static char chain_names[CHAIN_ZONES][32], chain_addrs[CHAIN_ZONES][32];
@@ -264,7 +319,7 @@ sign_zone(struct zone *z)
 		ldns_rdf *cn = ldns_dname_new_frm_str(child->name);
 		ldns_rdf *pn = ldns_dname_new_frm_str(z->name);
 
-		if (child->is_signed && child != z &&
+		if ((child->is_signed || child->ds_only) && child != z &&
 		    ldns_dname_label_count(cn) == ldns_dname_label_count(pn) + 1 &&
 		    ldns_dname_is_subdomain(cn, pn))
 			ldns_zone_push_rr(zone, rr_from(child->ds));
@@ -369,7 +424,7 @@ setup_zones(void)
 
 	setup_chain_zones();
 	for (size_t i = 0; i < ZONE_COUNT; i++)
-		if (zones[i].is_signed)
+		if (zones[i].is_signed || zones[i].ds_only)
 			make_key(&zones[i]);
 	for (size_t i = 0; i < ZONE_COUNT; i++)
 		sign_zone(&zones[i]);
@@ -380,30 +435,33 @@ setup_zones(void)
 
 /* ---- the authority ---- */
 
-/* The zone served at `ss`; *broken when that server breaks RRSIGs. */
+/* The zone served at `ss`; *server is 1 for its addr, 2 for its addr2. */
 static struct zone *
-zone_at(const struct sockaddr_storage *ss, bool *broken)
+zone_at(const struct sockaddr_storage *ss, unsigned *server)
 {
 	char addr[64];
 
 	scripted_addr(ss, addr, sizeof(addr));
 	for (size_t i = 0; i < ZONE_COUNT; i++) {
 		if (strcmp(zones[i].addr, addr) == 0) {
-			*broken = (zones[i].broken & 1) != 0;
+			*server = 1;
 			return &zones[i];
 		}
 		if (zones[i].addr2 != NULL &&
 		    strcmp(zones[i].addr2, addr) == 0) {
-			*broken = (zones[i].broken & 2) != 0;
+			*server = 2;
 			return &zones[i];
 		}
 	}
 	return NULL;
 }
 
-/* A broken copy: every signature in the reply has a byte flipped. */
+/*
+ * A broken copy: every signature in the reply (with only_ds, each one over
+ * a DS RRset) has a byte flipped.
+ */
 static void
-break_rrsigs(ldns_pkt *pkt)
+break_rrsigs(ldns_pkt *pkt, bool only_ds)
 {
 	ldns_rr_list *sections[] = { ldns_pkt_answer(pkt),
 	    ldns_pkt_authority(pkt) };
@@ -412,7 +470,9 @@ break_rrsigs(ldns_pkt *pkt)
 		for (size_t i = 0; i < ldns_rr_list_rr_count(sections[s]); i++) {
 			ldns_rr *rr = ldns_rr_list_rr(sections[s], i);
 
-			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_RRSIG)
+			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_RRSIG &&
+			    (!only_ds || ldns_rdf2rr_type(
+			    ldns_rr_rrsig_typecovered(rr)) == LDNS_RR_TYPE_DS))
 				ldns_rdf_data(ldns_rr_rdf(rr, 8))[0] ^= 0xff;
 		}
 }
@@ -769,6 +829,9 @@ struct events {
 	unsigned dnssec, bogus_steps, subrequests, limits, synthesised;
 	char last_limit[64];
 	bool do_seen;
+	int bogus_ede;		/* the first bogus step's EDE and reason */
+	char bogus_why[128];
+	bool bogus_mixed;	/* a later bogus step said otherwise */
 };
 
 static void
@@ -787,8 +850,14 @@ on_event(void *ctx, const struct engine_event *ev)
 			free(o);
 		}
 		e->dnssec++;
-		if (ev->u.dnssec.status == SEC_BOGUS)
-			e->bogus_steps++;
+		if (ev->u.dnssec.status == SEC_BOGUS && e->bogus_steps++ == 0) {
+			e->bogus_ede = ev->u.dnssec.ede;
+			snprintf(e->bogus_why, sizeof(e->bogus_why), "%s",
+			    ev->u.dnssec.why);
+		} else if (ev->u.dnssec.status == SEC_BOGUS &&
+		    (ev->u.dnssec.ede != e->bogus_ede ||
+		    strcmp(ev->u.dnssec.why, e->bogus_why) != 0))
+			e->bogus_mixed = true;
 		if (strcmp(ev->u.dnssec.step, "synthesised") == 0)
 			e->synthesised++;
 	}
@@ -841,8 +910,8 @@ static ldns_pkt *
 zone_answer(void *ctx, const struct engine_send *send, const ldns_pkt *query,
     struct engine_now *now, unsigned *rtt_ms)
 {
-	bool broken = false;
-	struct zone *z = zone_at(&send->addr, &broken);
+	unsigned server = 0;
+	struct zone *z = zone_at(&send->addr, &server);
 	ldns_pkt *reply;
 
 	(void)ctx;
@@ -854,8 +923,10 @@ zone_answer(void *ctx, const struct engine_send *send, const ldns_pkt *query,
 		return NULL;
 	z->sends++;
 	reply = authority_answer(z, query);
-	if (broken)
-		break_rrsigs(reply);
+	if ((z->broken & server) != 0)
+		break_rrsigs(reply, false);
+	else if ((z->ds_broken & server) != 0)
+		break_rrsigs(reply, true);
 	return reply;
 }
 
@@ -1149,6 +1220,43 @@ test_bogus(void)
 	ok(o.result.rcode == LDNS_RCODE_SERVFAIL && events.subrequests == 0,
 	    "bogus_key_entry_answers_without_refetching (%u sub-requests)",
 	    events.subrequests);
+	outcome_free(&o);
+	engine_free(engine);
+}
+
+/*
+ * A DS at the parent, no DNSKEY in the zone (the lab's dsonly.net): EDE 9
+ * (DNSKEY Missing) as Unbound says, and every bogus step the observer (and
+ * so the trace's chain of trust) sees says the same, not "RRSIGs missing"
+ * for the unsigned SOA of the DNSKEY NODATA.
+ */
+static void
+test_ds_without_dnskey(void)
+{
+	struct engine *engine = new_engine(true);
+	struct outcome o;
+
+	resolve(engine, "www.dso.test.", LDNS_RR_TYPE_A, false, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_SERVFAIL &&
+	    o.result.ede == ENGINE_EDE_DNSKEY_MISSING,
+	    "ds_without_dnskey_is_bogus_ede_9 (rcode %d, ede %d: %s)",
+	    o.result.rcode, o.result.ede,
+	    o.result.ede_text != NULL ? o.result.ede_text : "-");
+	ok(events.bogus_steps > 0 && events.bogus_ede == o.result.ede &&
+	    o.result.ede_text != NULL &&
+	    strcmp(events.bogus_why, o.result.ede_text) == 0 &&
+	    !events.bogus_mixed,
+	    "every_bogus_step_carries_the_answers_ede_and_reason (first: ede "
+	    "%d, %s; %u steps%s)", events.bogus_ede, events.bogus_why,
+	    events.bogus_steps, events.bogus_mixed ? ", mixed" : "");
+	ok(cache_has(engine, "key dso.test. bogus"),
+	    "ds_without_dnskey_marks_the_zone_bad");
+	outcome_free(&o);
+	resolve(engine, "dso.test.", LDNS_RR_TYPE_DNSKEY, false, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_SERVFAIL &&
+	    o.result.ede == ENGINE_EDE_DNSKEY_MISSING,
+	    "its_dnskey_query_is_bogus_ede_9_too (rcode %d, ede %d)",
+	    o.result.rcode, o.result.ede);
 	outcome_free(&o);
 	engine_free(engine);
 }
@@ -1478,6 +1586,7 @@ main(void)
 	test_insecure();
 	test_repeated_referral();
 	test_bogus();
+	test_ds_without_dnskey();
 	test_validation_budget();
 	test_nsec3();
 	test_restart_after_bogus();
