@@ -1446,6 +1446,74 @@ test_restart_after_bogus(void)
 }
 
 /*
+ * A referral whose DS has a broken RRSIG (one of the parent's two servers
+ * breaks it, a stale copy or a forger on its path): the referral is not
+ * failed and the child not marked bad while the other server is left, so
+ * the DS is fetched again as a sub-request, whose bogus answer is asked
+ * again of the other server (the restart after bogus): secure, with
+ * bounded extra sends. Both servers broken: bogus, EDE 6, still bounded.
+ */
+static void
+test_referral_with_bogus_ds(void)
+{
+	unsigned max_sends = 0, runs_bad = 0;
+	bool all_secure = true;
+	struct outcome o;
+
+	for (int run = 0; run < 12; run++) {
+		struct engine *engine = new_engine(true);
+
+		resolve(engine, "www.kid.dsp.test.", LDNS_RR_TYPE_A, false,
+		    false, &o);
+		if (o.result.rcode != LDNS_RCODE_NOERROR ||
+		    o.result.security != SEC_SECURE) {
+			all_secure = false;
+			diag("run %d: rcode %d, %s: %s", run, o.result.rcode,
+			    sec_status_name(o.result.security),
+			    o.result.sec_why != NULL ? o.result.sec_why : "-");
+		}
+		if (events.bogus_steps > 0)
+			runs_bad++;
+		if (zone_named("dsp.test.")->sends > max_sends)
+			max_sends = zone_named("dsp.test.")->sends;
+		outcome_free(&o);
+		engine_free(engine);
+	}
+	ok(all_secure, "referral_with_a_bogus_ds_from_one_server_ends_secure "
+	    "(%u of 12 runs met the broken copy)", runs_bad);
+	/*
+	 * The parent's DNSKEY and the referral: two sends; the DS again, and
+	 * again of the other server: at most LIMIT_DNSSEC_RESTARTS more.
+	 */
+	ok(max_sends <= 3 + LIMIT_DNSSEC_RESTARTS,
+	    "bogus_ds_retry_costs_bounded_sends (at most %u to the parent)",
+	    max_sends);
+
+	for (int run = 0; run < 4; run++) {
+		struct engine *engine = new_engine(true);
+		struct engine_stats st;
+
+		resolve(engine, "www.kid.dsb.test.", LDNS_RR_TYPE_A, false,
+		    false, &o);
+		engine_stats_get(engine, &st);
+		ok(o.result.rcode == LDNS_RCODE_SERVFAIL &&
+		    o.result.ede == ENGINE_EDE_DNSSEC_BOGUS &&
+		    zone_named("dsb.test.")->sends <= 3 +
+		    LIMIT_DNSSEC_RESTARTS && st.dnssec_restarts <=
+		    LIMIT_DNSSEC_RESTARTS,
+		    "bogus_ds_at_every_parent_server_is_servfail_ede_6 (rcode "
+		    "%d, ede %d: %s, %u sends, %u restarts)", o.result.rcode,
+		    o.result.ede, o.result.ede_text != NULL ?
+		    o.result.ede_text : "-", zone_named("dsb.test.")->sends,
+		    (unsigned)st.dnssec_restarts);
+		ok(cache_has(engine, "key kid.dsb.test. bogus"),
+		    "child_marked_bogus_once_every_parent_server_failed");
+		outcome_free(&o);
+		engine_free(engine);
+	}
+}
+
+/*
  * engine_reconfigure(): the same trust keeps every cache and the keys; a
  * negative anchor added (or validation turned off) empties them, so no
  * verdict reached under the old trust is served under the new one.
@@ -1590,6 +1658,7 @@ main(void)
 	test_validation_budget();
 	test_nsec3();
 	test_restart_after_bogus();
+	test_referral_with_bogus_ds();
 	test_reload_trust();
 	test_key_cache_in_cache_size();
 	test_validation_off();
