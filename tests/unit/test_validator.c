@@ -1460,7 +1460,12 @@ test_referral_with_bogus_ds(void)
 	bool all_secure = true;
 	struct outcome o;
 
-	for (int run = 0; run < 12; run++) {
+	/*
+	 * Fresh engines: the first pick falls on the broken server in about
+	 * half of them (a good referral leaves no bogus step at all), so all
+	 * 16 missing the path is a 1 in 65536 chance.
+	 */
+	for (int run = 0; run < 16; run++) {
 		struct engine *engine = new_engine(true);
 
 		resolve(engine, "www.kid.dsp.test.", LDNS_RR_TYPE_A, false,
@@ -1479,8 +1484,9 @@ test_referral_with_bogus_ds(void)
 		outcome_free(&o);
 		engine_free(engine);
 	}
-	ok(all_secure, "referral_with_a_bogus_ds_from_one_server_ends_secure "
-	    "(%u of 12 runs met the broken copy)", runs_bad);
+	ok(all_secure && runs_bad > 0,
+	    "referral_with_a_bogus_ds_from_one_server_ends_secure (%u of 16 "
+	    "runs met the broken copy)", runs_bad);
 	/*
 	 * The parent's DNSKEY and the referral: two sends; the DS again, and
 	 * again of the other server: at most LIMIT_DNSSEC_RESTARTS more.
