@@ -398,21 +398,28 @@ rrset_min_ttl(const ldns_rr_list *rrs)
  * Seconds the RRSIGs in `sigs` allow the data to be kept (RFC 4035
  * §5.3.3): no later than the earliest expiration, counted in serial
  * arithmetic (RFC 4034 §3.1.5) from now, nor longer than any RRSIG's TTL
- * or Original TTL. UINT32_MAX without RRSIGs; 0 when one has expired.
+ * or Original TTL. With `owner`, only the RRSIGs of owner/type count.
+ * UINT32_MAX without RRSIGs; 0 when one has expired.
  */
-static uint32_t
-rrsig_ttl_cap(const ldns_rr_list *sigs, time_t now)
+uint32_t
+rrsig_ttl_cap(const ldns_rr_list *sigs, const ldns_rdf *owner,
+    ldns_rr_type type, time_t now)
 {
 	uint32_t cap = UINT32_MAX;
 
 	for (size_t i = 0; sigs != NULL && i < ldns_rr_list_rr_count(sigs);
 	    i++) {
 		const ldns_rr *sig = ldns_rr_list_rr(sigs, i);
+		const ldns_rdf *covered = ldns_rr_rrsig_typecovered(sig);
 		const ldns_rdf *orig = ldns_rr_rdf(sig, 3);
 		const ldns_rdf *expiry = ldns_rr_rdf(sig, 4);
 		int32_t left;
 
 		if (ldns_rr_get_type(sig) != LDNS_RR_TYPE_RRSIG)
+			continue;
+		if (owner != NULL && (covered == NULL ||
+		    ldns_rdf2rr_type(covered) != type ||
+		    !dname_equal(ldns_rr_owner(sig), owner)))
 			continue;
 		if (ldns_rr_ttl(sig) < cap)
 			cap = ldns_rr_ttl(sig);
@@ -447,7 +454,8 @@ rrset_keep_ttl(uint32_t ttl, const ldns_rr_list *sigs, enum sec_status status,
 		ttl = min_ttl;
 	if (ttl > ttl_cap)
 		ttl = ttl_cap;
-	if (status != SEC_BOGUS && (sig_cap = rrsig_ttl_cap(sigs, now)) < ttl)
+	if (status != SEC_BOGUS &&
+	    (sig_cap = rrsig_ttl_cap(sigs, NULL, 0, now)) < ttl)
 		ttl = sig_cap;
 	return ttl;
 }

@@ -37,6 +37,14 @@ enum rrset_rank {
 
 const char *rrset_rank_name(enum rrset_rank rank);
 
+/*
+ * How long RRSIGs let signed data be kept (RFC 4035 §5.3.3): the earliest
+ * expiry, TTL or Original TTL of `sigs` (those over owner/type when `owner`
+ * is given); UINT32_MAX without any, 0 when one has expired.
+ */
+uint32_t rrsig_ttl_cap(const ldns_rr_list *sigs, const ldns_rdf *owner,
+    ldns_rr_type type, time_t now);
+
 /* No TTL cap beyond the RRSIGs' own (rrset_cache_store's `ttl_cap`). */
 #define RRSET_TTL_NO_CAP	UINT32_MAX
 

@@ -12,6 +12,7 @@
 #include "dname.h"
 #include "dnssec/nsec_cache.h"
 #include "lru.h"
+#include "rrset_cache.h"
 
 /* As many as the RRset cache has, for the same reason: workers rarely meet. */
 #define NSEC_CACHE_SHARDS	16
@@ -199,41 +200,14 @@ out:
 	return out;
 }
 
-/*
- * Seconds the RRSIGs over owner/type let the data live (RFC 4035
- * §5.3.3): up to the earliest expiration, counted in serial arithmetic,
- * and no longer than any RRSIG's TTL or original TTL. 0: one expired.
- */
+/* `cap`, cut to what the RRSIGs over owner/type allow; 0: one expired. */
 static uint32_t
 sigs_ttl(const ldns_rr_list *sigs, const ldns_rdf *owner, ldns_rr_type type,
     time_t now, uint32_t cap)
 {
-	for (size_t i = 0; sigs != NULL && i < ldns_rr_list_rr_count(sigs);
-	    i++) {
-		const ldns_rr *sig = ldns_rr_list_rr(sigs, i);
-		const ldns_rdf *covered = ldns_rr_rrsig_typecovered(sig);
-		const ldns_rdf *orig = ldns_rr_rdf(sig, 3);
-		const ldns_rdf *expiry = ldns_rr_rdf(sig, 4);
-		int32_t left;
+	uint32_t sig_cap = rrsig_ttl_cap(sigs, owner, type, now);
 
-		if (ldns_rr_get_type(sig) != LDNS_RR_TYPE_RRSIG ||
-		    covered == NULL || ldns_rdf2rr_type(covered) != type ||
-		    !dname_equal(ldns_rr_owner(sig), owner))
-			continue;
-		if (ldns_rr_ttl(sig) < cap)
-			cap = ldns_rr_ttl(sig);
-		if (orig != NULL && ldns_rdf_size(orig) == 4 &&
-		    ldns_rdf2native_int32(orig) < cap)
-			cap = ldns_rdf2native_int32(orig);
-		if (expiry == NULL || ldns_rdf_size(expiry) != 4)
-			return 0;
-		left = (int32_t)(ldns_rdf2native_int32(expiry) - (uint32_t)now);
-		if (left <= 0)
-			return 0;
-		if ((uint32_t)left < cap)
-			cap = (uint32_t)left;
-	}
-	return cap;
+	return sig_cap < cap ? sig_cap : cap;
 }
 
 /* Unpacks `count` wire records: RRSIGs to `sigs`, the rest to `rrs`. */
