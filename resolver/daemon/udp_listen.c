@@ -75,9 +75,11 @@ addr_len(const struct sockaddr_storage *addr)
 }
 
 /*
- * Sends the batch's replies with sendmmsg; what the kernel refuses (a full
- * socket buffer: EAGAIN) is dropped, as a lost datagram, and the client
- * asks again.
+ * Sends the batch's replies with sendmmsg. A full socket buffer (EAGAIN)
+ * drops the rest, as lost datagrams the clients ask again for. Any other
+ * refusal is that one reply's (a spoofed source the kernel will not send
+ * to, such as port 0 or a broadcast address): it is skipped, so that one
+ * forged query cannot silence the other clients of its batch.
  */
 static void
 udp_batch_flush(struct worker *w)
@@ -90,6 +92,10 @@ udp_batch_flush(struct worker *w)
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+			sent++;
+			continue;
+		}
 		if (n <= 0)
 			break;
 		DAEMON_COUNT(w->daemon, udp_send_batches);

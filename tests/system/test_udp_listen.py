@@ -112,6 +112,52 @@ def test_burst_of_cached_queries_is_answered_in_batches(daemon):
     assert got["udp.send_datagrams"] == 500
 
 
+def udp_from_port_zero(src, dst, payload):
+    """A UDP datagram from src port 0 (a spoofed source the kernel refuses
+    to answer: sendmsg gives EINVAL), sent on a raw socket (root)."""
+    header = (0).to_bytes(2, "big") + (53).to_bytes(2, "big") + \
+        (8 + len(payload)).to_bytes(2, "big") + b"\0\0"  # no checksum (IPv4)
+    raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP)
+    try:
+        raw.bind((src, 0))
+        raw.sendto(header + payload, (dst, 0))
+    finally:
+        raw.close()
+
+
+def test_a_reply_the_kernel_refuses_does_not_drop_the_rest_of_its_batch(daemon):
+    """A query from source port 0 in the middle of a batch: its reply is
+    refused by sendmmsg (EINVAL); the 40 other clients' replies of the same
+    batch still leave (the batch stopped at the refusal before)."""
+    for i in range(40):
+        daemon.query(WILD.format(i))
+    queries = make_queries(40, 40)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.settimeout(5)
+    answers = {}
+    os.kill(daemon.proc.pid, signal.SIGSTOP)
+    try:
+        for q in queries[:5]:
+            sock.sendto(q.to_wire(), (daemon.addr, 53))
+        forged = make_queries(1, 1)[0]
+        forged.id = 1000
+        udp_from_port_zero("127.0.0.1", daemon.addr, forged.to_wire())
+        for q in queries[5:]:
+            sock.sendto(q.to_wire(), (daemon.addr, 53))
+    finally:
+        os.kill(daemon.proc.pid, signal.SIGCONT)
+    deadline = time.monotonic() + 5
+    while len(answers) < len(queries) and time.monotonic() < deadline:
+        try:
+            r = dns.message.from_wire(sock.recv(65535))
+        except socket.timeout:
+            break
+        answers[r.id] = r
+    sock.close()
+    check_answers(queries, answers)
+    assert daemon.stats()["udp.recv_datagrams"] >= 41
+
+
 def test_truncated_answer_in_a_batch_still_gets_tc(daemon):
     """An answer over the client's EDNS size sent among a batch of others is
     cut to the header and question with TC set; the small ones are whole."""
