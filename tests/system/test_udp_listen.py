@@ -72,6 +72,34 @@ def batch_means(before, after):
     return got, recv, send
 
 
+def burst_while_stopped(daemon, queries, timeout=10, inject=None):
+    """Sends every query from one socket while descendd is stopped
+    (SIGSTOP), so that they wait in its queue and are read as batches;
+    `inject(i)` runs before query i is sent. Returns {id: response}."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    # Room for every answer, past net.core.rmem_max (the tests run as root).
+    sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 4 << 20)
+    sock.settimeout(timeout)
+    answers = {}
+    os.kill(daemon.proc.pid, signal.SIGSTOP)
+    try:
+        for i, q in enumerate(queries):
+            if inject is not None:
+                inject(i)
+            sock.sendto(q.to_wire(), (daemon.addr, 53))
+    finally:
+        os.kill(daemon.proc.pid, signal.SIGCONT)
+    deadline = time.monotonic() + timeout
+    while len(answers) < len(queries) and time.monotonic() < deadline:
+        try:
+            r = dns.message.from_wire(sock.recv(65535))
+        except socket.timeout:
+            break
+        answers[r.id] = r
+    sock.close()
+    return answers
+
+
 def test_burst_of_cached_queries_is_answered_in_batches(daemon):
     """500 cached queries sent from one socket without waiting, all while
     descendd is stopped (SIGSTOP), then it goes on: every one is answered
@@ -82,25 +110,7 @@ def test_burst_of_cached_queries_is_answered_in_batches(daemon):
         assert daemon.query(WILD.format(i)).rcode() == dns.rcode.NOERROR
     before = daemon.stats()
     queries = make_queries(500, names)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    # Room for every answer, past net.core.rmem_max (the tests run as root).
-    sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 4 << 20)
-    sock.settimeout(10)
-    answers = {}
-    os.kill(daemon.proc.pid, signal.SIGSTOP)
-    try:
-        for q in queries:
-            sock.sendto(q.to_wire(), (daemon.addr, 53))
-    finally:
-        os.kill(daemon.proc.pid, signal.SIGCONT)
-    deadline = time.monotonic() + 10
-    while len(answers) < len(queries) and time.monotonic() < deadline:
-        try:
-            r = dns.message.from_wire(sock.recv(65535))
-        except socket.timeout:
-            break
-        answers[r.id] = r
-    sock.close()
+    answers = burst_while_stopped(daemon, queries)
     check_answers(queries, answers)
     got, recv, send = batch_means(before, daemon.stats())
     print(f"500 cached queries: {got}; datagrams per recvmmsg {recv:.1f}, "
@@ -132,28 +142,13 @@ def test_a_reply_the_kernel_refuses_does_not_drop_the_rest_of_its_batch(daemon):
     for i in range(40):
         daemon.query(WILD.format(i))
     queries = make_queries(40, 40)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.settimeout(5)
-    answers = {}
-    os.kill(daemon.proc.pid, signal.SIGSTOP)
-    try:
-        for q in queries[:5]:
-            sock.sendto(q.to_wire(), (daemon.addr, 53))
-        forged = make_queries(1, 1)[0]
-        forged.id = 1000
-        udp_from_port_zero("127.0.0.1", daemon.addr, forged.to_wire())
-        for q in queries[5:]:
-            sock.sendto(q.to_wire(), (daemon.addr, 53))
-    finally:
-        os.kill(daemon.proc.pid, signal.SIGCONT)
-    deadline = time.monotonic() + 5
-    while len(answers) < len(queries) and time.monotonic() < deadline:
-        try:
-            r = dns.message.from_wire(sock.recv(65535))
-        except socket.timeout:
-            break
-        answers[r.id] = r
-    sock.close()
+    forged = make_queries(1, 1)[0]
+    forged.id = 1000
+
+    def forge(i):
+        if i == 5:
+            udp_from_port_zero("127.0.0.1", daemon.addr, forged.to_wire())
+    answers = burst_while_stopped(daemon, queries, timeout=5, inject=forge)
     check_answers(queries, answers)
     assert daemon.stats()["udp.recv_datagrams"] >= 41
 
