@@ -36,6 +36,16 @@ count() {	# label passed failed
 	passed=$((passed + $2))
 	failed=$((failed + $3))
 }
+count_pytest() {	# label log: counts pytest's summary line (its last)
+	local summary p f
+	summary=$(tail -1 "$2")
+	p=$(echo "$summary" | grep -o '[0-9]* passed' | awk '{print $1+0}')
+	f=$(echo "$summary" | grep -o '[0-9]* \(failed\|error\|errors\)' | awk '{s+=$1} END {print s+0}')
+	p=${p:-0}
+	if [ "$p" = 0 ] && [ "$f" = 0 ]; then f=1; fi	# pytest itself broke
+	[ "$f" != 0 ] && grep -E '^(FAILED|ERROR)' "$2" | head -40
+	count "$1" "$p" "$f"
+}
 
 "$SRC/contrib/setup-debian.sh" || { echo "run-tests: setup failed" >&2; exit 1; }
 cd "$SRC" && ./autogen.sh >/dev/null || { echo "run-tests: autogen failed" >&2; exit 1; }
@@ -61,13 +71,7 @@ for variant in $variants; do
 	count "$variant unit tests" "$p" "$f"
 	DESCEND_BUILD=$build "$PYTHON" -m pytest -q -p no:cacheprovider \
 	    "$SRC/tests/system" >"$build.system.log" 2>&1
-	summary=$(tail -1 "$build.system.log")
-	p=$(echo "$summary" | grep -o '[0-9]* passed' | awk '{print $1+0}')
-	f=$(echo "$summary" | grep -o '[0-9]* \(failed\|error\|errors\)' | awk '{s+=$1} END {print s+0}')
-	p=${p:-0}
-	if [ "$p" = 0 ] && [ "$f" = 0 ]; then f=1; fi
-	[ "$f" != 0 ] && grep -E '^(FAILED|ERROR)' "$build.system.log" | head -40
-	count "$variant system tests" "$p" "$f"
+	count_pytest "$variant system tests" "$build.system.log"
 	sanitized=""
 	[ "$variant" = sanitizers ] && sanitized=--sanitized
 	"$PYTHON" "$SRC/tests/load/faults.py" --build "$build" $sanitized \
@@ -82,9 +86,10 @@ for variant in $variants; do
 done
 
 # ThreadSanitizer: the daemon's worker threads under reloads and load. Only
-# the daemon's tests (about a minute and a half): the engine's own threads
-# are the workers'. A race report in descendd's log fails the test that
-# caused it (tests/system/conftest.py).
+# the daemon's tests (test_daemon, test_aggressive's workers sharing the
+# NSEC cache, test_udp_listen's batches; about two minutes): the engine's
+# own threads are the workers'. A race report in descendd's log fails the
+# test that caused it (tests/system/conftest.py).
 if [ "$tsan" = yes ]; then
 	build=$BUILD_ROOT/tsan
 	echo "run-tests: == tsan build in $build"
@@ -103,14 +108,9 @@ if [ "$tsan" = yes ]; then
 		fi
 		DESCEND_BUILD=$build "$PYTHON" -m pytest -q -p no:cacheprovider \
 		    "$SRC/tests/system/test_daemon.py" \
-		    "$SRC/tests/system/test_aggressive.py" >"$build.system.log" 2>&1
-		summary=$(tail -1 "$build.system.log")
-		p=$(echo "$summary" | grep -o '[0-9]* passed' | awk '{print $1+0}')
-		f=$(echo "$summary" | grep -o '[0-9]* \(failed\|error\|errors\)' | awk '{s+=$1} END {print s+0}')
-		p=${p:-0}
-		if [ "$p" = 0 ] && [ "$f" = 0 ]; then f=1; fi
-		[ "$f" != 0 ] && grep -E '^(FAILED|ERROR)' "$build.system.log" | head -40
-		count "tsan daemon system tests" "$p" "$f"
+		    "$SRC/tests/system/test_aggressive.py" \
+		    "$SRC/tests/system/test_udp_listen.py" >"$build.system.log" 2>&1
+		count_pytest "tsan daemon system tests" "$build.system.log"
 	else
 		tail -40 "$build.build.log"
 		count "tsan build" 0 1
