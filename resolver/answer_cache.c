@@ -15,6 +15,7 @@
 #include "dname.h"
 #include "engine_limits.h"
 #include "lru.h"
+#include "lru_shards.h"
 #include "rrset_cache.h"
 #include "shard_lock.h"
 #include "wire_bytes.h"
@@ -72,19 +73,14 @@ entry_owners(const struct answer_entry *e)
 /* As in the RRset cache: the top bits of the key's hash pick the shard. */
 #define ANSWER_SHARDS	16
 
-struct answer_shard {
-	struct shard_lock lock;
-	struct lru *table;
-} __attribute__((aligned(64)));
-
 struct answer_cache {
 	struct shard_readers readers;
-	struct answer_shard shards[ANSWER_SHARDS];
+	struct lru_shard shards[ANSWER_SHARDS];
 	uint32_t seed;
 	const struct rrset_cache *rrsets;	/* whose epochs answers follow */
 };
 
-static struct answer_shard *
+static struct lru_shard *
 answer_shard(struct answer_cache *cache, uint32_t hash)
 {
 	return &cache->shards[hash >> 28];
@@ -283,11 +279,8 @@ answer_cache_free(struct answer_cache *cache)
 void
 answer_cache_set_max(struct answer_cache *cache, size_t max_bytes)
 {
-	for (size_t i = 0; i < ANSWER_SHARDS; i++) {
-		shard_write_lock(&cache->readers, &cache->shards[i].lock);
-		lru_set_max(cache->shards[i].table, max_bytes / ANSWER_SHARDS);
-		shard_write_unlock(&cache->shards[i].lock);
-	}
+	lru_shards_set_max(&cache->readers, cache->shards, ANSWER_SHARDS,
+	    max_bytes);
 }
 
 bool
@@ -298,7 +291,7 @@ answer_cache_store(struct answer_cache *cache, const uint8_t *key,
 	struct answer_entry *entry;
 	uint16_t offsets[ANSWER_RRS_MAX];
 	struct owner_set owners = { .rrsets = cache->rrsets };
-	struct answer_shard *shard;
+	struct lru_shard *shard;
 	size_t size;
 	uint32_t hash;
 	int n;
@@ -361,7 +354,7 @@ entry_current(const struct answer_cache *cache, const struct answer_entry *e)
  * whose RRsets changed, found by a reader that may not remove it.
  */
 static void
-answer_remove_outdated(struct answer_cache *cache, struct answer_shard *shard,
+answer_remove_outdated(struct answer_cache *cache, struct lru_shard *shard,
     uint32_t hash, const uint8_t *key, size_t keylen,
     const struct answer_entry *stale_entry)
 {
@@ -378,7 +371,7 @@ answer_cache_copy(struct answer_cache *cache, const uint8_t *key,
 {
 	enum answer_freshness freshness = ANSWER_MISS;
 	uint32_t hash = hash_seeded(cache->seed, key, keylen);
-	struct answer_shard *shard = answer_shard(cache, hash);
+	struct lru_shard *shard = answer_shard(cache, hash);
 	struct answer_entry *entry;
 	uint32_t age;
 	bool token = shard_read_lock(&cache->readers, &shard->lock);
@@ -464,14 +457,8 @@ static size_t
 answer_walk(struct answer_cache *cache,
     bool (*visit)(void *, const uint8_t *, size_t, void *), void *arg)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < ANSWER_SHARDS; i++) {
-		shard_write_lock(&cache->readers, &cache->shards[i].lock);
-		n += lru_walk(cache->shards[i].table, visit, arg);
-		shard_write_unlock(&cache->shards[i].lock);
-	}
-	return n;
+	return lru_shards_walk(&cache->readers, cache->shards, ANSWER_SHARDS,
+	    visit, arg);
 }
 
 size_t
@@ -536,29 +523,11 @@ answer_cache_dump(struct answer_cache *cache, FILE *out, time_t now)
 size_t
 answer_cache_bytes(struct answer_cache *cache)
 {
-	size_t bytes = 0;
-
-	for (size_t i = 0; i < ANSWER_SHARDS; i++) {
-		bool token = shard_read_lock(&cache->readers,
-		    &cache->shards[i].lock);
-
-		bytes += lru_bytes(cache->shards[i].table);
-		shard_read_unlock(&cache->readers, &cache->shards[i].lock, token);
-	}
-	return bytes;
+	return lru_shards_bytes(&cache->readers, cache->shards, ANSWER_SHARDS);
 }
 
 size_t
 answer_cache_count(struct answer_cache *cache)
 {
-	size_t count = 0;
-
-	for (size_t i = 0; i < ANSWER_SHARDS; i++) {
-		bool token = shard_read_lock(&cache->readers,
-		    &cache->shards[i].lock);
-
-		count += lru_count(cache->shards[i].table);
-		shard_read_unlock(&cache->readers, &cache->shards[i].lock, token);
-	}
-	return count;
+	return lru_shards_count(&cache->readers, cache->shards, ANSWER_SHARDS);
 }

@@ -11,6 +11,7 @@
 
 #include "dname.h"
 #include "lru.h"
+#include "lru_shards.h"
 #include "rrset_cache.h"
 #include "shard_lock.h"
 #include "wire_bytes.h"
@@ -57,14 +58,9 @@ struct rrset_entry {
  */
 #define RRSET_SHARDS	16
 
-struct rrset_shard {
-	struct shard_lock lock;
-	struct lru *table;
-} __attribute__((aligned(64)));
-
 struct rrset_cache {
 	struct shard_readers readers;
-	struct rrset_shard shards[RRSET_SHARDS];
+	struct lru_shard shards[RRSET_SHARDS];
 	uint32_t seed;			/* the key hash's */
 	uint32_t epoch_seed;
 	uint32_t *epochs;		/* RRSET_EPOCH_SLOTS, atomic */
@@ -101,7 +97,7 @@ key_owner(const uint8_t *key, size_t keylen)
 	return ref;
 }
 
-static struct rrset_shard *
+static struct lru_shard *
 rrset_shard(struct rrset_cache *cache, uint32_t hash)
 {
 	return &cache->shards[hash >> 28];
@@ -376,11 +372,8 @@ rrset_cache_free(struct rrset_cache *cache)
 void
 rrset_cache_set_max(struct rrset_cache *cache, size_t max_bytes)
 {
-	for (size_t i = 0; i < RRSET_SHARDS; i++) {
-		shard_write_lock(&cache->readers, &cache->shards[i].lock);
-		lru_set_max(cache->shards[i].table, max_bytes / RRSET_SHARDS);
-		shard_write_unlock(&cache->shards[i].lock);
-	}
+	lru_shards_set_max(&cache->readers, cache->shards, RRSET_SHARDS,
+	    max_bytes);
 }
 
 static uint32_t
@@ -532,7 +525,7 @@ rrset_insert_ranked(struct rrset_cache *cache, const uint8_t *key,
     size_t keylen, struct rrset_entry *entry, time_t now)
 {
 	uint32_t hash = hash_seeded(cache->seed, key, keylen);
-	struct rrset_shard *shard = rrset_shard(cache, hash);
+	struct lru_shard *shard = rrset_shard(cache, hash);
 	struct rrset_entry *old;
 	bool stored;
 
@@ -565,7 +558,7 @@ rrset_find(struct rrset_cache *cache, const uint8_t *key, size_t keylen,
     time_t now, enum rrset_rank min_rank)
 {
 	uint32_t hash = hash_seeded(cache->seed, key, keylen);
-	struct rrset_shard *shard = rrset_shard(cache, hash);
+	struct lru_shard *shard = rrset_shard(cache, hash);
 	struct rrset_entry *entry, *copy = NULL;
 	bool token = shard_read_lock(&cache->readers, &shard->lock);
 
@@ -733,14 +726,8 @@ static size_t
 rrset_walk(struct rrset_cache *cache,
     bool (*visit)(void *, const uint8_t *, size_t, void *), void *arg)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < RRSET_SHARDS; i++) {
-		shard_write_lock(&cache->readers, &cache->shards[i].lock);
-		n += lru_walk(cache->shards[i].table, visit, arg);
-		shard_write_unlock(&cache->shards[i].lock);
-	}
-	return n;
+	return lru_shards_walk(&cache->readers, cache->shards, RRSET_SHARDS,
+	    visit, arg);
 }
 
 size_t
@@ -826,29 +813,11 @@ rrset_cache_dump(struct rrset_cache *cache, FILE *out, time_t now)
 size_t
 rrset_cache_bytes(struct rrset_cache *cache)
 {
-	size_t bytes = 0;
-
-	for (size_t i = 0; i < RRSET_SHARDS; i++) {
-		bool token = shard_read_lock(&cache->readers,
-		    &cache->shards[i].lock);
-
-		bytes += lru_bytes(cache->shards[i].table);
-		shard_read_unlock(&cache->readers, &cache->shards[i].lock, token);
-	}
-	return bytes;
+	return lru_shards_bytes(&cache->readers, cache->shards, RRSET_SHARDS);
 }
 
 size_t
 rrset_cache_count(struct rrset_cache *cache)
 {
-	size_t count = 0;
-
-	for (size_t i = 0; i < RRSET_SHARDS; i++) {
-		bool token = shard_read_lock(&cache->readers,
-		    &cache->shards[i].lock);
-
-		count += lru_count(cache->shards[i].table);
-		shard_read_unlock(&cache->readers, &cache->shards[i].lock, token);
-	}
-	return count;
+	return lru_shards_count(&cache->readers, cache->shards, RRSET_SHARDS);
 }
