@@ -143,30 +143,8 @@ static void
 rrset_of(const ldns_pkt *reply, const ldns_rdf *zone, ldns_rr_type type,
     ldns_rr_list **rrs, ldns_rr_list **sigs)
 {
-	ldns_rr_list *all;
-
-	*rrs = *sigs = NULL;
-	if (reply == NULL)
-		return;
-	*rrs = ldns_pkt_rr_list_by_name_and_type(reply, zone, type,
-	    LDNS_SECTION_ANSWER);
-	all = ldns_pkt_rr_list_by_name_and_type(reply, zone,
-	    LDNS_RR_TYPE_RRSIG, LDNS_SECTION_ANSWER);
-	for (size_t i = 0; *rrs != NULL && i < ldns_rr_list_rr_count(*rrs); i++)
-		/* 0x20's case echoed; digests are over lower case. */
-		ldns_dname2canonical(ldns_rr_owner(ldns_rr_list_rr(*rrs, i)));
-	for (size_t i = 0; all != NULL && i < ldns_rr_list_rr_count(all); i++) {
-		ldns_rr *sig = ldns_rr_list_rr(all, i);
-
-		if (ldns_rr_rrsig_typecovered(sig) == NULL ||
-		    ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(sig)) != type)
-			continue;
-		if (*sigs == NULL)
-			*sigs = ldns_rr_list_new();
-		if (*sigs != NULL)
-			ldns_rr_list_push_rr(*sigs, ldns_rr_clone(sig));
-	}
-	ldns_rr_list_deep_free(all);
+	*rrs = dnssec_probe_rrset(reply, zone, type);
+	*sigs = dnssec_probe_sigs(reply, zone, type);
 }
 
 /* The zone key of `keys` with the same rdata as the CDNSKEY `c`. */

@@ -28,20 +28,13 @@ servers_of(const struct trace *t, const ldns_rdf *zone)
 	return best;
 }
 
-/* One question; a truncated UDP reply is asked again over TCP. */
+/* One question (the engine asks a truncated UDP reply again over TCP). */
 static ldns_pkt *
 ask(struct findings_ctx *ctx, const ldns_rdf *name, ldns_rr_type type,
     const struct sockaddr_storage *ss)
 {
-	ldns_pkt *reply = findings_probe(ctx, name, type,
-	    (const struct sockaddr *)ss, false);
-
-	if (reply != NULL && ldns_pkt_tc(reply)) {
-		ldns_pkt_free(reply);
-		reply = findings_probe(ctx, name, type,
-		    (const struct sockaddr *)ss, true);
-	}
-	return reply;
+	return findings_probe(ctx, name, type, (const struct sockaddr *)ss,
+	    false);
 }
 
 static void
