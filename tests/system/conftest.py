@@ -39,6 +39,15 @@ def dnssec_args():
     return ["--trust-anchor", ANCHOR] if os.path.exists(ANCHOR) else ["--no-dnssec"]
 
 
+def dnssec_trace(lab, name, *extra):
+    """descend trace of `name` validating against the lab (skipped when the
+    lab is not signed)."""
+    args = dnssec_args()
+    if "--no-dnssec" in args:
+        pytest.skip("the lab has no trust anchor (not signed)")
+    return run_descend("trace", *extra, *args, "--root-hints", lab, name)
+
+
 def sanitized_build():
     """Whether DESCEND_BUILD is an ASan or TSan build: their shadow memory
     and quarantine make the daemon's RSS several times larger."""

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import LAB_DIR, SRC, dnssec_args, run_descend
+from conftest import LAB_DIR, SRC, dnssec_args, dnssec_trace, run_descend
 
 HEALTHY = ["www.example.com", "www.dev.example.com", "www.glueless.org",
            "www.a.b.c.deep.net", "alias.example.com", "www.dname.example.com"]
@@ -466,13 +466,6 @@ def subprocess_run_without_dot(*args):
 
 
 # DNSSEC at every cut (issue 13): the lab is signed, its anchor is root.key.
-
-def dnssec_trace(lab, name, *extra):
-    args = dnssec_args()
-    if "--no-dnssec" in args:
-        pytest.skip("the lab has no trust anchor (not signed)")
-    return run_descend("trace", *extra, *args, "--root-hints", lab, name)
-
 
 def chain_lines(lab, name):
     r = dnssec_trace(lab, name, "--json")

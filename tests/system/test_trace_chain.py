@@ -11,20 +11,13 @@ import re
 
 import pytest
 
-from conftest import LAB_DIR, SRC, dnssec_args, run_descend
+from conftest import LAB_DIR, SRC, dnssec_args, dnssec_trace, run_descend
 
 SCHEMA = os.path.join(SRC, "trace", "trace-json-schema.json")
 
 
-def trace(lab, name, *extra):
-    args = dnssec_args()
-    if "--no-dnssec" in args:
-        pytest.skip("the lab has no trust anchor (not signed)")
-    return run_descend("trace", *extra, *args, "--root-hints", lab, name)
-
-
 def trace_json(lab, name):
-    r = trace(lab, name, "--json")
+    r = dnssec_trace(lab, name, "--json")
     return r.returncode, [json.loads(line) for line in r.stdout.splitlines()]
 
 
@@ -129,7 +122,7 @@ def test_the_zones_of_each_finding_give_only_what_they_break(lab):
 
 
 def test_servers_that_differ_are_listed_by_group(lab):
-    r = trace(lab, "www.keysplit.org", "--no-color")
+    r = dnssec_trace(lab, "www.keysplit.org", "--no-color")
     out = r.stdout
     assert r.returncode == 1, out      # resolves, with findings
     block = out.split("   keysplit.org. secure: ")[1].split("== findings")[0]
@@ -153,7 +146,7 @@ def test_servers_that_differ_are_listed_by_group(lab):
 
 
 def test_signature_windows_in_text_and_json(lab):
-    r = trace(lab, "www.expiring.org", "--no-color")
+    r = dnssec_trace(lab, "www.expiring.org", "--no-color")
     line = [l for l in r.stdout.splitlines() if l.startswith("      RRSIG SOA: ")]
     assert len(line) == 3, r.stdout       # the root, org. and expiring.org.
     m = re.fullmatch(r"      RRSIG SOA: by \d+ alg 13, (\S+ \S+) to (\S+ \S+) UTC, "
@@ -271,7 +264,7 @@ def mask(text):
 
 @pytest.mark.parametrize("name", ["www.secure.com", "www.badsig.com"])
 def test_golden_text(lab, name):
-    r = trace(lab, name, "--no-color", "--no-0x20")
+    r = dnssec_trace(lab, name, "--no-color", "--no-0x20")
     golden = os.path.join(SRC, "tests", "system", "golden", f"trace-dnssec-{name}.txt")
     got = mask(r.stdout)
     if os.environ.get("DESCEND_UPDATE_GOLDEN"):
@@ -283,13 +276,13 @@ def test_delegate_compares_dnskey_sets_as_the_chain_does(lab):
     # --delegate (delegate.c) shares the set comparison: the two sets shown
     args = ["--delegate", "keysplit.org=ns1.keysplit.org/127.77.10.1,"
             "ns2.keysplit.org/127.77.10.2", "--json"]
-    r = trace(lab, "www.keysplit.org", *args)
+    r = dnssec_trace(lab, "www.keysplit.org", *args)
     lines = [json.loads(line) for line in r.stdout.splitlines()]
     got = [f for f in findings(lines) if f["code"] == "DESCEND-DNSKEY-DIFFERS"]
     assert len(got) == 1, findings(lines)
     assert re.search(r"give different DNSKEY sets \((\d+ KSK alg 13(, )?){1,2}; "
                      r"(\d+ KSK alg 13(, )?){1,2}\)$", got[0]["text"]), got[0]
-    r = trace(lab, "www.secure.com", "--delegate", "secure.com=ns1.secure.com/127.77.10.1,"
+    r = dnssec_trace(lab, "www.secure.com", "--delegate", "secure.com=ns1.secure.com/127.77.10.1,"
               "ns2.secure.com/127.77.10.2", "--json")
     lines = [json.loads(line) for line in r.stdout.splitlines()]
     assert not [f for f in findings(lines) if f["code"] == "DESCEND-DNSKEY-DIFFERS"]

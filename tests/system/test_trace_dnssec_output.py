@@ -10,7 +10,8 @@ import subprocess
 
 import pytest
 
-from test_trace import SECURE_PLAN, assert_schema, dnssec_trace, lab_ds
+from conftest import dnssec_trace
+from test_trace import SECURE_PLAN, assert_schema, lab_ds
 
 # dig +trace looks name servers up with the system resolver, not the glue:
 # the lab's names for the cases below.
