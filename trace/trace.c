@@ -39,6 +39,12 @@ trace_addr_str(const struct sockaddr *addr, char *buf, size_t len)
 	return buf;
 }
 
+char *
+trace_rr_str(const ldns_rr *rr)
+{
+	return ldns_rr2str_fmt(ldns_output_format_nocomments, rr);
+}
+
 void
 trace_init(struct trace *t, enum trace_format format, FILE *out, bool color)
 {
@@ -209,7 +215,7 @@ rr_list_text(const ldns_rr_list *rrs, char *buf, size_t len, bool rdata0)
 	for (size_t i = 0; rrs != NULL && i < ldns_rr_list_rr_count(rrs); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
 		char *s = rdata0 && ldns_rr_rdf(rr, 0) != NULL ?
-		    ldns_rdf2str(ldns_rr_rdf(rr, 0)) : ldns_rr2str(rr);
+		    ldns_rdf2str(ldns_rr_rdf(rr, 0)) : trace_rr_str(rr);
 
 		if (s == NULL)
 			continue;
@@ -739,6 +745,7 @@ trace_on_event(void *ctx, const struct engine_event *ev)
 	char name[256], text[512];
 	char *type;
 	ldns_rdf *owner;
+	bool same;
 
 	switch (ev->kind) {
 	case EV_REQUEST_START:
@@ -787,7 +794,7 @@ trace_on_event(void *ctx, const struct engine_event *ev)
 		ldns_rdf_deep_free(target);
 		if (ev->u.alias.rr != NULL) {
 			ldns_rr *shown = display_rr(t, ev->u.alias.rr);
-			char *s = ldns_rr2str(shown != NULL ? shown :
+			char *s = trace_rr_str(shown != NULL ? shown :
 			    ev->u.alias.rr);
 
 			ldns_rr_free(shown);
@@ -812,7 +819,7 @@ trace_on_event(void *ctx, const struct engine_event *ev)
 		on_skipped(t, ev);
 		break;
 	case EV_RECORD_DROPPED: {
-		char *s = ldns_rr2str(ev->u.dropped.rr);
+		char *s = trace_rr_str(ev->u.dropped.rr);
 
 		if (s != NULL)
 			s[strcspn(s, "\n")] = '\0';
@@ -846,9 +853,13 @@ trace_on_event(void *ctx, const struct engine_event *ev)
 		    sizeof(name));
 		ldns_rdf_deep_free(owner);
 		type = ldns_rr_type2str(ev->u.dnssec.type);
-		trace_print(t, ev->depth, "   dnssec %s %s %s: %s (%s)",
+		/* A why that is only the status again ("secure") is not repeated. */
+		same = strcmp(ev->u.dnssec.why,
+		    sec_status_name(ev->u.dnssec.status)) == 0;
+		trace_print(t, ev->depth, "   dnssec %s %s %s: %s%s%s%s",
 		    ev->u.dnssec.step, name, type != NULL ? type : "?",
-		    sec_status_name(ev->u.dnssec.status), ev->u.dnssec.why);
+		    sec_status_name(ev->u.dnssec.status), same ? "" : " (",
+		    same ? "" : ev->u.dnssec.why, same ? "" : ")");
 		/* "rrtype": a key "type" would clash with the line's own. */
 		trace_json(t, "dnssec", "step", ev->u.dnssec.step, "owner",
 		    name, "rrtype", type != NULL ? type : "?", "status",

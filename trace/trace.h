@@ -131,6 +131,8 @@ void trace_json(struct trace *trace, const char *type, ...);
 const char *trace_addr_str(const struct sockaddr *addr, char *buf,
     size_t len);
 const char *severity_name(enum finding_severity severity);
+/* A record as text (ldns_rr2str) without ldns's ";{id = ...}" comments. */
+char *trace_rr_str(const ldns_rr *rr);
 
 /* Rdata field i of rr as an 8- or 16-bit number (0 when missing). */
 static inline unsigned

@@ -59,8 +59,8 @@ print_answer(struct trace *t, const uint8_t *wire, size_t len,
 
 	if (wire != NULL && ldns_wire2pkt(&pkt, wire, len) == LDNS_STATUS_OK) {
 		for (size_t i = 0; i < ldns_pkt_ancount(pkt); i++) {
-			char *s = ldns_rr2str(ldns_rr_list_rr(ldns_pkt_answer(pkt),
-			    i));
+			char *s = trace_rr_str(ldns_rr_list_rr(
+			    ldns_pkt_answer(pkt), i));
 
 			if (s == NULL)
 				continue;
