@@ -39,6 +39,7 @@ struct validator {
 	struct autotrust *at;
 	ldns_rdf *at_zone;
 	char *at_path;
+	ldns_rr_list *at_loaded;	/* its keys put among the anchors */
 	pthread_mutex_t at_lock;
 	bool at_updated;	/* a validated update since the last probe */
 	char at_err[256];	/* the last failed save, "" when none */
@@ -80,7 +81,7 @@ autotrust_setup(struct validator *val, const char *path, char *err,
 		}
 		free(text);
 	}
-	ldns_rr_list_deep_free(keys);
+	val->at_loaded = keys;
 	if (n == 0) {
 		snprintf(err, errlen, "%s: no trusted key (all revoked or "
 		    "pending)", path);
@@ -142,6 +143,7 @@ validator_free(struct validator *val)
 	}
 	ldns_rdf_deep_free(val->at_zone);
 	free(val->at_path);
+	ldns_rr_list_deep_free(val->at_loaded);
 	free(val);
 }
 
@@ -214,34 +216,72 @@ autotrust_seen(struct validator *val, const ldns_rr_list *rrset,
 	pthread_mutex_unlock(&val->at_lock);
 }
 
-/* Whether two anchors hold the same records, in any order. */
 static bool
-same_records(const ldns_rr_list *a, const ldns_rr_list *b)
+has_record(const ldns_rr_list *list, const ldns_rr *rr)
 {
-	size_t n = ldns_rr_list_rr_count(a);
+	for (size_t i = 0; list != NULL && i < ldns_rr_list_rr_count(list); i++)
+		if (ldns_rr_compare(ldns_rr_list_rr(list, i), rr) == 0)
+			return true;
+	return false;
+}
 
-	if (n != ldns_rr_list_rr_count(b))
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		bool found = false;
+/* Whether each record of `a` not in `a_skip` is in `b` and not in `b_skip`. */
+static bool
+records_in(const ldns_rr_list *a, const ldns_rr_list *a_skip,
+    const ldns_rr_list *b, const ldns_rr_list *b_skip)
+{
+	for (size_t i = 0; i < ldns_rr_list_rr_count(a); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(a, i);
 
-		for (size_t j = 0; j < n && !found; j++)
-			found = ldns_rr_compare(ldns_rr_list_rr(a, i),
-			    ldns_rr_list_rr(b, j)) == 0;
-		if (!found)
+		if (!has_record(a_skip, rr) &&
+		    (!has_record(b, rr) || has_record(b_skip, rr)))
 			return false;
 	}
 	return true;
 }
 
+/* Whether two lists hold the same records, in any order, *_skip left out. */
+static bool
+same_records(const ldns_rr_list *a, const ldns_rr_list *a_skip,
+    const ldns_rr_list *b, const ldns_rr_list *b_skip)
+{
+	return records_in(a, a_skip, b, b_skip) &&
+	    records_in(b, b_skip, a, a_skip);
+}
+
+/* The keys the auto-trust-anchor-file put among v's anchors for `zone`. */
+static const ldns_rr_list *
+auto_keys(const struct validator *v, const ldns_rdf *zone)
+{
+	return v->at != NULL && dname_equal(zone, v->at_zone) ? v->at_loaded :
+	    NULL;
+}
+
 bool
-validator_same_trust(const struct validator *a, const struct validator *b)
+validator_same_trust(struct validator *a, const struct validator *b)
 {
 	size_t n = trust_anchors_count(a->anchors);
+	ldns_rr_list *trusted = NULL;
+	bool same = a->enabled == b->enabled &&
+	    n == trust_anchors_count(b->anchors) &&
+	    (a->at_path == NULL || b->at_path == NULL ? a->at_path == b->at_path :
+	    strcmp(a->at_path, b->at_path) == 0);
 
-	if (a->enabled != b->enabled || n != trust_anchors_count(b->anchors))
-		return false;
-	for (size_t i = 0; i < n; i++) {
+	/*
+	 * The auto-trust-anchor-file's keys: `a` trusts its RFC 5011 state,
+	 * updated since it loaded the file and saved there, where `b` read
+	 * it. The same keys are no change: `a` made it, not the operator.
+	 */
+	if (same && a->at != NULL) {
+		pthread_mutex_lock(&a->at_lock);
+		trusted = autotrust_trusted(a->at);
+		pthread_mutex_unlock(&a->at_lock);
+		same = trusted != NULL &&
+		    same_records(trusted, NULL, b->at_loaded, NULL);
+		ldns_rr_list_deep_free(trusted);
+	}
+	/* The other anchors as configured, those keys left out. */
+	for (size_t i = 0; same && i < n; i++) {
 		const struct trust_anchor *ta = trust_anchors_get(a->anchors, i);
 		const struct trust_anchor *tb = NULL;
 
@@ -249,11 +289,11 @@ validator_same_trust(const struct validator *a, const struct validator *b)
 			if (dname_equal(trust_anchors_get(b->anchors, j)->zone,
 			    ta->zone))
 				tb = trust_anchors_get(b->anchors, j);
-		if (tb == NULL || ta->negative != tb->negative ||
-		    !same_records(ta->records, tb->records))
-			return false;
+		same = tb != NULL && ta->negative == tb->negative &&
+		    same_records(ta->records, auto_keys(a, ta->zone),
+		    tb->records, auto_keys(b, tb->zone));
 	}
-	return true;
+	return same;
 }
 
 void

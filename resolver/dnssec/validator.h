@@ -32,13 +32,15 @@ struct validator *validator_new(const struct engine_config *config,
 void validator_free(struct validator *validator);
 
 /*
- * Whether two validators trust the same: both on or both off, the same
- * anchored zones with the same DS/DNSKEY records, the same negative
- * anchors (domain-insecure). A reload that changes this must not serve
- * what was validated under the old trust (engine_reconfigure()).
+ * Whether the fresh validator `b` trusts the same as the running `a`: both
+ * on or both off, the same anchored zones with the same DS/DNSKEY records,
+ * the same negative anchors (domain-insecure), the same
+ * auto-trust-anchor-file. That file's keys are RFC 5011's state, which `a`
+ * updates and saves there: they are compared as `a` trusts them now, so
+ * its own updates are no change. A reload that changes this must not
+ * serve what was validated under the old trust (engine_reconfigure()).
  */
-bool validator_same_trust(const struct validator *a,
-    const struct validator *b);
+bool validator_same_trust(struct validator *a, const struct validator *b);
 /* Moves old's key cache into fresh (same trust: its entries still hold). */
 void validator_keep_keys(struct validator *fresh, struct validator *old);
 bool validator_enabled(const struct validator *validator);

@@ -115,3 +115,32 @@ def test_autotrust_bad_file_is_startup_error(lab, tmp_path):
     out = r.stdout + r.stderr
     assert f"{path}:{bad_line}" in out, out
     assert "auto-trust-anchor-file" in out, out
+
+
+def test_reload_after_an_autotrust_update_keeps_the_cache(lab, tmp_path):
+    """RFC 5011 rewrote the anchor file (the lab's DS became the root's
+    DNSKEY, VALID) but the operator changed nothing: a reload keeps every
+    cache, so a cached name costs no upstream query. A change the operator
+    makes (a domain-insecure) still empties them."""
+    path = tmp_path / "root.autokey"
+    shutil.copy(ANCHOR, path)
+    d = auto_daemon(tmp_path, path).start()
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and ";;state=2" not in path.read_text():
+            time.sleep(0.1)
+        assert "\tDS\t" not in path.read_text(), path.read_text()
+        q = dns.message.make_query("www.secure.com.", "A", want_dnssec=True)
+        assert dns.query.udp(q, d.addr, timeout=5).flags & dns.flags.AD
+        assert d.control_cmd("reload").returncode == 0
+        log = d.log.read_text()
+        assert "cache kept" in log and "cache emptied" not in log, log
+        before = d.stats()["upstream.queries"]
+        assert dns.query.udp(q, d.addr, timeout=5).flags & dns.flags.AD
+        assert d.stats()["upstream.queries"] == before
+        d.conf.write_text(d.conf.read_text() + "domain-insecure: secure.com\n")
+        assert d.control_cmd("reload").returncode == 0
+        assert "cache emptied" in d.log.read_text()
+        assert not dns.query.udp(q, d.addr, timeout=5).flags & dns.flags.AD
+    finally:
+        stop_clean(d)

@@ -1566,6 +1566,74 @@ test_reload_trust(void)
 	engine_free(engine);
 }
 
+/* Writes `text` as the whole of the file at `path`. */
+static bool
+write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	bool done = f != NULL && fputs(text, f) >= 0;
+
+	return f != NULL && fclose(f) == 0 && done;
+}
+
+/*
+ * RFC 5011's own update of the auto-trust-anchor-file (its DS matched to
+ * the root's KSK, which becomes VALID, the file rewritten) is no change of
+ * trust: a reload keeps every cache. Another key written there by the
+ * operator still empties them.
+ */
+static void
+test_reload_after_autotrust_update(void)
+{
+	char path[] = "/tmp/test_validator_autokey.XXXXXX";
+	char text[8192] = "", other[sizeof(root_anchor) + 1], err[256];
+	struct engine_config cfg;
+	struct engine *engine = NULL;
+	struct outcome o;
+	FILE *f;
+	size_t len;
+	int fd = mkstemp(path), rc;
+
+	if (fd >= 0)
+		close(fd);
+	snprintf(other, sizeof(other), "%s\n", root_anchor);
+	if (fd >= 0 && write_text(path, other)) {
+		scripted_config_init(&cfg, false);
+		cfg.auto_trust_anchor_file = path;
+		engine = engine_new(&cfg, err, sizeof(err));
+	}
+	if (engine == NULL) {
+		ok(false, "autotrust_engine_starts (%s)", fd < 0 ? "mkstemp" :
+		    err);
+		unlink(path);
+		return;
+	}
+	resolve(engine, "www.sec.test.", LDNS_RR_TYPE_A, false, false, &o);
+	outcome_free(&o);
+	if ((f = fopen(path, "r")) != NULL) {
+		len = fread(text, 1, sizeof(text) - 1, f);
+		text[len] = '\0';
+		fclose(f);
+	}
+	ok(o.ad && strstr(text, "DNSKEY") != NULL && strstr(text, "\tDS\t") ==
+	    NULL, "autotrust_rewrote_its_file_with_the_root_key");
+	rc = engine_reconfigure(engine, &cfg, err, sizeof(err));
+	ok(rc == 0 && cache_has(engine, "www.sec.test.") &&
+	    cache_has(engine, "key sec.test. secure"),
+	    "reload_after_an_autotrust_update_keeps_every_cache (rc %d)", rc);
+	/* The operator's DS: the root anchor's digest with one digit changed. */
+	snprintf(other, sizeof(other), "%s\n", root_anchor);
+	len = strcspn(other, "\n") - 1;
+	other[len] = other[len] == '0' ? '1' : '0';
+	rc = write_text(path, other) ? engine_reconfigure(engine, &cfg, err,
+	    sizeof(err)) : -1;
+	ok(rc == 1 && !cache_has(engine, "www.sec.test."),
+	    "reload_after_the_operator_rewrites_the_autotrust_file_empties_"
+	    "every_cache (rc %d)", rc);
+	engine_free(engine);
+	unlink(path);
+}
+
 /*
  * The key cache is part of cache-size (ENGINE_KEY_CACHE_SHARE of it), not
  * a fixed 4 MiB beside it: a small cache-size holds it to its share, and
@@ -1666,6 +1734,7 @@ main(void)
 	test_restart_after_bogus();
 	test_referral_with_bogus_ds();
 	test_reload_trust();
+	test_reload_after_autotrust_update();
 	test_key_cache_in_cache_size();
 	test_validation_off();
 	scripted_hints_remove();
