@@ -3,7 +3,9 @@
  * shards by key hash, with the TTL offsets precomputed at store time so
  * that a cache hit never parses. A hit reads its shard under a shared
  * lock that writes no shared line (shard_lock.h) and only marks the
- * entry referenced, so workers hitting the cache at once do not queue.
+ * entry referenced, so workers hitting the cache at once do not queue;
+ * once a second it marks the RRsets the answer was built from referenced
+ * too (rrset_cache_touch), so that they outlive churn as long as it does.
  */
 #include <ctype.h>
 #include <pthread.h>
@@ -24,19 +26,36 @@
 #define ANSWER_RRS_MAX	64
 
 /*
+ * The most RRset cache entries an answer keeps alive: a CNAME chain's
+ * RRsets, the answer's, a negative entry. An answer naming more keeps the
+ * first ones (ANSWER_OWNERS_MAX bounds the owners anyway).
+ */
+#define ANSWER_REFS_MAX	24
+
+/* The few codes the walk over an answer needs, without ldns. */
+#define WIRE_TYPE_CNAME		5
+#define WIRE_TYPE_RRSIG		46
+#define WIRE_RCODE_NOERROR	0
+#define WIRE_RCODE_NXDOMAIN	3
+
+/*
  * One allocation with the table's entry and key (lru_value_new): the
  * header, then the message, then per record its TTL
  * field's offset and the TTL as stored (sized to the record count, so a
  * one-record answer costs a few bytes more than its message), then per
- * owner name its epoch slot and the epoch seen when stored.
+ * owner name its epoch slot and the epoch seen when stored, then the
+ * references (rrset_cache_ref) of the RRset cache entries it was built
+ * from.
  */
 struct answer_entry {
 	time_t stored;
 	time_t expires;
 	uint32_t ttl;
+	uint32_t touched;		/* atomic: when its RRsets were last touched */
 	bool prefetch_started;		/* atomic: hits read it under a shared lock */
 	uint8_t status;			/* enum sec_status */
 	uint8_t owner_count;
+	uint8_t ref_count;
 	uint16_t rr_count;
 	uint16_t len;
 	uint8_t wire[];
@@ -70,6 +89,12 @@ entry_owners(const struct answer_entry *e)
 	return entry_ttls(e) + e->rr_count;
 }
 
+static uint32_t *
+entry_refs(const struct answer_entry *e)
+{
+	return entry_owners(e) + 2 * e->owner_count;
+}
+
 /* As in the RRset cache: the top bits of the key's hash pick the shard. */
 #define ANSWER_SHARDS	16
 
@@ -77,7 +102,7 @@ struct answer_cache {
 	struct shard_readers readers;
 	struct lru_shard shards[ANSWER_SHARDS];
 	uint32_t seed;
-	const struct rrset_cache *rrsets;	/* whose epochs answers follow */
+	struct rrset_cache *rrsets;	/* whose epochs answers follow */
 };
 
 static struct lru_shard *
@@ -217,6 +242,81 @@ owner_set_add(void *arg, const uint8_t *key, size_t keylen)
 	return true;
 }
 
+/*
+ * The RRset cache entries an answer was built from: the RRset of every
+ * owner and type in the answer section (RRSIGs ride with their RRset),
+ * and for NXDOMAIN or NODATA the negative entry of the name the CNAME
+ * chain ends at. A DNAME's synthesised CNAME or an NXDOMAIN cached at an
+ * ancestor (RFC 8020) names an entry that is not there: touching it costs
+ * a lookup that finds nothing, never a wrong entry kept.
+ */
+struct ref_set {
+	const struct rrset_cache *rrsets;
+	uint32_t refs[ANSWER_REFS_MAX];
+	unsigned count;
+};
+
+static void
+ref_set_add(struct ref_set *set, const uint8_t *owner_key, size_t len,
+    uint16_t type, uint16_t klass, bool negative)
+{
+	uint32_t ref = rrset_cache_ref(set->rrsets, owner_key, len, type,
+	    klass, negative);
+
+	for (unsigned i = 0; i < set->count; i++)
+		if (set->refs[i] == ref)
+			return;
+	if (set->count < ANSWER_REFS_MAX)
+		set->refs[set->count++] = ref;
+}
+
+/* Fills `set` from a message that wire_ttl_offsets accepted. */
+static void
+wire_refs(const uint8_t *wire, size_t len, const uint16_t *ttl_offsets,
+    struct ref_set *set)
+{
+	uint8_t target[255], owner[255];
+	size_t target_len, off = 12;
+	uint16_t qtype, qclass;
+	bool answered = false;
+
+	if (get16(wire + 4) != 1 ||
+	    (target_len = wire_name_key(wire, len, off, target)) == 0)
+		return;
+	off = wire_skip_name(wire, len, off);
+	qtype = get16(wire + off);
+	qclass = get16(wire + off + 2);
+	off += 4;
+	for (unsigned i = 0; i < get16(wire + 6); i++) {
+		size_t ttl_at = ttl_offsets[i], owner_len;
+		uint16_t type = get16(wire + ttl_at - 4);
+
+		owner_len = wire_name_key(wire, len, off, owner);
+		off = ttl_at + 6 + get16(wire + ttl_at + 4);
+		if (owner_len == 0 || type == WIRE_TYPE_RRSIG)
+			continue;
+		ref_set_add(set, owner, owner_len, type,
+		    get16(wire + ttl_at - 2), false);
+		if (owner_len != target_len ||
+		    memcmp(owner, target, owner_len) != 0)
+			continue;
+		if (type == WIRE_TYPE_CNAME && qtype != WIRE_TYPE_CNAME) {
+			/* The chain goes on at the CNAME's target. */
+			size_t next = wire_name_key(wire, len, ttl_at + 6,
+			    target);
+
+			if (next == 0)
+				return;
+			target_len = next;
+		} else
+			answered = true;
+	}
+	if ((wire[3] & 0x0f) == WIRE_RCODE_NXDOMAIN)
+		ref_set_add(set, target, target_len, 0, qclass, true);
+	else if ((wire[3] & 0x0f) == WIRE_RCODE_NOERROR && !answered)
+		ref_set_add(set, target, target_len, qtype, qclass, true);
+}
+
 size_t
 answer_key(uint8_t *key, const uint8_t *qname, size_t qname_len,
     uint16_t qtype, uint16_t qclass, bool dnssec_ok, bool checking_disabled)
@@ -257,8 +357,7 @@ answer_cache_new(size_t max_bytes)
 }
 
 void
-answer_cache_follow(struct answer_cache *cache,
-    const struct rrset_cache *rrsets)
+answer_cache_follow(struct answer_cache *cache, struct rrset_cache *rrsets)
 {
 	/* Set up before any worker runs: no lock to take. */
 	cache->rrsets = rrsets;
@@ -291,6 +390,7 @@ answer_cache_store(struct answer_cache *cache, const uint8_t *key,
 	struct answer_entry *entry;
 	uint16_t offsets[ANSWER_RRS_MAX];
 	struct owner_set owners = { .rrsets = cache->rrsets };
+	struct ref_set refs = { .rrsets = cache->rrsets };
 	struct lru_shard *shard;
 	size_t size;
 	uint32_t hash;
@@ -303,16 +403,19 @@ answer_cache_store(struct answer_cache *cache, const uint8_t *key,
 	if (owners.rrsets != NULL && !wire_each_owner(wire, len, offsets,
 	    (unsigned)n, owner_set_add, &owners))
 		return false;
+	if (refs.rrsets != NULL)
+		wire_refs(wire, len, offsets, &refs);
 	size = entry_arrays_at(len) +
 	    ((unsigned)(n + 1) & ~1u) * sizeof(uint16_t) +
 	    (size_t)n * sizeof(uint32_t) +
-	    owners.count * 2 * sizeof(uint32_t);
+	    (owners.count * 2 + refs.count) * sizeof(uint32_t);
 	hash = hash_seeded(cache->seed, key, keylen);
 	/* The entry shares the table entry's allocation: one block per hit. */
 	if ((entry = lru_value_new(hash, key, keylen, size)) == NULL)
 		return false;
 	entry->rr_count = (uint16_t)n;
 	entry->owner_count = (uint8_t)owners.count;
+	entry->ref_count = (uint8_t)refs.count;
 	entry->len = (uint16_t)len;
 	memcpy(entry_offsets(entry), offsets, (size_t)n * sizeof(uint16_t));
 	for (int i = 0; i < n; i++)
@@ -321,8 +424,10 @@ answer_cache_store(struct answer_cache *cache, const uint8_t *key,
 	entry->expires = now + (time_t)ttl;
 	entry->ttl = ttl;
 	entry->prefetch_started = false;
+	entry->touched = (uint32_t)now;	/* the RRsets were just stored */
 	entry->status = (uint8_t)status;
 	memcpy(entry->wire, wire, len);
+	memcpy(entry_refs(entry), refs.refs, refs.count * sizeof(uint32_t));
 	/* Epochs read before the entry is visible: a change after this misses. */
 	for (unsigned i = 0; i < owners.count; i++) {
 		entry_owners(entry)[2 * i] = owners.slots[i];
@@ -373,7 +478,8 @@ answer_cache_copy(struct answer_cache *cache, const uint8_t *key,
 	uint32_t hash = hash_seeded(cache->seed, key, keylen);
 	struct lru_shard *shard = answer_shard(cache, hash);
 	struct answer_entry *entry;
-	uint32_t age;
+	uint32_t age, refs[ANSWER_REFS_MAX], stamp = (uint32_t)now;
+	unsigned ref_count = 0;
 	bool token = shard_read_lock(&cache->readers, &shard->lock);
 
 	entry = lru_peek_hashed(shard->table, hash, key, keylen);
@@ -413,8 +519,23 @@ answer_cache_copy(struct answer_cache *cache, const uint8_t *key,
 		    !__atomic_exchange_n(&entry->prefetch_started, true,
 		    __ATOMIC_RELAXED);
 	}
+	/*
+	 * Once a second is enough for the RRsets to outlive churn (an
+	 * RRset cache that turns over its whole content within a second
+	 * is no cache), and keeps the hit at one shared store a second:
+	 * several readers of the same second may all touch, harmlessly.
+	 */
+	if (freshness == ANSWER_FRESH && entry->ref_count > 0 &&
+	    __atomic_load_n(&entry->touched, __ATOMIC_RELAXED) != stamp) {
+		__atomic_store_n(&entry->touched, stamp, __ATOMIC_RELAXED);
+		ref_count = entry->ref_count;
+		memcpy(refs, entry_refs(entry), ref_count * sizeof(uint32_t));
+	}
 out:
 	shard_read_unlock(&cache->readers, &shard->lock, token);
+	/* After the answer's lock: no two shard locks held at once. */
+	for (unsigned i = 0; i < ref_count; i++)
+		rrset_cache_touch(cache->rrsets, refs[i]);
 	return freshness;
 }
 

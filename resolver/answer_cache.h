@@ -48,11 +48,16 @@ struct rrset_cache;
 
 /*
  * Makes answers follow `rrsets` (which must outlive the answer cache):
- * every answer stored from now on records its owners' epochs. Without it
- * (tests, fuzzing) answers live until their TTL or a flush.
+ * every answer stored from now on records its owners' epochs, and the
+ * RRset cache entries it was built from, which its fresh hits keep
+ * referenced there (rrset_cache_touch, at most once a second per answer):
+ * a name asked only through the answer cache keeps its RRsets through
+ * churn, so that an outdated or evicted answer is built again from them
+ * while the authorities are down. Without it (tests, fuzzing) answers
+ * live until their TTL or a flush.
  */
 void answer_cache_follow(struct answer_cache *cache,
-    const struct rrset_cache *rrsets);
+    struct rrset_cache *rrsets);
 
 /*
  * Builds a key from a question: `qname` is the name in uncompressed wire

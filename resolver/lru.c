@@ -1,9 +1,9 @@
 /*
  * lru.c: chained hash table plus a doubly linked recency list. The hash is
  * keyed with a per-table random seed so that names chosen by an attacker
- * cannot pile into one bucket. Lookups that may not write (lru_peek, under
- * a shared lock) set a referenced bit instead of moving the entry, and
- * eviction gives such entries a second chance (CLOCK).
+ * cannot pile into one bucket. Lookups that may not write (lru_peek and
+ * lru_touch, under a shared lock) set a referenced bit instead of moving
+ * the entry, and eviction gives such entries a second chance (CLOCK).
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -207,6 +207,18 @@ lru_peek_hashed(const struct lru *lru, uint32_t hash, const uint8_t *key,
 	if (__atomic_load_n(&e->referenced, __ATOMIC_RELAXED) == 0)
 		__atomic_store_n(&e->referenced, 1, __ATOMIC_RELAXED);
 	return e->value;
+}
+
+void
+lru_touch_hashed(const struct lru *lru, uint32_t hash)
+{
+	const struct lru_entry *e = lru->buckets[hash & (lru->bucket_count - 1)];
+
+	for (; e != NULL; e = e->bucket_next)
+		if (e->hash == hash && __atomic_load_n(&e->referenced,
+		    __ATOMIC_RELAXED) == 0)
+			__atomic_store_n((uint8_t *)(uintptr_t)&e->referenced, 1,
+			    __ATOMIC_RELAXED);
 }
 
 /* Doubles the bucket array; on allocation failure the table just stays denser. */

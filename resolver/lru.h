@@ -71,6 +71,13 @@ void *lru_lookup_hashed(struct lru *lru, uint32_t hash, const uint8_t *key,
  */
 void *lru_peek_hashed(const struct lru *lru, uint32_t hash,
     const uint8_t *key, size_t keylen);
+/*
+ * Marks referenced, as lru_peek_hashed does, every entry whose key has
+ * `hash`, without its key: for a reader that kept only a hash (another
+ * cache's answer naming the entries it was built from). Another key of
+ * the same hash marked too only stays a pass longer.
+ */
+void lru_touch_hashed(const struct lru *lru, uint32_t hash);
 bool lru_insert_hashed(struct lru *lru, uint32_t hash, const uint8_t *key,
     size_t keylen, void *value, size_t size);
 /*

@@ -469,6 +469,34 @@ rrset_entry_wins(const struct rrset_entry *old, const struct rrset_entry *new)
 }
 
 uint32_t
+rrset_cache_ref(const struct rrset_cache *cache, const uint8_t *owner_key,
+    size_t len, uint16_t type, uint16_t klass, bool negative)
+{
+	uint8_t key[KEY_MAX];
+
+	if (len > DNAME_WIRE_MAX)
+		return 0;
+	/* As rrset_key builds it, from a name already in key form. */
+	memcpy(key, owner_key, len);
+	key[len++] = (uint8_t)(type >> 8);
+	key[len++] = (uint8_t)type;
+	key[len++] = (uint8_t)(klass >> 8);
+	key[len++] = (uint8_t)klass;
+	key[len++] = (uint8_t)(negative ? KIND_NEGATIVE : KIND_RRSET);
+	return hash_seeded(cache->seed, key, len);
+}
+
+void
+rrset_cache_touch(struct rrset_cache *cache, uint32_t ref)
+{
+	struct lru_shard *shard = rrset_shard(cache, ref);
+	bool token = shard_read_lock(&cache->readers, &shard->lock);
+
+	lru_touch_hashed(shard->table, ref);
+	shard_read_unlock(&cache->readers, &shard->lock, token);
+}
+
+uint32_t
 rrset_cache_owner_slot(const struct rrset_cache *cache,
     const uint8_t *owner_key, size_t len)
 {

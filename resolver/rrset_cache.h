@@ -149,6 +149,24 @@ uint32_t rrset_cache_owner_slot(const struct rrset_cache *cache,
 uint32_t rrset_cache_owner_epoch(const struct rrset_cache *cache,
     uint32_t slot);
 
+/*
+ * References from answers (answer_cache.h) to the entries they were built
+ * from, so that a name answered only from the answer cache keeps its
+ * RRsets: otherwise they look unused and are evicted under churn, and
+ * once the answer goes (outdated by its owner's epoch, or evicted) there
+ * is nothing left to answer from while the authorities are down.
+ *
+ * rrset_cache_ref gives the reference (the key's hash) of the RRset of
+ * `owner_key` (dname_key form), type and class, or with `negative` of the
+ * negative entry (type 0 for NXDOMAIN). rrset_cache_touch marks the entry
+ * referenced, as a lookup does, so eviction passes over it once more
+ * (CLOCK): a shared lock and a store only when the bit is not yet set.
+ */
+uint32_t rrset_cache_ref(const struct rrset_cache *cache,
+    const uint8_t *owner_key, size_t len, uint16_t type, uint16_t klass,
+    bool negative);
+void rrset_cache_touch(struct rrset_cache *cache, uint32_t ref);
+
 size_t rrset_cache_bytes(struct rrset_cache *cache);
 size_t rrset_cache_count(struct rrset_cache *cache);
 

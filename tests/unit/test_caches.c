@@ -481,6 +481,124 @@ test_answers_follow_rrsets(void)
 	rrset_cache_free(rrsets);
 }
 
+/* gone.a.test. NXDOMAIN with a.test.'s SOA: an engine-style answer. */
+static size_t
+nxdomain_answer(uint8_t *out, size_t cap)
+{
+	ldns_pkt *pkt = ldns_pkt_new();
+	ldns_rr *q = NULL, *soa = NULL;
+	uint8_t *wire = NULL;
+	size_t len = 0;
+
+	ldns_rr_new_question_frm_str(&q, "Gone.a.test. IN AAAA", NULL, NULL);
+	ldns_rr_new_frm_str(&soa, "a.test. 300 IN SOA ns.a.test. h.a.test. "
+	    "1 3600 600 86400 300", 0, NULL, NULL);
+	ldns_pkt_set_qr(pkt, true);
+	ldns_pkt_set_rcode(pkt, LDNS_RCODE_NXDOMAIN);
+	ldns_pkt_push_rr(pkt, LDNS_SECTION_QUESTION, q);
+	ldns_pkt_push_rr(pkt, LDNS_SECTION_AUTHORITY, soa);
+	if (ldns_pkt2wire(&wire, pkt, &len) != LDNS_STATUS_OK || len > cap)
+		len = 0;
+	else
+		memcpy(out, wire, len);
+	free(wire);
+	ldns_pkt_free(pkt);
+	return len;
+}
+
+/*
+ * Answer hits keep the RRset cache entries they were built from (a CNAME
+ * chain's RRsets, a negative entry) through churn, as a lookup would; an
+ * entry stored with them that no answer holds is evicted, which shows
+ * the churn is enough to evict them otherwise.
+ */
+static void
+test_answer_hits_keep_rrsets(void)
+{
+	struct rrset_cache *rrsets = rrset_cache_new(256 << 10);
+	struct answer_cache *answers = answer_cache_new(1 << 20);
+	ldns_rr_list *cname = rrs("alias.a.test. 3600 IN CNAME www.b.test.");
+	ldns_rr_list *a = rrs("www.b.test. 3600 IN A 192.0.2.1");
+	ldns_rr_list *unused = rrs("unused.b.test. 3600 IN A 192.0.2.2");
+	ldns_rr_list *soa = rrs("a.test. 300 IN SOA ns.a.test. h.a.test. "
+	    "1 3600 600 86400 300");
+	ldns_rdf *gone = ldns_dname_new_frm_str("gone.a.test.");
+	uint8_t wire[512], nxwire[512], out[512], key[ANSWER_KEY_MAX];
+	uint8_t nxkey[ANSWER_KEY_MAX];
+	const uint8_t qname[] = "\005alias\001a\004test";
+	const uint8_t nxname[] = "\004gone\001a\004test";
+	size_t len = chain_answer(wire, sizeof(wire)), keylen, got;
+	size_t nxlen = nxdomain_answer(nxwire, sizeof(nxwire)), nxkeylen;
+	unsigned hits = 0, kept = 0;
+	time_t now = 1000;
+	ldns_pkt_rcode rcode;
+	ldns_rr_list *list;
+
+	keylen = answer_key(key, qname, sizeof(qname), LDNS_RR_TYPE_A,
+	    LDNS_RR_CLASS_IN, false, false);
+	nxkeylen = answer_key(nxkey, nxname, sizeof(nxname), LDNS_RR_TYPE_AAAA,
+	    LDNS_RR_CLASS_IN, false, false);
+	answer_cache_follow(answers, rrsets);
+	rrset_cache_store(rrsets, cname, NULL, RANK_AUTH_ANSWER, SEC_UNCHECKED,
+	    now, 0, 86400, RRSET_TTL_NO_CAP);
+	rrset_cache_store(rrsets, a, NULL, RANK_AUTH_ANSWER, SEC_UNCHECKED,
+	    now, 0, 86400, RRSET_TTL_NO_CAP);
+	rrset_cache_store(rrsets, unused, NULL, RANK_AUTH_ANSWER,
+	    SEC_UNCHECKED, now, 0, 86400, RRSET_TTL_NO_CAP);
+	rrset_cache_store_negative(rrsets, gone, LDNS_RR_TYPE_AAAA,
+	    LDNS_RR_CLASS_IN, LDNS_RCODE_NXDOMAIN, soa, NULL, SEC_UNCHECKED,
+	    3600, now);
+	answer_cache_store(answers, key, keylen, wire, len, 3600,
+	    SEC_UNCHECKED, now);
+	answer_cache_store(answers, nxkey, nxkeylen, nxwire, nxlen, 3600,
+	    SEC_UNCHECKED, now);
+	/* Ten thousand other RRsets: 16 KiB shards turn over many times. */
+	for (unsigned i = 0; i < 10000; i++) {
+		char text[80];
+		ldns_rr_list *other;
+
+		snprintf(text, sizeof(text), "n%u.c.test. 3600 IN A 192.0.2.3",
+		    i);
+		other = rrs(text);
+		rrset_cache_store(rrsets, other, NULL, RANK_AUTH_ANSWER,
+		    SEC_UNCHECKED, now, 0, 86400, RRSET_TTL_NO_CAP);
+		ldns_rr_list_deep_free(other);
+		if (i % 20 != 0)
+			continue;
+		now++;
+		hits += answer_cache_copy(answers, key, keylen, now, false, out,
+		    sizeof(out), &got, NULL, NULL) == ANSWER_FRESH;
+		hits += answer_cache_copy(answers, nxkey, nxkeylen, now, false,
+		    out, sizeof(out), &got, NULL, NULL) == ANSWER_FRESH;
+	}
+	ok(len > 0 && nxlen > 0 && hits == 1000, "both answers were hit "
+	    "throughout (%u hits)", hits);
+	list = rrset_cache_lookup(rrsets, ldns_rr_owner(ldns_rr_list_rr(cname,
+	    0)), LDNS_RR_TYPE_CNAME, LDNS_RR_CLASS_IN, now, RANK_GLUE, NULL);
+	kept += list != NULL;
+	ldns_rr_list_deep_free(list);
+	list = rrset_cache_lookup(rrsets, ldns_rr_owner(ldns_rr_list_rr(a, 0)),
+	    LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN, now, RANK_GLUE, NULL);
+	kept += list != NULL;
+	ldns_rr_list_deep_free(list);
+	ok(kept == 2, "the chain's CNAME and A RRsets are kept (%u of 2)",
+	    kept);
+	ok(rrset_cache_lookup_negative(rrsets, gone, LDNS_RR_TYPE_AAAA,
+	    LDNS_RR_CLASS_IN, now, &rcode, NULL, NULL) &&
+	    rcode == LDNS_RCODE_NXDOMAIN, "the NXDOMAIN entry is kept");
+	list = rrset_cache_lookup(rrsets, ldns_rr_owner(ldns_rr_list_rr(unused,
+	    0)), LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN, now, RANK_GLUE, NULL);
+	ok(list == NULL, "an RRset no answer holds is evicted");
+	ldns_rr_list_deep_free(list);
+	ldns_rr_list_deep_free(cname);
+	ldns_rr_list_deep_free(a);
+	ldns_rr_list_deep_free(unused);
+	ldns_rr_list_deep_free(soa);
+	ldns_rdf_deep_free(gone);
+	answer_cache_free(answers);
+	rrset_cache_free(rrsets);
+}
+
 /* Records come back from the packed form as they went in. */
 static void
 test_packed_round_trip(void)
@@ -545,6 +663,7 @@ main(void)
 	test_dnssec_negative();
 	test_ns_lifetime();
 	test_answers_follow_rrsets();
+	test_answer_hits_keep_rrsets();
 	test_packed_round_trip();
 	return tap_done();
 }

@@ -1487,6 +1487,106 @@ test_flush_reaches_chains(void)
 }
 
 /*
+ * Serve-stale under churn (the load test's lost cached answers): a name
+ * answered only from the answer cache while other names churn through a
+ * small cache must still be answered once its answer is outdated (another
+ * RRset of its owner changed) and every server is down. The answer cache
+ * rebuilds it from the RRset cache then, so an answer hit must keep the
+ * RRsets it was built from from being evicted.
+ */
+#define CHURN_ZONE \
+	"example.test. 86400 IN SOA ns1.example.test. h.test. 1 3600 600 86400 300\n" \
+	"example.test. 86400 IN NS ns1.example.test.\n" \
+	"ns1.example.test. 86400 IN A 192.0.2.3\n" \
+	"www.example.test. 3600 IN A 198.51.100.10\n" \
+	"*.churn.example.test. 3600 IN A 198.51.100.99\n"
+
+static struct server churn_lab[] = {
+	{ .addr = "192.0.2.1", .zone = ".", .records =
+	  ". 86400 IN SOA a.root.test. h.test. 1 3600 600 86400 300\n"
+	  ". 86400 IN NS a.root.test.\n"
+	  "a.root.test. 86400 IN A 192.0.2.1\n"
+	  "test. 86400 IN NS ns.test.\n"
+	  "ns.test. 86400 IN A 192.0.2.2\n" },
+	{ .addr = "192.0.2.2", .zone = "test.", .records =
+	  "test. 86400 IN SOA ns.test. h.test. 1 3600 600 86400 300\n"
+	  "test. 86400 IN NS ns.test.\n"
+	  "ns.test. 86400 IN A 192.0.2.2\n"
+	  "example.test. 86400 IN NS ns1.example.test.\n"
+	  "ns1.example.test. 86400 IN A 192.0.2.3\n" },
+	{ .addr = "192.0.2.3", .zone = "example.test.", .records =
+	  CHURN_ZONE "www.example.test. 1 IN TXT \"v1\"\n" },
+};
+
+static void
+test_stale_after_churn(void)
+{
+	struct engine_config cfg;
+	struct engine *engine;
+	struct engine_now now = { 1000000, 5000 };
+	unsigned sends, hits = 0, names = 8000;
+	const char *why;
+	char err[256], name[64], *text;
+	int rcode;
+
+	USE_WORLD(churn_lab);
+	scripted_config_init(&cfg, false);
+	/* 16 KiB a shard: a few dozen entries beside the bucket array. */
+	cfg.cache_size = 1024 * 1024;
+	cfg.serve_stale = true;
+	engine = engine_new(&cfg, err, sizeof(err));
+	rcode = ask(engine, "www.example.test.", LDNS_RR_TYPE_A, 0, &now,
+	    &text, &why, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && strstr(text, "198.51.100.10") != NULL,
+	    "www.example.test resolves: %s", text);
+	free(text);
+	for (unsigned i = 0; i < names; i++) {
+		snprintf(name, sizeof(name), "c%u.churn.example.test.", i);
+		ask(engine, name, LDNS_RR_TYPE_A, 0, &now, &text, &why, &sends);
+		free(text);
+		if (i % 10 != 0)
+			continue;
+		now.wall++;
+		rcode = ask(engine, "www.example.test.", LDNS_RR_TYPE_A, 0, &now,
+		    &text, &why, &sends);
+		hits += rcode == LDNS_RCODE_NOERROR && sends == 0;
+		free(text);
+	}
+	ok(hits == names / 10, "asked %u times among %u other names, it is "
+	    "answered from the cache (%u times)", names / 10, names, hits);
+	text = scripted_cache_text(engine, now.wall);
+	ok(strstr(text, "answer www.example.test. type=1 ") != NULL &&
+	    strstr(text, "\nwww.example.test.\t") != NULL &&
+	    strstr(text, "IN\tA\t198.51.100.10 ; auth-answer") != NULL,
+	    "its answer and, hit through it, its RRset are still cached");
+	free(text);
+	/* Another RRset of the owner changes: its answers are outdated. */
+	ask(engine, "www.example.test.", LDNS_RR_TYPE_TXT, 0, &now, &text, &why,
+	    &sends);
+	free(text);
+	now.wall += 2;
+	churn_lab[2].records = CHURN_ZONE "www.example.test. 1 IN TXT \"v2\"\n";
+	rcode = ask(engine, "www.example.test.", LDNS_RR_TYPE_TXT, 0, &now,
+	    &text, &why, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && strstr(text, "v2") != NULL,
+	    "its TXT RRset changes: %s", text);
+	free(text);
+	/* The outage. */
+	for (size_t i = 0; i < server_count; i++)
+		servers[i].silent = true;
+	rcode = ask(engine, "www.example.test.", LDNS_RR_TYPE_A, 0, &now,
+	    &text, &why, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && strstr(text, "198.51.100.10") != NULL,
+	    "with every server down it is still answered (rcode %d \"%s\", "
+	    "%u queries sent)", rcode, why, sends);
+	free(text);
+	for (size_t i = 0; i < server_count; i++)
+		servers[i].silent = false;
+	churn_lab[2].records = CHURN_ZONE "www.example.test. 1 IN TXT \"v1\"\n";
+	engine_free(engine);
+}
+
+/*
  * Ghost domains (CVE-2012-1191): ghost.test. is delegated by test. for an
  * hour, its own servers say a day and send their NS set with every answer.
  * Once test. removes the delegation, the name must stop resolving within
@@ -2005,6 +2105,9 @@ main(void)
 	test_stub_zones();
 	test_0x20_evidence();
 	test_flush_reaches_chains();
+	test_stale_after_churn();
+	servers = lab;
+	server_count = sizeof(lab) / sizeof(lab[0]);
 	test_private_address();
 	scripted_hints_remove();
 	return tap_done();
