@@ -402,6 +402,8 @@ engine_request_free(struct engine_request *req)
 		return;
 	for (unsigned i = 0; i < req->task_count; i++)
 		task_free(req->tasks[i]);
+	for (unsigned i = 0; i < req->glueless_seen_count; i++)
+		ldns_rdf_deep_free(req->glueless_seen[i]);
 	ldns_rdf_deep_free(req->question.name);
 	ldns_rdf_deep_free(req->query.sent_qname);
 	free(req->query.wire);

@@ -1197,6 +1197,35 @@ server_cached_address(struct engine_request *req, const struct cut_server *s,
 	return false;
 }
 
+/* Whether the parent of `zone` gave this request a referral without glue. */
+static bool
+glueless_seen(const struct engine_request *req, const ldns_rdf *zone)
+{
+	for (unsigned i = 0; i < req->glueless_seen_count; i++)
+		if (dname_equal(req->glueless_seen[i], zone))
+			return true;
+	return false;
+}
+
+/*
+ * Remembers a referral without glue for the request (a cycle comes back to
+ * it; asking the parent again would bring the same NS names, no glue).
+ * When the list is full the zone is simply not remembered.
+ */
+static void
+glueless_note(struct engine_request *req, const struct reply_view *v)
+{
+	ldns_rdf *zone;
+
+	if ((v->glue != NULL && ldns_rr_list_rr_count(v->glue) > 0) ||
+	    glueless_seen(req, v->referral_zone) ||
+	    req->glueless_seen_count == GLUELESS_SEEN_MAX ||
+	    (zone = ldns_rdf_clone(v->referral_zone)) == NULL)
+		return;
+	ldns_dname2canonical(zone);
+	req->glueless_seen[req->glueless_seen_count++] = zone;
+}
+
 /*
  * The cut's servers are all used up. Before giving up, look again at what
  * may have changed since the cut was made (RFC 1034 §5.3.3 step 4, as
@@ -1206,7 +1235,9 @@ server_cached_address(struct engine_request *req, const struct cut_server *s,
  *    an out-of-zone name again when the cache no longer knows it;
  *  - a cut taken from the cache may have lost its glue, or hold only the
  *    child's addresses for its servers when those do not answer: ask the
- *    parent again for the referral and its glue.
+ *    parent again for the referral and its glue (not when the parent gave
+ *    this very request the referral without glue: a cycle of glueless
+ *    delegations came back to it, and the answer would be the same).
  * Each server is looked at once per cut, and a cut from a fresh referral
  * is never fetched again, so this ends. Returns true when there is
  * something new to try.
@@ -1230,9 +1261,12 @@ task_refetch_cut(struct engine_request *req, struct task *task,
 			progress = true;
 			continue;
 		}
+		/*
+		 * Only a server that had addresses: one whose lookup failed
+		 * in this request (or was skipped as a cycle) fails again.
+		 */
 		if (!dname_in_bailiwick(s->name, task->cut.zone) &&
-		    (s->state == SERVER_ADDRESS_KNOWN ||
-		    s->state == SERVER_ADDRESS_FAILED) &&
+		    s->state == SERVER_ADDRESS_KNOWN &&
 		    !server_cached_address(req, s, now)) {
 			/* Expired: its owner zone may know a new address. */
 			s->state = SERVER_ADDRESS_UNKNOWN;
@@ -1240,7 +1274,8 @@ task_refetch_cut(struct engine_request *req, struct task *task,
 			progress = true;
 		}
 	}
-	if (progress || !task->cut.from_cache)
+	if (progress || !task->cut.from_cache ||
+	    glueless_seen(req, task->cut.zone))
 		return progress;
 	labels = dname_labels(task->cut.zone);
 	{
@@ -1540,6 +1575,7 @@ task_referral(struct engine_request *req, struct task *task,
 	ev.u.referral.has_ds = v->has_ds;
 	task_event(req, task, EV_REFERRAL, &ev, now);
 	cache_reply(req, task, v, LDNS_RR_TYPE_NS, now);
+	glueless_note(req, v);
 	task_set_cut(req, task, v->referral_zone, v->ns, v->glue,
 	    ADDR_SOURCE_GLUE, now);
 	task->from_hints = false;

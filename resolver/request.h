@@ -153,6 +153,8 @@ struct inflight_query {
 };
 
 #define TASKS_MAX	(LIMIT_SUBREQUEST_DEPTH + 2)
+/* Glueless referrals a request remembers (more are asked for again). */
+#define GLUELESS_SEEN_MAX	8
 
 struct engine_request {
 	struct engine *engine;
@@ -179,6 +181,13 @@ struct engine_request {
 	uint32_t next_send_id;
 	unsigned upstream_queries, subrequests, failed_ns_resolutions;
 	bool priming_tried;
+	/*
+	 * Zones whose parent gave this request a referral without glue: the
+	 * same question to the parent again within the request can bring
+	 * neither glue nor other servers (task_refetch_cut).
+	 */
+	ldns_rdf *glueless_seen[GLUELESS_SEEN_MAX];
+	unsigned glueless_seen_count;
 	bool validate;			/* DNSSEC on and the client did not set CD */
 	struct dnssec_budget budget;	/* KeyTrap: crypto per request */
 	struct nsec3_cache *nsec3;

@@ -581,10 +581,16 @@ test_delegation_shapes(void)
 	    "a glueless delegation resolves its name server first (%u sends)",
 	    sends);
 	free(text);
+	/*
+	 * Priming, test., cyc-a.test. and cyc-b.test. (both glueless): the
+	 * cycle closes there. Neither referral is asked for again, nor is a
+	 * name server whose lookup failed looked up again (it was 9 sends).
+	 */
 	rcode = resolve_fresh("www.cyc-a.test.", LDNS_RR_TYPE_A, false, &text,
 	    &sends);
-	ok(rcode == LDNS_RCODE_SERVFAIL && sends <= 12,
-	    "a delegation cycle fails fast (TsuNAME): %u sends", sends);
+	ok(rcode == LDNS_RCODE_SERVFAIL && sends <= 4,
+	    "a delegation cycle fails as soon as it closes, each glueless "
+	    "referral asked once (TsuNAME): %u sends", sends);
 	free(text);
 	rcode = resolve_fresh("www.up.test.", LDNS_RR_TYPE_A, false, &text,
 	    &sends);
