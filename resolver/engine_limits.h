@@ -179,6 +179,11 @@
 /* DS digests computed that did not match before the DNSKEY set is bogus
  * (Unbound val_utils.c). */
 #define LIMIT_DNSSEC_DS_MATCH_FAILURES		4
+/* Parsed public keys (OpenSSL objects) kept for reuse, process-wide, keyed
+ * by the DNSKEY's exact rdata; the least recently used goes when full, so
+ * many distinct keys (many zones, a KeyTrap key set) cost parses again,
+ * never memory. */
+#define LIMIT_DNSSEC_KEY_OBJECTS		256
 /* RSA keys above this modulus size are treated as unsupported: verification
  * cost grows with the key (OpenSSL accepts up to 16384 bits). */
 #define LIMIT_DNSSEC_RSA_MAX_BITS		4096

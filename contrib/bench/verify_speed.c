@@ -4,8 +4,9 @@
  * canonical form and crypto) and through ldns alone, for RSASHA256 (2048
  * bits), ECDSAP256SHA256 and ED25519, to set beside `openssl speed`.
  *
- * "wrapper" is how much faster ldns alone is: the cost of our candidate
- * choice and checks around the same crypto.
+ * "wrapper" is how much faster ldns alone is (negative: slower). Our path
+ * adds the candidate choice and checks, but keeps each parsed key object
+ * (verify.c), where ldns converts the key again for every check.
  *
  * Usage: verify_speed [-s SECONDS]   (default 3 per row)
  */

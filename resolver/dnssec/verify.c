@@ -3,9 +3,14 @@
  * time window checked against the caller's clock, and a budget on the
  * crypto (KeyTrap); ldns does only the canonical form and the crypto.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
 
 #include "dname.h"
 #include "engine_limits.h"
@@ -232,23 +237,380 @@ rrsig_time_check(const ldns_rr *sig, uint32_t now, uint32_t *remaining)
 	return DNSSEC_EDE_NONE;
 }
 
+/* ---- the crypto: ldns builds the signed data, OpenSSL checks it ---- */
+
 /*
- * One signature check by ldns with exactly one key. The RRSIG is cloned
- * because ldns lowercases its owner in place; the RRset is cloned by ldns.
+ * Parsed public keys, kept so that a key is turned into an OpenSSL object
+ * once, not for every check (that was about a third of a check's cost).
+ * Keyed by the DNSKEY's exact rdata (flags, protocol, algorithm, key), so
+ * a key is only ever used as the record that holds it. Shared by every
+ * engine and thread: the lock guards the table; a key handed out carries a
+ * reference of its own, so eviction never frees one in use.
+ */
+struct key_object {
+	uint8_t *rdata;			/* NULL: free slot */
+	size_t len;
+	uint32_t hash;
+	uint64_t used;			/* LRU clock */
+	EVP_PKEY *pkey;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	struct key_object slots[LIMIT_DNSSEC_KEY_OBJECTS];
+	uint64_t clock;
+} key_objects = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static unsigned long key_parses;	/* atomic: keys turned into objects */
+
+unsigned long
+dnssec_key_parses(void)
+{
+	return __atomic_load_n(&key_parses, __ATOMIC_RELAXED);
+}
+
+/* The DNSKEY's rdata in wire form, into `buf`; 0 when it does not fit. */
+static size_t
+dnskey_rdata(const ldns_rr *key, uint8_t *buf, size_t size)
+{
+	size_t len = 0;
+
+	for (size_t i = 0; i < 4; i++) {
+		const ldns_rdf *rdf = ldns_rr_rdf(key, i);
+
+		if (len + ldns_rdf_size(rdf) > size)
+			return 0;
+		memcpy(buf + len, ldns_rdf_data(rdf), ldns_rdf_size(rdf));
+		len += ldns_rdf_size(rdf);
+	}
+	return len;
+}
+
+static uint32_t
+rdata_hash(const uint8_t *data, size_t len)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ data[i]) * 16777619u;
+	return h;
+}
+
+/* An RSA key (RFC 3110 §2: exponent length, exponent, modulus). */
+static EVP_PKEY *
+rsa_pkey(const uint8_t *p, size_t len)
+{
+	size_t hdr = 1, exp_len;
+	BIGNUM *n = NULL, *e = NULL;
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *pkey = NULL;
+
+	if (len < 1)
+		return NULL;
+	exp_len = p[0];
+	if (exp_len == 0) {
+		if (len < 3)
+			return NULL;
+		exp_len = ((size_t)p[1] << 8) | p[2];
+		hdr = 3;
+	}
+	if (exp_len == 0 || len <= hdr + exp_len)
+		return NULL;
+	if ((e = BN_bin2bn(p + hdr, (int)exp_len, NULL)) != NULL &&
+	    (n = BN_bin2bn(p + hdr + exp_len, (int)(len - hdr - exp_len),
+	    NULL)) != NULL &&
+	    (bld = OSSL_PARAM_BLD_new()) != NULL &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) &&
+	    (params = OSSL_PARAM_BLD_to_param(bld)) != NULL &&
+	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) != NULL &&
+	    EVP_PKEY_fromdata_init(ctx) == 1 &&
+	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
+		pkey = NULL;
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_free(n);
+	BN_free(e);
+	return pkey;
+}
+
+/* An ECDSA key (RFC 6605 §4: the point's x and y, uncompressed). */
+static EVP_PKEY *
+ecdsa_pkey(const uint8_t *p, size_t len, const char *group, size_t want)
+{
+	uint8_t point[1 + 2 * 48];
+	OSSL_PARAM params[3];
+	EVP_PKEY_CTX *ctx;
+	EVP_PKEY *pkey = NULL;
+
+	if (len != want || len + 1 > sizeof(point))
+		return NULL;
+	point[0] = 0x04;	/* POINT_CONVERSION_UNCOMPRESSED */
+	memcpy(point + 1, p, len);
+	params[0] = OSSL_PARAM_construct_utf8_string(
+	    OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0);
+	params[1] = OSSL_PARAM_construct_octet_string(
+	    OSSL_PKEY_PARAM_PUB_KEY, point, len + 1);
+	params[2] = OSSL_PARAM_construct_end();
+	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) != NULL &&
+	    EVP_PKEY_fromdata_init(ctx) == 1 &&
+	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
+		pkey = NULL;
+	EVP_PKEY_CTX_free(ctx);
+	return pkey;
+}
+
+/* The OpenSSL object for a DNSKEY's public key, or NULL when it is none. */
+static EVP_PKEY *
+pkey_parse(uint8_t alg, const ldns_rdf *pubkey)
+{
+	const uint8_t *p = ldns_rdf_data(pubkey);
+	size_t len = ldns_rdf_size(pubkey);
+
+	switch (alg) {
+	case LDNS_RSASHA1:
+	case LDNS_RSASHA1_NSEC3:
+	case LDNS_RSASHA256:
+	case LDNS_RSASHA512:
+		return rsa_pkey(p, len);
+	case LDNS_ECDSAP256SHA256:
+		return ecdsa_pkey(p, len, "prime256v1", 64);
+	case LDNS_ECDSAP384SHA384:
+		return ecdsa_pkey(p, len, "secp384r1", 96);
+	case LDNS_ED25519:
+		return len != 32 ? NULL : EVP_PKEY_new_raw_public_key(
+		    EVP_PKEY_ED25519, NULL, p, len);
+	case LDNS_ED448:
+		return len != 57 ? NULL : EVP_PKEY_new_raw_public_key(
+		    EVP_PKEY_ED448, NULL, p, len);
+	}
+	return NULL;
+}
+
+/* The slot of `rdata`, or -1; the caller holds the lock. */
+static int
+key_object_find(const uint8_t *rdata, size_t len, uint32_t hash)
+{
+	for (int i = 0; i < LIMIT_DNSSEC_KEY_OBJECTS; i++) {
+		const struct key_object *o = &key_objects.slots[i];
+
+		if (o->rdata != NULL && o->hash == hash && o->len == len &&
+		    memcmp(o->rdata, rdata, len) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/*
+ * The parsed public key of `key` (a well-formed DNSKEY), with a reference
+ * the caller drops with EVP_PKEY_free(); NULL when the key does not parse
+ * or memory is short. Parsed once while it stays in the table.
+ */
+static EVP_PKEY *
+key_object_get(const ldns_rr *key)
+{
+	uint8_t rdata[4 + 2048];	/* RSA at LIMIT_DNSSEC_RSA_MAX_BITS fits */
+	size_t len = dnskey_rdata(key, rdata, sizeof(rdata));
+	uint32_t hash;
+	EVP_PKEY *pkey;
+	int i, victim = 0;
+
+	if (len == 0)
+		return NULL;
+	hash = rdata_hash(rdata, len);
+	pthread_mutex_lock(&key_objects.lock);
+	if ((i = key_object_find(rdata, len, hash)) >= 0) {
+		pkey = key_objects.slots[i].pkey;
+		key_objects.slots[i].used = ++key_objects.clock;
+		if (EVP_PKEY_up_ref(pkey) != 1)
+			pkey = NULL;
+		pthread_mutex_unlock(&key_objects.lock);
+		return pkey;
+	}
+	pthread_mutex_unlock(&key_objects.lock);
+
+	/* Parsed outside the lock: other threads' checks go on meanwhile. */
+	pkey = pkey_parse(ldns_rdf2native_int8(ldns_rr_rdf(key, 2)),
+	    ldns_rr_rdf(key, 3));
+	if (pkey == NULL)
+		return NULL;
+	__atomic_fetch_add(&key_parses, 1, __ATOMIC_RELAXED);
+
+	pthread_mutex_lock(&key_objects.lock);
+	if ((i = key_object_find(rdata, len, hash)) >= 0) {
+		/* Another thread parsed it first: use one object. */
+		EVP_PKEY_free(pkey);
+		pkey = key_objects.slots[i].pkey;
+	} else {
+		struct key_object *o;
+		uint8_t *copy = malloc(len);
+
+		for (int j = 0; j < LIMIT_DNSSEC_KEY_OBJECTS; j++) {
+			if (key_objects.slots[j].rdata == NULL) {
+				victim = j;
+				break;
+			}
+			if (key_objects.slots[j].used <
+			    key_objects.slots[victim].used)
+				victim = j;
+		}
+		if (copy == NULL) {
+			/* Not kept: this check still uses it. */
+			pthread_mutex_unlock(&key_objects.lock);
+			return pkey;
+		}
+		o = &key_objects.slots[victim];
+		free(o->rdata);
+		EVP_PKEY_free(o->pkey);
+		memcpy(copy, rdata, len);
+		o->rdata = copy;
+		o->len = len;
+		o->hash = hash;
+		o->pkey = pkey;
+		i = victim;
+	}
+	key_objects.slots[i].used = ++key_objects.clock;
+	if (EVP_PKEY_up_ref(pkey) != 1)
+		pkey = NULL;
+	pthread_mutex_unlock(&key_objects.lock);
+	return pkey;
+}
+
+void
+dnssec_key_objects_flush(void)
+{
+	pthread_mutex_lock(&key_objects.lock);
+	for (int i = 0; i < LIMIT_DNSSEC_KEY_OBJECTS; i++) {
+		struct key_object *o = &key_objects.slots[i];
+
+		free(o->rdata);
+		EVP_PKEY_free(o->pkey);
+		memset(o, 0, sizeof(*o));
+	}
+	pthread_mutex_unlock(&key_objects.lock);
+}
+
+/*
+ * The data an RRSIG signs (RFC 4034 §3.1.8.1), built as ldns builds it for
+ * its own checks: the RRSIG's rdata without the signature, signer in
+ * lowercase, then the RRset in canonical form and order (§6), each record
+ * with the original TTL and, for a wildcard expansion, the wildcard owner.
  */
 static bool
-crypto_verify(const ldns_rr_list *rrset, const ldns_rr *sig, ldns_rr *key)
+signed_data(const ldns_rr_list *rrset, const ldns_rr *sig, ldns_buffer *out)
 {
-	ldns_rr *sig_copy = ldns_rr_clone(sig);
-	ldns_rr_list *one = ldns_rr_list_new();
-	ldns_status status = LDNS_STATUS_MEM_ERR;
+	ldns_rr_list *copy = ldns_rr_list_clone(rrset);
+	uint32_t orig_ttl = rrsig_u32(sig, RRSIG_ORIG_TTL);
+	uint8_t labels = ldns_rdf2native_int8(ldns_rr_rdf(sig, RRSIG_LABELS));
+	bool ok = copy != NULL;
 
-	if (sig_copy != NULL && one != NULL && ldns_rr_list_push_rr(one, key))
-		status = ldns_verify_rrsig_keylist_notime(rrset, sig_copy, one,
-		    NULL);
-	ldns_rr_list_free(one);	/* the list only: the key is the caller's */
-	ldns_rr_free(sig_copy);
-	return status == LDNS_STATUS_OK;
+	for (size_t i = 0; ok && i < ldns_rr_list_rr_count(copy); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(copy, i);
+
+		if (labels < ldns_dname_label_count(ldns_rr_owner(rr))) {
+			ldns_rdf *star = ldns_dname_new_frm_str("*");
+			ldns_rdf *chopped = ldns_rdf_clone(ldns_rr_owner(rr));
+
+			while (chopped != NULL &&
+			    labels < ldns_dname_label_count(chopped)) {
+				ldns_rdf *up = ldns_dname_left_chop(chopped);
+
+				ldns_rdf_deep_free(chopped);
+				chopped = up;
+			}
+			if (star == NULL || chopped == NULL ||
+			    ldns_dname_cat(star, chopped) != LDNS_STATUS_OK) {
+				ldns_rdf_deep_free(star);
+				ok = false;
+			} else {
+				ldns_rdf_deep_free(ldns_rr_owner(rr));
+				ldns_rr_set_owner(rr, star);
+			}
+			ldns_rdf_deep_free(chopped);
+		}
+		ldns_rr_set_ttl(rr, orig_ttl);
+		ldns_rr2canonical(rr);
+	}
+	if (ok) {
+		ldns_rr_list_sort(copy);
+		ok = ldns_rrsig2buffer_wire(out, sig) == LDNS_STATUS_OK &&
+		    ldns_rr_list2buffer_wire(out, copy) == LDNS_STATUS_OK;
+	}
+	ldns_rr_list_deep_free(copy);
+	return ok;
+}
+
+/* The digest an algorithm signs with; NULL for EdDSA (none separate). */
+static const EVP_MD *
+algorithm_digest(uint8_t alg, bool *known)
+{
+	*known = true;
+	switch (alg) {
+	case LDNS_RSASHA1:
+	case LDNS_RSASHA1_NSEC3:	return EVP_sha1();
+	case LDNS_RSASHA256:
+	case LDNS_ECDSAP256SHA256:	return EVP_sha256();
+	case LDNS_ECDSAP384SHA384:	return EVP_sha384();
+	case LDNS_RSASHA512:		return EVP_sha512();
+	case LDNS_ED25519:
+	case LDNS_ED448:		return NULL;
+	}
+	*known = false;
+	return NULL;
+}
+
+bool
+dnssec_crypto_verify(const ldns_rr_list *rrset, const ldns_rr *sig,
+    const ldns_rr *key)
+{
+	uint8_t alg;
+	bool known, ok = false;
+	const EVP_MD *md;
+	const ldns_rdf *signature;
+	ldns_buffer *data = NULL, *der = NULL;
+	const uint8_t *sig_bytes;
+	size_t sig_len;
+	EVP_PKEY *pkey = NULL;
+	EVP_MD_CTX *ctx = NULL;
+
+	if (!rrsig_well_formed(sig) || !dnskey_well_formed(key) ||
+	    ldns_rr_list_rr_count(rrset) == 0)
+		return false;
+	alg = ldns_rdf2native_int8(ldns_rr_rdf(sig, RRSIG_ALGORITHM));
+	md = algorithm_digest(alg, &known);
+	if (!known || ldns_rdf2native_int8(ldns_rr_rdf(key, 2)) != alg ||
+	    ldns_rdf2rr_type(ldns_rr_rdf(sig, RRSIG_TYPE_COVERED)) !=
+	    ldns_rr_get_type(ldns_rr_list_rr(rrset, 0)))
+		return false;
+	signature = ldns_rr_rdf(sig, RRSIG_SIGNATURE);
+	sig_bytes = ldns_rdf_data(signature);
+	sig_len = ldns_rdf_size(signature);
+	if (alg == LDNS_ECDSAP256SHA256 || alg == LDNS_ECDSAP384SHA384) {
+		/* DNS carries r and s; OpenSSL wants them DER-encoded. */
+		if ((der = ldns_buffer_new(160)) == NULL ||
+		    ldns_convert_ecdsa_rrsig_rdf2asn1(der, signature) !=
+		    LDNS_STATUS_OK)
+			goto out;
+		sig_bytes = ldns_buffer_begin(der);
+		sig_len = ldns_buffer_position(der);
+	}
+	if ((data = ldns_buffer_new(LDNS_MAX_PACKETLEN)) == NULL ||
+	    !signed_data(rrset, sig, data) ||
+	    (pkey = key_object_get(key)) == NULL ||
+	    (ctx = EVP_MD_CTX_new()) == NULL)
+		goto out;
+	ok = EVP_DigestVerifyInit(ctx, NULL, md, NULL, pkey) == 1 &&
+	    EVP_DigestVerify(ctx, sig_bytes, sig_len, ldns_buffer_begin(data),
+	    ldns_buffer_position(data)) == 1;
+out:
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(pkey);
+	ldns_buffer_free(data);
+	ldns_buffer_free(der);
+	return ok;
 }
 
 /* All records share owner, class and type: ldns would sign-check them as
@@ -388,7 +750,7 @@ verify_with_keys(const ldns_rr_list *rrset, const ldns_rr_list *rrsigs,
 				sigs_tried++;
 			budget->validations_left--;
 			budget->validations_done++;
-			if (crypto_verify(rrset, sig, key)) {
+			if (dnssec_crypto_verify(rrset, sig, key)) {
 				uint32_t cap = remaining;
 
 				if (rrsig_u32(sig, RRSIG_ORIG_TTL) < cap)

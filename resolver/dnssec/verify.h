@@ -5,8 +5,9 @@
  * window checked against the caller's clock with skew, and every crypto
  * operation charged to a per-request budget (KeyTrap, CVE-2023-50387).
  *
- * Pure functions over ldns structures: no I/O, no global state beyond the
- * algorithm table (algorithms.h), nothing kept after return.
+ * Functions over ldns structures: no I/O; the only state kept is the
+ * algorithm table (algorithms.h) and the parsed public keys
+ * (LIMIT_DNSSEC_KEY_OBJECTS, keyed by exact DNSKEY rdata, thread-safe).
  */
 #ifndef DESCEND_DNSSEC_VERIFY_H
 #define DESCEND_DNSSEC_VERIFY_H
@@ -154,6 +155,25 @@ void dnssec_verify_dnskey_rrset(const ldns_rr_list *dnskeys,
     const ldns_rr_list *rrsigs, const ldns_rr_list *anchors,
     const ldns_rdf *zone, uint32_t now, struct dnssec_budget *budget,
     struct dnssec_verdict *verdict, ldns_rr_list **trusted_out);
+
+/*
+ * One signature check, nothing else: whether `sig` (an RRSIG over `rrset`'s
+ * type) verifies with `key` over the canonical form of `rrset` (RFC 4034
+ * §3.1.8.1, §6). No time window, key tag, owner or budget check: those are
+ * the callers'. The key's parsed form is kept for the next check with the
+ * same DNSKEY rdata. Used by the functions above and the algorithm
+ * self-test, so the self-test checks this very path.
+ */
+bool dnssec_crypto_verify(const ldns_rr_list *rrset, const ldns_rr *sig,
+    const ldns_rr *key);
+
+/* How many DNSKEYs were parsed into key objects since the process began
+ * (a key met again is not parsed again while it stays kept). For tests and
+ * benchmarks. */
+unsigned long dnssec_key_parses(void);
+
+/* Drops every kept key object (tests; memory checkers at exit). */
+void dnssec_key_objects_flush(void);
 
 /*
  * True when the DS RRset (or anchor set) `ds_set` has at least one record

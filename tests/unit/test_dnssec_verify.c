@@ -4,6 +4,7 @@
  * edges and skew, key flags, wildcards, DS matching, and the KeyTrap limits
  * (each limit has a test that fails without it).
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -635,6 +636,204 @@ test_signer_helper(void)
 	ldns_rr_list_deep_free(sigs);
 }
 
+/*
+ * The parsed public key is kept per DNSKEY rdata: a second check with the
+ * same key parses nothing, a record that differs in any byte (here only
+ * the flags) is a key object of its own, another key never verifies what
+ * the first signed, and the table stays bounded.
+ */
+static void
+test_key_objects(void)
+{
+	struct t_key k = t_key_new(LDNS_SIGN_ECDSAP256SHA256, "example.com.",
+	    256);
+	struct t_key other = t_key_new(LDNS_SIGN_ECDSAP256SHA256,
+	    "example.com.", 256);
+	ldns_rr_list *set = t_list("www.example.com. 300 IN A 192.0.2.1",
+	    NULL);
+	ldns_rr_list *sigs = t_sign_now(set, &k);
+	ldns_rr_list *keys = t_refs(k.dnskey, NULL);
+	const ldns_rr *sig = ldns_rr_list_rr(sigs, 0);
+	ldns_rr *ksk = ldns_rr_clone(k.dnskey);
+	unsigned long before, first, second, evicted;
+	struct dnssec_verdict v1, v2;
+
+	before = dnssec_key_parses();
+	v1 = check(set, sigs, keys, T_NOW);
+	first = dnssec_key_parses();
+	v2 = check(set, sigs, keys, T_NOW);
+	second = dnssec_key_parses();
+	ok(v1.status == SEC_SECURE && v2.status == SEC_SECURE &&
+	    first - before == 1 && second == first,
+	    "two checks with one DNSKEY parse it once (%lu, then %lu parses)",
+	    first - before, second - first);
+	ok(!dnssec_crypto_verify(set, sig, other.dnskey) &&
+	    dnssec_crypto_verify(set, sig, k.dnskey),
+	    "a kept key object verifies only for its own DNSKEY");
+	/* The same public key with other flags is another record. */
+	ldns_rdf_deep_free(ldns_rr_set_rdf(ksk, ldns_native2rdf_int16(
+	    LDNS_RDF_TYPE_INT16, 257), 0));
+	before = dnssec_key_parses();
+	ok(dnssec_crypto_verify(set, sig, ksk) &&
+	    dnssec_key_parses() == before + 1,
+	    "key objects are keyed by the exact DNSKEY rdata (flags differ: "
+	    "parsed again)");
+	/* LIMIT_DNSSEC_KEY_OBJECTS other keys push the first one out. */
+	for (int i = 0; i < LIMIT_DNSSEC_KEY_OBJECTS; i++) {
+		struct t_key fill = t_key_new(LDNS_SIGN_ECDSAP256SHA256,
+		    "example.com.", 256);
+
+		(void)dnssec_crypto_verify(set, sig, fill.dnskey);
+		t_key_free(&fill);
+	}
+	before = dnssec_key_parses();
+	ok(dnssec_crypto_verify(set, sig, k.dnskey), "still verifies after "
+	    "%d other keys", LIMIT_DNSSEC_KEY_OBJECTS);
+	evicted = dnssec_key_parses() - before;
+	ok(evicted == 1, "the table is bounded: the least recently used key "
+	    "was dropped and is parsed again (%lu)", evicted);
+	dnssec_key_objects_flush();
+	before = dnssec_key_parses();
+	ok(dnssec_crypto_verify(set, sig, k.dnskey) &&
+	    dnssec_key_parses() == before + 1, "a flush drops every key object");
+	ldns_rr_free(ksk);
+	ldns_rr_list_deep_free(set);
+	ldns_rr_list_deep_free(sigs);
+	ldns_rr_list_free(keys);
+	t_key_free(&k);
+	t_key_free(&other);
+}
+
+/*
+ * Two threads checking with more keys than the table holds: lookups,
+ * parses, insertions and evictions at once (the TSan build runs this
+ * test too). Every check must still give the right answer.
+ */
+#define THREAD_KEYS	(LIMIT_DNSSEC_KEY_OBJECTS + 44)
+
+struct key_thread {
+	const ldns_rr_list *set;
+	const ldns_rr *sig;
+	ldns_rr *const *keys;	/* THREAD_KEYS; keys[0] signed `sig` */
+	unsigned wrong;
+};
+
+static void *
+key_thread_run(void *arg)
+{
+	struct key_thread *t = arg;
+
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < THREAD_KEYS; i++)
+			if (dnssec_crypto_verify(t->set, t->sig, t->keys[i]) !=
+			    (i == 0))
+				t->wrong++;
+	return NULL;
+}
+
+static void
+test_key_objects_threads(void)
+{
+	static struct t_key keys[THREAD_KEYS];
+	ldns_rr *dnskeys[THREAD_KEYS];
+	ldns_rr_list *set = t_list("www.example.com. 300 IN A 192.0.2.1",
+	    NULL), *sigs;
+	struct key_thread t[2];
+	pthread_t tid[2];
+
+	for (int i = 0; i < THREAD_KEYS; i++) {
+		keys[i] = t_key_new(LDNS_SIGN_ECDSAP256SHA256, "example.com.",
+		    256);
+		dnskeys[i] = keys[i].dnskey;
+	}
+	sigs = t_sign_now(set, &keys[0]);
+	for (int i = 0; i < 2; i++) {
+		t[i] = (struct key_thread){ set, ldns_rr_list_rr(sigs, 0),
+		    dnskeys, 0 };
+		pthread_create(&tid[i], NULL, key_thread_run, &t[i]);
+	}
+	for (int i = 0; i < 2; i++)
+		pthread_join(tid[i], NULL);
+	ok(t[0].wrong == 0 && t[1].wrong == 0, "two threads share the key "
+	    "objects through evictions: every check right (%u, %u wrong)",
+	    t[0].wrong, t[1].wrong);
+	for (int i = 0; i < THREAD_KEYS; i++)
+		t_key_free(&keys[i]);
+	ldns_rr_list_deep_free(set);
+	ldns_rr_list_deep_free(sigs);
+}
+
+/*
+ * Our crypto path against ldns's own, record for record: canonical form
+ * (names in rdata lowercased, records sorted, original TTL), a wildcard
+ * expansion, and each set tampered; both must agree on every one.
+ */
+static void
+test_crypto_matches_ldns(void)
+{
+	static const ldns_signing_algorithm algs[] = {
+		LDNS_SIGN_RSASHA1, LDNS_SIGN_RSASHA256, LDNS_SIGN_RSASHA512,
+		LDNS_SIGN_ECDSAP256SHA256, LDNS_SIGN_ECDSAP384SHA384,
+		LDNS_SIGN_ED25519, LDNS_SIGN_ED448,
+	};
+	static const char *const sets[][3] = {
+		{ "example.com. 300 IN MX 20 Mail2.Example.COM.",
+		  "EXAMPLE.com. 300 IN MX 10 mail1.example.com.", NULL },
+		{ "www.example.com. 60 IN A 192.0.2.9",
+		  "www.example.com. 60 IN A 192.0.2.1", NULL },
+		{ "*.example.com. 300 IN TXT \"wild\"", NULL, NULL },
+		{ "sub.example.com. 300 IN NS NS2.sub.example.com.",
+		  "sub.example.com. 300 IN NS ns1.Sub.example.com.", NULL },
+	};
+	unsigned checks = 0, agree = 0, ours_ok = 0;
+
+	for (size_t a = 0; a < sizeof(algs) / sizeof(algs[0]); a++) {
+		struct t_key k = t_key_new(algs[a], "example.com.", 256);
+		ldns_rr_list *keys = t_refs(k.dnskey, NULL);
+
+		for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+			ldns_rr_list *set = t_list(sets[i][0], sets[i][1],
+			    sets[i][2]);
+			ldns_rr_list *sigs = t_sign_now(set, &k);
+			ldns_rr *sig = ldns_rr_list_rr(sigs, 0);
+
+			if (ldns_dname_is_wildcard(ldns_rr_owner(
+			    ldns_rr_list_rr(set, 0)))) {
+				/* Checked as the expansion a.b.example.com. */
+				ldns_rr *rr = ldns_rr_list_rr(set, 0);
+
+				ldns_rdf_deep_free(ldns_rr_owner(rr));
+				ldns_rr_set_owner(rr,
+				    t_name("A.b.example.com."));
+			}
+			for (int tamper = 0; tamper < 2; tamper++) {
+				ldns_rr *sig_copy = ldns_rr_clone(sig);
+				bool ours, theirs;
+
+				/* Another class: the signed data differs. */
+				if (tamper)
+					ldns_rr_set_class(ldns_rr_list_rr(set,
+					    0), LDNS_RR_CLASS_CH);
+				ours = dnssec_crypto_verify(set, sig, k.dnskey);
+				theirs = ldns_verify_rrsig_keylist_notime(set,
+				    sig_copy, keys, NULL) == LDNS_STATUS_OK;
+				ldns_rr_free(sig_copy);
+				checks++;
+				agree += ours == theirs;
+				ours_ok += ours == !tamper;
+			}
+			ldns_rr_list_deep_free(set);
+			ldns_rr_list_deep_free(sigs);
+		}
+		ldns_rr_list_free(keys);
+		t_key_free(&k);
+	}
+	ok(agree == checks && ours_ok == checks,
+	    "our crypto path agrees with ldns on %u of %u checks and is right "
+	    "on %u (valid sets verify, tampered ones do not)", agree, checks,
+	    ours_ok);
+}
+
 int
 main(void)
 {
@@ -652,6 +851,10 @@ main(void)
 	test_ds_limits();
 	test_rsa_size();
 	test_signer_helper();
+	test_key_objects();
+	test_key_objects_threads();
+	test_crypto_matches_ldns();
+	dnssec_key_objects_flush();
 	ldns_rdf_deep_free(zone);
 	return tap_done();
 }
