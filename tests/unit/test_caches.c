@@ -599,6 +599,84 @@ test_answer_hits_keep_rrsets(void)
 	rrset_cache_free(rrsets);
 }
 
+/* What the touch race's two threads share. */
+struct touch_race {
+	struct rrset_cache *rrsets;
+	struct answer_cache *answers;
+	uint8_t key[ANSWER_KEY_MAX], wire[512];
+	size_t keylen, len;
+	unsigned done;			/* atomic */
+};
+
+/*
+ * Stores other RRsets (evicting), and now and then the chain's target
+ * with new data (the old entry freed, the answer outdated) and the
+ * answer again.
+ */
+static void *
+touch_race_churn(void *arg)
+{
+	struct touch_race *r = arg;
+
+	for (unsigned i = 0; i < 20000; i++) {
+		char text[80];
+		ldns_rr_list *list;
+
+		snprintf(text, sizeof(text), i % 16 == 0 ?
+		    "www.b.test. 3600 IN A 192.0.2.%u" :
+		    "n%u.c.test. 3600 IN A 192.0.2.3", i % 16 == 0 ? i % 250 : i);
+		list = rrs(text);
+		rrset_cache_store(r->rrsets, list, NULL, RANK_AUTH_ANSWER,
+		    SEC_UNCHECKED, 1000, 0, 86400, RRSET_TTL_NO_CAP);
+		ldns_rr_list_deep_free(list);
+		if (i % 16 == 0)
+			answer_cache_store(r->answers, r->key, r->keylen, r->wire,
+			    r->len, 3600, SEC_UNCHECKED, 1000);
+	}
+	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * Answer hits touch their RRsets (a shared lock, a referenced bit) while
+ * another thread stores, replaces and evicts them: run under TSan
+ * (--enable-tsan) this is the race check of rrset_cache_touch.
+ */
+static void
+test_touch_race(void)
+{
+	static struct touch_race r;
+	const uint8_t qname[] = "\005alias\001a\004test";
+	uint8_t out[512];
+	unsigned hits = 0, tries = 0;
+	time_t now = 1000;
+	pthread_t churn;
+	size_t got;
+
+	r.rrsets = rrset_cache_new(256 << 10);
+	r.answers = answer_cache_new(1 << 20);
+	answer_cache_follow(r.answers, r.rrsets);
+	r.len = chain_answer(r.wire, sizeof(r.wire));
+	r.keylen = answer_key(r.key, qname, sizeof(qname), LDNS_RR_TYPE_A,
+	    LDNS_RR_CLASS_IN, false, false);
+	answer_cache_store(r.answers, r.key, r.keylen, r.wire, r.len, 3600,
+	    SEC_UNCHECKED, 1000);
+	pthread_create(&churn, NULL, touch_race_churn, &r);
+	while (!__atomic_load_n(&r.done, __ATOMIC_ACQUIRE)) {
+		/* A new second each time: every hit touches. */
+		hits += answer_cache_copy(r.answers, r.key, r.keylen, ++now % 3000
+		    + 1000, false, out, sizeof(out), &got, NULL, NULL) ==
+		    ANSWER_FRESH;
+		tries++;
+	}
+	pthread_join(churn, NULL);
+	ok(r.len > 0 && tries > 0, "answer hits touched their RRsets while "
+	    "another thread stored and evicted them (%u hits of %u)", hits,
+	    tries);
+	answer_cache_free(r.answers);
+	rrset_cache_free(r.rrsets);
+}
+
 /* Records come back from the packed form as they went in. */
 static void
 test_packed_round_trip(void)
@@ -664,6 +742,7 @@ main(void)
 	test_ns_lifetime();
 	test_answers_follow_rrsets();
 	test_answer_hits_keep_rrsets();
+	test_touch_race();
 	test_packed_round_trip();
 	return tap_done();
 }
