@@ -317,13 +317,50 @@ wire_refs(const uint8_t *wire, size_t len, const uint16_t *ttl_offsets,
 		ref_set_add(set, target, target_len, qtype, qclass, true);
 }
 
+/*
+ * lower() on eight bytes at once (every query's name goes through here:
+ * a byte a step cost a fifth of the cache-hit path's instructions). A
+ * byte's low seven bits plus 0x80 - 'A' carry into bit 7 when they are
+ * 'A' or more, plus 0x80 - 'Z' - 1 when they are past 'Z'; bytes with
+ * bit 7 set are not letters. No byte carries into the next: each sum
+ * stays under 0x100.
+ */
+static inline uint64_t
+lower8(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = ones * 0x80;
+	uint64_t low7 = w & ~high;
+	uint64_t from_a = low7 + ones * (0x80 - 'A');
+	uint64_t past_z = low7 + ones * (0x80 - 'Z' - 1);
+
+	return w | ((from_a & ~past_z & ~w & high) >> 2);
+}
+
 size_t
 answer_key(uint8_t *key, const uint8_t *qname, size_t qname_len,
     uint16_t qtype, uint16_t qclass, bool dnssec_ok, bool checking_disabled)
 {
+	size_t i = 0;
+
 	if (qname_len > 255)
 		return 0;
-	for (size_t i = 0; i < qname_len; i++)
+	for (; i + 8 <= qname_len; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, qname + i, 8);
+		w = lower8(w);
+		memcpy(key + i, &w, 8);
+	}
+	if (i < qname_len && qname_len >= 8) {
+		uint64_t w;
+
+		/* The last eight bytes, overlapping some done: same result. */
+		memcpy(&w, qname + qname_len - 8, 8);
+		w = lower8(w);
+		memcpy(key + qname_len - 8, &w, 8);
+		i = qname_len;
+	}
+	for (; i < qname_len; i++)
 		key[i] = lower(qname[i]);
 	key[qname_len] = (uint8_t)(qtype >> 8);
 	key[qname_len + 1] = (uint8_t)qtype;
@@ -469,13 +506,68 @@ answer_remove_outdated(struct answer_cache *cache, struct lru_shard *shard,
 	shard_write_unlock(&shard->lock);
 }
 
+uint32_t
+answer_cache_hash(const struct answer_cache *cache, const uint8_t *key,
+    size_t keylen)
+{
+	return hash_seeded(cache->seed, key, keylen);
+}
+
+/*
+ * What step 1 fetches of an entry: the table's entry header and key, the
+ * answer's header and, for most answers, its message and arrays. Step 2
+ * fetches the rest, knowing the length.
+ */
+#define ANSWER_PREFETCH_FIRST	256
+
+void
+answer_cache_prefetch(struct answer_cache *cache, uint32_t hash,
+    unsigned step)
+{
+	struct lru_shard *shard = answer_shard(cache, hash);
+	const struct answer_entry *e;
+	bool token;
+
+	if (step == 0) {
+		lru_prefetch_bucket(shard->table, hash);
+		return;
+	}
+	token = shard_read_lock(&cache->readers, &shard->lock);
+	if (step == 1)
+		lru_prefetch_head(shard->table, hash, ANSWER_PREFETCH_FIRST);
+	else if ((e = lru_hash_value(shard->table, hash)) != NULL) {
+		const uint8_t *end = (const uint8_t *)(entry_owners(e) +
+		    2 * e->owner_count);
+
+		/* Lines step 1 brought already cost an instruction each. */
+		for (const uint8_t *at = (const uint8_t *)e; at < end;
+		    at += 64)
+			__builtin_prefetch(at);
+		for (unsigned i = 0; cache->rrsets != NULL &&
+		    i < e->owner_count; i++)
+			rrset_cache_owner_epoch_prefetch(cache->rrsets,
+			    entry_owners(e)[2 * i]);
+	}
+	shard_read_unlock(&cache->readers, &shard->lock, token);
+}
+
 enum answer_freshness
 answer_cache_copy(struct answer_cache *cache, const uint8_t *key,
     size_t keylen, time_t now, bool allow_stale, uint8_t *out, size_t cap,
     size_t *len, bool *prefetch, enum sec_status *status)
 {
+	return answer_cache_copy_hashed(cache, answer_cache_hash(cache, key,
+	    keylen), key, keylen, now, allow_stale, out, cap, len, prefetch,
+	    status);
+}
+
+enum answer_freshness
+answer_cache_copy_hashed(struct answer_cache *cache, uint32_t hash,
+    const uint8_t *key, size_t keylen, time_t now, bool allow_stale,
+    uint8_t *out, size_t cap, size_t *len, bool *prefetch,
+    enum sec_status *status)
+{
 	enum answer_freshness freshness = ANSWER_MISS;
-	uint32_t hash = hash_seeded(cache->seed, key, keylen);
 	struct lru_shard *shard = answer_shard(cache, hash);
 	struct answer_entry *entry;
 	uint32_t age, refs[ANSWER_REFS_MAX], stamp = (uint32_t)now;

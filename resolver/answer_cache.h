@@ -94,6 +94,29 @@ enum answer_freshness answer_cache_copy(struct answer_cache *cache,
     uint8_t *out, size_t cap, size_t *len, bool *prefetch,
     enum sec_status *status);
 
+/*
+ * The same lookup with the key's hash given: answer_cache_hash(), computed
+ * once for answer_cache_prefetch and the lookup.
+ */
+uint32_t answer_cache_hash(const struct answer_cache *cache,
+    const uint8_t *key, size_t keylen);
+enum answer_freshness answer_cache_copy_hashed(struct answer_cache *cache,
+    uint32_t hash, const uint8_t *key, size_t keylen, time_t now,
+    bool allow_stale, uint8_t *out, size_t cap, size_t *len, bool *prefetch,
+    enum sec_status *status);
+
+/*
+ * A batch of lookups (a recvmmsg's queries) waits for memory once instead
+ * of once per lookup when each step runs over every key of the batch
+ * before the next step: step 0 starts fetching the key's bucket into the
+ * CPU cache, step 1 (the bucket is there by then) the first lines of the
+ * entry it leads to, step 2 the rest of the entry and its owners' epochs.
+ * Changes nothing: a key that is not cached just costs a wasted fetch.
+ */
+#define ANSWER_PREFETCH_STEPS	3
+void answer_cache_prefetch(struct answer_cache *cache, uint32_t hash,
+    unsigned step);
+
 size_t answer_cache_flush(struct answer_cache *cache, const uint8_t *name_key,
     size_t name_len, bool subtree);
 void answer_cache_flush_all(struct answer_cache *cache);

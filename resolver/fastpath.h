@@ -69,5 +69,9 @@ size_t fastpath_error_reply(const uint8_t *query_wire, size_t query_len,
 size_t fastpath_answer(struct answer_cache *cache,
     const struct client_query *query, time_t now, bool over_tcp,
     uint8_t *out, size_t cap, bool *prefetch);
+/* The same with the key's answer_cache_hash() computed by the caller. */
+size_t fastpath_answer_hashed(struct answer_cache *cache,
+    const struct client_query *query, uint32_t hash, time_t now,
+    bool over_tcp, uint8_t *out, size_t cap, bool *prefetch);
 
 #endif /* DESCEND_FASTPATH_H */

@@ -221,6 +221,40 @@ lru_touch_hashed(const struct lru *lru, uint32_t hash)
 			    __ATOMIC_RELAXED);
 }
 
+void
+lru_prefetch_bucket(const struct lru *lru, uint32_t hash)
+{
+	/* The count first: an array at least that long comes with it. */
+	size_t count = __atomic_load_n(&lru->bucket_count, __ATOMIC_ACQUIRE);
+	struct lru_entry **buckets = __atomic_load_n(&lru->buckets,
+	    __ATOMIC_RELAXED);
+
+	__builtin_prefetch(&buckets[hash & (count - 1)]);
+}
+
+void
+lru_prefetch_head(const struct lru *lru, uint32_t hash, size_t bytes)
+{
+	const uint8_t *e = (const uint8_t *)
+	    lru->buckets[hash & (lru->bucket_count - 1)];
+
+	/* Its hash is not compared: that would wait for the entry. */
+	for (size_t at = 0; e != NULL && at < bytes; at += 64)
+		__builtin_prefetch(e + at);
+}
+
+void *
+lru_hash_value(const struct lru *lru, uint32_t hash)
+{
+	const struct lru_entry *e =
+	    lru->buckets[hash & (lru->bucket_count - 1)];
+
+	for (; e != NULL; e = e->bucket_next)
+		if (e->hash == hash)
+			return e->value;
+	return NULL;
+}
+
 /* Doubles the bucket array; on allocation failure the table just stays denser. */
 static void
 lru_grow(struct lru *lru)
@@ -240,8 +274,13 @@ lru_grow(struct lru *lru)
 		}
 	}
 	free(lru->buckets);
-	lru->buckets = buckets;
-	lru->bucket_count = count;
+	/*
+	 * Atomic for lru_prefetch_bucket, which reads them without the
+	 * lock: the array first, so that a reader that sees the new count
+	 * sees the new array too (the old count indexes either array).
+	 */
+	__atomic_store_n(&lru->buckets, buckets, __ATOMIC_RELAXED);
+	__atomic_store_n(&lru->bucket_count, count, __ATOMIC_RELEASE);
 }
 
 /*

@@ -81,6 +81,21 @@ void lru_touch_hashed(const struct lru *lru, uint32_t hash);
 bool lru_insert_hashed(struct lru *lru, uint32_t hash, const uint8_t *key,
     size_t keylen, void *value, size_t size);
 /*
+ * Starts bringing into the CPU cache what a lookup of `hash` will read,
+ * so that a batch of lookups waits for memory once instead of once each:
+ * lru_prefetch_bucket the hash's bucket (no lock needed: it reads only
+ * the bucket array's address, which lru_grow stores atomically), then,
+ * once that has arrived, lru_prefetch_head `bytes` of the entry the
+ * bucket starts with (read from the bucket, not touched: under the
+ * table's lock, shared or not). lru_hash_value walks the bucket for the
+ * first entry with that hash, under the lock too, and returns its value
+ * (NULL when none): a likely hit, to prefetch what the value points to.
+ * None of them changes anything; a prefetch never faults.
+ */
+void lru_prefetch_bucket(const struct lru *lru, uint32_t hash);
+void lru_prefetch_head(const struct lru *lru, uint32_t hash, size_t bytes);
+void *lru_hash_value(const struct lru *lru, uint32_t hash);
+/*
  * An entry whose value shares the entry's allocation (after the key), so
  * that a hit fetches one block instead of two. lru_value_new returns the
  * value's `value_size` bytes (16-aligned) for the caller to fill, or NULL

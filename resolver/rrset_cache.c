@@ -510,6 +510,13 @@ rrset_cache_owner_epoch(const struct rrset_cache *cache, uint32_t slot)
 	return __atomic_load_n(&cache->epochs[slot], __ATOMIC_ACQUIRE);
 }
 
+void
+rrset_cache_owner_epoch_prefetch(const struct rrset_cache *cache,
+    uint32_t slot)
+{
+	__builtin_prefetch(&cache->epochs[slot]);
+}
+
 /* An entry of the key's owner changed: answers built from it go. */
 static void
 rrset_owner_changed(struct rrset_cache *cache, const uint8_t *key,

@@ -148,6 +148,9 @@ uint32_t rrset_cache_owner_slot(const struct rrset_cache *cache,
     const uint8_t *owner_key, size_t len);
 uint32_t rrset_cache_owner_epoch(const struct rrset_cache *cache,
     uint32_t slot);
+/* Starts bringing a slot's epoch into the CPU cache (answer_cache_prefetch). */
+void rrset_cache_owner_epoch_prefetch(const struct rrset_cache *cache,
+    uint32_t slot);
 
 /*
  * References from answers (answer_cache.h) to the entries they were built

@@ -4,7 +4,7 @@
  * 2181 §5.4.1), TTL clamping and expiry, negative entries (RFC 2308,
  * RFC 8020), and the DNSSEC data entries carry: RRSIGs, proofs, security
  * status, the secure-wins rule and TTLs capped by signatures (RFC 4035
- * §5.3.3).
+ * §5.3.3); answer keys' lowercasing and the answer cache's batch prefetch.
  */
 #include <pthread.h>
 #include <string.h>
@@ -677,6 +677,172 @@ test_touch_race(void)
 	rrset_cache_free(r.rrsets);
 }
 
+/*
+ * answer_key lowercases eight bytes at a time: every byte value, at every
+ * position of names shorter than a word, a word long and longer (where
+ * the last word overlaps the one before), becomes what a byte-by-byte
+ * ASCII lowercase makes of it, and nothing else changes.
+ */
+static void
+test_answer_key_case(void)
+{
+	static const size_t lengths[] = { 1, 5, 8, 9, 13, 16, 23, 40 };
+	uint8_t name[64], key[ANSWER_KEY_MAX];
+	unsigned wrong = 0, checked = 0;
+
+	for (size_t l = 0; l < sizeof(lengths) / sizeof(lengths[0]); l++) {
+		size_t len = lengths[l];
+
+		for (size_t at = 0; at < len; at++) {
+			for (unsigned c = 0; c < 256; c++) {
+				uint8_t want = c >= 'A' && c <= 'Z' ?
+				    (uint8_t)(c + 32) : (uint8_t)c;
+
+				memset(name, 'Q', len);
+				name[at] = (uint8_t)c;
+				if (answer_key(key, name, len, 1, 1, true,
+				    false) != len + 5)
+					wrong++;
+				for (size_t i = 0; i < len; i++)
+					wrong += key[i] != (i == at ? want :
+					    'q');
+				wrong += key[len] != 0 || key[len + 1] != 1 ||
+				    key[len + 4] != 1;
+				checked++;
+			}
+		}
+	}
+	ok(wrong == 0, "answer_key: %u wrong bytes lowercasing %u names",
+	    wrong, checked);
+}
+
+/*
+ * The batch prefetch (answer_cache_prefetch, its steps over keys present
+ * and absent, before and after the tables grew) changes nothing: every
+ * lookup after it gets what answer_cache_copy gets, bytes and freshness,
+ * and answer_cache_copy_hashed is answer_cache_copy.
+ */
+static void
+test_answer_prefetch(void)
+{
+	struct rrset_cache *rrsets = rrset_cache_new(1 << 20);
+	struct answer_cache *answers = answer_cache_new(64 << 20);
+	ldns_rr_list *a = rrs("www.b.test. 300 IN A 192.0.2.1");
+	uint8_t wire[512], out[512], out2[512], key[ANSWER_KEY_MAX];
+	uint8_t qname[] = "\005alias\001a\004test";
+	size_t len = chain_answer(wire, sizeof(wire)), keylen, got, got2;
+	unsigned same = 0, hits = 0;
+	const unsigned names = 40000;	/* past 16 shards of 1024 buckets */
+
+	answer_cache_follow(answers, rrsets);
+	rrset_cache_store(rrsets, a, NULL, RANK_AUTH_ANSWER, SEC_UNCHECKED,
+	    1000, 0, 86400, RRSET_TTL_NO_CAP);
+	for (unsigned round = 0; round < 2; round++) {
+		/* Round 0 with a few answers; round 1 after the tables grew. */
+		for (unsigned i = 0; i < (round == 0 ? 8 : names); i++) {
+			qname[1] = (uint8_t)('a' + i % 26);
+			keylen = answer_key(key, qname, sizeof(qname), (uint16_t)
+			    (1 + i / 26), LDNS_RR_CLASS_IN, false, false);
+			answer_cache_store(answers, key, keylen, wire, len, 300,
+			    SEC_UNCHECKED, 1000);
+		}
+		same = hits = 0;
+		for (unsigned i = 0; i < names + 100; i++) {
+			enum answer_freshness f1, f2;
+			uint32_t hash;
+
+			qname[1] = (uint8_t)('a' + i % 26);
+			keylen = answer_key(key, qname, sizeof(qname), (uint16_t)
+			    (1 + i / 26), LDNS_RR_CLASS_IN, false, false);
+			hash = answer_cache_hash(answers, key, keylen);
+			for (unsigned step = 0; step < ANSWER_PREFETCH_STEPS;
+			    step++)
+				answer_cache_prefetch(answers, hash, step);
+			f1 = answer_cache_copy_hashed(answers, hash, key,
+			    keylen, 1010, false, out, sizeof(out), &got, NULL,
+			    NULL);
+			f2 = answer_cache_copy(answers, key, keylen, 1010, false,
+			    out2, sizeof(out2), &got2, NULL, NULL);
+			hits += f1 == ANSWER_FRESH;
+			same += f1 == f2 && (f1 == ANSWER_MISS ||
+			    (got == got2 && memcmp(out, out2, got) == 0));
+		}
+		ok(same == names + 100 && hits == (round == 0 ? 8 : names),
+		    "prefetch %s: %u of %u lookups as without it, %u hits",
+		    round == 0 ? "in small tables" : "after the tables grew",
+		    same, names + 100, hits);
+	}
+	ldns_rr_list_deep_free(a);
+	answer_cache_free(answers);
+	rrset_cache_free(rrsets);
+}
+
+struct prefetch_race {
+	struct answer_cache *answers;
+	const uint8_t *wire;
+	size_t len;
+	int done;			/* atomic */
+};
+
+/* Stores answers, growing the tables, while the main thread prefetches. */
+static void *
+prefetch_race_writer(void *arg)
+{
+	struct prefetch_race *r = arg;
+	uint8_t key[ANSWER_KEY_MAX];
+	uint8_t qname[] = "\005alias\001a\004test";
+
+	for (unsigned i = 0; i < 30000; i++) {
+		size_t keylen;
+
+		qname[1] = (uint8_t)('a' + i % 26);
+		keylen = answer_key(key, qname, sizeof(qname), (uint16_t)
+		    (1 + i / 26), LDNS_RR_CLASS_IN, false, false);
+		answer_cache_store(r->answers, key, keylen, r->wire, r->len,
+		    300, SEC_UNCHECKED, 1000);
+	}
+	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * Prefetching while another thread stores (lru_grow swaps the bucket
+ * arrays under the steps' feet) neither crashes nor, under TSan, races.
+ */
+static void
+test_answer_prefetch_race(void)
+{
+	struct prefetch_race r = { .answers = answer_cache_new(64 << 20) };
+	uint8_t wire[512], key[ANSWER_KEY_MAX], out[512];
+	uint8_t qname[] = "\005alias\001a\004test";
+	unsigned long rounds = 0, hits = 0;
+	pthread_t writer;
+
+	r.len = chain_answer(wire, sizeof(wire));
+	r.wire = wire;
+	pthread_create(&writer, NULL, prefetch_race_writer, &r);
+	while (!__atomic_load_n(&r.done, __ATOMIC_ACQUIRE)) {
+		unsigned i = (unsigned)(rounds++ % 30000);
+		size_t keylen, got;
+		uint32_t hash;
+
+		qname[1] = (uint8_t)('a' + i % 26);
+		keylen = answer_key(key, qname, sizeof(qname), (uint16_t)
+		    (1 + i / 26), LDNS_RR_CLASS_IN, false, false);
+		hash = answer_cache_hash(r.answers, key, keylen);
+		for (unsigned step = 0; step < ANSWER_PREFETCH_STEPS; step++)
+			answer_cache_prefetch(r.answers, hash, step);
+		hits += answer_cache_copy_hashed(r.answers, hash, key, keylen,
+		    1010, false, out, sizeof(out), &got, NULL, NULL) ==
+		    ANSWER_FRESH;
+	}
+	pthread_join(writer, NULL);
+	ok(answer_cache_count(r.answers) == 30000,
+	    "prefetch beside a growing table: %lu rounds, %lu hits", rounds,
+	    hits);
+	answer_cache_free(r.answers);
+}
+
 /* Records come back from the packed form as they went in. */
 static void
 test_packed_round_trip(void)
@@ -743,6 +909,9 @@ main(void)
 	test_answers_follow_rrsets();
 	test_answer_hits_keep_rrsets();
 	test_touch_race();
+	test_answer_key_case();
+	test_answer_prefetch();
+	test_answer_prefetch_race();
 	test_packed_round_trip();
 	return tap_done();
 }
