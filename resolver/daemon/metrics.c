@@ -28,6 +28,13 @@ static const double latency_bounds[METRICS_LATENCY_BOUNDS] = {
 void
 metrics_observe(struct metrics_latency *latency, uint64_t ns)
 {
+	metrics_observe_many(latency, ns, 1);
+}
+
+void
+metrics_observe_many(struct metrics_latency *latency, uint64_t ns,
+    uint64_t count)
+{
 	static uint64_t bounds_ns[METRICS_LATENCY_BOUNDS] = {
 		100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000,
 		25000000, 50000000, 100000000, 250000000, 500000000,
@@ -37,8 +44,8 @@ metrics_observe(struct metrics_latency *latency, uint64_t ns)
 
 	while (i < METRICS_LATENCY_BOUNDS && ns > bounds_ns[i])
 		i++;
-	__atomic_fetch_add(&latency->bucket[i], 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&latency->sum_ns, ns, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&latency->bucket[i], count, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&latency->sum_ns, ns * count, __ATOMIC_RELAXED);
 }
 
 #ifdef HAVE_LIBMICROHTTPD

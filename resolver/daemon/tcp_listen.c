@@ -260,7 +260,10 @@ tcp_conn_process(struct tcp_conn *conn)
 {
 	struct worker *w = conn->worker;
 	struct client client = { .tcp = conn };
+	struct intake in;
 	size_t off = 0;
+
+	intake_begin(&in);
 
 	while (!conn->closing && !conn->paused && conn->len - off >= 2) {
 		size_t msg = (size_t)(conn->buf[off] << 8 | conn->buf[off + 1]);
@@ -272,10 +275,12 @@ tcp_conn_process(struct tcp_conn *conn)
 			DAEMON_COUNT(w->daemon, dropped);
 		} else {
 			DAEMON_COUNT(w->daemon, queries_tcp);
-			worker_handle_query(w, &client, conn->buf + off + 2, msg);
+			worker_handle_query(w, &in, &client, conn->buf + off + 2,
+			    msg);
 		}
 		off += 2 + msg;
 	}
+	intake_done(w, &in);
 	if (off > 0 && conn->buf != NULL) {
 		memmove(conn->buf, conn->buf + off, conn->len - off);
 		conn->len -= off;

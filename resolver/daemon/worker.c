@@ -104,24 +104,94 @@ const struct engine_observer worker_debug_observer = { debug_on_event };
 /* ---- one query ---- */
 
 void
-worker_handle_query(struct worker *w, const struct client *client,
-    const uint8_t *wire, size_t len)
+intake_begin(struct intake *in)
+{
+	in->now = time(NULL);
+	in->arrived_ns = uv_hrtime();
+	in->queries = in->hits = in->answered = 0;
+	in->acl_family = 0;
+}
+
+/* acl_check, remembered for the intake's last client address. */
+static enum acl_action
+intake_acl(struct intake *in, const struct acl *acl,
+    const struct sockaddr *from)
+{
+	const void *addr;
+	size_t len;
+
+	if (from->sa_family == AF_INET) {
+		addr = &((const struct sockaddr_in *)(const void *)from)->sin_addr;
+		len = 4;
+	} else if (from->sa_family == AF_INET6) {
+		addr = &((const struct sockaddr_in6 *)(const void *)from)->sin6_addr;
+		len = 16;
+	} else
+		return acl_check(acl, from);
+	if (in->acl_family != from->sa_family ||
+	    memcmp(in->acl_addr, addr, len) != 0) {
+		in->acl_action = acl_check(acl, from);
+		in->acl_family = from->sa_family;
+		memcpy(in->acl_addr, addr, len);
+	}
+	return in->acl_action;
+}
+
+void
+intake_done(struct worker *w, struct intake *in)
+{
+	struct daemon *d = w->daemon;
+
+	if (in->queries > 0)
+		__atomic_fetch_add(&d->stats.queries, in->queries,
+		    __ATOMIC_RELAXED);
+	if (in->hits > 0)
+		__atomic_fetch_add(&d->stats.fastpath_hits, in->hits,
+		    __ATOMIC_RELAXED);
+	if (in->answered > 0)
+		metrics_observe_many(&d->stats.latency,
+		    uv_hrtime() - in->arrived_ns, in->answered);
+	in->queries = in->hits = in->answered = 0;
+}
+
+void
+worker_parse_query(struct worker *w, const uint8_t *wire, size_t len,
+    struct parsed_query *p)
+{
+	p->check = fastpath_parse_query(wire, len, &p->q);
+	if (p->check == QUERY_OK)
+		p->hash = answer_cache_hash(engine_answer_cache(w->daemon->engine),
+		    p->q.key, p->q.keylen);
+}
+
+void
+worker_handle_query(struct worker *w, struct intake *in,
+    const struct client *client, const uint8_t *wire, size_t len)
+{
+	struct parsed_query p;
+
+	worker_parse_query(w, wire, len, &p);
+	worker_answer_query(w, in, client, wire, len, &p);
+}
+
+void
+worker_answer_query(struct worker *w, struct intake *in,
+    const struct client *client, const uint8_t *wire, size_t len,
+    struct parsed_query *p)
 {
 	struct daemon *d = w->daemon;
 	const struct sockaddr *from = client->tcp != NULL ? NULL :
 	    (const struct sockaddr *)&client->addr;
-	struct client_query q;
-	enum query_check check;
+	struct client_query *q = &p->q;
 	bool over_tcp = client->tcp != NULL, want_prefetch = false, drop;
 	bool snoop = over_tcp && client->tcp->snoop;
-	uint64_t received = uv_hrtime();	/* a vDSO read: cheap enough */
 	size_t n;
 
-	DAEMON_COUNT(d, queries);
+	in->queries++;
 	if (dnstap_wants(d->dnstap, DNSTAP_CLIENT_QUERY))
 		tap_client(w, client, DNSTAP_CLIENT_QUERY, wire, len);
 	if (from != NULL) {
-		enum acl_action action = acl_check(d->config.acl, from);
+		enum acl_action action = intake_acl(in, d->config.acl, from);
 
 		snoop = action == ACL_ALLOW_SNOOP;
 		if (action == ACL_DENY) {
@@ -130,20 +200,18 @@ worker_handle_query(struct worker *w, const struct client *client,
 		}
 		if (action == ACL_REFUSE) {
 			DAEMON_COUNT(d, clients_refused);
-			check = fastpath_parse_query(wire, len, &q);
-			if (check != QUERY_DROP)
+			if (p->check != QUERY_DROP)
 				worker_send_error(w, client, wire, len,
-				    check == QUERY_OK ? &q : NULL,
+				    p->check == QUERY_OK ? q : NULL,
 				    LDNS_RCODE_REFUSED);
 			return;
 		}
 	}
-	check = fastpath_parse_query(wire, len, &q);
-	switch (check) {
+	switch (p->check) {
 	case QUERY_OK:
 		/* UDP replies never exceed max-udp-size, whatever the client says. */
-		if (!over_tcp && q.udp_size > d->config.max_udp_size)
-			q.udp_size = (uint16_t)d->config.max_udp_size;
+		if (!over_tcp && q->udp_size > d->config.max_udp_size)
+			q->udp_size = (uint16_t)d->config.max_udp_size;
 		break;
 	case QUERY_DROP:
 		DAEMON_COUNT(d, malformed);
@@ -156,7 +224,7 @@ worker_handle_query(struct worker *w, const struct client *client,
 		worker_send_error(w, client, wire, len, NULL, LDNS_RCODE_NOTIMPL);
 		return;
 	case QUERY_BADVERS:
-		worker_send_error(w, client, wire, len, &q, 16);
+		worker_send_error(w, client, wire, len, q, 16);
 		return;
 	}
 	/*
@@ -168,45 +236,45 @@ worker_handle_query(struct worker *w, const struct client *client,
 	 * (Unbound answers a snooper's miss with the cached referral, which we
 	 * do not keep as an answer: REFUSED too). Never recursed.
 	 */
-	n = !q.rd && !snoop ? 0 :
+	n = !q->rd && !snoop ? 0 :
 	    /* The fast path: a cached answer leaves from here, untouched by the iterator. */
-	    fastpath_answer(engine_answer_cache(d->engine), &q, time(NULL),
-	    over_tcp, w->reply, sizeof(w->reply), &want_prefetch);
+	    fastpath_answer_hashed(engine_answer_cache(d->engine), q, p->hash,
+	    in->now, over_tcp, w->reply, sizeof(w->reply), &want_prefetch);
 	if (n > 0) {
-		DAEMON_COUNT(d, fastpath_hits);
+		in->hits++;
+		in->answered++;
 		worker_client_send(w, client, w->reply, n);
-		metrics_observe(&d->stats.latency, uv_hrtime() - received);
-		if (want_prefetch && q.rd && d->config.engine.prefetch)
-			pending_prefetch(w, &q);
+		if (want_prefetch && q->rd && d->config.engine.prefetch)
+			pending_prefetch(w, q);
 		return;
 	}
-	if (q.qtype == LDNS_RR_TYPE_AXFR || q.qtype == LDNS_RR_TYPE_IXFR ||
-	    q.qclass != LDNS_RR_CLASS_IN) {
-		worker_send_error(w, client, wire, len, &q, LDNS_RCODE_REFUSED);
+	if (q->qtype == LDNS_RR_TYPE_AXFR || q->qtype == LDNS_RR_TYPE_IXFR ||
+	    q->qclass != LDNS_RR_CLASS_IN) {
+		worker_send_error(w, client, wire, len, q, LDNS_RCODE_REFUSED);
 		return;
 	}
 	if ((n = local_zone_answer(__atomic_load_n(&d->config.local_zones,
-	    __ATOMIC_ACQUIRE), &q, w->answer, sizeof(w->answer), &drop)) > 0 ||
-	    drop || (q.qtype == LDNS_RR_TYPE_ANY &&
-	    (n = local_any_answer(&q, w->answer, sizeof(w->answer))) > 0)) {
+	    __ATOMIC_ACQUIRE), q, w->answer, sizeof(w->answer), &drop)) > 0 ||
+	    drop || (q->qtype == LDNS_RR_TYPE_ANY &&
+	    (n = local_any_answer(q, w->answer, sizeof(w->answer))) > 0)) {
 		DAEMON_COUNT(d, local_answers);
 		if (drop)
 			return;		/* local-zone deny */
-		n = fastpath_reply(&q, w->answer, n, -1, NULL, over_tcp,
+		n = fastpath_reply(q, w->answer, n, -1, NULL, over_tcp,
 		    w->reply, sizeof(w->reply));
 		if (n > 0)
 			worker_client_send(w, client, w->reply, n);
-		metrics_observe(&d->stats.latency, uv_hrtime() - received);
+		in->answered++;
 		return;
 	}
 	if (w->stopping)
 		return;
-	if (!q.rd) {
+	if (!q->rd) {
 		DAEMON_COUNT(d, norec_refused);
-		worker_send_error(w, client, wire, len, &q, LDNS_RCODE_REFUSED);
+		worker_send_error(w, client, wire, len, q, LDNS_RCODE_REFUSED);
 		return;
 	}
-	pending_resolve(w, client, wire, len, &q);
+	pending_resolve(w, client, wire, len, q);
 }
 
 /* ---- sockets, loop, thread ---- */

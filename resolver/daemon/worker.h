@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -29,6 +30,12 @@
 #define UDP_QUERY_MAX		4096
 #define UDP_READS_PER_WAKEUP	8
 #define UDP_BATCH_REPLY_MAX	4096		/* larger replies go alone */
+/*
+ * Batches this large have their answer-cache entries prefetched a step at
+ * a time (udp_listen.c); in smaller ones the steps would follow each other
+ * too closely for a fetch to finish before the next step needs it.
+ */
+#define UDP_PREFETCH_MIN	4
 /*
  * The kernel's queue of a client UDP socket: a burst of queries waits there
  * while a batch is being answered instead of being dropped (the default,
@@ -75,6 +82,13 @@ union udp_cmsg {
 	uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
 };
 
+/* A query parsed ahead of its answer, with its answer-cache hash. */
+struct parsed_query {
+	struct client_query q;
+	enum query_check check;
+	uint32_t hash;			/* answer_cache_hash(q.key), when QUERY_OK */
+};
+
 /*
  * One recvmmsg's datagrams, and the replies that leave together in one
  * sendmmsg when the batch has been handled (`open` while it is).
@@ -84,7 +98,14 @@ struct udp_batch {
 	struct iovec rx_iov[UDP_RECV_BATCH];
 	struct sockaddr_storage rx_addr[UDP_RECV_BATCH];
 	union udp_cmsg rx_cmsg[UDP_RECV_BATCH];
-	uint8_t rx_data[UDP_RECV_BATCH][UDP_QUERY_MAX];
+	/*
+	 * A cache line more than a datagram apart: at 4096 bytes, every
+	 * datagram's first line fell in the same set of the CPU's L1 cache
+	 * (eight ways), and the kernel's copies and our parse evicted each
+	 * other's lines.
+	 */
+	uint8_t rx_data[UDP_RECV_BATCH][UDP_QUERY_MAX + 64];
+	struct parsed_query parsed[UDP_RECV_BATCH];
 	bool open;
 	struct udp_listen *sock;
 	unsigned count;
@@ -92,7 +113,13 @@ struct udp_batch {
 	struct iovec tx_iov[UDP_RECV_BATCH];
 	struct sockaddr_storage tx_addr[UDP_RECV_BATCH];
 	union udp_cmsg tx_cmsg[UDP_RECV_BATCH];
-	uint8_t tx_data[UDP_RECV_BATCH][UDP_BATCH_REPLY_MAX];
+	/*
+	 * The replies one after the other (64-byte aligned), not one per
+	 * UDP_BATCH_REPLY_MAX slot: a batch's replies take a few lines that
+	 * stay in the CPU cache instead of one line in each of 64 pages.
+	 */
+	size_t tx_used;
+	uint8_t tx_data[UDP_RECV_BATCH * UDP_BATCH_REPLY_MAX];
 };
 
 /* A client waiting for a resolution. Owns a copy of its query. */
@@ -172,9 +199,46 @@ struct worker {
 	uint8_t answer[REPLY_MAX + 64];
 };
 
+/*
+ * The queries of one read (a recvmmsg batch, a TCP read): the clocks,
+ * read once for them all, and what they add to the daemon's counters,
+ * added once when the read is done. Per query, the clock reads and the
+ * atomic adds cost more than the cache lookup's instructions.
+ */
+struct intake {
+	time_t now;			/* time(): what TTLs count from */
+	uint64_t arrived_ns;		/* uv_hrtime(): for the latency histogram */
+	uint64_t queries;
+	uint64_t hits;			/* answered from the answer cache */
+	uint64_t answered;		/* at once (hits, local answers) */
+	/*
+	 * The access list's verdict for the last client address of the
+	 * read: a batch's datagrams come from few clients (stubs,
+	 * forwarders). The list cannot change within a read (a reload
+	 * parks the workers between two callbacks).
+	 */
+	sa_family_t acl_family;		/* 0: none yet */
+	uint8_t acl_addr[16];
+	enum acl_action acl_action;
+};
+
 /* worker.c: one query from any client, and the replies to it. */
-void worker_handle_query(struct worker *w, const struct client *client,
-    const uint8_t *wire, size_t len);
+void intake_begin(struct intake *in);
+/*
+ * Adds the read's counts to the daemon's, and its answers to the latency
+ * histogram, each as taking from arrival until now. Called once the read's
+ * queries are handled, before a UDP batch's replies leave: a client that
+ * has its answer finds it counted.
+ */
+void intake_done(struct worker *w, struct intake *in);
+void worker_handle_query(struct worker *w, struct intake *in,
+    const struct client *client, const uint8_t *wire, size_t len);
+/* worker_handle_query in two: the parse, then the rest (the answer). */
+void worker_parse_query(struct worker *w, const uint8_t *wire, size_t len,
+    struct parsed_query *parsed);
+void worker_answer_query(struct worker *w, struct intake *in,
+    const struct client *client, const uint8_t *wire, size_t len,
+    struct parsed_query *parsed);
 void worker_client_send(struct worker *w, const struct client *client,
     const uint8_t *data, size_t len);
 void worker_send_error(struct worker *w, const struct client *client,

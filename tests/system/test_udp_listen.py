@@ -3,6 +3,7 @@ in batches by recvmmsg and answered with one sendmmsg, over IPv4 and IPv6,
 from the address each query came to on a wildcard listen, with truncation
 to the client's EDNS size, and the batch sizes counted in the stats."""
 import os
+import random
 import signal
 import socket
 import time
@@ -120,6 +121,63 @@ def test_burst_of_cached_queries_is_answered_in_batches(daemon):
     assert got["udp.recv_full_batches"] >= 7     # 500 = 7 x 64 + 52
     assert recv > 1 and send > 1
     assert got["udp.send_datagrams"] == 500
+
+
+def test_batched_hits_keep_each_query_s_id_case_ttl_and_edns(daemon):
+    """300 cached queries read in batches, whose answer-cache entries are
+    parsed and prefetched together before any is answered (udp_listen.c),
+    with one clock read per batch: each reply still carries its own
+    query's ID, its own 0x20 spelling of the name, an OPT record only when
+    the query had one (with DO when asked, and then the RRSIGs), and every
+    TTL counted down since the answer was cached; each query is counted
+    once, as a query and as a fast-path hit."""
+    names = 40
+    cached = {}
+    for i in range(names):
+        for do in (False, True):
+            r = daemon.query(WILD.format(i), want_dnssec=do)
+            assert r.rcode() == dns.rcode.NOERROR
+            cached[(i, do)] = min(rr.ttl for rr in r.answer)
+    time.sleep(2.1)     # two seconds at least, in time()'s whole seconds
+    rng = random.Random(16)
+    queries = []
+    for n in range(300):
+        i, kind = n % names, n % 3     # no EDNS, EDNS, EDNS with DO
+        name = "".join(c.upper() if rng.random() < 0.5 else c
+                       for c in WILD.format(i))
+        q = dns.message.make_query(name, "A", use_edns=0 if kind else False,
+                                   want_dnssec=kind == 2,
+                                   payload=1232 if kind else None)
+        q.id = 1000 + n
+        queries.append((q, i, kind))
+    before = daemon.stats()
+    answers = burst_while_stopped(daemon, [q for q, _, _ in queries])
+    after = daemon.stats()
+    assert len(answers) == len(queries)
+    for q, i, kind in queries:
+        r = answers[q.id]
+        assert r.rcode() == dns.rcode.NOERROR
+        # Byte for byte: dnspython's name comparison ignores case.
+        assert r.question[0].name.to_text() == q.question[0].name.to_text()
+        assert [rr.address for rrset in r.answer if rrset.rdtype == dns.rdatatype.A
+                for rr in rrset] == [WILD_ADDR]
+        assert r.edns == (-1 if kind == 0 else 0), (q.id, kind)
+        assert bool(r.ednsflags & dns.flags.DO) == (kind == 2)
+        sigs = [rrset for rrset in r.answer if rrset.rdtype == dns.rdatatype.RRSIG]
+        assert bool(sigs) == (kind == 2 and cached_has_sigs(daemon, i)), r
+        start = cached[(i, kind == 2)]
+        for rrset in r.answer:
+            assert 0 < rrset.ttl <= start - 2, (q.id, rrset.ttl, start)
+    assert after["queries"] - before["queries"] == 300
+    assert after["queries.udp"] - before["queries.udp"] == 300
+    assert after["cache.hits.fastpath"] - before["cache.hits.fastpath"] == 300
+    assert after["udp.recv_batches"] - before["udp.recv_batches"] < 300
+
+
+def cached_has_sigs(daemon, i):
+    """Whether the lab signs the wildcard's zone (the DO answer has RRSIGs)."""
+    r = daemon.query(WILD.format(i), want_dnssec=True)
+    return any(rrset.rdtype == dns.rdatatype.RRSIG for rrset in r.answer)
 
 
 def udp_from_port_zero(src, dst, payload):
