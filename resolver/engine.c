@@ -746,22 +746,31 @@ abandon_other(struct engine_request *req)
 	req->abandoned_sent_ms = req->hedge.sent_ms;
 }
 
+uint64_t
+engine_request_deadline(const struct engine_request *req)
+{
+	return req->start_ms + req->engine->config.request_timeout_ms;
+}
+
 enum engine_action_kind
 engine_next_action(struct engine_request *req, struct engine_now now,
     struct engine_action *action)
 {
+	uint64_t deadline = engine_request_deadline(req);
+
 	memset(action, 0, sizeof(*action));
+	/* Direct queries (trace probes) have their one timeout instead. */
+	if (!req->done && !req->direct && now.ms >= deadline)
+		iterator_expire(req, now);
 	if (!req->done && req->query.active && req->hedge_at_ms != 0 &&
 	    now.ms >= req->hedge_at_ms && iterator_hedge(req, now)) {
 		fill_send(action, &req->hedge);
 		return ENGINE_SEND;
 	}
 	if (!req->done && req->query.active) {
-		uint64_t spent = now.ms - req->start_ms;
-
 		action->kind = ENGINE_WAIT;
-		action->wait_ms = spent < req->engine->config.request_timeout_ms ?
-		    (uint32_t)(req->engine->config.request_timeout_ms - spent) : 0;
+		action->wait_ms = now.ms < deadline ?
+		    (uint32_t)(deadline - now.ms) : 1;
 		if (req->hedge_at_ms > now.ms)
 			action->wake_ms = (uint32_t)(req->hedge_at_ms - now.ms);
 		return ENGINE_WAIT;

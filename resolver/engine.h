@@ -12,8 +12,9 @@
  *			transmit action.send, remember action.send.id;
  *		if (it was ENGINE_DONE) break;
  *		wait for a reply (engine_feed_reply), a timer
- *		(engine_feed_timeout), a socket error (engine_feed_error)
- *		or action.wake_ms (then just ask again: a hedge is due);
+ *		(engine_feed_timeout), a socket error (engine_feed_error),
+ *		action.wake_ms (then just ask again: a hedge is due) or
+ *		action.wait_ms, the request's deadline (ask again: it ends);
  *	}
  *	engine_request_answer(req, ...);  engine_request_free(req);
  *
@@ -245,7 +246,12 @@ enum engine_action_kind {
 struct engine_action {
 	enum engine_action_kind kind;
 	struct engine_send send;	/* for ENGINE_SEND */
-	uint32_t wait_ms;		/* for ENGINE_WAIT: the request's time left */
+	/*
+	 * For ENGINE_WAIT: the request's time left, at least 1. Call
+	 * engine_next_action() again by then even if nothing arrived: at its
+	 * deadline the request ends (ENGINE_DONE) whatever is still out.
+	 */
+	uint32_t wait_ms;
 	/*
 	 * For ENGINE_WAIT: when not 0, call engine_next_action() again after
 	 * this many ms even if nothing arrived (a hedge may be due then).
@@ -255,6 +261,18 @@ struct engine_action {
 
 enum engine_action_kind engine_next_action(struct engine_request *request,
     struct engine_now now, struct engine_action *action);
+
+/*
+ * When the request must end, on the engine_now.ms clock: its start plus
+ * request_timeout_ms (LIMIT_REQUEST_TIME_MS by default). At that time
+ * engine_next_action() finishes it with SERVFAIL and EDE 22 (No Reachable
+ * Authority), or with stale data when serve-stale allows it, and the
+ * caller drops the queries still out. The deadline is checked whenever
+ * the engine is asked, not only when a reply or timeout arrives: a caller
+ * arms a timer for it (ENGINE_WAIT's wait_ms), so that a query with a
+ * long timeout cannot carry the request past it.
+ */
+uint64_t engine_request_deadline(const struct engine_request *request);
 
 /*
  * Feeds the reply to send `id` as received from `from`. The engine checks

@@ -1307,6 +1307,36 @@ cut_failure_reason(const struct task *task)
 	    "no address for any name server of the zone";
 }
 
+/*
+ * The request's time is up (LIMIT_REQUEST_TIME_MS): every task fails with
+ * EDE 22, as Knot Resolver's KR_RESOLVE_TIME_LIMIT does, and the answer is
+ * a SERVFAIL, or stale data when serve-stale allows it. Queries still out
+ * are no longer waited for; their servers are not blamed, since the
+ * deadline, not the server, cut them short.
+ */
+void
+iterator_expire(struct engine_request *req, struct engine_now now)
+{
+	struct task *task = req->tasks[req->task_count - 1];
+
+	limit_hit(req, task, "LIMIT_REQUEST_TIME_MS",
+	    req->engine->config.request_timeout_ms, now);
+	req->query.active = req->hedge.active = false;
+	req->hedge_at_ms = 0;
+	req->abandoned_id = 0;
+	while (req->task_count > 1) {
+		task_fail(req, task, ENGINE_EDE_NO_REACHABLE_AUTHORITY,
+		    "request took too long", now);
+		task_free(task);
+		req->task_count--;
+		task = req->tasks[req->task_count - 1];
+	}
+	if (!task->finished)
+		task_fail(req, task, ENGINE_EDE_NO_REACHABLE_AUTHORITY,
+		    "request took too long", now);
+	engine_finish_request(req, now);
+}
+
 bool
 iterator_step(struct engine_request *req, struct engine_now now)
 {
@@ -1315,20 +1345,9 @@ iterator_step(struct engine_request *req, struct engine_now now)
 		int si, ai;
 		bool forced;
 
-		if (!task->finished && now.ms - req->start_ms >=
-		    req->engine->config.request_timeout_ms) {
-			limit_hit(req, task, "LIMIT_REQUEST_TIME_MS",
-			    req->engine->config.request_timeout_ms, now);
-			/* The whole request is over: fail every task. */
-			while (req->task_count > 1) {
-				task_fail(req, task, ENGINE_EDE_NO_REACHABLE_AUTHORITY,
-				    "request took too long", now);
-				task_free(task);
-				req->task_count--;
-				task = req->tasks[req->task_count - 1];
-			}
-			task_fail(req, task, ENGINE_EDE_NO_REACHABLE_AUTHORITY,
-			    "request took too long", now);
+		if (!task->finished && now.ms >= engine_request_deadline(req)) {
+			iterator_expire(req, now);
+			return false;
 		}
 		if (task->finished) {
 			if (req->task_count == 1) {

@@ -218,6 +218,8 @@ void iterator_reply(struct engine_request *req, const ldns_pkt *pkt,
     size_t size, uint32_t rtt_ms, struct engine_now now);
 void iterator_timeout(struct engine_request *req, const char *error,
     struct engine_now now);
+/* The request's deadline passed: fail every task and finish the request. */
+void iterator_expire(struct engine_request *req, struct engine_now now);
 
 /* engine.c: helpers the iterator shares */
 void engine_emit(const struct engine_request *req,

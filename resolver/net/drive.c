@@ -50,7 +50,7 @@ struct drive_run {
 	void *arg;
 	/* In flight: the query, a hedge, one the engine abandoned (RTT). */
 	struct upstream_query *queries;
-	uv_timer_t wake;		/* the engine's wake_ms (a hedge is due) */
+	uv_timer_t wake;		/* a hedge is due, or the deadline */
 	uint32_t last_send_id;
 	struct drive_run *next, *prev;
 };
@@ -499,9 +499,16 @@ run_pump(struct drive_run *run)
 			run_send(run, &action.send);
 			continue;
 		case ENGINE_WAIT:
-			if (action.wake_ms != 0)
-				uv_timer_start(&run->wake, on_wake,
-				    action.wake_ms, 0);
+			/*
+			 * Woken for a hedge or at the request's deadline,
+			 * whichever comes first: a query's own timeout may
+			 * lie beyond the deadline, and the request must end
+			 * by then (engine_request_deadline).
+			 */
+			uv_timer_start(&run->wake, on_wake,
+			    action.wake_ms != 0 &&
+			    action.wake_ms < action.wait_ms ?
+			    action.wake_ms : action.wait_ms, 0);
 			if (run->queries == NULL) {
 				/* Nothing in flight can wake us: let the engine fail it. */
 				engine_feed_timeout(run->request,

@@ -2079,6 +2079,154 @@ test_burst_of_timeouts_is_one_failure(bool use_0x20)
 	engine_free(engine);
 }
 
+/*
+ * Runs `req` on the injected clock as a network would: answers from live
+ * servers at once, silent servers' queries time out when due, and between
+ * events the clock moves to the next one: a query's timeout, a hedge
+ * (wake_ms) or the request's deadline (wait_ms). Returns when it ends.
+ */
+static void
+run_on_clock(struct engine_request *req, struct engine_now *now)
+{
+	struct { uint32_t id; uint64_t due; } out[8];
+	unsigned nout = 0;
+
+	for (int steps = 0; steps < 1000; steps++) {
+		struct engine_action action;
+		enum engine_action_kind kind = engine_next_action(req, *now,
+		    &action);
+		uint64_t next;
+		unsigned first = 0;
+
+		if (kind == ENGINE_DONE)
+			return;
+		if (kind == ENGINE_SEND) {
+			struct server *s = server_at(&action.send.addr);
+			ldns_pkt *query = NULL, *reply;
+			uint8_t *wire = NULL;
+			size_t len;
+
+			ldns_wire2pkt(&query, action.send.wire,
+			    action.send.wire_len);
+			if (s == NULL || s->silent || query == NULL) {
+				if (nout < 8) {
+					out[nout].id = action.send.id;
+					out[nout++].due = now->ms +
+					    action.send.timeout_ms;
+				}
+				ldns_pkt_free(query);
+				continue;
+			}
+			s->sends++;
+			reply = authority_answer(s, query, false);
+			ldns_pkt2wire(&wire, reply, &len);
+			now->ms += 1;
+			engine_feed_reply(req, action.send.id,
+			    (struct sockaddr *)&action.send.addr,
+			    action.send.addrlen, wire, len, 1, *now);
+			free(wire);
+			ldns_pkt_free(reply);
+			ldns_pkt_free(query);
+			continue;
+		}
+		/* ENGINE_WAIT: the next event. */
+		next = action.wait_ms != 0 ? now->ms + action.wait_ms :
+		    UINT64_MAX;
+		if (action.wake_ms != 0 && now->ms + action.wake_ms < next)
+			next = now->ms + action.wake_ms;
+		for (unsigned i = 1; i < nout; i++)
+			if (out[i].due < out[first].due)
+				first = i;
+		if (nout > 0 && out[first].due <= next) {
+			now->ms = out[first].due;
+			engine_feed_timeout(req, out[first].id, *now);
+			out[first] = out[--nout];
+		} else if (next != UINT64_MAX)
+			now->ms = next;
+	}
+}
+
+/*
+ * LIMIT_REQUEST_TIME_MS is a deadline: the request ends then, with a query
+ * still out, instead of at the next reply or timeout after it (a query's
+ * timeout reaches LIMIT_QUERY_TIMEOUT_MAX_MS: requests answered seconds
+ * late). Here a 2 s budget and a silent server whose query's timeout ends
+ * at 2.75 s.
+ */
+static void
+test_request_deadline(bool serve_stale)
+{
+	struct engine_config cfg;
+	struct engine *engine;
+	struct engine_now now = { 1000000, 5000 };
+	struct engine_question q = { .type = LDNS_RR_TYPE_A,
+	    .klass = LDNS_RR_CLASS_IN };
+	struct engine_request *req;
+	struct engine_result r;
+	struct server *dead;
+	uint64_t started;
+	char err[256], *text;
+	unsigned sends;
+
+	USE_WORLD(deadzone);
+	dead = server_named("192.0.2.103");
+	scripted_config_init(&cfg, false);
+	cfg.request_timeout_ms = 2000;
+	cfg.serve_stale = serve_stale;
+	engine = engine_new(&cfg, err, sizeof(err));
+	/*
+	 * Cached while the server was up, 900 ms away (its queries' timeout
+	 * is 2750 ms), then expired, and the server went silent.
+	 */
+	dead->silent = false;
+	dead->rtt_ms = 900;
+	engine_request_free(resolve(engine, "probe.dz.test.", LDNS_RR_TYPE_A,
+	    &now, &sends));
+	dead->silent = true;
+	dead->rtt_ms = 0;
+	now.wall += 3601;
+	q.name = ldns_dname_new_frm_str("probe.dz.test.");
+	started = now.ms;
+	req = engine_request_new(engine, &q, 0, now, NULL, NULL);
+	ldns_rdf_deep_free(q.name);
+	ok(engine_request_deadline(req) == started + 2000, "serve-stale %d: "
+	    "the engine says when the request must end: %llu ms after it "
+	    "started", serve_stale, (unsigned long long)
+	    (engine_request_deadline(req) - started));
+	run_on_clock(req, &now);
+	engine_request_result(req, &r);
+	text = answer_text(req);
+	if (!serve_stale)
+		ok(r.rcode == LDNS_RCODE_SERVFAIL &&
+		    r.ede == ENGINE_EDE_NO_REACHABLE_AUTHORITY &&
+		    now.ms - started == 2000, "serve-stale 0: the request ends "
+		    "at its deadline, a query still out: after %llu ms (2000; "
+		    "was 2750, the query's timeout), rcode %d EDE %d \"%s\"",
+		    (unsigned long long)(now.ms - started), r.rcode, r.ede,
+		    r.ede_text != NULL ? r.ede_text : "");
+	else
+		ok(r.rcode == LDNS_RCODE_NOERROR && r.stale &&
+		    r.ede == ENGINE_EDE_STALE_ANSWER &&
+		    strstr(text, "198.51.100.91") != NULL &&
+		    now.ms - started == 2000, "serve-stale 1: at its deadline "
+		    "the request is served stale: after %llu ms (2000; was 2750), "
+		    "rcode %d EDE %d, "
+		    "%s", (unsigned long long)(now.ms - started), r.rcode, r.ede,
+		    text);
+	free(text);
+	{
+		struct engine_action action;
+
+		/* A late timeout for the query left out is ignored. */
+		engine_feed_timeout(req, 1, now);
+		ok(engine_next_action(req, now, &action) == ENGINE_DONE,
+		    "serve-stale %d: the request stays done; what is still out "
+		    "is the caller's to drop", serve_stale);
+	}
+	engine_request_free(req);
+	engine_free(engine);
+}
+
 int
 main(void)
 {
@@ -2102,6 +2250,7 @@ main(void)
 		test_glueless_per_cut(x);
 		test_hedging(x);
 		test_dead_server_probe(x);
+		test_request_deadline(x);
 		test_burst_of_timeouts_is_one_failure(x);
 		test_ghost_domain_expires(x);
 		servers = lab;
