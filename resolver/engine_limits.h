@@ -113,6 +113,17 @@
  * LIMIT_CLIENT_INFLIGHT, so its other questions were dropped.
  */
 #define LIMIT_SERVER_DEAD_FAILURES	4
+/*
+ * A dead server whose probe failed rests this long before the next probe
+ * (Knot Resolver's KR_NS_TIMEOUT_RETRY_INTERVAL): meanwhile a request with
+ * no other server fails at once (EDE 22) or is served stale. Without it
+ * the probe slot came free with each failure, and a client asking one name
+ * at a time under a dead zone sent every one of its requests as the next
+ * probe and waited out its timeout, LIMIT_REQUEST_TIME_MS per name. Short,
+ * so that a server that comes back is found within about a second under
+ * load (the load test allows 5 s).
+ */
+#define LIMIT_SERVER_PROBE_INTERVAL_MS	1000
 /* EDNS buffer size we advertise (DNS Flag Day 2020). */
 #define LIMIT_EDNS_BUFSIZE		1232
 /*

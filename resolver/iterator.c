@@ -888,6 +888,7 @@ task_send(struct engine_request *req, struct task *task, int si, int ai,
 		q->wire[2] |= 0x01;	/* RD: a forwarder resolves for us */
 	q->sent_ms = now.ms;
 	q->active = true;
+	server_report_sent(engine->servers, sa, q->timeout_ms, now.ms);
 	task->queries++;
 	req->upstream_queries++;
 	STAT_ADD(engine, upstream_queries, 1);

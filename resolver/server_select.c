@@ -19,6 +19,14 @@
 
 struct server_state {
 	uint32_t srtt_ms;		/* 0: never measured */
+	/*
+	 * The smoothed RTT as replies measured it; srtt_ms also grows with
+	 * each timeout (so that a far server gets time to answer), this one
+	 * does not. A dead server's probe waits for it: the probe asks
+	 * whether the server is back at its old speed, and a client whose
+	 * request sends it is not held for a timeout grown to the cap.
+	 */
+	uint32_t alive_srtt_ms;		/* 0: never measured */
 	unsigned failures;		/* consecutive */
 	uint64_t backoff_until_ms;
 	unsigned quirks;
@@ -32,6 +40,7 @@ struct server_state {
 	 */
 	unsigned rounds;
 	uint64_t round_ms;
+	uint64_t failed_ms;		/* the last failure */
 	/* Dead: its one probe is out until then. */
 	uint64_t probe_until_ms;
 };
@@ -162,12 +171,22 @@ server_get(struct server_table *t, const struct sockaddr *addr, bool create)
 	return s;
 }
 
-/* Called locked: a dead server whose one probe query is still out. */
 static bool
-probe_out(const struct server_state *s, uint64_t now_ms)
+is_dead(const struct server_state *s)
 {
-	return s != NULL && s->rounds >= LIMIT_SERVER_DEAD_FAILURES &&
-	    s->probe_until_ms > now_ms;
+	return s != NULL && s->rounds >= LIMIT_SERVER_DEAD_FAILURES;
+}
+
+/*
+ * Called locked: a dead server not to be asked now: its one probe is
+ * still out, or its last one failed less than LIMIT_SERVER_PROBE_INTERVAL_MS
+ * ago.
+ */
+static bool
+dead_resting(const struct server_state *s, uint64_t now_ms)
+{
+	return is_dead(s) && (s->probe_until_ms > now_ms ||
+	    now_ms < s->failed_ms + LIMIT_SERVER_PROBE_INTERVAL_MS);
 }
 
 static uint32_t
@@ -198,7 +217,7 @@ server_choose(struct server_table *t, const struct server_candidate *cand,
 			continue;
 		s = states[i] = server_get(t, cand[i].addr, false);
 		/* Not even a last resort: the probe will tell. */
-		if ((probing[i] = probe_out(s, now_ms)))
+		if ((probing[i] = dead_resting(s, now_ms)))
 			continue;
 		scores[i] = server_score(s);
 		backed_off[i] = backed_off_locked(t, s, cand[i].addr, zone,
@@ -224,27 +243,43 @@ server_choose(struct server_table *t, const struct server_candidate *cand,
 		if (arc4random_uniform(++in_band) == 0)
 			pick = (int)i;
 	}
-	/*
-	 * A query to a dead server is its probe: until it is answered or
-	 * times out (at most LIMIT_QUERY_TIMEOUT_MAX_MS), other requests do
-	 * not wait on that server.
-	 */
-	if (pick >= 0 && states[pick] != NULL &&
-	    states[pick]->rounds >= LIMIT_SERVER_DEAD_FAILURES)
-		states[pick]->probe_until_ms = now_ms +
-		    LIMIT_QUERY_TIMEOUT_MAX_MS;
 	pthread_mutex_unlock(&t->lock);
 	return pick;
 }
 
-/* Called locked: a query's timeout, a multiple of the RTT, bounded. */
+void
+server_report_sent(struct server_table *t, const struct sockaddr *addr,
+    uint32_t timeout_ms, uint64_t now_ms)
+{
+	struct server_state *s;
+
+	pthread_mutex_lock(&t->lock);
+	s = server_get(t, addr, false);
+	/*
+	 * A query to a dead server is its probe: until it is answered or
+	 * times out, other requests do not wait on that server. A request
+	 * that ends first (its deadline, a jostle) never tells: the slot
+	 * frees itself when the probe's timeout has passed.
+	 */
+	if (is_dead(s))
+		s->probe_until_ms = now_ms + timeout_ms;
+	pthread_mutex_unlock(&t->lock);
+}
+
+/*
+ * Called locked: a query's timeout, a multiple of the RTT, bounded. A dead
+ * server's probe waits as long as the server took when it last answered
+ * (the initial timeout when it never did), not the cap its timeouts grew to.
+ */
 static uint32_t
 timeout_of(const struct server_state *s)
 {
 	uint32_t timeout = LIMIT_QUERY_TIMEOUT_INITIAL_MS;
+	uint32_t srtt = s == NULL ? 0 : is_dead(s) ? s->alive_srtt_ms :
+	    s->srtt_ms;
 
-	if (s != NULL && s->srtt_ms != 0) {
-		timeout = s->srtt_ms * 3 + 50;
+	if (srtt != 0) {
+		timeout = srtt * 3 + 50;
 		if (timeout < LIMIT_QUERY_TIMEOUT_MIN_MS)
 			timeout = LIMIT_QUERY_TIMEOUT_MIN_MS;
 		if (timeout > LIMIT_QUERY_TIMEOUT_MAX_MS)
@@ -290,6 +325,7 @@ server_report_rtt(struct server_table *t, const struct sockaddr *addr,
 		/* RFC 6298-style smoothing, weight 1/4 on the new sample. */
 		s->srtt_ms = s->srtt_ms == 0 || s->failures != 0 ? rtt_ms :
 		    (s->srtt_ms * 3 + rtt_ms) / 4;
+		s->alive_srtt_ms = s->srtt_ms;
 		s->failures = 0;
 		s->backoff_until_ms = 0;
 		s->rounds = 0;
@@ -316,7 +352,9 @@ server_report_failure(struct server_table *t, const struct sockaddr *addr,
 			s->failures++;
 		/* Never longer than the cap: servers come back. */
 		s->backoff_until_ms = now_ms + backoff_ms(s->failures);
-		s->probe_until_ms = 0;	/* the next query may probe */
+		/* A dead server's next probe: LIMIT_SERVER_PROBE_INTERVAL_MS on. */
+		s->failed_ms = now_ms;
+		s->probe_until_ms = 0;
 		if (timeout) {
 			uint32_t rtt = s->srtt_ms == 0 ?
 			    LIMIT_QUERY_TIMEOUT_INITIAL_MS : s->srtt_ms * 2;

@@ -33,13 +33,27 @@ struct server_candidate {
  * Picks among the candidates: the fastest band (within 400 ms of the best
  * smoothed RTT, unknown servers counted at the initial timeout) at random,
  * avoiding servers backed off (as addresses, or for `zone`) unless nothing
- * else is left. A dead server (LIMIT_SERVER_DEAD_FAILURES in a row) whose
- * probe is out counts as excluded; picking a dead server sends its probe.
+ * else is left. A dead server (LIMIT_SERVER_DEAD_FAILURES in a row) counts
+ * as excluded while its probe is out and for LIMIT_SERVER_PROBE_INTERVAL_MS
+ * after its last failure; otherwise a query to it is its probe.
  * Returns the index, or -1 when every candidate is excluded.
  */
 int server_choose(struct server_table *table,
     const struct server_candidate *candidates, size_t count,
     const uint8_t *zone, size_t zone_len, uint64_t now_ms);
+
+/*
+ * A query went to `addr` with this timeout. For a dead server it is the
+ * probe: the server is excluded for everyone else until it is answered,
+ * fails, or its timeout passes. Told when the query is sent, not when the
+ * server is chosen: a choice may be dropped (another address preferred,
+ * the request out of queries), and a probe slot taken by a query never
+ * sent would keep the server from everyone until the slot timed out.
+ * Two workers may both choose a dead server in the moment between their
+ * choice and their send: then it gets two probes, once.
+ */
+void server_report_sent(struct server_table *table,
+    const struct sockaddr *addr, uint32_t timeout_ms, uint64_t now_ms);
 
 /* The timeout for a query to `addr`: a multiple of its RTT, bounded. */
 uint32_t server_timeout_ms(struct server_table *table,

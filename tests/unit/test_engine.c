@@ -16,6 +16,7 @@
 #include "engine_limits.h"
 #include "observer.h"
 #include "scripted_server.h"
+#include "server_select.h"
 #include "tap.h"
 
 /* ---- a scripted authority: zone data per server address ---- */
@@ -1949,7 +1950,23 @@ test_dead_server_probe(bool use_0x20)
 		engine_request_free(resolve(engine, name, LDNS_RR_TYPE_A, &now,
 		    &sends));
 	}
-	/* A request sends the probe, which stays out. */
+	/*
+	 * Dead, it rests after its last failure: a name fails at once
+	 * without asking it, then LIMIT_SERVER_PROBE_INTERVAL_MS later a
+	 * request sends the probe, which stays out.
+	 */
+	dead_sends = dead->sends;
+	started = now.ms;
+	req = resolve(engine, "resting.dz.test.", LDNS_RR_TYPE_A, &now, &sends);
+	engine_request_result(req, &r);
+	ok(r.rcode == LDNS_RCODE_SERVFAIL &&
+	    r.ede == ENGINE_EDE_NO_REACHABLE_AUTHORITY &&
+	    dead->sends == dead_sends && now.ms - started < 100,
+	    "0x20 %d: just after its last failure the dead server rests: a name "
+	    "fails at once (%u queries to it, %llu ms)", use_0x20,
+	    dead->sends - dead_sends, (unsigned long long)(now.ms - started));
+	engine_request_free(req);
+	now.ms += LIMIT_SERVER_PROBE_INTERVAL_MS;
 	q.name = ldns_dname_new_frm_str("probe.dz.test.");
 	probe = engine_request_new(engine, &q, 0, now, NULL, NULL);
 	ldns_rdf_deep_free(q.name);
@@ -2076,6 +2093,70 @@ test_burst_of_timeouts_is_one_failure(bool use_0x20)
 	ok(out == 6 && again == 6, "0x20 %d: six queries lost at once are one "
 	    "failure: each of the %u requests asks the server again (%u did)",
 	    use_0x20, out, again);
+	engine_free(engine);
+}
+
+/*
+ * A client asking one name at a time under a zone whose every server is
+ * down. Each name became the dead server's next probe as soon as the last
+ * one failed, and waited out timeouts grown to LIMIT_QUERY_TIMEOUT_MAX_MS
+ * until LIMIT_REQUEST_TIME_MS: 10-12 s per name. Now the server rests
+ * between probes and a probe waits only as long as the server used to
+ * take to answer: most names fail at once, a probe now and then is short.
+ */
+static void
+test_dead_zone_serial_client(bool use_0x20)
+{
+	struct engine *engine = new_engine_case(use_0x20);
+	struct engine_now now = { 1000000, 5000 };
+	struct server *dead;
+	uint64_t worst = 0, total = 0;
+	unsigned warmup = 0, names = 0, probes, failed_fast = 0;
+	char name[64];
+
+	USE_WORLD(deadzone);
+	dead = server_named("192.0.2.103");
+	/* It answered once (so its RTT is known), then it went down. */
+	dead->silent = false;
+	engine_request_free(resolve(engine, "probe.dz.test.", LDNS_RR_TYPE_A,
+	    &now, &probes));
+	dead->silent = true;
+	while (dead->sends < 1 + LIMIT_SERVER_DEAD_FAILURES && warmup < 10) {
+		snprintf(name, sizeof(name), "w%u.dz.test.", warmup++);
+		engine_request_free(resolve(engine, name, LDNS_RR_TYPE_A, &now,
+		    &probes));
+	}
+	probes = dead->sends;
+	/* Twenty names, one at a time, 100 ms apart: two seconds. */
+	for (names = 0; names < 20; names++) {
+		struct engine_request *req;
+		struct engine_result r;
+		unsigned sends;
+		uint64_t started = now.ms;
+
+		now.ms += 100;
+		started = now.ms;
+		snprintf(name, sizeof(name), "n%u.dz.test.", names);
+		req = resolve(engine, name, LDNS_RR_TYPE_A, &now, &sends);
+		engine_request_result(req, &r);
+		if (r.rcode == LDNS_RCODE_SERVFAIL &&
+		    r.ede == ENGINE_EDE_NO_REACHABLE_AUTHORITY &&
+		    now.ms - started < 50)
+			failed_fast++;
+		if (now.ms - started > worst)
+			worst = now.ms - started;
+		total += now.ms - started;
+		engine_request_free(req);
+	}
+	probes = dead->sends - probes;
+	ok(worst <= 1000 && failed_fast >= 15, "0x20 %d: a serial client under "
+	    "a dead zone: 20 names took %llu ms in all, the slowest %llu ms "
+	    "(<= 1000; was 10-12 s each), %u failed at once with EDE 22",
+	    use_0x20, (unsigned long long)total, (unsigned long long)worst,
+	    failed_fast);
+	ok(probes >= 1 && probes <= 4, "0x20 %d: the dead server is still "
+	    "probed, about once a second: %u probes while the 20 names were asked", use_0x20,
+	    probes);
 	engine_free(engine);
 }
 
@@ -2227,6 +2308,43 @@ test_request_deadline(bool serve_stale)
 	engine_free(engine);
 }
 
+/*
+ * A dead server's probe slot is taken when the probe is sent, not when the
+ * server is chosen: a choice the request then drops (another address
+ * preferred, its query budget spent) used to keep the server from every
+ * request for LIMIT_QUERY_TIMEOUT_MAX_MS with no probe out.
+ */
+static void
+test_probe_slot_taken_when_sent(void)
+{
+	struct server_table *t = server_table_new();
+	struct sockaddr_in in = { .sin_family = AF_INET,
+	    .sin_port = htons(53) };
+	struct server_candidate c = { .addr = (struct sockaddr *)&in };
+	uint64_t now = 5000;
+	int first, again, after;
+
+	inet_pton(AF_INET, "192.0.2.200", &in.sin_addr);
+	/* Dead: rounds of timeouts, each a timeout after the last. */
+	for (int i = 0; i < LIMIT_SERVER_DEAD_FAILURES; i++) {
+		server_report_failure(t, c.addr, true, now);
+		now += LIMIT_QUERY_TIMEOUT_MAX_MS + 1;
+	}
+	now += LIMIT_SERVER_PROBE_INTERVAL_MS;
+	first = server_choose(t, &c, 1, NULL, 0, now);
+	again = server_choose(t, &c, 1, NULL, 0, now);
+	server_report_sent(t, c.addr, server_timeout_ms(t, c.addr), now);
+	after = server_choose(t, &c, 1, NULL, 0, now);
+	ok(first == 0 && again == 0 && after == -1, "a dead server chosen but "
+	    "not asked can still be chosen (%d, %d); once its probe is sent it "
+	    "is not (%d)", first, again, after);
+	ok(server_timeout_ms(t, c.addr) == LIMIT_QUERY_TIMEOUT_INITIAL_MS,
+	    "a dead server never measured is probed with the initial timeout "
+	    "(%u ms), not the cap its timeouts grew to",
+	    server_timeout_ms(t, c.addr));
+	server_table_free(t);
+}
+
 int
 main(void)
 {
@@ -2250,6 +2368,7 @@ main(void)
 		test_glueless_per_cut(x);
 		test_hedging(x);
 		test_dead_server_probe(x);
+		test_dead_zone_serial_client(x);
 		test_request_deadline(x);
 		test_burst_of_timeouts_is_one_failure(x);
 		test_ghost_domain_expires(x);
@@ -2264,6 +2383,7 @@ main(void)
 	servers = lab;
 	server_count = sizeof(lab) / sizeof(lab[0]);
 	test_private_address();
+	test_probe_slot_taken_when_sent();
 	scripted_hints_remove();
 	return tap_done();
 }
