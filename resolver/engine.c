@@ -746,10 +746,60 @@ abandon_other(struct engine_request *req)
 	req->abandoned_sent_ms = req->hedge.sent_ms;
 }
 
+/*
+ * Whether the request has a stale client timer (RFC 8767 §5): serve-stale
+ * on, a client waiting (not a prefetch or a trace), the timer before the
+ * request's own limit, and no look at the cache yet that found nothing.
+ */
+static bool
+stale_timer_armed(const struct engine_request *req)
+{
+	const struct engine_config *c = &req->engine->config;
+
+	return c->serve_stale && c->stale_client_timeout_ms != 0 &&
+	    c->stale_client_timeout_ms < c->request_timeout_ms &&
+	    !req->no_stale && !req->direct && !c->fresh_cache &&
+	    !(req->flags & (ENGINE_REQUEST_NO_CACHE | ENGINE_REQUEST_PREFETCH));
+}
+
 uint64_t
 engine_request_deadline(const struct engine_request *req)
 {
-	return req->start_ms + req->engine->config.request_timeout_ms;
+	return req->start_ms + (stale_timer_armed(req) ?
+	    req->engine->config.stale_client_timeout_ms :
+	    req->engine->config.request_timeout_ms);
+}
+
+/*
+ * The stale client timer went off: the client gets the stale answer now
+ * (EDE 3), and the resolution is given up with the queries still out; a
+ * client asking again after the answer's LIMIT_STALE_ANSWER_TTL starts a
+ * new one. False when there is no stale answer: the request goes on to
+ * its full deadline.
+ */
+static bool
+request_serve_stale_early(struct engine_request *req, struct engine_now now)
+{
+	uint8_t key[ANSWER_KEY_MAX];
+	size_t keylen = request_answer_key(req, key);
+	struct engine_event ev = { 0 };
+
+	req->no_stale = true;
+	if (keylen == 0 || !answer_from_stale(req, key, keylen, now.wall))
+		return false;
+	req->done = true;
+	req->query.active = req->hedge.active = false;
+	req->hedge_at_ms = 0;
+	req->abandoned_id = 0;
+	req->result.upstream_queries = req->upstream_queries;
+	req->result.ede_text = "served stale: no fresh answer in time";
+	ev.kind = EV_REQUEST_DONE;
+	ev.u.done.rcode = req->result.rcode;
+	ev.u.done.ede = req->result.ede;
+	ev.u.done.why = req->result.ede_text;
+	engine_emit(req, &ev, req->tasks[0], now);
+	count_result(req);
+	return true;
 }
 
 enum engine_action_kind
@@ -760,6 +810,9 @@ engine_next_action(struct engine_request *req, struct engine_now now,
 
 	memset(action, 0, sizeof(*action));
 	/* Direct queries (trace probes) have their one timeout instead. */
+	if (!req->done && !req->direct && now.ms >= deadline &&
+	    stale_timer_armed(req) && !request_serve_stale_early(req, now))
+		deadline = engine_request_deadline(req);
 	if (!req->done && !req->direct && now.ms >= deadline)
 		iterator_expire(req, now);
 	if (!req->done && req->query.active && req->hedge_at_ms != 0 &&

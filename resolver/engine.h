@@ -102,6 +102,12 @@ struct engine_config {
 	uint32_t cache_min_ttl;
 	uint32_t cache_max_negative_ttl;
 	uint32_t request_timeout_ms;	/* total time budget per request */
+	/*
+	 * With serve_stale: a request still unanswered after this many ms is
+	 * answered with stale data when there is some (RFC 8767 §5's client
+	 * response timer); 0: stale data only once resolution has failed.
+	 */
+	uint32_t stale_client_timeout_ms;
 	uint32_t query_timeout_ms;	/* initial per-query timeout, before RTT is known */
 	unsigned tries;			/* sends per server before giving up on it */
 	const struct engine_zone *zones; /* forward and stub zones; copied */
@@ -267,10 +273,13 @@ enum engine_action_kind engine_next_action(struct engine_request *request,
  * request_timeout_ms (LIMIT_REQUEST_TIME_MS by default). At that time
  * engine_next_action() finishes it with SERVFAIL and EDE 22 (No Reachable
  * Authority), or with stale data when serve-stale allows it, and the
- * caller drops the queries still out. The deadline is checked whenever
- * the engine is asked, not only when a reply or timeout arrives: a caller
- * arms a timer for it (ENGINE_WAIT's wait_ms), so that a query with a
- * long timeout cannot carry the request past it.
+ * caller drops the queries still out. With serve-stale the first deadline
+ * is earlier, stale_client_timeout_ms after the start: then the request
+ * ends with stale data (EDE 3) if there is some, and otherwise goes on to
+ * the full deadline. The deadline is checked whenever the engine is
+ * asked, not only when a reply or timeout arrives: a caller arms a timer
+ * for it (ENGINE_WAIT's wait_ms), so that a query with a long timeout
+ * cannot carry the request past it.
  */
 uint64_t engine_request_deadline(const struct engine_request *request);
 

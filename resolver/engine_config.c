@@ -25,6 +25,7 @@ engine_config_init(struct engine_config *config)
 	config->cache_min_ttl = LIMIT_CACHE_MIN_TTL;
 	config->cache_max_negative_ttl = LIMIT_CACHE_MAX_NEGATIVE_TTL;
 	config->request_timeout_ms = LIMIT_REQUEST_TIME_MS;
+	config->stale_client_timeout_ms = LIMIT_STALE_CLIENT_TIMEOUT_MS;
 	config->query_timeout_ms = LIMIT_QUERY_TIMEOUT_INITIAL_MS;
 	config->tries = 2;
 	/* On, but nothing is validated until a trust anchor is configured. */

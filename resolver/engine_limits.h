@@ -92,6 +92,14 @@
 #define LIMIT_STALE_ANSWER_TTL		30
 /* How long past expiry stale data may still be served. */
 #define LIMIT_STALE_MAX_AGE		86400
+/*
+ * With serve-stale, a client waits this long for a fresh answer before it
+ * gets the stale one (RFC 8767 §5's client response timer, 1.8 s; Unbound's
+ * serve-expired-client-timeout): a stub resolver gives up after a few
+ * seconds (glibc: 5 s), so stale data served at LIMIT_REQUEST_TIME_MS, or
+ * after the timeouts of servers not yet known dead, reached nobody.
+ */
+#define LIMIT_STALE_CLIENT_TIMEOUT_MS	1800
 /* Default memory for all caches together. */
 #define LIMIT_CACHE_SIZE_DEFAULT	(64u * 1024 * 1024)
 

@@ -196,6 +196,7 @@ struct engine_request {
 	struct bogus_server bogus[LIMIT_DNSSEC_RESTARTS];
 	unsigned dnssec_restarts;
 	bool failed_ns_limit_reported;
+	bool no_stale;			/* looked at the stale client timer: none */
 	bool done;
 	struct engine_result result;
 	uint8_t *answer;

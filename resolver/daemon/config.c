@@ -753,6 +753,13 @@ config_apply(struct config_reader *r, const char *key, const char *v)
 		parse_bool(r, key, v, &e->use_0x20);
 	else if (strcmp(key, "serve-stale") == 0)
 		parse_bool(r, key, v, &e->serve_stale);
+	else if (strcmp(key, "serve-stale-client-timeout") == 0) {
+		if (parse_number(r, key, v, 0, 300000, &n))
+			e->stale_client_timeout_ms = (uint32_t)n;
+	} else if (strcmp(key, "request-timeout") == 0) {
+		if (parse_number(r, key, v, 100, 300000, &n))
+			e->request_timeout_ms = (uint32_t)n;
+	}
 	else if (strcmp(key, "prefetch") == 0)
 		parse_bool(r, key, v, &e->prefetch);
 	else if (strcmp(key, "control-socket") == 0)
@@ -1037,6 +1044,9 @@ config_print(const struct daemon_config *c, FILE *out)
 	fprintf(out, "qname-minimisation: %s\n", yes_no(e->qname_minimisation));
 	fprintf(out, "use-0x20: %s\n", yes_no(e->use_0x20));
 	fprintf(out, "serve-stale: %s\n", yes_no(e->serve_stale));
+	fprintf(out, "serve-stale-client-timeout: %u\n",
+	    e->stale_client_timeout_ms);
+	fprintf(out, "request-timeout: %u\n", e->request_timeout_ms);
 	fprintf(out, "prefetch: %s\n", yes_no(e->prefetch));
 	fprintf(out, "control-socket: \"%s\"\n", c->control_socket);
 	if (c->pidfile != NULL)

@@ -3,14 +3,63 @@ A zone whose every server is down must not hold each of a client's
 questions for the whole request time limit: once its servers are known
 dead (LIMIT_SERVER_DEAD_FAILURES), a question fails at once with EDE 22
 (or is served stale), and the servers are probed now and then."""
+import socket
+import threading
 import time
 
 import dns.edns
 import dns.exception
+import dns.flags
+import dns.message
 import dns.rcode
+import dns.rrset
 
 # Nothing listens here: a stub zone whose two servers never answer.
 DEAD_SERVERS = "127.77.250.1 127.77.250.2"
+SLOW_ADDR = "127.77.250.3"
+
+
+class SlowServer(threading.Thread):
+    """slow.example's one server: answers every A question with 192.0.2.99
+    (TTL `ttl`) after `delay` seconds, or not at all while `silent`."""
+
+    def __init__(self, delay, ttl=300):
+        super().__init__(daemon=True)
+        self.delay, self.ttl, self.silent = delay, ttl, False
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((SLOW_ADDR, 53))
+        self.sock.settimeout(0.2)
+        self.stopped = threading.Event()
+
+    def answer(self, wire, peer):
+        q = dns.message.from_wire(wire)
+        r = dns.message.make_response(q)
+        r.flags |= dns.flags.AA
+        if q.question[0].rdtype == 1:
+            r.answer.append(dns.rrset.from_text(q.question[0].name, self.ttl,
+                                                "IN", "A", "192.0.2.99"))
+        time.sleep(self.delay)
+        try:
+            self.sock.sendto(r.to_wire(), peer)
+        except OSError:
+            pass
+
+    def run(self):
+        while not self.stopped.is_set():
+            try:
+                wire, peer = self.sock.recvfrom(4096)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            if not self.silent:
+                threading.Thread(target=self.answer, args=(wire, peer),
+                                 daemon=True).start()
+
+    def stop(self):
+        self.stopped.set()
+        self.join(2)
+        self.sock.close()
 
 
 def ede_codes(resp):
@@ -46,3 +95,64 @@ def test_serial_client_under_a_dead_zone_fails_fast(daemon_factory):
     # Generous for a loaded machine: the bug took 10 s or more per name.
     assert max(t for t, _ in later) < 3.0, times
     assert sum(t for t, _ in later) < 6.0, times
+
+
+def warm_up(d, name):
+    """Resolves names through the slow server until one is answered (the
+    first queries time out, 376 ms then 1178 ms, before its reply, and
+    the timeouts grow until they let it in), then `name`."""
+    for i in range(4):
+        took, resp = timed_query(d, f"try{i}.{name}")   # a SERVFAIL is cached 5 s
+        if resp is not None and resp.rcode() == dns.rcode.NOERROR and resp.answer:
+            break
+    took, resp = timed_query(d, name)
+    assert resp is not None and resp.answer, f"{name} never resolved: {resp}"
+
+
+def test_request_ends_at_its_deadline(daemon_factory):
+    """request-timeout is a deadline: a query whose timeout lies beyond it
+    (a server 2.5 s away gets 3 s) no longer carries the answer past it.
+    Before, the request ended at the query's timeout."""
+    server = SlowServer(delay=2.5)
+    server.start()
+    try:
+        d = daemon_factory(f"stub-zone: slow.example {SLOW_ADDR}\n"
+                           "domain-insecure: slow.example\n"
+                           "request-timeout: 1000\n")
+        # Cut at 1 s, its query's reply comes at 2.5 s: the server is
+        # known 2.5 s away, its queries get the 3 s cap as timeout.
+        timed_query(d, "w.slow.example")
+        time.sleep(2)
+        server.silent = True
+        took, resp = timed_query(d, "late.slow.example")
+        print(f"answered after {took:.2f} s")
+        assert resp is not None and resp.rcode() == dns.rcode.SERVFAIL
+        assert 22 in ede_codes(resp), resp
+        assert took < 1.8, took
+    finally:
+        server.stop()
+
+
+def test_stale_answer_after_the_client_timer(daemon_factory):
+    """serve-stale: a client waits serve-stale-client-timeout (1800 ms by
+    default, RFC 8767) for a fresh answer, then gets the expired one.
+    Before, it waited for the resolution to fail: the server's timeouts,
+    3 s each, 6 s in all."""
+    server = SlowServer(delay=1.5, ttl=1)
+    server.start()
+    try:
+        d = daemon_factory(f"stub-zone: slow.example {SLOW_ADDR}\n"
+                           "domain-insecure: slow.example\n"
+                           "serve-stale: yes\n")
+        warm_up(d, "cached.slow.example")
+        server.silent = True
+        time.sleep(1.5)     # the answer expires
+        took, resp = timed_query(d, "cached.slow.example")
+        print(f"answered after {took:.2f} s")
+        assert resp is not None and resp.rcode() == dns.rcode.NOERROR
+        assert [rr.to_text() for rrs in resp.answer for rr in rrs] == ["192.0.2.99"]
+        assert 3 in ede_codes(resp), resp
+        assert took < 3.5, took
+    finally:
+        server.stop()
+

@@ -185,6 +185,9 @@ test_all_keys(void)
 	ok(!c.engine.qname_minimisation && !c.engine.use_0x20 &&
 	    c.engine.serve_stale && !c.engine.prefetch,
 	    "qname-minimisation, use-0x20, serve-stale, prefetch");
+	ok(c.engine.stale_client_timeout_ms == 500 &&
+	    c.engine.request_timeout_ms == 4000,
+	    "serve-stale-client-timeout: 500, request-timeout: 4000");
 	ok(strcmp(c.control_socket, "/tmp/descend-test.sock") == 0 &&
 	    c.pidfile != NULL && strcmp(c.pidfile, "/tmp/descend-test.pid") == 0,
 	    "control-socket and pidfile");
@@ -319,6 +322,8 @@ test_errors(void)
 		":36: local-zone 'ads.example.': unknown type 'blocklist' "
 		    "(static, redirect, transparent, refuse, deny, "
 		    "always_nxdomain, always_refuse, always_nodata, nodefault)",
+		":37: bad value '50' for 'request-timeout': expected a number "
+		    "from 100 to 300000",
 	};
 	const size_t n = sizeof(expected) / sizeof(expected[0]);
 	const char *path = TEST_DATA "/errors.conf";
@@ -462,6 +467,7 @@ test_example(void)
 		"outgoing-interface", "cache-size", "cache-max-ttl",
 		"cache-min-ttl", "cache-max-negative-ttl", "threads",
 		"qname-minimisation", "use-0x20", "serve-stale", "prefetch",
+		"serve-stale-client-timeout", "request-timeout",
 		"control-socket", "pidfile", "log-level", "log-queries",
 		"forward-zone", "forward-first", "stub-zone",
 		"username", "chroot", "metrics-listen",

@@ -2254,6 +2254,7 @@ test_request_deadline(bool serve_stale)
 	scripted_config_init(&cfg, false);
 	cfg.request_timeout_ms = 2000;
 	cfg.serve_stale = serve_stale;
+	cfg.stale_client_timeout_ms = 0;	/* stale only at the end */
 	engine = engine_new(&cfg, err, sizeof(err));
 	/*
 	 * Cached while the server was up, 900 ms away (its queries' timeout
@@ -2304,6 +2305,76 @@ test_request_deadline(bool serve_stale)
 		    "serve-stale %d: the request stays done; what is still out "
 		    "is the caller's to drop", serve_stale);
 	}
+	engine_request_free(req);
+	engine_free(engine);
+}
+
+/*
+ * With serve-stale, a client gets the stale answer after
+ * LIMIT_STALE_CLIENT_TIMEOUT_MS (RFC 8767 §5) instead of waiting for the
+ * resolution to fail: here a silent server whose timeouts (2750 ms each,
+ * four of them) reach the 10 s deadline. A name without stale data goes
+ * on past the timer to its own end.
+ */
+static void
+test_stale_client_timer(void)
+{
+	struct engine_config cfg;
+	struct engine *engine;
+	struct engine_now now = { 1000000, 5000 };
+	struct engine_question q = { .type = LDNS_RR_TYPE_A,
+	    .klass = LDNS_RR_CLASS_IN };
+	struct engine_request *req;
+	struct engine_result r;
+	struct server *dead;
+	uint64_t started;
+	char err[256], *text;
+	unsigned sends;
+
+	USE_WORLD(deadzone);
+	dead = server_named("192.0.2.103");
+	scripted_config_init(&cfg, false);
+	cfg.serve_stale = true;
+	engine = engine_new(&cfg, err, sizeof(err));
+	dead->silent = false;
+	dead->rtt_ms = 900;
+	engine_request_free(resolve(engine, "probe.dz.test.", LDNS_RR_TYPE_A,
+	    &now, &sends));
+	dead->silent = true;
+	dead->rtt_ms = 0;
+	now.wall += 3601;
+	q.name = ldns_dname_new_frm_str("probe.dz.test.");
+	started = now.ms;
+	req = engine_request_new(engine, &q, 0, now, NULL, NULL);
+	ldns_rdf_deep_free(q.name);
+	ok(engine_request_deadline(req) == started +
+	    LIMIT_STALE_CLIENT_TIMEOUT_MS, "serve-stale: the first deadline is "
+	    "the stale client timer, %llu ms", (unsigned long long)
+	    (engine_request_deadline(req) - started));
+	run_on_clock(req, &now);
+	engine_request_result(req, &r);
+	text = answer_text(req);
+	ok(r.stale && r.ede == ENGINE_EDE_STALE_ANSWER &&
+	    strstr(text, "198.51.100.91") != NULL &&
+	    now.ms - started == LIMIT_STALE_CLIENT_TIMEOUT_MS, "serve-stale: "
+	    "the stale answer after %llu ms (%u; without the timer at the end "
+	    "of resolution), EDE %d \"%s\"", (unsigned long long)
+	    (now.ms - started), LIMIT_STALE_CLIENT_TIMEOUT_MS, r.ede,
+	    r.ede_text != NULL ? r.ede_text : "");
+	free(text);
+	engine_request_free(req);
+	/* Nothing stale for this name: the timer passes, the request goes on. */
+	q.name = ldns_dname_new_frm_str("nothing.dz.test.");
+	now.ms += 10000;
+	started = now.ms;
+	req = engine_request_new(engine, &q, 0, now, NULL, NULL);
+	ldns_rdf_deep_free(q.name);
+	run_on_clock(req, &now);
+	engine_request_result(req, &r);
+	ok(!r.stale && r.rcode == LDNS_RCODE_SERVFAIL &&
+	    now.ms - started > LIMIT_STALE_CLIENT_TIMEOUT_MS, "serve-stale: a "
+	    "name with nothing stale goes on past the timer: SERVFAIL after "
+	    "%llu ms", (unsigned long long)(now.ms - started));
 	engine_request_free(req);
 	engine_free(engine);
 }
@@ -2384,6 +2455,7 @@ main(void)
 	server_count = sizeof(lab) / sizeof(lab[0]);
 	test_private_address();
 	test_probe_slot_taken_when_sent();
+	test_stale_client_timer();
 	scripted_hints_remove();
 	return tap_done();
 }
