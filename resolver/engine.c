@@ -762,6 +762,18 @@ stale_timer_armed(const struct engine_request *req)
 	    !(req->flags & (ENGINE_REQUEST_NO_CACHE | ENGINE_REQUEST_PREFETCH));
 }
 
+void
+engine_report_orphan(struct engine *engine, const struct sockaddr *addr,
+    bool answered, uint32_t rtt_ms, struct engine_now now)
+{
+	if (answered)
+		server_report_rtt(engine->servers, addr, rtt_ms);
+	else {
+		server_report_failure(engine->servers, addr, true, now.ms);
+		STAT_ADD(engine, upstream_timeouts, 1);
+	}
+}
+
 uint64_t
 engine_request_deadline(const struct engine_request *req)
 {

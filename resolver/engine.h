@@ -299,6 +299,18 @@ void engine_feed_error(struct engine_request *request, uint32_t id,
     const char *reason, struct engine_now now);
 
 /*
+ * What became of a query whose request ended before it did (its deadline,
+ * the stale client timer, a hedge's twin after the answer): the caller
+ * kept its socket until its reply or its timeout, and tells the server
+ * table so, as if the request had waited. Without it a request cut short
+ * teaches nothing: a server whose timeouts always outlast the requests
+ * asking it would never be found dead. A timeout counts in
+ * upstream_timeouts. Thread-safe.
+ */
+void engine_report_orphan(struct engine *engine, const struct sockaddr *addr,
+    bool answered, uint32_t rtt_ms, struct engine_now now);
+
+/*
  * Extended DNS Error (RFC 8914) codes the engine reports with SERVFAIL.
  * Values are the IANA code points.
  */

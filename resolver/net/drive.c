@@ -17,12 +17,20 @@
 
 struct drive_run;
 
-/* One query on the wire. Freed when its handles have closed. */
+/*
+ * One query on the wire. Freed when its handles have closed. A UDP query
+ * still out when its request ends is an orphan: it stays open until its
+ * reply or its timeout, which go to the server table
+ * (engine_report_orphan), and nobody else.
+ */
 struct upstream_query {
 	struct drive *drive;
 	struct drive_run *run;		/* NULL once the run moved on */
 	struct upstream_query *next;	/* the run's other queries in flight */
+	bool orphan;
+	struct upstream_query *orphan_prev, *orphan_next;
 	uint32_t send_id;
+	uint16_t dns_id;		/* an orphan's reply must carry it */
 	bool over_tcp;
 	union {
 		uv_handle_t handle;
@@ -60,6 +68,7 @@ struct drive {
 	struct engine *engine;
 	struct drive_config config;
 	struct drive_run *runs;
+	struct upstream_query *orphans;
 	/*
 	 * One receive buffer for every socket of the loop: libuv hands a
 	 * datagram to on_udp_recv before it asks for the next buffer, and TCP
@@ -146,13 +155,56 @@ run_closed(uv_handle_t *handle)
 	free(handle->data);
 }
 
+/* Closes an orphan: its reply or timeout came, or the driver closes. */
+static void
+orphan_close(struct upstream_query *q)
+{
+	struct drive *drive = q->drive;
+
+	if (q->orphan_prev != NULL)
+		q->orphan_prev->orphan_next = q->orphan_next;
+	else
+		drive->orphans = q->orphan_next;
+	if (q->orphan_next != NULL)
+		q->orphan_next->orphan_prev = q->orphan_prev;
+	q->orphan = false;
+	query_close(q);
+}
+
+/*
+ * The request ended with the query still out: a UDP query is kept for the
+ * server table; a TCP one (rare: a retry after truncation) is closed.
+ */
+static void
+query_orphan(struct upstream_query *q)
+{
+	struct drive *drive = q->drive;
+	struct upstream_query **p = &q->run->queries;
+
+	if (q->over_tcp) {
+		query_close(q);
+		return;
+	}
+	while (*p != NULL && *p != q)
+		p = &(*p)->next;
+	if (*p == q)
+		*p = q->next;
+	q->run = NULL;
+	q->orphan = true;
+	q->orphan_prev = NULL;
+	q->orphan_next = drive->orphans;
+	if (drive->orphans != NULL)
+		drive->orphans->orphan_prev = q;
+	drive->orphans = q;
+}
+
 static void
 run_finish(struct drive_run *run)
 {
 	struct drive *drive = run->drive;
 
 	while (run->queries != NULL)
-		query_close(run->queries);
+		query_orphan(run->queries);
 	uv_timer_stop(&run->wake);
 	if (run->prev != NULL)
 		run->prev->next = run->next;
@@ -171,6 +223,8 @@ drive_free(struct drive *drive)
 		return;
 	while (drive->runs != NULL)
 		run_finish(drive->runs);
+	while (drive->orphans != NULL)
+		orphan_close(drive->orphans);
 	free(drive);
 }
 
@@ -178,6 +232,29 @@ static uint32_t
 query_rtt(const struct upstream_query *q, struct engine_now now)
 {
 	return now.ms > q->sent_ms ? (uint32_t)(now.ms - q->sent_ms) : 0;
+}
+
+static bool
+same_peer(const struct sockaddr *a, socklen_t alen,
+    const struct sockaddr_storage *b)
+{
+	if (a->sa_family != b->ss_family)
+		return false;
+	if (a->sa_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a,
+		    *y = (const void *)b;
+
+		return alen >= sizeof(*x) && x->sin_port == y->sin_port &&
+		    x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	if (a->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a,
+		    *y = (const void *)b;
+
+		return alen >= sizeof(*x) && x->sin6_port == y->sin6_port &&
+		    memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
+	}
+	return false;
 }
 
 /* Hands a reply to the engine; moves on unless the engine ignored it. */
@@ -188,6 +265,17 @@ query_deliver(struct upstream_query *q, const struct sockaddr *from,
 	struct drive_run *run = q->run;
 	struct engine_now now;
 
+	if (q->orphan) {
+		/* Ours by address and ID (RFC 5452 enough for an RTT). */
+		if (len >= 2 && (data[0] << 8 | data[1]) == q->dns_id &&
+		    same_peer(from, fromlen, &q->peer)) {
+			now = drive_now(q->drive);
+			engine_report_orphan(q->drive->engine, from, true,
+			    query_rtt(q, now), now);
+			orphan_close(q);
+		}
+		return;
+	}
 	if (run == NULL)
 		return;
 	now = drive_now(run->drive);
@@ -207,6 +295,16 @@ query_fail(struct upstream_query *q, const char *reason)
 	struct drive_run *run = q->run;
 	struct engine_now now;
 
+	if (q->orphan) {
+		/* A timeout is the server's; a local error says nothing of it. */
+		if (reason == NULL) {
+			now = drive_now(q->drive);
+			engine_report_orphan(q->drive->engine,
+			    (const struct sockaddr *)&q->peer, false, 0, now);
+		}
+		orphan_close(q);
+		return;
+	}
 	if (run == NULL)
 		return;
 	now = drive_now(run->drive);
@@ -451,6 +549,8 @@ run_send(struct drive_run *run, const struct engine_send *send)
 	q->run = run;
 	q->next = run->queries;
 	q->send_id = send->id;
+	q->dns_id = send->wire_len >= 2 ?
+	    (uint16_t)(send->wire[0] << 8 | send->wire[1]) : 0;
 	q->over_tcp = send->transport == ENGINE_TCP;
 	q->peer = send->addr;
 	q->peerlen = send->addrlen;

@@ -156,3 +156,16 @@ def test_stale_answer_after_the_client_timer(daemon_factory):
     finally:
         server.stop()
 
+
+def test_query_cut_by_the_deadline_still_teaches(daemon_factory):
+    """A query still out when its request ends is kept until its own
+    timeout, which the server table (and upstream.timeouts) learns: a
+    server whose timeouts outlast every request asking it must still be
+    found dead. Here the second query (timeout 1178 ms) is cut at 1 s."""
+    d = daemon_factory(f"stub-zone: dead.example {DEAD_SERVERS.split()[0]}\n"
+                       "domain-insecure: dead.example\n"
+                       "request-timeout: 1000\n")
+    took, resp = timed_query(d, "cut.dead.example")
+    assert resp is not None and resp.rcode() == dns.rcode.SERVFAIL and took < 1.8
+    time.sleep(1.5)     # the cut query's timeout passes
+    assert d.stats()["upstream.timeouts"] == 2, d.stats()
