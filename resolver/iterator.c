@@ -1228,6 +1228,39 @@ glueless_note(struct engine_request *req, const struct reply_view *v)
 }
 
 /*
+ * A cut from a fresh referral whose addresses have all had their tries:
+ * those that only stayed silent (lost packets, not a useless answer, not
+ * bogus data) get one more round, once per cut. A cut from the cache gets
+ * it by asking the parent again (below), a fresh one did not: a zone with
+ * one server failed after two lost packets, seconds before the request's
+ * deadline. A server found dead meanwhile is not asked (server_choose),
+ * and the per-name and per-request query limits still hold.
+ */
+static bool
+cut_ask_again(struct engine_request *req, struct task *task)
+{
+	bool again = false;
+
+	if (task->cut.asked_again)
+		return false;
+	task->cut.asked_again = true;
+	for (unsigned i = 0; i < task->cut.server_count; i++) {
+		struct cut_server *s = &task->cut.servers[i];
+
+		for (unsigned j = 0; j < s->addr_count; j++) {
+			struct cut_address *a = &s->addrs[j];
+
+			if (!a->failed && a->sends >= req->engine->config.tries &&
+			    !bogus_listed(req, task, a)) {
+				a->sends = 0;
+				again = true;
+			}
+		}
+	}
+	return again;
+}
+
+/*
  * The cut's servers are all used up. Before giving up, look again at what
  * may have changed since the cut was made (RFC 1034 §5.3.3 step 4, as
  * Unbound and Knot do):
@@ -1275,9 +1308,11 @@ task_refetch_cut(struct engine_request *req, struct task *task,
 			progress = true;
 		}
 	}
-	if (progress || !task->cut.from_cache ||
-	    glueless_seen(req, task->cut.zone))
-		return progress;
+	if (progress)
+		return true;
+	/* A fresh cut, or one whose parent gave no glue (a cycle): not again. */
+	if (!task->cut.from_cache || glueless_seen(req, task->cut.zone))
+		return cut_ask_again(req, task);
 	labels = dname_labels(task->cut.zone);
 	{
 		struct engine_event ev = { 0 };

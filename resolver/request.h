@@ -76,6 +76,7 @@ struct zonecut {
 	bool forward;			/* resolvers: RD=1, their answers are final */
 	bool forward_first;		/* they all failed: iterate instead */
 	bool from_cache;		/* not from a referral seen by this task */
+	bool asked_again;		/* its silent addresses got a second round */
 	unsigned glueless;		/* NS names of the cut resolved so far */
 };
 

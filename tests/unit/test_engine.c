@@ -41,6 +41,7 @@ struct server {
 	bool recursive;		/* a resolver: wants RD, answers RA without AA */
 	char last_qname[256];	/* the last question's name, case as sent */
 	bool auth_ns;		/* the zone's NS set with every answer (BIND, NSD) */
+	unsigned drop_next;	/* the next n queries are lost (timeouts) */
 };
 
 static struct server *servers;
@@ -265,7 +266,8 @@ lab_answer(void *ctx, const struct engine_send *send, const ldns_pkt *query,
 		snprintf(s->last_qname, sizeof(s->last_qname), "%s", qn);
 		free(qn);
 	}
-	if (s == NULL || s->silent || query == NULL) {
+	if (s == NULL || s->silent || query == NULL ||
+	    (s->drop_next > 0 && s->drop_next-- > 0)) {
 		now->wall += wall_per_timeout;
 		return NULL;
 	}
@@ -2132,7 +2134,7 @@ test_dead_zone_serial_client(bool use_0x20)
 		struct engine_request *req;
 		struct engine_result r;
 		unsigned sends;
-		uint64_t started = now.ms;
+		uint64_t started;
 
 		now.ms += 100;
 		started = now.ms;
@@ -2309,6 +2311,61 @@ test_request_deadline(bool serve_stale)
 	engine_free(engine);
 }
 
+/* A zone with one server, which loses packets now and then. */
+static struct server onezone[] = {
+	ROOT_OF_TEST,
+	{ .addr = "192.0.2.2", .zone = "test.", .records = TEST_APEX
+	  "one.test. 86400 IN NS ns.one.test.\n"
+	  "ns.one.test. 86400 IN A 192.0.2.104\n" },
+	{ .addr = "192.0.2.104", .zone = "one.test.", .records =
+	  ZONE_APEX("one.test.", "192.0.2.104")
+	  "a.one.test. 3600 IN A 198.51.100.93\n"
+	  "b.one.test. 3600 IN A 198.51.100.94\n" },
+};
+
+/*
+ * A zone with one server that loses two queries in a row: from a fresh
+ * referral its one address had its two tries and task_refetch_cut found
+ * nothing new, so the name failed in 1.5 s of a 10 s budget, while the
+ * same zone from the cache was asked twice more after its parent's
+ * referral. Now the silent address gets a second round there too.
+ */
+static void
+test_one_server_zone_asked_again(bool use_0x20)
+{
+	struct engine *engine = new_engine_case(use_0x20);
+	struct engine_now now = { 1000000, 5000 };
+	struct engine_request *req;
+	struct engine_result r;
+	struct server *one;
+	unsigned sends;
+	char *text;
+
+	USE_WORLD(onezone);
+	one = server_named("192.0.2.104");
+	one->drop_next = 2;
+	req = resolve(engine, "a.one.test.", LDNS_RR_TYPE_A, &now, &sends);
+	engine_request_result(req, &r);
+	text = answer_text(req);
+	ok(r.rcode == LDNS_RCODE_NOERROR && strstr(text, "198.51.100.93") !=
+	    NULL && one->sends == 3, "0x20 %d: a fresh one-server zone that "
+	    "lost two queries is asked a third time: rcode %d, %u queries to "
+	    "it", use_0x20, r.rcode, one->sends);
+	free(text);
+	engine_request_free(req);
+	/* A server that stays silent still ends: dead, it is not asked on. */
+	one->silent = true;
+	req = resolve(engine, "b.one.test.", LDNS_RR_TYPE_A, &now, &sends);
+	engine_request_result(req, &r);
+	ok(r.rcode == LDNS_RCODE_SERVFAIL && sends <= 8, "0x20 %d: a silent "
+	    "one stops being asked: SERVFAIL after %u queries", use_0x20,
+	    sends);
+	engine_request_free(req);
+	one->silent = false;
+	one->drop_next = 0;
+	engine_free(engine);
+}
+
 /*
  * With serve-stale, a client gets the stale answer after
  * LIMIT_STALE_CLIENT_TIMEOUT_MS (RFC 8767 §5) instead of waiting for the
@@ -2441,6 +2498,7 @@ main(void)
 		test_dead_server_probe(x);
 		test_dead_zone_serial_client(x);
 		test_request_deadline(x);
+		test_one_server_zone_asked_again(x);
 		test_burst_of_timeouts_is_one_failure(x);
 		test_ghost_domain_expires(x);
 		servers = lab;
