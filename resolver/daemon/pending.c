@@ -34,10 +34,8 @@ waiter_free(struct worker *w, struct waiter *waiter)
 	if (waiter->counted)
 		client_table_release(w->clients,
 		    (const struct sockaddr *)&waiter->client.addr);
-	if (waiter->client.tcp != NULL) {
-		waiter->client.tcp->in_flight--;
-		tcp_conn_unref(waiter->client.tcp);
-	}
+	if (waiter->client.tcp != NULL)
+		tcp_conn_answered(waiter->client.tcp);
 	free(waiter);
 }
 

@@ -20,6 +20,7 @@ struct tcp_write {
 };
 
 static void tcp_conn_close(struct tcp_conn *conn);
+static void tcp_conn_finish_if_done(struct tcp_conn *conn);
 static void on_tcp_timer(uv_timer_t *timer);
 
 /*
@@ -56,6 +57,7 @@ on_tcp_written(uv_write_t *req, int status)
 		/* Drained enough: resume reading on the loop's next turn. */
 		if (conn->paused && conn->held <= LIMIT_TCP_WRITE_QUEUE / 2)
 			uv_timer_start(&conn->idle, on_tcp_timer, 0, 0);
+		tcp_conn_finish_if_done(conn);
 	}
 	tcp_conn_unref(conn);
 	free(wr);
@@ -145,6 +147,31 @@ tcp_send(struct worker *w, struct tcp_conn *conn, const uint8_t *data,
 		tcp_conn_pause(conn);
 }
 
+/*
+ * A client that closed its sending side is done once every query read is
+ * answered and every answer written: only then is it closed (closing
+ * earlier would cancel the writes still queued).
+ */
+static void
+tcp_conn_finish_if_done(struct tcp_conn *conn)
+{
+	if (conn->eof && !conn->closing && conn->in_flight == 0 &&
+	    conn->held == 0 && !conn->paused && !conn->full)
+		tcp_conn_close(conn);
+}
+
+void
+tcp_conn_answered(struct tcp_conn *conn)
+{
+	conn->in_flight--;
+	/* Room again: read the queries held back, on the loop's next turn. */
+	if (conn->full && !conn->closing &&
+	    conn->in_flight < LIMIT_TCP_PIPELINE)
+		uv_timer_start(&conn->idle, on_tcp_timer, 0, 0);
+	tcp_conn_finish_if_done(conn);
+	tcp_conn_unref(conn);
+}
+
 void
 tcp_conn_unref(struct tcp_conn *conn)
 {
@@ -206,20 +233,24 @@ on_tcp_timer(uv_timer_t *timer)
 
 	if (conn->closing)
 		return;
-	if (!conn->paused) {
+	if (!conn->paused && !conn->full) {
 		if (conn->in_flight == 0)
 			tcp_conn_close(conn);
 		return;
 	}
-	if (conn->held <= LIMIT_TCP_WRITE_QUEUE / 2) {
+	if (!conn->paused || conn->held <= LIMIT_TCP_WRITE_QUEUE / 2) {
 		conn->paused = false;
 		tcp_conn_idle_rearm(conn);
+		if (conn->full && conn->in_flight >= LIMIT_TCP_PIPELINE)
+			return;		/* tcp_conn_answered comes back */
+		conn->full = false;
 		conn->refs++;
-		tcp_conn_process(conn);		/* queries read before the pause */
-		if (!conn->closing && !conn->paused &&
-		    uv_read_start((uv_stream_t *)&conn->handle, on_tcp_alloc,
-		    on_tcp_read) != 0)
+		tcp_conn_process(conn);		/* queries read before the stop */
+		if (!conn->closing && !conn->paused && !conn->full &&
+		    !conn->eof && uv_read_start((uv_stream_t *)&conn->handle,
+		    on_tcp_alloc, on_tcp_read) != 0)
 			tcp_conn_close(conn);
+		tcp_conn_finish_if_done(conn);
 		tcp_conn_unref(conn);
 		return;
 	}
@@ -271,13 +302,17 @@ tcp_conn_process(struct tcp_conn *conn)
 		if (conn->len - off < 2 + msg)
 			break;
 		if (conn->in_flight >= LIMIT_TCP_PIPELINE) {
-			/* Stop reading until answers drain (RFC 7766 §6.2.1.1). */
-			DAEMON_COUNT(w->daemon, dropped);
-		} else {
-			DAEMON_COUNT(w->daemon, queries_tcp);
-			worker_handle_query(w, &in, &client, conn->buf + off + 2,
-			    msg);
+			/*
+			 * Stop reading until answers drain (RFC 7766 §6.2.1.1):
+			 * the query waits in the buffer. A TCP client never
+			 * asks again, so a query dropped here is never answered.
+			 */
+			conn->full = true;
+			uv_read_stop((uv_stream_t *)&conn->handle);
+			break;
 		}
+		DAEMON_COUNT(w->daemon, queries_tcp);
+		worker_handle_query(w, &in, &client, conn->buf + off + 2, msg);
 		off += 2 + msg;
 	}
 	intake_done(w, &in);
@@ -293,6 +328,13 @@ on_tcp_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 	struct tcp_conn *conn = stream->data;
 
 	(void)buf;
+	if (nread == UV_EOF && conn->buf != NULL) {
+		/* Half-closed: no more queries, but the answers still go. */
+		conn->eof = true;
+		uv_read_stop(stream);
+		tcp_conn_finish_if_done(conn);
+		return;
+	}
 	if (nread < 0 || conn->buf == NULL) {
 		tcp_conn_close(conn);
 		return;
@@ -303,7 +345,8 @@ on_tcp_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 	conn->refs++;	/* handle_query may drop the last other reference */
 	tcp_conn_process(conn);
 	/* A full buffer that is not paused holds a message larger than we accept. */
-	if (!conn->closing && !conn->paused && conn->len == conn->cap)
+	if (!conn->closing && !conn->paused && !conn->full &&
+	    conn->len == conn->cap)
 		tcp_conn_close(conn);
 	tcp_conn_unref(conn);
 }

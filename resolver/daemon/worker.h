@@ -168,6 +168,14 @@ struct tcp_conn {
 	size_t queued;
 	bool paused;
 	uint64_t paused_ms;
+	/*
+	 * Reading stopped because LIMIT_TCP_PIPELINE queries are in flight
+	 * (`full`), or because the client closed its sending side (`eof`):
+	 * a half-closed client still waits for its answers (as Unbound's
+	 * tcp_req_info keeps it), so the connection closes once they left.
+	 */
+	bool full;
+	bool eof;
 	bool snoop;			/* access-control allow_snoop */
 	struct tcp_conn *next, *prev;	/* the worker's open connections */
 };
@@ -262,6 +270,8 @@ bool tcp_listen_start(struct worker *w, uv_tcp_t *tcp, int fd);
 void tcp_send(struct worker *w, struct tcp_conn *conn, const uint8_t *data,
     size_t len);
 void tcp_conn_unref(struct tcp_conn *conn);
+/* One of the connection's queries in flight is over (answered or not). */
+void tcp_conn_answered(struct tcp_conn *conn);
 void tcp_close_all(struct worker *w);
 
 /* pending.c: requests waiting on the engine, and their waiters. */

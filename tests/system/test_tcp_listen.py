@@ -1,0 +1,81 @@
+"""descendd's client TCP (resolver/daemon/tcp_listen.c) against clients
+that use RFC 7766 to its edges: pipelining past the per-connection limit,
+closing their sending side once the queries are out, trickling a query a
+byte at a time."""
+import socket
+import struct
+import time
+
+import dns.message
+import dns.rcode
+import pytest
+
+
+def framed(name, rdtype="A", qid=None):
+    q = dns.message.make_query(name, rdtype)
+    if qid is not None:
+        q.id = qid
+    wire = q.to_wire()
+    return struct.pack("!H", len(wire)) + wire
+
+
+def read_replies(s, want, timeout):
+    """Up to `want` length-prefixed replies from `s` within `timeout`."""
+    s.settimeout(0.2)
+    buf = b""
+    replies = []
+    deadline = time.monotonic() + timeout
+    while len(replies) < want and time.monotonic() < deadline:
+        try:
+            data = s.recv(65536)
+        except socket.timeout:
+            continue
+        if not data:
+            break
+        buf += data
+        while len(buf) >= 2 and len(buf) >= 2 + struct.unpack("!H", buf[:2])[0]:
+            n = struct.unpack("!H", buf[:2])[0]
+            replies.append(dns.message.from_wire(buf[2:2 + n]))
+            buf = buf[2 + n:]
+    return replies
+
+
+@pytest.mark.parametrize("half_close", [False, True], ids=["open", "half-closed"])
+def test_tcp_pipelined_past_the_limit_gets_every_answer(daemon, half_close):
+    """40 cold questions pipelined in one write, more than
+    LIMIT_TCP_PIPELINE (32) in flight: RFC 7766 §6.2.1.1 lets the server
+    stop reading until answers drain, never drop a query a TCP client will
+    wait for forever. Also when the client half-closes after the write:
+    the 8 held back are still read from the buffer and answered."""
+    names = [f"pipe{i}.example.com" for i in range(40)]
+    s = socket.create_connection((daemon.addr, 53))
+    try:
+        s.sendall(b"".join(framed(n, qid=i) for i, n in enumerate(names)))
+        if half_close:
+            s.shutdown(socket.SHUT_WR)
+        replies = read_replies(s, len(names), 10)
+    finally:
+        s.close()
+    got = sorted(r.id for r in replies)
+    print(f"40 pipelined cold questions: {len(replies)} answers")
+    assert got == list(range(40)), f"missing answers: {sorted(set(range(40)) - set(got))}"
+    assert all(r.rcode() == dns.rcode.NXDOMAIN for r in replies)
+
+
+def test_tcp_half_closed_client_gets_its_answers(daemon):
+    """A client that sends its questions and shuts down its sending side
+    (shutdown(SHUT_WR), as `nc -N` or a one-shot script does) still waits
+    for the answers: the FIN ends the queries, not the replies. One cached
+    answer and one that needs the authorities."""
+    daemon.query("www.example.com")
+    s = socket.create_connection((daemon.addr, 53))
+    try:
+        s.sendall(framed("www.example.com", qid=1) +
+                  framed("halfclosed.example.com", qid=2))
+        s.shutdown(socket.SHUT_WR)
+        replies = read_replies(s, 2, 5)
+    finally:
+        s.close()
+    got = {r.id: r.rcode() for r in replies}
+    print(f"half-closed client: answers {got}")
+    assert got == {1: dns.rcode.NOERROR, 2: dns.rcode.NXDOMAIN}
