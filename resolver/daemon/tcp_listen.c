@@ -340,7 +340,12 @@ on_tcp_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 		return;
 	}
 	conn->len += (size_t)nread;
-	if (!conn->paused)
+	/*
+	 * Idle means no complete query: a client trickling a byte at a time
+	 * would otherwise hold its slot (of LIMIT_TCP_CLIENTS) forever.
+	 */
+	if (!conn->paused && conn->len >= 2 &&
+	    conn->len >= 2 + (size_t)(conn->buf[0] << 8 | conn->buf[1]))
 		tcp_conn_idle_rearm(conn);
 	conn->refs++;	/* handle_query may drop the last other reference */
 	tcp_conn_process(conn);

@@ -79,3 +79,32 @@ def test_tcp_half_closed_client_gets_its_answers(daemon):
     got = {r.id: r.rcode() for r in replies}
     print(f"half-closed client: answers {got}")
     assert got == {1: dns.rcode.NOERROR, 2: dns.rcode.NXDOMAIN}
+
+
+def test_tcp_client_trickling_a_query_is_closed_when_idle(daemon):
+    """A client sends one byte of a query every second and never completes
+    it: a connection slot held forever for nothing (256 of them lock every
+    other TCP client out). The idle timeout (LIMIT_TCP_IDLE_MS, 10 s) counts
+    from the last complete query, not the last byte."""
+    wire = framed("www.example.com", qid=7)
+    s = socket.create_connection((daemon.addr, 53))
+    start = time.monotonic()
+    closed_after = None
+    try:
+        s.settimeout(1.0)
+        for i in range(16):
+            try:
+                s.send(wire[i:i + 1])
+                if s.recv(1) == b"":
+                    closed_after = time.monotonic() - start
+                    break
+            except socket.timeout:
+                continue
+            except ConnectionError:
+                closed_after = time.monotonic() - start
+                break
+    finally:
+        s.close()
+    print(f"trickling client: closed after {closed_after} s")
+    assert closed_after is not None, "still open after 16 s of trickling"
+    assert 9 <= closed_after <= 13
