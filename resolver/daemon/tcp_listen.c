@@ -147,6 +147,14 @@ tcp_send(struct worker *w, struct tcp_conn *conn, const uint8_t *data,
 		tcp_conn_pause(conn);
 }
 
+/* Whether the buffer holds a complete query (with its length prefix). */
+static bool
+tcp_conn_has_query(const struct tcp_conn *conn)
+{
+	return conn->len >= 2 &&
+	    conn->len >= 2 + (size_t)(conn->buf[0] << 8 | conn->buf[1]);
+}
+
 /*
  * A client that closed its sending side is done once every query read is
  * answered and every answer written: only then is it closed (closing
@@ -156,7 +164,8 @@ static void
 tcp_conn_finish_if_done(struct tcp_conn *conn)
 {
 	if (conn->eof && !conn->closing && conn->in_flight == 0 &&
-	    conn->held == 0 && !conn->paused && !conn->full)
+	    conn->held == 0 && !conn->paused && !conn->full &&
+	    !tcp_conn_has_query(conn))
 		tcp_conn_close(conn);
 }
 
@@ -344,8 +353,7 @@ on_tcp_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 	 * Idle means no complete query: a client trickling a byte at a time
 	 * would otherwise hold its slot (of LIMIT_TCP_CLIENTS) forever.
 	 */
-	if (!conn->paused && conn->len >= 2 &&
-	    conn->len >= 2 + (size_t)(conn->buf[0] << 8 | conn->buf[1]))
+	if (!conn->paused && tcp_conn_has_query(conn))
 		tcp_conn_idle_rearm(conn);
 	conn->refs++;	/* handle_query may drop the last other reference */
 	tcp_conn_process(conn);
