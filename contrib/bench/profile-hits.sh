@@ -57,6 +57,15 @@ echo "# perf record -e cpu-clock -F 2000 -g -p PID -- sleep $SECONDS_; $(uptime)
 echo "## CPU by object (self)"
 perf report -i "$WORK/perf.data" --no-children --stdio --sort dso 2>/dev/null |
     grep -E '^ +[0-9.]+%'
+# Shares hide how much: microseconds a query, from the samples (2000 a
+# CPU-second) over the queries of the recorded seconds (dnsperf's rate).
+qps=$(sed -n 's/.*Queries per second: *\([0-9.]*\).*/\1/p' "$WORK/dnsperf.out")
+echo "## CPU per query by object (us; $qps queries/s over $SECONDS_ s)"
+perf report -i "$WORK/perf.data" --no-children --stdio --sort dso \
+    -F sample,dso 2>/dev/null | grep -E '^ +[0-9]' |
+    awk -v q="$qps" -v s="$SECONDS_" '{ n = $1; $1 = ""; t += n;
+        printf "    %6.3f %s\n", n / 2000 / (q * s) * 1e6, $0 }
+        END { printf "    %6.3f total\n", t / 2000 / (q * s) * 1e6 }'
 echo "## symbols by self time (>= 0.3 %)"
 perf report -i "$WORK/perf.data" --no-children --stdio -g none \
     --percent-limit 0.3 --sort dso,symbol 2>/dev/null | grep -E '^ +[0-9]' |
@@ -67,5 +76,5 @@ perf report -i "$WORK/perf.data" --no-children --stdio -g none \
     grep -v '\[k\]' | sed 's/ *- *- *$//'
 echo "## the syscalls' share (children included)"
 perf report -i "$WORK/perf.data" --children --stdio -g none --sort symbol \
-    2>/dev/null | grep -E '\] (__sendmmsg|sendmsg|syscall|epoll_wait|recvmmsg|__libc_recvmsg|recvmsg|__GI___sendmmsg)' |
+    2>/dev/null | grep -E '\] (__sendmmsg|sendmsg|syscall|epoll_wait|recvmmsg|__recvmmsg|__libc_recvmsg|recvmsg|__GI___sendmmsg)' |
     sed 's/ *- *- *$//'

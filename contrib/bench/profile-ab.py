@@ -1,0 +1,109 @@
+#!/usr/bin/python3
+"""profile-ab.py: CPU per cache-hit query of several servers or builds side
+by side, in microseconds by object (the kernel, descendd, libc...). Each
+target in turn, with bench.py's configuration and hit load (1000 cached
+names, dnsperf -c 20 -q 500 on CPU 1, the server pinned to CPU 0), is
+recorded with `perf record -e cpu-clock -F 4000 -g -p PID` for one dnsperf
+run; the samples over dnsperf's completed queries give the CPU per query.
+Shares hide how much: this is for comparing builds (name a target twice to
+interleave its runs with the others'; the machine's load moves the
+kernel's part from run to run by more than descendd's own code costs).
+
+Usage (as root, from the source tree, inside contrib/netns-run, LAB_DIR set):
+    contrib/bench/profile-ab.py SECONDS TARGET... [-- dnsperf options, e.g. -D]
+TARGET: NAME=descend:BUILD_DIR | NAME=unbound | NAME=echo (bench.py's
+recvmmsg/sendmmsg echo, the ceiling). perf.data files stay in
+$LAB_DIR/bench/profile-ab/.
+"""
+import os
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench  # noqa: E402
+
+FREQ = 4000
+
+
+class Named(bench.Resolver):
+    """bench.py's resolver in a directory of its own (two builds at once)."""
+
+    def __init__(self, name, kind, addr, build):
+        super().__init__(kind, addr, build)
+        self.dir = os.path.join(bench.WORK, "profile-ab", name)
+        os.makedirs(self.dir, exist_ok=True)
+
+
+def per_query(data, queries):
+    """{object: microseconds of CPU per query} from a perf.data file."""
+    out = subprocess.run(["perf", "report", "-i", data, "--no-children", "--stdio",
+                          "--sort", "dso", "-F", "sample,dso"],
+                         capture_output=True, text=True).stdout
+    usage = {}
+    for line in out.splitlines():
+        m = re.match(r"\s+(\d+)\s+(\S+)", line)
+        if m:
+            usage[m.group(2)] = int(m.group(1)) / FREQ / queries * 1e6
+    return usage
+
+
+def main():
+    args = sys.argv[1:]
+    extra = args[args.index("--") + 1:] if "--" in args else []
+    args = args[:args.index("--")] if "--" in args else args
+    if len(args) < 2 or not args[0].isdigit():
+        sys.exit(__doc__)
+    seconds, targets = int(args[0]), args[1:]
+    outdir = os.path.join(bench.WORK, "profile-ab")
+    os.makedirs(outdir, exist_ok=True)
+    subprocess.run([bench.LAB, "start"], check=True, stdout=subprocess.DEVNULL)
+    hot = os.path.join(outdir, "hot.txt")
+    bench.write_names(hot, 1000)
+    servers, order = {}, []
+    try:
+        for i, target in enumerate(targets):
+            name, _, spec = target.partition("=")
+            order.append(name)
+            if name in servers:
+                continue
+            if spec == "echo":
+                servers[name] = (bench.start_echo(), bench.ECHO_ADDR)
+            elif spec.startswith("descend:") or spec == "unbound":
+                kind, _, build = spec.partition(":")
+                addr = f"127.77.100.{10 + i}"
+                r = Named(name, kind, addr, os.path.abspath(build) if build else None).start()
+                bench.warm(addr, hot, extra)
+                servers[name] = (r.proc, addr)
+            else:
+                sys.exit(f"unknown target {target}")
+            subprocess.run(["taskset", "-a", "-p", "-c", "0", str(servers[name][0].pid)],
+                           capture_output=True)
+        for run_no, name in enumerate(order):
+            proc, addr = servers[name]
+            data = os.path.join(outdir, f"{run_no}-{name}.data")
+            out = subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-F", str(FREQ),
+                                  "-g", "-p", str(proc.pid), "-o", data, "--",
+                                  "taskset", "-c", "1", "dnsperf", "-s", addr, "-d", hot,
+                                  "-l", str(seconds), "-c", "20", "-q", "500", "-t", "2",
+                                  *extra], capture_output=True, text=True).stdout
+            m = re.search(r"Queries completed:\s+(\d+)", out)
+            queries = int(m.group(1)) if m else 0
+            if not queries:
+                print(f"{name}: no queries completed")
+                continue
+            usage = per_query(data, queries)
+            load = open("/proc/loadavg").read().split()[0]
+            print(f"{name:10} {queries / seconds:8.0f} q/s  {sum(usage.values()):6.3f} us/q: " +
+                  ", ".join(f"{obj} {us:.3f}" for obj, us in
+                            sorted(usage.items(), key=lambda kv: -kv[1])) +
+                  f"  (load {load})", flush=True)
+    finally:
+        for proc, _ in servers.values():
+            proc.terminate()
+            proc.wait()
+        subprocess.run([bench.LAB, "stop"], stdout=subprocess.DEVNULL)
+
+
+if __name__ == "__main__":
+    main()
