@@ -1178,16 +1178,16 @@ iterator_hedge(struct engine_request *req, struct engine_now now)
 	return sent;
 }
 
-/* Whether the cache still holds an unexpired address for the server. */
+/* Whether the cache still holds an unexpired address for the name. */
 static bool
-server_cached_address(struct engine_request *req, const struct cut_server *s,
+name_cached_address(struct engine_request *req, const ldns_rdf *name,
     struct engine_now now)
 {
 	static const ldns_rr_type types[] = { LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA };
 
 	for (size_t t = 0; t < 2; t++) {
 		ldns_rr_list *rrs = rrset_cache_lookup(req->engine->rrsets,
-		    s->name, types[t], LDNS_RR_CLASS_IN, now.wall, RANK_GLUE,
+		    name, types[t], LDNS_RR_CLASS_IN, now.wall, RANK_GLUE,
 		    NULL);
 
 		if (rrs != NULL) {
@@ -1196,6 +1196,13 @@ server_cached_address(struct engine_request *req, const struct cut_server *s,
 		}
 	}
 	return false;
+}
+
+static bool
+server_cached_address(struct engine_request *req, const struct cut_server *s,
+    struct engine_now now)
+{
+	return name_cached_address(req, s->name, now);
 }
 
 /* Whether the parent of `zone` gave this request a referral without glue. */
@@ -1258,6 +1265,86 @@ cut_ask_again(struct engine_request *req, struct task *task)
 		}
 	}
 	return again;
+}
+
+/*
+ * Whether a name server without an address could only be looked up
+ * through servers that are themselves being looked up: the closest cut the
+ * cache knows for `name` came as a referral without glue in this request,
+ * and each of its servers is on the task stack or inside that cut, with no
+ * address cached. Its lookup would fail (task_resolve_server skips those
+ * servers, task_refetch_cut does not ask the parent again).
+ */
+static bool
+server_unreachable(struct engine_request *req, const ldns_rdf *name,
+    struct engine_now now)
+{
+	ldns_rr_list *ns = NULL;
+	ldns_rdf *zone = NULL;
+	bool unreachable = true;
+	unsigned labels = dname_labels(name);
+
+	if (task_on_stack(req, name))
+		return true;
+	if (zone_table_lookup(__atomic_load_n(&req->engine->zones,
+	    __ATOMIC_ACQUIRE), name, false) != NULL)
+		return false;	/* a forward or stub zone reaches it */
+	while (labels-- > 0 && ns == NULL) {
+		ldns_rdf_deep_free(zone);
+		if ((zone = dname_ancestor(name, labels)) == NULL)
+			return false;
+		ns = rrset_cache_lookup(req->engine->rrsets, zone,
+		    LDNS_RR_TYPE_NS, LDNS_RR_CLASS_IN, now.wall, RANK_REFERRAL,
+		    NULL);
+	}
+	if (ns == NULL || !glueless_seen(req, zone))
+		unreachable = false;
+	for (size_t i = 0; unreachable && i < ldns_rr_list_rr_count(ns); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(ns, i);
+		const ldns_rdf *server = ldns_rr_rdf(rr, 0);
+
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_NS || server == NULL)
+			continue;
+		if (name_cached_address(req, server, now) ||
+		    (!dname_in_bailiwick(server, zone) &&
+		    !task_on_stack(req, server)))
+			unreachable = false;
+	}
+	ldns_rr_list_deep_free(ns);
+	ldns_rdf_deep_free(zone);
+	return unreachable;
+}
+
+/*
+ * A referral that closes a cycle of glueless delegations: no glue, and
+ * each name server outside the new zone, without a cached address, and
+ * reachable only through servers being looked up (server_unreachable).
+ * The task fails at once, before the referral's DS or no-DS proof is
+ * validated: keys fetched for a cut that can never be asked only cost
+ * time. A trace (no cache) follows the cycle step by step instead.
+ */
+static bool
+referral_leads_nowhere(struct engine_request *req, const struct reply_view *v,
+    struct engine_now now)
+{
+	size_t servers = 0;
+
+	if ((req->flags & ENGINE_REQUEST_NO_CACHE) ||
+	    (v->glue != NULL && ldns_rr_list_rr_count(v->glue) > 0))
+		return false;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(v->ns); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(v->ns, i);
+		const ldns_rdf *server = ldns_rr_rdf(rr, 0);
+
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_NS || server == NULL)
+			continue;
+		servers++;
+		if (dname_in_bailiwick(server, v->referral_zone) ||
+		    name_cached_address(req, server, now) ||
+		    !server_unreachable(req, server, now))
+			return false;
+	}
+	return servers > 0;
 }
 
 /*
@@ -1990,6 +2077,12 @@ iterator_reply(struct engine_request *req, const ldns_pkt *pkt, size_t size,
 		break;
 	case REPLY_REFERRAL:
 		server_report_rtt(engine->servers, sa, rtt_ms);
+		if (referral_leads_nowhere(req, &v, now)) {
+			task_fail(req, task, ENGINE_EDE_NO_REACHABLE_AUTHORITY,
+			    "dependency cycle: no name server of the zone can "
+			    "be reached", now);
+			break;
+		}
 		task_park_reply(req, task, &v, minimised, now);
 		break;
 	case REPLY_NXDOMAIN:

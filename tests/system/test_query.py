@@ -5,7 +5,7 @@ import re
 import pytest
 
 from cases import CASES, case_id
-from conftest import run_descend
+from conftest import dnssec_args, run_descend
 
 RR_LINE = re.compile(r"^(\S+)\s+(\d+)\s+IN\s+(\S+)\s+(.*)$")
 
@@ -60,6 +60,19 @@ def test_cyclic_delegation_fails_fast(lab):
     assert r.returncode == 2
     assert "why:" in r.stdout
     assert parse(r.stdout)[3] <= 10
+
+
+def test_cyclic_delegation_validating_asks_each_cut_once(lab):
+    """Validating, the cycle costs priming, the root's keys, com.,
+    cycle-a.com. and com.'s keys (its no-DS proof), net. and cycle-b.net.,
+    whose referral closes the cycle: it is not validated (no net. keys) and
+    neither referral is asked for again (13 queries before)."""
+    if dnssec_args()[0] != "--trust-anchor":
+        pytest.skip("the lab is not signed")
+    r = run_descend("query", *dnssec_args(), "--root-hints", lab,
+                    "www.cycle-a.com")
+    assert r.returncode == 2, r.stdout
+    assert parse(r.stdout)[3] <= 7, r.stdout
 
 
 @pytest.mark.parametrize("args,message", [

@@ -1139,7 +1139,8 @@ test_insecure(void)
  * A referral that comes back within one request (a cycle, as the lab's
  * cycle-a.com; a glueless NS) is judged once: its no-DS proof is in the
  * key cache after the first, and checking its RRSIGs again only spent CPU
- * on the cold path (four times for the lab's cycle).
+ * on the cold path (four times for the lab's cycle). The referral that
+ * closes the cycle is not judged at all: its servers cannot be reached.
  */
 static void
 test_repeated_referral(void)
@@ -1157,10 +1158,15 @@ test_repeated_referral(void)
 	cycle = o.result.signature_checks;
 	ok(o.result.rcode == LDNS_RCODE_SERVFAIL && once > 0,
 	    "cycle_without_glue_fails (rcode %d)", o.result.rcode);
-	/* Two referrals (cyca, cycb), one proof each: one check more. */
-	ok(cycle <= once + 1,
-	    "a_referral_seen_again_is_not_verified_again (%u signature "
-	    "checks for the cycle, %u for one insecure referral)", cycle, once);
+	/*
+	 * Two referrals (cyca, cycb): the second closes the cycle and is
+	 * not validated (its no-DS proof would cost a check, and in the
+	 * lab a DNSKEY fetch of its parent), so no more than for one.
+	 */
+	ok(cycle <= once,
+	    "a_referral_seen_again_is_not_verified_again_nor_the_one_closing_"
+	    "the_cycle (%u signature checks for the cycle, %u for one "
+	    "insecure referral)", cycle, once);
 	outcome_free(&o);
 	engine_free(engine);
 }
