@@ -112,6 +112,11 @@ on_resolved(struct engine_request *request, void *arg)
 			/* Shutting down, or gave way: no answer to send or log. */
 			if (p->jostled)
 				DAEMON_COUNT(w->daemon, jostled);
+			/* But a TCP client would wait for it (see refuse_tcp). */
+			if (p->jostled && !w->stopping && waiter->client.tcp != NULL)
+				worker_send_error(w, &waiter->client,
+				    waiter->query_wire, waiter->query_len,
+				    &waiter->query, LDNS_RCODE_SERVFAIL);
 			waiter_free(w, waiter);
 			continue;
 		}
@@ -214,7 +219,7 @@ pending_resolve(struct worker *w, const struct client *client,
 
 	if (p != NULL && p->waiter_count >= LIMIT_COALESCE_WAITERS) {
 		DAEMON_COUNT(w->daemon, dropped);
-		return;
+		goto refuse_tcp;
 	}
 	if (client->tcp == NULL && !client_table_acquire(w->clients,
 	    (const struct sockaddr *)&client->addr, LIMIT_CLIENT_INFLIGHT)) {
@@ -223,7 +228,10 @@ pending_resolve(struct worker *w, const struct client *client,
 	}
 	if (p == NULL && !pending_make_room(w)) {
 		DAEMON_COUNT(w->daemon, dropped);
-		goto uncount;
+		if (client->tcp == NULL)
+			client_table_release(w->clients,
+			    (const struct sockaddr *)&client->addr);
+		goto refuse_tcp;
 	}
 	if ((waiter = malloc(sizeof(*waiter) + len)) == NULL) {
 		worker_send_error(w, client, wire, len, q, LDNS_RCODE_SERVFAIL);
@@ -257,6 +265,14 @@ uncount:
 	if (client->tcp == NULL)
 		client_table_release(w->clients,
 		    (const struct sockaddr *)&client->addr);
+	return;
+refuse_tcp:
+	/*
+	 * A UDP client asks again; a query dropped on a TCP connection is
+	 * waited for until the client's timeout, so it is told at once.
+	 */
+	if (client->tcp != NULL)
+		worker_send_error(w, client, wire, len, q, LDNS_RCODE_SERVFAIL);
 }
 
 void

@@ -177,3 +177,44 @@ def test_hostile_tcp_server_costs_bounded_memory(hostile, daemon, mode, rcode):
         # Cut off at once, not left to time out.
         assert after["upstream.timeouts"] == before["upstream.timeouts"]
     assert daemon.query("www.example.com").rcode() == dns.rcode.NOERROR
+
+
+def test_tcp_query_over_the_coalescing_cap_is_refused_not_dropped(hostile, daemon):
+    """LIMIT_COALESCE_WAITERS (256) clients already wait on one question
+    that never finishes: a 257th asking over TCP gets SERVFAIL at once. A
+    dropped datagram is retried; a query dropped on a TCP connection is
+    waited for forever (dig: until its timeout), so it is answered."""
+    wire = dns.message.make_query("same.blackhole.hostile.net", "A").to_wire()
+    frame = struct.pack("!H", len(wire)) + wire
+    conns = []
+    try:
+        for _ in range(8):          # 8 x LIMIT_TCP_PIPELINE (32) = 256
+            s = socket.create_connection((daemon.addr, 53), timeout=5)
+            s.sendall(frame * 32)
+            conns.append(s)
+        time.sleep(0.5)
+        late = socket.create_connection((daemon.addr, 53), timeout=5)
+        conns.append(late)
+        late.sendall(frame * 4)
+        late.settimeout(3)
+        got = b""
+        replies = []
+        try:
+            while len(replies) < 4:
+                data = late.recv(65536)
+                if not data:
+                    break
+                got += data
+                while len(got) >= 2 and len(got) >= 2 + struct.unpack("!H", got[:2])[0]:
+                    n = struct.unpack("!H", got[:2])[0]
+                    replies.append(dns.message.from_wire(got[2:2 + n]))
+                    got = got[2 + n:]
+        except socket.timeout:
+            pass
+        print(f"4 TCP queries over the coalescing cap: {len(replies)} answered "
+              f"within 3 s, dropped {daemon.stats()['queries.dropped']}")
+        assert len(replies) == 4
+        assert all(r.rcode() == dns.rcode.SERVFAIL for r in replies)
+    finally:
+        for s in conns:
+            s.close()
