@@ -3,7 +3,7 @@
  * (resolver/dnssec/nsec_cache.c): canonical order (RFC 4034 §6.1) with
  * uppercase and \000 labels, the NSEC at or before a name, the wrap at the
  * zone's last NSEC, empty non-terminals, the wildcard's NSEC at the closest
- * encloser, expiry by TTL, SOA cap and RRSIG, the byte bound, flushes, and
+ * encloser, nothing denied below a cut or a DNAME, expiry by TTL, SOA cap and RRSIG, the byte bound, flushes, and
  * workers storing and looking up at once (run it under TSan too).
  */
 #include <pthread.h>
@@ -273,6 +273,85 @@ test_odd_labels(void)
 	nsec_cache_free(c);
 }
 
+/* The proofs RFC 8198 synthesis runs (aggressive.c) over what was found. */
+static enum sec_status
+prove_nodata(const char *name, ldns_rr_type type,
+    const struct nsec_cache_found *f)
+{
+	struct dnssec_verdict vd;
+	ldns_rdf *n = t_name(name);
+
+	nsec_prove_nodata(n, type, f->zone, f->nsecs, &vd);
+	ldns_rdf_deep_free(n);
+	return vd.status;
+}
+
+/*
+ * What a signed zone's own records can make the cache deny: never names
+ * below its delegations (RFC 4035 §5.4's ancestor delegation NSEC, RFC
+ * 8198 §5.1) or below a DNAME, never the DS of a child from the child's
+ * apex NSEC; a DS from the parent side, yes.
+ */
+static void
+test_cuts_and_dnames(void)
+{
+	struct nsec_cache *c = nsec_cache_new(1 << 20);
+	struct nsec_cache_found f;
+	ldns_rr_list *nsecs = ldns_rr_list_new(), *sigs = ldns_rr_list_new();
+	ldns_rr_list *soa = soa_of("example.com.", sigs, 3600);
+	ldns_rdf *zone = t_name("example.com."), *sub = t_name("sub.example.com.");
+	static const char *chain[][3] = {
+		{ "example.com.", "a.example.com.", "NS SOA RRSIG NSEC DNSKEY" },
+		{ "a.example.com.", "d.example.com.", "A RRSIG NSEC" },
+		{ "d.example.com.", "sub.example.com.", "DNAME RRSIG NSEC" },
+		{ "sub.example.com.", "zz.example.com.", "NS RRSIG NSEC" },
+		{ "zz.example.com.", "example.com.", "A RRSIG NSEC" },
+	};
+	char text[512];
+
+	for (size_t i = 0; i < sizeof(chain) / sizeof(chain[0]); i++) {
+		snprintf(text, sizeof(text), "%s 300 IN NSEC %s %s",
+		    chain[i][0], chain[i][1], chain[i][2]);
+		ldns_rr_list_push_rr(nsecs, t_rr(text));
+		snprintf(text, sizeof(text), "%s 300 IN RRSIG NSEC 13 %u 300 "
+		    SIG_TIMES " 4711 example.com. AAAA", chain[i][0],
+		    i == 0 ? 2u : 3u);
+		ldns_rr_list_push_rr(sigs, t_rr(text));
+	}
+	ok(nsec_cache_store(c, zone, IN, soa, nsecs, sigs, UINT32_MAX,
+	    NOW) == 5, "a chain with a delegation and a DNAME is kept");
+	ok(lookup(c, "www.sub.example.com.", NOW, &f) &&
+	    found_owners(&f, "sub.example.com.", NULL) &&
+	    prove_nxdomain("www.sub.example.com.", &f) != SEC_SECURE &&
+	    prove_nodata("www.sub.example.com.", LDNS_RR_TYPE_A, &f) !=
+	    SEC_SECURE, "the NSEC at a delegation denies nothing below it");
+	nsec_cache_found_clear(&f);
+	ok(lookup(c, "sub.example.com.", NOW, &f) &&
+	    prove_nodata("sub.example.com.", LDNS_RR_TYPE_A, &f) != SEC_SECURE,
+	    "nor any type at the cut but DS");
+	nsec_cache_found_clear(&f);
+	ok(lookup(c, "x.d.example.com.", NOW, &f) &&
+	    prove_nxdomain("x.d.example.com.", &f) != SEC_SECURE &&
+	    prove_nodata("x.d.example.com.", LDNS_RR_TYPE_A, &f) != SEC_SECURE,
+	    "the NSEC at a DNAME denies nothing below it");
+	nsec_cache_found_clear(&f);
+
+	/* The child's own apex NSEC, cached too, never denies its DS. */
+	store_chain(c, "sub.example.com.", 300, UINT32_MAX, NOW,
+	    "sub.example.com.", "www.sub.example.com.", NULL);
+	ok(nsec_cache_lookup(c, sub, true, IN, NOW, &f) &&
+	    dname_str_eq(f.zone, "example.com.") &&
+	    prove_nodata("sub.example.com.", LDNS_RR_TYPE_DS, &f) ==
+	    SEC_SECURE, "the parent's NSEC at the cut proves no DS");
+	nsec_cache_found_clear(&f);
+	ldns_rr_list_deep_free(nsecs);
+	ldns_rr_list_deep_free(sigs);
+	ldns_rr_list_deep_free(soa);
+	ldns_rdf_deep_free(zone);
+	ldns_rdf_deep_free(sub);
+	nsec_cache_free(c);
+}
+
 static void
 test_expiry(void)
 {
@@ -483,6 +562,7 @@ main(void)
 	test_canonical_order();
 	test_cover_and_wrap();
 	test_odd_labels();
+	test_cuts_and_dnames();
 	test_expiry();
 	test_bound_and_flush();
 	test_threads();
