@@ -107,15 +107,18 @@ if [ "$tsan" = yes ]; then
 			count "tsan cache_bench mixed load" 0 1
 		fi
 		# The shard lock and answer hits touching their RRsets while
-		# another thread stores and evicts them (test_touch_race).
-		if (cd "$build" && make -s tests/unit/test_caches) \
-		    >>"$build.build.log" 2>&1 &&
-		    "$build/tests/unit/test_caches" >"$build.test_caches.log" 2>&1; then
-			count "tsan test_caches" 1 0
-		else
-			grep -A12 'ThreadSanitizer' "$build.test_caches.log" | head -40
-			count "tsan test_caches" 0 1
-		fi
+		# another thread stores and evicts them (test_touch_race); the
+		# NSEC cache's shard locks under four workers (test_threads).
+		for t in test_caches test_nsec_cache; do
+			if (cd "$build" && make -s "tests/unit/$t") \
+			    >>"$build.build.log" 2>&1 &&
+			    "$build/tests/unit/$t" >"$build.$t.log" 2>&1; then
+				count "tsan $t" 1 0
+			else
+				grep -A12 'ThreadSanitizer' "$build.$t.log" | head -40
+				count "tsan $t" 0 1
+			fi
+		done
 		DESCEND_BUILD=$build "$PYTHON" -m pytest -q -p no:cacheprovider \
 		    "$SRC/tests/system/test_daemon.py" \
 		    "$SRC/tests/system/test_aggressive.py" \
