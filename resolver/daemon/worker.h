@@ -106,6 +106,9 @@ struct udp_batch {
 	 */
 	uint8_t rx_data[UDP_RECV_BATCH][UDP_QUERY_MAX + 64];
 	struct parsed_query parsed[UDP_RECV_BATCH];
+	struct udp_listen *rx_for;	/* the socket the headers are set for */
+	bool rx_pktinfo;		/* with control room, for IP_PKTINFO */
+	unsigned rx_dirty;		/* headers the last read filled */
 	bool open;
 	struct udp_listen *sock;
 	unsigned count;
