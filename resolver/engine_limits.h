@@ -155,6 +155,15 @@
  */
 #define LIMIT_WORKER_REQUESTS		2048
 #define LIMIT_JOSTLE_MS			200
+/*
+ * Queries kept per worker after their request ended (its deadline, the
+ * stale client timer, a hedge's twin), only so that their reply or timeout
+ * reaches the server table, each a socket for at most
+ * LIMIT_QUERY_TIMEOUT_MAX_MS. Beyond it they are closed at once, and a
+ * request that gives way (jostled) or a shutdown closes its own: a flood
+ * of slow names must not turn learning into a run on file descriptors.
+ */
+#define LIMIT_UPSTREAM_ORPHANS		2048
 #define LIMIT_COALESCE_WAITERS		256	/* clients waiting on one in-flight question */
 /*
  * Replies queued for one TCP client that does not read them. A client

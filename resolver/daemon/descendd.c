@@ -173,14 +173,15 @@ make_socket_dir(const char *path)
  * Every upstream query has its own socket (random source port), so a full
  * request list needs LIMIT_WORKER_REQUESTS * LIMIT_INFLIGHT_PER_REQUEST
  * descriptors per worker (and one more per request while an abandoned
- * hedge waits out its timeout); the usual soft limit of 1024 would turn
+ * hedge waits out its timeout), and LIMIT_UPSTREAM_ORPHANS for queries
+ * kept after their request ended; the usual soft limit of 1024 would turn
  * load into SERVFAILs. Raise it to the hard limit, as far as that goes.
  */
 static void
 raise_fd_limit(unsigned workers)
 {
-	rlim_t want = (rlim_t)workers * LIMIT_WORKER_REQUESTS *
-	    (LIMIT_INFLIGHT_PER_REQUEST + 1) + 1024;
+	rlim_t want = (rlim_t)workers * (LIMIT_WORKER_REQUESTS *
+	    (LIMIT_INFLIGHT_PER_REQUEST + 1) + LIMIT_UPSTREAM_ORPHANS) + 1024;
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)

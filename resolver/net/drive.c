@@ -69,6 +69,7 @@ struct drive {
 	struct drive_config config;
 	struct drive_run *runs;
 	struct upstream_query *orphans;
+	unsigned orphan_count;		/* at most LIMIT_UPSTREAM_ORPHANS */
 	/*
 	 * One receive buffer for every socket of the loop: libuv hands a
 	 * datagram to on_udp_recv before it asks for the next buffer, and TCP
@@ -168,12 +169,14 @@ orphan_close(struct upstream_query *q)
 	if (q->orphan_next != NULL)
 		q->orphan_next->orphan_prev = q->orphan_prev;
 	q->orphan = false;
+	drive->orphan_count--;
 	query_close(q);
 }
 
 /*
  * The request ended with the query still out: a UDP query is kept for the
- * server table; a TCP one (rare: a retry after truncation) is closed.
+ * server table, up to LIMIT_UPSTREAM_ORPHANS; a TCP one (rare: a retry
+ * after truncation) is closed.
  */
 static void
 query_orphan(struct upstream_query *q)
@@ -181,7 +184,7 @@ query_orphan(struct upstream_query *q)
 	struct drive *drive = q->drive;
 	struct upstream_query **p = &q->run->queries;
 
-	if (q->over_tcp) {
+	if (q->over_tcp || drive->orphan_count >= LIMIT_UPSTREAM_ORPHANS) {
 		query_close(q);
 		return;
 	}
@@ -196,15 +199,23 @@ query_orphan(struct upstream_query *q)
 	if (drive->orphans != NULL)
 		drive->orphans->orphan_prev = q;
 	drive->orphans = q;
+	drive->orphan_count++;
 }
 
+/*
+ * Ends a run. Its queries still out are kept as orphans when the request
+ * finished (`keep`), closed when it was cancelled (a jostle, a shutdown).
+ */
 static void
-run_finish(struct drive_run *run)
+run_finish(struct drive_run *run, bool keep)
 {
 	struct drive *drive = run->drive;
 
 	while (run->queries != NULL)
-		query_orphan(run->queries);
+		if (keep)
+			query_orphan(run->queries);
+		else
+			query_close(run->queries);
 	uv_timer_stop(&run->wake);
 	if (run->prev != NULL)
 		run->prev->next = run->next;
@@ -222,7 +233,7 @@ drive_free(struct drive *drive)
 	if (drive == NULL)
 		return;
 	while (drive->runs != NULL)
-		run_finish(drive->runs);
+		run_finish(drive->runs, false);
 	while (drive->orphans != NULL)
 		orphan_close(drive->orphans);
 	free(drive);
@@ -617,7 +628,7 @@ run_pump(struct drive_run *run)
 			}
 			return;
 		case ENGINE_DONE:
-			run_finish(run);
+			run_finish(run, true);
 			return;
 		}
 	}
@@ -650,7 +661,7 @@ drive_request_cancel(struct drive *drive, struct engine_request *request)
 {
 	for (struct drive_run *run = drive->runs; run != NULL; run = run->next) {
 		if (run->request == request) {
-			run_finish(run);
+			run_finish(run, false);
 			return;
 		}
 	}
