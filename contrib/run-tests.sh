@@ -108,8 +108,10 @@ if [ "$tsan" = yes ]; then
 		fi
 		# The shard lock and answer hits touching their RRsets while
 		# another thread stores and evicts them (test_touch_race); the
-		# NSEC cache's shard locks under four workers (test_threads).
-		for t in test_caches test_nsec_cache; do
+		# NSEC cache's shard locks under four workers (test_threads);
+		# verify.c's parsed key objects shared by two threads through
+		# evictions (test_key_objects_threads).
+		for t in test_caches test_nsec_cache test_dnssec_verify; do
 			if (cd "$build" && make -s "tests/unit/$t") \
 			    >>"$build.build.log" 2>&1 &&
 			    "$build/tests/unit/$t" >"$build.$t.log" 2>&1; then
