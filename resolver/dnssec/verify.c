@@ -479,6 +479,22 @@ key_object_get(const ldns_rr *key)
 	return pkey;
 }
 
+/*
+ * Drops a reference key_object_get() handed out. Under the table's lock:
+ * OpenSSL counts references with its own atomics, which ThreadSanitizer
+ * does not see; the lock shows it that a check's reads of the key come
+ * before an eviction frees it.
+ */
+static void
+key_object_put(EVP_PKEY *pkey)
+{
+	if (pkey == NULL)
+		return;
+	pthread_mutex_lock(&key_objects.lock);
+	EVP_PKEY_free(pkey);
+	pthread_mutex_unlock(&key_objects.lock);
+}
+
 void
 dnssec_key_objects_flush(void)
 {
@@ -607,7 +623,7 @@ dnssec_crypto_verify(const ldns_rr_list *rrset, const ldns_rr *sig,
 	    ldns_buffer_position(data)) == 1;
 out:
 	EVP_MD_CTX_free(ctx);
-	EVP_PKEY_free(pkey);
+	key_object_put(pkey);
 	ldns_buffer_free(data);
 	ldns_buffer_free(der);
 	return ok;
