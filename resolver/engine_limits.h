@@ -147,6 +147,13 @@
 #define LIMIT_TCP_CLIENTS		256	/* open client TCP connections */
 #define LIMIT_TCP_PIPELINE		32	/* queries in flight per TCP connection */
 #define LIMIT_TCP_IDLE_MS		10000	/* RFC 7766 idle timeout */
+/*
+ * The idle timeout once more than half of a worker's LIMIT_TCP_CLIENTS
+ * are open (RFC 7766 §6.2.3; Unbound cuts it to 1/100 above half): a
+ * client asking once every LIMIT_TCP_IDLE_MS on each of many connections
+ * would otherwise hold every slot and lock other TCP clients out.
+ */
+#define LIMIT_TCP_IDLE_BUSY_MS		1500
 #define LIMIT_CLIENT_INFLIGHT		64	/* queries in flight per client address */
 /*
  * Requests in flight per worker (Unbound: num-queries-per-thread 1024).

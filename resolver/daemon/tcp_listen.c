@@ -218,11 +218,20 @@ tcp_conn_close(struct tcp_conn *conn)
 	uv_close((uv_handle_t *)&conn->handle, on_tcp_conn_closed);
 }
 
+/*
+ * The idle timeout counts from the last complete query. Once more than
+ * half the worker's slots are open it is LIMIT_TCP_IDLE_BUSY_MS (RFC 7766
+ * §6.2.3), so clients that ask now and then on many connections cannot
+ * hold them all. A new connection still gets the full one: it may not
+ * have had the time to send its first query.
+ */
 static void
-tcp_conn_idle_rearm(struct tcp_conn *conn)
+tcp_conn_idle_rearm(struct tcp_conn *conn, bool asked)
 {
-	uv_timer_start(&conn->idle, on_tcp_timer, LIMIT_TCP_IDLE_MS,
-	    LIMIT_TCP_IDLE_MS);
+	uint64_t ms = asked && conn->worker->tcp_clients > LIMIT_TCP_CLIENTS / 2 ?
+	    LIMIT_TCP_IDLE_BUSY_MS : LIMIT_TCP_IDLE_MS;
+
+	uv_timer_start(&conn->idle, on_tcp_timer, ms, ms);
 }
 
 static void tcp_conn_process(struct tcp_conn *conn);
@@ -249,7 +258,7 @@ on_tcp_timer(uv_timer_t *timer)
 	}
 	if (!conn->paused || conn->held <= LIMIT_TCP_WRITE_QUEUE / 2) {
 		conn->paused = false;
-		tcp_conn_idle_rearm(conn);
+		tcp_conn_idle_rearm(conn, true);
 		if (conn->full && conn->in_flight >= LIMIT_TCP_PIPELINE)
 			return;		/* tcp_conn_answered comes back */
 		conn->full = false;
@@ -354,7 +363,7 @@ on_tcp_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 	 * would otherwise hold its slot (of LIMIT_TCP_CLIENTS) forever.
 	 */
 	if (!conn->paused && tcp_conn_has_query(conn))
-		tcp_conn_idle_rearm(conn);
+		tcp_conn_idle_rearm(conn, true);
 	conn->refs++;	/* handle_query may drop the last other reference */
 	tcp_conn_process(conn);
 	/* A full buffer that is not paused holds a message larger than we accept. */
@@ -413,7 +422,7 @@ on_tcp_connection(uv_stream_t *server, int status)
 			return;
 		}
 	}
-	tcp_conn_idle_rearm(conn);
+	tcp_conn_idle_rearm(conn, false);
 	if (uv_read_start((uv_stream_t *)&conn->handle, on_tcp_alloc,
 	    on_tcp_read) != 0)
 		tcp_conn_close(conn);

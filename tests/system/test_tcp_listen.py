@@ -2,6 +2,7 @@
 that use RFC 7766 to its edges: pipelining past the per-connection limit,
 closing their sending side once the queries are out, trickling a query a
 byte at a time."""
+import select
 import socket
 import struct
 import time
@@ -108,3 +109,49 @@ def test_tcp_client_trickling_a_query_is_closed_when_idle(daemon):
     print(f"trickling client: closed after {closed_after} s")
     assert closed_after is not None, "still open after 16 s of trickling"
     assert 9 <= closed_after <= 13
+
+
+
+def closed_at_once(socks, wait=0.15):
+    """The sockets of `socks` the server closed within `wait` seconds."""
+    time.sleep(wait)
+    ready, _, _ = select.select(socks, [], [], 0)
+    closed = set()
+    for s in ready:
+        try:
+            if s.recv(1) == b"":
+                closed.add(s)
+        except ConnectionError:
+            closed.add(s)
+    return closed
+
+
+def test_tcp_idle_timeout_shrinks_when_busy(daemon):
+    """A client opens 200 connections and asks one question on each, as
+    if it came back every 10 s on each: with the full idle timeout
+    (LIMIT_TCP_IDLE_MS) it would hold most of LIMIT_TCP_CLIENTS (256) for
+    ever. Above half of them open, a connection that asked is closed
+    after LIMIT_TCP_IDLE_BUSY_MS (RFC 7766 §6.2.3); below half, the
+    full timeout holds."""
+    daemon.query("www.example.com", tcp=True)
+    conns = []
+    try:
+        for i in range(200):
+            s = socket.create_connection((daemon.addr, 53), timeout=5)
+            conns.append(s)
+            s.sendall(framed("www.example.com", qid=i))
+            assert len(read_replies(s, 1, 5)) == 1
+        start = time.monotonic()
+        # Well under LIMIT_TCP_IDLE_MS (10 s) after the last answer.
+        time.sleep(5)
+        closed = closed_at_once(conns, 0)
+        waited = time.monotonic() - start
+    finally:
+        for s in conns:
+            s.close()
+    print(f"200 connections that asked once: {len(closed)} closed "
+          f"{waited:.1f} s after the last answer, {200 - len(closed)} open")
+    assert waited < 9
+    assert len(closed) >= 40, "idle connections hold the slots under load"
+    assert 200 - len(closed) >= 100, "closed below half the slots too"
+    assert daemon.query("www.example.com", tcp=True).rcode() == dns.rcode.NOERROR
