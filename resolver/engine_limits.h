@@ -186,7 +186,9 @@
  * Replies queued for all TCP clients of all workers together (Unbound's
  * stream-wait-size, 4 MiB by default): many connections each just under
  * their own bound. Above it a worker closes its connection with the most
- * bytes queued, and a reply that still does not fit is dropped.
+ * bytes queued; a reply that still does not fit is dropped and its
+ * connection closed (its client reconnects and asks again, RFC 7766
+ * §6.2.4: left open, it would wait for that answer forever).
  */
 #define LIMIT_TCP_QUEUED_TOTAL		(4u * 1024 * 1024)
 

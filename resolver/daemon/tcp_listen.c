@@ -117,7 +117,13 @@ tcp_send(struct worker *w, struct tcp_conn *conn, const uint8_t *data,
 		if (conn->closing)
 			return;
 		if (!tcp_queued_fits(w, len + 2)) {
+			/*
+			 * The other workers hold the bytes. A TCP client never
+			 * asks again on the same connection: closed, it
+			 * reconnects and asks again (RFC 7766 §6.2.4).
+			 */
 			DAEMON_COUNT(w->daemon, tcp_replies_dropped);
+			tcp_conn_close(conn);
 			return;
 		}
 	}

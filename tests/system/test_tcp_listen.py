@@ -112,6 +112,20 @@ def test_tcp_client_trickling_a_query_is_closed_when_idle(daemon):
 
 
 
+def connect_from(addr, port, rcvbuf=None):
+    """A connection to descendd from 127.0.0.1 port `port`: SO_REUSEPORT
+    hands a 4-tuple to the same worker every time. Closed with a reset (no
+    TIME_WAIT), so the port can connect again at once."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    if rcvbuf is not None:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    s.bind(("127.0.0.1", port))
+    s.connect((addr, 53))
+    return s
+
+
 def closed_at_once(socks, wait=0.15):
     """The sockets of `socks` the server closed within `wait` seconds."""
     time.sleep(wait)
@@ -124,6 +138,156 @@ def closed_at_once(socks, wait=0.15):
         except ConnectionError:
             closed.add(s)
     return closed
+
+
+def ports_of_one_worker(addr, want):
+    """`want` source ports whose connections worker W takes, and one that
+    the other worker takes. W is found by filling both workers with idle
+    connections until one refuses (LIMIT_TCP_CLIENTS, 256, per worker):
+    then W refuses at once every port that is its own, and the other
+    worker accepts (and we reset) every port that is not."""
+    port = 20000  # below the ephemeral ports (32768-60999)
+    for _attempt in range(6):
+        held, w_ports, other = [], [], []
+        try:
+            while not w_ports and len(held) < 700:
+                batch = [connect_from(addr, port + i) for i in range(4)]
+                port += 4
+                for s in closed_at_once(batch, 0.05 if len(held) < 480 else 0.15):
+                    w_ports.append(s.getsockname()[1])
+                held += batch
+            other_count = len(held) - len(w_ports) - 256
+            if not w_ports or other_count > 240:
+                continue        # both full, or the other nearly: again
+            # Before the idle timeout (10 s) closes the connections held.
+            deadline = time.monotonic() + 7
+            while (len(w_ports) < want or not other) and time.monotonic() < deadline:
+                # As many as the other worker has room for.
+                n = min(32, 252 - other_count)
+                batch = [connect_from(addr, port + i) for i in range(n)]
+                port += n
+                closed = closed_at_once(batch, 0.1)
+                for s in batch:
+                    (w_ports if s in closed else other).append(s.getsockname()[1])
+                    s.close()
+            if len(w_ports) >= want and other:
+                return w_ports[:want], other[0]
+        finally:
+            for s in held:
+                s.close()
+    pytest.fail("could not tell the two workers' ports apart")
+
+
+def answer_or_close(s, timeout):
+    """'answer', 'closed' or None (neither within `timeout`) for the
+    question asked on `s`."""
+    s.settimeout(timeout)
+    buf = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            data = s.recv(65536)
+        except socket.timeout:
+            break
+        except ConnectionError:
+            return "closed"
+        if not data:
+            return "closed"
+        buf += data
+        if len(buf) >= 2 and len(buf) >= 2 + struct.unpack("!H", buf[:2])[0]:
+            return "answer"
+    return None
+
+
+def test_tcp_reply_over_the_total_bound_closes_the_connection(daemon_factory):
+    """Two workers. Clients of worker W that do not read hold the whole
+    LIMIT_TCP_QUEUED_TOTAL (4 MiB); a client of the other worker asks. Its
+    reply does not fit, and its worker has no stuck connection of its own
+    to close (a worker closes only its own): the reply is dropped
+    (tcp.replies_dropped). A TCP client never asks again, so the
+    connection must be closed (it reconnects and asks again, RFC 7766
+    §6.2.4), not left open with its question unanswered."""
+    with open("/proc/self/net/dev") as f:
+        interfaces = [line.split(":")[0].strip() for line in f.readlines()[2:]]
+    if interfaces != ["lo"]:
+        pytest.skip("changes net.ipv4.tcp_wmem: only in a private network "
+                    "namespace (contrib/netns-run)")
+    daemon = daemon_factory(threads=2)
+    with open(WMEM) as f:
+        wmem = f.read()
+    try:
+        # Socket send buffers of at most 64 KiB (autotuning grows them to
+        # 4 MiB): a client that does not read then soon makes replies
+        # wait in descendd, where they count.
+        with open(WMEM, "w") as f:
+            f.write("4096 16384 65536")
+        stuck_worker_drops_a_reply(daemon)
+    finally:
+        with open(WMEM, "w") as f:
+            f.write(wmem)
+
+
+WMEM = "/proc/sys/net/ipv4/tcp_wmem"
+
+
+def stuck_worker_drops_a_reply(daemon):
+    size = len(daemon.query("bigtxt.example.com", "TXT", tcp=True).to_wire()) + 2
+    limit = 4 * 1024 * 1024
+    w_ports, other_port = ports_of_one_worker(daemon.addr, 110)
+    # A client that does not read first fills its socket buffers (which
+    # descendd does not count), then its replies wait in descendd. Each
+    # stuck client here makes ~48 KiB wait: less than
+    # LIMIT_TCP_WRITE_QUEUE, so it is never paused (nor closed as stalled).
+    stuck = []
+    probe = None
+    try:
+        first = connect_from(daemon.addr, w_ports.pop(), rcvbuf=4096)
+        stuck.append(first)
+        sent = queued = 0
+        while queued == 0 and sent < 400:
+            first.sendall(framed("bigtxt.example.com", "TXT") * 8)
+            sent += 8
+            time.sleep(0.05)
+            queued = daemon.stats()["tcp.queued_bytes"]
+        kernel = sent * size - queued
+        per_conn = (kernel + 48 * 1024) // size
+        while queued < limit - 64 * 1024 and len(w_ports) > 2:
+            s = connect_from(daemon.addr, w_ports.pop(), rcvbuf=4096)
+            s.sendall(framed("bigtxt.example.com", "TXT") * per_conn)
+            stuck.append(s)
+            if len(stuck) % 8 == 0:
+                time.sleep(0.1)
+                queued = daemon.stats()["tcp.queued_bytes"]
+        time.sleep(0.2)
+        queued = daemon.stats()["tcp.queued_bytes"]
+        # Top up, one reply at a time, until the next reply does not fit.
+        topup = connect_from(daemon.addr, w_ports.pop(), rcvbuf=4096)
+        stuck.append(topup)
+        topup.sendall(framed("bigtxt.example.com", "TXT") * (kernel // size + 1))
+        time.sleep(0.1)
+        asked = 0
+        while limit - queued >= size and asked < 40:
+            topup.sendall(framed("bigtxt.example.com", "TXT"))
+            asked += 1
+            time.sleep(0.03)
+            queued = daemon.stats()["tcp.queued_bytes"]
+        before = daemon.stats()
+        probe = connect_from(daemon.addr, other_port)
+        probe.sendall(framed("bigtxt.example.com", "TXT", qid=99))
+        got = answer_or_close(probe, 3)
+        stats = daemon.stats()
+    finally:
+        for s in stuck + ([probe] if probe else []):
+            s.close()
+    print(f"socket buffers took {kernel} bytes; {per_conn} questions a client")
+    print(f"{len(stuck)} stuck clients of one worker hold {queued} of {limit} "
+          f"bytes; a client of the other worker asks: {got} "
+          f"(tcp.replies_dropped {before['tcp.replies_dropped']} -> "
+          f"{stats['tcp.replies_dropped']})")
+    assert stats["tcp.replies_dropped"] > before["tcp.replies_dropped"], \
+        "the set-up did not make a reply be dropped"
+    assert got == "closed", "the client waits for a reply that was dropped"
+    assert daemon.query("www.example.com", tcp=True).rcode() == dns.rcode.NOERROR
 
 
 def test_tcp_idle_timeout_shrinks_when_busy(daemon):
