@@ -868,8 +868,8 @@ engine_next_action(struct engine_request *req, struct engine_now now,
 	return ENGINE_DONE;
 }
 
-static bool
-same_address(const struct sockaddr *a, socklen_t alen,
+bool
+engine_same_address(const struct sockaddr *a, socklen_t alen,
     const struct sockaddr_storage *b)
 {
 	if (a->sa_family != b->ss_family)
@@ -951,7 +951,7 @@ feed_reply_current(struct engine_request *req, uint32_t id,
 		emit_ignored(req, from, "no query waiting for it", now);
 		return -1;
 	}
-	if (!same_address(from, fromlen, &q->addr)) {
+	if (!engine_same_address(from, fromlen, &q->addr)) {
 		emit_ignored(req, from, "from another address or port", now);
 		return -1;
 	}
@@ -1081,7 +1081,7 @@ engine_feed_reply(struct engine_request *req, uint32_t id,
 		return rc;
 	}
 	if (!req->done && !req->direct && id == req->abandoned_id &&
-	    same_address(from, fromlen, &req->abandoned_addr) &&
+	    engine_same_address(from, fromlen, &req->abandoned_addr) &&
 	    feed_abandoned(req, id, true, now))
 		return 0;
 	if ((rc = feed_reply_current(req, id, from, fromlen, wire, len, rtt_ms,

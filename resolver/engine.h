@@ -299,6 +299,14 @@ void engine_feed_error(struct engine_request *request, uint32_t id,
     const char *reason, struct engine_now now);
 
 /*
+ * Whether a datagram from `a` (length `alen`, as recvfrom gives it) came
+ * from `b`'s address and port: a reply is taken only from where its query
+ * went.
+ */
+bool engine_same_address(const struct sockaddr *a, socklen_t alen,
+    const struct sockaddr_storage *b);
+
+/*
  * What became of a query whose request ended before it did (its deadline,
  * the stale client timer, a hedge's twin after the answer): the caller
  * kept its socket until its reply or its timeout, and tells the server

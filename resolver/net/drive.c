@@ -245,29 +245,6 @@ query_rtt(const struct upstream_query *q, struct engine_now now)
 	return now.ms > q->sent_ms ? (uint32_t)(now.ms - q->sent_ms) : 0;
 }
 
-static bool
-same_peer(const struct sockaddr *a, socklen_t alen,
-    const struct sockaddr_storage *b)
-{
-	if (a->sa_family != b->ss_family)
-		return false;
-	if (a->sa_family == AF_INET) {
-		const struct sockaddr_in *x = (const void *)a,
-		    *y = (const void *)b;
-
-		return alen >= sizeof(*x) && x->sin_port == y->sin_port &&
-		    x->sin_addr.s_addr == y->sin_addr.s_addr;
-	}
-	if (a->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *x = (const void *)a,
-		    *y = (const void *)b;
-
-		return alen >= sizeof(*x) && x->sin6_port == y->sin6_port &&
-		    memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
-	}
-	return false;
-}
-
 /* Hands a reply to the engine; moves on unless the engine ignored it. */
 static void
 query_deliver(struct upstream_query *q, const struct sockaddr *from,
@@ -279,7 +256,7 @@ query_deliver(struct upstream_query *q, const struct sockaddr *from,
 	if (q->orphan) {
 		/* Ours by address and ID (RFC 5452 enough for an RTT). */
 		if (len >= 2 && (data[0] << 8 | data[1]) == q->dns_id &&
-		    same_peer(from, fromlen, &q->peer)) {
+		    engine_same_address(from, fromlen, &q->peer)) {
 			now = drive_now(q->drive);
 			engine_report_orphan(q->drive->engine, from, true,
 			    query_rtt(q, now), now);
