@@ -156,6 +156,13 @@
 #define LIMIT_TCP_IDLE_BUSY_MS		1500
 #define LIMIT_CLIENT_INFLIGHT		64	/* queries in flight per client address */
 /*
+ * Open TCP connections per client address and worker (Unbound's
+ * tcp-connection-limit): one address could otherwise hold all of
+ * LIMIT_TCP_CLIENTS. Half of them, so that a forwarder in front of us
+ * (dnsdist on 127.0.0.1) still has room for many clients' streams.
+ */
+#define LIMIT_TCP_CLIENTS_PER_ADDR	(LIMIT_TCP_CLIENTS / 2)
+/*
  * Requests in flight per worker (Unbound: num-queries-per-thread 1024).
  * A full list lets its oldest request go once it has run LIMIT_JOSTLE_MS
  * (Unbound's jostle-timeout), otherwise new questions are dropped.

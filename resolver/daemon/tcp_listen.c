@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "acl.h"
+#include "client_table.h"
 #include "engine_limits.h"
 #include "worker.h"
 
@@ -192,6 +193,9 @@ tcp_conn_unref(struct tcp_conn *conn)
 {
 	if (--conn->refs == 0) {
 		conn->worker->tcp_clients--;
+		if (conn->addr_counted)
+			client_table_release(conn->worker->tcp_addrs,
+			    (const struct sockaddr *)&conn->peer);
 		free(conn->buf);
 		free(conn);
 	}
@@ -410,14 +414,13 @@ on_tcp_connection(uv_stream_t *server, int status)
 	}
 	/* ACL for TCP clients is checked once, at accept. */
 	{
-		struct sockaddr_storage peer;
-		int len = sizeof(peer);
+		int len = sizeof(conn->peer);
 		enum acl_action action = ACL_REFUSE;
 
-		if (uv_tcp_getpeername(&conn->handle, (struct sockaddr *)&peer,
-		    &len) == 0)
+		if (uv_tcp_getpeername(&conn->handle,
+		    (struct sockaddr *)&conn->peer, &len) == 0)
 			action = acl_check(w->daemon->config.acl,
-			    (struct sockaddr *)&peer);
+			    (struct sockaddr *)&conn->peer);
 		conn->snoop = action == ACL_ALLOW_SNOOP;
 		if (action != ACL_ALLOW && action != ACL_ALLOW_SNOOP) {
 			if (action == ACL_DENY)
@@ -428,6 +431,14 @@ on_tcp_connection(uv_stream_t *server, int status)
 			return;
 		}
 	}
+	/* Closed at once: the client may try another server. */
+	if (!client_table_acquire(w->tcp_addrs,
+	    (const struct sockaddr *)&conn->peer, LIMIT_TCP_CLIENTS_PER_ADDR)) {
+		DAEMON_COUNT(w->daemon, tcp_refused);
+		tcp_conn_close(conn);
+		return;
+	}
+	conn->addr_counted = true;
 	tcp_conn_idle_rearm(conn, false);
 	if (uv_read_start((uv_stream_t *)&conn->handle, on_tcp_alloc,
 	    on_tcp_read) != 0)

@@ -530,10 +530,13 @@ worker_new(struct daemon *daemon, unsigned index)
 		dc.message_ctx = w;
 	}
 	if ((w->clients = client_table_new()) == NULL ||
+	    (w->tcp_addrs = client_table_new()) == NULL ||
 	    (w->drive = drive_new(&w->loop, daemon->engine, &dc, err,
 	    sizeof(err))) == NULL) {
-		log_error("%s", w->clients == NULL ? "out of memory" : err);
+		log_error("%s", w->clients == NULL || w->tcp_addrs == NULL ?
+		    "out of memory" : err);
 		client_table_free(w->clients);
+		client_table_free(w->tcp_addrs);
 		uv_loop_close(&w->loop);
 		free(w);
 		return NULL;
@@ -597,6 +600,7 @@ worker_free(struct worker *w)
 	uv_run(&w->loop, UV_RUN_DEFAULT);
 	uv_loop_close(&w->loop);
 	client_table_free(w->clients);
+	client_table_free(w->tcp_addrs);
 	free(w->udp);
 	free(w->tcp);
 	free(w);

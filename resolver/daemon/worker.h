@@ -180,6 +180,9 @@ struct tcp_conn {
 	bool full;
 	bool eof;
 	bool snoop;			/* access-control allow_snoop */
+	/* Counted in the worker's tcp_addrs (LIMIT_TCP_CLIENTS_PER_ADDR). */
+	bool addr_counted;
+	struct sockaddr_storage peer;
 	struct tcp_conn *next, *prev;	/* the worker's open connections */
 };
 
@@ -195,6 +198,7 @@ struct worker {
 	uv_tcp_t *tcp;
 	size_t udp_count, tcp_count;
 	unsigned tcp_clients;
+	struct client_table *tcp_addrs;	/* open connections per address */
 	struct tcp_conn *conns;
 	struct pending *pending[PENDING_BUCKETS];
 	unsigned pending_count;

@@ -121,8 +121,11 @@ def test_tcp_connections_are_capped(daemon):
     # LIMIT_TCP_CLIENTS (256) connections held open, then 4 more.
     conns = []
     try:
-        for _ in range(260):
-            conns.append(socket.create_connection((daemon.addr, 53), timeout=5))
+        for i in range(260):
+            # From three addresses, each under LIMIT_TCP_CLIENTS_PER_ADDR.
+            conns.append(socket.create_connection(
+                (daemon.addr, 53), timeout=5,
+                source_address=(f"127.0.0.{1 + i % 3}", 0)))
         time.sleep(0.5)
         assert daemon.stats()["tcp.refused"] == 4
         # The server still answers over UDP.
