@@ -153,19 +153,31 @@ def ports_of_one_worker(addr, want):
     port = 20000  # below the ephemeral ports (32768-60999)
     for _attempt in range(6):
         held, w_ports, other, probe = [], [], [], None
+        # All before the idle timeout (10 s) closes the connections held.
+        deadline = time.monotonic() + 8
         try:
             while not w_ports and len(held) < 2 * PER_ADDR + 100:
-                batch = [connect_from(addr, port + i) for i in range(4)]
-                port += 4
+                n = 16 if len(held) < 2 * PER_ADDR - 48 else 4
+                batch = [connect_from(addr, port + i) for i in range(n)]
+                port += n
                 for s in closed_at_once(batch, 0.05 if len(held) < 2 * PER_ADDR - 32 else 0.15):
                     w_ports.append(s.getsockname()[1])
                 held += batch
             other_count = len(held) - len(w_ports) - PER_ADDR
-            if not w_ports or other_count > PER_ADDR - 16:
+            if not w_ports or other_count > PER_ADDR - 8:
                 continue        # both full, or the other nearly: again
-            # Before the idle timeout (10 s) closes the connections held.
-            deadline = time.monotonic() + 7
+            refreshed = False
             while (len(w_ports) < want or not other) and time.monotonic() < deadline:
+                if not refreshed and time.monotonic() > deadline - 3:
+                    # A question restarts the idle timeout of those held.
+                    for h in held:
+                        if h.getsockname()[1] not in w_ports:
+                            try:
+                                h.sendall(framed("localhost."))
+                            except OSError:
+                                pass
+                    refreshed = True
+                    deadline += 7
                 # As many as the other worker has room for.
                 n = min(32, PER_ADDR - 4 - other_count)
                 batch = [connect_from(addr, port + i) for i in range(n)]
@@ -178,6 +190,8 @@ def ports_of_one_worker(addr, want):
             # of W among the others: the probe's is checked again, slowly.
             probe = None
             for p in other[:8]:
+                if time.monotonic() > deadline:
+                    break
                 s = connect_from(addr, p)
                 if not closed_at_once([s], 0.5):
                     probe = p
