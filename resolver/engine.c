@@ -600,6 +600,9 @@ count_result(struct engine_request *req)
 {
 	struct engine *engine = req->engine;
 
+	/* A refresh's client was counted when it got the stale answer. */
+	if (req->done && req->answered_early)
+		return;
 	if (req->result.from_cache)
 		STAT_ADD(engine, cache_hits, 1);
 	else
@@ -616,6 +619,11 @@ engine_finish_request(struct engine_request *req, struct engine_now now)
 	uint8_t key[ANSWER_KEY_MAX];
 	size_t keylen = request_answer_key(req, key);
 
+	/* A refresh (request_serve_stale_early) replaces the stale answer. */
+	free(req->answer);
+	req->answer = NULL;
+	req->answer_len = 0;
+	req->result.stale = false;
 	req->done = true;
 	req->result.rcode = task->rcode;
 	req->result.ede = task->ede;
@@ -647,10 +655,13 @@ engine_finish_request(struct engine_request *req, struct engine_now now)
 	}
 	if (keylen != 0 && !req->engine->config.fresh_cache &&
 	    !(task->rcode == LDNS_RCODE_SERVFAIL &&
-	    req->engine->config.serve_stale))
+	    req->engine->config.serve_stale)) {
 		answer_cache_store(req->engine->answers, key, keylen,
 		    req->answer, req->answer_len, answer_ttl(req->engine, task),
 		    req->result.security, now.wall);
+		if (req->answered_early)
+			STAT_ADD(req->engine, stale_refreshes_fresh, 1);
+	}
 	count_result(req);
 }
 
@@ -784,33 +795,28 @@ engine_request_deadline(const struct engine_request *req)
 
 /*
  * The stale client timer went off: the client gets the stale answer now
- * (EDE 3), and the resolution is given up with the queries still out; a
- * client asking again after the answer's LIMIT_STALE_ANSWER_TTL starts a
- * new one. False when there is no stale answer: the request goes on to
- * its full deadline.
+ * (EDE 3, ENGINE_ANSWER), and the request goes on in the background with
+ * the queries still out, to its own deadline, so that a late answer
+ * refreshes the cache for the next client (RFC 8767 §5). Given up there,
+ * a zone whose servers answer slower than the timer was never refreshed:
+ * every client got stale data until the stale limit ran out, then
+ * SERVFAIL. False when there is no stale answer: the request goes on to
+ * its full deadline with the client still waiting.
  */
 static bool
 request_serve_stale_early(struct engine_request *req, struct engine_now now)
 {
 	uint8_t key[ANSWER_KEY_MAX];
 	size_t keylen = request_answer_key(req, key);
-	struct engine_event ev = { 0 };
 
 	req->no_stale = true;
 	if (keylen == 0 || !answer_from_stale(req, key, keylen, now.wall))
 		return false;
-	req->done = true;
-	req->query.active = req->hedge.active = false;
-	req->hedge_at_ms = 0;
-	req->abandoned_id = 0;
+	req->answered_early = true;
 	req->result.upstream_queries = req->upstream_queries;
 	req->result.ede_text = "served stale: no fresh answer in time";
-	ev.kind = EV_REQUEST_DONE;
-	ev.u.done.rcode = req->result.rcode;
-	ev.u.done.ede = req->result.ede;
-	ev.u.done.why = req->result.ede_text;
-	engine_emit(req, &ev, req->tasks[0], now);
 	count_result(req);
+	STAT_ADD(req->engine, stale_refreshes, 1);
 	return true;
 }
 
@@ -823,8 +829,15 @@ engine_next_action(struct engine_request *req, struct engine_now now,
 	memset(action, 0, sizeof(*action));
 	/* Direct queries (trace probes) have their one timeout instead. */
 	if (!req->done && !req->direct && now.ms >= deadline &&
-	    stale_timer_armed(req) && !request_serve_stale_early(req, now))
+	    stale_timer_armed(req)) {
+		bool early = request_serve_stale_early(req, now);
+
 		deadline = engine_request_deadline(req);
+		if (early) {
+			action->kind = ENGINE_ANSWER;
+			return ENGINE_ANSWER;
+		}
+	}
 	if (!req->done && !req->direct && now.ms >= deadline)
 		iterator_expire(req, now);
 	if (!req->done && req->query.active && req->hedge_at_ms != 0 &&
@@ -1175,7 +1188,7 @@ engine_request_result(const struct engine_request *req,
 {
 	*result = req->result;
 	result->signature_checks = req->budget.validations_done;
-	if (!req->done) {
+	if (!req->done && !req->answered_early) {
 		result->rcode = LDNS_RCODE_SERVFAIL;
 		result->ede = ENGINE_EDE_OTHER;
 		result->ede_text = "not finished";
@@ -1187,7 +1200,7 @@ engine_request_result(const struct engine_request *req,
 const uint8_t *
 engine_request_answer(const struct engine_request *req, size_t *len)
 {
-	if (!req->done || req->answer == NULL)
+	if ((!req->done && !req->answered_early) || req->answer == NULL)
 		return NULL;
 	*len = req->answer_len;
 	return req->answer;

@@ -11,6 +11,7 @@
  *		while (engine_next_action(req, now, &action) == ENGINE_SEND)
  *			transmit action.send, remember action.send.id;
  *		if (it was ENGINE_DONE) break;
+ *		if (it was ENGINE_ANSWER) answer the client, continue;
  *		wait for a reply (engine_feed_reply), a timer
  *		(engine_feed_timeout), a socket error (engine_feed_error),
  *		action.wake_ms (then just ask again: a hedge is due) or
@@ -247,6 +248,14 @@ enum engine_action_kind {
 	ENGINE_SEND,	/* send action.send, then ask again */
 	ENGINE_WAIT,	/* queries are out: feed a reply, timeout or error */
 	ENGINE_DONE,	/* the answer is ready */
+	/*
+	 * The client's answer is ready before the request ends: with
+	 * serve-stale, the stale one at the client timer (RFC 8767 §5).
+	 * Hand it out (engine_request_answer, engine_request_result), then
+	 * ask again: the request goes on, with nobody waiting, until the
+	 * fresh answer is in the cache or its deadline. Once per request.
+	 */
+	ENGINE_ANSWER,
 };
 
 struct engine_action {
@@ -274,9 +283,10 @@ enum engine_action_kind engine_next_action(struct engine_request *request,
  * engine_next_action() finishes it with SERVFAIL and EDE 22 (No Reachable
  * Authority), or with stale data when serve-stale allows it, and the
  * caller drops the queries still out. With serve-stale the first deadline
- * is earlier, stale_client_timeout_ms after the start: then the request
- * ends with stale data (EDE 3) if there is some, and otherwise goes on to
- * the full deadline. The deadline is checked whenever the engine is
+ * is earlier, stale_client_timeout_ms after the start: then the client
+ * gets stale data (EDE 3, ENGINE_ANSWER) if there is some, and either way
+ * the request goes on to the full deadline (with the stale answer given,
+ * only to refresh the cache). The deadline is checked whenever the engine is
  * asked, not only when a reply or timeout arrives: a caller arms a timer
  * for it (ENGINE_WAIT's wait_ms), so that a query with a long timeout
  * cannot carry the request past it.
@@ -374,7 +384,11 @@ void engine_request_result(const struct engine_request *request,
  * a negative answer in the authority section; never glue or referral data.
  * The caller sets ID and RD and copies the client's case into the question.
  * Returns a pointer owned by the request (valid until engine_request_free)
- * or NULL before ENGINE_DONE.
+ * or NULL before ENGINE_DONE or ENGINE_ANSWER. After ENGINE_ANSWER it is
+ * the stale answer (and engine_request_result() says so) while the
+ * request goes on, valid until the request is done (the next
+ * engine_next_action() or engine_feed_*() may end it); then it is the
+ * refresh's outcome.
  */
 const uint8_t *engine_request_answer(const struct engine_request *request,
     size_t *len);
@@ -421,6 +435,8 @@ struct engine_stats {
 	uint64_t dnssec_aggressive_nsec;	/* answers synthesised (RFC 8198) */
 	uint64_t dnssec_aggressive_nxdomain;	/* of which NXDOMAIN */
 	uint64_t dnssec_restarts;	/* bogus data asked again of another server */
+	uint64_t stale_refreshes;	/* resolutions going on after a stale answer (RFC 8767) */
+	uint64_t stale_refreshes_fresh;	/* of which brought a fresh answer into the cache */
 	size_t cache_bytes;		/* memory held by the caches */
 	size_t cache_entries;
 	size_t cache_answer_entries;	/* of which whole answers */

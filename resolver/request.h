@@ -198,6 +198,11 @@ struct engine_request {
 	unsigned dnssec_restarts;
 	bool failed_ns_limit_reported;
 	bool no_stale;			/* looked at the stale client timer: none */
+	/*
+	 * The client got the stale answer at the timer (ENGINE_ANSWER) and
+	 * the request goes on only to refresh the cache.
+	 */
+	bool answered_early;
 	bool done;
 	struct engine_result result;
 	uint8_t *answer;

@@ -112,6 +112,8 @@ control_print_stats(struct daemon *d, FILE *out)
 	P("dnssec.aggressive_nsec", e.dnssec_aggressive_nsec);
 	P("dnssec.aggressive_nsec.nxdomain", e.dnssec_aggressive_nxdomain);
 	P("dnssec.restarts", e.dnssec_restarts);
+	P("stale.refreshes", e.stale_refreshes);
+	P("stale.refreshes_fresh", e.stale_refreshes_fresh);
 	P("local.answers", s->local_answers);
 	P("clients.refused", s->clients_refused);
 	P("clients.denied", s->clients_denied);

@@ -132,6 +132,10 @@ static const struct metric_name {
 	    "Replies those calls sent (over send_batches: the mean batch)." },
 	{ "prefetches", "descend_prefetches_total", "counter",
 	    "Refreshes of popular answers before they expire." },
+	{ "stale.refreshes", "descend_stale_refreshes_total", "counter",
+	    "Resolutions that went on after a stale answer (RFC 8767)." },
+	{ "stale.refreshes_fresh", "descend_stale_refreshes_fresh_total",
+	    "counter", "Of those, the ones that cached a fresh answer." },
 	{ "dnssec.aggressive_nsec", "descend_dnssec_aggressive_nsec_total",
 	    "counter", "NXDOMAIN and NODATA synthesised from cached, "
 	    "validated NSEC records (RFC 8198)." },

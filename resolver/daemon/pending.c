@@ -88,6 +88,75 @@ pending_make_room(struct worker *w)
 	return w->pending_count < LIMIT_WORKER_REQUESTS;
 }
 
+/* Sends the request's answer (or a SERVFAIL) to one client; logs it. */
+static void
+waiter_answer(struct worker *w, struct waiter *waiter,
+    const struct engine_result *result, const uint8_t *answer,
+    size_t answer_len)
+{
+	int ede = result->rcode == LDNS_RCODE_SERVFAIL || result->stale ?
+	    (int)result->ede : -1;
+	size_t n = 0;
+
+	if (answer != NULL)
+		n = fastpath_reply(&waiter->query, answer, answer_len,
+		    ede < 0 && result->rcode == LDNS_RCODE_SERVFAIL ?
+		    ENGINE_EDE_OTHER : ede, result->ede_text,
+		    waiter->client.tcp != NULL, w->reply, sizeof(w->reply));
+	else
+		worker_send_error(w, &waiter->client, waiter->query_wire,
+		    waiter->query_len, &waiter->query, LDNS_RCODE_SERVFAIL);
+	if (n > 0)
+		worker_client_send(w, &waiter->client, w->reply, n);
+	metrics_observe(&w->daemon->stats.latency,
+	    uv_hrtime() - waiter->received_ns);
+	if (log_enabled(LOG_LEVEL_DEBUG) || w->daemon->config.log_queries) {
+		char name[256];
+		ldns_rdf *rdf = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME,
+		    waiter->query.qname_len, waiter->query.qname);
+
+		if (rdf != NULL)
+			dname_str(rdf, name, sizeof(name));
+		log_info("answer %s type %u rcode %d upstream %u "
+		    "dnssec %s%s%s",
+		    rdf != NULL ? name : "?", waiter->query.qtype,
+		    (int)result->rcode, result->upstream_queries,
+		    sec_status_name(result->security),
+		    result->ede_text != NULL ? " why: " : "",
+		    result->ede_text != NULL ? result->ede_text : "");
+		ldns_rdf_deep_free(rdf);
+	}
+}
+
+/*
+ * The stale client timer went off (RFC 8767 §5): the clients waiting get
+ * the stale answer now. The request stays in the list, as a refresh with
+ * nobody waiting: clients asking the same question meanwhile get the
+ * stale answer at once (pending_resolve) instead of starting another
+ * refresh, and the fresh answer goes to the cache for those after them.
+ */
+static void
+on_answered(struct engine_request *request, void *arg)
+{
+	struct pending *p = arg;
+	struct worker *w = p->worker;
+	struct engine_result result;
+	const uint8_t *answer;
+	size_t answer_len = 0;
+	struct waiter *waiter, *next;
+
+	engine_request_result(request, &result);
+	answer = engine_request_answer(request, &answer_len);
+	for (waiter = p->waiters; waiter != NULL; waiter = next) {
+		next = waiter->next;
+		waiter_answer(w, waiter, &result, answer, answer_len);
+		waiter_free(w, waiter);
+	}
+	p->waiters = NULL;
+	p->waiter_count = 0;
+	p->refreshing = true;
+}
+
 static void
 on_resolved(struct engine_request *request, void *arg)
 {
@@ -103,10 +172,6 @@ on_resolved(struct engine_request *request, void *arg)
 	engine_request_result(request, &result);
 	answer = engine_request_answer(request, &answer_len);
 	for (waiter = p->waiters; waiter != NULL; waiter = next) {
-		int ede = result.rcode == LDNS_RCODE_SERVFAIL || result.stale ?
-		    (int)result.ede : -1;
-		size_t n = 0;
-
 		next = waiter->next;
 		if (w->stopping || p->jostled) {
 			/* Shutting down, or gave way: no answer to send or log. */
@@ -120,37 +185,7 @@ on_resolved(struct engine_request *request, void *arg)
 			waiter_free(w, waiter);
 			continue;
 		}
-		if (answer != NULL)
-			n = fastpath_reply(&waiter->query, answer, answer_len,
-			    ede < 0 && result.rcode == LDNS_RCODE_SERVFAIL ?
-			    ENGINE_EDE_OTHER : ede, result.ede_text,
-			    waiter->client.tcp != NULL, w->reply,
-			    sizeof(w->reply));
-		else {
-			worker_send_error(w, &waiter->client, waiter->query_wire,
-			    waiter->query_len, &waiter->query,
-			    LDNS_RCODE_SERVFAIL);
-		}
-		if (n > 0)
-			worker_client_send(w, &waiter->client, w->reply, n);
-		metrics_observe(&w->daemon->stats.latency,
-		    uv_hrtime() - waiter->received_ns);
-		if (log_enabled(LOG_LEVEL_DEBUG) || w->daemon->config.log_queries) {
-			char name[256];
-			ldns_rdf *rdf = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME,
-			    waiter->query.qname_len, waiter->query.qname);
-
-			if (rdf != NULL)
-				dname_str(rdf, name, sizeof(name));
-			log_info("answer %s type %u rcode %d upstream %u "
-			    "dnssec %s%s%s",
-			    rdf != NULL ? name : "?", waiter->query.qtype,
-			    (int)result.rcode, result.upstream_queries,
-			    sec_status_name(result.security),
-			    result.ede_text != NULL ? " why: " : "",
-			    result.ede_text != NULL ? result.ede_text : "");
-			ldns_rdf_deep_free(rdf);
-		}
+		waiter_answer(w, waiter, &result, answer, answer_len);
 		waiter_free(w, waiter);
 	}
 	engine_request_free(request);
@@ -199,7 +234,8 @@ pending_start(struct worker *w, const struct client_query *q, uint32_t hash,
 	p->next = w->pending[hash % PENDING_BUCKETS];
 	w->pending[hash % PENDING_BUCKETS] = p;
 	pending_link(w, p);
-	if (drive_request_start(w->drive, p->request, on_resolved, p) != 0) {
+	if (drive_request_start_answering(w->drive, p->request, on_answered,
+	    on_resolved, p) != 0) {
 		w->pending[hash % PENDING_BUCKETS] = p->next;
 		pending_unlink(w, p);
 		engine_request_free(p->request);
@@ -207,6 +243,34 @@ pending_start(struct worker *w, const struct client_query *q, uint32_t hash,
 		return false;
 	}
 	return true;
+}
+
+/*
+ * A question whose refresh is running (on_answered): the client gets the
+ * stale answer the refresh started from, at once. Its servers already
+ * let one client wait out the timer; waiting again would only repeat it.
+ */
+static void
+pending_answer_stale(struct worker *w, struct pending *p,
+    const struct client *client, const uint8_t *wire, size_t len,
+    const struct client_query *q)
+{
+	struct engine_result result;
+	const uint8_t *answer;
+	size_t answer_len = 0, n = 0;
+
+	DAEMON_COUNT(w->daemon, coalesced);
+	engine_request_result(p->request, &result);
+	answer = engine_request_answer(p->request, &answer_len);
+	if (answer != NULL)
+		n = fastpath_reply(q, answer, answer_len, (int)result.ede,
+		    result.ede_text, client->tcp != NULL, w->reply,
+		    sizeof(w->reply));
+	if (n > 0)
+		worker_client_send(w, client, w->reply, n);
+	else
+		worker_send_error(w, client, wire, len, q,
+		    LDNS_RCODE_SERVFAIL);
 }
 
 void
@@ -217,6 +281,10 @@ pending_resolve(struct worker *w, const struct client *client,
 	struct pending *p = *pending_slot(w, q->key, q->keylen, hash);
 	struct waiter *waiter;
 
+	if (p != NULL && p->refreshing) {
+		pending_answer_stale(w, p, client, wire, len, q);
+		return;
+	}
 	if (p != NULL && p->waiter_count >= LIMIT_COALESCE_WAITERS) {
 		DAEMON_COUNT(w->daemon, dropped);
 		goto refuse_tcp;

@@ -142,6 +142,7 @@ struct pending {
 	struct pending *older, *newer;	/* the worker's list, by start */
 	uint64_t started_ms;
 	bool jostled;			/* cancelled to make room: answer nobody */
+	bool refreshing;		/* clients got the stale answer; refreshing the cache */
 	struct worker *worker;
 	struct engine_request *request;
 	struct waiter *waiters;

@@ -54,6 +54,7 @@ struct upstream_query {
 struct drive_run {
 	struct drive *drive;
 	struct engine_request *request;
+	drive_done_cb answered;		/* may be NULL */
 	drive_done_cb done;
 	void *arg;
 	/* In flight: the query, a hedge, one the engine abandoned (RTT). */
@@ -604,6 +605,11 @@ run_pump(struct drive_run *run)
 				continue;
 			}
 			return;
+		case ENGINE_ANSWER:
+			/* The client is answered; the request goes on. */
+			if (run->answered != NULL)
+				run->answered(run->request, run->arg);
+			continue;
 		case ENGINE_DONE:
 			run_finish(run, true);
 			return;
@@ -615,12 +621,21 @@ int
 drive_request_start(struct drive *drive, struct engine_request *request,
     drive_done_cb done, void *arg)
 {
+	return drive_request_start_answering(drive, request, NULL, done, arg);
+}
+
+int
+drive_request_start_answering(struct drive *drive,
+    struct engine_request *request, drive_done_cb answered,
+    drive_done_cb done, void *arg)
+{
 	struct drive_run *run = calloc(1, sizeof(*run));
 
 	if (run == NULL)
 		return -1;
 	run->drive = drive;
 	run->request = request;
+	run->answered = answered;
 	run->done = done;
 	run->arg = arg;
 	uv_timer_init(drive->loop, &run->wake);

@@ -65,6 +65,17 @@ struct engine_now drive_now(struct drive *drive);
 int drive_request_start(struct drive *drive, struct engine_request *request,
     drive_done_cb done, void *arg);
 
+/*
+ * Like drive_request_start(), and `answered` is called when the client's
+ * answer is ready before the request is done (ENGINE_ANSWER: serve-stale's
+ * stale answer at the client timer). The request then goes on, with
+ * nobody waiting, to refresh the cache, and `done` is called when it
+ * ends. drive_request_start() ignores such an early answer.
+ */
+int drive_request_start_answering(struct drive *drive,
+    struct engine_request *request, drive_done_cb answered,
+    drive_done_cb done, void *arg);
+
 /* Stops a running request early; `done` is called before this returns. */
 void drive_request_cancel(struct drive *drive, struct engine_request *request);
 

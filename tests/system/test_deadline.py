@@ -20,12 +20,15 @@ SLOW_ADDR = "127.77.250.3"
 
 
 class SlowServer(threading.Thread):
-    """slow.example's one server: answers every A question with 192.0.2.99
-    (TTL `ttl`) after `delay` seconds, or not at all while `silent`."""
+    """slow.example's one server: answers every A question with `address`
+    (192.0.2.99, TTL `ttl`) after `delay` seconds, or not at all while
+    `silent`; `asked` counts the questions per (lower-case) name."""
 
     def __init__(self, delay, ttl=300):
         super().__init__(daemon=True)
         self.delay, self.ttl, self.silent = delay, ttl, False
+        self.address = "192.0.2.99"
+        self.asked = {}
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind((SLOW_ADDR, 53))
         self.sock.settimeout(0.2)
@@ -35,9 +38,11 @@ class SlowServer(threading.Thread):
         q = dns.message.from_wire(wire)
         r = dns.message.make_response(q)
         r.flags |= dns.flags.AA
+        name = q.question[0].name.to_text().lower()
+        self.asked[name] = self.asked.get(name, 0) + 1
         if q.question[0].rdtype == 1:
             r.answer.append(dns.rrset.from_text(q.question[0].name, self.ttl,
-                                                "IN", "A", "192.0.2.99"))
+                                                "IN", "A", self.address))
         time.sleep(self.delay)
         try:
             self.sock.sendto(r.to_wire(), peer)
@@ -154,6 +159,50 @@ def test_stale_answer_after_the_client_timer(daemon_factory):
         assert [rr.to_text() for rrs in resp.answer for rr in rrs] == ["192.0.2.99"]
         assert 3 in ede_codes(resp), resp
         assert took < 3.5, took
+    finally:
+        server.stop()
+
+
+def addresses(resp):
+    return [rr.to_text() for rrs in resp.answer for rr in rrs]
+
+
+def test_stale_answer_is_refreshed_in_the_background(daemon_factory):
+    """RFC 8767 §5: after the stale answer at the client timer the
+    resolution goes on, and the server's late answer (2.5 s) refreshes the
+    cache. Before, the resolution was given up at 1.8 s and its late reply
+    only taught an RTT: every client waited 1.8 s for the stale answer
+    again, until the stale limit, then SERVFAIL. A client asking while the
+    refresh runs gets the stale answer at once, and no second refresh."""
+    name = "refresh.slow.example."
+    server = SlowServer(delay=2.5, ttl=1)
+    server.start()
+    try:
+        d = daemon_factory(f"stub-zone: slow.example {SLOW_ADDR}\n"
+                           "domain-insecure: slow.example\n"
+                           "serve-stale: yes\n")
+        warm_up(d, name)
+        # The server has new data now, still 2.5 s late; the old expires.
+        server.ttl, server.address = 300, "192.0.2.100"
+        time.sleep(1.5)
+        asked = server.asked.get(name, 0)
+        took, resp = timed_query(d, name)
+        print(f"first client: {took:.2f} s {resp and addresses(resp)}")
+        assert resp is not None and addresses(resp) == ["192.0.2.99"], resp
+        assert 3 in ede_codes(resp) and 1.5 < took < 2.4, (took, resp)
+        # While the refresh runs (until 2.5 s): stale at once.
+        took, resp = timed_query(d, name)
+        print(f"during the refresh: {took:.2f} s {resp and addresses(resp)}")
+        assert resp is not None and took < 1.0, (took, resp)
+        time.sleep(1.2)     # the late answer is in
+        took, resp = timed_query(d, name)
+        print(f"later client: {took:.2f} s {resp and addresses(resp)}")
+        assert resp is not None and addresses(resp) == ["192.0.2.100"], resp
+        assert 3 not in ede_codes(resp) and took < 1.0, (took, resp)
+        stats = d.stats()
+        assert stats["stale.refreshes"] == 1, stats
+        assert stats["stale.refreshes_fresh"] == 1, stats
+        assert server.asked.get(name, 0) - asked == 1, server.asked
     finally:
         server.stop()
 

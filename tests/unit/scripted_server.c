@@ -93,12 +93,19 @@ scripted_run(struct engine_request *req, struct engine_now *now,
 	struct engine_action action;
 	unsigned sends = 0;
 
-	while (engine_next_action(req, *now, &action) == ENGINE_SEND) {
+	for (;;) {
 		ldns_pkt *query = NULL, *reply;
 		uint8_t *wire = NULL;
 		unsigned rtt_ms = 0;
 		size_t len;
+		enum engine_action_kind kind = engine_next_action(req, *now,
+		    &action);
 
+		/* A stale answer at the client timer: the request goes on. */
+		if (kind == ENGINE_ANSWER)
+			continue;
+		if (kind != ENGINE_SEND)
+			break;
 		sends++;
 		now->ms += 1;
 		ldns_wire2pkt(&query, action.send.wire, action.send.wire_len);

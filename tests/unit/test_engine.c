@@ -42,6 +42,7 @@ struct server {
 	char last_qname[256];	/* the last question's name, case as sent */
 	bool auth_ns;		/* the zone's NS set with every answer (BIND, NSD) */
 	unsigned drop_next;	/* the next n queries are lost (timeouts) */
+	unsigned late_ms;	/* run_on_clock: replies this late (0: at once) */
 };
 
 static struct server *servers;
@@ -1806,6 +1807,8 @@ resolve_timed(struct engine *engine, const char *name, struct engine_now *now,
 
 		if (kind == ENGINE_DONE)
 			break;
+		if (kind == ENGINE_ANSWER)
+			continue;
 		if (kind == ENGINE_SEND) {
 			struct server *s = server_at(&action.send.addr);
 			struct pending_send *p = &pending[npending++];
@@ -2162,18 +2165,36 @@ test_dead_zone_serial_client(bool use_0x20)
 	engine_free(engine);
 }
 
+/* What run_on_clock saw of an early answer (ENGINE_ANSWER). */
+static uint64_t early_at_ms;		/* when; 0: none */
+static struct engine_result early_result;
+static char *early_text;
+
 /*
  * Runs `req` on the injected clock as a network would: answers from live
- * servers at once, silent servers' queries time out when due, and between
- * events the clock moves to the next one: a query's timeout, a hedge
- * (wake_ms) or the request's deadline (wait_ms). Returns when it ends.
+ * servers at once (or `late_ms` later), silent servers' queries time out
+ * when due, and between events the clock moves to the next one: a reply,
+ * a query's timeout, a hedge (wake_ms) or the request's deadline
+ * (wait_ms). An early answer (ENGINE_ANSWER) is noted in early_*.
+ * Returns when it ends.
  */
 static void
 run_on_clock(struct engine_request *req, struct engine_now *now)
 {
-	struct { uint32_t id; uint64_t due; } out[8];
+	struct {
+		uint32_t id;
+		uint64_t due;
+		uint8_t *wire;		/* the reply then; NULL: a timeout */
+		size_t len;
+		uint32_t rtt_ms;
+		struct sockaddr_storage addr;
+		socklen_t addrlen;
+	} out[8];
 	unsigned nout = 0;
 
+	early_at_ms = 0;
+	free(early_text);
+	early_text = NULL;
 	for (int steps = 0; steps < 1000; steps++) {
 		struct engine_action action;
 		enum engine_action_kind kind = engine_next_action(req, *now,
@@ -2182,7 +2203,13 @@ run_on_clock(struct engine_request *req, struct engine_now *now)
 		unsigned first = 0;
 
 		if (kind == ENGINE_DONE)
-			return;
+			break;
+		if (kind == ENGINE_ANSWER) {
+			early_at_ms = now->ms;
+			engine_request_result(req, &early_result);
+			early_text = answer_text(req);
+			continue;
+		}
 		if (kind == ENGINE_SEND) {
 			struct server *s = server_at(&action.send.addr);
 			ldns_pkt *query = NULL, *reply;
@@ -2191,9 +2218,11 @@ run_on_clock(struct engine_request *req, struct engine_now *now)
 
 			ldns_wire2pkt(&query, action.send.wire,
 			    action.send.wire_len);
-			if (s == NULL || s->silent || query == NULL) {
+			if (s == NULL || s->silent || query == NULL ||
+			    s->late_ms >= action.send.timeout_ms) {
 				if (nout < 8) {
 					out[nout].id = action.send.id;
+					out[nout].wire = NULL;
 					out[nout++].due = now->ms +
 					    action.send.timeout_ms;
 				}
@@ -2203,13 +2232,23 @@ run_on_clock(struct engine_request *req, struct engine_now *now)
 			s->sends++;
 			reply = authority_answer(s, query, false);
 			ldns_pkt2wire(&wire, reply, &len);
+			ldns_pkt_free(reply);
+			ldns_pkt_free(query);
+			if (s->late_ms > 0 && nout < 8) {
+				out[nout].id = action.send.id;
+				out[nout].wire = wire;
+				out[nout].len = len;
+				out[nout].addr = action.send.addr;
+				out[nout].addrlen = action.send.addrlen;
+				out[nout].rtt_ms = s->late_ms;
+				out[nout++].due = now->ms + s->late_ms;
+				continue;
+			}
 			now->ms += 1;
 			engine_feed_reply(req, action.send.id,
 			    (struct sockaddr *)&action.send.addr,
 			    action.send.addrlen, wire, len, 1, *now);
 			free(wire);
-			ldns_pkt_free(reply);
-			ldns_pkt_free(query);
 			continue;
 		}
 		/* ENGINE_WAIT: the next event. */
@@ -2222,11 +2261,21 @@ run_on_clock(struct engine_request *req, struct engine_now *now)
 				first = i;
 		if (nout > 0 && out[first].due <= next) {
 			now->ms = out[first].due;
-			engine_feed_timeout(req, out[first].id, *now);
+			if (out[first].wire != NULL) {
+				engine_feed_reply(req, out[first].id,
+				    (struct sockaddr *)&out[first].addr,
+				    out[first].addrlen, out[first].wire,
+				    out[first].len, out[first].rtt_ms, *now);
+				free(out[first].wire);
+			} else
+				engine_feed_timeout(req, out[first].id, *now);
 			out[first] = out[--nout];
 		} else if (next != UINT64_MAX)
 			now->ms = next;
 	}
+	/* Replies still out when the request ended go nowhere. */
+	while (nout > 0)
+		free(out[--nout].wire);
 }
 
 /*
@@ -2370,8 +2419,9 @@ test_one_server_zone_asked_again(bool use_0x20)
  * With serve-stale, a client gets the stale answer after
  * LIMIT_STALE_CLIENT_TIMEOUT_MS (RFC 8767 §5) instead of waiting for the
  * resolution to fail: here a silent server whose timeouts (2750 ms each,
- * four of them) reach the 10 s deadline. A name without stale data goes
- * on past the timer to its own end.
+ * four of them) reach the 10 s deadline. The request goes on after it
+ * (to refresh the cache), to its deadline. A name without stale data goes
+ * on past the timer to its own end, the client waiting.
  */
 static void
 test_stale_client_timer(void)
@@ -2385,7 +2435,7 @@ test_stale_client_timer(void)
 	struct engine_result r;
 	struct server *dead;
 	uint64_t started;
-	char err[256], *text;
+	char err[256];
 	unsigned sends;
 
 	USE_WORLD(deadzone);
@@ -2409,16 +2459,20 @@ test_stale_client_timer(void)
 	    "the stale client timer, %llu ms", (unsigned long long)
 	    (engine_request_deadline(req) - started));
 	run_on_clock(req, &now);
+	ok(early_at_ms != 0 && early_result.stale &&
+	    early_result.ede == ENGINE_EDE_STALE_ANSWER &&
+	    strstr(early_text, "198.51.100.91") != NULL &&
+	    early_at_ms - started == LIMIT_STALE_CLIENT_TIMEOUT_MS,
+	    "serve-stale: the stale answer (ENGINE_ANSWER) after %llu ms (%u; "
+	    "without the timer at the end of resolution), EDE %d \"%s\"",
+	    (unsigned long long)(early_at_ms - started),
+	    LIMIT_STALE_CLIENT_TIMEOUT_MS, early_result.ede,
+	    early_result.ede_text != NULL ? early_result.ede_text : "");
 	engine_request_result(req, &r);
-	text = answer_text(req);
-	ok(r.stale && r.ede == ENGINE_EDE_STALE_ANSWER &&
-	    strstr(text, "198.51.100.91") != NULL &&
-	    now.ms - started == LIMIT_STALE_CLIENT_TIMEOUT_MS, "serve-stale: "
-	    "the stale answer after %llu ms (%u; without the timer at the end "
-	    "of resolution), EDE %d \"%s\"", (unsigned long long)
-	    (now.ms - started), LIMIT_STALE_CLIENT_TIMEOUT_MS, r.ede,
-	    r.ede_text != NULL ? r.ede_text : "");
-	free(text);
+	ok(now.ms - started == LIMIT_REQUEST_TIME_MS && r.stale,
+	    "serve-stale: the refresh after it goes on to the request's "
+	    "deadline, %llu ms, and fails (still stale)",
+	    (unsigned long long)(now.ms - started));
 	engine_request_free(req);
 	/* Nothing stale for this name: the timer passes, the request goes on. */
 	q.name = ldns_dname_new_frm_str("nothing.dz.test.");
@@ -2428,11 +2482,96 @@ test_stale_client_timer(void)
 	ldns_rdf_deep_free(q.name);
 	run_on_clock(req, &now);
 	engine_request_result(req, &r);
-	ok(!r.stale && r.rcode == LDNS_RCODE_SERVFAIL &&
+	ok(early_at_ms == 0 && !r.stale && r.rcode == LDNS_RCODE_SERVFAIL &&
 	    now.ms - started > LIMIT_STALE_CLIENT_TIMEOUT_MS, "serve-stale: a "
 	    "name with nothing stale goes on past the timer: SERVFAIL after "
 	    "%llu ms", (unsigned long long)(now.ms - started));
 	engine_request_free(req);
+	engine_free(engine);
+}
+
+/*
+ * RFC 8767 §5: after the stale answer the resolution goes on and a late
+ * answer refreshes the cache. The zone's one server answers 2.5 s late,
+ * after the 1.8 s client timer: the request used to be given up at the
+ * timer (the reply then only taught an RTT), so the cache never got the
+ * new data and every client was served stale until the stale limit, then
+ * SERVFAIL. Now the client still gets the stale answer at 1.8 s, the
+ * request ends at 2.5 s with the fresh one, and the next client gets it
+ * from the cache.
+ */
+static void
+test_stale_refresh(void)
+{
+	struct engine_config cfg;
+	struct engine *engine;
+	struct engine_now now = { 1000000, 5000 };
+	struct engine_question q = { .type = LDNS_RR_TYPE_A,
+	    .klass = LDNS_RR_CLASS_IN };
+	struct engine_request *req;
+	struct engine_result r;
+	struct engine_stats stats;
+	struct server *slow;
+	const char *records;
+	uint64_t started;
+	char err[256], *text;
+	unsigned sends;
+
+	USE_WORLD(deadzone);
+	slow = server_named("192.0.2.103");
+	records = slow->records;
+	scripted_config_init(&cfg, false);
+	cfg.serve_stale = true;
+	engine = engine_new(&cfg, err, sizeof(err));
+	slow->silent = false;
+	slow->rtt_ms = 900;
+	engine_request_free(resolve(engine, "probe.dz.test.", LDNS_RR_TYPE_A,
+	    &now, &sends));
+	/* Expired; the server now has new data and answers 2.5 s late. */
+	now.wall += 3601;
+	slow->rtt_ms = 0;
+	slow->late_ms = 2500;
+	slow->records = ZONE_APEX("dz.test.", "192.0.2.103")
+	    "probe.dz.test. 3600 IN A 198.51.100.99\n";
+	q.name = ldns_dname_new_frm_str("probe.dz.test.");
+	started = now.ms;
+	req = engine_request_new(engine, &q, 0, now, NULL, NULL);
+	run_on_clock(req, &now);
+	engine_request_result(req, &r);
+	text = answer_text(req);
+	ok(early_at_ms - started == LIMIT_STALE_CLIENT_TIMEOUT_MS &&
+	    early_result.stale && strstr(early_text, "198.51.100.91") != NULL,
+	    "stale refresh: the client gets the stale answer at %llu ms: %s",
+	    (unsigned long long)(early_at_ms - started), early_text);
+	ok(!r.stale && r.rcode == LDNS_RCODE_NOERROR &&
+	    strstr(text, "198.51.100.99") != NULL && now.ms - started < 3000,
+	    "stale refresh: the request goes on and ends with the late fresh "
+	    "answer after %llu ms: stale %d rcode %d %s",
+	    (unsigned long long)(now.ms - started), r.stale, r.rcode, text);
+	free(text);
+	engine_request_free(req);
+	/* The next client: fresh from the cache, nothing sent. */
+	now.ms += 100;
+	req = engine_request_new(engine, &q, 0, now, NULL, NULL);
+	run_on_clock(req, &now);
+	engine_request_result(req, &r);
+	text = answer_text(req);
+	ok(early_at_ms == 0 && r.from_cache && !r.stale &&
+	    strstr(text, "198.51.100.99") != NULL, "stale refresh: the next "
+	    "client gets the fresh answer from the cache (was: stale again, "
+	    "and another refresh cut off at 1.8 s): from cache %d stale %d %s",
+	    r.from_cache, r.stale, text);
+	free(text);
+	engine_request_free(req);
+	engine_stats_get(engine, &stats);
+	ok(stats.stale_refreshes == 1 && stats.stale_refreshes_fresh == 1,
+	    "stale refresh: counted: %llu refreshes, %llu fresh",
+	    (unsigned long long)stats.stale_refreshes,
+	    (unsigned long long)stats.stale_refreshes_fresh);
+	ldns_rdf_deep_free(q.name);
+	slow->records = records;
+	slow->late_ms = 0;
+	slow->silent = true;
 	engine_free(engine);
 }
 
@@ -2514,6 +2653,8 @@ main(void)
 	test_private_address();
 	test_probe_slot_taken_when_sent();
 	test_stale_client_timer();
+	test_stale_refresh();
+	free(early_text);
 	scripted_hints_remove();
 	return tap_done();
 }
