@@ -40,8 +40,19 @@ limit_hit(struct engine_request *req, const struct task *task,
 }
 
 static void
+parked_free(struct parked_reply *p)
+{
+	if (p == NULL)
+		return;
+	reply_view_clear(&p->v);
+	ldns_rdf_deep_free(p->sent_qname);
+	free(p);
+}
+
+static void
 zonecut_clear(struct zonecut *cut)
 {
+	parked_free(cut->deferred);
 	ldns_rdf_deep_free(cut->zone);
 	for (unsigned i = 0; i < cut->server_count; i++)
 		ldns_rdf_deep_free(cut->servers[i].name);
@@ -91,11 +102,7 @@ task_free(struct task *task)
 	ldns_rr_list_deep_free(task->soa);
 	ldns_rr_list_deep_free(task->sigs);
 	ldns_rr_list_deep_free(task->proof);
-	if (task->parked != NULL) {
-		reply_view_clear(&task->parked->v);
-		ldns_rdf_deep_free(task->parked->sent_qname);
-		free(task->parked);
-	}
+	parked_free(task->parked);
 	ldns_rdf_deep_free(task->need.name);
 	free(task);
 }
@@ -1321,7 +1328,9 @@ server_unreachable(struct engine_request *req, const ldns_rdf *name,
  * reachable only through servers being looked up (server_unreachable).
  * The task fails at once, before the referral's DS or no-DS proof is
  * validated: keys fetched for a cut that can never be asked only cost
- * time. A trace (no cache) follows the cycle step by step instead.
+ * time (the cycle's first referral has its proof deferred for the same
+ * reason: task_defer_referral). A trace (no cache) follows the cycle step
+ * by step instead.
  */
 static bool
 referral_leads_nowhere(struct engine_request *req, const struct reply_view *v,
@@ -1416,6 +1425,17 @@ task_refetch_cut(struct engine_request *req, struct task *task,
 }
 static void task_resume_parked(struct engine_request *, struct task *,
     struct engine_now);
+static void task_judge_parked(struct engine_request *, struct task *,
+    struct parked_reply *, struct engine_now);
+
+static bool
+cut_has_address(const struct task *task)
+{
+	for (unsigned i = 0; i < task->cut.server_count; i++)
+		if (task->cut.servers[i].addr_count > 0)
+			return true;
+	return false;
+}
 
 /* Whether any server of the cut is still being tried or resolvable. */
 static const char *
@@ -1495,6 +1515,14 @@ iterator_step(struct engine_request *req, struct engine_now now)
 				continue;	/* priming first */
 			if (task->finished)
 				continue;	/* no memory for the cut */
+		}
+		if (task->cut.deferred != NULL && cut_has_address(task)) {
+			/* Its referral's DS proof before the cut is asked. */
+			struct parked_reply *p = task->cut.deferred;
+
+			task->cut.deferred = NULL;
+			task_judge_parked(req, task, p, now);
+			continue;
 		}
 		forced = task->forced_server >= 0;
 		if (task_pick_server(req, task, &si, &ai, now)) {
@@ -1863,7 +1891,8 @@ task_resume_parked(struct engine_request *req, struct task *task,
 {
 	struct parked_reply *p = task->parked;
 	struct val_need need;
-	bool decided = false, restartable = bogus_restart_possible(req, task, p);
+	bool decided = false, restartable = p->deferred ? p->restartable :
+	    bogus_restart_possible(req, task, p);
 
 	task->bogus_restartable = restartable;
 
@@ -1911,14 +1940,25 @@ task_resume_parked(struct engine_request *req, struct task *task,
 		p->v.sec_why = "chain of trust could not be built";
 		p->v.sec_retry = false;
 	}
-	if (restartable && p->v.status == SEC_BOGUS && p->v.sec_retry &&
+	if (p->deferred)
+		;	/* followed already: the verdict went to the key cache */
+	else if (restartable && p->v.status == SEC_BOGUS && p->v.sec_retry &&
 	    p->v.klass != REPLY_REFERRAL)
 		task_restart_bogus(req, task, p, now);
 	else
 		task_accept_reply(req, task, p, now);
-	reply_view_clear(&p->v);
-	ldns_rdf_deep_free(p->sent_qname);
-	free(p);
+	parked_free(p);
+}
+
+/* Lets the validator judge `p` now, as task_park_reply does. */
+static void
+task_judge_parked(struct engine_request *req, struct task *task,
+    struct parked_reply *p, struct engine_now now)
+{
+	ldns_rdf_deep_free(task->need.name);
+	memset(&task->need, 0, sizeof(task->need));
+	task->parked = p;
+	task_resume_parked(req, task, now);
 }
 
 /* Moves the view into a parked reply and lets the validator judge it. */
@@ -1941,10 +1981,59 @@ task_park_reply(struct engine_request *req, struct task *task,
 	p->minimised = minimised;
 	p->server = req->query.server;
 	p->address = req->query.address;
-	ldns_rdf_deep_free(task->need.name);
-	memset(&task->need, 0, sizeof(task->need));
-	task->parked = p;
-	task_resume_parked(req, task, now);
+	task_judge_parked(req, task, p, now);
+}
+
+/*
+ * A referral without glue (validating, not tracing): followed at once, its
+ * DS or no-DS proof judged only once the new cut has an address
+ * (iterator_step), still before the cut is asked anything. A cut whose
+ * servers can never be reached (a delegation cycle that
+ * referral_leads_nowhere cannot see yet) then fails without fetching its
+ * parent's keys, which only that proof needed. The referral itself is never
+ * failed by its proof (check_referral): its verdict only fills the key
+ * cache, which the child's answers are judged with later.
+ */
+static bool
+referral_proof_deferrable(const struct engine_request *req,
+    const struct reply_view *v)
+{
+	return req->validate && !(req->flags & ENGINE_REQUEST_NO_CACHE) &&
+	    (v->glue == NULL || ldns_rr_list_rr_count(v->glue) == 0);
+}
+
+static void
+task_defer_referral(struct engine_request *req, struct task *task,
+    struct reply_view *v, struct engine_now now)
+{
+	struct parked_reply *p = calloc(1, sizeof(*p));
+
+	if (p == NULL ||
+	    (p->sent_qname = ldns_rdf_clone(req->query.sent_qname)) == NULL) {
+		free(p);
+		task_fail(req, task, ENGINE_EDE_OTHER, "out of memory", now);
+		return;
+	}
+	ldns_dname2canonical(p->sent_qname);
+	p->v = *v;
+	memset(v, 0, sizeof(*v));
+	p->sent_qtype = req->query.sent_qtype;
+	/*
+	 * As if judged now: a bogus DS from one of the parent's servers does
+	 * not mark the child bad while another is left (the DS is fetched
+	 * again for the child's answers, and that fetch is restarted).
+	 */
+	p->server = req->query.server;
+	p->address = req->query.address;
+	p->restartable = bogus_restart_possible(req, task, p);
+	p->server = p->address = -1;	/* the parent's cut is gone */
+	p->deferred = true;
+	task_referral(req, task, &p->v, now);
+	if (task->finished || task->cut.zone == NULL) {
+		parked_free(p);
+		return;
+	}
+	task->cut.deferred = p;
 }
 
 static void
@@ -2081,6 +2170,10 @@ iterator_reply(struct engine_request *req, const ldns_pkt *pkt, size_t size,
 			task_fail(req, task, ENGINE_EDE_NO_REACHABLE_AUTHORITY,
 			    "dependency cycle: no name server of the zone can "
 			    "be reached", now);
+			break;
+		}
+		if (referral_proof_deferrable(req, &v)) {
+			task_defer_referral(req, task, &v, now);
 			break;
 		}
 		task_park_reply(req, task, &v, minimised, now);

@@ -66,6 +66,8 @@ struct cut_server {
 	bool looked_again;		/* addresses looked up again once */
 };
 
+struct parked_reply;
+
 /* A zone cut: the zone and the servers the engine may ask for it. */
 struct zonecut {
 	ldns_rdf *zone;			/* NULL: not found yet */
@@ -78,6 +80,14 @@ struct zonecut {
 	bool from_cache;		/* not from a referral seen by this task */
 	bool asked_again;		/* its silent addresses got a second round */
 	unsigned glueless;		/* NS names of the cut resolved so far */
+	/*
+	 * The referral that made a cut without glue, its DS or no-DS proof
+	 * not judged yet: judged once the cut has an address, before the
+	 * cut is asked anything (a cut that never gets one, a delegation
+	 * cycle, needs no keys of its parent). Dropped with the cut: the
+	 * validator then fetches the DS when the child's answers need it.
+	 */
+	struct parked_reply *deferred;
 };
 
 /* A reply the validator holds until a DS/DNSKEY sub-task brings its keys. */
@@ -87,6 +97,8 @@ struct parked_reply {
 	ldns_rr_type sent_qtype;
 	bool minimised;
 	int server, address;	/* who sent it: the cut's indexes */
+	bool deferred;		/* a referral followed already (zonecut) */
+	bool restartable;	/* deferred: bogus_restart_possible() then */
 };
 
 /* One question being resolved: the client's, or a sub-task's. */

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "engine.h"
@@ -32,6 +33,7 @@ struct zone {
 	unsigned ds_broken;	/* the same, only the RRSIGs over DS records */
 	bool ds_only;		/* unsigned, but the parent has a DS for it */
 	unsigned sends;		/* queries to its servers in one resolve() */
+	unsigned dnskey_sends, ds_sends;	/* of them, for DNSKEY, for DS */
 	bool nsec3;		/* NSEC3 (SHA-1, no salt) instead of NSEC */
 	uint16_t iterations;	/* NSEC3 iterations */
 	bool optout;		/* NSEC3 opt-out flag on every record */
@@ -50,7 +52,7 @@ struct zone {
 };
 
 /* The fixed zones, then CHAIN_ZONES made by setup_zones(). */
-#define FIXED_ZONES	18
+#define FIXED_ZONES	22
 #define CHAIN_ZONES	11
 static struct zone zones[FIXED_ZONES + CHAIN_ZONES] = {
 	{ .addr = "192.0.2.1", .name = ".", .is_signed = true, .records =
@@ -99,7 +101,10 @@ static struct zone zones[FIXED_ZONES + CHAIN_ZONES] = {
 	  "dsb.test. 86400 IN NS ns1.dsb.test.\n"
 	  "dsb.test. 86400 IN NS ns2.dsb.test.\n"
 	  "ns1.dsb.test. 86400 IN A 192.0.2.31\n"
-	  "ns2.dsb.test. 86400 IN A 192.0.2.32\n" },
+	  "ns2.dsb.test. 86400 IN A 192.0.2.32\n"
+	  /* Glueless (their servers' names are in insec.test.). */
+	  "gls.test. 86400 IN NS nsg.insec.test.\n"
+	  "glu.test. 86400 IN NS nsu.insec.test.\n" },
 	{ .addr = "192.0.2.3", .name = "sec.test.", .is_signed = true,
 	  .tamper = true, .strip = true, .records =
 	  "sec.test. 86400 IN SOA ns.sec.test. h.test. 1 3600 600 86400 300\n"
@@ -114,7 +119,12 @@ static struct zone zones[FIXED_ZONES + CHAIN_ZONES] = {
 	  "insec.test. 86400 IN SOA ns.insec.test. h.test. 1 3600 600 86400 300\n"
 	  "insec.test. 86400 IN NS ns.insec.test.\n"
 	  "ns.insec.test. 86400 IN A 192.0.2.4\n"
-	  "www.insec.test. 3600 IN A 198.51.100.5\n" },
+	  "www.insec.test. 3600 IN A 198.51.100.5\n"
+	  /* The servers of the glueless delegations. */
+	  "nsg.insec.test. 86400 IN A 192.0.2.41\n"
+	  "nsu.insec.test. 86400 IN A 192.0.2.42\n"
+	  "nsk.insec.test. 86400 IN A 192.0.2.43\n"
+	  "nsb.insec.test. 86400 IN A 192.0.2.44\n" },
 	{ .addr = "192.0.2.5", .name = "old.test.", .is_signed = true,
 	  .inception = T_NOW - 60 * T_DAY, .expiration = T_NOW - 30 * T_DAY,
 	  .records =
@@ -195,7 +205,8 @@ static struct zone zones[FIXED_ZONES + CHAIN_ZONES] = {
 	  "ns1.dsp.test. 86400 IN A 192.0.2.16\n"
 	  "ns2.dsp.test. 86400 IN A 192.0.2.17\n"
 	  "kid.dsp.test. 86400 IN NS ns.kid.dsp.test.\n"
-	  "ns.kid.dsp.test. 86400 IN A 192.0.2.18\n" },
+	  "ns.kid.dsp.test. 86400 IN A 192.0.2.18\n"
+	  "gk.dsp.test. 86400 IN NS nsk.insec.test.\n" },
 	{ .addr = "192.0.2.18", .name = "kid.dsp.test.", .is_signed = true,
 	  .records =
 	  "kid.dsp.test. 86400 IN SOA ns.kid.dsp.test. h.test. 1 3600 600 86400 300\n"
@@ -210,7 +221,8 @@ static struct zone zones[FIXED_ZONES + CHAIN_ZONES] = {
 	  "ns1.dsb.test. 86400 IN A 192.0.2.31\n"
 	  "ns2.dsb.test. 86400 IN A 192.0.2.32\n"
 	  "kid.dsb.test. 86400 IN NS ns.kid.dsb.test.\n"
-	  "ns.kid.dsb.test. 86400 IN A 192.0.2.33\n" },
+	  "ns.kid.dsb.test. 86400 IN A 192.0.2.33\n"
+	  "gk.dsb.test. 86400 IN NS nsb.insec.test.\n" },
 	{ .addr = "192.0.2.33", .name = "kid.dsb.test.", .is_signed = true,
 	  .records =
 	  "kid.dsb.test. 86400 IN SOA ns.kid.dsb.test. h.test. 1 3600 600 86400 300\n"
@@ -224,6 +236,30 @@ static struct zone zones[FIXED_ZONES + CHAIN_ZONES] = {
 	  "dso.test. 86400 IN NS ns.dso.test.\n"
 	  "ns.dso.test. 86400 IN A 192.0.2.19\n"
 	  "www.dso.test. 3600 IN A 198.51.100.20\n" },
+	/*
+	 * Delegated without glue: signed, unsigned, and signed below the
+	 * parents whose RRSIGs over DS records are broken (dsp.test.: one
+	 * server of two; dsb.test.: both).
+	 */
+	{ .addr = "192.0.2.41", .name = "gls.test.", .is_signed = true,
+	  .records =
+	  "gls.test. 86400 IN SOA nsg.insec.test. h.test. 1 3600 600 86400 300\n"
+	  "gls.test. 86400 IN NS nsg.insec.test.\n"
+	  "www.gls.test. 3600 IN A 198.51.100.41\n" },
+	{ .addr = "192.0.2.42", .name = "glu.test.", .records =
+	  "glu.test. 86400 IN SOA nsu.insec.test. h.test. 1 3600 600 86400 300\n"
+	  "glu.test. 86400 IN NS nsu.insec.test.\n"
+	  "www.glu.test. 3600 IN A 198.51.100.42\n" },
+	{ .addr = "192.0.2.43", .name = "gk.dsp.test.", .is_signed = true,
+	  .records =
+	  "gk.dsp.test. 86400 IN SOA nsk.insec.test. h.test. 1 3600 600 86400 300\n"
+	  "gk.dsp.test. 86400 IN NS nsk.insec.test.\n"
+	  "www.gk.dsp.test. 3600 IN A 198.51.100.43\n" },
+	{ .addr = "192.0.2.44", .name = "gk.dsb.test.", .is_signed = true,
+	  .records =
+	  "gk.dsb.test. 86400 IN SOA nsb.insec.test. h.test. 1 3600 600 86400 300\n"
+	  "gk.dsb.test. 86400 IN NS nsb.insec.test.\n"
+	  "www.gk.dsb.test. 3600 IN A 198.51.100.44\n" },
 };
 #define ZONE_COUNT	(sizeof(zones) / sizeof(zones[0]))
 static char chain_names[CHAIN_ZONES][32], chain_addrs[CHAIN_ZONES][32];
@@ -832,6 +868,12 @@ struct events {
 	int bogus_ede;		/* the first bogus step's EDE and reason */
 	char bogus_why[128];
 	bool bogus_mixed;	/* a later bogus step said otherwise */
+	/*
+	 * A zone watched (set after resolve() cleared the events): whether its
+	 * DS or no-DS verdict came, and whether its server was asked before.
+	 */
+	const char *watch;
+	bool watch_judged, watch_asked_first;
 };
 
 static void
@@ -860,6 +902,14 @@ on_event(void *ctx, const struct engine_event *ev)
 			e->bogus_mixed = true;
 		if (strcmp(ev->u.dnssec.step, "synthesised") == 0)
 			e->synthesised++;
+		if (e->watch != NULL && (strcmp(ev->u.dnssec.step, "ds") == 0 ||
+		    strcmp(ev->u.dnssec.step, "no-ds") == 0)) {
+			char *o = ldns_rdf2str(ev->u.dnssec.owner);
+
+			if (o != NULL && strcasecmp(o, e->watch) == 0)
+				e->watch_judged = true;
+			free(o);
+		}
 	}
 	if (ev->kind == EV_REQUEST_START &&
 	    ev->u.start.reason == SUBREQ_DNSSEC)
@@ -873,6 +923,7 @@ on_event(void *ctx, const struct engine_event *ev)
 
 static const struct engine_observer observer = { on_event };
 static struct events events;
+static const char *watch_zone;	/* copied into events.watch by resolve() */
 
 static bool aggressive_off;	/* aggressive-nsec: no for new engines */
 
@@ -922,6 +973,19 @@ zone_answer(void *ctx, const struct engine_send *send, const ldns_pkt *query,
 	if (z == NULL || query == NULL)
 		return NULL;
 	z->sends++;
+	switch (ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_question(query), 0))) {
+	case LDNS_RR_TYPE_DNSKEY:
+		z->dnskey_sends++;
+		break;
+	case LDNS_RR_TYPE_DS:
+		z->ds_sends++;
+		break;
+	default:
+		break;
+	}
+	if (events.watch != NULL && strcmp(z->name, events.watch) == 0 &&
+	    !events.watch_judged)
+		events.watch_asked_first = true;
 	reply = authority_answer(z, query);
 	if ((z->broken & server) != 0)
 		break_rrsigs(reply, false);
@@ -943,8 +1007,9 @@ resolve(struct engine *engine, const char *name, ldns_rr_type type,
 
 	memset(out, 0, sizeof(*out));
 	memset(&events, 0, sizeof(events));
+	events.watch = watch_zone;
 	for (size_t i = 0; i < ZONE_COUNT; i++)
-		zones[i].sends = 0;
+		zones[i].sends = zones[i].dnskey_sends = zones[i].ds_sends = 0;
 	q.name = ldns_dname_new_frm_str(name);
 	req = engine_request_new(engine, &q, 0, now, &observer, &events);
 	ldns_rdf_deep_free(q.name);
@@ -1167,6 +1232,16 @@ test_repeated_referral(void)
 	    "a_referral_seen_again_is_not_verified_again_nor_the_one_closing_"
 	    "the_cycle (%u signature checks for the cycle, %u for one "
 	    "insecure referral)", cycle, once);
+	/*
+	 * cyca.test.'s no-DS proof needs test.'s keys, but its cut never
+	 * gets an address: the proof is not judged and the keys not fetched
+	 * (before: 6 sends, 1 DNSKEY query to test., 5 signature checks).
+	 */
+	ok(zone_named("test.")->dnskey_sends == 0 && o.sends <= 5 &&
+	    cycle < once,
+	    "a_cycle_fetches_no_keys_for_a_cut_it_never_asks (%u DNSKEY "
+	    "queries to test., %u sends, %u signature checks)",
+	    zone_named("test.")->dnskey_sends, o.sends, cycle);
 	outcome_free(&o);
 	engine_free(engine);
 }
@@ -1526,6 +1601,98 @@ test_referral_with_bogus_ds(void)
 }
 
 /*
+ * A referral without glue is followed first and its DS or no-DS proof
+ * judged once the child's server has an address (test.'s keys are not
+ * fetched for a cut never asked, test_repeated_referral). The proof is
+ * still judged before the child is asked anything, and the child's answers
+ * with it: no DS query of their own, the same verdicts as with glue. A bogus
+ * DS from one of the parent's two servers is fetched again from the other
+ * (secure); from both, the child is bogus, EDE 6, as kid.dsb.test. is.
+ */
+static void
+test_glueless_referral(void)
+{
+	struct engine *engine = new_engine(true);
+	unsigned runs_bad = 0;
+	bool all_secure = true;
+	struct outcome o;
+
+	watch_zone = "gls.test.";
+	resolve(engine, "www.gls.test.", LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NOERROR &&
+	    o.result.security == SEC_SECURE && o.ad &&
+	    zone_named("test.")->ds_sends == 0 && events.watch_judged &&
+	    !events.watch_asked_first,
+	    "glueless_signed_delegation_ds_judged_before_the_child_is_asked "
+	    "(%s, ds judged %d, child asked first %d, %u DS queries)",
+	    sec_status_name(o.result.security), events.watch_judged,
+	    events.watch_asked_first, zone_named("test.")->ds_sends);
+	outcome_free(&o);
+	watch_zone = "glu.test.";
+	resolve(engine, "www.glu.test.", LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NOERROR &&
+	    o.result.security == SEC_INSECURE && !o.ad &&
+	    zone_named("test.")->ds_sends == 0 && events.watch_judged &&
+	    !events.watch_asked_first &&
+	    cache_has(engine, "key glu.test. insecure"),
+	    "glueless_unsigned_delegation_no_ds_judged_before_the_child_is_"
+	    "asked (%s, no-ds judged %d, child asked first %d, %u DS queries)",
+	    sec_status_name(o.result.security), events.watch_judged,
+	    events.watch_asked_first, zone_named("test.")->ds_sends);
+	outcome_free(&o);
+	watch_zone = NULL;
+	engine_free(engine);
+
+	for (int run = 0; run < 16; run++) {
+		engine = new_engine(true);
+		resolve(engine, "www.gk.dsp.test.", LDNS_RR_TYPE_A, false,
+		    false, &o);
+		if (o.result.rcode != LDNS_RCODE_NOERROR ||
+		    o.result.security != SEC_SECURE) {
+			all_secure = false;
+			diag("run %d: rcode %d, %s: %s", run, o.result.rcode,
+			    sec_status_name(o.result.security),
+			    o.result.sec_why != NULL ? o.result.sec_why : "-");
+		}
+		if (events.bogus_steps > 0)
+			runs_bad++;
+		outcome_free(&o);
+		engine_free(engine);
+	}
+	ok(all_secure && runs_bad > 0,
+	    "glueless_referral_with_a_bogus_ds_from_one_server_ends_secure "
+	    "(%u of 16 runs met the broken copy)", runs_bad);
+
+	for (int run = 0; run < 4; run++) {
+		struct outcome glued;
+
+		engine = new_engine(true);
+		resolve(engine, "www.kid.dsb.test.", LDNS_RR_TYPE_A, false,
+		    false, &glued);
+		engine_free(engine);
+		engine = new_engine(true);
+		resolve(engine, "www.gk.dsb.test.", LDNS_RR_TYPE_A, false,
+		    false, &o);
+		ok(o.result.rcode == LDNS_RCODE_SERVFAIL &&
+		    o.result.ede == ENGINE_EDE_DNSSEC_BOGUS &&
+		    glued.result.rcode == o.result.rcode &&
+		    glued.result.ede == o.result.ede &&
+		    zone_named("dsb.test.")->sends <= 3 + 1 +
+		    LIMIT_DNSSEC_RESTARTS &&
+		    cache_has(engine, "key gk.dsb.test. bogus"),
+		    "glueless_bogus_ds_at_every_parent_server_fails_as_with_"
+		    "glue (rcode %d, ede %d: %s; with glue rcode %d, ede %d; "
+		    "%u sends to the parent)", o.result.rcode, o.result.ede,
+		    o.result.ede_text != NULL ? o.result.ede_text : "-",
+		    glued.result.rcode, glued.result.ede,
+		    zone_named("dsb.test.")->sends);
+		outcome_free(&glued);
+		outcome_free(&o);
+		engine_free(engine);
+	}
+}
+
+/*
  * engine_reconfigure(): the same trust keeps every cache and the keys; a
  * negative anchor added (or validation turned off) empties them, so no
  * verdict reached under the old trust is served under the new one.
@@ -1739,6 +1906,7 @@ main(void)
 	test_nsec3();
 	test_restart_after_bogus();
 	test_referral_with_bogus_ds();
+	test_glueless_referral();
 	test_reload_trust();
 	test_reload_after_autotrust_update();
 	test_key_cache_in_cache_size();
