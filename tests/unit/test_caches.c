@@ -11,6 +11,7 @@
 
 #include "answer_cache.h"
 #include "dname.h"
+#include "engine_limits.h"
 #include "lru.h"
 #include "rrset_cache.h"
 #include "shard_lock.h"
@@ -895,6 +896,246 @@ test_packed_round_trip(void)
 	rrset_cache_free(c);
 }
 
+/* The bench's typical name: one A record from a wildcard, no DNSSEC. */
+#define TYPICAL_NAME	"m12345.wild.example.com."
+static const uint8_t typical_qname[] =
+    "\006m12345\004wild\007example\003com";
+
+/* An engine-style answer for TYPICAL_NAME A whose record has `ttl`. */
+static size_t
+typical_answer(uint8_t *out, size_t cap, uint32_t ttl)
+{
+	ldns_pkt *pkt = ldns_pkt_new();
+	ldns_rr *q = NULL, *a = NULL;
+	uint8_t *wire = NULL;
+	size_t len = 0;
+
+	ldns_rr_new_question_frm_str(&q, TYPICAL_NAME " IN A", NULL, NULL);
+	ldns_rr_new_frm_str(&a, TYPICAL_NAME " 300 IN A 192.0.2.60", 0, NULL,
+	    NULL);
+	ldns_rr_set_ttl(a, ttl);
+	ldns_pkt_set_qr(pkt, true);
+	ldns_pkt_push_rr(pkt, LDNS_SECTION_QUESTION, q);
+	ldns_pkt_push_rr(pkt, LDNS_SECTION_ANSWER, a);
+	if (ldns_pkt2wire(&wire, pkt, &len) != LDNS_STATUS_OK || len > cap)
+		len = 0;
+	else
+		memcpy(out, wire, len);
+	free(wire);
+	ldns_pkt_free(pkt);
+	return len;
+}
+
+/* The TTL of the answer's one record, as a hit patched it. */
+static uint32_t
+typical_ttl(const uint8_t *wire, size_t len)
+{
+	const uint8_t *p = wire + len - 10;
+
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * An answer's expiry is computed from its store time and TTL (not kept):
+ * freshness, the TTL countdown, serve-stale's window, the prefetch point
+ * and dump-cache's TTL, each checked a second before and at its boundary,
+ * for answers stored now, across 2038 (INT32_MAX) and 2106 (UINT32_MAX)
+ * and far past them, with a TTL of an hour and of UINT32_MAX seconds:
+ * an expiry kept in 32 bits, or added up in them, fails here.
+ */
+static void
+test_answer_clock(void)
+{
+	const time_t bases[] = {
+		1000, (time_t)INT32_MAX - 10, (time_t)UINT32_MAX - 10,
+		(time_t)1 << 40,
+	};
+	const uint32_t ttls[] = { 3600, UINT32_MAX };
+	uint8_t wire[512], out[512], key[ANSWER_KEY_MAX];
+	size_t keylen, got, wire_len;
+	unsigned cases = 0, right = 0;
+
+	keylen = answer_key(key, typical_qname, sizeof(typical_qname),
+	    LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN, false, false);
+	wire_len = typical_answer(wire, sizeof(wire), 3600);
+	for (size_t b = 0; b < sizeof(bases) / sizeof(bases[0]); b++)
+	for (size_t t = 0; t < sizeof(ttls) / sizeof(ttls[0]); t++) {
+		struct answer_cache *answers = answer_cache_new(1 << 20);
+		time_t now = bases[b], expires = now + (time_t)ttls[t];
+		/* Seconds left when it is no longer "under a tenth". */
+		uint32_t ttl = ttls[t], tenth = (uint32_t)((ttl + 9ull) / 10);
+		bool prefetch = true, fine = true, step;
+		char *dump = NULL, line[160];
+		size_t dump_len = 0;
+		FILE *f;
+
+		cases++;
+		answer_cache_store(answers, key, keylen, wire, wire_len, ttl,
+		    SEC_INSECURE, now);
+		/* Ten seconds in: counted down, not yet worth a prefetch. */
+		step = answer_cache_copy(answers, key, keylen, now + 10, true,
+		    out, sizeof(out), &got, &prefetch, NULL) == ANSWER_FRESH &&
+		    got == wire_len && typical_ttl(out, got) == 3590 &&
+		    !prefetch;
+		if (!step)
+			diag("base %lld ttl %u: the hit 10 s in",
+			    (long long)now, ttl);
+		fine = fine && step;
+		/* The prefetch starts once less than a tenth is left. */
+		step = answer_cache_copy(answers, key, keylen, expires - tenth,
+		    true, out, sizeof(out), &got, &prefetch, NULL) ==
+		    ANSWER_FRESH && !prefetch &&
+		    answer_cache_copy(answers, key, keylen,
+		    expires - tenth + 1, true, out, sizeof(out), &got,
+		    &prefetch, NULL) == ANSWER_FRESH && prefetch;
+		if (!step)
+			diag("base %lld ttl %u: the prefetch point",
+			    (long long)now, ttl);
+		fine = fine && step;
+		/* Fresh to its last second, then stale (never without leave). */
+		step = answer_cache_copy(answers, key, keylen, expires - 1,
+		    false, out, sizeof(out), &got, NULL, NULL) ==
+		    ANSWER_FRESH && typical_ttl(out, got) ==
+		    (ttl == 3600 ? 1u : 0u) &&
+		    answer_cache_copy(answers, key, keylen, expires, false,
+		    out, sizeof(out), &got, NULL, NULL) == ANSWER_MISS &&
+		    answer_cache_copy(answers, key, keylen, expires, true,
+		    out, sizeof(out), &got, NULL, NULL) == ANSWER_STALE &&
+		    typical_ttl(out, got) == LIMIT_STALE_ANSWER_TTL;
+		if (!step)
+			diag("base %lld ttl %u: the expiry", (long long)now,
+			    ttl);
+		fine = fine && step;
+		/* Served stale for LIMIT_STALE_MAX_AGE seconds, not one more. */
+		step = answer_cache_copy(answers, key, keylen,
+		    expires + LIMIT_STALE_MAX_AGE - 1, true, out, sizeof(out),
+		    &got, NULL, NULL) == ANSWER_STALE &&
+		    answer_cache_copy(answers, key, keylen,
+		    expires + LIMIT_STALE_MAX_AGE, true, out, sizeof(out),
+		    &got, NULL, NULL) == ANSWER_MISS;
+		if (!step)
+			diag("base %lld ttl %u: the stale window",
+			    (long long)now, ttl);
+		fine = fine && step;
+		/* dump-cache: the seconds left, then nothing once expired. */
+		snprintf(line, sizeof(line), "answer " TYPICAL_NAME " type=1 "
+		    "ttl=%lld rcode=0 size=%zu\n", (long long)ttl - 10,
+		    wire_len);
+		f = open_memstream(&dump, &dump_len);
+		answer_cache_dump(answers, f, now + 10);
+		answer_cache_dump(answers, f, expires);
+		fclose(f);
+		step = strcmp(dump, line) == 0;
+		if (!step)
+			diag("base %lld ttl %u: dump \"%s\"", (long long)now,
+			    ttl, dump);
+		fine = fine && step;
+		free(dump);
+		right += fine;
+		answer_cache_free(answers);
+	}
+	ok(right == cases, "answer expiry, countdown, stale window, prefetch "
+	    "and dump at their boundaries, across 2038 and 2106: %u of %u",
+	    right, cases);
+}
+
+/*
+ * What one cached name costs, in heap chunks (malloc_cost, as the caches
+ * count them): the bench's typical name, an A record without DNSSEC, is
+ * an RRset and an answer. Its RRset was 160 bytes (a 96-byte table entry
+ * and a 64-byte entry whose 25-byte header was padded to 32), its answer
+ * 208 (a 32-byte header, 8 of them an expiry computed from the rest):
+ * the bytes per cached name of issue 16's memory target.
+ */
+static void
+test_entry_sizes(void)
+{
+	struct rrset_cache *rrsets = rrset_cache_new(1 << 20);
+	struct answer_cache *answers = answer_cache_new(1 << 20);
+	ldns_rr_list *a = rrs(TYPICAL_NAME " 3600 IN A 192.0.2.60");
+	uint8_t wire[512], key[ANSWER_KEY_MAX];
+	size_t keylen, len = typical_answer(wire, sizeof(wire), 3600);
+	size_t before = rrset_cache_bytes(rrsets);
+
+	rrset_cache_store(rrsets, a, NULL, RANK_AUTH_ANSWER, SEC_INSECURE,
+	    1000, 0, 86400, RRSET_TTL_NO_CAP);
+	ok(rrset_cache_bytes(rrsets) - before <= 128,
+	    "a cached A RRset takes one chunk of at most 128 bytes (%zu)",
+	    rrset_cache_bytes(rrsets) - before);
+	answer_cache_follow(answers, rrsets);
+	keylen = answer_key(key, typical_qname, sizeof(typical_qname),
+	    LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN, false, false);
+	before = answer_cache_bytes(answers);
+	answer_cache_store(answers, key, keylen, wire, len, 3600,
+	    SEC_INSECURE, 1000);
+	ok(answer_cache_bytes(answers) - before <= 192,
+	    "its answer takes one chunk of at most 192 bytes (%zu)",
+	    answer_cache_bytes(answers) - before);
+	ldns_rr_list_deep_free(a);
+	answer_cache_free(answers);
+	rrset_cache_free(rrsets);
+}
+
+/*
+ * Rank and status share a byte of an RRset entry: every rank with every
+ * status, and a negative entry's rcode and status, come back as stored.
+ */
+static void
+test_rank_status_packing(void)
+{
+	struct rrset_cache *c = rrset_cache_new(1 << 20);
+	ldns_rdf *gone = ldns_dname_new_frm_str("gone.p.test.");
+	ldns_rr_list *soa = rrs("p.test. 300 IN SOA ns.p.test. h.p.test. "
+	    "1 3600 600 86400 300");
+	unsigned pairs = 0, right = 0;
+
+	for (int rank = RANK_GLUE; rank <= RANK_AUTH_ANSWER; rank++)
+	for (int status = SEC_UNCHECKED; status <= SEC_SECURE; status++) {
+		struct rrset_info info = { 0 };
+		ldns_rr_list *in, *out;
+		char text[80];
+
+		snprintf(text, sizeof(text), "r%ds%d.p.test. 300 IN A "
+		    "192.0.2.1", rank, status);
+		in = rrs(text);
+		rrset_cache_store(c, in, NULL, (enum rrset_rank)rank,
+		    (enum sec_status)status, 1000, 0, 86400, RRSET_TTL_NO_CAP);
+		out = rrset_cache_lookup(c, ldns_rr_owner(ldns_rr_list_rr(in,
+		    0)), LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN, 1000, RANK_GLUE,
+		    &info);
+		pairs++;
+		right += out != NULL && info.rank == (enum rrset_rank)rank &&
+		    info.status == (enum sec_status)status;
+		ldns_rr_list_deep_free(info.sigs);
+		ldns_rr_list_deep_free(in);
+		ldns_rr_list_deep_free(out);
+	}
+	ok(right == pairs, "every rank with every status comes back (%u of "
+	    "%u)", right, pairs);
+	for (int status = SEC_UNCHECKED; status <= SEC_SECURE; status++) {
+		struct rrset_info info = { 0 };
+		ldns_pkt_rcode rcode = LDNS_RCODE_NOERROR;
+		ldns_rr_list *got_soa = NULL;
+
+		rrset_cache_flush(c, gone, false);
+		rrset_cache_store_negative(c, gone, LDNS_RR_TYPE_A,
+		    LDNS_RR_CLASS_IN, LDNS_RCODE_NXDOMAIN, soa, NULL,
+		    (enum sec_status)status, 300, 1000);
+		right += rrset_cache_lookup_negative(c, gone, LDNS_RR_TYPE_A,
+		    LDNS_RR_CLASS_IN, 1000, &rcode, &got_soa, &info) &&
+		    rcode == LDNS_RCODE_NXDOMAIN && got_soa != NULL &&
+		    info.status == (enum sec_status)status;
+		ldns_rr_list_deep_free(got_soa);
+		ldns_rr_list_deep_free(info.sigs);
+	}
+	ok(right == pairs + 5, "a negative entry keeps its rcode and each "
+	    "status (%u of 5)", right - pairs);
+	ldns_rr_list_deep_free(soa);
+	ldns_rdf_deep_free(gone);
+	rrset_cache_free(c);
+}
+
 int
 main(void)
 {
@@ -913,5 +1154,8 @@ main(void)
 	test_answer_prefetch();
 	test_answer_prefetch_race();
 	test_packed_round_trip();
+	test_answer_clock();
+	test_entry_sizes();
+	test_rank_status_packing();
 	return tap_done();
 }
