@@ -160,6 +160,8 @@
  * tcp-connection-limit): one address could otherwise hold all of
  * LIMIT_TCP_CLIENTS. Half of them, so that a forwarder in front of us
  * (dnsdist on 127.0.0.1) still has room for many clients' streams.
+ * The default of descendd's tcp-connections-per-address (1 to
+ * LIMIT_TCP_CLIENTS).
  */
 #define LIMIT_TCP_CLIENTS_PER_ADDR	(LIMIT_TCP_CLIENTS / 2)
 /*

@@ -64,6 +64,7 @@ config_init(struct daemon_config *c)
 	    (unsigned)cpus;
 	c->log_level = LOG_LEVEL_INFO;
 	c->max_udp_size = LIMIT_UDP_REPLY_DEFAULT;
+	c->tcp_connections_per_address = LIMIT_TCP_CLIENTS_PER_ADDR;
 	c->control_socket = strdup("/run/descend/control.sock");
 	c->username = strdup(CONFIG_USERNAME_DEFAULT);
 	c->acl = acl_new();
@@ -773,6 +774,10 @@ config_apply(struct config_reader *r, const char *key, const char *v)
 	else if (strcmp(key, "max-udp-size") == 0) {
 		if (parse_number(r, key, v, 512, 65535, &n))
 			c->max_udp_size = (unsigned)n;
+	} else if (strcmp(key, "tcp-connections-per-address") == 0) {
+		/* More than a worker's LIMIT_TCP_CLIENTS would be no cap. */
+		if (parse_number(r, key, v, 1, LIMIT_TCP_CLIENTS, &n))
+			c->tcp_connections_per_address = (unsigned)n;
 	}
 	else if (strcmp(key, "forward-zone") == 0)
 		key_zone(r, key, v, ENGINE_ZONE_FORWARD);
@@ -1054,6 +1059,8 @@ config_print(const struct daemon_config *c, FILE *out)
 	fprintf(out, "log-level: %s\n", levels[c->log_level]);
 	fprintf(out, "log-queries: %s\n", yes_no(c->log_queries));
 	fprintf(out, "max-udp-size: %u\n", c->max_udp_size);
+	fprintf(out, "tcp-connections-per-address: %u\n",
+	    c->tcp_connections_per_address);
 	for (size_t i = 0; i < c->zone_count; i++) {
 		const struct config_zone *z = &c->zones[i];
 

@@ -48,6 +48,8 @@ struct daemon_config {
 	enum log_level log_level;
 	bool log_queries;
 	unsigned max_udp_size;		/* UDP replies above it: TC */
+	/* Open TCP connections per client address and worker. */
+	unsigned tcp_connections_per_address;
 	struct local_zones *local_zones; /* local-zone, local-data, built-ins */
 	struct config_zone *zones;	/* forward-zone and stub-zone lines */
 	struct engine_zone *engine_zones; /* engine.zones: views of `zones` */

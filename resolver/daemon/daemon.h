@@ -29,7 +29,7 @@ struct daemon_stats {
 	uint64_t malformed;
 	uint64_t coalesced;		/* answered by another client's resolution */
 	uint64_t prefetches;
-	uint64_t tcp_refused;		/* over LIMIT_TCP_CLIENTS(_PER_ADDR) */
+	uint64_t tcp_refused;		/* over LIMIT_TCP_CLIENTS or the per-address cap */
 	uint64_t dropped;		/* over the waiter, pipeline or list caps */
 	uint64_t client_limited;	/* over LIMIT_CLIENT_INFLIGHT */
 	uint64_t jostled;		/* waited on a request that gave way */

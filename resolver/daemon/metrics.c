@@ -109,7 +109,8 @@ static const struct metric_name {
 	{ "queries.jostled", "descend_queries_jostled_total", "counter",
 	    "Queries whose resolution gave way to newer ones." },
 	{ "tcp.refused", "descend_tcp_refused_total", "counter",
-	    "TCP connections refused over the connection cap." },
+	    "TCP connections refused over the connection cap, or the "
+	    "per-address cap (tcp-connections-per-address)." },
 	{ "tcp.paused", "descend_tcp_paused_total", "counter",
 	    "TCP clients whose reading was paused: too many replies queued." },
 	{ "tcp.closed_stalled", "descend_tcp_closed_stalled_total", "counter",

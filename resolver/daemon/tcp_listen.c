@@ -433,7 +433,8 @@ on_tcp_connection(uv_stream_t *server, int status)
 	}
 	/* Closed at once: the client may try another server. */
 	if (!client_table_acquire(w->tcp_addrs,
-	    (const struct sockaddr *)&conn->peer, LIMIT_TCP_CLIENTS_PER_ADDR)) {
+	    (const struct sockaddr *)&conn->peer,
+	    w->daemon->config.tcp_connections_per_address)) {
 		DAEMON_COUNT(w->daemon, tcp_refused);
 		tcp_conn_close(conn);
 		return;

@@ -3,6 +3,7 @@ that use RFC 7766 to its edges: pipelining past the per-connection limit,
 closing their sending side once the queries are out, trickling a query a
 byte at a time."""
 import select
+import signal
 import socket
 import struct
 import time
@@ -377,3 +378,56 @@ def test_tcp_connections_per_address_are_capped(daemon):
           f"{len(replies)} answer")
     assert len(refused) == 12 and stats["tcp.refused"] == 12
     assert len(replies) == 1 and replies[0].rcode() == dns.rcode.NOERROR
+
+
+def test_tcp_connections_per_address_is_a_config_key(daemon_factory):
+    """tcp-connections-per-address sets the cap (it was the macro
+    LIMIT_TCP_CLIENTS_PER_ADDR, 128, only): at 4, one address opening 6
+    connections gets 4 and has 2 closed at once; each held one is
+    answered, and another address still gets in. A reload with a new
+    value applies it to new connections."""
+    d = daemon_factory("tcp-connections-per-address: 4\n")
+    conns = []
+    try:
+        for _ in range(6):
+            conns.append(socket.create_connection((d.addr, 53), timeout=5,
+                                                  source_address=("127.0.0.1", 0)))
+        refused = closed_at_once(conns, 1.0)
+        held = [s for s in conns if s not in refused]
+        answered = 0
+        for i, s in enumerate(held):
+            s.sendall(framed("www.example.com", qid=10 + i))
+            answered += len(read_replies(s, 1, 5))
+        other = socket.create_connection((d.addr, 53), timeout=5,
+                                         source_address=("127.0.0.2", 0))
+        conns.append(other)
+        other.sendall(framed("www.example.com", qid=5))
+        replies = read_replies(other, 1, 5)
+        stats = d.stats()
+    finally:
+        for s in conns:
+            s.close()
+    print(f"6 connections from one address with the cap at 4: "
+          f"{len(refused)} closed at once, {answered} of {len(held)} held "
+          f"answered, tcp.refused {stats['tcp.refused']}")
+    assert len(refused) == 2 and stats["tcp.refused"] == 2
+    assert answered == 4
+    assert len(replies) == 1 and replies[0].rcode() == dns.rcode.NOERROR
+    # SIGHUP with the cap at 2: the next 3 connections keep 2.
+    d.conf.write_text(d.conf.read_text().replace(
+        "tcp-connections-per-address: 4", "tcp-connections-per-address: 2"))
+    d.proc.send_signal(signal.SIGHUP)
+    for _ in range(50):
+        if "reloaded" in d.log.read_text():
+            break
+        time.sleep(0.1)
+    conns = []
+    try:
+        for _ in range(3):
+            conns.append(socket.create_connection((d.addr, 53), timeout=5,
+                                                  source_address=("127.0.0.1", 0)))
+        refused = closed_at_once(conns, 1.0)
+    finally:
+        for s in conns:
+            s.close()
+    assert len(refused) == 1, "reload did not apply the new cap"

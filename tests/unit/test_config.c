@@ -194,6 +194,8 @@ test_all_keys(void)
 	ok(c.log_level == LOG_LEVEL_DEBUG && c.log_queries,
 	    "log-level: debug, log-queries: yes");
 	ok(c.max_udp_size == 4096, "max-udp-size: 4096");
+	ok(c.tcp_connections_per_address == 16,
+	    "tcp-connections-per-address: 16");
 	ok(c.engine.zone_count == 2 &&
 	    c.engine.zones[0].kind == ENGINE_ZONE_FORWARD &&
 	    strcmp(c.engine.zones[0].name, "corp.example.") == 0 &&
@@ -324,6 +326,10 @@ test_errors(void)
 		    "always_nxdomain, always_refuse, always_nodata, nodefault)",
 		":37: bad value '50' for 'request-timeout': expected a number "
 		    "from 100 to 300000",
+		":38: bad value '0' for 'tcp-connections-per-address': "
+		    "expected a number from 1 to 256",
+		":39: bad value '257' for 'tcp-connections-per-address': "
+		    "expected a number from 1 to 256",
 	};
 	const size_t n = sizeof(expected) / sizeof(expected[0]);
 	const char *path = TEST_DATA "/errors.conf";
@@ -468,6 +474,7 @@ test_example(void)
 		"cache-min-ttl", "cache-max-negative-ttl", "threads",
 		"qname-minimisation", "use-0x20", "serve-stale", "prefetch",
 		"serve-stale-client-timeout", "request-timeout",
+		"max-udp-size", "tcp-connections-per-address",
 		"control-socket", "pidfile", "log-level", "log-queries",
 		"forward-zone", "forward-first", "stub-zone",
 		"username", "chroot", "metrics-listen",
