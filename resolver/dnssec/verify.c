@@ -509,6 +509,18 @@ dnssec_key_objects_flush(void)
 	pthread_mutex_unlock(&key_objects.lock);
 }
 
+unsigned
+dnssec_key_objects_kept(void)
+{
+	unsigned kept = 0;
+
+	pthread_mutex_lock(&key_objects.lock);
+	for (int i = 0; i < LIMIT_DNSSEC_KEY_OBJECTS; i++)
+		kept += key_objects.slots[i].rdata != NULL;
+	pthread_mutex_unlock(&key_objects.lock);
+	return kept;
+}
+
 /*
  * The data an RRSIG signs (RFC 4034 §3.1.8.1), built as ldns builds it for
  * its own checks: the RRSIG's rdata without the signature, signer in

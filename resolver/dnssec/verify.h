@@ -172,8 +172,14 @@ bool dnssec_crypto_verify(const ldns_rr_list *rrset, const ldns_rr *sig,
  * benchmarks. */
 unsigned long dnssec_key_parses(void);
 
-/* Drops every kept key object (tests; memory checkers at exit). */
+/*
+ * Drops every kept key object: engine_free() calls it, so that a process
+ * that frees its engine leaves nothing behind for memory checkers (keys
+ * in use by another engine's check keep their own reference).
+ */
 void dnssec_key_objects_flush(void);
+/* How many key objects are kept now (tests). */
+unsigned dnssec_key_objects_kept(void);
 
 /*
  * True when the DS RRset (or anchor set) `ds_set` has at least one record

@@ -18,6 +18,7 @@
 
 #include "engine.h"
 #include "engine_limits.h"
+#include "dnssec/verify.h"
 #include "observer.h"
 #include "scripted_server.h"
 #include "tap.h"
@@ -1047,6 +1048,27 @@ cache_has(struct engine *engine, const char *needle)
 
 /* ---- the cases ---- */
 
+/*
+ * The parsed DNSKEY objects (verify.c's process-wide table) go with the
+ * engine: they were never freed, so every descendd exit left up to
+ * LIMIT_DNSSEC_KEY_OBJECTS keys allocated (valgrind: still reachable).
+ */
+static void
+test_key_objects_freed_with_engine(void)
+{
+	struct engine *engine = new_engine(true);
+	struct outcome o;
+	unsigned kept;
+
+	resolve(engine, "www.sec.test.", LDNS_RR_TYPE_A, false, false, &o);
+	outcome_free(&o);
+	kept = dnssec_key_objects_kept();
+	engine_free(engine);
+	ok(kept > 0 && dnssec_key_objects_kept() == 0, "key objects kept "
+	    "while the engine ran: %u; after engine_free: %u (was: all of "
+	    "them)", kept, dnssec_key_objects_kept());
+}
+
 static void
 test_secure_answer(void)
 {
@@ -1911,6 +1933,7 @@ main(void)
 	test_reload_after_autotrust_update();
 	test_key_cache_in_cache_size();
 	test_validation_off();
+	test_key_objects_freed_with_engine();
 	scripted_hints_remove();
 	for (size_t i = 0; i < ZONE_COUNT; i++) {
 		ldns_rr_list_deep_free(zones[i].rrs);
