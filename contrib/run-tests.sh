@@ -87,7 +87,8 @@ done
 
 # ThreadSanitizer: the daemon's worker threads under reloads and load. Only
 # the daemon's tests (test_daemon, test_aggressive's workers sharing the
-# NSEC cache, test_udp_listen's batches; about two minutes): the engine's
+# NSEC cache, test_udp_listen's batches, test_tcp_listen's connections
+# across workers; about three minutes): the engine's
 # own threads are the workers'. A race report in descendd's log fails the
 # test that caused it (tests/system/conftest.py).
 if [ "$tsan" = yes ]; then
@@ -124,7 +125,8 @@ if [ "$tsan" = yes ]; then
 		DESCEND_BUILD=$build "$PYTHON" -m pytest -q -p no:cacheprovider \
 		    "$SRC/tests/system/test_daemon.py" \
 		    "$SRC/tests/system/test_aggressive.py" \
-		    "$SRC/tests/system/test_udp_listen.py" >"$build.system.log" 2>&1
+		    "$SRC/tests/system/test_udp_listen.py" \
+		    "$SRC/tests/system/test_tcp_listen.py" >"$build.system.log" 2>&1
 		count_pytest "tsan daemon system tests" "$build.system.log"
 	else
 		tail -40 "$build.build.log"
