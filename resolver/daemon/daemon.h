@@ -73,6 +73,13 @@ struct daemon {
 struct worker *worker_new(struct daemon *daemon, unsigned index);
 /* Opens the listening sockets (SO_REUSEPORT); false when none opened. */
 bool worker_listen(struct worker *worker);
+/*
+ * Once every worker listens: steers each UDP listen address's datagrams
+ * to its receive sockets only, and gives each of them a send-only socket
+ * for its replies (udp_listen.c says why). Without the steering program
+ * (an old kernel), the replies leave from the receive sockets, as before.
+ */
+void worker_listen_senders(struct worker **workers, unsigned count);
 int worker_start_thread(struct worker *worker);
 void worker_run(struct worker *worker);	/* in the calling thread */
 void worker_stop(struct worker *worker);	/* from any thread */

@@ -222,6 +222,7 @@ serve(struct daemon *d, bool foreground)
 		rc = 1;
 		goto out;
 	}
+	worker_listen_senders(d->workers, d->worker_count);
 	/* Bound now, served after the drop: the port may be below 1024. */
 	if (d->config.metrics_listen.ss_family != 0 &&
 	    (metrics_fd = metrics_bind(&d->config.metrics_listen,

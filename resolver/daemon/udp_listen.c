@@ -4,12 +4,15 @@
  * UDP_RECV_BATCH datagrams a call, and the replies the batch gets at once
  * (cache hits, local answers, errors) leave together in one sendmmsg. A
  * batch is parsed first and its answer-cache entries fetched together
- * (prefetch_answers), then answered.
+ * (prefetch_answers), then answered. The replies leave from a send-only
+ * socket (worker.h says why), to which the reuseport group's program
+ * (udp_listen_steer) sends no query.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/filter.h>
 
 #include "worker.h"
 
@@ -76,6 +79,13 @@ addr_len(const struct sockaddr_storage *addr)
 	    sizeof(struct sockaddr_in);
 }
 
+/* Where the socket's replies leave from (worker.h: struct udp_listen). */
+static int
+udp_tx_fd(const struct udp_listen *u)
+{
+	return u->send_fd >= 0 ? u->send_fd : u->fd;
+}
+
 /*
  * Sends the batch's replies with sendmmsg. A full socket buffer (EAGAIN)
  * drops the rest, as lost datagrams the clients ask again for. Any other
@@ -90,7 +100,8 @@ udp_batch_flush(struct worker *w)
 	unsigned sent = 0;
 
 	while (sent < b->count) {
-		int n = sendmmsg(b->sock->fd, b->tx + sent, b->count - sent, 0);
+		int n = sendmmsg(udp_tx_fd(b->sock), b->tx + sent,
+		    b->count - sent, 0);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -156,7 +167,7 @@ udp_send(struct worker *w, const struct client *client, const uint8_t *data,
 	msg.msg_namelen = addr_len(&client->addr);
 	dst_to_cmsg(&client->dst, &cmsg, &msg);
 	/* A full socket buffer drops the reply; the client retries. */
-	while (sendmsg(client->udp->fd, &msg, 0) < 0 && errno == EINTR)
+	while (sendmsg(udp_tx_fd(client->udp), &msg, 0) < 0 && errno == EINTR)
 		;
 }
 
@@ -293,18 +304,18 @@ udp_listen_start(struct worker *w, struct udp_listen *u, int fd,
 	int on = 1;
 
 	u->fd = fd;
+	u->send_fd = -1;
 	u->worker = w;
 	u->pktinfo = false;
-	if (wildcard) {
-		struct sockaddr_storage self;
-		socklen_t len = sizeof(self);
-
-		if (getsockname(fd, (struct sockaddr *)&self, &len) == 0)
-			u->pktinfo = setsockopt(fd,
-			    self.ss_family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
-			    self.ss_family == AF_INET6 ? IPV6_RECVPKTINFO :
-			    IP_PKTINFO, &on, sizeof(on)) == 0;
-	}
+	u->alone = false;
+	u->selflen = sizeof(u->self);
+	if (getsockname(fd, (struct sockaddr *)&u->self, &u->selflen) != 0)
+		u->selflen = 0;
+	if (wildcard && u->selflen != 0)
+		u->pktinfo = setsockopt(fd,
+		    u->self.ss_family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
+		    u->self.ss_family == AF_INET6 ? IPV6_RECVPKTINFO :
+		    IP_PKTINFO, &on, sizeof(on)) == 0;
 	if (uv_poll_init_socket(&w->loop, &u->poll, fd) != 0) {
 		close(fd);
 		return false;
@@ -314,12 +325,45 @@ udp_listen_start(struct worker *w, struct udp_listen *u, int fd,
 	return uv_poll_start(&u->poll, UV_READABLE, on_udp_readable) == 0;
 }
 
+/*
+ * The program steering the group's datagrams: the query's ID (the
+ * program sees the datagram from its UDP payload) modulo the number of
+ * receive sockets, the group's first places. Spread like the IDs, and a
+ * datagram too short for an ID goes to place 0: no index is ever out of
+ * range (the kernel would then pick any member, a send-only one too).
+ */
+int
+udp_listen_steer(struct udp_listen *first, unsigned receivers)
+{
+#ifdef SO_ATTACH_REUSEPORT_CBPF
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 0),
+		BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, receivers),
+		BPF_STMT(BPF_RET | BPF_A, 0),
+	};
+	struct sock_fprog prog = { sizeof(code) / sizeof(code[0]), code };
+
+	if (receivers == 0)
+		return -EINVAL;
+	if (setsockopt(first->fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog,
+	    sizeof(prog)) != 0)
+		return -errno;
+	return 0;
+#else
+	(void)first;
+	(void)receivers;
+	return -ENOPROTOOPT;
+#endif
+}
+
 static void
 on_udp_closed(uv_handle_t *handle)
 {
 	struct udp_listen *u = handle->data;
 
 	close(u->fd);
+	if (u->send_fd >= 0)
+		close(u->send_fd);
 }
 
 void

@@ -279,9 +279,12 @@ worker_answer_query(struct worker *w, struct intake *in,
 
 /* ---- sockets, loop, thread ---- */
 
-/* A socket bound with SO_REUSEPORT so every worker can own one. */
+/*
+ * A socket bound with SO_REUSEPORT so every worker can own one. A UDP
+ * socket gets a receive queue of `rcvbuf` bytes (0: the default).
+ */
 static int
-bound_socket(const struct config_listen *l, int type)
+bound_socket(const struct config_listen *l, int type, int rcvbuf)
 {
 	int fd = socket(l->addr.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0), on = 1;
@@ -292,13 +295,12 @@ bound_socket(const struct config_listen *l, int type)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
 	if (l->addr.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
-	if (type == SOCK_DGRAM) {
-		int size = UDP_SOCKET_RCVBUF;
-
+	if (type == SOCK_DGRAM && rcvbuf > 0) {
 		/* Past net.core.rmem_max as root (we bind before the drop). */
-		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size,
-		    sizeof(size)) != 0)
-			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		    sizeof(rcvbuf)) != 0)
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+			    sizeof(rcvbuf));
 	}
 	if (bind(fd, (const struct sockaddr *)&l->addr, l->addrlen) != 0) {
 		int err = -errno;
@@ -307,6 +309,28 @@ bound_socket(const struct config_listen *l, int type)
 		return err;
 	}
 	return fd;
+}
+
+/*
+ * Whether a UDP socket without SO_REUSEADDR or SO_REUSEPORT can be bound
+ * to the address (then closed): no other socket holds its port, so the
+ * SO_REUSEPORT group our sockets form there is ours alone. Another
+ * process's members (a second descendd of the same user) would take
+ * places in it, and our steering program would replace theirs.
+ */
+static bool
+udp_port_unused(const struct config_listen *l)
+{
+	int fd = socket(l->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0), on = 1;
+	bool unused;
+
+	if (fd < 0)
+		return false;
+	if (l->addr.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	unused = bind(fd, (const struct sockaddr *)&l->addr, l->addrlen) == 0;
+	close(fd);
+	return unused;
 }
 
 static void
@@ -347,8 +371,10 @@ worker_listen(struct worker *w)
 		return false;
 	for (size_t i = 0; i < c->listen_count; i++) {
 		const struct config_listen *l = &c->listens[i];
+		struct udp_listen *u = &w->udp[w->udp_count];
+		bool alone = w->index == 0 && udp_port_unused(l);
 		char where[80];
-		int ufd = bound_socket(l, SOCK_DGRAM), tfd;
+		int ufd = bound_socket(l, SOCK_DGRAM, UDP_SOCKET_RCVBUF), tfd;
 
 		describe_listen(l, where, sizeof(where));
 		if (ufd < 0) {
@@ -356,16 +382,16 @@ worker_listen(struct worker *w)
 			    strerror(-ufd));
 			continue;
 		}
-		if ((tfd = bound_socket(l, SOCK_STREAM)) < 0) {
+		if ((tfd = bound_socket(l, SOCK_STREAM, 0)) < 0) {
 			log_warning("cannot listen on %s (TCP): %s", where,
 			    strerror(-tfd));
 			close(ufd);
 			continue;
 		}
-		bool udp_ok = udp_listen_start(w, &w->udp[w->udp_count], ufd,
-		    listen_is_wildcard(l));
+		bool udp_ok = udp_listen_start(w, u, ufd, listen_is_wildcard(l));
 		bool tcp_ok = tcp_listen_start(w, &w->tcp[w->tcp_count], tfd);
 
+		u->alone = udp_ok && alone;
 		if (!udp_ok || !tcp_ok) {
 			log_warning("cannot serve on %s", where);
 			continue;
@@ -374,6 +400,107 @@ worker_listen(struct worker *w)
 			log_info("listening on %s (UDP and TCP)", where);
 	}
 	return w->udp_count > 0;
+}
+
+static bool
+same_address(const struct udp_listen *a, const struct udp_listen *b)
+{
+	return a->selflen != 0 && a->selflen == b->selflen &&
+	    memcmp(&a->self, &b->self, a->selflen) == 0;
+}
+
+/* Whether a socket before workers[wi]->udp[ui] has its address. */
+static bool
+seen_before(struct worker **workers, unsigned wi, size_t ui)
+{
+	const struct udp_listen *u = &workers[wi]->udp[ui];
+
+	for (unsigned v = 0; v <= wi; v++)
+		for (size_t j = 0; j < workers[v]->udp_count; j++) {
+			if (v == wi && j == ui)
+				return false;
+			if (same_address(u, &workers[v]->udp[j]))
+				return true;
+		}
+	return false;
+}
+
+/*
+ * The group of `first`, the first of our sockets bound to its address:
+ * the program steering its datagrams to the receive sockets, then a
+ * send-only socket for each of them. 0, or -errno when the program is
+ * refused.
+ *
+ * The sockets of one SO_REUSEPORT group hold its places in the order they
+ * joined it: every worker's receive sockets, bound by worker_listen one
+ * worker after the other in the main thread, before any send-only socket,
+ * and nobody else's (the port was unused before). The receive sockets
+ * are then the group's first places, whichever of them failed and was
+ * closed (a closed socket's place goes to the group's last), and the
+ * send-only sockets bound here take the places after them.
+ */
+static int
+steer_group(struct worker **workers, unsigned count, unsigned wi,
+    struct udp_listen *first)
+{
+	struct config_listen at;
+	unsigned receivers = 0;
+	int err;
+
+	for (unsigned v = wi; v < count; v++)
+		for (size_t j = 0; j < workers[v]->udp_count; j++)
+			if (same_address(first, &workers[v]->udp[j]))
+				receivers++;
+	if ((err = udp_listen_steer(first, receivers)) != 0)
+		return err;
+	memcpy(&at.addr, &first->self, first->selflen);
+	at.addrlen = first->selflen;
+	for (unsigned v = wi; v < count; v++)
+		for (size_t j = 0; j < workers[v]->udp_count; j++) {
+			struct udp_listen *u = &workers[v]->udp[j];
+
+			if (!same_address(first, u))
+				continue;
+			/*
+			 * Never read: the smallest queue. One that cannot be
+			 * bound leaves its worker's replies to the receive
+			 * socket, as before.
+			 */
+			if ((u->send_fd = bound_socket(&at, SOCK_DGRAM, 1)) < 0)
+				u->send_fd = -1;
+		}
+	return 0;
+}
+
+void
+worker_listen_senders(struct worker **workers, unsigned count)
+{
+	static bool warned;
+
+	for (unsigned wi = 0; wi < count; wi++)
+		for (size_t ui = 0; ui < workers[wi]->udp_count; ui++) {
+			struct udp_listen *first = &workers[wi]->udp[ui];
+			struct config_listen at;
+			char where[80];
+			int err;
+
+			if (first->selflen == 0 || seen_before(workers, wi, ui))
+				continue;	/* done with its group's first */
+			memcpy(&at.addr, &first->self, first->selflen);
+			at.addrlen = first->selflen;
+			describe_listen(&at, where, sizeof(where));
+			if (!first->alone)
+				log_info("%s (UDP): the port was in use before "
+				    "we bound it: replies leave from the "
+				    "receive sockets", where);
+			else if ((err = steer_group(workers, count, wi,
+			    first)) != 0 && !warned) {
+				log_info("%s (UDP): cannot steer queries to "
+				    "receive sockets only (%s): replies leave "
+				    "from them", where, strerror(-err));
+				warned = true;
+			}
+		}
 }
 
 /* ---- RFC 5011 probes (auto-trust-anchor-file), on worker 0 ---- */

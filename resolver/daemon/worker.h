@@ -51,12 +51,23 @@ struct tcp_conn;
  * A client UDP socket, polled by libuv and read by udp_listen.c. One bound
  * to a wildcard address learns each datagram's destination (IP_PKTINFO,
  * IPV6_RECVPKTINFO) and answers from it: the address the client asked.
+ *
+ * Its replies leave from `send_fd` when it has one: a socket bound to the
+ * same address and port in the same SO_REUSEPORT group, never polled, to
+ * which the group's steering program sends no datagram. A socket in
+ * libuv's epoll set has the epoll entry on its wait queue, and the kernel
+ * wakes it (ep_poll_callback) each time a sent datagram is freed: 4 % of
+ * the CPU of cache hits. Nobody waits on the send-only socket.
  */
 struct udp_listen {
 	uv_poll_t poll;
 	int fd;
+	int send_fd;			/* -1: replies leave from fd */
 	bool pktinfo;
 	struct worker *worker;
+	struct sockaddr_storage self;	/* as bound (getsockname) */
+	socklen_t selflen;		/* 0: not known */
+	bool alone;			/* no other socket had its port */
 };
 
 /* The local address a UDP query came to (family 0: not known). */
@@ -269,6 +280,13 @@ extern const struct engine_observer worker_debug_observer;
  */
 bool udp_listen_start(struct worker *w, struct udp_listen *udp, int fd,
     bool wildcard);
+/*
+ * Attaches to the SO_REUSEPORT group of `first`, whose sockets are, in
+ * the order they joined, `receivers` receive sockets, the program that
+ * steers every datagram to one of them and never to a socket that joins
+ * later (the send-only sockets). 0, or -errno when the kernel refuses.
+ */
+int udp_listen_steer(struct udp_listen *first, unsigned receivers);
 void udp_listen_close(struct udp_listen *udp);
 void udp_send(struct worker *w, const struct client *client,
     const uint8_t *data, size_t len);

@@ -1,11 +1,14 @@
 """descendd's client UDP path (resolver/daemon/udp_listen.c): datagrams read
 in batches by recvmmsg and answered with one sendmmsg, over IPv4 and IPv6,
 from the address each query came to on a wildcard listen, with truncation
-to the client's EDNS size, and the batch sizes counted in the stats."""
+to the client's EDNS size, and the batch sizes counted in the stats. Each
+worker's replies leave from a send-only socket of its own, which a
+reuseport program never gives a query."""
 import os
 import random
 import signal
 import socket
+import struct
 import time
 
 import dns.flags
@@ -13,6 +16,7 @@ import dns.message
 import dns.query
 import dns.rcode
 import dns.rdatatype
+import pytest
 
 # A name of the lab's wildcard (*.wild.example.com A 192.0.2.60).
 WILD = "n{}.wild.example.com"
@@ -227,12 +231,19 @@ def test_truncated_answer_in_a_batch_still_gets_tc(daemon):
     check_answers([q for q in queries if q.id != 1000], answers)
 
 
-def test_ipv6_and_wildcard_listens_answer_from_the_address_asked(daemon_factory):
+@pytest.mark.parametrize("threads", (1, 2))
+def test_ipv6_and_wildcard_listens_answer_from_the_address_asked(daemon_factory,
+                                                                 threads):
     """listen: ::1, 0.0.0.0 and :: all serve; on a wildcard listen the reply
     leaves from the address the query came to (IP_PKTINFO), not the one the
     kernel would pick (127.0.0.1 for every 127/8 address), which a client
-    would drop as a spoofed answer."""
-    d = daemon_factory(f"listen: ::1@53\nlisten: 0.0.0.0@{PORT}\nlisten: ::@{PORT}\n")
+    would drop as a spoofed answer. The same with two workers, whose
+    replies leave from their send-only sockets."""
+    d = daemon_factory(f"listen: ::1@53\nlisten: 0.0.0.0@{PORT}\nlisten: ::@{PORT}\n",
+                       threads=threads)
+    # Each worker: a receive and a send-only socket per address.
+    for addr, port in (("::1", 53), ("0.0.0.0", PORT), ("::", PORT)):
+        assert len(udp_sockets(d.proc.pid, addr, port)) == 2 * threads
     for i in range(10):
         d.query(WILD.format(i))
     for family, addr in ((socket.AF_INET6, ("::1", 53)),
@@ -281,3 +292,122 @@ def test_datagram_over_4096_bytes_is_dropped_as_malformed(daemon):
     sock.close()
     assert ids == {0, 1, 2}
     assert daemon.stats()["queries.malformed"] == before + 1
+
+
+def udp_sockets(pid, addr, port):
+    """{inode: (queued bytes, drops)} of process `pid`'s UDP sockets bound
+    to addr@port, from /proc/net/udp and udp6 (this network namespace)."""
+    ours = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if link.startswith("socket:["):
+            ours.add(int(link[8:-1]))
+    family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    want = socket.inet_pton(family, addr)
+    found = {}
+    with open("/proc/net/udp6" if family == socket.AF_INET6 else "/proc/net/udp") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            local, lport = fields[1].split(":")
+            # The address as the kernel's 32-bit words in host order.
+            raw = b"".join(struct.pack("=I", int(local[i:i + 8], 16))
+                           for i in range(0, len(local), 8))
+            inode = int(fields[9])
+            if raw == want and int(lport, 16) == port and inode in ours:
+                found[inode] = (int(fields[4].split(":")[1], 16), int(fields[-1]))
+    return found
+
+
+def test_two_workers_share_queries_and_send_only_sockets_get_none(daemon_factory):
+    """threads: 2. Each worker has a receive socket and a send-only one for
+    its replies (no epoll wake-up per reply) in the address's SO_REUSEPORT
+    group, whose program steers each query by its ID to a receive socket.
+    800 cached queries from 40 source ports, all while descendd is stopped
+    (SIGSTOP), wait in exactly two sockets' queues, shared between them;
+    then every one is answered, from the address asked, and the send-only
+    sockets' queues stay empty. (Without the program the kernel would hash
+    a share of them to the send-only sockets, never read: lost.)"""
+    d = daemon_factory(threads=2)
+    names = 50
+    for i in range(names):
+        assert d.query(WILD.format(i)).rcode() == dns.rcode.NOERROR
+    before = udp_sockets(d.proc.pid, d.addr, 53)
+    assert len(before) == 4, before
+    socks = []
+    for _ in range(40):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 1 << 20)
+        s.settimeout(0.2)
+        socks.append(s)
+    queries = make_queries(800, names)
+    answers, sources = {}, set()
+    os.kill(d.proc.pid, signal.SIGSTOP)
+    try:
+        for q in queries:
+            socks[q.id % 40].sendto(q.to_wire(), (d.addr, 53))
+        time.sleep(0.2)
+        queued = udp_sockets(d.proc.pid, d.addr, 53)
+    finally:
+        os.kill(d.proc.pid, signal.SIGCONT)
+    deadline = time.monotonic() + 10
+    while len(answers) < len(queries) and time.monotonic() < deadline:
+        for s in socks:
+            try:
+                while True:
+                    wire, source = s.recvfrom(65535)
+                    r = dns.message.from_wire(wire)
+                    answers[r.id] = r
+                    sources.add(source)
+            except socket.timeout:
+                pass
+    for s in socks:
+        s.close()
+    shares = sorted(q for q, _ in queued.values())
+    print(f"queued bytes per socket while stopped: {shares}; "
+          f"answered {len(answers)} of {len(queries)}")
+    check_answers(queries, answers)
+    assert sources == {(d.addr, 53)}
+    assert shares[:2] == [0, 0] and min(shares[2:]) > 0, shares
+    # The IDs alternate: each receive socket got half of them.
+    assert min(shares[2:]) > max(shares[2:]) * 0.8, shares
+    after = udp_sockets(d.proc.pid, d.addr, 53)
+    assert sorted(after) == sorted(before)
+    assert all(q == 0 and drops == 0 for q, drops in after.values()), after
+
+
+def test_a_port_shared_with_another_socket_is_not_steered(daemon_factory):
+    """A socket of another process of ours (same user, SO_REUSEPORT) holds
+    the listen port before descendd binds it: the reuseport group is not
+    descendd's alone, so it attaches no steering program (which would
+    replace the other's and count its socket as one of ours) and adds no
+    send-only socket; it says so, and answers from its receive sockets."""
+    other = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    other.bind(("127.77.100.1", PORT))
+    try:
+        d = daemon_factory(f"listen: 127.77.100.1@{PORT}\n", threads=2)
+        assert len(udp_sockets(d.proc.pid, "127.77.100.1", PORT)) == 2
+        assert len(udp_sockets(d.proc.pid, d.addr, 53)) == 4
+        assert "the port was in use before we bound it" in d.log.read_text()
+        d.query(WILD.format(0))
+        answered = 0
+        # The kernel hashes each source port to one of the three sockets.
+        for _ in range(30):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            sock.settimeout(0.3)
+            q = dns.message.make_query(WILD.format(0), "A")
+            sock.sendto(q.to_wire(), ("127.77.100.1", PORT))
+            try:
+                answered += dns.message.from_wire(sock.recv(65535)).id == q.id
+            except socket.timeout:
+                pass
+            sock.close()
+    finally:
+        other.close()
+    print(f"{answered} of 30 answered (the others went to the other socket)")
+    assert 0 < answered < 30
