@@ -5,6 +5,7 @@ target in turn, with bench.py's configuration and hit load (1000 cached
 names, dnsperf -c 20 -q 500 on CPU 1, the server pinned to CPU 0), is
 recorded with `perf record -e cpu-clock -F 4000 -g -p PID` for one dnsperf
 run; the samples over dnsperf's completed queries give the CPU per query.
+Each run also prints the share of the kernel functions in WATCH.
 Shares hide how much: this is for comparing builds (name a target twice to
 interleave its runs with the others'; the machine's load moves the
 kernel's part from run to run by more than descendd's own code costs).
@@ -24,6 +25,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402
 
 FREQ = 4000
+# Kernel functions whose share (with what they call) each run prints:
+# sock_wfree frees a sent datagram and wakes whoever waits on its socket;
+# an epoll set polling the socket is woken per reply (ep_poll_callback,
+# whose time cpu-clock samples show in the irq-restoring unlock after it).
+WATCH = ("sock_wfree",)
 
 
 class Named(bench.Resolver):
@@ -46,6 +52,19 @@ def per_query(data, queries):
         if m:
             usage[m.group(2)] = int(m.group(1)) / FREQ / queries * 1e6
     return usage
+
+
+def shares(data):
+    """{function: share of the samples in it and what it calls} for WATCH."""
+    out = subprocess.run(["perf", "report", "-i", data, "--children", "--stdio",
+                          "--sort", "sym", "-g", "none"],
+                         capture_output=True, text=True).stdout
+    found = {}
+    for line in out.splitlines():
+        m = re.match(r"\s+([\d.]+)%\s+[\d.]+%\s+\[k\]\s+(\S+)\s*$", line)
+        if m and m.group(2) in WATCH:
+            found[m.group(2)] = float(m.group(1))
+    return found
 
 
 def main():
@@ -93,11 +112,14 @@ def main():
                 print(f"{name}: no queries completed")
                 continue
             usage = per_query(data, queries)
+            total = sum(usage.values())
             load = open("/proc/loadavg").read().split()[0]
-            print(f"{name:10} {queries / seconds:8.0f} q/s  {sum(usage.values()):6.3f} us/q: " +
+            print(f"{name:10} {queries / seconds:8.0f} q/s  {total:6.3f} us/q: " +
                   ", ".join(f"{obj} {us:.3f}" for obj, us in
                             sorted(usage.items(), key=lambda kv: -kv[1])) +
-                  f"  (load {load})", flush=True)
+                  f"  (load {load}); " +
+                  ", ".join(f"{fn} {pct:.2f}% {pct / 100 * total:.3f} us/q"
+                            for fn, pct in shares(data).items()), flush=True)
     finally:
         for proc, _ in servers.values():
             proc.terminate()
