@@ -87,20 +87,21 @@ def main():
             if name in servers:
                 continue
             if spec == "echo":
-                servers[name] = (bench.start_echo(), bench.ECHO_ADDR)
+                servers[name] = (bench.start_echo(), bench.ECHO_ADDR, None)
             elif spec.startswith("descend:") or spec == "unbound":
                 kind, _, build = spec.partition(":")
                 addr = f"127.77.100.{10 + i}"
                 r = Named(name, kind, addr, os.path.abspath(build) if build else None).start()
                 bench.warm(addr, hot, extra)
-                servers[name] = (r.proc, addr)
+                servers[name] = (r.proc, addr, r if kind == "descend" else None)
             else:
                 sys.exit(f"unknown target {target}")
             subprocess.run(["taskset", "-a", "-p", "-c", "0", str(servers[name][0].pid)],
                            capture_output=True)
         for run_no, name in enumerate(order):
-            proc, addr = servers[name]
+            proc, addr, r = servers[name]
             data = os.path.join(outdir, f"{run_no}-{name}.data")
+            batches = bench.udp_batches(r) if r is not None else None
             out = subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-F", str(FREQ),
                                   "-g", "-p", str(proc.pid), "-o", data, "--",
                                   "taskset", "-c", "1", "dnsperf", "-s", addr, "-d", hot,
@@ -113,15 +114,19 @@ def main():
                 continue
             usage = per_query(data, queries)
             total = sum(usage.values())
+            # The CPU per query falls as batches grow (whoever falls behind).
+            if batches is not None:
+                batches = bench.udp_batches(r, batches)
             load = open("/proc/loadavg").read().split()[0]
             print(f"{name:10} {queries / seconds:8.0f} q/s  {total:6.3f} us/q: " +
                   ", ".join(f"{obj} {us:.3f}" for obj, us in
                             sorted(usage.items(), key=lambda kv: -kv[1])) +
                   f"  (load {load}); " +
+                  (f"{batches.split(' (')[0]}; " if batches else "") +
                   ", ".join(f"{fn} {pct:.2f}% {pct / 100 * total:.3f} us/q"
                             for fn, pct in shares(data).items()), flush=True)
     finally:
-        for proc, _ in servers.values():
+        for proc, _, _ in servers.values():
             proc.terminate()
             proc.wait()
         subprocess.run([bench.LAB, "stop"], stdout=subprocess.DEVNULL)
