@@ -251,7 +251,7 @@ pending_start(struct worker *w, const struct client_query *q, uint32_t hash,
  * let one client wait out the timer; waiting again would only repeat it.
  */
 static void
-pending_answer_stale(struct worker *w, struct pending *p,
+pending_answer_stale(struct worker *w, struct intake *in, struct pending *p,
     const struct client *client, const uint8_t *wire, size_t len,
     const struct client_query *q)
 {
@@ -271,18 +271,20 @@ pending_answer_stale(struct worker *w, struct pending *p,
 	else
 		worker_send_error(w, client, wire, len, q,
 		    LDNS_RCODE_SERVFAIL);
+	in->answered++;
 }
 
 void
-pending_resolve(struct worker *w, const struct client *client,
-    const uint8_t *wire, size_t len, const struct client_query *q)
+pending_resolve(struct worker *w, struct intake *in,
+    const struct client *client, const uint8_t *wire, size_t len,
+    const struct client_query *q)
 {
 	uint32_t hash = hash_seeded(w->hash_seed, q->key, q->keylen);
 	struct pending *p = *pending_slot(w, q->key, q->keylen, hash);
 	struct waiter *waiter;
 
 	if (p != NULL && p->refreshing) {
-		pending_answer_stale(w, p, client, wire, len, q);
+		pending_answer_stale(w, in, p, client, wire, len, q);
 		return;
 	}
 	if (p != NULL && p->waiter_count >= LIMIT_COALESCE_WAITERS) {

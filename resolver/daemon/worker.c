@@ -274,7 +274,7 @@ worker_answer_query(struct worker *w, struct intake *in,
 		worker_send_error(w, client, wire, len, q, LDNS_RCODE_REFUSED);
 		return;
 	}
-	pending_resolve(w, client, wire, len, q);
+	pending_resolve(w, in, client, wire, len, q);
 }
 
 /* ---- sockets, loop, thread ---- */

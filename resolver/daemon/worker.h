@@ -300,9 +300,13 @@ void tcp_conn_unref(struct tcp_conn *conn);
 void tcp_conn_answered(struct tcp_conn *conn);
 void tcp_close_all(struct worker *w);
 
-/* pending.c: requests waiting on the engine, and their waiters. */
-void pending_resolve(struct worker *w, const struct client *client,
-    const uint8_t *wire, size_t len, const struct client_query *q);
+/*
+ * pending.c: requests waiting on the engine, and their waiters. A client
+ * answered at once (a refresh's stale answer) is counted in `in`.
+ */
+void pending_resolve(struct worker *w, struct intake *in,
+    const struct client *client, const uint8_t *wire, size_t len,
+    const struct client_query *q);
 void pending_prefetch(struct worker *w, const struct client_query *q);
 
 #endif /* DESCEND_WORKER_H */

@@ -14,6 +14,9 @@ import dns.message
 import dns.rcode
 import dns.rrset
 
+from conftest import DAEMON_ADDR
+from test_operator import histogram, parse_exposition, scrape
+
 # Nothing listens here: a stub zone whose two servers never answer.
 DEAD_SERVERS = "127.77.250.1 127.77.250.2"
 SLOW_ADDR = "127.77.250.3"
@@ -173,19 +176,26 @@ def test_stale_answer_is_refreshed_in_the_background(daemon_factory):
     cache. Before, the resolution was given up at 1.8 s and its late reply
     only taught an RTT: every client waited 1.8 s for the stale answer
     again, until the stale limit, then SERVFAIL. A client asking while the
-    refresh runs gets the stale answer at once, and no second refresh."""
+    refresh runs gets the stale answer at once, and no second refresh.
+    Each of the three clients is in the answer latency histogram."""
     name = "refresh.slow.example."
     server = SlowServer(delay=2.5, ttl=1)
     server.start()
+
+    def answered():
+        _, samples = parse_exposition(scrape(DAEMON_ADDR))
+        return histogram(samples, "descend_answer_latency_seconds")[1]
     try:
         d = daemon_factory(f"stub-zone: slow.example {SLOW_ADDR}\n"
                            "domain-insecure: slow.example\n"
-                           "serve-stale: yes\n")
+                           "serve-stale: yes\n"
+                           f"metrics-listen: {DAEMON_ADDR}@9153\n")
         warm_up(d, name)
         # The server has new data now, still 2.5 s late; the old expires.
         server.ttl, server.address = 300, "192.0.2.100"
         time.sleep(1.5)
         asked = server.asked.get(name, 0)
+        answered_before = answered()
         took, resp = timed_query(d, name)
         print(f"first client: {took:.2f} s {resp and addresses(resp)}")
         assert resp is not None and addresses(resp) == ["192.0.2.99"], resp
@@ -203,6 +213,7 @@ def test_stale_answer_is_refreshed_in_the_background(daemon_factory):
         assert stats["stale.refreshes"] == 1, stats
         assert stats["stale.refreshes_fresh"] == 1, stats
         assert server.asked.get(name, 0) - asked == 1, server.asked
+        assert answered() - answered_before == 3
     finally:
         server.stop()
 
