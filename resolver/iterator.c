@@ -841,6 +841,71 @@ task_sent_name(const struct engine_request *req, const struct task *task,
 	return dname_ancestor(task->qname, task->qmin_labels);
 }
 
+/*
+ * Whether the cache knows `name` to exist in the zone it is asked of, with
+ * no cut there (RFC 9156 §2.3: a NOERROR to the minimised question): an A
+ * RRset or a NODATA for A, fresh (expired entries are not returned). Its
+ * DNSSEC status does not matter but bogus: the question one label deeper
+ * goes to the same servers, which still refer it to any cut between.
+ */
+static bool
+qmin_name_known(struct engine *engine, const ldns_rdf *name,
+    ldns_rr_class klass, time_t now)
+{
+	struct rrset_info info = { 0 };
+	ldns_rr_list *rrs, *soa = NULL;
+	ldns_pkt_rcode rcode;
+	bool known;
+
+	rrs = rrset_cache_lookup(engine->rrsets, name, LDNS_RR_TYPE_A, klass,
+	    now, RANK_ANSWER, &info);
+	known = rrs != NULL && info.status != SEC_BOGUS;
+	ldns_rr_list_deep_free(rrs);
+	ldns_rr_list_deep_free(info.sigs);
+	if (known || rrs != NULL)
+		return known;
+	memset(&info, 0, sizeof(info));
+	if (!rrset_cache_lookup_negative(engine->rrsets, name, LDNS_RR_TYPE_A,
+	    klass, now, &rcode, &soa, &info))
+		return false;
+	ldns_rr_list_deep_free(soa);
+	ldns_rr_list_deep_free(info.sigs);
+	return rcode == LDNS_RCODE_NOERROR && info.status != SEC_BOGUS;
+}
+
+/*
+ * Skips the minimised questions whose NOERROR is cached (as Unbound does):
+ * a sibling of a name resolved before goes straight to the next unknown
+ * label instead of asking its parents' names again.
+ */
+static bool
+task_qmin_skip_known(struct engine_request *req, struct task *task,
+    struct engine_now now)
+{
+	struct engine_event ev = { 0 };
+	ldns_rr_type type;
+	ldns_rdf *name;
+
+	if (!task_uses_cache(req, task))
+		return true;
+	while ((name = task_sent_name(req, task, &type)) != NULL) {
+		bool known = (type != task->qtype ||
+		    !dname_equal(name, task->qname)) &&
+		    qmin_name_known(req->engine, name, task->klass, now.wall);
+
+		if (known) {
+			ev.u.cache.what = "minimised name";
+			ev.u.cache.owner = name;
+			task_event(req, task, EV_CACHE_HIT, &ev, now);
+			task->qmin_labels++;
+		}
+		ldns_rdf_deep_free(name);
+		if (!known)
+			return true;
+	}
+	return false;
+}
+
 static bool
 task_send(struct engine_request *req, struct task *task, int si, int ai,
     struct engine_now now)
@@ -870,7 +935,8 @@ task_send(struct engine_request *req, struct task *task, int si, int ai,
 		    "too many upstream queries for one name", now);
 		return false;
 	}
-	if ((name = task_sent_name(req, task, &type)) == NULL) {
+	if (!task_qmin_skip_known(req, task, now) ||
+	    (name = task_sent_name(req, task, &type)) == NULL) {
 		task_oom(req, task, now);
 		return false;
 	}
@@ -2049,6 +2115,43 @@ fallback(struct engine_request *req, struct task *task, const char *what,
 	task->forced_address = req->query.address;
 }
 
+/*
+ * Caches the NOERROR (an answer or NODATA with AA) to a minimised A
+ * question, so that the names below it skip that question while it is
+ * fresh (task_qmin_skip_known). The reply was not validated, so it is
+ * stored unchecked, the proof kept: a validating request never answers a
+ * client from it (cache_entry_usable) and asks the question itself, and
+ * validated data replaces it. Without validation it is what the full
+ * question would have brought.
+ */
+static void
+qmin_remember(struct engine_request *req, const struct task *task,
+    const struct reply_view *v, struct engine_now now)
+{
+	struct engine *engine = req->engine;
+	ldns_rdf *name;
+	ldns_rr_list *proof;
+
+	if (!v->authoritative || req->query.sent_qtype != LDNS_RR_TYPE_A ||
+	    task->cut.forward)
+		return;
+	if (v->klass == REPLY_ANSWER) {
+		cache_store_rrsets(engine, v->answer, v->sigs,
+		    RANK_AUTH_ANSWER, SEC_UNCHECKED, now.wall);
+		return;
+	}
+	if (v->klass != REPLY_NODATA ||
+	    (name = ldns_rdf_clone(req->query.sent_qname)) == NULL)
+		return;
+	ldns_dname2canonical(name);	/* 0x20 */
+	proof = negative_proof(v);
+	rrset_cache_store_negative(engine->rrsets, name, LDNS_RR_TYPE_A,
+	    task->klass, LDNS_RCODE_NOERROR, v->soa, proof, SEC_UNCHECKED,
+	    negative_ttl(engine, v->soa), now.wall);
+	ldns_rr_list_free(proof);
+	ldns_rdf_deep_free(name);
+}
+
 static void
 emit_reply(struct engine_request *req, const struct task *task,
     const ldns_pkt *pkt, size_t size, uint32_t rtt_ms, enum reply_class klass,
@@ -2208,6 +2311,7 @@ iterator_reply(struct engine_request *req, const ldns_pkt *pkt, size_t size,
 			break;
 		}
 		if (minimised) {
+			qmin_remember(req, task, &v, now);
 			/* The name exists above the target: one label more. */
 			if (++task->qmin_labels - dname_labels(task->cut.zone) >
 			    QMIN_MAX_STEPS)
