@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "engine.h"
@@ -698,6 +699,30 @@ static struct server habits[] = {
 	  "www.a.b.c.pf.test. 60 IN A 198.51.100.51\n" },
 };
 
+/*
+ * Siblings under a known zone (issue 16): a.w and b.w below the empty
+ * non-terminal w.sib.test. (NODATA with AA to the minimised question), and
+ * dl.sib.test., a cut whose referral lives 60 s while the child's own
+ * address record at its apex lives an hour.
+ */
+static struct server siblings[] = {
+	ROOT_OF_TEST,
+	{ .addr = "192.0.2.2", .zone = "test.", .records = TEST_APEX
+	  "sib.test. 86400 IN NS ns.sib.test.\n"
+	  "ns.sib.test. 86400 IN A 192.0.2.26\n" },
+	{ .addr = "192.0.2.26", .zone = "sib.test.", .records =
+	  ZONE_APEX("sib.test.", "192.0.2.26")
+	  "a.w.sib.test. 3600 IN A 198.51.100.61\n"
+	  "b.w.sib.test. 3600 IN A 198.51.100.62\n"
+	  "c.w.sib.test. 3600 IN A 198.51.100.65\n"
+	  "dl.sib.test. 60 IN NS ns.dl.sib.test.\n"
+	  "ns.dl.sib.test. 60 IN A 192.0.2.27\n" },
+	{ .addr = "192.0.2.27", .zone = "dl.sib.test.", .records =
+	  ZONE_APEX("dl.sib.test.", "192.0.2.27")
+	  "dl.sib.test. 3600 IN A 198.51.100.63\n"
+	  "www.dl.sib.test. 3600 IN A 198.51.100.64\n" },
+};
+
 #define USE_WORLD(w) use_world(w, sizeof(w) / sizeof(w[0]))
 
 static void
@@ -831,6 +856,108 @@ test_qmin_relaxed(bool use_0x20)
 	ok(rcode == LDNS_RCODE_NOERROR && strlen(text) == 0,
 	    "0x20 %d: nor to the full question: NODATA (rcode %d \"%s\")",
 	    use_0x20, rcode, why);
+	free(text);
+	engine_free(engine);
+}
+
+/*
+ * RFC 9156 §2.3, as Unbound: a minimised question whose NOERROR is cached
+ * is not asked again, so a sibling of a name resolved before costs one
+ * query, not two; an expired entry is asked again.
+ */
+static void
+test_qmin_sibling_skips_known_name(bool use_0x20)
+{
+	struct engine *engine = new_engine_case(use_0x20);
+	struct engine_now now = { 1000000, 5000 };
+	struct server *sib;
+	const char *why;
+	unsigned sends;
+	char *text;
+	int rcode;
+
+	USE_WORLD(siblings);
+	sib = server_named("192.0.2.26");
+	rcode = ask(engine, "a.w.sib.test.", LDNS_RR_TYPE_A, 0, &now, &text,
+	    &why, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && strstr(text, "198.51.100.61") != NULL,
+	    "0x20 %d: a.w.sib.test. resolves (rcode %d \"%s\", %u sends)",
+	    use_0x20, rcode, why, sends);
+	free(text);
+	sib->sends = 0;
+	rcode = ask(engine, "b.w.sib.test.", LDNS_RR_TYPE_A, 0, &now, &text,
+	    &why, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && strstr(text, "198.51.100.62") != NULL &&
+	    sends == 1 && strcasecmp(sib->last_qname, "b.w.sib.test.") == 0,
+	    "0x20 %d: its sibling costs 1 query, the full name (%u sends, the "
+	    "last \"%s\"; the minimised w.sib.test. NODATA is cached)",
+	    use_0x20, sends, sib->last_qname);
+	free(text);
+	/* The NODATA lives 300 s (the SOA's MINIMUM): then it is asked again. */
+	now.wall += 301;
+	rcode = ask(engine, "c.w.sib.test.", LDNS_RR_TYPE_A, 0, &now, &text,
+	    &why, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && strstr(text, "198.51.100.65") != NULL &&
+	    sends == 2, "0x20 %d: once the cached NOERROR expired, the minimised "
+	    "question is asked again (%u sends)", use_0x20, sends);
+	free(text);
+	/* Without validation the NODATA is what the full question brings. */
+	rcode = ask(engine, "w.sib.test.", LDNS_RR_TYPE_A, 0, &now, &text,
+	    &why, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && strlen(text) == 0 && sends == 0,
+	    "0x20 %d: w.sib.test. A is NODATA from the cache (rcode %d, %u "
+	    "sends)", use_0x20, rcode, sends);
+	free(text);
+	engine_free(engine);
+}
+
+/*
+ * A cut at the minimised name is followed as before: at the first name
+ * (a referral to the minimised question), and after a skip taken on a
+ * cached answer at the cut's own apex (its referral expired): the full
+ * name then brings the referral from the same parent servers.
+ */
+static void
+test_qmin_referral_still_followed(bool use_0x20)
+{
+	struct engine *engine = new_engine_case(use_0x20);
+	struct engine_now now = { 1000000, 5000 };
+	struct server *child, *sib;
+	const char *why;
+	unsigned sends;
+	char *text;
+	int rcode;
+
+	USE_WORLD(siblings);
+	child = server_named("192.0.2.27");
+	sib = server_named("192.0.2.26");
+	rcode = ask(engine, "www.dl.sib.test.", LDNS_RR_TYPE_A, 0, &now, &text,
+	    &why, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && strstr(text, "198.51.100.64") != NULL &&
+	    child->sends == 1, "0x20 %d: a referral to the minimised "
+	    "dl.sib.test. is followed (rcode %d \"%s\", child asked %u)",
+	    use_0x20, rcode, why, child->sends);
+	free(text);
+	engine_free(engine);
+	engine = new_engine_case(use_0x20);
+	USE_WORLD(siblings);
+	rcode = ask(engine, "dl.sib.test.", LDNS_RR_TYPE_A, 0, &now, &text,
+	    &why, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && strstr(text, "198.51.100.63") != NULL,
+	    "0x20 %d: the child's apex address is cached (rcode %d \"%s\")",
+	    use_0x20, rcode, why);
+	free(text);
+	now.wall += 120;	/* the referral and its glue expire */
+	child->sends = 0;
+	rcode = ask(engine, "www.dl.sib.test.", LDNS_RR_TYPE_A, 0, &now, &text,
+	    &why, &sends);
+	ok(rcode == LDNS_RCODE_NOERROR && strstr(text, "198.51.100.64") != NULL &&
+	    child->sends == 1 && sends == 2 &&
+	    strcasecmp(sib->last_qname, "www.dl.sib.test.") == 0,
+	    "0x20 %d: a skip over the known dl.sib.test. (the parent asked "
+	    "\"%s\") still meets the cut: referral followed, child asked "
+	    "(rcode %d \"%s\", %u sends, child %u)", use_0x20,
+	    sib->last_qname, rcode, why, sends, child->sends);
 	free(text);
 	engine_free(engine);
 }
@@ -2627,6 +2754,8 @@ main(void)
 		test_dname_loop(x);
 		test_wrong_type_answer(x);
 		test_qmin_relaxed(x);
+		test_qmin_sibling_skips_known_name(x);
+		test_qmin_referral_still_followed(x);
 		test_prefetch_refreshes(x);
 		test_address_expires_before_ns(x);
 		test_moved_server_looked_up_again(x);
