@@ -121,6 +121,8 @@ static struct zone zones[FIXED_ZONES + CHAIN_ZONES] = {
 	  "insec.test. 86400 IN NS ns.insec.test.\n"
 	  "ns.insec.test. 86400 IN A 192.0.2.4\n"
 	  "www.insec.test. 3600 IN A 198.51.100.5\n"
+	  "a.sub.insec.test. 3600 IN A 198.51.100.17\n"
+	  "b.sub.insec.test. 3600 IN A 198.51.100.18\n"
 	  /* The servers of the glueless delegations. */
 	  "nsg.insec.test. 86400 IN A 192.0.2.41\n"
 	  "nsu.insec.test. 86400 IN A 192.0.2.42\n"
@@ -797,9 +799,21 @@ authority_answer(struct zone *z, const ldns_pkt *query)
 		push_soa(reply, z, apex);
 		if (z->nsec3)
 			push_nsec3_denial(reply, z, qname, apex, false);
-		else
-			push_rrset(reply, LDNS_SECTION_AUTHORITY, z, qname,
-			    LDNS_RR_TYPE_NSEC, NULL);
+		else if (push_rrset(reply, LDNS_SECTION_AUTHORITY, z, qname,
+		    LDNS_RR_TYPE_NSEC, NULL) == 0) {
+			/* An empty non-terminal: the NSEC covering it. */
+			for (size_t i = 0; i < ldns_rr_list_rr_count(z->rrs);
+			    i++) {
+				const ldns_rr *rr = ldns_rr_list_rr(z->rrs, i);
+
+				if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC &&
+				    nsec_covers(rr, qname))
+					push_rrset(reply,
+					    LDNS_SECTION_AUTHORITY, z,
+					    ldns_rr_owner(rr),
+					    LDNS_RR_TYPE_NSEC, NULL);
+			}
+		}
 		goto out;
 	}
 	/* A wildcard one label up? */
@@ -1218,6 +1232,64 @@ test_insecure(void)
 	    o.result.security == SEC_INSECURE && !o.ad,
 	    "cname_from_secure_to_insecure_takes_the_weakest_link (%s)",
 	    sec_status_name(o.result.security));
+	outcome_free(&o);
+	engine_free(engine);
+}
+
+/*
+ * Issue 16: a minimised question's NOERROR is cached and spares its
+ * siblings the question, without weakening anything. Under sec.test.
+ * (signed) the minimised wild.sec.test. NODATA is not validated, so it is
+ * cached unchecked: the sibling still validates as secure, and the
+ * minimised name asked for itself is asked upstream and proven, never
+ * answered from the unchecked entry. Under insec.test. the sibling costs
+ * one query and no signature check (the no-DS verdict is in the key cache).
+ */
+static void
+test_qmin_siblings_validated(void)
+{
+	struct engine *engine = new_engine(true);
+	struct outcome o;
+	unsigned nsec;
+
+	resolve(engine, "a.wild.sec.test.", LDNS_RR_TYPE_A, false, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NOERROR &&
+	    o.result.security == SEC_SECURE, "qmin: a.wild.sec.test. is "
+	    "secure (%s, %u sends)", sec_status_name(o.result.security),
+	    o.sends);
+	outcome_free(&o);
+	resolve(engine, "b.wild.sec.test.", LDNS_RR_TYPE_A, false, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NOERROR &&
+	    o.result.security == SEC_SECURE && o.ad &&
+	    zone_named("sec.test.")->sends == 1, "qmin: its sibling is secure "
+	    "in 1 query to sec.test. (%s, %u sends there, %u in all, %u "
+	    "signature checks)", sec_status_name(o.result.security),
+	    zone_named("sec.test.")->sends, o.sends,
+	    o.result.signature_checks);
+	outcome_free(&o);
+	resolve(engine, "wild.sec.test.", LDNS_RR_TYPE_A, true, false, &o);
+	nsec = count_in(o.pkt, LDNS_RR_TYPE_NSEC);
+	ok(o.result.rcode == LDNS_RCODE_NOERROR &&
+	    o.result.security == SEC_SECURE && o.ad && nsec > 0 && o.sends > 0,
+	    "qmin: the unvalidated minimised NODATA is no answer: "
+	    "wild.sec.test. A is asked and proven (%s: %s, %u NSEC, %u sends)",
+	    sec_status_name(o.result.security), o.result.sec_why != NULL ?
+	    o.result.sec_why : "-", nsec, o.sends);
+	outcome_free(&o);
+	resolve(engine, "a.sub.insec.test.", LDNS_RR_TYPE_A, false, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NOERROR &&
+	    o.result.security == SEC_INSECURE, "qmin: a.sub.insec.test. is "
+	    "insecure (%s, %u sends, %u signature checks)",
+	    sec_status_name(o.result.security), o.sends,
+	    o.result.signature_checks);
+	outcome_free(&o);
+	resolve(engine, "b.sub.insec.test.", LDNS_RR_TYPE_A, false, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NOERROR &&
+	    o.result.security == SEC_INSECURE && !o.ad && o.sends == 1 &&
+	    o.result.signature_checks == 0, "qmin: its sibling: insecure in 1 "
+	    "query, no signature check (%s, %u sends, %u signature checks)",
+	    sec_status_name(o.result.security), o.sends,
+	    o.result.signature_checks);
 	outcome_free(&o);
 	engine_free(engine);
 }
@@ -1921,6 +1993,7 @@ main(void)
 	test_negative_answers();
 	test_aggressive_nsec();
 	test_insecure();
+	test_qmin_siblings_validated();
 	test_repeated_referral();
 	test_bogus();
 	test_ds_without_dnskey();
