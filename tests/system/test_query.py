@@ -55,6 +55,45 @@ def test_bigtxt_over_tcp_fallback(lab):
     assert queries == 5
 
 
+def upstream_spent(daemon, before):
+    """Upstream queries since `before` (stats), hedges left out: a slow lab
+    server on a loaded machine causes them, not the names."""
+    now = daemon.stats()
+    return ((now["upstream.queries"] - before["upstream.queries"]) -
+            (now["upstream.hedges"] - before["upstream.hedges"]))
+
+
+@pytest.mark.parametrize("zone,address,signed", [
+    ("example.com", "192.0.2.60", False),
+    ("secure.com", "192.0.2.131", True),
+])
+def test_sibling_names_cost_one_upstream_query(daemon, zone, address, signed):
+    """Issue 16: with the zone's cut cached, each fresh name under
+    wild.ZONE costs one upstream query. The minimised `wild.ZONE A` (NODATA,
+    AA) is cached and not asked again for the siblings (RFC 9156 §2.3, as
+    Unbound): before, every name cost two. Signed, the siblings stay
+    validated (AD)."""
+    if signed and dnssec_args()[0] != "--trust-anchor":
+        pytest.skip("the lab is not signed")
+    import dns.flags
+    import dns.rcode
+
+    def ask(i):
+        r = daemon.query(f"n{i}.wild.{zone}", want_dnssec=signed)
+        assert r.rcode() == dns.rcode.NOERROR, r
+        assert [rd.address for rrset in r.answer for rd in rrset
+                if rrset.rdtype == 1] == [address], r
+        assert bool(r.flags & dns.flags.AD) == signed, r
+
+    for i in range(1, 4):
+        ask(i)
+    before = daemon.stats()
+    for i in range(4, 14):
+        ask(i)
+    spent = upstream_spent(daemon, before)
+    assert spent == 10, f"{spent} upstream queries for 10 sibling names"
+
+
 def test_cyclic_delegation_fails_fast(lab):
     r = run_descend("query", "--root-hints", lab, "www.cycle-a.com")
     assert r.returncode == 2
