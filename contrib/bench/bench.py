@@ -4,8 +4,10 @@ the offline lab. Prints a table of cache-hit throughput (queries per second
 and per resolver CPU-second, plain and DO queries, with a bare
 recvmmsg/sendmmsg echo server as the ceiling), cold resolution time and
 upstream queries per lab case (median of five tries, each from an empty
-cache; every answer checked against the expected rcode and records, a wrong
-one counted as a 12 s timeout so that a fast SERVFAIL cannot win; upstream
+cache, the two resolvers taking turns; the mean for the one-dead-server
+case, whose first pick is a coin flip; every answer checked against the
+expected rcode and records, a wrong one counted as a 12 s timeout so that a
+fast SERVFAIL cannot win; upstream
 queries counted until the resolver has sent nothing for a second), memory
 per cached name (RSS growth divided by the answers each resolver reports
 cached), 1- vs 2-thread throughput and the cache micro-benchmark, the
@@ -544,10 +546,13 @@ def main():
         if "signed" in only:
             cases += [(f"DO {name} {t}", name, t, None) for _, name, t in SIGNED_CASES]
         for label, name, rdtype, first in cases:
-            cold = {}
-            for k in ("descend", "unbound"):
-                tries = []
-                for _ in range(COLD_TRIES):
+            tries = {"descend": [], "unbound": []}
+            # The two resolvers take turns, try by try, the first of each
+            # pair alternating: a load drift during the case then falls on
+            # both alike (all of one before all of the other showed
+            # misses that turns did not).
+            for i in range(COLD_TRIES):
+                for k in (("descend", "unbound") if i % 2 == 0 else ("unbound", "descend")):
                     resolvers[k].stop()
                     resolvers[k] = Resolver(k, resolvers[k].addr, args.build).start()
                     if first is not None:
@@ -565,13 +570,25 @@ def main():
                     counter.stop()
                     good = (ms is not None and bool(reply) and
                             answer_ok(name, reply[0], rdtype))
-                    tries.append((ms if good else WRONG_MS, counter.count, good))
-                cold[k] = (statistics.median(t[0] for t in tries),
-                           statistics.median(t[1] for t in tries),
-                           max(t[0] for t in tries),
-                           sum(t[2] for t in tries))
-            rows.append((f"cold {label}: ms", cold["descend"][0], cold["unbound"][0], "%.1f"))
+                    tries[k].append((ms if good else WRONG_MS, counter.count, good))
+            # With one dead server of two, each try's first pick is a coin
+            # flip for both resolvers: the median of five is then mostly
+            # luck (three dead-first picks of five make it the dead-server
+            # time). The mean is a client's expected wait; the worst try
+            # has its own target.
+            ms_of = statistics.mean if label == "one dead server" else statistics.median
+            ms_label = "mean ms" if label == "one dead server" else "ms"
+            cold = {k: (ms_of(t[0] for t in v),
+                        statistics.median(t[1] for t in v),
+                        max(t[0] for t in v),
+                        sum(t[2] for t in v))
+                    for k, v in tries.items()}
+            rows.append((f"cold {label}: {ms_label}", cold["descend"][0], cold["unbound"][0],
+                         "%.1f"))
             if label == "one dead server":
+                rows.append((f"cold {label}: median ms",
+                             *(statistics.median(t[0] for t in tries[k])
+                               for k in ("descend", "unbound")), "%.1f"))
                 rows.append((f"cold {label}: worst ms", cold["descend"][2],
                              cold["unbound"][2], "%.1f"))
                 targets.append((f"one dead server of two, worst of {COLD_TRIES}",
@@ -585,7 +602,7 @@ def main():
             # One target row per case: the worse of the two ratios.
             worse = max(cold["descend"][0] / cold["unbound"][0] if cold["unbound"][0] else 0,
                         cold["descend"][1] / cold["unbound"][1] if cold["unbound"][1] else 0)
-            targets.append((f"cold {label}: queries, ms",
+            targets.append((f"cold {label}: queries, {ms_label}",
                             f"{cold['descend'][1]:.0f} q {cold['descend'][0]:.1f} ms vs "
                             f"{cold['unbound'][1]:.0f} q {cold['unbound'][0]:.1f} ms",
                             "<= 1.00x unbound", worse,
