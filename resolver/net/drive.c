@@ -130,9 +130,9 @@ query_handle_closed(uv_handle_t *handle)
 	}
 }
 
-/* Detaches the query from its run and closes its socket and timer. */
+/* Takes the query off its run's list of queries in flight. */
 static void
-query_close(struct upstream_query *q)
+query_detach(struct upstream_query *q)
 {
 	if (q->run != NULL) {
 		struct upstream_query **p = &q->run->queries;
@@ -143,6 +143,13 @@ query_close(struct upstream_query *q)
 			*p = q->next;
 	}
 	q->run = NULL;
+}
+
+/* Detaches the query from its run and closes its socket and timer. */
+static void
+query_close(struct upstream_query *q)
+{
+	query_detach(q);
 	if (!uv_is_closing(&q->sock.handle))
 		uv_close(&q->sock.handle, query_handle_closed);
 	if (!uv_is_closing((uv_handle_t *)&q->timer)) {
@@ -274,8 +281,14 @@ query_deliver(struct upstream_query *q, const struct sockaddr *from,
 	if (q->drive->config.on_message != NULL)
 		q->drive->config.on_message(q->drive->config.message_ctx, true,
 		    from, q->over_tcp, data, len);
-	query_close(q);
+	/*
+	 * The next query goes out before this socket is closed (epoll_ctl,
+	 * close): detached first, so that a run finishing in run_pump does
+	 * not keep it as an orphan waiting for a reply already had.
+	 */
+	query_detach(q);
 	run_pump(run);
+	query_close(q);
 }
 
 static void
