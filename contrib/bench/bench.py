@@ -558,10 +558,10 @@ def main():
                     if first is not None:
                         # Its queries (and any a resolver sends after
                         # answering) end before the counted name.
-                        warm = UpstreamCounter()
+                        primer = UpstreamCounter()
                         dig(resolvers[k].addr, first, "A", timeout=12)
-                        warm.wait_idle()
-                        warm.stop()
+                        primer.wait_idle()
+                        primer.stop()
                     counter = UpstreamCounter()
                     reply = []
                     ms = dig(resolvers[k].addr, name, rdtype or "A", timeout=12, reply=reply,
