@@ -16,6 +16,7 @@
 #include "engine.h"
 #include "engine_limits.h"
 #include "observer.h"
+#include "request.h"
 #include "scripted_server.h"
 #include "server_select.h"
 #include "tap.h"
@@ -551,6 +552,71 @@ test_spoofed_reply_ignored(void)
 	free(wire);
 	ldns_pkt_free(reply);
 	ldns_pkt_free(query);
+	engine_request_free(req);
+	ldns_rdf_deep_free(q.name);
+	engine_free(engine);
+}
+
+/*
+ * engine_build_query writes the query's wire itself: it must be byte for
+ * byte what ldns renders from the same query packet (ID, RD clear, the
+ * sent spelling of the name, OPT with LIMIT_EDNS_BUFSIZE and DO), with
+ * EDNS and without, for the root, short and long names.
+ */
+static void
+test_query_wire_matches_ldns(void)
+{
+	static const char *names[] = { ".", "com.", "www.Example.test.",
+	    "a.very-long-label-0123456789-0123456789-0123456789-0123456.b.c.d."
+	    "e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.example.net." };
+	struct engine *engine = new_engine();
+	struct engine_now now = { 1000000, 5000 };
+	struct engine_question q = { .type = LDNS_RR_TYPE_A,
+	    .klass = LDNS_RR_CLASS_IN };
+	struct engine_request *req;
+	unsigned same = 0, total = 0;
+
+	q.name = ldns_dname_new_frm_str("www.example.test.");
+	req = engine_request_new(engine, &q, 0, now, NULL, NULL);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		for (int mode = 0; mode < 4; mode++) {
+			bool edns = mode & 1, rand_case = mode & 2;
+			ldns_rdf *name = ldns_dname_new_frm_str(names[i]);
+			ldns_rr_type type = mode == 3 ? LDNS_RR_TYPE_DS :
+			    LDNS_RR_TYPE_NS;
+			ldns_pkt *pkt;
+			uint8_t *wire = NULL;
+			size_t len = 0;
+
+			total++;
+			if (!engine_build_query(req, name, type,
+			    LDNS_RR_CLASS_IN, edns, rand_case)) {
+				ldns_rdf_deep_free(name);
+				continue;
+			}
+			pkt = ldns_pkt_query_new(
+			    ldns_rdf_clone(req->query.sent_qname), type,
+			    LDNS_RR_CLASS_IN, 0);
+			ldns_pkt_set_id(pkt, req->query.dns_id);
+			if (edns) {
+				ldns_pkt_set_edns_udp_size(pkt,
+				    LIMIT_EDNS_BUFSIZE);
+				ldns_pkt_set_edns_do(pkt, true);
+			}
+			ldns_pkt2wire(&wire, pkt, &len);
+			if (wire != NULL && len == req->query.wire_len &&
+			    memcmp(wire, req->query.wire, len) == 0 &&
+			    ldns_dname_compare(name, req->query.sent_qname) == 0)
+				same++;
+			else
+				diag("%s mode %d differs", names[i], mode);
+			free(wire);
+			ldns_pkt_free(pkt);
+			ldns_rdf_deep_free(name);
+		}
+	}
+	ok(same == total, "the query wire is what ldns renders: %u of %u",
+	    same, total);
 	engine_request_free(req);
 	ldns_rdf_deep_free(q.name);
 	engine_free(engine);
@@ -2747,6 +2813,7 @@ main(void)
 	test_resolution_and_cache();
 	test_nxns_limit();
 	test_spoofed_reply_ignored();
+	test_query_wire_matches_ldns();
 	test_delegation_shapes();
 	test_aliases();
 	test_case_randomisation_fallback();
