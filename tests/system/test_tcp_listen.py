@@ -145,15 +145,16 @@ def closed_at_once(socks, wait=0.15):
 
 
 def ports_of_one_worker(addr, want):
-    """`want` source ports whose connections worker W takes, and one that
-    the other worker takes. W is found by filling both workers with idle
-    connections until one refuses (LIMIT_TCP_CLIENTS_PER_ADDR, 128 from
-    one address, per worker): then W refuses at once every port that is
-    its own, and the other worker accepts (and we reset) every port that
-    is not."""
+    """`want` source ports whose connections worker W takes, and ports
+    that the other worker likely takes (a refusal seen late on a loaded
+    machine puts a port of W among them: a probe copes with it). W is
+    found by filling both workers with idle connections until one refuses
+    (LIMIT_TCP_CLIENTS_PER_ADDR, 128 from one address, per worker): then
+    W refuses at once every port that is its own, and the other worker
+    accepts (and we reset) every port that is not."""
     port = 20000  # below the ephemeral ports (32768-60999)
     for _attempt in range(6):
-        held, w_ports, other, probe = [], [], [], None
+        held, w_ports, other = [], [], []
         # All before the idle timeout (10 s) closes the connections held.
         deadline = time.monotonic() + 8
         try:
@@ -168,7 +169,7 @@ def ports_of_one_worker(addr, want):
             if not w_ports or other_count > PER_ADDR - 8:
                 continue        # both full, or the other nearly: again
             refreshed = False
-            while (len(w_ports) < want or not other) and time.monotonic() < deadline:
+            while (len(w_ports) < want or len(other) < 8) and time.monotonic() < deadline:
                 if not refreshed and time.monotonic() > deadline - 3:
                     # A question restarts the idle timeout of those held.
                     for h in held:
@@ -187,24 +188,12 @@ def ports_of_one_worker(addr, want):
                 for s in batch:
                     (w_ports if s in closed else other).append(s.getsockname()[1])
                     s.close()
-            # A refusal seen late (a loaded machine) would have put a port
-            # of W among the others: the probe's is checked again, slowly.
-            probe = None
-            for p in other[:8]:
-                if time.monotonic() > deadline:
-                    break
-                s = connect_from(addr, p)
-                if not closed_at_once([s], 0.5):
-                    probe = p
-                s.close()
-                if probe is not None:
-                    break
         finally:
             for s in held:
                 s.close()
             time.sleep(0.3)     # the resets reach descendd
-        if len(w_ports) >= want and probe is not None:
-            return w_ports[:want], probe
+        if len(w_ports) >= want and other:
+            return w_ports[:want], other
     pytest.fail("could not tell the two workers' ports apart")
 
 
@@ -263,13 +252,18 @@ WMEM = "/proc/sys/net/ipv4/tcp_wmem"
 def stuck_worker_drops_a_reply(daemon):
     size = len(daemon.query("bigtxt.example.com", "TXT", tcp=True).to_wire()) + 2
     limit = 4 * 1024 * 1024
-    w_ports, other_port = ports_of_one_worker(daemon.addr, 110)
+    w_ports, other_ports = ports_of_one_worker(daemon.addr, 110)
     # A client that does not read first fills its socket buffers (which
     # descendd does not count), then its replies wait in descendd. Each
     # stuck client here makes ~48 KiB wait: less than
-    # LIMIT_TCP_WRITE_QUEUE, so it is never paused (nor closed as stalled).
-    stuck = []
+    # LIMIT_TCP_WRITE_QUEUE, so it is never paused (nor closed as stalled
+    # LIMIT_TCP_WRITE_STALL_MS later, which would give its bytes back
+    # before the probe on a slow machine). A pause counts the bytes written
+    # in one turn of descendd's loop too, so each client asks in two
+    # halves, each under LIMIT_TCP_WRITE_QUEUE, a turn apart.
+    stuck, halfway = [], []
     probe = None
+    start = daemon.stats()
     try:
         first = connect_from(daemon.addr, w_ports.pop(), rcvbuf=4096)
         stuck.append(first)
@@ -283,11 +277,20 @@ def stuck_worker_drops_a_reply(daemon):
         per_conn = (kernel + 48 * 1024) // size
         while queued < limit - 64 * 1024 and len(w_ports) > 2:
             s = connect_from(daemon.addr, w_ports.pop(), rcvbuf=4096)
-            s.sendall(framed("bigtxt.example.com", "TXT") * per_conn)
+            s.sendall(framed("bigtxt.example.com", "TXT") * (per_conn // 2))
             stuck.append(s)
-            if len(stuck) % 8 == 0:
+            halfway.append(s)
+            if len(halfway) == 8:
+                time.sleep(0.1)
+                for h in halfway:
+                    h.sendall(framed("bigtxt.example.com", "TXT") *
+                              (per_conn - per_conn // 2))
+                halfway = []
                 time.sleep(0.1)
                 queued = daemon.stats()["tcp.queued_bytes"]
+        time.sleep(0.1)
+        for h in halfway:
+            h.sendall(framed("bigtxt.example.com", "TXT") * (per_conn - per_conn // 2))
         time.sleep(0.2)
         queued = daemon.stats()["tcp.queued_bytes"]
         # Top up, one reply at a time, until the next reply does not fit.
@@ -295,17 +298,30 @@ def stuck_worker_drops_a_reply(daemon):
         stuck.append(topup)
         topup.sendall(framed("bigtxt.example.com", "TXT") * (kernel // size + 1))
         time.sleep(0.1)
-        asked = 0
-        while limit - queued >= size and asked < 40:
-            topup.sendall(framed("bigtxt.example.com", "TXT"))
-            asked += 1
-            time.sleep(0.03)
-            queued = daemon.stats()["tcp.queued_bytes"]
-        before = daemon.stats()
-        probe = connect_from(daemon.addr, other_port)
-        probe.sendall(framed("bigtxt.example.com", "TXT", qid=99))
-        got = answer_or_close(probe, 3)
-        stats = daemon.stats()
+        # A probe from a port of the other worker. A port of W's among
+        # them (its refusal was seen late on a loaded machine), or a stuck
+        # client that went to the other worker likewise, would only make
+        # the probe's worker close its own worst client and answer: then
+        # top up again and probe from the next port.
+        for port in other_ports[:10]:
+            asked = 0
+            while limit - queued >= size and asked < 40:
+                topup.sendall(framed("bigtxt.example.com", "TXT"))
+                asked += 1
+                time.sleep(0.03)
+                queued = daemon.stats()["tcp.queued_bytes"]
+            before = daemon.stats()
+            probe = connect_from(daemon.addr, port)
+            probe.sendall(framed("bigtxt.example.com", "TXT", qid=99))
+            got = answer_or_close(probe, 3)
+            stats = daemon.stats()
+            if stats["tcp.replies_dropped"] > before["tcp.replies_dropped"]:
+                break
+            print(f"a probe from port {port}: {got}, its worker closed a "
+                  f"client of its own; again")
+            probe.close()
+            probe = None
+            queued = stats["tcp.queued_bytes"]
     finally:
         for s in stuck + ([probe] if probe else []):
             s.close()
@@ -314,6 +330,8 @@ def stuck_worker_drops_a_reply(daemon):
           f"bytes; a client of the other worker asks: {got} "
           f"(tcp.replies_dropped {before['tcp.replies_dropped']} -> "
           f"{stats['tcp.replies_dropped']})")
+    tcp = {k: (start[k], before[k], stats[k]) for k in stats if k.startswith("tcp.")}
+    print(f"tcp counters at the start, before the probe, after: {tcp}")
     assert stats["tcp.replies_dropped"] > before["tcp.replies_dropped"], \
         "the set-up did not make a reply be dropped"
     assert got == "closed", "the client waits for a reply that was dropped"
