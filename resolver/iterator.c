@@ -2027,10 +2027,13 @@ task_judge_parked(struct engine_request *req, struct task *task,
 	task_resume_parked(req, task, now);
 }
 
-/* Moves the view into a parked reply and lets the validator judge it. */
-static void
-task_park_reply(struct engine_request *req, struct task *task,
-    struct reply_view *v, bool minimised, struct engine_now now)
+/*
+ * Moves the view into a new parked reply, with the question sent and the
+ * server asked; fails the task when out of memory (NULL).
+ */
+static struct parked_reply *
+parked_new(struct engine_request *req, struct task *task,
+    struct reply_view *v, struct engine_now now)
 {
 	struct parked_reply *p = calloc(1, sizeof(*p));
 
@@ -2038,15 +2041,27 @@ task_park_reply(struct engine_request *req, struct task *task,
 	    (p->sent_qname = ldns_rdf_clone(req->query.sent_qname)) == NULL) {
 		free(p);
 		task_fail(req, task, ENGINE_EDE_OTHER, "out of memory", now);
-		return;
+		return NULL;
 	}
 	ldns_dname2canonical(p->sent_qname);
 	p->v = *v;
 	memset(v, 0, sizeof(*v));
 	p->sent_qtype = req->query.sent_qtype;
-	p->minimised = minimised;
 	p->server = req->query.server;
 	p->address = req->query.address;
+	return p;
+}
+
+/* Moves the view into a parked reply and lets the validator judge it. */
+static void
+task_park_reply(struct engine_request *req, struct task *task,
+    struct reply_view *v, bool minimised, struct engine_now now)
+{
+	struct parked_reply *p = parked_new(req, task, v, now);
+
+	if (p == NULL)
+		return;
+	p->minimised = minimised;
 	task_judge_parked(req, task, p, now);
 }
 
@@ -2072,25 +2087,15 @@ static void
 task_defer_referral(struct engine_request *req, struct task *task,
     struct reply_view *v, struct engine_now now)
 {
-	struct parked_reply *p = calloc(1, sizeof(*p));
+	struct parked_reply *p = parked_new(req, task, v, now);
 
-	if (p == NULL ||
-	    (p->sent_qname = ldns_rdf_clone(req->query.sent_qname)) == NULL) {
-		free(p);
-		task_fail(req, task, ENGINE_EDE_OTHER, "out of memory", now);
+	if (p == NULL)
 		return;
-	}
-	ldns_dname2canonical(p->sent_qname);
-	p->v = *v;
-	memset(v, 0, sizeof(*v));
-	p->sent_qtype = req->query.sent_qtype;
 	/*
 	 * As if judged now: a bogus DS from one of the parent's servers does
 	 * not mark the child bad while another is left (the DS is fetched
 	 * again for the child's answers, and that fetch is restarted).
 	 */
-	p->server = req->query.server;
-	p->address = req->query.address;
 	p->restartable = bogus_restart_possible(req, task, p);
 	p->server = p->address = -1;	/* the parent's cut is gone */
 	p->deferred = true;
