@@ -4,7 +4,8 @@
  * 2181 §5.4.1), TTL clamping and expiry, negative entries (RFC 2308,
  * RFC 8020), and the DNSSEC data entries carry: RRSIGs, proofs, security
  * status, the secure-wins rule and TTLs capped by signatures (RFC 4035
- * §5.3.3); answer keys' lowercasing and the answer cache's batch prefetch.
+ * §5.3.3); answer keys' lowercasing and the answer cache's batch prefetch;
+ * the hash and the key compare over every length and byte.
  */
 #include <pthread.h>
 #include <string.h>
@@ -57,6 +58,78 @@ static uint32_t
 key_hash(const char *key)
 {
 	return hash_seeded(1, (const uint8_t *)key, strlen(key));
+}
+
+/*
+ * The hash reads its tail in one or two overlapping loads: every byte of
+ * keys of every length up to 40 must still change it, and the length too
+ * (a zero byte appended). Seed 1 is fixed: no run can differ.
+ */
+static void
+test_hash_every_byte(void)
+{
+	uint8_t key[41];
+	unsigned missed = 0, same_as_shorter = 0;
+
+	for (size_t i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(i * 37 + 1);
+	for (size_t len = 1; len <= 40; len++) {
+		uint32_t h = hash_seeded(1, key, len);
+
+		for (size_t at = 0; at < len; at++) {
+			key[at] ^= 0x01;
+			missed += hash_seeded(1, key, len) == h;
+			key[at] ^= 0x01;
+		}
+		key[len] = 0;
+		same_as_shorter += hash_seeded(1, key, len + 1) == h;
+		key[len] = (uint8_t)(len * 37 + 1);
+	}
+	ok(missed == 0, "hash: a flipped bit anywhere in keys of 1-40 bytes "
+	    "changes it (%u did not)", missed);
+	ok(same_as_shorter == 0, "hash: a key and the key with a zero byte "
+	    "more differ (%u did not)", same_as_shorter);
+}
+
+/*
+ * Keys compared eight bytes a step: entries forced into one hash must
+ * still be told apart by a difference at any byte, for every length.
+ */
+static void
+test_lru_key_compare(void)
+{
+	struct lru *lru = lru_new(1 << 20, NULL);
+	uint8_t key[40];
+	unsigned wrong = 0;
+
+	for (size_t len = 1; len <= sizeof(key); len++) {
+		memset(key, 'k', len);
+		lru_insert_hashed(lru, 7, key, len, (void *)(uintptr_t)1000, 1);
+		for (size_t at = 0; at < len; at++) {
+			key[at] = 'x';
+			lru_insert_hashed(lru, 7, key, len,
+			    (void *)(uintptr_t)(at + 1), 1);
+			key[at] = 'k';
+		}
+		for (size_t at = 0; at < len; at++) {
+			key[at] = 'x';
+			wrong += lru_peek_hashed(lru, 7, key, len) !=
+			    (void *)(uintptr_t)(at + 1);
+			key[at] = 'k';
+		}
+		wrong += lru_peek_hashed(lru, 7, key, len) !=
+		    (void *)(uintptr_t)1000;
+		for (size_t at = 0; at < len; at++) {
+			key[at] = 'x';
+			lru_remove_hashed(lru, 7, key, len);
+			key[at] = 'k';
+		}
+		lru_remove_hashed(lru, 7, key, len);
+	}
+	ok(wrong == 0, "lru: keys of one hash differing in one byte of 1-40 "
+	    "find their own entries (%u wrong)", wrong);
+	ok(lru_count(lru) == 0, "lru: and each is removed alone");
+	lru_free(lru);
 }
 
 /*
@@ -1141,6 +1214,8 @@ main(void)
 {
 	test_lru();
 	test_lru_second_chance();
+	test_hash_every_byte();
+	test_lru_key_compare();
 	test_shard_lock();
 	test_ranks();
 	test_negative();
