@@ -522,41 +522,50 @@ answer_cache_hash(const struct answer_cache *cache, const uint8_t *key,
 }
 
 /*
- * What step 1 fetches of an entry: the table's entry header and key, the
- * answer's header and, for most answers, its message and arrays. Step 2
- * fetches the rest, knowing the length.
+ * What the first step over a batch fetches of an entry: the table's entry
+ * header and key, the answer's header and, for most answers, its message
+ * and arrays. The second fetches the rest, knowing the length.
  */
 #define ANSWER_PREFETCH_FIRST	256
 
 void
-answer_cache_prefetch(struct answer_cache *cache, uint32_t hash,
-    unsigned step)
+answer_cache_prefetch_bucket(struct answer_cache *cache, uint32_t hash)
 {
-	struct lru_shard *shard = answer_shard(cache, hash);
-	const struct answer_entry *e;
-	bool token;
+	lru_prefetch_bucket(answer_shard(cache, hash)->table, hash);
+}
 
-	if (step == 0) {
-		lru_prefetch_bucket(shard->table, hash);
+void
+answer_cache_prefetch_entries(struct answer_cache *cache,
+    const uint32_t *hashes, size_t n)
+{
+	if (n == 0 || !shard_read_lock_all(&cache->readers))
 		return;
-	}
-	token = shard_read_lock(&cache->readers, &shard->lock);
-	if (step == 1)
-		lru_prefetch_head(shard->table, hash, ANSWER_PREFETCH_FIRST);
-	else if ((e = lru_hash_value(shard->table, hash)) != NULL) {
-		const uint8_t *end = (const uint8_t *)(entry_owners(e) +
-		    2 * e->owner_count);
+	for (size_t i = 0; i < n; i++) {
+		struct lru_shard *shard = answer_shard(cache, hashes[i]);
 
-		/* Lines step 1 brought already cost an instruction each. */
-		for (const uint8_t *at = (const uint8_t *)e; at < end;
-		    at += 64)
-			__builtin_prefetch(at);
-		for (unsigned i = 0; cache->rrsets != NULL &&
-		    i < e->owner_count; i++)
-			rrset_cache_owner_epoch_prefetch(cache->rrsets,
-			    entry_owners(e)[2 * i]);
+		if (shard_read_all_open(&shard->lock))
+			lru_prefetch_head(shard->table, hashes[i],
+			    ANSWER_PREFETCH_FIRST);
 	}
-	shard_read_unlock(&cache->readers, &shard->lock, token);
+	/* Step 1's lines have arrived by now; the rest, knowing the length. */
+	for (size_t i = 0; i < n; i++) {
+		struct lru_shard *shard = answer_shard(cache, hashes[i]);
+		const struct answer_entry *e;
+		const uint8_t *end;
+
+		if (!shard_read_all_open(&shard->lock) ||
+		    (e = lru_hash_value(shard->table, hashes[i])) == NULL)
+			continue;
+		end = (const uint8_t *)(entry_owners(e) + 2 * e->owner_count);
+		/* Lines step 1 brought already cost an instruction each. */
+		for (const uint8_t *at = (const uint8_t *)e; at < end; at += 64)
+			__builtin_prefetch(at);
+		for (unsigned j = 0; cache->rrsets != NULL &&
+		    j < e->owner_count; j++)
+			rrset_cache_owner_epoch_prefetch(cache->rrsets,
+			    entry_owners(e)[2 * j]);
+	}
+	shard_read_unlock_all(&cache->readers);
 }
 
 enum answer_freshness

@@ -12,6 +12,9 @@
 
 /* Which reader slots threads hold, one bit each; process-wide. */
 static uint64_t slots_used;
+
+/* A reader's announcement of every shard at once (ids are small). */
+#define SHARD_ALL	UINT32_MAX
 static pthread_key_t slot_key;
 static pthread_once_t slot_key_once = PTHREAD_ONCE_INIT;
 static _Thread_local int my_slot = -1;
@@ -103,6 +106,24 @@ shard_read_unlock(struct shard_readers *readers, struct shard_lock *lock,
 		pthread_mutex_unlock(&lock->mutex);
 }
 
+bool
+shard_read_lock_all(struct shard_readers *readers)
+{
+	int slot = reader_slot();
+
+	if (slot < 0)
+		return false;
+	__atomic_store_n(&readers->slot[slot].reading, SHARD_ALL,
+	    __ATOMIC_SEQ_CST);
+	return true;
+}
+
+void
+shard_read_unlock_all(struct shard_readers *readers)
+{
+	__atomic_store_n(&readers->slot[my_slot].reading, 0, __ATOMIC_RELEASE);
+}
+
 void
 shard_write_lock(struct shard_readers *readers, struct shard_lock *lock)
 {
@@ -117,10 +138,12 @@ shard_write_lock(struct shard_readers *readers, struct shard_lock *lock)
 	used = __atomic_load_n(&slots_used, __ATOMIC_SEQ_CST);
 	for (; used != 0; used &= used - 1) {
 		unsigned *reading = &readers->slot[__builtin_ctzll(used)].reading;
+		unsigned id;
 
-		/* Readers hold a shard for a lookup and a copy: short. */
-		for (unsigned spins = 0; __atomic_load_n(reading,
-		    __ATOMIC_SEQ_CST) == lock->id; spins++)
+		/* Readers hold a shard for a lookup and a copy, all the
+		 * shards for a batch's prefetch: short. */
+		for (unsigned spins = 0; (id = __atomic_load_n(reading,
+		    __ATOMIC_SEQ_CST)) == lock->id || id == SHARD_ALL; spins++)
 			if (spins >= 100)
 				sched_yield();
 	}

@@ -50,6 +50,27 @@ bool shard_read_lock(struct shard_readers *readers, struct shard_lock *lock);
 void shard_read_unlock(struct shard_readers *readers, struct shard_lock *lock,
     bool token);
 
+/*
+ * Shared access to every shard of `readers` at once with one announcement,
+ * for a reader that only looks at many shards in a row (a batch's
+ * prefetch: a lock per entry cost more than the prefetch it guarded).
+ * It never waits: shard_read_lock_all returns false when the thread has
+ * no reader slot, and while it is held a shard may be read only when
+ * shard_read_all_open says no writer is in it (a writer that comes later
+ * waits for shard_read_unlock_all). The holder may take no other lock of
+ * `readers`, shared or exclusive, until it lets go.
+ */
+bool shard_read_lock_all(struct shard_readers *readers);
+void shard_read_unlock_all(struct shard_readers *readers);
+
+static inline bool
+shard_read_all_open(const struct shard_lock *lock)
+{
+	/* Loaded after the announcement (Dekker's handshake, as in
+	 * shard_read_lock): a writer either is seen here or sees it. */
+	return __atomic_load_n(&lock->writing, __ATOMIC_SEQ_CST) == 0;
+}
+
 /* Exclusive access. */
 void shard_write_lock(struct shard_readers *readers, struct shard_lock *lock);
 void shard_write_unlock(struct shard_lock *lock);

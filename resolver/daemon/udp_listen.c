@@ -181,23 +181,21 @@ prefetch_answers(struct worker *w, int n)
 {
 	struct udp_batch *b = &w->batch;
 	struct answer_cache *cache = engine_answer_cache(w->daemon->engine);
+	uint32_t hashes[UDP_RECV_BATCH];
+	size_t ok = 0;
 
 	for (int i = 0; i < n; i++) {
 		if ((b->rx[i].msg_hdr.msg_flags & MSG_TRUNC) != 0)
 			continue;
 		worker_parse_query(w, b->rx_data[i], b->rx[i].msg_len,
 		    &b->parsed[i]);
-		if (b->parsed[i].check == QUERY_OK)
-			answer_cache_prefetch(cache, b->parsed[i].hash, 0);
+		if (b->parsed[i].check == QUERY_OK) {
+			answer_cache_prefetch_bucket(cache, b->parsed[i].hash);
+			hashes[ok++] = b->parsed[i].hash;
+		}
 	}
-	if (n < UDP_PREFETCH_MIN)
-		return;
-	for (unsigned step = 1; step < ANSWER_PREFETCH_STEPS; step++)
-		for (int i = 0; i < n; i++)
-			if ((b->rx[i].msg_hdr.msg_flags & MSG_TRUNC) == 0 &&
-			    b->parsed[i].check == QUERY_OK)
-				answer_cache_prefetch(cache, b->parsed[i].hash,
-				    step);
+	if (n >= UDP_PREFETCH_MIN)
+		answer_cache_prefetch_entries(cache, hashes, ok);
 }
 
 /*

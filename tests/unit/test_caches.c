@@ -180,6 +180,9 @@ pair_writer(void *arg)
 			;
 		p->b++;
 		shard_write_unlock(&p->lock);
+		/* Free as long as held: readers come in and writes meet them. */
+		for (volatile int spin = 0; spin < 50; spin++)
+			;
 	}
 	return NULL;
 }
@@ -206,6 +209,44 @@ test_shard_lock(void)
 	pthread_join(writer, NULL);
 	ok(torn == 0 && p.a == p.rounds,
 	    "shard lock: %ld of %ld reads saw a write half done", torn, reads);
+	shard_lock_destroy(&p.lock);
+}
+
+/*
+ * A reader announcing every shard at once (shard_read_lock_all, the batch
+ * prefetch) never sees a write half done in a shard it finds open, and
+ * does find it open between writes.
+ */
+static void
+test_shard_lock_all(void)
+{
+	static struct locked_pair p __attribute__((aligned(64)));
+	pthread_t writer;
+	long torn = 0, reads = 0, open = 0;
+
+	shard_lock_init(&p.lock, 1);
+	p.rounds = 20000;
+	pthread_create(&writer, NULL, pair_writer, &p);
+	for (bool done = false; !done; reads++) {
+		if (!shard_read_lock_all(&p.readers))
+			break;
+		__atomic_store_n(&p.reading, 1, __ATOMIC_RELEASE);
+		if (shard_read_all_open(&p.lock)) {
+			long a = __atomic_load_n(&p.a, __ATOMIC_RELAXED);
+
+			/* Longer than a write: one let in would show. */
+			for (volatile int spin = 0; spin < 200; spin++)
+				;
+			open++;
+			torn += a != __atomic_load_n(&p.b, __ATOMIC_RELAXED);
+			done = p.b == p.rounds;
+		}
+		shard_read_unlock_all(&p.readers);
+	}
+	pthread_join(writer, NULL);
+	ok(torn == 0 && p.a == p.rounds && open > 0,
+	    "shard lock, all shards: %ld of %ld open reads saw a write half "
+	    "done", torn, open);
 	shard_lock_destroy(&p.lock);
 }
 
@@ -791,7 +832,7 @@ test_answer_key_case(void)
 }
 
 /*
- * The batch prefetch (answer_cache_prefetch, its steps over keys present
+ * The batch prefetch (answer_cache_prefetch_*, its steps over keys present
  * and absent, before and after the tables grew) changes nothing: every
  * lookup after it gets what answer_cache_copy gets, bytes and freshness,
  * and answer_cache_copy_hashed is answer_cache_copy.
@@ -829,9 +870,8 @@ test_answer_prefetch(void)
 			keylen = answer_key(key, qname, sizeof(qname), (uint16_t)
 			    (1 + i / 26), LDNS_RR_CLASS_IN, false, false);
 			hash = answer_cache_hash(answers, key, keylen);
-			for (unsigned step = 0; step < ANSWER_PREFETCH_STEPS;
-			    step++)
-				answer_cache_prefetch(answers, hash, step);
+			answer_cache_prefetch_bucket(answers, hash);
+			answer_cache_prefetch_entries(answers, &hash, 1);
 			f1 = answer_cache_copy_hashed(answers, hash, key,
 			    keylen, 1010, false, out, sizeof(out), &got, NULL,
 			    NULL);
@@ -904,8 +944,8 @@ test_answer_prefetch_race(void)
 		keylen = answer_key(key, qname, sizeof(qname), (uint16_t)
 		    (1 + i / 26), LDNS_RR_CLASS_IN, false, false);
 		hash = answer_cache_hash(r.answers, key, keylen);
-		for (unsigned step = 0; step < ANSWER_PREFETCH_STEPS; step++)
-			answer_cache_prefetch(r.answers, hash, step);
+		answer_cache_prefetch_bucket(r.answers, hash);
+		answer_cache_prefetch_entries(r.answers, &hash, 1);
 		hits += answer_cache_copy_hashed(r.answers, hash, key, keylen,
 		    1010, false, out, sizeof(out), &got, NULL, NULL) ==
 		    ANSWER_FRESH;
@@ -1217,6 +1257,7 @@ main(void)
 	test_hash_every_byte();
 	test_lru_key_compare();
 	test_shard_lock();
+	test_shard_lock_all();
 	test_ranks();
 	test_negative();
 	test_dnssec_data();
