@@ -7,7 +7,7 @@ PACKAGES="build-essential autoconf automake libtool pkg-config
 	libuv1-dev libldns-dev libssl-dev libbsd-dev libmicrohttpd-dev dns-root-data
 	libfstrm-dev libprotobuf-c-dev protobuf-c-compiler dnstap-ldns fstrm-bin
 	nsd ldnsutils bind9-dnsutils python3 python3-dnspython python3-pytest
-	python3-cryptography dnsperf unbound knot-resolver dnsdist clang libclang-rt-14-dev
+	python3-cryptography python3-seccomp dnsperf unbound knot-resolver dnsdist clang libclang-rt-14-dev
 	valgrind graphviz
 	iproute2 procps util-linux
 	mandoc debhelper dpkg-dev lintian adduser"

@@ -85,8 +85,11 @@ def run_descend(*args, timeout=30):
 class Daemon:
     """A descendd on DAEMON_ADDR port 53 with a config written for the test."""
 
-    def __init__(self, tmp_path, extra="", addr=DAEMON_ADDR, threads=1):
+    def __init__(self, tmp_path, extra="", addr=DAEMON_ADDR, threads=1,
+                 preexec_fn=None):
         self.addr = addr
+        # Runs in the child before descendd is executed (a seccomp filter).
+        self.preexec_fn = preexec_fn
         self.dir = tmp_path
         self.conf = tmp_path / "descendd.conf"
         self.control = str(tmp_path / "control.sock")
@@ -107,7 +110,8 @@ class Daemon:
     def start(self):
         self.proc = subprocess.Popen([DESCENDD, "-d", "-c", str(self.conf)],
                                      stdout=open(self.log, "w"),
-                                     stderr=subprocess.STDOUT)
+                                     stderr=subprocess.STDOUT,
+                                     preexec_fn=self.preexec_fn)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

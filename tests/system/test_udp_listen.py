@@ -11,6 +11,7 @@ import socket
 import struct
 import time
 
+import dns.exception
 import dns.flags
 import dns.message
 import dns.query
@@ -411,3 +412,88 @@ def test_a_port_shared_with_another_socket_is_not_steered(daemon_factory):
         other.close()
     print(f"{answered} of 30 answered (the others went to the other socket)")
     assert 0 < answered < 30
+
+
+SO_ATTACH_REUSEPORT_CBPF = getattr(socket, "SO_ATTACH_REUSEPORT_CBPF", 51)
+
+
+def refuse_steering():
+    """A seccomp filter (python3-seccomp) under which
+    setsockopt(SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF) fails with EPERM, as
+    on a kernel or container that refuses the program; everything else is
+    allowed. Returns the function that loads it (in descendd's child,
+    before exec: the filter is inherited)."""
+    import errno
+    import seccomp
+
+    f = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
+    f.add_rule(seccomp.ERRNO(errno.EPERM), "setsockopt",
+               seccomp.Arg(1, seccomp.EQ, socket.SOL_SOCKET),
+               seccomp.Arg(2, seccomp.EQ, SO_ATTACH_REUSEPORT_CBPF))
+    return f.load
+
+
+def test_two_workers_without_the_steering_program_answer_every_query(daemon_factory):
+    """threads: 2, and the kernel refuses the reuseport program (seccomp).
+    descendd says why and keeps the old way: no send-only socket (which
+    the kernel's hash would give queries nobody reads), each worker's
+    replies from its receive socket. 400 cached queries from 40 source
+    ports, sent while descendd is stopped, wait in both receive sockets'
+    queues (the kernel's hash of the source ports shares them), and every
+    one is answered, from the address asked."""
+    d = daemon_factory(threads=2, preexec_fn=refuse_steering())
+    log = d.log.read_text()
+    assert f"{d.addr}@53 (UDP): cannot steer queries to receive sockets only " \
+        "(Operation not permitted): replies leave from them" in log, log
+    names = 20
+    for i in range(names):
+        # From a new port each try: a broken fallback loses some (below).
+        for _ in range(5):
+            try:
+                d.query(WILD.format(i), timeout=0.5)
+                break
+            except dns.exception.Timeout:
+                pass
+    before = udp_sockets(d.proc.pid, d.addr, 53)
+    socks = []
+    for _ in range(40):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 1 << 20)
+        s.settimeout(0.2)
+        socks.append(s)
+    queries = make_queries(400, names)
+    answers, sources = {}, set()
+    os.kill(d.proc.pid, signal.SIGSTOP)
+    try:
+        for q in queries:
+            socks[q.id % 40].sendto(q.to_wire(), (d.addr, 53))
+        time.sleep(0.2)
+        queued = udp_sockets(d.proc.pid, d.addr, 53)
+    finally:
+        os.kill(d.proc.pid, signal.SIGCONT)
+    deadline = time.monotonic() + 10
+    while len(answers) < len(queries) and time.monotonic() < deadline:
+        for s in socks:
+            try:
+                while True:
+                    wire, source = s.recvfrom(65535)
+                    r = dns.message.from_wire(wire)
+                    answers[r.id] = r
+                    sources.add(source)
+            except socket.timeout:
+                pass
+    for s in socks:
+        s.close()
+    shares = sorted(q for q, _ in queued.values())
+    print(f"queued bytes per socket while stopped: {shares}; "
+          f"answered {len(answers)} of {len(queries)}")
+    check_answers(queries, answers)
+    assert sources == {(d.addr, 53)}
+    # Only the receive sockets (no send-only socket for the hash to pick).
+    assert len(before) == 2, before
+    # Both workers' sockets had queries to answer (40 ports hashed over
+    # two sockets all to one: 2 in 2^40).
+    assert len(shares) == 2 and min(shares) > 0, shares
+    after = udp_sockets(d.proc.pid, d.addr, 53)
+    assert sorted(after) == sorted(before)
+    assert all(q == 0 and drops == 0 for q, drops in after.values()), after
