@@ -120,9 +120,46 @@ udp_batch_flush(struct worker *w)
 }
 
 /*
+ * Where a reply to `client` may be written (*cap bytes, REPLY_MAX and
+ * more) so that udp_send queues it without copying it: the free end of
+ * the open batch when the batch is the client's socket's and has room for
+ * the longest reply, else w->reply.
+ */
+uint8_t *
+udp_reply_room(struct worker *w, const struct client *client, size_t *cap)
+{
+	struct udp_batch *b = &w->batch;
+
+	*cap = sizeof(w->reply);
+	if (b->open && client->udp == b->sock && b->count < UDP_RECV_BATCH &&
+	    sizeof(b->tx_data) - b->tx_used >= sizeof(w->reply))
+		return b->tx_data + b->tx_used;
+	return w->reply;
+}
+
+/*
+ * The parts of the batch's reply headers that never change: each slot's
+ * buffer and address room (udp_send sets the lengths and the control
+ * message). Set once, when the worker's first socket starts.
+ */
+static void
+tx_headers_ready(struct udp_batch *b)
+{
+	for (unsigned i = 0; i < UDP_RECV_BATCH; i++) {
+		struct msghdr *h = &b->tx[i].msg_hdr;
+
+		h->msg_iov = &b->tx_iov[i];
+		h->msg_iovlen = 1;
+		h->msg_name = &b->tx_addr[i];
+		h->msg_flags = 0;
+	}
+}
+
+/*
  * A UDP reply: queued while its socket's batch is being handled, else
  * sent at once (the answers of resolutions, which finish one by one in
  * the upstream sockets' callbacks, and the rare reply too long to queue).
+ * A reply written at udp_reply_room's batch room is queued where it is.
  */
 void
 udp_send(struct worker *w, const struct client *client, const uint8_t *data,
@@ -134,7 +171,7 @@ udp_send(struct worker *w, const struct client *client, const uint8_t *data,
 	struct iovec iov;
 
 	if (b->open && client->udp == b->sock && len <= UDP_BATCH_REPLY_MAX) {
-		struct mmsghdr *m;
+		struct msghdr *h;
 
 		/*
 		 * More replies than datagrams: a resolution that ended inside
@@ -142,20 +179,24 @@ udp_send(struct worker *w, const struct client *client, const uint8_t *data,
 		 */
 		if (b->count == UDP_RECV_BATCH)
 			udp_batch_flush(w);
-		m = &b->tx[b->count];
+		h = &b->tx[b->count].msg_hdr;
 		/* Fits: each of the UDP_RECV_BATCH replies has its share. */
-		memcpy(b->tx_data + b->tx_used, data, len);
+		if (data != b->tx_data + b->tx_used)
+			memmove(b->tx_data + b->tx_used, data, len);
 		b->tx_iov[b->count].iov_base = b->tx_data + b->tx_used;
 		b->tx_used += (len + 63) & ~(size_t)63;
 		b->tx_iov[b->count].iov_len = len;
-		memcpy(&b->tx_addr[b->count], &client->addr,
-		    addr_len(&client->addr));
-		memset(m, 0, sizeof(*m));
-		m->msg_hdr.msg_iov = &b->tx_iov[b->count];
-		m->msg_hdr.msg_iovlen = 1;
-		m->msg_hdr.msg_name = &b->tx_addr[b->count];
-		m->msg_hdr.msg_namelen = addr_len(&client->addr);
-		dst_to_cmsg(&client->dst, &b->tx_cmsg[b->count], &m->msg_hdr);
+		/* Fixed-size copies (a call less), the kernel reads namelen. */
+		if (client->addr.ss_family == AF_INET6) {
+			memcpy(&b->tx_addr[b->count], &client->addr,
+			    sizeof(struct sockaddr_in6));
+			h->msg_namelen = sizeof(struct sockaddr_in6);
+		} else {
+			memcpy(&b->tx_addr[b->count], &client->addr,
+			    sizeof(struct sockaddr_in));
+			h->msg_namelen = sizeof(struct sockaddr_in);
+		}
+		dst_to_cmsg(&client->dst, &b->tx_cmsg[b->count], h);
 		b->count++;
 		return;
 	}
@@ -279,7 +320,13 @@ on_udp_readable(uv_poll_t *poll, int status, int events)
 			}
 			client.udp = u;
 			client.tcp = NULL;
-			memcpy(&client.addr, &b->rx_addr[i], h->msg_namelen);
+			/* A fixed size is a few moves, not a call to libc. */
+			if (h->msg_namelen <= sizeof(struct sockaddr_in6))
+				memcpy(&client.addr, &b->rx_addr[i],
+				    sizeof(struct sockaddr_in6));
+			else
+				memcpy(&client.addr, &b->rx_addr[i],
+				    h->msg_namelen);
 			if (u->pktinfo)
 				dst_from_msg(h, &client.dst);
 			else
@@ -319,6 +366,8 @@ udp_listen_start(struct worker *w, struct udp_listen *u, int fd,
 		return false;
 	}
 	u->poll.data = u;
+	if (w->udp_count == 0)
+		tx_headers_ready(&w->batch);
 	w->udp_count++;
 	return uv_poll_start(&u->poll, UV_READABLE, on_udp_readable) == 0;
 }

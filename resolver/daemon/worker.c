@@ -185,7 +185,8 @@ worker_answer_query(struct worker *w, struct intake *in,
 	struct client_query *q = &p->q;
 	bool over_tcp = client->tcp != NULL, want_prefetch = false, drop;
 	bool snoop = over_tcp && client->tcp->snoop;
-	size_t n;
+	uint8_t *out = w->reply;
+	size_t n, cap = sizeof(w->reply);
 
 	in->queries++;
 	if (dnstap_wants(d->dnstap, DNSTAP_CLIENT_QUERY))
@@ -236,14 +237,17 @@ worker_answer_query(struct worker *w, struct intake *in,
 	 * (Unbound answers a snooper's miss with the cached referral, which we
 	 * do not keep as an answer: REFUSED too). Never recursed.
 	 */
+	/* A UDP reply is written where its batch sends it from. */
+	if (!over_tcp)
+		out = udp_reply_room(w, client, &cap);
 	n = !q->rd && !snoop ? 0 :
 	    /* The fast path: a cached answer leaves from here, untouched by the iterator. */
 	    fastpath_answer_hashed(engine_answer_cache(d->engine), q, p->hash,
-	    in->now, over_tcp, w->reply, sizeof(w->reply), &want_prefetch);
+	    in->now, over_tcp, out, cap, &want_prefetch);
 	if (n > 0) {
 		in->hits++;
 		in->answered++;
-		worker_client_send(w, client, w->reply, n);
+		worker_client_send(w, client, out, n);
 		if (want_prefetch && q->rd && d->config.engine.prefetch)
 			pending_prefetch(w, q);
 		return;

@@ -290,6 +290,8 @@ int udp_listen_steer(struct udp_listen *first, unsigned receivers);
 void udp_listen_close(struct udp_listen *udp);
 void udp_send(struct worker *w, const struct client *client,
     const uint8_t *data, size_t len);
+uint8_t *udp_reply_room(struct worker *w, const struct client *client,
+    size_t *cap);
 
 /* tcp_listen.c: the client TCP connections (RFC 7766). */
 bool tcp_listen_start(struct worker *w, uv_tcp_t *tcp, int fd);
