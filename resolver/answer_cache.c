@@ -589,14 +589,16 @@ answer_cache_copy_hashed(struct answer_cache *cache, uint32_t hash,
 	struct answer_entry *entry;
 	time_t expires;
 	uint32_t age, refs[ANSWER_REFS_MAX], stamp = (uint32_t)now;
+	const uint32_t *ttls;
+	const uint16_t *offsets;
 	unsigned ref_count = 0;
-	bool token = shard_read_lock(&cache->readers, &shard->lock);
+	bool token = shard_read_lock_inline(&cache->readers, &shard->lock);
 
 	entry = lru_peek_hashed(shard->table, hash, key, keylen);
 	if (entry == NULL || entry->len > cap)
 		goto out;
 	if (!entry_current(cache, entry)) {
-		shard_read_unlock(&cache->readers, &shard->lock, token);
+		shard_read_unlock_inline(&cache->readers, &shard->lock, token);
 		/* Compared, never dereferenced, once the lock is let go (a
 		 * new entry at the same address costs one needless miss). */
 		answer_remove_outdated(cache, shard, hash, key, keylen, entry);
@@ -614,12 +616,14 @@ answer_cache_copy_hashed(struct answer_cache *cache, uint32_t hash,
 	if (status != NULL)
 		*status = (enum sec_status)entry->status;
 	age = now > entry->stored ? (uint32_t)(now - entry->stored) : 0;
+	offsets = entry_offsets(entry);
+	ttls = entry_ttls(entry);
 	for (unsigned i = 0; i < entry->rr_count; i++) {
-		uint32_t ttl = entry_ttls(entry)[i];
+		uint32_t ttl = ttls[i];
 
 		ttl = freshness == ANSWER_STALE ? LIMIT_STALE_ANSWER_TTL :
 		    ttl > age ? ttl - age : 0;
-		put32(out + entry_offsets(entry)[i], ttl);
+		put32(out + offsets[i], ttl);
 	}
 	if (prefetch != NULL) {
 		/* Several readers may see the last tenth: one of them wins. */
@@ -643,7 +647,7 @@ answer_cache_copy_hashed(struct answer_cache *cache, uint32_t hash,
 		memcpy(refs, entry_refs(entry), ref_count * sizeof(uint32_t));
 	}
 out:
-	shard_read_unlock(&cache->readers, &shard->lock, token);
+	shard_read_unlock_inline(&cache->readers, &shard->lock, token);
 	/* After the answer's lock: no two shard locks held at once. */
 	for (unsigned i = 0; i < ref_count; i++)
 		rrset_cache_touch(cache->rrsets, refs[i]);

@@ -15,9 +15,10 @@ static uint64_t slots_used;
 
 /* A reader's announcement of every shard at once (ids are small). */
 #define SHARD_ALL	UINT32_MAX
+
 static pthread_key_t slot_key;
 static pthread_once_t slot_key_once = PTHREAD_ONCE_INIT;
-static _Thread_local int my_slot = -1;
+_Thread_local int shard_my_slot = -1;
 
 /* At thread exit: the slot goes back (its announcement is 0 by now). */
 static void
@@ -41,8 +42,8 @@ reader_slot(void)
 {
 	uint64_t used;
 
-	if (my_slot >= 0)
-		return my_slot;
+	if (shard_my_slot >= 0)
+		return shard_my_slot;
 	pthread_once(&slot_key_once, slot_key_create);
 	used = __atomic_load_n(&slots_used, __ATOMIC_SEQ_CST);
 	while (used != UINT64_MAX) {
@@ -56,7 +57,7 @@ reader_slot(void)
 				slot_release((void *)(uintptr_t)(slot + 1));
 				return -1;
 			}
-			my_slot = slot;
+			shard_my_slot = slot;
 			return slot;
 		}
 	}
@@ -100,7 +101,7 @@ shard_read_unlock(struct shard_readers *readers, struct shard_lock *lock,
     bool token)
 {
 	if (token)
-		__atomic_store_n(&readers->slot[my_slot].reading, 0,
+		__atomic_store_n(&readers->slot[shard_my_slot].reading, 0,
 		    __ATOMIC_RELEASE);
 	else
 		pthread_mutex_unlock(&lock->mutex);
@@ -121,7 +122,8 @@ shard_read_lock_all(struct shard_readers *readers)
 void
 shard_read_unlock_all(struct shard_readers *readers)
 {
-	__atomic_store_n(&readers->slot[my_slot].reading, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&readers->slot[shard_my_slot].reading, 0,
+	    __ATOMIC_RELEASE);
 }
 
 void

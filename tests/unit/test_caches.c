@@ -199,12 +199,18 @@ test_shard_lock(void)
 	p.rounds = 20000;
 	pthread_create(&writer, NULL, pair_writer, &p);
 	for (bool done = false; !done; reads++) {
-		bool token = shard_read_lock(&p.readers, &p.lock);
+		/* Every other read through the inline fast path. */
+		bool inl = (reads & 1) != 0, token = inl ?
+		    shard_read_lock_inline(&p.readers, &p.lock) :
+		    shard_read_lock(&p.readers, &p.lock);
 
 		__atomic_store_n(&p.reading, 1, __ATOMIC_RELEASE);
 		torn += p.a != p.b;
 		done = p.b == p.rounds;
-		shard_read_unlock(&p.readers, &p.lock, token);
+		if (inl)
+			shard_read_unlock_inline(&p.readers, &p.lock, token);
+		else
+			shard_read_unlock(&p.readers, &p.lock, token);
 	}
 	pthread_join(writer, NULL);
 	ok(torn == 0 && p.a == p.rounds,
