@@ -179,6 +179,52 @@ def test_batched_hits_keep_each_query_s_id_case_ttl_and_edns(daemon):
     assert after["udp.recv_batches"] - before["udp.recv_batches"] < 300
 
 
+def test_clients_of_one_batch_each_get_their_own_access_verdict(daemon_factory):
+    """Queries from allowed, refused and denied addresses interleaved in one
+    batch (sent while descendd is stopped): the verdict remembered for the
+    batch's last address (worker.c intake_acl) is never another's, whose
+    address differs only in its last byte."""
+    d = daemon_factory("access-control: 127.0.0.2/32 refuse\n"
+                       "access-control: 127.0.0.3/32 deny\n")
+    for i in range(4):
+        assert d.query(WILD.format(i)).rcode() == dns.rcode.NOERROR
+    socks = {}
+    for src in ("127.0.0.1", "127.0.0.2", "127.0.0.3"):
+        socks[src] = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        socks[src].bind((src, 0))
+        socks[src].settimeout(3)
+    order = ["127.0.0.1", "127.0.0.2", "127.0.0.2", "127.0.0.3", "127.0.0.1",
+             "127.0.0.3", "127.0.0.2", "127.0.0.1"] * 3
+    sent = {src: [] for src in socks}
+    before = d.stats()
+    os.kill(d.proc.pid, signal.SIGSTOP)
+    try:
+        for n, src in enumerate(order):
+            q = dns.message.make_query(WILD.format(n % 4), "A")
+            q.id = 100 + n
+            socks[src].sendto(q.to_wire(), (d.addr, 53))
+            sent[src].append(q.id)
+    finally:
+        os.kill(d.proc.pid, signal.SIGCONT)
+    got = {src: {} for src in socks}
+    for src, sock in socks.items():
+        while len(got[src]) < len(sent[src]):
+            try:
+                r = dns.message.from_wire(sock.recv(65535))
+            except socket.timeout:
+                break
+            got[src][r.id] = r.rcode()
+        sock.close()
+    assert got["127.0.0.1"] == {i: dns.rcode.NOERROR for i in sent["127.0.0.1"]}
+    assert got["127.0.0.2"] == {i: dns.rcode.REFUSED for i in sent["127.0.0.2"]}
+    assert got["127.0.0.3"] == {}
+    stats = d.stats()
+    assert stats["clients.refused"] == len(sent["127.0.0.2"])
+    assert stats["clients.denied"] == len(sent["127.0.0.3"])
+    # Read together: 24 datagrams fit one recvmmsg.
+    assert stats["udp.recv_batches"] - before["udp.recv_batches"] <= 3
+
+
 def cached_has_sigs(daemon, i):
     """Whether the lab signs the wildcard's zone (the DO answer has RRSIGs)."""
     r = daemon.query(WILD.format(i), want_dnssec=True)
