@@ -80,6 +80,35 @@ fastpath_parse_query(const uint8_t *wire, size_t len,
 	return QUERY_OK;
 }
 
+/* The OPT record's fixed part at `at`: root owner, our 1232-byte buffer. */
+static inline void
+put_opt(const struct client_query *q, uint8_t *at, size_t rdlen)
+{
+	at[0] = 0;
+	put16(at + 1, TYPE_OPT);
+	put16(at + 3, 1232);
+	at[5] = 0;
+	at[6] = 0;
+	at[7] = q->dnssec_ok ? 0x80 : 0;
+	at[8] = 0;
+	put16(at + 9, (uint16_t)rdlen);
+}
+
+/*
+ * Appends an OPT record without options at `off`; returns the new length
+ * or 0. Inline: every cache hit with EDNS has one.
+ */
+static inline size_t
+append_bare_opt(const struct client_query *q, uint8_t *out, size_t off,
+    size_t cap)
+{
+	if (off + OPT_RR_SIZE > cap)
+		return 0;
+	put_opt(q, out + off, 0);
+	put16(out + 10, (uint16_t)(get16(out + 10) + 1));
+	return off + OPT_RR_SIZE;
+}
+
 /* Appends an OPT record (and EDE) at `off`; returns the new length or 0. */
 static size_t
 append_opt(const struct client_query *q, uint8_t *out, size_t off,
@@ -88,18 +117,13 @@ append_opt(const struct client_query *q, uint8_t *out, size_t off,
 	size_t text_len = ede >= 0 && ede_text != NULL ? strlen(ede_text) : 0;
 	size_t rdlen = ede >= 0 ? 4 + 2 + text_len : 0;
 
+	if (ede < 0)
+		return append_bare_opt(q, out, off, cap);
 	if (text_len > 200)
 		text_len = 200, rdlen = 6 + text_len;
 	if (off + OPT_RR_SIZE + rdlen > cap)
 		return 0;
-	out[off] = 0;
-	put16(out + off + 1, TYPE_OPT);
-	put16(out + off + 3, 1232);
-	out[off + 5] = 0;
-	out[off + 6] = 0;
-	out[off + 7] = q->dnssec_ok ? 0x80 : 0;
-	out[off + 8] = 0;
-	put16(out + off + 9, (uint16_t)rdlen);
+	put_opt(q, out + off, rdlen);
 	off += OPT_RR_SIZE;
 	if (ede >= 0) {
 		put16(out + off, EDE_OPTION);
@@ -144,7 +168,8 @@ finish_reply(const struct client_query *q, size_t answer_len, int ede,
 	memcpy(out + DNS_HEADER, q->qname, q->qname_len);
 	len = answer_len;
 	if (q->edns) {
-		size_t with_opt = append_opt(q, out, len, cap, ede, ede_text);
+		size_t with_opt = ede < 0 ? append_bare_opt(q, out, len, cap) :
+		    append_opt(q, out, len, cap, ede, ede_text);
 
 		if (with_opt != 0)
 			len = with_opt;

@@ -96,6 +96,23 @@ main(void)
 	    "an EDE option (%zu bytes)", n);
 	ok(out[11] == 1 && out[sizeof(answer) + 7] == 0x80,
 	    "ARCOUNT is one and DO is echoed");
+	{
+		static const uint8_t opt[] = { 0, 0, 41, 0x04, 0xd0, 0, 0,
+		    0x80, 0, 0, 0 };
+
+		/* The hit path's own OPT (append_bare_opt), cached with DO. */
+		ok(answer_cache_store(cache, q.key, q.keylen, answer,
+		    sizeof(answer), 3600, SEC_UNCHECKED, 1000) &&
+		    (n = fastpath_answer(cache, &q, 1010, false, out,
+		    sizeof(out), &prefetch)) == sizeof(answer) + 11 &&
+		    out[11] == 1 && memcmp(out + sizeof(answer), opt, 11) == 0,
+		    "a hit with EDNS ends in an OPT without options: 1232 "
+		    "bytes, DO echoed, ARCOUNT one");
+		n = fastpath_answer(cache, &q, 1010, false, out,
+		    sizeof(answer) + 10, &prefetch);
+		ok(n == sizeof(answer) && out[11] == 0,
+		    "and one that has no room for it goes without");
+	}
 	q.udp_size = 512;
 	{
 		uint8_t big[600];
