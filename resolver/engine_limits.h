@@ -245,6 +245,17 @@
 #define LIMIT_DNSSEC_NSEC3_HASHES_PER_REQUEST	600
 /* NSEC3 hashes remembered per request (memory of the per-request cache). */
 #define LIMIT_DNSSEC_NSEC3_CACHE		32
+/*
+ * Names one RFC 8198 NSEC3 lookup (aggressive.c) hashes or takes from a
+ * memo: the name, its ancestors down to the closest encloser, the wildcard.
+ * A random-subdomain flood makes every cache miss try; deeper names go
+ * upstream, whose reply the validator proves under its own budget. Each
+ * hash computed costs iterations + 1 of LIMIT_DNSSEC_NSEC3_HASHES_PER_REQUEST
+ * and is kept in the request's hash cache, so the upstream reply's proof,
+ * when the lookup proves nothing, hashes those names no second time
+ * (Knot Resolver: kr_nsec3_max_depth).
+ */
+#define LIMIT_DNSSEC_AGGRESSIVE_NSEC3_NAMES	5
 /* Times per request bogus data is re-fetched from another server of its zone
  * before SERVFAIL, that server left out for the zone
  * (Unbound val-max-restart 5; each restart costs upstream queries). */

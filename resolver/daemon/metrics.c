@@ -143,6 +143,12 @@ static const struct metric_name {
 	{ "dnssec.aggressive_nsec.nxdomain",
 	    "descend_dnssec_aggressive_nsec_nxdomain_total", "counter",
 	    "Of those, NXDOMAIN answers." },
+	{ "dnssec.aggressive_nsec3", "descend_dnssec_aggressive_nsec3_total",
+	    "counter", "NXDOMAIN and NODATA synthesised from cached, "
+	    "validated NSEC3 records (RFC 8198)." },
+	{ "dnssec.aggressive_nsec3.nxdomain",
+	    "descend_dnssec_aggressive_nsec3_nxdomain_total", "counter",
+	    "Of those, NXDOMAIN answers." },
 };
 
 struct metrics {

@@ -1,15 +1,17 @@
 /*
  * aggressive.c: RFC 8198 for the iterator: what of a validated negative
  * reply the NSEC cache keeps, and the NXDOMAIN or NODATA it may answer
- * with before asking upstream, decided by the same proofs (nsec.c) that
- * judge the authorities' replies.
+ * with before asking upstream, decided by the same proofs (nsec.c,
+ * nsec3.c) that judge the authorities' replies.
  */
 #include <string.h>
 
 #include "dname.h"
 #include "dnssec/aggressive.h"
 #include "dnssec/nsec.h"
+#include "dnssec/nsec3.h"
 #include "dnssec/nsec_cache.h"
+#include "engine_limits.h"
 #include "request.h"
 
 void
@@ -82,15 +84,256 @@ list_move(ldns_rr_list **to, ldns_rr_list *from)
 	return true;
 }
 
+/* Every record of `list` gets `ttl`: the least any of the proof has left. */
+static void
+list_set_ttl(ldns_rr_list *list, uint32_t ttl)
+{
+	for (size_t i = 0; list != NULL && i < ldns_rr_list_rr_count(list); i++)
+		ldns_rr_set_ttl(ldns_rr_list_rr(list, i), ttl);
+}
+
+/* Answers the task from the proof in `f` (emptied), and tells the world. */
+static bool
+aggressive_finish(struct engine_request *req, struct task *task,
+    struct nsec_cache_found *f, int proven, bool nsec3,
+    struct engine_now now, ldns_pkt_rcode *rcode)
+{
+	struct engine *engine = req->engine;
+	struct engine_event ev = { 0 };
+	ldns_rr_list *proof = NULL;
+	const char *why;
+
+	if ((proof = ldns_rr_list_new()) == NULL || !list_move(&proof, f->nsecs) ||
+	    !list_move(&proof, f->sigs) || !list_move(&task->proof, proof)) {
+		ldns_rr_list_deep_free(proof);
+		return false;
+	}
+	ldns_rr_list_deep_free(proof);
+	ldns_rr_list_deep_free(task->soa);
+	task->soa = f->soa;
+	f->soa = NULL;
+	*rcode = (ldns_pkt_rcode)proven;
+	if (nsec3) {
+		STAT_ADD(engine, dnssec_aggressive_nsec3, 1);
+		if (proven == LDNS_RCODE_NXDOMAIN)
+			STAT_ADD(engine, dnssec_aggressive_nsec3_nxdomain, 1);
+		why = proven == LDNS_RCODE_NXDOMAIN ?
+		    "NXDOMAIN synthesised from cached NSEC3 (RFC 8198)" :
+		    "NODATA synthesised from cached NSEC3 (RFC 8198)";
+	} else {
+		STAT_ADD(engine, dnssec_aggressive_nsec, 1);
+		if (proven == LDNS_RCODE_NXDOMAIN)
+			STAT_ADD(engine, dnssec_aggressive_nxdomain, 1);
+		why = proven == LDNS_RCODE_NXDOMAIN ?
+		    "NXDOMAIN synthesised from cached NSEC (RFC 8198)" :
+		    "NODATA synthesised from cached NSEC (RFC 8198)";
+	}
+	ev.kind = EV_CACHE_HIT;
+	ev.u.cache.what = nsec3 ? "aggressive-nsec3" : "aggressive-nsec";
+	ev.u.cache.owner = task->qname;
+	engine_emit(req, &ev, task, now);
+	validator_emit(req, task, "synthesised", task->qname, task->qtype,
+	    f->zone, SEC_SECURE, -1, why, now);
+	return true;
+}
+
+/* One NSEC3 lookup: the chain, the names hashed so far, their hashes. */
+struct n3_lookup {
+	struct nsec_cache *cache;
+	struct dnssec_budget *budget;
+	const struct nsec_cache_chain *chain;
+	struct nsec3_cache *hashes;	/* the request's, shared with nsec3.c */
+	unsigned names;			/* of LIMIT_DNSSEC_AGGRESSIVE_NSEC3_NAMES */
+	time_t now;
+	ldns_rr_class klass;
+};
+
+/*
+ * H(name): from the zone's memo or the request's hash cache, or computed
+ * (charged to the request's budget). False past the names one lookup may
+ * hash, or when the budget is spent.
+ */
+static bool
+n3_hash(struct n3_lookup *l, const ldns_rdf *name,
+    uint8_t hash[NSEC_CACHE_HASH_LEN])
+{
+	const struct nsec_cache_chain_params *p = &l->chain->params;
+	uint8_t key[DNAME_WIRE_MAX];
+	size_t len;
+
+	if (l->names++ >= LIMIT_DNSSEC_AGGRESSIVE_NSEC3_NAMES)
+		return false;
+	len = dname_key(name, key);
+	for (unsigned i = 0; i < l->chain->memo_count; i++) {
+		const struct nsec_cache_memo *m = &l->chain->memo[i];
+
+		if (m->key_len == len && memcmp(m->key, key, len) == 0) {
+			memcpy(hash, m->hash, NSEC_CACHE_HASH_LEN);
+			/* So that the proof below finds it as well. */
+			nsec3_cache_put(l->hashes, name, p->salt, p->salt_len,
+			    p->iterations, hash);
+			return true;
+		}
+	}
+	return nsec3_hash_name(name, p->salt, p->salt_len, p->iterations,
+	    l->hashes, l->budget, hash);
+}
+
+/* The NSEC3 matching or covering H(name), added to `f`. */
+static enum nsec_cache_hit
+n3_find(struct n3_lookup *l, const ldns_rdf *name,
+    uint8_t hash[NSEC_CACHE_HASH_LEN], struct nsec_cache_found *f)
+{
+	if (!n3_hash(l, name, hash))
+		return NSEC_CACHE_NONE;
+	return nsec_cache_nsec3_find(l->cache, l->chain, l->klass, hash,
+	    l->now, f);
+}
+
+/*
+ * What the cached NSEC3 chain proves about qname/qtype: NXDOMAIN, NOERROR
+ * (NODATA) or -1. The records are gathered as an authority would send
+ * them (RFC 5155 §7.2): the NSEC3 at the name (NODATA), or the closest
+ * encloser's, the next closer name's cover and the wildcard's cover
+ * (NXDOMAIN) or match (wildcard NODATA), walking up from the name and
+ * stopping at the first hash nothing cached matches or covers; then the
+ * proof of nsec3.c judges them exactly as it judges a reply, refusing
+ * opt-out (insecure) and iterations above the limit.
+ */
+static int
+nsec3_prove(struct n3_lookup *l, const ldns_rdf *qname, ldns_rr_type qtype,
+    struct nsec_cache_found *f)
+{
+	const ldns_rdf *zone = l->chain->zone;
+	unsigned labels = dname_labels(qname), zone_labels = dname_labels(zone);
+	uint8_t hash[NSEC_CACHE_HASH_LEN], ce_hash[NSEC_CACHE_HASH_LEN];
+	uint8_t wild_hash[NSEC_CACHE_HASH_LEN];
+	ldns_rdf *ce = NULL, *wild = NULL;
+	enum nsec_cache_hit hit, wild_hit;
+	struct dnssec_verdict vd;
+	bool any = qtype == LDNS_RR_TYPE_ANY;
+	int proven = -1;
+
+	if (!dname_in_bailiwick(qname, zone))
+		return -1;
+	hit = n3_find(l, qname, hash, f);
+	if (hit == NSEC_CACHE_MATCH) {
+		if (any)
+			return -1;
+		nsec3_prove_nodata(qname, qtype, zone, f->nsecs, l->hashes,
+		    l->budget, &vd);
+		return vd.status == SEC_SECURE ? LDNS_RCODE_NOERROR : -1;
+	}
+	if (hit != NSEC_CACHE_COVER)
+		return -1;
+	/* Up from the name: the first match is the closest encloser. */
+	for (unsigned n = labels; n-- > zone_labels && ce == NULL;) {
+		ldns_rdf *up = dname_ancestor(qname, n);
+
+		hit = up != NULL ? n3_find(l, up, ce_hash, f) : NSEC_CACHE_NONE;
+		if (hit == NSEC_CACHE_MATCH)
+			ce = up;
+		else
+			ldns_rdf_deep_free(up);
+		if (hit == NSEC_CACHE_NONE)
+			return -1;
+	}
+	if (ce == NULL)
+		return -1;
+	if ((wild = ldns_dname_new_frm_str("*")) == NULL ||
+	    ldns_dname_cat(wild, ce) != LDNS_STATUS_OK)
+		goto out;
+	wild_hit = n3_find(l, wild, wild_hash, f);
+	if (wild_hit == NSEC_CACHE_COVER) {
+		nsec3_prove_nxdomain(qname, zone, f->nsecs, l->hashes,
+		    l->budget, &vd);
+		if (vd.status == SEC_SECURE)
+			proven = LDNS_RCODE_NXDOMAIN;
+	} else if (wild_hit == NSEC_CACHE_MATCH && !any) {
+		nsec3_prove_nodata(qname, qtype, zone, f->nsecs, l->hashes,
+		    l->budget, &vd);
+		if (vd.status == SEC_SECURE)
+			proven = LDNS_RCODE_NOERROR;
+	}
+	if (proven >= 0) {
+		/* Names of the zone: the next random name needs them again. */
+		nsec_cache_nsec3_remember(l->cache, l->chain,
+		    l->klass, ce, ce_hash);
+		nsec_cache_nsec3_remember(l->cache, l->chain,
+		    l->klass, wild, wild_hash);
+	}
+out:
+	ldns_rdf_deep_free(ce);
+	ldns_rdf_deep_free(wild);
+	return proven;
+}
+
+int
+aggressive_nsec3_lookup(struct nsec_cache *cache, const ldns_rdf *qname,
+    ldns_rr_type qtype, ldns_rr_class klass, time_t now,
+    struct nsec3_cache *hashes, struct dnssec_budget *budget,
+    struct nsec_cache_found *found)
+{
+	struct nsec_cache_chain chain;
+	struct n3_lookup l = { 0 };
+	int proven;
+
+	memset(found, 0, sizeof(*found));
+	/* A DS lives in the parent's zone: look there, not in the child's. */
+	if (!nsec_cache_nsec3_chain(cache, qname, qtype == LDNS_RR_TYPE_DS,
+	    klass, now, &chain))
+		return -1;
+	l.cache = cache;
+	l.budget = budget;
+	l.chain = &chain;
+	l.hashes = hashes;
+	l.now = now;
+	l.klass = klass;
+	proven = nsec3_prove(&l, qname, qtype, found);
+	if (proven < 0 || found->soa == NULL || found->nsecs == NULL ||
+	    found->ttl == 0) {
+		nsec_cache_found_clear(found);
+		proven = -1;
+	} else {
+		list_set_ttl(found->nsecs, found->ttl);
+		list_set_ttl(found->sigs, found->ttl);
+		list_set_ttl(found->soa, found->ttl);
+	}
+	nsec_cache_chain_clear(&chain);
+	return proven;
+}
+
+/* The NSEC3 half of aggressive_answer: the closest zone holds a chain. */
+static bool
+aggressive_answer_nsec3(struct engine_request *req, struct task *task,
+    struct engine_now now, ldns_pkt_rcode *rcode)
+{
+	struct engine *engine = req->engine;
+	struct nsec_cache_found f;
+	/* A CD request has no hash cache of its own: one for this lookup. */
+	struct nsec3_cache *own = req->nsec3 == NULL ? nsec3_cache_new() : NULL;
+	int proven;
+	bool done;
+
+	proven = aggressive_nsec3_lookup(engine->nsecs, task->qname,
+	    task->qtype, task->klass, now.wall, req->nsec3 != NULL ?
+	    req->nsec3 : own, &req->budget, &f);
+	done = proven >= 0 &&
+	    validator_anchored(engine->validator, task->qname, f.zone) &&
+	    aggressive_finish(req, task, &f, proven, true, now, rcode);
+	nsec3_cache_free(own);
+	nsec_cache_found_clear(&f);
+	return done;
+}
+
 bool
 aggressive_answer(struct engine_request *req, struct task *task,
     struct engine_now now, ldns_pkt_rcode *rcode)
 {
 	struct engine *engine = req->engine;
 	struct nsec_cache_found f;
-	struct engine_event ev = { 0 };
-	ldns_rr_list *proof = NULL;
-	int proven;
+	int proven = -1;
+	bool done;
 
 	/*
 	 * A CD client gets the synthesised answer too, without AD, as from
@@ -103,31 +346,10 @@ aggressive_answer(struct engine_request *req, struct task *task,
 	/* A DS lives in the parent's zone: look there, not in the child's. */
 	if (!nsec_cache_lookup(engine->nsecs, task->qname,
 	    task->qtype == LDNS_RR_TYPE_DS, task->klass, now.wall, &f))
-		return false;
-	if (!validator_anchored(engine->validator, task->qname, f.zone) ||
-	    (proven = aggressive_prove(task->qname, task->qtype, &f)) < 0 ||
-	    (proof = ldns_rr_list_new()) == NULL || !list_move(&proof, f.nsecs) ||
-	    !list_move(&proof, f.sigs) || !list_move(&task->proof, proof)) {
-		ldns_rr_list_deep_free(proof);
-		nsec_cache_found_clear(&f);
-		return false;
-	}
-	ldns_rr_list_deep_free(proof);
-	ldns_rr_list_deep_free(task->soa);
-	task->soa = f.soa;
-	f.soa = NULL;
-	*rcode = (ldns_pkt_rcode)proven;
-	STAT_ADD(engine, dnssec_aggressive_nsec, 1);
-	if (proven == LDNS_RCODE_NXDOMAIN)
-		STAT_ADD(engine, dnssec_aggressive_nxdomain, 1);
-	ev.kind = EV_CACHE_HIT;
-	ev.u.cache.what = "aggressive-nsec";
-	ev.u.cache.owner = task->qname;
-	engine_emit(req, &ev, task, now);
-	validator_emit(req, task, "synthesised", task->qname, task->qtype,
-	    f.zone, SEC_SECURE, -1, proven == LDNS_RCODE_NXDOMAIN ?
-	    "NXDOMAIN synthesised from cached NSEC (RFC 8198)" :
-	    "NODATA synthesised from cached NSEC (RFC 8198)", now);
+		return aggressive_answer_nsec3(req, task, now, rcode);
+	done = validator_anchored(engine->validator, task->qname, f.zone) &&
+	    (proven = aggressive_prove(task->qname, task->qtype, &f)) >= 0 &&
+	    aggressive_finish(req, task, &f, proven, false, now, rcode);
 	nsec_cache_found_clear(&f);
-	return true;
+	return done;
 }

@@ -6,9 +6,15 @@
  * denied too) or the type absent at the name answers it at once: NXDOMAIN
  * or NODATA, secure, with the NSECs, their RRSIGs and the zone's SOA.
  *
- * Only NSEC, never NSEC3 (opt-out or not): Unbound synthesises from NSEC
- * only too (val_neg.c: "NSEC only for now"), and an NSEC3 proof would cost
- * hashes per name. On by default (`aggressive-nsec: yes`), as in Unbound.
+ * NSEC3 zones too (as Knot Resolver; Unbound does NSEC only): their
+ * NSEC3 chain is cached, and the question's name, its ancestors and the
+ * wildcard at the closest encloser are hashed (at most
+ * LIMIT_DNSSEC_AGGRESSIVE_NSEC3_NAMES, the zone's own names from a memo,
+ * the rest with the request's NSEC3 budget and hash cache, which the
+ * upstream reply's proof reuses when the cache proves nothing) to find
+ * the NSEC3s an authority would send; nsec3.c's proof then decides, so
+ * opt-out (insecure) and iterations above the limit never synthesise.
+ * On by default (`aggressive-nsec: yes`), as in Unbound.
  */
 #ifndef DESCEND_DNSSEC_AGGRESSIVE_H
 #define DESCEND_DNSSEC_AGGRESSIVE_H
@@ -26,8 +32,8 @@ struct reply_view;
 struct task;
 
 /*
- * At the cache door: keeps the NSEC records the validator verified for a
- * secure negative reply (v->nsec_secure, signed by v->nsec_zone) with the
+ * At the cache door: keeps the NSEC or NSEC3 records the validator
+ * verified for a secure negative reply (v->nsec_secure, signed by v->nsec_zone) with the
  * zone's SOA, for at most `ttl_cap` seconds (the negative TTL: the SOA's
  * TTL and MINIMUM, RFC 8198 §5.4). Anything else is ignored, and so is
  * everything while aggressive-nsec is off.
@@ -37,14 +43,34 @@ void aggressive_learn(struct engine *engine, const struct reply_view *v,
 
 /*
  * On a cache miss, before the task goes upstream: when cached secure NSECs
- * prove the task's name or type absent, sets task->soa, appends the proof
- * to task->proof, tells the observer (EV_CACHE_HIT "aggressive-nsec" and
- * EV_DNSSEC "synthesised"), counts it, and returns true with the rcode in
+ * or NSEC3s prove the task's name or type absent, sets task->soa, appends
+ * the proof to task->proof, tells the observer (EV_CACHE_HIT
+ * "aggressive-nsec" or "aggressive-nsec3" and EV_DNSSEC "synthesised"),
+ * counts it, and returns true with the rcode in
  * *rcode (NXDOMAIN or NOERROR for NODATA). False, touching nothing, when
  * aggressive-nsec is off, validation is off, the name is under a negative
  * trust anchor or no anchor, or nothing proves it.
  */
 bool aggressive_answer(struct engine_request *req, struct task *task,
     struct engine_now now, ldns_pkt_rcode *rcode);
+
+/*
+ * The NSEC3 lookup aggressive_answer makes, without a request (for it and
+ * the tests): in the NSEC3 chain of the closest zone `cache` holds over
+ * `qname` (over its parent for DS), the records proving NXDOMAIN or NODATA
+ * for qname/qtype, judged by nsec3.c's proofs with `hashes` (NULL: none)
+ * and `budget`. Returns LDNS_RCODE_NXDOMAIN or LDNS_RCODE_NOERROR (NODATA)
+ * with *found filled (the zone, its SOA, the NSEC3s and every RRSIG, all
+ * with the TTL the least-lived has left), or -1 with *found empty. No
+ * anchor is checked here: aggressive_answer does that.
+ */
+struct dnssec_budget;
+struct nsec3_cache;
+struct nsec_cache;
+struct nsec_cache_found;
+int aggressive_nsec3_lookup(struct nsec_cache *cache, const ldns_rdf *qname,
+    ldns_rr_type qtype, ldns_rr_class klass, time_t now,
+    struct nsec3_cache *hashes, struct dnssec_budget *budget,
+    struct nsec_cache_found *found);
 
 #endif /* DESCEND_DNSSEC_AGGRESSIVE_H */

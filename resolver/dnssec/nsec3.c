@@ -219,62 +219,94 @@ proof_init(struct proof *p, const ldns_rdf *zone, const ldns_rr_list *nsec3s,
 	return true;
 }
 
+/* The cached H(name key) for these parameters; false when not cached. */
+static bool
+cache_get(const struct nsec3_cache *c, const uint8_t *key, size_t key_len,
+    const uint8_t *salt, uint8_t salt_len, uint16_t iterations,
+    uint8_t out[HASH_LEN])
+{
+	for (size_t i = 0; c != NULL && i < c->count; i++) {
+		const struct nsec3_cache_entry *e = &c->entries[i];
+
+		if (e->name_len == key_len && e->iterations == iterations &&
+		    e->salt_len == salt_len &&
+		    memcmp(e->name, key, key_len) == 0 &&
+		    memcmp(e->salt, salt, salt_len) == 0) {
+			memcpy(out, e->hash, HASH_LEN);
+			return true;
+		}
+	}
+	return false;
+}
+
+void
+nsec3_cache_put(struct nsec3_cache *c, const ldns_rdf *name,
+    const uint8_t *salt, uint8_t salt_len, uint16_t iterations,
+    const uint8_t hash[LDNS_SHA1_DIGEST_LENGTH])
+{
+	uint8_t key[DNAME_WIRE_MAX], old[HASH_LEN];
+	size_t key_len;
+	struct nsec3_cache_entry *e;
+
+	if (c == NULL)
+		return;
+	key_len = dname_key(name, key);
+	if (cache_get(c, key, key_len, salt, salt_len, iterations, old))
+		return;
+	if (c->count < LIMIT_DNSSEC_NSEC3_CACHE) {
+		e = &c->entries[c->count++];
+	} else {
+		e = &c->entries[c->next];
+		c->next = (c->next + 1) % LIMIT_DNSSEC_NSEC3_CACHE;
+	}
+	memcpy(e->name, key, key_len);
+	e->name_len = key_len;
+	memcpy(e->salt, salt, salt_len);
+	e->salt_len = salt_len;
+	e->iterations = iterations;
+	memcpy(e->hash, hash, HASH_LEN);
+}
+
+bool
+nsec3_hash_name(const ldns_rdf *name, const uint8_t *salt, uint8_t salt_len,
+    uint16_t iterations, struct nsec3_cache *cache,
+    struct dnssec_budget *budget, uint8_t out[LDNS_SHA1_DIGEST_LENGTH])
+{
+	uint8_t key[DNAME_WIRE_MAX], buf[DNAME_WIRE_MAX + 255];
+	size_t key_len = dname_key(name, key);
+	unsigned cost = (unsigned)iterations + 1;
+
+	if (cache_get(cache, key, key_len, salt, salt_len, iterations, out))
+		return true;
+	if (budget->nsec3_hashes_left < cost)
+		return false;
+	budget->nsec3_hashes_left -= cost;
+	budget->nsec3_hashes_done += cost;
+	memcpy(buf, key, key_len);
+	memcpy(buf + key_len, salt, salt_len);
+	ldns_sha1(buf, (unsigned)(key_len + salt_len), out);
+	for (unsigned i = 0; i < iterations; i++) {
+		memcpy(buf, out, HASH_LEN);
+		memcpy(buf + HASH_LEN, salt, salt_len);
+		ldns_sha1(buf, (unsigned)(HASH_LEN + salt_len), out);
+	}
+	nsec3_cache_put(cache, name, salt, salt_len, iterations, out);
+	return true;
+}
+
 /*
  * H(name) with the proof's parameters (RFC 5155 §5), from the cache or
  * computed and charged to the budget. False when the budget is spent
- * (p->limit set) or the name is too long.
+ * (p->limit set).
  */
 static bool
 proof_hash(struct proof *p, const ldns_rdf *name, uint8_t out[HASH_LEN])
 {
-	uint8_t key[DNAME_WIRE_MAX], buf[DNAME_WIRE_MAX + 255];
-	size_t key_len = dname_key(name, key);
-	unsigned cost = (unsigned)p->iterations + 1;
-	struct nsec3_cache_entry *e;
-
-	if (p->cache != NULL) {
-		for (size_t i = 0; i < p->cache->count; i++) {
-			e = &p->cache->entries[i];
-			if (e->name_len == key_len && e->iterations == p->iterations &&
-			    e->salt_len == p->salt_len &&
-			    memcmp(e->name, key, key_len) == 0 &&
-			    memcmp(e->salt, p->salt, p->salt_len) == 0) {
-				memcpy(out, e->hash, HASH_LEN);
-				return true;
-			}
-		}
-	}
-	if (p->budget->nsec3_hashes_left < cost) {
-		p->limit = "LIMIT_DNSSEC_NSEC3_HASHES_PER_REQUEST";
-		return false;
-	}
-	p->budget->nsec3_hashes_left -= cost;
-	p->budget->nsec3_hashes_done += cost;
-	memcpy(buf, key, key_len);
-	memcpy(buf + key_len, p->salt, p->salt_len);
-	ldns_sha1(buf, (unsigned)(key_len + p->salt_len), out);
-	for (unsigned i = 0; i < p->iterations; i++) {
-		memcpy(buf, out, HASH_LEN);
-		memcpy(buf + HASH_LEN, p->salt, p->salt_len);
-		ldns_sha1(buf, (unsigned)(HASH_LEN + p->salt_len), out);
-	}
-	if (p->cache != NULL) {
-		struct nsec3_cache *c = p->cache;
-
-		if (c->count < LIMIT_DNSSEC_NSEC3_CACHE) {
-			e = &c->entries[c->count++];
-		} else {
-			e = &c->entries[c->next];
-			c->next = (c->next + 1) % LIMIT_DNSSEC_NSEC3_CACHE;
-		}
-		memcpy(e->name, key, key_len);
-		e->name_len = key_len;
-		memcpy(e->salt, p->salt, p->salt_len);
-		e->salt_len = p->salt_len;
-		e->iterations = p->iterations;
-		memcpy(e->hash, out, HASH_LEN);
-	}
-	return true;
+	if (nsec3_hash_name(name, p->salt, p->salt_len, p->iterations,
+	    p->cache, p->budget, out))
+		return true;
+	p->limit = "LIMIT_DNSSEC_NSEC3_HASHES_PER_REQUEST";
+	return false;
 }
 
 static const struct n3 *

@@ -21,6 +21,7 @@
 #define DESCEND_DNSSEC_NSEC3_H
 
 #include <ldns/ldns.h>
+#include <ldns/sha1.h>
 
 #include "dnssec/verify.h"
 
@@ -34,6 +35,23 @@
 struct nsec3_cache;
 struct nsec3_cache *nsec3_cache_new(void);
 void nsec3_cache_free(struct nsec3_cache *cache);
+
+/*
+ * H(name) (RFC 5155 §5: SHA-1, `iterations` more rounds, `salt`) into
+ * `out`: from `cache` (NULL: none), or computed, charged iterations + 1 to
+ * `budget` and kept in `cache`. False, `out` untouched, when the budget
+ * has less left: the proofs below and RFC 8198 lookups (aggressive.c)
+ * share the request's cache and budget, so a hash one computed the other
+ * reuses.
+ */
+bool nsec3_hash_name(const ldns_rdf *name, const uint8_t *salt,
+    uint8_t salt_len, uint16_t iterations, struct nsec3_cache *cache,
+    struct dnssec_budget *budget, uint8_t out[LDNS_SHA1_DIGEST_LENGTH]);
+
+/* Puts a hash computed elsewhere (the NSEC cache's memo) into `cache`. */
+void nsec3_cache_put(struct nsec3_cache *cache, const ldns_rdf *name,
+    const uint8_t *salt, uint8_t salt_len, uint16_t iterations,
+    const uint8_t hash[LDNS_SHA1_DIGEST_LENGTH]);
 
 /*
  * NXDOMAIN for `qname`: the closest-encloser proof (an NSEC3 matches the

@@ -1,7 +1,7 @@
 /*
- * nsec_cache.c: validated NSEC records per signed zone in red-black trees
- * ordered canonically, zones in shards by name hash, each shard with its
- * own lock, byte count and least-recently-used list for eviction.
+ * nsec_cache.c: validated NSEC or NSEC3 records per signed zone in
+ * red-black trees ordered canonically, zones in shards by name hash, each
+ * shard with its own lock, byte count and least-recently-used list.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -11,6 +11,7 @@
 
 #include "dname.h"
 #include "dnssec/nsec_cache.h"
+#include "engine_limits.h"
 #include "lru.h"
 #include "rrset_cache.h"
 
@@ -19,6 +20,11 @@
 
 /* A name has at most 127 labels below the root (255 bytes of wire form). */
 #define LABELS_MAX		128
+
+/* NSEC3 rdata: algorithm, flags, iterations, salt, next hash, types. */
+#define NSEC3_SHA1		1
+#define NSEC3_OPTOUT		0x01
+#define NSEC3_B32_LEN		32	/* base32hex of a 20-byte SHA-1 hash */
 
 struct nsec_zone;
 
@@ -54,6 +60,19 @@ struct nsec_zone {
 	uint32_t soa_len;
 	uint16_t soa_count;
 	size_t cost;
+	/*
+	 * An NSEC3 zone: its entries are NSEC3s of one chain, owners
+	 * "<hash>.<zone>" (base32hex keeps the hashes' order, so the tree's
+	 * canonical order is the chain's), all with these parameters.
+	 */
+	struct nsec3_part *n3;		/* NULL for an NSEC zone */
+};
+
+/* What an NSEC3 zone has more (apart: NSEC zones stay small). */
+struct nsec3_part {
+	struct nsec_cache_chain_params params;
+	struct nsec_cache_memo memo[NSEC_CACHE_MEMO];
+	unsigned memo_count, memo_next;
 };
 
 RB_HEAD(nsec_cache_zones, nsec_zone);
@@ -278,6 +297,7 @@ zone_free(struct nsec_cache *cache, struct nsec_shard *s, struct nsec_zone *z)
 	RB_REMOVE(nsec_cache_zones, &s->zones, z);
 	s->bytes -= z->cost;
 	free(z->soa);
+	free(z->n3);
 	free(z);
 	__atomic_fetch_sub(&cache->zones, 1, __ATOMIC_RELAXED);
 	return n;
@@ -351,37 +371,151 @@ zone_find(struct nsec_shard *s, const uint8_t *key, size_t len,
 	return RB_FIND(nsec_cache_zones, &s->zones, &probe);
 }
 
-/* A new entry for one NSEC record of `zone`, or NULL (skipped). */
+/* base32hex (RFC 4648 §7), lowercase, of a 20-byte hash: 32 characters. */
+static void
+b32hex_encode(const uint8_t hash[NSEC_CACHE_HASH_LEN],
+    uint8_t out[NSEC3_B32_LEN])
+{
+	static const char digits[] = "0123456789abcdefghijklmnopqrstuv";
+	uint64_t acc = 0;
+	unsigned bits = 0, o = 0;
+
+	for (unsigned i = 0; i < NSEC_CACHE_HASH_LEN; i++) {
+		acc = (acc << 8) | hash[i];
+		bits += 8;
+		while (bits >= 5) {
+			bits -= 5;
+			out[o++] = (uint8_t)digits[(acc >> bits) & 0x1f];
+		}
+	}
+}
+
+/* The key of "<base32hex of hash>.<zone>" for a zone key; its length. */
+static size_t
+hashed_key(const uint8_t hash[NSEC_CACHE_HASH_LEN], const uint8_t *zkey,
+    size_t zlen, uint8_t out[DNAME_WIRE_MAX])
+{
+	if (zlen + 1 + NSEC3_B32_LEN > DNAME_WIRE_MAX)
+		return 0;
+	out[0] = NSEC3_B32_LEN;
+	b32hex_encode(hash, out + 1);
+	memcpy(out + 1 + NSEC3_B32_LEN, zkey, zlen);
+	return 1 + NSEC3_B32_LEN + zlen;
+}
+
+/*
+ * Whether `rr` is an NSEC3 of `zone` this cache keeps (RFC 5155 §8.1-8.2
+ * as nsec3.c reads them): SHA-1, flags 0 or opt-out, owner one base32hex
+ * hash label under the zone, a 20-byte next hash, and iterations within
+ * LIMIT_DNSSEC_NSEC3_ITERATIONS (above it the validator calls the zone
+ * insecure, RFC 9276 §3.2: nothing to synthesise from). Its parameters go
+ * to *params, its next hash to next[].
+ */
+static bool
+nsec3_usable(const ldns_rr *rr, const ldns_rdf *zone,
+    struct nsec_cache_chain_params *params,
+    uint8_t next[NSEC_CACHE_HASH_LEN])
+{
+	const ldns_rdf *owner = ldns_rr_owner(rr), *f[5];
+	const uint8_t *label;
+
+	if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_NSEC3 ||
+	    ldns_rr_rd_count(rr) < 5)
+		return false;
+	for (size_t i = 0; i < 5; i++)
+		if ((f[i] = ldns_rr_rdf(rr, i)) == NULL)
+			return false;
+	if (ldns_rdf_size(f[0]) != 1 || ldns_rdf_size(f[1]) != 1 ||
+	    ldns_rdf_size(f[2]) != 2 || ldns_rdf_size(f[3]) < 1 ||
+	    ldns_rdf_data(f[3])[0] + 1u != ldns_rdf_size(f[3]) ||
+	    ldns_rdf_size(f[4]) != NSEC_CACHE_HASH_LEN + 1 ||
+	    ldns_rdf_data(f[4])[0] != NSEC_CACHE_HASH_LEN)
+		return false;
+	if (ldns_rdf_data(f[0])[0] != NSEC3_SHA1 ||
+	    (ldns_rdf_data(f[1])[0] & ~NSEC3_OPTOUT) != 0 ||
+	    ldns_rdf2native_int16(f[2]) > LIMIT_DNSSEC_NSEC3_ITERATIONS)
+		return false;
+	if (dname_labels(owner) != dname_labels(zone) + 1 ||
+	    !dname_in_bailiwick(owner, zone))
+		return false;
+	label = ldns_rdf_data(owner);
+	if (label[0] != NSEC3_B32_LEN)
+		return false;
+	for (unsigned i = 1; i <= NSEC3_B32_LEN; i++)
+		if (!((label[i] >= '0' && label[i] <= '9') ||
+		    (label[i] >= 'a' && label[i] <= 'v') ||
+		    (label[i] >= 'A' && label[i] <= 'V')))
+			return false;
+	memset(params, 0, sizeof(*params));
+	params->iterations = ldns_rdf2native_int16(f[2]);
+	params->salt_len = ldns_rdf_data(f[3])[0];
+	memcpy(params->salt, ldns_rdf_data(f[3]) + 1, params->salt_len);
+	memcpy(next, ldns_rdf_data(f[4]) + 1, NSEC_CACHE_HASH_LEN);
+	return true;
+}
+
+static bool
+params_equal(const struct nsec_cache_chain_params *a,
+    const struct nsec_cache_chain_params *b)
+{
+	return a->iterations == b->iterations && a->salt_len == b->salt_len &&
+	    memcmp(a->salt, b->salt, a->salt_len) == 0;
+}
+
+/*
+ * A new entry for one NSEC record of `zone` or, with `params`, one NSEC3
+ * of its chain with those parameters; NULL (skipped) for anything else.
+ */
 static struct nsec_entry *
-entry_new(const ldns_rr *nsec, const ldns_rdf *zone, const ldns_rr_list *sigs,
+entry_new(const ldns_rr *nsec, const ldns_rdf *zone,
+    const struct nsec_cache_chain_params *params, const ldns_rr_list *sigs,
     uint32_t ttl_cap, time_t now)
 {
-	const ldns_rdf *owner = ldns_rr_owner(nsec), *next;
+	const ldns_rdf *owner = ldns_rr_owner(nsec), *next = NULL;
 	uint8_t okey[DNAME_WIRE_MAX], nkey[DNAME_WIRE_MAX], *wire;
+	uint8_t nhash[NSEC_CACHE_HASH_LEN];
 	size_t olen, nlen, wire_len = 0;
 	uint16_t count;
 	uint32_t ttl;
 	struct nsec_entry *e;
 	ldns_rr_list *one;
+	ldns_rr_type type = ldns_rr_get_type(nsec);
 
-	if (ldns_rr_get_type(nsec) != LDNS_RR_TYPE_NSEC ||
+	if (params != NULL) {
+		struct nsec_cache_chain_params mine;
+
+		if (!nsec3_usable(nsec, zone, &mine, nhash) ||
+		    !params_equal(&mine, params))
+			return NULL;
+	} else if (type != LDNS_RR_TYPE_NSEC ||
 	    ldns_rr_rd_count(nsec) < 1 || (next = ldns_rr_rdf(nsec, 0)) ==
 	    NULL || ldns_rdf_get_type(next) != LDNS_RDF_TYPE_DNAME ||
 	    !dname_in_bailiwick(owner, zone) || !dname_in_bailiwick(next, zone))
 		return NULL;
 	ttl = ldns_rr_ttl(nsec) < ttl_cap ? ldns_rr_ttl(nsec) : ttl_cap;
-	if ((ttl = sigs_ttl(sigs, owner, LDNS_RR_TYPE_NSEC, now, ttl)) == 0)
+	if ((ttl = sigs_ttl(sigs, owner, type, now, ttl)) == 0)
 		return NULL;
 	if ((one = ldns_rr_list_new()) == NULL)
 		return NULL;
 	ldns_rr_list_push_rr(one, (ldns_rr *)nsec);
-	wire = pack_records(one, sigs, owner, LDNS_RR_TYPE_NSEC, &wire_len,
-	    &count);
+	wire = pack_records(one, sigs, owner, type, &wire_len, &count);
 	ldns_rr_list_free(one);		/* the record is the caller's */
 	if (wire == NULL)
 		return NULL;
 	olen = dname_key(owner, okey);
-	nlen = dname_key(next, nkey);
+	if (next != NULL)
+		nlen = dname_key(next, nkey);
+	else {
+		uint8_t zkey[DNAME_WIRE_MAX];
+		size_t zlen = dname_key(zone, zkey);
+
+		/* The next owner as a name: the tree compares it so. */
+		nlen = hashed_key(nhash, zkey, zlen, nkey);
+	}
+	if (nlen == 0) {
+		free(wire);
+		return NULL;
+	}
 	if ((e = malloc(sizeof(*e) + olen + nlen + wire_len)) == NULL) {
 		free(wire);
 		return NULL;
@@ -409,12 +543,14 @@ nsec_cache_store(struct nsec_cache *cache, const ldns_rdf *zone,
 {
 	size_t n = nsecs != NULL ? ldns_rr_list_rr_count(nsecs) : 0, stored = 0;
 	struct nsec_entry **entries;
-	uint8_t key[DNAME_WIRE_MAX], *soa_wire;
+	uint8_t key[DNAME_WIRE_MAX], *soa_wire, next[NSEC_CACHE_HASH_LEN];
 	size_t key_len, soa_len = 0;
 	uint16_t soa_count;
 	uint32_t soa_ttl;
 	struct nsec_shard *s;
 	struct nsec_zone *z;
+	struct nsec_cache_chain_params params;
+	bool nsec3 = false;
 
 	if (n == 0 || soa == NULL || ldns_rr_list_rr_count(soa) != 1 ||
 	    ldns_rr_get_type(ldns_rr_list_rr(soa, 0)) != LDNS_RR_TYPE_SOA ||
@@ -430,20 +566,36 @@ nsec_cache_store(struct nsec_cache *cache, const ldns_rdf *zone,
 		free(soa_wire);
 		return 0;
 	}
+	/* An NSEC3 proof: the chain is the first usable record's. */
+	for (size_t i = 0; i < n && !nsec3; i++)
+		nsec3 = nsec3_usable(ldns_rr_list_rr(nsecs, i), zone, &params,
+		    next);
 	for (size_t i = 0; i < n; i++)
-		entries[i] = entry_new(ldns_rr_list_rr(nsecs, i), zone, sigs,
-		    ttl_cap, now);
+		entries[i] = entry_new(ldns_rr_list_rr(nsecs, i), zone,
+		    nsec3 ? &params : NULL, sigs, ttl_cap, now);
 	key_len = dname_key(zone, key);
 	s = zone_shard(cache, key, key_len, (uint16_t)klass);
 	pthread_mutex_lock(&s->lock);
+	/* Re-signed with NSEC instead of NSEC3, or a new salt: a new chain. */
+	if ((z = zone_find(s, key, key_len, (uint16_t)klass)) != NULL &&
+	    ((z->n3 != NULL) != nsec3 || (nsec3 && !params_equal(
+	    &z->n3->params, &params))))
+		zone_free(cache, s, z);
 	if ((z = zone_find(s, key, key_len, (uint16_t)klass)) == NULL &&
 	    (z = calloc(1, sizeof(*z))) != NULL) {
 		RB_INIT(&z->nsecs);
 		z->klass = (uint16_t)klass;
 		z->key_len = (uint8_t)key_len;
 		memcpy(z->key, key, key_len);
-		RB_INSERT(nsec_cache_zones, &s->zones, z);
-		__atomic_fetch_add(&cache->zones, 1, __ATOMIC_RELAXED);
+		if (nsec3 && (z->n3 = calloc(1, sizeof(*z->n3))) == NULL) {
+			free(z);
+			z = NULL;
+		} else {
+			if (nsec3)
+				z->n3->params = params;
+			RB_INSERT(nsec_cache_zones, &s->zones, z);
+			__atomic_fetch_add(&cache->zones, 1, __ATOMIC_RELAXED);
+		}
 	}
 	if (z != NULL) {
 		/* The newest SOA: the one the newest proof came with. */
@@ -454,7 +606,8 @@ nsec_cache_store(struct nsec_cache *cache, const ldns_rdf *zone,
 		z->soa_len = (uint32_t)soa_len;
 		z->soa_count = soa_count;
 		z->soa_expires = now + (time_t)soa_ttl;
-		z->cost = malloc_cost(sizeof(*z)) + malloc_cost(soa_len);
+		z->cost = malloc_cost(sizeof(*z)) + malloc_cost(soa_len) +
+		    (z->n3 != NULL ? malloc_cost(sizeof(*z->n3)) : 0);
 		s->bytes += z->cost;
 		for (size_t i = 0; i < n; i++) {
 			struct nsec_entry *e = entries[i], *old;
@@ -500,8 +653,12 @@ entry_at_or_before(struct nsec_cache *cache, struct nsec_shard *s,
 	e = RB_NFIND(nsec_cache_tree, &z->nsecs, &probe);
 	if (e == NULL)
 		e = RB_MAX(nsec_cache_tree, &z->nsecs);
-	else if (entry_compare(e, &probe) != 0)
-		e = RB_PREV(nsec_cache_tree, &z->nsecs, e);
+	else if (entry_compare(e, &probe) != 0 &&
+	    (e = RB_PREV(nsec_cache_tree, &z->nsecs, e)) == NULL &&
+	    z->n3 != NULL)
+		/* A hash before the first owner: only the last can cover it
+		 * (a name before the apex is outside an NSEC zone). */
+		e = RB_MAX(nsec_cache_tree, &z->nsecs);
 	if (e == NULL)
 		return NULL;
 	if (e->expires <= now) {
@@ -546,7 +703,8 @@ zone_collect(struct nsec_cache *cache, struct nsec_shard *s,
 	unsigned ce, labels;
 	uint8_t offs[LABELS_MAX];
 
-	if (z->soa_expires <= now)
+	/* Hashed owners say nothing in name order: nsec_cache_nsec3_*(). */
+	if (z->n3 != NULL || z->soa_expires <= now)
 		return false;
 	*expires = z->soa_expires;
 	if ((first = entry_at_or_before(cache, s, z, key, len, now)) == NULL)
@@ -656,6 +814,255 @@ nsec_cache_lookup(struct nsec_cache *cache, const ldns_rdf *name,
 	if (!ok)
 		nsec_cache_found_clear(found);
 	return ok;
+}
+
+/* ---- NSEC3 chains ---- */
+
+/*
+ * The closest zone held from `name` (or its parent) up: its shard locked
+ * and the zone, or NULL (nothing locked). The caller unlocks.
+ */
+static struct nsec_zone *
+closest_zone_locked(struct nsec_cache *cache, const ldns_rdf *name,
+    bool parent_side, uint16_t klass, struct nsec_shard **shard)
+{
+	uint8_t key[DNAME_WIRE_MAX], offs[LABELS_MAX];
+	size_t len;
+	unsigned labels;
+
+	if (__atomic_load_n(&cache->zones, __ATOMIC_RELAXED) == 0)
+		return NULL;
+	len = dname_key(name, key);
+	labels = label_offsets(key, len, offs);
+	if (parent_side && labels == 0)
+		return NULL;
+	for (unsigned l = parent_side ? 1 : 0; l <= labels; l++) {
+		size_t at = l == labels ? len - 1 : offs[l];
+		struct nsec_shard *s = zone_shard(cache, key + at, len - at,
+		    klass);
+		struct nsec_zone *z;
+
+		pthread_mutex_lock(&s->lock);
+		if ((z = zone_find(s, key + at, len - at, klass)) != NULL) {
+			*shard = s;
+			return z;
+		}
+		pthread_mutex_unlock(&s->lock);
+	}
+	return NULL;
+}
+
+bool
+nsec_cache_nsec3_chain(struct nsec_cache *cache, const ldns_rdf *name,
+    bool parent_side, ldns_rr_class klass, time_t now,
+    struct nsec_cache_chain *chain)
+{
+	struct nsec_shard *s = NULL;
+	struct nsec_zone *z;
+	uint8_t key[DNAME_WIRE_MAX];
+	size_t key_len = 0;
+	bool ok = false;
+
+	memset(chain, 0, sizeof(*chain));
+	if ((z = closest_zone_locked(cache, name, parent_side,
+	    (uint16_t)klass, &s)) == NULL)
+		return false;
+	if (z->n3 != NULL && z->soa_expires > now && z->count > 0) {
+		chain->params = z->n3->params;
+		memcpy(chain->memo, z->n3->memo,
+		    z->n3->memo_count * sizeof(z->n3->memo[0]));
+		chain->memo_count = z->n3->memo_count;
+		key_len = z->key_len;
+		memcpy(key, z->key, key_len);
+		ok = true;
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (ok && (chain->zone = ldns_dname_new_frm_data((uint16_t)key_len,
+	    key)) == NULL)
+		ok = false;
+	return ok;
+}
+
+void
+nsec_cache_chain_clear(struct nsec_cache_chain *chain)
+{
+	ldns_rdf_deep_free(chain->zone);
+	memset(chain, 0, sizeof(*chain));
+}
+
+/* The chain's zone, locked, when it still holds those parameters. */
+static struct nsec_zone *
+chain_zone_locked(struct nsec_cache *cache,
+    const struct nsec_cache_chain *chain, uint16_t klass,
+    struct nsec_shard **shard)
+{
+	uint8_t key[DNAME_WIRE_MAX];
+	size_t len = dname_key(chain->zone, key);
+	struct nsec_shard *s = zone_shard(cache, key, len, klass);
+	struct nsec_zone *z;
+
+	pthread_mutex_lock(&s->lock);
+	z = zone_find(s, key, len, klass);
+	if (z == NULL || z->n3 == NULL || !params_equal(&z->n3->params,
+	    &chain->params)) {
+		pthread_mutex_unlock(&s->lock);
+		return NULL;
+	}
+	*shard = s;
+	return z;
+}
+
+/* Whether `found` holds an NSEC3 owned by the first record of `rrs`. */
+static bool
+found_has_owner(const struct nsec_cache_found *found, const ldns_rr_list *rrs)
+{
+	const ldns_rdf *owner;
+
+	if (found->nsecs == NULL || ldns_rr_list_rr_count(rrs) == 0)
+		return false;
+	owner = ldns_rr_owner(ldns_rr_list_rr(rrs, 0));
+	for (size_t i = 0; i < ldns_rr_list_rr_count(found->nsecs); i++)
+		if (dname_equal(ldns_rr_owner(ldns_rr_list_rr(found->nsecs, i)),
+		    owner))
+			return true;
+	return false;
+}
+
+/* Moves the records of `from` to the end of `to`; false without memory. */
+static bool
+move_records(ldns_rr_list *to, ldns_rr_list *from)
+{
+	while (ldns_rr_list_rr_count(from) > 0) {
+		ldns_rr *rr = ldns_rr_list_pop_rr(from);
+
+		if (!ldns_rr_list_push_rr(to, rr)) {
+			ldns_rr_free(rr);
+			return false;
+		}
+	}
+	return true;
+}
+
+enum nsec_cache_hit
+nsec_cache_nsec3_find(struct nsec_cache *cache,
+    const struct nsec_cache_chain *chain, ldns_rr_class klass,
+    const uint8_t hash[NSEC_CACHE_HASH_LEN], time_t now,
+    struct nsec_cache_found *found)
+{
+	struct nsec_shard *s = NULL;
+	struct nsec_zone *z;
+	struct nsec_entry *e;
+	struct wire_copy rec = { 0 }, soa = { 0 };
+	enum nsec_cache_hit hit = NSEC_CACHE_NONE;
+	uint8_t key[DNAME_WIRE_MAX];
+	size_t len;
+	time_t expires = 0;
+	ldns_rr_list *rrs = NULL, *sigs = NULL, *soas = NULL;
+	uint32_t ttl;
+	bool ok;
+
+	if ((z = chain_zone_locked(cache, chain, (uint16_t)klass, &s)) == NULL)
+		return NSEC_CACHE_NONE;
+	if (z->soa_expires <= now || (len = hashed_key(hash, z->key,
+	    z->key_len, key)) == 0 ||
+	    (e = entry_at_or_before(cache, s, z, key, len, now)) == NULL) {
+		/* z may be gone now: not touched again. */
+		pthread_mutex_unlock(&s->lock);
+		return NSEC_CACHE_NONE;
+	}
+	if (nsec_cache_canonical_compare(e->owner, e->owner_len, key, len) == 0)
+		hit = NSEC_CACHE_MATCH;
+	else {
+		/* RFC 5155 §1.3 "covers"; the chain's last (next <= owner)
+		 * covers what is past its owner or before the first. */
+		int after = nsec_cache_canonical_compare(key, len, e->owner,
+		    e->owner_len);
+		int before = nsec_cache_canonical_compare(key, len, e->next,
+		    e->next_len);
+
+		if (nsec_cache_canonical_compare(e->owner, e->owner_len,
+		    e->next, e->next_len) < 0 ? after > 0 && before < 0 :
+		    after > 0 || before < 0)
+			hit = NSEC_CACHE_COVER;
+	}
+	if (hit != NSEC_CACHE_NONE) {
+		expires = e->expires < z->soa_expires ? e->expires :
+		    z->soa_expires;
+		ok = wire_copy(&rec, e->data + e->owner_len + e->next_len,
+		    e->wire_len, e->rr_count) && (found->soa != NULL ||
+		    wire_copy(&soa, z->soa, z->soa_len, z->soa_count));
+		if (!ok)
+			hit = NSEC_CACHE_NONE;
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (hit == NSEC_CACHE_NONE)
+		goto out;
+	ttl = expires > now ? (uint32_t)(expires - now) : 0;
+	if (ttl == 0 || (rrs = ldns_rr_list_new()) == NULL ||
+	    (sigs = ldns_rr_list_new()) == NULL ||
+	    !unpack_records(rec.wire, rec.len, rec.count, ttl, rrs, sigs)) {
+		hit = NSEC_CACHE_NONE;
+		goto out;
+	}
+	if (found->soa == NULL) {
+		if ((soas = ldns_rr_list_new()) == NULL ||
+		    !unpack_records(soa.wire, soa.len, soa.count, ttl, soas,
+		    sigs) || ldns_rr_list_rr_count(soas) != 1 ||
+		    (found->zone == NULL && (found->zone =
+		    ldns_rdf_clone(chain->zone)) == NULL)) {
+			hit = NSEC_CACHE_NONE;
+			goto out;
+		}
+		found->soa = soas;
+		soas = NULL;
+		found->ttl = ttl;
+	}
+	if (ttl < found->ttl)
+		found->ttl = ttl;
+	if (found_has_owner(found, rrs))
+		goto out;	/* one NSEC3 covering two of the names */
+	if ((found->nsecs == NULL && (found->nsecs = ldns_rr_list_new()) ==
+	    NULL) || (found->sigs == NULL && (found->sigs =
+	    ldns_rr_list_new()) == NULL) || !move_records(found->nsecs, rrs) ||
+	    !move_records(found->sigs, sigs))
+		hit = NSEC_CACHE_NONE;
+out:
+	ldns_rr_list_deep_free(rrs);
+	ldns_rr_list_deep_free(sigs);
+	ldns_rr_list_deep_free(soas);
+	free(rec.wire);
+	free(soa.wire);
+	return hit;
+}
+
+void
+nsec_cache_nsec3_remember(struct nsec_cache *cache,
+    const struct nsec_cache_chain *chain, ldns_rr_class klass,
+    const ldns_rdf *name, const uint8_t hash[NSEC_CACHE_HASH_LEN])
+{
+	struct nsec_shard *s = NULL;
+	struct nsec_zone *z;
+	struct nsec_cache_memo m;
+	size_t len;
+
+	len = dname_key(name, m.key);
+	m.key_len = (uint8_t)len;
+	memcpy(m.hash, hash, NSEC_CACHE_HASH_LEN);
+	if ((z = chain_zone_locked(cache, chain, (uint16_t)klass, &s)) == NULL)
+		return;
+	for (unsigned i = 0; i < z->n3->memo_count; i++)
+		if (z->n3->memo[i].key_len == len &&
+		    memcmp(z->n3->memo[i].key, m.key, len) == 0) {
+			pthread_mutex_unlock(&s->lock);
+			return;
+		}
+	if (z->n3->memo_count < NSEC_CACHE_MEMO)
+		z->n3->memo[z->n3->memo_count++] = m;
+	else {
+		z->n3->memo[z->n3->memo_next] = m;
+		z->n3->memo_next = (z->n3->memo_next + 1) % NSEC_CACHE_MEMO;
+	}
+	pthread_mutex_unlock(&s->lock);
 }
 
 /* ---- walks ---- */

@@ -6,6 +6,12 @@
  * keeps its SOA beside its NSECs. Only records the validator verified go
  * in (the caller's duty); nothing here checks a signature or a proof.
  *
+ * A zone signed with NSEC3 keeps its NSEC3 chain instead (one parameter
+ * set: iterations and salt), ordered by owner hash, so the NSEC3 matching
+ * or covering a hash is found in O(log n) too; the caller hashes the names
+ * (nsec3.h), with the chain's parameters and a few hashes of the zone's
+ * own names the cache remembers for it.
+ *
  * Bounded in bytes (a share of cache-size), least recently used entries
  * evicted first; each entry expires at the least of its TTL, the caller's
  * cap (RFC 8198 §5.4: the SOA's TTL and MINIMUM) and its RRSIGs' expiration
@@ -23,6 +29,25 @@
 #include <ldns/ldns.h>
 
 struct nsec_cache;
+
+#define NSEC_CACHE_HASH_LEN	20	/* SHA-1, the one NSEC3 hash */
+/* Names' hashes remembered per NSEC3 zone (closest enclosers, their
+ * wildcards): a flood of random names under one zone hashes these once. */
+#define NSEC_CACHE_MEMO		4
+
+/* An NSEC3 chain's parameters (RFC 5155 §3.1.5-3.1.7). */
+struct nsec_cache_chain_params {
+	uint16_t iterations;
+	uint8_t salt_len;
+	uint8_t salt[255];
+};
+
+/* One remembered H(name): the name's lowercase wire form (dname_key). */
+struct nsec_cache_memo {
+	uint8_t key[255];
+	uint8_t key_len;
+	uint8_t hash[NSEC_CACHE_HASH_LEN];
+};
 
 struct nsec_cache *nsec_cache_new(size_t max_bytes);
 void nsec_cache_free(struct nsec_cache *cache);
@@ -65,6 +90,55 @@ bool nsec_cache_lookup(struct nsec_cache *cache, const ldns_rdf *name,
     bool parent_side, ldns_rr_class klass, time_t now,
     struct nsec_cache_found *found);
 void nsec_cache_found_clear(struct nsec_cache_found *found);
+
+/* The NSEC3 chain of the closest zone held (copied out of the cache). */
+struct nsec_cache_chain {
+	ldns_rdf *zone;			/* the caller's */
+	struct nsec_cache_chain_params params;
+	struct nsec_cache_memo memo[NSEC_CACHE_MEMO];
+	unsigned memo_count;
+};
+
+/*
+ * Like nsec_cache_lookup's search (the closest zone enclosing `name` or,
+ * with `parent_side`, its parent): true, filling *chain, when that zone
+ * holds an NSEC3 chain and a live SOA. False for an NSEC zone (then
+ * nsec_cache_lookup serves it), none, or an expired SOA.
+ */
+bool nsec_cache_nsec3_chain(struct nsec_cache *cache, const ldns_rdf *name,
+    bool parent_side, ldns_rr_class klass, time_t now,
+    struct nsec_cache_chain *chain);
+void nsec_cache_chain_clear(struct nsec_cache_chain *chain);
+
+enum nsec_cache_hit {
+	NSEC_CACHE_NONE,	/* no live NSEC3 of the chain matches or covers */
+	NSEC_CACHE_MATCH,	/* an NSEC3 owned by the hash */
+	NSEC_CACHE_COVER,	/* one whose span (owner, next) holds it */
+};
+
+/*
+ * The live NSEC3 of `chain`'s zone (still with the same parameters) that
+ * matches or covers `hash` (RFC 5155 §1.3: wrapping at the chain's last),
+ * appended with its RRSIGs to found->nsecs and found->sigs unless an NSEC3
+ * of that owner is there already; found->zone and found->soa are filled on
+ * the first hit, and found->ttl is cut to what the least-lived record has
+ * left (the records' own TTLs are left for the caller to set). Whether
+ * the records prove anything is for nsec3.h to say.
+ */
+enum nsec_cache_hit nsec_cache_nsec3_find(struct nsec_cache *cache,
+    const struct nsec_cache_chain *chain, ldns_rr_class klass,
+    const uint8_t hash[NSEC_CACHE_HASH_LEN], time_t now,
+    struct nsec_cache_found *found);
+
+/*
+ * Remembers H(name) in the chain's zone (when it still has those
+ * parameters), replacing the oldest of NSEC_CACHE_MEMO: for names of the
+ * zone that recur in proofs, never for the names asked (a flood of random
+ * names would only churn it).
+ */
+void nsec_cache_nsec3_remember(struct nsec_cache *cache,
+    const struct nsec_cache_chain *chain, ldns_rr_class klass,
+    const ldns_rdf *name, const uint8_t hash[NSEC_CACHE_HASH_LEN]);
 
 /*
  * Removes the zones at or below `name` and, so that a flushed name is

@@ -1099,8 +1099,9 @@ check_negative(struct engine_request *req, struct task *task,
 		key_cache_store(req->engine->validator->keys, name, KEY_NOT_CUT,
 		    NULL, ttl_of(req->engine, v->soa, UINT32_MAX), -1, NULL,
 		    now.wall);
-	if (!nsec3 && vd.status == SEC_SECURE && rv->nsec_secure == NULL) {
-		/* Verified NSECs of a secure denial: RFC 8198 may reuse them. */
+	if (vd.status == SEC_SECURE && rv->nsec_secure == NULL) {
+		/* Verified NSEC(3)s of a secure denial: RFC 8198 may reuse them
+		 * (never an opt-out NXDOMAIN: that one is insecure). */
 		rv->nsec_secure = proof;
 		rv->nsec_zone = signer;
 		proof = NULL;

@@ -4,14 +4,22 @@
  * uppercase and \000 labels, the NSEC at or before a name, the wrap at the
  * zone's last NSEC, empty non-terminals, the wildcard's NSEC at the closest
  * encloser, nothing denied below a cut or a DNAME, expiry by TTL, SOA cap and RRSIG, the byte bound, flushes, and
- * workers storing and looking up at once (run it under TSan too).
+ * workers storing and looking up at once (run it under TSan too). NSEC3
+ * chains hashed by ldns: the lookups RFC 8198 synthesis makes
+ * (aggressive_nsec3_lookup), opt-out, the iteration limit, expiry, zone
+ * cuts and DS, the hashes a flood costs, and workers again.
  */
+#include <ctype.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dname.h"
+#include "dnssec/aggressive.h"
 #include "dnssec/nsec.h"
+#include "dnssec/nsec3.h"
 #include "dnssec/nsec_cache.h"
+#include "engine_limits.h"
 #include "dnssec_util.h"
 #include "tap.h"
 
@@ -556,6 +564,409 @@ test_threads(void)
 	nsec_cache_free(c);
 }
 
+/* ---- NSEC3 (RFC 8198 with RFC 5155 chains) ---- */
+
+struct n3node {
+	const char *name;
+	const char *types;	/* "" for an empty non-terminal */
+};
+
+struct n3hashed {
+	char label[64];
+	const char *types;
+};
+
+static int
+cmp_n3hashed(const void *a, const void *b)
+{
+	return strcmp(((const struct n3hashed *)a)->label,
+	    ((const struct n3hashed *)b)->label);
+}
+
+/* H(name) as lowercase base32hex text, hashed by ldns (not by us). */
+static void
+n3_label(const char *name, int iterations, bool salted, char *out,
+    size_t len)
+{
+	uint8_t salt[1] = { 0xab };
+	ldns_rdf *n = t_name(name);
+	ldns_rdf *h = ldns_nsec3_hash_name(n, 1, (uint16_t)iterations,
+	    salted ? 1 : 0, salt);
+	char *text = ldns_rdf2str(h);
+
+	snprintf(out, len, "%.*s", (int)strcspn(text, "."), text);
+	for (char *c = out; *c != '\0'; c++)
+		*c = (char)tolower((unsigned char)*c);
+	free(text);
+	ldns_rdf_deep_free(h);
+	ldns_rdf_deep_free(n);
+}
+
+/*
+ * The NSEC3 chain of `zone`'s nodes (flags, iterations, salt "ab" or none)
+ * with an RRSIG each, and the zone's SOA, stored at `now`; returns what
+ * the cache kept. `only`, when not NULL, keeps just the records whose
+ * owner hash is one of those names' (a partial chain, as replies bring).
+ */
+static size_t
+n3_store(struct nsec_cache *c, const char *zone, const struct n3node *nodes,
+    size_t n, int flags, int iterations, bool salted, unsigned ttl,
+    time_t now, const char **only)
+{
+	struct n3hashed h[16];
+	ldns_rr_list *nsec3s = ldns_rr_list_new(), *sigs = ldns_rr_list_new();
+	ldns_rr_list *soa = soa_of(zone, sigs, 3600);
+	ldns_rdf *z = t_name(zone);
+	unsigned labels = dname_labels(z) + 1;
+	size_t stored;
+
+	for (size_t i = 0; i < n; i++) {
+		n3_label(nodes[i].name, iterations, salted, h[i].label,
+		    sizeof(h[i].label));
+		h[i].types = nodes[i].types;
+	}
+	qsort(h, n, sizeof(h[0]), cmp_n3hashed);
+	for (size_t i = 0; i < n; i++) {
+		char text[4096], want[64];
+		bool keep = only == NULL;
+
+		for (size_t j = 0; only != NULL && only[j] != NULL; j++) {
+			n3_label(only[j], iterations, salted, want,
+			    sizeof(want));
+			keep |= strcmp(want, h[i].label) == 0;
+		}
+		if (!keep)
+			continue;
+		snprintf(text, sizeof(text), "%s.%s %u IN NSEC3 1 %d %d %s %s %s",
+		    h[i].label, zone, ttl, flags, iterations,
+		    salted ? "AB" : "-", h[(i + 1) % n].label, h[i].types);
+		ldns_rr_list_push_rr(nsec3s, t_rr(text));
+		snprintf(text, sizeof(text), "%s.%s %u IN RRSIG NSEC3 13 %u %u "
+		    SIG_TIMES " 4711 %s AAAA", h[i].label, zone, ttl, labels,
+		    ttl, zone);
+		ldns_rr_list_push_rr(sigs, t_rr(text));
+	}
+	stored = nsec_cache_store(c, z, IN, soa, nsec3s, sigs, UINT32_MAX, now);
+	ldns_rr_list_deep_free(nsec3s);
+	ldns_rr_list_deep_free(sigs);
+	ldns_rr_list_deep_free(soa);
+	ldns_rdf_deep_free(z);
+	return stored;
+}
+
+/* example.net: a delegation without DS (sub), an empty non-terminal with
+ * a wildcard below it (wild), a CNAME. */
+static const struct n3node n3_nodes[] = {
+	{ "example.net.", "NS SOA RRSIG DNSKEY NSEC3PARAM" },
+	{ "www.example.net.", "A RRSIG" },
+	{ "sub.example.net.", "NS" },
+	{ "wild.example.net.", "" },
+	{ "*.wild.example.net.", "TXT RRSIG" },
+	{ "cname.example.net.", "CNAME RRSIG" },
+};
+#define N3_NODES	(sizeof(n3_nodes) / sizeof(n3_nodes[0]))
+
+/* The SHA-1 runs the last n3_lookup made. */
+static unsigned n3_hashes;
+
+/* One RFC 8198 NSEC3 lookup with a fresh request's hash cache and budget. */
+static int
+n3_lookup(struct nsec_cache *c, const char *name, ldns_rr_type type,
+    time_t now, struct nsec_cache_found *f)
+{
+	ldns_rdf *n = t_name(name);
+	struct nsec3_cache *hashes = nsec3_cache_new();
+	struct dnssec_budget budget;
+	struct nsec_cache_found mine;
+	int rcode;
+
+	dnssec_budget_init(&budget);
+	rcode = aggressive_nsec3_lookup(c, n, type, IN, now, hashes, &budget,
+	    f != NULL ? f : &mine);
+	n3_hashes = budget.nsec3_hashes_done;
+	if (f == NULL)
+		nsec_cache_found_clear(&mine);
+	nsec3_cache_free(hashes);
+	ldns_rdf_deep_free(n);
+	return rcode;
+}
+
+/* A name under `zone` whose hash is not `avoid`'s owner span... simply
+ * the first "rN.<zone>" that n3_lookup answers (or not) as `want`. */
+static bool
+n3_name_such_that(struct nsec_cache *c, const char *zone, int want,
+    char *out, size_t len)
+{
+	for (int i = 0; i < 200; i++) {
+		snprintf(out, len, "r%d.%s", i, zone);
+		if (n3_lookup(c, out, LDNS_RR_TYPE_A, NOW, NULL) == want)
+			return true;
+	}
+	return false;
+}
+
+static void
+test_nsec3_proofs(void)
+{
+	struct nsec_cache *c = nsec_cache_new(1 << 20);
+	struct nsec_cache_found f;
+	ldns_rdf *name;
+	size_t nsec3s, sigs;
+	int rcode;
+
+	ok(n3_store(c, "example.net.", n3_nodes, N3_NODES, 0, 0, true, 300,
+	    NOW, NULL) == N3_NODES && nsec_cache_count(c) == N3_NODES,
+	    "an NSEC3 chain is kept");
+	rcode = n3_lookup(c, "nope.example.net.", LDNS_RR_TYPE_A, NOW, &f);
+	nsec3s = f.nsecs != NULL ? ldns_rr_list_rr_count(f.nsecs) : 0;
+	sigs = f.sigs != NULL ? ldns_rr_list_rr_count(f.sigs) : 0;
+	ok(rcode == LDNS_RCODE_NXDOMAIN && dname_str_eq(f.zone,
+	    "example.net.") && nsec3s >= 2 && nsec3s <= 3 &&
+	    ldns_rr_list_rr_count(f.soa) == 1 && sigs == nsec3s + 1,
+	    "NXDOMAIN: closest encloser, next closer and wildcard covered "
+	    "(%zu NSEC3, %zu RRSIGs)", nsec3s, sigs);
+	nsec_cache_found_clear(&f);
+	ok(n3_lookup(c, "x.y.nope.example.net.", LDNS_RR_TYPE_A, NOW, NULL) ==
+	    LDNS_RCODE_NXDOMAIN, "NXDOMAIN three labels below the apex");
+	ok(n3_lookup(c, "www.example.net.", LDNS_RR_TYPE_TXT, NOW, &f) ==
+	    LDNS_RCODE_NOERROR && ldns_rr_list_rr_count(f.nsecs) == 1,
+	    "NODATA from the NSEC3 matching the name");
+	nsec_cache_found_clear(&f);
+	ok(n3_lookup(c, "www.example.net.", LDNS_RR_TYPE_A, NOW, NULL) == -1,
+	    "a type the NSEC3 lists is not denied");
+	ok(n3_lookup(c, "www.example.net.", LDNS_RR_TYPE_ANY, NOW, NULL) == -1,
+	    "nor ANY");
+	ok(n3_lookup(c, "cname.example.net.", LDNS_RR_TYPE_TXT, NOW, NULL) ==
+	    -1, "an NSEC3 with the CNAME bit denies no type");
+	ok(n3_lookup(c, "wild.example.net.", LDNS_RR_TYPE_A, NOW, NULL) ==
+	    LDNS_RCODE_NOERROR, "an empty non-terminal is NODATA");
+	ok(n3_lookup(c, "x.wild.example.net.", LDNS_RR_TYPE_A, NOW, NULL) ==
+	    LDNS_RCODE_NOERROR, "wildcard NODATA: the wildcard lacks the type");
+	ok(n3_lookup(c, "x.wild.example.net.", LDNS_RR_TYPE_TXT, NOW, NULL) ==
+	    -1, "a name the wildcard answers is not denied");
+	ok(n3_lookup(c, "x.sub.example.net.", LDNS_RR_TYPE_A, NOW, NULL) == -1,
+	    "nothing below a delegation (the closest encloser is a cut)");
+	ok(n3_lookup(c, "sub.example.net.", LDNS_RR_TYPE_A, NOW, NULL) == -1,
+	    "nor any type at the cut but DS");
+	ok(n3_lookup(c, "sub.example.net.", LDNS_RR_TYPE_DS, NOW, &f) ==
+	    LDNS_RCODE_NOERROR && dname_str_eq(f.zone, "example.net."),
+	    "the parent's NSEC3 at the cut proves no DS");
+	nsec_cache_found_clear(&f);
+	ok(n3_lookup(c, "nope.example.net.", LDNS_RR_TYPE_DS, NOW, NULL) ==
+	    LDNS_RCODE_NXDOMAIN, "a DS of a name that does not exist");
+	ok(n3_lookup(c, "nope.example.org.", LDNS_RR_TYPE_A, NOW, NULL) == -1,
+	    "a name outside every zone held: nothing");
+	name = t_name("example.net.");
+	ok(!nsec_cache_lookup(c, name, false, IN, NOW, &f),
+	    "the NSEC lookup leaves an NSEC3 zone alone");
+	ldns_rdf_deep_free(name);
+
+	/* The child zone's own chain: its apex NSEC3 speaks for its names,
+	 * never for its DS (which lives in the parent). */
+	{
+		static const struct n3node child[] = {
+			{ "sub.example.net.", "NS SOA RRSIG DNSKEY NSEC3PARAM" },
+			{ "host.sub.example.net.", "A RRSIG" },
+		};
+
+		n3_store(c, "sub.example.net.", child, 2, 0, 0, true, 300, NOW,
+		    NULL);
+		ok(n3_lookup(c, "sub.example.net.", LDNS_RR_TYPE_DS, NOW, &f) ==
+		    LDNS_RCODE_NOERROR && dname_str_eq(f.zone, "example.net."),
+		    "a DS question looks in the parent, not the child's chain");
+		nsec_cache_found_clear(&f);
+		ok(n3_lookup(c, "sub.example.net.", LDNS_RR_TYPE_A, NOW, &f) ==
+		    LDNS_RCODE_NOERROR && dname_str_eq(f.zone,
+		    "sub.example.net."), "the child's apex NSEC3 answers its "
+		    "own types");
+		nsec_cache_found_clear(&f);
+		ok(n3_lookup(c, "x.sub.example.net.", LDNS_RR_TYPE_A, NOW, &f) ==
+		    LDNS_RCODE_NXDOMAIN && dname_str_eq(f.zone,
+		    "sub.example.net."), "names of the child: from its chain");
+		nsec_cache_found_clear(&f);
+	}
+	nsec_cache_free(c);
+}
+
+/*
+ * Opt-out (RFC 5155 §6, RFC 8198 §5.4 via nsec3.c): an opt-out span may
+ * hide unsigned delegations, so it proves no NXDOMAIN; the same chain
+ * without the flag does.
+ */
+static void
+test_nsec3_opt_out(void)
+{
+	struct nsec_cache *c = nsec_cache_new(1 << 20);
+
+	n3_store(c, "example.net.", n3_nodes, N3_NODES, 1, 0, true, 300, NOW,
+	    NULL);
+	ok(n3_lookup(c, "nope.example.net.", LDNS_RR_TYPE_A, NOW, NULL) == -1,
+	    "opt-out covering the next closer name: no NXDOMAIN");
+	ok(n3_lookup(c, "nope.example.net.", LDNS_RR_TYPE_DS, NOW, NULL) == -1,
+	    "nor a DS denial (an unsigned delegation may be there)");
+	ok(n3_lookup(c, "www.example.net.", LDNS_RR_TYPE_TXT, NOW, NULL) ==
+	    LDNS_RCODE_NOERROR, "an NSEC3 matching the name still proves "
+	    "NODATA");
+	n3_store(c, "example.net.", n3_nodes, N3_NODES, 0, 0, true, 300, NOW,
+	    NULL);
+	ok(n3_lookup(c, "nope.example.net.", LDNS_RR_TYPE_A, NOW, NULL) ==
+	    LDNS_RCODE_NXDOMAIN, "the same chain without opt-out proves it");
+	nsec_cache_free(c);
+}
+
+/* RFC 9276: no chain above the validator's iteration limit is kept. */
+static void
+test_nsec3_iterations(void)
+{
+	struct nsec_cache *c = nsec_cache_new(1 << 20);
+
+	ok(n3_store(c, "example.net.", n3_nodes, N3_NODES, 0,
+	    LIMIT_DNSSEC_NSEC3_ITERATIONS + 1, false, 300, NOW, NULL) == 0 &&
+	    n3_lookup(c, "nope.example.net.", LDNS_RR_TYPE_A, NOW, NULL) == -1,
+	    "iterations above LIMIT_DNSSEC_NSEC3_ITERATIONS: not kept");
+	ok(n3_store(c, "example.net.", n3_nodes, N3_NODES, 0,
+	    LIMIT_DNSSEC_NSEC3_ITERATIONS, false, 300, NOW, NULL) == N3_NODES &&
+	    n3_lookup(c, "nope.example.net.", LDNS_RR_TYPE_A, NOW, NULL) ==
+	    LDNS_RCODE_NXDOMAIN, "at the limit: kept and used");
+	/* A new salt is a new chain: the old one goes. */
+	ok(n3_store(c, "example.net.", n3_nodes, 3, 0, 0, true, 300, NOW,
+	    NULL) == 3 && nsec_cache_count(c) == 3,
+	    "a chain with other parameters replaces the zone's");
+	nsec_cache_free(c);
+}
+
+static void
+test_nsec3_expiry(void)
+{
+	struct nsec_cache *c = nsec_cache_new(1 << 20);
+	struct nsec_cache_found f;
+
+	n3_store(c, "example.net.", n3_nodes, N3_NODES, 0, 0, true, 300, NOW,
+	    NULL);
+	ok(n3_lookup(c, "nope.example.net.", LDNS_RR_TYPE_A, NOW + 299, &f) ==
+	    LDNS_RCODE_NXDOMAIN && f.ttl == 1 &&
+	    ldns_rr_ttl(ldns_rr_list_rr(f.nsecs, 0)) == 1 &&
+	    ldns_rr_ttl(ldns_rr_list_rr(f.soa, 0)) == 1,
+	    "alive for its TTL, records counted down");
+	nsec_cache_found_clear(&f);
+	ok(n3_lookup(c, "nope.example.net.", LDNS_RR_TYPE_A, NOW + 300, NULL) ==
+	    -1, "nothing once the TTL ran out");
+	nsec_cache_free(c);
+}
+
+/*
+ * Issue 16's flood: random names under one zone. The first lookup hashes
+ * the name, the closest encloser and its wildcard; the zone remembers the
+ * last two, so the next names cost one hash each, what the upstream
+ * reply's proof would cost anyway. A name no cached NSEC3 covers costs one
+ * hash, then stops; a deep name stops at LIMIT_DNSSEC_AGGRESSIVE_NSEC3_NAMES.
+ */
+static void
+test_nsec3_hash_cost(void)
+{
+	struct nsec_cache *c = nsec_cache_new(1 << 20);
+	const char *partial[] = { "example.net.", "r0.example.net.",
+	    "*.example.net.", NULL };
+	char name[64];
+	int iter = 10;
+	unsigned first, second;
+	bool found;
+
+	n3_store(c, "example.net.", n3_nodes, N3_NODES, 0, iter, true, 300, NOW,
+	    NULL);
+	n3_lookup(c, "r0.example.net.", LDNS_RR_TYPE_A, NOW, NULL);
+	first = n3_hashes;
+	n3_lookup(c, "r1.example.net.", LDNS_RR_TYPE_A, NOW, NULL);
+	second = n3_hashes;
+	ok(first == 3u * (iter + 1) && second == 1u * (iter + 1),
+	    "SHA-1 runs: %u for the first name, %u for the next (the apex "
+	    "and its wildcard remembered)", first, second);
+	n3_lookup(c, "a.b.c.d.e.f.example.net.", LDNS_RR_TYPE_A, NOW, NULL);
+	first = n3_hashes;
+	ok(first <= LIMIT_DNSSEC_AGGRESSIVE_NSEC3_NAMES * (iter + 1u),
+	    "a deep name hashes at most LIMIT_DNSSEC_AGGRESSIVE_NSEC3_NAMES "
+	    "names (%u runs)", first);
+	nsec_cache_free(c);
+
+	/* Only the three NSEC3s of one proof: most names fall elsewhere. */
+	c = nsec_cache_new(1 << 20);
+	n3_store(c, "example.net.", n3_nodes, N3_NODES, 0, iter, true, 300, NOW,
+	    partial);
+	found = n3_name_such_that(c, "example.net.", -1, name, sizeof(name));
+	ok(found && n3_hashes == (unsigned)iter + 1,
+	    "a name no cached NSEC3 covers costs one hash (%s: %u runs)", name,
+	    n3_hashes);
+	nsec_cache_free(c);
+}
+
+struct n3worker_arg {
+	struct nsec_cache *cache;
+	int id;
+	unsigned found;
+};
+
+static void *
+n3worker(void *p)
+{
+	struct n3worker_arg *a = p;
+	char zone[32], name[64];
+
+	for (int i = 0; i < 60; i++) {
+		struct n3node nodes[3] = {
+			{ NULL, "NS SOA RRSIG DNSKEY NSEC3PARAM" },
+			{ NULL, "A RRSIG" },
+			{ NULL, "A RRSIG" },
+		};
+		char www[64], ftp[64];
+
+		snprintf(zone, sizeof(zone), "z%d.test.", (i + a->id) % 4);
+		snprintf(www, sizeof(www), "www.%s", zone);
+		snprintf(ftp, sizeof(ftp), "ftp%d.%s", i % 5, zone);
+		nodes[0].name = zone;
+		nodes[1].name = www;
+		nodes[2].name = ftp;
+		/* Salted or not: the zone's chain is replaced now and then. */
+		n3_store(a->cache, zone, nodes, 3, 0, 1, i % 7 != 0, 300, NOW,
+		    NULL);
+		snprintf(name, sizeof(name), "n%d.%s", i, zone);
+		if (n3_lookup(a->cache, name, LDNS_RR_TYPE_A, NOW, NULL) ==
+		    LDNS_RCODE_NXDOMAIN)
+			a->found++;
+		if (i % 20 == 19) {
+			ldns_rdf *n = t_name(zone);
+
+			nsec_cache_flush(a->cache, n);
+			ldns_rdf_deep_free(n);
+		}
+	}
+	return NULL;
+}
+
+static void
+test_nsec3_threads(void)
+{
+	/* Room for the chains: test_threads has the evictions. */
+	struct nsec_cache *c = nsec_cache_new(256 * 1024);
+	struct n3worker_arg args[4];
+	pthread_t t[4];
+	unsigned found = 0;
+
+	for (int i = 0; i < 4; i++) {
+		args[i].cache = c;
+		args[i].id = i;
+		args[i].found = 0;
+		pthread_create(&t[i], NULL, n3worker, &args[i]);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		found += args[i].found;
+	}
+	ok(found > 0, "four workers store NSEC3 chains, synthesise and flush "
+	    "at once (%u NXDOMAIN)", found);
+	ok(nsec_cache_bytes(c) <= 256 * 1024, "within the bound after them");
+	nsec_cache_free(c);
+}
+
 int
 main(void)
 {
@@ -566,5 +977,11 @@ main(void)
 	test_expiry();
 	test_bound_and_flush();
 	test_threads();
+	test_nsec3_proofs();
+	test_nsec3_opt_out();
+	test_nsec3_iterations();
+	test_nsec3_expiry();
+	test_nsec3_hash_cost();
+	test_nsec3_threads();
 	return tap_done();
 }

@@ -879,6 +879,7 @@ out:
 struct events {
 	unsigned dnssec, bogus_steps, subrequests, limits, synthesised;
 	char last_limit[64];
+	char synth_why[96];	/* the last "synthesised" step's reason */
 	bool do_seen;
 	int bogus_ede;		/* the first bogus step's EDE and reason */
 	char bogus_why[128];
@@ -915,8 +916,11 @@ on_event(void *ctx, const struct engine_event *ev)
 		    (ev->u.dnssec.ede != e->bogus_ede ||
 		    strcmp(ev->u.dnssec.why, e->bogus_why) != 0))
 			e->bogus_mixed = true;
-		if (strcmp(ev->u.dnssec.step, "synthesised") == 0)
+		if (strcmp(ev->u.dnssec.step, "synthesised") == 0) {
 			e->synthesised++;
+			snprintf(e->synth_why, sizeof(e->synth_why), "%s",
+			    ev->u.dnssec.why);
+		}
 		if (e->watch != NULL && (strcmp(ev->u.dnssec.step, "ds") == 0 ||
 		    strcmp(ev->u.dnssec.step, "no-ds") == 0)) {
 			char *o = ldns_rdf2str(ev->u.dnssec.owner);
@@ -1208,6 +1212,147 @@ test_aggressive_nsec(void)
 	resolve(engine, "nope2.sec.test.", LDNS_RR_TYPE_A, true, false, &o);
 	ok(o.result.rcode == LDNS_RCODE_NXDOMAIN && o.sends > 0 &&
 	    events.synthesised == 0, "aggressive_nsec_off_asks_upstream");
+	outcome_free(&o);
+	engine_free(engine);
+}
+
+/*
+ * The `nth` (from 0) "rN.<zone>" whose hash the NSEC3 covering `like`'s
+ * hash covers too (`same`), or one covered by neither that NSEC3 nor
+ * `other`'s.
+ */
+static void
+name_in_span(const struct zone *z, const char *like, const char *other,
+    bool same, int nth, char *out, size_t len)
+{
+	ldns_rdf *l = ldns_dname_new_frm_str(like);
+	ldns_rdf *o = ldns_dname_new_frm_str(other);
+	const ldns_rr *want = nsec3_find(z, l, false);
+	const ldns_rr *also = nsec3_find(z, o, false);
+
+	for (int i = 0; i < 1000; i++) {
+		ldns_rdf *n;
+		const ldns_rr *rr;
+
+		snprintf(out, len, "r%d.%s", i, z->name);
+		n = ldns_dname_new_frm_str(out);
+		rr = nsec3_find(z, n, false);
+		ldns_rdf_deep_free(n);
+		if (rr != NULL && (same ? rr == want : rr != want &&
+		    rr != also) && nth-- == 0)
+			break;
+	}
+	ldns_rdf_deep_free(l);
+	ldns_rdf_deep_free(o);
+}
+
+/*
+ * RFC 8198 with NSEC3: after one validated NXDOMAIN, a name whose hash
+ * the same cached NSEC3 covers is denied without a query (the closest
+ * encloser's NSEC3 and the wildcard's cover came with the first reply);
+ * one its spans do not cover is asked. Never from an opt-out zone's
+ * NXDOMAIN nor from one above the iteration limit (both insecure).
+ */
+static void
+test_aggressive_nsec3(void)
+{
+	struct engine *engine = new_engine(true);
+	struct zone *n3 = zone_named("n3.test."), *oo = zone_named("oo.test.");
+	struct engine_stats stats;
+	struct outcome o;
+	char name[64];
+
+	resolve(engine, "nope.n3.test.", LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NXDOMAIN && o.sends > 0 &&
+	    o.result.security == SEC_SECURE,
+	    "nsec3: the first nxdomain is asked upstream (%u sends)", o.sends);
+	outcome_free(&o);
+	name_in_span(n3, "nope.n3.test.", "*.n3.test.", true, 0, name,
+	    sizeof(name));
+	resolve(engine, name, LDNS_RR_TYPE_A, true, false, &o);
+	engine_stats_get(engine, &stats);
+	ok(o.result.rcode == LDNS_RCODE_NXDOMAIN && o.sends == 0 &&
+	    o.result.security == SEC_SECURE && o.ad &&
+	    count_in(o.pkt, LDNS_RR_TYPE_NSEC3) >= 2 &&
+	    count_in(o.pkt, LDNS_RR_TYPE_SOA) == 1 &&
+	    count_in(o.pkt, LDNS_RR_TYPE_RRSIG) >= 3 &&
+	    events.synthesised == 1 &&
+	    strstr(events.synth_why, "NSEC3") != NULL &&
+	    stats.dnssec_aggressive_nsec3 == 1 &&
+	    stats.dnssec_aggressive_nsec3_nxdomain == 1 &&
+	    stats.dnssec_aggressive_nsec == 0,
+	    "nxdomain_synthesised_from_cached_nsec3_needs_no_query (%s: %u "
+	    "sends, %s, %u NSEC3, \"%s\")", name, o.sends,
+	    sec_status_name(o.result.security),
+	    count_in(o.pkt, LDNS_RR_TYPE_NSEC3), events.synth_why);
+	outcome_free(&o);
+	name_in_span(n3, "nope.n3.test.", "*.n3.test.", false, 0, name,
+	    sizeof(name));
+	resolve(engine, name, LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NXDOMAIN && o.sends > 0 &&
+	    events.synthesised == 0,
+	    "a name no cached nsec3 covers is asked upstream (%s, %u sends)",
+	    name, o.sends);
+	outcome_free(&o);
+	name_in_span(n3, "nope.n3.test.", "*.n3.test.", true, 1, name,
+	    sizeof(name));
+	resolve(engine, name, LDNS_RR_TYPE_A, false, true, &o);
+	ok(o.result.rcode == LDNS_RCODE_NXDOMAIN && o.sends == 0 && !o.ad,
+	    "a cd client gets the nsec3 denial too, without ad");
+	outcome_free(&o);
+
+	resolve(engine, "www.n3.test.", LDNS_RR_TYPE_TXT, true, false, &o);
+	outcome_free(&o);
+	resolve(engine, "www.n3.test.", LDNS_RR_TYPE_AAAA, true, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NOERROR && o.sends == 0 &&
+	    o.result.security == SEC_SECURE && o.ad &&
+	    count_in(o.pkt, LDNS_RR_TYPE_NSEC3) == 1,
+	    "nodata_synthesised_from_the_nsec3_at_the_name (%u sends)",
+	    o.sends);
+	outcome_free(&o);
+	resolve(engine, "www.n3.test.", LDNS_RR_TYPE_A, false, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NOERROR && o.sends > 0,
+	    "a type the nsec3 lists is asked upstream");
+	outcome_free(&o);
+	resolve(engine, "www.n3.test.", LDNS_RR_TYPE_DS, true, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NOERROR && o.sends == 0 &&
+	    o.result.security == SEC_SECURE,
+	    "a ds is denied from the zone's own nsec3 at the name (%u sends)",
+	    o.sends);
+	outcome_free(&o);
+
+	/* Opt-out: the NXDOMAIN is insecure, and nothing is learnt from it. */
+	resolve(engine, "nope.oo.test.", LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NXDOMAIN &&
+	    o.result.security == SEC_INSECURE && !o.ad,
+	    "an opt-out nxdomain is insecure (%s)",
+	    sec_status_name(o.result.security));
+	outcome_free(&o);
+	name_in_span(oo, "nope.oo.test.", "*.oo.test.", true, 0, name,
+	    sizeof(name));
+	resolve(engine, name, LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.sends > 0 && events.synthesised == 0,
+	    "and the next name in its span is asked upstream (%u sends)",
+	    o.sends);
+	outcome_free(&o);
+	resolve(engine, "nope.n3big.test.", LDNS_RR_TYPE_A, true, false, &o);
+	outcome_free(&o);
+	resolve(engine, "nope2.n3big.test.", LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.sends > 0 && events.synthesised == 0,
+	    "nsec3 above the iteration limit is never synthesised from");
+	outcome_free(&o);
+	engine_free(engine);
+
+	aggressive_off = true;
+	engine = new_engine(true);
+	aggressive_off = false;
+	resolve(engine, "nope.n3.test.", LDNS_RR_TYPE_A, true, false, &o);
+	outcome_free(&o);
+	name_in_span(n3, "nope.n3.test.", "*.n3.test.", true, 0, name,
+	    sizeof(name));
+	resolve(engine, name, LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.sends > 0 && events.synthesised == 0,
+	    "aggressive_nsec_off_asks_upstream_for_nsec3_too");
 	outcome_free(&o);
 	engine_free(engine);
 }
@@ -1523,6 +1668,12 @@ test_nsec3(void)
 	    "signed_data_of_an_opt_out_zone_stays_secure (%s)",
 	    sec_status_name(o.result.security));
 	outcome_free(&o);
+	/* The NSEC3s cached above would deny "other" before any query
+	 * (RFC 8198): the stripped proof needs an engine that asks. */
+	engine_free(engine);
+	aggressive_off = true;
+	engine = new_engine(true);
+	aggressive_off = false;
 	strip_next_closer = true;
 	resolve(engine, "other.n3.test.", LDNS_RR_TYPE_A, false, false, &o);
 	strip_next_closer = false;
@@ -1992,6 +2143,7 @@ main(void)
 	test_secure_answer();
 	test_negative_answers();
 	test_aggressive_nsec();
+	test_aggressive_nsec3();
 	test_insecure();
 	test_qmin_siblings_validated();
 	test_repeated_referral();
