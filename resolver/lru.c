@@ -237,8 +237,12 @@ void *
 lru_peek_hashed(const struct lru *lru, uint32_t hash, const uint8_t *key,
     size_t keylen)
 {
-	struct lru_entry *e = *lru_find_slot(lru, hash, key, keylen);
+	struct lru_entry *e = lru->buckets[hash & (lru->bucket_count - 1)];
 
+	/* lru_find_slot's walk without its slot pointer: every hit is here. */
+	while (e != NULL && (e->hash != hash || e->keylen != keylen ||
+	    !key_equal(e->key, key, keylen)))
+		e = e->bucket_next;
 	if (e == NULL)
 		return NULL;
 	/* Read first: a line that needs no store is not taken from the other cores. */
@@ -277,7 +281,9 @@ lru_prefetch_head(const struct lru *lru, uint32_t hash, size_t bytes)
 	    lru->buckets[hash & (lru->bucket_count - 1)];
 
 	/* Its hash is not compared: that would wait for the entry. */
-	for (size_t at = 0; e != NULL && at < bytes; at += 64)
+	if (e == NULL)
+		return;
+	for (size_t at = 0; at < bytes; at += 64)
 		__builtin_prefetch(e + at);
 }
 
