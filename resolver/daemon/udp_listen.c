@@ -120,24 +120,6 @@ udp_batch_flush(struct worker *w)
 }
 
 /*
- * Where a reply to `client` may be written (*cap bytes, REPLY_MAX and
- * more) so that udp_send queues it without copying it: the free end of
- * the open batch when the batch is the client's socket's and has room for
- * the longest reply, else w->reply.
- */
-uint8_t *
-udp_reply_room(struct worker *w, const struct client *client, size_t *cap)
-{
-	struct udp_batch *b = &w->batch;
-
-	*cap = sizeof(w->reply);
-	if (b->open && client->udp == b->sock && b->count < UDP_RECV_BATCH &&
-	    sizeof(b->tx_data) - b->tx_used >= sizeof(w->reply))
-		return b->tx_data + b->tx_used;
-	return w->reply;
-}
-
-/*
  * The parts of the batch's reply headers that never change: each slot's
  * buffer and address room (udp_send sets the lengths and the control
  * message). Set once, when the worker's first socket starts.

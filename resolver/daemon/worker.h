@@ -227,6 +227,24 @@ struct worker {
 };
 
 /*
+ * Where a reply to `client` may be written (*cap bytes, REPLY_MAX and
+ * more) so that udp_send queues it without copying it: the free end of
+ * the open batch when the batch is the client's socket's and has room for
+ * the longest reply, else w->reply. Inline: every cache hit asks.
+ */
+static inline uint8_t *
+udp_reply_room(struct worker *w, const struct client *client, size_t *cap)
+{
+	struct udp_batch *b = &w->batch;
+
+	*cap = sizeof(w->reply);
+	if (b->open && client->udp == b->sock && b->count < UDP_RECV_BATCH &&
+	    sizeof(b->tx_data) - b->tx_used >= sizeof(w->reply))
+		return b->tx_data + b->tx_used;
+	return w->reply;
+}
+
+/*
  * The queries of one read (a recvmmsg batch, a TCP read): the clocks,
  * read once for them all, and what they add to the daemon's counters,
  * added once when the read is done. Per query, the clock reads and the
@@ -290,8 +308,7 @@ int udp_listen_steer(struct udp_listen *first, unsigned receivers);
 void udp_listen_close(struct udp_listen *udp);
 void udp_send(struct worker *w, const struct client *client,
     const uint8_t *data, size_t len);
-uint8_t *udp_reply_room(struct worker *w, const struct client *client,
-    size_t *cap);
+
 
 /* tcp_listen.c: the client TCP connections (RFC 7766). */
 bool tcp_listen_start(struct worker *w, uv_tcp_t *tcp, int fd);
