@@ -538,6 +538,8 @@ void
 answer_cache_prefetch_entries(struct answer_cache *cache,
     const uint32_t *hashes, size_t n)
 {
+	const struct rrset_cache *rrsets = cache->rrsets;
+
 	if (n == 0 || !shard_read_lock_all(&cache->readers))
 		return;
 	for (size_t i = 0; i < n; i++) {
@@ -551,19 +553,21 @@ answer_cache_prefetch_entries(struct answer_cache *cache,
 	for (size_t i = 0; i < n; i++) {
 		struct lru_shard *shard = answer_shard(cache, hashes[i]);
 		const struct answer_entry *e;
+		const uint32_t *owners;
 		const uint8_t *end;
 
 		if (!shard_read_all_open(&shard->lock) ||
 		    (e = lru_hash_value(shard->table, hashes[i])) == NULL)
 			continue;
-		end = (const uint8_t *)(entry_owners(e) + 2 * e->owner_count);
+		owners = entry_owners(e);
+		end = (const uint8_t *)(owners + 2 * e->owner_count);
 		/* Lines step 1 brought already cost an instruction each. */
 		for (const uint8_t *at = (const uint8_t *)e; at < end; at += 64)
 			__builtin_prefetch(at);
-		for (unsigned j = 0; cache->rrsets != NULL &&
-		    j < e->owner_count; j++)
-			rrset_cache_owner_epoch_prefetch(cache->rrsets,
-			    entry_owners(e)[2 * j]);
+		if (rrsets == NULL)
+			continue;
+		for (unsigned j = 0; j < e->owner_count; j++)
+			rrset_cache_owner_epoch_prefetch(rrsets, owners[2 * j]);
 	}
 	shard_read_unlock_all(&cache->readers);
 }
