@@ -24,7 +24,7 @@
  * Points `msg` at a control message that makes the reply leave from the
  * address the query came to; nothing when it is not known.
  */
-static void
+static inline void
 dst_to_cmsg(const struct udp_dst *dst, union udp_cmsg *space,
     struct msghdr *msg)
 {

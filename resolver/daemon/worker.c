@@ -270,7 +270,11 @@ worker_answer_query(struct worker *w, struct intake *in,
 	if (n > 0) {
 		in->hits++;
 		in->answered++;
-		worker_client_send(w, client, out, n);
+		/* worker_client_send's work, without its call, when untapped. */
+		if (d->dnstap == NULL && !over_tcp)
+			udp_send(w, client, out, n);
+		else
+			worker_client_send(w, client, out, n);
 		if (want_prefetch && q->rd && d->config.engine.prefetch)
 			pending_prefetch(w, q);
 		return;
