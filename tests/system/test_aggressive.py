@@ -352,6 +352,26 @@ def test_workers_share_the_nsecs(daemon_factory):
     assert d.stats()["dnssec.aggressive_nsec"] >= 200
 
 
+def test_workers_share_the_nsec3_chain(daemon_factory):
+    """The same with nsec3.com's NSEC3 chain: two workers hash, learn and
+    synthesise at once, and each remembers the apex's hashes in the shared
+    zone (the TSan stage of contrib/run-tests.sh runs this too)."""
+    import concurrent.futures
+    import random
+    d = daemon_factory(threads=2)
+    assert ask(d, "nonexistent.nsec3.com.").rcode() == dns.rcode.NXDOMAIN
+    rnd = random.Random(4)
+    names = ["".join(rnd.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(9))
+             + ".nsec3.com." for _ in range(150)]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda n: ask(d, n), names))
+    wrong = [(n, dns.rcode.to_text(a.rcode()), dns.flags.to_text(a.flags))
+             for n, a in zip(names, answers)
+             if a.rcode() != dns.rcode.NXDOMAIN or not a.flags & dns.flags.AD]
+    assert wrong == [], d.log.read_text()[-3000:]
+    assert d.stats()["dnssec.aggressive_nsec3"] >= 100
+
+
 @pytest.mark.parametrize("setting", ["yes", "no"])
 def test_random_names_cost_few_upstream_queries(daemon_factory, setting):
     """RFC 8198 §6's point: 100 random nonexistent names under secure.com

@@ -666,8 +666,9 @@ static const struct n3node n3_nodes[] = {
 };
 #define N3_NODES	(sizeof(n3_nodes) / sizeof(n3_nodes[0]))
 
-/* The SHA-1 runs the last n3_lookup made. */
-static unsigned n3_hashes;
+/* The SHA-1 runs the last n3_lookup of this thread made (the workers of
+ * test_nsec3_threads look up too). */
+static _Thread_local unsigned n3_hashes;
 
 /* One RFC 8198 NSEC3 lookup with a fresh request's hash cache and budget. */
 static int
