@@ -256,6 +256,16 @@
  * (Knot Resolver: kr_nsec3_max_depth).
  */
 #define LIMIT_DNSSEC_AGGRESSIVE_NSEC3_NAMES	5
+/*
+ * SHA-1 runs of the request's LIMIT_DNSSEC_NSEC3_HASHES_PER_REQUEST that
+ * RFC 8198 NSEC3 lookups leave untouched: a request whose tasks each miss
+ * the cache (a CNAME chain through a 50-iteration zone) would otherwise
+ * spend its budget on lookups that prove nothing, and then fail the
+ * validation of the upstream replies as bogus. Half: at 50 iterations the
+ * validator keeps five hashes, more than one NXDOMAIN proof needs.
+ */
+#define LIMIT_DNSSEC_AGGRESSIVE_NSEC3_RESERVE \
+	(LIMIT_DNSSEC_NSEC3_HASHES_PER_REQUEST / 2)
 /* Times per request bogus data is re-fetched from another server of its zone
  * before SERVFAIL, that server left out for the zone
  * (Unbound val-max-restart 5; each restart costs upstream queries). */

@@ -151,7 +151,7 @@ struct n3_lookup {
 /*
  * H(name): from the zone's memo or the request's hash cache, or computed
  * (charged to the request's budget). False past the names one lookup may
- * hash, or when the budget is spent.
+ * hash, or when the budget is down to LIMIT_DNSSEC_AGGRESSIVE_NSEC3_RESERVE.
  */
 static bool
 n3_hash(struct n3_lookup *l, const ldns_rdf *name,
@@ -159,6 +159,7 @@ n3_hash(struct n3_lookup *l, const ldns_rdf *name,
 {
 	const struct nsec_cache_chain_params *p = &l->chain->params;
 	uint8_t key[DNAME_WIRE_MAX];
+	struct dnssec_budget mine;
 	size_t len;
 
 	if (l->names++ >= LIMIT_DNSSEC_AGGRESSIVE_NSEC3_NAMES)
@@ -175,8 +176,18 @@ n3_hash(struct n3_lookup *l, const ldns_rdf *name,
 			return true;
 		}
 	}
-	return nsec3_hash_name(name, p->salt, p->salt_len, p->iterations,
-	    l->hashes, l->budget, hash);
+	/* Never below the validator's reserve: a budget of its own. */
+	mine = *l->budget;
+	mine.nsec3_hashes_left = mine.nsec3_hashes_left >
+	    LIMIT_DNSSEC_AGGRESSIVE_NSEC3_RESERVE ? mine.nsec3_hashes_left -
+	    LIMIT_DNSSEC_AGGRESSIVE_NSEC3_RESERVE : 0;
+	if (!nsec3_hash_name(name, p->salt, p->salt_len, p->iterations,
+	    l->hashes, &mine, hash))
+		return false;
+	l->budget->nsec3_hashes_left -= mine.nsec3_hashes_done -
+	    l->budget->nsec3_hashes_done;
+	l->budget->nsec3_hashes_done = mine.nsec3_hashes_done;
+	return true;
 }
 
 /* The NSEC3 matching or covering H(name), added to `f`. */

@@ -10,7 +10,8 @@
  * NSEC3 chain is cached, and the question's name, its ancestors and the
  * wildcard at the closest encloser are hashed (at most
  * LIMIT_DNSSEC_AGGRESSIVE_NSEC3_NAMES, the zone's own names from a memo,
- * the rest with the request's NSEC3 budget and hash cache, which the
+ * the rest with the request's NSEC3 budget, never below
+ * LIMIT_DNSSEC_AGGRESSIVE_NSEC3_RESERVE, and hash cache, which the
  * upstream reply's proof reuses when the cache proves nothing) to find
  * the NSEC3s an authority would send; nsec3.c's proof then decides, so
  * opt-out (insecure) and iterations above the limit never synthesise.

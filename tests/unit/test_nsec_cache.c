@@ -669,6 +669,8 @@ static const struct n3node n3_nodes[] = {
 /* The SHA-1 runs the last n3_lookup of this thread made (the workers of
  * test_nsec3_threads look up too). */
 static _Thread_local unsigned n3_hashes;
+/* The budget n3_lookup starts with (0: a fresh request's). */
+static unsigned n3_budget_left;
 
 /* One RFC 8198 NSEC3 lookup with a fresh request's hash cache and budget. */
 static int
@@ -682,6 +684,8 @@ n3_lookup(struct nsec_cache *c, const char *name, ldns_rr_type type,
 	int rcode;
 
 	dnssec_budget_init(&budget);
+	if (n3_budget_left > 0)
+		budget.nsec3_hashes_left = n3_budget_left;
 	rcode = aggressive_nsec3_lookup(c, n, type, IN, now, hashes, &budget,
 	    f != NULL ? f : &mine);
 	n3_hashes = budget.nsec3_hashes_done;
@@ -887,6 +891,19 @@ test_nsec3_hash_cost(void)
 	ok(first <= LIMIT_DNSSEC_AGGRESSIVE_NSEC3_NAMES * (iter + 1u),
 	    "a deep name hashes at most LIMIT_DNSSEC_AGGRESSIVE_NSEC3_NAMES "
 	    "names (%u runs)", first);
+	/* A request that spent its budget down to the validator's reserve. */
+	n3_budget_left = LIMIT_DNSSEC_AGGRESSIVE_NSEC3_RESERVE + iter;
+	second = (unsigned)n3_lookup(c, "r2.example.net.", LDNS_RR_TYPE_A, NOW,
+	    NULL);
+	first = n3_hashes;
+	n3_budget_left = LIMIT_DNSSEC_AGGRESSIVE_NSEC3_RESERVE + iter + 1;
+	ok((int)second == -1 && first == 0 &&
+	    n3_lookup(c, "r2.example.net.", LDNS_RR_TYPE_A, NOW, NULL) ==
+	    LDNS_RCODE_NXDOMAIN,
+	    "the lookup leaves LIMIT_DNSSEC_AGGRESSIVE_NSEC3_RESERVE of the "
+	    "request's NSEC3 budget to the validator (%u runs with one hash "
+	    "short of it)", first);
+	n3_budget_left = 0;
 	nsec_cache_free(c);
 
 	/* Only the three NSEC3s of one proof: most names fall elsewhere. */
