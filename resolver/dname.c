@@ -30,10 +30,55 @@ dname_in_bailiwick(const ldns_rdf *name, const ldns_rdf *zone)
 	return true;
 }
 
+static inline uint8_t
+ascii_lower(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 'a' - 'A') : c;
+}
+
+/*
+ * The length of a name's wire form up to its root label when that is all
+ * of its `size` bytes and every label is a plain one (63 bytes at most);
+ * 0 otherwise.
+ */
+static size_t
+dname_exact_len(const uint8_t *d, size_t size)
+{
+	size_t i = 0;
+
+	while (i < size && d[i] != 0) {
+		if (d[i] > 63)
+			return 0;
+		i += (size_t)d[i] + 1;
+	}
+	return i < size && i + 1 == size ? size : 0;
+}
+
+/*
+ * Two well-formed names are equal when their wire forms are, letters
+ * compared without case (RFC 4343): the length bytes line up, and they are
+ * below 'A'. ldns_dname_compare orders labels from the right and counts
+ * them twice each call; it is kept for anything else (not names, bytes
+ * after the root label, NULL), so the answer is always its answer.
+ */
 bool
 dname_equal(const ldns_rdf *a, const ldns_rdf *b)
 {
-	return ldns_dname_compare(a, b) == 0;
+	const uint8_t *x, *y;
+	size_t len;
+
+	if (a == NULL || b == NULL ||
+	    ldns_rdf_get_type(a) != LDNS_RDF_TYPE_DNAME ||
+	    ldns_rdf_get_type(b) != LDNS_RDF_TYPE_DNAME ||
+	    (len = dname_exact_len(x = ldns_rdf_data(a), ldns_rdf_size(a))) == 0 ||
+	    dname_exact_len(y = ldns_rdf_data(b), ldns_rdf_size(b)) == 0)
+		return ldns_dname_compare(a, b) == 0;
+	if (ldns_rdf_size(b) != len)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (x[i] != y[i] && ascii_lower(x[i]) != ascii_lower(y[i]))
+			return false;
+	return true;
 }
 
 bool
