@@ -56,7 +56,7 @@ zonecut_clear(struct zonecut *cut)
 	ldns_rdf_deep_free(cut->zone);
 	for (unsigned i = 0; i < cut->server_count; i++)
 		ldns_rdf_deep_free(cut->servers[i].name);
-	memset(cut, 0, sizeof(*cut));
+	memset(cut, 0, ZONECUT_HEAD);
 }
 
 struct task *
@@ -64,10 +64,16 @@ task_new(struct engine_request *req, const ldns_rdf *qname,
     ldns_rr_type qtype, ldns_rr_class klass, enum subrequest_reason reason,
     struct engine_now now)
 {
-	struct task *task = calloc(1, sizeof(*task));
+	struct task *task = malloc(sizeof(*task));
 	struct engine_event ev = { 0 };
 
-	if (task == NULL || (task->qname = ldns_rdf_clone(qname)) == NULL) {
+	if (task == NULL)
+		return NULL;
+	/* Zeroed but for the cut's servers (zonecut_clear). */
+	memset(task, 0, offsetof(struct task, cut) + ZONECUT_HEAD);
+	memset((char *)&task->cut + sizeof(task->cut), 0,
+	    sizeof(*task) - offsetof(struct task, cut) - sizeof(task->cut));
+	if ((task->qname = ldns_rdf_clone(qname)) == NULL) {
 		free(task);
 		return NULL;
 	}
