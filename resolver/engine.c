@@ -10,6 +10,7 @@
 #include "dname.h"
 #include "dnssec/key_cache.h"
 #include "dnssec/verify.h"
+#include "render.h"
 #include "reply.h"
 #include "request.h"
 #include "root_hints.h"
@@ -283,27 +284,6 @@ engine_address_usable(const struct engine *engine,
 }
 
 /*
- * Renders a message into a buffer sized to it. ldns_pkt2wire hands back
- * its 64 KiB working buffer, which a query or answer then keeps for its
- * whole life: thousands in flight would hold hundreds of MiB.
- */
-static ldns_status
-engine_render(const ldns_pkt *pkt, uint8_t **wire, size_t *len)
-{
-	ldns_buffer *buf = ldns_buffer_new(512);	/* grows when needed */
-	ldns_status status;
-
-	if (buf == NULL)
-		return LDNS_STATUS_MEM_ERR;
-	if ((status = ldns_pkt2buffer_wire(buf, pkt)) == LDNS_STATUS_OK) {
-		*len = ldns_buffer_position(buf);
-		*wire = ldns_buffer_export(buf);
-	}
-	ldns_buffer_free(buf);
-	return status;
-}
-
-/*
  * A query's wire form, written straight from its parts: the header (RD
  * clear, one question), the question and, with EDNS, an OPT record
  * (LIMIT_EDNS_BUFSIZE, version 0, DO, no options). The same bytes
@@ -509,88 +489,44 @@ answer_ttl(const struct engine *engine, const struct task *task)
 }
 
 /*
- * Whether every record of the answer was copied whole: when memory runs
- * out ldns_rr_clone() leaves NULL names, a failed clone pushes NULL and a
- * failed push leaves the record out.
+ * Whether a record of the answer is whole: when memory ran out while it
+ * was copied, ldns_rr_clone() left NULL names or rdata out.
  */
 static bool
-answer_complete(const ldns_pkt *pkt, const struct task *task)
+rr_complete(const ldns_rr *rr)
 {
-	const ldns_rr_list *sections[] = { ldns_pkt_question(pkt),
-	    ldns_pkt_answer(pkt), ldns_pkt_authority(pkt),
-	    ldns_pkt_additional(pkt) };
-
-	/* A failed push leaves a record out: the answer would be wrong. */
-	if (ldns_pkt_qdcount(pkt) != 1 ||
-	    ldns_rr_list_rr_count(sections[1]) <
-	    ldns_rr_list_rr_count(task->chain) +
-	    ldns_rr_list_rr_count(task->answer) ||
-	    ldns_rr_list_rr_count(sections[2]) <
-	    ldns_rr_list_rr_count(task->soa))
+	if (rr == NULL || ldns_rr_owner(rr) == NULL ||
+	    ldns_rr_rd_count(rr) <
+	    ldns_rr_descriptor_minimum(ldns_rr_descript(ldns_rr_get_type(rr))))
 		return false;
-	for (size_t s = 0; s < 4; s++)
-		for (size_t i = 0; i < ldns_rr_list_rr_count(sections[s]); i++) {
-			const ldns_rr *rr = ldns_rr_list_rr(sections[s], i);
-
-			if (rr == NULL || ldns_rr_owner(rr) == NULL)
-				return false;
-			if (s > 0 && ldns_rr_rd_count(rr) <
-			    ldns_rr_descriptor_minimum(ldns_rr_descript(
-			    ldns_rr_get_type(rr))))
-				return false;
-			for (size_t j = 0; j < ldns_rr_rd_count(rr); j++)
-				if (ldns_rr_rdf(rr, j) == NULL)
-					return false;
-		}
+	for (size_t j = 0; j < ldns_rr_rd_count(rr); j++)
+		if (ldns_rr_rdf(rr, j) == NULL)
+			return false;
 	return true;
 }
 
-/* The client's answer as a message: question, chain + answer, SOA. */
+/*
+ * The client's answer as a message: question, chain + answer, SOA; with
+ * DO the RRSIGs and denial proofs too (RFC 4035 §3.2.1). Written straight
+ * to wire (render.c, the bytes ldns_pkt2buffer_wire gives: test_render).
+ */
 static bool
 build_answer(struct engine_request *req, const struct task *task)
 {
-	ldns_pkt *pkt = ldns_pkt_new();
-	ldns_rr *question;
-	ldns_status status;
+	const ldns_rr_list *lists[5] = { task->chain, task->answer, NULL,
+	    task->soa, NULL };
+	static const ldns_pkt_section sections[5] = { LDNS_SECTION_ANSWER,
+	    LDNS_SECTION_ANSWER, LDNS_SECTION_ANSWER, LDNS_SECTION_AUTHORITY,
+	    LDNS_SECTION_AUTHORITY };
+	struct render r;
+	size_t cap = 12 + ldns_rdf_size(req->question.name) + 4;
+	uint16_t flags = 0x8000 | 0x0080 | ((uint16_t)task->rcode & 0x0f);
 
-	if (pkt == NULL)
-		return false;
-	if ((question = ldns_rr_new()) == NULL) {
-		ldns_pkt_free(pkt);
-		return false;
-	}
-	ldns_rr_set_owner(question, ldns_rdf_clone(req->question.name));
-	ldns_rr_set_type(question, req->question.type);
-	ldns_rr_set_class(question, req->question.klass);
-	ldns_rr_set_question(question, true);
-	ldns_pkt_push_rr(pkt, LDNS_SECTION_QUESTION, question);
-	ldns_pkt_set_qr(pkt, true);
-	ldns_pkt_set_ra(pkt, true);
-	ldns_pkt_set_rcode(pkt, (uint8_t)task->rcode);
-	for (size_t i = 0; task->chain != NULL &&
-	    i < ldns_rr_list_rr_count(task->chain); i++)
-		ldns_pkt_push_rr(pkt, LDNS_SECTION_ANSWER,
-		    ldns_rr_clone(ldns_rr_list_rr(task->chain, i)));
-	for (size_t i = 0; task->answer != NULL &&
-	    i < ldns_rr_list_rr_count(task->answer); i++)
-		ldns_pkt_push_rr(pkt, LDNS_SECTION_ANSWER,
-		    ldns_rr_clone(ldns_rr_list_rr(task->answer, i)));
-	for (size_t i = 0; task->soa != NULL &&
-	    i < ldns_rr_list_rr_count(task->soa); i++)
-		ldns_pkt_push_rr(pkt, LDNS_SECTION_AUTHORITY,
-		    ldns_rr_clone(ldns_rr_list_rr(task->soa, i)));
-	/* DO clients get the RRSIGs and denial proofs too (RFC 4035 §3.2.1). */
 	if (req->question.dnssec_ok && task->rcode != LDNS_RCODE_SERVFAIL) {
-		for (size_t i = 0; i < ldns_rr_list_rr_count(task->sigs); i++)
-			ldns_pkt_push_rr(pkt, LDNS_SECTION_ANSWER,
-			    ldns_rr_clone(ldns_rr_list_rr(task->sigs, i)));
+		lists[2] = task->sigs;
 		if (task->answer == NULL ||
 		    ldns_rr_list_rr_count(task->answer) == 0)
-			for (size_t i = 0;
-			    i < ldns_rr_list_rr_count(task->proof); i++)
-				ldns_pkt_push_rr(pkt, LDNS_SECTION_AUTHORITY,
-				    ldns_rr_clone(ldns_rr_list_rr(task->proof,
-				    i)));
+			lists[4] = task->proof;
 	}
 	/*
 	 * AD for validated data; the client's reply keeps it only when the
@@ -598,11 +534,28 @@ build_answer(struct engine_request *req, const struct task *task)
 	 */
 	if (req->validate && task->sec == SEC_SECURE &&
 	    task->rcode != LDNS_RCODE_SERVFAIL)
-		ldns_pkt_set_ad(pkt, true);
-	status = answer_complete(pkt, task) ? engine_render(pkt, &req->answer,
-	    &req->answer_len) : LDNS_STATUS_MEM_ERR;
-	ldns_pkt_free(pkt);
-	return status == LDNS_STATUS_OK;
+		flags |= 0x0020;
+	for (size_t l = 0; l < 5; l++)
+		for (size_t i = 0; lists[l] != NULL &&
+		    i < ldns_rr_list_rr_count(lists[l]); i++) {
+			const ldns_rr *rr = ldns_rr_list_rr(lists[l], i);
+
+			if (!rr_complete(rr))
+				return false;
+			cap += render_rr_size(rr);
+		}
+	if (!render_begin(&r, cap, 0, flags)) {
+		(void)render_finish(&r, &req->answer_len);
+		return false;
+	}
+	render_question(&r, req->question.name, req->question.type,
+	    req->question.klass);
+	for (size_t l = 0; l < 5; l++)
+		for (size_t i = 0; lists[l] != NULL &&
+		    i < ldns_rr_list_rr_count(lists[l]); i++)
+			render_rr(&r, ldns_rr_list_rr(lists[l], i), sections[l]);
+	req->answer = render_finish(&r, &req->answer_len);
+	return req->answer != NULL;
 }
 
 /* RFC 8767: a stale answer beats a SERVFAIL when the config allows it. */
