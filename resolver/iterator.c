@@ -859,23 +859,15 @@ qmin_name_known(struct engine *engine, const ldns_rdf *name,
     ldns_rr_class klass, time_t now)
 {
 	struct rrset_info info = { 0 };
-	ldns_rr_list *rrs, *soa = NULL;
 	ldns_pkt_rcode rcode;
-	bool known;
 
-	rrs = rrset_cache_lookup(engine->rrsets, name, LDNS_RR_TYPE_A, klass,
-	    now, RANK_ANSWER, &info);
-	known = rrs != NULL && info.status != SEC_BOGUS;
-	ldns_rr_list_deep_free(rrs);
-	ldns_rr_list_deep_free(info.sigs);
-	if (known || rrs != NULL)
-		return known;
-	memset(&info, 0, sizeof(info));
+	/* What is cached, not the records: nothing is copied or unpacked. */
+	if (rrset_cache_exists(engine->rrsets, name, LDNS_RR_TYPE_A, klass,
+	    now, RANK_ANSWER, &info))
+		return info.status != SEC_BOGUS;
 	if (!rrset_cache_lookup_negative(engine->rrsets, name, LDNS_RR_TYPE_A,
-	    klass, now, &rcode, &soa, &info))
+	    klass, now, &rcode, NULL, &info))
 		return false;
-	ldns_rr_list_deep_free(soa);
-	ldns_rr_list_deep_free(info.sigs);
 	return rcode == LDNS_RCODE_NOERROR && info.status != SEC_BOGUS;
 }
 

@@ -614,6 +614,27 @@ rrset_find(struct rrset_cache *cache, const uint8_t *key, size_t keylen,
 	return copy;
 }
 
+/*
+ * Like rrset_find, but copies only the entry's header into *head: for
+ * callers that need to know what is cached, not the records.
+ */
+static bool
+rrset_find_head(struct rrset_cache *cache, const uint8_t *key, size_t keylen,
+    time_t now, enum rrset_rank min_rank, struct rrset_entry *head)
+{
+	uint32_t hash = hash_seeded(cache->seed, key, keylen);
+	struct lru_shard *shard = rrset_shard(cache, hash);
+	struct rrset_entry *entry;
+	bool token = shard_read_lock(&cache->readers, &shard->lock), found;
+
+	entry = lru_peek_hashed(shard->table, hash, key, keylen);
+	found = entry != NULL && entry->expires > now && entry->rank >= min_rank;
+	if (found)
+		memcpy(head, entry, sizeof(*head));
+	shard_read_unlock(&cache->readers, &shard->lock, token);
+	return found;
+}
+
 bool
 rrset_cache_store(struct rrset_cache *cache, const ldns_rr_list *rrset,
     const ldns_rr_list *sigs, enum rrset_rank rank, enum sec_status status,
@@ -668,6 +689,23 @@ rrset_cache_lookup(struct rrset_cache *cache, const ldns_rdf *owner,
 }
 
 bool
+rrset_cache_exists(struct rrset_cache *cache, const ldns_rdf *owner,
+    ldns_rr_type type, ldns_rr_class klass, time_t now,
+    enum rrset_rank min_rank, struct rrset_info *info)
+{
+	uint8_t key[KEY_MAX];
+	size_t keylen = rrset_key(key, owner, type, klass, KIND_RRSET);
+	struct rrset_entry head;
+
+	if (!rrset_find_head(cache, key, keylen, now, min_rank, &head))
+		return false;
+	info->rank = (enum rrset_rank)head.rank;
+	info->status = (enum sec_status)head.status;
+	info->sigs = NULL;
+	return true;
+}
+
+bool
 rrset_cache_store_negative(struct rrset_cache *cache, const ldns_rdf *name,
     ldns_rr_type type, ldns_rr_class klass, ldns_pkt_rcode rcode,
     const ldns_rr_list *soa, const ldns_rr_list *proof, enum sec_status status,
@@ -699,14 +737,18 @@ rrset_cache_store_negative(struct rrset_cache *cache, const ldns_rdf *name,
 
 /*
  * A private copy of the live negative entry for the key, or NULL; its key
- * goes to `key` (KEY_MAX bytes), its length to *keylen.
+ * goes to `key` (KEY_MAX bytes), its length to *keylen. With `head`, only
+ * the entry's header is copied there (and `head` returned).
  */
 static struct rrset_entry *
 rrset_negative_at(struct rrset_cache *cache, const ldns_rdf *name,
     ldns_rr_type type, ldns_rr_class klass, time_t now, uint8_t *key,
-    size_t *keylen)
+    size_t *keylen, struct rrset_entry *head)
 {
 	*keylen = rrset_key(key, name, type, klass, KIND_NEGATIVE);
+	if (head != NULL)
+		return rrset_find_head(cache, key, *keylen, now, RANK_GLUE,
+		    head) ? head : NULL;
 	return rrset_find(cache, key, *keylen, now, RANK_GLUE);
 }
 
@@ -715,13 +757,15 @@ rrset_cache_lookup_negative(struct rrset_cache *cache, const ldns_rdf *name,
     ldns_rr_type type, ldns_rr_class klass, time_t now,
     ldns_pkt_rcode *rcode, ldns_rr_list **soa, struct rrset_info *info)
 {
-	struct rrset_entry *entry;
+	struct rrset_entry *entry, head;
+	/* Without `soa` nothing is unpacked: the header says all. */
+	struct rrset_entry *just_head = soa == NULL ? &head : NULL;
 	unsigned labels = dname_labels(name);
 	uint8_t key[KEY_MAX];
 	size_t keylen;
-	ldns_rr_list *rrs;
 
-	entry = rrset_negative_at(cache, name, type, klass, now, key, &keylen);
+	entry = rrset_negative_at(cache, name, type, klass, now, key, &keylen,
+	    just_head);
 	/* RFC 8020: an NXDOMAIN at the name or any ancestor covers the name. */
 	for (unsigned n = labels; entry == NULL && n > 0; n--) {
 		ldns_rdf *ancestor = dname_ancestor(name, n);
@@ -729,23 +773,22 @@ rrset_cache_lookup_negative(struct rrset_cache *cache, const ldns_rdf *name,
 		if (ancestor == NULL)
 			break;
 		entry = rrset_negative_at(cache, ancestor, NXDOMAIN_TYPE,
-		    klass, now, key, &keylen);
+		    klass, now, key, &keylen, just_head);
 		ldns_rdf_deep_free(ancestor);
 	}
 	if (entry == NULL)
 		return false;
 	*rcode = (ldns_pkt_rcode)entry->rcode;
-	rrs = rrset_entry_unpack(entry, key_owner(key, keylen), now,
-	    info != NULL ? &info->sigs : NULL);
-	if (soa != NULL)
-		*soa = rrs;
-	else
-		ldns_rr_list_deep_free(rrs);
 	if (info != NULL) {
 		info->rank = (enum rrset_rank)entry->rank;
 		info->status = (enum sec_status)entry->status;
+		info->sigs = NULL;
 	}
-	free(entry);
+	if (soa != NULL) {
+		*soa = rrset_entry_unpack(entry, key_owner(key, keylen), now,
+		    info != NULL ? &info->sigs : NULL);
+		free(entry);
+	}
 	return true;
 }
 

@@ -99,6 +99,14 @@ ldns_rr_list *rrset_cache_lookup(struct rrset_cache *cache,
     time_t now, enum rrset_rank min_rank, struct rrset_info *info);
 
 /*
+ * Whether a live RRset ranked `min_rank` or better is cached: `info` gets
+ * its rank and status (no RRSIGs), nothing is copied.
+ */
+bool rrset_cache_exists(struct rrset_cache *cache, const ldns_rdf *owner,
+    ldns_rr_type type, ldns_rr_class klass, time_t now,
+    enum rrset_rank min_rank, struct rrset_info *info);
+
+/*
  * Negative entries: rcode LDNS_RCODE_NXDOMAIN (the name and, RFC 8020,
  * everything below it does not exist) or NOERROR for NODATA of one type.
  * `soa` (may be NULL) is copied and returned with the entry; so is
@@ -117,6 +125,7 @@ bool rrset_cache_store_negative(struct rrset_cache *cache,
  * NXDOMAIN for the name or one of its ancestors. Returns true and sets
  * *rcode and *soa (a copy with counted-down TTLs, may be NULL) when found;
  * `info` (may be NULL) gets the status and a copy of the proof in sigs.
+ * With `soa` NULL nothing is copied: info gets the rank and status only.
  */
 bool rrset_cache_lookup_negative(struct rrset_cache *cache,
     const ldns_rdf *name, ldns_rr_type type, ldns_rr_class klass,
