@@ -116,6 +116,14 @@ key_cache_lookup(struct key_cache *cache, const ldns_rdf *zone, time_t now,
 {
 	uint8_t key[DNAME_WIRE_MAX];
 	size_t keylen = dname_key(zone, key);
+
+	return key_cache_lookup_key(cache, key, keylen, now, entry);
+}
+
+bool
+key_cache_lookup_key(struct key_cache *cache, const uint8_t *key,
+    size_t keylen, time_t now, struct key_entry *entry)
+{
 	struct key_value *v;
 	bool found = false;
 

@@ -50,6 +50,9 @@ bool key_cache_store(struct key_cache *cache, const ldns_rdf *zone,
 /* True and *entry filled when `zone` has an unexpired entry. */
 bool key_cache_lookup(struct key_cache *cache, const ldns_rdf *zone,
     time_t now, struct key_entry *entry);
+/* The same by the zone's dname_key (lowercase wire form). */
+bool key_cache_lookup_key(struct key_cache *cache, const uint8_t *key,
+    size_t keylen, time_t now, struct key_entry *entry);
 
 /* Removes `name`'s entry (and, with subtree, every one below it). */
 size_t key_cache_flush(struct key_cache *cache, const ldns_rdf *name,

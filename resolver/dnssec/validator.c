@@ -479,8 +479,10 @@ zone_keys(struct engine_request *req, const ldns_rdf *target, bool signer,
 	    target);
 	unsigned tl = dname_labels(target), ta_labels, l;
 	struct key_entry e;
-	ldns_rdf *k = NULL;
+	ldns_rdf *k;
 	bool found = false;
+	uint8_t key[DNAME_WIRE_MAX];
+	size_t keylen = dname_key(target, key), at = 0;
 
 	memset(zv, 0, sizeof(*zv));
 	zv->ede = -1;
@@ -493,24 +495,20 @@ zone_keys(struct engine_request *req, const ldns_rdf *target, bool signer,
 		return zv->answer = ZONE_INSECURE;
 	}
 	ta_labels = dname_labels(ta->zone);
+	/* Each ancestor's key is a suffix of the target's (at): no copies. */
 	for (l = tl;; l--) {
-		k = dname_ancestor(target, l);
-		if (k == NULL) {
-			zv->why = "out of memory";
-			return zv->answer = ZONE_BOGUS;
-		}
-		if (key_cache_lookup(val->keys, k, now, &e)) {
+		if (key_cache_lookup_key(val->keys, key + at, keylen - at, now,
+		    &e)) {
 			found = true;
 			break;
 		}
-		if (l == ta_labels)
+		if (l == ta_labels || at >= keylen - 1)
 			break;
-		ldns_rdf_deep_free(k);
+		at += (size_t)key[at] + 1;
 	}
 	if (!found) {
 		/* Nothing known yet: start at the anchor's own DNSKEYs. */
 		zone_need(need, ta->zone, LDNS_RR_TYPE_DNSKEY);
-		ldns_rdf_deep_free(k);
 		return zv->answer = ZONE_NEED;
 	}
 	zv->ede = e.ede;
@@ -546,7 +544,10 @@ zone_keys(struct engine_request *req, const ldns_rdf *target, bool signer,
 		 * that a zone serving none is judged "DNSKEY missing" (EDE 9)
 		 * by its own DNSKEY reply, not "RRSIGs missing" by its SOA.
 		 */
-		zone_need(need, k, LDNS_RR_TYPE_DNSKEY);
+		if ((k = dname_ancestor(target, l)) != NULL) {
+			zone_need(need, k, LDNS_RR_TYPE_DNSKEY);
+			ldns_rdf_deep_free(k);
+		}
 		zv->answer = ZONE_NEED;
 		break;
 	case KEY_NOT_CUT:
@@ -566,7 +567,6 @@ zone_keys(struct engine_request *req, const ldns_rdf *target, bool signer,
 		break;
 	}
 	ldns_rr_list_deep_free(e.rrs);
-	ldns_rdf_deep_free(k);
 	if (zv->answer == ZONE_NEED && need->name == NULL) {
 		zv->why = "out of memory";
 		zv->answer = ZONE_BOGUS;
