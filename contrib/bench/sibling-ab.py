@@ -1,0 +1,192 @@
+#!/usr/bin/python3
+"""sibling-ab.py: milliseconds per cold resolution of a sibling name (a
+fresh nI.wild.example.com under a zone the cache already knows: one
+upstream query each), several servers or builds side by side.
+
+Two ways, both with bench.py's configurations:
+  loop     each target is started once and resolves n0 (not counted); then
+           n1..nN are asked of each target in turn, the first of each round
+           alternating, so the machine's load falls on all alike. Each reply
+           is checked (NOERROR, 192.0.2.60). Prints the median, mean and
+           10th/90th percentiles, and the resolver's CPU per name (schedstat,
+           all threads, over the loop).
+  restart  bench.py's cold case: per try, every target is restarted,
+           resolves n1 and waits until idle (0.3 s without an upstream
+           query; bench.py waits 1 s), then n2 is timed.
+Both also split each resolution by the kernel timestamps of its datagrams
+on lo (Phases): "in" from the client's query to the upstream query, "up"
+the authority's time, "out" from its reply to the client's answer.
+SIBLING_AB_ALL=1 prints every try's ms too.
+
+Usage (as root, from the source tree, inside contrib/netns-run, LAB_DIR set):
+    contrib/bench/sibling-ab.py loop|restart COUNT TARGET...
+TARGET: NAME=descend:BUILD_DIR | NAME=unbound.
+"""
+import os
+import socket
+import struct
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench  # noqa: E402
+
+
+class Phases:
+    """Kernel timestamps of the UDP datagrams on lo (AF_PACKET, outgoing
+    copies only) during one resolution: where its time goes. in: the
+    client's query to the resolver's upstream query; up: that query to its
+    reply; out: the reply to the client's answer."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0003))
+        self.sock.bind(("lo", 0))
+        self.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        self.sock.setblocking(False)
+
+    def drain(self):
+        """[(ns, from resolver/client/upstream, to ...)] since the last drain."""
+        seen = []
+        while True:
+            try:
+                data, anc, _, addr = self.sock.recvmsg(128, 64)
+            except BlockingIOError:
+                return seen
+            if addr[2] != socket.PACKET_OUTGOING or data[9] != 17:
+                continue
+            ns = next((struct.unpack("qq", d[:16]) for lvl, t, d in anc
+                       if t == SO_TIMESTAMPNS), None)
+            ihl = (data[0] & 0x0f) * 4
+            sport, dport = struct.unpack("!HH", data[ihl:ihl + 4])
+            seen.append((ns[0] * 10**9 + ns[1], sport, dport, data[16:20]))
+
+    @staticmethod
+    def split(seen, addr):
+        """(in, up, out) in ms from one resolution's datagrams, or None."""
+        ip = socket.inet_aton(addr)
+        q = [t for t, sp, dp, dst in seen if dst == ip and dp == 53]
+        a = [t for t, sp, dp, dst in seen if sp == 53 and dst != ip and dp != 53 and
+             t > (q[0] if q else 0)]
+        up = [t for t, sp, dp, dst in seen if dp == 53 and dst != ip]
+        if len(q) != 1 or len(up) != 1 or len(a) != 2:
+            return None
+        # a: the upstream reply, then the answer to the client.
+        return ((up[0] - q[0]) / 1e6, (a[0] - up[0]) / 1e6, (a[1] - a[0]) / 1e6)
+
+
+SO_TIMESTAMPNS = 35
+
+
+class Named(bench.Resolver):
+    """bench.py's resolver in a directory of its own (two builds at once)."""
+
+    def __init__(self, name, kind, addr, build):
+        super().__init__(kind, addr, build)
+        self.dir = os.path.join(bench.WORK, "sibling-ab", name)
+        os.makedirs(self.dir, exist_ok=True)
+
+
+def ask(addr, name):
+    """ms for one A query, or None unless it got NOERROR and 192.0.2.60."""
+    import dns.message
+    reply = []
+    ms = bench.dig(addr, name, "A", timeout=5, reply=reply)
+    if ms is None or not reply:
+        return None
+    msg = dns.message.from_wire(reply[0])
+    got = {f"{r.name.to_text().lower()} {rd.to_text()}" for r in msg.answer for rd in r}
+    return ms if msg.rcode() == 0 and got == {f"{name}. 192.0.2.60"} else None
+
+
+def timed(phases, name, addr, host, times, split):
+    """Asks, records the ms and the phases of the resolution."""
+    phases.drain()
+    ms = ask(addr, host)
+    if ms is None:
+        sys.exit(f"{name}: {host} failed")
+    times[name].append(ms)
+    time.sleep(0.001)
+    got = Phases.split(phases.drain(), addr)
+    if got is not None:
+        split[name].append(got)
+
+
+def cpu_ns(pid):
+    """The process's CPU time so far, all threads, in ns (schedstat)."""
+    return sum(int(open(f"/proc/{pid}/task/{tid}/schedstat").read().split()[0])
+               for tid in os.listdir(f"/proc/{pid}/task"))
+
+
+def summary(ms):
+    ms = sorted(ms)
+    q = statistics.quantiles(ms, n=10) if len(ms) >= 10 else [ms[0]] * 9
+    return (f"median {statistics.median(ms):.3f} ms, mean {statistics.mean(ms):.3f}, "
+            f"p10 {q[0]:.3f}, p90 {q[8]:.3f}")
+
+
+def main():
+    args = sys.argv[1:]
+    if len(args) < 3 or args[0] not in ("loop", "restart") or not args[1].isdigit():
+        sys.exit(__doc__)
+    mode, count, targets = args[0], int(args[1]), []
+    for i, target in enumerate(args[2:]):
+        name, _, spec = target.partition("=")
+        kind, _, build = spec.partition(":")
+        if kind not in ("descend", "unbound"):
+            sys.exit(f"unknown target {target}")
+        targets.append((name, kind, f"127.77.100.{10 + i}",
+                        os.path.abspath(build) if build else None))
+    subprocess.run([bench.LAB, "start"], check=True, stdout=subprocess.DEVNULL)
+    times = {t[0]: [] for t in targets}
+    split = {t[0]: [] for t in targets}
+    phases = Phases()
+    cpu = {}
+    servers = {}
+    try:
+        if mode == "loop":
+            for name, kind, addr, build in targets:
+                servers[name] = Named(name, kind, addr, build).start()
+                if ask(addr, "n0.wild.example.com") is None:
+                    sys.exit(f"{name}: n0.wild.example.com failed")
+            time.sleep(1)
+            before = {n: cpu_ns(r.proc.pid) for n, r in servers.items()}
+            for i in range(1, count + 1):
+                order = targets if i % 2 else targets[::-1]
+                for name, _, addr, _ in order:
+                    timed(phases, name, addr, f"n{i}.wild.example.com", times, split)
+            cpu = {n: (cpu_ns(r.proc.pid) - before[n]) / count / 1e6
+                   for n, r in servers.items()}
+        else:
+            for i in range(count):
+                order = targets if i % 2 == 0 else targets[::-1]
+                for name, kind, addr, build in order:
+                    r = Named(name, kind, addr, build).start()
+                    try:
+                        primer = bench.UpstreamCounter()
+                        ask(addr, "n1.wild.example.com")
+                        primer.wait_idle(quiet=0.3)
+                        primer.stop()
+                        timed(phases, name, addr, "n2.wild.example.com", times, split)
+                    finally:
+                        r.stop()
+        load = open("/proc/loadavg").read().split()[0]
+        for name, *_ in targets:
+            print(f"{name:10} {mode} {count}: {summary(times[name])}" +
+                  (f", CPU {cpu[name]:.3f} ms/name" if name in cpu else "") +
+                  f" (load {load})", flush=True)
+            if split[name]:
+                print(f"{'':10} {len(split[name])} split on lo (median ms): " +
+                      ", ".join(f"{k} {statistics.median(p[j] for p in split[name]):.3f}"
+                                for j, k in enumerate(("in", "up", "out"))))
+            if os.environ.get("SIBLING_AB_ALL"):
+                print("   ", " ".join(f"{ms:.2f}" for ms in times[name]))
+    finally:
+        for r in servers.values():
+            r.stop()
+        subprocess.run([bench.LAB, "stop"], stdout=subprocess.DEVNULL)
+
+
+if __name__ == "__main__":
+    main()
