@@ -39,7 +39,7 @@ limit_hit(struct engine_request *req, const struct task *task,
 	task_event(req, task, EV_LIMIT_HIT, &ev, now);
 }
 
-static void
+void
 parked_free(struct parked_reply *p)
 {
 	if (p == NULL)
@@ -2011,7 +2011,12 @@ task_resume_parked(struct engine_request *req, struct task *task,
 		task_restart_bogus(req, task, p, now);
 	else
 		task_accept_reply(req, task, p, now);
-	parked_free(p);
+	/* The reply that answers the client is freed after the answer. */
+	if (task == req->tasks[0] && task->finished &&
+	    req->spent_parked == NULL)
+		req->spent_parked = p;
+	else
+		parked_free(p);
 }
 
 /* Lets the validator judge `p` now, as task_park_reply does. */

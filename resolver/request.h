@@ -230,6 +230,12 @@ struct engine_request {
 	/* Direct requests (trace probes). */
 	bool direct;
 	ldns_pkt *direct_reply;
+	/*
+	 * The reply (parsed, and judged) that finished the request, freed
+	 * with the request: after the client's answer, not before it.
+	 */
+	ldns_pkt *spent_reply;
+	struct parked_reply *spent_parked;
 };
 
 /* iterator.c */
@@ -237,6 +243,7 @@ struct task *task_new(struct engine_request *req, const ldns_rdf *qname,
     ldns_rr_type qtype, ldns_rr_class klass, enum subrequest_reason reason,
     struct engine_now now);
 void task_free(struct task *task);
+void parked_free(struct parked_reply *p);
 /* Runs the plan until a query must be sent (true) or the request is done. */
 bool iterator_step(struct engine_request *req, struct engine_now now);
 /* Sends the planned hedge (into req->hedge); false when there is none. */
