@@ -194,34 +194,30 @@ source_of_rank(enum rrset_rank rank)
 }
 
 /* Adds the address in an A or AAAA record to `server`, if usable. */
+/* Adds the address (4 bytes: IPv4, 16: IPv6) unless known or unusable. */
 static void
 server_add_address(struct engine_request *req, const struct task *task,
-    struct cut_server *server, const ldns_rr *rr, enum addr_source source,
-    struct engine_now now)
+    struct cut_server *server, const uint8_t *addr, size_t addr_len,
+    enum addr_source source, struct engine_now now)
 {
 	struct cut_address *a;
-	const ldns_rdf *rdf = ldns_rr_rdf(rr, 0);
 	const char *why = NULL;
 	struct sockaddr_storage ss = { 0 };
 	socklen_t len;
 
-	if (rdf == NULL)
-		return;
-	if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_A &&
-	    ldns_rdf_size(rdf) == 4) {
+	if (addr_len == 4) {
 		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
 
 		in->sin_family = AF_INET;
 		in->sin_port = htons(53);
-		memcpy(&in->sin_addr, ldns_rdf_data(rdf), 4);
+		memcpy(&in->sin_addr, addr, 4);
 		len = sizeof(*in);
-	} else if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_AAAA &&
-	    ldns_rdf_size(rdf) == 16) {
+	} else if (addr_len == 16) {
 		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
 
 		in6->sin6_family = AF_INET6;
 		in6->sin6_port = htons(53);
-		memcpy(&in6->sin6_addr, ldns_rdf_data(rdf), 16);
+		memcpy(&in6->sin6_addr, addr, 16);
 		len = sizeof(*in6);
 	} else
 		return;
@@ -247,6 +243,24 @@ server_add_address(struct engine_request *req, const struct task *task,
 	server->state = SERVER_ADDRESS_KNOWN;
 }
 
+/* An A or AAAA record's address, as server_add_address takes it. */
+static void
+server_add_address_rr(struct engine_request *req, const struct task *task,
+    struct cut_server *server, const ldns_rr *rr, enum addr_source source,
+    struct engine_now now)
+{
+	const ldns_rdf *rdf = ldns_rr_rdf(rr, 0);
+
+	if (rdf == NULL)
+		return;
+	if ((ldns_rr_get_type(rr) == LDNS_RR_TYPE_A &&
+	    ldns_rdf_size(rdf) == 4) ||
+	    (ldns_rr_get_type(rr) == LDNS_RR_TYPE_AAAA &&
+	    ldns_rdf_size(rdf) == 16))
+		server_add_address(req, task, server, ldns_rdf_data(rdf),
+		    ldns_rdf_size(rdf), source, now);
+}
+
 static void
 server_add_addresses(struct engine_request *req, const struct task *task,
     struct cut_server *server, const ldns_rr_list *rrs,
@@ -255,7 +269,7 @@ server_add_addresses(struct engine_request *req, const struct task *task,
 	for (size_t i = 0; rrs != NULL && i < ldns_rr_list_rr_count(rrs); i++)
 		if (dname_equal(ldns_rr_owner(ldns_rr_list_rr(rrs, i)),
 		    server->name))
-			server_add_address(req, task, server,
+			server_add_address_rr(req, task, server,
 			    ldns_rr_list_rr(rrs, i), source, now);
 }
 
@@ -266,16 +280,18 @@ server_addresses_from_cache(struct engine_request *req,
 {
 	static const ldns_rr_type types[] = { LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA };
 
+	/* Read as stored: no ldns records made and freed per address. */
 	for (size_t t = 0; t < 2; t++) {
-		struct rrset_info info = { .rank = RANK_GLUE };
-		ldns_rr_list *rrs = rrset_cache_lookup(req->engine->rrsets,
+		enum rrset_rank rank = RANK_GLUE;
+		size_t count, alen = types[t] == LDNS_RR_TYPE_A ? 4 : 16;
+		uint8_t *addrs = rrset_cache_addresses(req->engine->rrsets,
 		    server->name, types[t], LDNS_RR_CLASS_IN, now.wall,
-		    RANK_GLUE, &info);
+		    RANK_GLUE, &rank, &count);
 
-		server_add_addresses(req, task, server, rrs,
-		    source_of_rank(info.rank), now);
-		ldns_rr_list_deep_free(rrs);
-		ldns_rr_list_deep_free(info.sigs);
+		for (size_t i = 0; i < count; i++)
+			server_add_address(req, task, server, addrs + i * alen,
+			    alen, source_of_rank(rank), now);
+		free(addrs);
 	}
 }
 
@@ -1165,7 +1181,7 @@ task_absorb(struct engine_request *req, struct task *parent,
 	parent->waiting_server = -1;
 	if (sub->rcode == LDNS_RCODE_NOERROR && sub->answer != NULL) {
 		for (size_t i = 0; i < ldns_rr_list_rr_count(sub->answer); i++)
-			server_add_address(req, parent, s,
+			server_add_address_rr(req, parent, s,
 			    ldns_rr_list_rr(sub->answer, i), ADDR_SOURCE_RESOLVED,
 			    now);
 	}

@@ -5,6 +5,7 @@
  * line (shard_lock.h); stores take it exclusively. Keys are the lowercase
  * owner in wire form, then type, class and a kind byte.
  */
+#include <ctype.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -686,6 +687,73 @@ rrset_cache_lookup(struct rrset_cache *cache, const ldns_rdf *owner,
 	}
 	free(entry);
 	return rrs;
+}
+
+/* Owner names compared as the iterator does (dname_equal): without case. */
+static bool
+owner_equal(const uint8_t *a, size_t alen, struct owner_ref b)
+{
+	if (alen != b.len)
+		return false;
+	for (size_t i = 0; i < alen; i++)
+		if (a[i] != b.data[i] && tolower(a[i]) != tolower(b.data[i]))
+			return false;
+	return true;
+}
+
+uint8_t *
+rrset_cache_addresses(struct rrset_cache *cache, const ldns_rdf *owner,
+    ldns_rr_type type, ldns_rr_class klass, time_t now,
+    enum rrset_rank min_rank, enum rrset_rank *rank, size_t *count)
+{
+	size_t alen = type == LDNS_RR_TYPE_A ? 4 : 16, pos = 0, len;
+	uint8_t key[KEY_MAX], *addrs = NULL;
+	size_t keylen = rrset_key(key, owner, type, klass, KIND_RRSET);
+	uint32_t hash = hash_seeded(cache->seed, key, keylen);
+	struct lru_shard *shard = rrset_shard(cache, hash);
+	struct owner_ref name = key_owner(key, keylen), prev = name;
+	const struct rrset_entry *e;
+	bool token;
+
+	*count = 0;
+	if (type != LDNS_RR_TYPE_A && type != LDNS_RR_TYPE_AAAA)
+		return NULL;
+	token = shard_read_lock(&cache->readers, &shard->lock);
+	e = lru_peek_hashed(shard->table, hash, key, keylen);
+	if (e == NULL || e->expires <= now || e->rank < min_rank ||
+	    e->rr_count == 0 || (addrs = malloc(e->rr_count * alen)) == NULL)
+		goto out;
+	*rank = (enum rrset_rank)e->rank;
+	for (unsigned i = 0; i < e->rr_count; i++) {
+		uint16_t rtype, rdlen;
+
+		if (pos < e->size && e->data[pos] == OWNER_SAME)
+			pos++;
+		else if ((len = packed_name_len(e->data, pos, e->size)) != 0) {
+			prev.data = e->data + pos;
+			prev.len = len;
+			pos += len;
+		} else
+			break;
+		if (pos + 4 > e->size)
+			break;
+		rtype = get16(e->data + pos);
+		rdlen = get16(e->data + pos + 2);
+		pos += 4;
+		if (pos + rdlen > e->size)
+			break;
+		if (rtype == type && rdlen == alen &&
+		    owner_equal(prev.data, prev.len, name))
+			memcpy(addrs + alen * (*count)++, e->data + pos, alen);
+		pos += rdlen;
+	}
+out:
+	shard_read_unlock(&cache->readers, &shard->lock, token);
+	if (*count == 0) {
+		free(addrs);
+		addrs = NULL;
+	}
+	return addrs;
 }
 
 bool

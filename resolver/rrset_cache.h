@@ -107,6 +107,17 @@ bool rrset_cache_exists(struct rrset_cache *cache, const ldns_rdf *owner,
     enum rrset_rank min_rank, struct rrset_info *info);
 
 /*
+ * The addresses (4 bytes each for A, 16 for AAAA) of the live RRset of
+ * `type` ranked `min_rank` or better, read from the entry as stored
+ * instead of unpacked into ldns records: a new array the caller frees,
+ * *count of them, *rank the entry's; NULL when none.
+ */
+uint8_t *rrset_cache_addresses(struct rrset_cache *cache,
+    const ldns_rdf *owner, ldns_rr_type type, ldns_rr_class klass,
+    time_t now, enum rrset_rank min_rank, enum rrset_rank *rank,
+    size_t *count);
+
+/*
  * Negative entries: rcode LDNS_RCODE_NXDOMAIN (the name and, RFC 8020,
  * everything below it does not exist) or NOERROR for NODATA of one type.
  * `soa` (may be NULL) is copied and returned with the entry; so is

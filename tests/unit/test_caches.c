@@ -296,6 +296,82 @@ test_ranks(void)
 	rrset_cache_free(c);
 }
 
+/*
+ * rrset_cache_addresses reads the addresses as stored: the same ones, in
+ * the same order, as the records rrset_cache_lookup unpacks, and none
+ * where a lookup finds none (expired, ranked too low, absent).
+ */
+static void
+test_addresses(void)
+{
+	struct rrset_cache *c = rrset_cache_new(1 << 20);
+	ldns_rdf *name = ldns_dname_new_frm_str("ns1.Example.com.");
+	ldns_rdf *other = ldns_dname_new_frm_str("ns2.example.com.");
+	ldns_rr_list *a = rrs("ns1.example.com. 3600 IN A 192.0.2.1");
+	ldns_rr_list *aaaa = rrs("ns1.example.com. 3600 IN AAAA 2001:db8::53");
+	static const char *more[] = { "ns1.example.com. 3600 IN A 192.0.2.7",
+	    "NS1.EXAMPLE.COM. 3600 IN A 198.51.100.3",
+	    "ns1.example.com. 3600 IN AAAA 2001:db8::54" };
+	enum rrset_rank rank = RANK_GLUE;
+	unsigned same = 0, total = 0;
+	uint8_t *addrs;
+	size_t count;
+
+	for (int i = 0; i < 3; i++) {
+		ldns_rr *rr = NULL;
+
+		ldns_rr_new_frm_str(&rr, more[i], 0, NULL, NULL);
+		ldns_rr_list_push_rr(i < 2 ? a : aaaa, rr);
+	}
+	rrset_cache_store(c, a, NULL, RANK_GLUE, SEC_UNCHECKED, 1000, 0, 86400,
+	    RRSET_TTL_NO_CAP);
+	rrset_cache_store(c, aaaa, NULL, RANK_AUTH_ANSWER, SEC_UNCHECKED, 1000,
+	    0, 86400, RRSET_TTL_NO_CAP);
+	for (int t = 0; t < 2; t++) {
+		ldns_rr_type type = t == 0 ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_AAAA;
+		size_t alen = t == 0 ? 4 : 16;
+		ldns_rr_list *got = rrset_cache_lookup(c, name, type,
+		    LDNS_RR_CLASS_IN, 1100, RANK_GLUE, NULL);
+
+		addrs = rrset_cache_addresses(c, name, type, LDNS_RR_CLASS_IN,
+		    1100, RANK_GLUE, &rank, &count);
+		total++;
+		if (got != NULL && addrs != NULL &&
+		    count == ldns_rr_list_rr_count(got) && count == 3 - (size_t)t &&
+		    rank == (t == 0 ? RANK_GLUE : RANK_AUTH_ANSWER)) {
+			same++;
+			for (size_t i = 0; i < count; i++)
+				if (memcmp(addrs + i * alen, ldns_rdf_data(
+				    ldns_rr_rdf(ldns_rr_list_rr(got, i), 0)),
+				    alen) != 0)
+					same--, i = count;
+		}
+		free(addrs);
+		ldns_rr_list_deep_free(got);
+	}
+	ok(same == total, "the addresses of A and AAAA RRsets as stored, in "
+	    "order, with their rank: %u of %u", same, total);
+	addrs = rrset_cache_addresses(c, name, LDNS_RR_TYPE_AAAA,
+	    LDNS_RR_CLASS_IN, 1100, RANK_ANSWER, &rank, &count);
+	ok(addrs != NULL && count == 2 &&
+	    rrset_cache_addresses(c, name, LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN,
+	    1100, RANK_ANSWER, &rank, &count) == NULL && count == 0,
+	    "none ranked below the minimum");
+	free(addrs);
+	ok(rrset_cache_addresses(c, name, LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN,
+	    4600, RANK_GLUE, &rank, &count) == NULL && count == 0 &&
+	    rrset_cache_addresses(c, other, LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN,
+	    1100, RANK_GLUE, &rank, &count) == NULL &&
+	    rrset_cache_addresses(c, name, LDNS_RR_TYPE_NS, LDNS_RR_CLASS_IN,
+	    1100, RANK_GLUE, &rank, &count) == NULL,
+	    "none expired, absent, or of another type");
+	ldns_rr_list_deep_free(a);
+	ldns_rr_list_deep_free(aaaa);
+	ldns_rdf_deep_free(name);
+	ldns_rdf_deep_free(other);
+	rrset_cache_free(c);
+}
+
 static void
 test_negative(void)
 {
@@ -1265,6 +1341,7 @@ main(void)
 	test_shard_lock();
 	test_shard_lock_all();
 	test_ranks();
+	test_addresses();
 	test_negative();
 	test_dnssec_data();
 	test_dnssec_negative();
