@@ -1783,6 +1783,7 @@ cache_reply(struct engine_request *req, const struct task *task,
 	}
 	cache_store_rrsets(engine, v->answer, v->sigs, answer_rank, status,
 	    now.wall);
+	aggressive_learn_wildcard(engine, v, now.wall);
 	/* The zone's own NS set beside an answer: not part of the verdict. */
 	if (v->authoritative && v->ns != NULL && v->referral_zone != NULL &&
 	    dname_equal(v->referral_zone, task->cut.zone))

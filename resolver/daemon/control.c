@@ -111,6 +111,7 @@ control_print_stats(struct daemon *d, FILE *out)
 	P("dnssec.indeterminate", e.dnssec_indeterminate);
 	P("dnssec.aggressive_nsec", e.dnssec_aggressive_nsec);
 	P("dnssec.aggressive_nsec.nxdomain", e.dnssec_aggressive_nxdomain);
+	P("dnssec.aggressive_nsec.wildcard", e.dnssec_aggressive_wildcard);
 	P("dnssec.aggressive_nsec3", e.dnssec_aggressive_nsec3);
 	P("dnssec.aggressive_nsec3.nxdomain",
 	    e.dnssec_aggressive_nsec3_nxdomain);

@@ -143,6 +143,10 @@ static const struct metric_name {
 	{ "dnssec.aggressive_nsec.nxdomain",
 	    "descend_dnssec_aggressive_nsec_nxdomain_total", "counter",
 	    "Of those, NXDOMAIN answers." },
+	{ "dnssec.aggressive_nsec.wildcard",
+	    "descend_dnssec_aggressive_nsec_wildcard_total", "counter",
+	    "Answers expanded from a cached, validated wildcard under a "
+	    "cached NSEC (RFC 8198 5.3)." },
 	{ "dnssec.aggressive_nsec3", "descend_dnssec_aggressive_nsec3_total",
 	    "counter", "NXDOMAIN and NODATA synthesised from cached, "
 	    "validated NSEC3 records (RFC 8198)." },

@@ -13,6 +13,7 @@
 #include "dnssec/nsec_cache.h"
 #include "engine_limits.h"
 #include "request.h"
+#include "rrset_cache.h"
 
 void
 aggressive_learn(struct engine *engine, const struct reply_view *v,
@@ -26,6 +27,125 @@ aggressive_learn(struct engine *engine, const struct reply_view *v,
 		return;
 	nsec_cache_store(engine->nsecs, v->nsec_zone, klass, v->soa,
 	    v->nsec_secure, v->sigs, ttl_cap, now);
+}
+
+/* The RRSIG's labels field (RFC 4034 §3.1.3); -1 when malformed. */
+static int
+sig_labels(const ldns_rr *sig)
+{
+	const ldns_rdf *l = ldns_rr_rrsig_labels(sig);
+
+	return l != NULL && ldns_rdf_size(l) == 1 ? ldns_rdf2native_int8(l) : -1;
+}
+
+/* Whether these kinds of RRset may be synthesised from a wildcard. */
+static bool
+wildcard_type(ldns_rr_type type)
+{
+	/* Not the DNSSEC records, nor a DS (a cut is no wildcard's), nor
+	 * the aliases (their targets would need chasing), nor ANY. */
+	return type != LDNS_RR_TYPE_ANY && type != LDNS_RR_TYPE_DS &&
+	    type != LDNS_RR_TYPE_RRSIG && type != LDNS_RR_TYPE_NSEC &&
+	    type != LDNS_RR_TYPE_NSEC3 && type != LDNS_RR_TYPE_CNAME &&
+	    type != LDNS_RR_TYPE_DNAME;
+}
+
+/* Copies of the records of `from` (of `type`, when not 0) owned by
+ * `owner`, renamed to `to`; NULL when none or out of memory. */
+static ldns_rr_list *
+renamed(const ldns_rr_list *from, const ldns_rdf *owner, ldns_rr_type type,
+    int labels, const ldns_rdf *to)
+{
+	ldns_rr_list *out = ldns_rr_list_new();
+
+	for (size_t i = 0; out != NULL && from != NULL &&
+	    i < ldns_rr_list_rr_count(from); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(from, i);
+		ldns_rr *copy;
+		ldns_rdf *name;
+
+		if (!dname_equal(ldns_rr_owner(rr), owner) ||
+		    (type != 0 && ldns_rr_get_type(rr) != type) ||
+		    (labels >= 0 && (ldns_rr_get_type(rr) !=
+		    LDNS_RR_TYPE_RRSIG || sig_labels(rr) != labels)))
+			continue;
+		if ((copy = ldns_rr_clone(rr)) == NULL ||
+		    (name = ldns_rdf_clone(to)) == NULL) {
+			ldns_rr_free(copy);
+			ldns_rr_list_deep_free(out);
+			return NULL;
+		}
+		ldns_rdf_deep_free(ldns_rr_owner(copy));
+		ldns_rr_set_owner(copy, name);
+		if (!ldns_rr_list_push_rr(out, copy)) {
+			ldns_rr_free(copy);
+			ldns_rr_list_deep_free(out);
+			return NULL;
+		}
+	}
+	if (out != NULL && ldns_rr_list_rr_count(out) == 0) {
+		ldns_rr_list_free(out);
+		out = NULL;
+	}
+	return out;
+}
+
+/* "*.<the ancestor of name with `labels` labels>", or NULL. */
+static ldns_rdf *
+wildcard_at(const ldns_rdf *name, unsigned labels)
+{
+	ldns_rdf *ce = dname_ancestor(name, labels);
+	ldns_rdf *wild = ldns_dname_new_frm_str("*");
+
+	if (ce == NULL || wild == NULL ||
+	    ldns_dname_cat(wild, ce) != LDNS_STATUS_OK) {
+		ldns_rdf_deep_free(wild);
+		wild = NULL;
+	}
+	ldns_rdf_deep_free(ce);
+	return wild;
+}
+
+void
+aggressive_learn_wildcard(struct engine *engine, const struct reply_view *v,
+    time_t now)
+{
+	size_t n = v->sigs != NULL ? ldns_rr_list_rr_count(v->sigs) : 0;
+
+	if (!engine->config.aggressive_nsec || v->status != SEC_SECURE ||
+	    v->answer == NULL)
+		return;
+	for (size_t i = 0; i < n && i < LIMIT_RRS_PER_SECTION; i++) {
+		const ldns_rr *sig = ldns_rr_list_rr(v->sigs, i);
+		const ldns_rdf *owner = ldns_rr_owner(sig);
+		ldns_rr_type type;
+		int labels = sig_labels(sig);
+		ldns_rdf *wild;
+		ldns_rr_list *set, *sigs;
+
+		if (ldns_rr_get_type(sig) != LDNS_RR_TYPE_RRSIG ||
+		    ldns_rr_rrsig_typecovered(sig) == NULL || labels < 0 ||
+		    (unsigned)labels >= dname_labels(owner))
+			continue;	/* not an expansion */
+		type = ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(sig));
+		if (!wildcard_type(type) ||
+		    (wild = wildcard_at(owner, (unsigned)labels)) == NULL)
+			continue;
+		/*
+		 * The RRSIG was made over "*.<ce>" (RFC 4035 §5.3.2), and a
+		 * secure reply proved no closer name: the wildcard's own RRset.
+		 * Another RRSIG over the same RRset stores it again, harmless.
+		 */
+		set = renamed(v->answer, owner, type, -1, wild);
+		sigs = renamed(v->sigs, owner, LDNS_RR_TYPE_RRSIG, labels, wild);
+		if (set != NULL && sigs != NULL)
+			rrset_cache_store(engine->rrsets, set, sigs, RANK_ANSWER,
+			    SEC_SECURE, now, engine->config.cache_min_ttl,
+			    engine->config.cache_max_ttl, RRSET_TTL_NO_CAP);
+		ldns_rr_list_deep_free(set);
+		ldns_rr_list_deep_free(sigs);
+		ldns_rdf_deep_free(wild);
+	}
 }
 
 /* Whether one of `nsecs` is owned by `name`. */
@@ -337,6 +457,116 @@ aggressive_answer_nsec3(struct engine_request *req, struct task *task,
 	return done;
 }
 
+/*
+ * RFC 8198 §5.3: a name the cached NSECs prove absent, with no closer
+ * name (nsec_prove_wildcard, as for an authority's wildcard answer), under
+ * a wildcard whose RRset of the type is cached secure (learnt from a
+ * validated expansion): the wildcard's records and RRSIGs renamed to the
+ * name, the covering NSEC and its RRSIGs as the proof. True when answered.
+ */
+static bool
+aggressive_wildcard(struct engine_request *req, struct task *task,
+    struct nsec_cache_found *f, struct engine_now now, ldns_pkt_rcode *rcode)
+{
+	struct engine *engine = req->engine;
+	struct engine_event ev = { 0 };
+	struct dnssec_verdict vd;
+	struct rrset_info info = { 0 };
+	const ldns_rr *cover = NULL;
+	ldns_rr_list *rrs = NULL, *sigs = NULL, *proof = NULL, *nsec = NULL;
+	ldns_rdf *wild = NULL;
+	unsigned ce = 0;
+	bool done = false;
+
+	if (!wildcard_type(task->qtype) || has_owner(f->nsecs, task->qname))
+		return false;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(f->nsecs); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(f->nsecs, i);
+
+		if (ldns_rr_rd_count(rr) >= 1 && nsec_covers(ldns_rr_owner(rr),
+		    ldns_rr_rdf(rr, 0), task->qname)) {
+			cover = rr;
+			break;
+		}
+	}
+	if (cover == NULL)
+		return false;
+	/* The closest encloser: the longest ancestor shared with either end. */
+	for (unsigned l = dname_labels(task->qname); l-- > 0 && ce == 0;) {
+		ldns_rdf *up = dname_ancestor(task->qname, l);
+
+		if (up != NULL && (dname_in_bailiwick(ldns_rr_owner(cover), up) ||
+		    dname_in_bailiwick(ldns_rr_rdf(cover, 0), up)))
+			ce = l;
+		ldns_rdf_deep_free(up);
+	}
+	if (ce < dname_labels(f->zone))
+		return false;
+	nsec_prove_wildcard(task->qname, (int)ce, f->zone, f->nsecs, &vd);
+	if (vd.status != SEC_SECURE || (wild = wildcard_at(task->qname, ce)) ==
+	    NULL)
+		goto out;
+	rrs = rrset_cache_lookup(engine->rrsets, wild, task->qtype,
+	    task->klass, now.wall, RANK_ANSWER, &info);
+	if (rrs == NULL || info.status != SEC_SECURE || info.sigs == NULL)
+		goto out;
+	/* Signed by this zone, for this closest encloser. */
+	for (size_t i = 0; i < ldns_rr_list_rr_count(info.sigs); i++) {
+		const ldns_rr *sig = ldns_rr_list_rr(info.sigs, i);
+		const ldns_rdf *signer = ldns_rr_rrsig_signame(sig);
+
+		if (sig_labels(sig) != (int)ce || signer == NULL ||
+		    !dname_equal(signer, f->zone))
+			goto out;
+	}
+	{
+		ldns_rr_list *a = renamed(rrs, wild, 0, -1, task->qname);
+		ldns_rr_list *b = renamed(info.sigs, wild, 0, -1, task->qname);
+
+		ldns_rr_list_deep_free(rrs);
+		rrs = a;
+		sigs = b;
+	}
+	proof = renamed(f->nsecs, ldns_rr_owner(cover), LDNS_RR_TYPE_NSEC, -1,
+	    ldns_rr_owner(cover));
+	nsec = renamed(f->sigs, ldns_rr_owner(cover), LDNS_RR_TYPE_RRSIG,
+	    -1, ldns_rr_owner(cover));
+	if (rrs == NULL || sigs == NULL || proof == NULL || nsec == NULL)
+		goto out;
+	/* The answer lives no longer than its proof. */
+	for (size_t i = 0; i < ldns_rr_list_rr_count(rrs); i++)
+		if (ldns_rr_ttl(ldns_rr_list_rr(rrs, i)) > f->ttl)
+			ldns_rr_set_ttl(ldns_rr_list_rr(rrs, i), f->ttl);
+	for (size_t i = 0; i < ldns_rr_list_rr_count(sigs); i++)
+		if (ldns_rr_ttl(ldns_rr_list_rr(sigs, i)) > f->ttl)
+			ldns_rr_set_ttl(ldns_rr_list_rr(sigs, i), f->ttl);
+	if (!list_move(&proof, nsec) || !list_move(&task->sigs, sigs) ||
+	    !list_move(&task->proof, proof))
+		goto out;
+	ldns_rr_list_deep_free(task->answer);
+	task->answer = rrs;
+	rrs = NULL;
+	*rcode = LDNS_RCODE_NOERROR;
+	STAT_ADD(engine, dnssec_aggressive_wildcard, 1);
+	ev.kind = EV_CACHE_HIT;
+	ev.u.cache.what = "aggressive-wildcard";
+	ev.u.cache.owner = task->qname;
+	engine_emit(req, &ev, task, now);
+	validator_emit(req, task, "synthesised", task->qname, task->qtype,
+	    f->zone, SEC_SECURE, -1,
+	    "answer synthesised from a cached wildcard and NSEC (RFC 8198)",
+	    now);
+	done = true;
+out:
+	ldns_rr_list_deep_free(rrs);
+	ldns_rr_list_deep_free(sigs);
+	ldns_rr_list_deep_free(proof);
+	ldns_rr_list_deep_free(nsec);
+	ldns_rr_list_deep_free(info.sigs);
+	ldns_rdf_deep_free(wild);
+	return done;
+}
+
 bool
 aggressive_answer(struct engine_request *req, struct task *task,
     struct engine_now now, ldns_pkt_rcode *rcode)
@@ -359,8 +589,9 @@ aggressive_answer(struct engine_request *req, struct task *task,
 	    task->qtype == LDNS_RR_TYPE_DS, task->klass, now.wall, &f))
 		return aggressive_answer_nsec3(req, task, now, rcode);
 	done = validator_anchored(engine->validator, task->qname, f.zone) &&
-	    (proven = aggressive_prove(task->qname, task->qtype, &f)) >= 0 &&
-	    aggressive_finish(req, task, &f, proven, false, now, rcode);
+	    ((proven = aggressive_prove(task->qname, task->qtype, &f)) >= 0 ?
+	    aggressive_finish(req, task, &f, proven, false, now, rcode) :
+	    aggressive_wildcard(req, task, &f, now, rcode));
 	nsec_cache_found_clear(&f);
 	return done;
 }

@@ -43,12 +43,27 @@ void aggressive_learn(struct engine *engine, const struct reply_view *v,
     ldns_rr_class klass, uint32_t ttl_cap, time_t now);
 
 /*
+ * Beside the RRsets of a secure answer expanded from a wildcard: keeps
+ * each such RRset under its wildcard's own name "*.<closest encloser>"
+ * (the name its RRSIGs were made over, RFC 4035 §5.3.2) in the RRset
+ * cache, secure, so that aggressive_answer may expand it for other names
+ * the cached NSECs prove absent (RFC 8198 §5.3). Nothing while
+ * aggressive-nsec is off, nor for DNSSEC types, aliases or DS.
+ */
+void aggressive_learn_wildcard(struct engine *engine,
+    const struct reply_view *v, time_t now);
+
+/*
  * On a cache miss, before the task goes upstream: when cached secure NSECs
  * or NSEC3s prove the task's name or type absent, sets task->soa, appends
  * the proof to task->proof, tells the observer (EV_CACHE_HIT
  * "aggressive-nsec" or "aggressive-nsec3" and EV_DNSSEC "synthesised"),
  * counts it, and returns true with the rcode in
- * *rcode (NXDOMAIN or NOERROR for NODATA). False, touching nothing, when
+ * *rcode (NXDOMAIN or NOERROR for NODATA). With NSEC, a name proven absent
+ * under a wildcard whose RRset of the type is cached secure gets that
+ * RRset expanded (NOERROR, task->answer and task->sigs set; EV_CACHE_HIT
+ * "aggressive-wildcard", dnssec.aggressive_nsec.wildcard). False,
+ * touching nothing, when
  * aggressive-nsec is off, validation is off, the name is under a negative
  * trust anchor or no anchor, or nothing proves it.
  */

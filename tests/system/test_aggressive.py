@@ -13,6 +13,8 @@ import time
 
 import dns.dnssec
 import dns.flags
+import dns.name
+import dns.rdataclass
 import dns.message
 import dns.query
 import dns.rcode
@@ -169,6 +171,40 @@ def test_never_denies_what_a_dname_cname_or_wildcard_answers(daemon_factory):
     resp = ask(d, "other.wild.secure.com.", "TXT")
     assert resp.rcode() == dns.rcode.NOERROR and resp.answer == []
     assert resp.flags & dns.flags.AD
+    assert upstream(d) == before
+
+
+def test_a_name_under_a_cached_wildcard_is_expanded(daemon_factory):
+    """RFC 8198 §5.3: with *.wild's NSEC (next www) cached from wildz's
+    NXDOMAIN and the wildcard's A RRset kept from any.wild's validated
+    expansion, another name below wild.secure.com is answered from the
+    wildcard with no upstream query: AD, the wildcard's RRSIG renamed to
+    the name, which a validator accepts (dnspython checks it here)."""
+    d = daemon_factory()
+    assert ask(d, "wildz.secure.com.").rcode() == dns.rcode.NXDOMAIN
+    assert a_records(ask(d, "any.wild.secure.com.")) == ["192.0.2.131"]
+    before, stats = upstream(d), d.stats()
+    resp = ask(d, "other2.wild.secure.com.")
+    assert resp.rcode() == dns.rcode.NOERROR and resp.flags & dns.flags.AD
+    assert a_records(resp) == ["192.0.2.131"]
+    assert upstream(d) == before, "an expansion of a cached wildcard went upstream"
+    after = d.stats()
+    assert after["dnssec.aggressive_nsec.wildcard"] == \
+        stats["dnssec.aggressive_nsec.wildcard"] + 1
+    name = dns.name.from_text("other2.wild.secure.com.")
+    rrset = resp.find_rrset(resp.answer, name, dns.rdataclass.IN,
+                            dns.rdatatype.A)
+    sigs = resp.find_rrset(resp.answer, name, dns.rdataclass.IN,
+                           dns.rdatatype.RRSIG, dns.rdatatype.A)
+    assert all(sig.labels == 3 for sig in sigs)
+    keys = ask(d, "secure.com.", "DNSKEY")
+    zone = dns.name.from_text("secure.com.")
+    dnskeys = keys.find_rrset(keys.answer, zone, dns.rdataclass.IN,
+                              dns.rdatatype.DNSKEY)
+    dns.dnssec.validate(rrset, sigs, {zone: dnskeys})
+    # A type the wildcard lacks is wildcard NODATA, never an expansion.
+    resp = ask(d, "other3.wild.secure.com.", "AAAA")
+    assert resp.rcode() == dns.rcode.NOERROR and resp.answer == []
     assert upstream(d) == before
 
 

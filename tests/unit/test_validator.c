@@ -1357,6 +1357,86 @@ test_aggressive_nsec3(void)
 	engine_free(engine);
 }
 
+/* The answer's first record: its owner and rdata, as text. */
+static bool
+first_answer_is(const ldns_pkt *pkt, const char *owner, const char *rdata)
+{
+	const ldns_rr *rr;
+	char *o, *d;
+	bool same;
+
+	if (pkt == NULL || ldns_pkt_ancount(pkt) == 0)
+		return false;
+	rr = ldns_rr_list_rr(ldns_pkt_answer(pkt), 0);
+	o = ldns_rdf2str(ldns_rr_owner(rr));
+	d = ldns_rdf2str(ldns_rr_rdf(rr, 0));
+	same = o != NULL && d != NULL && strcasecmp(o, owner) == 0 &&
+	    strcmp(d, rdata) == 0;
+	free(o);
+	free(d);
+	return same;
+}
+
+/*
+ * RFC 8198 §5.3: once a wildcard expansion under *.wild.sec.test was
+ * validated (its RRset kept under the wildcard's name) and the NSEC of
+ * *.wild (next www, from the NXDOMAIN of wildz) is cached, another name it covers is answered from
+ * the wildcard without a query, with the wildcard's RRSIG (the engine
+ * sends positive answers without their wildcard proof, upstream ones
+ * too). Without the wildcard's RRset cached, the name is asked.
+ */
+static void
+test_aggressive_wildcard(void)
+{
+	struct engine *engine = new_engine(true);
+	struct engine_stats stats;
+	struct outcome o;
+
+	/* An NXDOMAIN whose proof is the NSEC at *.wild (next www). */
+	resolve(engine, "wildz.sec.test.", LDNS_RR_TYPE_A, true, false, &o);
+	outcome_free(&o);
+	resolve(engine, "b.wild.sec.test.", LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.sends > 0 && o.result.rcode == LDNS_RCODE_NOERROR &&
+	    o.result.security == SEC_SECURE && events.synthesised == 0,
+	    "wildcard: with no expansion validated yet, the name is asked "
+	    "(%u sends)", o.sends);
+	outcome_free(&o);
+	resolve(engine, "c.wild.sec.test.", LDNS_RR_TYPE_A, true, false, &o);
+	engine_stats_get(engine, &stats);
+	ok(o.sends == 0 && o.result.rcode == LDNS_RCODE_NOERROR &&
+	    o.result.security == SEC_SECURE && o.ad && o.rrsigs == 1 &&
+	    first_answer_is(o.pkt, "c.wild.sec.test.", "198.51.100.2") &&
+	    events.synthesised == 1 && stats.dnssec_aggressive_wildcard == 1,
+	    "answer_expanded_from_the_cached_wildcard_needs_no_query (%u "
+	    "sends, %s, %u rrsigs, \"%s\")", o.sends,
+	    sec_status_name(o.result.security), o.rrsigs, events.synth_why);
+	outcome_free(&o);
+	resolve(engine, "d.wild.sec.test.", LDNS_RR_TYPE_AAAA, true, false, &o);
+	ok(o.sends == 0 && o.result.rcode == LDNS_RCODE_NOERROR &&
+	    ldns_pkt_ancount(o.pkt) == 0 && o.result.security == SEC_SECURE,
+	    "a type the wildcard lacks is wildcard NODATA, not an answer");
+	outcome_free(&o);
+	resolve(engine, "e.wild.sec.test.", LDNS_RR_TYPE_A, false, true, &o);
+	ok(o.sends == 0 && o.result.rcode == LDNS_RCODE_NOERROR && !o.ad &&
+	    first_answer_is(o.pkt, "e.wild.sec.test.", "198.51.100.2"),
+	    "a cd client gets the expansion too, without ad");
+	outcome_free(&o);
+	engine_free(engine);
+
+	aggressive_off = true;
+	engine = new_engine(true);
+	aggressive_off = false;
+	resolve(engine, "wildz.sec.test.", LDNS_RR_TYPE_A, true, false, &o);
+	outcome_free(&o);
+	resolve(engine, "b.wild.sec.test.", LDNS_RR_TYPE_A, true, false, &o);
+	outcome_free(&o);
+	resolve(engine, "c.wild.sec.test.", LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.sends > 0 && events.synthesised == 0,
+	    "aggressive_nsec_off_expands_nothing");
+	outcome_free(&o);
+	engine_free(engine);
+}
+
 static void
 test_insecure(void)
 {
@@ -2144,6 +2224,7 @@ main(void)
 	test_negative_answers();
 	test_aggressive_nsec();
 	test_aggressive_nsec3();
+	test_aggressive_wildcard();
 	test_insecure();
 	test_qmin_siblings_validated();
 	test_repeated_referral();
