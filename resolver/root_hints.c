@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "dname.h"
 #include "root_hints.h"
@@ -127,6 +128,7 @@ ldns_rr_list *
 root_hints_load(const char *path, char *err, size_t errlen)
 {
 	ldns_rr_list *hints;
+	struct stat st;
 	FILE *fp;
 
 	if (path == NULL) {
@@ -137,6 +139,15 @@ root_hints_load(const char *path, char *err, size_t errlen)
 		fp = fopen(path, "r");
 	if (fp == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	/*
+	 * fopen() opens a directory, whose reads fail without ever reaching
+	 * end of file: ldns's zone reader would loop on it for ever.
+	 */
+	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(EISDIR));
+		fclose(fp);
 		return NULL;
 	}
 	hints = root_hints_parse(fp, path, err, errlen);

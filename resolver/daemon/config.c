@@ -905,6 +905,9 @@ config_read_file(struct config_reader *r, const char *path)
 		if (config_split(r, line, &key, &value) && key != NULL)
 			config_apply(r, key, value);
 	}
+	/* A directory opens, then reads as nothing: not an empty file. */
+	if (ferror(fp))
+		problem(r, "read error: %s", strerror(errno));
 	free(line);
 	fclose(fp);
 	return r->problems - before;

@@ -184,7 +184,8 @@ trust_anchors_add_file(struct trust_anchors *anchors, const char *path,
 		fclose(fp);
 		return -1;
 	}
-	while (!feof(fp)) {
+	/* A read error (a directory) never reaches end of file. */
+	while (!feof(fp) && !ferror(fp)) {
 		ldns_rr *rr = NULL;
 		ldns_status st = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &origin,
 		    &prev, &line);

@@ -411,6 +411,17 @@ test_include(void)
 	    "an include loop stops at depth 8 with one problem");
 	config_free(&c);
 	free(l.errors);
+
+	/* A directory opens, then reads as nothing: an error, not empty. */
+	{
+		char path[64];
+
+		l = load_text(&c, path, sizeof(path), "include: /\n");
+		ok_errors(&l, 1, "/:0: read error: Is a directory\n",
+		    "an included directory is a read error");
+		config_free(&c);
+		free(l.errors);
+	}
 }
 
 static void

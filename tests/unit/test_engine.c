@@ -1329,6 +1329,15 @@ test_stub_zones(void)
 		ok(engine_new(&cfg, err, sizeof(err)) == NULL &&
 		    strstr(err, "addresses") != NULL,
 		    "a zone without addresses is an error: %s", err);
+		/* ldns's zone reader would read a directory for ever. */
+		cfg.zone_count = 0;
+		cfg.root_hints_file = "/";
+		alarm(10);
+		ok(engine_new(&cfg, err, sizeof(err)) == NULL &&
+		    strcmp(err, "/: Is a directory") == 0,
+		    "a directory as root hints is an error, not an endless "
+		    "read: %s", err);
+		alarm(0);
 	}
 }
 
