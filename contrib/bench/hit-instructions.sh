@@ -18,7 +18,8 @@
 #   contrib/bench/hit-instructions.sh BUILD_DIR [QUERIES [BURST]]
 # (defaults 20000 and 8: bench.py's hit runs saw 7.3 datagrams a read).
 # The callgrind.out files stay in $LAB_DIR/hit-instructions/ for
-# callgrind_annotate.
+# callgrind_annotate. HIT_CLIENT=PATH takes hit_client from another build
+# (one older than hit_client itself).
 set -eu
 BUILD=$(cd "$1" && pwd)
 QUERIES=${2:-20000}
@@ -29,7 +30,8 @@ export LAB_DIR
 WORK=$LAB_DIR/hit-instructions
 ADDR=127.77.100.2
 NAMES=1000
-CLIENT=$BUILD/contrib/bench/hit_client
+# HIT_CLIENT: another build's client, for a build older than hit_client.
+CLIENT=${HIT_CLIENT:-$BUILD/contrib/bench/hit_client}
 CONTROL="$BUILD/trace/descend control -s $WORK/control.sock"
 rm -rf "$WORK"
 mkdir -p "$WORK"
@@ -87,30 +89,47 @@ for mode in plain do; do
 	after=$(batches)
 	out=$(ls -t "$WORK"/callgrind.out.* | head -1)
 	mv "$out" "$WORK/callgrind.out.$mode"
-	callgrind_annotate --inclusive=no --threshold=100 \
+	callgrind_annotate --inclusive=no --threshold=100 --auto=no \
 	    "$WORK/callgrind.out.$mode" >"$WORK/annotate-$mode.txt"
 	echo
 	echo "## $mode: $(cat "$WORK/client-$mode.out");" \
 	    "recvmmsg batches $((after - before))"
 	# Lines "  1,234 (12.34%)  file:function [object]": sums by
 	# object (PROGRAM TOTALS is not the dump's after a dump before it).
+	# Code inlined from another file (a header) has a line of its own,
+	# "file.h:function" without the object: it counts for its function,
+	# whose object is named on the function's other line.
 	awk -v q="$QUERIES" '
-	    /^ *[0-9,]+ +\([ 0-9.]+%\) +[^ ]+ \[/ {
+	    /Auto-annotated source/ { done = 1 }
+	    !done && /^ *[0-9,]+ +\([ 0-9.]+%\) +[^ ]+:[^ ]/ {
 		ir = $1; gsub(",", "", ir)
-		obj = $NF; gsub(/[][]/, "", obj); sub(/.*\//, "", obj)
-		sub(/\.so.*/, "", obj)
-		byobj[obj] += ir
-		total += ir
 		fn = $0; sub(/^ *[0-9,]+ +\([ 0-9.]+%\) +/, "", fn)
+		obj = ""
+		if (fn ~ / \[/) {
+			obj = fn; sub(/.* \[/, "", obj); sub(/\].*/, "", obj)
+			sub(/.*\//, "", obj); sub(/\.so.*/, "", obj)
+		}
 		sub(/ \[.*/, "", fn); sub(/^.*:/, "", fn)
-		if (nfn < 15) fns[nfn++] = sprintf("    %8.1f  %s (%s)", ir / q, fn, obj)
+		if (fn == "PROGRAM TOTALS" || fn == "") next
+		if (obj != "") objof[fn] = obj
+		self[fn] += ir
+		if (!(fn in seen)) { seen[fn] = 1; order[nfn++] = fn }
+		total += ir
 	    }
 	    END {
+		for (i = 0; i < nfn; i++) {
+			fn = order[i]; obj = (fn in objof) ? objof[fn] : "?"
+			byobj[obj] += self[fn]
+		}
 		printf "Ir per hit: %.1f\n", total / q
 		printf "### by object\n"
 		for (o in byobj) printf "    %8.1f  %s\n", byobj[o] / q, o | "sort -rn"
 		close("sort -rn")
-		printf "### top functions (self)\n"
-		for (i = 0; i < nfn; i++) print fns[i]
+		printf "### top functions (self, with what is inlined into them)\n"
+		for (i = 0; i < nfn; i++) {
+			fn = order[i]
+			printf "    %8.1f  %s (%s)\n", self[fn] / q, fn, (fn in objof) ? objof[fn] : "?" | "sort -rn | head -15"
+		}
+		close("sort -rn | head -15")
 	    }' "$WORK/annotate-$mode.txt"
 done
