@@ -10,6 +10,10 @@ SECONDS_EACH=${1:-60}
 shift || true
 TARGETS=${*:-reply query config dnssec}
 JOBS=$(nproc 2>/dev/null || echo 2)
+# UBSan's reports stop the run like a crash (by default it prints and goes
+# on, and the run passes); an input that takes over 10 s is a failure too
+# (libFuzzer's default is 1200 s: a hang would have held CI to its end).
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
 [ -x "$SRC/configure" ] || (cd "$SRC" && ./autogen.sh >/dev/null)
 mkdir -p "$BUILD"
@@ -26,7 +30,8 @@ for t in $TARGETS; do
 	cp -n "$SRC/tests/fuzz/corpus/$t"/* "$work"/ 2>/dev/null
 	echo "fuzz: $t for ${SECONDS_EACH}s"
 	if ! "$BUILD/tests/fuzz/fuzz_$t" -max_total_time="$SECONDS_EACH" \
-	    -max_len=4096 -artifact_prefix="$SRC/tests/fuzz/corpus/$t/" \
+	    -max_len=4096 -timeout=10 \
+	    -artifact_prefix="$SRC/tests/fuzz/corpus/$t/" \
 	    -print_final_stats=1 "$work" >"$BUILD/fuzz-$t.log" 2>&1; then
 		echo "fuzz: $t FAILED, see $BUILD/fuzz-$t.log"; tail -30 "$BUILD/fuzz-$t.log"; rc=1
 	else
