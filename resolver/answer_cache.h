@@ -22,6 +22,7 @@
 #ifndef DESCEND_ANSWER_CACHE_H
 #define DESCEND_ANSWER_CACHE_H
 
+#include <arpa/inet.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -95,6 +96,7 @@ static inline size_t
 answer_key(uint8_t *key, const uint8_t *qname, size_t qname_len,
     uint16_t qtype, uint16_t qclass, bool dnssec_ok, bool checking_disabled)
 {
+	uint32_t type_class = htonl((uint32_t)qtype << 16 | qclass);
 	size_t i = 0;
 
 	if (qname_len > 255)
@@ -117,10 +119,8 @@ answer_key(uint8_t *key, const uint8_t *qname, size_t qname_len,
 	}
 	for (; i < qname_len; i++)
 		key[i] = ascii_lower(qname[i]);
-	key[qname_len] = (uint8_t)(qtype >> 8);
-	key[qname_len + 1] = (uint8_t)qtype;
-	key[qname_len + 2] = (uint8_t)(qclass >> 8);
-	key[qname_len + 3] = (uint8_t)qclass;
+	/* Type and class in network order in one store, not four. */
+	memcpy(key + qname_len, &type_class, 4);
 	key[qname_len + 4] = (uint8_t)(dnssec_ok | checking_disabled << 1);
 	return qname_len + 5;
 }

@@ -897,14 +897,18 @@ test_answer_key_case(void)
 
 				memset(name, 'Q', len);
 				name[at] = (uint8_t)c;
-				if (answer_key(key, name, len, 1, 1, true,
-				    false) != len + 5)
+				bool cd = (c & 1) != 0;
+
+				if (answer_key(key, name, len, 0x0102, 0x0304,
+				    true, cd) != len + 5)
 					wrong++;
 				for (size_t i = 0; i < len; i++)
 					wrong += key[i] != (i == at ? want :
 					    'q');
-				wrong += key[len] != 0 || key[len + 1] != 1 ||
-				    key[len + 4] != 1;
+				/* Type and class in network order, the flags. */
+				wrong += key[len] != 1 || key[len + 1] != 2 ||
+				    key[len + 2] != 3 || key[len + 3] != 4 ||
+				    key[len + 4] != (cd ? 3 : 1);
 				checked++;
 			}
 		}
