@@ -463,7 +463,8 @@ list_min_ttl(const ldns_rr_list *rrs, uint32_t ttl)
 
 /* How long the finished answer may be served from the answer cache. */
 static uint32_t
-answer_ttl(const struct engine *engine, const struct task *task)
+answer_ttl(const struct engine *engine, const struct task *task,
+    bool dnssec_ok)
 {
 	uint32_t ttl = engine->config.cache_max_ttl;
 
@@ -471,6 +472,10 @@ answer_ttl(const struct engine *engine, const struct task *task)
 		return LIMIT_SERVFAIL_CACHE_TTL;
 	ttl = list_min_ttl(task->chain, ttl);
 	ttl = list_min_ttl(task->answer, ttl);
+	/* A DO answer lives no longer than its wildcard proof's records. */
+	if (dnssec_ok && task->answer != NULL &&
+	    ldns_rr_list_rr_count(task->answer) > 0)
+		ttl = list_min_ttl(task->proof, ttl);
 	if (task->answer == NULL || ldns_rr_list_rr_count(task->answer) == 0) {
 		uint32_t neg = engine->config.cache_max_negative_ttl;
 
@@ -509,7 +514,8 @@ rr_complete(const ldns_rr *rr)
 
 /*
  * The client's answer as a message: question, chain + answer, SOA; with
- * DO the RRSIGs and denial proofs too (RFC 4035 §3.2.1). Written straight
+ * DO the RRSIGs and denial proofs too (RFC 4035 §3.2.1), a wildcard
+ * expansion's proof of no closer name included (RFC 4035 §3.1.3.3). Written straight
  * to wire (render.c, the bytes ldns_pkt2buffer_wire gives: test_render).
  */
 static bool
@@ -524,11 +530,10 @@ build_answer(struct engine_request *req, const struct task *task)
 	size_t cap = 12 + ldns_rdf_size(req->question.name) + 4;
 	uint16_t flags = 0x8000 | 0x0080 | ((uint16_t)task->rcode & 0x0f);
 
+	/* A wildcard expansion's proof rides with its answer (iterator.c). */
 	if (req->question.dnssec_ok && task->rcode != LDNS_RCODE_SERVFAIL) {
 		lists[2] = task->sigs;
-		if (task->answer == NULL ||
-		    ldns_rr_list_rr_count(task->answer) == 0)
-			lists[4] = task->proof;
+		lists[4] = task->proof;
 	}
 	/*
 	 * AD for validated data; the client's reply keeps it only when the
@@ -657,7 +662,8 @@ engine_finish_request(struct engine_request *req, struct engine_now now)
 	    !(task->rcode == LDNS_RCODE_SERVFAIL &&
 	    req->engine->config.serve_stale)) {
 		answer_cache_store(req->engine->answers, key, keylen,
-		    req->answer, req->answer_len, answer_ttl(req->engine, task),
+		    req->answer, req->answer_len, answer_ttl(req->engine, task,
+		    req->question.dnssec_ok),
 		    req->result.security, now.wall);
 		if (req->answered_early)
 			STAT_ADD(req->engine, stale_refreshes_fresh, 1);

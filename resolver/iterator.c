@@ -430,6 +430,36 @@ sigs_over(const ldns_rr_list *sigs, const ldns_rdf *owner, ldns_rr_type type)
 	return out;
 }
 
+/*
+ * Whether an RRset of `rrs` was expanded from a wildcard: an RRSIG of
+ * `sigs` over it counts fewer labels than its owner (RFC 4035 §5.3.4).
+ * Such an answer's DO clients also need the NSEC/NSEC3 proving no closer
+ * name exists (RFC 4035 §3.1.3.3, RFC 5155 §7.2.6).
+ */
+static bool
+wildcard_expanded(const ldns_rr_list *sigs, const ldns_rr_list *rrs)
+{
+	for (size_t i = 0; sigs != NULL && i < ldns_rr_list_rr_count(sigs); i++) {
+		const ldns_rr *sig = ldns_rr_list_rr(sigs, i);
+		const ldns_rdf *labels = ldns_rr_rrsig_labels(sig);
+		const ldns_rdf *covered = ldns_rr_rrsig_typecovered(sig);
+
+		if (labels == NULL || ldns_rdf_size(labels) != 1 ||
+		    covered == NULL ||
+		    ldns_rdf2native_int8(labels) >= dname_labels(ldns_rr_owner(sig)))
+			continue;
+		for (size_t j = 0; rrs != NULL && j < ldns_rr_list_rr_count(rrs);
+		    j++) {
+			const ldns_rr *rr = ldns_rr_list_rr(rrs, j);
+
+			if (ldns_rr_get_type(rr) == ldns_rdf2rr_type(covered) &&
+			    dname_equal(ldns_rr_owner(rr), ldns_rr_owner(sig)))
+				return true;
+		}
+	}
+	return false;
+}
+
 /* Appends copies of the RRSIGs of `sigs` over every RRset in `rrs`. */
 static void
 list_append_sigs(ldns_rr_list **list, const ldns_rr_list *sigs,
@@ -568,6 +598,20 @@ task_take_cached_status(const struct engine_request *req, struct task *task,
 }
 
 /*
+ * Whether a cached RRset cannot answer the client's task: a DO client's
+ * wildcard expansion needs its proof of no closer name, which the RRset
+ * cache does not keep (RFC 8198 synthesis or the authority gives it; the
+ * answer cache keeps the whole answer with it).
+ */
+static bool
+needs_wildcard_proof(const struct engine_request *req, const struct task *task,
+    const ldns_rr_list *sigs, const ldns_rr_list *rrs)
+{
+	return req->question.dnssec_ok && task == req->tasks[0] &&
+	    wildcard_expanded(sigs, rrs);
+}
+
+/*
  * Answers the task from cached answers, aliases and negative entries.
  * Returns true when the task is finished.
  */
@@ -588,7 +632,8 @@ task_answer_from_cache(struct engine_request *req, struct task *task,
 
 		rrs = rrset_cache_lookup(engine->rrsets, task->qname,
 		    task->qtype, task->klass, now.wall, RANK_ANSWER, &info);
-		if (rrs != NULL && cache_entry_usable(req, &info)) {
+		if (rrs != NULL && cache_entry_usable(req, &info) &&
+		    !needs_wildcard_proof(req, task, info.sigs, rrs)) {
 			ev.u.cache.what = "answer";
 			ev.u.cache.owner = task->qname;
 			task_event(req, task, EV_CACHE_HIT, &ev, now);
@@ -622,7 +667,8 @@ task_answer_from_cache(struct engine_request *req, struct task *task,
 		rrs = rrset_cache_lookup(engine->rrsets, task->qname,
 		    LDNS_RR_TYPE_CNAME, task->klass, now.wall, RANK_ANSWER, &info);
 		if (rrs == NULL || ldns_rr_list_rr_count(rrs) == 0 ||
-		    !cache_entry_usable(req, &info)) {
+		    !cache_entry_usable(req, &info) ||
+		    needs_wildcard_proof(req, task, info.sigs, rrs)) {
 			ldns_rr_list_deep_free(rrs);
 			ldns_rr_list_deep_free(info.sigs);
 			return task_answer_aggressive(req, task, now);
@@ -1711,6 +1757,33 @@ task_follow_alias(struct engine_request *req, struct task *task,
 }
 
 /*
+ * A wildcard expansion's proof as DO clients get it: the reply's NSEC/NSEC3
+ * records and their RRSIGs, borrowed as by negative_proof (NULL: none).
+ */
+static ldns_rr_list *
+wildcard_proof(const struct reply_view *v)
+{
+	ldns_rr_list *proof = ldns_rr_list_new();
+
+	for (size_t i = 0; proof != NULL && i < ldns_rr_list_rr_count(v->nsec);
+	    i++)
+		ldns_rr_list_push_rr(proof, ldns_rr_list_rr(v->nsec, i));
+	for (size_t i = 0; proof != NULL && i < ldns_rr_list_rr_count(v->sigs);
+	    i++) {
+		ldns_rr *rr = ldns_rr_list_rr(v->sigs, i);
+		ldns_rr_type t = ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(rr));
+
+		if (t == LDNS_RR_TYPE_NSEC || t == LDNS_RR_TYPE_NSEC3)
+			ldns_rr_list_push_rr(proof, rr);
+	}
+	if (proof != NULL && ldns_rr_list_rr_count(proof) == 0) {
+		ldns_rr_list_free(proof);
+		proof = NULL;
+	}
+	return proof;
+}
+
+/*
  * A negative answer's proof as DO clients get it: the NSEC/NSEC3 records
  * and the RRSIGs over them and over the SOA. A list borrowing the view's
  * records (ldns_rr_list_free), NULL when there is none.
@@ -1844,6 +1917,15 @@ task_final_reply(struct engine_request *req, struct task *task,
 		return;
 	}
 	list_append_sigs(&task->sigs, v->sigs, v->chain);
+	/* A wildcard expansion's proof of no closer name, for DO clients. */
+	if (v->klass != REPLY_NXDOMAIN && v->klass != REPLY_NODATA &&
+	    (wildcard_expanded(v->sigs, v->chain) ||
+	    wildcard_expanded(v->sigs, v->answer))) {
+		ldns_rr_list *proof = wildcard_proof(v);
+
+		list_append(&task->proof, proof);
+		ldns_rr_list_free(proof);
+	}
 	switch (v->klass) {
 	case REPLY_ANSWER:
 		list_append_sigs(&task->sigs, v->sigs, v->answer);

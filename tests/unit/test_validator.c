@@ -1381,9 +1381,10 @@ first_answer_is(const ldns_pkt *pkt, const char *owner, const char *rdata)
  * RFC 8198 §5.3: once a wildcard expansion under *.wild.sec.test was
  * validated (its RRset kept under the wildcard's name) and the NSEC of
  * *.wild (next www, from the NXDOMAIN of wildz) is cached, another name it covers is answered from
- * the wildcard without a query, with the wildcard's RRSIG (the engine
- * sends positive answers without their wildcard proof, upstream ones
- * too). Without the wildcard's RRset cached, the name is asked.
+ * the wildcard without a query, with the wildcard's RRSIG and the NSEC
+ * covering the name in the authority section (RFC 4035 §3.1.3.3), as an
+ * upstream expansion has. Without the wildcard's RRset cached, the name
+ * is asked.
  */
 static void
 test_aggressive_wildcard(void)
@@ -1406,10 +1407,13 @@ test_aggressive_wildcard(void)
 	ok(o.sends == 0 && o.result.rcode == LDNS_RCODE_NOERROR &&
 	    o.result.security == SEC_SECURE && o.ad && o.rrsigs == 1 &&
 	    first_answer_is(o.pkt, "c.wild.sec.test.", "198.51.100.2") &&
-	    events.synthesised == 1 && stats.dnssec_aggressive_wildcard == 1,
+	    events.synthesised == 1 && stats.dnssec_aggressive_wildcard == 1 &&
+	    count_in(o.pkt, LDNS_RR_TYPE_NSEC) == 1 &&
+	    count_in(o.pkt, LDNS_RR_TYPE_RRSIG) >= 1,
 	    "answer_expanded_from_the_cached_wildcard_needs_no_query (%u "
-	    "sends, %s, %u rrsigs, \"%s\")", o.sends,
-	    sec_status_name(o.result.security), o.rrsigs, events.synth_why);
+	    "sends, %s, %u rrsigs, %u NSEC in authority, \"%s\")", o.sends,
+	    sec_status_name(o.result.security), o.rrsigs,
+	    count_in(o.pkt, LDNS_RR_TYPE_NSEC), events.synth_why);
 	outcome_free(&o);
 	resolve(engine, "d.wild.sec.test.", LDNS_RR_TYPE_AAAA, true, false, &o);
 	ok(o.sends == 0 && o.result.rcode == LDNS_RCODE_NOERROR &&
@@ -1433,6 +1437,79 @@ test_aggressive_wildcard(void)
 	resolve(engine, "c.wild.sec.test.", LDNS_RR_TYPE_A, true, false, &o);
 	ok(o.sends > 0 && events.synthesised == 0,
 	    "aggressive_nsec_off_expands_nothing");
+	outcome_free(&o);
+	engine_free(engine);
+}
+
+/* Whether two answers carry the same records in the same order. */
+static bool
+same_sections(const ldns_pkt *a, const ldns_pkt *b)
+{
+	return a != NULL && b != NULL &&
+	    ldns_rr_list_compare(ldns_pkt_answer(a), ldns_pkt_answer(b)) == 0 &&
+	    ldns_rr_list_compare(ldns_pkt_authority(a),
+	    ldns_pkt_authority(b)) == 0;
+}
+
+/*
+ * RFC 4035 §3.1.3.3, RFC 5155 §7.2.6: a DO client's answer expanded from
+ * a wildcard carries the NSEC (NSEC3) and RRSIGs proving no closer name,
+ * so that it can validate the expansion itself; cold, from the answer
+ * cache (the same records), and with CD (which the answer cache keys
+ * apart, so the RRset cache's copy, without the proof, must not answer
+ * it). A plain client and an answer that is no expansion get none.
+ */
+static void
+test_wildcard_proof(void)
+{
+	struct engine *engine;
+	struct outcome o, cold;
+
+	aggressive_off = true;
+	engine = new_engine(true);
+	aggressive_off = false;
+	resolve(engine, "a.wild.sec.test.", LDNS_RR_TYPE_A, true, false, &cold);
+	ok(cold.result.security == SEC_SECURE && cold.ad &&
+	    count_in(cold.pkt, LDNS_RR_TYPE_NSEC) >= 1 &&
+	    count_in(cold.pkt, LDNS_RR_TYPE_RRSIG) >= 1 &&
+	    count_in(cold.pkt, LDNS_RR_TYPE_SOA) == 0,
+	    "wildcard_answer_to_do_client_carries_nsec_proof (%u NSEC, %u "
+	    "RRSIG in authority)", count_in(cold.pkt, LDNS_RR_TYPE_NSEC),
+	    count_in(cold.pkt, LDNS_RR_TYPE_RRSIG));
+	resolve(engine, "a.wild.sec.test.", LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.sends == 0 && same_sections(cold.pkt, o.pkt),
+	    "wildcard_proof_from_the_answer_cache_too (%u sends)", o.sends);
+	outcome_free(&o);
+	resolve(engine, "a.wild.sec.test.", LDNS_RR_TYPE_A, true, true, &o);
+	ok(!o.ad && count_in(o.pkt, LDNS_RR_TYPE_NSEC) >= 1 &&
+	    same_sections(cold.pkt, o.pkt),
+	    "wildcard_proof_for_a_do_cd_client (%u NSEC)",
+	    count_in(o.pkt, LDNS_RR_TYPE_NSEC));
+	outcome_free(&o);
+	resolve(engine, "a.wild.sec.test.", LDNS_RR_TYPE_A, true, true, &o);
+	ok(o.sends == 0 && same_sections(cold.pkt, o.pkt),
+	    "wildcard_proof_for_do_cd_from_the_answer_cache (%u sends)",
+	    o.sends);
+	outcome_free(&o);
+	outcome_free(&cold);
+	resolve(engine, "b.wild.sec.test.", LDNS_RR_TYPE_A, false, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NOERROR && o.pkt != NULL &&
+	    ldns_pkt_nscount(o.pkt) == 0 && o.rrsigs == 0,
+	    "plain_client_gets_no_wildcard_proof (%u authority records)",
+	    o.pkt != NULL ? (unsigned)ldns_pkt_nscount(o.pkt) : 0);
+	outcome_free(&o);
+	resolve(engine, "www.sec.test.", LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.result.security == SEC_SECURE && o.pkt != NULL &&
+	    ldns_pkt_nscount(o.pkt) == 0,
+	    "no_proof_when_the_answer_is_no_expansion (%u authority records)",
+	    o.pkt != NULL ? (unsigned)ldns_pkt_nscount(o.pkt) : 0);
+	outcome_free(&o);
+	resolve(engine, "a.wild.n3.test.", LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.result.security == SEC_SECURE &&
+	    count_in(o.pkt, LDNS_RR_TYPE_NSEC3) >= 1 &&
+	    count_in(o.pkt, LDNS_RR_TYPE_RRSIG) >= 1,
+	    "nsec3_wildcard_answer_carries_the_next_closer_cover (%u NSEC3)",
+	    count_in(o.pkt, LDNS_RR_TYPE_NSEC3));
 	outcome_free(&o);
 	engine_free(engine);
 }
@@ -2225,6 +2302,7 @@ main(void)
 	test_aggressive_nsec();
 	test_aggressive_nsec3();
 	test_aggressive_wildcard();
+	test_wildcard_proof();
 	test_insecure();
 	test_qmin_siblings_validated();
 	test_repeated_referral();
