@@ -294,10 +294,13 @@ def stuck_worker_drops_a_reply(daemon):
         time.sleep(0.2)
         queued = daemon.stats()["tcp.queued_bytes"]
         # Top up, one reply at a time, until the next reply does not fit.
-        topup = connect_from(daemon.addr, w_ports.pop(), rcvbuf=4096)
-        stuck.append(topup)
-        topup.sendall(framed("bigtxt.example.com", "TXT") * (kernel // size + 1))
-        time.sleep(0.1)
+        def new_topup():
+            s = connect_from(daemon.addr, w_ports.pop(), rcvbuf=4096)
+            stuck.append(s)
+            s.sendall(framed("bigtxt.example.com", "TXT") * (kernel // size + 1))
+            time.sleep(0.1)
+            return s
+        topup = new_topup()
         # A probe from a port of the other worker. A port of W's among
         # them (its refusal was seen late on a loaded machine), or a stuck
         # client that went to the other worker likewise, would only make
@@ -306,7 +309,14 @@ def stuck_worker_drops_a_reply(daemon):
         for port in other_ports[:10]:
             asked = 0
             while limit - queued >= size and asked < 40:
-                topup.sendall(framed("bigtxt.example.com", "TXT"))
+                try:
+                    topup.sendall(framed("bigtxt.example.com", "TXT"))
+                except (ConnectionResetError, BrokenPipeError):
+                    # W closed the top-up as its own worst client (the
+                    # probe before went to W): top up from a new one.
+                    topup = new_topup()
+                    queued = daemon.stats()["tcp.queued_bytes"]
+                    continue
                 asked += 1
                 time.sleep(0.03)
                 queued = daemon.stats()["tcp.queued_bytes"]
