@@ -81,6 +81,24 @@ dname_equal(const ldns_rdf *a, const ldns_rdf *b)
 	return true;
 }
 
+/*
+ * ldns_dname2canonical without a tolower() call per byte: the same bytes
+ * (RFC 4343: only ASCII letters have case; length bytes are below 'A').
+ */
+void
+dname_canonical(const ldns_rdf *name)
+{
+	uint8_t *d;
+	size_t len;
+
+	if (name == NULL || ldns_rdf_get_type(name) != LDNS_RDF_TYPE_DNAME)
+		return;
+	d = ldns_rdf_data(name);
+	len = ldns_rdf_size(name);
+	for (size_t i = 0; i < len; i++)
+		d[i] = ascii_lower(d[i]);
+}
+
 bool
 dname_equal_exact(const ldns_rdf *a, const ldns_rdf *b)
 {

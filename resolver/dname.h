@@ -21,6 +21,9 @@ bool dname_in_bailiwick(const ldns_rdf *name, const ldns_rdf *zone);
 /* True when the two names are equal ignoring case. */
 bool dname_equal(const ldns_rdf *a, const ldns_rdf *b);
 
+/* Lowercases the name in place: ldns_dname2canonical's bytes, faster. */
+void dname_canonical(const ldns_rdf *name);
+
 /* True when the two names are equal byte for byte (0x20 echo check). */
 bool dname_equal_exact(const ldns_rdf *a, const ldns_rdf *b);
 

@@ -77,7 +77,7 @@ task_new(struct engine_request *req, const ldns_rdf *qname,
 		free(task);
 		return NULL;
 	}
-	ldns_dname2canonical(task->qname);
+	dname_canonical(task->qname);
 	task->id = req->next_task_id++;
 	if (req->task_count > 0) {
 		task->parent_id = req->tasks[req->task_count - 1]->id;
@@ -341,7 +341,7 @@ task_set_cut(struct engine_request *req, struct task *task,
 		task_oom(req, task, now);
 		return;
 	}
-	ldns_dname2canonical(task->cut.zone);
+	dname_canonical(task->cut.zone);
 	for (size_t i = 0; i < ldns_rr_list_rr_count(ns); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(ns, i);
 		struct cut_server *s;
@@ -369,7 +369,7 @@ task_set_cut(struct engine_request *req, struct task *task,
 			return;
 		}
 		task->cut.server_count++;
-		ldns_dname2canonical(s->name);
+		dname_canonical(s->name);
 		s->ns_ttl = ldns_rr_ttl(rr);
 		s->resolving_type = LDNS_RR_TYPE_A;
 		/*
@@ -2145,7 +2145,7 @@ parked_new(struct engine_request *req, struct task *task,
 		task_fail(req, task, ENGINE_EDE_OTHER, "out of memory", now);
 		return NULL;
 	}
-	ldns_dname2canonical(p->sent_qname);
+	dname_canonical(p->sent_qname);
 	p->v = *v;
 	memset(v, 0, sizeof(*v));
 	p->sent_qtype = req->query.sent_qtype;

@@ -32,10 +32,10 @@ scrub_push(ldns_rr_list **list, const ldns_rr *rr)
 		return false;
 	if ((copy = reply_rr_clone(rr)) == NULL)
 		return false;
-	ldns_dname2canonical(ldns_rr_owner(copy));
+	dname_canonical(ldns_rr_owner(copy));
 	for (size_t i = 0; i < ldns_rr_rd_count(copy); i++)
 		if (ldns_rdf_get_type(ldns_rr_rdf(copy, i)) == LDNS_RDF_TYPE_DNAME)
-			ldns_dname2canonical(ldns_rr_rdf(copy, i));
+			dname_canonical(ldns_rr_rdf(copy, i));
 	if (!ldns_rr_list_push_rr(*list, copy)) {
 		ldns_rr_free(copy);
 		return false;
@@ -57,7 +57,7 @@ scrub_push_proof(ldns_rr_list **list, const ldns_rr *rr)
 		return false;
 	if ((copy = ldns_rr_clone(rr)) == NULL)
 		return false;
-	ldns_dname2canonical(ldns_rr_owner(copy));
+	dname_canonical(ldns_rr_owner(copy));
 	return ldns_rr_list_push_rr(*list, copy);
 }
 

@@ -1,6 +1,7 @@
 /*
  * test_render.c: the engine's own wire helpers give ldns's answers: name
- * equality as ldns_dname_compare sees it, and messages rendered with
+ * equality as ldns_dname_compare sees it, lowercase names as
+ * ldns_dname2canonical makes them, and messages rendered with
  * render.c byte for byte as ldns_pkt2buffer_wire renders them.
  */
 #include <stdlib.h>
@@ -65,6 +66,30 @@ test_dname_equal(void)
 	    !dname_equal(NULL, rdfs[0]), "NULL names as ldns has them");
 	for (size_t i = 0; i < n + m; i++)
 		ldns_rdf_deep_free(rdfs[i]);
+}
+
+/* dname_canonical lowercases as ldns_dname2canonical does, byte for byte. */
+static void
+test_dname_canonical(void)
+{
+	unsigned same = 0, total = 0;
+
+	/* Every byte value in a label, and in a name's every position. */
+	for (unsigned b = 0; b < 256; b++) {
+		uint8_t wire[] = { 3, 'A', (uint8_t)b, 'z', 3, 'C', 'o', 'M', 0 };
+		ldns_rdf *x = raw_name((const char *)wire, sizeof(wire));
+		ldns_rdf *y = raw_name((const char *)wire, sizeof(wire));
+
+		dname_canonical(x);
+		ldns_dname2canonical(y);
+		total++;
+		same += memcmp(ldns_rdf_data(x), ldns_rdf_data(y),
+		    sizeof(wire)) == 0;
+		ldns_rdf_deep_free(x);
+		ldns_rdf_deep_free(y);
+	}
+	ok(same == total, "dname_canonical gives ldns_dname2canonical's "
+	    "bytes for every byte value: %u of %u", same, total);
 }
 
 /* Records of every shape build_answer meets, names sharing suffixes. */
@@ -290,6 +315,7 @@ int
 main(void)
 {
 	test_dname_equal();
+	test_dname_canonical();
 	test_render_matches_ldns();
 	test_render_large();
 	test_render_refuses_broken();
