@@ -13,16 +13,22 @@ Two ways, both with bench.py's configurations:
   restart  bench.py's cold case: per try, every target is restarted,
            resolves n1 and waits until idle (0.3 s without an upstream
            query; bench.py waits 1 s), then n2 is timed.
-Both also split each resolution by the kernel timestamps of its datagrams
+  callgrind  each descend target in turn runs under valgrind's callgrind
+           (instrumentation off until n0 is resolved), resolves n1..nN,
+           and prints its user-space instructions per name (deterministic,
+           unlike the times); the profiles stay in $LAB_DIR/bench/sibling-ab/
+           for callgrind_annotate.
+loop and restart also split each resolution by the kernel timestamps of its datagrams
 on lo (Phases): "in" from the client's query to the upstream query, "up"
 the authority's time, "out" from its reply to the client's answer.
 SIBLING_AB_ALL=1 prints every try's ms too.
 
 Usage (as root, from the source tree, inside contrib/netns-run, LAB_DIR set):
-    contrib/bench/sibling-ab.py loop|restart COUNT TARGET...
+    contrib/bench/sibling-ab.py loop|restart|callgrind COUNT TARGET...
 TARGET: NAME=descend:BUILD_DIR | NAME=unbound.
 """
 import os
+import re
 import socket
 import struct
 import statistics
@@ -113,6 +119,45 @@ def timed(phases, name, addr, host, times, split):
         split[name].append(got)
 
 
+def callgrind(name, addr, build, count):
+    """Instructions per sibling name of descendd under callgrind."""
+    r = Named(name, "descend", addr, build)
+    conf = os.path.join(r.dir, "conf")
+    with open(conf, "w") as f:
+        f.write(r.config())
+    out = os.path.join(r.dir, "callgrind.out")
+    proc = subprocess.Popen(["valgrind", "--tool=callgrind", "--instr-atstart=no",
+                             f"--callgrind-out-file={out}", "-q",
+                             os.path.join(build, "resolver", "daemon", "descendd"),
+                             "-d", "-c", conf], stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while bench.dig(addr, "localhost.", timeout=1) is None:
+            if time.monotonic() > deadline:
+                sys.exit(f"{name}: descendd did not start under valgrind")
+        if ask(addr, "n0.wild.example.com") is None:
+            sys.exit(f"{name}: n0.wild.example.com failed")
+        time.sleep(1)
+        subprocess.run(["callgrind_control", "-i", "on", str(proc.pid)],
+                       capture_output=True)
+        for i in range(1, count + 1):
+            if ask(addr, f"n{i}.wild.example.com") is None:
+                sys.exit(f"{name}: n{i}.wild.example.com failed")
+        time.sleep(0.5)
+        subprocess.run(["callgrind_control", "-d", str(proc.pid)],
+                       capture_output=True)
+    finally:
+        proc.terminate()
+        proc.wait()
+    dumps = sorted(f for f in os.listdir(r.dir) if f.startswith("callgrind.out."))
+    text = subprocess.run(["callgrind_annotate", os.path.join(r.dir, dumps[-1])],
+                          capture_output=True, text=True).stdout
+    m = re.search(r"^([\d,]+) .*PROGRAM TOTALS", text, re.M)
+    total = int(m.group(1).replace(",", "")) if m else 0
+    print(f"{name:10} callgrind {count}: {total / count:,.0f} instructions per name "
+          f"({os.path.join(r.dir, dumps[-1])})", flush=True)
+
+
 def cpu_ns(pid):
     """The process's CPU time so far, all threads, in ns (schedstat)."""
     return sum(int(open(f"/proc/{pid}/task/{tid}/schedstat").read().split()[0])
@@ -128,7 +173,8 @@ def summary(ms):
 
 def main():
     args = sys.argv[1:]
-    if len(args) < 3 or args[0] not in ("loop", "restart") or not args[1].isdigit():
+    if len(args) < 3 or args[0] not in ("loop", "restart", "callgrind") or \
+            not args[1].isdigit():
         sys.exit(__doc__)
     mode, count, targets = args[0], int(args[1]), []
     for i, target in enumerate(args[2:]):
@@ -145,6 +191,11 @@ def main():
     cpu = {}
     servers = {}
     try:
+        if mode == "callgrind":
+            for name, kind, addr, build in targets:
+                if kind == "descend":
+                    callgrind(name, addr, build, count)
+            return
         if mode == "loop":
             for name, kind, addr, build in targets:
                 servers[name] = Named(name, kind, addr, build).start()
