@@ -152,6 +152,21 @@ dname_ancestor(const ldns_rdf *name, unsigned labels)
 	return ldns_dname_clone_from(name, (uint16_t)(have - labels));
 }
 
+ldns_rdf *
+dname_wildcard_at(const ldns_rdf *name, unsigned labels)
+{
+	ldns_rdf *ce = dname_ancestor(name, labels);
+	ldns_rdf *wild = ldns_dname_new_frm_str("*");
+
+	if (ce == NULL || wild == NULL ||
+	    ldns_dname_cat(wild, ce) != LDNS_STATUS_OK) {
+		ldns_rdf_deep_free(wild);
+		wild = NULL;
+	}
+	ldns_rdf_deep_free(ce);
+	return wild;
+}
+
 void
 dname_randomise_case(ldns_rdf *name)
 {

@@ -47,6 +47,12 @@ bool dname_key_covers(const uint8_t *owner, size_t owner_len,
  */
 ldns_rdf *dname_ancestor(const ldns_rdf *name, unsigned labels);
 
+/*
+ * "*.<the ancestor of name with `labels` labels>": the wildcard a name may
+ * be expanded from, a new rdf the caller frees; NULL when out of memory.
+ */
+ldns_rdf *dname_wildcard_at(const ldns_rdf *name, unsigned labels);
+
 /* Label count without the root label (the root is 0, "com." is 1). */
 unsigned dname_labels(const ldns_rdf *name);
 

@@ -1757,11 +1757,13 @@ task_follow_alias(struct engine_request *req, struct task *task,
 }
 
 /*
- * A wildcard expansion's proof as DO clients get it: the reply's NSEC/NSEC3
- * records and their RRSIGs, borrowed as by negative_proof (NULL: none).
+ * The proof DO clients get with an answer: the reply's NSEC/NSEC3 records
+ * and the RRSIGs over them, and over the SOA for a negative answer (a
+ * wildcard expansion's proof of no closer name has no SOA). A list
+ * borrowing the view's records (ldns_rr_list_free), NULL when there is none.
  */
 static ldns_rr_list *
-wildcard_proof(const struct reply_view *v)
+denial_proof(const struct reply_view *v, bool negative)
 {
 	ldns_rr_list *proof = ldns_rr_list_new();
 
@@ -1773,36 +1775,8 @@ wildcard_proof(const struct reply_view *v)
 		ldns_rr *rr = ldns_rr_list_rr(v->sigs, i);
 		ldns_rr_type t = ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(rr));
 
-		if (t == LDNS_RR_TYPE_NSEC || t == LDNS_RR_TYPE_NSEC3)
-			ldns_rr_list_push_rr(proof, rr);
-	}
-	if (proof != NULL && ldns_rr_list_rr_count(proof) == 0) {
-		ldns_rr_list_free(proof);
-		proof = NULL;
-	}
-	return proof;
-}
-
-/*
- * A negative answer's proof as DO clients get it: the NSEC/NSEC3 records
- * and the RRSIGs over them and over the SOA. A list borrowing the view's
- * records (ldns_rr_list_free), NULL when there is none.
- */
-static ldns_rr_list *
-negative_proof(const struct reply_view *v)
-{
-	ldns_rr_list *proof = ldns_rr_list_new();
-
-	for (size_t i = 0; proof != NULL && i < ldns_rr_list_rr_count(v->nsec);
-	    i++)
-		ldns_rr_list_push_rr(proof, ldns_rr_list_rr(v->nsec, i));
-	for (size_t i = 0; proof != NULL && i < ldns_rr_list_rr_count(v->sigs);
-	    i++) {
-		ldns_rr *rr = ldns_rr_list_rr(v->sigs, i);
-		ldns_rr_type t = ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(rr));
-
-		if (t == LDNS_RR_TYPE_SOA || t == LDNS_RR_TYPE_NSEC ||
-		    t == LDNS_RR_TYPE_NSEC3)
+		if ((negative && t == LDNS_RR_TYPE_SOA) ||
+		    t == LDNS_RR_TYPE_NSEC || t == LDNS_RR_TYPE_NSEC3)
 			ldns_rr_list_push_rr(proof, rr);
 	}
 	if (proof != NULL && ldns_rr_list_rr_count(proof) == 0) {
@@ -1867,7 +1841,7 @@ cache_reply(struct engine_request *req, const struct task *task,
 	if (v->klass == REPLY_NXDOMAIN || v->klass == REPLY_NODATA) {
 		const ldns_rdf *name = v->target != NULL ? v->target :
 		    task->qname;
-		ldns_rr_list *proof = negative_proof(v);
+		ldns_rr_list *proof = denial_proof(v, true);
 
 		rrset_cache_store_negative(engine->rrsets, name,
 		    sent_qtype, task->klass,
@@ -1921,7 +1895,7 @@ task_final_reply(struct engine_request *req, struct task *task,
 	if (v->klass != REPLY_NXDOMAIN && v->klass != REPLY_NODATA &&
 	    (wildcard_expanded(v->sigs, v->chain) ||
 	    wildcard_expanded(v->sigs, v->answer))) {
-		ldns_rr_list *proof = wildcard_proof(v);
+		ldns_rr_list *proof = denial_proof(v, false);
 
 		list_append(&task->proof, proof);
 		ldns_rr_list_free(proof);
@@ -1937,7 +1911,7 @@ task_final_reply(struct engine_request *req, struct task *task,
 	case REPLY_NXDOMAIN:
 	case REPLY_NODATA:
 		{
-			ldns_rr_list *proof = negative_proof(v);
+			ldns_rr_list *proof = denial_proof(v, true);
 
 			list_append(&task->proof, proof);
 			ldns_rr_list_free(proof);
@@ -2251,7 +2225,7 @@ qmin_remember(struct engine_request *req, const struct task *task,
 	    (name = ldns_rdf_clone(req->query.sent_qname)) == NULL)
 		return;
 	ldns_dname2canonical(name);	/* 0x20 */
-	proof = negative_proof(v);
+	proof = denial_proof(v, true);
 	rrset_cache_store_negative(engine->rrsets, name, LDNS_RR_TYPE_A,
 	    task->klass, LDNS_RCODE_NOERROR, v->soa, proof, SEC_UNCHECKED,
 	    negative_ttl(engine, v->soa), now.wall);

@@ -90,22 +90,6 @@ renamed(const ldns_rr_list *from, const ldns_rdf *owner, ldns_rr_type type,
 	return out;
 }
 
-/* "*.<the ancestor of name with `labels` labels>", or NULL. */
-static ldns_rdf *
-wildcard_at(const ldns_rdf *name, unsigned labels)
-{
-	ldns_rdf *ce = dname_ancestor(name, labels);
-	ldns_rdf *wild = ldns_dname_new_frm_str("*");
-
-	if (ce == NULL || wild == NULL ||
-	    ldns_dname_cat(wild, ce) != LDNS_STATUS_OK) {
-		ldns_rdf_deep_free(wild);
-		wild = NULL;
-	}
-	ldns_rdf_deep_free(ce);
-	return wild;
-}
-
 void
 aggressive_learn_wildcard(struct engine *engine, const struct reply_view *v,
     time_t now)
@@ -129,7 +113,7 @@ aggressive_learn_wildcard(struct engine *engine, const struct reply_view *v,
 			continue;	/* not an expansion */
 		type = ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(sig));
 		if (!wildcard_type(type) ||
-		    (wild = wildcard_at(owner, (unsigned)labels)) == NULL)
+		    (wild = dname_wildcard_at(owner, (unsigned)labels)) == NULL)
 			continue;
 		/*
 		 * The RRSIG was made over "*.<ce>" (RFC 4035 §5.3.2), and a
@@ -503,7 +487,7 @@ aggressive_wildcard(struct engine_request *req, struct task *task,
 	if (ce < dname_labels(f->zone))
 		return false;
 	nsec_prove_wildcard(task->qname, (int)ce, f->zone, f->nsecs, &vd);
-	if (vd.status != SEC_SECURE || (wild = wildcard_at(task->qname, ce)) ==
+	if (vd.status != SEC_SECURE || (wild = dname_wildcard_at(task->qname, ce)) ==
 	    NULL)
 		goto out;
 	rrs = rrset_cache_lookup(engine->rrsets, wild, task->qtype,

@@ -181,22 +181,6 @@ closest_encloser_labels(const ldns_rr *cover, const ldns_rdf *name)
 	return a > b ? a : b;
 }
 
-/* "*.<ancestor of name with `labels` labels>", a new name; NULL on error. */
-static ldns_rdf *
-wildcard_at(const ldns_rdf *name, unsigned labels)
-{
-	ldns_rdf *ce = dname_ancestor(name, labels);
-	ldns_rdf *wild = ldns_dname_new_frm_str("*");
-
-	if (ce == NULL || wild == NULL ||
-	    ldns_dname_cat(wild, ce) != LDNS_STATUS_OK) {
-		ldns_rdf_deep_free(wild);
-		wild = NULL;
-	}
-	ldns_rdf_deep_free(ce);
-	return wild;
-}
-
 /*
  * Whether the closest encloser (`labels` labels of `name`) is a node that
  * ends the zone's say: a delegation or a DNAME there means the name is not
@@ -247,7 +231,7 @@ nsec_prove_nxdomain(const ldns_rdf *qname, const ldns_rdf *zone,
 		not_proven(verdict, "the closest encloser is a delegation or DNAME");
 		return;
 	}
-	if ((wild = wildcard_at(qname, ce)) == NULL) {
+	if ((wild = dname_wildcard_at(qname, ce)) == NULL) {
 		not_proven(verdict, "out of memory");
 		return;
 	}
@@ -335,7 +319,7 @@ nsec_prove_nodata(const ldns_rdf *qname, ldns_rr_type qtype,
 			    "the closest encloser is a delegation or DNAME");
 			return;
 		}
-		if ((wild = wildcard_at(qname, ce)) == NULL) {
+		if ((wild = dname_wildcard_at(qname, ce)) == NULL) {
 			not_proven(verdict, "out of memory");
 			return;
 		}
