@@ -61,6 +61,41 @@ def make_queries(count, names):
     return queries
 
 
+def ask_while_stopped(d, queries):
+    """Sends `queries` from 40 source ports while descendd is stopped, so
+    they wait in its sockets' queues; returns those queues as they were
+    (udp_sockets), then the answers by ID and the addresses they came from."""
+    socks = []
+    for _ in range(40):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 1 << 20)
+        s.settimeout(0.2)
+        socks.append(s)
+    answers, sources = {}, set()
+    os.kill(d.proc.pid, signal.SIGSTOP)
+    try:
+        for q in queries:
+            socks[q.id % 40].sendto(q.to_wire(), (d.addr, 53))
+        time.sleep(0.2)
+        queued = udp_sockets(d.proc.pid, d.addr, 53)
+    finally:
+        os.kill(d.proc.pid, signal.SIGCONT)
+    deadline = time.monotonic() + 10
+    while len(answers) < len(queries) and time.monotonic() < deadline:
+        for s in socks:
+            try:
+                while True:
+                    wire, source = s.recvfrom(65535)
+                    r = dns.message.from_wire(wire)
+                    answers[r.id] = r
+                    sources.add(source)
+            except socket.timeout:
+                pass
+    for s in socks:
+        s.close()
+    return queued, answers, sources
+
+
 def check_answers(queries, answers):
     missing = [q.id for q in queries if q.id not in answers]
     assert not missing, f"{len(missing)} of {len(queries)} not answered: {missing[:10]}"
@@ -384,35 +419,8 @@ def test_two_workers_share_queries_and_send_only_sockets_get_none(daemon_factory
         assert d.query(WILD.format(i)).rcode() == dns.rcode.NOERROR
     before = udp_sockets(d.proc.pid, d.addr, 53)
     assert len(before) == 4, before
-    socks = []
-    for _ in range(40):
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 1 << 20)
-        s.settimeout(0.2)
-        socks.append(s)
     queries = make_queries(800, names)
-    answers, sources = {}, set()
-    os.kill(d.proc.pid, signal.SIGSTOP)
-    try:
-        for q in queries:
-            socks[q.id % 40].sendto(q.to_wire(), (d.addr, 53))
-        time.sleep(0.2)
-        queued = udp_sockets(d.proc.pid, d.addr, 53)
-    finally:
-        os.kill(d.proc.pid, signal.SIGCONT)
-    deadline = time.monotonic() + 10
-    while len(answers) < len(queries) and time.monotonic() < deadline:
-        for s in socks:
-            try:
-                while True:
-                    wire, source = s.recvfrom(65535)
-                    r = dns.message.from_wire(wire)
-                    answers[r.id] = r
-                    sources.add(source)
-            except socket.timeout:
-                pass
-    for s in socks:
-        s.close()
+    queued, answers, sources = ask_while_stopped(d, queries)
     shares = sorted(q for q, _ in queued.values())
     print(f"queued bytes per socket while stopped: {shares}; "
           f"answered {len(answers)} of {len(queries)}")
@@ -501,35 +509,8 @@ def test_two_workers_without_the_steering_program_answer_every_query(daemon_fact
             except dns.exception.Timeout:
                 pass
     before = udp_sockets(d.proc.pid, d.addr, 53)
-    socks = []
-    for _ in range(40):
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 1 << 20)
-        s.settimeout(0.2)
-        socks.append(s)
     queries = make_queries(400, names)
-    answers, sources = {}, set()
-    os.kill(d.proc.pid, signal.SIGSTOP)
-    try:
-        for q in queries:
-            socks[q.id % 40].sendto(q.to_wire(), (d.addr, 53))
-        time.sleep(0.2)
-        queued = udp_sockets(d.proc.pid, d.addr, 53)
-    finally:
-        os.kill(d.proc.pid, signal.SIGCONT)
-    deadline = time.monotonic() + 10
-    while len(answers) < len(queries) and time.monotonic() < deadline:
-        for s in socks:
-            try:
-                while True:
-                    wire, source = s.recvfrom(65535)
-                    r = dns.message.from_wire(wire)
-                    answers[r.id] = r
-                    sources.add(source)
-            except socket.timeout:
-                pass
-    for s in socks:
-        s.close()
+    queued, answers, sources = ask_while_stopped(d, queries)
     shares = sorted(q for q, _ in queued.values())
     print(f"queued bytes per socket while stopped: {shares}; "
           f"answered {len(answers)} of {len(queries)}")
