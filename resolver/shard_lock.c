@@ -83,15 +83,9 @@ shard_read_lock(struct shard_readers *readers, struct shard_lock *lock)
 {
 	int slot = reader_slot();
 
-	if (slot >= 0) {
-		unsigned *reading = &readers->slot[slot].reading;
-
-		__atomic_store_n(reading, lock->id, __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&lock->writing, __ATOMIC_SEQ_CST) == 0)
-			return true;
-		/* A writer is in: wait for it on the mutex like the others. */
-		__atomic_store_n(reading, 0, __ATOMIC_RELEASE);
-	}
+	if (slot >= 0 && shard_read_announce(readers, lock, slot))
+		return true;
+	/* No slot, or a writer is in: wait on the mutex like the others. */
 	pthread_mutex_lock(&lock->mutex);
 	return false;
 }

@@ -57,19 +57,31 @@ void shard_read_unlock(struct shard_readers *readers, struct shard_lock *lock,
  */
 extern _Thread_local int shard_my_slot;
 
+/*
+ * Announces a read of `lock` in reader slot `slot`: true when no writer
+ * is in (the reader holds it), else the announcement is withdrawn and the
+ * reader must wait on the mutex like the others.
+ */
+static inline bool
+shard_read_announce(struct shard_readers *readers, struct shard_lock *lock,
+    int slot)
+{
+	unsigned *reading = &readers->slot[slot].reading;
+
+	__atomic_store_n(reading, lock->id, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&lock->writing, __ATOMIC_SEQ_CST) == 0)
+		return true;
+	__atomic_store_n(reading, 0, __ATOMIC_RELEASE);
+	return false;
+}
+
 static inline bool
 shard_read_lock_inline(struct shard_readers *readers, struct shard_lock *lock)
 {
 	int slot = shard_my_slot;
 
-	if (slot >= 0) {
-		unsigned *reading = &readers->slot[slot].reading;
-
-		__atomic_store_n(reading, lock->id, __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&lock->writing, __ATOMIC_SEQ_CST) == 0)
-			return true;
-		__atomic_store_n(reading, 0, __ATOMIC_RELEASE);
-	}
+	if (slot >= 0 && shard_read_announce(readers, lock, slot))
+		return true;
 	return shard_read_lock(readers, lock);
 }
 
