@@ -35,27 +35,7 @@ CLIENT=${HIT_CLIENT:-$BUILD/contrib/bench/hit_client}
 CONTROL="$BUILD/trace/descend control -s $WORK/control.sock"
 rm -rf "$WORK"
 mkdir -p "$WORK"
-"$SRC/contrib/lab/lab" start >/dev/null
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	"$SRC/contrib/lab/lab" stop >/dev/null
-}
-trap cleanup EXIT
-for i in $(seq 0 $((NAMES - 1))); do echo "n$i.wild.example.com A"; done \
-    >"$WORK/hot.txt"
-cat >"$WORK/conf" <<EOF
-listen: $ADDR@53
-root-hints: $LAB_DIR/root.hints
-query-loopback: yes
-threads: 1
-control-socket: $WORK/control.sock
-cache-size: 384m
-log-level: warning
-prefetch: no
-username: ""
-trust-anchor-file: $LAB_DIR/root.key
-EOF
+. "$SRC/contrib/bench/hit-lab.sh"
 valgrind --tool=callgrind --instr-atstart=no \
     --callgrind-out-file="$WORK/callgrind.out" \
     "$BUILD/resolver/daemon/descendd" -d -c "$WORK/conf" \

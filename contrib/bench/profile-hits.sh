@@ -17,26 +17,8 @@ export LAB_DIR
 WORK=$LAB_DIR/profile
 ADDR=127.77.100.2
 mkdir -p "$WORK"
-"$SRC/contrib/lab/lab" start >/dev/null
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	"$SRC/contrib/lab/lab" stop >/dev/null
-}
-trap cleanup EXIT
-for i in $(seq 0 999); do echo "n$i.wild.example.com A"; done >"$WORK/hot.txt"
-cat >"$WORK/conf" <<EOF
-listen: $ADDR@53
-root-hints: $LAB_DIR/root.hints
-query-loopback: yes
-threads: 1
-control-socket: $WORK/control.sock
-cache-size: 384m
-log-level: warning
-prefetch: no
-username: ""
-trust-anchor-file: $LAB_DIR/root.key
-EOF
+NAMES=1000
+. "$SRC/contrib/bench/hit-lab.sh"
 taskset -c 0 "$BUILD/resolver/daemon/descendd" -d -c "$WORK/conf" \
     2>"$WORK/stderr" >/dev/null &
 pid=$!
