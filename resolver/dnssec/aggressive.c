@@ -205,7 +205,13 @@ aggressive_finish(struct engine_request *req, struct task *task,
 	struct engine *engine = req->engine;
 	struct engine_event ev = { 0 };
 	ldns_rr_list *proof = NULL;
-	const char *why;
+	static const char *const whys[2][2] = {
+		{ "NODATA synthesised from cached NSEC (RFC 8198)",
+		    "NXDOMAIN synthesised from cached NSEC (RFC 8198)" },
+		{ "NODATA synthesised from cached NSEC3 (RFC 8198)",
+		    "NXDOMAIN synthesised from cached NSEC3 (RFC 8198)" },
+	};
+	bool nxdomain;
 
 	if ((proof = ldns_rr_list_new()) == NULL || !list_move(&proof, f->nsecs) ||
 	    !list_move(&proof, f->sigs) || !list_move(&task->proof, proof)) {
@@ -217,27 +223,22 @@ aggressive_finish(struct engine_request *req, struct task *task,
 	task->soa = f->soa;
 	f->soa = NULL;
 	*rcode = (ldns_pkt_rcode)proven;
+	nxdomain = proven == LDNS_RCODE_NXDOMAIN;
 	if (nsec3) {
 		STAT_ADD(engine, dnssec_aggressive_nsec3, 1);
-		if (proven == LDNS_RCODE_NXDOMAIN)
+		if (nxdomain)
 			STAT_ADD(engine, dnssec_aggressive_nsec3_nxdomain, 1);
-		why = proven == LDNS_RCODE_NXDOMAIN ?
-		    "NXDOMAIN synthesised from cached NSEC3 (RFC 8198)" :
-		    "NODATA synthesised from cached NSEC3 (RFC 8198)";
 	} else {
 		STAT_ADD(engine, dnssec_aggressive_nsec, 1);
-		if (proven == LDNS_RCODE_NXDOMAIN)
+		if (nxdomain)
 			STAT_ADD(engine, dnssec_aggressive_nxdomain, 1);
-		why = proven == LDNS_RCODE_NXDOMAIN ?
-		    "NXDOMAIN synthesised from cached NSEC (RFC 8198)" :
-		    "NODATA synthesised from cached NSEC (RFC 8198)";
 	}
 	ev.kind = EV_CACHE_HIT;
 	ev.u.cache.what = nsec3 ? "aggressive-nsec3" : "aggressive-nsec";
 	ev.u.cache.owner = task->qname;
 	engine_emit(req, &ev, task, now);
 	validator_emit(req, task, "synthesised", task->qname, task->qtype,
-	    f->zone, SEC_SECURE, -1, why, now);
+	    f->zone, SEC_SECURE, -1, whys[nsec3][nxdomain], now);
 	return true;
 }
 
