@@ -59,6 +59,13 @@ static const char *const type_names[] = {
 	[LOCAL_ZONE_NODEFAULT] = "nodefault",
 };
 
+/*
+ * ::1's reverse name, a built-in zone with a PTR record: named once, and
+ * the record's text is this name joined to the rest of its line.
+ */
+#define IP6_LOOPBACK_REVERSE \
+	"1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa."
+
 /* Answered locally unless the operator says otherwise (Unbound's list). */
 static const char *const default_zones[] = {
 	"localhost.", "invalid.", "test.", "onion.", "home.arpa.",
@@ -74,7 +81,7 @@ static const char *const default_zones[] = {
 	"d.f.ip6.arpa.", "8.e.f.ip6.arpa.", "9.e.f.ip6.arpa.", "a.e.f.ip6.arpa.",
 	"b.e.f.ip6.arpa.", "8.b.d.0.1.0.0.2.ip6.arpa.",
 	"0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa.",
-	"1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa.",
+	IP6_LOOPBACK_REVERSE,
 };
 
 /* The data of the built-in zones besides their SOA and NS. */
@@ -82,8 +89,7 @@ static const char *const default_records[] = {
 	"localhost. 10800 IN A 127.0.0.1",
 	"localhost. 10800 IN AAAA ::1",
 	"1.0.0.127.in-addr.arpa. 10800 IN PTR localhost.",
-	"1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa."
-	    " 10800 IN PTR localhost.",
+	IP6_LOOPBACK_REVERSE " 10800 IN PTR localhost.",
 };
 
 /* Lowercase wire form of `name` into key; its length. */

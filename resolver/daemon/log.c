@@ -32,6 +32,13 @@ log_enabled(enum log_level level)
 	return level <= log_threshold;
 }
 
+/*
+ * The format comes from log_error() and its kin, whose callers the
+ * compiler checks (log.h); this says so, for -Wformat-nonliteral.
+ */
+static void log_write(enum log_level, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 log_write(enum log_level level, const char *fmt, va_list ap)
 {
