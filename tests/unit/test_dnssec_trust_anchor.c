@@ -250,9 +250,9 @@ test_anchor_validates(void)
 	ldns_rr *ds = ldns_key_rr2ds(ksk.dnskey, LDNS_SHA256);
 	char *text = ldns_rr2str(ds);
 	struct trust_anchors *tas = trust_anchors_new();
-	const struct trust_anchor *ta;
+	const struct trust_anchor *ta = NULL;
 	struct dnssec_budget budget;
-	struct dnssec_verdict v;
+	struct dnssec_verdict v = { .status = SEC_UNCHECKED, .why = "no anchor" };
 	ldns_rdf *zone = t_name("example.");
 	char err[512] = "";
 	const char *path = write_file("ds.key", text);
@@ -260,8 +260,9 @@ test_anchor_validates(void)
 	ok(trust_anchors_add_file(tas, path, err, sizeof(err)) == 0 &&
 	    (ta = lookup(tas, "example.")) != NULL, "ldns-key2ds output loads");
 	dnssec_budget_init(&budget);
-	dnssec_verify_dnskey_rrset(dnskeys, sigs, ta->records, zone, T_NOW,
-	    &budget, &v, NULL);
+	if (ta != NULL)		/* a failed load fails the next test, not the run */
+		dnssec_verify_dnskey_rrset(dnskeys, sigs, ta->records, zone,
+		    T_NOW, &budget, &v, NULL);
 	ok(v.status == SEC_SECURE, "the file's DS validates the DNSKEYs (%s)",
 	    v.why);
 	free(text);

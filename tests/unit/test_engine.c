@@ -566,9 +566,12 @@ test_spoofed_reply_ignored(void)
 static void
 test_query_wire_matches_ldns(void)
 {
-	static const char *names[] = { ".", "com.", "www.Example.test.",
+	/* Two lines joined, apart: in the list they looked like a lost comma. */
+	static const char long_name[] =
 	    "a.very-long-label-0123456789-0123456789-0123456789-0123456.b.c.d."
-	    "e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.example.net." };
+	    "e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.example.net.";
+	static const char *names[] = { ".", "com.", "www.Example.test.",
+	    long_name };
 	struct engine *engine = new_engine();
 	struct engine_now now = { 1000000, 5000 };
 	struct engine_question q = { .type = LDNS_RR_TYPE_A,
