@@ -1756,27 +1756,53 @@ task_follow_alias(struct engine_request *req, struct task *task,
 	return true;
 }
 
+/* Whether `list` holds the very record `rr` (not a copy). */
+static bool
+list_holds(const ldns_rr_list *list, const ldns_rr *rr)
+{
+	for (size_t i = 0; list != NULL && i < ldns_rr_list_rr_count(list); i++)
+		if (ldns_rr_list_rr(list, i) == rr)
+			return true;
+	return false;
+}
+
 /*
- * The proof DO clients get with an answer: the reply's NSEC/NSEC3 records
- * and the RRSIGs over them, and over the SOA for a negative answer (a
- * wildcard expansion's proof of no closer name has no SOA). A list
- * borrowing the view's records (ldns_rr_list_free), NULL when there is none.
+ * The proof DO clients get with an answer: NSEC/NSEC3 records with their
+ * RRSIGs, and the SOA's RRSIGs for a negative answer (a wildcard
+ * expansion's proof of no closer name has no SOA). Under AD (a secure
+ * view) only the proof RRsets the validator verified (reply.h
+ * proof_verified): a record it skipped or could not verify is the
+ * upstream's claim, not validated data, and would reach the client and the
+ * caches as if it were (Unbound and Knot Resolver give out only records
+ * that validated). Not secure (insecure, not validated, CD), the client
+ * judges for itself and gets them as the server sent them, as Unbound
+ * passes such a message on. A list borrowing the view's records
+ * (ldns_rr_list_free), NULL when there is none.
  */
 static ldns_rr_list *
 denial_proof(const struct reply_view *v, bool negative)
 {
 	ldns_rr_list *proof = ldns_rr_list_new();
+	bool secure = v->status == SEC_SECURE;
+	const ldns_rdf *apex = ldns_rr_list_rr_count(v->soa) > 0 ?
+	    ldns_rr_owner(ldns_rr_list_rr(v->soa, 0)) : NULL;
 
 	for (size_t i = 0; proof != NULL && i < ldns_rr_list_rr_count(v->nsec);
-	    i++)
-		ldns_rr_list_push_rr(proof, ldns_rr_list_rr(v->nsec, i));
+	    i++) {
+		ldns_rr *rr = ldns_rr_list_rr(v->nsec, i);
+
+		if (!secure || list_holds(v->proof_verified, rr))
+			ldns_rr_list_push_rr(proof, rr);
+	}
 	for (size_t i = 0; proof != NULL && i < ldns_rr_list_rr_count(v->sigs);
 	    i++) {
 		ldns_rr *rr = ldns_rr_list_rr(v->sigs, i);
 		ldns_rr_type t = ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(rr));
 
-		if ((negative && t == LDNS_RR_TYPE_SOA) ||
-		    t == LDNS_RR_TYPE_NSEC || t == LDNS_RR_TYPE_NSEC3)
+		if ((negative && t == LDNS_RR_TYPE_SOA && (!secure ||
+		    (apex != NULL && dname_equal(ldns_rr_owner(rr), apex)))) ||
+		    ((t == LDNS_RR_TYPE_NSEC || t == LDNS_RR_TYPE_NSEC3) &&
+		    (!secure || list_holds(v->proof_verified, rr))))
 			ldns_rr_list_push_rr(proof, rr);
 	}
 	if (proof != NULL && ldns_rr_list_rr_count(proof) == 0) {

@@ -64,6 +64,14 @@ struct reply_view {
 	 */
 	ldns_rr_list *nsec_secure;
 	const ldns_rdf *nsec_zone;
+	/*
+	 * The NSEC/NSEC3 RRsets the validator verified for a denial or a
+	 * wildcard expansion's proof, each followed by its RRSIGs by the zone
+	 * that signed it: all a DO client gets beside AD (iterator.c
+	 * denial_proof). A list borrowing from `nsec` and `sigs`; NULL when
+	 * none was verified.
+	 */
+	ldns_rr_list *proof_verified;
 	/* The validator's verdict on the view (SEC_UNCHECKED: not validated). */
 	enum sec_status status;
 	int ede;			/* RFC 8914 code when not secure, -1 none */

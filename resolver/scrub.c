@@ -572,6 +572,7 @@ reply_view_clear(struct reply_view *v)
 	ldns_rr_list_deep_free(v->ds);
 	ldns_rr_list_deep_free(v->nsec);
 	ldns_rr_list_free(v->nsec_secure);	/* borrows from nsec */
+	ldns_rr_list_free(v->proof_verified);	/* borrows from nsec, sigs */
 	ldns_rdf_deep_free(v->target);
 	ldns_rdf_deep_free(v->referral_zone);
 	memset(v, 0, sizeof(*v));

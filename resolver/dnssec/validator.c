@@ -610,6 +610,8 @@ struct reply_verdict {
 	/* A secure NSEC denial: its verified NSECs and their zone (RFC 8198). */
 	ldns_rr_list *nsec_secure;
 	const ldns_rdf *nsec_zone;
+	/* Every proof RRset verified, with its RRSIGs (reply.h proof_verified). */
+	ldns_rr_list *proof;
 };
 
 static void
@@ -842,9 +844,64 @@ check_rrset(struct engine_request *req, struct task *task,
 	return status;
 }
 
+#define VALIDATOR_WHY_PROOF_UNSIGNED	"NSEC or NSEC3 record without RRSIG"
+
+/* Pushes `rr` onto rv->proof unless it is there already. */
+static void
+proof_push(struct reply_verdict *rv, ldns_rr *rr)
+{
+	if (rv->proof == NULL && (rv->proof = ldns_rr_list_new()) == NULL)
+		return;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(rv->proof); i++)
+		if (ldns_rr_list_rr(rv->proof, i) == rr)
+			return;
+	ldns_rr_list_push_rr(rv->proof, rr);
+}
+
+/*
+ * A verified proof RRset joins what a DO client is given, with the RRSIGs
+ * over it by `zone` (the one that verified among them): never the reply's
+ * other RRSIGs, whatever they claim to cover.
+ */
+static void
+proof_keep(struct reply_verdict *rv, const struct reply_view *v,
+    const ldns_rr_list *set, const ldns_rdf *zone)
+{
+	const ldns_rr *first = ldns_rr_list_rr(set, 0);
+
+	for (size_t i = 0; i < ldns_rr_list_rr_count(set); i++)
+		proof_push(rv, ldns_rr_list_rr(set, i));
+	for (size_t i = 0; i < ldns_rr_list_rr_count(v->sigs); i++) {
+		ldns_rr *sig = ldns_rr_list_rr(v->sigs, i);
+		const ldns_rdf *covered = ldns_rr_rrsig_typecovered(sig);
+		const ldns_rdf *signer = ldns_rr_rrsig_signame(sig);
+
+		if (covered != NULL && signer != NULL &&
+		    ldns_rdf2rr_type(covered) == ldns_rr_get_type(first) &&
+		    dname_equal(ldns_rr_owner(sig), ldns_rr_owner(first)) &&
+		    dname_equal(signer, zone))
+			proof_push(rv, sig);
+	}
+}
+
 /*
  * The NSEC/NSEC3 records of the view signed by `zone` and verified:
  * a list borrowing them (the caller frees it with ldns_rr_list_free).
+ * They also join rv->proof, all that a DO client gets of the proof.
+ *
+ * A proof record of `zone` that is unsigned, or whose signature fails,
+ * makes the reply bogus even when the others prove the point. Unbound
+ * fails a message when any RRset of its authority section does not
+ * validate (validator.c validate_msg_signatures: EDE 10 unsigned, 6
+ * failed), Knot Resolver when one is missing or bogus (layer/validate.c
+ * validate_section, auth_validated). A zone that signs its proofs signed
+ * that one too, so the server's copy is broken or tampered with; another
+ * server may serve a good one (sec_retry). Records signed by another zone
+ * are not this proof's: skipped (no key fetched, no signature checked) and
+ * not given out, but no failure either, unlike Unbound, which checks the
+ * whole authority section with one signer's keys: one view of ours may
+ * hold two zones' proofs (a CNAME from a wildcard in one, the denial in
+ * the other), each judged with its own zone here.
  */
 static ldns_rr_list *
 verified_proof(struct engine_request *req, struct task *task,
@@ -854,12 +911,14 @@ verified_proof(struct engine_request *req, struct task *task,
 	ldns_rr_list *out = ldns_rr_list_new();
 	size_t n = ldns_rr_list_rr_count(v->nsec);
 	struct reply_verdict sub = *rv;
+	const ldns_rr *unsigned_rr = NULL;
 
 	*nsec3 = false;
 	for (size_t i = 0; out != NULL && i < n; i++) {
 		ldns_rr *rr = ldns_rr_list_rr(v->nsec, i);
 		ldns_rr_list *set;
 		const ldns_rdf *signer;
+		enum sec_status st;
 		bool seen = false;
 
 		for (size_t j = 0; j < i; j++)
@@ -869,27 +928,47 @@ verified_proof(struct engine_request *req, struct task *task,
 				seen = true;
 		if (seen)
 			continue;
-		if (dnssec_rrset_signer(v->sigs, ldns_rr_owner(rr),
-		    ldns_rr_get_type(rr)) == NULL)
-			continue;	/* unsigned: proves nothing */
+		signer = dnssec_rrset_signer(v->sigs, ldns_rr_owner(rr),
+		    ldns_rr_get_type(rr));
+		if (signer == NULL) {
+			/* Unsigned: proves nothing; judged below. */
+			if (unsigned_rr == NULL &&
+			    dname_in_bailiwick(ldns_rr_owner(rr), zone))
+				unsigned_rr = rr;
+			continue;
+		}
+		if (!dname_equal(signer, zone))
+			continue;	/* not this proof's: no keys, no crypto */
 		set = pick(v->nsec, ldns_rr_owner(rr), ldns_rr_get_type(rr));
 		if (set == NULL)
 			break;
-		/* Unsigned or other-zone proofs are ignored, not fatal. */
 		sub.status = SEC_SECURE;
 		sub.ede = -1;
-		if (check_rrset(req, task, &sub, v->sigs, set, zone, &signer,
-		    NULL, now) == SEC_SECURE && signer != NULL &&
-		    dname_equal(signer, zone) && !sub.dry) {
+		st = check_rrset(req, task, &sub, v->sigs, set, zone, &signer,
+		    NULL, now);
+		if (sub.dry)
+			;	/* no crypto yet */
+		else if (st == SEC_SECURE) {
 			for (size_t j = 0; j < ldns_rr_list_rr_count(set); j++)
 				ldns_rr_list_push_rr(out,
 				    ldns_rr_list_rr(set, j));
+			proof_keep(rv, v, set, zone);
 			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NSEC3)
 				*nsec3 = true;
-		}
+		} else if (st == SEC_BOGUS && sub.outcome != VAL_NEED)
+			verdict_add(rv, st, sub.ede, sub.why);
 		ldns_rr_list_free(set);
 		if (sub.outcome == VAL_NEED)
 			break;
+	}
+	/* The zone signs its proofs (one verified above): not this one. */
+	if (unsigned_rr != NULL && sub.outcome != VAL_NEED && out != NULL &&
+	    ldns_rr_list_rr_count(out) > 0) {
+		validator_emit(req, task, "unsigned", ldns_rr_owner(unsigned_rr),
+		    ldns_rr_get_type(unsigned_rr), NULL, SEC_BOGUS,
+		    ENGINE_EDE_RRSIGS_MISSING, VALIDATOR_WHY_PROOF_UNSIGNED, now);
+		verdict_add(rv, SEC_BOGUS, ENGINE_EDE_RRSIGS_MISSING,
+		    VALIDATOR_WHY_PROOF_UNSIGNED);
 	}
 	rv->outcome = sub.outcome;
 	rv->request_limit |= sub.request_limit;
@@ -1268,6 +1347,8 @@ validator_check_reply(struct engine_request *req, struct task *task,
 	ldns_rr_list_free(v->nsec_secure);
 	v->nsec_secure = NULL;
 	v->nsec_zone = NULL;
+	ldns_rr_list_free(v->proof_verified);
+	v->proof_verified = NULL;
 	v->sec_retry = false;
 	if (!req->validate)
 		return VAL_DONE;
@@ -1280,6 +1361,7 @@ validator_check_reply(struct engine_request *req, struct task *task,
 	}
 	for (int pass = 0, restarts = 0; pass < 2; pass++) {
 		ldns_rr_list_free(rv.nsec_secure);
+		ldns_rr_list_free(rv.proof);
 		memset(&rv, 0, sizeof(rv));
 		rv.status = SEC_SECURE;
 		rv.ede = -1;
@@ -1294,6 +1376,7 @@ validator_check_reply(struct engine_request *req, struct task *task,
 		if (rv.outcome == VAL_NEED && own_dnskey_missing(req, task, v,
 		    need, now)) {
 			ldns_rr_list_free(rv.nsec_secure);
+			ldns_rr_list_free(rv.proof);
 			ldns_rdf_deep_free(need->name);
 			memset(need, 0, sizeof(*need));
 			return VAL_DONE;
@@ -1301,6 +1384,7 @@ validator_check_reply(struct engine_request *req, struct task *task,
 		if (rv.outcome == VAL_NEED) {
 			if (!need_on_stack(req, need) || restarts++ > 4) {
 				ldns_rr_list_free(rv.nsec_secure);
+				ldns_rr_list_free(rv.proof);
 				return VAL_NEED;
 			}
 			/* A link that needs itself: the chain is broken. */
@@ -1318,6 +1402,7 @@ validator_check_reply(struct engine_request *req, struct task *task,
 	v->sec_why = rv.why;
 	v->nsec_secure = rv.nsec_secure;
 	v->nsec_zone = rv.nsec_zone;
+	v->proof_verified = rv.proof;
 	v->sec_retry = rv.status == SEC_BOGUS && !rv.keys_bad &&
 	    !rv.request_limit;
 	return VAL_DONE;

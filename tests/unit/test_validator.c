@@ -975,6 +975,63 @@ struct outcome {
 	ldns_pkt *pkt;
 };
 
+/*
+ * What a hostile upstream adds to a sound proof (test_unverified_proof):
+ * nothing, an NSEC/NSEC3 of the zone without RRSIG, one with an RRSIG
+ * copied from a real proof record (right signer and tag, fails), or one
+ * below the zone "signed" by sub.ZONE (another zone's: never checked).
+ */
+static enum {
+	EXTRA_NONE, EXTRA_UNSIGNED, EXTRA_BADSIG, EXTRA_OTHER_SIGNER
+} extra_proof;
+
+/* The owner of the record extra_proof adds: hash-shaped for NSEC3. */
+#define EXTRA_LABEL	"f0rged00000000000000000000000000"
+
+static void
+add_extra_proof(ldns_pkt *reply, const struct zone *z)
+{
+	ldns_rr_list *auth = ldns_pkt_authority(reply);
+	ldns_rr_type type = z->nsec3 ? LDNS_RR_TYPE_NSEC3 : LDNS_RR_TYPE_NSEC;
+	const ldns_rr *sig = NULL;
+	ldns_rr *rr = NULL;
+	char text[256];
+	bool has_proof = false;
+
+	for (size_t i = 0; i < ldns_rr_list_rr_count(auth); i++) {
+		const ldns_rr *a = ldns_rr_list_rr(auth, i);
+
+		has_proof |= ldns_rr_get_type(a) == type;
+		if (ldns_rr_get_type(a) == LDNS_RR_TYPE_RRSIG &&
+		    ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(a)) == type)
+			sig = a;
+	}
+	if (extra_proof == EXTRA_NONE || !has_proof || sig == NULL)
+		return;
+	if (z->nsec3)
+		snprintf(text, sizeof(text), "%s.%s%s 300 IN NSEC3 1 0 %u - "
+		    "f0rged00000000000000000000000001 A RRSIG", EXTRA_LABEL,
+		    extra_proof == EXTRA_OTHER_SIGNER ? "sub." : "", z->name,
+		    (unsigned)z->iterations);
+	else
+		snprintf(text, sizeof(text), "%s.%s%s 300 IN NSEC zzz.%s A "
+		    "RRSIG NSEC", EXTRA_LABEL, extra_proof ==
+		    EXTRA_OTHER_SIGNER ? "sub." : "", z->name, z->name);
+	if (ldns_rr_new_frm_str(&rr, text, 0, NULL, NULL) != LDNS_STATUS_OK)
+		return;
+	if (extra_proof != EXTRA_UNSIGNED) {
+		ldns_rr *copy = ldns_rr_clone(sig);
+
+		ldns_rdf_deep_free(ldns_rr_owner(copy));
+		ldns_rr_set_owner(copy, ldns_rdf_clone(ldns_rr_owner(rr)));
+		if (extra_proof == EXTRA_OTHER_SIGNER)
+			(void)ldns_rr_rrsig_set_signame(copy,	/* frees the old */
+			    ldns_dname_left_chop(ldns_rr_owner(rr)));
+		ldns_pkt_push_rr(reply, LDNS_SECTION_AUTHORITY, copy);
+	}
+	ldns_pkt_push_rr(reply, LDNS_SECTION_AUTHORITY, rr);
+}
+
 /* One query to the signed zones' servers. */
 static ldns_pkt *
 zone_answer(void *ctx, const struct engine_send *send, const ldns_pkt *query,
@@ -1006,6 +1063,8 @@ zone_answer(void *ctx, const struct engine_send *send, const ldns_pkt *query,
 	    !events.watch_judged)
 		events.watch_asked_first = true;
 	reply = authority_answer(z, query);
+	if (ldns_pkt_edns_do(query))
+		add_extra_proof(reply, z);
 	if ((z->broken & server) != 0)
 		break_rrsigs(reply, false);
 	else if ((z->ds_broken & server) != 0)
@@ -1060,6 +1119,24 @@ cache_has(struct engine *engine, const char *needle)
 	bool found;
 
 	found = text != NULL && strstr(text, needle) != NULL;
+	free(text);
+	return found;
+}
+
+/* Whether a line of the cache dump holds both `needle` and `status`. */
+static bool
+cache_holds_as(struct engine *engine, const char *needle, const char *status)
+{
+	char *text = scripted_cache_text(engine, T_NOW);
+	bool found = false;
+
+	for (char *line = text, *end; !found && line != NULL && *line != '\0';
+	    line = end != NULL ? end + 1 : NULL) {
+		if ((end = strchr(line, '\n')) != NULL)
+			*end = '\0';
+		found = strstr(line, needle) != NULL &&
+		    strstr(line, status) != NULL;
+	}
 	free(text);
 	return found;
 }
@@ -1512,6 +1589,108 @@ test_wildcard_proof(void)
 	    count_in(o.pkt, LDNS_RR_TYPE_NSEC3));
 	outcome_free(&o);
 	engine_free(engine);
+}
+
+/* How many records of the client's answer the hostile upstream made. */
+static unsigned
+extra_records_in(const ldns_pkt *pkt)
+{
+	unsigned n = 0;
+	ldns_rr_list *sections[2] = { pkt != NULL ? ldns_pkt_answer(pkt) : NULL,
+	    pkt != NULL ? ldns_pkt_authority(pkt) : NULL };
+
+	for (size_t s = 0; s < 2; s++)
+		for (size_t i = 0; i < ldns_rr_list_rr_count(sections[s]); i++) {
+			char *o = ldns_rdf2str(ldns_rr_owner(
+			    ldns_rr_list_rr(sections[s], i)));
+
+			n += o != NULL && strncasecmp(o, EXTRA_LABEL,
+			    strlen(EXTRA_LABEL)) == 0;
+			free(o);
+		}
+	return n;
+}
+
+/*
+ * A DO client under AD gets only the proof records the validator verified:
+ * an upstream adding an unsigned NSEC/NSEC3 of the zone, or one whose
+ * RRSIG fails, to a sound NXDOMAIN, NODATA or wildcard proof makes the
+ * answer bogus, as Unbound and Knot Resolver judge it (validator.c
+ * verified_proof), and the record reaches neither the client nor the
+ * caches as validated data (the minimised question's unvalidated NODATA
+ * keeps what the server sent, marked unchecked: qmin_remember). One signed
+ * by another zone is no part of the proof: the answer stays secure, without
+ * it, and no key of that zone is asked for. The same answers with nothing
+ * added are secure (the control).
+ */
+static void
+test_unverified_proof(void)
+{
+	static const struct {
+		const char *name;
+		ldns_rr_type type;
+		ldns_pkt_rcode rcode;
+	} cases[] = {
+		{ "nx.sec.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN },
+		{ "www.sec.test.", LDNS_RR_TYPE_AAAA, LDNS_RCODE_NOERROR },
+		{ "a.wild.sec.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR },
+		{ "nx.n3.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN },
+		{ "www.n3.test.", LDNS_RR_TYPE_AAAA, LDNS_RCODE_NOERROR },
+		{ "a.wild.n3.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR },
+	};
+	static const char *mode_name[] = { "nothing", "unsigned", "badsig",
+	    "another signer" };
+	static const int mode_ede[] = { -1, ENGINE_EDE_RRSIGS_MISSING,
+	    ENGINE_EDE_DNSSEC_BOGUS, -1 };
+	unsigned control_sends[sizeof(cases) / sizeof(cases[0])] = { 0 };
+
+	for (int mode = EXTRA_NONE; mode <= EXTRA_OTHER_SIGNER; mode++)
+		for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+			struct engine *engine;
+			struct outcome o;
+			bool good;
+			unsigned extra;
+
+			aggressive_off = true;
+			engine = new_engine(true);
+			aggressive_off = false;
+			extra_proof = mode;
+			resolve(engine, cases[c].name, cases[c].type, true,
+			    false, &o);
+			extra = extra_records_in(o.pkt);
+			if (mode == EXTRA_NONE)
+				control_sends[c] = o.sends;
+			if (mode == EXTRA_NONE || mode == EXTRA_OTHER_SIGNER)
+				good = o.result.rcode == cases[c].rcode &&
+				    o.ad && o.result.security == SEC_SECURE &&
+				    (mode == EXTRA_NONE ||
+				    o.sends == control_sends[c]);
+			else
+				good = o.result.rcode == LDNS_RCODE_SERVFAIL &&
+				    !o.ad && o.result.ede == mode_ede[mode] &&
+				    !cache_holds_as(engine, EXTRA_LABEL,
+				    " secure");
+			ok(good && extra == 0, "unverified_proof: %s %s with "
+			    "%s added: rcode %d, %s, ede %d (%s), %u added "
+			    "record(s) given out, %u sends", cases[c].name,
+			    cases[c].type == LDNS_RR_TYPE_A ? "A" : "AAAA",
+			    mode_name[mode], o.result.rcode, o.ad ? "AD" :
+			    "no AD", o.result.ede, o.result.ede_text != NULL ?
+			    o.result.ede_text : "-", extra, o.sends);
+			outcome_free(&o);
+			/* The answer cache's copy is no better. */
+			resolve(engine, cases[c].name, cases[c].type, true,
+			    false, &o);
+			ok(extra_records_in(o.pkt) == 0 && (mode == EXTRA_NONE ||
+			    mode == EXTRA_OTHER_SIGNER ? o.ad :
+			    o.result.rcode == LDNS_RCODE_SERVFAIL),
+			    "unverified_proof: %s with %s added, asked again: "
+			    "rcode %d", cases[c].name, mode_name[mode],
+			    o.result.rcode);
+			outcome_free(&o);
+			extra_proof = EXTRA_NONE;
+			engine_free(engine);
+		}
 }
 
 static void
@@ -2303,6 +2482,7 @@ main(void)
 	test_aggressive_nsec3();
 	test_aggressive_wildcard();
 	test_wildcard_proof();
+	test_unverified_proof();
 	test_insecure();
 	test_qmin_siblings_validated();
 	test_repeated_referral();
