@@ -25,12 +25,11 @@ import socket
 import struct
 import sys
 
+import dns.exception
 import dns.flags
 import dns.message
 import dns.name
 import dns.query
-import dns.rdata
-import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
 
