@@ -10,6 +10,7 @@ import dns.message
 import dns.rcode
 
 LIMIT_UPSTREAM_ORPHANS = 2048
+LIMIT_INFLIGHT_PER_REQUEST = 2  # and one more for a hedge left behind
 SILENT_ADDR = "127.77.8.1"     # ns.hostile.net in the lab's net. zone
 REQUEST_TIMEOUT_MS = 200
 RATE = 1500                    # client queries per second
@@ -47,7 +48,9 @@ def test_queries_left_by_ended_requests_are_bounded(lab, daemon_factory):
         wires = [dns.message.make_query(f"o{i}.hostile.net", "A").to_wire()
                  for i in range(RATE * FLOOD_SECONDS)]
         peak = 0
-        sent = 0
+        kept = 0        # most descriptors not owed to a running request
+        busiest = 0     # most queries unanswered at a count
+        sent = answered = 0
         start = time.monotonic()
         # Paced in 10-ms slices (the daemon's receive buffer must not
         # overflow), the descriptors counted every slice, and for the
@@ -57,29 +60,40 @@ def test_queries_left_by_ended_requests_are_bounded(lab, daemon_factory):
             while sent < due:
                 sources[sent % SOURCES].sendto(wires[sent], (daemon.addr, 53))
                 sent += 1
-            peak = max(peak, open_fds(pid) - base)
+            # A request still running holds its own sockets besides the
+            # kept queries: as many as the queries unanswered while the
+            # descriptors are counted. Counted, not assumed from RATE and
+            # REQUEST_TIMEOUT_MS: on a loaded machine (a sanitizer build
+            # in CI) requests outlive their 200 ms, and 2744 descriptors
+            # were open against the 2648 that assumption allowed.
+            unanswered = sent - answered
+            fds = open_fds(pid) - base
+            peak = max(peak, fds)
+            busiest = max(busiest, unanswered)
+            kept = max(kept, fds - (LIMIT_INFLIGHT_PER_REQUEST + 1) * unanswered)
             for s in sources:          # the SERVFAILs, so no buffer fills
                 try:
                     while s.recv(512):
-                        pass
+                        answered += 1
                 except BlockingIOError:
                     pass
             time.sleep(0.01)
         stats = daemon.stats()
-        print(f"{sent} queries, {stats['requests']} requests, "
-              f"{stats['upstream.queries']} upstream queries; peak {peak} "
-              f"descriptors above the {base} before the flood")
+        print(f"{sent} queries, {answered} answered, {stats['requests']} "
+              f"requests, {stats['upstream.queries']} upstream queries; peak "
+              f"{peak} descriptors above the {base} before the flood, at most "
+              f"{busiest} queries unanswered, at most {kept} descriptors "
+              f"beyond those of running requests")
         # The flood kept more queries out than the bound allows: the test
         # reached it.
         assert stats["upstream.queries"] > 2 * LIMIT_UPSTREAM_ORPHANS, stats
-        # Kept queries and those of the requests running (RATE *
-        # REQUEST_TIMEOUT_MS) are sockets; without the bound the kept ones
-        # alone came near RATE * 3 s.
-        running = RATE * REQUEST_TIMEOUT_MS // 1000
-        assert peak <= LIMIT_UPSTREAM_ORPHANS + 2 * running, \
-            f"{peak} descriptors open above the {base} before the flood"
         assert peak >= LIMIT_UPSTREAM_ORPHANS, \
             f"the flood kept only {peak} descriptors open: not at the bound"
+        # Beyond the sockets of the requests running, only the kept
+        # queries hold descriptors; without the bound they came near
+        # RATE * 3 s (4584 above the baseline).
+        assert kept <= LIMIT_UPSTREAM_ORPHANS, \
+            f"{kept} descriptors open beyond those of running requests"
         # And the resolver still resolves.
         resp = daemon.query("www.example.com", source="127.0.2.1", timeout=3)
         assert resp.rcode() == dns.rcode.NOERROR
