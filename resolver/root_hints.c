@@ -119,7 +119,9 @@ root_hints_parse(FILE *fp, const char *where, char *err, size_t errlen)
 	else
 		hints = root_hints_select(ldns_zone_rrs(zone), where, err,
 		    errlen);
-	ldns_zone_deep_free(zone);
+	/* After a syntax error there is none, and ldns's free takes no NULL. */
+	if (zone != NULL)
+		ldns_zone_deep_free(zone);
 	ldns_rdf_deep_free(root);
 	return hints;
 }

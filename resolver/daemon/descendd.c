@@ -83,6 +83,30 @@ load_config(const char *path, struct daemon_config *config, FILE *errors)
 	return problems;
 }
 
+/*
+ * descendd -t: what the start would load besides the configuration itself
+ * (already read: includes, local zones, trust anchor files), loaded the
+ * way serve() does it, by building the engine and freeing it. A root
+ * hints file that does not parse, a zone table the engine refuses, fail
+ * here with the message the start would log, not later at start. Nothing
+ * is bound or written (sockets, pid file, dnstap output), and the
+ * username is not looked up: -t runs before a package creates it.
+ */
+static unsigned
+check_engine(const struct daemon_config *config, const char *path,
+    FILE *errors)
+{
+	struct engine *engine;
+	char err[512];
+
+	if ((engine = engine_new(&config->engine, err, sizeof(err))) == NULL) {
+		fprintf(errors, "%s: %s\n", path, err);
+		return 1;
+	}
+	engine_free(engine);
+	return 0;
+}
+
 bool
 daemon_reload(struct daemon *d, FILE *reply)
 {
@@ -358,6 +382,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	problems = load_config(d->config_path, &d->config, stderr);
+	if (check && problems == 0)
+		problems = check_engine(&d->config, d->config_path, stderr);
 	if (check) {
 		if (problems == 0) {
 			config_print(&d->config, stdout);

@@ -1319,6 +1319,8 @@ test_stub_zones(void)
 	zones[1] = zones[0];
 	{
 		struct engine_config cfg;
+		char bad[64], want[80];
+		FILE *f;
 
 		engine_config_init(&cfg);
 		cfg.root_hints_file = scripted_hints_file();
@@ -1341,6 +1343,22 @@ test_stub_zones(void)
 		    "a directory as root hints is an error, not an endless "
 		    "read: %s", err);
 		alarm(0);
+		/* ldns leaves no zone behind a syntax error: nothing to free. */
+		snprintf(bad, sizeof(bad), "/tmp/descend-test-bad-hints-%ld",
+		    (long)getpid());
+		if ((f = fopen(bad, "w")) != NULL) {
+			fputs(". 3600000 IN NS a.root.test.\n"
+			    "a.root.test. 3600000 IN A 192.0.2.1\n"
+			    "not a record\n", f);
+			fclose(f);
+		}
+		cfg.root_hints_file = bad;
+		snprintf(want, sizeof(want), "%s:3: ", bad);
+		ok(engine_new(&cfg, err, sizeof(err)) == NULL &&
+		    strncmp(err, want, strlen(want)) == 0,
+		    "a root hints file that does not parse is an error naming "
+		    "its line, not a crash: %s", err);
+		remove(bad);
 	}
 }
 
