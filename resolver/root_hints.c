@@ -3,6 +3,7 @@
  * file reader.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -102,27 +103,53 @@ fail:
 	return NULL;
 }
 
+/*
+ * Record by record, not with ldns_zone_new_frm_fp_l: after a syntax error
+ * that one frees only the list of the records read before it (they leaked,
+ * ASan in a reload to a broken file) and leaves no zone to free.
+ */
 static ldns_rr_list *
 root_hints_parse(FILE *fp, const char *where, char *err, size_t errlen)
 {
-	ldns_zone *zone = NULL;
-	ldns_rdf *root = ldns_dname_new_frm_str(".");
-	ldns_rr_list *hints = NULL;
+	ldns_rdf *origin = ldns_dname_new_frm_str("."), *prev = NULL;
+	ldns_rr_list *read = ldns_rr_list_new(), *hints = NULL;
+	uint32_t ttl = 3600;
 	int line = 0;
-	ldns_status status;
+	bool ok = origin != NULL && read != NULL;
 
-	status = ldns_zone_new_frm_fp_l(&zone, fp, root, 3600,
-	    LDNS_RR_CLASS_IN, &line);
-	if (status != LDNS_STATUS_OK)
-		snprintf(err, errlen, "%s:%d: %s", where, line,
-		    ldns_get_errorstr_by_id(status));
-	else
-		hints = root_hints_select(ldns_zone_rrs(zone), where, err,
-		    errlen);
-	/* After a syntax error there is none, and ldns's free takes no NULL. */
-	if (zone != NULL)
-		ldns_zone_deep_free(zone);
-	ldns_rdf_deep_free(root);
+	if (!ok)
+		snprintf(err, errlen, "out of memory");
+	while (ok && !feof(fp) && !ferror(fp)) {
+		ldns_rr *rr = NULL;
+		ldns_status status = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &origin,
+		    &prev, &line);
+
+		if (status == LDNS_STATUS_SYNTAX_EMPTY ||
+		    status == LDNS_STATUS_SYNTAX_TTL ||
+		    status == LDNS_STATUS_SYNTAX_ORIGIN)
+			continue;
+		if (status != LDNS_STATUS_OK) {
+			snprintf(err, errlen, "%s:%d: %s", where, line,
+			    status == LDNS_STATUS_SYNTAX_INCLUDE ?
+			    "$INCLUDE is not supported" :
+			    ldns_get_errorstr_by_id(status));
+			ok = false;
+		} else if (!ldns_rr_list_push_rr(read, rr)) {
+			ldns_rr_free(rr);
+			snprintf(err, errlen, "out of memory");
+			ok = false;
+		}
+	}
+	if (ok && ferror(fp)) {
+		snprintf(err, errlen, "%s: read error: %s", where,
+		    strerror(errno));
+		ok = false;
+	}
+	if (ok)
+		hints = root_hints_select(read, where, err, errlen);
+	ldns_rr_list_deep_free(read);
+	ldns_rdf_deep_free(origin);
+	ldns_rdf_deep_free(prev);
 	return hints;
 }
 
