@@ -485,12 +485,17 @@ list_append_sigs(ldns_rr_list **list, const ldns_rr_list *sigs,
 
 /*
  * Stores every RRset in `rrs` (grouped by owner, type and class), each
- * with its RRSIGs from `sigs` and the reply's DNSSEC status.
+ * with its RRSIGs from `sigs` and the reply's DNSSEC status. A wildcard
+ * expansion also keeps `proof` (may be NULL: denial_proof's records, the
+ * NSEC/NSEC3 proving no closer name and their RRSIGs) after its RRSIGs,
+ * so that a DO client's answer from the RRset cache carries it as one
+ * from upstream does (RFC 4035 §3.1.3.3; cached_proof). Only expansions
+ * pay for it, and they live no longer than the proof's records.
  */
 static void
 cache_store_rrsets(struct engine *engine, const ldns_rr_list *rrs,
-    const ldns_rr_list *sigs, enum rrset_rank rank, enum sec_status status,
-    time_t now)
+    const ldns_rr_list *sigs, const ldns_rr_list *proof, enum rrset_rank rank,
+    enum sec_status status, time_t now)
 {
 	size_t count = rrs != NULL ? ldns_rr_list_rr_count(rrs) : 0;
 	bool done[LIMIT_RRS_PER_SECTION * 2] = { false };
@@ -499,7 +504,9 @@ cache_store_rrsets(struct engine *engine, const ldns_rr_list *rrs,
 		count = LIMIT_RRS_PER_SECTION * 2;
 	for (size_t i = 0; i < count; i++) {
 		const ldns_rr *first = ldns_rr_list_rr(rrs, i);
-		ldns_rr_list *set;
+		ldns_rr_type type = ldns_rr_get_type(first);
+		ldns_rr_list *set, *over;
+		uint32_t cap = RRSET_TTL_NO_CAP;
 
 		if (done[i])
 			continue;
@@ -508,23 +515,27 @@ cache_store_rrsets(struct engine *engine, const ldns_rr_list *rrs,
 		for (size_t j = i; j < count; j++) {
 			const ldns_rr *rr = ldns_rr_list_rr(rrs, j);
 
-			if (!done[j] &&
-			    ldns_rr_get_type(rr) == ldns_rr_get_type(first) &&
+			if (!done[j] && ldns_rr_get_type(rr) == type &&
 			    ldns_rr_get_class(rr) == ldns_rr_get_class(first) &&
 			    dname_equal(ldns_rr_owner(rr), ldns_rr_owner(first))) {
 				ldns_rr_list_push_rr(set, (ldns_rr *)rr);
 				done[j] = true;
 			}
 		}
-		{
-			ldns_rr_list *over = sigs_over(sigs,
-			    ldns_rr_owner(first), ldns_rr_get_type(first));
+		over = sigs_over(sigs, ldns_rr_owner(first), type);
+		if (proof != NULL && over != NULL && type != LDNS_RR_TYPE_NSEC &&
+		    type != LDNS_RR_TYPE_NSEC3 && wildcard_expanded(over, set))
+			for (size_t j = 0; j < ldns_rr_list_rr_count(proof); j++) {
+				const ldns_rr *rr = ldns_rr_list_rr(proof, j);
 
-			rrset_cache_store(engine->rrsets, set, over, rank,
-			    status, now, engine->config.cache_min_ttl,
-			    engine->config.cache_max_ttl, RRSET_TTL_NO_CAP);
-			ldns_rr_list_free(over);
-		}
+				ldns_rr_list_push_rr(over, (ldns_rr *)rr);
+				if (ldns_rr_ttl(rr) < cap)
+					cap = ldns_rr_ttl(rr);
+			}
+		rrset_cache_store(engine->rrsets, set, over, rank, status, now,
+		    engine->config.cache_min_ttl, engine->config.cache_max_ttl,
+		    cap);
+		ldns_rr_list_free(over);
 		ldns_rr_list_free(set);	/* the records belong to rrs */
 	}
 }
@@ -598,17 +609,56 @@ task_take_cached_status(const struct engine_request *req, struct task *task,
 }
 
 /*
- * Whether a cached RRset cannot answer the client's task: a DO client's
- * wildcard expansion needs its proof of no closer name, which the RRset
- * cache does not keep (RFC 8198 synthesis or the authority gives it; the
- * answer cache keeps the whole answer with it).
+ * A cached wildcard expansion's proof (cached_proof; may be NULL, freed
+ * here) joins the task's, as one from upstream does (task_final_reply).
  */
-static bool
-needs_wildcard_proof(const struct engine_request *req, const struct task *task,
-    const ldns_rr_list *sigs, const ldns_rr_list *rrs)
+static void
+task_take_cached_proof(struct task *task, ldns_rr_list *proof)
 {
-	return req->question.dnssec_ok && task == req->tasks[0] &&
-	    wildcard_expanded(sigs, rrs);
+	list_append(&task->proof, proof);
+	ldns_rr_list_deep_free(proof);
+}
+
+/*
+ * Takes what a cached wildcard expansion keeps after its RRSIGs
+ * (cache_store_rrsets), the NSEC/NSEC3 records proving no closer name and
+ * their RRSIGs, out of info->sigs into a list of its own (the caller frees
+ * it: ldns_rr_list_deep_free); NULL when there is none or memory ran out.
+ */
+static ldns_rr_list *
+cached_proof(struct rrset_info *info)
+{
+	ldns_rr_list *sigs = NULL, *proof = NULL;
+	size_t n = info->sigs != NULL ? ldns_rr_list_rr_count(info->sigs) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		ldns_rr *rr = ldns_rr_list_rr(info->sigs, i);
+		ldns_rr_type t = ldns_rr_get_type(rr);
+
+		if (t == LDNS_RR_TYPE_RRSIG && ldns_rr_rrsig_typecovered(rr))
+			t = ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(rr));
+		if (t == LDNS_RR_TYPE_NSEC || t == LDNS_RR_TYPE_NSEC3)
+			break;
+		if (i + 1 == n)
+			return NULL;	/* RRSIGs only, the usual case */
+	}
+	if ((sigs = ldns_rr_list_new()) == NULL ||
+	    (proof = ldns_rr_list_new()) == NULL) {
+		ldns_rr_list_free(sigs);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		ldns_rr *rr = ldns_rr_list_rr(info->sigs, i);
+		ldns_rr_type t = ldns_rr_get_type(rr);
+
+		if (t == LDNS_RR_TYPE_RRSIG && ldns_rr_rrsig_typecovered(rr))
+			t = ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(rr));
+		ldns_rr_list_push_rr(t == LDNS_RR_TYPE_NSEC ||
+		    t == LDNS_RR_TYPE_NSEC3 ? proof : sigs, rr);
+	}
+	ldns_rr_list_free(info->sigs);	/* the records moved */
+	info->sigs = sigs;
+	return proof;
 }
 
 /*
@@ -625,26 +675,28 @@ task_answer_from_cache(struct engine_request *req, struct task *task,
 	if (!task_uses_cache(req, task))
 		return false;
 	for (;;) {
-		ldns_rr_list *rrs, *soa = NULL;
+		ldns_rr_list *rrs, *soa = NULL, *proof;
 		ldns_pkt_rcode rcode;
 		ldns_rdf *target;
 		struct rrset_info info = { 0 };
 
 		rrs = rrset_cache_lookup(engine->rrsets, task->qname,
 		    task->qtype, task->klass, now.wall, RANK_ANSWER, &info);
-		if (rrs != NULL && cache_entry_usable(req, &info) &&
-		    !needs_wildcard_proof(req, task, info.sigs, rrs)) {
+		proof = cached_proof(&info);
+		if (rrs != NULL && cache_entry_usable(req, &info)) {
 			ev.u.cache.what = "answer";
 			ev.u.cache.owner = task->qname;
 			task_event(req, task, EV_CACHE_HIT, &ev, now);
 			task->answer = rrs;
 			task_take_cached_status(req, task, &info, &task->sigs);
+			task_take_cached_proof(task, proof);
 			task_finish(req, task, LDNS_RCODE_NOERROR,
 			    ENGINE_EDE_NONE, NULL, now);
 			return true;
 		}
 		ldns_rr_list_deep_free(rrs);
 		ldns_rr_list_deep_free(info.sigs);
+		ldns_rr_list_deep_free(proof);
 		memset(&info, 0, sizeof(info));
 		if (rrset_cache_lookup_negative(engine->rrsets, task->qname,
 		    task->qtype, task->klass, now.wall, &rcode, &soa, &info)) {
@@ -666,17 +718,19 @@ task_answer_from_cache(struct engine_request *req, struct task *task,
 		memset(&info, 0, sizeof(info));
 		rrs = rrset_cache_lookup(engine->rrsets, task->qname,
 		    LDNS_RR_TYPE_CNAME, task->klass, now.wall, RANK_ANSWER, &info);
+		proof = cached_proof(&info);
 		if (rrs == NULL || ldns_rr_list_rr_count(rrs) == 0 ||
-		    !cache_entry_usable(req, &info) ||
-		    needs_wildcard_proof(req, task, info.sigs, rrs)) {
+		    !cache_entry_usable(req, &info)) {
 			ldns_rr_list_deep_free(rrs);
 			ldns_rr_list_deep_free(info.sigs);
+			ldns_rr_list_deep_free(proof);
 			return task_answer_aggressive(req, task, now);
 		}
 		ev.u.cache.what = "alias";
 		ev.u.cache.owner = task->qname;
 		task_event(req, task, EV_CACHE_HIT, &ev, now);
 		task_take_cached_status(req, task, &info, &task->sigs);
+		task_take_cached_proof(task, proof);
 		target = ldns_rdf_clone(ldns_rr_rdf(ldns_rr_list_rr(rrs, 0), 0));
 		if (target == NULL || !list_append(&task->chain, rrs)) {
 			ldns_rr_list_deep_free(rrs);
@@ -1827,15 +1881,18 @@ cache_reply(struct engine_request *req, const struct task *task,
 	enum rrset_rank answer_rank = v->authoritative ? RANK_AUTH_ANSWER :
 	    RANK_ANSWER;
 	enum sec_status status = v->status;
+	ldns_rr_list *wildcard;
 
 	/* Referral NS sets and glue are never signed: nothing to vouch for. */
 	if (v->klass == REPLY_REFERRAL) {
-		cache_store_rrsets(engine, v->ns, NULL, RANK_REFERRAL,
+		cache_store_rrsets(engine, v->ns, NULL, NULL, RANK_REFERRAL,
 		    SEC_UNCHECKED, now.wall);
-		cache_store_rrsets(engine, v->glue, NULL, RANK_GLUE,
+		cache_store_rrsets(engine, v->glue, NULL, NULL, RANK_GLUE,
 		    SEC_UNCHECKED, now.wall);
 		return;
 	}
+	/* A wildcard expansion's proof, kept with its RRset. */
+	wildcard = denial_proof(v, false);
 	if (v->chain != NULL) {
 		/* Our own synthesised CNAMEs follow their DNAME: skip those. */
 		ldns_rr_list *real = ldns_rr_list_new();
@@ -1850,20 +1907,21 @@ cache_reply(struct engine_request *req, const struct task *task,
 				continue;
 			ldns_rr_list_push_rr(real, (ldns_rr *)rr);
 		}
-		cache_store_rrsets(engine, real, v->sigs, answer_rank, status,
-		    now.wall);
+		cache_store_rrsets(engine, real, v->sigs, wildcard, answer_rank,
+		    status, now.wall);
 		ldns_rr_list_free(real);
 	}
-	cache_store_rrsets(engine, v->answer, v->sigs, answer_rank, status,
-	    now.wall);
+	cache_store_rrsets(engine, v->answer, v->sigs, wildcard, answer_rank,
+	    status, now.wall);
+	ldns_rr_list_free(wildcard);
 	aggressive_learn_wildcard(engine, v, now.wall);
 	/* The zone's own NS set beside an answer: not part of the verdict. */
 	if (v->authoritative && v->ns != NULL && v->referral_zone != NULL &&
 	    dname_equal(v->referral_zone, task->cut.zone))
-		cache_store_rrsets(engine, v->ns, NULL, RANK_AUTH_AUTHORITY,
-		    SEC_UNCHECKED, now.wall);
-	cache_store_rrsets(engine, v->glue, NULL, RANK_GLUE, SEC_UNCHECKED,
-	    now.wall);
+		cache_store_rrsets(engine, v->ns, NULL, NULL,
+		    RANK_AUTH_AUTHORITY, SEC_UNCHECKED, now.wall);
+	cache_store_rrsets(engine, v->glue, NULL, NULL, RANK_GLUE,
+	    SEC_UNCHECKED, now.wall);
 	if (v->klass == REPLY_NXDOMAIN || v->klass == REPLY_NODATA) {
 		const ldns_rdf *name = v->target != NULL ? v->target :
 		    task->qname;
@@ -2243,8 +2301,11 @@ qmin_remember(struct engine_request *req, const struct task *task,
 	    task->cut.forward)
 		return;
 	if (v->klass == REPLY_ANSWER) {
-		cache_store_rrsets(engine, v->answer, v->sigs,
+		ldns_rr_list *wildcard = denial_proof(v, false);
+
+		cache_store_rrsets(engine, v->answer, v->sigs, wildcard,
 		    RANK_AUTH_ANSWER, SEC_UNCHECKED, now.wall);
+		ldns_rr_list_free(wildcard);
 		return;
 	}
 	if (v->klass != REPLY_NODATA ||

@@ -3,7 +3,8 @@
 RRSIG) proving that no closer name exists, so that a validator downstream
 (a stub asking with CD) can check the expansion itself: cold from the
 authority, from the answer cache (the same records), with CD, and when
-synthesised from the cached wildcard (RFC 8198 §5.3). Plain clients get no
+synthesised from the cached wildcard (RFC 8198 §5.3), and from the RRset
+cache, where the proof is kept with the expanded RRset. Plain clients get no
 DNSSEC records. *.wild's NSEC (next www) covers every name below wild."""
 import os
 
@@ -114,3 +115,26 @@ def test_synthesised_wildcard_answer_carries_its_nsec_proof(daemon_factory):
     resp = ask(d, "other.wild.secure.com.")
     assert upstream(d) == before, "the expansion went upstream"
     check_proof(resp, "other.wild.secure.com.", keys)
+
+
+def test_wildcard_proof_from_the_rrset_cache(daemon_factory):
+    """The proof is kept beside the expanded RRset in the RRset cache: a DO
+    client asking after a plain one (the answer cache keys them apart) is
+    answered from it, without an upstream query, with the NSEC and RRSIG
+    and AD. Flushing the name drops the RRset with its proof: the next DO
+    question is asked upstream."""
+    d = daemon_factory("aggressive-nsec: no\n")
+    keys = dnskeys(d)
+    plain = ask(d, "p.wild.secure.com.", do=False)
+    assert plain.rcode() == dns.rcode.NOERROR and plain.authority == []
+    before = upstream(d)
+    resp = ask(d, "p.wild.secure.com.")
+    assert upstream(d) == before, "the DO answer went upstream"
+    assert resp.flags & dns.flags.AD
+    check_proof(resp, "p.wild.secure.com.", keys)
+    out = d.control_cmd("flush", "p.wild.secure.com.")
+    assert out.returncode == 0 and "removed=" in out.stdout, out
+    before = upstream(d)
+    resp = ask(d, "p.wild.secure.com.", cd=True)
+    assert upstream(d) > before, "answered from a flushed RRset"
+    check_proof(resp, "p.wild.secure.com.", keys)

@@ -1123,9 +1123,9 @@ cache_has(struct engine *engine, const char *needle)
 	return found;
 }
 
-/* Whether a line of the cache dump holds both `needle` and `status`. */
+/* Whether a line of the cache dump holds both `needle` and `also`. */
 static bool
-cache_holds_as(struct engine *engine, const char *needle, const char *status)
+cache_holds_as(struct engine *engine, const char *needle, const char *also)
 {
 	char *text = scripted_cache_text(engine, T_NOW);
 	bool found = false;
@@ -1135,7 +1135,7 @@ cache_holds_as(struct engine *engine, const char *needle, const char *status)
 		if ((end = strchr(line, '\n')) != NULL)
 			*end = '\0';
 		found = strstr(line, needle) != NULL &&
-		    strstr(line, status) != NULL;
+		    strstr(line, also) != NULL;
 	}
 	free(text);
 	return found;
@@ -1533,8 +1533,8 @@ same_sections(const ldns_pkt *a, const ldns_pkt *b)
  * a wildcard carries the NSEC (NSEC3) and RRSIGs proving no closer name,
  * so that it can validate the expansion itself; cold, from the answer
  * cache (the same records), and with CD (which the answer cache keys
- * apart, so the RRset cache's copy, without the proof, must not answer
- * it). A plain client and an answer that is no expansion get none.
+ * apart: the RRset cache's copy answers it, with the proof kept beside the
+ * RRset). A plain client and an answer that is no expansion get none.
  */
 static void
 test_wildcard_proof(void)
@@ -1559,9 +1559,9 @@ test_wildcard_proof(void)
 	outcome_free(&o);
 	resolve(engine, "a.wild.sec.test.", LDNS_RR_TYPE_A, true, true, &o);
 	ok(!o.ad && count_in(o.pkt, LDNS_RR_TYPE_NSEC) >= 1 &&
-	    same_sections(cold.pkt, o.pkt),
-	    "wildcard_proof_for_a_do_cd_client (%u NSEC)",
-	    count_in(o.pkt, LDNS_RR_TYPE_NSEC));
+	    same_sections(cold.pkt, o.pkt) && o.sends == 0,
+	    "wildcard_proof_for_a_do_cd_client, from the RRset cache (%u "
+	    "NSEC, %u sends)", count_in(o.pkt, LDNS_RR_TYPE_NSEC), o.sends);
 	outcome_free(&o);
 	resolve(engine, "a.wild.sec.test.", LDNS_RR_TYPE_A, true, true, &o);
 	ok(o.sends == 0 && same_sections(cold.pkt, o.pkt),
@@ -1589,6 +1589,73 @@ test_wildcard_proof(void)
 	    count_in(o.pkt, LDNS_RR_TYPE_NSEC3));
 	outcome_free(&o);
 	engine_free(engine);
+}
+
+/*
+ * The proof rides in the RRset cache with the expanded RRset: a DO
+ * client's question that misses the answer cache (a plain client asked it
+ * first, keyed apart) is answered from the RRset cache, secure, with the
+ * NSEC (NSEC3) and RRSIGs an upstream answer carries, and without asking
+ * anyone. Flushing the name drops the RRset and its proof together: the
+ * next DO question goes upstream again.
+ */
+static void
+test_wildcard_proof_from_rrset_cache(void)
+{
+	static const struct {
+		const char *name;
+		ldns_rr_type proof;
+	} cases[] = {
+		{ "b.wild.sec.test.", LDNS_RR_TYPE_NSEC },
+		{ "b.wild.n3.test.", LDNS_RR_TYPE_NSEC3 },
+	};
+
+	for (size_t c = 0; c < 2; c++) {
+		struct engine *engine;
+		struct outcome plain, o, cold;
+		ldns_rdf *name = ldns_dname_new_frm_str(cases[c].name);
+		unsigned n;
+		bool kept, gone;
+
+		aggressive_off = true;
+		engine = new_engine(true);
+		aggressive_off = false;
+		/* What an upstream DO answer carries, for comparison. */
+		resolve(engine, cases[c].name, LDNS_RR_TYPE_A, true, false,
+		    &cold);
+		engine_cache_flush_all(engine);
+		resolve(engine, cases[c].name, LDNS_RR_TYPE_A, false, false,
+		    &plain);
+		resolve(engine, cases[c].name, LDNS_RR_TYPE_A, true, false, &o);
+		n = count_in(o.pkt, cases[c].proof);
+		ok(plain.sends > 0 && o.sends == 0 && o.ad &&
+		    o.result.security == SEC_SECURE && n >= 1 &&
+		    count_in(o.pkt, LDNS_RR_TYPE_RRSIG) >= n &&
+		    same_sections(cold.pkt, o.pkt),
+		    "wildcard_proof_from_the_rrset_cache: %s DO after a plain "
+		    "client: %u sends, %s, %u %s in authority, as upstream's: "
+		    "%s", cases[c].name, o.sends, o.ad ? "AD" : "no AD", n,
+		    cases[c].proof == LDNS_RR_TYPE_NSEC ? "NSEC" : "NSEC3",
+		    same_sections(cold.pkt, o.pkt) ? "yes" : "no");
+		outcome_free(&o);
+		kept = cache_holds_as(engine, "*.wild.sec.test.",
+		    "NSEC\twww.sec.test.");
+		engine_cache_flush_name(engine, name);
+		gone = !cache_holds_as(engine, "*.wild.sec.test.",
+		    "NSEC\twww.sec.test.");
+		resolve(engine, cases[c].name, LDNS_RR_TYPE_A, true, true, &o);
+		ok(o.sends > 0 && count_in(o.pkt, cases[c].proof) >= 1 &&
+		    (cases[c].proof == LDNS_RR_TYPE_NSEC3 || (kept && gone)),
+		    "wildcard_proof_goes_with_its_flushed_rrset: %s asked "
+		    "upstream again (%u sends; NSEC in the cache dump before "
+		    "the flush: %s, after: %s)", cases[c].name, o.sends,
+		    kept ? "yes" : "no", gone ? "no" : "yes");
+		outcome_free(&o);
+		outcome_free(&plain);
+		outcome_free(&cold);
+		ldns_rdf_deep_free(name);
+		engine_free(engine);
+	}
 }
 
 /* How many records of the client's answer the hostile upstream made. */
@@ -2482,6 +2549,7 @@ main(void)
 	test_aggressive_nsec3();
 	test_aggressive_wildcard();
 	test_wildcard_proof();
+	test_wildcard_proof_from_rrset_cache();
 	test_unverified_proof();
 	test_insecure();
 	test_qmin_siblings_validated();
