@@ -434,6 +434,7 @@ engine_request_free(struct engine_request *req)
 	free(req->query.wire);
 	ldns_rdf_deep_free(req->hedge.sent_qname);
 	free(req->hedge.wire);
+	iterator_drop_ahead(req, NULL);
 	free(req->answer);
 	validator_request_free(req);
 	ldns_pkt_free(req->direct_reply);
@@ -826,6 +827,10 @@ request_serve_stale_early(struct engine_request *req, struct engine_now now)
 	return true;
 }
 
+static int feed_reply_current(struct engine_request *, uint32_t,
+    const struct sockaddr *, socklen_t, const uint8_t *, size_t, uint32_t,
+    struct engine_now);
+
 enum engine_action_kind
 engine_next_action(struct engine_request *req, struct engine_now now,
     struct engine_action *action)
@@ -846,6 +851,17 @@ engine_next_action(struct engine_request *req, struct engine_now now,
 	}
 	if (!req->done && !req->direct && now.ms >= deadline)
 		iterator_expire(req, now);
+	for (unsigned i = 0; !req->done && i < KEYS_AHEAD_HELD; i++) {
+		struct keys_ahead *k = &req->ahead[i];
+
+		if (k->planned) {
+			/* A keys-ahead query the iterator built beside its own. */
+			k->planned = false;
+			k->q.active = true;
+			fill_send(action, &k->q);
+			return ENGINE_SEND;
+		}
+	}
 	if (!req->done && req->query.active && req->hedge_at_ms != 0 &&
 	    now.ms >= req->hedge_at_ms && iterator_hedge(req, now)) {
 		fill_send(action, &req->hedge);
@@ -871,6 +887,24 @@ engine_next_action(struct engine_request *req, struct engine_now now,
 			send = false;
 		else
 			send = iterator_step(req, now);
+		if (send && req->ahead_deliver != NULL) {
+			/* A keys-ahead reply taken over: no query to send. */
+			uint8_t *wire = req->ahead_deliver;
+
+			req->ahead_deliver = NULL;
+			if (feed_reply_current(req, req->query.send_id,
+			    (const struct sockaddr *)&req->query.addr,
+			    req->query.addrlen, wire, req->ahead_deliver_len,
+			    req->ahead_deliver_rtt_ms, now) != 0)
+				req->query.active = false;	/* ask anew */
+			free(wire);
+			return engine_next_action(req, now, action);
+		}
+		if (send && req->ahead_adopted) {
+			/* A keys-ahead query taken over in flight: wait. */
+			req->ahead_adopted = false;
+			return engine_next_action(req, now, action);
+		}
 		if (send) {
 			struct inflight_query *q = &req->query;
 
@@ -1099,6 +1133,27 @@ engine_feed_reply(struct engine_request *req, uint32_t id,
 {
 	int rc;
 
+	for (unsigned i = 0; !req->done && i < KEYS_AHEAD_HELD; i++) {
+		struct keys_ahead *k = &req->ahead[i];
+
+		if (!k->q.active || id != k->q.send_id)
+			continue;
+		/* A keys-ahead reply: kept for the DNSKEY sub-task. */
+		if (!engine_same_address(from, fromlen, &k->q.addr)) {
+			emit_ignored(req, from, "from another address or port",
+			    now);
+			return -1;
+		}
+		k->q.active = false;
+		if ((k->reply = malloc(len)) == NULL) {
+			iterator_drop_ahead(req, k);
+			return 0;
+		}
+		memcpy(k->reply, wire, len);
+		k->reply_len = len;
+		k->rtt_ms = rtt_ms;
+		return 0;
+	}
 	if (!req->done && req->hedge.active && id == req->hedge.send_id) {
 		/* The hedge's reply: it is the query now, unless ignored. */
 		query_swap(req);
@@ -1125,6 +1180,18 @@ feed_failure(struct engine_request *req, uint32_t id, const char *reason,
 {
 	struct inflight_query *q = &req->query;
 
+	for (unsigned i = 0; !req->done && i < KEYS_AHEAD_HELD; i++) {
+		struct keys_ahead *k = &req->ahead[i];
+
+		if (!k->q.active || id != k->q.send_id)
+			continue;
+		/* A keys-ahead query failed: the sub-task asks anew. */
+		if (reason == NULL)
+			server_report_failure(req->engine->servers,
+			    (const struct sockaddr *)&k->q.addr, true, now.ms);
+		iterator_drop_ahead(req, k);
+		return;
+	}
 	if (!req->done && req->hedge.active && id == req->hedge.send_id) {
 		/* The hedge failed; the query goes on. */
 		query_swap(req);

@@ -53,16 +53,29 @@
 #define LIMIT_QUERY_TIMEOUT_MAX_MS	3000
 #define LIMIT_QUERY_TIMEOUT_INITIAL_MS	376
 /*
- * Queries in flight at once for one request: the query and one hedge. A
- * server that has not answered after LIMIT_HEDGE_DELAY_UNKNOWN_MS (never
- * seen) or three times its smoothed RTT gets company: the same question
+ * Queries in flight at once for one request: the query, one hedge and one
+ * keys-ahead DNSKEY query (below). A server that has not answered after
+ * LIMIT_HEDGE_DELAY_UNKNOWN_MS (never seen) or three times its smoothed
+ * RTT gets company: the same question
  * goes to another server of the zone, and the first reply wins. A dead
  * server then costs tens of milliseconds instead of a timeout; each hedge
  * is one extra query within LIMIT_QUERIES_PER_REQUEST and _PER_NAME.
  */
-#define LIMIT_INFLIGHT_PER_REQUEST	2
+#define LIMIT_INFLIGHT_PER_REQUEST	3
 #define LIMIT_HEDGE_DELAY_UNKNOWN_MS	30
 #define LIMIT_HEDGE_DELAY_MIN_MS	10
+/*
+ * The third query in flight (LIMIT_INFLIGHT_PER_REQUEST): a signed zone's
+ * DNSKEY query sent beside the first query to it while its keys are not
+ * cached (keys ahead), because the validator needs them for whatever that
+ * zone answers: the cold chain of trust costs no round trip per zone. A
+ * reply the zone's keys then do not judge (a lame server, a delegation
+ * cycle) leaves it unused: one query more, as a hedge is. Bounds those per
+ * request, within LIMIT_QUERIES_PER_REQUEST, so that a chain of many signed
+ * zones built to waste them costs a handful; past it, keys are fetched
+ * after the reply as before.
+ */
+#define LIMIT_KEYS_AHEAD_PER_REQUEST	8
 /*
  * Messages read from one upstream TCP connection before the query fails.
  * A server may send a reply that is not ours first (the engine ignores

@@ -141,7 +141,7 @@ struct engine_event {
 			unsigned hop;
 		} alias;
 		struct {	/* EV_CACHE_HIT */
-			const char *what;		/* "answer", "negative", "delegation", "address", "minimised name" */
+			const char *what;		/* "answer", "negative", "delegation", "address", "minimised name", "keys ahead" */
 			const ldns_rdf *owner;
 		} cache;
 		struct {	/* EV_SERVER_SKIPPED */

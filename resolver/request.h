@@ -176,6 +176,8 @@ struct inflight_query {
 #define TASKS_MAX	(LIMIT_SUBREQUEST_DEPTH + 2)
 /* Glueless referrals a request remembers (more are asked for again). */
 #define GLUELESS_SEEN_MAX	8
+/* Keys-ahead queries a request holds at once (in flight or answered). */
+#define KEYS_AHEAD_HELD		3
 
 struct engine_request {
 	struct engine *engine;
@@ -199,6 +201,31 @@ struct engine_request {
 	uint32_t abandoned_id;		/* 0: none */
 	struct sockaddr_storage abandoned_addr;
 	uint64_t abandoned_sent_ms;
+	/*
+	 * Keys ahead: the DNSKEY query of a signed zone whose keys the
+	 * validator will need for the reply to the query just sent there
+	 * (its DS is validated, its DNSKEYs not cached), sent beside it to
+	 * the same server instead of one round trip after it. The DNSKEY
+	 * sub-task the validator then starts takes it over as its own query
+	 * (iterator.c task_adopt_ahead): in flight, or its reply kept here
+	 * until then (a glueless cut's proof waits for the NS name's
+	 * resolution, whose zones may need keys of their own meanwhile). One
+	 * in flight at a time; an unused one is one query more, as a hedge
+	 * is (LIMIT_KEYS_AHEAD_PER_REQUEST).
+	 */
+	struct keys_ahead {
+		struct inflight_query q;
+		bool planned;		/* built: engine_next_action sends it */
+		uint8_t *reply;		/* its reply, not yet taken over */
+		size_t reply_len;
+		uint32_t rtt_ms;
+	} ahead[KEYS_AHEAD_HELD];
+	unsigned ahead_count;
+	/* Taken over with its reply here: engine_next_action feeds it. */
+	uint8_t *ahead_deliver;
+	size_t ahead_deliver_len;
+	uint32_t ahead_deliver_rtt_ms;
+	bool ahead_adopted;		/* taken over in flight: wait for it */
 	uint32_t next_send_id;
 	unsigned upstream_queries, subrequests, failed_ns_resolutions;
 	bool priming_tried;
@@ -248,6 +275,8 @@ void parked_free(struct parked_reply *p);
 bool iterator_step(struct engine_request *req, struct engine_now now);
 /* Sends the planned hedge (into req->hedge); false when there is none. */
 bool iterator_hedge(struct engine_request *req, struct engine_now now);
+/* Forgets a keys-ahead query and its reply (k NULL: all of them). */
+void iterator_drop_ahead(struct engine_request *req, struct keys_ahead *k);
 void iterator_reply(struct engine_request *req, const ldns_pkt *pkt,
     size_t size, uint32_t rtt_ms, struct engine_now now);
 void iterator_timeout(struct engine_request *req, const char *error,

@@ -144,6 +144,23 @@ key_cache_lookup_key(struct key_cache *cache, const uint8_t *key,
 	return found;
 }
 
+bool
+key_cache_state(struct key_cache *cache, const uint8_t *key, size_t keylen,
+    time_t now, enum key_state *state)
+{
+	struct key_value *v;
+	bool found = false;
+
+	pthread_mutex_lock(&cache->lock);
+	v = lru_lookup(cache->table, key, keylen);
+	if (v != NULL && v->expire > now) {
+		found = true;
+		*state = v->state;
+	}
+	pthread_mutex_unlock(&cache->lock);
+	return found;
+}
+
 struct flush_arg {
 	const uint8_t *name;
 	size_t len;

@@ -54,6 +54,10 @@ bool key_cache_lookup(struct key_cache *cache, const ldns_rdf *zone,
 bool key_cache_lookup_key(struct key_cache *cache, const uint8_t *key,
     size_t keylen, time_t now, struct key_entry *entry);
 
+/* key_cache_lookup_key's state alone: nothing is copied. */
+bool key_cache_state(struct key_cache *cache, const uint8_t *key,
+    size_t keylen, time_t now, enum key_state *state);
+
 /* Removes `name`'s entry (and, with subtree, every one below it). */
 size_t key_cache_flush(struct key_cache *cache, const ldns_rdf *name,
     bool subtree);

@@ -1332,6 +1332,30 @@ own_dnskey_missing(struct engine_request *req, struct task *task,
 	return true;
 }
 
+bool
+validator_keys_next(struct engine_request *req, const ldns_rdf *zone,
+    time_t now)
+{
+	struct validator *val = req->engine->validator;
+	const struct trust_anchor *ta;
+	uint8_t key[DNAME_WIRE_MAX];
+	enum key_state state;
+	bool known;
+
+	/*
+	 * zone_keys()'s ZONE_NEED for the zone's own DNSKEYs, without its
+	 * copy of the keys: the entry at the zone holds its validated DS
+	 * only, or the zone is the anchor and nothing is known of it yet.
+	 */
+	if (!req->validate ||
+	    (ta = trust_anchors_lookup(val->anchors, zone)) == NULL ||
+	    ta->negative)
+		return false;
+	known = key_cache_state(val->keys, key, dname_key(zone, key), now,
+	    &state);
+	return known ? state == KEY_DS : dname_equal(ta->zone, zone);
+}
+
 enum val_outcome
 validator_check_reply(struct engine_request *req, struct task *task,
     struct reply_view *v, const ldns_rdf *qname, ldns_rr_type qtype,

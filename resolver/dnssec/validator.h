@@ -80,6 +80,15 @@ enum val_outcome validator_check_reply(struct engine_request *req,
     ldns_rr_type qtype, struct engine_now now, struct val_need *need);
 
 /*
+ * Whether the zone's own DNSKEYs are the next link the validator would
+ * fetch to judge data `zone` signs: validation on for the request, the
+ * zone an anchor or its DS validated, and no DNSKEYs of it cached (the
+ * iterator then asks for them beside its query to the zone: keys ahead).
+ */
+bool validator_keys_next(struct engine_request *req, const ldns_rdf *zone,
+    time_t now);
+
+/*
  * A needed link could not be fetched (the sub-task failed, or the same
  * link was asked twice): the zone is remembered as bogus for
  * LIMIT_DNSSEC_BOGUS_KEY_TTL so the next call to validator_check_reply()

@@ -106,14 +106,16 @@ def test_cyclic_delegation_validating_asks_each_cut_once(lab):
     cycle-a.com., net. and cycle-b.net., whose referral closes the cycle:
     it is not validated (no net. keys) and neither referral is asked for
     again (13 queries before). cycle-a.com.'s no-DS proof waits for an
-    address of its server, which never comes: com.'s keys are not fetched
-    (7 queries before)."""
+    address of its server, which never comes: com.'s keys are never judged
+    (7 queries before). The DNSKEY queries to com. and net. that went out
+    beside the queries to them (keys ahead: their keys were the next link
+    for whatever they answered) are the two more: 8, not 6."""
     if dnssec_args()[0] != "--trust-anchor":
         pytest.skip("the lab is not signed")
     r = run_descend("query", *dnssec_args(), "--root-hints", lab,
                     "www.cycle-a.com")
     assert r.returncode == 2, r.stdout
-    assert parse(r.stdout)[3] <= 6, r.stdout
+    assert parse(r.stdout)[3] <= 8, r.stdout
 
 
 @pytest.mark.parametrize("args,message", [
