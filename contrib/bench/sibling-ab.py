@@ -23,8 +23,20 @@ on lo (Phases): "in" from the client's query to the upstream query, "up"
 the authority's time, "out" from its reply to the client's answer.
 SIBLING_AB_ALL=1 prints every try's ms too.
 
+restart --case LABEL times another of bench.py's cold cases instead (its
+label in bench.COLD_CASES, e.g. "CNAME chain": alias.example.com), from an
+empty cache as bench.py does, the targets taking turns; each answer is
+checked against bench.EXPECTED, and the upstream queries are counted (kernel
+copies on lo, until 0.3 s without one). Its split on lo: "first" from the
+client's query to the first upstream query, "wait" the time upstream
+queries were out (from each send to its reply, overlaps counted once),
+"work" the rest (the resolver's own time between exchanges), and the
+exchanges on the critical path ("rounds": a query sent before the previous
+reply arrived shares its round).
+
 Usage (as root, from the source tree, inside contrib/netns-run, LAB_DIR set):
     contrib/bench/sibling-ab.py loop|restart|callgrind COUNT TARGET...
+    contrib/bench/sibling-ab.py restart COUNT --case LABEL TARGET...
 TARGET: NAME=descend:BUILD_DIR | NAME=unbound.
 """
 import os
@@ -83,6 +95,48 @@ class Phases:
 
 
 SO_TIMESTAMPNS = 35
+
+
+class Exchanges(Phases):
+    """One multi-exchange resolution's datagrams on lo: its queries to the
+    lab's servers (127.77.0.0-99.x) and their replies, by port pair."""
+
+    @staticmethod
+    def split_case(seen, addr):
+        """(first, wait, work, rounds, queries) in ms, or None."""
+        ip = socket.inet_aton(addr)
+        q = [(t, sp) for t, sp, dp, dst in seen if dst == ip and dp == 53]
+        if len(q) != 1:
+            return None
+        start, client = q[0]
+        a = [t for t, sp, dp, dst in seen if sp == 53 and dp == client and t > start]
+        if not a:
+            return None
+        end = a[0]
+        sent = {}
+        spans = []
+        for t, sp, dp, dst in seen:
+            if t > end:
+                break
+            if dp == 53 and dst != ip and dst[:2] == b"\x7f\x4d" and dst[2] < 100:
+                sent[sp] = t
+            elif sp == 53 and dp in sent:
+                spans.append((sent.pop(dp), t))
+        if not spans:
+            return None
+        spans.sort()
+        wait, rounds, cur_end = 0, 0, 0
+        for s0, e0 in spans:
+            if s0 >= cur_end:
+                rounds += 1
+                wait += e0 - s0
+                cur_end = e0
+            elif e0 > cur_end:
+                wait += e0 - cur_end
+                cur_end = e0
+        total = end - start
+        return ((spans[0][0] - start) / 1e6, wait / 1e6, (total - wait) / 1e6, rounds,
+                len(spans))
 
 
 class Named(bench.Resolver):
@@ -171,10 +225,70 @@ def summary(ms):
             f"p10 {q[0]:.3f}, p90 {q[8]:.3f}")
 
 
+def ask_case(addr, name):
+    """ms for one A query of a cold case, or None unless bench.EXPECTED."""
+    reply = []
+    ms = bench.dig(addr, name, "A", timeout=12, reply=reply)
+    return ms if ms is not None and reply and bench.answer_ok(name, reply[0]) else None
+
+
+def run_case(label, count, targets):
+    """restart --case: bench.py's cold case LABEL, COUNT tries per target."""
+    case = next((c for c in bench.COLD_CASES if c[0] == label), None)
+    if case is None:
+        sys.exit(f"no cold case {label!r} in bench.COLD_CASES")
+    name, first = case[1], (case[2] if len(case) > 2 else None)
+    times = {t[0]: [] for t in targets}
+    split = {t[0]: [] for t in targets}
+    queries = {t[0]: [] for t in targets}
+    phases = Exchanges()
+    for i in range(count):
+        order = targets if i % 2 == 0 else targets[::-1]
+        for tname, kind, addr, build in order:
+            r = Named(tname, kind, addr, build).start()
+            try:
+                if first is not None:
+                    primer = bench.UpstreamCounter()
+                    ask_case(addr, first)
+                    primer.wait_idle(quiet=0.3)
+                    primer.stop()
+                phases.drain()
+                counter = bench.UpstreamCounter()
+                ms = ask_case(addr, name)
+                counter.wait_idle(quiet=0.3)
+                counter.stop()
+                if ms is None:
+                    sys.exit(f"{tname}: {name} failed")
+                times[tname].append(ms)
+                queries[tname].append(counter.count)
+                got = Exchanges.split_case(phases.drain(), addr)
+                if got is not None:
+                    split[tname].append(got)
+            finally:
+                r.stop()
+    load = open("/proc/loadavg").read().split()[0]
+    for tname, *_ in targets:
+        print(f"{tname:10} {label} x{count}: {summary(times[tname])}, "
+              f"upstream queries median {statistics.median(queries[tname]):.0f} "
+              f"(load {load})", flush=True)
+        if split[tname]:
+            print(f"{'':10} {len(split[tname])} split on lo (median): " +
+                  ", ".join(f"{k} {statistics.median(p[j] for p in split[tname]):.3f} ms"
+                            for j, k in enumerate(("first", "wait", "work"))) +
+                  f", rounds {statistics.median(p[3] for p in split[tname]):.0f}"
+                  f" of {statistics.median(p[4] for p in split[tname]):.0f} exchanges")
+        if os.environ.get("SIBLING_AB_ALL"):
+            print("   ", " ".join(f"{ms:.2f}" for ms in times[tname]))
+
+
 def main():
     args = sys.argv[1:]
+    case = None
+    if len(args) > 3 and args[2] == "--case":
+        case = args[3]
+        del args[2:4]
     if len(args) < 3 or args[0] not in ("loop", "restart", "callgrind") or \
-            not args[1].isdigit():
+            not args[1].isdigit() or (case is not None and args[0] != "restart"):
         sys.exit(__doc__)
     mode, count, targets = args[0], int(args[1]), []
     for i, target in enumerate(args[2:]):
@@ -191,6 +305,9 @@ def main():
     cpu = {}
     servers = {}
     try:
+        if case is not None:
+            run_case(case, count, targets)
+            return
         if mode == "callgrind":
             for name, kind, addr, build in targets:
                 if kind == "descend":
