@@ -2083,7 +2083,9 @@ cache_reply(struct engine_request *req, const struct task *task,
 		return;
 	}
 	/* A wildcard expansion's proof, kept with its RRset. */
-	wildcard = denial_proof(v, false);
+	wildcard = wildcard_expanded(v->sigs, v->chain) ||
+	    wildcard_expanded(v->sigs, v->answer) ? denial_proof(v, false) :
+	    NULL;
 	if (v->chain != NULL) {
 		/* Our own synthesised CNAMEs follow their DNAME: skip those. */
 		ldns_rr_list *real = ldns_rr_list_new();
@@ -2492,7 +2494,8 @@ qmin_remember(struct engine_request *req, const struct task *task,
 	    task->cut.forward)
 		return;
 	if (v->klass == REPLY_ANSWER) {
-		ldns_rr_list *wildcard = denial_proof(v, false);
+		ldns_rr_list *wildcard = wildcard_expanded(v->sigs, v->answer) ?
+		    denial_proof(v, false) : NULL;
 
 		cache_store_rrsets(engine, v->answer, v->sigs, wildcard,
 		    RANK_AUTH_ANSWER, SEC_UNCHECKED, now.wall);
