@@ -834,6 +834,50 @@ test_crypto_matches_ldns(void)
 	    ours_ok);
 }
 
+/*
+ * ECDSA keys are made from one parameters-only key per curve (verify.c
+ * curve_params): a point off the curve is still refused (no key object,
+ * no check passes), each curve keeps its own parameters, and a flush that
+ * frees them makes them again.
+ */
+static void
+test_ecdsa_points(void)
+{
+	static const ldns_signing_algorithm algs[] = {
+		LDNS_SIGN_ECDSAP256SHA256, LDNS_SIGN_ECDSAP384SHA384,
+	};
+
+	for (int round = 0; round < 2; round++) {
+		for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
+			struct t_key k = t_key_new(algs[i], "example.com.",
+			    256);
+			ldns_rr_list *set = t_list(
+			    "www.example.com. 300 IN A 192.0.2.1", NULL);
+			ldns_rr_list *sigs = t_sign_now(set, &k);
+			const ldns_rr *sig = ldns_rr_list_rr(sigs, 0);
+			ldns_rr *off = ldns_rr_clone(k.dnskey);
+			ldns_rdf *pub = ldns_rr_rdf(off, 3);
+			unsigned long before;
+
+			/* The last byte of y: the point leaves the curve. */
+			ldns_rdf_data(pub)[ldns_rdf_size(pub) - 1] ^= 0x01;
+			before = dnssec_key_parses();
+			ok(dnssec_crypto_verify(set, sig, k.dnskey) &&
+			    !dnssec_crypto_verify(set, sig, off) &&
+			    dnssec_key_parses() == before + 1,
+			    "%s%s: its key verifies, the key with y changed "
+			    "(off the curve) is refused and never kept",
+			    i == 0 ? "P-256" : "P-384",
+			    round == 0 ? "" : " after a flush");
+			ldns_rr_free(off);
+			ldns_rr_list_deep_free(set);
+			ldns_rr_list_deep_free(sigs);
+			t_key_free(&k);
+		}
+		dnssec_key_objects_flush();
+	}
+}
+
 int
 main(void)
 {
@@ -854,6 +898,7 @@ main(void)
 	test_key_objects();
 	test_key_objects_threads();
 	test_crypto_matches_ldns();
+	test_ecdsa_points();
 	dnssec_key_objects_flush();
 	ldns_rdf_deep_free(zone);
 	return tap_done();
