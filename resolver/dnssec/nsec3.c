@@ -593,10 +593,16 @@ nsec3_prove_nodata(const ldns_rdf *qname, ldns_rr_type qtype,
 		    "the name does not exist (NXDOMAIN, not NODATA)");
 		return;
 	}
-	if (match_denies_type(match, qname, qtype, &why))
-		finish(&p, verdict, SEC_SECURE, "NSEC3 proves wildcard NODATA");
-	else
+	if (!match_denies_type(match, qname, qtype, &why))
 		finish(&p, verdict, SEC_BOGUS, why);
+	else if (ce.nc_cover->optout)
+		/* RFC 5155 §9.2: the next closer name may be an unsigned
+		 * delegation, whose data the wildcard does not speak for. */
+		finish(&p, verdict, SEC_INSECURE,
+		    "NSEC3 opt-out covers the name: it may be an unsigned "
+		    "delegation");
+	else
+		finish(&p, verdict, SEC_SECURE, "NSEC3 proves wildcard NODATA");
 }
 
 void

@@ -69,7 +69,9 @@ void nsec3_prove_nxdomain(const ldns_rdf *qname, const ldns_rdf *zone,
  * without qtype and CNAME (a parent-side one, NS without SOA, only for DS);
  * or, for DS, opt-out covering the next closer name → INSECURE; or wildcard
  * NODATA: closest-encloser proof plus an NSEC3 matching "*.<ce>" without
- * qtype and CNAME. SECURE when proven; BOGUS (EDE 12) otherwise.
+ * qtype and CNAME (INSECURE when the next closer's NSEC3 has opt-out: the
+ * name may be an unsigned delegation). SECURE when proven; BOGUS (EDE 12)
+ * otherwise.
  */
 void nsec3_prove_nodata(const ldns_rdf *qname, ldns_rr_type qtype,
     const ldns_rdf *zone, const ldns_rr_list *nsec3s,

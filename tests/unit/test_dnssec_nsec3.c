@@ -204,6 +204,18 @@ test_optout(void)
 	v = prove(WILDCARD, "x.w.example.com.", 3,
 	    chain(nodes, NNODES, 1, 1, 0, "AB"), NULL);
 	ok(v.status == SEC_INSECURE, "wildcard answer over opt-out: insecure");
+	/*
+	 * Wildcard NODATA whose next closer name sits in an opt-out span: the
+	 * name may be an unsigned delegation (with the data asked for below
+	 * it), so the wildcard proves nothing about it (RFC 5155 §9.2, as
+	 * Unbound's nsec3_do_prove_nodata): insecure, never AD nor cached for
+	 * RFC 8198 synthesis.
+	 */
+	v = prove(NODATA, "x.w.example.com.", LDNS_RR_TYPE_A,
+	    chain(nodes, NNODES, 1, 1, 0, "AB"), NULL);
+	ok(v.status == SEC_INSECURE && v.ede == DNSSEC_EDE_NONE,
+	    "wildcard NODATA over an opt-out span: insecure, no AD (%s)",
+	    v.why);
 }
 
 /* RFC 5155 §8.1-8.2: unknown hash algorithms and flags are ignored. */
