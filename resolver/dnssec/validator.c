@@ -845,6 +845,7 @@ check_rrset(struct engine_request *req, struct task *task,
 }
 
 #define VALIDATOR_WHY_PROOF_UNSIGNED	"NSEC or NSEC3 record without RRSIG"
+#define VALIDATOR_WHY_PROOF_EXPANDED	"NSEC or NSEC3 record expanded from a wildcard"
 
 /* Pushes `rr` onto rv->proof unless it is there already. */
 static void
@@ -920,6 +921,7 @@ verified_proof(struct engine_request *req, struct task *task,
 		const ldns_rdf *signer;
 		enum sec_status st;
 		bool seen = false;
+		int wild;
 
 		for (size_t j = 0; j < i; j++)
 			if (ldns_rr_get_type(ldns_rr_list_rr(v->nsec, j)) ==
@@ -945,10 +947,23 @@ verified_proof(struct engine_request *req, struct task *task,
 		sub.status = SEC_SECURE;
 		sub.ede = -1;
 		st = check_rrset(req, task, &sub, v->sigs, set, zone, &signer,
-		    NULL, now);
+		    &wild, now);
 		if (sub.dry)
 			;	/* no crypto yet */
-		else if (st == SEC_SECURE) {
+		else if (st == SEC_SECURE && wild >= 0) {
+			/*
+			 * It verifies only as a wildcard expansion: it is the
+			 * wildcard's NSEC renamed, which would deny the wildcard
+			 * and every name it answers (Unbound puts it back at
+			 * its "*." owner, where it proves nothing of the kind).
+			 */
+			validator_emit(req, task, "wildcard", ldns_rr_owner(rr),
+			    ldns_rr_get_type(rr), zone, SEC_BOGUS,
+			    ENGINE_EDE_DNSSEC_BOGUS, VALIDATOR_WHY_PROOF_EXPANDED,
+			    now);
+			verdict_add(rv, SEC_BOGUS, ENGINE_EDE_DNSSEC_BOGUS,
+			    VALIDATOR_WHY_PROOF_EXPANDED);
+		} else if (st == SEC_SECURE) {
 			for (size_t j = 0; j < ldns_rr_list_rr_count(set); j++)
 				ldns_rr_list_push_rr(out,
 				    ldns_rr_list_rr(set, j));

@@ -1032,6 +1032,10 @@ add_extra_proof(ldns_pkt *reply, const struct zone *z)
 	ldns_pkt_push_rr(reply, LDNS_SECTION_AUTHORITY, rr);
 }
 
+/* An on-path forger: its reply to `query` for `z`, or NULL to let the
+ * zone's server answer. */
+static ldns_pkt *(*forge)(struct zone *z, const ldns_pkt *query);
+
 /* One query to the signed zones' servers. */
 static ldns_pkt *
 zone_answer(void *ctx, const struct engine_send *send, const ldns_pkt *query,
@@ -1062,9 +1066,12 @@ zone_answer(void *ctx, const struct engine_send *send, const ldns_pkt *query,
 	if (events.watch != NULL && strcmp(z->name, events.watch) == 0 &&
 	    !events.watch_judged)
 		events.watch_asked_first = true;
-	reply = authority_answer(z, query);
-	if (ldns_pkt_edns_do(query))
-		add_extra_proof(reply, z);
+	reply = forge != NULL ? forge(z, query) : NULL;
+	if (reply == NULL) {
+		reply = authority_answer(z, query);
+		if (ldns_pkt_edns_do(query))
+			add_extra_proof(reply, z);
+	}
 	if ((z->broken & server) != 0)
 		break_rrsigs(reply, false);
 	else if ((z->ds_broken & server) != 0)
@@ -1758,6 +1765,74 @@ test_unverified_proof(void)
 			extra_proof = EXTRA_NONE;
 			engine_free(engine);
 		}
+}
+
+/*
+ * The forger's NXDOMAIN for names under *.wild.sec.test: the SOA, and the
+ * wildcard's own NSEC (next www.sec.test) with its RRSIG, both renamed to
+ * "!.wild.sec.test", a name sorting before "*" (RFC 4034 §6.1). The RRSIG
+ * (labels 3) still verifies, as a wildcard expansion of "*.wild.sec.test";
+ * the renamed NSEC would then cover every name under wild.sec.test, the
+ * wildcard itself included.
+ */
+static ldns_pkt *
+forge_wildcard_nsec(struct zone *z, const ldns_pkt *query)
+{
+	const ldns_rr *q = ldns_rr_list_rr(ldns_pkt_question(query), 0);
+	ldns_rdf *wild = ldns_dname_new_frm_str("wild.sec.test.");
+	ldns_rdf *star = ldns_dname_new_frm_str("*.wild.sec.test.");
+	ldns_rdf *fake = ldns_dname_new_frm_str("!.wild.sec.test.");
+	ldns_rdf *apex = ldns_dname_new_frm_str("sec.test.");
+	ldns_pkt *reply = NULL;
+
+	if (strcmp(z->name, "sec.test.") == 0 &&
+	    ldns_rr_get_type(q) == LDNS_RR_TYPE_A &&
+	    ldns_dname_is_subdomain(ldns_rr_owner(q), wild)) {
+		reply = scripted_reply_new(query);
+		ldns_pkt_set_aa(reply, true);
+		ldns_pkt_set_rcode(reply, LDNS_RCODE_NXDOMAIN);
+		push_soa(reply, z, apex);
+		push_rrset(reply, LDNS_SECTION_AUTHORITY, z, star,
+		    LDNS_RR_TYPE_NSEC, fake);
+	}
+	ldns_rdf_deep_free(wild);
+	ldns_rdf_deep_free(star);
+	ldns_rdf_deep_free(fake);
+	ldns_rdf_deep_free(apex);
+	return reply;
+}
+
+/*
+ * An NSEC whose RRSIG verifies only as a wildcard expansion (labels below
+ * the owner's) is the wildcard's NSEC under another name: it proves
+ * nothing (Unbound puts such an NSEC back at its wildcard owner). Taken
+ * as it is, it gave a forged NXDOMAIN with AD for a name the wildcard
+ * answers, and RFC 8198 then denied every name under the wildcard from
+ * the cache.
+ */
+static void
+test_wildcard_nsec_replay(void)
+{
+	struct engine *engine = new_engine(true);
+	struct outcome o;
+
+	forge = forge_wildcard_nsec;
+	resolve(engine, "a.wild.sec.test.", LDNS_RR_TYPE_A, true, false, &o);
+	forge = NULL;
+	ok(o.result.rcode == LDNS_RCODE_SERVFAIL &&
+	    o.result.security == SEC_BOGUS && !o.ad,
+	    "nxdomain_from_a_renamed_wildcard_nsec_is_bogus (rcode %d, %s: %s)",
+	    o.result.rcode, sec_status_name(o.result.security),
+	    o.result.sec_why != NULL ? o.result.sec_why : "-");
+	outcome_free(&o);
+	resolve(engine, "b.wild.sec.test.", LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NOERROR &&
+	    o.result.security == SEC_SECURE && events.synthesised == 0,
+	    "and_nothing_of_it_denies_the_wildcard_from_the_cache (rcode %d, "
+	    "%s, %u synthesised)", o.result.rcode,
+	    sec_status_name(o.result.security), events.synthesised);
+	outcome_free(&o);
+	engine_free(engine);
 }
 
 static void
@@ -2694,6 +2769,7 @@ main(void)
 	test_wildcard_proof();
 	test_wildcard_proof_from_rrset_cache();
 	test_unverified_proof();
+	test_wildcard_nsec_replay();
 	test_insecure();
 	test_qmin_siblings_validated();
 	test_repeated_referral();
