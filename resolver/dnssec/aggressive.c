@@ -90,6 +90,31 @@ renamed(const ldns_rr_list *from, const ldns_rdf *owner, ldns_rr_type type,
 	return out;
 }
 
+/*
+ * Whether every RRSIG of `sigs` over owner/type has `labels` in its labels
+ * field. The verdict says the RRset verified, not with which RRSIG: when
+ * they all agree, the one that verified is an expansion of that wildcard
+ * (and its proof was checked); a forged RRSIG with fewer labels beside a
+ * verified one must not make the RRset a wildcard's (Unbound: "inconsistent
+ * wildcard sigs").
+ */
+static bool
+labels_agree(const ldns_rr_list *sigs, const ldns_rdf *owner,
+    ldns_rr_type type, int labels)
+{
+	for (size_t i = 0; i < ldns_rr_list_rr_count(sigs); i++) {
+		const ldns_rr *sig = ldns_rr_list_rr(sigs, i);
+		const ldns_rdf *covered = ldns_rr_rrsig_typecovered(sig);
+
+		if (ldns_rr_get_type(sig) == LDNS_RR_TYPE_RRSIG &&
+		    covered != NULL && ldns_rdf2rr_type(covered) == type &&
+		    dname_equal(ldns_rr_owner(sig), owner) &&
+		    sig_labels(sig) != labels)
+			return false;
+	}
+	return true;
+}
+
 void
 aggressive_learn_wildcard(struct engine *engine, const struct reply_view *v,
     time_t now)
@@ -113,6 +138,7 @@ aggressive_learn_wildcard(struct engine *engine, const struct reply_view *v,
 			continue;	/* not an expansion */
 		type = ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(sig));
 		if (!wildcard_type(type) ||
+		    !labels_agree(v->sigs, owner, type, labels) ||
 		    (wild = dname_wildcard_at(owner, (unsigned)labels)) == NULL)
 			continue;
 		/*

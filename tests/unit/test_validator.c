@@ -1835,6 +1835,72 @@ test_wildcard_nsec_replay(void)
 	engine_free(engine);
 }
 
+/*
+ * The forger's copy of www.sec.test A: the real answer and RRSIG, and one
+ * more RRSIG whose labels field (2) makes it look like an expansion of
+ * *.sec.test. It does not verify, the real one does: the answer is secure.
+ */
+static ldns_pkt *
+forge_wildcard_labels(struct zone *z, const ldns_pkt *query)
+{
+	const ldns_rr *q = ldns_rr_list_rr(ldns_pkt_question(query), 0);
+	ldns_rdf *www = ldns_dname_new_frm_str("www.sec.test.");
+	ldns_pkt *reply = NULL;
+
+	if (strcmp(z->name, "sec.test.") == 0 &&
+	    ldns_rr_get_type(q) == LDNS_RR_TYPE_A &&
+	    ldns_dname_compare(ldns_rr_owner(q), www) == 0) {
+		reply = authority_answer(z, query);
+		for (size_t i = 0; i < ldns_pkt_ancount(reply); i++) {
+			ldns_rr *rr = ldns_rr_list_rr(ldns_pkt_answer(reply), i);
+			ldns_rr *junk;
+
+			if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_RRSIG)
+				continue;
+			junk = ldns_rr_clone(rr);
+			ldns_rdf_data(ldns_rr_rdf(junk, 2))[0] = 2;
+			ldns_rdf_data(ldns_rr_rdf(junk, 8))[0] ^= 0xff;
+			ldns_pkt_push_rr(reply, LDNS_SECTION_ANSWER, junk);
+			break;
+		}
+	}
+	ldns_rdf_deep_free(www);
+	return reply;
+}
+
+/*
+ * RFC 8198 §5.3 learns a wildcard's RRset from a secure expansion: from the
+ * RRSIG that verified it, not from any RRSIG beside it. A forged extra
+ * RRSIG with fewer labels over a secure, unexpanded RRset made it the
+ * RRset of *.sec.test, and every name a cached NSEC covers was then
+ * answered with it, AD set (here g.sec.test, covered by the NSEC at
+ * forged.sec.test from a NODATA). Unbound calls RRSIGs with different
+ * labels fields over one RRset "inconsistent wildcard sigs".
+ */
+static void
+test_wildcard_learnt_from_a_forged_rrsig(void)
+{
+	struct engine *engine = new_engine(true);
+	struct outcome o;
+
+	forge = forge_wildcard_labels;
+	resolve(engine, "www.sec.test.", LDNS_RR_TYPE_A, true, false, &o);
+	forge = NULL;
+	ok(o.result.security == SEC_SECURE,
+	    "an extra rrsig that does not verify leaves the answer secure");
+	outcome_free(&o);
+	resolve(engine, "forged.sec.test.", LDNS_RR_TYPE_TXT, true, false, &o);
+	outcome_free(&o);
+	resolve(engine, "g.sec.test.", LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NXDOMAIN && o.sends > 0 &&
+	    events.synthesised == 0,
+	    "no_wildcard_is_learnt_from_an_rrsig_that_did_not_verify (rcode "
+	    "%d, %u sends, %u synthesised)", o.result.rcode, o.sends,
+	    events.synthesised);
+	outcome_free(&o);
+	engine_free(engine);
+}
+
 static void
 test_insecure(void)
 {
@@ -2770,6 +2836,7 @@ main(void)
 	test_wildcard_proof_from_rrset_cache();
 	test_unverified_proof();
 	test_wildcard_nsec_replay();
+	test_wildcard_learnt_from_a_forged_rrsig();
 	test_insecure();
 	test_qmin_siblings_validated();
 	test_repeated_referral();
