@@ -153,6 +153,27 @@ find_covering(const ldns_rdf *name, const ldns_rdf *zone,
 	return NULL;
 }
 
+/*
+ * An NSEC that proves `name` an empty non-terminal: it covers `name`, may
+ * speak about it, and its next name lies below it (RFC 4035 §3.1.3.2).
+ * NULL when there is none.
+ */
+static const ldns_rr *
+find_ent_proof(const ldns_rdf *name, const ldns_rdf *zone,
+    const ldns_rr_list *nsecs)
+{
+	for (size_t i = 0; i < ldns_rr_list_rr_count(nsecs); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(nsecs, i);
+
+		if (nsec_usable(rr, zone) &&
+		    nsec_covers(ldns_rr_owner(rr), nsec_next(rr), name) &&
+		    nsec_may_speak_below(rr, name) &&
+		    is_strict_subdomain(nsec_next(rr), name))
+			return rr;
+	}
+	return NULL;
+}
+
 /* The NSEC owned by `name`, NULL when none. */
 static const ldns_rr *
 find_matching(const ldns_rdf *name, const ldns_rdf *zone,
@@ -294,25 +315,17 @@ nsec_prove_nodata(const ldns_rdf *qname, ldns_rr_type qtype,
 			not_proven(verdict, why);
 		return;
 	}
-	/* An empty non-terminal: an NSEC covers it and its next name lies
-	 * below it (RFC 4035 §3.1.3.2, RFC 5155 appendix). */
-	for (size_t i = 0; i < ldns_rr_list_rr_count(nsecs); i++) {
-		const ldns_rr *rr = ldns_rr_list_rr(nsecs, i);
-
-		if (nsec_usable(rr, zone) &&
-		    nsec_covers(ldns_rr_owner(rr), nsec_next(rr), qname) &&
-		    nsec_may_speak_below(rr, qname) &&
-		    is_strict_subdomain(nsec_next(rr), qname)) {
-			dnssec_verdict_set(verdict, SEC_SECURE, DNSSEC_EDE_NONE,
-			    "NSEC proves an empty non-terminal");
-			return;
-		}
+	if (find_ent_proof(qname, zone, nsecs) != NULL) {
+		dnssec_verdict_set(verdict, SEC_SECURE, DNSSEC_EDE_NONE,
+		    "NSEC proves an empty non-terminal");
+		return;
 	}
 	/* Wildcard NODATA: the name does not exist, the wildcard at its closest
 	 * encloser does, without the type (RFC 4035 §3.1.3.4). */
 	if ((cover = find_covering(qname, zone, nsecs)) != NULL) {
 		unsigned ce = closest_encloser_labels(cover, qname);
 		ldns_rdf *wild;
+		bool ent;
 
 		if (encloser_is_cut_or_dname(qname, ce, zone, nsecs)) {
 			not_proven(verdict,
@@ -324,9 +337,12 @@ nsec_prove_nodata(const ldns_rdf *qname, ldns_rr_type qtype,
 			return;
 		}
 		match = find_matching(wild, zone, nsecs);
+		/* A wildcard that is an empty non-terminal matches too, and
+		 * has no data (RFC 4592 §2.2.2). */
+		ent = match == NULL && find_ent_proof(wild, zone, nsecs) != NULL;
 		ldns_rdf_deep_free(wild);
-		if (match != NULL && matching_denies_type(match, qname, qtype,
-		    &why)) {
+		if (ent || (match != NULL && matching_denies_type(match, qname,
+		    qtype, &why))) {
 			dnssec_verdict_set(verdict, SEC_SECURE, DNSSEC_EDE_NONE,
 			    "NSEC proves wildcard NODATA");
 			return;
@@ -361,17 +377,10 @@ nsec_prove_no_ds(const ldns_rdf *name, const ldns_rdf *zone,
 			    "NSEC proves no delegation at the name");
 		return;
 	}
-	for (size_t i = 0; i < ldns_rr_list_rr_count(nsecs); i++) {
-		const ldns_rr *rr = ldns_rr_list_rr(nsecs, i);
-
-		if (nsec_usable(rr, zone) &&
-		    nsec_covers(ldns_rr_owner(rr), nsec_next(rr), name) &&
-		    nsec_may_speak_below(rr, name) &&
-		    is_strict_subdomain(nsec_next(rr), name)) {
-			dnssec_verdict_set(verdict, SEC_SECURE, DNSSEC_EDE_NONE,
-			    "NSEC proves an empty non-terminal, no delegation");
-			return;
-		}
+	if (find_ent_proof(name, zone, nsecs) != NULL) {
+		dnssec_verdict_set(verdict, SEC_SECURE, DNSSEC_EDE_NONE,
+		    "NSEC proves an empty non-terminal, no delegation");
+		return;
 	}
 	not_proven(verdict, "no NSEC at the delegation proves the DS absent");
 }

@@ -39,8 +39,8 @@ void nsec_prove_nxdomain(const ldns_rdf *qname, const ldns_rdf *zone,
  * NSEC, NS set and SOA clear); or qname is an
  * empty non-terminal (an NSEC covers qname and its next name is below
  * qname); or wildcard NODATA (an NSEC covers qname, and an NSEC at
- * "*.<closest encloser>" lacks qtype and CNAME). SECURE when proven; BOGUS
- * (EDE 12) otherwise.
+ * "*.<closest encloser>" lacks qtype and CNAME, or one proves that wildcard
+ * an empty non-terminal). SECURE when proven; BOGUS (EDE 12) otherwise.
  */
 void nsec_prove_nodata(const ldns_rdf *qname, ldns_rr_type qtype,
     const ldns_rdf *zone, const ldns_rr_list *nsecs,

@@ -241,6 +241,32 @@ test_nodata(void)
 		ok(st == SEC_BOGUS,
 		    "the child's apex NSEC cannot deny the DS (%s)", why);
 	}
+	{
+		/*
+		 * The wildcard *.e is an empty non-terminal (a.*.e exists):
+		 * it matches foo.e, which then has no data (RFC 4592 §2.2.2,
+		 * as Unbound's nsec_proves_nodata); the NSEC covering *.e with
+		 * its next name below it shows that. Not an NXDOMAIN.
+		 */
+		const char *ent_wild[] = {
+		    "example.com. 300 IN NSEC a.*.e.example.com. NS SOA RRSIG "
+		    "NSEC DNSKEY",
+		    "a.*.e.example.com. 300 IN NSEC example.com. A RRSIG NSEC",
+		};
+
+		st = nodata("foo.e.example.com.", LDNS_RR_TYPE_A,
+		    t_list(ent_wild[0], ent_wild[1], NULL), &why);
+		ok(st == SEC_SECURE, "wildcard NODATA where the wildcard is an "
+		    "empty non-terminal (%s)", why);
+		st = nxdomain("foo.e.example.com.",
+		    t_list(ent_wild[0], ent_wild[1], NULL), &why);
+		ok(st == SEC_BOGUS, "and no NXDOMAIN there (%s)", why);
+		st = nodata("foo.e.example.com.", LDNS_RR_TYPE_A,
+		    t_list(ent_wild[1], NULL), &why);
+		ok(st == SEC_BOGUS,
+		    "not without the NSEC showing the wildcard's children (%s)",
+		    why);
+	}
 }
 
 static void
