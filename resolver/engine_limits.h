@@ -291,6 +291,12 @@
 #define LIMIT_DNSSEC_SKEW_PERCENT		10
 #define LIMIT_DNSSEC_SKEW_MIN_S			3600
 #define LIMIT_DNSSEC_SKEW_MAX_S			86400
+/* The least a validated DS, DNSKEY or no-DS proof is kept in the key cache.
+ * RFC 4035 §5.3.3 keeps it no longer than its RRSIGs are valid: 0 s for one
+ * past its expiration within the skew, and the request that proved it then
+ * found it gone, fetched it again and failed. Short, so that an expired
+ * signature vouches for keys no longer than one resolution takes. */
+#define LIMIT_DNSSEC_KEY_MIN_TTL		5
 /* SEP keys tracked per RFC 5011 anchored zone (resolver/dnssec/autotrust.c);
  * more in a DNSKEY set are ignored, so a zone publishing thousands of keys
  * cannot grow the anchor file or the per-probe work without bound. */

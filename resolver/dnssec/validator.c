@@ -20,6 +20,7 @@
 #include "dnssec/validator.h"
 #include "dnssec/verify.h"
 #include "request.h"
+#include "rrset_cache.h"
 
 struct validator {
 	bool enabled;
@@ -668,6 +669,29 @@ ttl_of(const struct engine *engine, const ldns_rr_list *rrs, uint32_t cap)
 }
 
 /*
+ * How long a key cache entry proven by the signed `rrs` is kept: their TTL
+ * up to `cap`, no longer than the RRSIGs over them in `sigs` are valid
+ * (RFC 4035 §5.3.3), and at least LIMIT_DNSSEC_KEY_MIN_TTL.
+ */
+static uint32_t
+signed_ttl(const struct engine *engine, const ldns_rr_list *rrs,
+    const ldns_rr_list *sigs, uint32_t cap, time_t now)
+{
+	uint32_t ttl;
+
+	for (size_t i = 0; rrs != NULL && i < ldns_rr_list_rr_count(rrs); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+		uint32_t sig_cap = rrsig_ttl_cap(sigs, ldns_rr_owner(rr),
+		    ldns_rr_get_type(rr), now);
+
+		if (sig_cap < cap)
+			cap = sig_cap;
+	}
+	ttl = ttl_of(engine, rrs, cap);
+	return ttl > LIMIT_DNSSEC_KEY_MIN_TTL ? ttl : LIMIT_DNSSEC_KEY_MIN_TTL;
+}
+
+/*
  * A DNSKEY RRset signed by its own zone: checked against the zone's DS
  * (from the key cache) or its trust anchor, and the result becomes the
  * zone's key entry.
@@ -742,7 +766,8 @@ check_dnskey(struct engine_request *req, struct task *task,
 	switch (vd.status) {
 	case SEC_SECURE:
 		key_cache_store(val->keys, zone, KEY_GOOD, trusted,
-		    ttl_of(req->engine, rrset, vd.ttl_cap), -1, NULL, now.wall);
+		    signed_ttl(req->engine, rrset, sigs, vd.ttl_cap, now.wall),
+		    -1, NULL, now.wall);
 		break;
 	case SEC_INSECURE:
 		key_cache_store(val->keys, zone, KEY_INSECURE, NULL,
@@ -1078,11 +1103,12 @@ check_referral(struct engine_request *req, struct task *task,
 
 			if (dnssec_ds_usable(v->ds, &ede))
 				key_cache_store(keys, child, KEY_DS, v->ds,
-				    ttl_of(req->engine, v->ds, UINT32_MAX), -1,
-				    NULL, now.wall);
+				    signed_ttl(req->engine, v->ds, v->sigs,
+				    UINT32_MAX, now.wall), -1, NULL, now.wall);
 			else
 				key_cache_store(keys, child, KEY_INSECURE, NULL,
-				    ttl_of(req->engine, v->ds, UINT32_MAX), ede,
+				    signed_ttl(req->engine, v->ds, v->sigs,
+				    UINT32_MAX, now.wall), ede,
 				    "no DS with a supported algorithm", now.wall);
 		} else if (st == SEC_BOGUS)
 			store_bad(req, rv, child, rv->ede, rv->why, now);
@@ -1104,8 +1130,8 @@ check_referral(struct engine_request *req, struct task *task,
 		emit_verdict(req, task, "no-ds", child, LDNS_RR_TYPE_DS, signer,
 		    &vd, now);
 		if (vd.status == SEC_INSECURE)
-			store_no_ds(req, child, &vd, ttl_of(req->engine, proof,
-			    UINT32_MAX), now);
+			store_no_ds(req, child, &vd, signed_ttl(req->engine,
+			    proof, v->sigs, UINT32_MAX, now.wall), now);
 		else if (vd.status == SEC_SECURE)
 			/* "No cut here" in a referral to here: a forgery. */
 			key_cache_store(keys, child, KEY_BAD, NULL,
@@ -1182,8 +1208,9 @@ check_negative(struct engine_request *req, struct task *task,
 		prove_no_ds(req, name, signer, proof, nsec3, &nd);
 		emit_verdict(req, task, "no-ds", name, LDNS_RR_TYPE_DS, signer,
 		    &nd, now);
-		store_no_ds(req, name, &nd, ttl_of(req->engine, v->soa,
-		    UINT32_MAX), now);
+		store_no_ds(req, name, &nd, signed_ttl(req->engine, v->soa,
+		    v->sigs, signed_ttl(req->engine, proof, v->sigs,
+		    UINT32_MAX, now.wall), now.wall), now);
 	} else if (qtype == LDNS_RR_TYPE_DS && vd.status == SEC_BOGUS)
 		/* A broken denial of the DS: the zone below cannot be trusted. */
 		store_bad(req, rv, name, vd.ede, vd.why, now);
@@ -1191,8 +1218,9 @@ check_negative(struct engine_request *req, struct task *task,
 	    vd.status == SEC_SECURE)
 		/* No such name, so no cut: the walk goes on below it. */
 		key_cache_store(req->engine->validator->keys, name, KEY_NOT_CUT,
-		    NULL, ttl_of(req->engine, v->soa, UINT32_MAX), -1, NULL,
-		    now.wall);
+		    NULL, signed_ttl(req->engine, v->soa, v->sigs,
+		    signed_ttl(req->engine, proof, v->sigs, UINT32_MAX,
+		    now.wall), now.wall), -1, NULL, now.wall);
 	if (vd.status == SEC_SECURE && rv->nsec_secure == NULL) {
 		/* Verified NSEC(3)s of a secure denial: RFC 8198 may reuse them
 		 * (never an opt-out NXDOMAIN: that one is insecure). */
@@ -1254,12 +1282,12 @@ check_answer_rrset(struct engine_request *req, struct task *task,
 
 		if (st == SEC_SECURE && dnssec_ds_usable(set, &ede))
 			key_cache_store(keys, owner, KEY_DS, set,
-			    ttl_of(req->engine, set, UINT32_MAX), -1, NULL,
-			    now.wall);
+			    signed_ttl(req->engine, set, v->sigs, UINT32_MAX,
+			    now.wall), -1, NULL, now.wall);
 		else if (st == SEC_SECURE || st == SEC_INSECURE)
 			key_cache_store(keys, owner, KEY_INSECURE, NULL,
-			    ttl_of(req->engine, set, UINT32_MAX),
-			    st == SEC_SECURE ? ede : rv->ede, st == SEC_SECURE ?
+			    signed_ttl(req->engine, set, v->sigs, UINT32_MAX,
+			    now.wall), st == SEC_SECURE ? ede : rv->ede, st == SEC_SECURE ?
 			    "no DS with a supported algorithm" : rv->why,
 			    now.wall);
 		else if (st == SEC_BOGUS)

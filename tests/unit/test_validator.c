@@ -1079,13 +1079,16 @@ zone_answer(void *ctx, const struct engine_send *send, const ldns_pkt *query,
 	return reply;
 }
 
+/* Seconds the clock of resolve() is ahead of T_NOW. */
+static uint32_t clock_skip;
+
 static void
 resolve(struct engine *engine, const char *name, ldns_rr_type type,
     bool dnssec_ok, bool cd, struct outcome *out)
 {
 	struct engine_question q = { .type = type, .klass = LDNS_RR_CLASS_IN,
 	    .dnssec_ok = dnssec_ok, .checking_disabled = cd };
-	struct engine_now now = { T_NOW, 1000 };
+	struct engine_now now = { T_NOW + clock_skip, 1000 };
 	struct engine_request *req;
 	const uint8_t *wire;
 	size_t len;
@@ -1897,6 +1900,57 @@ test_wildcard_learnt_from_a_forged_rrsig(void)
 	    "no_wildcard_is_learnt_from_an_rrsig_that_did_not_verify (rcode "
 	    "%d, %u sends, %u synthesised)", o.result.rcode, o.sends,
 	    events.synthesised);
+	outcome_free(&o);
+	engine_free(engine);
+}
+
+/*
+ * RFC 4035 §5.3.3: validated data is kept no longer than its RRSIGs are
+ * valid. Ten minutes before the zones' RRSIGs expire, the DS of sec.test
+ * answered to a client (no DNSKEY needed yet) went into the key cache for
+ * its TTL, a day, and would vouch for sec.test's keys long after its
+ * signature had run out.
+ */
+static void
+test_ds_kept_no_longer_than_its_rrsig(void)
+{
+	struct engine *engine = new_engine(true);
+	struct outcome o;
+	char *text, *at;
+	long ttl = -1;
+
+	clock_skip = 30 * T_DAY - 600;
+	resolve(engine, "sec.test.", LDNS_RR_TYPE_DS, true, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NOERROR &&
+	    o.result.security == SEC_SECURE, "ds_answer_is_secure (%s)",
+	    sec_status_name(o.result.security));
+	outcome_free(&o);
+	text = scripted_cache_text(engine, T_NOW + clock_skip);
+	if (text != NULL && (at = strstr(text, "key sec.test. ds ttl=")) != NULL)
+		ttl = strtol(at + strlen("key sec.test. ds ttl="), NULL, 10);
+	free(text);
+	clock_skip = 0;
+	ok(ttl >= 0 && ttl <= 600,
+	    "a_ds_is_trusted_no_longer_than_its_rrsig_is_valid (ttl %ld, "
+	    "600 s left)", ttl);
+	engine_free(engine);
+
+	/*
+	 * Ten minutes after they expired the RRSIGs are still within the
+	 * clock skew allowed (10 % of their 31 days, at most a day): the
+	 * answer is secure, as from Unbound. Kept for 0 s, the validated keys
+	 * were gone before the request could use them: fetched again, then
+	 * "could not be fetched", bogus.
+	 */
+	engine = new_engine(true);
+	clock_skip = 30 * T_DAY + 600;
+	resolve(engine, "www.sec.test.", LDNS_RR_TYPE_A, true, false, &o);
+	clock_skip = 0;
+	ok(o.result.rcode == LDNS_RCODE_NOERROR &&
+	    o.result.security == SEC_SECURE,
+	    "rrsigs_expired_within_the_clock_skew_still_validate (rcode %d, "
+	    "%s: %s)", o.result.rcode, sec_status_name(o.result.security),
+	    o.result.sec_why != NULL ? o.result.sec_why : "-");
 	outcome_free(&o);
 	engine_free(engine);
 }
@@ -2837,6 +2891,7 @@ main(void)
 	test_unverified_proof();
 	test_wildcard_nsec_replay();
 	test_wildcard_learnt_from_a_forged_rrsig();
+	test_ds_kept_no_longer_than_its_rrsig();
 	test_insecure();
 	test_qmin_siblings_validated();
 	test_repeated_referral();
