@@ -765,8 +765,10 @@ check_dnskey(struct engine_request *req, struct task *task,
 	    &vd, now);
 	switch (vd.status) {
 	case SEC_SECURE:
+		/* vd.ttl_cap is the verifying RRSIG's: not the least of all
+		 * (an expired one beside it would refetch the keys each time). */
 		key_cache_store(val->keys, zone, KEY_GOOD, trusted,
-		    signed_ttl(req->engine, rrset, sigs, vd.ttl_cap, now.wall),
+		    signed_ttl(req->engine, rrset, NULL, vd.ttl_cap, now.wall),
 		    -1, NULL, now.wall);
 		break;
 	case SEC_INSECURE:
