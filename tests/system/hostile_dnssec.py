@@ -26,6 +26,12 @@ the lab's root reaches it.
   www.nosigs.trap.net A           signed, but its SOA and DNSKEY RRsets are
                                   served without RRSIG even with DO (descend
                                   trace's Zonemaster DNSSEC06)
+  nx.wildnsec.trap.net A          NXDOMAIN "proven" by the wildcard's own NSEC
+                                  (next www) and its RRSIG renamed to
+                                  !.wildnsec.trap.net, which sorts before "*":
+                                  the RRSIG still verifies, as an expansion
+  a.wildnsec.trap.net A           the wildcard's sound answer (its NSEC proves
+                                  no closer name), asked after the forgery
 Usage: hostile_dnssec.py ADDR PIDFILE LAB_DIR   (stops on SIGTERM)
 """
 import base64
@@ -200,7 +206,7 @@ class Server:
                           ("nsec3alg2", {"nsec3": {"alg": 2, "iterations": 0}}),
                           ("nsec3deep", {"nsec3": {"alg": 1, "iterations": DEEP_ITERATIONS}}),
                           ("wildreplay", {}), ("stripped", {}), ("oobsigner", {}),
-                          ("nosigs", {})):
+                          ("nosigs", {}), ("wildnsec", {})):
             name = N(label, TRAP)
             z[label] = Zone(name, **kw)
             z[label].add(rrset(N("www", name), "A", "192.0.2.201"))
@@ -225,6 +231,8 @@ class Server:
             dns.rdatatype.SOA, dns.rdatatype.DNSKEY) else Zone.sign(ns, rs)
         wr = z["wildreplay"]
         wr.add(rrset(N("*", wr.name), "A", "192.0.2.203"))
+        wn = z["wildnsec"]
+        wn.add(rrset(N("*", wn.name), "A", "192.0.2.207"))
         wr.add(rrset(N("exists", wr.name), "A", "192.0.2.204"))
         st = z["stripped"]
         self.unsigned = Zone(N("unsigned", st.name), signed=False)
@@ -281,6 +289,34 @@ class Server:
                 replay = dns.rrset.RRset(q.name, sig.rdclass, sig.rdtype)
                 replay.update(sig)
                 r.answer.append(replay)
+            return r
+        if label == "wildnsec" and q.rdtype == dns.rdatatype.A and \
+                q.name != zone.name and not any(n == q.name for n, _ in zone.rrsets):
+            wild_name = N("*", zone.name)
+            nsec = zone.nsec_covering(wild_name)       # the NSEC at *, next www
+            if not rel.to_text().lower().startswith("nx"):
+                # The wildcard's answer, its RRSIG (labels 2 below the
+                # zone's) and the NSEC proving no closer name.
+                wild = zone.rrsets[(wild_name, dns.rdatatype.A)]
+                synth = dns.rrset.RRset(q.name, wild.rdclass, wild.rdtype)
+                synth.update(wild)
+                r.answer.append(synth)
+                if do:
+                    sig = zone.sign(wild)[0]
+                    exp = dns.rrset.RRset(q.name, sig.rdclass, sig.rdtype)
+                    exp.update(sig)
+                    r.answer.append(exp)
+                    put(r.authority, nsec)
+                return r
+            r.set_rcode(dns.rcode.NXDOMAIN)
+            put(r.authority, zone.rrsets[(zone.name, dns.rdatatype.SOA)])
+            if do:
+                fake = N("!", zone.name)
+                for rs in [nsec] + zone.sign(nsec):
+                    moved = dns.rrset.RRset(fake, rs.rdclass, rs.rdtype)
+                    moved.update_ttl(rs.ttl)
+                    moved.update(rs)
+                    r.authority.append(moved)
             return r
         # Like NSD, the server answers from the deepest zone it serves: the
         # delegations below trap.net (and stripped's to its unsigned child)

@@ -80,6 +80,10 @@ HOSTILE = [
     ("www.oobsigner.trap.net", "A", ("SERVFAIL", False, (6, 9, 10))),
     # accepted by Unbound and Knot Resolver too (CASES.md)
     ("parent.oobsigner.trap.net", "A", ("NOERROR", True, None)),
+    # the wildcard's NSEC renamed: a forged NXDOMAIN, then the name the
+    # wildcard answers (in this order: RFC 8198 must not have kept the forgery)
+    ("nx.wildnsec.trap.net", "A", ("SERVFAIL", False, (6,))),
+    ("a.wildnsec.trap.net", "A", ("NOERROR", True, None)),
 ]
 
 

@@ -34,6 +34,8 @@ CASES = [
     ("www.unsigned.stripped.trap.net", "A", ("SERVFAIL", False, 12), ("SERVFAIL", False, 12)),
     ("www.oobsigner.trap.net", "A", ("SERVFAIL", False, 9), ("SERVFAIL", False, 10)),
     ("parent.oobsigner.trap.net", "A", ("NOERROR", True, None), ("NOERROR", True, None)),
+    ("nx.wildnsec.trap.net", "A", ("SERVFAIL", False, 6), ("SERVFAIL", False, (6, 12))),
+    ("a.wildnsec.trap.net", "A", ("NOERROR", True, None), ("NOERROR", True, None)),
 ]
 
 
