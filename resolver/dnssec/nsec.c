@@ -133,13 +133,14 @@ common_labels(const ldns_rdf *a, const ldns_rdf *b)
 }
 
 /*
- * An NSEC that proves `name` does not exist: it covers `name`, may speak
- * about it, and its next name is not below `name` (then `name` would be an
- * empty non-terminal, which exists). NULL when there is none.
+ * An NSEC that covers `name` and may speak about it: with `below` false,
+ * one whose next name is not below `name`, proving it does not exist; with
+ * `below` true, one whose next name lies below it, proving it an empty
+ * non-terminal, which exists (RFC 4035 §3.1.3.2). NULL when there is none.
  */
 static const ldns_rr *
-find_covering(const ldns_rdf *name, const ldns_rdf *zone,
-    const ldns_rr_list *nsecs)
+find_cover(const ldns_rdf *name, const ldns_rdf *zone,
+    const ldns_rr_list *nsecs, bool below)
 {
 	for (size_t i = 0; i < ldns_rr_list_rr_count(nsecs); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(nsecs, i);
@@ -147,31 +148,26 @@ find_covering(const ldns_rdf *name, const ldns_rdf *zone,
 		if (nsec_usable(rr, zone) &&
 		    nsec_covers(ldns_rr_owner(rr), nsec_next(rr), name) &&
 		    nsec_may_speak_below(rr, name) &&
-		    !is_strict_subdomain(nsec_next(rr), name))
+		    is_strict_subdomain(nsec_next(rr), name) == below)
 			return rr;
 	}
 	return NULL;
 }
 
-/*
- * An NSEC that proves `name` an empty non-terminal: it covers `name`, may
- * speak about it, and its next name lies below it (RFC 4035 §3.1.3.2).
- * NULL when there is none.
- */
+/* An NSEC proving `name` does not exist, or NULL. */
+static const ldns_rr *
+find_covering(const ldns_rdf *name, const ldns_rdf *zone,
+    const ldns_rr_list *nsecs)
+{
+	return find_cover(name, zone, nsecs, false);
+}
+
+/* An NSEC proving `name` an empty non-terminal, or NULL. */
 static const ldns_rr *
 find_ent_proof(const ldns_rdf *name, const ldns_rdf *zone,
     const ldns_rr_list *nsecs)
 {
-	for (size_t i = 0; i < ldns_rr_list_rr_count(nsecs); i++) {
-		const ldns_rr *rr = ldns_rr_list_rr(nsecs, i);
-
-		if (nsec_usable(rr, zone) &&
-		    nsec_covers(ldns_rr_owner(rr), nsec_next(rr), name) &&
-		    nsec_may_speak_below(rr, name) &&
-		    is_strict_subdomain(nsec_next(rr), name))
-			return rr;
-	}
-	return NULL;
+	return find_cover(name, zone, nsecs, true);
 }
 
 /* The NSEC owned by `name`, NULL when none. */
