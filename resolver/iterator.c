@@ -630,18 +630,18 @@ cached_proof(struct rrset_info *info)
 {
 	ldns_rr_list *sigs = NULL, *proof = NULL;
 	size_t n = info->sigs != NULL ? ldns_rr_list_rr_count(info->sigs) : 0;
+	bool has_proof = false;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && !has_proof; i++) {
 		ldns_rr *rr = ldns_rr_list_rr(info->sigs, i);
 		ldns_rr_type t = ldns_rr_get_type(rr);
 
 		if (t == LDNS_RR_TYPE_RRSIG && ldns_rr_rrsig_typecovered(rr))
 			t = ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(rr));
-		if (t == LDNS_RR_TYPE_NSEC || t == LDNS_RR_TYPE_NSEC3)
-			break;
-		if (i + 1 == n)
-			return NULL;	/* RRSIGs only, the usual case */
+		has_proof = t == LDNS_RR_TYPE_NSEC || t == LDNS_RR_TYPE_NSEC3;
 	}
+	if (!has_proof)
+		return NULL;	/* RRSIGs only, or none: the usual case */
 	if ((sigs = ldns_rr_list_new()) == NULL ||
 	    (proof = ldns_rr_list_new()) == NULL) {
 		ldns_rr_list_free(sigs);
