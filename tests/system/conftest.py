@@ -124,9 +124,11 @@ class Daemon:
         raise RuntimeError("descendd did not answer: " + self.log.read_text())
 
     def query(self, name, rdtype="A", tcp=False, timeout=5, source=None,
-              want_dnssec=False, payload=1232):
+              want_dnssec=False, payload=1232, cd=False):
         q = dns.message.make_query(name, rdtype, use_edns=0, payload=payload,
                                    want_dnssec=want_dnssec)
+        if cd:
+            q.flags |= dns.flags.CD
         send = dns.query.tcp if tcp else dns.query.udp
         return send(q, self.addr, timeout=timeout, source=source)
 

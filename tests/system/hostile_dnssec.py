@@ -118,6 +118,21 @@ def colliding_dnskey(tag):
     return dns.rdata.from_text("IN", "DNSKEY", "256 3 13 " + base64.b64encode(key).decode())
 
 
+def expand_wildcard(r, qname, zone, wild_name, do):
+    """Answers `qname` from the zone's wildcard A RRset at `wild_name`, as
+    a server expands it: the records and (DO) the wildcard's RRSIG under
+    the asked name, its labels field still the wildcard's."""
+    wild = zone.rrsets[(wild_name, dns.rdatatype.A)]
+    synth = dns.rrset.RRset(qname, wild.rdclass, wild.rdtype)
+    synth.update(wild)
+    r.answer.append(synth)
+    if do:
+        sig = zone.sign(wild)[0]
+        expanded = dns.rrset.RRset(qname, sig.rdclass, sig.rdtype)
+        expanded.update(sig)
+        r.answer.append(expanded)
+
+
 class Zone:
     def __init__(self, name, key=None, signer=None, nsec3=None, signed=True):
         self.name = name
@@ -280,15 +295,7 @@ class Server:
         rel = q.name.relativize(zone.name)
         if label == "wildreplay" and q.rdtype == dns.rdatatype.A and \
                 rel.to_text().lower() in ("exists", "nothere"):
-            wild = zone.rrsets[(N("*", zone.name), dns.rdatatype.A)]
-            synth = dns.rrset.RRset(q.name, wild.rdclass, wild.rdtype)
-            synth.update(wild)
-            r.answer.append(synth)
-            if do:
-                sig = zone.sign(wild)[0]
-                replay = dns.rrset.RRset(q.name, sig.rdclass, sig.rdtype)
-                replay.update(sig)
-                r.answer.append(replay)
+            expand_wildcard(r, q.name, zone, N("*", zone.name), do)
             return r
         if label == "wildnsec" and q.rdtype == dns.rdatatype.A and \
                 q.name != zone.name and not any(n == q.name for n, _ in zone.rrsets):
@@ -297,15 +304,8 @@ class Server:
             if not rel.to_text().lower().startswith("nx"):
                 # The wildcard's answer, its RRSIG (labels 2 below the
                 # zone's) and the NSEC proving no closer name.
-                wild = zone.rrsets[(wild_name, dns.rdatatype.A)]
-                synth = dns.rrset.RRset(q.name, wild.rdclass, wild.rdtype)
-                synth.update(wild)
-                r.answer.append(synth)
+                expand_wildcard(r, q.name, zone, wild_name, do)
                 if do:
-                    sig = zone.sign(wild)[0]
-                    exp = dns.rrset.RRset(q.name, sig.rdclass, sig.rdtype)
-                    exp.update(sig)
-                    r.answer.append(exp)
                     put(r.authority, nsec)
                 return r
             r.set_rcode(dns.rcode.NXDOMAIN)

@@ -72,11 +72,7 @@ def proxied(daemon_factory, tmp_path_factory):
 
 
 def ask(d, name, rdtype, cd=False):
-    q = dns.message.make_query(name, rdtype, use_edns=0, payload=1232,
-                               want_dnssec=True)
-    if cd:
-        q.flags |= dns.flags.CD
-    return dns.query.tcp(q, d.addr, timeout=10)
+    return d.query(name, rdtype, tcp=True, timeout=10, want_dnssec=True, cd=cd)
 
 
 def ede_codes(resp):

@@ -30,11 +30,7 @@ def signed_lab():
 
 
 def ask(d, name, rdtype="A", do=True, cd=False):
-    q = dns.message.make_query(name, rdtype, use_edns=0, payload=1232,
-                               want_dnssec=do)
-    if cd:
-        q.flags |= dns.flags.CD
-    return dns.query.tcp(q, d.addr, timeout=10)
+    return d.query(name, rdtype, tcp=True, timeout=10, want_dnssec=do, cd=cd)
 
 
 def upstream(d):
