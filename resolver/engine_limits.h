@@ -301,5 +301,12 @@
  * more in a DNSKEY set are ignored, so a zone publishing thousands of keys
  * cannot grow the anchor file or the per-probe work without bound. */
 #define LIMIT_AUTOTRUST_KEYS			16
+/*
+ * Size of a root hints or trust anchor file (resolver/rr_file.c reads it
+ * whole into memory, at start and on every reload): IANA's named.root is
+ * 3 KB, so a larger file is a wrong path (a zone dump, a log, /dev/zero)
+ * that would otherwise be read until memory or patience runs out.
+ */
+#define LIMIT_RR_FILE_BYTES			(1024u * 1024)
 
 #endif /* DESCEND_ENGINE_LIMITS_H */

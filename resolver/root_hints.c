@@ -1,15 +1,12 @@
 /*
- * root_hints.c: the built-in root hints (IANA named.root) and the hints
- * file reader.
+ * root_hints.c: the built-in root hints (IANA named.root) and the choice of
+ * the root NS records and their addresses from a hints file.
  */
-#include <errno.h>
-#include <stdbool.h>
 #include <stdio.h>
-#include <string.h>
-#include <sys/stat.h>
 
 #include "dname.h"
 #include "root_hints.h"
+#include "rr_file.h"
 
 /* From https://www.internic.net/domain/named.root (2023 revision). */
 static const char builtin_hints[] =
@@ -103,83 +100,20 @@ fail:
 	return NULL;
 }
 
-/*
- * Record by record, not with ldns_zone_new_frm_fp_l: after a syntax error
- * that one frees only the list of the records read before it (they leaked,
- * ASan in a reload to a broken file) and leaves no zone to free.
- */
-static ldns_rr_list *
-root_hints_parse(FILE *fp, const char *where, char *err, size_t errlen)
-{
-	ldns_rdf *origin = ldns_dname_new_frm_str("."), *prev = NULL;
-	ldns_rr_list *read = ldns_rr_list_new(), *hints = NULL;
-	uint32_t ttl = 3600;
-	int line = 0;
-	bool ok = origin != NULL && read != NULL;
-
-	if (!ok)
-		snprintf(err, errlen, "out of memory");
-	while (ok && !feof(fp) && !ferror(fp)) {
-		ldns_rr *rr = NULL;
-		ldns_status status = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &origin,
-		    &prev, &line);
-
-		if (status == LDNS_STATUS_SYNTAX_EMPTY ||
-		    status == LDNS_STATUS_SYNTAX_TTL ||
-		    status == LDNS_STATUS_SYNTAX_ORIGIN)
-			continue;
-		if (status != LDNS_STATUS_OK) {
-			snprintf(err, errlen, "%s:%d: %s", where, line,
-			    status == LDNS_STATUS_SYNTAX_INCLUDE ?
-			    "$INCLUDE is not supported" :
-			    ldns_get_errorstr_by_id(status));
-			ok = false;
-		} else if (!ldns_rr_list_push_rr(read, rr)) {
-			ldns_rr_free(rr);
-			snprintf(err, errlen, "out of memory");
-			ok = false;
-		}
-	}
-	if (ok && ferror(fp)) {
-		snprintf(err, errlen, "%s: read error: %s", where,
-		    strerror(errno));
-		ok = false;
-	}
-	if (ok)
-		hints = root_hints_select(read, where, err, errlen);
-	ldns_rr_list_deep_free(read);
-	ldns_rdf_deep_free(origin);
-	ldns_rdf_deep_free(prev);
-	return hints;
-}
-
 ldns_rr_list *
 root_hints_load(const char *path, char *err, size_t errlen)
 {
-	ldns_rr_list *hints;
-	struct stat st;
-	FILE *fp;
+	ldns_rr_list *read, *hints;
 
 	if (path == NULL) {
-		fp = fmemopen((void *)(uintptr_t)builtin_hints,
-		    sizeof(builtin_hints) - 1, "r");
 		path = "built-in hints";
+		read = rr_file_parse(builtin_hints, sizeof(builtin_hints) - 1,
+		    path, NULL, err, errlen);
 	} else
-		fp = fopen(path, "r");
-	if (fp == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		read = rr_file_read(path, NULL, err, errlen);
+	if (read == NULL)
 		return NULL;
-	}
-	/*
-	 * fopen() opens a directory, whose reads fail without ever reaching
-	 * end of file: ldns's zone reader would loop on it for ever.
-	 */
-	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(EISDIR));
-		fclose(fp);
-		return NULL;
-	}
-	hints = root_hints_parse(fp, path, err, errlen);
-	fclose(fp);
+	hints = root_hints_select(read, path, err, errlen);
+	ldns_rr_list_deep_free(read);
 	return hints;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dname.h"
+#include "rr_file.h"
 #include "dnssec/autotrust.h"
 #include "dnssec/trust_anchor.h"
 
@@ -104,6 +105,33 @@ add_record(struct trust_anchors *anchors, ldns_rr *rr)
 }
 
 /*
+ * Adds the checked records of a file, taking them from `rrs` and freeing
+ * it; -1 with "PATH: `empty`" when there is none, or when out of memory.
+ */
+static int
+add_records(struct trust_anchors *anchors, ldns_rr_list *rrs,
+    const char *path, const char *empty, char *err, size_t errlen)
+{
+	int rc = 0;
+
+	if (ldns_rr_list_rr_count(rrs) == 0) {
+		snprintf(err, errlen, "%s: %s", path, empty);
+		rc = -1;
+	}
+	while (rc == 0 && ldns_rr_list_rr_count(rrs) > 0) {
+		ldns_rr *rr = ldns_rr_list_pop_rr(rrs);
+
+		if (add_record(anchors, rr) != 0) {
+			ldns_rr_free(rr);
+			snprintf(err, errlen, "%s: out of memory", path);
+			rc = -1;
+		}
+	}
+	ldns_rr_list_deep_free(rrs);
+	return rc;
+}
+
+/*
  * Whether the file is an RFC 5011 state file (Unbound's or ours): its
  * records carry ";;state=N" comments that plain zone-file reading drops.
  */
@@ -132,7 +160,6 @@ add_autotrust_file(struct trust_anchors *anchors, const char *path,
 {
 	struct autotrust *at = autotrust_load(path, err, errlen);
 	ldns_rr_list *trusted;
-	int rc = 0;
 
 	if (at == NULL)
 		return -1;
@@ -142,22 +169,8 @@ add_autotrust_file(struct trust_anchors *anchors, const char *path,
 		snprintf(err, errlen, "%s: out of memory", path);
 		return -1;
 	}
-	if (ldns_rr_list_rr_count(trusted) == 0) {
-		snprintf(err, errlen, "%s: no key in a trusted state (all pending "
-		    "or revoked)", path);
-		rc = -1;
-	}
-	while (rc == 0 && ldns_rr_list_rr_count(trusted) > 0) {
-		ldns_rr *rr = ldns_rr_list_pop_rr(trusted);
-
-		if (add_record(anchors, rr) != 0) {
-			ldns_rr_free(rr);
-			snprintf(err, errlen, "%s: out of memory", path);
-			rc = -1;
-		}
-	}
-	ldns_rr_list_deep_free(trusted);
-	return rc;
+	return add_records(anchors, trusted, path,
+	    "no key in a trusted state (all pending or revoked)", err, errlen);
 }
 
 int
@@ -165,10 +178,7 @@ trust_anchors_add_file(struct trust_anchors *anchors, const char *path,
     char *err, size_t errlen)
 {
 	FILE *fp = fopen(path, "r");
-	uint32_t ttl = 3600;
-	ldns_rdf *origin = NULL, *prev = NULL;
 	ldns_rr_list *read;
-	int line = 1, rc = 0;
 
 	if (fp == NULL) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
@@ -178,72 +188,12 @@ trust_anchors_add_file(struct trust_anchors *anchors, const char *path,
 		fclose(fp);
 		return add_autotrust_file(anchors, path, err, errlen);
 	}
-	/* Read the whole file first: a bad line adds nothing. */
-	if ((read = ldns_rr_list_new()) == NULL) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		fclose(fp);
-		return -1;
-	}
-	/* A read error (a directory) never reaches end of file. */
-	while (!feof(fp) && !ferror(fp)) {
-		ldns_rr *rr = NULL;
-		ldns_status st = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &origin,
-		    &prev, &line);
-		/* ldns has counted the lines it read, comments included: the
-		 * record (or its last line) is the one before. */
-		int at = line > 1 ? line - 1 : 1;
-		const char *why;
-
-		if (st == LDNS_STATUS_SYNTAX_EMPTY || st == LDNS_STATUS_SYNTAX_TTL ||
-		    st == LDNS_STATUS_SYNTAX_ORIGIN)
-			continue;
-		if (st != LDNS_STATUS_OK) {
-			snprintf(err, errlen, "%s:%d: %s", path, at,
-			    st == LDNS_STATUS_SYNTAX_INCLUDE ?
-			    "$INCLUDE is not supported" :
-			    ldns_get_errorstr_by_id(st));
-			rc = -1;
-			break;
-		}
-		if ((why = check_record(rr)) != NULL) {
-			char *type = ldns_rr_type2str(ldns_rr_get_type(rr));
-
-			snprintf(err, errlen, "%s:%d: %s (%s)", path, at, why,
-			    type != NULL ? type : "?");
-			free(type);
-			ldns_rr_free(rr);
-			rc = -1;
-			break;
-		}
-		if (!ldns_rr_list_push_rr(read, rr)) {
-			ldns_rr_free(rr);
-			snprintf(err, errlen, "%s: out of memory", path);
-			rc = -1;
-			break;
-		}
-	}
-	if (rc == 0 && ferror(fp)) {
-		snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
-		rc = -1;
-	}
-	if (rc == 0 && ldns_rr_list_rr_count(read) == 0) {
-		snprintf(err, errlen, "%s: no DS or DNSKEY record", path);
-		rc = -1;
-	}
-	while (rc == 0 && ldns_rr_list_rr_count(read) > 0) {
-		ldns_rr *rr = ldns_rr_list_pop_rr(read);
-
-		if (add_record(anchors, rr) != 0) {
-			ldns_rr_free(rr);
-			snprintf(err, errlen, "%s: out of memory", path);
-			rc = -1;
-		}
-	}
-	ldns_rr_list_deep_free(read);
-	ldns_rdf_deep_free(origin);
-	ldns_rdf_deep_free(prev);
 	fclose(fp);
-	return rc;
+	/* Read the whole file first: a bad line adds nothing. */
+	if ((read = rr_file_read(path, check_record, err, errlen)) == NULL)
+		return -1;
+	return add_records(anchors, read, path, "no DS or DNSKEY record", err,
+	    errlen);
 }
 
 int
