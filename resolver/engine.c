@@ -335,10 +335,10 @@ query_wire(uint16_t id, const ldns_rdf *name, ldns_rr_type qtype,
 }
 
 bool
-engine_build_query(struct engine_request *req, const ldns_rdf *qname,
-    ldns_rr_type qtype, ldns_rr_class klass, bool edns, bool randomise_case)
+engine_build_query(struct engine_request *req, struct inflight_query *q,
+    const ldns_rdf *qname, ldns_rr_type qtype, ldns_rr_class klass, bool edns,
+    bool randomise_case)
 {
-	struct inflight_query *q = &req->query;
 	ldns_rdf *name = ldns_rdf_clone(qname);
 
 	if (name == NULL)
@@ -366,6 +366,66 @@ engine_build_query(struct engine_request *req, const ldns_rdf *qname,
 	return q->wire != NULL;
 }
 
+struct inflight_query *
+engine_inflight_new(struct engine_request *req, enum inflight_role role)
+{
+	for (unsigned i = 0; i < INFLIGHT_MAX; i++) {
+		struct inflight_query *q = &req->inflight[i];
+
+		if (q->role == INFLIGHT_FREE) {
+			q->role = role;
+			q->state = INFLIGHT_IDLE;
+			q->server = q->address = -1;
+			return q;
+		}
+	}
+	return NULL;
+}
+
+struct inflight_query *
+engine_inflight_find(struct engine_request *req, enum inflight_role role)
+{
+	for (unsigned i = 0; i < INFLIGHT_MAX; i++)
+		if (req->inflight[i].role == role)
+			return &req->inflight[i];
+	return NULL;
+}
+
+void
+engine_inflight_free(struct inflight_query *q)
+{
+	ldns_rdf_deep_free(q->sent_qname);
+	free(q->wire);
+	free(q->held);
+	memset(q, 0, sizeof(*q));
+}
+
+bool
+engine_set_addr(struct inflight_query *q, const struct sockaddr *sa,
+    socklen_t len)
+{
+	if ((sa->sa_family != AF_INET && sa->sa_family != AF_INET6) ||
+	    len > sizeof(q->addr))
+		return false;
+	memcpy(&q->addr, sa, len);
+	q->addrlen = len;
+	return true;
+}
+
+/* The query sent with `id`, waited for; NULL when none is. */
+static struct inflight_query *
+inflight_sent(struct engine_request *req, uint32_t id)
+{
+	for (unsigned i = 0; i < INFLIGHT_MAX; i++) {
+		struct inflight_query *q = &req->inflight[i];
+
+		if (q->role != INFLIGHT_FREE && q->state == INFLIGHT_SENT &&
+		    q->send_id == id)
+			return q;
+	}
+	return NULL;
+}
+
 /*
  * What every request starts with, iterated or direct: its own copy of the
  * question, its observer, its start time, no query out. NULL when out of
@@ -386,7 +446,6 @@ request_alloc(struct engine *engine, const struct engine_question *question,
 	req->question = *question;
 	req->question.name = ldns_rdf_clone(question->name);
 	req->start_ms = now.ms;
-	req->query.server = req->query.address = -1;
 	if (req->question.name == NULL) {
 		free(req);
 		return NULL;
@@ -430,11 +489,8 @@ engine_request_free(struct engine_request *req)
 	for (unsigned i = 0; i < req->glueless_seen_count; i++)
 		ldns_rdf_deep_free(req->glueless_seen[i]);
 	ldns_rdf_deep_free(req->question.name);
-	ldns_rdf_deep_free(req->query.sent_qname);
-	free(req->query.wire);
-	ldns_rdf_deep_free(req->hedge.sent_qname);
-	free(req->hedge.wire);
-	iterator_drop_ahead(req, NULL);
+	for (unsigned i = 0; i < INFLIGHT_MAX; i++)
+		engine_inflight_free(&req->inflight[i]);
 	free(req->answer);
 	validator_request_free(req);
 	ldns_pkt_free(req->direct_reply);
@@ -705,12 +761,16 @@ request_answer_from_cache(struct engine_request *req, struct engine_now now)
 	return true;
 }
 
+/* Sends q: it is waited for from now. */
 static void
-fill_send(struct engine_action *action, const struct inflight_query *q)
+fill_send(struct engine_action *action, struct inflight_query *q,
+    struct engine_now now)
 {
+	q->state = INFLIGHT_SENT;
+	q->sent_ms = now.ms;
 	action->kind = ENGINE_SEND;
 	action->send.id = q->send_id;
-	action->send.addr = q->addr;
+	memcpy(&action->send.addr, &q->addr, q->addrlen);
 	action->send.addrlen = q->addrlen;
 	action->send.transport = q->transport;
 	action->send.wire = q->wire;
@@ -719,49 +779,55 @@ fill_send(struct engine_action *action, const struct inflight_query *q)
 }
 
 /*
- * The query and its hedge trade places (the iterator reads req->query);
- * the one that is not answered is the other's, abandoned or still waited
- * for.
+ * A query to send: the task's first, so that it goes out before the
+ * keys-ahead query planned beside it.
+ */
+static struct inflight_query *
+inflight_planned(struct engine_request *req)
+{
+	struct inflight_query *found = NULL;
+
+	for (unsigned i = 0; i < INFLIGHT_MAX; i++) {
+		struct inflight_query *q = &req->inflight[i];
+
+		if (q->role == INFLIGHT_FREE || q->state != INFLIGHT_PLANNED)
+			continue;
+		if (q->role == INFLIGHT_TASK)
+			return q;
+		if (found == NULL)
+			found = q;
+	}
+	return found;
+}
+
+/*
+ * The reply to q (the task's query or its hedge) is taken: q is the
+ * task's query now, and its twin is no longer waited for. A twin still
+ * out is abandoned, replacing the one abandoned before: only its RTT or
+ * timeout is still told to the server table. No hedge is due any more.
  */
 static void
-query_swap(struct engine_request *req)
-{
-	struct inflight_query tmp = req->query;
-
-	req->query = req->hedge;
-	req->hedge = tmp;
-}
-
-/* The reply or timeout for the query left behind tells the server table. */
-static bool
-feed_abandoned(struct engine_request *req, uint32_t id, bool replied,
-    struct engine_now now)
-{
-	const struct sockaddr *sa =
-	    (const struct sockaddr *)&req->abandoned_addr;
-
-	if (req->abandoned_id == 0 || id != req->abandoned_id)
-		return false;
-	req->abandoned_id = 0;
-	if (replied)
-		server_report_rtt(req->engine->servers, sa,
-		    (uint32_t)(now.ms - req->abandoned_sent_ms));
-	else
-		server_report_failure(req->engine->servers, sa, true, now.ms);
-	return true;
-}
-
-/* A reply was taken: the other query in flight is no longer waited for. */
-static void
-abandon_other(struct engine_request *req)
+inflight_taken(struct engine_request *req, struct inflight_query *q)
 {
 	req->hedge_at_ms = 0;
-	if (!req->hedge.active)
-		return;
-	req->hedge.active = false;
-	req->abandoned_id = req->hedge.send_id;
-	req->abandoned_addr = req->hedge.addr;
-	req->abandoned_sent_ms = req->hedge.sent_ms;
+	q->state = INFLIGHT_IDLE;
+	for (unsigned i = 0; i < INFLIGHT_MAX; i++) {
+		struct inflight_query *o = &req->inflight[i];
+
+		if (o == q || (o->role != INFLIGHT_TASK &&
+		    o->role != INFLIGHT_HEDGE))
+			continue;
+		if (o->state == INFLIGHT_SENT) {
+			struct inflight_query *old = engine_inflight_find(req,
+			    INFLIGHT_ABANDONED);
+
+			if (old != NULL)
+				engine_inflight_free(old);
+			o->role = INFLIGHT_ABANDONED;
+		} else
+			engine_inflight_free(o);
+	}
+	q->role = INFLIGHT_TASK;
 }
 
 /*
@@ -827,8 +893,8 @@ request_serve_stale_early(struct engine_request *req, struct engine_now now)
 	return true;
 }
 
-static int feed_reply_current(struct engine_request *, uint32_t,
-    const struct sockaddr *, socklen_t, const uint8_t *, size_t, uint32_t,
+static int feed_reply_to(struct engine_request *, struct inflight_query *,
+    const struct sockaddr *, const uint8_t *, size_t, uint32_t,
     struct engine_now);
 
 enum engine_action_kind
@@ -851,81 +917,59 @@ engine_next_action(struct engine_request *req, struct engine_now now,
 	}
 	if (!req->done && !req->direct && now.ms >= deadline)
 		iterator_expire(req, now);
-	for (unsigned i = 0; !req->done && i < KEYS_AHEAD_HELD; i++) {
-		struct keys_ahead *k = &req->ahead[i];
+	while (!req->done) {
+		struct inflight_query *q = inflight_planned(req);
 
-		if (k->planned) {
-			/* A keys-ahead query the iterator built beside its own. */
-			k->planned = false;
-			k->q.active = true;
-			fill_send(action, &k->q);
+		if (q != NULL) {
+			fill_send(action, q, now);
 			return ENGINE_SEND;
 		}
-	}
-	if (!req->done && req->query.active && req->hedge_at_ms != 0 &&
-	    now.ms >= req->hedge_at_ms && iterator_hedge(req, now)) {
-		fill_send(action, &req->hedge);
-		return ENGINE_SEND;
-	}
-	if (!req->done && req->query.active) {
-		action->kind = ENGINE_WAIT;
-		action->wait_ms = now.ms < deadline ?
-		    (uint32_t)(deadline - now.ms) : 1;
-		if (req->hedge_at_ms > now.ms)
-			action->wake_ms = (uint32_t)(req->hedge_at_ms - now.ms);
-		return ENGINE_WAIT;
-	}
-	if (!req->done) {
-		bool send;
+		q = engine_inflight_task(req);
+		if (q != NULL && q->state == INFLIGHT_HELD) {
+			/* A keys-ahead reply taken over: no query to send. */
+			struct held_reply *held = q->held;
 
+			q->held = NULL;
+			if (feed_reply_to(req, q, &q->addr.sa, held->wire,
+			    held->len, held->rtt_ms, now) != 0)
+				q->state = INFLIGHT_IDLE;	/* ask anew */
+			free(held);
+			return engine_next_action(req, now, action);
+		}
+		if (q != NULL && q->state == INFLIGHT_SENT &&
+		    req->hedge_at_ms != 0 && now.ms >= req->hedge_at_ms) {
+			/* Planned: sent above; the task failed: stepped. */
+			iterator_hedge(req, now);
+			continue;
+		}
+		if (q != NULL && q->state == INFLIGHT_SENT) {
+			action->kind = ENGINE_WAIT;
+			action->wait_ms = now.ms < deadline ?
+			    (uint32_t)(deadline - now.ms) : 1;
+			if (req->hedge_at_ms > now.ms)
+				action->wake_ms =
+				    (uint32_t)(req->hedge_at_ms - now.ms);
+			return ENGINE_WAIT;
+		}
 		if (req->direct)
-			send = !req->query.active && req->query.wire != NULL &&
-			    req->query.attempt == 0;
-		else if (req->upstream_queries == 0 && req->task_count == 1 &&
+			break;		/* its one query answered or failed */
+		if (req->upstream_queries == 0 && req->task_count == 1 &&
 		    req->tasks[0]->cut.zone == NULL &&
 		    request_answer_from_cache(req, now))
-			send = false;
-		else
-			send = iterator_step(req, now);
-		if (send && req->ahead_deliver != NULL) {
-			/* A keys-ahead reply taken over: no query to send. */
-			uint8_t *wire = req->ahead_deliver;
-
-			req->ahead_deliver = NULL;
-			if (feed_reply_current(req, req->query.send_id,
-			    (const struct sockaddr *)&req->query.addr,
-			    req->query.addrlen, wire, req->ahead_deliver_len,
-			    req->ahead_deliver_rtt_ms, now) != 0)
-				req->query.active = false;	/* ask anew */
-			free(wire);
-			return engine_next_action(req, now, action);
-		}
-		if (send && req->ahead_adopted) {
-			/* A keys-ahead query taken over in flight: wait. */
-			req->ahead_adopted = false;
-			return engine_next_action(req, now, action);
-		}
-		if (send) {
-			struct inflight_query *q = &req->query;
-
-			if (req->direct) {
-				q->attempt = 1;
-				q->active = true;
-				q->sent_ms = now.ms;
-			}
-			fill_send(action, q);
-			return ENGINE_SEND;
-		}
+			break;
+		if (!iterator_step(req, now))
+			break;
 	}
 	action->kind = ENGINE_DONE;
 	return ENGINE_DONE;
 }
 
-bool
-engine_same_address(const struct sockaddr *a, socklen_t alen,
-    const struct sockaddr_storage *b)
+/* engine_same_address for b of any size (an in-flight query's address). */
+static bool
+same_address(const struct sockaddr *a, socklen_t alen,
+    const struct sockaddr *b)
 {
-	if (a->sa_family != b->ss_family)
+	if (a->sa_family != b->sa_family)
 		return false;
 	if (a->sa_family == AF_INET) {
 		const struct sockaddr_in *x = (const void *)a,
@@ -944,13 +988,20 @@ engine_same_address(const struct sockaddr *a, socklen_t alen,
 	return false;
 }
 
+bool
+engine_same_address(const struct sockaddr *a, socklen_t alen,
+    const struct sockaddr_storage *b)
+{
+	return same_address(a, alen, (const struct sockaddr *)b);
+}
+
 static void
-emit_ignored(struct engine_request *req, const struct sockaddr *from,
-    const char *why, struct engine_now now)
+emit_ignored(struct engine_request *req, uint32_t id,
+    const struct sockaddr *from, const char *why, struct engine_now now)
 {
 	struct engine_event ev = { 0 };
 
-	ev.u.query.send_id = req->query.send_id;
+	ev.u.query.send_id = id;
 	ev.u.query.addr = from;
 	ev.u.query.error = why;
 	ev.kind = EV_REPLY_IGNORED;
@@ -989,32 +1040,27 @@ reply_mismatch(const struct inflight_query *q, const ldns_pkt *pkt,
 	return NULL;
 }
 
-/* engine_feed_reply for req->query. */
+/*
+ * engine_feed_reply for q, the task's query or its hedge (the reply came
+ * from its address): once the reply is taken, q is the task's query.
+ */
 static int
-feed_reply_current(struct engine_request *req, uint32_t id,
-    const struct sockaddr *from, socklen_t fromlen, const uint8_t *wire,
-    size_t len, uint32_t rtt_ms, struct engine_now now)
+feed_reply_to(struct engine_request *req, struct inflight_query *q,
+    const struct sockaddr *from, const uint8_t *wire, size_t len,
+    uint32_t rtt_ms, struct engine_now now)
 {
-	struct inflight_query *q = &req->query;
 	ldns_pkt *pkt = NULL;
 	const char *why;
 	bool case_only;
 
-	if (req->done || !q->active || id != q->send_id) {
-		emit_ignored(req, from, "no query waiting for it", now);
-		return -1;
-	}
-	if (!engine_same_address(from, fromlen, &q->addr)) {
-		emit_ignored(req, from, "from another address or port", now);
-		return -1;
-	}
 	if (!reply_parse(wire, len, &pkt)) {
 		/* Garbage from the right address: the server is broken. */
 		if (len < 2 || (wire[0] << 8 | wire[1]) != q->dns_id) {
-			emit_ignored(req, from, "does not parse", now);
+			emit_ignored(req, q->send_id, from, "does not parse",
+			    now);
 			return -1;
 		}
-		q->active = false;
+		inflight_taken(req, q);
 		if (req->direct) {
 			req->done = true;
 			return 0;
@@ -1024,11 +1070,11 @@ feed_reply_current(struct engine_request *req, uint32_t id,
 	}
 	why = reply_mismatch(q, pkt, &case_only);
 	if (why != NULL && !case_only) {
-		emit_ignored(req, from, why, now);
+		emit_ignored(req, q->send_id, from, why, now);
 		ldns_pkt_free(pkt);
 		return -1;
 	}
-	q->active = false;
+	inflight_taken(req, q);
 	if (case_only) {
 		/*
 		 * Not trusted, and one such reply proves nothing: a spoofer
@@ -1075,8 +1121,8 @@ feed_reply_current(struct engine_request *req, uint32_t id,
 			ldns_pkt_free(pkt);
 			req->direct_reply = NULL;
 			q->transport = ENGINE_TCP;
-			q->attempt = 0;
 			q->send_id = ++req->next_send_id;
+			q->state = INFLIGHT_PLANNED;
 			return 0;
 		}
 		{
@@ -1126,90 +1172,91 @@ feed_reply_current(struct engine_request *req, uint32_t id,
 	return 0;
 }
 
+/* A keys-ahead query's reply, kept for the DNSKEY sub-task to take over. */
+static int
+hold_reply(struct engine_request *req, struct inflight_query *q,
+    const struct sockaddr *from, const uint8_t *wire, size_t len,
+    uint32_t rtt_ms, struct engine_now now)
+{
+	(void)from;
+	if ((q->held = malloc(sizeof(*q->held) + len)) == NULL) {
+		engine_inflight_free(q);	/* the sub-task asks anew */
+		return 0;
+	}
+	memcpy(q->held->wire, wire, len);
+	q->held->len = len;
+	q->held->rtt_ms = rtt_ms;
+	q->state = INFLIGHT_HELD;
+	return 0;
+}
+
 int
 engine_feed_reply(struct engine_request *req, uint32_t id,
     const struct sockaddr *from, socklen_t fromlen, const uint8_t *wire,
     size_t len, uint32_t rtt_ms, struct engine_now now)
 {
-	int rc;
+	struct inflight_query *q = req->done ? NULL : inflight_sent(req, id);
 
-	for (unsigned i = 0; !req->done && i < KEYS_AHEAD_HELD; i++) {
-		struct keys_ahead *k = &req->ahead[i];
-
-		if (!k->q.active || id != k->q.send_id)
-			continue;
-		/* A keys-ahead reply: kept for the DNSKEY sub-task. */
-		if (!engine_same_address(from, fromlen, &k->q.addr)) {
-			emit_ignored(req, from, "from another address or port",
-			    now);
-			return -1;
-		}
-		k->q.active = false;
-		if ((k->reply = malloc(len)) == NULL) {
-			iterator_drop_ahead(req, k);
-			return 0;
-		}
-		memcpy(k->reply, wire, len);
-		k->reply_len = len;
-		k->rtt_ms = rtt_ms;
-		return 0;
+	if (q == NULL) {
+		emit_ignored(req, id, from, "no query waiting for it", now);
+		return -1;
 	}
-	if (!req->done && req->hedge.active && id == req->hedge.send_id) {
-		/* The hedge's reply: it is the query now, unless ignored. */
-		query_swap(req);
-		if ((rc = feed_reply_current(req, id, from, fromlen, wire, len,
-		    rtt_ms, now)) != 0)
-			query_swap(req);
-		else
-			abandon_other(req);
-		return rc;
+	if (!same_address(from, fromlen, &q->addr.sa)) {
+		emit_ignored(req, id, from, "from another address or port",
+		    now);
+		return -1;
 	}
-	if (!req->done && !req->direct && id == req->abandoned_id &&
-	    engine_same_address(from, fromlen, &req->abandoned_addr) &&
-	    feed_abandoned(req, id, true, now))
+	switch (q->role) {
+	case INFLIGHT_ABANDONED:
+		/* Not waited for, but its RTT still teaches the server table. */
+		server_report_rtt(req->engine->servers, &q->addr.sa,
+		    (uint32_t)(now.ms - q->sent_ms));
+		engine_inflight_free(q);
 		return 0;
-	if ((rc = feed_reply_current(req, id, from, fromlen, wire, len, rtt_ms,
-	    now)) == 0)
-		abandon_other(req);
-	return rc;
+	case INFLIGHT_AHEAD:
+		return hold_reply(req, q, from, wire, len, rtt_ms, now);
+	default:
+		return feed_reply_to(req, q, from, wire, len, rtt_ms, now);
+	}
 }
 
 static void
 feed_failure(struct engine_request *req, uint32_t id, const char *reason,
     struct engine_now now)
 {
-	struct inflight_query *q = &req->query;
+	struct inflight_query *q = req->done ? NULL : inflight_sent(req, id);
+	struct inflight_query *hedge;
 
-	for (unsigned i = 0; !req->done && i < KEYS_AHEAD_HELD; i++) {
-		struct keys_ahead *k = &req->ahead[i];
-
-		if (!k->q.active || id != k->q.send_id)
-			continue;
+	if (q == NULL)
+		return;
+	switch (q->role) {
+	case INFLIGHT_AHEAD:
 		/* A keys-ahead query failed: the sub-task asks anew. */
 		if (reason == NULL)
 			server_report_failure(req->engine->servers,
-			    (const struct sockaddr *)&k->q.addr, true, now.ms);
-		iterator_drop_ahead(req, k);
+			    &q->addr.sa, true, now.ms);
+		engine_inflight_free(q);
 		return;
+	case INFLIGHT_ABANDONED:
+		server_report_failure(req->engine->servers, &q->addr.sa, true,
+		    now.ms);
+		engine_inflight_free(q);
+		return;
+	case INFLIGHT_HEDGE:
+		/* The hedge failed; the task's query goes on. */
+		q->state = INFLIGHT_IDLE;
+		iterator_timeout(req, q, reason, now);
+		engine_inflight_free(q);
+		return;
+	default:
+		break;
 	}
-	if (!req->done && req->hedge.active && id == req->hedge.send_id) {
-		/* The hedge failed; the query goes on. */
-		query_swap(req);
-		req->query.active = false;
-		iterator_timeout(req, reason, now);
-		query_swap(req);
-		return;
-	}
-	if (!req->done && feed_abandoned(req, id, false, now))
-		return;
-	if (req->done || !q->active || id != q->send_id)
-		return;
-	q->active = false;
+	q->state = INFLIGHT_IDLE;
 	if (req->direct) {
 		struct engine_event ev = { 0 };
 
 		ev.u.query.send_id = id;
-		ev.u.query.addr = (const struct sockaddr *)&q->addr;
+		ev.u.query.addr = &q->addr.sa;
 		ev.u.query.transport = q->transport;
 		ev.u.query.error = reason;
 		ev.u.query.addr_source = ADDR_SOURCE_DIRECT;
@@ -1219,11 +1266,13 @@ feed_failure(struct engine_request *req, uint32_t id, const char *reason,
 		req->result.rcode = LDNS_RCODE_SERVFAIL;
 		return;
 	}
-	iterator_timeout(req, reason, now);
-	/* The hedge, if one is out, is the query now. */
+	iterator_timeout(req, q, reason, now);
+	/* The hedge, if one is out, is the task's query now. */
 	req->hedge_at_ms = 0;
-	if (req->hedge.active)
-		query_swap(req);
+	if ((hedge = engine_inflight_find(req, INFLIGHT_HEDGE)) != NULL) {
+		engine_inflight_free(q);
+		hedge->role = INFLIGHT_TASK;
+	}
 }
 
 void
@@ -1248,20 +1297,22 @@ engine_request_new_direct(struct engine *engine,
 {
 	struct engine_request *req = request_alloc(engine, question, now,
 	    observer, observer_ctx);
+	struct inflight_query *q;
 
 	if (req == NULL)
 		return NULL;
 	req->direct = true;
-	if (addrlen > sizeof(req->query.addr) ||
-	    !engine_build_query(req, question->name, question->type,
+	q = engine_inflight_new(req, INFLIGHT_TASK);
+	if (!engine_set_addr(q, addr, addrlen) ||
+	    !engine_build_query(req, q, question->name, question->type,
 	    question->klass, true, false)) {
 		engine_request_free(req);
 		return NULL;
 	}
-	memcpy(&req->query.addr, addr, addrlen);
-	req->query.addrlen = addrlen;
-	req->query.transport = over_tcp ? ENGINE_TCP : ENGINE_UDP;
-	req->query.timeout_ms = engine->config.query_timeout_ms;
+	q->transport = over_tcp ? ENGINE_TCP : ENGINE_UDP;
+	q->timeout_ms = engine->config.query_timeout_ms;
+	q->attempt = 1;
+	q->state = INFLIGHT_PLANNED;
 	return req;
 }
 

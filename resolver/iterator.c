@@ -1020,14 +1020,18 @@ task_qmin_skip_known(struct engine_request *req, struct task *task,
 	return false;
 }
 
+/*
+ * Builds the task's query to address ai of server si into q (the task's
+ * entry, or a hedge's), for engine_next_action to send; false when the
+ * task failed instead (a limit, no memory).
+ */
 static bool
-task_send(struct engine_request *req, struct task *task, int si, int ai,
-    struct engine_now now)
+task_send(struct engine_request *req, struct task *task,
+    struct inflight_query *q, int si, int ai, struct engine_now now)
 {
 	struct engine *engine = req->engine;
 	struct cut_server *server = &task->cut.servers[si];
 	struct cut_address *a = &server->addrs[ai];
-	struct inflight_query *q = &req->query;
 	const struct sockaddr *sa = (const struct sockaddr *)&a->addr;
 	unsigned quirks = server_quirks(engine->servers, sa, now.ms);
 	struct engine_event ev = { 0 };
@@ -1054,16 +1058,20 @@ task_send(struct engine_request *req, struct task *task, int si, int ai,
 		task_oom(req, task, now);
 		return false;
 	}
+	if (!engine_set_addr(q, sa, a->addrlen)) {
+		ldns_rdf_deep_free(name);
+		task_fail(req, task, ENGINE_EDE_OTHER,
+		    "a server address that is neither IPv4 nor IPv6", now);
+		return false;
+	}
 	q->server = si;
 	q->address = ai;
-	q->addr = a->addr;
-	q->addrlen = a->addrlen;
 	q->transport = a->use_tcp ? ENGINE_TCP : ENGINE_UDP;
 	q->attempt = ++a->sends;
 	q->timeout_ms = server_timeout_ms(engine->servers, sa);
 	if (q->transport == ENGINE_TCP && q->timeout_ms < 1000)
 		q->timeout_ms = 1000;	/* a handshake first */
-	ok = engine_build_query(req, name, type, task->klass,
+	ok = engine_build_query(req, q, name, type, task->klass,
 	    !(quirks & SERVER_NO_EDNS),
 	    engine->config.use_0x20 && !(quirks & SERVER_NO_0X20));
 	ldns_rdf_deep_free(name);
@@ -1073,8 +1081,7 @@ task_send(struct engine_request *req, struct task *task, int si, int ai,
 	}
 	if (task->cut.forward)
 		q->wire[2] |= 0x01;	/* RD: a forwarder resolves for us */
-	q->sent_ms = now.ms;
-	q->active = true;
+	q->state = INFLIGHT_PLANNED;
 	server_report_sent(engine->servers, sa, q->timeout_ms, now.ms);
 	task->queries++;
 	req->upstream_queries++;
@@ -1309,13 +1316,14 @@ task_absorb(struct engine_request *req, struct task *parent,
 static void
 plan_hedge(struct engine_request *req, struct engine_now now)
 {
-	const struct inflight_query *q = &req->query;
-	uint32_t srtt = server_srtt_ms(req->engine->servers,
-	    (const struct sockaddr *)&q->addr), delay;
+	const struct inflight_query *q = engine_inflight_task(req);
+	uint32_t srtt = server_srtt_ms(req->engine->servers, &q->addr.sa),
+	    delay;
 
 	req->hedge_at_ms = 0;
 	/* A trace (no cache) follows each server's own answer, one at a time. */
-	if (q->transport != ENGINE_UDP || req->hedge.active ||
+	if (q->transport != ENGINE_UDP ||
+	    engine_inflight_find(req, INFLIGHT_HEDGE) != NULL ||
 	    (req->flags & ENGINE_REQUEST_NO_CACHE))
 		return;
 	delay = srtt == 0 ? LIMIT_HEDGE_DELAY_UNKNOWN_MS : srtt * 3;
@@ -1330,66 +1338,54 @@ bool
 iterator_hedge(struct engine_request *req, struct engine_now now)
 {
 	struct task *task = req->tasks[req->task_count - 1];
-	struct inflight_query primary;
+	struct inflight_query *q = engine_inflight_task(req), *hedge;
+	struct engine_event ev = { 0 };
 	int si, ai;
-	bool sent;
 
 	req->hedge_at_ms = 0;
-	if (task->finished || task->forced_server >= 0 || req->hedge.active ||
-	    req->query.server < 0 ||
+	if (task->finished || task->forced_server >= 0 || q == NULL ||
+	    q->server < 0 || engine_inflight_find(req, INFLIGHT_HEDGE) != NULL ||
 	    req->upstream_queries >= LIMIT_QUERIES_PER_REQUEST ||
 	    task->queries >= LIMIT_QUERIES_PER_NAME)
 		return false;
 	/* Another address: the one asked has been sent to, so it comes last. */
 	if (!task_pick_server(req, task, &si, &ai, now) ||
-	    (si == req->query.server && ai == req->query.address))
+	    (si == q->server && ai == q->address) ||
+	    (hedge = engine_inflight_new(req, INFLIGHT_HEDGE)) == NULL)
 		return false;
-	{
-		struct engine_event ev = { 0 };
-
-		ev.u.fallback.what = "hedge";
-		ev.u.fallback.addr = (const struct sockaddr *)&req->query.addr;
-		task_event(req, task, EV_FALLBACK, &ev, now);
+	ev.u.fallback.what = "hedge";
+	ev.u.fallback.addr = &q->addr.sa;
+	task_event(req, task, EV_FALLBACK, &ev, now);
+	if (!task_send(req, task, hedge, si, ai, now)) {
+		engine_inflight_free(hedge);
+		q->state = INFLIGHT_IDLE;	/* the task failed: stop */
+		return false;
 	}
-	/* task_send() builds into req->query: lend it the hedge's slot. */
-	primary = req->query;
-	req->query = req->hedge;
-	req->query.active = false;
-	sent = task_send(req, task, si, ai, now);
-	req->hedge = req->query;
-	req->query = primary;
-	if (!sent)
-		req->query.active = false;	/* the task failed: stop */
-	else
-		STAT_ADD(req->engine, upstream_hedges, 1);
-	return sent;
+	STAT_ADD(req->engine, upstream_hedges, 1);
+	return true;
 }
 
-/* Whether a keys-ahead query is in flight or about to be sent. */
+/*
+ * Whether a keys-ahead query for `zone` may be planned: none in flight or
+ * about to be sent (one at a time), none held for the zone already, and
+ * fewer than KEYS_AHEAD_HELD held.
+ */
 static bool
-ahead_in_flight(const struct engine_request *req)
+ahead_room(struct engine_request *req, const ldns_rdf *zone)
 {
-	for (unsigned i = 0; i < KEYS_AHEAD_HELD; i++)
-		if (req->ahead[i].planned || req->ahead[i].q.active)
-			return true;
-	return false;
-}
+	unsigned held = 0;
 
-/* A free slot, or NULL; also NULL when one already asks for `zone`. */
-static struct keys_ahead *
-ahead_slot(struct engine_request *req, const ldns_rdf *zone)
-{
-	struct keys_ahead *free_slot = NULL;
+	for (unsigned i = 0; i < INFLIGHT_MAX; i++) {
+		const struct inflight_query *k = &req->inflight[i];
 
-	for (unsigned i = 0; i < KEYS_AHEAD_HELD; i++) {
-		struct keys_ahead *k = &req->ahead[i];
-
-		if (k->q.wire == NULL)
-			free_slot = free_slot != NULL ? free_slot : k;
-		else if (dname_equal(k->q.sent_qname, zone))
-			return NULL;
+		if (k->role != INFLIGHT_AHEAD)
+			continue;
+		if (k->state == INFLIGHT_PLANNED || k->state == INFLIGHT_SENT ||
+		    dname_equal(k->sent_qname, zone))
+			return false;
+		held++;
 	}
-	return free_slot;
+	return held < KEYS_AHEAD_HELD;
 }
 
 /*
@@ -1404,20 +1400,17 @@ static void
 plan_keys_ahead(struct engine_request *req, struct task *task,
     struct engine_now now)
 {
-	const struct inflight_query *q = &req->query;
-	const struct sockaddr *sa = (const struct sockaddr *)&q->addr;
-	struct inflight_query primary;
-	struct keys_ahead *k;
+	const struct inflight_query *q = engine_inflight_task(req);
+	struct inflight_query *k;
 	struct engine_event ev = { 0 };
-	bool ok;
 
 	if (!req->validate || task->cut.forward ||
-	    (req->flags & ENGINE_REQUEST_NO_CACHE) || !q->active ||
-	    q->server < 0 || q->transport != ENGINE_UDP ||
+	    (req->flags & ENGINE_REQUEST_NO_CACHE) || q == NULL ||
+	    q->state != INFLIGHT_PLANNED || q->server < 0 ||
+	    q->transport != ENGINE_UDP ||
 	    (q->sent_qtype == LDNS_RR_TYPE_DNSKEY &&
 	    dname_equal(q->sent_qname, task->cut.zone)) ||
-	    ahead_in_flight(req) ||
-	    (k = ahead_slot(req, task->cut.zone)) == NULL ||
+	    !ahead_room(req, task->cut.zone) ||
 	    !validator_keys_next(req, task->cut.zone, now.wall))
 		return;
 	if (req->ahead_count >= LIMIT_KEYS_AHEAD_PER_REQUEST) {
@@ -1425,75 +1418,52 @@ plan_keys_ahead(struct engine_request *req, struct task *task,
 		    LIMIT_KEYS_AHEAD_PER_REQUEST, now);
 		return;
 	}
-	if (req->upstream_queries >= LIMIT_QUERIES_PER_REQUEST)
+	if (req->upstream_queries >= LIMIT_QUERIES_PER_REQUEST ||
+	    (k = engine_inflight_new(req, INFLIGHT_AHEAD)) == NULL)
 		return;
-	/* engine_build_query() builds into req->query: lend it the slot. */
-	primary = req->query;
-	req->query = k->q;
-	ok = engine_build_query(req, task->cut.zone, LDNS_RR_TYPE_DNSKEY,
-	    task->klass, primary.edns, primary.case_randomised);
-	k->q = req->query;
-	req->query = primary;
-	if (!ok) {
-		iterator_drop_ahead(req, k);
+	if (!engine_build_query(req, k, task->cut.zone, LDNS_RR_TYPE_DNSKEY,
+	    task->klass, q->edns, q->case_randomised)) {
+		engine_inflight_free(k);
 		return;
 	}
-	k->q.server = q->server;
-	k->q.address = q->address;
-	k->q.addr = q->addr;
-	k->q.addrlen = q->addrlen;
-	k->q.transport = ENGINE_UDP;
-	k->q.attempt = 1;
-	k->q.timeout_ms = q->timeout_ms;
-	k->q.sent_ms = now.ms;
-	k->planned = true;
+	k->server = q->server;
+	k->address = q->address;
+	k->addr = q->addr;
+	k->addrlen = q->addrlen;
+	k->transport = ENGINE_UDP;
+	k->attempt = 1;
+	k->timeout_ms = q->timeout_ms;
+	k->state = INFLIGHT_PLANNED;
 	req->ahead_count++;
-	server_report_sent(req->engine->servers, sa, q->timeout_ms, now.ms);
+	server_report_sent(req->engine->servers, &q->addr.sa, q->timeout_ms,
+	    now.ms);
 	req->upstream_queries++;
 	STAT_ADD(req->engine, upstream_queries, 1);
-	ev.u.query.send_id = k->q.send_id;
+	ev.u.query.send_id = k->send_id;
 	ev.u.query.zone = task->cut.zone;
 	ev.u.query.server_name = task->cut.servers[q->server].name;
-	ev.u.query.addr = sa;
+	ev.u.query.addr = &q->addr.sa;
 	ev.u.query.addr_source = task->cut.servers[q->server]
 	    .addrs[q->address].source;
 	ev.u.query.transport = ENGINE_UDP;
-	ev.u.query.sent_qname = k->q.sent_qname;
+	ev.u.query.sent_qname = k->sent_qname;
 	ev.u.query.sent_qtype = LDNS_RR_TYPE_DNSKEY;
-	ev.u.query.edns = k->q.edns;
+	ev.u.query.edns = k->edns;
 	ev.u.query.attempt = 1;
 	task_event(req, task, EV_QUERY_SENT, &ev, now);
 }
 
-void
-iterator_drop_ahead(struct engine_request *req, struct keys_ahead *k)
-{
-	if (k == NULL) {
-		for (unsigned i = 0; i < KEYS_AHEAD_HELD; i++)
-			iterator_drop_ahead(req, &req->ahead[i]);
-		free(req->ahead_deliver);
-		req->ahead_deliver = NULL;
-		req->ahead_adopted = false;
-		return;
-	}
-	ldns_rdf_deep_free(k->q.sent_qname);
-	free(k->q.wire);
-	free(k->reply);
-	memset(k, 0, sizeof(*k));
-}
-
 /*
  * The task asks the question a keys-ahead query asked of one of its cut's
- * addresses: that query becomes the task's own (req->query), no new one
- * is sent. Its reply, if here already, is fed by engine_next_action
- * (ahead_deliver); else the task waits for it as for any query.
+ * addresses: that query becomes the task's own (its role INFLIGHT_TASK),
+ * no new one is sent. Its reply, if held already, is fed by
+ * engine_next_action; else the task waits for it as for any query.
  */
 static bool
 task_adopt_ahead(struct engine_request *req, struct task *task,
     struct engine_now now)
 {
-	struct inflight_query *q = &req->query;
-	struct keys_ahead *k = NULL;
+	struct inflight_query *k = NULL, *old;
 	ldns_rr_type type;
 	ldns_rdf *name;
 
@@ -1501,13 +1471,13 @@ task_adopt_ahead(struct engine_request *req, struct task *task,
 	    task->queries >= LIMIT_QUERIES_PER_NAME ||
 	    (name = task_sent_name(req, task, &type)) == NULL)
 		return false;
-	for (unsigned i = 0; i < KEYS_AHEAD_HELD && type ==
+	for (unsigned i = 0; i < INFLIGHT_MAX && type ==
 	    LDNS_RR_TYPE_DNSKEY; i++) {
-		struct keys_ahead *c = &req->ahead[i];
+		struct inflight_query *c = &req->inflight[i];
 
-		if (c->q.wire != NULL && !c->planned &&
-		    (c->q.active || c->reply != NULL) &&
-		    dname_equal(name, c->q.sent_qname)) {
+		if (c->role == INFLIGHT_AHEAD && (c->state == INFLIGHT_SENT ||
+		    c->state == INFLIGHT_HELD) &&
+		    dname_equal(name, c->sent_qname)) {
 			k = c;
 			break;
 		}
@@ -1522,29 +1492,22 @@ task_adopt_ahead(struct engine_request *req, struct task *task,
 			struct cut_address *a = &s->addrs[j];
 			struct engine_event ev = { 0 };
 
-			if (!same_addr(&a->addr, &k->q.addr) ||
-			    a->failed || a->use_tcp ||
+			if (!engine_same_address(&k->addr.sa, k->addrlen,
+			    &a->addr) || a->failed || a->use_tcp ||
 			    a->sends >= req->engine->config.tries ||
 			    bogus_listed(req, task, a))
 				continue;
-			ldns_rdf_deep_free(q->sent_qname);
-			free(q->wire);
-			*q = k->q;
-			q->server = (int)i;
-			q->address = (int)j;
-			q->attempt = ++a->sends;
-			q->active = true;
-			free(req->ahead_deliver);
-			req->ahead_deliver = k->reply;
-			req->ahead_deliver_len = k->reply_len;
-			req->ahead_deliver_rtt_ms = k->rtt_ms;
-			req->ahead_adopted = k->reply == NULL;
-			memset(k, 0, sizeof(*k));
+			if ((old = engine_inflight_task(req)) != NULL)
+				engine_inflight_free(old);
+			k->role = INFLIGHT_TASK;
+			k->server = (int)i;
+			k->address = (int)j;
+			k->attempt = ++a->sends;
 			task->queries++;
 			ev.u.cache.what = "keys ahead";
-			ev.u.cache.owner = q->sent_qname;
+			ev.u.cache.owner = k->sent_qname;
 			task_event(req, task, EV_CACHE_HIT, &ev, now);
-			if (req->ahead_adopted)
+			if (k->state == INFLIGHT_SENT)
 				plan_hedge(req, now);
 			return true;
 		}
@@ -1831,10 +1794,18 @@ iterator_expire(struct engine_request *req, struct engine_now now)
 
 	limit_hit(req, task, "LIMIT_REQUEST_TIME_MS",
 	    req->engine->config.request_timeout_ms, now);
-	req->query.active = req->hedge.active = false;
 	req->hedge_at_ms = 0;
-	req->abandoned_id = 0;
-	iterator_drop_ahead(req, NULL);
+	for (unsigned i = 0; i < INFLIGHT_MAX; i++) {
+		struct inflight_query *q = &req->inflight[i];
+
+		if (q->role != INFLIGHT_TASK) {
+			engine_inflight_free(q);
+			continue;
+		}
+		free(q->held);
+		q->held = NULL;
+		q->state = INFLIGHT_IDLE;
+	}
 	while (req->task_count > 1) {
 		task_fail(req, task, ENGINE_EDE_NO_REACHABLE_AUTHORITY,
 		    "request took too long", now);
@@ -1896,7 +1867,15 @@ iterator_step(struct engine_request *req, struct engine_now now)
 			return true;
 		forced = task->forced_server >= 0;
 		if (task_pick_server(req, task, &si, &ai, now)) {
-			if (task_send(req, task, si, ai, now)) {
+			struct inflight_query *q = engine_inflight_task(req);
+
+			if (q == NULL &&
+			    (q = engine_inflight_new(req, INFLIGHT_TASK)) == NULL) {
+				task_fail(req, task, ENGINE_EDE_OTHER,
+				    "no room for a query in flight", now);
+				continue;
+			}
+			if (task_send(req, task, q, si, ai, now)) {
 				/* A retry (TCP, no EDNS, no 0x20) is not hedged. */
 				if (!forced)
 					plan_hedge(req, now);
@@ -2388,10 +2367,11 @@ static struct parked_reply *
 parked_new(struct engine_request *req, struct task *task,
     struct reply_view *v, struct engine_now now)
 {
+	const struct inflight_query *q = engine_inflight_task(req);
 	struct parked_reply *p = calloc(1, sizeof(*p));
 
 	if (p == NULL ||
-	    (p->sent_qname = ldns_rdf_clone(req->query.sent_qname)) == NULL) {
+	    (p->sent_qname = ldns_rdf_clone(q->sent_qname)) == NULL) {
 		free(p);
 		task_fail(req, task, ENGINE_EDE_OTHER, "out of memory", now);
 		return NULL;
@@ -2399,9 +2379,9 @@ parked_new(struct engine_request *req, struct task *task,
 	dname_canonical(p->sent_qname);
 	p->v = *v;
 	memset(v, 0, sizeof(*v));
-	p->sent_qtype = req->query.sent_qtype;
-	p->server = req->query.server;
-	p->address = req->query.address;
+	p->sent_qtype = q->sent_qtype;
+	p->server = q->server;
+	p->address = q->address;
 	return p;
 }
 
@@ -2464,13 +2444,14 @@ static void
 fallback(struct engine_request *req, struct task *task, const char *what,
     struct engine_now now)
 {
+	const struct inflight_query *q = engine_inflight_task(req);
 	struct engine_event ev = { 0 };
 
 	ev.u.fallback.what = what;
-	ev.u.fallback.addr = (const struct sockaddr *)&req->query.addr;
+	ev.u.fallback.addr = &q->addr.sa;
 	task_event(req, task, EV_FALLBACK, &ev, now);
-	task->forced_server = req->query.server;
-	task->forced_address = req->query.address;
+	task->forced_server = q->server;
+	task->forced_address = q->address;
 }
 
 /*
@@ -2487,10 +2468,11 @@ qmin_remember(struct engine_request *req, const struct task *task,
     const struct reply_view *v, struct engine_now now)
 {
 	struct engine *engine = req->engine;
+	const struct inflight_query *q = engine_inflight_task(req);
 	ldns_rdf *name;
 	ldns_rr_list *proof;
 
-	if (!v->authoritative || req->query.sent_qtype != LDNS_RR_TYPE_A ||
+	if (!v->authoritative || q->sent_qtype != LDNS_RR_TYPE_A ||
 	    task->cut.forward)
 		return;
 	if (v->klass == REPLY_ANSWER) {
@@ -2503,7 +2485,7 @@ qmin_remember(struct engine_request *req, const struct task *task,
 		return;
 	}
 	if (v->klass != REPLY_NODATA ||
-	    (name = ldns_rdf_clone(req->query.sent_qname)) == NULL)
+	    (name = ldns_rdf_clone(q->sent_qname)) == NULL)
 		return;
 	ldns_dname2canonical(name);	/* 0x20 */
 	proof = denial_proof(v, true);
@@ -2516,10 +2498,10 @@ qmin_remember(struct engine_request *req, const struct task *task,
 
 static void
 emit_reply(struct engine_request *req, const struct task *task,
-    const ldns_pkt *pkt, size_t size, uint32_t rtt_ms, enum reply_class klass,
-    const char *error, struct engine_now now)
+    const struct inflight_query *q, const ldns_pkt *pkt, size_t size,
+    uint32_t rtt_ms, enum reply_class klass, const char *error,
+    struct engine_now now)
 {
-	struct inflight_query *q = &req->query;
 	struct engine_event ev = { 0 };
 	const struct cut_server *s = q->server >= 0 ?
 	    &task->cut.servers[q->server] : NULL;
@@ -2527,7 +2509,7 @@ emit_reply(struct engine_request *req, const struct task *task,
 	ev.u.query.send_id = q->send_id;
 	ev.u.query.zone = task->cut.zone;
 	ev.u.query.server_name = s != NULL ? s->name : NULL;
-	ev.u.query.addr = (const struct sockaddr *)&q->addr;
+	ev.u.query.addr = &q->addr.sa;
 	ev.u.query.addr_source = s != NULL ? s->addrs[q->address].source :
 	    ADDR_SOURCE_DIRECT;
 	ev.u.query.transport = q->transport;
@@ -2549,9 +2531,9 @@ iterator_reply(struct engine_request *req, const ldns_pkt *pkt, size_t size,
     uint32_t rtt_ms, struct engine_now now)
 {
 	struct task *task = req->tasks[req->task_count - 1];
-	struct inflight_query *q = &req->query;
+	const struct inflight_query *q = engine_inflight_task(req);
 	struct cut_address *a = &task->cut.servers[q->server].addrs[q->address];
-	const struct sockaddr *sa = (const struct sockaddr *)&q->addr;
+	const struct sockaddr *sa = &q->addr.sa;
 	struct engine *engine = req->engine;
 	struct reply_context ctx = {
 		.zone = task->cut.zone, .qname = q->sent_qname,
@@ -2565,13 +2547,13 @@ iterator_reply(struct engine_request *req, const ldns_pkt *pkt, size_t size,
 
 	if (pkt == NULL) {
 		server_report_failure(engine->servers, sa, false, now.ms);
-		emit_reply(req, task, NULL, size, rtt_ms, REPLY_MALFORMED,
+		emit_reply(req, task, q, NULL, size, rtt_ms, REPLY_MALFORMED,
 		    "reply does not parse", now);
 		a->failed = true;
 		return;
 	}
 	if (ldns_pkt_tc(pkt) && q->transport == ENGINE_UDP) {
-		emit_reply(req, task, pkt, size, rtt_ms, REPLY_TRUNCATED, NULL,
+		emit_reply(req, task, q, pkt, size, rtt_ms, REPLY_TRUNCATED, NULL,
 		    now);
 		a->use_tcp = true;
 		fallback(req, task, "tcp", now);
@@ -2580,7 +2562,7 @@ iterator_reply(struct engine_request *req, const ldns_pkt *pkt, size_t size,
 	if (ldns_pkt_tc(pkt)) {
 		/* TC over TCP: the server cannot give the whole answer at all. */
 		server_report_failure(engine->servers, sa, false, now.ms);
-		emit_reply(req, task, pkt, size, rtt_ms, REPLY_MALFORMED,
+		emit_reply(req, task, q, pkt, size, rtt_ms, REPLY_MALFORMED,
 		    "truncated over TCP", now);
 		a->failed = true;
 		return;
@@ -2592,7 +2574,7 @@ iterator_reply(struct engine_request *req, const ldns_pkt *pkt, size_t size,
 	private_scrub(__atomic_load_n(&engine->privates, __ATOMIC_ACQUIRE), &ctx,
 	    &v);	/* DNS rebinding: before anything is classified or cached */
 	reply_classify(pkt, &ctx, &v);
-	emit_reply(req, task, pkt, size, rtt_ms, v.klass, v.why, now);
+	emit_reply(req, task, q, pkt, size, rtt_ms, v.klass, v.why, now);
 	switch (v.klass) {
 	case REPLY_FORMERR:
 	case REPLY_NOTIMP:
@@ -2693,15 +2675,13 @@ iterator_reply(struct engine_request *req, const ldns_pkt *pkt, size_t size,
 }
 
 void
-iterator_timeout(struct engine_request *req, const char *error,
-    struct engine_now now)
+iterator_timeout(struct engine_request *req, const struct inflight_query *q,
+    const char *error, struct engine_now now)
 {
 	struct task *task = req->tasks[req->task_count - 1];
-	struct inflight_query *q = &req->query;
 	struct cut_address *a = &task->cut.servers[q->server].addrs[q->address];
 
-	server_report_failure(req->engine->servers,
-	    (const struct sockaddr *)&q->addr, true, now.ms);
+	server_report_failure(req->engine->servers, &q->addr.sa, true, now.ms);
 	if (error != NULL) {
 		STAT_ADD(req->engine, upstream_errors, 1);
 		a->failed = true;
@@ -2709,5 +2689,5 @@ iterator_timeout(struct engine_request *req, const char *error,
 		STAT_ADD(req->engine, upstream_timeouts, 1);
 	if (q->transport == ENGINE_TCP)
 		a->failed = true;
-	emit_reply(req, task, NULL, 0, 0, REPLY_MALFORMED, error, now);
+	emit_reply(req, task, q, NULL, 0, 0, REPLY_MALFORMED, error, now);
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h>
 
 #include "answer_cache.h"
 #include "dnssec/nsec_cache.h"
@@ -154,23 +155,85 @@ struct bogus_server {
 	ldns_rdf *zone;			/* owned */
 };
 
-/* The one query a request has in flight. */
+/*
+ * What an upstream query is to its request. Every query a request has out
+ * is one entry of its inflight[] array, tagged with its role: reply
+ * matching, timeouts, failures, abandonment and engine_next_action walk
+ * the array the same way for all of them.
+ */
+enum inflight_role {
+	INFLIGHT_FREE = 0,	/* an unused entry */
+	/*
+	 * The top task's query, at most one: the iterator reads it while it
+	 * judges the reply (the server asked, the name sent), so it stays
+	 * (INFLIGHT_IDLE) until the task's next query reuses it.
+	 */
+	INFLIGHT_TASK,
+	/*
+	 * Hedging: the same question to another server of the cut when the
+	 * task's query has not been answered by hedge_at_ms. The first reply
+	 * of the two wins and its entry becomes the task's.
+	 */
+	INFLIGHT_HEDGE,
+	/*
+	 * Keys ahead: the DNSKEY query of a signed zone whose keys the
+	 * validator will need for the reply to the query just sent there
+	 * (its DS is validated, its DNSKEYs not cached), sent beside it to
+	 * the same server instead of one round trip after it. The DNSKEY
+	 * sub-task the validator then starts takes it over as its own query
+	 * (iterator.c task_adopt_ahead): in flight, or with its reply held
+	 * (a glueless cut's proof waits for the NS name's resolution, whose
+	 * zones may need keys of their own meanwhile). One in flight at a
+	 * time, KEYS_AHEAD_HELD at most; an unused one is one query more, as
+	 * a hedge is (LIMIT_KEYS_AHEAD_PER_REQUEST).
+	 */
+	INFLIGHT_AHEAD,
+	/*
+	 * The twin that lost (a hedge and the task's query): not waited
+	 * for, but its reply's RTT or its timeout is still told to the
+	 * server table. One at a time: a newer one replaces it.
+	 */
+	INFLIGHT_ABANDONED,
+};
+
+enum inflight_state {
+	INFLIGHT_IDLE,		/* answered or given up */
+	INFLIGHT_PLANNED,	/* built: engine_next_action sends it */
+	INFLIGHT_SENT,		/* out: its reply or timeout is awaited */
+	INFLIGHT_HELD,		/* answered, the reply kept in `held` */
+};
+
+/* A reply kept for a query not yet taken over (allocated when it comes). */
+struct held_reply {
+	uint32_t rtt_ms;
+	size_t len;
+	uint8_t wire[];
+};
+
+/* One upstream query of a request: an entry of engine_request.inflight. */
 struct inflight_query {
-	bool active;
-	uint32_t send_id;
-	uint16_t dns_id;
-	int server, address;		/* indexes into the task's cut; -1 direct */
-	struct sockaddr_storage addr;
-	socklen_t addrlen;
-	enum engine_transport transport;
-	bool edns, case_randomised;
 	ldns_rdf *sent_qname;
-	ldns_rr_type sent_qtype;
 	uint8_t *wire;
 	size_t wire_len;
+	struct held_reply *held;	/* INFLIGHT_HELD only */
+	uint64_t sent_ms;
+	/* Where it went: IPv4 or IPv6 only (engine_set_addr). */
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in sin;
+		struct sockaddr_in6 sin6;
+	} addr;
+	socklen_t addrlen;
+	enum inflight_role role;
+	enum inflight_state state;
+	uint32_t send_id;
+	int server, address;		/* indexes into the task's cut; -1 direct */
+	enum engine_transport transport;
+	ldns_rr_type sent_qtype;
 	unsigned attempt;
 	uint32_t timeout_ms;
-	uint64_t sent_ms;
+	uint16_t dns_id;
+	bool edns, case_randomised;
 };
 
 #define TASKS_MAX	(LIMIT_SUBREQUEST_DEPTH + 2)
@@ -178,6 +241,12 @@ struct inflight_query {
 #define GLUELESS_SEEN_MAX	8
 /* Keys-ahead queries a request holds at once (in flight or answered). */
 #define KEYS_AHEAD_HELD		3
+/*
+ * Entries of a request's inflight[]: the task's query, a hedge, the twin
+ * abandoned last, and the keys-ahead queries held. No role can then find
+ * the array full (engine_inflight_new returns NULL when it is: no query).
+ */
+#define INFLIGHT_MAX		(3 + KEYS_AHEAD_HELD)
 
 struct engine_request {
 	struct engine *engine;
@@ -189,43 +258,10 @@ struct engine_request {
 	unsigned task_count;
 	unsigned next_task_id;
 	uint64_t start_ms;
-	struct inflight_query query;
-	/*
-	 * Hedging: the same question to another server of the cut when the
-	 * first has not answered by hedge_at_ms (0: none planned). The first
-	 * reply of either wins; the other query is abandoned, and only its
-	 * outcome (RTT or timeout) is still told to the server table.
-	 */
-	struct inflight_query hedge;
-	uint64_t hedge_at_ms;
-	uint32_t abandoned_id;		/* 0: none */
-	struct sockaddr_storage abandoned_addr;
-	uint64_t abandoned_sent_ms;
-	/*
-	 * Keys ahead: the DNSKEY query of a signed zone whose keys the
-	 * validator will need for the reply to the query just sent there
-	 * (its DS is validated, its DNSKEYs not cached), sent beside it to
-	 * the same server instead of one round trip after it. The DNSKEY
-	 * sub-task the validator then starts takes it over as its own query
-	 * (iterator.c task_adopt_ahead): in flight, or its reply kept here
-	 * until then (a glueless cut's proof waits for the NS name's
-	 * resolution, whose zones may need keys of their own meanwhile). One
-	 * in flight at a time; an unused one is one query more, as a hedge
-	 * is (LIMIT_KEYS_AHEAD_PER_REQUEST).
-	 */
-	struct keys_ahead {
-		struct inflight_query q;
-		bool planned;		/* built: engine_next_action sends it */
-		uint8_t *reply;		/* its reply, not yet taken over */
-		size_t reply_len;
-		uint32_t rtt_ms;
-	} ahead[KEYS_AHEAD_HELD];
-	unsigned ahead_count;
-	/* Taken over with its reply here: engine_next_action feeds it. */
-	uint8_t *ahead_deliver;
-	size_t ahead_deliver_len;
-	uint32_t ahead_deliver_rtt_ms;
-	bool ahead_adopted;		/* taken over in flight: wait for it */
+	/* Every upstream query out or held, each tagged with its role. */
+	struct inflight_query inflight[INFLIGHT_MAX];
+	uint64_t hedge_at_ms;		/* when to hedge the task's query; 0: never */
+	unsigned ahead_count;		/* keys-ahead queries sent so far */
 	uint32_t next_send_id;
 	unsigned upstream_queries, subrequests, failed_ns_resolutions;
 	bool priming_tried;
@@ -273,14 +309,14 @@ void task_free(struct task *task);
 void parked_free(struct parked_reply *p);
 /* Runs the plan until a query must be sent (true) or the request is done. */
 bool iterator_step(struct engine_request *req, struct engine_now now);
-/* Sends the planned hedge (into req->hedge); false when there is none. */
+/* Plans the hedge (an INFLIGHT_HEDGE entry); false when there is none. */
 bool iterator_hedge(struct engine_request *req, struct engine_now now);
-/* Forgets a keys-ahead query and its reply (k NULL: all of them). */
-void iterator_drop_ahead(struct engine_request *req, struct keys_ahead *k);
+/* The reply to q, the task's query; pkt NULL: it did not parse. */
 void iterator_reply(struct engine_request *req, const ldns_pkt *pkt,
     size_t size, uint32_t rtt_ms, struct engine_now now);
-void iterator_timeout(struct engine_request *req, const char *error,
-    struct engine_now now);
+/* q (the task's query or its hedge) timed out or failed (error set). */
+void iterator_timeout(struct engine_request *req,
+    const struct inflight_query *q, const char *error, struct engine_now now);
 /* The request's deadline passed: fail every task and finish the request. */
 void iterator_expire(struct engine_request *req, struct engine_now now);
 
@@ -291,9 +327,26 @@ void engine_emit(const struct engine_request *req,
 void engine_finish_request(struct engine_request *req, struct engine_now now);
 bool engine_address_usable(const struct engine *engine,
     const struct sockaddr *addr, const char **why);
-/* Sends the query described by req->query (fills wire, ids); false on OOM. */
-bool engine_build_query(struct engine_request *req, const ldns_rdf *qname,
-    ldns_rr_type qtype, ldns_rr_class klass, bool edns, bool randomise_case);
+/* Builds q's question (fills wire, ids); false on OOM. */
+bool engine_build_query(struct engine_request *req, struct inflight_query *q,
+    const ldns_rdf *qname, ldns_rr_type qtype, ldns_rr_class klass, bool edns,
+    bool randomise_case);
+
+/*
+ * The request's in-flight queries (engine.c). engine_inflight_new takes a
+ * free entry for `role` (NULL: the array is full); engine_inflight_find
+ * is the first entry of that role (NULL: none), engine_inflight_task the
+ * task's; engine_inflight_free frees what an entry holds and makes it free.
+ */
+struct inflight_query *engine_inflight_new(struct engine_request *req,
+    enum inflight_role role);
+struct inflight_query *engine_inflight_find(struct engine_request *req,
+    enum inflight_role role);
+#define engine_inflight_task(req) engine_inflight_find((req), INFLIGHT_TASK)
+void engine_inflight_free(struct inflight_query *q);
+/* Copies an IPv4 or IPv6 address into q; false for anything else. */
+bool engine_set_addr(struct inflight_query *q, const struct sockaddr *sa,
+    socklen_t len);
 
 #define STAT_ADD(engine, field, n) \
 	__atomic_fetch_add(&(engine)->stats.field, (n), __ATOMIC_RELAXED)

@@ -577,10 +577,12 @@ test_query_wire_matches_ldns(void)
 	struct engine_question q = { .type = LDNS_RR_TYPE_A,
 	    .klass = LDNS_RR_CLASS_IN };
 	struct engine_request *req;
+	struct inflight_query *bq;
 	unsigned same = 0, total = 0;
 
 	q.name = ldns_dname_new_frm_str("www.example.test.");
 	req = engine_request_new(engine, &q, 0, now, NULL, NULL);
+	bq = engine_inflight_new(req, INFLIGHT_TASK);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		for (int mode = 0; mode < 4; mode++) {
 			bool edns = mode & 1, rand_case = mode & 2;
@@ -592,24 +594,24 @@ test_query_wire_matches_ldns(void)
 			size_t len = 0;
 
 			total++;
-			if (!engine_build_query(req, name, type,
+			if (!engine_build_query(req, bq, name, type,
 			    LDNS_RR_CLASS_IN, edns, rand_case)) {
 				ldns_rdf_deep_free(name);
 				continue;
 			}
 			pkt = ldns_pkt_query_new(
-			    ldns_rdf_clone(req->query.sent_qname), type,
+			    ldns_rdf_clone(bq->sent_qname), type,
 			    LDNS_RR_CLASS_IN, 0);
-			ldns_pkt_set_id(pkt, req->query.dns_id);
+			ldns_pkt_set_id(pkt, bq->dns_id);
 			if (edns) {
 				ldns_pkt_set_edns_udp_size(pkt,
 				    LIMIT_EDNS_BUFSIZE);
 				ldns_pkt_set_edns_do(pkt, true);
 			}
 			ldns_pkt2wire(&wire, pkt, &len);
-			if (wire != NULL && len == req->query.wire_len &&
-			    memcmp(wire, req->query.wire, len) == 0 &&
-			    ldns_dname_compare(name, req->query.sent_qname) == 0)
+			if (wire != NULL && len == bq->wire_len &&
+			    memcmp(wire, bq->wire, len) == 0 &&
+			    ldns_dname_compare(name, bq->sent_qname) == 0)
 				same++;
 			else
 				diag("%s mode %d differs", names[i], mode);
@@ -2134,6 +2136,274 @@ test_hedging(bool use_0x20)
 	    "(%u of ten miscounted)", use_0x20, miscounted);
 }
 
+/*
+ * ---- one array of in-flight queries: a reply or failure reaches each role ----
+ * Both of tw.test.'s servers answer; the test decides which reply comes.
+ */
+static struct server twins[] = {
+	ROOT_OF_TEST,
+	{ .addr = "192.0.2.2", .zone = "test.", .records = TEST_APEX
+	  "tw.test. 86400 IN NS ns1.tw.test.\n"
+	  "tw.test. 86400 IN NS ns2.tw.test.\n"
+	  "ns1.tw.test. 86400 IN A 192.0.2.111\n"
+	  "ns2.tw.test. 86400 IN A 192.0.2.112\n" },
+	{ .addr = "192.0.2.111", .zone = "tw.test.", .records =
+	  "tw.test. 3600 IN SOA ns1.tw.test. h.test. 1 3600 600 86400 300\n"
+	  "tw.test. 86400 IN NS ns1.tw.test.\n"
+	  "tw.test. 86400 IN NS ns2.tw.test.\n"
+	  "www.tw.test. 3600 IN A 198.51.100.95\n" },
+	{ .addr = "192.0.2.112", .zone = "tw.test.", .records =
+	  "tw.test. 3600 IN SOA ns1.tw.test. h.test. 1 3600 600 86400 300\n"
+	  "tw.test. 86400 IN NS ns1.tw.test.\n"
+	  "tw.test. 86400 IN NS ns2.tw.test.\n"
+	  "www.tw.test. 3600 IN A 198.51.100.95\n" },
+};
+
+/* A query sent, with its server's reply rendered when it was sent. */
+struct twin_send {
+	uint32_t id;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	const char *zone;
+	uint8_t *reply;
+	size_t len;
+};
+
+static void
+twin_take(struct twin_send *t, const struct engine_send *send)
+{
+	struct server *s = server_at(&send->addr);
+	ldns_pkt *query = NULL;
+
+	memset(t, 0, sizeof(*t));
+	t->id = send->id;
+	t->addr = send->addr;
+	t->addrlen = send->addrlen;
+	t->zone = s != NULL ? s->zone : "";
+	ldns_wire2pkt(&query, send->wire, send->wire_len);
+	if (s != NULL && query != NULL) {
+		ldns_pkt *reply = authority_answer(s, query, false);
+
+		ldns_pkt2wire(&t->reply, reply, &t->len);
+		ldns_pkt_free(reply);
+	}
+	ldns_pkt_free(query);
+}
+
+/* Feeds t's reply as if it came from `from` (NULL: from where t went). */
+static int
+twin_feed(struct engine_request *req, const struct twin_send *t,
+    const struct twin_send *from, struct engine_now now)
+{
+	if (from == NULL)
+		from = t;
+	return engine_feed_reply(req, t->id, (const struct sockaddr *)&from->addr,
+	    from->addrlen, t->reply, t->len, 1, now);
+}
+
+/*
+ * Starts www.tw.test. and answers every query until the first to tw.test.
+ * (first); then waits out the hedge delay and takes the hedge (second).
+ */
+static struct engine_request *
+twins_hedged(struct engine *engine, struct engine_now *now,
+    struct twin_send *first, struct twin_send *second)
+{
+	struct engine_question q = { .type = LDNS_RR_TYPE_A,
+	    .klass = LDNS_RR_CLASS_IN };
+	struct engine_request *req;
+	struct engine_action action;
+
+	memset(second, 0, sizeof(*second));
+	q.name = ldns_dname_new_frm_str("www.tw.test.");
+	req = engine_request_new(engine, &q, 0, *now, NULL, NULL);
+	ldns_rdf_deep_free(q.name);
+	for (int i = 0; i < 20; i++) {
+		if (engine_next_action(req, *now, &action) != ENGINE_SEND)
+			return req;
+		twin_take(first, &action.send);
+		if (strcmp(first->zone, "tw.test.") == 0)
+			break;
+		now->ms++;
+		twin_feed(req, first, NULL, *now);
+		free(first->reply);
+		first->reply = NULL;
+	}
+	if (engine_next_action(req, *now, &action) != ENGINE_WAIT ||
+	    action.wake_ms == 0)
+		return req;
+	now->ms += action.wake_ms;
+	if (engine_next_action(req, *now, &action) == ENGINE_SEND)
+		twin_take(second, &action.send);
+	return req;
+}
+
+static int
+request_rcode(struct engine_request *req, struct engine_now now)
+{
+	struct engine_action action;
+	struct engine_result r;
+
+	if (engine_next_action(req, now, &action) != ENGINE_DONE)
+		return -1;
+	engine_request_result(req, &r);
+	return r.rcode;
+}
+
+static void
+test_inflight_roles(void)
+{
+	struct engine_now now = { 1000000, 5000 };
+	struct twin_send first, second;
+	struct engine *engine;
+	struct engine_request *req;
+	struct engine_action action;
+	const struct inflight_query *task, *hedge, *left;
+	const struct sockaddr *sa1, *sa2;
+	uint32_t srtt_before;
+	unsigned used;
+	int rc;
+
+	USE_WORLD(twins);
+
+	/* The hedge wins: the task's query is left behind, its RTT kept. */
+	engine = new_engine();
+	req = twins_hedged(engine, &now, &first, &second);
+	sa1 = (const struct sockaddr *)&first.addr;
+	sa2 = (const struct sockaddr *)&second.addr;
+	task = engine_inflight_task(req);
+	hedge = engine_inflight_find(req, INFLIGHT_HEDGE);
+	ok(second.id != 0 && task != NULL && task->send_id == first.id &&
+	    task->state == INFLIGHT_SENT && hedge != NULL &&
+	    hedge->send_id == second.id && hedge->state == INFLIGHT_SENT &&
+	    strcmp(second.zone, "tw.test.") == 0 &&
+	    !engine_same_address(sa1, first.addrlen, &second.addr),
+	    "inflight: the task's query and its hedge to the other server "
+	    "are two entries, each waited for");
+	now.ms += 2;
+	srtt_before = server_srtt_ms(engine->servers, sa1);
+	ok(twin_feed(req, &second, NULL, now) == 0 &&
+	    (task = engine_inflight_task(req)) != NULL &&
+	    task->send_id == second.id &&
+	    engine_inflight_find(req, INFLIGHT_HEDGE) == NULL &&
+	    (left = engine_inflight_find(req, INFLIGHT_ABANDONED)) != NULL &&
+	    left->send_id == first.id,
+	    "inflight: the hedge's reply makes it the task's query; the first "
+	    "query is abandoned");
+	ok(twin_feed(req, &first, &second, now) == -1 &&
+	    engine_inflight_find(req, INFLIGHT_ABANDONED) != NULL,
+	    "inflight: the abandoned query's id from another address is "
+	    "ignored");
+	now.ms += 3;
+	rc = twin_feed(req, &first, NULL, now);
+	ok(rc == 0 && srtt_before == 0 &&
+	    server_srtt_ms(engine->servers, sa1) != 0 &&
+	    engine_inflight_find(req, INFLIGHT_ABANDONED) == NULL,
+	    "inflight: the abandoned query's reply is told to the server "
+	    "table (srtt %u ms, before %u)",
+	    server_srtt_ms(engine->servers, sa1), srtt_before);
+	ok(twin_feed(req, &first, NULL, now) == -1 &&
+	    twin_feed(req, &second, NULL, now) == -1,
+	    "inflight: the same ids again are stale: ignored");
+	ok(request_rcode(req, now) == LDNS_RCODE_NOERROR,
+	    "inflight: the hedge's answer is the client's");
+	engine_request_free(req);
+	engine_free(engine);
+	free(first.reply);
+	free(second.reply);
+
+	/* The task's query wins: the hedge is left behind and times out. */
+	engine = new_engine();
+	req = twins_hedged(engine, &now, &first, &second);
+	sa2 = (const struct sockaddr *)&second.addr;
+	now.ms += 2;
+	ok(twin_feed(req, &first, NULL, now) == 0 &&
+	    (task = engine_inflight_task(req)) != NULL &&
+	    task->send_id == first.id &&
+	    engine_inflight_find(req, INFLIGHT_HEDGE) == NULL &&
+	    (left = engine_inflight_find(req, INFLIGHT_ABANDONED)) != NULL &&
+	    left->send_id == second.id,
+	    "inflight: the task's reply abandons the hedge");
+	srtt_before = server_srtt_ms(engine->servers, sa2);
+	engine_feed_timeout(req, second.id, now);
+	ok(srtt_before == 0 && server_srtt_ms(engine->servers, sa2) ==
+	    LIMIT_QUERY_TIMEOUT_INITIAL_MS &&
+	    server_backed_off(engine->servers, sa2, NULL, 0, now.ms) &&
+	    engine_inflight_find(req, INFLIGHT_ABANDONED) == NULL,
+	    "inflight: the abandoned hedge's timeout is told to the server "
+	    "table (srtt %u ms)", server_srtt_ms(engine->servers, sa2));
+	engine_feed_timeout(req, second.id, now);
+	ok(request_rcode(req, now) == LDNS_RCODE_NOERROR,
+	    "inflight: a stale timeout changes nothing: the answer stands");
+	engine_request_free(req);
+	engine_free(engine);
+	free(first.reply);
+	free(second.reply);
+
+	/* The task's query times out: the hedge is the task's query now. */
+	engine = new_engine();
+	req = twins_hedged(engine, &now, &first, &second);
+	now.ms += 2;
+	engine_feed_timeout(req, first.id, now);
+	ok((task = engine_inflight_task(req)) != NULL &&
+	    task->send_id == second.id && task->state == INFLIGHT_SENT &&
+	    engine_inflight_find(req, INFLIGHT_HEDGE) == NULL &&
+	    engine_inflight_find(req, INFLIGHT_ABANDONED) == NULL &&
+	    engine_next_action(req, now, &action) == ENGINE_WAIT,
+	    "inflight: the task's query timed out: its hedge takes its place "
+	    "and is waited for");
+	ok(twin_feed(req, &second, NULL, now) == 0 &&
+	    request_rcode(req, now) == LDNS_RCODE_NOERROR,
+	    "inflight: and its reply answers");
+	engine_request_free(req);
+	engine_free(engine);
+	free(first.reply);
+	free(second.reply);
+
+	/* The hedge fails: the task's query goes on, no second hedge. */
+	engine = new_engine();
+	req = twins_hedged(engine, &now, &first, &second);
+	engine_feed_error(req, second.id, "unreachable", now);
+	ok((task = engine_inflight_task(req)) != NULL &&
+	    task->send_id == first.id && task->state == INFLIGHT_SENT &&
+	    engine_inflight_find(req, INFLIGHT_HEDGE) == NULL &&
+	    engine_next_action(req, now, &action) == ENGINE_WAIT &&
+	    action.wake_ms == 0,
+	    "inflight: a failed hedge is dropped; the task's query is still "
+	    "waited for");
+	ok(twin_feed(req, &first, NULL, now) == 0 &&
+	    request_rcode(req, now) == LDNS_RCODE_NOERROR,
+	    "inflight: and its reply answers");
+	engine_request_free(req);
+	engine_free(engine);
+	free(first.reply);
+	free(second.reply);
+
+	/*
+	 * The array full (every role at its bound at once cannot fill it:
+	 * INFLIGHT_MAX): no entry for the task's query is an error, not a
+	 * crash or a query built over another's.
+	 */
+	engine = new_engine();
+	{
+		struct engine_question q = { .type = LDNS_RR_TYPE_A,
+		    .klass = LDNS_RR_CLASS_IN };
+
+		q.name = ldns_dname_new_frm_str("www.tw.test.");
+		req = engine_request_new(engine, &q, 0, now, NULL, NULL);
+		ldns_rdf_deep_free(q.name);
+	}
+	for (used = 0; engine_inflight_new(req, INFLIGHT_ABANDONED) != NULL;)
+		used++;
+	ok(used == INFLIGHT_MAX && engine_inflight_task(req) == NULL &&
+	    request_rcode(req, now) == LDNS_RCODE_SERVFAIL &&
+	    req->upstream_queries == 0,
+	    "inflight: the array full (%u entries), the request fails "
+	    "without a query", used);
+	engine_request_free(req);
+	engine_free(engine);
+}
+
 /* ---- a dead server: one probe at a time, the rest fail at once ---- */
 
 static struct server deadzone[] = {
@@ -2878,6 +3148,7 @@ main(void)
 	servers = lab;
 	server_count = sizeof(lab) / sizeof(lab[0]);
 	test_private_address();
+	test_inflight_roles();
 	test_probe_slot_taken_when_sent();
 	test_stale_client_timer();
 	test_stale_refresh();
