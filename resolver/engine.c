@@ -1172,13 +1172,20 @@ feed_reply_to(struct engine_request *req, struct inflight_query *q,
 	return 0;
 }
 
-/* A keys-ahead query's reply, kept for the DNSKEY sub-task to take over. */
+/*
+ * A keys-ahead query's reply, kept for the DNSKEY sub-task to take over.
+ * It must carry the query's ID: a datagram from the server's address
+ * with another is not the reply, and keeping it would lose the real one.
+ */
 static int
 hold_reply(struct engine_request *req, struct inflight_query *q,
     const struct sockaddr *from, const uint8_t *wire, size_t len,
     uint32_t rtt_ms, struct engine_now now)
 {
-	(void)from;
+	if (len < 2 || (wire[0] << 8 | wire[1]) != q->dns_id) {
+		emit_ignored(req, q->send_id, from, "wrong ID", now);
+		return -1;
+	}
 	if ((q->held = malloc(sizeof(*q->held) + len)) == NULL) {
 		engine_inflight_free(q);	/* the sub-task asks anew */
 		return 0;

@@ -2100,7 +2100,19 @@ struct round_send {
 	socklen_t addrlen;
 	uint8_t *wire;		/* the reply; NULL: a timeout */
 	size_t len;
+	bool dnskey;		/* a DNSKEY query */
 };
+
+/*
+ * With spoof_dnskey, every reply to a DNSKEY query comes after a copy of
+ * it with another ID from the same address (a spoofer who knows the port
+ * but not the ID): spoofs counts them, spoofs_taken those not ignored.
+ * And each round's replies come last sent first, so that a keys-ahead
+ * reply comes before the reply that makes the validator want the keys:
+ * it is held until then.
+ */
+static bool spoof_dnskey;
+static unsigned spoofs, spoofs_taken;
 
 static void
 round_collect(struct engine_request *req, struct engine_now *now,
@@ -2126,6 +2138,9 @@ round_collect(struct engine_request *req, struct engine_now *now,
 			r->addr = action.send.addr;
 			r->addrlen = action.send.addrlen;
 			r->wire = NULL;
+			r->dnskey = query != NULL && ldns_rr_get_type(
+			    ldns_rr_list_rr(ldns_pkt_question(query), 0)) ==
+			    LDNS_RR_TYPE_DNSKEY;
 			if (reply != NULL)
 				ldns_pkt2wire(&r->wire, reply, &r->len);
 		}
@@ -2157,7 +2172,20 @@ resolve_rounds(struct engine *engine, const char *name, struct outcome *out)
 
 		rounds++;
 		now.ms += 10;
-		for (unsigned i = 0; i < n; i++) {
+		for (unsigned k = 0; k < n; k++) {
+			unsigned i = spoof_dnskey ? n - 1 - k : k;
+
+			if (spoof_dnskey && cur[i].dnskey && cur[i].wire != NULL &&
+			    cur[i].len >= 2) {
+				cur[i].wire[0] ^= 0x5a;
+				spoofs++;
+				if (engine_feed_reply(req, cur[i].id,
+				    (struct sockaddr *)&cur[i].addr,
+				    cur[i].addrlen, cur[i].wire, cur[i].len,
+				    10, now) != -1)
+					spoofs_taken++;
+				cur[i].wire[0] ^= 0x5a;
+			}
 			if (cur[i].wire != NULL)
 				engine_feed_reply(req, cur[i].id,
 				    (struct sockaddr *)&cur[i].addr,
@@ -2223,6 +2251,26 @@ test_keys_ahead(void)
 	ok(o.result.security == SEC_SECURE && o.sends == 1 && rounds == 1,
 	    "keys_ahead: nothing ahead once the keys are cached (%u sends)",
 	    o.sends);
+	engine_free(engine);
+	/*
+	 * A datagram with another ID from the keys-ahead query's server is
+	 * not its reply: held, it was taken over by the DNSKEY sub-task,
+	 * failed to match there, and the real reply was ignored: one query
+	 * more, and a spoofer could make every keys-ahead query useless.
+	 */
+	engine = new_engine(true);
+	spoof_dnskey = true;
+	spoofs = spoofs_taken = 0;
+	rounds = resolve_rounds(engine, "www.sec.test.", &o);
+	spoof_dnskey = false;
+	ok(o.result.rcode == LDNS_RCODE_NOERROR &&
+	    o.result.security == SEC_SECURE && rounds == 4 && spoofs == 3 &&
+	    spoofs_taken == 0 && zone_named(".")->dnskey_sends == 1 &&
+	    zone_named("test.")->dnskey_sends == 1 &&
+	    zone_named("sec.test.")->dnskey_sends == 1,
+	    "keys_ahead: a reply with another ID is ignored, the real one "
+	    "still taken (%u of %u spoofs taken, %u round trips, %u sends)",
+	    spoofs_taken, spoofs, rounds, o.sends);
 	engine_free(engine);
 }
 
