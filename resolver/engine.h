@@ -437,6 +437,7 @@ struct engine_stats {
 	uint64_t dnssec_aggressive_nsec3;	/* answers synthesised from NSEC3 */
 	uint64_t dnssec_aggressive_nsec3_nxdomain;	/* of which NXDOMAIN */
 	uint64_t dnssec_aggressive_wildcard;	/* answers expanded (RFC 8198 §5.3) */
+	uint64_t dnssec_aggressive_nsec3_wildcard;	/* of NSEC3 zones */
 	uint64_t dnssec_restarts;	/* bogus data asked again of another server */
 	uint64_t stale_refreshes;	/* resolutions going on after a stale answer (RFC 8767) */
 	uint64_t stale_refreshes_fresh;	/* of which brought a fresh answer into the cache */

@@ -115,6 +115,8 @@ control_print_stats(struct daemon *d, FILE *out)
 	P("dnssec.aggressive_nsec3", e.dnssec_aggressive_nsec3);
 	P("dnssec.aggressive_nsec3.nxdomain",
 	    e.dnssec_aggressive_nsec3_nxdomain);
+	P("dnssec.aggressive_nsec3.wildcard",
+	    e.dnssec_aggressive_nsec3_wildcard);
 	P("dnssec.restarts", e.dnssec_restarts);
 	P("stale.refreshes", e.stale_refreshes);
 	P("stale.refreshes_fresh", e.stale_refreshes_fresh);

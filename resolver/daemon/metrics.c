@@ -153,6 +153,10 @@ static const struct metric_name {
 	{ "dnssec.aggressive_nsec3.nxdomain",
 	    "descend_dnssec_aggressive_nsec3_nxdomain_total", "counter",
 	    "Of those, NXDOMAIN answers." },
+	{ "dnssec.aggressive_nsec3.wildcard",
+	    "descend_dnssec_aggressive_nsec3_wildcard_total", "counter",
+	    "Answers expanded from a cached, validated wildcard under "
+	    "cached NSEC3s (RFC 8198 5.3, RFC 5155 8.8)." },
 };
 
 struct metrics {

@@ -268,6 +268,88 @@ aggressive_finish(struct engine_request *req, struct task *task,
 	return true;
 }
 
+/*
+ * RFC 8198 §5.3: the answer to a name proven absent, with no name closer
+ * than its closest encloser of `ce` labels, from the RRset of the
+ * wildcard "*.<ce>" cached secure (learnt from a validated expansion) and
+ * signed by `zone` for that encloser: the wildcard's records and RRSIGs
+ * renamed to the name, living no longer than the proof (`ttl`), with
+ * `proof` (NSEC or NSEC3 records and their RRSIGs, taken) in the
+ * authority. True when answered; `proof` is freed either way.
+ */
+static bool
+wildcard_answer(struct engine_request *req, struct task *task,
+    const ldns_rdf *zone, unsigned ce, ldns_rr_list *proof, uint32_t ttl,
+    bool nsec3, struct engine_now now, ldns_pkt_rcode *rcode)
+{
+	struct engine *engine = req->engine;
+	struct engine_event ev = { 0 };
+	struct rrset_info info = { 0 };
+	ldns_rr_list *rrs = NULL, *sigs = NULL;
+	ldns_rdf *wild = NULL;
+	bool done = false;
+
+	if ((wild = dname_wildcard_at(task->qname, ce)) == NULL)
+		goto out;
+	rrs = rrset_cache_lookup(engine->rrsets, wild, task->qtype,
+	    task->klass, now.wall, RANK_ANSWER, &info);
+	if (rrs == NULL || info.status != SEC_SECURE || info.sigs == NULL)
+		goto out;
+	/* Signed by this zone, for this closest encloser. */
+	for (size_t i = 0; i < ldns_rr_list_rr_count(info.sigs); i++) {
+		const ldns_rr *sig = ldns_rr_list_rr(info.sigs, i);
+		const ldns_rdf *signer = ldns_rr_rrsig_signame(sig);
+
+		if (sig_labels(sig) != (int)ce || signer == NULL ||
+		    !dname_equal(signer, zone))
+			goto out;
+	}
+	{
+		ldns_rr_list *a = renamed(rrs, wild, 0, -1, task->qname);
+
+		ldns_rr_list_deep_free(rrs);
+		rrs = a;
+		sigs = renamed(info.sigs, wild, 0, -1, task->qname);
+	}
+	if (rrs == NULL || sigs == NULL)
+		goto out;
+	/* The answer lives no longer than its proof. */
+	for (size_t i = 0; i < ldns_rr_list_rr_count(rrs); i++)
+		if (ldns_rr_ttl(ldns_rr_list_rr(rrs, i)) > ttl)
+			ldns_rr_set_ttl(ldns_rr_list_rr(rrs, i), ttl);
+	for (size_t i = 0; i < ldns_rr_list_rr_count(sigs); i++)
+		if (ldns_rr_ttl(ldns_rr_list_rr(sigs, i)) > ttl)
+			ldns_rr_set_ttl(ldns_rr_list_rr(sigs, i), ttl);
+	if (!list_move(&task->sigs, sigs) || !list_move(&task->proof, proof))
+		goto out;
+	ldns_rr_list_deep_free(task->answer);
+	task->answer = rrs;
+	rrs = NULL;
+	*rcode = LDNS_RCODE_NOERROR;
+	if (nsec3)
+		STAT_ADD(engine, dnssec_aggressive_nsec3_wildcard, 1);
+	else
+		STAT_ADD(engine, dnssec_aggressive_wildcard, 1);
+	ev.kind = EV_CACHE_HIT;
+	ev.u.cache.what = nsec3 ? "aggressive-wildcard-nsec3" :
+	    "aggressive-wildcard";
+	ev.u.cache.owner = task->qname;
+	engine_emit(req, &ev, task, now);
+	validator_emit(req, task, "synthesised", task->qname, task->qtype,
+	    zone, SEC_SECURE, -1, nsec3 ?
+	    "answer synthesised from a cached wildcard and NSEC3 (RFC 8198)" :
+	    "answer synthesised from a cached wildcard and NSEC (RFC 8198)",
+	    now);
+	done = true;
+out:
+	ldns_rr_list_deep_free(rrs);
+	ldns_rr_list_deep_free(sigs);
+	ldns_rr_list_deep_free(proof);
+	ldns_rr_list_deep_free(info.sigs);
+	ldns_rdf_deep_free(wild);
+	return done;
+}
+
 /* One NSEC3 lookup: the chain, the names hashed so far, their hashes. */
 struct n3_lookup {
 	struct nsec_cache *cache;
@@ -334,17 +416,19 @@ n3_find(struct n3_lookup *l, const ldns_rdf *name,
 
 /*
  * What the cached NSEC3 chain proves about qname/qtype: NXDOMAIN, NOERROR
- * (NODATA) or -1. The records are gathered as an authority would send
- * them (RFC 5155 §7.2): the NSEC3 at the name (NODATA), or the closest
- * encloser's, the next closer name's cover and the wildcard's cover
- * (NXDOMAIN) or match (wildcard NODATA), walking up from the name and
- * stopping at the first hash nothing cached matches or covers; then the
- * proof of nsec3.c judges them exactly as it judges a reply, refusing
- * opt-out (insecure) and iterations above the limit.
+ * (NODATA), AGGRESSIVE_WILDCARD (the wildcard at the closest encloser of
+ * *ce_labels labels answers) or -1. The records are gathered as an
+ * authority would send them (RFC 5155 §7.2): the NSEC3 at the name
+ * (NODATA), or the closest encloser's, the next closer name's cover and
+ * the wildcard's cover (NXDOMAIN) or match (wildcard NODATA or answer),
+ * walking up from the name and stopping at the first hash nothing cached
+ * matches or covers; then the proof of nsec3.c judges them exactly as it
+ * judges a reply, refusing opt-out (insecure) and iterations above the
+ * limit.
  */
 static int
 nsec3_prove(struct n3_lookup *l, const ldns_rdf *qname, ldns_rr_type qtype,
-    struct nsec_cache_found *f)
+    struct nsec_cache_found *f, unsigned *ce_labels)
 {
 	const ldns_rdf *zone = l->chain->zone;
 	unsigned labels = dname_labels(qname), zone_labels = dname_labels(zone);
@@ -397,6 +481,21 @@ nsec3_prove(struct n3_lookup *l, const ldns_rdf *qname, ldns_rr_type qtype,
 		if (vd.status == SEC_SECURE)
 			proven = LDNS_RCODE_NOERROR;
 	}
+	/*
+	 * The wildcard exists (its NSEC3 matches) with the type (no NODATA):
+	 * it answers a name with no closer name, when an NSEC3 without
+	 * opt-out covers the next closer name (RFC 5155 §8.8). An opt-out
+	 * span may hide an unsigned delegation there (RFC 5155 §6): the
+	 * proof says INSECURE, and nothing is synthesised from it.
+	 */
+	if (proven < 0 && wild_hit == NSEC_CACHE_MATCH && wildcard_type(qtype)) {
+		nsec3_prove_wildcard(qname, (int)dname_labels(ce), zone,
+		    f->nsecs, l->hashes, l->budget, &vd);
+		if (vd.status == SEC_SECURE) {
+			proven = AGGRESSIVE_WILDCARD;
+			*ce_labels = dname_labels(ce);
+		}
+	}
 	if (proven >= 0) {
 		/* Names of the zone: the next random name needs them again. */
 		nsec_cache_nsec3_remember(l->cache, l->chain,
@@ -414,10 +513,11 @@ int
 aggressive_nsec3_lookup(struct nsec_cache *cache, const ldns_rdf *qname,
     ldns_rr_type qtype, ldns_rr_class klass, time_t now,
     struct nsec3_cache *hashes, struct dnssec_budget *budget,
-    struct nsec_cache_found *found)
+    struct nsec_cache_found *found, unsigned *ce_labels)
 {
 	struct nsec_cache_chain chain;
 	struct n3_lookup l = { 0 };
+	unsigned ce = 0;
 	int proven;
 
 	memset(found, 0, sizeof(*found));
@@ -431,7 +531,9 @@ aggressive_nsec3_lookup(struct nsec_cache *cache, const ldns_rdf *qname,
 	l.hashes = hashes;
 	l.now = now;
 	l.klass = klass;
-	proven = nsec3_prove(&l, qname, qtype, found);
+	proven = nsec3_prove(&l, qname, qtype, found, &ce);
+	if (ce_labels != NULL)
+		*ce_labels = ce;
 	if (proven < 0 || found->soa == NULL || found->nsecs == NULL ||
 	    found->ttl == 0) {
 		nsec_cache_found_clear(found);
@@ -454,40 +556,49 @@ aggressive_answer_nsec3(struct engine_request *req, struct task *task,
 	struct nsec_cache_found f;
 	/* A CD request has no hash cache of its own: one for this lookup. */
 	struct nsec3_cache *own = req->nsec3 == NULL ? nsec3_cache_new() : NULL;
+	unsigned ce;
 	int proven;
 	bool done;
 
 	proven = aggressive_nsec3_lookup(engine->nsecs, task->qname,
 	    task->qtype, task->klass, now.wall, req->nsec3 != NULL ?
-	    req->nsec3 : own, &req->budget, &f);
+	    req->nsec3 : own, &req->budget, &f, &ce);
 	done = proven >= 0 &&
-	    validator_anchored(engine->validator, task->qname, f.zone) &&
-	    aggressive_finish(req, task, &f, proven, true, now, rcode);
+	    validator_anchored(engine->validator, task->qname, f.zone);
+	if (done && proven == AGGRESSIVE_WILDCARD) {
+		/* Every NSEC3 of the proof goes with the answer: the
+		 * next closer's cover is the one RFC 5155 §7.2.6 asks for. */
+		ldns_rr_list *proof = NULL;
+
+		if (list_move(&proof, f.nsecs) && list_move(&proof, f.sigs))
+			done = wildcard_answer(req, task, f.zone, ce, proof,
+			    f.ttl, true, now, rcode);
+		else {
+			ldns_rr_list_deep_free(proof);
+			done = false;
+		}
+	} else if (done)
+		done = aggressive_finish(req, task, &f, proven, true, now,
+		    rcode);
 	nsec3_cache_free(own);
 	nsec_cache_found_clear(&f);
 	return done;
 }
 
 /*
- * RFC 8198 §5.3: a name the cached NSECs prove absent, with no closer
- * name (nsec_prove_wildcard, as for an authority's wildcard answer), under
- * a wildcard whose RRset of the type is cached secure (learnt from a
- * validated expansion): the wildcard's records and RRSIGs renamed to the
- * name, the covering NSEC and its RRSIGs as the proof. True when answered.
+ * The NSEC half of RFC 8198 §5.3: a name the cached NSECs prove absent,
+ * with no closer name (nsec_prove_wildcard, as for an authority's wildcard
+ * answer), answered by wildcard_answer with the covering NSEC and its
+ * RRSIGs as the proof. True when answered.
  */
 static bool
 aggressive_wildcard(struct engine_request *req, struct task *task,
     struct nsec_cache_found *f, struct engine_now now, ldns_pkt_rcode *rcode)
 {
-	struct engine *engine = req->engine;
-	struct engine_event ev = { 0 };
 	struct dnssec_verdict vd;
-	struct rrset_info info = { 0 };
 	const ldns_rr *cover = NULL;
-	ldns_rr_list *rrs = NULL, *sigs = NULL, *proof = NULL, *nsec = NULL;
-	ldns_rdf *wild = NULL;
+	ldns_rr_list *proof = NULL, *nsec = NULL;
 	unsigned ce = 0;
-	bool done = false;
 
 	if (!wildcard_type(task->qtype) || has_owner(f->nsecs, task->qname))
 		return false;
@@ -514,68 +625,20 @@ aggressive_wildcard(struct engine_request *req, struct task *task,
 	if (ce < dname_labels(f->zone))
 		return false;
 	nsec_prove_wildcard(task->qname, (int)ce, f->zone, f->nsecs, &vd);
-	if (vd.status != SEC_SECURE || (wild = dname_wildcard_at(task->qname, ce)) ==
-	    NULL)
-		goto out;
-	rrs = rrset_cache_lookup(engine->rrsets, wild, task->qtype,
-	    task->klass, now.wall, RANK_ANSWER, &info);
-	if (rrs == NULL || info.status != SEC_SECURE || info.sigs == NULL)
-		goto out;
-	/* Signed by this zone, for this closest encloser. */
-	for (size_t i = 0; i < ldns_rr_list_rr_count(info.sigs); i++) {
-		const ldns_rr *sig = ldns_rr_list_rr(info.sigs, i);
-		const ldns_rdf *signer = ldns_rr_rrsig_signame(sig);
-
-		if (sig_labels(sig) != (int)ce || signer == NULL ||
-		    !dname_equal(signer, f->zone))
-			goto out;
-	}
-	{
-		ldns_rr_list *a = renamed(rrs, wild, 0, -1, task->qname);
-		ldns_rr_list *b = renamed(info.sigs, wild, 0, -1, task->qname);
-
-		ldns_rr_list_deep_free(rrs);
-		rrs = a;
-		sigs = b;
-	}
+	if (vd.status != SEC_SECURE)
+		return false;
 	proof = renamed(f->nsecs, ldns_rr_owner(cover), LDNS_RR_TYPE_NSEC, -1,
 	    ldns_rr_owner(cover));
 	nsec = renamed(f->sigs, ldns_rr_owner(cover), LDNS_RR_TYPE_RRSIG,
 	    -1, ldns_rr_owner(cover));
-	if (rrs == NULL || sigs == NULL || proof == NULL || nsec == NULL)
-		goto out;
-	/* The answer lives no longer than its proof. */
-	for (size_t i = 0; i < ldns_rr_list_rr_count(rrs); i++)
-		if (ldns_rr_ttl(ldns_rr_list_rr(rrs, i)) > f->ttl)
-			ldns_rr_set_ttl(ldns_rr_list_rr(rrs, i), f->ttl);
-	for (size_t i = 0; i < ldns_rr_list_rr_count(sigs); i++)
-		if (ldns_rr_ttl(ldns_rr_list_rr(sigs, i)) > f->ttl)
-			ldns_rr_set_ttl(ldns_rr_list_rr(sigs, i), f->ttl);
-	if (!list_move(&proof, nsec) || !list_move(&task->sigs, sigs) ||
-	    !list_move(&task->proof, proof))
-		goto out;
-	ldns_rr_list_deep_free(task->answer);
-	task->answer = rrs;
-	rrs = NULL;
-	*rcode = LDNS_RCODE_NOERROR;
-	STAT_ADD(engine, dnssec_aggressive_wildcard, 1);
-	ev.kind = EV_CACHE_HIT;
-	ev.u.cache.what = "aggressive-wildcard";
-	ev.u.cache.owner = task->qname;
-	engine_emit(req, &ev, task, now);
-	validator_emit(req, task, "synthesised", task->qname, task->qtype,
-	    f->zone, SEC_SECURE, -1,
-	    "answer synthesised from a cached wildcard and NSEC (RFC 8198)",
-	    now);
-	done = true;
-out:
-	ldns_rr_list_deep_free(rrs);
-	ldns_rr_list_deep_free(sigs);
-	ldns_rr_list_deep_free(proof);
+	if (proof == NULL || nsec == NULL || !list_move(&proof, nsec)) {
+		ldns_rr_list_deep_free(proof);
+		ldns_rr_list_deep_free(nsec);
+		return false;
+	}
 	ldns_rr_list_deep_free(nsec);
-	ldns_rr_list_deep_free(info.sigs);
-	ldns_rdf_deep_free(wild);
-	return done;
+	return wildcard_answer(req, task, f->zone, ce, proof, f->ttl, false,
+	    now, rcode);
 }
 
 bool

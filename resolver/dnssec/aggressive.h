@@ -62,7 +62,10 @@ void aggressive_learn_wildcard(struct engine *engine,
  * *rcode (NXDOMAIN or NOERROR for NODATA). With NSEC, a name proven absent
  * under a wildcard whose RRset of the type is cached secure gets that
  * RRset expanded (NOERROR, task->answer and task->sigs set; EV_CACHE_HIT
- * "aggressive-wildcard", dnssec.aggressive_nsec.wildcard). False,
+ * "aggressive-wildcard", dnssec.aggressive_nsec.wildcard); with NSEC3 too,
+ * when the closest encloser's NSEC3 and the wildcard's match and one
+ * without opt-out covers the next closer name (EV_CACHE_HIT
+ * "aggressive-wildcard-nsec3", dnssec.aggressive_nsec3.wildcard). False,
  * touching nothing, when
  * aggressive-nsec is off, validation is off, the name is under a negative
  * trust anchor or no anchor, or nothing proves it.
@@ -77,16 +80,22 @@ bool aggressive_answer(struct engine_request *req, struct task *task,
  * for qname/qtype, judged by nsec3.c's proofs with `hashes` (NULL: none)
  * and `budget`. Returns LDNS_RCODE_NXDOMAIN or LDNS_RCODE_NOERROR (NODATA)
  * with *found filled (the zone, its SOA, the NSEC3s and every RRSIG, all
- * with the TTL the least-lived has left), or -1 with *found empty. No
- * anchor is checked here: aggressive_answer does that.
+ * with the TTL the least-lived has left), or -1 with *found empty; or
+ * AGGRESSIVE_WILDCARD when qname does not exist and the wildcard at its
+ * closest encloser, of *ce_labels labels (when not NULL), answers it: the
+ * NSEC3s match that encloser and the wildcard (whose bitmap has qtype)
+ * and cover the next closer name without opt-out (RFC 5155 §8.8), and the
+ * caller looks the wildcard's RRset up. No anchor is checked here:
+ * aggressive_answer does that.
  */
 struct dnssec_budget;
 struct nsec3_cache;
 struct nsec_cache;
 struct nsec_cache_found;
+#define AGGRESSIVE_WILDCARD	0x1000	/* beyond every rcode */
 int aggressive_nsec3_lookup(struct nsec_cache *cache, const ldns_rdf *qname,
     ldns_rr_type qtype, ldns_rr_class klass, time_t now,
     struct nsec3_cache *hashes, struct dnssec_budget *budget,
-    struct nsec_cache_found *found);
+    struct nsec_cache_found *found, unsigned *ce_labels);
 
 #endif /* DESCEND_DNSSEC_AGGRESSIVE_H */

@@ -671,6 +671,8 @@ static const struct n3node n3_nodes[] = {
 static _Thread_local unsigned n3_hashes;
 /* The budget n3_lookup starts with (0: a fresh request's). */
 static unsigned n3_budget_left;
+/* The closest encloser's labels the last AGGRESSIVE_WILDCARD named. */
+static _Thread_local unsigned n3_ce;
 
 /* One RFC 8198 NSEC3 lookup with a fresh request's hash cache and budget. */
 static int
@@ -687,7 +689,7 @@ n3_lookup(struct nsec_cache *c, const char *name, ldns_rr_type type,
 	if (n3_budget_left > 0)
 		budget.nsec3_hashes_left = n3_budget_left;
 	rcode = aggressive_nsec3_lookup(c, n, type, IN, now, hashes, &budget,
-	    f != NULL ? f : &mine);
+	    f != NULL ? f : &mine, &n3_ce);
 	n3_hashes = budget.nsec3_hashes_done;
 	if (f == NULL)
 		nsec_cache_found_clear(&mine);
@@ -748,7 +750,8 @@ test_nsec3_proofs(void)
 	ok(n3_lookup(c, "x.wild.example.net.", LDNS_RR_TYPE_A, NOW, NULL) ==
 	    LDNS_RCODE_NOERROR, "wildcard NODATA: the wildcard lacks the type");
 	ok(n3_lookup(c, "x.wild.example.net.", LDNS_RR_TYPE_TXT, NOW, NULL) ==
-	    -1, "a name the wildcard answers is not denied");
+	    AGGRESSIVE_WILDCARD, "a name the wildcard answers is not denied: "
+	    "the wildcard answers it");
 	ok(n3_lookup(c, "x.sub.example.net.", LDNS_RR_TYPE_A, NOW, NULL) == -1,
 	    "nothing below a delegation (the closest encloser is a cut)");
 	ok(n3_lookup(c, "sub.example.net.", LDNS_RR_TYPE_A, NOW, NULL) == -1,
@@ -819,6 +822,124 @@ test_nsec3_opt_out(void)
 	nsec_cache_free(c);
 }
 
+/* Whether hash `h` lies in the span of `owner`'s NSEC3 in n3_nodes' chain
+ * (salt "ab", 0 iterations), wrapping at the last. */
+static bool
+n3_in_span(const char *owner, const char *h)
+{
+	char lo[64], next[64] = "", first[64] = "";
+
+	n3_label(owner, 0, true, lo, sizeof(lo));
+	for (size_t k = 0; k < N3_NODES; k++) {
+		char x[64];
+
+		n3_label(n3_nodes[k].name, 0, true, x, sizeof(x));
+		if (first[0] == '\0' || strcmp(x, first) < 0)
+			snprintf(first, sizeof(first), "%s", x);
+		if (strcmp(x, lo) > 0 && (next[0] == '\0' ||
+		    strcmp(x, next) < 0))
+			snprintf(next, sizeof(next), "%s", x);
+	}
+	if (next[0] != '\0')
+		return strcmp(h, lo) > 0 && strcmp(h, next) < 0;
+	return strcmp(h, lo) > 0 || strcmp(h, first) < 0;
+}
+
+/*
+ * RFC 8198 §5.3 with NSEC3: a name below *.wild.example.net (TXT) is the
+ * wildcard's when the cached NSEC3s match its closest encloser (wild, an
+ * empty non-terminal) and the wildcard, and one without opt-out covers the
+ * next closer name (RFC 5155 §8.8); any of them missing, or opt-out, and
+ * the name goes upstream.
+ */
+static void
+test_nsec3_wildcard(void)
+{
+	struct nsec_cache *c = nsec_cache_new(1 << 20);
+	struct nsec_cache_found f;
+	const char *ends[] = { "wild.example.net.", "*.wild.example.net.",
+	    NULL };
+	char name[64];
+	int covered = -1, uncovered = -1, rcode;
+
+	n3_store(c, "example.net.", n3_nodes, N3_NODES, 0, 0, true, 300, NOW,
+	    NULL);
+	n3_ce = 0;
+	rcode = n3_lookup(c, "x.wild.example.net.", LDNS_RR_TYPE_TXT, NOW, &f);
+	ok(rcode == AGGRESSIVE_WILDCARD && n3_ce == 3 && f.nsecs != NULL &&
+	    ldns_rr_list_rr_count(f.nsecs) >= 2 && f.soa != NULL,
+	    "the wildcard at wild.example.net (3 labels) answers x.wild: "
+	    "closest encloser, wildcard and next closer proven (%u labels, "
+	    "%zu NSEC3)", n3_ce, f.nsecs != NULL ?
+	    ldns_rr_list_rr_count(f.nsecs) : 0);
+	nsec_cache_found_clear(&f);
+	n3_ce = 0;
+	rcode = n3_lookup(c, "a.b.wild.example.net.", LDNS_RR_TYPE_TXT, NOW,
+	    NULL);
+	ok(rcode == AGGRESSIVE_WILDCARD && n3_ce == 3,
+	    "two labels below: the next closer is b.wild, the closest "
+	    "encloser the same (%u labels)", n3_ce);
+	ok(n3_lookup(c, "x.wild.example.net.", LDNS_RR_TYPE_A, NOW, NULL) ==
+	    LDNS_RCODE_NOERROR, "a type the wildcard's NSEC3 lacks stays "
+	    "wildcard NODATA");
+	ok(n3_lookup(c, "x.wild.example.net.", LDNS_RR_TYPE_ANY, NOW, NULL) ==
+	    -1, "ANY is never expanded");
+	ok(n3_lookup(c, "x.wild.example.net.", LDNS_RR_TYPE_DS, NOW, NULL) !=
+	    AGGRESSIVE_WILDCARD, "nor a DS");
+
+	/* Opt-out: the span covering the next closer name may hide an
+	 * unsigned delegation, so it proves no absence for an expansion. */
+	n3_store(c, "example.net.", n3_nodes, N3_NODES, 1, 0, true, 300, NOW,
+	    NULL);
+	ok(n3_lookup(c, "x.wild.example.net.", LDNS_RR_TYPE_TXT, NOW, NULL) ==
+	    -1 && n3_lookup(c, "a.b.wild.example.net.", LDNS_RR_TYPE_TXT, NOW,
+	    NULL) == -1, "opt-out covering the next closer name: no "
+	    "expansion (RFC 5155 §6, §8.8)");
+	nsec_cache_free(c);
+
+	/* The same chain without the wildcard's NSEC3, then without the
+	 * closest encloser's. */
+	for (size_t k = 0; k < 2; k++) {
+		const char *skip = k == 0 ? "*.wild.example.net." :
+		    "wild.example.net.", *rest[N3_NODES];
+		size_t n = 0;
+
+		for (size_t i = 0; i < N3_NODES; i++)
+			if (strcmp(n3_nodes[i].name, skip) != 0)
+				rest[n++] = n3_nodes[i].name;
+		rest[n] = NULL;
+		c = nsec_cache_new(1 << 20);
+		n3_store(c, "example.net.", n3_nodes, N3_NODES, 0, 0, true, 300,
+		    NOW, rest);
+		ok(n3_lookup(c, "x.wild.example.net.", LDNS_RR_TYPE_TXT, NOW,
+		    NULL) == -1, "without the NSEC3 of %s: no expansion", skip);
+		nsec_cache_free(c);
+	}
+	/* Only the encloser's and the wildcard's NSEC3s: a name below is
+	 * the wildcard's only when one of their spans covers its hash. */
+	c = nsec_cache_new(1 << 20);
+	n3_store(c, "example.net.", n3_nodes, N3_NODES, 0, 0, true, 300, NOW,
+	    ends);
+	for (int i = 0; i < 200 && (covered < 0 || uncovered < 0); i++) {
+		char h[64];
+		bool in = false;
+
+		snprintf(name, sizeof(name), "r%d.wild.example.net.", i);
+		n3_label(name, 0, true, h, sizeof(h));
+		for (size_t j = 0; ends[j] != NULL; j++)
+			in |= n3_in_span(ends[j], h);
+		if (n3_lookup(c, name, LDNS_RR_TYPE_TXT, NOW, NULL) ==
+		    AGGRESSIVE_WILDCARD)
+			covered = in && covered != 0 ? 1 : 0;
+		else
+			uncovered = !in && uncovered != 0 ? 1 : 0;
+	}
+	ok(covered == 1 && uncovered == 1,
+	    "a name whose next closer no cached NSEC3 covers goes upstream, "
+	    "one whose a cached span covers is the wildcard's (%d, %d)",
+	    covered, uncovered);
+	nsec_cache_free(c);
+}
 /* RFC 9276: no chain above the validator's iteration limit is kept. */
 static void
 test_nsec3_iterations(void)
@@ -997,6 +1118,7 @@ main(void)
 	test_threads();
 	test_nsec3_proofs();
 	test_nsec3_opt_out();
+	test_nsec3_wildcard();
 	test_nsec3_iterations();
 	test_nsec3_expiry();
 	test_nsec3_hash_cost();
