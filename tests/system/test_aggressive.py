@@ -174,6 +174,23 @@ def test_never_denies_what_a_dname_cname_or_wildcard_answers(daemon_factory):
     assert upstream(d) == before
 
 
+def validate_expansion(d, resp, name, zone, labels):
+    """The A RRset of `name` in resp verifies with `zone`'s DNSKEYs as an
+    expansion of the wildcard with `labels` labels (dnspython checks the
+    renamed RRSIG)."""
+    owner = dns.name.from_text(name)
+    rrset = resp.find_rrset(resp.answer, owner, dns.rdataclass.IN,
+                            dns.rdatatype.A)
+    sigs = resp.find_rrset(resp.answer, owner, dns.rdataclass.IN,
+                           dns.rdatatype.RRSIG, dns.rdatatype.A)
+    assert all(sig.labels == labels for sig in sigs)
+    keys = ask(d, zone, "DNSKEY")
+    apex = dns.name.from_text(zone)
+    dnskeys = keys.find_rrset(keys.answer, apex, dns.rdataclass.IN,
+                              dns.rdatatype.DNSKEY)
+    dns.dnssec.validate(rrset, sigs, {apex: dnskeys})
+
+
 def test_a_name_under_a_cached_wildcard_is_expanded(daemon_factory):
     """RFC 8198 §5.3: with *.wild's NSEC (next www) cached from wildz's
     NXDOMAIN and the wildcard's A RRset kept from any.wild's validated
@@ -191,17 +208,7 @@ def test_a_name_under_a_cached_wildcard_is_expanded(daemon_factory):
     after = d.stats()
     assert after["dnssec.aggressive_nsec.wildcard"] == \
         stats["dnssec.aggressive_nsec.wildcard"] + 1
-    name = dns.name.from_text("other2.wild.secure.com.")
-    rrset = resp.find_rrset(resp.answer, name, dns.rdataclass.IN,
-                            dns.rdatatype.A)
-    sigs = resp.find_rrset(resp.answer, name, dns.rdataclass.IN,
-                           dns.rdatatype.RRSIG, dns.rdatatype.A)
-    assert all(sig.labels == 3 for sig in sigs)
-    keys = ask(d, "secure.com.", "DNSKEY")
-    zone = dns.name.from_text("secure.com.")
-    dnskeys = keys.find_rrset(keys.answer, zone, dns.rdataclass.IN,
-                              dns.rdatatype.DNSKEY)
-    dns.dnssec.validate(rrset, sigs, {zone: dnskeys})
+    validate_expansion(d, resp, "other2.wild.secure.com.", "secure.com.", 3)
     # A type the wildcard lacks is wildcard NODATA, never an expansion.
     resp = ask(d, "other3.wild.secure.com.", "AAAA")
     assert resp.rcode() == dns.rcode.NOERROR and resp.answer == []
@@ -429,3 +436,61 @@ def test_random_names_cost_few_upstream_queries(daemon_factory, setting):
         assert spent <= 9
     else:
         assert spent >= 100
+
+
+def name_in_spans(spans, zone, inside, seed):
+    """A random name "<10 letters>.<zone>" whose NSEC3 hash one of `spans`
+    covers (inside) or none does."""
+    import random
+    rnd = random.Random(seed)
+    while True:
+        name = "".join(rnd.choice("abcdefghijklmnopqrstuvwxyz")
+                       for _ in range(10)) + "." + zone
+        if any(covered(nsec3_of(name), s) for s in spans) == inside:
+            return name
+
+
+def test_nsec3_name_under_a_cached_wildcard_is_expanded(daemon_factory):
+    """RFC 8198 §5.3 with NSEC3 (RFC 5155 §8.8): once any.wild.nsec3wild.net
+    has been validated as an expansion of *.wild (its A RRset kept) and
+    other.wild's wildcard NODATA has brought the NSEC3s of the closest
+    encloser (wild), of the wildcard and the one covering other.wild's
+    hash, a name whose hash that span covers is answered from the wildcard
+    with no upstream query: AD, the RRSIG renamed (labels 3, which
+    dnspython validates), the NSEC3s in the authority. A name no cached
+    span covers is asked upstream."""
+    d = daemon_factory()
+    first = ask(d, "any.wild.nsec3wild.net.")
+    assert a_records(first) == ["192.0.2.172"] and first.flags & dns.flags.AD
+    nodata = ask(d, "other.wild.nsec3wild.net.", "AAAA")
+    assert nodata.rcode() == dns.rcode.NOERROR and nodata.answer == []
+    assert nodata.flags & dns.flags.AD
+    spans = nsec3_spans(nodata)
+    h = nsec3_of("other.wild.nsec3wild.net.")
+    span = [s for s in spans if covered(h, s)]
+    assert span, (h, spans)
+    name = name_in_spans(span, "wild.nsec3wild.net.", True, 5)
+    before, stats = upstream(d), d.stats()
+    resp = ask(d, name)
+    assert resp.rcode() == dns.rcode.NOERROR and resp.flags & dns.flags.AD
+    assert a_records(resp) == ["192.0.2.172"], name
+    assert upstream(d) == before, f"{name} under a cached wildcard went upstream"
+    after = d.stats()
+    assert after["dnssec.aggressive_nsec3.wildcard"] == \
+        stats["dnssec.aggressive_nsec3.wildcard"] + 1
+    assert after["dnssec.aggressive_nsec.wildcard"] == \
+        stats["dnssec.aggressive_nsec.wildcard"]
+    assert "NSEC3" in types_in(resp.authority)
+    assert any(covered(nsec3_of(name), s) for s in nsec3_spans(resp))
+    validate_expansion(d, resp, name, "nsec3wild.net.", 3)
+    # A type the wildcard lacks, under the same span: wildcard NODATA.
+    before = upstream(d)
+    other = name_in_spans(span, "wild.nsec3wild.net.", True, 6)
+    resp = ask(d, other, "TXT")
+    assert resp.rcode() == dns.rcode.NOERROR and resp.answer == []
+    assert resp.flags & dns.flags.AD and upstream(d) == before
+    # A name whose hash no cached NSEC3 covers: nothing proves it absent.
+    far = name_in_spans(nsec3_spans(nodata), "wild.nsec3wild.net.", False, 7)
+    resp = ask(d, far)
+    assert a_records(resp) == ["192.0.2.172"] and resp.flags & dns.flags.AD
+    assert upstream(d) > before, f"{far}: no cached span covers it"
