@@ -490,12 +490,14 @@ list_append_sigs(ldns_rr_list **list, const ldns_rr_list *sigs,
  * NSEC/NSEC3 proving no closer name and their RRSIGs) after its RRSIGs,
  * so that a DO client's answer from the RRset cache carries it as one
  * from upstream does (RFC 4035 §3.1.3.3; cached_proof). Only expansions
- * pay for it, and they live no longer than the proof's records.
+ * pay for it, and they live no longer than the proof's records. With
+ * `refresh`, RRsets equal to cached ones are stored anew
+ * (rrset_cache_refresh); otherwise they keep the cached expiry.
  */
 static void
 cache_store_rrsets(struct engine *engine, const ldns_rr_list *rrs,
     const ldns_rr_list *sigs, const ldns_rr_list *proof, enum rrset_rank rank,
-    enum sec_status status, time_t now)
+    enum sec_status status, time_t now, bool refresh)
 {
 	size_t count = rrs != NULL ? ldns_rr_list_rr_count(rrs) : 0;
 	bool done[LIMIT_RRS_PER_SECTION * 2] = { false };
@@ -532,7 +534,8 @@ cache_store_rrsets(struct engine *engine, const ldns_rr_list *rrs,
 				if (ldns_rr_ttl(rr) < cap)
 					cap = ldns_rr_ttl(rr);
 			}
-		rrset_cache_store(engine->rrsets, set, over, rank, status, now,
+		(refresh ? rrset_cache_refresh : rrset_cache_store)(
+		    engine->rrsets, set, over, rank, status, now,
 		    engine->config.cache_min_ttl, engine->config.cache_max_ttl,
 		    cap);
 		ldns_rr_list_free(over);
@@ -2051,14 +2054,16 @@ cache_reply(struct engine_request *req, const struct task *task,
 	enum rrset_rank answer_rank = v->authoritative ? RANK_AUTH_ANSWER :
 	    RANK_ANSWER;
 	enum sec_status status = v->status;
+	/* Asked without looking in the cache (a prefetch): renew the answer. */
+	bool refresh = !task_uses_cache(req, task);
 	ldns_rr_list *wildcard;
 
 	/* Referral NS sets and glue are never signed: nothing to vouch for. */
 	if (v->klass == REPLY_REFERRAL) {
 		cache_store_rrsets(engine, v->ns, NULL, NULL, RANK_REFERRAL,
-		    SEC_UNCHECKED, now.wall);
+		    SEC_UNCHECKED, now.wall, false);
 		cache_store_rrsets(engine, v->glue, NULL, NULL, RANK_GLUE,
-		    SEC_UNCHECKED, now.wall);
+		    SEC_UNCHECKED, now.wall, false);
 		return;
 	}
 	/* A wildcard expansion's proof, kept with its RRset. */
@@ -2080,20 +2085,20 @@ cache_reply(struct engine_request *req, const struct task *task,
 			ldns_rr_list_push_rr(real, (ldns_rr *)rr);
 		}
 		cache_store_rrsets(engine, real, v->sigs, wildcard, answer_rank,
-		    status, now.wall);
+		    status, now.wall, refresh);
 		ldns_rr_list_free(real);
 	}
 	cache_store_rrsets(engine, v->answer, v->sigs, wildcard, answer_rank,
-	    status, now.wall);
+	    status, now.wall, refresh);
 	ldns_rr_list_free(wildcard);
 	aggressive_learn_wildcard(engine, v, now.wall);
 	/* The zone's own NS set beside an answer: not part of the verdict. */
 	if (v->authoritative && v->ns != NULL && v->referral_zone != NULL &&
 	    dname_equal(v->referral_zone, task->cut.zone))
 		cache_store_rrsets(engine, v->ns, NULL, NULL,
-		    RANK_AUTH_AUTHORITY, SEC_UNCHECKED, now.wall);
+		    RANK_AUTH_AUTHORITY, SEC_UNCHECKED, now.wall, false);
 	cache_store_rrsets(engine, v->glue, NULL, NULL, RANK_GLUE,
-	    SEC_UNCHECKED, now.wall);
+	    SEC_UNCHECKED, now.wall, false);
 	if (v->klass == REPLY_NXDOMAIN || v->klass == REPLY_NODATA) {
 		const ldns_rdf *name = v->target != NULL ? v->target :
 		    task->qname;
@@ -2480,7 +2485,7 @@ qmin_remember(struct engine_request *req, const struct task *task,
 		    denial_proof(v, false) : NULL;
 
 		cache_store_rrsets(engine, v->answer, v->sigs, wildcard,
-		    RANK_AUTH_ANSWER, SEC_UNCHECKED, now.wall);
+		    RANK_AUTH_ANSWER, SEC_UNCHECKED, now.wall, false);
 		ldns_rr_list_free(wildcard);
 		return;
 	}

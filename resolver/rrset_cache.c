@@ -240,6 +240,77 @@ rrset_entry_pack(const ldns_rr_list *rrs, const ldns_rr_list *sigs,
 	return entry;
 }
 
+/*
+ * Whether the records packed at data[*off..end) are those of `rrs`, as
+ * rrs_pack would lay them out (TTLs aside: the entry has one); moves *off
+ * past them. Compares in place, without packing a copy.
+ */
+static bool
+rrs_match(const ldns_rr_list *rrs, const uint8_t *data, size_t *off,
+    size_t end, struct owner_ref *prev)
+{
+	size_t at = *off;
+
+	for (size_t i = 0; rrs != NULL && i < ldns_rr_list_rr_count(rrs); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+		const ldns_rdf *owner = ldns_rr_owner(rr);
+		size_t rdlen, used = 0;
+
+		if (owner_same(owner, prev)) {
+			if (at >= end || data[at] != OWNER_SAME)
+				return false;
+			at++;
+		} else {
+			if (ldns_rdf_size(owner) > end - at ||
+			    memcmp(data + at, ldns_rdf_data(owner),
+			    ldns_rdf_size(owner)) != 0)
+				return false;
+			at += ldns_rdf_size(owner);
+		}
+		owner_set(prev, owner);
+		if (end - at < 4 || get16(data + at) != ldns_rr_get_type(rr))
+			return false;
+		rdlen = get16(data + at + 2);
+		at += 4;
+		if (rdlen > end - at)
+			return false;
+		for (size_t j = 0; j < ldns_rr_rd_count(rr); j++) {
+			const ldns_rdf *rdf = ldns_rr_rdf(rr, j);
+
+			if (ldns_rdf_size(rdf) > rdlen - used ||
+			    memcmp(data + at + used, ldns_rdf_data(rdf),
+			    ldns_rdf_size(rdf)) != 0)
+				return false;
+			used += ldns_rdf_size(rdf);
+		}
+		if (used != rdlen)
+			return false;
+		at += rdlen;
+	}
+	*off = at;
+	return true;
+}
+
+/*
+ * Whether `entry` (stored under the key whose owner is `key_owner`) holds
+ * exactly the records `rrs` and the RRSIGs `sigs` (may be NULL), in that
+ * order: Unbound's rrsetdata_equal, on our packed form.
+ */
+static bool
+rrset_entry_holds(const struct rrset_entry *entry, struct owner_ref key_owner,
+    const ldns_rr_list *rrs, const ldns_rr_list *sigs)
+{
+	struct owner_ref prev = key_owner;
+	size_t off = 0;
+
+	return entry->rr_count == ldns_rr_list_rr_count(rrs) &&
+	    entry->sig_count == (sigs != NULL ? ldns_rr_list_rr_count(sigs) : 0) &&
+	    rrs_match(rrs, entry->data, &off, entry->sigs_at, &prev) &&
+	    off == entry->sigs_at &&
+	    rrs_match(sigs, entry->data, &off, entry->size, &prev) &&
+	    off == entry->size;
+}
+
 /* Length of the uncompressed name at data[off], 0 when it runs past end. */
 static size_t
 packed_name_len(const uint8_t *data, size_t off, size_t end)
@@ -567,7 +638,9 @@ rrset_key_is_ns(const uint8_t *key, size_t keylen)
  * delegation's expiry, never a later one; so a zone its parent has
  * removed dies when the parent's NS TTL runs out, however often it is
  * asked. Only a new referral from the parent (RANK_REFERRAL, once the
- * entry has expired) starts a new lifetime.
+ * entry has expired) starts a new lifetime; a changed NS set of the same
+ * rank also takes the old expiry (Unbound's need_to_update_rrset), so that
+ * a server cannot keep a delegation alive by varying it.
  */
 static bool
 rrset_insert_ranked(struct rrset_cache *cache, const uint8_t *key,
@@ -584,8 +657,9 @@ rrset_insert_ranked(struct rrset_cache *cache, const uint8_t *key,
 			lru_value_discard(entry, keylen);
 			return false;
 		}
-		if (entry->rank > RANK_REFERRAL && entry->expires >
-		    old->expires && rrset_key_is_ns(key, keylen))
+		if ((entry->rank > RANK_REFERRAL || entry->rank == old->rank) &&
+		    entry->expires > old->expires &&
+		    rrset_key_is_ns(key, keylen))
 			entry->expires = old->expires;
 	}
 	if (old != NULL && !rrset_entry_same(old, entry))
@@ -636,10 +710,41 @@ rrset_find_head(struct rrset_cache *cache, const uint8_t *key, size_t keylen,
 	return found;
 }
 
-bool
-rrset_cache_store(struct rrset_cache *cache, const ldns_rr_list *rrset,
+/*
+ * Whether the live entry for the key makes storing `rrset` pointless, seen
+ * under the shared lock before anything is packed: it wins
+ * (rrset_entry_wins), or it holds the same records and RRSIGs with the
+ * same rank and status (Unbound's need_to_update_rrset). The store is
+ * then dropped whole and the entry keeps its expiry: a zone's servers
+ * repeat its NS set and their addresses in every reply, and repeating
+ * them must neither cost a store each time nor keep them alive (ghost
+ * domains, CVE-2012-1191). With `refresh` the equal data is stored anew.
+ */
+static bool
+rrset_cached_suffices(struct rrset_cache *cache, const uint8_t *key,
+    size_t keylen, uint32_t hash, const ldns_rr_list *rrset,
     const ldns_rr_list *sigs, enum rrset_rank rank, enum sec_status status,
-    time_t now, uint32_t min_ttl, uint32_t max_ttl, uint32_t ttl_cap)
+    time_t now, bool refresh)
+{
+	struct lru_shard *shard = rrset_shard(cache, hash);
+	struct rrset_entry head = { .rank = rank, .status = status };
+	const struct rrset_entry *old;
+	bool token = shard_read_lock(&cache->readers, &shard->lock), keep = false;
+
+	old = lru_peek_hashed(shard->table, hash, key, keylen);
+	if (old != NULL && old->expires > now)
+		keep = rrset_entry_wins(old, &head) || (!refresh &&
+		    old->rank == head.rank && old->status == head.status &&
+		    rrset_entry_holds(old, key_owner(key, keylen), rrset, sigs));
+	shard_read_unlock(&cache->readers, &shard->lock, token);
+	return keep;
+}
+
+static bool
+rrset_store(struct rrset_cache *cache, const ldns_rr_list *rrset,
+    const ldns_rr_list *sigs, enum rrset_rank rank, enum sec_status status,
+    time_t now, uint32_t min_ttl, uint32_t max_ttl, uint32_t ttl_cap,
+    bool refresh)
 {
 	uint8_t key[KEY_MAX];
 	struct rrset_entry *entry;
@@ -657,13 +762,33 @@ rrset_cache_store(struct rrset_cache *cache, const ldns_rr_list *rrset,
 	keylen = rrset_key(key, ldns_rr_owner(first), ldns_rr_get_type(first),
 	    ldns_rr_get_class(first), KIND_RRSET);
 	hash = hash_seeded(cache->seed, key, keylen);
-	if (ttl == 0 || (entry = rrset_entry_pack(rrset, sigs,
+	if (ttl == 0 || rrset_cached_suffices(cache, key, keylen, hash, rrset,
+	    sigs, rank, status, now, refresh) ||
+	    (entry = rrset_entry_pack(rrset, sigs,
 	    ldns_rr_get_class(first), key, keylen, hash)) == NULL)
 		return false;
 	entry->expires = now + (time_t)ttl;
 	entry->rank = (uint8_t)rank;
 	entry->status = (uint8_t)status;
 	return rrset_insert_ranked(cache, key, keylen, hash, entry, now);
+}
+
+bool
+rrset_cache_store(struct rrset_cache *cache, const ldns_rr_list *rrset,
+    const ldns_rr_list *sigs, enum rrset_rank rank, enum sec_status status,
+    time_t now, uint32_t min_ttl, uint32_t max_ttl, uint32_t ttl_cap)
+{
+	return rrset_store(cache, rrset, sigs, rank, status, now, min_ttl,
+	    max_ttl, ttl_cap, false);
+}
+
+bool
+rrset_cache_refresh(struct rrset_cache *cache, const ldns_rr_list *rrset,
+    const ldns_rr_list *sigs, enum rrset_rank rank, enum sec_status status,
+    time_t now, uint32_t min_ttl, uint32_t max_ttl, uint32_t ttl_cap)
+{
+	return rrset_store(cache, rrset, sigs, rank, status, now, min_ttl,
+	    max_ttl, ttl_cap, true);
 }
 
 ldns_rr_list *

@@ -78,13 +78,26 @@ void rrset_cache_set_max(struct rrset_cache *cache, size_t max_bytes);
  * An unexpired cached entry is kept, and false returned, when it has a
  * higher rank or is SECURE and the new data is not (Knot's kr_rank idea:
  * validation outranks the section the data came from); SECURE data
- * replaces any unexpired entry that is not SECURE. An NS RRset from the
- * child (rank above RANK_REFERRAL) stored over an unexpired NS RRset
- * never outlives it: only the parent's referral may extend a delegation
- * (ghost domains, CVE-2012-1191). Returns false also when memory ran out
- * or the TTL comes to 0.
+ * replaces any unexpired entry that is not SECURE. It is also kept, with
+ * its expiry, when it holds the same records and RRSIGs (TTLs aside) with
+ * the same rank and status (Unbound's need_to_update_rrset): data seen
+ * again is not stored again, and its lifetime is not renewed. An NS
+ * RRset from the child (rank above RANK_REFERRAL), or a changed one of
+ * the same rank, stored over an unexpired NS RRset never outlives it:
+ * only the parent's referral, once the delegation has expired, starts a
+ * new lifetime (ghost domains, CVE-2012-1191). Returns false also when
+ * memory ran out or the TTL comes to 0.
  */
 bool rrset_cache_store(struct rrset_cache *cache, const ldns_rr_list *rrset,
+    const ldns_rr_list *sigs, enum rrset_rank rank, enum sec_status status,
+    time_t now, uint32_t min_ttl, uint32_t max_ttl, uint32_t ttl_cap);
+
+/*
+ * rrset_cache_store for data asked for again to renew it (a prefetch's
+ * answer): equal data of the same rank replaces the entry, with the new
+ * TTL. The NS rules above still hold.
+ */
+bool rrset_cache_refresh(struct rrset_cache *cache, const ldns_rr_list *rrset,
     const ldns_rr_list *sigs, enum rrset_rank rank, enum sec_status status,
     time_t now, uint32_t min_ttl, uint32_t max_ttl, uint32_t ttl_cap);
 

@@ -593,6 +593,192 @@ test_ns_lifetime(void)
 	rrset_cache_free(c);
 }
 
+/*
+ * The TTL left of the cached (owner, type) RRset at `now` (0: none), and
+ * in *rdata its first record's first rdata field as text.
+ */
+static uint32_t
+cached_ttl(struct rrset_cache *c, const char *owner, ldns_rr_type type,
+    time_t now, struct rrset_info *info, char *rdata, size_t len)
+{
+	ldns_rdf *name = ldns_dname_new_frm_str(owner);
+	ldns_rr_list *got = rrset_cache_lookup(c, name, type, LDNS_RR_CLASS_IN,
+	    now, RANK_GLUE, info);
+	uint32_t ttl = 0;
+	char *text;
+
+	if (rdata != NULL)
+		snprintf(rdata, len, "-");
+	if (got != NULL) {
+		ttl = ldns_rr_ttl(ldns_rr_list_rr(got, 0));
+		if (rdata != NULL && (text = ldns_rdf2str(ldns_rr_rdf(
+		    ldns_rr_list_rr(got, 0), 0))) != NULL) {
+			snprintf(rdata, len, "%s", text);
+			free(text);
+		}
+	}
+	if (info != NULL) {
+		ldns_rr_list_deep_free(info->sigs);
+		info->sigs = NULL;
+	}
+	ldns_rr_list_deep_free(got);
+	ldns_rdf_deep_free(name);
+	return ttl;
+}
+
+/*
+ * Data seen again is not stored again (Unbound's need_to_update_rrset):
+ * a zone's servers repeat their NS set and its addresses in every reply,
+ * and a repeat keeps the cached expiry, so that a delegation the parent
+ * has removed dies when its TTL runs out however often its servers are
+ * asked (ghost domains, CVE-2012-1191), and the reply costs no store.
+ */
+static void
+test_equal_rrset_kept(void)
+{
+	struct rrset_cache *c = rrset_cache_new(1 << 20);
+	ldns_rr_list *glue = rrs("ns.a.test. 3600 IN A 192.0.2.53");
+	ldns_rr_list *ns = rrs("a.test. 3600 IN NS ns.a.test.");
+	ldns_rr_list *pair = rrs("www.a.test. 300 IN A 192.0.2.1");
+	ldns_rr_list *pair_again = rrs("www.a.test. 200 IN A 192.0.2.1");
+	ldns_rr_list *a = rrs("sec.a.test. 300 IN A 192.0.2.3");
+	ldns_rr_list *sig = rrsig("sec.a.test.", "A", 300, 300, 2000000000UL);
+	ldns_rr *rr = NULL;
+	struct rrset_info info;
+	uint32_t ttl;
+	bool stored;
+
+	ldns_rr_new_frm_str(&rr, "www.a.test. 300 IN A 192.0.2.2", 0, NULL,
+	    NULL);
+	ldns_rr_list_push_rr(pair, rr);
+	rr = NULL;
+	ldns_rr_new_frm_str(&rr, "www.a.test. 200 IN A 192.0.2.2", 0, NULL,
+	    NULL);
+	ldns_rr_list_push_rr(pair_again, rr);
+
+	rrset_cache_store(c, glue, NULL, RANK_GLUE, SEC_UNCHECKED, 1000, 0,
+	    86400, RRSET_TTL_NO_CAP);
+	ok(!rrset_cache_store(c, glue, NULL, RANK_GLUE, SEC_UNCHECKED, 2000, 0,
+	    86400, RRSET_TTL_NO_CAP), "the same glue again is not stored");
+	ttl = cached_ttl(c, "ns.a.test.", LDNS_RR_TYPE_A, 2000, NULL, NULL, 0);
+	ok(ttl == 2600, "and the cached glue keeps its expiry (TTL %u, not "
+	    "3600)", ttl);
+	rrset_cache_store(c, ns, NULL, RANK_REFERRAL, SEC_UNCHECKED, 1000, 0,
+	    86400, RRSET_TTL_NO_CAP);
+	ok(!rrset_cache_store(c, ns, NULL, RANK_REFERRAL, SEC_UNCHECKED, 2000,
+	    0, 86400, RRSET_TTL_NO_CAP), "the same referral NS set again is "
+	    "not stored");
+	ttl = cached_ttl(c, "a.test.", LDNS_RR_TYPE_NS, 2000, NULL, NULL, 0);
+	ok(ttl == 2600, "and the delegation keeps its expiry (TTL %u)", ttl);
+	rrset_cache_store(c, pair, NULL, RANK_AUTH_ANSWER, SEC_UNCHECKED, 1000,
+	    0, 86400, RRSET_TTL_NO_CAP);
+	stored = rrset_cache_store(c, pair_again, NULL, RANK_AUTH_ANSWER,
+	    SEC_UNCHECKED, 1100, 0, 86400, RRSET_TTL_NO_CAP);
+	ttl = cached_ttl(c, "www.a.test.", LDNS_RR_TYPE_A, 1100, NULL, NULL, 0);
+	ok(!stored && ttl == 200, "an answer of two records with other TTLs is "
+	    "the same data: kept with its expiry (TTL %u)", ttl);
+	rrset_cache_store(c, a, sig, RANK_AUTH_ANSWER, SEC_SECURE, 1000, 0,
+	    86400, RRSET_TTL_NO_CAP);
+	stored = rrset_cache_store(c, a, sig, RANK_AUTH_ANSWER, SEC_SECURE,
+	    1100, 0, 86400, RRSET_TTL_NO_CAP);
+	ttl = cached_ttl(c, "sec.a.test.", LDNS_RR_TYPE_A, 1100, &info, NULL, 0);
+	ok(!stored && ttl == 200 && info.status == SEC_SECURE, "so is a secure "
+	    "RRset with the same RRSIG (TTL %u)", ttl);
+	stored = rrset_cache_refresh(c, glue, NULL, RANK_GLUE, SEC_UNCHECKED,
+	    2000, 0, 86400, RRSET_TTL_NO_CAP);
+	ttl = cached_ttl(c, "ns.a.test.", LDNS_RR_TYPE_A, 2000, NULL, NULL, 0);
+	ok(stored && ttl == 3600, "rrset_cache_refresh (a prefetch) renews it "
+	    "(TTL %u)", ttl);
+	ldns_rr_list_deep_free(glue);
+	ldns_rr_list_deep_free(ns);
+	ldns_rr_list_deep_free(pair);
+	ldns_rr_list_deep_free(pair_again);
+	ldns_rr_list_deep_free(a);
+	ldns_rr_list_deep_free(sig);
+	rrset_cache_free(c);
+}
+
+/*
+ * What is not the same data still replaces the cached RRset: other
+ * records, one record more, other RRSIGs, a higher rank, another
+ * security status, or an entry that has expired. A changed NS set of the
+ * same rank takes the old expiry (Unbound): varying the set does not
+ * keep a delegation alive either.
+ */
+static void
+test_changed_rrset_replaces(void)
+{
+	struct rrset_cache *c = rrset_cache_new(1 << 20);
+	ldns_rr_list *glue = rrs("ns.a.test. 3600 IN A 192.0.2.53");
+	ldns_rr_list *moved = rrs("ns.a.test. 3600 IN A 192.0.2.54");
+	ldns_rr_list *more = rrs("ns.a.test. 3600 IN A 192.0.2.54");
+	ldns_rr_list *ns = rrs("a.test. 3600 IN NS ns.a.test.");
+	ldns_rr_list *ns_moved = rrs("a.test. 3600 IN NS ns2.a.test.");
+	ldns_rr_list *a = rrs("sec.a.test. 300 IN A 192.0.2.3");
+	ldns_rr_list *sig1 = rrsig("sec.a.test.", "A", 300, 300, 2000000000UL);
+	ldns_rr_list *sig2 = rrsig("sec.a.test.", "A", 300, 300, 2000000100UL);
+	ldns_rr *rr = NULL;
+	struct rrset_info info;
+	char rdata[64];
+	uint32_t ttl;
+	bool stored;
+
+	ldns_rr_new_frm_str(&rr, "ns.a.test. 3600 IN A 192.0.2.55", 0, NULL,
+	    NULL);
+	ldns_rr_list_push_rr(more, rr);
+	rrset_cache_store(c, glue, NULL, RANK_GLUE, SEC_UNCHECKED, 1000, 0,
+	    86400, RRSET_TTL_NO_CAP);
+	stored = rrset_cache_store(c, moved, NULL, RANK_GLUE, SEC_UNCHECKED,
+	    2000, 0, 86400, RRSET_TTL_NO_CAP);
+	ttl = cached_ttl(c, "ns.a.test.", LDNS_RR_TYPE_A, 2000, NULL, rdata,
+	    sizeof(rdata));
+	ok(stored && ttl == 3600 && strcmp(rdata, "192.0.2.54") == 0,
+	    "a moved address replaces the glue, with its own TTL (%u, %s)",
+	    ttl, rdata);
+	ok(rrset_cache_store(c, more, NULL, RANK_GLUE, SEC_UNCHECKED, 2100, 0,
+	    86400, RRSET_TTL_NO_CAP) && cached_ttl(c, "ns.a.test.",
+	    LDNS_RR_TYPE_A, 2100, NULL, NULL, 0) == 3600,
+	    "and so does a record more");
+	ok(rrset_cache_store(c, more, NULL, RANK_AUTH_ANSWER, SEC_UNCHECKED,
+	    2200, 0, 86400, RRSET_TTL_NO_CAP) && cached_ttl(c, "ns.a.test.",
+	    LDNS_RR_TYPE_A, 2200, &info, NULL, 0) == 3600 &&
+	    info.rank == RANK_AUTH_ANSWER, "the same data of a higher rank "
+	    "replaces it");
+	ok(rrset_cache_store(c, more, NULL, RANK_AUTH_ANSWER, SEC_INSECURE,
+	    2300, 0, 86400, RRSET_TTL_NO_CAP) && cached_ttl(c, "ns.a.test.",
+	    LDNS_RR_TYPE_A, 2300, &info, NULL, 0) == 3600 &&
+	    info.status == SEC_INSECURE, "and so does the same data with "
+	    "another security status");
+	ok(rrset_cache_store(c, more, NULL, RANK_AUTH_ANSWER, SEC_INSECURE,
+	    6000, 0, 86400, RRSET_TTL_NO_CAP) && cached_ttl(c, "ns.a.test.",
+	    LDNS_RR_TYPE_A, 6000, NULL, NULL, 0) == 3600,
+	    "or the same data once the entry has expired");
+	rrset_cache_store(c, a, sig1, RANK_AUTH_ANSWER, SEC_SECURE, 1000, 0,
+	    86400, RRSET_TTL_NO_CAP);
+	ok(rrset_cache_store(c, a, sig2, RANK_AUTH_ANSWER, SEC_SECURE, 1100, 0,
+	    86400, RRSET_TTL_NO_CAP) && cached_ttl(c, "sec.a.test.",
+	    LDNS_RR_TYPE_A, 1100, NULL, NULL, 0) == 300,
+	    "the same records with another RRSIG replace a secure RRset");
+	rrset_cache_store(c, ns, NULL, RANK_REFERRAL, SEC_UNCHECKED, 1000, 0,
+	    86400, RRSET_TTL_NO_CAP);
+	stored = rrset_cache_store(c, ns_moved, NULL, RANK_REFERRAL,
+	    SEC_UNCHECKED, 2000, 0, 86400, RRSET_TTL_NO_CAP);
+	ttl = cached_ttl(c, "a.test.", LDNS_RR_TYPE_NS, 2000, NULL, rdata,
+	    sizeof(rdata));
+	ok(stored && ttl == 2600 && strcmp(rdata, "ns2.a.test.") == 0,
+	    "a changed NS set replaces the referral's but keeps its expiry "
+	    "(%u, %s)", ttl, rdata);
+	ldns_rr_list_deep_free(glue);
+	ldns_rr_list_deep_free(moved);
+	ldns_rr_list_deep_free(more);
+	ldns_rr_list_deep_free(ns);
+	ldns_rr_list_deep_free(ns_moved);
+	ldns_rr_list_deep_free(a);
+	ldns_rr_list_deep_free(sig1);
+	ldns_rr_list_deep_free(sig2);
+	rrset_cache_free(c);
+}
+
 /* alias.a.test. CNAME www.b.test., www.b.test. A: an engine-style answer. */
 static size_t
 chain_answer(uint8_t *out, size_t cap)
@@ -1350,6 +1536,8 @@ main(void)
 	test_dnssec_data();
 	test_dnssec_negative();
 	test_ns_lifetime();
+	test_equal_rrset_kept();
+	test_changed_rrset_replaces();
 	test_answers_follow_rrsets();
 	test_answer_hits_keep_rrsets();
 	test_touch_race();

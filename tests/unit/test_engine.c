@@ -211,6 +211,18 @@ authority_answer(struct server *s, const ldns_pkt *query, bool over_tcp)
 		    ldns_dname_compare(ldns_rr_owner(rr), zone) == 0)
 			ldns_pkt_push_rr(reply, LDNS_SECTION_AUTHORITY,
 			    ldns_rr_clone(rr));
+		/* With the addresses of those in the zone, as NSD does. */
+		for (size_t j = 0; ldns_rr_get_type(rr) == LDNS_RR_TYPE_NS &&
+		    ldns_dname_compare(ldns_rr_owner(rr), zone) == 0 &&
+		    j < ldns_rr_list_rr_count(rrs); j++) {
+			const ldns_rr *a = ldns_rr_list_rr(rrs, j);
+
+			if (ldns_rr_get_type(a) == LDNS_RR_TYPE_A &&
+			    ldns_dname_compare(ldns_rr_owner(a),
+			    ldns_rr_rdf(rr, 0)) == 0)
+				ldns_pkt_push_rr(reply, LDNS_SECTION_ADDITIONAL,
+				    ldns_rr_clone(a));
+		}
 	}
 	if (ldns_pkt_ancount(reply) == 0) {
 		if (s->no_aa_nodata)
@@ -1063,6 +1075,70 @@ test_prefetch_refreshes(bool use_0x20)
 	if (strstr(cache, "www.pf.test.\t60\tIN\tA") == NULL)
 		diag("%s", cache);
 	free(cache);
+	engine_free(engine);
+}
+
+/* The TTL of the first record of `type` owned by `owner` in a cache dump. */
+static unsigned
+dump_ttl(const char *dump, const char *owner, const char *type)
+{
+	size_t len = strlen(owner);
+	char rest[32];
+	unsigned ttl;
+
+	for (const char *line = dump; line != NULL && *line != '\0';
+	    line = strchr(line, '\n') != NULL ? strchr(line, '\n') + 1 : NULL)
+		if (strncmp(line, owner, len) == 0 && line[len] == '\t' &&
+		    sscanf(line + len, "%u IN %31s", &ttl, rest) == 2 &&
+		    strcmp(rest, type) == 0)
+			return ttl;
+	return 0;
+}
+
+/*
+ * A sibling name's reply repeats the zone's NS set and its servers'
+ * addresses (NSD and BIND send them with every answer). The cache keeps
+ * what it has, expiry and all, instead of storing them anew (issue 16):
+ * asking the zone's servers does not keep their delegation alive (ghost
+ * domains, CVE-2012-1191).
+ */
+static void
+test_sibling_keeps_expiry(bool use_0x20)
+{
+	struct engine *engine = new_engine_case(use_0x20);
+	struct engine_now now = { 1000000, 5000 };
+	unsigned sends, ns_ttl, glue_ttl, ns_after, glue_after;
+	struct server *sib;
+	char *text, *cache;
+	const char *why;
+	int rcode;
+
+	USE_WORLD(siblings);
+	sib = server_named("192.0.2.26");
+	sib->auth_ns = true;
+	rcode = ask(engine, "a.w.sib.test.", LDNS_RR_TYPE_A, 0, &now, &text,
+	    &why, &sends);
+	free(text);
+	cache = scripted_cache_text(engine, now.wall);
+	ns_ttl = dump_ttl(cache, "sib.test.", "NS");
+	glue_ttl = dump_ttl(cache, "ns.sib.test.", "A");
+	free(cache);
+	now.wall += 200;	/* w.sib.test.'s NODATA still known */
+	sib->sends = 0;
+	rcode = ask(engine, "b.w.sib.test.", LDNS_RR_TYPE_A, 0, &now, &text,
+	    &why, &sends);
+	cache = scripted_cache_text(engine, now.wall);
+	ns_after = dump_ttl(cache, "sib.test.", "NS");
+	glue_after = dump_ttl(cache, "ns.sib.test.", "A");
+	ok(rcode == LDNS_RCODE_NOERROR && strstr(text, "198.51.100.62") != NULL &&
+	    sib->sends == 1 && ns_ttl > 200 && glue_ttl > 200 &&
+	    ns_after == ns_ttl - 200 && glue_after == glue_ttl - 200,
+	    "0x20 %d: a sibling's reply (%u queries) leaves the zone's NS set "
+	    "and address with their expiry: TTL %u then %u, %u then %u",
+	    use_0x20, sib->sends, ns_ttl, ns_after, glue_ttl, glue_after);
+	free(text);
+	free(cache);
+	sib->auth_ns = false;
 	engine_free(engine);
 }
 
@@ -3125,6 +3201,7 @@ main(void)
 		test_qmin_sibling_skips_known_name(x);
 		test_qmin_referral_still_followed(x);
 		test_prefetch_refreshes(x);
+		test_sibling_keeps_expiry(x);
 		test_address_expires_before_ns(x);
 		test_moved_server_looked_up_again(x);
 		test_parent_glue_fallback(x);
