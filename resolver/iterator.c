@@ -2532,7 +2532,7 @@ emit_reply(struct engine_request *req, const struct task *task,
 }
 
 void
-iterator_reply(struct engine_request *req, const ldns_pkt *pkt, size_t size,
+iterator_reply(struct engine_request *req, ldns_pkt *pkt, size_t size,
     uint32_t rtt_ms, struct engine_now now)
 {
 	struct task *task = req->tasks[req->task_count - 1];
@@ -2572,7 +2572,13 @@ iterator_reply(struct engine_request *req, const ldns_pkt *pkt, size_t size,
 		a->failed = true;
 		return;
 	}
-	if (!reply_scrub(pkt, &ctx, &v)) {
+	/*
+	 * An observer (the trace) reads the whole reply when told of it:
+	 * then the view copies what it keeps. Without one it takes the
+	 * records out of the packet, for ~6 allocations less a record.
+	 */
+	if (!(req->observer != NULL ? reply_scrub(pkt, &ctx, &v) :
+	    reply_scrub_take(pkt, &ctx, &v))) {
 		task_fail(req, task, ENGINE_EDE_OTHER, "out of memory", now);
 		return;
 	}

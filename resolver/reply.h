@@ -82,6 +82,11 @@ struct reply_view {
 	 * request's budget ran out: another server may serve a good copy.
 	 */
 	bool sec_retry;
+	/*
+	 * While reply_scrub_take runs: the packet's records the view holds,
+	 * which leave the packet when it ends. NULL otherwise.
+	 */
+	ldns_rr_list *taken;
 };
 
 /*
@@ -91,8 +96,20 @@ struct reply_view {
  */
 bool reply_parse(const uint8_t *wire, size_t len, ldns_pkt **pkt);
 
-/* Fills `view` from `pkt`. Returns false only when memory runs out. */
+/*
+ * Fills `view` from `pkt` with copies of the records it keeps. Returns
+ * false only when memory runs out.
+ */
 bool reply_scrub(const ldns_pkt *pkt, const struct reply_context *ctx,
+    struct reply_view *view);
+
+/*
+ * reply_scrub without the copies: the view takes the records it keeps out
+ * of `pkt`, whose sections are left with NULL in their places (skipped by
+ * ldns_pkt_free). Only its header is to be read afterwards. The same view
+ * as reply_scrub's, for a clone and ~6 allocations less per record kept.
+ */
+bool reply_scrub_take(ldns_pkt *pkt, const struct reply_context *ctx,
     struct reply_view *view);
 
 /* Sets view->klass from the scrubbed view and the packet header. */

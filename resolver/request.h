@@ -311,8 +311,12 @@ void parked_free(struct parked_reply *p);
 bool iterator_step(struct engine_request *req, struct engine_now now);
 /* Plans the hedge (an INFLIGHT_HEDGE entry); false when there is none. */
 bool iterator_hedge(struct engine_request *req, struct engine_now now);
-/* The reply to q, the task's query; pkt NULL: it did not parse. */
-void iterator_reply(struct engine_request *req, const ldns_pkt *pkt,
+/*
+ * The reply to q, the task's query; pkt NULL: it did not parse. Without
+ * an observer, takes the records it keeps out of `pkt` (reply_scrub_take):
+ * only its header is left to read.
+ */
+void iterator_reply(struct engine_request *req, ldns_pkt *pkt,
     size_t size, uint32_t rtt_ms, struct engine_now now);
 /* q (the task's query or its hedge) timed out or failed (error set). */
 void iterator_timeout(struct engine_request *req,

@@ -19,46 +19,85 @@ scrub_drop(const struct reply_context *ctx, const ldns_rr *rr, const char *why)
 		ctx->dropped(ctx->dropped_ctx, rr, why);
 }
 
+/* Whether `list` holds the record `rr` itself (not an equal one). */
+static bool
+holds_rr(const ldns_rr_list *list, const ldns_rr *rr)
+{
+	for (size_t i = 0; list != NULL && i < ldns_rr_list_rr_count(list); i++)
+		if (ldns_rr_list_rr(list, i) == rr)
+			return true;
+	return false;
+}
+
 /*
- * Keeps a copy of `rr` with its names in lowercase: names compressed
- * against the question carry our 0x20 case, which must not reach the cache.
+ * Puts a record of the reply into a view list: under reply_scrub_take the
+ * record itself, which leaves the packet when the scrub ends (listed in
+ * v->taken until then), unless the view holds it already; otherwise a
+ * copy. With `lower_rdata`, the names in its rdata are lowercased too.
  */
 static bool
-scrub_push(ldns_rr_list **list, const ldns_rr *rr)
+scrub_keep(struct reply_view *v, ldns_rr_list **list, const ldns_rr *rr,
+    bool lower_rdata)
 {
-	ldns_rr *copy;
+	bool take = v->taken != NULL && !holds_rr(v->taken, rr);
+	/* reply_scrub_take was given the packet to take from: not const. */
+	ldns_rr *kept = take ? (ldns_rr *)rr : reply_rr_clone(rr);
 
-	if (*list == NULL && (*list = ldns_rr_list_new()) == NULL)
+	if (kept == NULL)
 		return false;
-	if ((copy = reply_rr_clone(rr)) == NULL)
+	dname_canonical(ldns_rr_owner(kept));
+	for (size_t i = 0; lower_rdata && i < ldns_rr_rd_count(kept); i++)
+		if (ldns_rdf_get_type(ldns_rr_rdf(kept, i)) == LDNS_RDF_TYPE_DNAME)
+			dname_canonical(ldns_rr_rdf(kept, i));
+	if ((*list == NULL && (*list = ldns_rr_list_new()) == NULL) ||
+	    !ldns_rr_list_push_rr(*list, kept)) {
+		if (!take)
+			ldns_rr_free(kept);
 		return false;
-	dname_canonical(ldns_rr_owner(copy));
-	for (size_t i = 0; i < ldns_rr_rd_count(copy); i++)
-		if (ldns_rdf_get_type(ldns_rr_rdf(copy, i)) == LDNS_RDF_TYPE_DNAME)
-			dname_canonical(ldns_rr_rdf(copy, i));
-	if (!ldns_rr_list_push_rr(*list, copy)) {
-		ldns_rr_free(copy);
+	}
+	if (take && !ldns_rr_list_push_rr(v->taken, kept)) {
+		ldns_rr_list_pop_rr(*list);
 		return false;
 	}
 	return true;
 }
 
 /*
- * Keeps a copy of an NSEC or NSEC3 record: its owner in lowercase (it may
- * be compressed against our 0x20 question) and its next name as sent, in
- * its original case, as its RRSIG covers it (RFC 6840 §5.1).
+ * Keeps `rr` with its names in lowercase: names compressed against the
+ * question carry our 0x20 case, which must not reach the cache.
  */
 static bool
-scrub_push_proof(ldns_rr_list **list, const ldns_rr *rr)
+scrub_push(struct reply_view *v, ldns_rr_list **list, const ldns_rr *rr)
 {
-	ldns_rr *copy;
+	return scrub_keep(v, list, rr, true);
+}
 
-	if (*list == NULL && (*list = ldns_rr_list_new()) == NULL)
-		return false;
-	if ((copy = ldns_rr_clone(rr)) == NULL)
-		return false;
-	dname_canonical(ldns_rr_owner(copy));
-	return ldns_rr_list_push_rr(*list, copy);
+/*
+ * Keeps an NSEC or NSEC3 record: its owner in lowercase (it may be
+ * compressed against our 0x20 question) and its next name as sent, in its
+ * original case, as its RRSIG covers it (RFC 6840 §5.1).
+ */
+static bool
+scrub_push_proof(struct reply_view *v, ldns_rr_list **list, const ldns_rr *rr)
+{
+	return scrub_keep(v, list, rr, false);
+}
+
+/* Lets go of a record a view list no longer holds. */
+static void
+scrub_release(struct reply_view *v, ldns_rr *rr)
+{
+	size_t n = ldns_rr_list_rr_count(v->taken);
+
+	for (size_t i = 0; i < n; i++)
+		if (ldns_rr_list_rr(v->taken, i) == rr) {
+			/* Still the packet's: it stays there. */
+			ldns_rr_list_set_rr(v->taken,
+			    ldns_rr_list_rr(v->taken, n - 1), i);
+			ldns_rr_list_set_rr_count(v->taken, n - 1);
+			return;
+		}
+	ldns_rr_free(rr);
 }
 
 /*
@@ -180,8 +219,9 @@ find_dname(const ldns_rr_list *section, const ldns_rdf *name)
 
 /* Copies every record of (name, type) from section into *out. */
 static bool
-take_rrset(const ldns_rr_list *section, const ldns_rdf *name,
-    ldns_rr_type type, ldns_rr_class klass, ldns_rr_list **out)
+take_rrset(struct reply_view *v, const ldns_rr_list *section,
+    const ldns_rdf *name, ldns_rr_type type, ldns_rr_class klass,
+    ldns_rr_list **out)
 {
 	for (size_t i = 0; i < ldns_rr_list_rr_count(section); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(section, i);
@@ -189,7 +229,7 @@ take_rrset(const ldns_rr_list *section, const ldns_rdf *name,
 		if (ldns_rr_get_type(rr) == type && rr_well_formed(rr) &&
 		    ldns_rr_get_class(rr) == klass &&
 		    dname_equal(ldns_rr_owner(rr), name) &&
-		    !scrub_push(out, rr))
+		    !scrub_push(v, out, rr))
 			return false;
 	}
 	return true;
@@ -254,7 +294,7 @@ scrub_answer(const ldns_rr_list *an, const struct reply_context *ctx,
 			    ldns_rr_get_type(ldns_rr_list_rr(an, 0)) :
 			    ctx->qtype;
 
-			if (!take_rrset(an, name, t, ctx->klass, &v->answer))
+			if (!take_rrset(v, an, name, t, ctx->klass, &v->answer))
 				goto oom;
 			break;
 		}
@@ -271,7 +311,7 @@ scrub_answer(const ldns_rr_list *an, const struct reply_context *ctx,
 			 */
 			if (on_list(v->chain, rr))
 				break;
-			if (!scrub_push(&v->chain, rr))
+			if (!scrub_push(v, &v->chain, rr))
 				goto oom;
 			if (!dname_substitute(rr, name, &target))
 				goto oom;
@@ -290,7 +330,7 @@ scrub_answer(const ldns_rr_list *an, const struct reply_context *ctx,
 			name = target;
 		} else if ((rr = find_rr(an, name, LDNS_RR_TYPE_CNAME)) != NULL &&
 		    ctx->qtype != LDNS_RR_TYPE_CNAME) {
-			if (!scrub_push(&v->chain, rr))
+			if (!scrub_push(v, &v->chain, rr))
 				goto oom;
 			ldns_rdf_deep_free(name);
 			name = ldns_rdf_clone(ldns_rr_rdf(rr, 0));
@@ -351,7 +391,7 @@ scrub_authority(const ldns_rr_list *ns, const struct reply_context *ctx,
 				    NULL)
 					return false;
 				ldns_dname2canonical(v->referral_zone);
-				if (!scrub_push(&v->ns, rr))
+				if (!scrub_push(v, &v->ns, rr))
 					return false;
 				continue;
 			}
@@ -362,13 +402,13 @@ scrub_authority(const ldns_rr_list *ns, const struct reply_context *ctx,
 			continue;	/* scrub_signatures */
 		if (type == LDNS_RR_TYPE_NSEC || type == LDNS_RR_TYPE_NSEC3) {
 			/* Denial proofs sit beside the name, not above it. */
-			if (!scrub_push_proof(&v->nsec, rr))
+			if (!scrub_push_proof(v, &v->nsec, rr))
 				return false;
 			continue;
 		}
 		if (type == LDNS_RR_TYPE_DS) {
 			/* Kept when it is the referral's (checked below). */
-			if (!scrub_push(&v->ds, rr))
+			if (!scrub_push(v, &v->ds, rr))
 				return false;
 			continue;
 		}
@@ -377,7 +417,7 @@ scrub_authority(const ldns_rr_list *ns, const struct reply_context *ctx,
 			continue;
 		}
 		if (type == LDNS_RR_TYPE_SOA) {
-			if (!scrub_push(&v->soa, rr))
+			if (!scrub_push(v, &v->soa, rr))
 				return false;
 		} else if (type == LDNS_RR_TYPE_NS) {
 			if (v->referral_zone == NULL) {
@@ -395,7 +435,7 @@ scrub_authority(const ldns_rr_list *ns, const struct reply_context *ctx,
 				scrub_drop(ctx, rr, "LIMIT_NS_PER_DELEGATION");
 				continue;
 			}
-			if (!scrub_push(&v->ns, rr))
+			if (!scrub_push(v, &v->ns, rr))
 				return false;
 		} else {
 			scrub_drop(ctx, rr, "unexpected in authority");
@@ -412,7 +452,7 @@ scrub_authority(const ldns_rr_list *ns, const struct reply_context *ctx,
 		ldns_rr_list_set_rr(v->ds, ldns_rr_list_rr(v->ds,
 		    ldns_rr_list_rr_count(v->ds) - 1), i);
 		ldns_rr_list_set_rr_count(v->ds, ldns_rr_list_rr_count(v->ds) - 1);
-		ldns_rr_free(rr);
+		scrub_release(v, rr);
 	}
 	v->has_ds = ldns_rr_list_rr_count(v->ds) > 0;
 	return true;
@@ -460,7 +500,7 @@ scrub_additional(const ldns_rr_list *ar, const struct reply_context *ctx,
 			scrub_drop(ctx, rr, "glue out of bailiwick");
 			continue;
 		}
-		if (!scrub_push(&v->glue, rr))
+		if (!scrub_push(v, &v->glue, rr))
 			return false;
 	}
 	return true;
@@ -522,7 +562,7 @@ scrub_signatures(const ldns_pkt *pkt, const struct reply_context *ctx,
 					scrub_drop(ctx, rr, "RRSIG over nothing kept");
 				continue;
 			}
-			if (!scrub_push(&v->sigs, rr))
+			if (!scrub_push(v, &v->sigs, rr))
 				return false;
 		}
 	}
@@ -536,11 +576,11 @@ section_too_big(const ldns_rr_list *s)
 	return ldns_rr_list_rr_count(s) > LIMIT_RRS_PER_SECTION;
 }
 
-bool
-reply_scrub(const ldns_pkt *pkt, const struct reply_context *ctx,
+/* Fills the view (cleared, v->taken set or not); false: out of memory. */
+static bool
+scrub_sections(const ldns_pkt *pkt, const struct reply_context *ctx,
     struct reply_view *v)
 {
-	memset(v, 0, sizeof(*v));
 	v->ede = -1;
 	v->rcode = ldns_pkt_get_rcode(pkt);
 	v->authoritative = ldns_pkt_aa(pkt);
@@ -550,10 +590,45 @@ reply_scrub(const ldns_pkt *pkt, const struct reply_context *ctx,
 		v->why = "LIMIT_RRS_PER_SECTION";
 		return true;
 	}
-	if (!scrub_answer(ldns_pkt_answer(pkt), ctx, v) ||
-	    !scrub_authority(ldns_pkt_authority(pkt), ctx, v) ||
-	    !scrub_additional(ldns_pkt_additional(pkt), ctx, v) ||
-	    !scrub_signatures(pkt, ctx, v)) {
+	return scrub_answer(ldns_pkt_answer(pkt), ctx, v) &&
+	    scrub_authority(ldns_pkt_authority(pkt), ctx, v) &&
+	    scrub_additional(ldns_pkt_additional(pkt), ctx, v) &&
+	    scrub_signatures(pkt, ctx, v);
+}
+
+bool
+reply_scrub(const ldns_pkt *pkt, const struct reply_context *ctx,
+    struct reply_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	if (!scrub_sections(pkt, ctx, v)) {
+		reply_view_clear(v);
+		return false;
+	}
+	return true;
+}
+
+bool
+reply_scrub_take(ldns_pkt *pkt, const struct reply_context *ctx,
+    struct reply_view *v)
+{
+	ldns_rr_list *sections[] = { ldns_pkt_answer(pkt),
+	    ldns_pkt_authority(pkt), ldns_pkt_additional(pkt) };
+	bool complete;
+
+	memset(v, 0, sizeof(*v));
+	if ((v->taken = ldns_rr_list_new()) == NULL)
+		return false;
+	complete = scrub_sections(pkt, ctx, v);
+	/* The view holds them now: the packet lets go of them. */
+	for (size_t s = 0; s < sizeof(sections) / sizeof(sections[0]); s++)
+		for (size_t i = 0; ldns_rr_list_rr_count(v->taken) > 0 &&
+		    i < ldns_rr_list_rr_count(sections[s]); i++)
+			if (holds_rr(v->taken, ldns_rr_list_rr(sections[s], i)))
+				ldns_rr_list_set_rr(sections[s], NULL, i);
+	ldns_rr_list_free(v->taken);
+	v->taken = NULL;
+	if (!complete) {
 		reply_view_clear(v);
 		return false;
 	}
