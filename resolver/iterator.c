@@ -494,6 +494,25 @@ list_append_sigs(ldns_rr_list **list, const ldns_rr_list *sigs,
  * `refresh`, RRsets equal to cached ones are stored anew
  * (rrset_cache_refresh); otherwise they keep the cached expiry.
  */
+/* Whether the first `count` records are the whole list, and one RRset. */
+static bool
+one_rrset(const ldns_rr_list *rrs, size_t count)
+{
+	const ldns_rr *first = ldns_rr_list_rr(rrs, 0);
+
+	if (count != ldns_rr_list_rr_count(rrs))
+		return false;
+	for (size_t j = 1; j < count; j++) {
+		const ldns_rr *rr = ldns_rr_list_rr(rrs, j);
+
+		if (ldns_rr_get_type(rr) != ldns_rr_get_type(first) ||
+		    ldns_rr_get_class(rr) != ldns_rr_get_class(first) ||
+		    !dname_equal(ldns_rr_owner(rr), ldns_rr_owner(first)))
+			return false;
+	}
+	return true;
+}
+
 static void
 cache_store_rrsets(struct engine *engine, const ldns_rr_list *rrs,
     const ldns_rr_list *sigs, const ldns_rr_list *proof, enum rrset_rank rank,
@@ -507,22 +526,29 @@ cache_store_rrsets(struct engine *engine, const ldns_rr_list *rrs,
 	for (size_t i = 0; i < count; i++) {
 		const ldns_rr *first = ldns_rr_list_rr(rrs, i);
 		ldns_rr_type type = ldns_rr_get_type(first);
-		ldns_rr_list *set, *over;
+		const ldns_rr_list *set = rrs;
+		ldns_rr_list *group = NULL, *over;
 		uint32_t cap = RRSET_TTL_NO_CAP;
 
 		if (done[i])
 			continue;
-		if ((set = ldns_rr_list_new()) == NULL)
-			return;
-		for (size_t j = i; j < count; j++) {
-			const ldns_rr *rr = ldns_rr_list_rr(rrs, j);
+		/* Most lists are one RRset (an answer, an NS set): stored whole. */
+		if (i > 0 || !one_rrset(rrs, count)) {
+			if ((group = ldns_rr_list_new()) == NULL)
+				return;
+			for (size_t j = i; j < count; j++) {
+				const ldns_rr *rr = ldns_rr_list_rr(rrs, j);
 
-			if (!done[j] && ldns_rr_get_type(rr) == type &&
-			    ldns_rr_get_class(rr) == ldns_rr_get_class(first) &&
-			    dname_equal(ldns_rr_owner(rr), ldns_rr_owner(first))) {
-				ldns_rr_list_push_rr(set, (ldns_rr *)rr);
+				if (done[j] || ldns_rr_get_type(rr) != type ||
+				    ldns_rr_get_class(rr) !=
+				    ldns_rr_get_class(first) ||
+				    !dname_equal(ldns_rr_owner(rr),
+				    ldns_rr_owner(first)))
+					continue;
+				ldns_rr_list_push_rr(group, (ldns_rr *)rr);
 				done[j] = true;
 			}
+			set = group;
 		}
 		over = sigs_over(sigs, ldns_rr_owner(first), type);
 		if (proof != NULL && over != NULL && type != LDNS_RR_TYPE_NSEC &&
@@ -539,7 +565,9 @@ cache_store_rrsets(struct engine *engine, const ldns_rr_list *rrs,
 		    engine->config.cache_min_ttl, engine->config.cache_max_ttl,
 		    cap);
 		ldns_rr_list_free(over);
-		ldns_rr_list_free(set);	/* the records belong to rrs */
+		ldns_rr_list_free(group);	/* the records belong to rrs */
+		if (set == rrs)
+			break;
 	}
 }
 
