@@ -223,6 +223,33 @@ not_proven(struct dnssec_verdict *verdict, const char *why)
 	dnssec_verdict_set(verdict, SEC_BOGUS, DNSSEC_EDE_NSEC_MISSING, why);
 }
 
+/*
+ * Whether a verified NSEC shows `name` at or below an unsigned delegation
+ * of the zone (NS without DS and SOA at `name` or an ancestor): the name
+ * lies in a zone with no chain of trust, which the parent's NSECs cannot
+ * deny and nobody can prove, so its denial is insecure, not bogus (RFC 4035
+ * §5.2; Unbound's val_nsec_proves_insecuredelegation). A delegation with a
+ * DS stays bogus: that child is signed and must answer for itself.
+ */
+static bool
+below_insecure_cut(const ldns_rdf *name, const ldns_rdf *zone,
+    const ldns_rr_list *nsecs, struct dnssec_verdict *verdict)
+{
+	for (size_t i = 0; i < ldns_rr_list_rr_count(nsecs); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(nsecs, i);
+
+		if (nsec_usable(rr, zone) && nsec_is_delegation(rr) &&
+		    !nsec_has(rr, LDNS_RR_TYPE_DS) &&
+		    dname_in_bailiwick(name, ldns_rr_owner(rr))) {
+			dnssec_verdict_set(verdict, SEC_INSECURE,
+			    DNSSEC_EDE_NONE,
+			    "the name is at or below an unsigned delegation");
+			return true;
+		}
+	}
+	return false;
+}
+
 void
 nsec_prove_nxdomain(const ldns_rdf *qname, const ldns_rdf *zone,
     const ldns_rr_list *nsecs, struct dnssec_verdict *verdict)
@@ -235,6 +262,8 @@ nsec_prove_nxdomain(const ldns_rdf *qname, const ldns_rdf *zone,
 		not_proven(verdict, "name outside the zone of the NSEC records");
 		return;
 	}
+	if (below_insecure_cut(qname, zone, nsecs, verdict))
+		return;
 	if (find_matching(qname, zone, nsecs) != NULL) {
 		not_proven(verdict, "an NSEC says the name exists");
 		return;
@@ -303,6 +332,14 @@ nsec_prove_nodata(const ldns_rdf *qname, ldns_rr_type qtype,
 		not_proven(verdict, "name outside the zone of the NSEC records");
 		return;
 	}
+	/*
+	 * Not for DS: at the cut, its NSEC is the ordinary no-DS proof
+	 * (below); a DS question under an unsigned cut has no business in
+	 * this zone, bogus as for NSEC3 (Unbound's nsec3_prove_nods).
+	 */
+	if (qtype != LDNS_RR_TYPE_DS &&
+	    below_insecure_cut(qname, zone, nsecs, verdict))
+		return;
 	if ((match = find_matching(qname, zone, nsecs)) != NULL) {
 		if (matching_denies_type(match, qname, qtype, &why))
 			dnssec_verdict_set(verdict, SEC_SECURE, DNSSEC_EDE_NONE,

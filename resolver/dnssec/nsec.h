@@ -27,7 +27,9 @@
  * qname < next in canonical order, the last NSEC wrapping to the apex), and
  * an NSEC covers "*.<closest encloser>", the closest encloser being the
  * longest common ancestor of qname with that NSEC's owner or next name.
- * SECURE when proven; BOGUS (EDE 12) otherwise.
+ * SECURE when proven; INSECURE when an NSEC shows qname at or below an
+ * unsigned delegation (NS without DS and SOA): it lies in a zone nobody
+ * can prove anything of; BOGUS (EDE 12) otherwise.
  */
 void nsec_prove_nxdomain(const ldns_rdf *qname, const ldns_rdf *zone,
     const ldns_rr_list *nsecs, struct dnssec_verdict *verdict);
@@ -40,7 +42,9 @@ void nsec_prove_nxdomain(const ldns_rdf *qname, const ldns_rdf *zone,
  * empty non-terminal (an NSEC covers qname and its next name is below
  * qname); or wildcard NODATA (an NSEC covers qname, and an NSEC at
  * "*.<closest encloser>" lacks qtype and CNAME, or one proves that wildcard
- * an empty non-terminal). SECURE when proven; BOGUS (EDE 12) otherwise.
+ * an empty non-terminal). SECURE when proven; INSECURE, for a qtype other
+ * than DS, when qname is at or below an unsigned delegation (as for
+ * NXDOMAIN); BOGUS (EDE 12) otherwise.
  */
 void nsec_prove_nodata(const ldns_rdf *qname, ldns_rr_type qtype,
     const ldns_rdf *zone, const ldns_rr_list *nsecs,

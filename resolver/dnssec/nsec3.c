@@ -369,7 +369,12 @@ struct ce_proof {
 	const struct n3 *nc_cover;	/* covers the next closer name */
 };
 
-enum ce_result { CE_OK, CE_NAME_EXISTS, CE_FAIL, CE_BUDGET };
+/*
+ * CE_INSECURE: the closest encloser is an unsigned delegation (NS without
+ * DS and SOA): the name lies in a zone with no chain of trust, so a denial
+ * of it is insecure, not bogus (Unbound's nsec3_prove_closest_encloser).
+ */
+enum ce_result { CE_OK, CE_NAME_EXISTS, CE_FAIL, CE_BUDGET, CE_INSECURE };
 
 static enum ce_result
 closest_encloser(struct proof *p, const ldns_rdf *name, struct ce_proof *out,
@@ -395,6 +400,12 @@ closest_encloser(struct proof *p, const ldns_rdf *name, struct ce_proof *out,
 			if (l == labels)
 				return CE_NAME_EXISTS;
 			/* RFC 5155 §8.3: not a delegation or DNAME. */
+			if (n3_is_delegation(match) &&
+			    !n3_has(match, LDNS_RR_TYPE_DS)) {
+				*why = "the closest encloser is an unsigned "
+				    "delegation";
+				return CE_INSECURE;
+			}
 			if (n3_is_delegation(match) ||
 			    n3_has(match, LDNS_RR_TYPE_DNAME)) {
 				*why = "the closest encloser is a delegation or DNAME";
@@ -470,6 +481,9 @@ nsec3_prove_nxdomain(const ldns_rdf *qname, const ldns_rdf *zone,
 		break;
 	case CE_NAME_EXISTS:
 		finish(&p, verdict, SEC_BOGUS, "an NSEC3 says the name exists");
+		return;
+	case CE_INSECURE:
+		finish(&p, verdict, SEC_INSECURE, why);
 		return;
 	default:
 		finish(&p, verdict, SEC_BOGUS, why);
@@ -569,11 +583,26 @@ nsec3_prove_nodata(const ldns_rdf *qname, ldns_rr_type qtype,
 		if (match_denies_type(match, qname, qtype, &why))
 			finish(&p, verdict, SEC_SECURE,
 			    "NSEC3 at the name lacks the type");
+		else if (qtype != LDNS_RR_TYPE_DS && n3_is_delegation(match) &&
+		    !n3_has(match, qtype) && !n3_has(match, LDNS_RR_TYPE_CNAME) &&
+		    !n3_has(match, LDNS_RR_TYPE_DS))
+			/* The parent side of an unsigned cut (Unbound's
+			 * nsec3_do_prove_nodata): the data is the child's. */
+			finish(&p, verdict, SEC_INSECURE,
+			    "the name is an unsigned delegation");
 		else
 			finish(&p, verdict, SEC_BOGUS, why);
 		return;
 	}
-	if (closest_encloser(&p, qname, &ce, &why) != CE_OK) {
+	switch (closest_encloser(&p, qname, &ce, &why)) {
+	case CE_OK:
+		break;
+	case CE_INSECURE:
+		/* For DS, the parent's question: bogus as in no_ds below. */
+		finish(&p, verdict, qtype == LDNS_RR_TYPE_DS ? SEC_BOGUS :
+		    SEC_INSECURE, why);
+		return;
+	default:
 		finish(&p, verdict, SEC_BOGUS, why);
 		return;
 	}
@@ -589,8 +618,18 @@ nsec3_prove_nodata(const ldns_rdf *qname, ldns_rr_type qtype,
 		return;
 	}
 	if ((match = find_match(&p, hash)) == NULL) {
-		finish(&p, verdict, SEC_BOGUS,
-		    "the name does not exist (NXDOMAIN, not NODATA)");
+		/*
+		 * No wildcard either: an opt-out span may hide an unsigned
+		 * delegation at the next closer name, whose data another
+		 * path brought here (RFC 5155 §9.2; Unbound's case 5).
+		 */
+		if (ce.nc_cover->optout)
+			finish(&p, verdict, SEC_INSECURE,
+			    "NSEC3 opt-out covers the name: it may be an "
+			    "unsigned delegation");
+		else
+			finish(&p, verdict, SEC_BOGUS,
+			    "the name does not exist (NXDOMAIN, not NODATA)");
 		return;
 	}
 	if (!match_denies_type(match, qname, qtype, &why))

@@ -58,7 +58,9 @@ void nsec3_cache_put(struct nsec3_cache *cache, const ldns_rdf *name,
  * closest encloser, one covers the next closer name; RFC 5155 §8.3) and an
  * NSEC3 covering "*.<closest encloser>" (§8.4). SECURE when proven;
  * INSECURE when the next-closer NSEC3 has opt-out (the name may exist in
- * an unsigned delegation, RFC 5155 §9.2): no AD; BOGUS (EDE 12) otherwise.
+ * an unsigned delegation, RFC 5155 §9.2), or when the closest encloser is
+ * an unsigned delegation (NS without DS and SOA): no AD; BOGUS (EDE 12)
+ * otherwise.
  */
 void nsec3_prove_nxdomain(const ldns_rdf *qname, const ldns_rdf *zone,
     const ldns_rr_list *nsec3s, struct nsec3_cache *cache,
@@ -70,8 +72,11 @@ void nsec3_prove_nxdomain(const ldns_rdf *qname, const ldns_rdf *zone,
  * or, for DS, opt-out covering the next closer name → INSECURE; or wildcard
  * NODATA: closest-encloser proof plus an NSEC3 matching "*.<ce>" without
  * qtype and CNAME (INSECURE when the next closer's NSEC3 has opt-out: the
- * name may be an unsigned delegation). SECURE when proven; BOGUS (EDE 12)
- * otherwise.
+ * name may be an unsigned delegation). SECURE when proven. INSECURE, for a
+ * qtype other than DS, also when qname or its closest encloser is an
+ * unsigned delegation (NS without DS and SOA), or when no wildcard matches
+ * but the next closer name is in an opt-out span (as Unbound). BOGUS
+ * (EDE 12) otherwise.
  */
 void nsec3_prove_nodata(const ldns_rdf *qname, ldns_rr_type qtype,
     const ldns_rdf *zone, const ldns_rr_list *nsec3s,

@@ -32,6 +32,12 @@ the lab's root reaches it.
                                   the RRSIG still verifies, as an expansion
   a.wildnsec.trap.net A           the wildcard's sound answer (its NSEC proves
                                   no closer name), asked after the forgery
+  www.unsigned.inscut.trap.net A  NXDOMAIN from the parent below its unsigned
+                                  delegation unsigned.inscut (NS, no DS), whose
+                                  NSEC is the proof: the name is in a zone
+                                  nobody can prove anything of (insecure)
+  www.unsigned.inscut3.trap.net A the same with NSEC3: the closest encloser
+                                  is the unsigned delegation
 Usage: hostile_dnssec.py ADDR PIDFILE LAB_DIR   (stops on SIGTERM)
 """
 import base64
@@ -221,7 +227,8 @@ class Server:
                           ("nsec3alg2", {"nsec3": {"alg": 2, "iterations": 0}}),
                           ("nsec3deep", {"nsec3": {"alg": 1, "iterations": DEEP_ITERATIONS}}),
                           ("wildreplay", {}), ("stripped", {}), ("oobsigner", {}),
-                          ("nosigs", {}), ("wildnsec", {})):
+                          ("nosigs", {}), ("wildnsec", {}), ("inscut", {}),
+                          ("inscut3", {"nsec3": {"alg": 1, "iterations": 0}})):
             name = N(label, TRAP)
             z[label] = Zone(name, **kw)
             z[label].add(rrset(N("www", name), "A", "192.0.2.201"))
@@ -249,6 +256,11 @@ class Server:
         wn = z["wildnsec"]
         wn.add(rrset(N("*", wn.name), "A", "192.0.2.207"))
         wr.add(rrset(N("exists", wr.name), "A", "192.0.2.204"))
+        # An unsigned delegation the server does not serve: below it the
+        # parent answers NXDOMAIN itself, its NSEC(3) at the cut the proof.
+        for label in ("inscut", "inscut3"):
+            z[label].add(rrset(N("unsigned", z[label].name), "NS", NS_NAME.to_text(),
+                               ttl=86400))
         st = z["stripped"]
         self.unsigned = Zone(N("unsigned", st.name), signed=False)
         self.unsigned.add(rrset(N("www", self.unsigned.name), "A", "192.0.2.205"))
@@ -340,10 +352,14 @@ class Server:
         elif exists:
             proofs = [zone.nsec3_for(q.name, True)]
         else:
-            # the apex is the closest encloser for every name in these zones
-            nc = dns.name.Name(q.name.labels[-len(zone.name.labels) - 1:])
-            proofs = [zone.nsec3_for(zone.name, True), zone.nsec3_for(nc, False),
-                      zone.nsec3_for(N("*", zone.name), False)]
+            # the closest encloser: the longest existing ancestor (the apex,
+            # or inscut3's delegation for the names below it)
+            names = set(zone.names())
+            ce = next(q.name.split(n)[1] for n in range(len(q.name), 0, -1)
+                      if q.name.split(n)[1] in names)
+            nc = dns.name.Name(q.name.labels[-len(ce.labels) - 1:])
+            proofs = [zone.nsec3_for(ce, True), zone.nsec3_for(nc, False),
+                      zone.nsec3_for(N("*", ce), False)]
         seen = set()
         for p in proofs:
             if p.name not in seen:

@@ -84,6 +84,10 @@ HOSTILE = [
     # wildcard answers (in this order: RFC 8198 must not have kept the forgery)
     ("nx.wildnsec.trap.net", "A", ("SERVFAIL", False, (6,))),
     ("a.wildnsec.trap.net", "A", ("NOERROR", True, None)),
+    # below an unsigned delegation, the parent's NXDOMAIN proven by its
+    # NSEC(3) at the cut: insecure, as Unbound (was SERVFAIL, EDE 12)
+    ("www.unsigned.inscut.trap.net", "A", ("NXDOMAIN", False, None)),
+    ("www.unsigned.inscut3.trap.net", "A", ("NXDOMAIN", False, None)),
 ]
 
 

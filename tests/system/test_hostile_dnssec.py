@@ -36,6 +36,8 @@ CASES = [
     ("parent.oobsigner.trap.net", "A", ("NOERROR", True, None), ("NOERROR", True, None)),
     ("nx.wildnsec.trap.net", "A", ("SERVFAIL", False, 6), ("SERVFAIL", False, (6, 12))),
     ("a.wildnsec.trap.net", "A", ("NOERROR", True, None), ("NOERROR", True, None)),
+    ("www.unsigned.inscut.trap.net", "A", ("NXDOMAIN", False, None), ("NXDOMAIN", False, None)),
+    ("www.unsigned.inscut3.trap.net", "A", ("NXDOMAIN", False, None), ("NXDOMAIN", False, None)),
 ]
 
 

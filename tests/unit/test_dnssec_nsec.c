@@ -142,9 +142,21 @@ test_nxdomain(void)
 	st = nxdomain("x.example.com.", pick(WILD_W, APEX, -1), &why);
 	ok(st == SEC_BOGUS,
 	    "NXDOMAIN for an empty non-terminal: bogus (%s)", why);
+	/*
+	 * Below an unsigned cut (NS, no DS, no SOA) the parent proves
+	 * nothing, and nobody can: insecure, as Unbound (RFC 4035 §5.2). A
+	 * signed child (DS at the cut) must answer for itself: bogus.
+	 */
 	st = nxdomain("foo.insecure.example.com.", pick(INSEC, APEX, -1), &why);
+	ok(st == SEC_INSECURE,
+	    "NXDOMAIN below an unsigned cut, shown by its NSEC: insecure (%s)",
+	    why);
+	st = nxdomain("insecure.example.com.", pick(INSEC, APEX, -1), &why);
+	ok(st == SEC_INSECURE,
+	    "NXDOMAIN at an unsigned cut, shown by its NSEC: insecure (%s)", why);
+	st = nxdomain("foo.d.example.com.", pick(D, APEX, -1), &why);
 	ok(st == SEC_BOGUS,
-	    "parent-side NSEC (NS, no SOA) proves nothing below the cut (%s)",
+	    "NXDOMAIN below a signed cut (NS and DS) from the parent: bogus (%s)",
 	    why);
 	st = nxdomain("foo.m.example.com.", pick(M, APEX, -1), &why);
 	ok(st == SEC_BOGUS, "an NSEC with DNAME proves nothing below it (%s)",
@@ -215,7 +227,19 @@ test_nodata(void)
 	ok(st == SEC_SECURE, "NODATA for DS from the parent-side NSEC");
 	st = nodata("foo.insecure.example.com.", LDNS_RR_TYPE_A,
 	    pick(INSEC, APEX, -1), &why);
-	ok(st == SEC_BOGUS, "NODATA below a cut from the parent side: bogus");
+	ok(st == SEC_INSECURE,
+	    "NODATA below an unsigned cut from the parent side: insecure (%s)",
+	    why);
+	st = nodata("insecure.example.com.", LDNS_RR_TYPE_A, pick(INSEC, -1),
+	    &why);
+	ok(st == SEC_INSECURE,
+	    "NODATA at an unsigned cut from its parent-side NSEC: insecure (%s)",
+	    why);
+	st = nodata("foo.insecure.example.com.", LDNS_RR_TYPE_DS,
+	    pick(INSEC, APEX, -1), &why);
+	ok(st == SEC_BOGUS,
+	    "but a DS below the unsigned cut is no question for the parent "
+	    "(%s)", why);
 	st = nodata("m.example.com.", LDNS_RR_TYPE_A, pick(M, -1), &why);
 	ok(st == SEC_SECURE, "NODATA at the DNAME owner itself is fine");
 	st = nodata("a.w.example.com.", LDNS_RR_TYPE_A, pick(WILD_W, -1), &why);

@@ -139,9 +139,35 @@ test_proofs(void)
 	v = prove(NXDOMAIN, "x.w.example.com.", 0, std_chain(), NULL);
 	ok(v.status == SEC_BOGUS,
 	    "NXDOMAIN where *.w.example.com exists: bogus (%s)", v.why);
+	/*
+	 * The closest encloser an unsigned cut (NS, no DS, no SOA): the name
+	 * is in a zone nobody can prove anything of, insecure (Unbound's
+	 * nsec3_prove_closest_encloser); a signed cut (DS) stays bogus.
+	 */
 	v = prove(NXDOMAIN, "foo.insecure.example.com.", 0, std_chain(), NULL);
+	ok(v.status == SEC_INSECURE && v.ede == DNSSEC_EDE_NONE,
+	    "NXDOMAIN below an unsigned cut (closest encloser): insecure (%s)",
+	    v.why);
+	v = prove(NXDOMAIN, "foo.d.example.com.", 0, std_chain(), NULL);
 	ok(v.status == SEC_BOGUS,
-	    "NXDOMAIN below a delegation (closest encloser is a cut): bogus (%s)",
+	    "NXDOMAIN below a signed cut (closest encloser has DS): bogus (%s)",
+	    v.why);
+	v = prove(NODATA, "foo.insecure.example.com.", LDNS_RR_TYPE_A,
+	    std_chain(), NULL);
+	ok(v.status == SEC_INSECURE,
+	    "NODATA below an unsigned cut: insecure (%s)", v.why);
+	v = prove(NODATA, "insecure.example.com.", LDNS_RR_TYPE_A, std_chain(),
+	    NULL);
+	ok(v.status == SEC_INSECURE,
+	    "NODATA at an unsigned cut from its parent-side NSEC3: insecure (%s)",
+	    v.why);
+	v = prove(NODATA, "insecure.example.com.", LDNS_RR_TYPE_NS, std_chain(),
+	    NULL);
+	ok(v.status == SEC_BOGUS,
+	    "NODATA for NS at a cut whose NSEC3 lists NS: bogus (%s)", v.why);
+	v = prove(NO_DS, "foo.insecure.example.com.", 0, std_chain(), NULL);
+	ok(v.status == SEC_BOGUS,
+	    "no DS below an unsigned cut: not the parent's to say, bogus (%s)",
 	    v.why);
 	v = prove(NXDOMAIN, "foo.m.example.com.", 0, std_chain(), NULL);
 	ok(v.status == SEC_BOGUS, "NXDOMAIN below a DNAME: bogus (%s)", v.why);
@@ -216,6 +242,12 @@ test_optout(void)
 	ok(v.status == SEC_INSECURE && v.ede == DNSSEC_EDE_NONE,
 	    "wildcard NODATA over an opt-out span: insecure, no AD (%s)",
 	    v.why);
+	/* No wildcard at all, the next closer name in an opt-out span: it
+	 * may be an unsigned delegation (RFC 5155 §9.2, Unbound's case 5). */
+	v = prove(NODATA, "c.example.com.", LDNS_RR_TYPE_A,
+	    chain(nodes, NNODES, 1, 1, 0, "AB"), NULL);
+	ok(v.status == SEC_INSECURE && v.ede == DNSSEC_EDE_NONE,
+	    "NODATA for a name in an opt-out span: insecure (%s)", v.why);
 }
 
 /* RFC 5155 §8.1-8.2: unknown hash algorithms and flags are ignored. */
