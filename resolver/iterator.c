@@ -2672,9 +2672,10 @@ iterator_reply(struct engine_request *req, ldns_pkt *pkt, size_t size,
 			 * answer NXDOMAIN for empty non-terminals, so ask the
 			 * full name instead of believing that nothing exists
 			 * below. The RFC 8020 shortcut is kept only where it is
-			 * safe: an NXDOMAIN to the full question is cached and
-			 * covers the names below it (rrset_cache_lookup_negative);
-			 * a minimised one would need a DNSSEC proof first.
+			 * safe: an NXDOMAIN to the full question is cached, and
+			 * covers the names below it once validated secure
+			 * (rrset_cache_lookup_negative, as Unbound's
+			 * harden-below-nxdomain); a minimised one is not cached.
 			 */
 			task->qmin_off = true;
 			fallback(req, task, "no-qmin", now);

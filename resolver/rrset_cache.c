@@ -959,7 +959,15 @@ rrset_cache_lookup_negative(struct rrset_cache *cache, const ldns_rdf *name,
 
 	entry = rrset_negative_at(cache, name, type, klass, now, key, &keylen,
 	    just_head);
-	/* RFC 8020: an NXDOMAIN at the name or any ancestor covers the name. */
+	/*
+	 * The name's own NXDOMAIN (n == labels), whatever its status; RFC
+	 * 8020: an NXDOMAIN at an ancestor covers the name, but only a
+	 * DNSSEC-secure one, as Unbound's harden-below-nxdomain: an unsigned
+	 * or insecure NXDOMAIN may be spoofed (one forged reply would deny a
+	 * whole subtree) or come from old software that says NXDOMAIN for
+	 * empty non-terminals. Without validation nothing is secure, so
+	 * nothing is cut off.
+	 */
 	for (unsigned n = labels; entry == NULL && n > 0; n--) {
 		ldns_rdf *ancestor = dname_ancestor(name, n);
 
@@ -968,6 +976,11 @@ rrset_cache_lookup_negative(struct rrset_cache *cache, const ldns_rdf *name,
 		entry = rrset_negative_at(cache, ancestor, NXDOMAIN_TYPE,
 		    klass, now, key, &keylen, just_head);
 		ldns_rdf_deep_free(ancestor);
+		if (entry != NULL && n < labels && entry->status != SEC_SECURE) {
+			if (entry != just_head)
+				free(entry);
+			entry = NULL;
+		}
 	}
 	if (entry == NULL)
 		return false;

@@ -146,7 +146,8 @@ bool rrset_cache_store_negative(struct rrset_cache *cache,
 
 /*
  * Looks for a negative answer covering (name, type): NODATA for the type,
- * NXDOMAIN for the name or one of its ancestors. Returns true and sets
+ * NXDOMAIN for the name, or a SEC_SECURE NXDOMAIN for one of its ancestors
+ * (RFC 8020; never an unvalidated or insecure one). Returns true and sets
  * *rcode and *soa (a copy with counted-down TTLs, may be NULL) when found;
  * `info` (may be NULL) gets the status and a copy of the proof in sigs.
  * With `soa` NULL nothing is copied: info gets the rank and status only.

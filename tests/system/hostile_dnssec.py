@@ -38,6 +38,12 @@ the lab's root reaches it.
                                   nobody can prove anything of (insecure)
   www.unsigned.inscut3.trap.net A the same with NSEC3: the closest encloser
                                   is the unsigned delegation
+  ent.oldsoft.trap.net A          NXDOMAIN for an empty non-terminal, as old
+                                  software says, from an unsigned zone
+                                  (insecure: no DS for oldsoft in trap.net)
+  www.ent.oldsoft.trap.net A      the name below it, which exists: an insecure
+                                  NXDOMAIN must not deny it (RFC 8020 is only
+                                  for secure ones)
 Usage: hostile_dnssec.py ADDR PIDFILE LAB_DIR   (stops on SIGTERM)
 """
 import base64
@@ -261,11 +267,16 @@ class Server:
         for label in ("inscut", "inscut3"):
             z[label].add(rrset(N("unsigned", z[label].name), "NS", NS_NAME.to_text(),
                                ttl=86400))
+        # Unsigned, delegated without DS; like old software, its server
+        # answers NXDOMAIN for the empty non-terminal ent.oldsoft.
+        self.oldsoft = Zone(N("oldsoft", TRAP), signed=False)
+        self.oldsoft.add(rrset(N("www.ent", self.oldsoft.name), "A", "192.0.2.208"))
+        self.trap.add(rrset(self.oldsoft.name, "NS", NS_NAME.to_text(), ttl=86400))
         st = z["stripped"]
         self.unsigned = Zone(N("unsigned", st.name), signed=False)
         self.unsigned.add(rrset(N("www", self.unsigned.name), "A", "192.0.2.205"))
         st.add(rrset(self.unsigned.name, "NS", NS_NAME.to_text(), ttl=86400))
-        self.zones = [self.trap, self.unsigned] + list(z.values())
+        self.zones = [self.trap, self.unsigned, self.oldsoft] + list(z.values())
 
     @staticmethod
     def garbage_sigs(rs, signer, tag):

@@ -88,6 +88,10 @@ HOSTILE = [
     # NSEC(3) at the cut: insecure, as Unbound (was SERVFAIL, EDE 12)
     ("www.unsigned.inscut.trap.net", "A", ("NXDOMAIN", False, None)),
     ("www.unsigned.inscut3.trap.net", "A", ("NXDOMAIN", False, None)),
+    # an insecure NXDOMAIN for an empty non-terminal, then the name below
+    # it: RFC 8020 only from secure NXDOMAINs (was NXDOMAIN from the cache)
+    ("ent.oldsoft.trap.net", "A", ("NXDOMAIN", False, None)),
+    ("www.ent.oldsoft.trap.net", "A", ("NOERROR", False, None)),
 ]
 
 

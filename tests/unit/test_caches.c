@@ -392,9 +392,32 @@ test_negative(void)
 	ok(got != NULL && ldns_rr_ttl(ldns_rr_list_rr(got, 0)) == 200,
 	    "with its SOA, TTL counted down");
 	ldns_rr_list_deep_free(got);
-	ok(rrset_cache_lookup_negative(c, below, LDNS_RR_TYPE_A,
+	/*
+	 * RFC 8020 only from a secure NXDOMAIN (Unbound's
+	 * harden-below-nxdomain): an unvalidated or insecure one may be a
+	 * spoof, or old software's NXDOMAIN for an empty non-terminal.
+	 */
+	got = NULL;
+	ok(!rrset_cache_lookup_negative(c, below, LDNS_RR_TYPE_A,
 	    LDNS_RR_CLASS_IN, 1100, &rcode, NULL, NULL) &&
-	    rcode == LDNS_RCODE_NXDOMAIN, "and every name below (RFC 8020)");
+	    !rrset_cache_lookup_negative(c, below, LDNS_RR_TYPE_A,
+	    LDNS_RR_CLASS_IN, 1100, &rcode, &got, NULL) && got == NULL,
+	    "an unvalidated NXDOMAIN does not deny the names below it");
+	rrset_cache_store_negative(c, nx, LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN,
+	    LDNS_RCODE_NXDOMAIN, soa, NULL, SEC_INSECURE, 300, 1000);
+	ok(!rrset_cache_lookup_negative(c, below, LDNS_RR_TYPE_A,
+	    LDNS_RR_CLASS_IN, 1100, &rcode, NULL, NULL),
+	    "nor does an insecure one");
+	ok(rrset_cache_lookup_negative(c, nx, LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN,
+	    1100, &rcode, NULL, NULL) && rcode == LDNS_RCODE_NXDOMAIN,
+	    "which still answers for its own name");
+	rrset_cache_store_negative(c, nx, LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN,
+	    LDNS_RCODE_NXDOMAIN, soa, NULL, SEC_SECURE, 300, 1000);
+	ok(rrset_cache_lookup_negative(c, below, LDNS_RR_TYPE_A,
+	    LDNS_RR_CLASS_IN, 1100, &rcode, &got, NULL) &&
+	    rcode == LDNS_RCODE_NXDOMAIN && got != NULL,
+	    "a secure NXDOMAIN denies every name below (RFC 8020)");
+	ldns_rr_list_deep_free(got);
 	rrset_cache_store_negative(c, www, LDNS_RR_TYPE_AAAA, LDNS_RR_CLASS_IN,
 	    LDNS_RCODE_NOERROR, soa, NULL, SEC_UNCHECKED, 300, 1000);
 	ok(rrset_cache_lookup_negative(c, www, LDNS_RR_TYPE_AAAA,

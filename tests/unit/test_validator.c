@@ -1980,6 +1980,56 @@ test_insecure(void)
 }
 
 /*
+ * RFC 8020 (a name below an NXDOMAIN does not exist) only from a secure
+ * NXDOMAIN, as Unbound's harden-below-nxdomain: an insecure one could be
+ * a spoof, or old software answering NXDOMAIN for an empty non-terminal,
+ * and would deny a whole subtree. RFC 8198 is off here, so that only the
+ * cached NXDOMAIN can answer the name below.
+ */
+static void
+test_rfc8020_secure_only(void)
+{
+	struct engine *engine;
+	struct outcome o;
+
+	aggressive_off = true;
+	engine = new_engine(true);
+	aggressive_off = false;
+	resolve(engine, "nx.insec.test.", LDNS_RR_TYPE_A, false, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NXDOMAIN &&
+	    o.result.security == SEC_INSECURE, "an insecure nxdomain (%s)",
+	    sec_status_name(o.result.security));
+	outcome_free(&o);
+	resolve(engine, "a.nx.insec.test.", LDNS_RR_TYPE_A, false, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NXDOMAIN && o.sends > 0,
+	    "insecure_nxdomain_does_not_deny_the_names_below: asked upstream "
+	    "(%u sends)", o.sends);
+	outcome_free(&o);
+	resolve(engine, "nx.sec.test.", LDNS_RR_TYPE_A, false, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NXDOMAIN &&
+	    o.result.security == SEC_SECURE, "a secure nxdomain (%s)",
+	    sec_status_name(o.result.security));
+	outcome_free(&o);
+	resolve(engine, "a.nx.sec.test.", LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NXDOMAIN && o.sends == 0 &&
+	    o.result.security == SEC_SECURE && o.ad,
+	    "secure_nxdomain_denies_the_names_below (%u sends, %s)", o.sends,
+	    sec_status_name(o.result.security));
+	outcome_free(&o);
+	engine_free(engine);
+
+	/* Without validation nothing is secure: nothing is cut off. */
+	engine = new_engine(false);
+	resolve(engine, "nx.sec.test.", LDNS_RR_TYPE_A, false, false, &o);
+	outcome_free(&o);
+	resolve(engine, "a.nx.sec.test.", LDNS_RR_TYPE_A, false, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NXDOMAIN && o.sends > 0,
+	    "validation_off_never_uses_rfc8020 (%u sends)", o.sends);
+	outcome_free(&o);
+	engine_free(engine);
+}
+
+/*
  * Issue 16: a minimised question's NOERROR is cached and spares its
  * siblings the question, without weakening anything. Under sec.test.
  * (signed) the minimised wild.sec.test. NODATA is not validated, so it is
@@ -2941,6 +2991,7 @@ main(void)
 	test_wildcard_learnt_from_a_forged_rrsig();
 	test_ds_kept_no_longer_than_its_rrsig();
 	test_insecure();
+	test_rfc8020_secure_only();
 	test_qmin_siblings_validated();
 	test_repeated_referral();
 	test_keys_ahead();
