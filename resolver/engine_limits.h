@@ -233,6 +233,14 @@
  * With the limit above, one RRset costs at most 2 x 2 = 4 signature checks
  * (Unbound allows 8 per RRset, MAX_VALIDATE_RRSIGS). */
 #define LIMIT_DNSSEC_KEYS_PER_TAG		2
+/*
+ * Distinct signer names tried per RRset (dnssec_rrset_signers): one RRSIG
+ * with another signer, injected or stale, must not spoil a good RRset
+ * (Unbound takes the first RRSIG's signer only), yet each signer tried may
+ * cost a DS and a DNSKEY fetch and the checks above: the preferred signer
+ * and one more. The rest are skipped.
+ */
+#define LIMIT_DNSSEC_SIGNERS_PER_RRSET		2
 /* DS records considered per zone; the rest are skipped (PowerDNS max-ds-per-zone 8). */
 #define LIMIT_DNSSEC_DS_PER_ZONE		8
 /* DS digests computed that did not match before the DNSKEY set is bogus

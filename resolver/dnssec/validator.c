@@ -786,53 +786,25 @@ check_dnskey(struct engine_request *req, struct task *task,
 }
 
 /*
- * One RRset of the reply. Signed: verified with its signer's keys.
- * Unsigned: fine only in a zone proven insecure. `unsigned_target` is the
- * name whose zone would hold it unsigned (the owner; the parent for DS).
- * Returns the RRset's own status (also folded into rv); *wildcard gets the
- * closest encloser's label count of a wildcard expansion, or -1.
+ * One RRset judged with the keys of one `signer` zone, its RRSIGs `sigs`:
+ * the RRset's status (also folded into rv); *wildcard as check_rrset's.
  */
 static enum sec_status
-check_rrset(struct engine_request *req, struct task *task,
-    struct reply_verdict *rv, const ldns_rr_list *all_sigs,
-    const ldns_rr_list *rrset, const ldns_rdf *unsigned_target,
-    const ldns_rdf **signer_out, int *wildcard, struct engine_now now)
+check_signed(struct engine_request *req, struct task *task,
+    struct reply_verdict *rv, const ldns_rr_list *sigs,
+    const ldns_rr_list *rrset, const ldns_rdf *signer, int *wildcard,
+    struct engine_now now)
 {
 	const ldns_rr *first = ldns_rr_list_rr(rrset, 0);
 	const ldns_rdf *owner = ldns_rr_owner(first);
 	ldns_rr_type type = ldns_rr_get_type(first);
-	ldns_rr_list *sigs = sigs_over(all_sigs, owner, type);
-	const ldns_rdf *signer = sigs != NULL ?
-	    dnssec_rrset_signer(sigs, owner, type) : NULL;
 	struct zone_verdict zv;
 	struct dnssec_verdict vd;
 	enum sec_status status = SEC_SECURE;
 
-	if (wildcard != NULL)
-		*wildcard = -1;
-	if (signer_out != NULL)
-		*signer_out = NULL;
-	if (signer == NULL) {
-		zone_keys(req, unsigned_target != NULL ? unsigned_target :
-		    owner, false, now.wall, &zv, rv->need);
-		if (zv.answer == ZONE_NEED) {
-			rv->outcome = VAL_NEED;
-		} else {
-			status = zone_status(zv.answer);
-			if (!rv->dry)
-				validator_emit(req, task, "unsigned", owner,
-				    type, NULL, status, zv.ede, zv.why, now);
-			zone_verdict_add(rv, &zv);
-		}
-		ldns_rr_list_deep_free(zv.keys);
-		ldns_rr_list_free(sigs);
-		return status;
-	}
-	if (signer_out != NULL)
-		*signer_out = signer;
+	*wildcard = -1;
 	if (type == LDNS_RR_TYPE_DNSKEY && dname_equal(owner, signer)) {
 		check_dnskey(req, task, rv, rrset, sigs, signer, now);
-		ldns_rr_list_free(sigs);
 		return rv->status;
 	}
 	if (type == LDNS_RR_TYPE_DS && dname_equal(owner, signer)) {
@@ -843,7 +815,6 @@ check_rrset(struct engine_request *req, struct task *task,
 			    "DS signed by its own zone", now);
 		verdict_add(rv, SEC_BOGUS, ENGINE_EDE_DNSSEC_BOGUS,
 		    "DS signed by its own zone");
-		ldns_rr_list_free(sigs);
 		return SEC_BOGUS;
 	}
 	zone_keys(req, signer, true, now.wall, &zv, rv->need);
@@ -863,16 +834,116 @@ check_rrset(struct engine_request *req, struct task *task,
 		    owner, type, signer, &vd, now);
 		status = vd.status;
 		verdict_add(rv, vd.status, vd.ede, vd.why);
-		if (wildcard != NULL && vd.status == SEC_SECURE)
+		if (vd.status == SEC_SECURE)
 			*wildcard = vd.wildcard_labels;
 	}
 	ldns_rr_list_deep_free(zv.keys);
-	ldns_rr_list_free(sigs);
 	return status;
+}
+
+/*
+ * One RRset of the reply. Signed: verified with its signer's keys; when
+ * its RRSIGs name several signers, each in turn (dnssec_rrset_signers, at
+ * most LIMIT_DNSSEC_SIGNERS_PER_RRSET) until one proves it, and the best
+ * verdict stands, so that an RRSIG added with another signer cannot make a
+ * good answer bogus. Every signer is the owner or an ancestor, so none can
+ * make it better than its own zone's chain allows: an insecure one means
+ * an unsigned cut above the owner, where unsigned data is insecure too.
+ * Unsigned: fine only in a zone proven insecure. `unsigned_target` is the
+ * name whose zone would hold it unsigned (the owner; the parent for DS).
+ * Returns the RRset's own status (also folded into rv); *wildcard gets the
+ * closest encloser's label count of a wildcard expansion, or -1.
+ */
+static enum sec_status
+check_rrset(struct engine_request *req, struct task *task,
+    struct reply_verdict *rv, const ldns_rr_list *all_sigs,
+    const ldns_rr_list *rrset, const ldns_rdf *unsigned_target,
+    const ldns_rdf **signer_out, int *wildcard, struct engine_now now)
+{
+	const ldns_rr *first = ldns_rr_list_rr(rrset, 0);
+	const ldns_rdf *owner = ldns_rr_owner(first);
+	ldns_rr_type type = ldns_rr_get_type(first);
+	ldns_rr_list *sigs = sigs_over(all_sigs, owner, type);
+	const ldns_rdf *signers[LIMIT_DNSSEC_SIGNERS_PER_RRSET];
+	size_t n = sigs != NULL ? dnssec_rrset_signers(sigs, owner, type,
+	    signers, LIMIT_DNSSEC_SIGNERS_PER_RRSET) : 0;
+	struct reply_verdict best = { 0 };
+	struct zone_verdict zv;
+	enum sec_status status = SEC_SECURE, best_status = SEC_UNCHECKED;
+	int wild = -1, best_wild = -1;
+
+	if (wildcard != NULL)
+		*wildcard = -1;
+	if (signer_out != NULL)
+		*signer_out = NULL;
+	if (n == 0) {
+		zone_keys(req, unsigned_target != NULL ? unsigned_target :
+		    owner, false, now.wall, &zv, rv->need);
+		if (zv.answer == ZONE_NEED) {
+			rv->outcome = VAL_NEED;
+		} else {
+			status = zone_status(zv.answer);
+			if (!rv->dry)
+				validator_emit(req, task, "unsigned", owner,
+				    type, NULL, status, zv.ede, zv.why, now);
+			zone_verdict_add(rv, &zv);
+		}
+		ldns_rr_list_deep_free(zv.keys);
+		ldns_rr_list_free(sigs);
+		return status;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct reply_verdict sub = *rv;
+
+		sub.status = SEC_SECURE;
+		sub.ede = -1;
+		sub.why = NULL;
+		sub.keys_bad = false;
+		sub.outcome = VAL_DONE;
+		status = check_signed(req, task, &sub, sigs, rrset, signers[i],
+		    &wild, now);
+		rv->request_limit |= sub.request_limit;
+		if (sub.outcome == VAL_NEED) {
+			/* This signer's keys first; all are judged again then. */
+			rv->outcome = VAL_NEED;
+			ldns_rr_list_free(sigs);
+			return SEC_SECURE;
+		}
+		if (i == 0 || status > best_status) {
+			best = sub;
+			best_status = status;
+			best_wild = wild;
+			if (signer_out != NULL)
+				*signer_out = signers[i];
+		}
+		/* In the dry pass, keys at hand count as secure: no fetch. */
+		if (status == SEC_SECURE)
+			break;
+	}
+	verdict_add(rv, best.status, best.ede, best.why);
+	rv->keys_bad |= best.keys_bad;
+	if (wildcard != NULL)
+		*wildcard = best_wild;
+	ldns_rr_list_free(sigs);
+	return best_status;
 }
 
 #define VALIDATOR_WHY_PROOF_UNSIGNED	"NSEC or NSEC3 record without RRSIG"
 #define VALIDATOR_WHY_PROOF_EXPANDED	"NSEC or NSEC3 record expanded from a wildcard"
+
+/* Whether one of `sigs` (RRSIGs over one RRset) is by `zone`. */
+static bool
+signed_by(const ldns_rr_list *sigs, const ldns_rdf *zone)
+{
+	for (size_t i = 0; i < ldns_rr_list_rr_count(sigs); i++) {
+		const ldns_rdf *signer = ldns_rr_rrsig_signame(
+		    ldns_rr_list_rr(sigs, i));
+
+		if (signer != NULL && dname_equal(signer, zone))
+			return true;
+	}
+	return false;
+}
 
 /* Pushes `rr` onto rv->proof unless it is there already. */
 static void
@@ -944,8 +1015,7 @@ verified_proof(struct engine_request *req, struct task *task,
 	*nsec3 = false;
 	for (size_t i = 0; out != NULL && i < n; i++) {
 		ldns_rr *rr = ldns_rr_list_rr(v->nsec, i);
-		ldns_rr_list *set;
-		const ldns_rdf *signer;
+		ldns_rr_list *set, *sigs;
 		enum sec_status st;
 		bool seen = false;
 		int wild;
@@ -957,24 +1027,30 @@ verified_proof(struct engine_request *req, struct task *task,
 				seen = true;
 		if (seen)
 			continue;
-		signer = dnssec_rrset_signer(v->sigs, ldns_rr_owner(rr),
+		sigs = sigs_over(v->sigs, ldns_rr_owner(rr),
 		    ldns_rr_get_type(rr));
-		if (signer == NULL) {
+		if (sigs == NULL)
+			break;
+		if (dnssec_rrset_signer(sigs, ldns_rr_owner(rr),
+		    ldns_rr_get_type(rr)) == NULL) {
 			/* Unsigned: proves nothing; judged below. */
 			if (unsigned_rr == NULL &&
 			    dname_in_bailiwick(ldns_rr_owner(rr), zone))
 				unsigned_rr = rr;
+			ldns_rr_list_free(sigs);
 			continue;
 		}
-		if (!dname_equal(signer, zone))
-			continue;	/* not this proof's: no keys, no crypto */
-		set = pick(v->nsec, ldns_rr_owner(rr), ldns_rr_get_type(rr));
-		if (set == NULL)
-			break;
+		/* Not this proof's (no RRSIG by `zone`): no keys, no crypto.
+		 * RRSIGs by other signers beside one by `zone` are ignored. */
+		if (!signed_by(sigs, zone) || (set = pick(v->nsec,
+		    ldns_rr_owner(rr), ldns_rr_get_type(rr))) == NULL) {
+			ldns_rr_list_free(sigs);
+			continue;
+		}
 		sub.status = SEC_SECURE;
 		sub.ede = -1;
-		st = check_rrset(req, task, &sub, v->sigs, set, zone, &signer,
-		    &wild, now);
+		st = check_signed(req, task, &sub, sigs, set, zone, &wild, now);
+		ldns_rr_list_free(sigs);
 		if (sub.dry)
 			;	/* no crypto yet */
 		else if (st == SEC_SECURE && wild >= 0) {

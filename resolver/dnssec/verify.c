@@ -1091,17 +1091,69 @@ dnssec_verify_dnskey_rrset(const ldns_rr_list *dnskeys,
 	}
 }
 
+/*
+ * Whether signer `a` is tried before `b` for an RRset of `type` owned by
+ * `owner`: the zone's own DNSKEY set first by its own zone, any other
+ * RRset first by the signer nearest the root. A server signs only the
+ * zones it serves, and the scrubber keeps signers inside the zone asked,
+ * so that one is the zone asked unless it answers for a child it also
+ * serves; an added RRSIG can only name a deeper one. A DS signed by the
+ * child itself (owner) comes last: it is nonsense anyway.
+ */
+static bool
+signer_before(const ldns_rdf *a, const ldns_rdf *b, const ldns_rdf *owner,
+    ldns_rr_type type)
+{
+	if (type == LDNS_RR_TYPE_DNSKEY && dname_equal(a, owner) !=
+	    dname_equal(b, owner))
+		return dname_equal(a, owner);
+	return dname_labels(a) < dname_labels(b);
+}
+
+size_t
+dnssec_rrset_signers(const ldns_rr_list *rrsigs, const ldns_rdf *owner,
+    ldns_rr_type type, const ldns_rdf **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ldns_rr_list_rr_count(rrsigs); i++) {
+		const ldns_rr *sig = ldns_rr_list_rr(rrsigs, i);
+		const ldns_rdf *signer;
+		bool seen = false;
+		size_t at;
+
+		if (!rrsig_well_formed(sig) ||
+		    ldns_rdf2rr_type(ldns_rr_rdf(sig, RRSIG_TYPE_COVERED)) != type ||
+		    !dname_equal(ldns_rr_owner(sig), owner))
+			continue;
+		signer = ldns_rr_rdf(sig, RRSIG_SIGNER);
+		/* Only an ancestor (or the owner) can sign: RFC 4035 §5.3.1. */
+		if (!dname_in_bailiwick(owner, signer))
+			continue;
+		for (size_t j = 0; j < n && !seen; j++)
+			seen = dname_equal(out[j], signer);
+		if (seen)
+			continue;
+		/* Insertion into the `max` best: bounded by the reply's size. */
+		for (at = n; at > 0 && signer_before(signer, out[at - 1], owner,
+		    type); at--)
+			;
+		if (at == max)
+			continue;
+		if (n < max)
+			n++;
+		memmove(out + at + 1, out + at, (n - 1 - at) * sizeof(*out));
+		out[at] = signer;
+	}
+	return n;
+}
+
 const ldns_rdf *
 dnssec_rrset_signer(const ldns_rr_list *rrsigs, const ldns_rdf *owner,
     ldns_rr_type type)
 {
-	for (size_t i = 0; i < ldns_rr_list_rr_count(rrsigs); i++) {
-		const ldns_rr *sig = ldns_rr_list_rr(rrsigs, i);
+	const ldns_rdf *signer = NULL;
 
-		if (rrsig_well_formed(sig) &&
-		    ldns_rdf2rr_type(ldns_rr_rdf(sig, RRSIG_TYPE_COVERED)) == type &&
-		    dname_equal(ldns_rr_owner(sig), owner))
-			return ldns_rr_rdf(sig, RRSIG_SIGNER);
-	}
-	return NULL;
+	return dnssec_rrset_signers(rrsigs, owner, type, &signer, 1) > 0 ?
+	    signer : NULL;
 }

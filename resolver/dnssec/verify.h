@@ -191,10 +191,19 @@ unsigned dnssec_key_objects_kept(void);
 bool dnssec_ds_usable(const ldns_rr_list *ds_set, int *ede);
 
 /*
- * The signer name of the first RRSIG in `rrsigs` over `owner`/`type` (the
- * zone whose DNSKEYs are needed to verify that RRset), or NULL when there
- * is none. Points into `rrsigs`: valid while it lives.
+ * The distinct signer names of the RRSIGs in `rrsigs` over `owner`/`type`
+ * that may have signed it (the owner or an ancestor; others never verify),
+ * the zones whose DNSKEYs would verify that RRset, in the order to try
+ * them (the zone's own first for its DNSKEY set, otherwise the one nearest
+ * the root first): at most `max` into `out`, the count returned. The
+ * caller tries each in turn (LIMIT_DNSSEC_SIGNERS_PER_RRSET), so that one
+ * RRSIG naming another signer cannot spoil a good RRset. Pointers into
+ * `rrsigs`: valid while it lives.
  */
+size_t dnssec_rrset_signers(const ldns_rr_list *rrsigs, const ldns_rdf *owner,
+    ldns_rr_type type, const ldns_rdf **out, size_t max);
+
+/* The first of dnssec_rrset_signers(), or NULL when there is none. */
 const ldns_rdf *dnssec_rrset_signer(const ldns_rr_list *rrsigs,
     const ldns_rdf *owner, ldns_rr_type type);
 

@@ -637,6 +637,55 @@ test_signer_helper(void)
 }
 
 /*
+ * Several signers over one RRset: each distinct one that may have signed
+ * it (the owner or an ancestor), the one nearest the root first (the zone
+ * asked, not an added RRSIG's deeper name), the zone's own first for its
+ * DNSKEY set, at most the count asked for.
+ */
+static void
+test_signers(void)
+{
+	ldns_rr_list *sigs = t_list(
+	    "a.b.example.com. 300 IN RRSIG A 13 4 300 20260201000000 "
+	    "20251201000000 1 a.b.example.com. AAAA",
+	    "a.b.example.com. 300 IN RRSIG A 13 4 300 20260201000000 "
+	    "20251201000000 1 other.com. AAAA",
+	    "a.b.example.com. 300 IN RRSIG A 13 4 300 20260201000000 "
+	    "20251201000000 1 b.example.com. AAAA",
+	    "a.b.example.com. 300 IN RRSIG A 13 4 300 20260201000000 "
+	    "20251201000000 2 example.com. AAAA",
+	    "a.b.example.com. 300 IN RRSIG A 13 4 300 20260201000000 "
+	    "20251201000000 3 example.com. AAAA",
+	    "example.com. 300 IN RRSIG DNSKEY 13 2 300 20260201000000 "
+	    "20251201000000 1 com. AAAA",
+	    "example.com. 300 IN RRSIG DNSKEY 13 2 300 20260201000000 "
+	    "20251201000000 1 example.com. AAAA", NULL);
+	ldns_rdf *owner = t_name("a.b.example.com.");
+	ldns_rdf *apex = t_name("example.com.");
+	const ldns_rdf *out[4];
+	size_t n;
+
+	n = dnssec_rrset_signers(sigs, owner, LDNS_RR_TYPE_A, out, 4);
+	ok(n == 3 && dname_str_eq(out[0], "example.com.") &&
+	    dname_str_eq(out[1], "b.example.com.") &&
+	    dname_str_eq(out[2], "a.b.example.com."),
+	    "signers: distinct, ancestors only, nearest the root first (%zu)", n);
+	n = dnssec_rrset_signers(sigs, owner, LDNS_RR_TYPE_A, out, 2);
+	ok(n == 2 && dname_str_eq(out[0], "example.com.") &&
+	    dname_str_eq(out[1], "b.example.com."),
+	    "signers: the best `max` only (%zu)", n);
+	n = dnssec_rrset_signers(sigs, apex, LDNS_RR_TYPE_DNSKEY, out, 4);
+	ok(n == 2 && dname_str_eq(out[0], "example.com.") &&
+	    dname_str_eq(out[1], "com."),
+	    "signers: a DNSKEY set's own zone first (%zu)", n);
+	ok(dname_str_eq(dnssec_rrset_signer(sigs, owner, LDNS_RR_TYPE_A),
+	    "example.com."), "dnssec_rrset_signer: the first of them");
+	ldns_rdf_deep_free(owner);
+	ldns_rdf_deep_free(apex);
+	ldns_rr_list_deep_free(sigs);
+}
+
+/*
  * The parsed public key is kept per DNSKEY rdata: a second check with the
  * same key parses nothing, a record that differs in any byte (here only
  * the flags) is a key object of its own, another key never verifies what
@@ -895,6 +944,7 @@ main(void)
 	test_ds_limits();
 	test_rsa_size();
 	test_signer_helper();
+	test_signers();
 	test_key_objects();
 	test_key_objects_threads();
 	test_crypto_matches_ldns();

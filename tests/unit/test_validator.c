@@ -1032,6 +1032,55 @@ add_extra_proof(ldns_pkt *reply, const struct zone *z)
 	ldns_pkt_push_rr(reply, LDNS_SECTION_AUTHORITY, rr);
 }
 
+/*
+ * test_extra_signer: before each RRSIG of the reply whose signer is above
+ * its owner, a copy naming the owner as signer (a plausible signer to the
+ * scrubber, a DS lookup away from being no zone, its signature false).
+ */
+static bool extra_signer;
+static const char *extra_signer_zone;	/* only its replies; NULL: all */
+
+static void
+add_extra_signers(ldns_pkt *reply)
+{
+	ldns_pkt_section sections[] = { LDNS_SECTION_ANSWER,
+	    LDNS_SECTION_AUTHORITY };
+
+	for (size_t s = 0; s < 2; s++) {
+		ldns_rr_list *old = ldns_pkt_get_section_clone(reply,
+		    sections[s]);
+		ldns_rr_list *new = ldns_rr_list_new();
+
+		for (size_t i = 0; i < ldns_rr_list_rr_count(old); i++) {
+			ldns_rr *rr = ldns_rr_list_rr(old, i);
+			const ldns_rdf *signer = ldns_rr_rrsig_signame(rr);
+
+			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_RRSIG &&
+			    signer != NULL &&
+			    ldns_dname_compare(signer, ldns_rr_owner(rr)) != 0) {
+				ldns_rr *fake = ldns_rr_clone(rr);
+
+				(void)ldns_rr_rrsig_set_signame(fake,
+				    ldns_rdf_clone(ldns_rr_owner(rr)));
+				ldns_rr_list_push_rr(new, fake);
+			}
+			ldns_rr_list_push_rr(new, ldns_rr_clone(rr));
+		}
+		ldns_rr_list_deep_free(old);
+		if (sections[s] == LDNS_SECTION_ANSWER) {
+			ldns_rr_list_deep_free(ldns_pkt_answer(reply));
+			ldns_pkt_set_answer(reply, new);
+			ldns_pkt_set_ancount(reply,
+			    (uint16_t)ldns_rr_list_rr_count(new));
+		} else {
+			ldns_rr_list_deep_free(ldns_pkt_authority(reply));
+			ldns_pkt_set_authority(reply, new);
+			ldns_pkt_set_nscount(reply,
+			    (uint16_t)ldns_rr_list_rr_count(new));
+		}
+	}
+}
+
 /* An on-path forger: its reply to `query` for `z`, or NULL to let the
  * zone's server answer. */
 static ldns_pkt *(*forge)(struct zone *z, const ldns_pkt *query);
@@ -1071,6 +1120,9 @@ zone_answer(void *ctx, const struct engine_send *send, const ldns_pkt *query,
 		reply = authority_answer(z, query);
 		if (ldns_pkt_edns_do(query))
 			add_extra_proof(reply, z);
+		if (extra_signer && (extra_signer_zone == NULL ||
+		    strcmp(extra_signer_zone, z->name) == 0))
+			add_extra_signers(reply);
 	}
 	if ((z->broken & server) != 0)
 		break_rrsigs(reply, false);
@@ -1768,6 +1820,68 @@ test_unverified_proof(void)
 			extra_proof = EXTRA_NONE;
 			engine_free(engine);
 		}
+}
+
+/*
+ * One RRSIG more before each of the reply's, naming another signer (the
+ * owner: inside the zone, so the scrubber keeps it) with a false
+ * signature: a denial of service if the validator trusted the first
+ * RRSIG's signer. Each answer must be what it is without them, in as many
+ * queries: the zone asked is tried first.
+ */
+static void
+test_extra_signer(void)
+{
+	static const struct {
+		const char *name;
+		ldns_rr_type type;
+		const char *zone;	/* whose replies get them; NULL: all */
+	} cases[] = {
+		/* Only the zone's own replies: the answer, the proofs. */
+		{ "www.sec.test.", LDNS_RR_TYPE_A, "sec.test." },
+		{ "www.sec.test.", LDNS_RR_TYPE_AAAA, "sec.test." },
+		{ "nx.sec.test.", LDNS_RR_TYPE_A, "sec.test." },
+		{ "nx.n3.test.", LDNS_RR_TYPE_A, "n3.test." },
+		/* Every reply: the DS in each referral too. */
+		{ "www.sec.test.", LDNS_RR_TYPE_A, NULL },
+		{ "www.sec.test.", LDNS_RR_TYPE_AAAA, NULL },
+		{ "nx.sec.test.", LDNS_RR_TYPE_A, NULL },
+		{ "a.wild.sec.test.", LDNS_RR_TYPE_A, NULL },
+		{ "www.n3.test.", LDNS_RR_TYPE_A, NULL },
+		{ "nx.n3.test.", LDNS_RR_TYPE_A, NULL },
+		{ "www.insec.test.", LDNS_RR_TYPE_A, NULL },
+		{ "www.uns.oo.test.", LDNS_RR_TYPE_A, NULL },
+	};
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct outcome control, o;
+		struct engine *engine;
+
+		engine = new_engine(true);
+		resolve(engine, cases[c].name, cases[c].type, true, false,
+		    &control);
+		engine_free(engine);
+		engine = new_engine(true);
+		extra_signer = true;
+		extra_signer_zone = cases[c].zone;
+		resolve(engine, cases[c].name, cases[c].type, true, false, &o);
+		extra_signer = false;
+		ok(o.result.rcode == control.result.rcode &&
+		    o.result.security == control.result.security &&
+		    o.ad == control.ad && o.sends == control.sends,
+		    "extra_signer: %s %s with an RRSIG naming another signer "
+		    "before each of %s: rcode %d, %s (%s), %u sends; without: "
+		    "rcode %d, %s, %u sends", cases[c].name,
+		    cases[c].type == LDNS_RR_TYPE_A ? "A" : "AAAA",
+		    cases[c].zone != NULL ? cases[c].zone : "every reply",
+		    o.result.rcode, sec_status_name(o.result.security),
+		    o.result.sec_why != NULL ? o.result.sec_why : "-", o.sends,
+		    control.result.rcode,
+		    sec_status_name(control.result.security), control.sends);
+		outcome_free(&control);
+		outcome_free(&o);
+		engine_free(engine);
+	}
 }
 
 /*
@@ -2987,6 +3101,7 @@ main(void)
 	test_wildcard_proof();
 	test_wildcard_proof_from_rrset_cache();
 	test_unverified_proof();
+	test_extra_signer();
 	test_wildcard_nsec_replay();
 	test_wildcard_learnt_from_a_forged_rrsig();
 	test_ds_kept_no_longer_than_its_rrsig();
