@@ -38,6 +38,12 @@ the lab's root reaches it.
                                   nobody can prove anything of (insecure)
   www.unsigned.inscut3.trap.net A the same with NSEC3: the closest encloser
                                   is the unsigned delegation
+  www.extrasig.trap.net A         each RRSIG below the apex after one more
+                                  naming the owner as signer (kept by a
+                                  scrubber: at or above the owner, inside
+                                  the zone), its signature false: a denial of
+                                  service for a validator trusting the first
+  zz.extrasig.trap.net A          the same over the NXDOMAIN's NSECs
   ent.oldsoft.trap.net A          NXDOMAIN for an empty non-terminal, as old
                                   software says, from an unsigned zone
                                   (insecure: no DS for oldsoft in trap.net)
@@ -234,7 +240,8 @@ class Server:
                           ("nsec3deep", {"nsec3": {"alg": 1, "iterations": DEEP_ITERATIONS}}),
                           ("wildreplay", {}), ("stripped", {}), ("oobsigner", {}),
                           ("nosigs", {}), ("wildnsec", {}), ("inscut", {}),
-                          ("inscut3", {"nsec3": {"alg": 1, "iterations": 0}})):
+                          ("inscut3", {"nsec3": {"alg": 1, "iterations": 0}}),
+                          ("extrasig", {})):
             name = N(label, TRAP)
             z[label] = Zone(name, **kw)
             z[label].add(rrset(N("www", name), "A", "192.0.2.201"))
@@ -257,6 +264,8 @@ class Server:
         ns = z["nosigs"]
         ns.sign = lambda rs, ns=ns: [] if rs.name == ns.name and rs.rdtype in (
             dns.rdatatype.SOA, dns.rdatatype.DNSKEY) else Zone.sign(ns, rs)
+        es = z["extrasig"]
+        es.sign = lambda rs, es=es: self.extra_signer(Zone.sign(es, rs))
         wr = z["wildreplay"]
         wr.add(rrset(N("*", wr.name), "A", "192.0.2.203"))
         wn = z["wildnsec"]
@@ -277,6 +286,22 @@ class Server:
         self.unsigned.add(rrset(N("www", self.unsigned.name), "A", "192.0.2.205"))
         st.add(rrset(self.unsigned.name, "NS", NS_NAME.to_text(), ttl=86400))
         self.zones = [self.trap, self.unsigned, self.oldsoft] + list(z.values())
+
+    @staticmethod
+    def extra_signer(sig_rrsets):
+        """Each RRSIG whose signer is not its owner after a copy naming the
+        owner as signer, with a false signature. The copies go in an RRset
+        of their own, sent first (dnspython renders one RRset's records in
+        an order of its own)."""
+        out = []
+        for sigs in sig_rrsets:
+            fake = dns.rrset.RRset(sigs.name, sigs.rdclass, sigs.rdtype)
+            fake.update_ttl(sigs.ttl)
+            for r in sigs:
+                if r.signer != sigs.name:
+                    fake.add(r.replace(signer=sigs.name, signature=os.urandom(64)))
+            out += [fake, sigs] if len(fake) else [sigs]
+        return out
 
     @staticmethod
     def garbage_sigs(rs, signer, tag):

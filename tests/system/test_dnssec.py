@@ -88,6 +88,10 @@ HOSTILE = [
     # NSEC(3) at the cut: insecure, as Unbound (was SERVFAIL, EDE 12)
     ("www.unsigned.inscut.trap.net", "A", ("NXDOMAIN", False, None)),
     ("www.unsigned.inscut3.trap.net", "A", ("NXDOMAIN", False, None)),
+    # an RRSIG naming the owner as signer before each RRSIG: every signer is
+    # tried (was SERVFAIL: the first one's keys were fetched and failed)
+    ("www.extrasig.trap.net", "A", ("NOERROR", True, None)),
+    ("zz.extrasig.trap.net", "A", ("NXDOMAIN", True, None)),
     # an insecure NXDOMAIN for an empty non-terminal, then the name below
     # it: RFC 8020 only from secure NXDOMAINs (was NXDOMAIN from the cache)
     ("ent.oldsoft.trap.net", "A", ("NXDOMAIN", False, None)),

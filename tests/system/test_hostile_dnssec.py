@@ -38,6 +38,8 @@ CASES = [
     ("a.wildnsec.trap.net", "A", ("NOERROR", True, None), ("NOERROR", True, None)),
     ("www.unsigned.inscut.trap.net", "A", ("NXDOMAIN", False, None), ("NXDOMAIN", False, None)),
     ("www.unsigned.inscut3.trap.net", "A", ("NXDOMAIN", False, None), ("NXDOMAIN", False, None)),
+    ("www.extrasig.trap.net", "A", ("SERVFAIL", False, (9, 10)), ("SERVFAIL", False, (0, 6))),
+    ("zz.extrasig.trap.net", "A", ("SERVFAIL", False, (9, 10)), ("SERVFAIL", False, (0, 6))),
     ("ent.oldsoft.trap.net", "A", ("NXDOMAIN", False, None), ("NXDOMAIN", False, None)),
     ("www.ent.oldsoft.trap.net", "A", ("NOERROR", False, None), ("NOERROR", False, None)),
 ]
