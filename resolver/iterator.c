@@ -702,6 +702,7 @@ task_answer_from_cache(struct engine_request *req, struct task *task,
 {
 	struct engine *engine = req->engine;
 	struct engine_event ev = { 0 };
+	const struct configured_zone *configured;
 
 	if (!task_uses_cache(req, task))
 		return false;
@@ -729,8 +730,17 @@ task_answer_from_cache(struct engine_request *req, struct task *task,
 		ldns_rr_list_deep_free(info.sigs);
 		ldns_rr_list_deep_free(proof);
 		memset(&info, 0, sizeof(info));
-		if (rrset_cache_lookup_negative(engine->rrsets, task->qname,
-		    task->qtype, task->klass, now.wall, &rcode, &soa, &info)) {
+		/*
+		 * A stub or forward zone over the name: only NXDOMAINs below
+		 * its apex deny it (RFC 8020), never the public parent's
+		 * (Unbound CVE-2026-44687).
+		 */
+		configured = zone_table_lookup(__atomic_load_n(&engine->zones,
+		    __ATOMIC_ACQUIRE), task->qname, task->no_forward);
+		if (rrset_cache_lookup_negative_within(engine->rrsets,
+		    task->qname, task->qtype, task->klass, now.wall,
+		    configured != NULL ? dname_labels(configured->name) + 1 : 0,
+		    &rcode, &soa, &info)) {
 			if (!cache_entry_usable(req, &info)) {
 				ldns_rr_list_deep_free(soa);
 				ldns_rr_list_deep_free(info.sigs);

@@ -950,6 +950,16 @@ rrset_cache_lookup_negative(struct rrset_cache *cache, const ldns_rdf *name,
     ldns_rr_type type, ldns_rr_class klass, time_t now,
     ldns_pkt_rcode *rcode, ldns_rr_list **soa, struct rrset_info *info)
 {
+	return rrset_cache_lookup_negative_within(cache, name, type, klass,
+	    now, 0, rcode, soa, info);
+}
+
+bool
+rrset_cache_lookup_negative_within(struct rrset_cache *cache,
+    const ldns_rdf *name, ldns_rr_type type, ldns_rr_class klass, time_t now,
+    unsigned min_labels, ldns_pkt_rcode *rcode, ldns_rr_list **soa,
+    struct rrset_info *info)
+{
 	struct rrset_entry *entry, head;
 	/* Without `soa` nothing is unpacked: the header says all. */
 	struct rrset_entry *just_head = soa == NULL ? &head : NULL;
@@ -968,7 +978,8 @@ rrset_cache_lookup_negative(struct rrset_cache *cache, const ldns_rdf *name,
 	 * empty non-terminals. Without validation nothing is secure, so
 	 * nothing is cut off.
 	 */
-	for (unsigned n = labels; entry == NULL && n > 0; n--) {
+	for (unsigned n = labels; entry == NULL && n > 0 && n >= min_labels;
+	    n--) {
 		ldns_rdf *ancestor = dname_ancestor(name, n);
 
 		if (ancestor == NULL)

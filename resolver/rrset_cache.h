@@ -157,6 +157,18 @@ bool rrset_cache_lookup_negative(struct rrset_cache *cache,
     time_t now, ldns_pkt_rcode *rcode, ldns_rr_list **soa,
     struct rrset_info *info);
 
+/*
+ * The same, NXDOMAINs of names with fewer than `min_labels` labels left
+ * out (the name's own too): the iterator passes one label more than a
+ * configured stub or forward zone over the name, whose data is not the
+ * public parent's to deny (Unbound CVE-2026-44687: a parent's NXDOMAIN
+ * shadowed a stub zone).
+ */
+bool rrset_cache_lookup_negative_within(struct rrset_cache *cache,
+    const ldns_rdf *name, ldns_rr_type type, ldns_rr_class klass,
+    time_t now, unsigned min_labels, ldns_pkt_rcode *rcode,
+    ldns_rr_list **soa, struct rrset_info *info);
+
 /* Removes entries owned by `name` (or, with subtree, at or below it). */
 size_t rrset_cache_flush(struct rrset_cache *cache, const ldns_rdf *name,
     bool subtree);

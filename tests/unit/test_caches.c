@@ -418,6 +418,11 @@ test_negative(void)
 	    rcode == LDNS_RCODE_NXDOMAIN && got != NULL,
 	    "a secure NXDOMAIN denies every name below (RFC 8020)");
 	ldns_rr_list_deep_free(got);
+	ok(!rrset_cache_lookup_negative_within(c, below, LDNS_RR_TYPE_A,
+	    LDNS_RR_CLASS_IN, 1100, 4, &rcode, NULL, NULL) &&
+	    rrset_cache_lookup_negative_within(c, below, LDNS_RR_TYPE_A,
+	    LDNS_RR_CLASS_IN, 1100, 3, &rcode, NULL, NULL),
+	    "but not below a floor of labels (a stub zone's apex)");
 	rrset_cache_store_negative(c, www, LDNS_RR_TYPE_AAAA, LDNS_RR_CLASS_IN,
 	    LDNS_RCODE_NOERROR, soa, NULL, SEC_UNCHECKED, 300, 1000);
 	ok(rrset_cache_lookup_negative(c, www, LDNS_RR_TYPE_AAAA,

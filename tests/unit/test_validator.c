@@ -53,7 +53,7 @@ struct zone {
 };
 
 /* The fixed zones, then CHAIN_ZONES made by setup_zones(). */
-#define FIXED_ZONES	22
+#define FIXED_ZONES	23
 #define CHAIN_ZONES	11
 static struct zone zones[FIXED_ZONES + CHAIN_ZONES] = {
 	{ .addr = "192.0.2.1", .name = ".", .is_signed = true, .records =
@@ -258,6 +258,13 @@ static struct zone zones[FIXED_ZONES + CHAIN_ZONES] = {
 	  "gk.dsp.test. 86400 IN SOA nsk.insec.test. h.test. 1 3600 600 86400 300\n"
 	  "gk.dsp.test. 86400 IN NS nsk.insec.test.\n"
 	  "www.gk.dsp.test. 3600 IN A 198.51.100.43\n" },
+	/* A stub zone (test_rfc8020_not_over_a_stub), under a name that
+	 * sec.test. says does not exist. */
+	{ .addr = "192.0.2.50", .name = "corp.gone.sec.test.", .records =
+	  "corp.gone.sec.test. 86400 IN SOA ns.corp.gone.sec.test. h.test. 1 "
+	  "3600 600 86400 300\n"
+	  "corp.gone.sec.test. 86400 IN NS ns.corp.gone.sec.test.\n"
+	  "www.corp.gone.sec.test. 3600 IN A 198.51.100.50\n" },
 	{ .addr = "192.0.2.44", .name = "gk.dsb.test.", .is_signed = true,
 	  .records =
 	  "gk.dsb.test. 86400 IN SOA nsb.insec.test. h.test. 1 3600 600 86400 300\n"
@@ -2144,6 +2151,62 @@ test_rfc8020_secure_only(void)
 }
 
 /*
+ * A stub zone is not the public parent's to deny: with corp.gone.sec.test.
+ * a stub (and domain-insecure), the secure NXDOMAIN for gone.sec.test.
+ * does not answer for the names in it (Unbound CVE-2026-44687); a stub's
+ * own NXDOMAIN still covers the names below it there.
+ */
+static void
+test_rfc8020_not_over_a_stub(void)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+	struct engine_zone stub = { .kind = ENGINE_ZONE_STUB,
+	    .name = "corp.gone.sec.test.", .addrs = &ss, .addr_count = 1 };
+	static const char *insecure[] = { "corp.gone.sec.test." };
+	static const char *anchors[1];
+	struct engine_config cfg;
+	struct engine *engine;
+	struct outcome o;
+	char err[256];
+
+	in->sin_family = AF_INET;
+	in->sin_port = htons(53);
+	inet_pton(AF_INET, "192.0.2.50", &in->sin_addr);
+	scripted_config_init(&cfg, false);
+	cfg.aggressive_nsec = false;
+	anchors[0] = root_anchor;
+	cfg.trust_anchors = anchors;
+	cfg.trust_anchor_count = 1;
+	cfg.zones = &stub;
+	cfg.zone_count = 1;
+	cfg.domain_insecure = insecure;
+	cfg.domain_insecure_count = 1;
+	engine = engine_new(&cfg, err, sizeof(err));
+	if (!ok(engine != NULL, "an engine with a stub zone (%s)",
+	    engine == NULL ? err : "-"))
+		return;
+	resolve(engine, "gone.sec.test.", LDNS_RR_TYPE_A, false, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NXDOMAIN &&
+	    o.result.security == SEC_SECURE, "the public parent's secure "
+	    "nxdomain for gone.sec.test. (%s)",
+	    sec_status_name(o.result.security));
+	outcome_free(&o);
+	resolve(engine, "www.corp.gone.sec.test.", LDNS_RR_TYPE_A, false, false,
+	    &o);
+	ok(o.result.rcode == LDNS_RCODE_NOERROR && o.sends > 0,
+	    "rfc8020_never_denies_a_stub_zone: www.corp.gone.sec.test. is "
+	    "asked of the stub (rcode %d, %u sends)", o.result.rcode, o.sends);
+	outcome_free(&o);
+	resolve(engine, "corp.gone.sec.test.", LDNS_RR_TYPE_A, false, false,
+	    &o);
+	ok(o.result.rcode == LDNS_RCODE_NOERROR && o.sends > 0,
+	    "nor its apex (rcode %d, %u sends)", o.result.rcode, o.sends);
+	outcome_free(&o);
+	engine_free(engine);
+}
+
+/*
  * Issue 16: a minimised question's NOERROR is cached and spares its
  * siblings the question, without weakening anything. Under sec.test.
  * (signed) the minimised wild.sec.test. NODATA is not validated, so it is
@@ -3107,6 +3170,7 @@ main(void)
 	test_ds_kept_no_longer_than_its_rrsig();
 	test_insecure();
 	test_rfc8020_secure_only();
+	test_rfc8020_not_over_a_stub();
 	test_qmin_siblings_validated();
 	test_repeated_referral();
 	test_keys_ahead();
