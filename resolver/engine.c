@@ -376,18 +376,11 @@ engine_inflight_new(struct engine_request *req, enum inflight_role role)
 			q->role = role;
 			q->state = INFLIGHT_IDLE;
 			q->server = q->address = -1;
+			if (req->inflight_used <= i)
+				req->inflight_used = i + 1;
 			return q;
 		}
 	}
-	return NULL;
-}
-
-struct inflight_query *
-engine_inflight_find(struct engine_request *req, enum inflight_role role)
-{
-	for (unsigned i = 0; i < INFLIGHT_MAX; i++)
-		if (req->inflight[i].role == role)
-			return &req->inflight[i];
 	return NULL;
 }
 
@@ -416,7 +409,7 @@ engine_set_addr(struct inflight_query *q, const struct sockaddr *sa,
 static struct inflight_query *
 inflight_sent(struct engine_request *req, uint32_t id)
 {
-	for (unsigned i = 0; i < INFLIGHT_MAX; i++) {
+	for (unsigned i = 0; i < req->inflight_used; i++) {
 		struct inflight_query *q = &req->inflight[i];
 
 		if (q->role != INFLIGHT_FREE && q->state == INFLIGHT_SENT &&
@@ -489,8 +482,15 @@ engine_request_free(struct engine_request *req)
 	for (unsigned i = 0; i < req->glueless_seen_count; i++)
 		ldns_rdf_deep_free(req->glueless_seen[i]);
 	ldns_rdf_deep_free(req->question.name);
-	for (unsigned i = 0; i < INFLIGHT_MAX; i++)
-		engine_inflight_free(&req->inflight[i]);
+	for (unsigned i = 0; i < req->inflight_used; i++) {
+		struct inflight_query *q = &req->inflight[i];
+
+		if (q->role != INFLIGHT_FREE) {
+			ldns_rdf_deep_free(q->sent_qname);
+			free(q->wire);
+			free(q->held);
+		}
+	}
 	free(req->answer);
 	validator_request_free(req);
 	ldns_pkt_free(req->direct_reply);
@@ -779,23 +779,25 @@ fill_send(struct engine_action *action, struct inflight_query *q,
 }
 
 /*
- * A query to send: the task's first, so that it goes out before the
- * keys-ahead query planned beside it.
+ * One walk for engine_next_action: a query to send (the task's first, so
+ * that it goes out before the keys-ahead query planned beside it), or
+ * NULL; *task is the task's entry.
  */
 static struct inflight_query *
-inflight_planned(struct engine_request *req)
+inflight_planned(struct engine_request *req, struct inflight_query **task)
 {
 	struct inflight_query *found = NULL;
 
-	for (unsigned i = 0; i < INFLIGHT_MAX; i++) {
+	*task = NULL;
+	for (unsigned i = 0; i < req->inflight_used; i++) {
 		struct inflight_query *q = &req->inflight[i];
 
-		if (q->role == INFLIGHT_FREE || q->state != INFLIGHT_PLANNED)
-			continue;
 		if (q->role == INFLIGHT_TASK)
-			return q;
-		if (found == NULL)
-			found = q;
+			*task = q;
+		if (q->role == INFLIGHT_FREE || q->state != INFLIGHT_PLANNED ||
+		    (found != NULL && q->role != INFLIGHT_TASK))
+			continue;
+		found = q;
 	}
 	return found;
 }
@@ -811,7 +813,7 @@ inflight_taken(struct engine_request *req, struct inflight_query *q)
 {
 	req->hedge_at_ms = 0;
 	q->state = INFLIGHT_IDLE;
-	for (unsigned i = 0; i < INFLIGHT_MAX; i++) {
+	for (unsigned i = 0; i < req->inflight_used; i++) {
 		struct inflight_query *o = &req->inflight[i];
 
 		if (o == q || (o->role != INFLIGHT_TASK &&
@@ -918,13 +920,12 @@ engine_next_action(struct engine_request *req, struct engine_now now,
 	if (!req->done && !req->direct && now.ms >= deadline)
 		iterator_expire(req, now);
 	while (!req->done) {
-		struct inflight_query *q = inflight_planned(req);
+		struct inflight_query *q, *send = inflight_planned(req, &q);
 
-		if (q != NULL) {
-			fill_send(action, q, now);
+		if (send != NULL) {
+			fill_send(action, send, now);
 			return ENGINE_SEND;
 		}
-		q = engine_inflight_task(req);
 		if (q != NULL && q->state == INFLIGHT_HELD) {
 			/* A keys-ahead reply taken over: no query to send. */
 			struct held_reply *held = q->held;

@@ -1416,7 +1416,7 @@ ahead_room(struct engine_request *req, const ldns_rdf *zone)
 {
 	unsigned held = 0;
 
-	for (unsigned i = 0; i < INFLIGHT_MAX; i++) {
+	for (unsigned i = 0; i < req->inflight_used; i++) {
 		const struct inflight_query *k = &req->inflight[i];
 
 		if (k->role != INFLIGHT_AHEAD)
@@ -1512,7 +1512,7 @@ task_adopt_ahead(struct engine_request *req, struct task *task,
 	    task->queries >= LIMIT_QUERIES_PER_NAME ||
 	    (name = task_sent_name(req, task, &type)) == NULL)
 		return false;
-	for (unsigned i = 0; i < INFLIGHT_MAX && type ==
+	for (unsigned i = 0; i < req->inflight_used && type ==
 	    LDNS_RR_TYPE_DNSKEY; i++) {
 		struct inflight_query *c = &req->inflight[i];
 
@@ -1836,7 +1836,7 @@ iterator_expire(struct engine_request *req, struct engine_now now)
 	limit_hit(req, task, "LIMIT_REQUEST_TIME_MS",
 	    req->engine->config.request_timeout_ms, now);
 	req->hedge_at_ms = 0;
-	for (unsigned i = 0; i < INFLIGHT_MAX; i++) {
+	for (unsigned i = 0; i < req->inflight_used; i++) {
 		struct inflight_query *q = &req->inflight[i];
 
 		if (q->role != INFLIGHT_TASK) {

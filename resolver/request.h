@@ -258,10 +258,15 @@ struct engine_request {
 	unsigned task_count;
 	unsigned next_task_id;
 	uint64_t start_ms;
-	/* Every upstream query out or held, each tagged with its role. */
+	/*
+	 * Every upstream query out or held, each tagged with its role. The
+	 * entries from inflight_used on were never taken: walks stop there
+	 * (a cold name uses one entry, a cold signed one two or three).
+	 */
 	struct inflight_query inflight[INFLIGHT_MAX];
-	uint64_t hedge_at_ms;		/* when to hedge the task's query; 0: never */
+	unsigned inflight_used;
 	unsigned ahead_count;		/* keys-ahead queries sent so far */
+	uint64_t hedge_at_ms;		/* when to hedge the task's query; 0: never */
 	uint32_t next_send_id;
 	unsigned upstream_queries, subrequests, failed_ns_resolutions;
 	bool priming_tried;
@@ -344,8 +349,14 @@ bool engine_build_query(struct engine_request *req, struct inflight_query *q,
  */
 struct inflight_query *engine_inflight_new(struct engine_request *req,
     enum inflight_role role);
-struct inflight_query *engine_inflight_find(struct engine_request *req,
-    enum inflight_role role);
+static inline struct inflight_query *
+engine_inflight_find(struct engine_request *req, enum inflight_role role)
+{
+	for (unsigned i = 0; i < req->inflight_used; i++)
+		if (req->inflight[i].role == role)
+			return &req->inflight[i];
+	return NULL;
+}
 #define engine_inflight_task(req) engine_inflight_find((req), INFLIGHT_TASK)
 void engine_inflight_free(struct inflight_query *q);
 /* Copies an IPv4 or IPv6 address into q; false for anything else. */
