@@ -394,15 +394,22 @@ engine_inflight_free(struct inflight_query *q)
 }
 
 bool
+engine_addr_set(union engine_addr *to, socklen_t *tolen,
+    const struct sockaddr *sa, socklen_t len)
+{
+	if ((sa->sa_family != AF_INET && sa->sa_family != AF_INET6) ||
+	    len > sizeof(*to))
+		return false;
+	memcpy(to, sa, len);
+	*tolen = len;
+	return true;
+}
+
+bool
 engine_set_addr(struct inflight_query *q, const struct sockaddr *sa,
     socklen_t len)
 {
-	if ((sa->sa_family != AF_INET && sa->sa_family != AF_INET6) ||
-	    len > sizeof(q->addr))
-		return false;
-	memcpy(&q->addr, sa, len);
-	q->addrlen = len;
-	return true;
+	return engine_addr_set(&q->addr, &q->addrlen, sa, len);
 }
 
 /* The query sent with `id`, waited for; NULL when none is. */
@@ -994,6 +1001,12 @@ engine_same_address(const struct sockaddr *a, socklen_t alen,
     const struct sockaddr_storage *b)
 {
 	return same_address(a, alen, (const struct sockaddr *)b);
+}
+
+bool
+engine_addr_equal(const union engine_addr *a, const union engine_addr *b)
+{
+	return same_address(&a->sa, sizeof(*a), &b->sa);
 }
 
 static void

@@ -202,18 +202,18 @@ server_add_address(struct engine_request *req, const struct task *task,
 {
 	struct cut_address *a;
 	const char *why = NULL;
-	struct sockaddr_storage ss = { 0 };
+	union engine_addr ss = { 0 };
 	socklen_t len;
 
 	if (addr_len == 4) {
-		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+		struct sockaddr_in *in = &ss.sin;
 
 		in->sin_family = AF_INET;
 		in->sin_port = htons(53);
 		memcpy(&in->sin_addr, addr, 4);
 		len = sizeof(*in);
 	} else if (addr_len == 16) {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+		struct sockaddr_in6 *in6 = &ss.sin6;
 
 		in6->sin6_family = AF_INET6;
 		in6->sin6_port = htons(53);
@@ -224,11 +224,11 @@ server_add_address(struct engine_request *req, const struct task *task,
 	for (unsigned i = 0; i < server->addr_count; i++)
 		if (memcmp(&server->addrs[i].addr, &ss, len) == 0)
 			return;
-	if (!engine_address_usable(req->engine, (struct sockaddr *)&ss, &why)) {
+	if (!engine_address_usable(req->engine, &ss.sa, &why)) {
 		struct engine_event ev = { 0 };
 
 		ev.u.skipped.server_name = server->name;
-		ev.u.skipped.addr = (struct sockaddr *)&ss;
+		ev.u.skipped.addr = &ss.sa;
 		ev.u.skipped.why = why;
 		task_event(req, task, EV_SERVER_SKIPPED, &ev, now);
 		return;
@@ -309,8 +309,11 @@ emit_zonecut(struct engine_request *req, const struct task *task,
 	for (unsigned i = 0; i < task->cut.server_count; i++) {
 		const struct cut_server *s = &task->cut.servers[i];
 
+		/* The observer's form: sockaddr_storage (its copy only). */
 		for (unsigned j = 0; j < s->addr_count; j++) {
-			addrs[i][j] = s->addrs[j].addr;
+			memset(&addrs[i][j], 0, sizeof(addrs[i][j]));
+			memcpy(&addrs[i][j], &s->addrs[j].addr,
+			    s->addrs[j].addrlen);
 			sources[i][j] = s->addrs[j].source;
 		}
 		servers[i].name = s->name;
@@ -837,8 +840,12 @@ task_set_configured_cut(struct engine_request *req, struct task *task,
 		s->name = ldns_rdf_clone(zone->name);
 		s->resolving_type = LDNS_RR_TYPE_A;
 		s->state = SERVER_ADDRESS_KNOWN;
-		s->addrs[0].addr = zone->addrs[i];
-		s->addrs[0].addrlen = zone->addrlens[i];
+		if (!engine_addr_set(&s->addrs[0].addr, &s->addrs[0].addrlen,
+		    sa, zone->addrlens[i])) {
+			ldns_rdf_deep_free(s->name);
+			s->name = NULL;
+			continue;
+		}
 		s->addrs[0].source = ADDR_SOURCE_CONFIG;
 		s->addr_count = 1;
 		task->cut.server_count++;
@@ -1141,28 +1148,13 @@ task_send(struct engine_request *req, struct task *task,
 	return true;
 }
 
-static bool
-same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
-	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
-
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET)
-		return a4->sin_port == b4->sin_port &&
-		    a4->sin_addr.s_addr == b4->sin_addr.s_addr;
-	return a6->sin6_port == b6->sin6_port &&
-	    memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr)) == 0;
-}
-
 /* Whether the address served bogus data for the cut's zone (a restart). */
 static bool
 bogus_listed(const struct engine_request *req, const struct task *task,
     const struct cut_address *a)
 {
 	for (unsigned i = 0; i < req->dnssec_restarts; i++)
-		if (same_addr(&req->bogus[i].addr, &a->addr) &&
+		if (engine_addr_equal(&req->bogus[i].addr, &a->addr) &&
 		    dname_equal(req->bogus[i].zone, task->cut.zone))
 			return true;
 	return false;
@@ -1533,8 +1525,8 @@ task_adopt_ahead(struct engine_request *req, struct task *task,
 			struct cut_address *a = &s->addrs[j];
 			struct engine_event ev = { 0 };
 
-			if (!engine_same_address(&k->addr.sa, k->addrlen,
-			    &a->addr) || a->failed || a->use_tcp ||
+			if (!engine_addr_equal(&k->addr, &a->addr) ||
+			    a->failed || a->use_tcp ||
 			    a->sends >= req->engine->config.tries ||
 			    bogus_listed(req, task, a))
 				continue;

@@ -42,8 +42,19 @@ struct engine {
 /* Addresses one name server may have (both families, a few each). */
 #define SERVER_ADDRS_MAX	8
 
+/*
+ * An IPv4 or IPv6 address with its port, as the engine keeps one (28
+ * bytes, not sockaddr_storage's 128: a task holds 104 of them): `sa` is
+ * what leaves the engine. engine_addr_set fills one.
+ */
+union engine_addr {
+	struct sockaddr sa;
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+};
+
 struct cut_address {
-	struct sockaddr_storage addr;
+	union engine_addr addr;
 	socklen_t addrlen;
 	enum addr_source source;
 	unsigned sends;			/* queries sent to it in this task */
@@ -150,7 +161,7 @@ struct task {
 
 /* A server whose data validated as bogus: not asked again for its zone. */
 struct bogus_server {
-	struct sockaddr_storage addr;
+	union engine_addr addr;
 	socklen_t addrlen;
 	ldns_rdf *zone;			/* owned */
 };
@@ -217,12 +228,7 @@ struct inflight_query {
 	size_t wire_len;
 	struct held_reply *held;	/* INFLIGHT_HELD only */
 	uint64_t sent_ms;
-	/* Where it went: IPv4 or IPv6 only (engine_set_addr). */
-	union {
-		struct sockaddr sa;
-		struct sockaddr_in sin;
-		struct sockaddr_in6 sin6;
-	} addr;
+	union engine_addr addr;		/* where it went (engine_set_addr) */
 	socklen_t addrlen;
 	enum inflight_role role;
 	enum inflight_state state;
@@ -359,6 +365,11 @@ engine_inflight_find(struct engine_request *req, enum inflight_role role)
 }
 #define engine_inflight_task(req) engine_inflight_find((req), INFLIGHT_TASK)
 void engine_inflight_free(struct inflight_query *q);
+/* Copies an IPv4 or IPv6 address into `to`; false for anything else. */
+bool engine_addr_set(union engine_addr *to, socklen_t *tolen,
+    const struct sockaddr *sa, socklen_t len);
+/* Whether a and b are the same address and port. */
+bool engine_addr_equal(const union engine_addr *a, const union engine_addr *b);
 /* Copies an IPv4 or IPv6 address into q; false for anything else. */
 bool engine_set_addr(struct inflight_query *q, const struct sockaddr *sa,
     socklen_t len);
