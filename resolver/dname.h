@@ -34,6 +34,17 @@ bool dname_equal_exact(const ldns_rdf *a, const ldns_rdf *b);
 size_t dname_key(const ldns_rdf *name, uint8_t *key);
 
 /*
+ * The offset of the parent's name in a dname_key (or any uncompressed
+ * wire name) whose name at `at` is not the root: each ancestor's key is a
+ * suffix of the name's, so walks up a name need no copies.
+ */
+static inline size_t
+dname_key_parent(const uint8_t *key, size_t at)
+{
+	return at + (size_t)key[at] + 1;
+}
+
+/*
  * Whether the cache key name `owner` (dname_key form) is `name` or, with
  * `subtree`, lies below it: the owner ends with the name on a label
  * boundary. Used by the caches' flush commands.

@@ -929,20 +929,17 @@ rrset_cache_store_negative(struct rrset_cache *cache, const ldns_rdf *name,
 }
 
 /*
- * A private copy of the live negative entry for the key, or NULL; its key
- * goes to `key` (KEY_MAX bytes), its length to *keylen. With `head`, only
- * the entry's header is copied there (and `head` returned).
+ * A private copy of the live negative entry for the key, or NULL. With
+ * `head`, only the entry's header is copied there (and `head` returned).
  */
 static struct rrset_entry *
-rrset_negative_at(struct rrset_cache *cache, const ldns_rdf *name,
-    ldns_rr_type type, ldns_rr_class klass, time_t now, uint8_t *key,
-    size_t *keylen, struct rrset_entry *head)
+rrset_negative_at(struct rrset_cache *cache, const uint8_t *key,
+    size_t keylen, time_t now, struct rrset_entry *head)
 {
-	*keylen = rrset_key(key, name, type, klass, KIND_NEGATIVE);
 	if (head != NULL)
-		return rrset_find_head(cache, key, *keylen, now, RANK_GLUE,
+		return rrset_find_head(cache, key, keylen, now, RANK_GLUE,
 		    head) ? head : NULL;
-	return rrset_find(cache, key, *keylen, now, RANK_GLUE);
+	return rrset_find(cache, key, keylen, now, RANK_GLUE);
 }
 
 bool
@@ -965,10 +962,16 @@ rrset_cache_lookup_negative_within(struct rrset_cache *cache,
 	struct rrset_entry *just_head = soa == NULL ? &head : NULL;
 	unsigned labels = dname_labels(name);
 	uint8_t key[KEY_MAX];
-	size_t keylen;
+	size_t keylen, at = 0;
 
-	entry = rrset_negative_at(cache, name, type, klass, now, key, &keylen,
-	    just_head);
+	keylen = rrset_key(key, name, type, klass, KIND_NEGATIVE);
+	entry = rrset_negative_at(cache, key, keylen, now, just_head);
+	/*
+	 * Each ancestor's NXDOMAIN key is a suffix of the name's (at) once
+	 * its type is NXDOMAIN_TYPE: no name is made per ancestor.
+	 */
+	key[keylen - 5] = (uint8_t)(NXDOMAIN_TYPE >> 8);
+	key[keylen - 4] = (uint8_t)NXDOMAIN_TYPE;
 	/*
 	 * The name's own NXDOMAIN (n == labels), whatever its status; RFC
 	 * 8020: an NXDOMAIN at an ancestor covers the name, but only a
@@ -980,13 +983,10 @@ rrset_cache_lookup_negative_within(struct rrset_cache *cache,
 	 */
 	for (unsigned n = labels; entry == NULL && n > 0 && n >= min_labels;
 	    n--) {
-		ldns_rdf *ancestor = dname_ancestor(name, n);
-
-		if (ancestor == NULL)
-			break;
-		entry = rrset_negative_at(cache, ancestor, NXDOMAIN_TYPE,
-		    klass, now, key, &keylen, just_head);
-		ldns_rdf_deep_free(ancestor);
+		if (n < labels)
+			at = dname_key_parent(key, at);
+		entry = rrset_negative_at(cache, key + at, keylen - at, now,
+		    just_head);
 		if (entry != NULL && n < labels && entry->status != SEC_SECURE) {
 			if (entry != just_head)
 				free(entry);
@@ -1002,7 +1002,8 @@ rrset_cache_lookup_negative_within(struct rrset_cache *cache,
 		info->sigs = NULL;
 	}
 	if (soa != NULL) {
-		*soa = rrset_entry_unpack(entry, key_owner(key, keylen), now,
+		*soa = rrset_entry_unpack(entry, key_owner(key + at,
+		    keylen - at), now,
 		    info != NULL ? &info->sigs : NULL);
 		free(entry);
 	}

@@ -505,7 +505,7 @@ zone_keys(struct engine_request *req, const ldns_rdf *target, bool signer,
 		}
 		if (l == ta_labels || at >= keylen - 1)
 			break;
-		at += (size_t)key[at] + 1;
+		at = dname_key_parent(key, at);
 	}
 	if (!found) {
 		/* Nothing known yet: start at the anchor's own DNSKEYs. */
