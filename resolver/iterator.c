@@ -938,14 +938,16 @@ task_find_cut_from(struct engine_request *req, struct task *task,
 	}
 	if (configured != NULL)
 		stub_labels = dname_labels(configured->name);
-	for (; configured == NULL || labels > stub_labels; labels--) {
-		ldns_rdf *zone = dname_ancestor(task->qname, labels);
-		ldns_rr_list *ns = zone == NULL ? NULL :
-		    rrset_cache_lookup(req->engine->rrsets, zone,
-		    LDNS_RR_TYPE_NS, LDNS_RR_CLASS_IN, now.wall, RANK_REFERRAL,
-		    NULL);
+	/* The deepest cached NS set (below a stub zone's apex, with one). */
+	if (configured == NULL || labels > stub_labels) {
+		ldns_rr_list *ns = rrset_cache_lookup_closest(
+		    req->engine->rrsets, task->qname, LDNS_RR_TYPE_NS,
+		    LDNS_RR_CLASS_IN, now.wall, RANK_REFERRAL, labels,
+		    configured == NULL ? 0 : stub_labels + 1, &labels);
+		ldns_rdf *zone = ns == NULL ? NULL :
+		    dname_ancestor(task->qname, labels);
 
-		if (ns != NULL) {
+		if (zone != NULL) {
 			task_set_cut(req, task, zone, ns, NULL,
 			    ADDR_SOURCE_CACHE, now);
 			task->cut.from_cache = true;
@@ -954,9 +956,7 @@ task_find_cut_from(struct engine_request *req, struct task *task,
 			emit_zonecut(req, task, true, now);
 			return true;
 		}
-		ldns_rdf_deep_free(zone);
-		if (labels == 0)
-			break;
+		ldns_rr_list_deep_free(ns);
 	}
 	if (configured != NULL) {	/* a stub zone, deeper than the cache knows */
 		task_set_configured_cut(req, task, configured, now);

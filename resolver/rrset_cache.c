@@ -814,6 +814,37 @@ rrset_cache_lookup(struct rrset_cache *cache, const ldns_rdf *owner,
 	return rrs;
 }
 
+ldns_rr_list *
+rrset_cache_lookup_closest(struct rrset_cache *cache, const ldns_rdf *name,
+    ldns_rr_type type, ldns_rr_class klass, time_t now,
+    enum rrset_rank min_rank, unsigned max_labels, unsigned min_labels,
+    unsigned *labels)
+{
+	uint8_t key[KEY_MAX];
+	size_t keylen = rrset_key(key, name, type, klass, KIND_RRSET), at = 0;
+	unsigned n = dname_labels(name);
+	struct rrset_entry *entry;
+	ldns_rr_list *rrs;
+
+	for (; n > max_labels; n--)
+		at = dname_key_parent(key, at);
+	for (;; n--) {
+		if (n < min_labels)
+			return NULL;
+		entry = rrset_find(cache, key + at, keylen - at, now, min_rank);
+		if (entry != NULL)
+			break;
+		if (n == 0)
+			return NULL;
+		at = dname_key_parent(key, at);
+	}
+	rrs = rrset_entry_unpack(entry, key_owner(key + at, keylen - at), now,
+	    NULL);
+	free(entry);
+	*labels = n;
+	return rrs;
+}
+
 /* Owner names compared as the iterator does (dname_equal): without case. */
 static bool
 owner_equal(const uint8_t *a, size_t alen, struct owner_ref b)

@@ -112,6 +112,18 @@ ldns_rr_list *rrset_cache_lookup(struct rrset_cache *cache,
     time_t now, enum rrset_rank min_rank, struct rrset_info *info);
 
 /*
+ * rrset_cache_lookup at the deepest of `name`'s ancestors (the name
+ * itself included) with at most `max_labels` and at least `min_labels`
+ * labels that has the RRset: *labels gets that ancestor's label count.
+ * NULL when none has. Each ancestor's key is a suffix of the name's: no
+ * name is made per ancestor (the iterator's closest cut walk).
+ */
+ldns_rr_list *rrset_cache_lookup_closest(struct rrset_cache *cache,
+    const ldns_rdf *name, ldns_rr_type type, ldns_rr_class klass,
+    time_t now, enum rrset_rank min_rank, unsigned max_labels,
+    unsigned min_labels, unsigned *labels);
+
+/*
  * Whether a live RRset ranked `min_rank` or better is cached: `info` gets
  * its rank and status (no RRSIGs), nothing is copied.
  */
