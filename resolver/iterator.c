@@ -334,62 +334,98 @@ emit_zonecut(struct engine_request *req, const struct task *task,
  * Makes `ns` (an NS RRset) the task's cut. Addresses come from `glue`
  * first, then from the cache.
  */
+/* Starts setting the cut to `zone`; false: out of memory (task failed). */
+static bool
+task_cut_begin(struct engine_request *req, struct task *task,
+    const ldns_rdf *zone, struct engine_now now)
+{
+	zonecut_clear(&task->cut);
+	if (zone == NULL || (task->cut.zone = ldns_rdf_clone(zone)) == NULL) {
+		task_oom(req, task, now);
+		return false;
+	}
+	dname_canonical(task->cut.zone);
+	return true;
+}
+
+/*
+ * Adds the server `name` (owned: kept or freed; NULL: memory ran out) to
+ * the cut task_cut_begin started, with its addresses. False when no more
+ * are taken: LIMIT_NS_PER_DELEGATION, or memory (the task failed, the
+ * cut cleared).
+ */
+static bool
+task_cut_add(struct engine_request *req, struct task *task, ldns_rdf *name,
+    uint32_t ns_ttl, const ldns_rr_list *glue, enum addr_source glue_source,
+    struct engine_now now)
+{
+	struct cut_server *s;
+
+	if (name == NULL) {
+		zonecut_clear(&task->cut);
+		task_oom(req, task, now);
+		return false;
+	}
+	for (unsigned j = 0; j < task->cut.server_count; j++)
+		if (dname_equal(task->cut.servers[j].name, name)) {
+			ldns_rdf_deep_free(name);
+			return true;
+		}
+	if (task->cut.server_count == LIMIT_NS_PER_DELEGATION) {
+		ldns_rdf_deep_free(name);
+		limit_hit(req, task, "LIMIT_NS_PER_DELEGATION",
+		    LIMIT_NS_PER_DELEGATION, now);
+		return false;
+	}
+	s = &task->cut.servers[task->cut.server_count];
+	memset(s, 0, sizeof(*s));
+	s->name = name;
+	task->cut.server_count++;
+	dname_canonical(s->name);
+	s->ns_ttl = ns_ttl;
+	s->resolving_type = LDNS_RR_TYPE_A;
+	/*
+	 * The referral's glue and what the cache knows (the child's own
+	 * address records) both: when one of them is stale the other still
+	 * reaches the server.
+	 */
+	server_add_addresses(req, task, s, glue, glue_source, now);
+	server_addresses_from_cache(req, task, s, now);
+	/* A priming reply without addresses: the hints still know them. */
+	if (s->addr_count == 0 && dname_labels(task->cut.zone) == 0)
+		server_add_addresses(req, task, s, req->engine->root_hints,
+		    ADDR_SOURCE_HINTS, now);
+	return true;
+}
+
+/* Ends what task_cut_begin started (unless the task failed meanwhile). */
+static void
+task_cut_end(struct task *task)
+{
+	if (task->cut.zone == NULL)
+		return;
+	task->qmin_labels = dname_labels(task->cut.zone) + 1;
+	task->forced_server = task->forced_address = -1;
+	task->waiting_server = -1;
+}
+
 static void
 task_set_cut(struct engine_request *req, struct task *task,
     const ldns_rdf *zone, const ldns_rr_list *ns, const ldns_rr_list *glue,
     enum addr_source glue_source, struct engine_now now)
 {
-	zonecut_clear(&task->cut);
-	if (zone == NULL || (task->cut.zone = ldns_rdf_clone(zone)) == NULL) {
-		task_oom(req, task, now);
+	if (!task_cut_begin(req, task, zone, now))
 		return;
-	}
-	dname_canonical(task->cut.zone);
 	for (size_t i = 0; i < ldns_rr_list_rr_count(ns); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(ns, i);
-		struct cut_server *s;
-		bool dup = false;
 
-		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_NS ||
-		    ldns_rr_rdf(rr, 0) == NULL)
-			continue;
-		for (unsigned j = 0; j < task->cut.server_count; j++)
-			if (dname_equal(task->cut.servers[j].name,
-			    ldns_rr_rdf(rr, 0)))
-				dup = true;
-		if (dup)
-			continue;
-		if (task->cut.server_count == LIMIT_NS_PER_DELEGATION) {
-			limit_hit(req, task, "LIMIT_NS_PER_DELEGATION",
-			    LIMIT_NS_PER_DELEGATION, now);
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NS &&
+		    ldns_rr_rdf(rr, 0) != NULL &&
+		    !task_cut_add(req, task, ldns_rdf_clone(ldns_rr_rdf(rr, 0)),
+		    ldns_rr_ttl(rr), glue, glue_source, now))
 			break;
-		}
-		s = &task->cut.servers[task->cut.server_count];
-		memset(s, 0, sizeof(*s));
-		if ((s->name = ldns_rdf_clone(ldns_rr_rdf(rr, 0))) == NULL) {
-			zonecut_clear(&task->cut);
-			task_oom(req, task, now);
-			return;
-		}
-		task->cut.server_count++;
-		dname_canonical(s->name);
-		s->ns_ttl = ldns_rr_ttl(rr);
-		s->resolving_type = LDNS_RR_TYPE_A;
-		/*
-		 * The referral's glue and what the cache knows (the child's
-		 * own address records) both: when one of them is stale the
-		 * other still reaches the server.
-		 */
-		server_add_addresses(req, task, s, glue, glue_source, now);
-		server_addresses_from_cache(req, task, s, now);
-		/* A priming reply without addresses: the hints still know them. */
-		if (s->addr_count == 0 && dname_labels(zone) == 0)
-			server_add_addresses(req, task, s,
-			    req->engine->root_hints, ADDR_SOURCE_HINTS, now);
 	}
-	task->qmin_labels = dname_labels(task->cut.zone) + 1;
-	task->forced_server = task->forced_address = -1;
-	task->waiting_server = -1;
+	task_cut_end(task);
 }
 
 /* ---- the cache ---- */
@@ -938,25 +974,42 @@ task_find_cut_from(struct engine_request *req, struct task *task,
 	}
 	if (configured != NULL)
 		stub_labels = dname_labels(configured->name);
-	/* The deepest cached NS set (below a stub zone's apex, with one). */
+	/*
+	 * The deepest cached NS set (below a stub zone's apex, with one), its
+	 * names read as stored: no ldns records made and freed per NS.
+	 */
 	if (configured == NULL || labels > stub_labels) {
-		ldns_rr_list *ns = rrset_cache_lookup_closest(
-		    req->engine->rrsets, task->qname, LDNS_RR_TYPE_NS,
-		    LDNS_RR_CLASS_IN, now.wall, RANK_REFERRAL, labels,
-		    configured == NULL ? 0 : stub_labels + 1, &labels);
-		ldns_rdf *zone = ns == NULL ? NULL :
-		    dname_ancestor(task->qname, labels);
+		ldns_rdf **names = NULL, *zone = NULL;
+		size_t count = 0, i;
+		uint32_t ttl = 0;
 
+		if (rrset_cache_closest_ns(req->engine->rrsets, task->qname,
+		    LDNS_RR_CLASS_IN, now.wall, RANK_REFERRAL, labels,
+		    configured == NULL ? 0 : stub_labels + 1, &labels, &names,
+		    &count, &ttl) &&
+		    (zone = dname_ancestor(task->qname, labels)) == NULL) {
+			/* Out of memory: as when the set could not be read. */
+			for (i = 0; i < count; i++)
+				ldns_rdf_deep_free(names[i]);
+			free(names);
+		}
 		if (zone != NULL) {
-			task_set_cut(req, task, zone, ns, NULL,
-			    ADDR_SOURCE_CACHE, now);
+			bool more = task_cut_begin(req, task, zone, now);
+
+			/* Each name goes to task_cut_add (kept or freed). */
+			for (i = 0; i < count; i++)
+				if (more)
+					more = task_cut_add(req, task, names[i],
+					    ttl, NULL, ADDR_SOURCE_CACHE, now);
+				else
+					ldns_rdf_deep_free(names[i]);
+			free(names);
+			task_cut_end(task);
 			task->cut.from_cache = true;
-			ldns_rr_list_deep_free(ns);
 			ldns_rdf_deep_free(zone);
 			emit_zonecut(req, task, true, now);
 			return true;
 		}
-		ldns_rr_list_deep_free(ns);
 	}
 	if (configured != NULL) {	/* a stub zone, deeper than the cache knows */
 		task_set_configured_cut(req, task, configured, now);

@@ -814,35 +814,85 @@ rrset_cache_lookup(struct rrset_cache *cache, const ldns_rdf *owner,
 	return rrs;
 }
 
-ldns_rr_list *
-rrset_cache_lookup_closest(struct rrset_cache *cache, const ldns_rdf *name,
-    ldns_rr_type type, ldns_rr_class klass, time_t now,
-    enum rrset_rank min_rank, unsigned max_labels, unsigned min_labels,
-    unsigned *labels)
+/*
+ * The names in an NS entry's records (each rdata one uncompressed name),
+ * as new rdfs in a new array; NULL when memory ran out (or none is).
+ */
+static ldns_rdf **
+entry_ns_names(const struct rrset_entry *e, size_t *count)
+{
+	ldns_rdf **names = malloc(e->rr_count * sizeof(*names));
+	size_t pos = 0, len;
+
+	*count = 0;
+	for (unsigned i = 0; names != NULL && i < e->rr_count; i++) {
+		uint16_t rdlen;
+
+		if (pos < e->size && e->data[pos] == OWNER_SAME)
+			pos++;
+		else if ((len = packed_name_len(e->data, pos, e->size)) != 0)
+			pos += len;
+		else
+			break;
+		if (pos + 4 > e->size)
+			break;
+		rdlen = get16(e->data + pos + 2);
+		if (get16(e->data + pos) == LDNS_RR_TYPE_NS && rdlen > 0 &&
+		    pos + 4 + rdlen <= e->size &&
+		    packed_name_len(e->data, pos + 4, pos + 4 + rdlen) ==
+		    rdlen) {
+			ldns_rdf *rdf = ldns_dname_new_frm_data(rdlen,
+			    e->data + pos + 4);
+
+			if (rdf == NULL) {
+				while (*count > 0)
+					ldns_rdf_deep_free(names[--*count]);
+				free(names);
+				return NULL;
+			}
+			names[(*count)++] = rdf;
+		}
+		pos += 4 + (size_t)rdlen;
+	}
+	if (names != NULL && *count == 0) {
+		free(names);
+		names = NULL;
+	}
+	return names;
+}
+
+bool
+rrset_cache_closest_ns(struct rrset_cache *cache, const ldns_rdf *name,
+    ldns_rr_class klass, time_t now, enum rrset_rank min_rank,
+    unsigned max_labels, unsigned min_labels, unsigned *labels,
+    ldns_rdf ***names, size_t *count, uint32_t *ttl)
 {
 	uint8_t key[KEY_MAX];
-	size_t keylen = rrset_key(key, name, type, klass, KIND_RRSET), at = 0;
+	size_t keylen = rrset_key(key, name, LDNS_RR_TYPE_NS, klass,
+	    KIND_RRSET), at = 0;
 	unsigned n = dname_labels(name);
-	struct rrset_entry *entry;
-	ldns_rr_list *rrs;
 
 	for (; n > max_labels; n--)
 		at = dname_key_parent(key, at);
-	for (;; n--) {
-		if (n < min_labels)
-			return NULL;
-		entry = rrset_find(cache, key + at, keylen - at, now, min_rank);
-		if (entry != NULL)
-			break;
+	for (; n >= min_labels; n--) {
+		struct rrset_entry *entry = rrset_find(cache, key + at,
+		    keylen - at, now, min_rank);
+
+		/* A set none of whose names could be read: the parent's. */
+		if (entry != NULL) {
+			*names = entry_ns_names(entry, count);
+			*ttl = (uint32_t)(entry->expires - now);
+			free(entry);
+			if (*names != NULL) {
+				*labels = n;
+				return true;
+			}
+		}
 		if (n == 0)
-			return NULL;
+			break;
 		at = dname_key_parent(key, at);
 	}
-	rrs = rrset_entry_unpack(entry, key_owner(key + at, keylen - at), now,
-	    NULL);
-	free(entry);
-	*labels = n;
-	return rrs;
+	return false;
 }
 
 /* Owner names compared as the iterator does (dname_equal): without case. */

@@ -112,16 +112,19 @@ ldns_rr_list *rrset_cache_lookup(struct rrset_cache *cache,
     time_t now, enum rrset_rank min_rank, struct rrset_info *info);
 
 /*
- * rrset_cache_lookup at the deepest of `name`'s ancestors (the name
- * itself included) with at most `max_labels` and at least `min_labels`
- * labels that has the RRset: *labels gets that ancestor's label count.
- * NULL when none has. Each ancestor's key is a suffix of the name's: no
- * name is made per ancestor (the iterator's closest cut walk).
+ * The NS set of the deepest of `name`'s ancestors (the name itself
+ * included) with at most `max_labels` and at least `min_labels` labels
+ * that has a live one ranked `min_rank` or better: *labels gets that
+ * ancestor's label count, *ttl the set's TTL counted down to now, and
+ * the NS names (read as stored, not unpacked into ldns records) come as
+ * a new array of new rdfs (*count of them; the caller frees both). False
+ * when no ancestor has one. Each ancestor's key is a suffix of the
+ * name's: no name is made per ancestor (the iterator's closest cut).
  */
-ldns_rr_list *rrset_cache_lookup_closest(struct rrset_cache *cache,
-    const ldns_rdf *name, ldns_rr_type type, ldns_rr_class klass,
-    time_t now, enum rrset_rank min_rank, unsigned max_labels,
-    unsigned min_labels, unsigned *labels);
+bool rrset_cache_closest_ns(struct rrset_cache *cache, const ldns_rdf *name,
+    ldns_rr_class klass, time_t now, enum rrset_rank min_rank,
+    unsigned max_labels, unsigned min_labels, unsigned *labels,
+    ldns_rdf ***names, size_t *count, uint32_t *ttl);
 
 /*
  * Whether a live RRset ranked `min_rank` or better is cached: `info` gets
