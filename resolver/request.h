@@ -285,7 +285,7 @@ struct engine_request {
 	unsigned glueless_seen_count;
 	bool validate;			/* DNSSEC on and the client did not set CD */
 	struct dnssec_budget budget;	/* KeyTrap: crypto per request */
-	struct nsec3_cache *nsec3;
+	struct nsec3_cache *nsec3;	/* hashes made: validator_nsec3_cache */
 	const char *dnssec_limit;	/* the per-request limit that ran out */
 	/* DNSSEC restarts (LIMIT_DNSSEC_RESTARTS): the servers left out. */
 	struct bogus_server bogus[LIMIT_DNSSEC_RESTARTS];

@@ -554,15 +554,13 @@ aggressive_answer_nsec3(struct engine_request *req, struct task *task,
 {
 	struct engine *engine = req->engine;
 	struct nsec_cache_found f;
-	/* A CD request has no hash cache of its own: one for this lookup. */
-	struct nsec3_cache *own = req->nsec3 == NULL ? nsec3_cache_new() : NULL;
 	unsigned ce;
 	int proven;
 	bool done;
 
 	proven = aggressive_nsec3_lookup(engine->nsecs, task->qname,
-	    task->qtype, task->klass, now.wall, req->nsec3 != NULL ?
-	    req->nsec3 : own, &req->budget, &f, &ce);
+	    task->qtype, task->klass, now.wall, validator_nsec3_cache(req),
+	    &req->budget, &f, &ce);
 	done = proven >= 0 &&
 	    validator_anchored(engine->validator, task->qname, f.zone);
 	if (done && proven == AGGRESSIVE_WILDCARD) {
@@ -580,7 +578,6 @@ aggressive_answer_nsec3(struct engine_request *req, struct task *task,
 	} else if (done)
 		done = aggressive_finish(req, task, &f, proven, true, now,
 		    rcode);
-	nsec3_cache_free(own);
 	nsec_cache_found_clear(&f);
 	return done;
 }

@@ -324,9 +324,21 @@ validator_request_init(struct engine_request *req)
 	dnssec_budget_init(&req->budget);
 	req->validate = validator_enabled(req->engine->validator) &&
 	    !req->question.checking_disabled;
-	/* NULL is fine for the proofs: they then hash without a cache. */
-	req->nsec3 = req->validate ? nsec3_cache_new() : NULL;
+	req->nsec3 = NULL;	/* made by validator_nsec3_cache when needed */
 	return true;
+}
+
+/*
+ * Made on first use: it is 17 KiB, and most requests prove nothing with
+ * NSEC3. NULL (out of memory) is fine for the proofs: they then hash
+ * without a cache.
+ */
+struct nsec3_cache *
+validator_nsec3_cache(struct engine_request *req)
+{
+	if (req->nsec3 == NULL)
+		req->nsec3 = nsec3_cache_new();
+	return req->nsec3;
 }
 
 void
@@ -1130,8 +1142,8 @@ prove_no_ds(struct engine_request *req, const ldns_rdf *name,
     struct dnssec_verdict *vd)
 {
 	if (nsec3)
-		nsec3_prove_no_ds(name, zone, proof, req->nsec3, &req->budget,
-		    vd);
+		nsec3_prove_no_ds(name, zone, proof, validator_nsec3_cache(req),
+		    &req->budget, vd);
 	else
 		nsec_prove_no_ds(name, zone, proof, vd);
 }
@@ -1267,13 +1279,13 @@ check_negative(struct engine_request *req, struct task *task,
 		return;
 	}
 	if (nxdomain && nsec3)
-		nsec3_prove_nxdomain(name, signer, proof, req->nsec3,
-		    &req->budget, &vd);
+		nsec3_prove_nxdomain(name, signer, proof,
+		    validator_nsec3_cache(req), &req->budget, &vd);
 	else if (nxdomain)
 		nsec_prove_nxdomain(name, signer, proof, &vd);
 	else if (nsec3)
-		nsec3_prove_nodata(name, qtype, signer, proof, req->nsec3,
-		    &req->budget, &vd);
+		nsec3_prove_nodata(name, qtype, signer, proof,
+		    validator_nsec3_cache(req), &req->budget, &vd);
 	else
 		nsec_prove_nodata(name, qtype, signer, proof, &vd);
 	note_limit(req, rv, &vd);
@@ -1346,7 +1358,7 @@ check_answer_rrset(struct engine_request *req, struct task *task,
 			return;
 		if (nsec3)
 			nsec3_prove_wildcard(owner, wildcard, signer, proof,
-			    req->nsec3, &req->budget, &vd);
+			    validator_nsec3_cache(req), &req->budget, &vd);
 		else
 			nsec_prove_wildcard(owner, wildcard, signer, proof, &vd);
 		emit_verdict(req, task, "wildcard", owner, type, signer, &vd,

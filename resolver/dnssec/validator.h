@@ -55,6 +55,8 @@ int validator_autotrust_probe_done(struct validator *validator,
 /* Per-request state: the KeyTrap budget and the NSEC3 hash cache. */
 bool validator_request_init(struct engine_request *req);
 void validator_request_free(struct engine_request *req);
+/* The request's NSEC3 hash cache, made on first use (NULL: no memory). */
+struct nsec3_cache *validator_nsec3_cache(struct engine_request *req);
 
 /* A link of the chain of trust to fetch: DS or DNSKEY of `name`. */
 struct val_need {
