@@ -144,15 +144,15 @@ def closed_at_once(socks, wait=0.15):
     return closed
 
 
-def ports_of_one_worker(addr, want):
+def ports_of_one_worker(addr, want, port=20000):
     """`want` source ports whose connections worker W takes, and ports
     that the other worker likely takes (a refusal seen late on a loaded
     machine puts a port of W among them: a probe copes with it). W is
     found by filling both workers with idle connections until one refuses
     (LIMIT_TCP_CLIENTS_PER_ADDR, 128 from one address, per worker): then
     W refuses at once every port that is its own, and the other worker
-    accepts (and we reset) every port that is not."""
-    port = 20000  # below the ephemeral ports (32768-60999)
+    accepts (and we reset) every port that is not. Ports from `port` up,
+    below the ephemeral ones (32768-60999)."""
     for _attempt in range(6):
         held, w_ports, other = [], [], []
         # All before the idle timeout (10 s) closes the connections held.
@@ -259,7 +259,11 @@ def stuck_worker_drops_a_reply(daemon):
     size = len(daemon.query("bigtxt.example.com", "TXT", tcp=True).to_wire()) + 2
     limit = 4 * 1024 * 1024
     for attempt in range(3):
-        filled, got, before, stats = fill_and_probe(daemon, size, limit)
+        # Which worker takes a port is fixed for the life of the network
+        # namespace: an attempt from the same ports would repeat the same
+        # mix-up; one from new ports tells the workers apart anew.
+        filled, got, before, stats = fill_and_probe(daemon, size, limit,
+                                                    20000 + 4000 * attempt)
         if filled:
             break
         print(f"attempt {attempt + 1}: the stuck clients did not fill the "
@@ -274,10 +278,10 @@ def stuck_worker_drops_a_reply(daemon):
     assert daemon.query("www.example.com", tcp=True).rcode() == dns.rcode.NOERROR
 
 
-def fill_and_probe(daemon, size, limit):
+def fill_and_probe(daemon, size, limit, first_port):
     """One attempt: (whether the bound was filled when the probe asked,
     what the probe got, the counters before and after it)."""
-    w_ports, other_ports = ports_of_one_worker(daemon.addr, 110)
+    w_ports, other_ports = ports_of_one_worker(daemon.addr, 110, first_port)
     # A client that does not read first fills its socket buffers (which
     # descendd does not count), then its replies wait in descendd. Each
     # stuck client here makes ~48 KiB wait: less than
@@ -295,6 +299,7 @@ def fill_and_probe(daemon, size, limit):
         sent = queued = 0
         while queued == 0 and sent < 400:
             first.sendall(framed("bigtxt.example.com", "TXT") * 8)
+            first_asked = time.monotonic()
             sent += 8
             time.sleep(0.05)
             queued = daemon.stats()["tcp.queued_bytes"]
@@ -326,12 +331,19 @@ def fill_and_probe(daemon, size, limit):
             time.sleep(0.1)
             return s
         topup = new_topup()
+        got, before, stats = None, start, start
         # A probe from a port of the other worker. A port of W's among
         # them (its refusal was seen late on a loaded machine), or a stuck
         # client that went to the other worker likewise, would only make
         # the probe's worker close its own worst client and answer: then
-        # top up again and probe from the next port.
+        # top up again and probe from the next port. (Which worker takes a
+        # port does not change while the namespace lives: a mix-up is there
+        # in every attempt from the same ports.)
         for port in other_ports[:10]:
+            # LIMIT_TCP_IDLE_MS (10 s) after the first client's last
+            # question its idle timeout closes it, and gives its bytes back.
+            if time.monotonic() - first_asked > 8:
+                break
             asked = 0
             while limit - queued >= size and asked < 40:
                 try:
