@@ -134,6 +134,16 @@ dname_substitute(const ldns_rr *dname_rr, const ldns_rdf *name, ldns_rdf **out)
 	return true;
 }
 
+/*
+ * The alias record just kept, lowercased: the name followed is read from
+ * it, not from the reply's record, which a copying scrub leaves as sent.
+ */
+static const ldns_rr *
+chain_last(const struct reply_view *v)
+{
+	return ldns_rr_list_rr(v->chain, ldns_rr_list_rr_count(v->chain) - 1);
+}
+
 /* The CNAME a DNAME stands for: `name` CNAME `target` (NULL: no memory). */
 static ldns_rr *
 synthesise_cname(const ldns_rr *dname_rr, const ldns_rdf *name,
@@ -313,7 +323,7 @@ scrub_answer(const ldns_rr_list *an, const struct reply_context *ctx,
 				break;
 			if (!scrub_push(v, &v->chain, rr))
 				goto oom;
-			if (!dname_substitute(rr, name, &target))
+			if (!dname_substitute(chain_last(v), name, &target))
 				goto oom;
 			if (target == NULL) {
 				v->why = "DNAME substitution too long";
@@ -333,7 +343,7 @@ scrub_answer(const ldns_rr_list *an, const struct reply_context *ctx,
 			if (!scrub_push(v, &v->chain, rr))
 				goto oom;
 			ldns_rdf_deep_free(name);
-			name = ldns_rdf_clone(ldns_rr_rdf(rr, 0));
+			name = ldns_rdf_clone(ldns_rr_rdf(chain_last(v), 0));
 		} else
 			break;
 		if (name == NULL)
