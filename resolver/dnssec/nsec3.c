@@ -443,6 +443,24 @@ finish(struct proof *p, struct dnssec_verdict *verdict, enum sec_status status,
 	    DNSSEC_EDE_NSEC_MISSING : DNSSEC_EDE_NONE, why);
 }
 
+/*
+ * The end of a proof that reached the next closer name: covered by an
+ * opt-out span, an unsigned delegation may be there, whose data this zone
+ * does not sign, so the denial is insecure (RFC 5155 §9.2, no AD);
+ * otherwise `status` with `why`.
+ */
+static void
+finish_optout(struct proof *p, const struct ce_proof *ce,
+    struct dnssec_verdict *verdict, enum sec_status status, const char *why)
+{
+	if (ce->nc_cover->optout)
+		finish(p, verdict, SEC_INSECURE,
+		    "NSEC3 opt-out covers the name: it may be an unsigned "
+		    "delegation");
+	else
+		finish(p, verdict, status, why);
+}
+
 /* Hashes "*.<ancestor of name with `labels` labels>". */
 static bool
 hash_wildcard(struct proof *p, const ldns_rdf *name, unsigned labels,
@@ -498,13 +516,8 @@ nsec3_prove_nxdomain(const ldns_rdf *qname, const ldns_rdf *zone,
 		    "no NSEC3 denies the wildcard at the closest encloser");
 		return;
 	}
-	if (ce.nc_cover->optout)
-		finish(&p, verdict, SEC_INSECURE,
-		    "NSEC3 opt-out covers the name: it may be an unsigned "
-		    "delegation");
-	else
-		finish(&p, verdict, SEC_SECURE,
-		    "NSEC3 proves the name and the wildcard do not exist");
+	finish_optout(&p, &ce, verdict, SEC_SECURE,
+	    "NSEC3 proves the name and the wildcard do not exist");
 }
 
 /*
@@ -623,25 +636,17 @@ nsec3_prove_nodata(const ldns_rdf *qname, ldns_rr_type qtype,
 		 * delegation at the next closer name, whose data another
 		 * path brought here (RFC 5155 §9.2; Unbound's case 5).
 		 */
-		if (ce.nc_cover->optout)
-			finish(&p, verdict, SEC_INSECURE,
-			    "NSEC3 opt-out covers the name: it may be an "
-			    "unsigned delegation");
-		else
-			finish(&p, verdict, SEC_BOGUS,
-			    "the name does not exist (NXDOMAIN, not NODATA)");
+		finish_optout(&p, &ce, verdict, SEC_BOGUS,
+		    "the name does not exist (NXDOMAIN, not NODATA)");
 		return;
 	}
 	if (!match_denies_type(match, qname, qtype, &why))
 		finish(&p, verdict, SEC_BOGUS, why);
-	else if (ce.nc_cover->optout)
-		/* RFC 5155 §9.2: the next closer name may be an unsigned
-		 * delegation, whose data the wildcard does not speak for. */
-		finish(&p, verdict, SEC_INSECURE,
-		    "NSEC3 opt-out covers the name: it may be an unsigned "
-		    "delegation");
 	else
-		finish(&p, verdict, SEC_SECURE, "NSEC3 proves wildcard NODATA");
+		/* The next closer name may be an unsigned delegation, whose
+		 * data the wildcard does not speak for. */
+		finish_optout(&p, &ce, verdict, SEC_SECURE,
+		    "NSEC3 proves wildcard NODATA");
 }
 
 void
