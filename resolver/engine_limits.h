@@ -159,7 +159,7 @@
 /* Daemon: clients. */
 #define LIMIT_TCP_CLIENTS		256	/* open client TCP connections */
 #define LIMIT_TCP_PIPELINE		32	/* queries in flight per TCP connection */
-#define LIMIT_TCP_IDLE_MS		10000	/* RFC 7766 idle timeout */
+#define LIMIT_TCP_IDLE_MS		10000	/* default tcp-idle-timeout */
 /*
  * The idle timeout once more than half of a worker's LIMIT_TCP_CLIENTS
  * are open (RFC 7766 §6.2.3; Unbound cuts it to 1/100 above half): a

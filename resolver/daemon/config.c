@@ -65,6 +65,7 @@ config_init(struct daemon_config *c)
 	c->log_level = LOG_LEVEL_INFO;
 	c->max_udp_size = LIMIT_UDP_REPLY_DEFAULT;
 	c->tcp_connections_per_address = LIMIT_TCP_CLIENTS_PER_ADDR;
+	c->tcp_idle_timeout_ms = LIMIT_TCP_IDLE_MS;
 	c->control_socket = strdup("/run/descend/control.sock");
 	c->username = strdup(CONFIG_USERNAME_DEFAULT);
 	c->acl = acl_new();
@@ -778,6 +779,9 @@ config_apply(struct config_reader *r, const char *key, const char *v)
 		/* More than a worker's LIMIT_TCP_CLIENTS would be no cap. */
 		if (parse_number(r, key, v, 1, LIMIT_TCP_CLIENTS, &n))
 			c->tcp_connections_per_address = (unsigned)n;
+	} else if (strcmp(key, "tcp-idle-timeout") == 0) {
+		if (parse_number(r, key, v, 200, 120000, &n))
+			c->tcp_idle_timeout_ms = (unsigned)n;
 	}
 	else if (strcmp(key, "forward-zone") == 0)
 		key_zone(r, key, v, ENGINE_ZONE_FORWARD);
@@ -1064,6 +1068,7 @@ config_print(const struct daemon_config *c, FILE *out)
 	fprintf(out, "max-udp-size: %u\n", c->max_udp_size);
 	fprintf(out, "tcp-connections-per-address: %u\n",
 	    c->tcp_connections_per_address);
+	fprintf(out, "tcp-idle-timeout: %u\n", c->tcp_idle_timeout_ms);
 	for (size_t i = 0; i < c->zone_count; i++) {
 		const struct config_zone *z = &c->zones[i];
 

@@ -50,6 +50,8 @@ struct daemon_config {
 	unsigned max_udp_size;		/* UDP replies above it: TC */
 	/* Open TCP connections per client address and worker. */
 	unsigned tcp_connections_per_address;
+	/* RFC 7766 idle timeout of client TCP connections, in ms. */
+	unsigned tcp_idle_timeout_ms;
 	struct local_zones *local_zones; /* local-zone, local-data, built-ins */
 	struct config_zone *zones;	/* forward-zone and stub-zone lines */
 	struct engine_zone *engine_zones; /* engine.zones: views of `zones` */

@@ -238,8 +238,11 @@ tcp_conn_close(struct tcp_conn *conn)
 static void
 tcp_conn_idle_rearm(struct tcp_conn *conn, bool asked)
 {
-	uint64_t ms = asked && conn->worker->tcp_clients > LIMIT_TCP_CLIENTS / 2 ?
-	    LIMIT_TCP_IDLE_BUSY_MS : LIMIT_TCP_IDLE_MS;
+	uint64_t ms = conn->worker->daemon->config.tcp_idle_timeout_ms;
+
+	if (asked && conn->worker->tcp_clients > LIMIT_TCP_CLIENTS / 2 &&
+	    ms > LIMIT_TCP_IDLE_BUSY_MS)
+		ms = LIMIT_TCP_IDLE_BUSY_MS;
 
 	uv_timer_start(&conn->idle, on_tcp_timer, ms, ms);
 }

@@ -196,6 +196,7 @@ test_all_keys(void)
 	ok(c.max_udp_size == 4096, "max-udp-size: 4096");
 	ok(c.tcp_connections_per_address == 16,
 	    "tcp-connections-per-address: 16");
+	ok(c.tcp_idle_timeout_ms == 3000, "tcp-idle-timeout: 3000");
 	ok(c.engine.zone_count == 2 &&
 	    c.engine.zones[0].kind == ENGINE_ZONE_FORWARD &&
 	    strcmp(c.engine.zones[0].name, "corp.example.") == 0 &&
@@ -330,6 +331,8 @@ test_errors(void)
 		    "expected a number from 1 to 256",
 		":39: bad value '257' for 'tcp-connections-per-address': "
 		    "expected a number from 1 to 256",
+		":40: bad value '100' for 'tcp-idle-timeout': expected a "
+		    "number from 200 to 120000",
 	};
 	const size_t n = sizeof(expected) / sizeof(expected[0]);
 	const char *path = TEST_DATA "/errors.conf";
@@ -485,7 +488,7 @@ test_example(void)
 		"cache-min-ttl", "cache-max-negative-ttl", "threads",
 		"qname-minimisation", "use-0x20", "serve-stale", "prefetch",
 		"serve-stale-client-timeout", "request-timeout",
-		"max-udp-size", "tcp-connections-per-address",
+		"max-udp-size", "tcp-connections-per-address", "tcp-idle-timeout",
 		"control-socket", "pidfile", "log-level", "log-queries",
 		"forward-zone", "forward-first", "stub-zone",
 		"username", "chroot", "metrics-listen",
