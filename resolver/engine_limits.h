@@ -199,8 +199,12 @@
  * that pipelines queries for a large cached answer and never reads would
  * make descendd hold every reply (gigabytes in seconds): above
  * LIMIT_TCP_WRITE_QUEUE bytes its queries are no longer read (RFC 7766
- * §6.2.1.1), below half of it reading resumes, and a connection stuck
- * above it for LIMIT_TCP_WRITE_STALL_MS is closed.
+ * §6.2.1.1), below half of it reading resumes. A connection holding
+ * replies whose socket takes no byte of them for LIMIT_TCP_WRITE_STALL_MS
+ * is closed (tcp.closed_stalled): a client that holds our memory by never
+ * reading. One that reads, however slowly, keeps its replies: a
+ * connection with replies to write is not idle (RFC 7766 §6.2.3). The
+ * stall limit is the default of tcp-stall-timeout.
  */
 #define LIMIT_TCP_WRITE_QUEUE		(64u * 1024)
 #define LIMIT_TCP_WRITE_STALL_MS	3000

@@ -66,6 +66,7 @@ config_init(struct daemon_config *c)
 	c->max_udp_size = LIMIT_UDP_REPLY_DEFAULT;
 	c->tcp_connections_per_address = LIMIT_TCP_CLIENTS_PER_ADDR;
 	c->tcp_idle_timeout_ms = LIMIT_TCP_IDLE_MS;
+	c->tcp_stall_timeout_ms = LIMIT_TCP_WRITE_STALL_MS;
 	c->control_socket = strdup("/run/descend/control.sock");
 	c->username = strdup(CONFIG_USERNAME_DEFAULT);
 	c->acl = acl_new();
@@ -782,6 +783,9 @@ config_apply(struct config_reader *r, const char *key, const char *v)
 	} else if (strcmp(key, "tcp-idle-timeout") == 0) {
 		if (parse_number(r, key, v, 200, 120000, &n))
 			c->tcp_idle_timeout_ms = (unsigned)n;
+	} else if (strcmp(key, "tcp-stall-timeout") == 0) {
+		if (parse_number(r, key, v, 500, 120000, &n))
+			c->tcp_stall_timeout_ms = (unsigned)n;
 	}
 	else if (strcmp(key, "forward-zone") == 0)
 		key_zone(r, key, v, ENGINE_ZONE_FORWARD);
@@ -1069,6 +1073,7 @@ config_print(const struct daemon_config *c, FILE *out)
 	fprintf(out, "tcp-connections-per-address: %u\n",
 	    c->tcp_connections_per_address);
 	fprintf(out, "tcp-idle-timeout: %u\n", c->tcp_idle_timeout_ms);
+	fprintf(out, "tcp-stall-timeout: %u\n", c->tcp_stall_timeout_ms);
 	for (size_t i = 0; i < c->zone_count; i++) {
 		const struct config_zone *z = &c->zones[i];
 

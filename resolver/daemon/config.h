@@ -52,6 +52,8 @@ struct daemon_config {
 	unsigned tcp_connections_per_address;
 	/* RFC 7766 idle timeout of client TCP connections, in ms. */
 	unsigned tcp_idle_timeout_ms;
+	/* Replies queued and no write progress this long: closed (ms). */
+	unsigned tcp_stall_timeout_ms;
 	struct local_zones *local_zones; /* local-zone, local-data, built-ins */
 	struct config_zone *zones;	/* forward-zone and stub-zone lines */
 	struct engine_zone *engine_zones; /* engine.zones: views of `zones` */

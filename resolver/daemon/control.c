@@ -131,6 +131,7 @@ control_print_stats(struct daemon *d, FILE *out)
 	P("queries.norec_refused", s->norec_refused);
 	P("tcp.refused", s->tcp_refused);
 	P("tcp.paused", s->tcp_paused);
+	P("tcp.closed_idle", s->tcp_closed_idle);
 	P("tcp.closed_stalled", s->tcp_closed_stalled);
 	P("tcp.closed_total", s->tcp_closed_total);
 	P("tcp.replies_dropped", s->tcp_replies_dropped);

@@ -35,7 +35,8 @@ struct daemon_stats {
 	uint64_t jostled;		/* waited on a request that gave way */
 	uint64_t norec_refused;		/* RD=0 not answered from the cache */
 	uint64_t tcp_paused;		/* reading stopped: LIMIT_TCP_WRITE_QUEUE */
-	uint64_t tcp_closed_stalled;	/* stuck past LIMIT_TCP_WRITE_STALL_MS */
+	uint64_t tcp_closed_idle;	/* idle past tcp-idle-timeout */
+	uint64_t tcp_closed_stalled;	/* no write progress: tcp-stall-timeout */
 	uint64_t tcp_closed_total;	/* closed over LIMIT_TCP_QUEUED_TOTAL */
 	uint64_t tcp_replies_dropped;	/* did not fit LIMIT_TCP_QUEUED_TOTAL */
 	uint64_t tcp_queued_bytes;	/* gauge: replies queued, all clients */

@@ -1,7 +1,7 @@
 /*
  * tcp_listen.c: the client TCP connections (RFC 7766): accept and the ACL,
- * length-prefixed framing, pipelining, idle timeouts, and the bounds on
- * the reply bytes a client that does not read can make us hold.
+ * length-prefixed framing, pipelining, idle and stall timeouts, and the
+ * bounds on the reply bytes a client that does not read can make us hold.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +23,22 @@ struct tcp_write {
 static void tcp_conn_close(struct tcp_conn *conn);
 static void tcp_conn_finish_if_done(struct tcp_conn *conn);
 static void on_tcp_timer(uv_timer_t *timer);
+
+/*
+ * The connection's one timer fires in `ms` at the latest. Every event that
+ * may bring a deadline closer calls this; on_tcp_timer works out from the
+ * connection's state what is due, so firing early only looks again.
+ */
+static void
+tcp_conn_wake(struct tcp_conn *conn, uint64_t ms)
+{
+	uint64_t due = uv_now(&conn->worker->loop) + ms;
+
+	if (uv_is_active((uv_handle_t *)&conn->idle) && conn->due <= due)
+		return;
+	conn->due = due;
+	uv_timer_start(&conn->idle, on_tcp_timer, ms, 0);
+}
 
 /*
  * Brings the connection's count of unwritten reply bytes, and the total of
@@ -55,26 +71,28 @@ on_tcp_written(uv_write_t *req, int status)
 	if (!conn->closing) {
 		conn->held -= wr->len;
 		tcp_conn_account(conn);
+		/* A reply went out: progress, and activity (not idle). */
+		conn->progress_ms = conn->active_ms = uv_now(&conn->worker->loop);
+		conn->written_mark = conn->sent - conn->queued;
 		/* Drained enough: resume reading on the loop's next turn. */
 		if (conn->paused && conn->held <= LIMIT_TCP_WRITE_QUEUE / 2)
-			uv_timer_start(&conn->idle, on_tcp_timer, 0, 0);
+			tcp_conn_wake(conn, 0);
 		tcp_conn_finish_if_done(conn);
 	}
 	tcp_conn_unref(conn);
 	free(wr);
 }
 
-/* Stops reading a client's queries while its replies are not read. */
+/*
+ * Stops reading a client's queries while its replies are not read. The
+ * stall limit already runs: bytes are held.
+ */
 static void
 tcp_conn_pause(struct tcp_conn *conn)
 {
-	struct worker *w = conn->worker;
-
 	conn->paused = true;
-	conn->paused_ms = uv_now(&w->loop);
-	DAEMON_COUNT(w->daemon, tcp_paused);
+	DAEMON_COUNT(conn->worker->daemon, tcp_paused);
 	uv_read_stop((uv_stream_t *)&conn->handle);
-	uv_timer_start(&conn->idle, on_tcp_timer, LIMIT_TCP_WRITE_STALL_MS, 0);
 }
 
 /*
@@ -143,6 +161,13 @@ tcp_send(struct worker *w, struct tcp_conn *conn, const uint8_t *data,
 		free(wr);
 		return;
 	}
+	/* Nothing was held: the stall limit counts from now. */
+	if (conn->held == 0) {
+		conn->progress_ms = uv_now(&w->loop);
+		conn->written_mark = conn->sent;
+		tcp_conn_wake(conn, w->daemon->config.tcp_stall_timeout_ms / 4);
+	}
+	conn->sent += wr->len;
 	conn->held += wr->len;
 	tcp_conn_account(conn);
 	/*
@@ -180,10 +205,13 @@ void
 tcp_conn_answered(struct tcp_conn *conn)
 {
 	conn->in_flight--;
-	/* Room again: read the queries held back, on the loop's next turn. */
-	if (conn->full && !conn->closing &&
-	    conn->in_flight < LIMIT_TCP_PIPELINE)
-		uv_timer_start(&conn->idle, on_tcp_timer, 0, 0);
+	if (!conn->closing) {
+		/* An answer (or a query dropped): the idle clock starts again. */
+		conn->active_ms = uv_now(&conn->worker->loop);
+		/* Room again: read the queries held back, on the next turn. */
+		if (conn->full && conn->in_flight < LIMIT_TCP_PIPELINE)
+			tcp_conn_wake(conn, 0);
+	}
 	tcp_conn_finish_if_done(conn);
 	tcp_conn_unref(conn);
 }
@@ -229,22 +257,20 @@ tcp_conn_close(struct tcp_conn *conn)
 }
 
 /*
- * The idle timeout counts from the last complete query. Once more than
- * half the worker's slots are open it is LIMIT_TCP_IDLE_BUSY_MS (RFC 7766
- * §6.2.3), so clients that ask now and then on many connections cannot
- * hold them all. A new connection still gets the full one: it may not
- * have had the time to send its first query.
+ * The idle timeout. Once more than half the worker's slots are open it is
+ * LIMIT_TCP_IDLE_BUSY_MS (RFC 7766 §6.2.3), so clients that ask now and
+ * then on many connections cannot hold them all. A new connection still
+ * gets the full one: it may not have had the time to send its first query.
  */
-static void
-tcp_conn_idle_rearm(struct tcp_conn *conn, bool asked)
+static uint64_t
+tcp_conn_idle_ms(const struct tcp_conn *conn)
 {
 	uint64_t ms = conn->worker->daemon->config.tcp_idle_timeout_ms;
 
-	if (asked && conn->worker->tcp_clients > LIMIT_TCP_CLIENTS / 2 &&
+	if (conn->asked && conn->worker->tcp_clients > LIMIT_TCP_CLIENTS / 2 &&
 	    ms > LIMIT_TCP_IDLE_BUSY_MS)
 		ms = LIMIT_TCP_IDLE_BUSY_MS;
-
-	uv_timer_start(&conn->idle, on_tcp_timer, ms, ms);
+	return ms;
 }
 
 static void tcp_conn_process(struct tcp_conn *conn);
@@ -253,45 +279,87 @@ static void on_tcp_read(uv_stream_t *stream, ssize_t nread,
     const uv_buf_t *buf);
 
 /*
- * The connection's one timer: the idle timeout (RFC 7766) while reading,
- * the stall limit while paused, and the resumption once replies drained.
+ * Reading again, after a pause (the replies held drained to half of
+ * LIMIT_TCP_WRITE_QUEUE) or a full pipeline (answers came back): the
+ * queries read before the stop first.
+ */
+static void
+tcp_conn_resume(struct tcp_conn *conn)
+{
+	conn->paused = false;
+	if (conn->full && conn->in_flight >= LIMIT_TCP_PIPELINE)
+		return;		/* tcp_conn_answered comes back */
+	conn->full = false;
+	conn->refs++;
+	tcp_conn_process(conn);
+	if (!conn->closing && !conn->paused && !conn->full && !conn->eof &&
+	    uv_read_start((uv_stream_t *)&conn->handle, on_tcp_alloc,
+	    on_tcp_read) != 0)
+		tcp_conn_close(conn);
+	tcp_conn_finish_if_done(conn);
+	tcp_conn_unref(conn);	/* the handles' references keep conn */
+}
+
+/*
+ * The connection's one timer: the resumption of reading, then what the
+ * connection is waiting for. Replies held (RFC 7766 §6.2.3: not idle)
+ * bound by the stall limit: a client that reads, however slowly, keeps
+ * its connection, one whose socket takes nothing for tcp-stall-timeout
+ * (LIMIT_TCP_WRITE_STALL_MS) is closed (it holds our memory by not
+ * reading). Questions being answered: not idle either (their request
+ * deadlines bound them). Neither: the idle timeout, from the last
+ * question read or answer written.
  */
 static void
 on_tcp_timer(uv_timer_t *timer)
 {
 	struct tcp_conn *conn = timer->data;
-	uint64_t waited;
+	uint64_t now, ms;
 
 	if (conn->closing)
 		return;
-	if (!conn->paused && !conn->full) {
-		if (conn->in_flight == 0)
+	if ((conn->paused && conn->held <= LIMIT_TCP_WRITE_QUEUE / 2) ||
+	    (!conn->paused && conn->full &&
+	    conn->in_flight < LIMIT_TCP_PIPELINE)) {
+		tcp_conn_resume(conn);
+		if (conn->closing)
+			return;
+	}
+	now = uv_now(&conn->worker->loop);
+	ms = conn->worker->daemon->config.tcp_stall_timeout_ms;
+	if (conn->held > 0) {
+		/* Partial writes run no callback: the socket took bytes. */
+		tcp_conn_account(conn);
+		if (conn->sent - conn->queued != conn->written_mark) {
+			conn->written_mark = conn->sent - conn->queued;
+			conn->progress_ms = now;
+		}
+		if (now - conn->progress_ms >= ms) {
+			DAEMON_COUNT(conn->worker->daemon, tcp_closed_stalled);
 			tcp_conn_close(conn);
+			return;
+		}
+		/*
+		 * Looked at four times a limit: progress seen late moves the
+		 * close at most a quarter of it later.
+		 */
+		ms = conn->progress_ms + ms - now < ms / 4 ?
+		    conn->progress_ms + ms - now : ms / 4;
+		tcp_conn_wake(conn, ms);
 		return;
 	}
-	if (!conn->paused || conn->held <= LIMIT_TCP_WRITE_QUEUE / 2) {
-		conn->paused = false;
-		tcp_conn_idle_rearm(conn, true);
-		if (conn->full && conn->in_flight >= LIMIT_TCP_PIPELINE)
-			return;		/* tcp_conn_answered comes back */
-		conn->full = false;
-		conn->refs++;
-		tcp_conn_process(conn);		/* queries read before the stop */
-		if (!conn->closing && !conn->paused && !conn->full &&
-		    !conn->eof && uv_read_start((uv_stream_t *)&conn->handle,
-		    on_tcp_alloc, on_tcp_read) != 0)
-			tcp_conn_close(conn);
-		tcp_conn_finish_if_done(conn);
-		tcp_conn_unref(conn);
+	ms = tcp_conn_idle_ms(conn);
+	if (conn->in_flight > 0 || conn->full || conn->paused ||
+	    tcp_conn_has_query(conn)) {
+		tcp_conn_wake(conn, ms);	/* look again then */
 		return;
 	}
-	waited = uv_now(&conn->worker->loop) - conn->paused_ms;
-	if (waited >= LIMIT_TCP_WRITE_STALL_MS) {
-		DAEMON_COUNT(conn->worker->daemon, tcp_closed_stalled);
+	if (now - conn->active_ms >= ms) {
+		DAEMON_COUNT(conn->worker->daemon, tcp_closed_idle);
 		tcp_conn_close(conn);
 		return;
 	}
-	uv_timer_start(timer, on_tcp_timer, LIMIT_TCP_WRITE_STALL_MS - waited, 0);
+	tcp_conn_wake(conn, conn->active_ms + ms - now);
 }
 
 static void
@@ -372,11 +440,14 @@ on_tcp_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 	}
 	conn->len += (size_t)nread;
 	/*
-	 * Idle means no complete query: a client trickling a byte at a time
+	 * Activity is a complete query: a client trickling a byte at a time
 	 * would otherwise hold its slot (of LIMIT_TCP_CLIENTS) forever.
 	 */
-	if (!conn->paused && tcp_conn_has_query(conn))
-		tcp_conn_idle_rearm(conn, true);
+	if (tcp_conn_has_query(conn)) {
+		conn->asked = true;
+		conn->active_ms = uv_now(&conn->worker->loop);
+		tcp_conn_wake(conn, tcp_conn_idle_ms(conn));
+	}
 	conn->refs++;	/* handle_query may drop the last other reference */
 	tcp_conn_process(conn);
 	/* A full buffer that is not paused holds a message larger than we accept. */
@@ -443,7 +514,8 @@ on_tcp_connection(uv_stream_t *server, int status)
 		return;
 	}
 	conn->addr_counted = true;
-	tcp_conn_idle_rearm(conn, false);
+	conn->active_ms = uv_now(&w->loop);
+	tcp_conn_wake(conn, tcp_conn_idle_ms(conn));
 	if (uv_read_start((uv_stream_t *)&conn->handle, on_tcp_alloc,
 	    on_tcp_read) != 0)
 		tcp_conn_close(conn);

@@ -177,12 +177,22 @@ struct tcp_conn {
 	 * the process holds for the client), the part of them libuv still
 	 * holds because the socket would not take it (what grows when the
 	 * client does not read), and whether reading stopped because too
-	 * much is held (LIMIT_TCP_WRITE_QUEUE), since when.
+	 * much is held (LIMIT_TCP_WRITE_QUEUE).
 	 */
 	size_t held;
 	size_t queued;
 	bool paused;
-	uint64_t paused_ms;
+	/*
+	 * The timer's clock (loop ms). Bytes ever handed to uv_write, and of
+	 * them those the socket had taken when the writes last made progress,
+	 * at `progress_ms`: tcp-stall-timeout without progress while bytes
+	 * are held is a stall. `active_ms`: the last question read or
+	 * answer written, from which the idle timeout counts. `due`: when
+	 * the timer fires.
+	 */
+	uint64_t sent, written_mark;
+	uint64_t progress_ms, active_ms, due;
+	bool asked;			/* a complete question was read */
 	/*
 	 * Reading stopped because LIMIT_TCP_PIPELINE queries are in flight
 	 * (`full`), or because the client closed its sending side (`eof`):

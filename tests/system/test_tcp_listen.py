@@ -2,6 +2,7 @@
 that use RFC 7766 to its edges: pipelining past the per-connection limit,
 closing their sending side once the queries are out, trickling a query a
 byte at a time."""
+import contextlib
 import select
 import signal
 import socket
@@ -226,27 +227,36 @@ def test_tcp_reply_over_the_total_bound_closes_the_connection(daemon_factory):
     (tcp.replies_dropped). A TCP client never asks again, so the
     connection must be closed (it reconnects and asks again, RFC 7766
     §6.2.4), not left open with its question unanswered."""
+    with small_send_buffers():
+        # Its stuck clients never read: closed as stalled (3 s without
+        # write progress) before they fill the bound, on a loaded machine.
+        stuck_worker_drops_a_reply(daemon_factory("tcp-stall-timeout: 30000\n",
+                                                  threads=2))
+
+
+WMEM = "/proc/sys/net/ipv4/tcp_wmem"
+
+
+@contextlib.contextmanager
+def small_send_buffers():
+    """Socket send buffers of at most 64 KiB (autotuning grows them to
+    4 MiB): a client that does not read then soon makes replies wait in
+    descendd, where they count. Changes net.ipv4.tcp_wmem, so only in a
+    private network namespace (contrib/netns-run)."""
     with open("/proc/self/net/dev") as f:
         interfaces = [line.split(":")[0].strip() for line in f.readlines()[2:]]
     if interfaces != ["lo"]:
         pytest.skip("changes net.ipv4.tcp_wmem: only in a private network "
                     "namespace (contrib/netns-run)")
-    daemon = daemon_factory(threads=2)
     with open(WMEM) as f:
         wmem = f.read()
     try:
-        # Socket send buffers of at most 64 KiB (autotuning grows them to
-        # 4 MiB): a client that does not read then soon makes replies
-        # wait in descendd, where they count.
         with open(WMEM, "w") as f:
             f.write("4096 16384 65536")
-        stuck_worker_drops_a_reply(daemon)
+        yield
     finally:
         with open(WMEM, "w") as f:
             f.write(wmem)
-
-
-WMEM = "/proc/sys/net/ipv4/tcp_wmem"
 
 
 def stuck_worker_drops_a_reply(daemon):
@@ -285,11 +295,11 @@ def fill_and_probe(daemon, size, limit, first_port):
     # A client that does not read first fills its socket buffers (which
     # descendd does not count), then its replies wait in descendd. Each
     # stuck client here makes ~48 KiB wait: less than
-    # LIMIT_TCP_WRITE_QUEUE, so it is never paused (nor closed as stalled
-    # LIMIT_TCP_WRITE_STALL_MS later, which would give its bytes back
-    # before the probe on a slow machine). A pause counts the bytes written
-    # in one turn of descendd's loop too, so each client asks in two
-    # halves, each under LIMIT_TCP_WRITE_QUEUE, a turn apart.
+    # LIMIT_TCP_WRITE_QUEUE, so it is never paused (tcp-stall-timeout is
+    # raised, so it is not closed as stalled either, which would give its
+    # bytes back before the probe on a slow machine). A pause counts the
+    # bytes written in one turn of descendd's loop too, so each client asks
+    # in two halves, each under LIMIT_TCP_WRITE_QUEUE, a turn apart.
     stuck, halfway = [], []
     probe = None
     start = daemon.stats()
@@ -497,3 +507,123 @@ def test_tcp_connections_per_address_is_a_config_key(daemon_factory):
         for s in conns:
             s.close()
     assert len(refused) == 1, "reload did not apply the new cap"
+
+
+BIG = "bigtxt.example.com"      # a 1.6 KiB TXT answer
+
+
+def test_tcp_slow_reader_past_the_idle_timeout_gets_every_reply(daemon_factory):
+    """A client pipelines 100 questions for a 1.6 KiB answer, then reads
+    its replies slowly but steadily (1 KiB every 25 ms) for longer than
+    both the idle timeout (tcp-idle-timeout: 1000) and the stall limit
+    (LIMIT_TCP_WRITE_STALL_MS, 3 s). Replies still waiting in descendd
+    make the connection busy, not idle (RFC 7766 §6.2.3), and writes that
+    make progress are not a stall: every reply arrives. Counting the idle
+    timeout from the last question, or the stall from the pause, closed
+    the connection and cancelled the replies it held."""
+    with small_send_buffers():
+        d = daemon_factory("tcp-idle-timeout: 1000\n")
+        d.query(BIG, "TXT", tcp=True)
+        n = 100
+        before = d.stats()
+        s = connect_from(d.addr, 0, rcvbuf=4096)
+        start = time.monotonic()
+        buf = b""
+        got = 0
+        closed = False
+        try:
+            s.sendall(b"".join(framed(BIG, "TXT", qid=i) for i in range(n)))
+            s.settimeout(2)
+            while got < n and time.monotonic() - start < 30:
+                try:
+                    data = s.recv(1024)
+                except (socket.timeout, ConnectionError):
+                    closed = True
+                    break
+                if not data:
+                    closed = True
+                    break
+                buf += data
+                while len(buf) >= 2 and len(buf) >= 2 + struct.unpack("!H", buf[:2])[0]:
+                    buf = buf[2 + struct.unpack("!H", buf[:2])[0]:]
+                    got += 1
+                time.sleep(0.025)
+        finally:
+            s.close()
+        took = time.monotonic() - start
+        stats = d.stats()
+    print(f"slow reader: {got} of {n} replies in {took:.1f} s"
+          f"{', then closed' if closed else ''}; " +
+          ", ".join(f"{k} +{stats[k] - before[k]}" for k in
+                    ("tcp.paused", "tcp.closed_idle", "tcp.closed_stalled")
+                    if k in stats))
+    assert took > 3.5, "the reads were not slow enough to test anything"
+    assert got == n, "a slow reader that made progress lost its replies"
+    assert stats["tcp.closed_stalled"] == before["tcp.closed_stalled"]
+
+
+def test_tcp_client_that_never_reads_is_closed_as_stalled(daemon_factory):
+    """A client asks for 1.6 KiB answers, 16 at a time, until replies wait
+    in descendd (its socket buffers are full), and never reads. It stays
+    under LIMIT_TCP_WRITE_QUEUE, so its reading is never paused: memory
+    held for a client that does not read. With no write progress for
+    LIMIT_TCP_WRITE_STALL_MS (3 s) it is closed and counted in
+    tcp.closed_stalled, well before the idle timeout (set to 20 s here),
+    and its bytes are given back."""
+    with small_send_buffers():
+        d = daemon_factory("tcp-idle-timeout: 20000\n")
+        d.query(BIG, "TXT", tcp=True)
+        before = d.stats()
+        s = connect_from(d.addr, 0, rcvbuf=4096)
+        try:
+            queued = sent = 0
+            while queued == 0 and sent < 400:
+                s.sendall(framed(BIG, "TXT") * 16)
+                sent += 16
+                time.sleep(0.1)
+                queued = d.stats()["tcp.queued_bytes"]
+            stuck = time.monotonic()
+            stats = d.stats()
+            while (stats["tcp.closed_stalled"] == before["tcp.closed_stalled"]
+                   and time.monotonic() - stuck < 8):
+                time.sleep(0.1)
+                stats = d.stats()
+            waited = time.monotonic() - stuck
+        finally:
+            s.close()
+    print(f"a client that never reads: {sent} questions, {queued} bytes "
+          f"queued in descendd; closed as stalled after {waited:.1f} s: "
+          f"tcp.closed_stalled {before['tcp.closed_stalled']} -> "
+          f"{stats['tcp.closed_stalled']}, tcp.paused +"
+          f"{stats['tcp.paused'] - before['tcp.paused']}, tcp.queued_bytes "
+          f"{stats['tcp.queued_bytes']}")
+    assert queued > 0, "no reply ever waited in descendd: nothing tested"
+    assert stats["tcp.closed_stalled"] == before["tcp.closed_stalled"] + 1, \
+        "a client that never reads held its replies past the stall limit"
+    assert 2.5 <= waited <= 6
+    assert stats["tcp.queued_bytes"] == 0
+
+
+def test_tcp_idle_client_is_closed_at_the_idle_timeout(daemon_factory):
+    """A client asks once, reads its answer and then says nothing: closed
+    at the idle timeout (tcp-idle-timeout: 1000), counted in
+    tcp.closed_idle. A client that connects and never asks likewise."""
+    d = daemon_factory("tcp-idle-timeout: 1000\n")
+    before = d.stats()
+    asked = socket.create_connection((d.addr, 53), timeout=5)
+    silent = socket.create_connection((d.addr, 53), timeout=5)
+    try:
+        asked.sendall(framed("www.example.com", qid=3))
+        assert len(read_replies(asked, 1, 5)) == 1
+        start = time.monotonic()
+        got = [answer_or_close(sock, 4) for sock in (asked, silent)]
+        waited = time.monotonic() - start
+        stats = d.stats()
+    finally:
+        asked.close()
+        silent.close()
+    print(f"idle clients: {got} after {waited:.1f} s; tcp.closed_idle "
+          f"{before.get('tcp.closed_idle')} -> {stats.get('tcp.closed_idle')}")
+    assert got == ["closed", "closed"]
+    assert 0.7 <= waited <= 3
+    assert stats["tcp.closed_idle"] == before["tcp.closed_idle"] + 2

@@ -196,7 +196,8 @@ test_all_keys(void)
 	ok(c.max_udp_size == 4096, "max-udp-size: 4096");
 	ok(c.tcp_connections_per_address == 16,
 	    "tcp-connections-per-address: 16");
-	ok(c.tcp_idle_timeout_ms == 3000, "tcp-idle-timeout: 3000");
+	ok(c.tcp_idle_timeout_ms == 3000 && c.tcp_stall_timeout_ms == 5000,
+	    "tcp-idle-timeout: 3000, tcp-stall-timeout: 5000");
 	ok(c.engine.zone_count == 2 &&
 	    c.engine.zones[0].kind == ENGINE_ZONE_FORWARD &&
 	    strcmp(c.engine.zones[0].name, "corp.example.") == 0 &&
@@ -333,6 +334,8 @@ test_errors(void)
 		    "expected a number from 1 to 256",
 		":40: bad value '100' for 'tcp-idle-timeout': expected a "
 		    "number from 200 to 120000",
+		":41: bad value '120001' for 'tcp-stall-timeout': expected a "
+		    "number from 500 to 120000",
 	};
 	const size_t n = sizeof(expected) / sizeof(expected[0]);
 	const char *path = TEST_DATA "/errors.conf";
@@ -489,6 +492,7 @@ test_example(void)
 		"qname-minimisation", "use-0x20", "serve-stale", "prefetch",
 		"serve-stale-client-timeout", "request-timeout",
 		"max-udp-size", "tcp-connections-per-address", "tcp-idle-timeout",
+		"tcp-stall-timeout",
 		"control-socket", "pidfile", "log-level", "log-queries",
 		"forward-zone", "forward-first", "stub-zone",
 		"username", "chroot", "metrics-listen",
