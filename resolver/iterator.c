@@ -2195,7 +2195,10 @@ cache_reply(struct engine_request *req, const struct task *task,
 		ldns_rr_list_free(proof);
 		aggressive_learn(engine, v, task->klass,
 		    negative_ttl(engine, v->soa), now.wall);
-	}
+	} else
+		/* A secure wildcard answer's proof: no SOA to bound it. */
+		aggressive_learn(engine, v, task->klass,
+		    engine->config.cache_max_negative_ttl, now.wall);
 }
 
 static void

@@ -57,7 +57,8 @@ struct reply_view {
 	ldns_rr_list *ds;
 	ldns_rr_list *nsec;
 	/*
-	 * For a secure NSEC or NSEC3 NXDOMAIN or NODATA: the NSEC or NSEC3
+	 * For a secure NSEC or NSEC3 NXDOMAIN or NODATA, or a secure answer
+	 * expanded from a wildcard: the NSEC or NSEC3
 	 * records the validator verified for the proof (a list borrowing them from
 	 * `nsec`) and the zone that signed them (borrowed from `sigs`), what
 	 * RFC 8198 may reuse (dnssec/aggressive.h). NULL otherwise.

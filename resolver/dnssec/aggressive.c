@@ -1,8 +1,8 @@
 /*
  * aggressive.c: RFC 8198 for the iterator: what of a validated negative
- * reply the NSEC cache keeps, and the NXDOMAIN or NODATA it may answer
- * with before asking upstream, decided by the same proofs (nsec.c,
- * nsec3.c) that judge the authorities' replies.
+ * reply or wildcard answer the NSEC cache keeps, and the NXDOMAIN, NODATA
+ * or wildcard expansion it may answer with before asking upstream, decided
+ * by the same proofs (nsec.c, nsec3.c) that judge the authorities' replies.
  */
 #include <string.h>
 
@@ -19,14 +19,22 @@ void
 aggressive_learn(struct engine *engine, const struct reply_view *v,
     ldns_rr_class klass, uint32_t ttl_cap, time_t now)
 {
+	bool denial = v->klass == REPLY_NXDOMAIN || v->klass == REPLY_NODATA;
+
 	/* Off: nothing kept either (a reload turning it on starts learning). */
 	if (!engine->config.aggressive_nsec || engine->nsecs == NULL ||
 	    v->status != SEC_SECURE ||
 	    v->nsec_secure == NULL || v->nsec_zone == NULL || ttl_cap == 0 ||
-	    (v->klass != REPLY_NXDOMAIN && v->klass != REPLY_NODATA))
+	    (!denial && ldns_rr_list_rr_count(v->answer) == 0))
 		return;
-	nsec_cache_store(engine->nsecs, v->nsec_zone, klass, v->soa,
-	    v->nsec_secure, v->sigs, ttl_cap, now);
+	/*
+	 * A wildcard answer's proof (validator.c keeps it only for a secure
+	 * expansion) comes without the zone's SOA: the NSECs go in alone, for
+	 * another name under the wildcard (RFC 8198 §5.3), as Unbound's
+	 * val_neg_addreply takes them from every secure reply.
+	 */
+	nsec_cache_store(engine->nsecs, v->nsec_zone, klass,
+	    denial ? v->soa : NULL, v->nsec_secure, v->sigs, ttl_cap, now);
 }
 
 /* The RRSIG's labels field (RFC 4034 §3.1.3); -1 when malformed. */
@@ -239,6 +247,9 @@ aggressive_finish(struct engine_request *req, struct task *task,
 	};
 	bool nxdomain;
 
+	/* A denial without its SOA is no answer (RFC 2308 §3). */
+	if (f->soa == NULL)
+		return false;
 	if ((proof = ldns_rr_list_new()) == NULL || !list_move(&proof, f->nsecs) ||
 	    !list_move(&proof, f->sigs) || !list_move(&task->proof, proof)) {
 		ldns_rr_list_deep_free(proof);
@@ -269,6 +280,26 @@ aggressive_finish(struct engine_request *req, struct task *task,
 }
 
 /*
+ * Whether the RRSIGs of a cached wildcard RRset are all by `zone` (any
+ * zone when NULL) for the closest encloser of `ce` labels.
+ */
+static bool
+wildcard_sigs(const ldns_rr_list *sigs, const ldns_rdf *zone, unsigned ce)
+{
+	if (sigs == NULL || ldns_rr_list_rr_count(sigs) == 0)
+		return false;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(sigs); i++) {
+		const ldns_rr *sig = ldns_rr_list_rr(sigs, i);
+		const ldns_rdf *signer = ldns_rr_rrsig_signame(sig);
+
+		if (sig_labels(sig) != (int)ce || signer == NULL ||
+		    (zone != NULL && !dname_equal(signer, zone)))
+			return false;
+	}
+	return true;
+}
+
+/*
  * RFC 8198 §5.3: the answer to a name proven absent, with no name closer
  * than its closest encloser of `ce` labels, from the RRset of the
  * wildcard "*.<ce>" cached secure (learnt from a validated expansion) and
@@ -293,17 +324,9 @@ wildcard_answer(struct engine_request *req, struct task *task,
 		goto out;
 	rrs = rrset_cache_lookup(engine->rrsets, wild, task->qtype,
 	    task->klass, now.wall, RANK_ANSWER, &info);
-	if (rrs == NULL || info.status != SEC_SECURE || info.sigs == NULL)
+	if (rrs == NULL || info.status != SEC_SECURE ||
+	    !wildcard_sigs(info.sigs, zone, ce))
 		goto out;
-	/* Signed by this zone, for this closest encloser. */
-	for (size_t i = 0; i < ldns_rr_list_rr_count(info.sigs); i++) {
-		const ldns_rr *sig = ldns_rr_list_rr(info.sigs, i);
-		const ldns_rdf *signer = ldns_rr_rrsig_signame(sig);
-
-		if (sig_labels(sig) != (int)ce || signer == NULL ||
-		    !dname_equal(signer, zone))
-			goto out;
-	}
 	{
 		ldns_rr_list *a = renamed(rrs, wild, 0, -1, task->qname);
 
@@ -534,8 +557,9 @@ aggressive_nsec3_lookup(struct nsec_cache *cache, const ldns_rdf *qname,
 	proven = nsec3_prove(&l, qname, qtype, found, &ce);
 	if (ce_labels != NULL)
 		*ce_labels = ce;
-	if (proven < 0 || found->soa == NULL || found->nsecs == NULL ||
-	    found->ttl == 0) {
+	/* A denial goes with the zone's SOA; an expansion needs none. */
+	if (proven < 0 || (found->soa == NULL && proven !=
+	    AGGRESSIVE_WILDCARD) || found->nsecs == NULL || found->ttl == 0) {
 		nsec_cache_found_clear(found);
 		proven = -1;
 	} else {
@@ -545,6 +569,90 @@ aggressive_nsec3_lookup(struct nsec_cache *cache, const ldns_rdf *qname,
 	}
 	nsec_cache_chain_clear(&chain);
 	return proven;
+}
+
+int
+aggressive_nsec3_wildcard(struct nsec_cache *cache, const ldns_rdf *qname,
+    unsigned ce_labels, ldns_rr_class klass, time_t now,
+    struct nsec3_cache *hashes, struct dnssec_budget *budget,
+    struct nsec_cache_found *found)
+{
+	struct nsec_cache_chain chain;
+	struct n3_lookup l = { 0 };
+	struct dnssec_verdict vd;
+	uint8_t hash[NSEC_CACHE_HASH_LEN];
+	ldns_rdf *next = NULL;
+	int proven = -1;
+
+	memset(found, 0, sizeof(*found));
+	if (ce_labels >= dname_labels(qname) ||
+	    !nsec_cache_nsec3_chain(cache, qname, false, klass, now, &chain))
+		return -1;
+	l.cache = cache;
+	l.budget = budget;
+	l.chain = &chain;
+	l.hashes = hashes;
+	l.now = now;
+	l.klass = klass;
+	/* The next closer name: one label more than the encloser. */
+	if (ce_labels >= dname_labels(chain.zone) &&
+	    dname_in_bailiwick(qname, chain.zone) &&
+	    (next = dname_ancestor(qname, ce_labels + 1)) != NULL &&
+	    n3_find(&l, next, hash, found) == NSEC_CACHE_COVER) {
+		/* As an authority's expansion is judged: no opt-out span. */
+		nsec3_prove_wildcard(qname, (int)ce_labels, chain.zone,
+		    found->nsecs, hashes, budget, &vd);
+		if (vd.status == SEC_SECURE)
+			proven = AGGRESSIVE_WILDCARD;
+	}
+	if (proven < 0 || found->nsecs == NULL || found->ttl == 0) {
+		nsec_cache_found_clear(found);
+		proven = -1;
+	} else {
+		list_set_ttl(found->nsecs, found->ttl);
+		list_set_ttl(found->sigs, found->ttl);
+		list_set_ttl(found->soa, found->ttl);
+	}
+	ldns_rdf_deep_free(next);
+	nsec_cache_chain_clear(&chain);
+	return proven;
+}
+
+/*
+ * The closest encloser (*ce labels) of the deepest wildcard over the
+ * task's name whose RRset of the task's type is cached secure, signed for
+ * that encloser: what a validated expansion left (aggressive_learn_wildcard).
+ * Which zone signed it is wildcard_answer's to check.
+ */
+static bool
+cached_wildcard(struct engine *engine, const struct task *task, time_t now,
+    unsigned *ce)
+{
+	unsigned labels = dname_labels(task->qname);
+
+	if (!wildcard_type(task->qtype))
+		return false;
+	for (unsigned l = labels; l-- > 0;) {
+		struct rrset_info info = { 0 };
+		ldns_rr_list *rrs;
+		ldns_rdf *wild = dname_wildcard_at(task->qname, l);
+		bool found;
+
+		if (wild == NULL)
+			return false;
+		rrs = rrset_cache_lookup(engine->rrsets, wild, task->qtype,
+		    task->klass, now, RANK_ANSWER, &info);
+		found = rrs != NULL && info.status == SEC_SECURE &&
+		    wildcard_sigs(info.sigs, NULL, l);
+		ldns_rr_list_deep_free(rrs);
+		ldns_rr_list_deep_free(info.sigs);
+		ldns_rdf_deep_free(wild);
+		if (found) {
+			*ce = l;
+			return true;
+		}
+	}
+	return false;
 }
 
 /* The NSEC3 half of aggressive_answer: the closest zone holds a chain. */
@@ -561,6 +669,16 @@ aggressive_answer_nsec3(struct engine_request *req, struct task *task,
 	proven = aggressive_nsec3_lookup(engine->nsecs, task->qname,
 	    task->qtype, task->klass, now.wall, validator_nsec3_cache(req),
 	    &req->budget, &f, &ce);
+	/*
+	 * An expansion's proof has only the next closer name's cover (RFC
+	 * 5155 §7.2.6), not the NSEC3s of the encloser and the wildcard
+	 * that the lookup above walks: the wildcard's cached RRset says
+	 * those exist, as its RRSIG's labels tell a validator (§8.8).
+	 */
+	if (proven < 0 && cached_wildcard(engine, task, now.wall, &ce))
+		proven = aggressive_nsec3_wildcard(engine->nsecs, task->qname,
+		    ce, task->klass, now.wall, validator_nsec3_cache(req),
+		    &req->budget, &f);
 	done = proven >= 0 &&
 	    validator_anchored(engine->validator, task->qname, f.zone);
 	if (done && proven == AGGRESSIVE_WILDCARD) {
@@ -659,10 +777,12 @@ aggressive_answer(struct engine_request *req, struct task *task,
 	if (!nsec_cache_lookup(engine->nsecs, task->qname,
 	    task->qtype == LDNS_RR_TYPE_DS, task->klass, now.wall, &f))
 		return aggressive_answer_nsec3(req, task, now, rcode);
+	/* Without a live SOA (NSECs from wildcard answers only), a proven
+	 * denial is asked upstream: its answer needs one. */
 	done = validator_anchored(engine->validator, task->qname, f.zone) &&
 	    ((proven = aggressive_prove(task->qname, task->qtype, &f)) >= 0 ?
-	    aggressive_finish(req, task, &f, proven, false, now, rcode) :
-	    aggressive_wildcard(req, task, &f, now, rcode));
+	    f.soa != NULL && aggressive_finish(req, task, &f, proven, false,
+	    now, rcode) : aggressive_wildcard(req, task, &f, now, rcode));
 	nsec_cache_found_clear(&f);
 	return done;
 }

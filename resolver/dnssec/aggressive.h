@@ -1,7 +1,8 @@
 /*
  * aggressive.h: RFC 8198 aggressive use of the DNSSEC-validated cache.
- * The NSEC records of every secure NXDOMAIN and NODATA go into the NSEC
- * cache (nsec_cache.h); before a question goes upstream, a cached NSEC
+ * The NSEC records of every secure NXDOMAIN and NODATA, and those proving
+ * a secure wildcard answer's name absent, go into the NSEC cache
+ * (nsec_cache.h); before a question goes upstream, a cached NSEC
  * that proves the name absent (with the wildcard at its closest encloser
  * denied too) or the type absent at the name answers it at once: NXDOMAIN
  * or NODATA, secure, with the NSECs, their RRSIGs and the zone's SOA.
@@ -36,7 +37,11 @@ struct task;
  * At the cache door: keeps the NSEC or NSEC3 records the validator
  * verified for a secure negative reply (v->nsec_secure, signed by v->nsec_zone) with the
  * zone's SOA, for at most `ttl_cap` seconds (the negative TTL: the SOA's
- * TTL and MINIMUM, RFC 8198 §5.4). Anything else is ignored, and so is
+ * TTL and MINIMUM, RFC 8198 §5.4); and those proving a secure wildcard
+ * answer's name absent (the NSEC covering it, or the NSEC3 covering its
+ * next closer name), which come without a SOA, for at most `ttl_cap`
+ * (the iterator gives cache-max-negative-ttl): another name under the
+ * wildcard is expanded from them. Anything else is ignored, and so is
  * everything while aggressive-nsec is off.
  */
 void aggressive_learn(struct engine *engine, const struct reply_view *v,
@@ -64,7 +69,8 @@ void aggressive_learn_wildcard(struct engine *engine,
  * RRset expanded (NOERROR, task->answer and task->sigs set; EV_CACHE_HIT
  * "aggressive-wildcard", dnssec.aggressive_nsec.wildcard); with NSEC3 too,
  * when the closest encloser's NSEC3 and the wildcard's match and one
- * without opt-out covers the next closer name (EV_CACHE_HIT
+ * without opt-out covers the next closer name, or, with the wildcard's
+ * RRset cached, that cover alone (aggressive_nsec3_wildcard) (EV_CACHE_HIT
  * "aggressive-wildcard-nsec3", dnssec.aggressive_nsec3.wildcard). False,
  * touching nothing, when
  * aggressive-nsec is off, validation is off, the name is under a negative
@@ -97,5 +103,22 @@ int aggressive_nsec3_lookup(struct nsec_cache *cache, const ldns_rdf *qname,
     ldns_rr_type qtype, ldns_rr_class klass, time_t now,
     struct nsec3_cache *hashes, struct dnssec_budget *budget,
     struct nsec_cache_found *found, unsigned *ce_labels);
+
+/*
+ * The NSEC3 lookup for a name under a wildcard whose RRset the caller
+ * found cached secure, with the closest encloser of `ce_labels` labels:
+ * what an authority's expansion carries (RFC 5155 §7.2.6), the NSEC3
+ * covering the next closer name, from the chain of the closest zone
+ * `cache` holds over qname, judged by nsec3_prove_wildcard as that
+ * answer's proof is (never over an opt-out span). AGGRESSIVE_WILDCARD
+ * with *found filled (the zone, the NSEC3 and its RRSIGs, the SOA when a
+ * live one is held), or -1 with *found empty. That the encloser and its
+ * wildcard exist is the cached RRset's word, whose RRSIGs the caller
+ * checks were made by found->zone for that encloser.
+ */
+int aggressive_nsec3_wildcard(struct nsec_cache *cache, const ldns_rdf *qname,
+    unsigned ce_labels, ldns_rr_class klass, time_t now,
+    struct nsec3_cache *hashes, struct dnssec_budget *budget,
+    struct nsec_cache_found *found);
 
 #endif /* DESCEND_DNSSEC_AGGRESSIVE_H */

@@ -552,16 +552,22 @@ nsec_cache_store(struct nsec_cache *cache, const ldns_rdf *zone,
 	struct nsec_cache_chain_params params;
 	bool nsec3 = false;
 
-	if (n == 0 || soa == NULL || ldns_rr_list_rr_count(soa) != 1 ||
+	if (n == 0 || (soa != NULL && (ldns_rr_list_rr_count(soa) != 1 ||
 	    ldns_rr_get_type(ldns_rr_list_rr(soa, 0)) != LDNS_RR_TYPE_SOA ||
-	    !dname_equal(ldns_rr_owner(ldns_rr_list_rr(soa, 0)), zone))
+	    !dname_equal(ldns_rr_owner(ldns_rr_list_rr(soa, 0)), zone))))
 		return 0;
-	soa_ttl = ldns_rr_ttl(ldns_rr_list_rr(soa, 0));
-	soa_ttl = sigs_ttl(sigs, zone, LDNS_RR_TYPE_SOA, now,
-	    soa_ttl < ttl_cap ? soa_ttl : ttl_cap);
-	if (soa_ttl == 0 || (soa_wire = pack_records(soa, sigs, zone,
-	    LDNS_RR_TYPE_SOA, &soa_len, &soa_count)) == NULL)
-		return 0;
+	if (soa == NULL) {
+		/* A wildcard answer's proof: the zone keeps the SOA it has. */
+		soa_wire = NULL;
+		soa_ttl = 0;
+	} else {
+		soa_ttl = ldns_rr_ttl(ldns_rr_list_rr(soa, 0));
+		soa_ttl = sigs_ttl(sigs, zone, LDNS_RR_TYPE_SOA, now,
+		    soa_ttl < ttl_cap ? soa_ttl : ttl_cap);
+		if (soa_ttl == 0 || (soa_wire = pack_records(soa, sigs, zone,
+		    LDNS_RR_TYPE_SOA, &soa_len, &soa_count)) == NULL)
+			return 0;
+	}
 	if ((entries = calloc(n, sizeof(*entries))) == NULL) {
 		free(soa_wire);
 		return 0;
@@ -597,16 +603,19 @@ nsec_cache_store(struct nsec_cache *cache, const ldns_rdf *zone,
 			__atomic_fetch_add(&cache->zones, 1, __ATOMIC_RELAXED);
 		}
 	}
-	if (z != NULL) {
+	if (z != NULL && soa_wire != NULL) {
 		/* The newest SOA: the one the newest proof came with. */
-		s->bytes -= z->cost;
 		free(z->soa);
 		z->soa = soa_wire;
 		soa_wire = NULL;
 		z->soa_len = (uint32_t)soa_len;
 		z->soa_count = soa_count;
 		z->soa_expires = now + (time_t)soa_ttl;
-		z->cost = malloc_cost(sizeof(*z)) + malloc_cost(soa_len) +
+	}
+	if (z != NULL) {
+		s->bytes -= z->cost;
+		z->cost = malloc_cost(sizeof(*z)) + (z->soa != NULL ?
+		    malloc_cost(z->soa_len) : 0) +
 		    (z->n3 != NULL ? malloc_cost(sizeof(*z->n3)) : 0);
 		s->bytes += z->cost;
 		for (size_t i = 0; i < n; i++) {
@@ -692,7 +701,8 @@ wire_copy(struct wire_copy *c, const uint8_t *wire, size_t len,
 
 /*
  * Under the zone's lock: the NSEC at or before the name, and the one at or
- * before the wildcard at its closest encloser, copied out with the SOA.
+ * before the wildcard at its closest encloser, copied out with the SOA
+ * when a live one is held (NSECs from wildcard answers come without).
  */
 static bool
 zone_collect(struct nsec_cache *cache, struct nsec_shard *s,
@@ -702,15 +712,17 @@ zone_collect(struct nsec_cache *cache, struct nsec_shard *s,
 	struct nsec_entry *first, *wild = NULL;
 	unsigned ce, labels;
 	uint8_t offs[LABELS_MAX];
+	bool soa;
 
 	/* Hashed owners say nothing in name order: nsec_cache_nsec3_*(). */
-	if (z->n3 != NULL || z->soa_expires <= now)
+	if (z->n3 != NULL)
 		return false;
-	*expires = z->soa_expires;
+	soa = z->soa_expires > now;
 	if ((first = entry_at_or_before(cache, s, z, key, len, now)) == NULL)
 		return false;	/* z may be gone now */
-	if (first->expires < *expires)
-		*expires = first->expires;
+	*expires = first->expires;
+	if (soa && z->soa_expires < *expires)
+		*expires = z->soa_expires;
 	labels = label_offsets(key, len, offs);
 	ce = common_labels(key, len, first->owner, first->owner_len);
 	if (common_labels(key, len, first->next, first->next_len) > ce)
@@ -728,8 +740,8 @@ zone_collect(struct nsec_cache *cache, struct nsec_shard *s,
 		if (wild == first)
 			wild = NULL;
 	}
-	if (!wire_copy(&copies[0], z->soa, z->soa_len, z->soa_count) ||
-	    !wire_copy(&copies[1], first->data + first->owner_len +
+	if ((soa && !wire_copy(&copies[0], z->soa, z->soa_len,
+	    z->soa_count)) || !wire_copy(&copies[1], first->data + first->owner_len +
 	    first->next_len, first->wire_len, first->rr_count))
 		return false;
 	if (wild != NULL) {
@@ -794,18 +806,20 @@ nsec_cache_lookup(struct nsec_cache *cache, const ldns_rdf *name,
 	}
 	ttl = expires > now ? (uint32_t)(expires - now) : 0;
 	if (ok && found->zone != NULL && ttl > 0) {
-		found->soa = ldns_rr_list_new();
+		if (copies[0].wire != NULL)
+			found->soa = ldns_rr_list_new();
 		found->nsecs = ldns_rr_list_new();
 		found->sigs = ldns_rr_list_new();
 		found->ttl = ttl;
-		ok = found->soa != NULL && found->nsecs != NULL &&
-		    found->sigs != NULL;
+		ok = (found->soa != NULL || copies[0].wire == NULL) &&
+		    found->nsecs != NULL && found->sigs != NULL;
 		for (unsigned i = 0; ok && i < 3; i++)
 			if (copies[i].wire != NULL)
 				ok = unpack_records(copies[i].wire, copies[i].len,
 				    copies[i].count, ttl, i == 0 ? found->soa :
 				    found->nsecs, found->sigs);
-		ok = ok && ldns_rr_list_rr_count(found->soa) == 1 &&
+		ok = ok && (found->soa == NULL ||
+		    ldns_rr_list_rr_count(found->soa) == 1) &&
 		    ldns_rr_list_rr_count(found->nsecs) > 0;
 	} else
 		ok = false;
@@ -867,7 +881,7 @@ nsec_cache_nsec3_chain(struct nsec_cache *cache, const ldns_rdf *name,
 	if ((z = closest_zone_locked(cache, name, parent_side,
 	    (uint16_t)klass, &s)) == NULL)
 		return false;
-	if (z->n3 != NULL && z->soa_expires > now && z->count > 0) {
+	if (z->n3 != NULL && z->count > 0) {
 		chain->params = z->n3->params;
 		memcpy(chain->memo, z->n3->memo,
 		    z->n3->memo_count * sizeof(z->n3->memo[0]));
@@ -963,8 +977,7 @@ nsec_cache_nsec3_find(struct nsec_cache *cache,
 
 	if ((z = chain_zone_locked(cache, chain, (uint16_t)klass, &s)) == NULL)
 		return NSEC_CACHE_NONE;
-	if (z->soa_expires <= now || (len = hashed_key(hash, z->key,
-	    z->key_len, key)) == 0 ||
+	if ((len = hashed_key(hash, z->key, z->key_len, key)) == 0 ||
 	    (e = entry_at_or_before(cache, s, z, key, len, now)) == NULL) {
 		/* z may be gone now: not touched again. */
 		pthread_mutex_unlock(&s->lock);
@@ -986,10 +999,14 @@ nsec_cache_nsec3_find(struct nsec_cache *cache,
 			hit = NSEC_CACHE_COVER;
 	}
 	if (hit != NSEC_CACHE_NONE) {
-		expires = e->expires < z->soa_expires ? e->expires :
-		    z->soa_expires;
+		/* The SOA, when a live one is held, goes with the first. */
+		bool with_soa = found->zone == NULL && z->soa_expires > now;
+
+		expires = e->expires;
+		if (with_soa && z->soa_expires < expires)
+			expires = z->soa_expires;
 		ok = wire_copy(&rec, e->data + e->owner_len + e->next_len,
-		    e->wire_len, e->rr_count) && (found->soa != NULL ||
+		    e->wire_len, e->rr_count) && (!with_soa ||
 		    wire_copy(&soa, z->soa, z->soa_len, z->soa_count));
 		if (!ok)
 			hit = NSEC_CACHE_NONE;
@@ -1004,12 +1021,11 @@ nsec_cache_nsec3_find(struct nsec_cache *cache,
 		hit = NSEC_CACHE_NONE;
 		goto out;
 	}
-	if (found->soa == NULL) {
-		if ((soas = ldns_rr_list_new()) == NULL ||
+	if (found->zone == NULL) {
+		if ((soa.wire != NULL && ((soas = ldns_rr_list_new()) == NULL ||
 		    !unpack_records(soa.wire, soa.len, soa.count, ttl, soas,
-		    sigs) || ldns_rr_list_rr_count(soas) != 1 ||
-		    (found->zone == NULL && (found->zone =
-		    ldns_rdf_clone(chain->zone)) == NULL)) {
+		    sigs) || ldns_rr_list_rr_count(soas) != 1)) ||
+		    (found->zone = ldns_rdf_clone(chain->zone)) == NULL) {
 			hit = NSEC_CACHE_NONE;
 			goto out;
 		}

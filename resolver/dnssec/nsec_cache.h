@@ -57,9 +57,12 @@ void nsec_cache_set_max(struct nsec_cache *cache, size_t max_bytes);
  * Stores the NSEC records of `nsecs` (others are skipped, and so are NSECs
  * whose owner or next name is outside `zone`), each with the RRSIGs of
  * `sigs` over it, and the zone's SOA RRset `soa` with its RRSIGs from
- * `sigs`. A record replaces the cached one of the same owner. `ttl_cap`
- * bounds every entry's lifetime (UINT32_MAX: none). Returns the number of
- * NSEC records stored (0 also without a SOA, or when memory ran out).
+ * `sigs`. `soa` NULL (a positive wildcard answer's proof, which comes
+ * without one): the zone keeps the SOA it has, or has none until a denial
+ * brings one. A record replaces the cached one of the same owner.
+ * `ttl_cap` bounds every entry's lifetime (UINT32_MAX: none). Returns the
+ * number of NSEC records stored (0 also with a `soa` that is no SOA of
+ * `zone`, or when memory ran out).
  */
 size_t nsec_cache_store(struct nsec_cache *cache, const ldns_rdf *zone,
     ldns_rr_class klass, const ldns_rr_list *soa, const ldns_rr_list *nsecs,
@@ -68,7 +71,7 @@ size_t nsec_cache_store(struct nsec_cache *cache, const ldns_rdf *zone,
 /* What a lookup found; every list and name belongs to the caller. */
 struct nsec_cache_found {
 	ldns_rdf *zone;
-	ldns_rr_list *soa;	/* the zone's SOA */
+	ldns_rr_list *soa;	/* the zone's SOA; NULL when none is live */
 	ldns_rr_list *nsecs;	/* one or two NSEC records (see below) */
 	ldns_rr_list *sigs;	/* the RRSIGs over those and over the SOA */
 	uint32_t ttl;		/* seconds the shortest of them has left */
@@ -82,8 +85,9 @@ struct nsec_cache_found {
  * zone's last NSEC, and, when `name` is not its owner, the NSEC at or
  * before "*.<closest encloser>" that this NSEC implies (RFC 4035 §5.4).
  * Records come with TTLs counted down to `ttl`. False when no live NSEC
- * and SOA are cached for the zone; whether they prove anything is for the
- * caller to decide (nsec.h). Zones farther up are not tried: a parent's
+ * is cached for the zone; found->soa is NULL when no live SOA is (a
+ * denial needs one, a wildcard expansion does not); whether they prove
+ * anything is for the caller to decide (nsec.h). Zones farther up are not tried: a parent's
  * NSECs cannot speak for the names of a child zone.
  */
 bool nsec_cache_lookup(struct nsec_cache *cache, const ldns_rdf *name,
@@ -102,8 +106,8 @@ struct nsec_cache_chain {
 /*
  * Like nsec_cache_lookup's search (the closest zone enclosing `name` or,
  * with `parent_side`, its parent): true, filling *chain, when that zone
- * holds an NSEC3 chain and a live SOA. False for an NSEC zone (then
- * nsec_cache_lookup serves it), none, or an expired SOA.
+ * holds an NSEC3 chain. False for an NSEC zone (then nsec_cache_lookup
+ * serves it) or none.
  */
 bool nsec_cache_nsec3_chain(struct nsec_cache *cache, const ldns_rdf *name,
     bool parent_side, ldns_rr_class klass, time_t now,
@@ -120,8 +124,8 @@ enum nsec_cache_hit {
  * The live NSEC3 of `chain`'s zone (still with the same parameters) that
  * matches or covers `hash` (RFC 5155 §1.3: wrapping at the chain's last),
  * appended with its RRSIGs to found->nsecs and found->sigs unless an NSEC3
- * of that owner is there already; found->zone and found->soa are filled on
- * the first hit, and found->ttl is cut to what the least-lived record has
+ * of that owner is there already; found->zone and found->soa (when a live
+ * one is held) are filled on the first hit, and found->ttl is cut to what the least-lived record has
  * left (the records' own TTLs are left for the caller to set). Whether
  * the records prove anything is for nsec3.h to say.
  */

@@ -620,7 +620,7 @@ struct reply_verdict {
 	bool restartable;
 	struct val_need *need;
 	enum val_outcome outcome;
-	/* A secure NSEC denial: its verified NSECs and their zone (RFC 8198). */
+	/* A secure denial or expansion: its verified NSECs, zone (RFC 8198). */
 	ldns_rr_list *nsec_secure;
 	const ldns_rdf *nsec_zone;
 	/* Every proof RRset verified, with its RRSIGs (reply.h proof_verified). */
@@ -1364,6 +1364,14 @@ check_answer_rrset(struct engine_request *req, struct task *task,
 		emit_verdict(req, task, "wildcard", owner, type, signer, &vd,
 		    now);
 		verdict_add(rv, vd.status, vd.ede, vd.why);
+		if (vd.status == SEC_SECURE && set == v->answer &&
+		    rv->nsec_secure == NULL) {
+			/* The expansion's proof: RFC 8198 §5.3 may reuse it
+			 * for another name under the wildcard (aggressive.c). */
+			rv->nsec_secure = proof;
+			rv->nsec_zone = signer;
+			proof = NULL;
+		}
 		ldns_rr_list_free(proof);
 	}
 	if (type == LDNS_RR_TYPE_DS) {

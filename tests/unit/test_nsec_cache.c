@@ -20,6 +20,8 @@
 #include "dnssec/nsec3.h"
 #include "dnssec/nsec_cache.h"
 #include "engine_limits.h"
+#include "reply.h"
+#include "request.h"
 #include "dnssec_util.h"
 #include "tap.h"
 
@@ -410,7 +412,8 @@ test_expiry(void)
 	ldns_rr_list_deep_free(sigs);
 	ldns_rr_list_deep_free(soa);
 
-	/* A SOA that dies first takes the synthesis with it. */
+	/* A SOA that dies first takes the denials with it: past it the
+	 * NSECs come alone, which only a wildcard expansion may use. */
 	sigs = ldns_rr_list_new();
 	ldns_rr_list_deep_free(nsecs);
 	nsecs = ldns_rr_list_new();
@@ -419,9 +422,11 @@ test_expiry(void)
 	soa = soa_of("example.com.", sigs, 30);
 	nsec_cache_store(c, zone, IN, soa, nsecs, sigs, UINT32_MAX, NOW);
 	ok(lookup(c, "b.example.com.", NOW + 29, &f) && f.ttl == 1 &&
-	    !lookup(c, "c.example.com.", NOW + 30, &g),
-	    "nothing is synthesised past the SOA's TTL");
+	    f.soa != NULL && lookup(c, "c.example.com.", NOW + 30, &g) &&
+	    g.soa == NULL && g.ttl > 1,
+	    "no SOA past the SOA's TTL, so no denial synthesised");
 	nsec_cache_found_clear(&f);
+	nsec_cache_found_clear(&g);
 	ldns_rr_list_deep_free(sigs);
 	ldns_rr_list_deep_free(soa);
 	ldns_rr_list_deep_free(nsecs);
@@ -608,17 +613,15 @@ n3_label(const char *name, int iterations, bool salted, char *out,
  * the cache kept. `only`, when not NULL, keeps just the records whose
  * owner hash is one of those names' (a partial chain, as replies bring).
  */
-static size_t
-n3_store(struct nsec_cache *c, const char *zone, const struct n3node *nodes,
-    size_t n, int flags, int iterations, bool salted, unsigned ttl,
-    time_t now, const char **only)
+/* The NSEC3s (and RRSIGs) n3_store stores, appended to the lists. */
+static void
+n3_records(const char *zone, const struct n3node *nodes, size_t n, int flags,
+    int iterations, bool salted, unsigned ttl, const char **only,
+    ldns_rr_list *nsec3s, ldns_rr_list *sigs)
 {
 	struct n3hashed h[16];
-	ldns_rr_list *nsec3s = ldns_rr_list_new(), *sigs = ldns_rr_list_new();
-	ldns_rr_list *soa = soa_of(zone, sigs, 3600);
 	ldns_rdf *z = t_name(zone);
 	unsigned labels = dname_labels(z) + 1;
-	size_t stored;
 
 	for (size_t i = 0; i < n; i++) {
 		n3_label(nodes[i].name, iterations, salted, h[i].label,
@@ -646,6 +649,21 @@ n3_store(struct nsec_cache *c, const char *zone, const struct n3node *nodes,
 		    ttl, zone);
 		ldns_rr_list_push_rr(sigs, t_rr(text));
 	}
+	ldns_rdf_deep_free(z);
+}
+
+static size_t
+n3_store(struct nsec_cache *c, const char *zone, const struct n3node *nodes,
+    size_t n, int flags, int iterations, bool salted, unsigned ttl,
+    time_t now, const char **only)
+{
+	ldns_rr_list *nsec3s = ldns_rr_list_new(), *sigs = ldns_rr_list_new();
+	ldns_rr_list *soa = soa_of(zone, sigs, 3600);
+	ldns_rdf *z = t_name(zone);
+	size_t stored;
+
+	n3_records(zone, nodes, n, flags, iterations, salted, ttl, only,
+	    nsec3s, sigs);
 	stored = nsec_cache_store(c, z, IN, soa, nsec3s, sigs, UINT32_MAX, now);
 	ldns_rr_list_deep_free(nsec3s);
 	ldns_rr_list_deep_free(sigs);
@@ -940,6 +958,243 @@ test_nsec3_wildcard(void)
 	    covered, uncovered);
 	nsec_cache_free(c);
 }
+/* The node of n3_nodes whose NSEC3 (salt "ab", 0 iterations) covers
+ * H(name); NULL when the name is a node. */
+static const char *
+n3_cover_of(const char *name)
+{
+	char h[64];
+
+	n3_label(name, 0, true, h, sizeof(h));
+	for (size_t i = 0; i < N3_NODES; i++)
+		if (n3_in_span(n3_nodes[i].name, h))
+			return n3_nodes[i].name;
+	return NULL;
+}
+
+/* aggressive_nsec3_wildcard for `name` under an encloser of `ce` labels,
+ * with a fresh request's hash cache and budget. */
+static int
+n3_wildcard(struct nsec_cache *c, const char *name, unsigned ce)
+{
+	struct nsec3_cache *hashes = nsec3_cache_new();
+	struct dnssec_budget budget;
+	struct nsec_cache_found f;
+	ldns_rdf *n = t_name(name);
+	int rcode;
+
+	dnssec_budget_init(&budget);
+	rcode = aggressive_nsec3_wildcard(c, n, ce, IN, NOW, hashes, &budget,
+	    &f);
+	nsec_cache_found_clear(&f);
+	nsec3_cache_free(hashes);
+	ldns_rdf_deep_free(n);
+	return rcode;
+}
+
+/* The whole chain of n3_nodes stored without a SOA: what would prove
+ * NXDOMAIN and NODATA with one proves nothing (RFC 2308 §3: a denial
+ * carries the SOA), while the expansion is still found. */
+static bool
+no_soa_denial(void)
+{
+	struct nsec_cache *c = nsec_cache_new(1 << 20);
+	ldns_rr_list *nsec3s = ldns_rr_list_new(), *sigs = ldns_rr_list_new();
+	ldns_rdf *z = t_name("example.net.");
+	bool good;
+
+	n3_records("example.net.", n3_nodes, N3_NODES, 0, 0, true, 300, NULL,
+	    nsec3s, sigs);
+	good = nsec_cache_store(c, z, IN, NULL, nsec3s, sigs, UINT32_MAX,
+	    NOW) == N3_NODES &&
+	    n3_lookup(c, "nope.example.net.", LDNS_RR_TYPE_A, NOW, NULL) == -1 &&
+	    n3_lookup(c, "www.example.net.", LDNS_RR_TYPE_TXT, NOW, NULL) == -1 &&
+	    n3_lookup(c, "x.wild.example.net.", LDNS_RR_TYPE_TXT, NOW, NULL) ==
+	    AGGRESSIVE_WILDCARD;
+	ldns_rr_list_deep_free(nsec3s);
+	ldns_rr_list_deep_free(sigs);
+	ldns_rdf_deep_free(z);
+	nsec_cache_free(c);
+	return good;
+}
+
+/* A reply view of `answer` (NULL: none) whose validated proof is
+ * `proof`, signed by `zone`, with `status`: what validator.c leaves. */
+static void
+view_of(struct reply_view *v, enum reply_class klass, enum sec_status status,
+    ldns_rr_list *answer, ldns_rr_list *proof, ldns_rr_list *sigs,
+    ldns_rr_list *soa, const ldns_rdf *zone)
+{
+	memset(v, 0, sizeof(*v));
+	v->klass = klass;
+	v->status = status;
+	v->answer = answer;
+	v->nsec_secure = proof;
+	v->nsec_zone = zone;
+	v->sigs = sigs;
+	v->soa = soa;
+}
+
+static struct engine *
+learning_engine(bool aggressive)
+{
+	struct engine_config cfg;
+	char err[256];
+	struct engine *engine;
+
+	engine_config_init(&cfg);
+	cfg.aggressive_nsec = aggressive;
+	if ((engine = engine_new(&cfg, err, sizeof(err))) == NULL)
+		diag("engine_new: %s", err);
+	return engine;
+}
+
+/*
+ * RFC 8198 §5.3 seeded by a positive answer: a secure expansion of
+ * *.wild.example.net carries in its authority only the NSEC3 covering its
+ * next closer name (RFC 5155 §7.2.6), and no SOA. aggressive_learn keeps
+ * it; a second name whose next closer that NSEC3 covers is then the
+ * wildcard's (aggressive_nsec3_wildcard: that the encloser and the
+ * wildcard exist is the cached wildcard RRset's word, which
+ * aggressive_answer checks), while the walk of aggressive_nsec3_lookup,
+ * which needs their own NSEC3s, proves nothing, and no denial is made
+ * without the SOA. An insecure or bogus answer's proof is not kept, and
+ * an opt-out span is never used. NSEC too: the covering NSEC is kept
+ * without a SOA, and one stored later keeps the zone's SOA.
+ */
+static void
+test_wildcard_answer_proof(void)
+{
+	const char *first = "a.wild.example.net.", *cover = n3_cover_of(first);
+	const char *only[] = { cover, NULL };
+	static const enum sec_status weak[] = { SEC_INSECURE, SEC_BOGUS,
+	    SEC_UNCHECKED };
+	ldns_rdf *zone = t_name("example.net.");
+	ldns_rr_list *answer = t_list("a.wild.example.net. 300 IN TXT \"w\"",
+	    NULL);
+	struct nsec_cache_found f;
+	struct reply_view v;
+	struct engine *engine;
+	int in = -1, out = -1, walked = 0;
+	char name[64], h[64];
+
+	for (int optout = 0; optout < 2; optout++) {
+		ldns_rr_list *nsec3s = ldns_rr_list_new();
+		ldns_rr_list *sigs = ldns_rr_list_new();
+
+		n3_records("example.net.", n3_nodes, N3_NODES, optout, 0, true,
+		    300, only, nsec3s, sigs);
+		engine = learning_engine(true);
+		view_of(&v, REPLY_ANSWER, SEC_SECURE, answer, nsec3s, sigs, NULL,
+		    zone);
+		aggressive_learn(engine, &v, IN, 3600, NOW);
+		if (optout == 0)
+			ok(cover != NULL && nsec_cache_count(engine->nsecs) == 1,
+			    "a secure expansion's NSEC3 (%s's) is kept without "
+			    "a SOA", cover != NULL ? cover : "none");
+		for (int i = 0; i < 200 && optout == 0; i++) {
+			struct nsec3_cache *hashes = nsec3_cache_new();
+			struct dnssec_budget budget;
+			ldns_rdf *n;
+			int got;
+			bool covered;
+
+			snprintf(name, sizeof(name), "r%d.wild.example.net.", i);
+			n3_label(name, 0, true, h, sizeof(h));
+			covered = n3_in_span(cover, h);
+			n = t_name(name);
+			dnssec_budget_init(&budget);
+			got = aggressive_nsec3_wildcard(engine->nsecs, n, 3, IN,
+			    NOW + 10, hashes, &budget, &f);
+			if (got == AGGRESSIVE_WILDCARD && covered && f.soa ==
+			    NULL && ldns_rr_list_rr_count(f.nsecs) == 1 &&
+			    f.ttl == 290)
+				in = in != 0 ? 1 : 0;
+			else if (got == -1 && !covered)
+				out = out != 0 ? 1 : 0;
+			else
+				in = out = 0;
+			nsec_cache_found_clear(&f);
+			walked += n3_lookup(engine->nsecs, name, LDNS_RR_TYPE_TXT,
+			    NOW, NULL) != -1;
+			ldns_rdf_deep_free(n);
+			nsec3_cache_free(hashes);
+		}
+		if (optout == 0) {
+			ok(in == 1 && out == 1, "a second name whose next "
+			    "closer it covers is the wildcard's, no other "
+			    "(%d, %d)", in, out);
+			ok(walked == 0, "the encloser walk proves nothing "
+			    "from it (%d)", walked);
+			ok(no_soa_denial(), "nor any denial without a SOA, "
+			    "from the whole chain");
+		} else {
+			for (int i = 0; i < 200; i++) {
+				snprintf(name, sizeof(name),
+				    "r%d.wild.example.net.", i);
+				n3_label(name, 0, true, h, sizeof(h));
+				if (!n3_in_span(cover, h))
+					continue;
+				ok(nsec_cache_count(engine->nsecs) == 1 &&
+				    n3_wildcard(engine->nsecs, name, 3) == -1,
+				    "an opt-out span is kept but never proves "
+				    "an expansion (%s)", name);
+				break;
+			}
+		}
+		engine_free(engine);
+		for (size_t k = 0; optout == 0 &&
+		    k < sizeof(weak) / sizeof(weak[0]); k++) {
+			engine = learning_engine(true);
+			view_of(&v, REPLY_ANSWER, weak[k], answer, nsec3s, sigs,
+			    NULL, zone);
+			aggressive_learn(engine, &v, IN, 3600, NOW);
+			ok(nsec_cache_count(engine->nsecs) == 0,
+			    "an answer validated %s keeps nothing",
+			    sec_status_name(weak[k]));
+			engine_free(engine);
+		}
+		if (optout == 0) {
+			engine = learning_engine(false);
+			view_of(&v, REPLY_ANSWER, SEC_SECURE, answer, nsec3s, sigs,
+			    NULL, zone);
+			aggressive_learn(engine, &v, IN, 3600, NOW);
+			ok(nsec_cache_count(engine->nsecs) == 0,
+			    "nor anything with aggressive-nsec: no");
+			engine_free(engine);
+		}
+		ldns_rr_list_deep_free(nsec3s);
+		ldns_rr_list_deep_free(sigs);
+	}
+	ldns_rr_list_deep_free(answer);
+	ldns_rdf_deep_free(zone);
+
+	/* NSEC: the NSEC of *.wild (next www) covers a.wild and b.wild. */
+	{
+		struct nsec_cache *c = nsec_cache_new(1 << 20);
+		ldns_rr_list *nsecs = ldns_rr_list_new(), *sigs = ldns_rr_list_new();
+		ldns_rdf *z = t_name("example.com.");
+
+		add_nsec(nsecs, sigs, "example.com.", "*.wild.example.com.",
+		    "www.example.com.", 300);
+		ok(nsec_cache_store(c, z, IN, NULL, nsecs, sigs, 3600, NOW) == 1 &&
+		    lookup(c, "b.wild.example.com.", NOW, &f) && f.soa == NULL &&
+		    found_owners(&f, "*.wild.example.com.", NULL),
+		    "an NSEC stored without a SOA is found without one");
+		nsec_cache_found_clear(&f);
+		store_chain(c, "example.com.", 300, UINT32_MAX, NOW,
+		    "example.com.", "*.wild.example.com.", NULL);
+		ok(nsec_cache_store(c, z, IN, NULL, nsecs, sigs, 3600, NOW) == 1 &&
+		    lookup(c, "b.wild.example.com.", NOW, &f) && f.soa != NULL,
+		    "one stored without a SOA leaves the zone's SOA in place");
+		nsec_cache_found_clear(&f);
+		ldns_rr_list_deep_free(nsecs);
+		ldns_rr_list_deep_free(sigs);
+		ldns_rdf_deep_free(z);
+		nsec_cache_free(c);
+	}
+}
+
 /* RFC 9276: no chain above the validator's iteration limit is kept. */
 static void
 test_nsec3_iterations(void)
@@ -1119,6 +1374,7 @@ main(void)
 	test_nsec3_proofs();
 	test_nsec3_opt_out();
 	test_nsec3_wildcard();
+	test_wildcard_answer_proof();
 	test_nsec3_iterations();
 	test_nsec3_expiry();
 	test_nsec3_hash_cost();

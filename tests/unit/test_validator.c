@@ -8,6 +8,7 @@
  * serves no DNSKEY, a parent server breaking the RRSIGs over its DS).
  */
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <ctype.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -180,7 +181,8 @@ static struct zone zones[FIXED_ZONES + CHAIN_ZONES] = {
 	  "oo.test. 86400 IN SOA ns.oo.test. h.test. 1 3600 600 86400 300\n"
 	  "oo.test. 86400 IN NS ns.oo.test.\n"
 	  "ns.oo.test. 86400 IN A 192.0.2.13\n"
-	  "www.oo.test. 3600 IN A 198.51.100.14\n",
+	  "www.oo.test. 3600 IN A 198.51.100.14\n"
+	  "*.wild.oo.test. 3600 IN A 198.51.100.22\n",
 	  .unsigned_records =
 	  "uns.oo.test. 86400 IN NS ns.uns.oo.test.\n"
 	  "ns.uns.oo.test. 86400 IN A 192.0.2.14\n" },
@@ -887,6 +889,7 @@ struct events {
 	unsigned dnssec, bogus_steps, subrequests, limits, synthesised;
 	char last_limit[64];
 	char synth_why[96];	/* the last "synthesised" step's reason */
+	char cache_what[32];	/* the last EV_CACHE_HIT's kind */
 	bool do_seen;
 	int bogus_ede;		/* the first bogus step's EDE and reason */
 	char bogus_why[128];
@@ -904,6 +907,9 @@ on_event(void *ctx, const struct engine_event *ev)
 {
 	struct events *e = ctx;
 
+	if (ev->kind == EV_CACHE_HIT)
+		snprintf(e->cache_what, sizeof(e->cache_what), "%s",
+		    ev->u.cache.what);
 	if (ev->kind == EV_DNSSEC) {
 		if (getenv("TEST_VERBOSE") != NULL) {
 			char *o = ldns_rdf2str(ev->u.dnssec.owner);
@@ -1587,6 +1593,117 @@ test_aggressive_wildcard(void)
 	engine_free(engine);
 }
 
+/*
+ * RFC 8198 §5.3 from a positive answer alone: a secure expansion's proof
+ * (the NSEC covering the name; the NSEC3 covering its next closer name,
+ * RFC 5155 §7.2.6) goes into the NSEC cache beside the wildcard's RRset,
+ * so a second name under the wildcard, with no denial ever asked, is
+ * expanded with AD and no query (reported as every synthesis is: the
+ * "synthesised" verdict and the counters). An expansion validated
+ * insecure (oo.test.: its next closer in an opt-out span) keeps nothing,
+ * and its second name is asked.
+ */
+static void
+test_wildcard_answer_seeds_aggressive(void)
+{
+	struct zone *n3 = zone_named("n3.test.");
+	struct engine_stats stats;
+	struct engine *engine;
+	struct outcome o;
+	char name[64] = "";
+
+	for (int off = 0; off < 2; off++) {
+		aggressive_off = off == 1;
+		engine = new_engine(true);
+		aggressive_off = false;
+		resolve(engine, "b.wild.sec.test.", LDNS_RR_TYPE_A, true, false,
+		    &o);
+		ok(o.sends > 0 && o.result.security == SEC_SECURE &&
+		    count_in(o.pkt, LDNS_RR_TYPE_NSEC) >= 1,
+		    "%sthe first name under *.wild.sec.test is asked (%u sends, "
+		    "%u NSEC)", off ? "off: " : "", o.sends,
+		    count_in(o.pkt, LDNS_RR_TYPE_NSEC));
+		outcome_free(&o);
+		resolve(engine, "c.wild.sec.test.", LDNS_RR_TYPE_A, true, false,
+		    &o);
+		engine_stats_get(engine, &stats);
+		if (off == 0)
+			ok(o.sends == 0 && o.result.rcode == LDNS_RCODE_NOERROR &&
+			    o.result.security == SEC_SECURE && o.ad &&
+			    first_answer_is(o.pkt, "c.wild.sec.test.",
+			    "198.51.100.2") && o.rrsigs == 1 &&
+			    count_in(o.pkt, LDNS_RR_TYPE_NSEC) == 1 &&
+			    events.synthesised == 1 &&
+			    strcmp(events.cache_what, "aggressive-wildcard") == 0 &&
+			    stats.dnssec_aggressive_wildcard == 1,
+			    "nsec: the second is expanded from the first's proof, "
+			    "no query (%u sends, %s, %u synthesised, cache hit "
+			    "\"%s\", %" PRIu64 " expanded)", o.sends,
+			    sec_status_name(o.result.security),
+			    events.synthesised, events.cache_what,
+			    stats.dnssec_aggressive_wildcard);
+		else
+			ok(o.sends > 0 && events.synthesised == 0,
+			    "off: the second is asked (%u sends)", o.sends);
+		outcome_free(&o);
+
+		resolve(engine, "a.wild.n3.test.", LDNS_RR_TYPE_A, true, false,
+		    &o);
+		ok(o.sends > 0 && o.result.security == SEC_SECURE,
+		    "%sthe first name under *.wild.n3.test is asked (%u sends)",
+		    off ? "off: " : "", o.sends);
+		outcome_free(&o);
+		/* A name whose next closer (itself) the same NSEC3 covers. */
+		for (int i = 0; i < 1000 && name[0] == '\0'; i++) {
+			ldns_rdf *a = ldns_dname_new_frm_str("a.wild.n3.test.");
+			ldns_rdf *n;
+
+			snprintf(name, sizeof(name), "r%d.wild.n3.test.", i);
+			n = ldns_dname_new_frm_str(name);
+			if (nsec3_find(n3, n, false) == NULL ||
+			    nsec3_find(n3, n, false) != nsec3_find(n3, a, false))
+				name[0] = '\0';
+			ldns_rdf_deep_free(a);
+			ldns_rdf_deep_free(n);
+		}
+		resolve(engine, name, LDNS_RR_TYPE_A, true, false, &o);
+		engine_stats_get(engine, &stats);
+		if (off == 0)
+			ok(o.sends == 0 && o.result.rcode == LDNS_RCODE_NOERROR &&
+			    o.result.security == SEC_SECURE && o.ad &&
+			    first_answer_is(o.pkt, name, "198.51.100.13") &&
+			    count_in(o.pkt, LDNS_RR_TYPE_NSEC3) == 1 &&
+			    events.synthesised == 1 &&
+			    strstr(events.synth_why, "NSEC3") != NULL &&
+			    strcmp(events.cache_what,
+			    "aggressive-wildcard-nsec3") == 0 &&
+			    stats.dnssec_aggressive_nsec3_wildcard == 1,
+			    "nsec3: %s is expanded from a.wild's proof, no query "
+			    "(%u sends, %s, \"%s\", cache hit \"%s\")", name,
+			    o.sends, sec_status_name(o.result.security),
+			    events.synth_why, events.cache_what);
+		else
+			ok(o.sends > 0 && events.synthesised == 0,
+			    "off: %s is asked (%u sends)", name, o.sends);
+		outcome_free(&o);
+		engine_free(engine);
+	}
+
+	engine = new_engine(true);
+	resolve(engine, "a.wild.oo.test.", LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NOERROR &&
+	    o.result.security == SEC_INSECURE && !o.ad &&
+	    !cache_has(engine, "nsec-cache"),
+	    "an expansion over an opt-out span is insecure, its proof not kept "
+	    "(%s)", sec_status_name(o.result.security));
+	outcome_free(&o);
+	resolve(engine, "b.wild.oo.test.", LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.sends > 0 && events.synthesised == 0 && !o.ad,
+	    "and its second name is asked (%u sends)", o.sends);
+	outcome_free(&o);
+	engine_free(engine);
+}
+
 /* Whether two answers carry the same records in the same order. */
 static bool
 same_sections(const ldns_pkt *a, const ldns_pkt *b)
@@ -2218,9 +2335,15 @@ test_rfc8020_not_over_a_stub(void)
 static void
 test_qmin_siblings_validated(void)
 {
-	struct engine *engine = new_engine(true);
+	struct engine *engine;
 	struct outcome o;
 	unsigned nsec;
+
+	/* Not expanded from a.wild's cached proof (RFC 8198 §5.3): the
+	 * query the sibling makes is what is counted here. */
+	aggressive_off = true;
+	engine = new_engine(true);
+	aggressive_off = false;
 
 	resolve(engine, "a.wild.sec.test.", LDNS_RR_TYPE_A, false, false, &o);
 	ok(o.result.rcode == LDNS_RCODE_NOERROR &&
@@ -3161,6 +3284,7 @@ main(void)
 	test_aggressive_nsec();
 	test_aggressive_nsec3();
 	test_aggressive_wildcard();
+	test_wildcard_answer_seeds_aggressive();
 	test_wildcard_proof();
 	test_wildcard_proof_from_rrset_cache();
 	test_unverified_proof();
