@@ -494,3 +494,43 @@ def test_nsec3_name_under_a_cached_wildcard_is_expanded(daemon_factory):
     resp = ask(d, far)
     assert a_records(resp) == ["192.0.2.172"] and resp.flags & dns.flags.AD
     assert upstream(d) > before, f"{far}: no cached span covers it"
+
+
+@pytest.mark.parametrize("zone,ce,address", [
+    ("secure.com.", "wild.secure.com.", "192.0.2.131"),
+    ("nsec3wild.net.", "wild.nsec3wild.net.", "192.0.2.172")])
+def test_a_second_name_under_a_wildcard_needs_no_query(daemon_factory, zone,
+                                                      ce, address):
+    """RFC 8198 §5.3 from the first expansion alone, no denial asked:
+    any.<ce>'s secure answer carries the NSEC covering it (secure.com) or
+    the NSEC3 covering its next closer name (nsec3wild.net, RFC 5155
+    §7.2.6); kept with the wildcard's RRset, it answers a second name it
+    covers with AD, the wildcard's records and no upstream query, told to
+    the observer as every expansion is (the debug log's "synthesised"
+    line). Prints the figure (pytest -s)."""
+    d = daemon_factory("log-level: debug\n")
+    first = ask(d, f"any.{ce}")
+    assert a_records(first) == [address] and first.flags & dns.flags.AD
+    if zone == "nsec3wild.net.":
+        spans = nsec3_spans(first)
+        assert spans, first
+        name = name_in_spans(spans, ce, True, 8)
+        kind = "aggressive_nsec3.wildcard"
+    else:
+        # *.wild's NSEC (next www) covers every name below wild.
+        assert "*.wild.secure.com." in {
+            r.name.to_text() for r in first.authority
+            if r.rdtype == dns.rdatatype.NSEC}
+        name = f"other.{ce}"
+        kind = "aggressive_nsec.wildcard"
+    before, stats = upstream(d), d.stats()
+    resp = ask(d, name)
+    spent = upstream(d) - before
+    print(f"\n{name} A after any.{ce} A: {spent} upstream queries")
+    assert resp.rcode() == dns.rcode.NOERROR and resp.flags & dns.flags.AD
+    assert a_records(resp) == [address], name
+    assert spent == 0, f"{name} under a wildcard just validated went upstream"
+    assert d.stats()[f"dnssec.{kind}"] == stats[f"dnssec.{kind}"] + 1
+    validate_expansion(d, resp, name, zone, 3)
+    assert f"dnssec synthesised {name} A zone {zone}: secure" in \
+        d.log.read_text()
