@@ -8,7 +8,7 @@ PACKAGES="build-essential autoconf automake libtool pkg-config
 	libfstrm-dev libprotobuf-c-dev protobuf-c-compiler dnstap-ldns fstrm-bin
 	nsd ldnsutils bind9-dnsutils python3 python3-dnspython python3-pytest
 	python3-cryptography python3-seccomp dnsperf unbound knot-resolver dnsdist clang libclang-rt-14-dev
-	valgrind graphviz
+	valgrind graphviz linux-perf
 	iproute2 procps util-linux
 	mandoc debhelper dpkg-dev lintian adduser"
 
