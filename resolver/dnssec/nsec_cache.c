@@ -741,8 +741,9 @@ zone_collect(struct nsec_cache *cache, struct nsec_shard *s,
 			wild = NULL;
 	}
 	if ((soa && !wire_copy(&copies[0], z->soa, z->soa_len,
-	    z->soa_count)) || !wire_copy(&copies[1], first->data + first->owner_len +
-	    first->next_len, first->wire_len, first->rr_count))
+	    z->soa_count)) || !wire_copy(&copies[1], first->data +
+	    first->owner_len + first->next_len, first->wire_len,
+	    first->rr_count))
 		return false;
 	if (wild != NULL) {
 		if (wild->expires < *expires)

@@ -87,8 +87,8 @@ struct nsec_cache_found {
  * Records come with TTLs counted down to `ttl`. False when no live NSEC
  * is cached for the zone; found->soa is NULL when no live SOA is (a
  * denial needs one, a wildcard expansion does not); whether they prove
- * anything is for the caller to decide (nsec.h). Zones farther up are not tried: a parent's
- * NSECs cannot speak for the names of a child zone.
+ * anything is for the caller to decide (nsec.h). Zones farther up are
+ * not tried: a parent's NSECs cannot speak for the names of a child zone.
  */
 bool nsec_cache_lookup(struct nsec_cache *cache, const ldns_rdf *name,
     bool parent_side, ldns_rr_class klass, time_t now,
@@ -125,8 +125,9 @@ enum nsec_cache_hit {
  * matches or covers `hash` (RFC 5155 §1.3: wrapping at the chain's last),
  * appended with its RRSIGs to found->nsecs and found->sigs unless an NSEC3
  * of that owner is there already; found->zone and found->soa (when a live
- * one is held) are filled on the first hit, and found->ttl is cut to what the least-lived record has
- * left (the records' own TTLs are left for the caller to set). Whether
+ * one is held) are filled on the first hit, and found->ttl is cut to what
+ * the least-lived record has left (the records' own TTLs are left for the
+ * caller to set). Whether
  * the records prove anything is for nsec3.h to say.
  */
 enum nsec_cache_hit nsec_cache_nsec3_find(struct nsec_cache *cache,

@@ -1366,8 +1366,8 @@ check_answer_rrset(struct engine_request *req, struct task *task,
 		verdict_add(rv, vd.status, vd.ede, vd.why);
 		if (vd.status == SEC_SECURE && set == v->answer &&
 		    rv->nsec_secure == NULL) {
-			/* The expansion's proof: RFC 8198 §5.3 may reuse it
-			 * for another name under the wildcard (aggressive.c). */
+			/* The expansion's proof: RFC 8198 §5.3 may reuse
+			 * it for other names under the wildcard. */
 			rv->nsec_secure = proof;
 			rv->nsec_zone = signer;
 			proof = NULL;

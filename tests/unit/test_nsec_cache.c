@@ -1007,10 +1007,12 @@ no_soa_denial(void)
 	    nsec3s, sigs);
 	good = nsec_cache_store(c, z, IN, NULL, nsec3s, sigs, UINT32_MAX,
 	    NOW) == N3_NODES &&
-	    n3_lookup(c, "nope.example.net.", LDNS_RR_TYPE_A, NOW, NULL) == -1 &&
-	    n3_lookup(c, "www.example.net.", LDNS_RR_TYPE_TXT, NOW, NULL) == -1 &&
-	    n3_lookup(c, "x.wild.example.net.", LDNS_RR_TYPE_TXT, NOW, NULL) ==
-	    AGGRESSIVE_WILDCARD;
+	    n3_lookup(c, "nope.example.net.", LDNS_RR_TYPE_A, NOW,
+	    NULL) == -1 &&
+	    n3_lookup(c, "www.example.net.", LDNS_RR_TYPE_TXT, NOW,
+	    NULL) == -1 &&
+	    n3_lookup(c, "x.wild.example.net.", LDNS_RR_TYPE_TXT, NOW,
+	    NULL) == AGGRESSIVE_WILDCARD;
 	ldns_rr_list_deep_free(nsec3s);
 	ldns_rr_list_deep_free(sigs);
 	ldns_rdf_deep_free(z);
@@ -1085,11 +1087,12 @@ test_wildcard_answer_proof(void)
 		n3_records("example.net.", n3_nodes, N3_NODES, optout, 0, true,
 		    300, only, nsec3s, sigs);
 		engine = learning_engine(true);
-		view_of(&v, REPLY_ANSWER, SEC_SECURE, answer, nsec3s, sigs, NULL,
-		    zone);
+		view_of(&v, REPLY_ANSWER, SEC_SECURE, answer, nsec3s, sigs,
+		    NULL, zone);
 		aggressive_learn(engine, &v, IN, 3600, NOW);
 		if (optout == 0)
-			ok(cover != NULL && nsec_cache_count(engine->nsecs) == 1,
+			ok(cover != NULL &&
+			    nsec_cache_count(engine->nsecs) == 1,
 			    "a secure expansion's NSEC3 (%s's) is kept without "
 			    "a SOA", cover != NULL ? cover : "none");
 		for (int i = 0; i < 200 && optout == 0; i++) {
@@ -1099,7 +1102,8 @@ test_wildcard_answer_proof(void)
 			int got;
 			bool covered;
 
-			snprintf(name, sizeof(name), "r%d.wild.example.net.", i);
+			snprintf(name, sizeof(name), "r%d.wild.example.net.",
+			    i);
 			n3_label(name, 0, true, h, sizeof(h));
 			covered = n3_in_span(cover, h);
 			n = t_name(name);
@@ -1115,8 +1119,8 @@ test_wildcard_answer_proof(void)
 			else
 				in = out = 0;
 			nsec_cache_found_clear(&f);
-			walked += n3_lookup(engine->nsecs, name, LDNS_RR_TYPE_TXT,
-			    NOW, NULL) != -1;
+			walked += n3_lookup(engine->nsecs, name,
+			    LDNS_RR_TYPE_TXT, NOW, NULL) != -1;
 			ldns_rdf_deep_free(n);
 			nsec3_cache_free(hashes);
 		}
@@ -1156,8 +1160,8 @@ test_wildcard_answer_proof(void)
 		}
 		if (optout == 0) {
 			engine = learning_engine(false);
-			view_of(&v, REPLY_ANSWER, SEC_SECURE, answer, nsec3s, sigs,
-			    NULL, zone);
+			view_of(&v, REPLY_ANSWER, SEC_SECURE, answer, nsec3s,
+			    sigs, NULL, zone);
 			aggressive_learn(engine, &v, IN, 3600, NOW);
 			ok(nsec_cache_count(engine->nsecs) == 0,
 			    "nor anything with aggressive-nsec: no");
@@ -1172,20 +1176,23 @@ test_wildcard_answer_proof(void)
 	/* NSEC: the NSEC of *.wild (next www) covers a.wild and b.wild. */
 	{
 		struct nsec_cache *c = nsec_cache_new(1 << 20);
-		ldns_rr_list *nsecs = ldns_rr_list_new(), *sigs = ldns_rr_list_new();
+		ldns_rr_list *nsecs = ldns_rr_list_new();
+		ldns_rr_list *sigs = ldns_rr_list_new();
 		ldns_rdf *z = t_name("example.com.");
 
 		add_nsec(nsecs, sigs, "example.com.", "*.wild.example.com.",
 		    "www.example.com.", 300);
-		ok(nsec_cache_store(c, z, IN, NULL, nsecs, sigs, 3600, NOW) == 1 &&
-		    lookup(c, "b.wild.example.com.", NOW, &f) && f.soa == NULL &&
-		    found_owners(&f, "*.wild.example.com.", NULL),
+		ok(nsec_cache_store(c, z, IN, NULL, nsecs, sigs, 3600,
+		    NOW) == 1 && lookup(c, "b.wild.example.com.", NOW, &f) &&
+		    f.soa == NULL && found_owners(&f, "*.wild.example.com.",
+		    NULL),
 		    "an NSEC stored without a SOA is found without one");
 		nsec_cache_found_clear(&f);
 		store_chain(c, "example.com.", 300, UINT32_MAX, NOW,
 		    "example.com.", "*.wild.example.com.", NULL);
-		ok(nsec_cache_store(c, z, IN, NULL, nsecs, sigs, 3600, NOW) == 1 &&
-		    lookup(c, "b.wild.example.com.", NOW, &f) && f.soa != NULL,
+		ok(nsec_cache_store(c, z, IN, NULL, nsecs, sigs, 3600,
+		    NOW) == 1 && lookup(c, "b.wild.example.com.", NOW, &f) &&
+		    f.soa != NULL,
 		    "one stored without a SOA leaves the zone's SOA in place");
 		nsec_cache_found_clear(&f);
 		ldns_rr_list_deep_free(nsecs);

@@ -1620,25 +1620,27 @@ test_wildcard_answer_seeds_aggressive(void)
 		    &o);
 		ok(o.sends > 0 && o.result.security == SEC_SECURE &&
 		    count_in(o.pkt, LDNS_RR_TYPE_NSEC) >= 1,
-		    "%sthe first name under *.wild.sec.test is asked (%u sends, "
-		    "%u NSEC)", off ? "off: " : "", o.sends,
+		    "%sthe first name under *.wild.sec.test is asked (%u "
+		    "sends, %u NSEC)", off ? "off: " : "", o.sends,
 		    count_in(o.pkt, LDNS_RR_TYPE_NSEC));
 		outcome_free(&o);
 		resolve(engine, "c.wild.sec.test.", LDNS_RR_TYPE_A, true, false,
 		    &o);
 		engine_stats_get(engine, &stats);
 		if (off == 0)
-			ok(o.sends == 0 && o.result.rcode == LDNS_RCODE_NOERROR &&
+			ok(o.sends == 0 &&
+			    o.result.rcode == LDNS_RCODE_NOERROR &&
 			    o.result.security == SEC_SECURE && o.ad &&
 			    first_answer_is(o.pkt, "c.wild.sec.test.",
 			    "198.51.100.2") && o.rrsigs == 1 &&
 			    count_in(o.pkt, LDNS_RR_TYPE_NSEC) == 1 &&
 			    events.synthesised == 1 &&
-			    strcmp(events.cache_what, "aggressive-wildcard") == 0 &&
+			    strcmp(events.cache_what,
+			    "aggressive-wildcard") == 0 &&
 			    stats.dnssec_aggressive_wildcard == 1,
-			    "nsec: the second is expanded from the first's proof, "
-			    "no query (%u sends, %s, %u synthesised, cache hit "
-			    "\"%s\", %" PRIu64 " expanded)", o.sends,
+			    "nsec: the second is expanded from the first's "
+			    "proof, no query (%u sends, %s, %u synthesised, "
+			    "cache hit \"%s\", %" PRIu64 " expanded)", o.sends,
 			    sec_status_name(o.result.security),
 			    events.synthesised, events.cache_what,
 			    stats.dnssec_aggressive_wildcard);
@@ -1661,7 +1663,8 @@ test_wildcard_answer_seeds_aggressive(void)
 			snprintf(name, sizeof(name), "r%d.wild.n3.test.", i);
 			n = ldns_dname_new_frm_str(name);
 			if (nsec3_find(n3, n, false) == NULL ||
-			    nsec3_find(n3, n, false) != nsec3_find(n3, a, false))
+			    nsec3_find(n3, n, false) !=
+			    nsec3_find(n3, a, false))
 				name[0] = '\0';
 			ldns_rdf_deep_free(a);
 			ldns_rdf_deep_free(n);
@@ -1669,7 +1672,8 @@ test_wildcard_answer_seeds_aggressive(void)
 		resolve(engine, name, LDNS_RR_TYPE_A, true, false, &o);
 		engine_stats_get(engine, &stats);
 		if (off == 0)
-			ok(o.sends == 0 && o.result.rcode == LDNS_RCODE_NOERROR &&
+			ok(o.sends == 0 &&
+			    o.result.rcode == LDNS_RCODE_NOERROR &&
 			    o.result.security == SEC_SECURE && o.ad &&
 			    first_answer_is(o.pkt, name, "198.51.100.13") &&
 			    count_in(o.pkt, LDNS_RR_TYPE_NSEC3) == 1 &&
@@ -1678,9 +1682,9 @@ test_wildcard_answer_seeds_aggressive(void)
 			    strcmp(events.cache_what,
 			    "aggressive-wildcard-nsec3") == 0 &&
 			    stats.dnssec_aggressive_nsec3_wildcard == 1,
-			    "nsec3: %s is expanded from a.wild's proof, no query "
-			    "(%u sends, %s, \"%s\", cache hit \"%s\")", name,
-			    o.sends, sec_status_name(o.result.security),
+			    "nsec3: %s is expanded from a.wild's proof, no "
+			    "query (%u sends, %s, \"%s\", cache hit \"%s\")",
+			    name, o.sends, sec_status_name(o.result.security),
 			    events.synth_why, events.cache_what);
 		else
 			ok(o.sends > 0 && events.synthesised == 0,
