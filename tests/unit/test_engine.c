@@ -2279,11 +2279,13 @@ twin_feed(struct engine_request *req, const struct twin_send *t,
 }
 
 /*
- * Starts www.tw.test. and answers every query until the first to tw.test.
+ * Each case of test_inflight_roles: on a new engine (*engine), starts
+ * www.tw.test. and answers every query until the first to tw.test.
  * (first); then waits out the hedge delay and takes the hedge (second).
+ * twins_free ends the case.
  */
 static struct engine_request *
-twins_hedged(struct engine *engine, struct engine_now *now,
+twins_hedged(struct engine **engine, struct engine_now *now,
     struct twin_send *first, struct twin_send *second)
 {
 	struct engine_question q = { .type = LDNS_RR_TYPE_A,
@@ -2291,9 +2293,11 @@ twins_hedged(struct engine *engine, struct engine_now *now,
 	struct engine_request *req;
 	struct engine_action action;
 
+	*engine = new_engine();
+	memset(first, 0, sizeof(*first));
 	memset(second, 0, sizeof(*second));
 	q.name = ldns_dname_new_frm_str("www.tw.test.");
-	req = engine_request_new(engine, &q, 0, *now, NULL, NULL);
+	req = engine_request_new(*engine, &q, 0, *now, NULL, NULL);
 	ldns_rdf_deep_free(q.name);
 	for (int i = 0; i < 20; i++) {
 		if (engine_next_action(req, *now, &action) != ENGINE_SEND)
@@ -2313,6 +2317,17 @@ twins_hedged(struct engine *engine, struct engine_now *now,
 	if (engine_next_action(req, *now, &action) == ENGINE_SEND)
 		twin_take(second, &action.send);
 	return req;
+}
+
+/* Frees what twins_hedged made: the request, its engine, both replies. */
+static void
+twins_free(struct engine *engine, struct engine_request *req,
+    struct twin_send *first, struct twin_send *second)
+{
+	engine_request_free(req);
+	engine_free(engine);
+	free(first->reply);
+	free(second->reply);
 }
 
 static int
@@ -2344,8 +2359,7 @@ test_inflight_roles(void)
 	USE_WORLD(twins);
 
 	/* The hedge wins: the task's query is left behind, its RTT kept. */
-	engine = new_engine();
-	req = twins_hedged(engine, &now, &first, &second);
+	req = twins_hedged(&engine, &now, &first, &second);
 	sa1 = (const struct sockaddr *)&first.addr;
 	sa2 = (const struct sockaddr *)&second.addr;
 	task = engine_inflight_task(req);
@@ -2384,14 +2398,10 @@ test_inflight_roles(void)
 	    "inflight: the same ids again are stale: ignored");
 	ok(request_rcode(req, now) == LDNS_RCODE_NOERROR,
 	    "inflight: the hedge's answer is the client's");
-	engine_request_free(req);
-	engine_free(engine);
-	free(first.reply);
-	free(second.reply);
+	twins_free(engine, req, &first, &second);
 
 	/* The task's query wins: the hedge is left behind and times out. */
-	engine = new_engine();
-	req = twins_hedged(engine, &now, &first, &second);
+	req = twins_hedged(&engine, &now, &first, &second);
 	sa2 = (const struct sockaddr *)&second.addr;
 	now.ms += 2;
 	ok(twin_feed(req, &first, NULL, now) == 0 &&
@@ -2412,14 +2422,10 @@ test_inflight_roles(void)
 	engine_feed_timeout(req, second.id, now);
 	ok(request_rcode(req, now) == LDNS_RCODE_NOERROR,
 	    "inflight: a stale timeout changes nothing: the answer stands");
-	engine_request_free(req);
-	engine_free(engine);
-	free(first.reply);
-	free(second.reply);
+	twins_free(engine, req, &first, &second);
 
 	/* The task's query times out: the hedge is the task's query now. */
-	engine = new_engine();
-	req = twins_hedged(engine, &now, &first, &second);
+	req = twins_hedged(&engine, &now, &first, &second);
 	now.ms += 2;
 	engine_feed_timeout(req, first.id, now);
 	ok((task = engine_inflight_task(req)) != NULL &&
@@ -2432,14 +2438,10 @@ test_inflight_roles(void)
 	ok(twin_feed(req, &second, NULL, now) == 0 &&
 	    request_rcode(req, now) == LDNS_RCODE_NOERROR,
 	    "inflight: and its reply answers");
-	engine_request_free(req);
-	engine_free(engine);
-	free(first.reply);
-	free(second.reply);
+	twins_free(engine, req, &first, &second);
 
 	/* The hedge fails: the task's query goes on, no second hedge. */
-	engine = new_engine();
-	req = twins_hedged(engine, &now, &first, &second);
+	req = twins_hedged(&engine, &now, &first, &second);
 	engine_feed_error(req, second.id, "unreachable", now);
 	ok((task = engine_inflight_task(req)) != NULL &&
 	    task->send_id == first.id && task->state == INFLIGHT_SENT &&
@@ -2451,10 +2453,7 @@ test_inflight_roles(void)
 	ok(twin_feed(req, &first, NULL, now) == 0 &&
 	    request_rcode(req, now) == LDNS_RCODE_NOERROR,
 	    "inflight: and its reply answers");
-	engine_request_free(req);
-	engine_free(engine);
-	free(first.reply);
-	free(second.reply);
+	twins_free(engine, req, &first, &second);
 
 	/*
 	 * The array full (every role at its bound at once cannot fill it:
