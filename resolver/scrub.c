@@ -227,7 +227,11 @@ find_dname(const ldns_rr_list *section, const ldns_rdf *name)
 	return NULL;
 }
 
-/* Copies every record of (name, type) from section into *out. */
+/*
+ * Keeps every well-formed record of (name, type, class) of section in
+ * *out, lowercased (scrub_push): under reply_scrub_take the reply's records
+ * themselves, which leave the packet, otherwise copies.
+ */
 static bool
 take_rrset(struct reply_view *v, const ldns_rr_list *section,
     const ldns_rdf *name, ldns_rr_type type, ldns_rr_class klass,
@@ -246,9 +250,9 @@ take_rrset(struct reply_view *v, const ldns_rr_list *section,
 }
 
 /*
- * The same record, names compared without case (our copies are lowercase,
- * the reply's carry the 0x20 case). ldns_rr_compare() would allocate two
- * buffers per call, and crashes when that fails.
+ * The same record, names compared without case (the records kept are
+ * lowercased, the reply's others carry the 0x20 case). ldns_rr_compare()
+ * would allocate two buffers per call, and crashes when that fails.
  */
 static bool
 rr_same(const ldns_rr *a, const ldns_rr *b)
