@@ -225,14 +225,16 @@ not_proven(struct dnssec_verdict *verdict, const char *why)
 
 /*
  * Whether a verified NSEC shows `name` at or below an unsigned delegation
- * of the zone (NS without DS and SOA at `name` or an ancestor): the name
- * lies in a zone with no chain of trust, which the parent's NSECs cannot
- * deny and nobody can prove, so its denial is insecure, not bogus (RFC 4035
- * §5.2; Unbound's val_nsec_proves_insecuredelegation). A delegation with a
- * DS stays bogus: that child is signed and must answer for itself.
+ * of the zone (NS without DS and SOA at `name` or an ancestor; strictly
+ * below it with `strict`): the name lies in a zone with no chain of trust,
+ * which the parent's NSECs cannot deny and nobody can prove, so its denial
+ * is insecure, not bogus (RFC 4035 §5.2; Unbound's
+ * val_nsec_proves_insecuredelegation). A delegation with a DS stays bogus:
+ * that child is signed and must answer for itself. The cut's label count
+ * goes to verdict->unsigned_cut.
  */
 static bool
-below_insecure_cut(const ldns_rdf *name, const ldns_rdf *zone,
+below_insecure_cut(const ldns_rdf *name, bool strict, const ldns_rdf *zone,
     const ldns_rr_list *nsecs, struct dnssec_verdict *verdict)
 {
 	for (size_t i = 0; i < ldns_rr_list_rr_count(nsecs); i++) {
@@ -240,10 +242,13 @@ below_insecure_cut(const ldns_rdf *name, const ldns_rdf *zone,
 
 		if (nsec_usable(rr, zone) && nsec_is_delegation(rr) &&
 		    !nsec_has(rr, LDNS_RR_TYPE_DS) &&
-		    dname_in_bailiwick(name, ldns_rr_owner(rr))) {
+		    (strict ? is_strict_subdomain(name, ldns_rr_owner(rr)) :
+		    dname_in_bailiwick(name, ldns_rr_owner(rr)))) {
 			dnssec_verdict_set(verdict, SEC_INSECURE,
 			    DNSSEC_EDE_NONE,
 			    "the name is at or below an unsigned delegation");
+			verdict->unsigned_cut =
+			    (int)dname_labels(ldns_rr_owner(rr));
 			return true;
 		}
 	}
@@ -262,7 +267,7 @@ nsec_prove_nxdomain(const ldns_rdf *qname, const ldns_rdf *zone,
 		not_proven(verdict, "name outside the zone of the NSEC records");
 		return;
 	}
-	if (below_insecure_cut(qname, zone, nsecs, verdict))
+	if (below_insecure_cut(qname, false, zone, nsecs, verdict))
 		return;
 	if (find_matching(qname, zone, nsecs) != NULL) {
 		not_proven(verdict, "an NSEC says the name exists");
@@ -333,12 +338,15 @@ nsec_prove_nodata(const ldns_rdf *qname, ldns_rr_type qtype,
 		return;
 	}
 	/*
-	 * Not for DS: at the cut, its NSEC is the ordinary no-DS proof
-	 * (below); a DS question under an unsigned cut has no business in
-	 * this zone, bogus as for NSEC3 (Unbound's nsec3_prove_nods).
+	 * For DS only strictly below the cut: at the cut, its NSEC is the
+	 * ordinary no-DS proof (below). A DS strictly below it is data of the
+	 * unsigned child (RFC 4035 §2.4: the DS of a name lives in the zone
+	 * above that name), in the branch RFC 4035 §4.3 calls provably
+	 * insecure: insecure as for any other type (Unbound's
+	 * validate_nodata_response with val_nsec_proves_insecuredelegation).
 	 */
-	if (qtype != LDNS_RR_TYPE_DS &&
-	    below_insecure_cut(qname, zone, nsecs, verdict))
+	if (below_insecure_cut(qname, qtype == LDNS_RR_TYPE_DS, zone, nsecs,
+	    verdict))
 		return;
 	if ((match = find_matching(qname, zone, nsecs)) != NULL) {
 		if (matching_denies_type(match, qname, qtype, &why))

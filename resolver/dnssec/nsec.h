@@ -29,7 +29,8 @@
  * longest common ancestor of qname with that NSEC's owner or next name.
  * SECURE when proven; INSECURE when an NSEC shows qname at or below an
  * unsigned delegation (NS without DS and SOA): it lies in a zone nobody
- * can prove anything of; BOGUS (EDE 12) otherwise.
+ * can prove anything of (verdict->unsigned_cut names the delegation);
+ * BOGUS (EDE 12) otherwise.
  */
 void nsec_prove_nxdomain(const ldns_rdf *qname, const ldns_rdf *zone,
     const ldns_rr_list *nsecs, struct dnssec_verdict *verdict);
@@ -42,9 +43,10 @@ void nsec_prove_nxdomain(const ldns_rdf *qname, const ldns_rdf *zone,
  * empty non-terminal (an NSEC covers qname and its next name is below
  * qname); or wildcard NODATA (an NSEC covers qname, and an NSEC at
  * "*.<closest encloser>" lacks qtype and CNAME, or one proves that wildcard
- * an empty non-terminal). SECURE when proven; INSECURE, for a qtype other
- * than DS, when qname is at or below an unsigned delegation (as for
- * NXDOMAIN); BOGUS (EDE 12) otherwise.
+ * an empty non-terminal). SECURE when proven; INSECURE when qname is at
+ * or below an unsigned delegation (as for NXDOMAIN; for DS strictly below
+ * it: at the cut the NSEC is the parent's no-DS proof); BOGUS (EDE 12)
+ * otherwise.
  */
 void nsec_prove_nodata(const ldns_rdf *qname, ldns_rr_type qtype,
     const ldns_rdf *zone, const ldns_rr_list *nsecs,

@@ -404,6 +404,7 @@ closest_encloser(struct proof *p, const ldns_rdf *name, struct ce_proof *out,
 			    !n3_has(match, LDNS_RR_TYPE_DS)) {
 				*why = "the closest encloser is an unsigned "
 				    "delegation";
+				out->ce_labels = l;
 				return CE_INSECURE;
 			}
 			if (n3_is_delegation(match) ||
@@ -461,6 +462,16 @@ finish_optout(struct proof *p, const struct ce_proof *ce,
 		finish(p, verdict, status, why);
 }
 
+/* INSECURE: the name is at or below the unsigned delegation with
+ * `cut_labels` labels, which the verdict names (verify.h unsigned_cut). */
+static void
+finish_unsigned_cut(struct proof *p, struct dnssec_verdict *verdict,
+    unsigned cut_labels, const char *why)
+{
+	finish(p, verdict, SEC_INSECURE, why);
+	verdict->unsigned_cut = (int)cut_labels;
+}
+
 /* Hashes "*.<ancestor of name with `labels` labels>". */
 static bool
 hash_wildcard(struct proof *p, const ldns_rdf *name, unsigned labels,
@@ -501,7 +512,7 @@ nsec3_prove_nxdomain(const ldns_rdf *qname, const ldns_rdf *zone,
 		finish(&p, verdict, SEC_BOGUS, "an NSEC3 says the name exists");
 		return;
 	case CE_INSECURE:
-		finish(&p, verdict, SEC_INSECURE, why);
+		finish_unsigned_cut(&p, verdict, ce.ce_labels, why);
 		return;
 	default:
 		finish(&p, verdict, SEC_BOGUS, why);
@@ -601,7 +612,7 @@ nsec3_prove_nodata(const ldns_rdf *qname, ldns_rr_type qtype,
 		    !n3_has(match, LDNS_RR_TYPE_DS))
 			/* The parent side of an unsigned cut (Unbound's
 			 * nsec3_do_prove_nodata): the data is the child's. */
-			finish(&p, verdict, SEC_INSECURE,
+			finish_unsigned_cut(&p, verdict, dname_labels(qname),
 			    "the name is an unsigned delegation");
 		else
 			finish(&p, verdict, SEC_BOGUS, why);
@@ -611,9 +622,15 @@ nsec3_prove_nodata(const ldns_rdf *qname, ldns_rr_type qtype,
 	case CE_OK:
 		break;
 	case CE_INSECURE:
-		/* For DS, the parent's question: bogus as in no_ds below. */
-		finish(&p, verdict, qtype == LDNS_RR_TYPE_DS ? SEC_BOGUS :
-		    SEC_INSECURE, why);
+		/*
+		 * For DS too: the closest encloser is above the name (a match
+		 * was handled above), so the DS asked for is the unsigned
+		 * child's data, provably insecure (RFC 4035 §4.3), as nsec.c
+		 * says. Unbound's nsec3_do_prove_nodata drops this verdict for
+		 * DS and falls to bogus (no next closer NSEC3), against its own
+		 * NSEC code (validate_nodata_response).
+		 */
+		finish_unsigned_cut(&p, verdict, ce.ce_labels, why);
 		return;
 	default:
 		finish(&p, verdict, SEC_BOGUS, why);

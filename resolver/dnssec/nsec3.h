@@ -72,11 +72,12 @@ void nsec3_prove_nxdomain(const ldns_rdf *qname, const ldns_rdf *zone,
  * or, for DS, opt-out covering the next closer name → INSECURE; or wildcard
  * NODATA: closest-encloser proof plus an NSEC3 matching "*.<ce>" without
  * qtype and CNAME (INSECURE when the next closer's NSEC3 has opt-out: the
- * name may be an unsigned delegation). SECURE when proven. INSECURE, for a
- * qtype other than DS, also when qname or its closest encloser is an
- * unsigned delegation (NS without DS and SOA), or when no wildcard matches
- * but the next closer name is in an opt-out span (as Unbound). BOGUS
- * (EDE 12) otherwise.
+ * name may be an unsigned delegation). SECURE when proven. INSECURE also
+ * when the closest encloser is an unsigned delegation (NS without DS and
+ * SOA; for DS too: the DS asked for is then the unsigned child's), when
+ * qname itself is one and qtype is not DS, or when no wildcard matches but
+ * the next closer name is in an opt-out span (as Unbound); the first two
+ * name the delegation in verdict->unsigned_cut. BOGUS (EDE 12) otherwise.
  */
 void nsec3_prove_nodata(const ldns_rdf *qname, ldns_rr_type qtype,
     const ldns_rdf *zone, const ldns_rr_list *nsec3s,

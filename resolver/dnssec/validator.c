@@ -1292,7 +1292,9 @@ check_negative(struct engine_request *req, struct task *task,
 	emit_verdict(req, task, nxdomain ? "nxdomain" : "nodata", name, qtype,
 	    signer, &vd, now);
 	verdict_add(rv, vd.status, vd.ede, vd.why);
-	if (qtype == LDNS_RR_TYPE_DS && !nxdomain && vd.status != SEC_BOGUS) {
+	/* Not below an unsigned cut: that DS is no question for this zone. */
+	if (qtype == LDNS_RR_TYPE_DS && !nxdomain && vd.status != SEC_BOGUS &&
+	    vd.unsigned_cut < 0) {
 		struct dnssec_verdict nd;
 
 		prove_no_ds(req, name, signer, proof, nsec3, &nd);

@@ -82,6 +82,7 @@ dnssec_verdict_set(struct dnssec_verdict *verdict, enum sec_status status,
 	verdict->wildcard_labels = -1;
 	verdict->key_tag = 0;
 	verdict->algorithm = 0;
+	verdict->unsigned_cut = -1;
 }
 
 /* An RRSIG with every field present and of the right size, so the getters

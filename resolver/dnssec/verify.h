@@ -75,6 +75,10 @@ void dnssec_budget_init(struct dnssec_budget *budget);
  *   does not exist (RFC 4035 §5.3.4), or the answer is bogus.
  * - key_tag, algorithm: the DNSKEY that verified (0 when none), for the
  *   observer and the trace.
+ * - unsigned_cut: on INSECURE from an NSEC/NSEC3 denial because the name
+ *   lies at or below an unsigned delegation of the zone (NS without DS and
+ *   SOA), that delegation's label count (an ancestor of the name, or the
+ *   name); -1 otherwise (opt-out, NSEC3 iterations, any other verdict).
  */
 struct dnssec_verdict {
 	enum sec_status status;
@@ -85,12 +89,14 @@ struct dnssec_verdict {
 	int wildcard_labels;
 	uint16_t key_tag;
 	uint8_t algorithm;
+	int unsigned_cut;
 };
 
 /*
  * Sets every field of `verdict`: the three given, limit NULL, ttl_cap
- * UINT32_MAX, wildcard_labels -1, key_tag and algorithm 0. `why` must be
- * a static string. For callers building their own verdicts too.
+ * UINT32_MAX, wildcard_labels and unsigned_cut -1, key_tag and algorithm
+ * 0. `why` must be a static string. For callers building their own
+ * verdicts too.
  */
 void dnssec_verdict_set(struct dnssec_verdict *verdict, enum sec_status status,
     int ede, const char *why);

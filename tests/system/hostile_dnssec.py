@@ -38,6 +38,14 @@ the lab's root reaches it.
                                   nobody can prove anything of (insecure)
   www.unsigned.inscut3.trap.net A the same with NSEC3: the closest encloser
                                   is the unsigned delegation
+  ds.unsigned.inscut.trap.net DS  NODATA from the parent for a DS below its
+  (and inscut3)                   unsigned delegation, the NSEC(3) at the cut
+                                  the proof: the DS asked for is the unsigned
+                                  child's data (insecure)
+  data.unsigned.inscut.trap.net A the unsigned child's own data, which the
+  (and inscut3)                   server also serves: asked after the denials
+                                  above, a validator that kept the cut they
+                                  showed needs no DS query for it
   www.extrasig.trap.net A         each RRSIG below the apex after one more
                                   naming the owner as signer (kept by a
                                   scrubber: at or above the owner, inside
@@ -273,9 +281,16 @@ class Server:
         wr.add(rrset(N("exists", wr.name), "A", "192.0.2.204"))
         # An unsigned delegation the server does not serve: below it the
         # parent answers NXDOMAIN itself, its NSEC(3) at the cut the proof.
+        # Its own (unsigned) data the server serves too, for the names the
+        # child has (data.unsigned.inscut): not in self.zones, whose
+        # deepest zone would take every name below the cut.
+        self.inscut_child = {}
         for label in ("inscut", "inscut3"):
             z[label].add(rrset(N("unsigned", z[label].name), "NS", NS_NAME.to_text(),
                                ttl=86400))
+            child = Zone(N("unsigned", z[label].name), signed=False)
+            child.add(rrset(N("data", child.name), "A", "192.0.2.209"))
+            self.inscut_child[label] = child
         # Unsigned, delegated without DS; like old software, its server
         # answers NXDOMAIN for the empty non-terminal ent.oldsoft.
         self.oldsoft = Zone(N("oldsoft", TRAP), signed=False)
@@ -366,6 +381,31 @@ class Server:
                     moved.update(rs)
                     r.authority.append(moved)
             return r
+        if label in ("inscut", "inscut3"):
+            cut = N("unsigned", zone.name)
+            child = self.inscut_child[label]
+            if q.name.is_subdomain(cut) and q.name != cut:
+                if q.rdtype != dns.rdatatype.DS and any(n == q.name for n, _ in child.rrsets):
+                    rs = child.rrsets.get((q.name, q.rdtype))
+                    if rs is not None:
+                        r.answer.append(rs)
+                    else:
+                        r.authority.append(child.rrsets[(child.name, dns.rdatatype.SOA)])
+                    return r
+                if q.rdtype == dns.rdatatype.DS:
+                    # NODATA, the cut's NSEC (or the NSEC3 matching it, the
+                    # closest encloser, and the one covering the next closer)
+                    put(r.authority, zone.rrsets[(zone.name, dns.rdatatype.SOA)])
+                    if do:
+                        if zone.nsec3 is None:
+                            put(r.authority, zone.nsec_covering(cut))
+                        else:
+                            nc = dns.name.Name(q.name.labels[-len(cut.labels) - 1:])
+                            ce, cover = zone.nsec3_for(cut, True), zone.nsec3_for(nc, False)
+                            put(r.authority, ce)
+                            if cover.name != ce.name:
+                                put(r.authority, cover)
+                    return r
         # Like NSD, the server answers from the deepest zone it serves: the
         # delegations below trap.net (and stripped's to its unsigned child)
         # show only in the DS answers, which come from the parent.

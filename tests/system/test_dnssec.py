@@ -88,6 +88,10 @@ HOSTILE = [
     # NSEC(3) at the cut: insecure, as Unbound (was SERVFAIL, EDE 12)
     ("www.unsigned.inscut.trap.net", "A", ("NXDOMAIN", False, None)),
     ("www.unsigned.inscut3.trap.net", "A", ("NXDOMAIN", False, None)),
+    # a DS below that delegation, NODATA from the parent with the NSEC(3) at
+    # the cut: the unsigned child's data, insecure (was SERVFAIL, EDE 12)
+    ("ds.unsigned.inscut.trap.net", "DS", ("NOERROR", False, None)),
+    ("ds.unsigned.inscut3.trap.net", "DS", ("NOERROR", False, None)),
     # an RRSIG naming the owner as signer before each RRSIG: every signer is
     # tried (was SERVFAIL: the first one's keys were fetched and failed)
     ("www.extrasig.trap.net", "A", ("NOERROR", True, None)),

@@ -33,6 +33,8 @@ static const char *chain[] = {
 #define Z	7
 
 static ldns_rdf *zone;
+/* The last proof's verdict->unsigned_cut (verify.h). */
+static int last_cut;
 
 /* The chain's records with the given indexes, -1 ending the list. */
 static ldns_rr_list *
@@ -55,6 +57,7 @@ nxdomain(const char *qname, ldns_rr_list *nsecs, const char **why)
 	struct dnssec_verdict v;
 
 	nsec_prove_nxdomain(name, zone, nsecs, &v);
+	last_cut = v.unsigned_cut;
 	ldns_rdf_deep_free(name);
 	ldns_rr_list_deep_free(nsecs);
 	*why = v.why;
@@ -69,6 +72,7 @@ nodata(const char *qname, ldns_rr_type type, ldns_rr_list *nsecs,
 	struct dnssec_verdict v;
 
 	nsec_prove_nodata(name, type, zone, nsecs, &v);
+	last_cut = v.unsigned_cut;
 	ldns_rdf_deep_free(name);
 	ldns_rr_list_deep_free(nsecs);
 	*why = v.why;
@@ -148,9 +152,9 @@ test_nxdomain(void)
 	 * signed child (DS at the cut) must answer for itself: bogus.
 	 */
 	st = nxdomain("foo.insecure.example.com.", pick(INSEC, APEX, -1), &why);
-	ok(st == SEC_INSECURE,
-	    "NXDOMAIN below an unsigned cut, shown by its NSEC: insecure (%s)",
-	    why);
+	ok(st == SEC_INSECURE && last_cut == 3,
+	    "NXDOMAIN below an unsigned cut, shown by its NSEC: insecure, the "
+	    "cut named (%s, cut %d labels)", why, last_cut);
 	st = nxdomain("insecure.example.com.", pick(INSEC, APEX, -1), &why);
 	ok(st == SEC_INSECURE,
 	    "NXDOMAIN at an unsigned cut, shown by its NSEC: insecure (%s)", why);
@@ -235,11 +239,32 @@ test_nodata(void)
 	ok(st == SEC_INSECURE,
 	    "NODATA at an unsigned cut from its parent-side NSEC: insecure (%s)",
 	    why);
+	/*
+	 * A DS strictly below the unsigned cut is the unsigned child's data
+	 * (RFC 4035 §2.4), in the branch RFC 4035 §4.3 calls provably
+	 * insecure: insecure, as for A (was bogus; Unbound's
+	 * val_nsec_proves_insecuredelegation says the same). Below a signed
+	 * cut (DS) it stays bogus, and at the cut the NSEC is the no-DS proof.
+	 */
 	st = nodata("foo.insecure.example.com.", LDNS_RR_TYPE_DS,
 	    pick(INSEC, APEX, -1), &why);
-	ok(st == SEC_BOGUS,
-	    "but a DS below the unsigned cut is no question for the parent "
-	    "(%s)", why);
+	ok(st == SEC_INSECURE && last_cut == 3,
+	    "NODATA for a DS below the unsigned cut: the child's data, "
+	    "insecure, the cut named (%s, cut %d labels)", why, last_cut);
+	st = nodata("b.foo.insecure.example.com.", LDNS_RR_TYPE_DS,
+	    pick(INSEC, -1), &why);
+	ok(st == SEC_INSECURE && last_cut == 3,
+	    "NODATA for a DS two labels below the unsigned cut: insecure (%s)",
+	    why);
+	st = nodata("foo.d.example.com.", LDNS_RR_TYPE_DS, pick(D, APEX, -1),
+	    &why);
+	ok(st == SEC_BOGUS && last_cut == -1,
+	    "NODATA for a DS below a signed cut (NS and DS): bogus (%s)", why);
+	st = nodata("insecure.example.com.", LDNS_RR_TYPE_DS, pick(INSEC, -1),
+	    &why);
+	ok(st == SEC_SECURE && last_cut == -1,
+	    "NODATA for the DS at the unsigned cut: the no-DS proof, secure, "
+	    "no cut named (%s)", why);
 	st = nodata("m.example.com.", LDNS_RR_TYPE_A, pick(M, -1), &why);
 	ok(st == SEC_SECURE, "NODATA at the DNAME owner itself is fine");
 	st = nodata("a.w.example.com.", LDNS_RR_TYPE_A, pick(WILD_W, -1), &why);

@@ -145,9 +145,10 @@ test_proofs(void)
 	 * nsec3_prove_closest_encloser); a signed cut (DS) stays bogus.
 	 */
 	v = prove(NXDOMAIN, "foo.insecure.example.com.", 0, std_chain(), NULL);
-	ok(v.status == SEC_INSECURE && v.ede == DNSSEC_EDE_NONE,
-	    "NXDOMAIN below an unsigned cut (closest encloser): insecure (%s)",
-	    v.why);
+	ok(v.status == SEC_INSECURE && v.ede == DNSSEC_EDE_NONE &&
+	    v.unsigned_cut == 3,
+	    "NXDOMAIN below an unsigned cut (closest encloser): insecure, the "
+	    "cut named (%s, cut %d labels)", v.why, v.unsigned_cut);
 	v = prove(NXDOMAIN, "foo.d.example.com.", 0, std_chain(), NULL);
 	ok(v.status == SEC_BOGUS,
 	    "NXDOMAIN below a signed cut (closest encloser has DS): bogus (%s)",
@@ -158,13 +159,34 @@ test_proofs(void)
 	    "NODATA below an unsigned cut: insecure (%s)", v.why);
 	v = prove(NODATA, "insecure.example.com.", LDNS_RR_TYPE_A, std_chain(),
 	    NULL);
-	ok(v.status == SEC_INSECURE,
+	ok(v.status == SEC_INSECURE && v.unsigned_cut == 3,
 	    "NODATA at an unsigned cut from its parent-side NSEC3: insecure (%s)",
 	    v.why);
 	v = prove(NODATA, "insecure.example.com.", LDNS_RR_TYPE_NS, std_chain(),
 	    NULL);
 	ok(v.status == SEC_BOGUS,
 	    "NODATA for NS at a cut whose NSEC3 lists NS: bogus (%s)", v.why);
+	/*
+	 * A DS below the unsigned cut: the unsigned child's data, insecure as
+	 * with NSEC (RFC 4035 §2.4, §4.3). Unbound's nsec3_do_prove_nodata
+	 * says bogus here (the insecure closest encloser ignored for DS, then
+	 * no next closer NSEC3); descend said bogus too. Below a signed cut:
+	 * bogus.
+	 */
+	v = prove(NODATA, "foo.insecure.example.com.", LDNS_RR_TYPE_DS,
+	    std_chain(), NULL);
+	ok(v.status == SEC_INSECURE && v.unsigned_cut == 3,
+	    "NODATA for a DS below an unsigned cut: insecure, the cut named "
+	    "(%s, cut %d labels)", v.why, v.unsigned_cut);
+	v = prove(NODATA, "foo.d.example.com.", LDNS_RR_TYPE_DS, std_chain(),
+	    NULL);
+	ok(v.status == SEC_BOGUS && v.unsigned_cut == -1,
+	    "NODATA for a DS below a signed cut: bogus (%s)", v.why);
+	v = prove(NODATA, "insecure.example.com.", LDNS_RR_TYPE_DS, std_chain(),
+	    NULL);
+	ok(v.status == SEC_SECURE && v.unsigned_cut == -1,
+	    "NODATA for the DS at the unsigned cut: the no-DS proof (%s)",
+	    v.why);
 	v = prove(NO_DS, "foo.insecure.example.com.", 0, std_chain(), NULL);
 	ok(v.status == SEC_BOGUS,
 	    "no DS below an unsigned cut: not the parent's to say, bogus (%s)",
