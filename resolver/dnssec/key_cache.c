@@ -83,10 +83,19 @@ rrs_cost(const ldns_rr_list *rrs)
 	return cost;
 }
 
-bool
-key_cache_store(struct key_cache *cache, const ldns_rdf *zone,
-    enum key_state state, const ldns_rr_list *rrs, uint32_t ttl, int ede,
-    const char *why, time_t now)
+/* Whether the unexpired entry `v` says what key_cache_store_insecure
+ * must not replace: the zone's keys or DS, or its insecurity already. */
+static bool
+known_at_cut(const struct key_value *v, time_t now)
+{
+	return v != NULL && v->expire > now && (v->state == KEY_GOOD ||
+	    v->state == KEY_DS || v->state == KEY_INSECURE);
+}
+
+static bool
+store(struct key_cache *cache, const ldns_rdf *zone, enum key_state state,
+    const ldns_rr_list *rrs, uint32_t ttl, int ede, const char *why,
+    time_t now, bool keep_known)
 {
 	uint8_t key[DNAME_WIRE_MAX];
 	size_t keylen = dname_key(zone, key);
@@ -104,10 +113,31 @@ key_cache_store(struct key_cache *cache, const ldns_rdf *zone,
 	v->why = why;
 	v->expire = now + (time_t)ttl;
 	pthread_mutex_lock(&cache->lock);
+	if (keep_known &&
+	    known_at_cut(lru_lookup(cache->table, key, keylen), now)) {
+		pthread_mutex_unlock(&cache->lock);
+		key_value_free(v);
+		return false;
+	}
 	ok = lru_insert(cache->table, key, keylen, v,
 	    malloc_cost(sizeof(*v)) + rrs_cost(v->rrs));
 	pthread_mutex_unlock(&cache->lock);
 	return ok;
+}
+
+bool
+key_cache_store(struct key_cache *cache, const ldns_rdf *zone,
+    enum key_state state, const ldns_rr_list *rrs, uint32_t ttl, int ede,
+    const char *why, time_t now)
+{
+	return store(cache, zone, state, rrs, ttl, ede, why, now, false);
+}
+
+bool
+key_cache_store_insecure(struct key_cache *cache, const ldns_rdf *zone,
+    uint32_t ttl, const char *why, time_t now)
+{
+	return store(cache, zone, KEY_INSECURE, NULL, ttl, -1, why, now, true);
 }
 
 bool

@@ -47,6 +47,16 @@ bool key_cache_store(struct key_cache *cache, const ldns_rdf *zone,
     enum key_state state, const ldns_rr_list *rrs, uint32_t ttl, int ede,
     const char *why, time_t now);
 
+/*
+ * Stores `zone` as KEY_INSECURE for `ttl` seconds unless it has an
+ * unexpired GOOD, DS or INSECURE entry (checked and stored under one
+ * lock): for an unsigned cut learnt in passing from a denial, which must
+ * not replace what a chain of trust proved, nor renew itself. True when
+ * stored.
+ */
+bool key_cache_store_insecure(struct key_cache *cache, const ldns_rdf *zone,
+    uint32_t ttl, const char *why, time_t now);
+
 /* True and *entry filled when `zone` has an unexpired entry. */
 bool key_cache_lookup(struct key_cache *cache, const ldns_rdf *zone,
     time_t now, struct key_entry *entry);

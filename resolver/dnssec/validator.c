@@ -1235,6 +1235,64 @@ check_referral(struct engine_request *req, struct task *task,
 	rv->why = NULL;
 }
 
+/*
+ * A denial showed `name` at or below an unsigned delegation of `signer`
+ * (vd->unsigned_cut labels: an NSEC or NSEC3 at the cut with NS, without
+ * DS and SOA, verified with the signer's keys). That is the proof a
+ * referral to the cut carries (check_referral), so the cut is kept as
+ * insecure for `ttl` (Unbound keeps a null key entry for a proven no-DS):
+ * names below it are then judged from the key cache, with no DS query and
+ * no proof to check again.
+ *
+ * As an attacker: the proof speaks for names the signer no longer serves
+ * once a zone is delegated below it. When the key cache knows a signed zone
+ * (keys or a DS) strictly between the signer and the cut, the signer is not
+ * the zone of those names and the denial is bogus (a parent, or its
+ * replayed signatures, cannot unsign a grandchild). A signed zone known at
+ * the cut itself keeps its entry, and so does a zone known insecure or bad
+ * in between (a cut below a bad zone must not make its names insecure):
+ * the verdict of this one answer stays insecure, as it was.
+ */
+static void
+unsigned_cut_shown(struct engine_request *req, const ldns_rdf *name,
+    const ldns_rdf *signer, struct dnssec_verdict *vd, uint32_t ttl,
+    struct engine_now now)
+{
+	struct key_cache *keys = req->engine->validator->keys;
+	unsigned l = dname_labels(name), sl = dname_labels(signer);
+	unsigned cut = (unsigned)vd->unsigned_cut;
+	uint8_t key[DNAME_WIRE_MAX];
+	size_t keylen = dname_key(name, key), at = 0, cut_at;
+	enum key_state state;
+	bool keep = true;
+	ldns_rdf *rdf;
+
+	if (vd->unsigned_cut < 0 || cut <= sl || cut > l)
+		return;		/* not a cut of the signer's zone */
+	for (; l > cut; l--)
+		at = dname_key_parent(key, at);
+	cut_at = at;
+	for (at = dname_key_parent(key, at), l--; l > sl; l--,
+	    at = dname_key_parent(key, at)) {
+		if (!key_cache_state(keys, key + at, keylen - at, now.wall,
+		    &state) || state == KEY_NOT_CUT)
+			continue;
+		if (state == KEY_GOOD || state == KEY_DS) {
+			dnssec_verdict_set(vd, SEC_BOGUS,
+			    ENGINE_EDE_DNSSEC_BOGUS, "an unsigned cut shown "
+			    "by a zone above a known signed zone");
+			return;
+		}
+		keep = false;
+	}
+	rdf = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, keylen - cut_at,
+	    key + cut_at);
+	if (keep && rdf != NULL)
+		(void)key_cache_store_insecure(keys, rdf, ttl,
+		    "delegation proven unsigned by a denial", now.wall);
+	ldns_rdf_deep_free(rdf);
+}
+
 /* NXDOMAIN or NODATA for `name`/`qtype`: the SOA and the denial proof. */
 static void
 check_negative(struct engine_request *req, struct task *task,
@@ -1288,6 +1346,11 @@ check_negative(struct engine_request *req, struct task *task,
 		    validator_nsec3_cache(req), &req->budget, &vd);
 	else
 		nsec_prove_nodata(name, qtype, signer, proof, &vd);
+	if (vd.status == SEC_INSECURE && vd.unsigned_cut >= 0)
+		unsigned_cut_shown(req, name, signer, &vd,
+		    signed_ttl(req->engine, v->soa, v->sigs, signed_ttl(
+		    req->engine, proof, v->sigs, UINT32_MAX, now.wall),
+		    now.wall), now);
 	note_limit(req, rv, &vd);
 	emit_verdict(req, task, nxdomain ? "nxdomain" : "nodata", name, qtype,
 	    signer, &vd, now);

@@ -125,6 +125,27 @@ def test_hostile(hostile_dnssec, validating, case):
     assert got[2] == want[2] if want[2] is None else got[2] in want[2], got
 
 
+@pytest.mark.parametrize("zone", ["inscut", "inscut3"])
+def test_unsigned_cut_from_a_denial_is_kept(hostile_dnssec, validating, zone):
+    """The parent's NXDOMAIN below its unsigned delegation shows the cut
+    (its NSEC, or NSEC3 closest encloser: NS without DS): descendd keeps it
+    insecure in the key cache, as a referral's proof, so the child's own
+    unsigned data, asked next, costs the one query for it and no DS query
+    (was two upstream queries: the answer, then DS unsigned.ZONE)."""
+    d = validating
+    got = outcome(ask(d, f"www.unsigned.{zone}.trap.net"))
+    assert got == ("NXDOMAIN", False, None), got
+    dump = d.control_cmd("dump-cache").stdout
+    before = d.stats()["upstream.queries"]
+    resp = ask(d, f"data.unsigned.{zone}.trap.net")
+    sent = d.stats()["upstream.queries"] - before
+    print(f"data.unsigned.{zone}.trap.net A: {outcome(resp)}, {sent} upstream queries")
+    assert f"key unsigned.{zone}.trap.net. insecure" in dump, dump
+    assert outcome(resp) == ("NOERROR", False, None)
+    assert "192.0.2.209" in resp.to_text()
+    assert sent == 1, f"{sent} upstream queries"
+
+
 def test_deep_nsec3_name_gets_an_answer(hostile_dnssec, validating):
     """100 labels below an NSEC3 zone at 50 iterations: Knot Resolver proves
     the NXDOMAIN, Unbound validates and then never answers. descendd must

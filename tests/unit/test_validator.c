@@ -958,6 +958,7 @@ static struct events events;
 static const char *watch_zone;	/* copied into events.watch by resolve() */
 
 static bool aggressive_off;	/* aggressive-nsec: no for new engines */
+static bool qmin_off;		/* qname-minimisation: no for new engines */
 
 static struct engine *
 new_engine(bool validate)
@@ -969,6 +970,8 @@ new_engine(bool validate)
 
 	scripted_config_init(&cfg, false);
 	cfg.aggressive_nsec = !aggressive_off;
+	if (qmin_off)
+		cfg.qname_minimisation = false;
 	anchors[0] = root_anchor;
 	if (validate) {
 		cfg.trust_anchors = anchors;
@@ -2222,6 +2225,240 @@ test_insecure(void)
 }
 
 /*
+ * What test.'s server says below a delegation (test_unsigned_cut_*): for a
+ * name strictly below `below` (and not a DS question, unless `ds_too`),
+ * the data of `child` when that zone has the name (a server serving parent
+ * and child alike), else the parent's own denial: NXDOMAIN (NODATA for
+ * DS) with test.'s SOA and `nsec`, an NSEC test.'s key signs here (a real
+ * one of the zone, or a forgery only test.'s signer could make), its RRSIG
+ * broken with `broken`.
+ */
+static struct {
+	const char *below;
+	const char *child;
+	const char *nsec;
+	bool ds_too;
+	bool broken;
+} cut_forge;
+
+static ldns_pkt *
+forge_cut_denial(struct zone *z, const ldns_pkt *query)
+{
+	const ldns_rr *q = ldns_rr_list_rr(ldns_pkt_question(query), 0);
+	ldns_rr_type qtype = ldns_rr_get_type(q);
+	ldns_rdf *below = ldns_dname_new_frm_str(cut_forge.below);
+	ldns_rdf *apex = ldns_dname_new_frm_str(z->name);
+	ldns_rdf *qname = ldns_rdf_clone(ldns_rr_owner(q));
+	struct zone *child = cut_forge.child != NULL ?
+	    zone_named(cut_forge.child) : NULL;
+	ldns_pkt *reply = NULL;
+
+	ldns_dname2canonical(qname);
+	if (strcmp(z->name, "test.") != 0 ||
+	    !ldns_dname_is_subdomain(qname, below) ||
+	    (qtype == LDNS_RR_TYPE_DS && !cut_forge.ds_too))
+		goto out;
+	if (child != NULL && qtype != LDNS_RR_TYPE_DS &&
+	    name_exists(child, qname)) {
+		reply = authority_answer(child, query);
+		goto out;
+	}
+	reply = scripted_reply_new(query);
+	ldns_pkt_set_aa(reply, true);
+	if (qtype != LDNS_RR_TYPE_DS)
+		ldns_pkt_set_rcode(reply, LDNS_RCODE_NXDOMAIN);
+	push_soa(reply, z, apex);
+	if (ldns_pkt_edns_do(query)) {
+		ldns_rr_list *set = ldns_rr_list_new(), *sigs;
+		ldns_key_list *keys = ldns_key_list_new();
+
+		ldns_rr_list_push_rr(set, rr_from(cut_forge.nsec));
+		ldns_key_list_push_key(keys, z->key);
+		sigs = ldns_sign_public(set, keys);
+		if (cut_forge.broken)
+			ldns_rdf_data(ldns_rr_rdf(ldns_rr_list_rr(sigs, 0),
+			    8))[0] ^= 0xff;
+		ldns_pkt_push_rr_list(reply, LDNS_SECTION_AUTHORITY, set);
+		ldns_pkt_push_rr_list(reply, LDNS_SECTION_AUTHORITY, sigs);
+		ldns_rr_list_free(set);
+		ldns_rr_list_free(sigs);
+		ldns_key_list_set_key_count(keys, 0);	/* the key is the zone's */
+		ldns_key_list_free(keys);
+	}
+out:
+	ldns_rdf_deep_free(below);
+	ldns_rdf_deep_free(apex);
+	ldns_rdf_deep_free(qname);
+	return reply;
+}
+
+/*
+ * An unsigned cut a denial shows (the NSEC at insec.test., NS without DS,
+ * under the NXDOMAIN test.'s server gives for a name below it) is the
+ * proof a referral carries: kept as insecure in the key cache, bounded by
+ * the denial's TTL, so that the next name under the cut, answered unsigned
+ * by the same server (serving test. and insec.test.), is insecure from the
+ * key cache. Before, the cut was forgotten and that answer cost a DS query
+ * for insec.test. and the proof again. A proof whose RRSIG fails stores
+ * nothing.
+ */
+static void
+test_unsigned_cut_from_denial(void)
+{
+	struct engine *engine;
+	struct outcome o;
+	char *text, *at;
+	long ttl = -1;
+
+	cut_forge.below = "insec.test.";
+	cut_forge.child = "insec.test.";
+	cut_forge.nsec = "insec.test. 300 IN NSEC n3.test. NS RRSIG NSEC";
+	cut_forge.ds_too = false;
+	cut_forge.broken = false;
+	forge = forge_cut_denial;
+	qmin_off = true;
+	engine = new_engine(true);
+	resolve(engine, "nx.insec.test.", LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NXDOMAIN &&
+	    o.result.security == SEC_INSECURE && !o.ad,
+	    "unsigned_cut_denial: the parent's nxdomain below its unsigned "
+	    "cut is insecure (rcode %d, %s: %s)", o.result.rcode,
+	    sec_status_name(o.result.security),
+	    o.result.sec_why != NULL ? o.result.sec_why : "-");
+	outcome_free(&o);
+	text = scripted_cache_text(engine, T_NOW);
+	if (text != NULL &&
+	    (at = strstr(text, "key insec.test. insecure ttl=")) != NULL)
+		ttl = strtol(at + strlen("key insec.test. insecure ttl="), NULL,
+		    10);
+	free(text);
+	ok(ttl > 0 && ttl <= 300,
+	    "unsigned_cut_denial: the cut is kept insecure no longer than the "
+	    "denial (ttl %ld, nsec 300 s; -1: not kept)", ttl);
+	resolve(engine, "www.insec.test.", LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NOERROR &&
+	    o.result.security == SEC_INSECURE && !o.ad &&
+	    zone_named("test.")->ds_sends == 0,
+	    "unsigned_cut_denial: the next name under the cut is insecure "
+	    "with no ds query (rcode %d, %s, %u ds queries)", o.result.rcode,
+	    sec_status_name(o.result.security),
+	    zone_named("test.")->ds_sends);
+	outcome_free(&o);
+	engine_free(engine);
+
+	/* The same proof, its RRSIG broken: bogus, nothing kept. */
+	cut_forge.broken = true;
+	engine = new_engine(true);
+	resolve(engine, "nx.insec.test.", LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.result.security == SEC_BOGUS &&
+	    !cache_has(engine, "key insec.test. insecure"),
+	    "unsigned_cut_denial: a proof that fails to verify is bogus and "
+	    "kept nowhere as insecure (%s)",
+	    sec_status_name(o.result.security));
+	outcome_free(&o);
+	cut_forge.broken = false;
+	resolve(engine, "www.insec.test.", LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.result.security == SEC_INSECURE &&
+	    zone_named("test.")->ds_sends == 1,
+	    "unsigned_cut_denial: after it the cut is proven the usual way, "
+	    "by a ds query (%s, %u ds queries)",
+	    sec_status_name(o.result.security),
+	    zone_named("test.")->ds_sends);
+	outcome_free(&o);
+	engine_free(engine);
+	qmin_off = false;
+	forge = NULL;
+}
+
+/*
+ * A DS question below an unsigned cut, denied by the parent with the NSEC
+ * at the cut: the DS asked for is the unsigned child's data (RFC 4035
+ * §2.4), in the branch RFC 4035 §4.3 calls provably insecure: insecure,
+ * as Unbound's NSEC code says (was bogus, SERVFAIL); the cut is kept.
+ */
+static void
+test_ds_below_unsigned_cut(void)
+{
+	struct engine *engine;
+	struct outcome o;
+
+	cut_forge.below = "insec.test.";
+	cut_forge.child = NULL;
+	cut_forge.nsec = "insec.test. 300 IN NSEC n3.test. NS RRSIG NSEC";
+	cut_forge.ds_too = true;
+	cut_forge.broken = false;
+	forge = forge_cut_denial;
+	qmin_off = true;
+	engine = new_engine(true);
+	resolve(engine, "foo.insec.test.", LDNS_RR_TYPE_DS, true, false, &o);
+	ok(o.result.rcode == LDNS_RCODE_NOERROR &&
+	    o.result.security == SEC_INSECURE && !o.ad &&
+	    cache_has(engine, "key insec.test. insecure"),
+	    "ds_below_unsigned_cut: nodata from the parent's nsec at the cut "
+	    "is insecure, the cut kept (rcode %d, %s: %s)", o.result.rcode,
+	    sec_status_name(o.result.security),
+	    o.result.sec_why != NULL ? o.result.sec_why : "-");
+	outcome_free(&o);
+	engine_free(engine);
+	qmin_off = false;
+	forge = NULL;
+}
+
+/*
+ * As an attacker with test.'s signer (a hostile parent, or its old
+ * signatures replayed): an NSEC at x.sec.test. with NS and no DS, though
+ * sec.test. is delegated with a DS that the key cache holds. test. does
+ * not serve names below sec.test., so its denial there proves nothing:
+ * bogus, and no cut kept (it made them insecure and, kept, every name
+ * under x.sec.test.).
+ */
+static void
+test_unsigned_cut_below_a_signed_zone(void)
+{
+	struct engine *engine;
+	struct outcome o;
+
+	cut_forge.below = "x.sec.test.";
+	cut_forge.child = NULL;
+	cut_forge.nsec = "x.sec.test. 300 IN NSEC y.sec.test. NS RRSIG NSEC";
+	cut_forge.ds_too = false;
+	cut_forge.broken = false;
+	forge = forge_cut_denial;
+	qmin_off = true;
+	engine = new_engine(true);
+	/* The DS answered by test. itself: sec.test.'s DS kept, no referral. */
+	resolve(engine, "sec.test.", LDNS_RR_TYPE_DS, true, false, &o);
+	outcome_free(&o);
+	resolve(engine, "nx.x.sec.test.", LDNS_RR_TYPE_A, true, false, &o);
+	ok(cache_has(engine, "key sec.test. ds") &&
+	    o.result.security == SEC_BOGUS &&
+	    !cache_has(engine, "key x.sec.test. insecure"),
+	    "unsigned_cut_below_a_signed_zone: the parent's denial below its "
+	    "signed child is bogus, no cut kept (%s: %s)",
+	    sec_status_name(o.result.security),
+	    o.result.sec_why != NULL ? o.result.sec_why : "-");
+	outcome_free(&o);
+	/*
+	 * At the cut itself test. is the authority on sec.test.'s DS: its
+	 * (here old) NSEC makes this one answer insecure, as before, but a
+	 * proof met in passing does not replace the DS the key cache holds.
+	 */
+	cut_forge.below = "sec.test.";
+	cut_forge.nsec = "sec.test. 300 IN NSEC two.test. NS RRSIG NSEC";
+	resolve(engine, "nx.sec.test.", LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.result.security == SEC_INSECURE &&
+	    cache_has(engine, "key sec.test. ds") &&
+	    !cache_has(engine, "key sec.test. insecure"),
+	    "unsigned_cut_below_a_signed_zone: a denial showing the signed "
+	    "child's own cut unsigned leaves its ds in the key cache (%s)",
+	    sec_status_name(o.result.security));
+	outcome_free(&o);
+	engine_free(engine);
+	qmin_off = false;
+	forge = NULL;
+}
+
+/*
  * RFC 8020 (a name below an NXDOMAIN does not exist) only from a secure
  * NXDOMAIN, as Unbound's harden-below-nxdomain: an insecure one could be
  * a spoof, or old software answering NXDOMAIN for an empty non-terminal,
@@ -3297,6 +3534,9 @@ main(void)
 	test_wildcard_learnt_from_a_forged_rrsig();
 	test_ds_kept_no_longer_than_its_rrsig();
 	test_insecure();
+	test_unsigned_cut_from_denial();
+	test_ds_below_unsigned_cut();
+	test_unsigned_cut_below_a_signed_zone();
 	test_rfc8020_secure_only();
 	test_rfc8020_not_over_a_stub();
 	test_qmin_siblings_validated();
