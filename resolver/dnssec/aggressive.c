@@ -196,7 +196,7 @@ aggressive_prove(const ldns_rdf *qname, ldns_rr_type qtype,
 		nsec_prove_nodata(qname, qtype, f->zone, f->nsecs, &vd);
 		return vd.status == SEC_SECURE ? LDNS_RCODE_NOERROR : -1;
 	}
-	nsec_prove_nxdomain(qname, f->zone, f->nsecs, &vd);
+	nsec_prove_nxdomain(qname, qtype, f->zone, f->nsecs, &vd);
 	if (vd.status == SEC_SECURE)
 		return LDNS_RCODE_NXDOMAIN;
 	if (any)

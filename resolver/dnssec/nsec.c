@@ -256,8 +256,9 @@ below_insecure_cut(const ldns_rdf *name, bool strict, const ldns_rdf *zone,
 }
 
 void
-nsec_prove_nxdomain(const ldns_rdf *qname, const ldns_rdf *zone,
-    const ldns_rr_list *nsecs, struct dnssec_verdict *verdict)
+nsec_prove_nxdomain(const ldns_rdf *qname, ldns_rr_type qtype,
+    const ldns_rdf *zone, const ldns_rr_list *nsecs,
+    struct dnssec_verdict *verdict)
 {
 	const ldns_rr *cover, *wcover;
 	ldns_rdf *wild;
@@ -267,7 +268,14 @@ nsec_prove_nxdomain(const ldns_rdf *qname, const ldns_rdf *zone,
 		not_proven(verdict, "name outside the zone of the NSEC records");
 		return;
 	}
-	if (below_insecure_cut(qname, false, zone, nsecs, verdict))
+	/*
+	 * For DS only strictly below the cut, as for NODATA: the DS at the
+	 * cut is the parent's own data, and the parent's NSEC there says the
+	 * name exists, which an NXDOMAIN contradicts (RFC 4035 §5.4): bogus,
+	 * below, not the insecure verdict of a name in the unsigned child.
+	 */
+	if (below_insecure_cut(qname, qtype == LDNS_RR_TYPE_DS, zone, nsecs,
+	    verdict))
 		return;
 	if (find_matching(qname, zone, nsecs) != NULL) {
 		not_proven(verdict, "an NSEC says the name exists");

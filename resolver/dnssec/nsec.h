@@ -23,17 +23,19 @@
 #include "dnssec/verify.h"
 
 /*
- * NXDOMAIN for `qname` (RFC 4035 §5.4): an NSEC covers `qname` (owner <
- * qname < next in canonical order, the last NSEC wrapping to the apex), and
- * an NSEC covers "*.<closest encloser>", the closest encloser being the
- * longest common ancestor of qname with that NSEC's owner or next name.
- * SECURE when proven; INSECURE when an NSEC shows qname at or below an
- * unsigned delegation (NS without DS and SOA): it lies in a zone nobody
- * can prove anything of (verdict->unsigned_cut names the delegation);
- * BOGUS (EDE 12) otherwise.
+ * NXDOMAIN for `qname`/`qtype` (RFC 4035 §5.4): an NSEC covers `qname`
+ * (owner < qname < next in canonical order, the last NSEC wrapping to the
+ * apex), and an NSEC covers "*.<closest encloser>", the closest encloser
+ * being the longest common ancestor of qname with that NSEC's owner or
+ * next name. SECURE when proven; INSECURE when an NSEC shows qname at or
+ * below an unsigned delegation (NS without DS and SOA; for DS strictly
+ * below it): it lies in a zone nobody can prove anything of
+ * (verdict->unsigned_cut names the delegation); BOGUS (EDE 12) otherwise,
+ * also for a DS at the cut, whose NSEC says the name exists.
  */
-void nsec_prove_nxdomain(const ldns_rdf *qname, const ldns_rdf *zone,
-    const ldns_rr_list *nsecs, struct dnssec_verdict *verdict);
+void nsec_prove_nxdomain(const ldns_rdf *qname, ldns_rr_type qtype,
+    const ldns_rdf *zone, const ldns_rr_list *nsecs,
+    struct dnssec_verdict *verdict);
 
 /*
  * NODATA for `qname`/`qtype`: an NSEC at qname without qtype and CNAME in

@@ -1340,7 +1340,7 @@ check_negative(struct engine_request *req, struct task *task,
 		nsec3_prove_nxdomain(name, signer, proof,
 		    validator_nsec3_cache(req), &req->budget, &vd);
 	else if (nxdomain)
-		nsec_prove_nxdomain(name, signer, proof, &vd);
+		nsec_prove_nxdomain(name, qtype, signer, proof, &vd);
 	else if (nsec3)
 		nsec3_prove_nodata(name, qtype, signer, proof,
 		    validator_nsec3_cache(req), &req->budget, &vd);

@@ -71,7 +71,7 @@ run_proofs(const ldns_rdf *qname, ldns_rr_type qtype, const ldns_rdf *zone,
 	struct dnssec_verdict v;
 	int ce = (int)dname_labels(qname) - 1;
 
-	nsec_prove_nxdomain(qname, zone, nsecs, &v);
+	nsec_prove_nxdomain(qname, qtype, zone, nsecs, &v);
 	nsec_prove_nodata(qname, qtype, zone, nsecs, &v);
 	nsec_prove_no_ds(qname, zone, nsecs, &v);
 	nsec_prove_wildcard(qname, ce, zone, nsecs, &v);
@@ -103,7 +103,7 @@ run_nsec_cache(const ldns_pkt *pkt, const ldns_rdf *qname, ldns_rr_type qtype,
 		    rrsigs, UINT32_MAX, FUZZ_NOW);
 		if (nsec_cache_lookup(cache, qname, qtype == LDNS_RR_TYPE_DS,
 		    LDNS_RR_CLASS_IN, FUZZ_NOW + 1, &f)) {
-			nsec_prove_nxdomain(qname, f.zone, f.nsecs, &v);
+			nsec_prove_nxdomain(qname, qtype, f.zone, f.nsecs, &v);
 			nsec_prove_nodata(qname, qtype, f.zone, f.nsecs, &v);
 			nsec_cache_found_clear(&f);
 		}

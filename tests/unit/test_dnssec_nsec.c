@@ -51,17 +51,25 @@ pick(int first, ...)
 }
 
 static enum sec_status
-nxdomain(const char *qname, ldns_rr_list *nsecs, const char **why)
+nxdomain_type(const char *qname, ldns_rr_type type, ldns_rr_list *nsecs,
+    const char **why)
 {
 	ldns_rdf *name = t_name(qname);
 	struct dnssec_verdict v;
 
-	nsec_prove_nxdomain(name, zone, nsecs, &v);
+	nsec_prove_nxdomain(name, type, zone, nsecs, &v);
 	last_cut = v.unsigned_cut;
 	ldns_rdf_deep_free(name);
 	ldns_rr_list_deep_free(nsecs);
 	*why = v.why;
 	return v.status;
+}
+
+/* NXDOMAIN for an A question: the type matters only for DS. */
+static enum sec_status
+nxdomain(const char *qname, ldns_rr_list *nsecs, const char **why)
+{
+	return nxdomain_type(qname, LDNS_RR_TYPE_A, nsecs, why);
 }
 
 static enum sec_status
@@ -158,6 +166,23 @@ test_nxdomain(void)
 	st = nxdomain("insecure.example.com.", pick(INSEC, APEX, -1), &why);
 	ok(st == SEC_INSECURE,
 	    "NXDOMAIN at an unsigned cut, shown by its NSEC: insecure (%s)", why);
+	/*
+	 * A DS at the cut is the parent's data, and the parent's NSEC owned
+	 * by the name says it exists: an NXDOMAIN with it is a contradiction
+	 * (RFC 4035 §5.4), bogus, not the insecure verdict of a name in the
+	 * unsigned child; strictly below the cut a DS is the child's data
+	 * and stays insecure.
+	 */
+	st = nxdomain_type("insecure.example.com.", LDNS_RR_TYPE_DS,
+	    pick(INSEC, APEX, -1), &why);
+	ok(st == SEC_BOGUS && last_cut == -1,
+	    "NXDOMAIN for the DS at an unsigned cut, its NSEC matching the "
+	    "name: bogus (%s, cut %d labels)", why, last_cut);
+	st = nxdomain_type("foo.insecure.example.com.", LDNS_RR_TYPE_DS,
+	    pick(INSEC, APEX, -1), &why);
+	ok(st == SEC_INSECURE && last_cut == 3,
+	    "NXDOMAIN for a DS below an unsigned cut: the child's data, "
+	    "insecure (%s, cut %d labels)", why, last_cut);
 	st = nxdomain("foo.d.example.com.", pick(D, APEX, -1), &why);
 	ok(st == SEC_BOGUS,
 	    "NXDOMAIN below a signed cut (NS and DS) from the parent: bogus (%s)",
@@ -196,11 +221,11 @@ test_forged_nxdomain(void)
 	    "*.example.org. 300 IN NSEC a.example.org. TXT RRSIG NSEC", NULL);
 	struct dnssec_verdict v;
 
-	nsec_prove_nxdomain(q, org, nsecs, &v);
+	nsec_prove_nxdomain(q, LDNS_RR_TYPE_A, org, nsecs, &v);
 	ok(v.status == SEC_BOGUS,
 	    "forged NXDOMAIN, wildcard denied only at the immediate parent: "
 	    "rejected (%s)", v.why);
-	nsec_prove_nxdomain(q, org, with_wild, &v);
+	nsec_prove_nxdomain(q, LDNS_RR_TYPE_A, org, with_wild, &v);
 	ok(v.status == SEC_BOGUS,
 	    "forged NXDOMAIN beside the existing *.example.org NSEC: rejected "
 	    "(%s)", v.why);

@@ -153,6 +153,18 @@ test_proofs(void)
 	ok(v.status == SEC_BOGUS,
 	    "NXDOMAIN below a signed cut (closest encloser has DS): bogus (%s)",
 	    v.why);
+	/*
+	 * The NSEC3 at an unsigned cut matching the name of an NXDOMAIN says
+	 * the name exists (RFC 5155 §8.3: the name is its own closest
+	 * encloser): bogus whatever the type, DS included, as Unbound's
+	 * nsec3_prove_closest_encloser ("proved that qname existed, bad").
+	 * nsec3_prove_nxdomain needs no type for it (nsec.c did: its cut
+	 * check came first).
+	 */
+	v = prove(NXDOMAIN, "insecure.example.com.", 0, std_chain(), NULL);
+	ok(v.status == SEC_BOGUS && v.unsigned_cut == -1,
+	    "NXDOMAIN at an unsigned cut whose NSEC3 matches the name: bogus "
+	    "(%s, cut %d labels)", v.why, v.unsigned_cut);
 	v = prove(NODATA, "foo.insecure.example.com.", LDNS_RR_TYPE_A,
 	    std_chain(), NULL);
 	ok(v.status == SEC_INSECURE,

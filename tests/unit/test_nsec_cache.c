@@ -126,7 +126,7 @@ prove_nxdomain(const char *name, const struct nsec_cache_found *f)
 	struct dnssec_verdict vd;
 	ldns_rdf *n = t_name(name);
 
-	nsec_prove_nxdomain(n, f->zone, f->nsecs, &vd);
+	nsec_prove_nxdomain(n, LDNS_RR_TYPE_A, f->zone, f->nsecs, &vd);
 	ldns_rdf_deep_free(n);
 	return vd.status;
 }
