@@ -20,39 +20,6 @@
 #define DAEMON_ADD(d, field, n) \
 	__atomic_fetch_add(&(d)->stats.field, (n), __ATOMIC_RELAXED)
 
-/*
- * Points `msg` at a control message that makes the reply leave from the
- * address the query came to; nothing when it is not known.
- */
-static inline void
-dst_to_cmsg(const struct udp_dst *dst, union udp_cmsg *space,
-    struct msghdr *msg)
-{
-	struct cmsghdr *cm = &space->align;
-
-	msg->msg_control = NULL;
-	msg->msg_controllen = 0;
-	if (dst->family == AF_INET) {
-		struct in_pktinfo pi = { 0 };
-
-		/* The source address; the route picks the interface. */
-		pi.ipi_spec_dst = dst->u.v4.ipi_addr;
-		cm->cmsg_level = IPPROTO_IP;
-		cm->cmsg_type = IP_PKTINFO;
-		cm->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-		msg->msg_controllen = CMSG_SPACE(sizeof(pi));
-	} else if (dst->family == AF_INET6) {
-		cm->cmsg_level = IPPROTO_IPV6;
-		cm->cmsg_type = IPV6_PKTINFO;
-		cm->cmsg_len = CMSG_LEN(sizeof(dst->u.v6));
-		memcpy(CMSG_DATA(cm), &dst->u.v6, sizeof(dst->u.v6));
-		msg->msg_controllen = CMSG_SPACE(sizeof(dst->u.v6));
-	} else
-		return;
-	msg->msg_control = space;
-}
-
 /* The destination of a received datagram, from its control messages. */
 static void
 dst_from_msg(struct msghdr *msg, struct udp_dst *dst)
@@ -121,7 +88,7 @@ udp_batch_flush(struct worker *w)
 
 /*
  * The parts of the batch's reply headers that never change: each slot's
- * buffer and address room (udp_send sets the lengths and the control
+ * buffer and address room (udp_queue sets the lengths and the control
  * message). Set once, when the worker's first socket starts.
  */
 static void
@@ -138,49 +105,27 @@ tx_headers_ready(struct udp_batch *b)
 }
 
 /*
- * A UDP reply: queued while its socket's batch is being handled, else
- * sent at once (the answers of resolutions, which finish one by one in
- * the upstream sockets' callbacks, and the rare reply too long to queue).
- * A reply written at udp_reply_room's batch room is queued where it is.
+ * A UDP reply udp_queue could not queue: a reply to a batch already full
+ * (more replies than datagrams: a resolution that ended inside the batch
+ * answers every client that waited for it) is queued once the batch's
+ * replies have left; the rest is sent at once (the answers of
+ * resolutions, which finish one by one in the upstream sockets'
+ * callbacks, and the rare reply too long to queue).
  */
 void
-udp_send(struct worker *w, const struct client *client, const uint8_t *data,
-    size_t len)
+udp_send_unqueued(struct worker *w, const struct client *client,
+    const uint8_t *data, size_t len)
 {
 	struct udp_batch *b = &w->batch;
 	struct msghdr msg = { 0 };
 	union udp_cmsg cmsg;
 	struct iovec iov;
 
-	if (b->open && client->udp == b->sock && len <= UDP_BATCH_REPLY_MAX) {
-		struct msghdr *h;
-
-		/*
-		 * More replies than datagrams: a resolution that ended inside
-		 * the batch answers every client that waited for it.
-		 */
-		if (b->count == UDP_RECV_BATCH)
-			udp_batch_flush(w);
-		h = &b->tx[b->count].msg_hdr;
-		/* Fits: each of the UDP_RECV_BATCH replies has its share. */
-		if (data != b->tx_data + b->tx_used)
-			memmove(b->tx_data + b->tx_used, data, len);
-		b->tx_iov[b->count].iov_base = b->tx_data + b->tx_used;
-		b->tx_used += (len + 63) & ~(size_t)63;
-		b->tx_iov[b->count].iov_len = len;
-		/* Fixed-size copies (a call less), the kernel reads namelen. */
-		if (client->addr.ss_family == AF_INET6) {
-			memcpy(&b->tx_addr[b->count], &client->addr,
-			    sizeof(struct sockaddr_in6));
-			h->msg_namelen = sizeof(struct sockaddr_in6);
-		} else {
-			memcpy(&b->tx_addr[b->count], &client->addr,
-			    sizeof(struct sockaddr_in));
-			h->msg_namelen = sizeof(struct sockaddr_in);
-		}
-		dst_to_cmsg(&client->dst, &b->tx_cmsg[b->count], h);
-		b->count++;
-		return;
+	if (b->open && client->udp == b->sock && len <= UDP_BATCH_REPLY_MAX &&
+	    b->count == UDP_RECV_BATCH) {
+		udp_batch_flush(w);
+		if (udp_queue(w, client, data, len))
+			return;
 	}
 	iov.iov_base = (void *)(uintptr_t)data;
 	iov.iov_len = len;
@@ -203,7 +148,7 @@ static void
 prefetch_answers(struct worker *w, int n)
 {
 	struct udp_batch *b = &w->batch;
-	struct answer_cache *cache = engine_answer_cache(w->daemon->engine);
+	struct answer_cache *cache = w->answers;
 	uint32_t hashes[UDP_RECV_BATCH];
 	size_t ok = 0;
 

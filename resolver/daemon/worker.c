@@ -178,16 +178,6 @@ intake_done(struct worker *w, struct intake *in)
 }
 
 void
-worker_parse_query(struct worker *w, const uint8_t *wire, size_t len,
-    struct parsed_query *p)
-{
-	p->check = fastpath_parse_query(wire, len, &p->q);
-	if (p->check == QUERY_OK)
-		p->hash = answer_cache_hash(engine_answer_cache(w->daemon->engine),
-		    p->q.key, p->q.keylen);
-}
-
-void
 worker_handle_query(struct worker *w, struct intake *in,
     const struct client *client, const uint8_t *wire, size_t len)
 {
@@ -265,7 +255,7 @@ worker_answer_query(struct worker *w, struct intake *in,
 		out = udp_reply_room(w, client, &cap);
 	n = !q->rd && !snoop ? 0 :
 	    /* The fast path: a cached answer leaves from here, untouched by the iterator. */
-	    fastpath_answer_hashed(engine_answer_cache(d->engine), q, p->hash,
+	    fastpath_answer_hashed(w->answers, q, p->hash,
 	    in->now, over_tcp, out, cap, &want_prefetch);
 	if (n > 0) {
 		in->hits++;
@@ -676,6 +666,7 @@ worker_new(struct daemon *daemon, unsigned index)
 	w->daemon = daemon;
 	w->index = index;
 	w->hash_seed = arc4random();
+	w->answers = engine_answer_cache(daemon->engine);
 	if (uv_loop_init(&w->loop) != 0) {
 		free(w);
 		return NULL;

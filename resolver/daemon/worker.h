@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -226,6 +227,8 @@ struct worker {
 	unsigned pending_count;
 	struct pending *oldest, *newest;
 	uint32_t hash_seed;		/* for the pending table */
+	/* The engine's answer cache (made with it, never replaced): asked per hit. */
+	struct answer_cache *answers;
 	struct client_table *clients;
 	bool stopping;
 	/* Worker 0 only: the RFC 5011 probe of the auto-trust-anchor-file's zone. */
@@ -288,9 +291,18 @@ void intake_begin(struct intake *in);
 void intake_done(struct worker *w, struct intake *in);
 void worker_handle_query(struct worker *w, struct intake *in,
     const struct client *client, const uint8_t *wire, size_t len);
-/* worker_handle_query in two: the parse, then the rest (the answer). */
-void worker_parse_query(struct worker *w, const uint8_t *wire, size_t len,
-    struct parsed_query *parsed);
+/*
+ * worker_handle_query in two: the parse, then the rest (the answer).
+ * The parse is inline: udp_listen.c parses every datagram of a batch.
+ */
+static inline void
+worker_parse_query(struct worker *w, const uint8_t *wire, size_t len,
+    struct parsed_query *p)
+{
+	p->check = fastpath_parse_query(wire, len, &p->q);
+	if (p->check == QUERY_OK)
+		p->hash = answer_cache_hash(w->answers, p->q.key, p->q.keylen);
+}
 void worker_answer_query(struct worker *w, struct intake *in,
     const struct client *client, const uint8_t *wire, size_t len,
     struct parsed_query *parsed);
@@ -316,8 +328,92 @@ bool udp_listen_start(struct worker *w, struct udp_listen *udp, int fd,
  */
 int udp_listen_steer(struct udp_listen *first, unsigned receivers);
 void udp_listen_close(struct udp_listen *udp);
-void udp_send(struct worker *w, const struct client *client,
+void udp_send_unqueued(struct worker *w, const struct client *client,
     const uint8_t *data, size_t len);
+
+/*
+ * Points `msg` at a control message that makes the reply leave from the
+ * address the query came to; nothing when it is not known.
+ */
+static inline void
+dst_to_cmsg(const struct udp_dst *dst, union udp_cmsg *space,
+    struct msghdr *msg)
+{
+	struct cmsghdr *cm = &space->align;
+
+	msg->msg_control = NULL;
+	msg->msg_controllen = 0;
+	if (dst->family == AF_INET) {
+		struct in_pktinfo pi = { 0 };
+
+		/* The source address; the route picks the interface. */
+		pi.ipi_spec_dst = dst->u.v4.ipi_addr;
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		msg->msg_controllen = CMSG_SPACE(sizeof(pi));
+	} else if (dst->family == AF_INET6) {
+		cm->cmsg_level = IPPROTO_IPV6;
+		cm->cmsg_type = IPV6_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(dst->u.v6));
+		memcpy(CMSG_DATA(cm), &dst->u.v6, sizeof(dst->u.v6));
+		msg->msg_controllen = CMSG_SPACE(sizeof(dst->u.v6));
+	} else
+		return;
+	msg->msg_control = space;
+}
+
+/*
+ * Queues a reply to `client` in the open batch of its socket, to leave
+ * with the batch's sendmmsg; false when there is no such batch, it is
+ * full, or the reply is too long for it. A reply written at
+ * udp_reply_room's batch room is queued where it is. Inline: every cache
+ * hit's reply comes here (the call and its frame cost as much as the rest).
+ */
+static inline bool
+udp_queue(struct worker *w, const struct client *client, const uint8_t *data,
+    size_t len)
+{
+	struct udp_batch *b = &w->batch;
+	struct msghdr *h;
+
+	if (!b->open || client->udp != b->sock || len > UDP_BATCH_REPLY_MAX ||
+	    b->count == UDP_RECV_BATCH)
+		return false;
+	h = &b->tx[b->count].msg_hdr;
+	/* Fits: each of the UDP_RECV_BATCH replies has its share. */
+	if (data != b->tx_data + b->tx_used)
+		memmove(b->tx_data + b->tx_used, data, len);
+	b->tx_iov[b->count].iov_base = b->tx_data + b->tx_used;
+	b->tx_used += (len + 63) & ~(size_t)63;
+	b->tx_iov[b->count].iov_len = len;
+	/* Fixed-size copies (a call less), the kernel reads namelen. */
+	if (client->addr.ss_family == AF_INET6) {
+		memcpy(&b->tx_addr[b->count], &client->addr,
+		    sizeof(struct sockaddr_in6));
+		h->msg_namelen = sizeof(struct sockaddr_in6);
+	} else {
+		memcpy(&b->tx_addr[b->count], &client->addr,
+		    sizeof(struct sockaddr_in));
+		h->msg_namelen = sizeof(struct sockaddr_in);
+	}
+	dst_to_cmsg(&client->dst, &b->tx_cmsg[b->count], h);
+	b->count++;
+	return true;
+}
+
+/*
+ * A UDP reply: queued while its socket's batch is being handled (a cache
+ * hit's, a local answer's, an error's), else sent at once.
+ */
+static inline void
+udp_send(struct worker *w, const struct client *client, const uint8_t *data,
+    size_t len)
+{
+	if (!udp_queue(w, client, data, len))
+		udp_send_unqueued(w, client, data, len);
+}
 
 
 /* tcp_listen.c: the client TCP connections (RFC 7766). */
