@@ -13,6 +13,16 @@ Two ways, both with bench.py's configurations:
   restart  bench.py's cold case: per try, every target is restarted,
            resolves n1 and waits until idle (0.3 s without an upstream
            query; bench.py waits 1 s), then n2 is timed.
+  bench    bench.py's cold sibling case exactly: per try, every target is
+           restarted, resolves n1 with an UpstreamCounter running until
+           1 s (bench.IDLE_S) without an upstream query, then n2 is timed
+           with a new UpstreamCounter's thread running, as bench.py times
+           it. Also prints the resolver's page faults, CPU, time slices
+           and context switches during the timed query (/proc, all
+           threads; SIBLING_AB_ALL=1: per try and thread). Options:
+           --idle S (the quiet time), --no-counter (no counter thread
+           while n2 is timed), --stats-at S (read /proc S after the
+           answer; default 0.005).
   callgrind  each descend target in turn runs under valgrind's callgrind
            (instrumentation off until n0 is resolved), resolves n1..nN,
            and prints its user-space instructions per name (deterministic,
@@ -37,6 +47,7 @@ reply arrived shares its round).
 Usage (as root, from the source tree, inside contrib/netns-run, LAB_DIR set):
     contrib/bench/sibling-ab.py loop|restart|callgrind COUNT TARGET...
     contrib/bench/sibling-ab.py restart COUNT --case LABEL TARGET...
+    contrib/bench/sibling-ab.py bench COUNT [--idle S] [--no-counter] [--stats-at S] TARGET...
 TARGET: NAME=descend:BUILD_DIR | NAME=unbound.
 """
 import os
@@ -94,6 +105,18 @@ class Phases:
         return ((up[0] - q[0]) / 1e6, (a[0] - up[0]) / 1e6, (a[1] - a[0]) / 1e6)
 
 
+    @staticmethod
+    def client(seen, addr, clock):
+        """(send, wake) in ms: from the client's sendto call to its query on
+        lo, and from the answer on lo to the client's recv returning."""
+        ip = socket.inet_aton(addr)
+        q = [t for t, sp, dp, dst in seen if dst == ip and dp == 53]
+        a = [t for t, sp, dp, dst in seen if sp == 53 and dst != ip and dp != 53]
+        if len(clock) != 2 or not q or not a:
+            return (0.0, 0.0)
+        return ((q[0] - clock[0]) / 1e6, (clock[1] - a[-1]) / 1e6)
+
+
 SO_TIMESTAMPNS = 35
 
 
@@ -148,11 +171,39 @@ class Named(bench.Resolver):
         os.makedirs(self.dir, exist_ok=True)
 
 
-def ask(addr, name):
-    """ms for one A query, or None unless it got NOERROR and 192.0.2.60."""
+def dig_clock(addr, name, clock):
+    """bench.dig's query, the same steps, also noting CLOCK_REALTIME (the
+    clock of the timestamps on lo) just before its sendto and just after
+    its recv in clock."""
+    qid = 0x4242
+    labels = b"".join(bytes([len(p)]) + p.encode() for p in name.strip(".").split(".") if p)
+    query = struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0) + labels + b"\0" + \
+        struct.pack("!HH", 1, 1)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(5)
+    start = time.monotonic()
+    try:
+        clock.append(time.time_ns())
+        s.sendto(query, (addr, 53))
+        data = s.recv(65535)
+        clock.append(time.time_ns())
+        return (time.monotonic() - start) * 1000, data
+    except OSError:
+        return None, None
+    finally:
+        s.close()
+
+
+def ask(addr, name, clock=None):
+    """ms for one A query, or None unless it got NOERROR and 192.0.2.60.
+    clock: a list for dig_clock's two times (bench mode)."""
     import dns.message
     reply = []
-    ms = bench.dig(addr, name, "A", timeout=5, reply=reply)
+    if clock is None:
+        ms = bench.dig(addr, name, "A", timeout=5, reply=reply)
+    else:
+        ms, data = dig_clock(addr, name, clock)
+        reply = [data] if data is not None else []
     if ms is None or not reply:
         return None
     msg = dns.message.from_wire(reply[0])
@@ -216,6 +267,108 @@ def cpu_ns(pid):
     """The process's CPU time so far, all threads, in ns (schedstat)."""
     return sum(int(open(f"/proc/{pid}/task/{tid}/schedstat").read().split()[0])
                for tid in os.listdir(f"/proc/{pid}/task"))
+
+
+def thread_stats(pid):
+    """{tid: (comm, minflt, majflt, cpu ns, timeslices, voluntary and
+    involuntary switches, last cpu)} of a process's threads."""
+    got = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        base = f"/proc/{pid}/task/{tid}"
+        try:
+            stat = open(f"{base}/stat").read()
+            sched = open(f"{base}/schedstat").read().split()
+            status = open(f"{base}/status").read()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1:stat.rindex(")")]
+        f = stat[stat.rindex(")") + 2:].split()
+        sw = dict(line.split(":\t") for line in status.splitlines() if "ctxt_switches" in line)
+        got[tid] = (comm, int(f[7]), int(f[9]), int(sched[0]), int(sched[2]),
+                    int(sw["voluntary_ctxt_switches"]), int(sw["nonvoluntary_ctxt_switches"]),
+                    int(f[36]))
+    return got
+
+
+def stats_delta(before, after):
+    """Per-thread differences (minflt, majflt, cpu us, slices, vol, invol)
+    of the threads that did anything, and the totals."""
+    rows, tot = [], [0] * 6
+    for tid, a in sorted(after.items()):
+        b = before.get(tid, (a[0], 0, 0, 0, 0, 0, 0, 0))
+        d = (a[1] - b[1], a[2] - b[2], (a[3] - b[3]) / 1e3, a[4] - b[4], a[5] - b[5],
+             a[6] - b[6])
+        if any(d):
+            rows.append((a[0], tid, a[7], d))
+        tot = [x + y for x, y in zip(tot, d)]
+    return rows, tot
+
+
+def run_bench(count, targets, idle, counting, stats_at):
+    """bench: bench.py's cold sibling case step by step. Per try and target
+    (taking turns): restart, the primer n1 with an UpstreamCounter until
+    `idle` s without an upstream query (bench.IDLE_S), then a new
+    UpstreamCounter (its thread running, unless counting is False) while
+    n2 is timed, and until idle again. Around the timed query: the
+    resolver's per-thread page faults, CPU, time slices and context
+    switches (/proc; read `stats_at` s after the answer), and the split on lo."""
+    times = {t[0]: [] for t in targets}
+    split = {t[0]: [] for t in targets}
+    deltas = {t[0]: [] for t in targets}
+    phases = Phases()
+    for i in range(count):
+        order = targets if i % 2 == 0 else targets[::-1]
+        for tname, kind, addr, build in order:
+            r = Named(tname, kind, addr, build).start()
+            try:
+                primer = bench.UpstreamCounter()
+                if ask(addr, "n1.wild.example.com") is None:
+                    sys.exit(f"{tname}: n1.wild.example.com failed")
+                primer.wait_idle(quiet=idle)
+                primer.stop()
+                counter = bench.UpstreamCounter() if counting else None
+                phases.drain()
+                before = thread_stats(r.proc.pid)
+                clock = []
+                ms = ask(addr, "n2.wild.example.com", clock)
+                if stats_at:
+                    time.sleep(stats_at)
+                after = thread_stats(r.proc.pid)
+                if counter is not None:
+                    counter.wait_idle(quiet=idle)
+                    counter.stop()
+                if ms is None:
+                    sys.exit(f"{tname}: n2.wild.example.com failed")
+                times[tname].append(ms)
+                deltas[tname].append(stats_delta(before, after))
+                seen = phases.drain()
+                got = Phases.split(seen, addr)
+                if got is not None:
+                    split[tname].append(got + Phases.client(seen, addr, clock))
+            finally:
+                r.stop()
+    load = open("/proc/loadavg").read().split()[0]
+    for tname, *_ in targets:
+        print(f"{tname:10} bench {count} (idle {idle} s, counter "
+              f"{'on' if counting else 'off'}): {summary(times[tname])} (load {load})",
+              flush=True)
+        if split[tname]:
+            print(f"{'':10} {len(split[tname])} split on lo (median ms): " +
+                  ", ".join(f"{k} {statistics.median(p[j] for p in split[tname]):.3f}"
+                            for j, k in enumerate(("in", "up", "out", "send", "wake"))))
+        tots = [d[1] for d in deltas[tname]]
+        print(f"{'':10} per try (median): " + ", ".join(
+            f"{k} {statistics.median(t[j] for t in tots):g}"
+            for j, k in enumerate(("minflt", "majflt", "cpu us", "slices", "vol sw",
+                                   "invol sw"))))
+        if os.environ.get("SIBLING_AB_ALL"):
+            for ms, (rows, _), sp in zip(times[tname], deltas[tname],
+                                         split[tname] + [None] * len(times[tname])):
+                print(f"    {ms:.3f} ms" + (" in/up/out/send/wake " + "/".join(f"{x:.3f}" for x in sp)
+                                           if sp else "") + " | " +
+                      "; ".join(f"{c}[{tid}]@{cpu} flt {d[0]} cpu {d[2]:.0f}us "
+                                f"sl {d[3]} sw {d[4]}/{d[5]}"
+                                for c, tid, cpu, d in rows))
 
 
 def summary(ms):
@@ -284,10 +437,21 @@ def run_case(label, count, targets):
 def main():
     args = sys.argv[1:]
     case = None
+    idle, counting, stats_at = bench.IDLE_S, True, 0.005
+    while len(args) > 2 and args[2] in ("--idle", "--no-counter", "--stats-at"):
+        if args[2] == "--no-counter":
+            counting = False
+            del args[2]
+        elif args[2] == "--idle":
+            idle = float(args[3])
+            del args[2:4]
+        else:
+            stats_at = float(args[3])
+            del args[2:4]
     if len(args) > 3 and args[2] == "--case":
         case = args[3]
         del args[2:4]
-    if len(args) < 3 or args[0] not in ("loop", "restart", "callgrind") or \
+    if len(args) < 3 or args[0] not in ("loop", "restart", "callgrind", "bench") or \
             not args[1].isdigit() or (case is not None and args[0] != "restart"):
         sys.exit(__doc__)
     mode, count, targets = args[0], int(args[1]), []
@@ -307,6 +471,9 @@ def main():
     try:
         if case is not None:
             run_case(case, count, targets)
+            return
+        if mode == "bench":
+            run_bench(count, targets, idle, counting, stats_at)
             return
         if mode == "callgrind":
             for name, kind, addr, build in targets:
