@@ -344,6 +344,43 @@ out:
 	return rc;
 }
 
+/*
+ * glibc's per-thread cache of freed chunks (tcache) keeps 7 of a size by
+ * default. A resolution frees about a hundred small ldns objects of a few
+ * sizes, so most go past it to the fastbins, which the next allocation of
+ * 1 KiB or more (a request, a task) must first consolidate, and from which
+ * allocations are slower: 64 a size keeps them in the tcache, and a cold
+ * sibling name (one upstream query) takes ~12% fewer instructions
+ * (contrib/bench/sibling-ab.py callgrind: 87.6k -> 77.2k). What it keeps
+ * is bounded, 64 chunks of each size a thread frees. glibc reads the
+ * setting only from the environment at start, so descendd executes itself
+ * again once with it added. An operator's own glibc.malloc.tcache_count
+ * stands, and under valgrind (its preload library in LD_PRELOAD) nothing
+ * is done: the new image would run outside the tool.
+ */
+#define MALLOC_TUNABLE		"glibc.malloc.tcache_count"
+#define MALLOC_TUNABLE_VALUE	"64"
+
+static void
+tune_malloc(char **argv)
+{
+	const char *tunables = getenv("GLIBC_TUNABLES");
+	const char *preload = getenv("LD_PRELOAD");
+	char *value;
+
+	if ((tunables != NULL && strstr(tunables, MALLOC_TUNABLE) != NULL) ||
+	    (preload != NULL && strstr(preload, "vgpreload") != NULL))
+		return;
+	if (asprintf(&value, "%s%s%s=%s", tunables != NULL ? tunables : "",
+	    tunables != NULL && *tunables != '\0' ? ":" : "", MALLOC_TUNABLE,
+	    MALLOC_TUNABLE_VALUE) < 0)
+		return;
+	if (setenv("GLIBC_TUNABLES", value, 1) == 0)
+		execv("/proc/self/exe", argv);
+	/* Not executed (no /proc): runs on with glibc's default. */
+	free(value);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -355,6 +392,7 @@ main(int argc, char **argv)
 	char err[512];
 	int opt, rc;
 
+	tune_malloc(argv);
 	d->config_path = DESCENDD_CONF;
 	while ((opt = getopt(argc, argv, "c:dth")) != -1) {
 		switch (opt) {

@@ -449,3 +449,37 @@ def test_a_hundred_reloads_under_load(daemon_factory):
           f"{counts['failed']} failed")
     assert counts["ok"] > 100
     assert d.query("www.example.com").rcode() == dns.rcode.NOERROR
+
+
+def tunables_of(d):
+    """The GLIBC_TUNABLES the running descendd (its pid: it executed itself
+    again in place) started with, or None. glibc's parser puts a NUL in
+    place of each ':' of the string: the pieces after it that name a
+    tunable (glibc.*, which no variable's name looks like) are its own."""
+    env = open(f"/proc/{d.proc.pid}/environ", "rb").read().split(b"\0")
+    for i, e in enumerate(env):
+        if e.startswith(b"GLIBC_TUNABLES="):
+            parts = [e.split(b"=", 1)[1]]
+            parts += [p for p in env[i + 1:] if p.startswith(b"glibc.")]
+            return b":".join(parts).decode()
+    return None
+
+
+@pytest.mark.parametrize("given, expected", [
+    (None, "glibc.malloc.tcache_count=64"),
+    # Another tunable of the operator's is kept...
+    ("glibc.malloc.perturb=0", "glibc.malloc.perturb=0:glibc.malloc.tcache_count=64"),
+    # ... and their own tcache_count stands (7: glibc's default).
+    ("glibc.malloc.tcache_count=7", "glibc.malloc.tcache_count=7"),
+])
+def test_malloc_tcache_is_set_at_start(daemon_factory, monkeypatch, given, expected):
+    """descendd runs with glibc's per-thread cache at 64 chunks a size
+    (descendd.c tune_malloc: ~12% fewer instructions a cold name), unless
+    the operator chose a tcache_count, and answers as before."""
+    if given is None:
+        monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
+    else:
+        monkeypatch.setenv("GLIBC_TUNABLES", given)
+    d = daemon_factory()
+    assert tunables_of(d) == expected
+    assert d.query("www.example.com").rcode() == dns.rcode.NOERROR
