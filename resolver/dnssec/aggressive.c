@@ -536,7 +536,7 @@ int
 aggressive_nsec3_lookup(struct nsec_cache *cache, const ldns_rdf *qname,
     ldns_rr_type qtype, ldns_rr_class klass, time_t now,
     struct nsec3_cache *hashes, struct dnssec_budget *budget,
-    struct nsec_cache_found *found, unsigned *ce_labels)
+    struct nsec_cache_found *found, unsigned *ce_labels, int *zone_labels)
 {
 	struct nsec_cache_chain chain;
 	struct n3_lookup l = { 0 };
@@ -544,10 +544,14 @@ aggressive_nsec3_lookup(struct nsec_cache *cache, const ldns_rdf *qname,
 	int proven;
 
 	memset(found, 0, sizeof(*found));
+	if (zone_labels != NULL)
+		*zone_labels = -1;
 	/* A DS lives in the parent's zone: look there, not in the child's. */
 	if (!nsec_cache_nsec3_chain(cache, qname, qtype == LDNS_RR_TYPE_DS,
 	    klass, now, &chain))
 		return -1;
+	if (zone_labels != NULL)
+		*zone_labels = (int)dname_labels(chain.zone);
 	l.cache = cache;
 	l.budget = budget;
 	l.chain = &chain;
@@ -622,17 +626,21 @@ aggressive_nsec3_wildcard(struct nsec_cache *cache, const ldns_rdf *qname,
  * The closest encloser (*ce labels) of the deepest wildcard over the
  * task's name whose RRset of the task's type is cached secure, signed for
  * that encloser: what a validated expansion left (aggressive_learn_wildcard).
- * Which zone signed it is wildcard_answer's to check.
+ * Which zone signed it is wildcard_answer's to check. Only enclosers of at
+ * least `min_labels` labels are looked up (one RRset-cache lookup and one
+ * name allocated each): aggressive_nsec3_wildcard accepts none above the
+ * apex of the zone whose chain it searches, so a wildcard found there
+ * could answer nothing.
  */
 static bool
 cached_wildcard(struct engine *engine, const struct task *task, time_t now,
-    unsigned *ce)
+    unsigned min_labels, unsigned *ce)
 {
 	unsigned labels = dname_labels(task->qname);
 
 	if (!wildcard_type(task->qtype))
 		return false;
-	for (unsigned l = labels; l-- > 0;) {
+	for (unsigned l = labels; l-- > min_labels;) {
 		struct rrset_info info = { 0 };
 		ldns_rr_list *rrs;
 		ldns_rdf *wild = dname_wildcard_at(task->qname, l);
@@ -663,19 +671,23 @@ aggressive_answer_nsec3(struct engine_request *req, struct task *task,
 	struct engine *engine = req->engine;
 	struct nsec_cache_found f;
 	unsigned ce;
-	int proven;
+	int proven, zone_labels;
 	bool done;
 
 	proven = aggressive_nsec3_lookup(engine->nsecs, task->qname,
 	    task->qtype, task->klass, now.wall, validator_nsec3_cache(req),
-	    &req->budget, &f, &ce);
+	    &req->budget, &f, &ce, &zone_labels);
 	/*
 	 * An expansion's proof has only the next closer name's cover (RFC
 	 * 5155 §7.2.6), not the NSEC3s of the encloser and the wildcard
 	 * that the lookup above walks: the wildcard's cached RRset says
-	 * those exist, as its RRSIG's labels tell a validator (§8.8).
+	 * those exist, as its RRSIG's labels tell a validator (§8.8). The
+	 * same chain is the one aggressive_nsec3_wildcard searches (the
+	 * closest zone over the name, as no DS gets here): without one there
+	 * is nothing to look up, and enclosers above its apex are no use.
 	 */
-	if (proven < 0 && cached_wildcard(engine, task, now.wall, &ce))
+	if (proven < 0 && zone_labels >= 0 && cached_wildcard(engine, task,
+	    now.wall, (unsigned)zone_labels, &ce))
 		proven = aggressive_nsec3_wildcard(engine->nsecs, task->qname,
 		    ce, task->klass, now.wall, validator_nsec3_cache(req),
 		    &req->budget, &f);

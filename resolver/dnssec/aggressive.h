@@ -92,7 +92,9 @@ bool aggressive_answer(struct engine_request *req, struct task *task,
  * NSEC3s match that encloser and the wildcard (whose bitmap has qtype)
  * and cover the next closer name without opt-out (RFC 5155 §8.8), and the
  * caller looks the wildcard's RRset up. No anchor is checked here:
- * aggressive_answer does that.
+ * aggressive_answer does that. *zone_labels (when not NULL) gets the label
+ * count of the zone whose chain was searched, -1 when none holds one: the
+ * shallowest encloser aggressive_nsec3_wildcard can accept.
  */
 struct dnssec_budget;
 struct nsec3_cache;
@@ -102,7 +104,7 @@ struct nsec_cache_found;
 int aggressive_nsec3_lookup(struct nsec_cache *cache, const ldns_rdf *qname,
     ldns_rr_type qtype, ldns_rr_class klass, time_t now,
     struct nsec3_cache *hashes, struct dnssec_budget *budget,
-    struct nsec_cache_found *found, unsigned *ce_labels);
+    struct nsec_cache_found *found, unsigned *ce_labels, int *zone_labels);
 
 /*
  * The NSEC3 lookup for a name under a wildcard whose RRset the caller

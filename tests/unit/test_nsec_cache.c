@@ -691,6 +691,8 @@ static _Thread_local unsigned n3_hashes;
 static unsigned n3_budget_left;
 /* The closest encloser's labels the last AGGRESSIVE_WILDCARD named. */
 static _Thread_local unsigned n3_ce;
+/* The labels of the zone whose chain the last n3_lookup searched, -1. */
+static _Thread_local int n3_zone_labels;
 
 /* One RFC 8198 NSEC3 lookup with a fresh request's hash cache and budget. */
 static int
@@ -707,7 +709,7 @@ n3_lookup(struct nsec_cache *c, const char *name, ldns_rr_type type,
 	if (n3_budget_left > 0)
 		budget.nsec3_hashes_left = n3_budget_left;
 	rcode = aggressive_nsec3_lookup(c, n, type, IN, now, hashes, &budget,
-	    f != NULL ? f : &mine, &n3_ce);
+	    f != NULL ? f : &mine, &n3_ce, &n3_zone_labels);
 	n3_hashes = budget.nsec3_hashes_done;
 	if (f == NULL)
 		nsec_cache_found_clear(&mine);
@@ -737,7 +739,7 @@ test_nsec3_proofs(void)
 	struct nsec_cache_found f;
 	ldns_rdf *name;
 	size_t nsec3s, sigs;
-	int rcode;
+	int rcode, zl;
 
 	ok(n3_store(c, "example.net.", n3_nodes, N3_NODES, 0, 0, true, 300,
 	    NOW, NULL) == N3_NODES && nsec_cache_count(c) == N3_NODES,
@@ -780,8 +782,17 @@ test_nsec3_proofs(void)
 	nsec_cache_found_clear(&f);
 	ok(n3_lookup(c, "nope.example.net.", LDNS_RR_TYPE_DS, NOW, NULL) ==
 	    LDNS_RCODE_NXDOMAIN, "a DS of a name that does not exist");
-	ok(n3_lookup(c, "nope.example.org.", LDNS_RR_TYPE_A, NOW, NULL) == -1,
-	    "a name outside every zone held: nothing");
+	ok(n3_lookup(c, "nope.example.org.", LDNS_RR_TYPE_A, NOW, NULL) == -1 &&
+	    n3_zone_labels == -1,
+	    "a name outside every zone held: nothing, no chain's zone named");
+	rcode = n3_lookup(c, "a.b.nope.example.net.", LDNS_RR_TYPE_A, NOW,
+	    NULL);
+	zl = n3_zone_labels;
+	ok(rcode == LDNS_RCODE_NXDOMAIN && zl == 2 &&
+	    n3_lookup(c, "www.example.net.", LDNS_RR_TYPE_A, NOW, NULL) == -1 &&
+	    n3_zone_labels == 2,
+	    "the chain's zone is named, proven or not (%d labels): the "
+	    "shallowest encloser a cached wildcard may have", zl);
 	name = t_name("example.net.");
 	ok(!nsec_cache_lookup(c, name, false, IN, NOW, &f),
 	    "the NSEC lookup leaves an NSEC3 zone alone");

@@ -21,6 +21,7 @@
 #include "engine_limits.h"
 #include "dnssec/verify.h"
 #include "observer.h"
+#include "rrset_cache.h"
 #include "scripted_server.h"
 #include "tap.h"
 
@@ -1707,6 +1708,88 @@ test_wildcard_answer_seeds_aggressive(void)
 	resolve(engine, "b.wild.oo.test.", LDNS_RR_TYPE_A, true, false, &o);
 	ok(o.sends > 0 && events.synthesised == 0 && !o.ad,
 	    "and its second name is asked (%u sends)", o.sends);
+	outcome_free(&o);
+	engine_free(engine);
+}
+
+/*
+ * The RRset-cache lookups of wildcard owners ("*.<encloser>") the engine
+ * makes, by the label count of the encloser: the binary is linked with
+ * -Wl,--wrap=rrset_cache_lookup (unit_engine.am), so the engine's calls
+ * come here first.
+ */
+static unsigned wild_lookups[8];
+
+ldns_rr_list *__real_rrset_cache_lookup(struct rrset_cache *cache,
+    const ldns_rdf *owner, ldns_rr_type type, ldns_rr_class klass,
+    time_t now, enum rrset_rank min_rank, struct rrset_info *info);
+ldns_rr_list *__wrap_rrset_cache_lookup(struct rrset_cache *cache,
+    const ldns_rdf *owner, ldns_rr_type type, ldns_rr_class klass,
+    time_t now, enum rrset_rank min_rank, struct rrset_info *info);
+
+ldns_rr_list *
+__wrap_rrset_cache_lookup(struct rrset_cache *cache, const ldns_rdf *owner,
+    ldns_rr_type type, ldns_rr_class klass, time_t now,
+    enum rrset_rank min_rank, struct rrset_info *info)
+{
+	const uint8_t *p = ldns_rdf_data(owner);
+
+	if (ldns_rdf_size(owner) >= 2 && p[0] == 1 && p[1] == '*') {
+		size_t labels = ldns_dname_label_count(owner) - 1;
+
+		wild_lookups[labels < 7 ? labels : 7]++;
+	}
+	return __real_rrset_cache_lookup(cache, owner, type, klass, now,
+	    min_rank, info);
+}
+
+/* Wildcard lookups for enclosers of fewer than `labels` labels. */
+static unsigned
+wild_lookups_above(unsigned labels)
+{
+	unsigned n = 0;
+
+	for (unsigned l = 0; l < labels && l < 8; l++)
+		n += wild_lookups[l];
+	return n;
+}
+
+/*
+ * Before a name of an NSEC3 zone goes upstream, aggressive_answer looks
+ * for a cached wildcard over it (cached_wildcard). An expansion can be
+ * answered only from an encloser at or below the apex of the zone whose
+ * chain is cached (aggressive_nsec3_wildcard), so the enclosers above it,
+ * "*.test." and "*." for names of n3.test., are not looked up, and no
+ * encloser at all without a chain (insec.test., unsigned). Was one lookup
+ * and one allocation per label of the name, up to the root.
+ */
+static void
+test_wildcard_walk_bounded(void)
+{
+	struct engine *engine = new_engine(true);
+	struct outcome o;
+	unsigned all, above;
+
+	/* A secure expansion keeps the cover of its next closer name: the
+	 * n3.test. chain is cached from now on. */
+	resolve(engine, "a.wild.n3.test.", LDNS_RR_TYPE_A, true, false, &o);
+	outcome_free(&o);
+	memset(wild_lookups, 0, sizeof(wild_lookups));
+	resolve(engine, "www.n3.test.", LDNS_RR_TYPE_A, true, false, &o);
+	all = wild_lookups_above(8);
+	above = wild_lookups_above(2);
+	ok(o.sends > 0 && o.result.security == SEC_SECURE && all == 1 &&
+	    above == 0,
+	    "a cold name of an NSEC3 zone looks up the wildcards at or below "
+	    "its apex only (%u sends, %u wildcard lookups, %u above the apex)",
+	    o.sends, all, above);
+	outcome_free(&o);
+	memset(wild_lookups, 0, sizeof(wild_lookups));
+	resolve(engine, "www.insec.test.", LDNS_RR_TYPE_A, true, false, &o);
+	all = wild_lookups_above(8);
+	ok(o.sends > 0 && o.result.security == SEC_INSECURE && all == 0,
+	    "a name no NSEC3 chain covers looks up no wildcard (%u sends, %u "
+	    "wildcard lookups)", o.sends, all);
 	outcome_free(&o);
 	engine_free(engine);
 }
@@ -3526,6 +3609,7 @@ main(void)
 	test_aggressive_nsec3();
 	test_aggressive_wildcard();
 	test_wildcard_answer_seeds_aggressive();
+	test_wildcard_walk_bounded();
 	test_wildcard_proof();
 	test_wildcard_proof_from_rrset_cache();
 	test_unverified_proof();
