@@ -27,7 +27,10 @@ Two ways, both with bench.py's configurations:
            (instrumentation off until n0 is resolved), resolves n1..nN,
            and prints its user-space instructions per name (deterministic,
            unlike the times); the profiles stay in $LAB_DIR/bench/sibling-ab/
-           for callgrind_annotate.
+           for callgrind_annotate. Under valgrind descendd leaves glibc's
+           tcache at its default (descendd.c tune_malloc): run with
+           GLIBC_TUNABLES=glibc.malloc.tcache_count=64 for the setting it
+           runs with otherwise (every target then gets it).
 loop and restart also split each resolution by the kernel timestamps of its datagrams
 on lo (Phases): "in" from the client's query to the upstream query, "up"
 the authority's time, "out" from its reply to the client's answer.
