@@ -24,6 +24,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402
+import hit_targets  # noqa: E402
 
 # The calls a UDP server's loop can make per batch or per datagram.
 CALLS = ("recvmmsg", "sendmmsg", "recvmsg", "sendmsg", "recvfrom", "sendto",
@@ -31,56 +32,19 @@ CALLS = ("recvmmsg", "sendmmsg", "recvmsg", "sendmsg", "recvfrom", "sendto",
          "clock_gettime", "ioctl")
 
 
-class Named(bench.Resolver):
-    """bench.py's resolver in a directory of its own (two builds at once)."""
-
-    def __init__(self, name, kind, addr, build):
-        super().__init__(kind, addr, build)
-        self.dir = os.path.join(bench.WORK, "hit-syscalls", name)
-        os.makedirs(self.dir, exist_ok=True)
-
-
 def main():
-    args = sys.argv[1:]
-    extra = args[args.index("--") + 1:] if "--" in args else []
-    args = args[:args.index("--")] if "--" in args else args
-    if len(args) < 2 or not args[0].isdigit():
-        sys.exit(__doc__)
-    seconds, targets = int(args[0]), args[1:]
-    outdir = os.path.join(bench.WORK, "hit-syscalls")
-    os.makedirs(outdir, exist_ok=True)
-    subprocess.run([bench.LAB, "start"], check=True, stdout=subprocess.DEVNULL)
-    hot = os.path.join(outdir, "hot.txt")
-    bench.write_names(hot, 1000)
+    seconds, targets, extra = hit_targets.parse_args(__doc__)
     events = ",".join(["raw_syscalls:sys_enter", "sched:sched_switch"] +
                       [f"syscalls:sys_enter_{c}" for c in CALLS])
-    servers, order = {}, []
+    _, hot, servers, order = hit_targets.start("hit-syscalls", targets, extra)
     try:
-        for i, target in enumerate(targets):
-            name, _, spec = target.partition("=")
-            order.append(name)
-            if name in servers:
-                continue
-            if spec == "echo":
-                servers[name] = (bench.start_echo(), bench.ECHO_ADDR, None)
-            elif spec.startswith("descend:") or spec == "unbound":
-                kind, _, build = spec.partition(":")
-                addr = f"127.77.100.{10 + i}"
-                r = Named(name, kind, addr, os.path.abspath(build) if build else None).start()
-                bench.warm(addr, hot, extra)
-                servers[name] = (r.proc, addr, r if kind == "descend" else None)
-            else:
-                sys.exit(f"unknown target {target}")
-            subprocess.run(["taskset", "-a", "-p", "-c", "0", str(servers[name][0].pid)],
-                           capture_output=True)
         for name in order:
             proc, addr, r = servers[name]
             batches = bench.udp_batches(r) if r is not None else None
             cpu = bench.cpu_of(proc.pid)
             run = subprocess.run(["perf", "stat", "-x", ",", "-e", events, "-p", str(proc.pid),
-                                  "--", "taskset", "-c", "1", "dnsperf", "-s", addr, "-d", hot,
-                                  "-l", str(seconds), "-c", "20", "-q", "500", "-t", "2",
-                                  *extra], capture_output=True, text=True)
+                                  "--", *hit_targets.dnsperf(addr, hot, seconds, extra)],
+                                 capture_output=True, text=True)
             cpu = bench.cpu_of(proc.pid) - cpu
             m = re.search(r"Queries completed:\s+(\d+)", run.stdout)
             queries = int(m.group(1)) if m else 0
@@ -104,10 +68,7 @@ def main():
                            sorted(counts.items(), key=lambda kv: -kv[1])) +
                   (f"; {batches}" if batches else ""), flush=True)
     finally:
-        for proc, _, _ in servers.values():
-            proc.terminate()
-            proc.wait()
-        subprocess.run([bench.LAB, "stop"], stdout=subprocess.DEVNULL)
+        hit_targets.stop(servers)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402
+import hit_targets  # noqa: E402
 
 FREQ = 4000
 # Kernel functions whose share (with what they call) each run prints:
@@ -30,15 +31,6 @@ FREQ = 4000
 # an epoll set polling the socket is woken per reply (ep_poll_callback,
 # whose time cpu-clock samples show in the irq-restoring unlock after it).
 WATCH = ("sock_wfree",)
-
-
-class Named(bench.Resolver):
-    """bench.py's resolver in a directory of its own (two builds at once)."""
-
-    def __init__(self, name, kind, addr, build):
-        super().__init__(kind, addr, build)
-        self.dir = os.path.join(bench.WORK, "profile-ab", name)
-        os.makedirs(self.dir, exist_ok=True)
 
 
 def per_query(data, queries):
@@ -68,45 +60,17 @@ def shares(data):
 
 
 def main():
-    args = sys.argv[1:]
-    extra = args[args.index("--") + 1:] if "--" in args else []
-    args = args[:args.index("--")] if "--" in args else args
-    if len(args) < 2 or not args[0].isdigit():
-        sys.exit(__doc__)
-    seconds, targets = int(args[0]), args[1:]
-    outdir = os.path.join(bench.WORK, "profile-ab")
-    os.makedirs(outdir, exist_ok=True)
-    subprocess.run([bench.LAB, "start"], check=True, stdout=subprocess.DEVNULL)
-    hot = os.path.join(outdir, "hot.txt")
-    bench.write_names(hot, 1000)
-    servers, order = {}, []
+    seconds, targets, extra = hit_targets.parse_args(__doc__)
+    outdir, hot, servers, order = hit_targets.start("profile-ab", targets, extra)
     try:
-        for i, target in enumerate(targets):
-            name, _, spec = target.partition("=")
-            order.append(name)
-            if name in servers:
-                continue
-            if spec == "echo":
-                servers[name] = (bench.start_echo(), bench.ECHO_ADDR, None)
-            elif spec.startswith("descend:") or spec == "unbound":
-                kind, _, build = spec.partition(":")
-                addr = f"127.77.100.{10 + i}"
-                r = Named(name, kind, addr, os.path.abspath(build) if build else None).start()
-                bench.warm(addr, hot, extra)
-                servers[name] = (r.proc, addr, r if kind == "descend" else None)
-            else:
-                sys.exit(f"unknown target {target}")
-            subprocess.run(["taskset", "-a", "-p", "-c", "0", str(servers[name][0].pid)],
-                           capture_output=True)
         for run_no, name in enumerate(order):
             proc, addr, r = servers[name]
             data = os.path.join(outdir, f"{run_no}-{name}.data")
             batches = bench.udp_batches(r) if r is not None else None
             out = subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-F", str(FREQ),
                                   "-g", "-p", str(proc.pid), "-o", data, "--",
-                                  "taskset", "-c", "1", "dnsperf", "-s", addr, "-d", hot,
-                                  "-l", str(seconds), "-c", "20", "-q", "500", "-t", "2",
-                                  *extra], capture_output=True, text=True).stdout
+                                  *hit_targets.dnsperf(addr, hot, seconds, extra)],
+                                 capture_output=True, text=True).stdout
             m = re.search(r"Queries completed:\s+(\d+)", out)
             queries = int(m.group(1)) if m else 0
             if not queries:
@@ -126,10 +90,7 @@ def main():
                   ", ".join(f"{fn} {pct:.2f}% {pct / 100 * total:.3f} us/q"
                             for fn, pct in shares(data).items()), flush=True)
     finally:
-        for proc, _, _ in servers.values():
-            proc.terminate()
-            proc.wait()
-        subprocess.run([bench.LAB, "stop"], stdout=subprocess.DEVNULL)
+        hit_targets.stop(servers)
 
 
 if __name__ == "__main__":

@@ -532,6 +532,24 @@ out:
 	return proven;
 }
 
+/*
+ * The end of an NSEC3 lookup: a proof is kept with every record's TTL the
+ * shortest live one (what an answer made from it may say), or cleared with
+ * -1 when nothing was proven or nothing of it is left.
+ */
+static int
+found_keep(struct nsec_cache_found *found, int proven)
+{
+	if (proven < 0 || found->nsecs == NULL || found->ttl == 0) {
+		nsec_cache_found_clear(found);
+		return -1;
+	}
+	list_set_ttl(found->nsecs, found->ttl);
+	list_set_ttl(found->sigs, found->ttl);
+	list_set_ttl(found->soa, found->ttl);
+	return proven;
+}
+
 int
 aggressive_nsec3_lookup(struct nsec_cache *cache, const ldns_rdf *qname,
     ldns_rr_type qtype, ldns_rr_class klass, time_t now,
@@ -539,7 +557,7 @@ aggressive_nsec3_lookup(struct nsec_cache *cache, const ldns_rdf *qname,
     struct nsec_cache_found *found, unsigned *ce_labels, int *zone_labels)
 {
 	struct nsec_cache_chain chain;
-	struct n3_lookup l = { 0 };
+	struct n3_lookup l;
 	unsigned ce = 0;
 	int proven;
 
@@ -552,25 +570,15 @@ aggressive_nsec3_lookup(struct nsec_cache *cache, const ldns_rdf *qname,
 		return -1;
 	if (zone_labels != NULL)
 		*zone_labels = (int)dname_labels(chain.zone);
-	l.cache = cache;
-	l.budget = budget;
-	l.chain = &chain;
-	l.hashes = hashes;
-	l.now = now;
-	l.klass = klass;
+	l = (struct n3_lookup){ .cache = cache, .budget = budget,
+	    .chain = &chain, .hashes = hashes, .now = now, .klass = klass };
 	proven = nsec3_prove(&l, qname, qtype, found, &ce);
 	if (ce_labels != NULL)
 		*ce_labels = ce;
 	/* A denial goes with the zone's SOA; an expansion needs none. */
-	if (proven < 0 || (found->soa == NULL && proven !=
-	    AGGRESSIVE_WILDCARD) || found->nsecs == NULL || found->ttl == 0) {
-		nsec_cache_found_clear(found);
+	if (found->soa == NULL && proven != AGGRESSIVE_WILDCARD)
 		proven = -1;
-	} else {
-		list_set_ttl(found->nsecs, found->ttl);
-		list_set_ttl(found->sigs, found->ttl);
-		list_set_ttl(found->soa, found->ttl);
-	}
+	proven = found_keep(found, proven);
 	nsec_cache_chain_clear(&chain);
 	return proven;
 }
@@ -582,7 +590,7 @@ aggressive_nsec3_wildcard(struct nsec_cache *cache, const ldns_rdf *qname,
     struct nsec_cache_found *found)
 {
 	struct nsec_cache_chain chain;
-	struct n3_lookup l = { 0 };
+	struct n3_lookup l;
 	struct dnssec_verdict vd;
 	uint8_t hash[NSEC_CACHE_HASH_LEN];
 	ldns_rdf *next = NULL;
@@ -592,12 +600,8 @@ aggressive_nsec3_wildcard(struct nsec_cache *cache, const ldns_rdf *qname,
 	if (ce_labels >= dname_labels(qname) ||
 	    !nsec_cache_nsec3_chain(cache, qname, false, klass, now, &chain))
 		return -1;
-	l.cache = cache;
-	l.budget = budget;
-	l.chain = &chain;
-	l.hashes = hashes;
-	l.now = now;
-	l.klass = klass;
+	l = (struct n3_lookup){ .cache = cache, .budget = budget,
+	    .chain = &chain, .hashes = hashes, .now = now, .klass = klass };
 	/* The next closer name: one label more than the encloser. */
 	if (ce_labels >= dname_labels(chain.zone) &&
 	    dname_in_bailiwick(qname, chain.zone) &&
@@ -609,14 +613,7 @@ aggressive_nsec3_wildcard(struct nsec_cache *cache, const ldns_rdf *qname,
 		if (vd.status == SEC_SECURE)
 			proven = AGGRESSIVE_WILDCARD;
 	}
-	if (proven < 0 || found->nsecs == NULL || found->ttl == 0) {
-		nsec_cache_found_clear(found);
-		proven = -1;
-	} else {
-		list_set_ttl(found->nsecs, found->ttl);
-		list_set_ttl(found->sigs, found->ttl);
-		list_set_ttl(found->soa, found->ttl);
-	}
+	proven = found_keep(found, proven);
 	ldns_rdf_deep_free(next);
 	nsec_cache_chain_clear(&chain);
 	return proven;
