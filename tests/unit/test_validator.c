@@ -2376,6 +2376,33 @@ out:
 }
 
 /*
+ * An engine whose test. server answers below `below` as forge_cut_denial
+ * says (qname minimisation off, so the name itself is asked); undone by
+ * cut_forge_done.
+ */
+static struct engine *
+cut_forge_engine(const char *below, const char *child, const char *nsec,
+    bool ds_too)
+{
+	cut_forge.below = below;
+	cut_forge.child = child;
+	cut_forge.nsec = nsec;
+	cut_forge.ds_too = ds_too;
+	cut_forge.broken = false;
+	forge = forge_cut_denial;
+	qmin_off = true;
+	return new_engine(true);
+}
+
+static void
+cut_forge_done(struct engine *engine)
+{
+	engine_free(engine);
+	qmin_off = false;
+	forge = NULL;
+}
+
+/*
  * An unsigned cut a denial shows (the NSEC at insec.test., NS without DS,
  * under the NXDOMAIN test.'s server gives for a name below it) is the
  * proof a referral carries: kept as insecure in the key cache, bounded by
@@ -2393,14 +2420,8 @@ test_unsigned_cut_from_denial(void)
 	char *text, *at;
 	long ttl = -1;
 
-	cut_forge.below = "insec.test.";
-	cut_forge.child = "insec.test.";
-	cut_forge.nsec = "insec.test. 300 IN NSEC n3.test. NS RRSIG NSEC";
-	cut_forge.ds_too = false;
-	cut_forge.broken = false;
-	forge = forge_cut_denial;
-	qmin_off = true;
-	engine = new_engine(true);
+	engine = cut_forge_engine("insec.test.", "insec.test.",
+	    "insec.test. 300 IN NSEC n3.test. NS RRSIG NSEC", false);
 	resolve(engine, "nx.insec.test.", LDNS_RR_TYPE_A, true, false, &o);
 	ok(o.result.rcode == LDNS_RCODE_NXDOMAIN &&
 	    o.result.security == SEC_INSECURE && !o.ad,
@@ -2448,9 +2469,7 @@ test_unsigned_cut_from_denial(void)
 	    sec_status_name(o.result.security),
 	    zone_named("test.")->ds_sends);
 	outcome_free(&o);
-	engine_free(engine);
-	qmin_off = false;
-	forge = NULL;
+	cut_forge_done(engine);
 }
 
 /*
@@ -2465,14 +2484,8 @@ test_ds_below_unsigned_cut(void)
 	struct engine *engine;
 	struct outcome o;
 
-	cut_forge.below = "insec.test.";
-	cut_forge.child = NULL;
-	cut_forge.nsec = "insec.test. 300 IN NSEC n3.test. NS RRSIG NSEC";
-	cut_forge.ds_too = true;
-	cut_forge.broken = false;
-	forge = forge_cut_denial;
-	qmin_off = true;
-	engine = new_engine(true);
+	engine = cut_forge_engine("insec.test.", NULL,
+	    "insec.test. 300 IN NSEC n3.test. NS RRSIG NSEC", true);
 	resolve(engine, "foo.insec.test.", LDNS_RR_TYPE_DS, true, false, &o);
 	ok(o.result.rcode == LDNS_RCODE_NOERROR &&
 	    o.result.security == SEC_INSECURE && !o.ad &&
@@ -2482,9 +2495,7 @@ test_ds_below_unsigned_cut(void)
 	    sec_status_name(o.result.security),
 	    o.result.sec_why != NULL ? o.result.sec_why : "-");
 	outcome_free(&o);
-	engine_free(engine);
-	qmin_off = false;
-	forge = NULL;
+	cut_forge_done(engine);
 }
 
 /*
@@ -2501,14 +2512,8 @@ test_unsigned_cut_below_a_signed_zone(void)
 	struct engine *engine;
 	struct outcome o;
 
-	cut_forge.below = "x.sec.test.";
-	cut_forge.child = NULL;
-	cut_forge.nsec = "x.sec.test. 300 IN NSEC y.sec.test. NS RRSIG NSEC";
-	cut_forge.ds_too = false;
-	cut_forge.broken = false;
-	forge = forge_cut_denial;
-	qmin_off = true;
-	engine = new_engine(true);
+	engine = cut_forge_engine("x.sec.test.", NULL,
+	    "x.sec.test. 300 IN NSEC y.sec.test. NS RRSIG NSEC", false);
 	/* The DS answered by test. itself: sec.test.'s DS kept, no referral. */
 	resolve(engine, "sec.test.", LDNS_RR_TYPE_DS, true, false, &o);
 	outcome_free(&o);
@@ -2536,9 +2541,7 @@ test_unsigned_cut_below_a_signed_zone(void)
 	    "child's own cut unsigned leaves its ds in the key cache (%s)",
 	    sec_status_name(o.result.security));
 	outcome_free(&o);
-	engine_free(engine);
-	qmin_off = false;
-	forge = NULL;
+	cut_forge_done(engine);
 }
 
 /*
