@@ -452,6 +452,56 @@ list_ttl(const ldns_rr_list *rrs, uint32_t cap)
 
 /* ---- the chain of trust ---- */
 
+/*
+ * Whether `zone` speaks for `name` past a trust anchor: the closest anchor
+ * at or above `name` is a positive one strictly below `zone` (`zone` NULL:
+ * one at `name` itself, whose parent holds what is judged). The chain of
+ * trust for `name` then starts at that anchor (RFC 4033 §5, an island of
+ * security), so `zone`'s word on it counts for nothing: its signatures
+ * over data there, its proof of an unsigned cut above it, its DS or proven
+ * absence of a DS for the anchored zone. Unbound primes the anchor when its
+ * key entry is above it (validator.c processInit) and fails a signer above
+ * it ("bad signer name", processFindKey). The inverse of
+ * validator_anchored() for a positive anchor.
+ */
+static bool
+anchored_below(const struct validator *val, const ldns_rdf *name,
+    const ldns_rdf *zone)
+{
+	const struct trust_anchor *ta = trust_anchors_lookup(val->anchors,
+	    name);
+
+	if (ta == NULL || ta->negative)
+		return false;
+	if (zone == NULL)
+		return dname_equal(ta->zone, name);
+	return dname_in_bailiwick(ta->zone, zone) &&
+	    !dname_equal(ta->zone, zone);
+}
+
+#define VALIDATOR_WHY_ABOVE_ANCHOR	"signer above the name's trust anchor"
+
+/*
+ * Whether data of `type` owned by `owner` and signed by `signer` lies
+ * under an anchor below the signer: the zone holding it is the owner's,
+ * the parent's for a DS (Unbound looks the anchor up there too).
+ */
+static bool
+signer_above_anchor(const struct validator *val, const ldns_rdf *owner,
+    ldns_rr_type type, const ldns_rdf *signer)
+{
+	ldns_rdf *parent;
+	bool above;
+
+	if (type != LDNS_RR_TYPE_DS || dname_labels(owner) == 0)
+		return anchored_below(val, owner, signer);
+	if ((parent = dname_ancestor(owner, dname_labels(owner) - 1)) == NULL)
+		return true;	/* out of memory: trust nothing */
+	above = anchored_below(val, parent, signer);
+	ldns_rdf_deep_free(parent);
+	return above;
+}
+
 enum zone_answer {
 	ZONE_KEYS,		/* keys: the zone's validated DNSKEYs */
 	ZONE_INSECURE,
@@ -1154,7 +1204,8 @@ check_referral(struct engine_request *req, struct task *task,
     struct reply_verdict *rv, const struct reply_view *v,
     struct engine_now now)
 {
-	struct key_cache *keys = req->engine->validator->keys;
+	struct validator *val = req->engine->validator;
+	struct key_cache *keys = val->keys;
 	const ldns_rdf *child = v->referral_zone;
 	const ldns_rdf *signer;
 	struct dnssec_verdict vd;
@@ -1162,6 +1213,10 @@ check_referral(struct engine_request *req, struct task *task,
 	enum sec_status st;
 	bool nsec3;
 	struct key_entry known;
+
+	/* An anchored child: its chain starts at its anchor, not here. */
+	if (anchored_below(val, child, NULL))
+		return;
 
 	/*
 	 * The child's DS or its proven absence is cached already (a cycle, a
@@ -1188,7 +1243,9 @@ check_referral(struct engine_request *req, struct task *task,
 		    NULL, now);
 		if (rv->outcome == VAL_NEED || rv->dry)
 			return;
-		if (st == SEC_SECURE) {
+		if (signer != NULL && anchored_below(val, child, signer))
+			;	/* a signer above the child's anchor: no word */
+		else if (st == SEC_SECURE) {
 			int ede = -1;
 
 			if (dnssec_ds_usable(v->ds, &ede))
@@ -1211,7 +1268,8 @@ check_referral(struct engine_request *req, struct task *task,
 		rv->why = NULL;
 		return;
 	}
-	if ((signer = first_signer(v->sigs, v->nsec)) == NULL)
+	if ((signer = first_signer(v->sigs, v->nsec)) == NULL ||
+	    anchored_below(val, child, signer))
 		return;		/* nothing to judge: the DS is fetched if needed */
 	proof = verified_proof(req, task, rv, v, signer, &nsec3, now);
 	if (rv->outcome != VAL_NEED && !rv->dry && proof != NULL &&
@@ -1301,10 +1359,11 @@ check_negative(struct engine_request *req, struct task *task,
 {
 	const ldns_rr *soa = ldns_rr_list_rr_count(v->soa) > 0 ?
 	    ldns_rr_list_rr(v->soa, 0) : NULL;
+	struct validator *val = req->engine->validator;
 	const ldns_rdf *signer = NULL;
 	struct dnssec_verdict vd;
 	ldns_rr_list *set, *proof;
-	bool nsec3, nxdomain = v->klass == REPLY_NXDOMAIN;
+	bool nsec3, mine, nxdomain = v->klass == REPLY_NXDOMAIN;
 	enum sec_status st = SEC_SECURE;
 
 	if (soa != NULL) {
@@ -1346,6 +1405,17 @@ check_negative(struct engine_request *req, struct task *task,
 		    validator_nsec3_cache(req), &req->budget, &vd);
 	else
 		nsec_prove_nodata(name, qtype, signer, proof, &vd);
+	/*
+	 * A name under an anchor below the signer is not the signer's to deny
+	 * (a DS question is the parent's: its anchor counts). Only a secure
+	 * NXDOMAIN stands, as Unbound lets the parent of an anchor deny it.
+	 */
+	if (vd.status != SEC_BOGUS && !(nxdomain && vd.status == SEC_SECURE) &&
+	    signer_above_anchor(val, name, qtype, signer))
+		dnssec_verdict_set(&vd, SEC_BOGUS, ENGINE_EDE_DNSSEC_BOGUS,
+		    VALIDATOR_WHY_ABOVE_ANCHOR);
+	/* What is kept of `name` below: not the signer's to say either. */
+	mine = !anchored_below(val, name, signer);
 	if (vd.status == SEC_INSECURE && vd.unsigned_cut >= 0)
 		unsigned_cut_shown(req, name, signer, &vd,
 		    signed_ttl(req->engine, v->soa, v->sigs, signed_ttl(
@@ -1356,8 +1426,9 @@ check_negative(struct engine_request *req, struct task *task,
 	    signer, &vd, now);
 	verdict_add(rv, vd.status, vd.ede, vd.why);
 	/* Not below an unsigned cut: that DS is no question for this zone. */
-	if (qtype == LDNS_RR_TYPE_DS && !nxdomain && vd.status != SEC_BOGUS &&
-	    vd.unsigned_cut < 0) {
+	if (!mine || qtype != LDNS_RR_TYPE_DS)
+		;	/* nothing kept of the name */
+	else if (!nxdomain && vd.status != SEC_BOGUS && vd.unsigned_cut < 0) {
 		struct dnssec_verdict nd;
 
 		prove_no_ds(req, name, signer, proof, nsec3, &nd);
@@ -1366,11 +1437,10 @@ check_negative(struct engine_request *req, struct task *task,
 		store_no_ds(req, name, &nd, signed_ttl(req->engine, v->soa,
 		    v->sigs, signed_ttl(req->engine, proof, v->sigs,
 		    UINT32_MAX, now.wall), now.wall), now);
-	} else if (qtype == LDNS_RR_TYPE_DS && vd.status == SEC_BOGUS)
+	} else if (vd.status == SEC_BOGUS)
 		/* A broken denial of the DS: the zone below cannot be trusted. */
 		store_bad(req, rv, name, vd.ede, vd.why, now);
-	else if (qtype == LDNS_RR_TYPE_DS && nxdomain &&
-	    vd.status == SEC_SECURE)
+	else if (nxdomain && vd.status == SEC_SECURE)
 		/* No such name, so no cut: the walk goes on below it. */
 		key_cache_store(req->engine->validator->keys, name, KEY_NOT_CUT,
 		    NULL, signed_ttl(req->engine, v->soa, v->sigs,
@@ -1408,6 +1478,15 @@ check_answer_rrset(struct engine_request *req, struct task *task,
 	ldns_rdf_deep_free(parent);
 	if (rv->outcome == VAL_NEED || rv->dry)
 		return;
+	if (signer != NULL && st != SEC_BOGUS &&
+	    signer_above_anchor(req->engine->validator, owner, type, signer)) {
+		validator_emit(req, task, "signer", owner, type, signer,
+		    SEC_BOGUS, ENGINE_EDE_DNSSEC_BOGUS,
+		    VALIDATOR_WHY_ABOVE_ANCHOR, now);
+		verdict_add(rv, SEC_BOGUS, ENGINE_EDE_DNSSEC_BOGUS,
+		    VALIDATOR_WHY_ABOVE_ANCHOR);
+		return;		/* no proof to check, nothing kept */
+	}
 	if (st == SEC_SECURE && wildcard >= 0) {
 		struct dnssec_verdict vd;
 		ldns_rr_list *proof;
@@ -1439,7 +1518,9 @@ check_answer_rrset(struct engine_request *req, struct task *task,
 		}
 		ldns_rr_list_free(proof);
 	}
-	if (type == LDNS_RR_TYPE_DS) {
+	/* The parent's DS for an anchored zone: no word (check_referral). */
+	if (type == LDNS_RR_TYPE_DS &&
+	    !anchored_below(req->engine->validator, owner, signer)) {
 		struct key_cache *keys = req->engine->validator->keys;
 		int ede = -1;
 

@@ -14,7 +14,7 @@ import dns.rdatatype
 import pytest
 
 from cases import dnssec_cases
-from conftest import ANCHOR, Daemon, dnssec_args, run_descend
+from conftest import ANCHOR, LAB_DIR, Daemon, dnssec_args, run_descend
 
 CASES = dnssec_cases()
 
@@ -245,3 +245,31 @@ def test_bogus_copy_on_one_server_is_retried_at_the_other(lab, daemon_factory):
     assert r.rcode() == dns.rcode.SERVFAIL and ede_codes(r) == [6]
     after = d.stats()
     assert after["dnssec.restarts"] - before["dnssec.restarts"] <= 2
+
+
+def test_island_of_security_with_its_own_anchor(lab, daemon_factory):
+    """nods.net is signed, but net has no DS for it (an island: insecure
+    with the root's anchor alone). With its own key as a second trust
+    anchor its names are validated from that anchor (RFC 4033 §5), whatever
+    net's NSEC proves of the delegation, as Unbound does: www.nods.net and
+    a name that does not exist are secure, after net's own proof that
+    nods.net has no DS (secure too) as before it; a second daemon without
+    the anchor still says insecure. Before, the referral's proof was kept
+    as an insecure key entry at the anchor's name: no AD for any of it."""
+    if not os.path.exists(ANCHOR):
+        pytest.skip("the lab has no trust anchor (unsigned lab)")
+    keys = os.path.join(LAB_DIR, "keys", "nods.net")
+    with open(os.path.join(keys, "csk-13")) as f:
+        key = os.path.join(keys, f.read().strip() + ".key")
+    d = daemon_factory(f"trust-anchor-file: {key}\n", addr="127.77.100.23")
+    for name, rdtype, rcode in (("www.nods.net", "A", dns.rcode.NOERROR),
+                                ("nods.net", "DS", dns.rcode.NOERROR),
+                                ("ftp.nods.net", "A", dns.rcode.NXDOMAIN),
+                                ("www.nods.net", "TXT", dns.rcode.NOERROR)):
+        r = ask(d, name, rdtype)
+        assert (r.rcode(), bool(r.flags & dns.flags.AD)) == (rcode, True), \
+            (name, rdtype, dns.rcode.to_text(r.rcode()), ede_codes(r))
+    assert data(ask(d, "www.nods.net", "A"), "A") == ["192.0.2.166"]
+    plain = daemon_factory(addr="127.77.100.24")
+    r = ask(plain, "www.nods.net", "A")
+    assert r.rcode() == dns.rcode.NOERROR and not r.flags & dns.flags.AD

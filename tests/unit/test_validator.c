@@ -48,6 +48,7 @@ struct zone {
 	bool tamper;		/* "forged." A records changed after signing */
 	bool strip;		/* "stripped." records lose their RRSIGs */
 	bool wrong_ds;		/* the parent's DS is for another key */
+	bool no_ds;		/* signed, but the parent has no DS: an island */
 	ldns_key *key;
 	ldns_rr *dnskey;
 	char ds[512];		/* the DS the parent publishes */
@@ -55,7 +56,7 @@ struct zone {
 };
 
 /* The fixed zones, then CHAIN_ZONES made by setup_zones(). */
-#define FIXED_ZONES	23
+#define FIXED_ZONES	25
 #define CHAIN_ZONES	11
 static struct zone zones[FIXED_ZONES + CHAIN_ZONES] = {
 	{ .addr = "192.0.2.1", .name = ".", .is_signed = true, .records =
@@ -107,7 +108,10 @@ static struct zone zones[FIXED_ZONES + CHAIN_ZONES] = {
 	  "ns2.dsb.test. 86400 IN A 192.0.2.32\n"
 	  /* Glueless (their servers' names are in insec.test.). */
 	  "gls.test. 86400 IN NS nsg.insec.test.\n"
-	  "glu.test. 86400 IN NS nsu.insec.test.\n" },
+	  "glu.test. 86400 IN NS nsu.insec.test.\n"
+	  /* Signed, delegated without DS: an island (test_island_*). */
+	  "isl.test. 86400 IN NS ns.isl.test.\n"
+	  "ns.isl.test. 86400 IN A 192.0.2.51\n" },
 	{ .addr = "192.0.2.3", .name = "sec.test.", .is_signed = true,
 	  .tamper = true, .strip = true, .records =
 	  "sec.test. 86400 IN SOA ns.sec.test. h.test. 1 3600 600 86400 300\n"
@@ -129,7 +133,10 @@ static struct zone zones[FIXED_ZONES + CHAIN_ZONES] = {
 	  "nsg.insec.test. 86400 IN A 192.0.2.41\n"
 	  "nsu.insec.test. 86400 IN A 192.0.2.42\n"
 	  "nsk.insec.test. 86400 IN A 192.0.2.43\n"
-	  "nsb.insec.test. 86400 IN A 192.0.2.44\n" },
+	  "nsb.insec.test. 86400 IN A 192.0.2.44\n"
+	  /* A signed zone below the unsigned one: an island (test_island_*). */
+	  "isl.insec.test. 86400 IN NS ns.isl.insec.test.\n"
+	  "ns.isl.insec.test. 86400 IN A 192.0.2.52\n" },
 	{ .addr = "192.0.2.5", .name = "old.test.", .is_signed = true,
 	  .inception = T_NOW - 60 * T_DAY, .expiration = T_NOW - 30 * T_DAY,
 	  .records =
@@ -273,6 +280,26 @@ static struct zone zones[FIXED_ZONES + CHAIN_ZONES] = {
 	  "gk.dsb.test. 86400 IN SOA nsb.insec.test. h.test. 1 3600 600 86400 300\n"
 	  "gk.dsb.test. 86400 IN NS nsb.insec.test.\n"
 	  "www.gk.dsb.test. 3600 IN A 198.51.100.44\n" },
+	/*
+	 * Islands of security: signed zones whose parent has no DS for them,
+	 * secure only from a trust anchor of their own (test_island_*):
+	 * below a signed parent (NSEC proves the delegation unsigned), and
+	 * below an unsigned one.
+	 */
+	{ .addr = "192.0.2.51", .name = "isl.test.", .is_signed = true,
+	  .no_ds = true, .tamper = true, .records =
+	  "isl.test. 86400 IN SOA ns.isl.test. h.test. 1 3600 600 86400 300\n"
+	  "isl.test. 86400 IN NS ns.isl.test.\n"
+	  "ns.isl.test. 86400 IN A 192.0.2.51\n"
+	  "www.isl.test. 3600 IN A 198.51.100.51\n"
+	  "forged.isl.test. 3600 IN A 198.51.100.52\n" },
+	{ .addr = "192.0.2.52", .name = "isl.insec.test.", .is_signed = true,
+	  .no_ds = true, .records =
+	  "isl.insec.test. 86400 IN SOA ns.isl.insec.test. h.test. 1 3600 600 "
+	  "86400 300\n"
+	  "isl.insec.test. 86400 IN NS ns.isl.insec.test.\n"
+	  "ns.isl.insec.test. 86400 IN A 192.0.2.52\n"
+	  "www.isl.insec.test. 3600 IN A 198.51.100.53\n" },
 };
 #define ZONE_COUNT	(sizeof(zones) / sizeof(zones[0]))
 static char chain_names[CHAIN_ZONES][32], chain_addrs[CHAIN_ZONES][32];
@@ -368,7 +395,8 @@ sign_zone(struct zone *z)
 		ldns_rdf *cn = ldns_dname_new_frm_str(child->name);
 		ldns_rdf *pn = ldns_dname_new_frm_str(z->name);
 
-		if ((child->is_signed || child->ds_only) && child != z &&
+		if ((child->is_signed || child->ds_only) && !child->no_ds &&
+		    child != z &&
 		    ldns_dname_label_count(cn) == ldns_dname_label_count(pn) + 1 &&
 		    ldns_dname_is_subdomain(cn, pn))
 			ldns_zone_push_rr(zone, rr_from(child->ds));
@@ -961,12 +989,19 @@ static const char *watch_zone;	/* copied into events.watch by resolve() */
 static bool aggressive_off;	/* aggressive-nsec: no for new engines */
 static bool qmin_off;		/* qname-minimisation: no for new engines */
 
+/*
+ * For new engines beside the root's anchor: the zone whose DS is one more
+ * trust anchor (an island, test_island_*), and a domain-insecure name.
+ */
+static const char *island_anchor;
+static const char *insecure_domain;
+
 static struct engine *
 new_engine(bool validate)
 {
 	struct engine_config cfg;
 	char err[256];
-	static const char *anchors[1];
+	static const char *anchors[2], *insecure[1];
 	struct engine *engine;
 
 	scripted_config_init(&cfg, false);
@@ -977,6 +1012,12 @@ new_engine(bool validate)
 	if (validate) {
 		cfg.trust_anchors = anchors;
 		cfg.trust_anchor_count = 1;
+		if (island_anchor != NULL)
+			anchors[cfg.trust_anchor_count++] =
+			    zone_named(island_anchor)->ds;
+		insecure[0] = insecure_domain;
+		cfg.domain_insecure = insecure;
+		cfg.domain_insecure_count = insecure_domain != NULL;
 	}
 	engine = engine_new(&cfg, err, sizeof(err));
 	if (engine == NULL)
@@ -2324,6 +2365,28 @@ static struct {
 	bool broken;
 } cut_forge;
 
+/* Pushes the record `text` and its RRSIG by `z`'s key (broken: false). */
+static void
+push_signed(ldns_pkt *reply, ldns_pkt_section section, const struct zone *z,
+    const char *text, bool broken)
+{
+	ldns_rr_list *set = ldns_rr_list_new(), *sigs;
+	ldns_key_list *keys = ldns_key_list_new();
+
+	ldns_rr_list_push_rr(set, rr_from(text));
+	ldns_key_list_push_key(keys, z->key);
+	sigs = ldns_sign_public(set, keys);
+	if (broken)
+		ldns_rdf_data(ldns_rr_rdf(ldns_rr_list_rr(sigs, 0), 8))[0] ^=
+		    0xff;
+	ldns_pkt_push_rr_list(reply, section, set);
+	ldns_pkt_push_rr_list(reply, section, sigs);
+	ldns_rr_list_free(set);
+	ldns_rr_list_free(sigs);
+	ldns_key_list_set_key_count(keys, 0);	/* the key is the zone's */
+	ldns_key_list_free(keys);
+}
+
 static ldns_pkt *
 forge_cut_denial(struct zone *z, const ldns_pkt *query)
 {
@@ -2351,23 +2414,9 @@ forge_cut_denial(struct zone *z, const ldns_pkt *query)
 	if (qtype != LDNS_RR_TYPE_DS)
 		ldns_pkt_set_rcode(reply, LDNS_RCODE_NXDOMAIN);
 	push_soa(reply, z, apex);
-	if (ldns_pkt_edns_do(query)) {
-		ldns_rr_list *set = ldns_rr_list_new(), *sigs;
-		ldns_key_list *keys = ldns_key_list_new();
-
-		ldns_rr_list_push_rr(set, rr_from(cut_forge.nsec));
-		ldns_key_list_push_key(keys, z->key);
-		sigs = ldns_sign_public(set, keys);
-		if (cut_forge.broken)
-			ldns_rdf_data(ldns_rr_rdf(ldns_rr_list_rr(sigs, 0),
-			    8))[0] ^= 0xff;
-		ldns_pkt_push_rr_list(reply, LDNS_SECTION_AUTHORITY, set);
-		ldns_pkt_push_rr_list(reply, LDNS_SECTION_AUTHORITY, sigs);
-		ldns_rr_list_free(set);
-		ldns_rr_list_free(sigs);
-		ldns_key_list_set_key_count(keys, 0);	/* the key is the zone's */
-		ldns_key_list_free(keys);
-	}
+	if (ldns_pkt_edns_do(query))
+		push_signed(reply, LDNS_SECTION_AUTHORITY, z, cut_forge.nsec,
+		    cut_forge.broken);
 out:
 	ldns_rdf_deep_free(below);
 	ldns_rdf_deep_free(apex);
@@ -2542,6 +2591,220 @@ test_unsigned_cut_below_a_signed_zone(void)
 	    sec_status_name(o.result.security));
 	outcome_free(&o);
 	cut_forge_done(engine);
+}
+
+/* ---- islands of security ---- */
+
+/*
+ * isl.test. and isl.insec.test. are signed, but their parents have no DS
+ * for them (test.'s NSEC at isl.test. says so; insec.test. is unsigned).
+ * With a trust anchor of their own (RFC 4033 §5) their names are validated
+ * from it, whatever their parents prove of the cut above: the closest
+ * enclosing anchor starts the chain (Unbound validator.c processInit primes
+ * an anchor below the key entry it finds). Before, the referral's proof
+ * that isl.test. has no DS was kept as an insecure key entry at the
+ * anchor's own name, and every answer of the island was insecure, a
+ * tampered one too. A domain-insecure name at the anchor wins (RFC 7646);
+ * above it, the anchor below it does.
+ */
+static void
+test_island_of_security(void)
+{
+	static const struct {
+		const char *anchor, *insecure, *name;
+		ldns_rr_type type;
+		ldns_pkt_rcode rcode;
+		enum sec_status want;
+	} cases[] = {
+		/* The control: without its anchor, insecure (as nods.net). */
+		{ NULL, NULL, "www.isl.test.", LDNS_RR_TYPE_A,
+		  LDNS_RCODE_NOERROR, SEC_INSECURE },
+		{ "isl.test.", NULL, "www.isl.test.", LDNS_RR_TYPE_A,
+		  LDNS_RCODE_NOERROR, SEC_SECURE },
+		{ "isl.test.", NULL, "forged.isl.test.", LDNS_RR_TYPE_A,
+		  LDNS_RCODE_SERVFAIL, SEC_BOGUS },
+		{ "isl.test.", NULL, "nx.isl.test.", LDNS_RR_TYPE_A,
+		  LDNS_RCODE_NXDOMAIN, SEC_SECURE },
+		/* test.'s own word on the DS it does not have: secure. */
+		{ "isl.test.", NULL, "isl.test.", LDNS_RR_TYPE_DS,
+		  LDNS_RCODE_NOERROR, SEC_SECURE },
+		{ "isl.insec.test.", NULL, "www.isl.insec.test.",
+		  LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, SEC_SECURE },
+		{ "isl.test.", "isl.test.", "www.isl.test.", LDNS_RR_TYPE_A,
+		  LDNS_RCODE_NOERROR, SEC_INSECURE },
+		{ "isl.test.", "test.", "www.isl.test.", LDNS_RR_TYPE_A,
+		  LDNS_RCODE_NOERROR, SEC_SECURE },
+		{ "isl.test.", "test.", "www.sec.test.", LDNS_RR_TYPE_A,
+		  LDNS_RCODE_NOERROR, SEC_INSECURE },
+	};
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct engine *engine;
+		struct outcome o;
+
+		island_anchor = cases[c].anchor;
+		insecure_domain = cases[c].insecure;
+		engine = new_engine(true);
+		resolve(engine, cases[c].name, cases[c].type, true, false, &o);
+		ok(o.result.rcode == cases[c].rcode &&
+		    o.result.security == cases[c].want &&
+		    o.ad == (cases[c].want == SEC_SECURE),
+		    "island: %s %s, anchors . and %s, domain-insecure %s: "
+		    "rcode %d, %s (%s); want rcode %d, %s", cases[c].name,
+		    cases[c].type == LDNS_RR_TYPE_A ? "A" : "DS",
+		    cases[c].anchor != NULL ? cases[c].anchor : "-",
+		    cases[c].insecure != NULL ? cases[c].insecure : "-",
+		    o.result.rcode, sec_status_name(o.result.security),
+		    o.result.sec_why != NULL ? o.result.sec_why : "-",
+		    cases[c].rcode, sec_status_name(cases[c].want));
+		outcome_free(&o);
+		engine_free(engine);
+	}
+	/* The parent's proof met first, as the answer to a DS question. */
+	island_anchor = "isl.test.";
+	insecure_domain = NULL;
+	{
+		struct engine *engine = new_engine(true);
+		struct outcome o;
+
+		resolve(engine, "isl.test.", LDNS_RR_TYPE_DS, true, false, &o);
+		outcome_free(&o);
+		resolve(engine, "www.isl.test.", LDNS_RR_TYPE_A, true, false,
+		    &o);
+		ok(o.result.security == SEC_SECURE && o.ad &&
+		    !cache_has(engine, "key isl.test. insecure"),
+		    "island: after test.'s proof that isl.test. has no DS, "
+		    "www.isl.test. is still secure, the anchored zone not kept "
+		    "insecure (%s: %s)", sec_status_name(o.result.security),
+		    o.result.sec_why != NULL ? o.result.sec_why : "-");
+		outcome_free(&o);
+		engine_free(engine);
+	}
+	island_anchor = NULL;
+}
+
+/*
+ * A denial showing an unsigned cut at or above an island's anchor (test.'s
+ * NSEC at isl.test., NS without DS; at insec.test. for isl.insec.test.)
+ * for a name under the anchor: test. does not speak for those names, the
+ * anchor does. Bogus, as Unbound ("bad signer name": the signer is above
+ * the anchor), and no cut kept, so the island's own answers stay secure.
+ * Before, the denial was insecure and the cut kept insecure at the anchor.
+ */
+static void
+test_island_denial(void)
+{
+	struct engine *engine;
+	struct outcome o;
+
+	island_anchor = "isl.test.";
+	engine = cut_forge_engine("isl.test.", "isl.test.",
+	    "isl.test. 300 IN NSEC n3.test. NS RRSIG NSEC", false);
+	resolve(engine, "nx.isl.test.", LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.result.security == SEC_BOGUS && !o.ad &&
+	    !cache_has(engine, "key isl.test. insecure"),
+	    "island_denial: test.'s nxdomain below isl.test. by its nsec at "
+	    "the cut is bogus, nothing kept (%s: %s)",
+	    sec_status_name(o.result.security),
+	    o.result.sec_why != NULL ? o.result.sec_why : "-");
+	outcome_free(&o);
+	resolve(engine, "www.isl.test.", LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.result.security == SEC_SECURE && o.ad,
+	    "island_denial: then www.isl.test. is secure (%s: %s)",
+	    sec_status_name(o.result.security),
+	    o.result.sec_why != NULL ? o.result.sec_why : "-");
+	outcome_free(&o);
+	cut_forge_done(engine);
+
+	engine = cut_forge_engine("isl.test.", NULL,
+	    "isl.test. 300 IN NSEC n3.test. NS RRSIG NSEC", true);
+	resolve(engine, "x.isl.test.", LDNS_RR_TYPE_DS, true, false, &o);
+	ok(o.result.security == SEC_BOGUS &&
+	    !cache_has(engine, "key isl.test. insecure"),
+	    "island_denial: test.'s nodata for a ds below isl.test. is bogus "
+	    "(%s: %s)", sec_status_name(o.result.security),
+	    o.result.sec_why != NULL ? o.result.sec_why : "-");
+	outcome_free(&o);
+	cut_forge_done(engine);
+
+	island_anchor = "isl.insec.test.";
+	engine = cut_forge_engine("insec.test.", "insec.test.",
+	    "insec.test. 300 IN NSEC n3.test. NS RRSIG NSEC", false);
+	resolve(engine, "nx.isl.insec.test.", LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.result.security == SEC_BOGUS && !o.ad,
+	    "island_denial: test.'s nxdomain below insec.test. for a name under "
+	    "the anchor isl.insec.test. is bogus (%s: %s)",
+	    sec_status_name(o.result.security),
+	    o.result.sec_why != NULL ? o.result.sec_why : "-");
+	outcome_free(&o);
+	forge = NULL;
+	resolve(engine, "www.isl.insec.test.", LDNS_RR_TYPE_A, true, false, &o);
+	ok(o.result.security == SEC_SECURE && o.ad,
+	    "island_denial: then www.isl.insec.test. is secure (%s: %s)",
+	    sec_status_name(o.result.security),
+	    o.result.sec_why != NULL ? o.result.sec_why : "-");
+	outcome_free(&o);
+	cut_forge_done(engine);
+	island_anchor = NULL;
+}
+
+/* test.'s server answering A questions under isl.test., signed by test. */
+static ldns_pkt *
+forge_parent_signed(struct zone *z, const ldns_pkt *query)
+{
+	const ldns_rr *q = ldns_rr_list_rr(ldns_pkt_question(query), 0);
+	ldns_rdf *isl = ldns_dname_new_frm_str("isl.test.");
+	ldns_pkt *reply = NULL;
+	char *name = ldns_rdf2str(ldns_rr_owner(q)), text[256];
+
+	if (strcmp(z->name, "test.") == 0 &&
+	    ldns_rr_get_type(q) == LDNS_RR_TYPE_A &&
+	    ldns_dname_is_subdomain(ldns_rr_owner(q), isl)) {
+		reply = scripted_reply_new(query);
+		ldns_pkt_set_aa(reply, true);
+		snprintf(text, sizeof(text), "%s 3600 IN A 198.51.100.99", name);
+		push_signed(reply, LDNS_SECTION_ANSWER, z, text, false);
+	}
+	free(name);
+	ldns_rdf_deep_free(isl);
+	return reply;
+}
+
+/*
+ * The parent signing data under an island's anchor (its server answering
+ * for the child, its key the signer): the anchor starts the chain of those
+ * names, so test.'s signature counts for nothing there. Bogus, as
+ * Unbound's "bad signer name"; without the anchor it is test.'s zone
+ * for all the validator knows, and secure as before.
+ */
+static void
+test_island_signed_by_the_parent(void)
+{
+	const char *anchors[] = { NULL, "isl.test." };
+
+	forge = forge_parent_signed;
+	qmin_off = true;
+	for (size_t i = 0; i < 2; i++) {
+		struct engine *engine;
+		struct outcome o;
+		enum sec_status want = i == 0 ? SEC_SECURE : SEC_BOGUS;
+
+		island_anchor = anchors[i];
+		engine = new_engine(true);
+		resolve(engine, "www.isl.test.", LDNS_RR_TYPE_A, true, false,
+		    &o);
+		ok(o.result.security == want,
+		    "island_signed_by_the_parent: www.isl.test. signed by test., "
+		    "anchor %s: %s (%s), want %s", anchors[i] != NULL ?
+		    anchors[i] : "only .", sec_status_name(o.result.security),
+		    o.result.sec_why != NULL ? o.result.sec_why : "-",
+		    sec_status_name(want));
+		outcome_free(&o);
+		engine_free(engine);
+	}
+	island_anchor = NULL;
+	qmin_off = false;
+	forge = NULL;
 }
 
 /*
@@ -3624,6 +3887,9 @@ main(void)
 	test_unsigned_cut_from_denial();
 	test_ds_below_unsigned_cut();
 	test_unsigned_cut_below_a_signed_zone();
+	test_island_of_security();
+	test_island_denial();
+	test_island_signed_by_the_parent();
 	test_rfc8020_secure_only();
 	test_rfc8020_not_over_a_stub();
 	test_qmin_siblings_validated();
