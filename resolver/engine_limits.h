@@ -238,11 +238,14 @@
  * (Unbound allows 8 per RRset, MAX_VALIDATE_RRSIGS). */
 #define LIMIT_DNSSEC_KEYS_PER_TAG		2
 /*
- * Distinct signer names tried per RRset (dnssec_rrset_signers): one RRSIG
- * with another signer, injected or stale, must not spoil a good RRset
+ * Distinct signer names tried per RRset (validator.c signers_to_try): one
+ * RRSIG with another signer, injected or stale, must not spoil a good RRset
  * (Unbound takes the first RRSIG's signer only), yet each signer tried may
  * cost a DS and a DNSKEY fetch and the checks above: the preferred signer
- * and one more. The rest are skipped.
+ * and one more. Chosen after the key cache has put last the names that
+ * cannot be the zone of the owner's data (above a known zone that holds
+ * it, or not a zone cut), so that forged names nearer the root than the
+ * real signer do not push it out. The rest are skipped.
  */
 #define LIMIT_DNSSEC_SIGNERS_PER_RRSET		2
 /* DS records considered per zone; the rest are skipped (PowerDNS max-ds-per-zone 8). */

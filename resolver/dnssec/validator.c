@@ -903,9 +903,79 @@ check_signed(struct engine_request *req, struct task *task,
 	return status;
 }
 
+/* Every ancestor of a name and the name itself, the root included. */
+#define SIGNER_NAMES_MAX	((DNAME_WIRE_MAX + 1) / 2)
+
+/*
+ * The signer names of an RRset to try: `signers` (dnssec_rrset_signers:
+ * the owner or its ancestors, nearest the root first) reordered in place,
+ * at most LIMIT_DNSSEC_SIGNERS_PER_RRSET of them; the count.
+ *
+ * The scrubber keeps any signer between the zone asked and the owner, so
+ * an on-path forger can add RRSIGs naming zones nearer the root than the
+ * real signer, which that order tries first: taken as they came, two such
+ * names pushed the real one past the limit, and a good answer was bogus.
+ * So before the limit the key cache puts last the names that cannot be the
+ * zone holding the owner, from what it knows: any name above a known zone
+ * (keys, a DS, proven unsigned, or a trust anchor) that holds the owner,
+ * as the closest zone above a name is the one that signs it (RFC 4035
+ * §5.3.1; Unbound and Knot Resolver take a parent's signature over its
+ * child's data, so such a name is still tried when there is room), and
+ * after those a name proven not to be a zone cut (KEY_NOT_CUT), which
+ * verifies nothing. The owner itself holds a DS, or an NSEC at a cut, only
+ * as its parent's data: for those it puts nothing last. The rest keep
+ * their order, names not known yet among them: the chain of trust is walked
+ * top-down, one label at a time (zone_keys), so what finds out a name above
+ * the real signer is what the real signer's own chain needs anyway, and
+ * once it is known the name goes last. So forged names cost a judge of the
+ * RRset at most the limit's signers, as before, and no fetch the real
+ * chain would not make.
+ */
+static size_t
+signers_to_try(struct validator *val, const ldns_rdf *owner,
+    ldns_rr_type type, const ldns_rdf **signers, size_t n, time_t now)
+{
+	enum { FIRST, ABOVE_A_ZONE, NOT_A_ZONE } rank[SIGNER_NAMES_MAX];
+	const ldns_rdf *chosen[LIMIT_DNSSEC_SIGNERS_PER_RRSET];
+	uint8_t key[DNAME_WIRE_MAX];
+	unsigned floor = 0;
+	size_t kept = 0;
+
+	if (n <= 1)
+		return n;
+	for (size_t i = 0; i < n; i++) {
+		const ldns_rdf *name = signers[i];
+		const struct trust_anchor *ta;
+		enum key_state state;
+		bool known = key_cache_state(val->keys, key,
+		    dname_key(name, key), now, &state), zone;
+
+		rank[i] = known && state == KEY_NOT_CUT ? NOT_A_ZONE : FIRST;
+		zone = known && (state == KEY_GOOD || state == KEY_DS ||
+		    state == KEY_INSECURE);
+		if (!zone && (ta = trust_anchors_lookup(val->anchors, name)) !=
+		    NULL)
+			zone = !ta->negative && dname_equal(ta->zone, name);
+		if (zone && (!dname_equal(name, owner) ||
+		    (type != LDNS_RR_TYPE_DS && type != LDNS_RR_TYPE_NSEC)) &&
+		    dname_labels(name) > floor)
+			floor = dname_labels(name);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (rank[i] == FIRST && dname_labels(signers[i]) < floor)
+			rank[i] = ABOVE_A_ZONE;
+	for (unsigned r = FIRST; r <= NOT_A_ZONE; r++)
+		for (size_t i = 0; i < n && kept < LIMIT_DNSSEC_SIGNERS_PER_RRSET;
+		    i++)
+			if (rank[i] == r)
+				chosen[kept++] = signers[i];
+	memcpy(signers, chosen, kept * sizeof(*chosen));
+	return kept;
+}
+
 /*
  * One RRset of the reply. Signed: verified with its signer's keys; when
- * its RRSIGs name several signers, each in turn (dnssec_rrset_signers, at
+ * its RRSIGs name several signers, each in turn (signers_to_try, at
  * most LIMIT_DNSSEC_SIGNERS_PER_RRSET) until one proves it, and the best
  * verdict stands, so that an RRSIG added with another signer cannot make a
  * good answer bogus. Every signer is the owner or an ancestor, so none can
@@ -926,9 +996,10 @@ check_rrset(struct engine_request *req, struct task *task,
 	const ldns_rdf *owner = ldns_rr_owner(first);
 	ldns_rr_type type = ldns_rr_get_type(first);
 	ldns_rr_list *sigs = sigs_over(all_sigs, owner, type);
-	const ldns_rdf *signers[LIMIT_DNSSEC_SIGNERS_PER_RRSET];
-	size_t n = sigs != NULL ? dnssec_rrset_signers(sigs, owner, type,
-	    signers, LIMIT_DNSSEC_SIGNERS_PER_RRSET) : 0;
+	const ldns_rdf *signers[SIGNER_NAMES_MAX];
+	size_t n = sigs != NULL ? signers_to_try(req->engine->validator, owner,
+	    type, signers, dnssec_rrset_signers(sigs, owner, type, signers,
+	    SIGNER_NAMES_MAX), now.wall) : 0;
 	struct reply_verdict best = { 0 };
 	struct zone_verdict zv;
 	enum sec_status status = SEC_SECURE, best_status = SEC_UNCHECKED;

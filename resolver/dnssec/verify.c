@@ -1098,8 +1098,11 @@ dnssec_verify_dnskey_rrset(const ldns_rr_list *dnskeys,
  * RRset first by the signer nearest the root. A server signs only the
  * zones it serves, and the scrubber keeps signers inside the zone asked,
  * so that one is the zone asked unless it answers for a child it also
- * serves; an added RRSIG can only name a deeper one. A DS signed by the
- * child itself (owner) comes last: it is nonsense anyway.
+ * serves; and the chain of trust is walked top-down, so a name nearer the
+ * root costs no fetch that a deeper one would not make. Forged names
+ * nearer the root than the real signer are the caller's to put last
+ * (validator.c signers_to_try). A DS signed by the child itself (owner)
+ * comes last: it is nonsense anyway.
  */
 static bool
 signer_before(const ldns_rdf *a, const ldns_rdf *b, const ldns_rdf *owner,

@@ -202,8 +202,9 @@ bool dnssec_ds_usable(const ldns_rr_list *ds_set, int *ede);
  * the zones whose DNSKEYs would verify that RRset, in the order to try
  * them (the zone's own first for its DNSKEY set, otherwise the one nearest
  * the root first): at most `max` into `out`, the count returned. The
- * caller tries each in turn (LIMIT_DNSSEC_SIGNERS_PER_RRSET), so that one
- * RRSIG naming another signer cannot spoil a good RRset. Pointers into
+ * validator puts last those that cannot be the zone of the owner's data
+ * and tries them in turn (LIMIT_DNSSEC_SIGNERS_PER_RRSET), so that RRSIGs naming
+ * other signers cannot spoil a good RRset. Pointers into
  * `rrsigs`: valid while it lives.
  */
 size_t dnssec_rrset_signers(const ldns_rr_list *rrsigs, const ldns_rdf *owner,

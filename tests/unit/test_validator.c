@@ -2140,6 +2140,122 @@ test_extra_signer(void)
 }
 
 /*
+ * test_fake_signers: the names the root's server adds as signers (NULL
+ * ends them). Its reply for names under kid.dsp.test. is that zone's own
+ * signed answer (qname minimisation off: the root is asked the name, and
+ * answers it as a server of both would), and before each RRSIG one copy per
+ * name, naming it as signer with a key tag of its key: zones nearer the
+ * root than the real signer, each kept by the scrubber (inside the zone
+ * asked, above the owner), each checked and false.
+ */
+static const char *fake_signers[4];
+
+static ldns_pkt *
+forge_fake_signers(struct zone *z, const ldns_pkt *query)
+{
+	const ldns_rr *q = ldns_rr_list_rr(ldns_pkt_question(query), 0);
+	ldns_rdf *kid = ldns_dname_new_frm_str("kid.dsp.test.");
+	ldns_rr_list *answer, *signed_answer;
+	ldns_pkt *reply;
+
+	if (strcmp(z->name, ".") != 0 ||
+	    ldns_rr_get_type(q) != LDNS_RR_TYPE_A ||
+	    !ldns_dname_is_subdomain(ldns_rr_owner(q), kid)) {
+		ldns_rdf_deep_free(kid);
+		return NULL;
+	}
+	ldns_rdf_deep_free(kid);
+	reply = authority_answer(zone_named("kid.dsp.test."), query);
+	answer = ldns_pkt_answer(reply);
+	signed_answer = ldns_rr_list_new();
+	for (size_t i = 0; i < ldns_rr_list_rr_count(answer); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(answer, i);
+
+		for (size_t f = 0; ldns_rr_get_type(rr) == LDNS_RR_TYPE_RRSIG &&
+		    fake_signers[f] != NULL; f++) {
+			ldns_rr *fake = ldns_rr_clone(rr);
+			uint16_t tag = ldns_key_keytag(
+			    zone_named(fake_signers[f])->key);
+			uint8_t *wire = ldns_rdf_data(ldns_rr_rdf(fake, 6));
+
+			(void)ldns_rr_rrsig_set_signame(fake,	/* frees the old */
+			    ldns_dname_new_frm_str(fake_signers[f]));
+			wire[0] = (uint8_t)(tag >> 8);
+			wire[1] = (uint8_t)tag;
+			ldns_rr_list_push_rr(signed_answer, fake);
+		}
+		ldns_rr_list_push_rr(signed_answer, ldns_rr_clone(rr));
+	}
+	ldns_rr_list_deep_free(answer);
+	ldns_pkt_set_answer(reply, signed_answer);
+	ldns_pkt_set_ancount(reply,
+	    (uint16_t)ldns_rr_list_rr_count(signed_answer));
+	return reply;
+}
+
+/*
+ * Two or three RRSIGs more over an answer, naming zones nearer the root
+ * than its real signer (kid.dsp.test.): the root, test. and dsp.test.,
+ * whose keys the validator has or fetches on the way to the real signer's.
+ * Before, the signers nearest the root were tried first, two at most
+ * (LIMIT_DNSSEC_SIGNERS_PER_RRSET), and the answer was bogus; now the key
+ * cache rules out the names above a zone it knows to hold the owner, so
+ * each answer is secure, with no more upstream queries than without the
+ * forged names and within the request's budget of signature checks
+ * (dsp.test.'s servers both serve good copies here).
+ */
+static void
+test_fake_signers_nearer_the_root(void)
+{
+	static const char *const cases[][4] = {
+		{ NULL },
+		{ "dsp.test.", NULL },
+		{ "test.", "dsp.test.", NULL },
+		{ ".", "test.", "dsp.test.", NULL },
+		{ "dsp.test.", "test.", ".", NULL },
+	};
+	struct zone *dsp = zone_named("dsp.test.");
+	unsigned plain_sends = 0, ds_broken = dsp->ds_broken;
+
+	/* Its broken copy would cost a retry half the time: sends would vary. */
+	dsp->ds_broken = 0;
+	forge = forge_fake_signers;
+	qmin_off = true;
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct engine *engine = new_engine(true);
+		struct outcome o;
+		char names[64] = "";
+
+		for (size_t f = 0; f < 4; f++) {
+			fake_signers[f] = cases[c][f];
+			if (cases[c][f] != NULL)
+				snprintf(names + strlen(names),
+				    sizeof(names) - strlen(names), " %s",
+				    cases[c][f]);
+		}
+		resolve(engine, "www.kid.dsp.test.", LDNS_RR_TYPE_A, true,
+		    false, &o);
+		if (c == 0)
+			plain_sends = o.sends;
+		ok(o.result.rcode == LDNS_RCODE_NOERROR &&
+		    o.result.security == SEC_SECURE && o.ad &&
+		    events.limits == 0 && o.sends <= plain_sends,
+		    "fake_signers: www.kid.dsp.test. with forged signers%s: "
+		    "rcode %d, %s (%s), %u limits, %u sends (%u without)",
+		    c == 0 ? " (none)" : names, o.result.rcode,
+		    sec_status_name(o.result.security),
+		    o.result.sec_why != NULL ? o.result.sec_why : "-",
+		    events.limits, o.sends, plain_sends);
+		outcome_free(&o);
+		engine_free(engine);
+	}
+	fake_signers[0] = NULL;
+	qmin_off = false;
+	forge = NULL;
+	dsp->ds_broken = ds_broken;
+}
+
+/*
  * The forger's NXDOMAIN for names under *.wild.sec.test: the SOA, and the
  * wildcard's own NSEC (next www.sec.test) with its RRSIG, both renamed to
  * "!.wild.sec.test", a name sorting before "*" (RFC 4034 §6.1). The RRSIG
@@ -3880,6 +3996,7 @@ main(void)
 	test_wildcard_proof_from_rrset_cache();
 	test_unverified_proof();
 	test_extra_signer();
+	test_fake_signers_nearer_the_root();
 	test_wildcard_nsec_replay();
 	test_wildcard_learnt_from_a_forged_rrsig();
 	test_ds_kept_no_longer_than_its_rrsig();
