@@ -116,7 +116,7 @@ static const struct metric_name {
 	{ "tcp.closed_idle", "descend_tcp_closed_idle_total", "counter",
 	    "TCP connections closed idle: nothing asked, nothing to write." },
 	{ "tcp.closed_stalled", "descend_tcp_closed_stalled_total", "counter",
-	    "TCP connections closed: replies queued, no write progress." },
+	    "TCP connections closed: replies unread, no progress." },
 	{ "tcp.closed_total", "descend_tcp_closed_total", "counter",
 	    "TCP connections closed over the queued-bytes bound of all clients." },
 	{ "tcp.replies_dropped", "descend_tcp_replies_dropped_total",

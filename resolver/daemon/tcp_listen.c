@@ -1,10 +1,16 @@
 /*
  * tcp_listen.c: the client TCP connections (RFC 7766): accept and the ACL,
  * length-prefixed framing, pipelining, idle and stall timeouts, and the
- * bounds on the reply bytes a client that does not read can make us hold.
+ * bounds on the reply bytes a client that does not read can make us (and
+ * the kernel, for us) hold.
  */
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include "acl.h"
 #include "client_table.h"
@@ -20,7 +26,7 @@ struct tcp_write {
 	uint8_t data[];
 };
 
-static void tcp_conn_close(struct tcp_conn *conn);
+static void tcp_conn_close(struct tcp_conn *conn, bool reset);
 static void tcp_conn_finish_if_done(struct tcp_conn *conn);
 static void on_tcp_timer(uv_timer_t *timer);
 
@@ -73,7 +79,6 @@ on_tcp_written(uv_write_t *req, int status)
 		tcp_conn_account(conn);
 		/* A reply went out: progress, and activity (not idle). */
 		conn->progress_ms = conn->active_ms = uv_now(&conn->worker->loop);
-		conn->written_mark = conn->sent - conn->queued;
 		/* Drained enough: resume reading on the loop's next turn. */
 		if (conn->paused && conn->held <= LIMIT_TCP_WRITE_QUEUE / 2)
 			tcp_conn_wake(conn, 0);
@@ -110,7 +115,7 @@ tcp_close_worst(struct worker *w)
 			worst = c;
 	if (worst != NULL) {
 		DAEMON_COUNT(w->daemon, tcp_closed_total);
-		tcp_conn_close(worst);
+		tcp_conn_close(worst, true);
 	}
 }
 
@@ -142,7 +147,7 @@ tcp_send(struct worker *w, struct tcp_conn *conn, const uint8_t *data,
 			 * reconnects and asks again (RFC 7766 §6.2.4).
 			 */
 			DAEMON_COUNT(w->daemon, tcp_replies_dropped);
-			tcp_conn_close(conn);
+			tcp_conn_close(conn, true);
 			return;
 		}
 	}
@@ -164,8 +169,7 @@ tcp_send(struct worker *w, struct tcp_conn *conn, const uint8_t *data,
 	/* Nothing was held: the stall limit counts from now. */
 	if (conn->held == 0) {
 		conn->progress_ms = uv_now(&w->loop);
-		conn->written_mark = conn->sent;
-		tcp_conn_wake(conn, w->daemon->config.tcp_stall_timeout_ms / 4);
+		tcp_conn_wake(conn, w->daemon->config.tcp_stall_timeout_ms);
 	}
 	conn->sent += wr->len;
 	conn->held += wr->len;
@@ -198,7 +202,7 @@ tcp_conn_finish_if_done(struct tcp_conn *conn)
 	if (conn->eof && !conn->closing && conn->in_flight == 0 &&
 	    conn->held == 0 && !conn->paused && !conn->full &&
 	    !tcp_conn_has_query(conn))
-		tcp_conn_close(conn);
+		tcp_conn_close(conn, false);
 }
 
 void
@@ -235,8 +239,14 @@ on_tcp_conn_closed(uv_handle_t *handle)
 	tcp_conn_unref(handle->data);
 }
 
+/*
+ * `reset`: the client is given up on with replies it has not read (stalled,
+ * or the worst over the total bound). An RST frees what the kernel holds
+ * for it at once: a FIN would queue behind those bytes, and the orphaned
+ * socket would hold them until the kernel gives up on it.
+ */
 static void
-tcp_conn_close(struct tcp_conn *conn)
+tcp_conn_close(struct tcp_conn *conn, bool reset)
 {
 	if (conn->closing)
 		return;
@@ -253,7 +263,8 @@ tcp_conn_close(struct tcp_conn *conn)
 		conn->next->prev = conn->prev;
 	uv_timer_stop(&conn->idle);
 	uv_close((uv_handle_t *)&conn->idle, on_tcp_conn_closed);
-	uv_close((uv_handle_t *)&conn->handle, on_tcp_conn_closed);
+	if (!reset || uv_tcp_close_reset(&conn->handle, on_tcp_conn_closed) != 0)
+		uv_close((uv_handle_t *)&conn->handle, on_tcp_conn_closed);
 }
 
 /*
@@ -295,20 +306,56 @@ tcp_conn_resume(struct tcp_conn *conn)
 	if (!conn->closing && !conn->paused && !conn->full && !conn->eof &&
 	    uv_read_start((uv_stream_t *)&conn->handle, on_tcp_alloc,
 	    on_tcp_read) != 0)
-		tcp_conn_close(conn);
+		tcp_conn_close(conn, false);
 	tcp_conn_finish_if_done(conn);
 	tcp_conn_unref(conn);	/* the handles' references keep conn */
 }
 
 /*
+ * Whether the client holds replies it has not read: ours (`held`), or the
+ * kernel's (SIOCOUTQ: written to the socket, not yet acknowledged; the
+ * client's kernel acknowledges what fits in its receive buffer, so they
+ * wait only for a client that does not read). With SO_SNDBUF not capped
+ * the kernel parks megabytes per connection for such a client, beyond our
+ * bounds. Brings `progress_ms` up to the kernel's last sending of data
+ * (TCP_INFO): the client's window opening is progress even when none of
+ * our writes completes, and it is exact to the kernel's tick where our
+ * writes' partial progress is seen only when we look. A retransmission
+ * is no progress: a client that has gone away is no reader.
+ */
+static bool
+tcp_conn_holds(struct tcp_conn *conn, uint64_t now)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	uv_os_fd_t fd;
+	int outq = 0;
+
+	if (conn->sent == 0)
+		return false;
+	if (uv_fileno((uv_handle_t *)&conn->handle, &fd) != 0)
+		return conn->held > 0;
+	if (conn->held == 0 && (ioctl(fd, SIOCOUTQ, &outq) != 0 || outq <= 0))
+		return false;
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 &&
+	    ti.tcpi_retransmits == 0 &&
+	    ti.tcpi_last_data_sent < now - conn->progress_ms)
+		conn->progress_ms = now - ti.tcpi_last_data_sent;
+	return true;
+}
+
+/*
  * The connection's one timer: the resumption of reading, then what the
- * connection is waiting for. Replies held (RFC 7766 §6.2.3: not idle)
- * bound by the stall limit: a client that reads, however slowly, keeps
- * its connection, one whose socket takes nothing for tcp-stall-timeout
- * (LIMIT_TCP_WRITE_STALL_MS) is closed (it holds our memory by not
- * reading). Questions being answered: not idle either (their request
- * deadlines bound them). Neither: the idle timeout, from the last
- * question read or answer written.
+ * connection is waiting for. Replies held (RFC 7766 §6.2.3: not idle), by
+ * us or by the kernel, bound by the stall limit: a client that reads,
+ * however slowly, keeps its connection, one that takes no byte for
+ * tcp-stall-timeout (LIMIT_TCP_WRITE_STALL_MS) is closed (it holds our
+ * memory by not reading). The timer is set to that deadline: every
+ * progress is known by then (write callbacks, the kernel's clock), so the
+ * close comes at the limit after the last progress, not a check later.
+ * Questions being answered: not idle either (their request deadlines
+ * bound them). Neither: the idle timeout, from the last question read or
+ * answer written.
  */
 static void
 on_tcp_timer(uv_timer_t *timer)
@@ -327,25 +374,15 @@ on_tcp_timer(uv_timer_t *timer)
 	}
 	now = uv_now(&conn->worker->loop);
 	ms = conn->worker->daemon->config.tcp_stall_timeout_ms;
-	if (conn->held > 0) {
-		/* Partial writes run no callback: the socket took bytes. */
-		tcp_conn_account(conn);
-		if (conn->sent - conn->queued != conn->written_mark) {
-			conn->written_mark = conn->sent - conn->queued;
-			conn->progress_ms = now;
-		}
+	/* Partial writes run no callback: the socket took bytes. */
+	tcp_conn_account(conn);
+	if (tcp_conn_holds(conn, now)) {
 		if (now - conn->progress_ms >= ms) {
 			DAEMON_COUNT(conn->worker->daemon, tcp_closed_stalled);
-			tcp_conn_close(conn);
+			tcp_conn_close(conn, true);
 			return;
 		}
-		/*
-		 * Looked at four times a limit: progress seen late moves the
-		 * close at most a quarter of it later.
-		 */
-		ms = conn->progress_ms + ms - now < ms / 4 ?
-		    conn->progress_ms + ms - now : ms / 4;
-		tcp_conn_wake(conn, ms);
+		tcp_conn_wake(conn, conn->progress_ms + ms - now);
 		return;
 	}
 	ms = tcp_conn_idle_ms(conn);
@@ -356,7 +393,7 @@ on_tcp_timer(uv_timer_t *timer)
 	}
 	if (now - conn->active_ms >= ms) {
 		DAEMON_COUNT(conn->worker->daemon, tcp_closed_idle);
-		tcp_conn_close(conn);
+		tcp_conn_close(conn, false);
 		return;
 	}
 	tcp_conn_wake(conn, conn->active_ms + ms - now);
@@ -435,7 +472,7 @@ on_tcp_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 		return;
 	}
 	if (nread < 0 || conn->buf == NULL) {
-		tcp_conn_close(conn);
+		tcp_conn_close(conn, false);
 		return;
 	}
 	conn->len += (size_t)nread;
@@ -453,7 +490,7 @@ on_tcp_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 	/* A full buffer that is not paused holds a message larger than we accept. */
 	if (!conn->closing && !conn->paused && !conn->full &&
 	    conn->len == conn->cap)
-		tcp_conn_close(conn);
+		tcp_conn_close(conn, false);
 	tcp_conn_unref(conn);
 }
 
@@ -478,12 +515,12 @@ on_tcp_connection(uv_stream_t *server, int status)
 		w->conns->prev = conn;
 	w->conns = conn;
 	if (uv_accept(server, (uv_stream_t *)&conn->handle) != 0) {
-		tcp_conn_close(conn);
+		tcp_conn_close(conn, false);
 		return;
 	}
 	if (w->tcp_clients > LIMIT_TCP_CLIENTS || w->stopping) {
 		DAEMON_COUNT(w->daemon, tcp_refused);
-		tcp_conn_close(conn);
+		tcp_conn_close(conn, false);
 		return;
 	}
 	/* ACL for TCP clients is checked once, at accept. */
@@ -501,7 +538,7 @@ on_tcp_connection(uv_stream_t *server, int status)
 				DAEMON_COUNT(w->daemon, clients_denied);
 			else
 				DAEMON_COUNT(w->daemon, clients_refused);
-			tcp_conn_close(conn);
+			tcp_conn_close(conn, false);
 			return;
 		}
 	}
@@ -510,7 +547,7 @@ on_tcp_connection(uv_stream_t *server, int status)
 	    (const struct sockaddr *)&conn->peer,
 	    w->daemon->config.tcp_connections_per_address)) {
 		DAEMON_COUNT(w->daemon, tcp_refused);
-		tcp_conn_close(conn);
+		tcp_conn_close(conn, false);
 		return;
 	}
 	conn->addr_counted = true;
@@ -518,7 +555,7 @@ on_tcp_connection(uv_stream_t *server, int status)
 	tcp_conn_wake(conn, tcp_conn_idle_ms(conn));
 	if (uv_read_start((uv_stream_t *)&conn->handle, on_tcp_alloc,
 	    on_tcp_read) != 0)
-		tcp_conn_close(conn);
+		tcp_conn_close(conn, false);
 }
 
 bool
@@ -536,5 +573,5 @@ void
 tcp_close_all(struct worker *w)
 {
 	while (w->conns != NULL)
-		tcp_conn_close(w->conns);
+		tcp_conn_close(w->conns, false);
 }

@@ -184,14 +184,15 @@ struct tcp_conn {
 	size_t queued;
 	bool paused;
 	/*
-	 * The timer's clock (loop ms). Bytes ever handed to uv_write, and of
-	 * them those the socket had taken when the writes last made progress,
-	 * at `progress_ms`: tcp-stall-timeout without progress while bytes
-	 * are held is a stall. `active_ms`: the last question read or
-	 * answer written, from which the idle timeout counts. `due`: when
+	 * The timer's clock (loop ms). Bytes ever handed to uv_write (none:
+	 * the kernel holds nothing of ours). `progress_ms`: the last time the
+	 * socket took a whole reply or the kernel sent the client data:
+	 * tcp-stall-timeout without progress while replies are held, by us
+	 * or by the kernel, is a stall. `active_ms`: the last question read
+	 * or answer written, from which the idle timeout counts. `due`: when
 	 * the timer fires.
 	 */
-	uint64_t sent, written_mark;
+	uint64_t sent;
 	uint64_t progress_ms, active_ms, due;
 	bool asked;			/* a complete question was read */
 	/*

@@ -3,10 +3,13 @@ that use RFC 7766 to its edges: pipelining past the per-connection limit,
 closing their sending side once the queries are out, trickling a query a
 byte at a time."""
 import contextlib
+import re
 import select
 import signal
 import socket
 import struct
+import subprocess
+import threading
 import time
 
 import dns.message
@@ -562,6 +565,15 @@ def test_tcp_slow_reader_past_the_idle_timeout_gets_every_reply(daemon_factory):
     assert stats["tcp.closed_stalled"] == before["tcp.closed_stalled"]
 
 
+def stuck_client(daemon_factory, extra):
+    """A daemon with `extra` configuration and the 1.6 KiB answer cached,
+    its counters now, and a client connection with a small receive
+    buffer, which a client that does not read soon fills."""
+    d = daemon_factory(extra)
+    d.query(BIG, "TXT", tcp=True)
+    return d, d.stats(), connect_from(d.addr, 0, rcvbuf=4096)
+
+
 def test_tcp_client_that_never_reads_is_closed_as_stalled(daemon_factory):
     """A client asks for 1.6 KiB answers, 16 at a time, until replies wait
     in descendd (its socket buffers are full), and never reads. It stays
@@ -571,17 +583,9 @@ def test_tcp_client_that_never_reads_is_closed_as_stalled(daemon_factory):
     tcp.closed_stalled, well before the idle timeout (set to 20 s here),
     and its bytes are given back."""
     with small_send_buffers():
-        d = daemon_factory("tcp-idle-timeout: 20000\n")
-        d.query(BIG, "TXT", tcp=True)
-        before = d.stats()
-        s = connect_from(d.addr, 0, rcvbuf=4096)
+        d, before, s = stuck_client(daemon_factory, "tcp-idle-timeout: 20000\n")
         try:
-            queued = sent = 0
-            while queued == 0 and sent < 400:
-                s.sendall(framed(BIG, "TXT") * 16)
-                sent += 16
-                time.sleep(0.1)
-                queued = d.stats()["tcp.queued_bytes"]
+            sent, queued = fill_until_queued(d, s)
             stuck = time.monotonic()
             stats = d.stats()
             while (stats["tcp.closed_stalled"] == before["tcp.closed_stalled"]
@@ -597,7 +601,6 @@ def test_tcp_client_that_never_reads_is_closed_as_stalled(daemon_factory):
           f"{stats['tcp.closed_stalled']}, tcp.paused +"
           f"{stats['tcp.paused'] - before['tcp.paused']}, tcp.queued_bytes "
           f"{stats['tcp.queued_bytes']}")
-    assert queued > 0, "no reply ever waited in descendd: nothing tested"
     assert stats["tcp.closed_stalled"] == before["tcp.closed_stalled"] + 1, \
         "a client that never reads held its replies past the stall limit"
     assert 2.5 <= waited <= 6
@@ -627,3 +630,150 @@ def test_tcp_idle_client_is_closed_at_the_idle_timeout(daemon_factory):
     assert got == ["closed", "closed"]
     assert 0.7 <= waited <= 3
     assert stats["tcp.closed_idle"] == before["tcp.closed_idle"] + 2
+
+
+TCP_ESTABLISHED = 1
+
+
+def still_open(s):
+    """Whether descendd has neither closed nor reset `s`, seen from the
+    client's TCP state (TCP_INFO), without reading a byte of it."""
+    return s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)[0] == TCP_ESTABLISHED
+
+
+def wait_closed(d, s, limit, before):
+    """The monotonic time descendd closed `s` as stalled, or None within
+    `limit` s. Seen in the client's TCP state (a reset arrives at once),
+    looked at every 2 ms, else in tcp.closed_stalled (a close that sends
+    no reset queues its FIN behind replies the client never reads: it is
+    seen only there), looked at by a thread every 0.1 s, so that running
+    the control client does not delay the first."""
+    stop = threading.Event()
+    counted = []
+
+    def look():
+        while not stop.wait(0.1):
+            if d.stats()["tcp.closed_stalled"] > before["tcp.closed_stalled"]:
+                counted.append(time.monotonic())
+                return
+
+    looker = threading.Thread(target=look)
+    looker.start()
+    try:
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline and not counted:
+            if not still_open(s):
+                return time.monotonic()
+            time.sleep(0.002)
+        return counted[0] if counted else None
+    finally:
+        stop.set()
+        looker.join()
+
+
+def last_sent(s):
+    """When descendd's end of the connection `s` last sent the client data
+    (monotonic time, from `ss -ti`'s lastsnd, ms), or None if gone."""
+    port = s.getsockname()[1]
+    out = subprocess.run(["ss", "-tinH", "state", "established",
+                          f"( sport = :53 and dport = :{port} )"],
+                         capture_output=True, text=True).stdout
+    m = re.search(r"lastsnd:(\d+)", out)
+    return None if m is None else time.monotonic() - int(m.group(1)) / 1000
+
+
+def fill_until_queued(d, s):
+    """Asks for the 1.6 KiB answer on `s`, 16 at a time, until replies
+    wait in descendd (its socket buffers are full): the questions asked
+    and the bytes queued."""
+    queued = sent = 0
+    while queued == 0 and sent < 400:
+        s.sendall(framed(BIG, "TXT") * 16)
+        sent += 16
+        time.sleep(0.1)
+        queued = d.stats()["tcp.queued_bytes"]
+    assert queued > 0, "no reply ever waited in descendd: nothing tested"
+    return sent, queued
+
+
+def test_tcp_stall_close_comes_at_the_limit_after_the_last_read(daemon_factory):
+    """A client that does not read, with replies waiting in descendd,
+    reads what its receive buffer holds once and then never again: it
+    made progress at that read (its window opened and the kernel sent it
+    more of our replies), so it is closed as stalled tcp-stall-timeout
+    (1000 ms) after the kernel's last sending, within a few ms: not at the
+    limit after an earlier moment (a read that frees little wakes no
+    write), nor at the idle timeout (the replies all moved to the kernel),
+    nor up to a quarter of the limit late (checks four times a limit)."""
+    limit = 1.0
+    with small_send_buffers():
+        d, before, s = stuck_client(daemon_factory, "tcp-idle-timeout: 20000\n"
+                                    "tcp-stall-timeout: 1000\n")
+        try:
+            fill_until_queued(d, s)
+            time.sleep(0.3)
+            # All its receive buffer holds, so that its window opens wide.
+            s.setblocking(False)
+            got = 0
+            with contextlib.suppress(BlockingIOError):
+                while got < 32768:
+                    got += len(s.recv(32768 - got))
+            read_at = time.monotonic()
+            # The kernel's last sending to the client: what the read let it
+            # send, and any window a zero-window probe found later.
+            time.sleep(0.5)
+            sent_at = last_sent(s)
+            closed_at = wait_closed(d, s, 3 * limit, before)
+            stats = d.stats()
+        finally:
+            s.close()
+    after = None if closed_at is None else closed_at - sent_at
+    print(f"read {got} bytes, then nothing: descendd last sent data "
+          f"{(sent_at - read_at) * 1000:.0f} ms after the read, closed "
+          f"{after and round(after * 1000)} ms after that (limit "
+          f"{limit * 1000:.0f} ms); tcp.closed_stalled "
+          f"{before['tcp.closed_stalled']} -> {stats['tcp.closed_stalled']}")
+    assert sent_at is not None and sent_at >= read_at - 0.005, \
+        "descendd sent nothing after the read: no progress to test"
+    assert after is not None, "not closed within three times the limit"
+    assert stats["tcp.closed_stalled"] == before["tcp.closed_stalled"] + 1
+    assert limit - 0.01 <= after <= limit + 0.1, \
+        f"closed {after * 1000:.0f} ms after the last progress, limit 1000 ms"
+
+
+def test_tcp_replies_parked_in_the_kernel_are_held_too(daemon_factory):
+    """A client with a small receive buffer asks for eight 1.6 KiB answers
+    and never reads: they all fit in the kernel's socket buffers, so none
+    waits in descendd, yet they are held for a client that does not read.
+    A connection whose kernel send queue does not drain is stalled too:
+    closed tcp-stall-timeout (1000 ms) after its last progress, not at the
+    idle timeout (20 s). A client that asked once and has not read yet
+    (its answer sits in its own receive buffer, the kernel holds nothing)
+    is not stalled and stays open."""
+    d = daemon_factory("tcp-idle-timeout: 20000\ntcp-stall-timeout: 1000\n")
+    d.query(BIG, "TXT", tcp=True)
+    before = d.stats()
+    stuck = connect_from(d.addr, 0, rcvbuf=4096)
+    lazy = socket.create_connection((d.addr, 53), timeout=5)
+    try:
+        lazy.sendall(framed(BIG, "TXT"))
+        stuck.sendall(framed(BIG, "TXT") * 8)
+        asked = time.monotonic()
+        time.sleep(0.2)
+        queued = d.stats()["tcp.queued_bytes"]
+        closed_at = wait_closed(d, stuck, 3, before)
+        lazy_open = still_open(lazy)
+        stats = d.stats()
+    finally:
+        stuck.close()
+        lazy.close()
+    after = None if closed_at is None else closed_at - asked
+    print(f"8 answers parked in the kernel, {queued} bytes queued in descendd: "
+          f"closed {after and round(after * 1000)} ms after asking; "
+          f"tcp.closed_stalled {before['tcp.closed_stalled']} -> "
+          f"{stats['tcp.closed_stalled']}; the lazy client open: {lazy_open}")
+    assert queued == 0, "replies waited in descendd: not the kernel's case"
+    assert after is not None, "replies parked in the kernel held past 3 s"
+    assert 0.99 <= after <= 1.5
+    assert stats["tcp.closed_stalled"] == before["tcp.closed_stalled"] + 1
+    assert lazy_open, "a client whose answer it has not read yet was closed"
