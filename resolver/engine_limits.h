@@ -200,14 +200,22 @@
  * make descendd hold every reply (gigabytes in seconds): above
  * LIMIT_TCP_WRITE_QUEUE bytes its queries are no longer read (RFC 7766
  * §6.2.1.1), below half of it reading resumes. A connection holding
- * replies whose socket takes no byte of them for LIMIT_TCP_WRITE_STALL_MS
- * is closed (tcp.closed_stalled): a client that holds our memory by never
- * reading. One that reads, however slowly, keeps its replies: a
- * connection with replies to write is not idle (RFC 7766 §6.2.3). The
- * stall limit is the default of tcp-stall-timeout.
+ * replies (ours, or the kernel's send queue) with no progress for
+ * LIMIT_TCP_WRITE_STALL_MS is closed (tcp.closed_stalled): a client that
+ * holds our memory by never reading. One that reads, however slowly,
+ * keeps its replies: a connection with replies to write is not idle (RFC
+ * 7766 §6.2.3). The stall limit is the default of tcp-stall-timeout.
  */
 #define LIMIT_TCP_WRITE_QUEUE		(64u * 1024)
 #define LIMIT_TCP_WRITE_STALL_MS	3000
+/*
+ * SO_SNDBUF of a client TCP connection (the default of tcp-send-buffer;
+ * Linux doubles it, 64 KiB). Left to autotuning, the kernel would park
+ * 1-4 MiB per connection for a client that does not read, beyond
+ * LIMIT_TCP_WRITE_QUEUE and LIMIT_TCP_QUEUED_TOTAL. 64 KiB in flight is
+ * the largest DNS message, 0.6 MB/s at 100 ms RTT: plenty for replies.
+ */
+#define LIMIT_TCP_SEND_BUFFER		(32u * 1024)
 /*
  * Replies queued for all TCP clients of all workers together (Unbound's
  * stream-wait-size, 4 MiB by default): many connections each just under

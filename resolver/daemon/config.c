@@ -67,6 +67,7 @@ config_init(struct daemon_config *c)
 	c->tcp_connections_per_address = LIMIT_TCP_CLIENTS_PER_ADDR;
 	c->tcp_idle_timeout_ms = LIMIT_TCP_IDLE_MS;
 	c->tcp_stall_timeout_ms = LIMIT_TCP_WRITE_STALL_MS;
+	c->tcp_send_buffer = LIMIT_TCP_SEND_BUFFER;
 	c->control_socket = strdup("/run/descend/control.sock");
 	c->username = strdup(CONFIG_USERNAME_DEFAULT);
 	c->acl = acl_new();
@@ -786,6 +787,12 @@ config_apply(struct config_reader *r, const char *key, const char *v)
 	} else if (strcmp(key, "tcp-stall-timeout") == 0) {
 		if (parse_number(r, key, v, 500, 120000, &n))
 			c->tcp_stall_timeout_ms = (unsigned)n;
+	} else if (strcmp(key, "tcp-send-buffer") == 0) {
+		/* 0: the kernel's autotuning (Knot Resolver's default). */
+		if (strcmp(v, "0") == 0)
+			c->tcp_send_buffer = 0;
+		else if (parse_number(r, key, v, 4096, 4194304, &n))
+			c->tcp_send_buffer = (unsigned)n;
 	}
 	else if (strcmp(key, "forward-zone") == 0)
 		key_zone(r, key, v, ENGINE_ZONE_FORWARD);
@@ -1074,6 +1081,7 @@ config_print(const struct daemon_config *c, FILE *out)
 	    c->tcp_connections_per_address);
 	fprintf(out, "tcp-idle-timeout: %u\n", c->tcp_idle_timeout_ms);
 	fprintf(out, "tcp-stall-timeout: %u\n", c->tcp_stall_timeout_ms);
+	fprintf(out, "tcp-send-buffer: %u\n", c->tcp_send_buffer);
 	for (size_t i = 0; i < c->zone_count; i++) {
 		const struct config_zone *z = &c->zones[i];
 

@@ -54,6 +54,8 @@ struct daemon_config {
 	unsigned tcp_idle_timeout_ms;
 	/* Replies queued and no write progress this long: closed (ms). */
 	unsigned tcp_stall_timeout_ms;
+	/* SO_SNDBUF of client TCP connections; 0: the kernel's autotuning. */
+	unsigned tcp_send_buffer;
 	struct local_zones *local_zones; /* local-zone, local-data, built-ins */
 	struct config_zone *zones;	/* forward-zone and stub-zone lines */
 	struct engine_zone *engine_zones; /* engine.zones: views of `zones` */

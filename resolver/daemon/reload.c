@@ -172,6 +172,7 @@ daemon_apply_config(struct daemon *d, struct daemon_config *fresh,
 		    fresh->tcp_connections_per_address;
 		d->config.tcp_idle_timeout_ms = fresh->tcp_idle_timeout_ms;
 		d->config.tcp_stall_timeout_ms = fresh->tcp_stall_timeout_ms;
+		d->config.tcp_send_buffer = fresh->tcp_send_buffer;
 		d->config.outgoing_v4 = fresh->outgoing_v4;
 		d->config.outgoing_v6 = fresh->outgoing_v6;
 		/* root_hints_file points into root_hints (maybe past a chroot). */

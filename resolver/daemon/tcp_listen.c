@@ -494,6 +494,21 @@ on_tcp_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 	tcp_conn_unref(conn);
 }
 
+/*
+ * tcp-send-buffer: what the kernel may hold of a client's replies, fixed
+ * (autotuning grows it to megabytes for a client that never reads). A
+ * refusal leaves the kernel's size: a bound lost, not a client.
+ */
+static void
+tcp_conn_cap_send_buffer(struct tcp_conn *conn)
+{
+	int size = (int)conn->worker->daemon->config.tcp_send_buffer;
+	uv_os_fd_t fd;
+
+	if (size > 0 && uv_fileno((uv_handle_t *)&conn->handle, &fd) == 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+}
+
 static void
 on_tcp_connection(uv_stream_t *server, int status)
 {
@@ -551,6 +566,7 @@ on_tcp_connection(uv_stream_t *server, int status)
 		return;
 	}
 	conn->addr_counted = true;
+	tcp_conn_cap_send_buffer(conn);
 	conn->active_ms = uv_now(&w->loop);
 	tcp_conn_wake(conn, tcp_conn_idle_ms(conn));
 	if (uv_read_start((uv_stream_t *)&conn->handle, on_tcp_alloc,

@@ -777,3 +777,114 @@ def test_tcp_replies_parked_in_the_kernel_are_held_too(daemon_factory):
     assert 0.99 <= after <= 1.5
     assert stats["tcp.closed_stalled"] == before["tcp.closed_stalled"] + 1
     assert lazy_open, "a client whose answer it has not read yet was closed"
+
+
+def kernel_send_queues():
+    """Bytes the kernel holds in the send queues of descendd's client TCP
+    connections (`ss -tm`: skmem's w, wmem_queued), one entry each."""
+    out = subprocess.run(["ss", "-tmnH", "state", "established",
+                          "( sport = :53 )"], capture_output=True, text=True).stdout
+    return [int(w) for w in re.findall(r"skmem:\(r\d+,rb\d+,t\d+,tb\d+,f\d+,w(\d+)", out)]
+
+
+def rss_kib(pid):
+    """The resident memory of process `pid`, KiB."""
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+
+
+CLIENTS = 16
+LIMIT_TCP_SEND_BUFFER = 32 * 1024       # tcp-send-buffer's default
+
+
+@pytest.mark.parametrize("send_buffer", [None, 0], ids=["default", "autotuned"])
+def test_tcp_clients_that_never_read_park_little_in_the_kernel(daemon_factory,
+                                                              send_buffer):
+    """16 clients pipeline questions for the 1.6 KiB answer (600 each, ~1
+    MB of replies) and never read. descendd holds at most
+    LIMIT_TCP_WRITE_QUEUE (64 KiB) of each in its own queue; the kernel
+    holds what the socket's send buffer takes, which autotuning grows to
+    megabytes on such a connection (tcp-send-buffer: 0, here to show what
+    the default prevents): 16 of them park tens of MB beyond every bound.
+    With tcp-send-buffer at its default (32768, which Linux doubles) each
+    holds at most 64 KiB plus one segment. The stall limit is raised so
+    that nothing closes before the figures are read."""
+    extra = "tcp-stall-timeout: 60000\ntcp-idle-timeout: 60000\n"
+    if send_buffer is not None:
+        extra += f"tcp-send-buffer: {send_buffer}\n"
+    d = daemon_factory(extra)
+    d.query(BIG, "TXT", tcp=True)
+    rss_before = rss_kib(d.proc.pid)
+    clients = [connect_from(d.addr, 0, rcvbuf=4096) for _ in range(CLIENTS)]
+    try:
+        asks = framed(BIG, "TXT") * 600
+        left = {s: asks for s in clients}
+        for s in clients:
+            s.setblocking(False)
+        deadline = time.monotonic() + 3
+        while any(left.values()) and time.monotonic() < deadline:
+            for s, data in left.items():
+                with contextlib.suppress(BlockingIOError):
+                    left[s] = data[s.send(data):]
+            time.sleep(0.01)
+        time.sleep(0.5)
+        queues = kernel_send_queues()
+        stats = d.stats()
+        rss_after = rss_kib(d.proc.pid)
+    finally:
+        for s in clients:
+            s.close()
+    total = sum(queues)
+    print(f"tcp-send-buffer {'default' if send_buffer is None else send_buffer}: "
+          f"{len(queues)} connections, kernel send queues {total // 1024} KiB "
+          f"(largest {max(queues) // 1024} KiB), descendd's own queues "
+          f"{stats['tcp.queued_bytes'] // 1024} KiB, descendd RSS "
+          f"{rss_before} -> {rss_after} KiB")
+    assert len(queues) == CLIENTS
+    # 64 KiB of send buffer, overshot by at most one 64 KiB segment (lo's MSS).
+    bound = 2 * 2 * LIMIT_TCP_SEND_BUFFER
+    if send_buffer is None:
+        assert stats["tcp.queued_bytes"] > 0, \
+            "no reply waited in descendd: the send buffers never filled"
+        assert max(queues) <= bound, "the kernel holds more than tcp-send-buffer"
+    else:
+        assert max(queues) > bound, "autotuning did not grow the buffers: nothing shown"
+
+
+
+def send_buffer_of(s):
+    """The send buffer (bytes) of descendd's end of the connection `s`."""
+    port = s.getsockname()[1]
+    out = subprocess.run(["ss", "-tmnH", "state", "established",
+                          f"( sport = :53 and dport = :{port} )"],
+                         capture_output=True, text=True).stdout
+    return int(re.search(r"skmem:\(r\d+,rb\d+,t\d+,tb(\d+)", out).group(1))
+
+
+def test_tcp_send_buffer_is_set_and_reloaded(daemon_factory):
+    """tcp-send-buffer is the SO_SNDBUF of each client connection (Linux
+    doubles it); a reload applies a new value to new connections, and 0
+    leaves the kernel's size (net.ipv4.tcp_wmem, autotuned)."""
+    d = daemon_factory("tcp-send-buffer: 8192\n")
+    sizes = []
+    for value in ("8192", "65536", "0"):
+        if value != "8192":
+            d.conf.write_text(re.sub(r"tcp-send-buffer: \d+",
+                                     f"tcp-send-buffer: {value}",
+                                     d.conf.read_text()))
+            reloads = d.log.read_text().count("reloaded")
+            d.proc.send_signal(signal.SIGHUP)
+            for _ in range(50):
+                if d.log.read_text().count("reloaded") > reloads:
+                    break
+                time.sleep(0.1)
+        s = socket.create_connection((d.addr, 53), timeout=5)
+        try:
+            s.sendall(framed("www.example.com", qid=1))
+            assert len(read_replies(s, 1, 5)) == 1
+            sizes.append(send_buffer_of(s))
+        finally:
+            s.close()
+    print(f"tcp-send-buffer 8192, 65536, 0: send buffers {sizes}")
+    assert sizes[:2] == [16384, 131072]
+    assert sizes[2] not in (16384, 131072)

@@ -198,6 +198,7 @@ test_all_keys(void)
 	    "tcp-connections-per-address: 16");
 	ok(c.tcp_idle_timeout_ms == 3000 && c.tcp_stall_timeout_ms == 5000,
 	    "tcp-idle-timeout: 3000, tcp-stall-timeout: 5000");
+	ok(c.tcp_send_buffer == 8192, "tcp-send-buffer: 8192");
 	ok(c.engine.zone_count == 2 &&
 	    c.engine.zones[0].kind == ENGINE_ZONE_FORWARD &&
 	    strcmp(c.engine.zones[0].name, "corp.example.") == 0 &&
@@ -336,6 +337,12 @@ test_errors(void)
 		    "number from 200 to 120000",
 		":41: bad value '120001' for 'tcp-stall-timeout': expected a "
 		    "number from 500 to 120000",
+		":42: bad value '4095' for 'tcp-send-buffer': expected a "
+		    "number from 4096 to 4194304",
+		":43: bad value '4194305' for 'tcp-send-buffer': expected a "
+		    "number from 4096 to 4194304",
+		":44: bad value '-1' for 'tcp-send-buffer': expected a "
+		    "number from 4096 to 4194304",
 	};
 	const size_t n = sizeof(expected) / sizeof(expected[0]);
 	const char *path = TEST_DATA "/errors.conf";
@@ -492,7 +499,7 @@ test_example(void)
 		"qname-minimisation", "use-0x20", "serve-stale", "prefetch",
 		"serve-stale-client-timeout", "request-timeout",
 		"max-udp-size", "tcp-connections-per-address", "tcp-idle-timeout",
-		"tcp-stall-timeout",
+		"tcp-stall-timeout", "tcp-send-buffer",
 		"control-socket", "pidfile", "log-level", "log-queries",
 		"forward-zone", "forward-first", "stub-zone",
 		"username", "chroot", "metrics-listen",
