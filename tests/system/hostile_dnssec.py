@@ -52,6 +52,12 @@ the lab's root reaches it.
                                   the zone), its signature false: a denial of
                                   service for a validator trusting the first
   zz.extrasig.trap.net A          the same over the NXDOMAIN's NSECs
+  www.kid.fakesig.trap.net A      signed by kid.fakesig.trap.net (a zone two
+                                  cuts below the zone asked: this server
+                                  answers from the deepest zone it serves),
+                                  each RRSIG after two more naming trap.net
+                                  and fakesig.trap.net, nearer the root,
+                                  with their key tags and false signatures
   ent.oldsoft.trap.net A          NXDOMAIN for an empty non-terminal, as old
                                   software says, from an unsigned zone
                                   (insecure: no DS for oldsoft in trap.net)
@@ -249,7 +255,7 @@ class Server:
                           ("wildreplay", {}), ("stripped", {}), ("oobsigner", {}),
                           ("nosigs", {}), ("wildnsec", {}), ("inscut", {}),
                           ("inscut3", {"nsec3": {"alg": 1, "iterations": 0}}),
-                          ("extrasig", {})):
+                          ("extrasig", {}), ("fakesig", {})):
             name = N(label, TRAP)
             z[label] = Zone(name, **kw)
             z[label].add(rrset(N("www", name), "A", "192.0.2.201"))
@@ -274,6 +280,16 @@ class Server:
             dns.rdatatype.SOA, dns.rdatatype.DNSKEY) else Zone.sign(ns, rs)
         es = z["extrasig"]
         es.sign = lambda rs, es=es: self.extra_signer(Zone.sign(es, rs))
+        # A signed child of fakesig whose RRSIGs below its apex come after
+        # copies naming the zones above it (the scrubber keeps them: inside
+        # trap.net, the zone asked, above the owner).
+        fs = z["fakesig"]
+        kid = Zone(N("kid", fs.name))
+        kid.add(rrset(N("www", kid.name), "A", "192.0.2.210"))
+        fs.add(rrset(kid.name, "NS", NS_NAME.to_text(), ttl=86400))
+        fs.add(kid.ds())
+        above = [(TRAP, self.trap.dnskey), (fs.name, fs.dnskey)]
+        kid.sign = lambda rs, kid=kid: self.fake_signers(Zone.sign(kid, rs), above)
         wr = z["wildreplay"]
         wr.add(rrset(N("*", wr.name), "A", "192.0.2.203"))
         wn = z["wildnsec"]
@@ -300,23 +316,38 @@ class Server:
         self.unsigned = Zone(N("unsigned", st.name), signed=False)
         self.unsigned.add(rrset(N("www", self.unsigned.name), "A", "192.0.2.205"))
         st.add(rrset(self.unsigned.name, "NS", NS_NAME.to_text(), ttl=86400))
-        self.zones = [self.trap, self.unsigned, self.oldsoft] + list(z.values())
+        self.zones = [self.trap, self.unsigned, self.oldsoft, kid] + list(z.values())
 
     @staticmethod
-    def extra_signer(sig_rrsets):
-        """Each RRSIG whose signer is not its owner after a copy naming the
-        owner as signer, with a false signature. The copies go in an RRset
-        of their own, sent first (dnspython renders one RRset's records in
-        an order of its own)."""
+    def forged_first(sig_rrsets, forge):
+        """Each RRSIG whose signer is not its owner after the copies
+        forge(rrsig, owner) makes, in an RRset of their own sent first
+        (dnspython renders one RRset's records in an order of its own)."""
         out = []
         for sigs in sig_rrsets:
             fake = dns.rrset.RRset(sigs.name, sigs.rdclass, sigs.rdtype)
             fake.update_ttl(sigs.ttl)
             for r in sigs:
                 if r.signer != sigs.name:
-                    fake.add(r.replace(signer=sigs.name, signature=os.urandom(64)))
+                    for f in forge(r, sigs.name):
+                        fake.add(f)
             out += [fake, sigs] if len(fake) else [sigs]
         return out
+
+    @staticmethod
+    def extra_signer(sig_rrsets):
+        """Before each RRSIG below the apex a copy naming the owner as
+        signer, with a false signature."""
+        return Server.forged_first(sig_rrsets, lambda r, owner: [
+            r.replace(signer=owner, signature=os.urandom(64))])
+
+    @staticmethod
+    def fake_signers(sig_rrsets, signers):
+        """Before each RRSIG below the apex copies naming each of `signers`
+        (name, DNSKEY) as signer, with its key tag and a false signature."""
+        return Server.forged_first(sig_rrsets, lambda r, owner: [
+            r.replace(signer=name, key_tag=dns.dnssec.key_id(dnskey),
+                      signature=os.urandom(64)) for name, dnskey in signers])
 
     @staticmethod
     def garbage_sigs(rs, signer, tag):

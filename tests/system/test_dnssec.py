@@ -96,6 +96,10 @@ HOSTILE = [
     # tried (was SERVFAIL: the first one's keys were fetched and failed)
     ("www.extrasig.trap.net", "A", ("NOERROR", True, None)),
     ("zz.extrasig.trap.net", "A", ("NXDOMAIN", True, None)),
+    # the same with two RRSIGs naming zones nearer the root than the real
+    # signer, two cuts below the zone asked (was SERVFAIL, EDE 6: they were
+    # the two signers tried)
+    ("www.kid.fakesig.trap.net", "A", ("NOERROR", True, None)),
     # an insecure NXDOMAIN for an empty non-terminal, then the name below
     # it: RFC 8020 only from secure NXDOMAINs (was NXDOMAIN from the cache)
     ("ent.oldsoft.trap.net", "A", ("NXDOMAIN", False, None)),

@@ -20,7 +20,8 @@ DEEP = "a." * 100 + "nsec3deep.trap.net"
 
 # question, type, Unbound's (rcode, AD, EDE), Knot Resolver's; None: no reply
 # at all (the client times out); a tuple of EDEs: one of them (it varies from
-# run to run there). Keep in step with CASES.md.
+# run to run there); a list of outcomes: one of them (the same). Keep in step
+# with CASES.md.
 CASES = [
     ("www.trap.net", "A", ("NOERROR", True, None), ("NOERROR", True, None)),
     ("www.keytrap.trap.net", "A", ("SERVFAIL", False, (9, 6)), ("SERVFAIL", False, 6)),
@@ -44,6 +45,8 @@ CASES = [
     ("data.unsigned.inscut3.trap.net", "A", ("NOERROR", False, None), ("NOERROR", False, None)),
     ("www.extrasig.trap.net", "A", ("SERVFAIL", False, (9, 10)), ("SERVFAIL", False, (0, 6))),
     ("zz.extrasig.trap.net", "A", ("SERVFAIL", False, (9, 10)), ("SERVFAIL", False, (0, 6))),
+    ("www.kid.fakesig.trap.net", "A", ("SERVFAIL", False, 9),
+     [("NOERROR", True, None), ("SERVFAIL", False, 6)]),
     ("ent.oldsoft.trap.net", "A", ("NXDOMAIN", False, None), ("NXDOMAIN", False, None)),
     ("www.ent.oldsoft.trap.net", "A", ("NOERROR", False, None), ("NOERROR", False, None)),
 ]
@@ -66,6 +69,8 @@ def outcome(addr, name, rdtype):
 
 
 def matches(got, expected):
+    if isinstance(expected, list):
+        return any(matches(got, e) for e in expected)
     if got is None or expected is None:
         return got == expected
     if isinstance(expected[2], tuple):
@@ -103,9 +108,7 @@ def test_knot_resolver(hostile_dnssec, kresd, case):
     # (a bogus answer served from its cache carries none): rcode and AD are
     # checked always, the EDE when it gives one.
     got = outcome(kresd, case[0], case[1])
-    if got is not None and got[2] is None and case[3] is not None:
-        got = (got[0], got[1], None)
-        expected = (case[3][0], case[3][1], None)
-    else:
-        expected = case[3]
-    assert matches(got, expected), got
+    alternatives = case[3] if isinstance(case[3], list) else [case[3]]
+    if got is not None and got[2] is None:
+        alternatives = [e if e is None else (e[0], e[1], None) for e in alternatives]
+    assert matches(got, alternatives), got
