@@ -35,14 +35,16 @@ struct task;
 
 /*
  * At the cache door: keeps the NSEC or NSEC3 records the validator
- * verified for a secure negative reply (v->nsec_secure, signed by v->nsec_zone) with the
- * zone's SOA, for at most `ttl_cap` seconds (the negative TTL: the SOA's
- * TTL and MINIMUM, RFC 8198 §5.4); and those proving a secure wildcard
- * answer's name absent (the NSEC covering it, or the NSEC3 covering its
- * next closer name), which come without a SOA, for at most `ttl_cap`
- * (the iterator gives cache-max-negative-ttl): another name under the
- * wildcard is expanded from them. Anything else is ignored, and so is
- * everything while aggressive-nsec is off.
+ * verified for a secure negative reply (v->nsec_secure, signed by
+ * v->nsec_zone) with the zone's SOA, for at most `ttl_cap` seconds (the
+ * iterator's negative TTL, within cache-max-negative-ttl) and the SOA's
+ * TTL and MINIMUM, which the NSEC cache applies itself (RFC 9077 §4); and
+ * those proving a secure wildcard answer's name absent (the NSEC covering
+ * it, or the NSEC3 covering its next closer name), which come without a
+ * SOA, for at most `ttl_cap` (cache-max-negative-ttl) and, once a denial
+ * brought the zone's SOA, its TTL and MINIMUM from when they came:
+ * another name under the wildcard is expanded from them. Anything else is ignored, and so is everything while
+ * aggressive-nsec is off.
  */
 void aggressive_learn(struct engine *engine, const struct reply_view *v,
     ldns_rr_class klass, uint32_t ttl_cap, time_t now);

@@ -36,13 +36,15 @@ struct nsec_entry {
 	RB_ENTRY(nsec_entry) node;	/* in its zone's tree */
 	TAILQ_ENTRY(nsec_entry) lru;	/* in its shard's list, recent first */
 	struct nsec_zone *zone;
-	time_t expires;
+	time_t expires;			/* see entry_expires() */
 	const uint8_t *owner;		/* lowercase wire, into data[] */
 	const uint8_t *next;
 	uint8_t owner_len, next_len;
 	uint16_t rr_count;		/* the NSEC and its RRSIGs */
 	uint32_t wire_len;
-	size_t cost;			/* bytes counted against the bound */
+	uint32_t ttl;			/* the life it was given: expires - ttl
+					 * is when it came */
+	uint32_t cost;			/* bytes counted against the bound */
 	uint8_t data[];
 };
 
@@ -56,6 +58,13 @@ struct nsec_zone {
 	uint8_t key_len;
 	uint8_t key[DNAME_WIRE_MAX];
 	time_t soa_expires;
+	/*
+	 * How long the zone's newest SOA lets its absence be known: the
+	 * least of that SOA's TTL, its MINIMUM and the caller's cap (RFC
+	 * 2308 §5, RFC 9077 §4); UINT32_MAX until a SOA came. Every entry
+	 * answers for no longer than this after it came (entry_expires).
+	 */
+	uint32_t neg_ttl;
 	uint8_t *soa;			/* the SOA and its RRSIGs, wire form */
 	uint32_t soa_len;
 	uint16_t soa_count;
@@ -169,6 +178,22 @@ RB_PROTOTYPE(nsec_cache_tree, nsec_entry, node, entry_compare)
 RB_GENERATE(nsec_cache_tree, nsec_entry, node, entry_compare)
 RB_PROTOTYPE(nsec_cache_zones, nsec_zone, node, zone_compare)
 RB_GENERATE(nsec_cache_zones, nsec_zone, node, zone_compare)
+
+/*
+ * When an entry stops answering: at its own expiry (its TTL, the cap it
+ * came with, its RRSIGs), and no later than its zone's negative TTL after
+ * it came. RFC 9077 §4 bounds the NSECs of a negative answer by the SOA's
+ * TTL and MINIMUM; an NSEC from a wildcard answer comes without a SOA, so
+ * the zone's bounds it once one is known, also one that came before (as
+ * an authority following RFC 9077 §3 gives it no longer a TTL).
+ */
+static time_t
+entry_expires(const struct nsec_entry *e)
+{
+	if (e->ttl > e->zone->neg_ttl)
+		return e->expires - (time_t)(e->ttl - e->zone->neg_ttl);
+	return e->expires;
+}
 
 /* ---- packing ---- */
 
@@ -532,8 +557,26 @@ entry_new(const ldns_rr *nsec, const ldns_rdf *zone,
 	e->rr_count = count;
 	e->wire_len = (uint32_t)wire_len;
 	e->expires = now + (time_t)ttl;
-	e->cost = malloc_cost(sizeof(*e) + olen + nlen + wire_len);
+	e->ttl = ttl;
+	e->cost = (uint32_t)malloc_cost(sizeof(*e) + olen + nlen + wire_len);
 	return e;
+}
+
+/*
+ * RFC 2308 §5: how long a SOA lets a negative answer live, the lesser of
+ * its TTL and its MINIMUM field; and no longer than `cap`.
+ */
+static uint32_t
+soa_negative_ttl(const ldns_rr *soa, uint32_t cap)
+{
+	const ldns_rdf *min = ldns_rr_rdf(soa, 6);
+	uint32_t ttl = ldns_rr_ttl(soa) < cap ? ldns_rr_ttl(soa) : cap;
+
+	/* A SOA without its seven fields (none parses so) denies nothing. */
+	if (min == NULL || ldns_rdf_size(min) != 4)
+		return 0;
+	return ldns_rdf2native_int32(min) < ttl ? ldns_rdf2native_int32(min) :
+	    ttl;
 }
 
 size_t
@@ -546,7 +589,7 @@ nsec_cache_store(struct nsec_cache *cache, const ldns_rdf *zone,
 	uint8_t key[DNAME_WIRE_MAX], *soa_wire, next[NSEC_CACHE_HASH_LEN];
 	size_t key_len, soa_len = 0;
 	uint16_t soa_count;
-	uint32_t soa_ttl;
+	uint32_t soa_ttl, neg_ttl = UINT32_MAX;
 	struct nsec_shard *s;
 	struct nsec_zone *z;
 	struct nsec_cache_chain_params params;
@@ -561,9 +604,10 @@ nsec_cache_store(struct nsec_cache *cache, const ldns_rdf *zone,
 		soa_wire = NULL;
 		soa_ttl = 0;
 	} else {
-		soa_ttl = ldns_rr_ttl(ldns_rr_list_rr(soa, 0));
-		soa_ttl = sigs_ttl(sigs, zone, LDNS_RR_TYPE_SOA, now,
-		    soa_ttl < ttl_cap ? soa_ttl : ttl_cap);
+		/* A denial: its NSECs and SOA live no longer than it may. */
+		ttl_cap = neg_ttl = soa_negative_ttl(ldns_rr_list_rr(soa, 0),
+		    ttl_cap);
+		soa_ttl = sigs_ttl(sigs, zone, LDNS_RR_TYPE_SOA, now, neg_ttl);
 		if (soa_ttl == 0 || (soa_wire = pack_records(soa, sigs, zone,
 		    LDNS_RR_TYPE_SOA, &soa_len, &soa_count)) == NULL)
 			return 0;
@@ -590,6 +634,7 @@ nsec_cache_store(struct nsec_cache *cache, const ldns_rdf *zone,
 	if ((z = zone_find(s, key, key_len, (uint16_t)klass)) == NULL &&
 	    (z = calloc(1, sizeof(*z))) != NULL) {
 		RB_INIT(&z->nsecs);
+		z->neg_ttl = UINT32_MAX;
 		z->klass = (uint16_t)klass;
 		z->key_len = (uint8_t)key_len;
 		memcpy(z->key, key, key_len);
@@ -611,6 +656,7 @@ nsec_cache_store(struct nsec_cache *cache, const ldns_rdf *zone,
 		z->soa_len = (uint32_t)soa_len;
 		z->soa_count = soa_count;
 		z->soa_expires = now + (time_t)soa_ttl;
+		z->neg_ttl = neg_ttl;
 	}
 	if (z != NULL) {
 		s->bytes -= z->cost;
@@ -670,7 +716,7 @@ entry_at_or_before(struct nsec_cache *cache, struct nsec_shard *s,
 		e = RB_MAX(nsec_cache_tree, &z->nsecs);
 	if (e == NULL)
 		return NULL;
-	if (e->expires <= now) {
+	if (entry_expires(e) <= now) {
 		/* The zone may go with it: the caller looks no further. */
 		entry_remove(cache, s, e);
 		return NULL;
@@ -720,7 +766,7 @@ zone_collect(struct nsec_cache *cache, struct nsec_shard *s,
 	soa = z->soa_expires > now;
 	if ((first = entry_at_or_before(cache, s, z, key, len, now)) == NULL)
 		return false;	/* z may be gone now */
-	*expires = first->expires;
+	*expires = entry_expires(first);
 	if (soa && z->soa_expires < *expires)
 		*expires = z->soa_expires;
 	labels = label_offsets(key, len, offs);
@@ -746,8 +792,8 @@ zone_collect(struct nsec_cache *cache, struct nsec_shard *s,
 	    first->rr_count))
 		return false;
 	if (wild != NULL) {
-		if (wild->expires < *expires)
-			*expires = wild->expires;
+		if (entry_expires(wild) < *expires)
+			*expires = entry_expires(wild);
 		if (!wire_copy(&copies[2], wild->data + wild->owner_len +
 		    wild->next_len, wild->wire_len, wild->rr_count))
 			return false;
@@ -1003,7 +1049,7 @@ nsec_cache_nsec3_find(struct nsec_cache *cache,
 		/* The SOA, when a live one is held, goes with the first. */
 		bool with_soa = found->zone == NULL && z->soa_expires > now;
 
-		expires = e->expires;
+		expires = entry_expires(e);
 		if (with_soa && z->soa_expires < expires)
 			expires = z->soa_expires;
 		ok = wire_copy(&rec, e->data + e->owner_len + e->next_len,
@@ -1135,11 +1181,12 @@ nsec_cache_dump(struct nsec_cache *cache, FILE *out, time_t now)
 			RB_FOREACH(e, nsec_cache_tree, &z->nsecs) {
 				ldns_rr_list *rrs = ldns_rr_list_new();
 				ldns_rr_list *sigs = ldns_rr_list_new();
+				time_t expires = entry_expires(e);
 
-				if (e->expires > now && rrs != NULL &&
+				if (expires > now && rrs != NULL &&
 				    sigs != NULL && unpack_records(e->data +
 				    e->owner_len + e->next_len, e->wire_len,
-				    e->rr_count, (uint32_t)(e->expires - now),
+				    e->rr_count, (uint32_t)(expires - now),
 				    rrs, sigs))
 					for (size_t j = 0;
 					    j < ldns_rr_list_rr_count(rrs); j++) {

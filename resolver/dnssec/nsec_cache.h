@@ -14,8 +14,11 @@
  *
  * Bounded in bytes (a share of cache-size), least recently used entries
  * evicted first; each entry expires at the least of its TTL, the caller's
- * cap (RFC 8198 §5.4: the SOA's TTL and MINIMUM) and its RRSIGs' expiration
- * and original TTL. Thread-safe: zones hash into shards, each with its own
+ * cap, its RRSIGs' expiration and original TTL, and the negative TTL of
+ * its zone's newest SOA (the lesser of its TTL and MINIMUM: RFC 2308 §5,
+ * RFC 9077 §4 updating RFC 8198 §5.4) counted from when the entry came,
+ * also for one that came without a SOA before the zone's was known; the
+ * SOA kept expires at its negative TTL too. Thread-safe: zones hash into shards, each with its own
  * lock, as the RRset cache does; one lookup takes one shard's lock per
  * ancestor of the name tried.
  */
@@ -60,7 +63,10 @@ void nsec_cache_set_max(struct nsec_cache *cache, size_t max_bytes);
  * `sigs`. `soa` NULL (a positive wildcard answer's proof, which comes
  * without one): the zone keeps the SOA it has, or has none until a denial
  * brings one. A record replaces the cached one of the same owner.
- * `ttl_cap` bounds every entry's lifetime (UINT32_MAX: none). Returns the
+ * `ttl_cap` bounds every entry's lifetime (UINT32_MAX: none), and so does
+ * the lesser of the SOA's TTL and MINIMUM when `soa` is given: it becomes
+ * the zone's negative TTL, which bounds each of its entries from when it
+ * came, those stored without a SOA included (RFC 9077 §4). Returns the
  * number of NSEC records stored (0 also with a `soa` that is no SOA of
  * `zone`, or when memory ran out).
  */

@@ -3,11 +3,13 @@
  * (resolver/dnssec/nsec_cache.c): canonical order (RFC 4034 §6.1) with
  * uppercase and \000 labels, the NSEC at or before a name, the wrap at the
  * zone's last NSEC, empty non-terminals, the wildcard's NSEC at the closest
- * encloser, nothing denied below a cut or a DNAME, expiry by TTL, SOA cap and RRSIG, the byte bound, flushes, and
- * workers storing and looking up at once (run it under TSan too). NSEC3
- * chains hashed by ldns: the lookups RFC 8198 synthesis makes
- * (aggressive_nsec3_lookup), opt-out, the iteration limit, expiry, zone
- * cuts and DS, the hashes a flood costs, and workers again.
+ * encloser, nothing denied below a cut or a DNAME, expiry by TTL, SOA cap
+ * and RRSIG, the byte bound, flushes, and workers storing and looking up
+ * at once (run it under TSan too). NSEC3 chains hashed by ldns: the
+ * lookups RFC 8198 synthesis makes (aggressive_nsec3_lookup), opt-out, the
+ * iteration limit, expiry, zone cuts and DS, the hashes a flood costs, and
+ * workers again. The SOA's TTL and MINIMUM bound NSEC and NSEC3 alike,
+ * and the NSECs of wildcard answers (RFC 9077).
  */
 #include <ctype.h>
 #include <pthread.h>
@@ -46,9 +48,11 @@ add_nsec(ldns_rr_list *nsecs, ldns_rr_list *sigs, const char *zone,
 	ldns_rr_list_push_rr(sigs, t_rr(text));
 }
 
-/* The zone's SOA (TTL 3600, MINIMUM 300) with its RRSIG into `sigs`. */
+/* The zone's SOA (TTL `ttl`, MINIMUM `minimum`) with its RRSIG into
+ * `sigs`. */
 static ldns_rr_list *
-soa_of(const char *zone, ldns_rr_list *sigs, unsigned ttl)
+soa_min_of(const char *zone, ldns_rr_list *sigs, unsigned ttl,
+    unsigned minimum)
 {
 	char text[512];
 
@@ -56,8 +60,15 @@ soa_of(const char *zone, ldns_rr_list *sigs, unsigned ttl)
 	    " 4711 %s AAAA", zone, ttl, ttl, zone);
 	ldns_rr_list_push_rr(sigs, t_rr(text));
 	snprintf(text, sizeof(text), "%s %u IN SOA ns1.%s host.%s 1 3600 600 "
-	    "86400 300", zone, ttl, zone, zone);
+	    "86400 %u", zone, ttl, zone, zone, minimum);
 	return t_list(text, NULL);
+}
+
+/* The zone's SOA (TTL `ttl`, MINIMUM 300) with its RRSIG into `sigs`. */
+static ldns_rr_list *
+soa_of(const char *zone, ldns_rr_list *sigs, unsigned ttl)
+{
+	return soa_min_of(zone, sigs, ttl, 300);
 }
 
 /* Stores a chain: pairs of owner and next name, NULL-terminated. */
@@ -82,6 +93,24 @@ store_chain(struct nsec_cache *c, const char *zone, unsigned ttl,
 	ldns_rr_list_deep_free(nsecs);
 	ldns_rr_list_deep_free(sigs);
 	ldns_rr_list_deep_free(soa);
+	ldns_rdf_deep_free(z);
+	return n;
+}
+
+/* One NSEC of `zone` stored at `now` with TTL 3600 (and that cap)
+ * without a SOA: what a secure wildcard answer leaves (aggressive_learn). */
+static size_t
+store_seed(struct nsec_cache *c, const char *zone, const char *owner,
+    const char *next, time_t now)
+{
+	ldns_rr_list *nsecs = ldns_rr_list_new(), *sigs = ldns_rr_list_new();
+	ldns_rdf *z = t_name(zone);
+	size_t n;
+
+	add_nsec(nsecs, sigs, zone, owner, next, 3600);
+	n = nsec_cache_store(c, z, IN, NULL, nsecs, sigs, 3600, now);
+	ldns_rr_list_deep_free(nsecs);
+	ldns_rr_list_deep_free(sigs);
 	ldns_rdf_deep_free(z);
 	return n;
 }
@@ -362,6 +391,19 @@ test_cuts_and_dnames(void)
 	nsec_cache_free(c);
 }
 
+/* example.com's apex NSEC (next m, TTL 3600) in a new list, its RRSIG
+ * in a new *sigs. */
+static ldns_rr_list *
+apex_nsec(ldns_rr_list **sigs)
+{
+	ldns_rr_list *nsecs = ldns_rr_list_new();
+
+	*sigs = ldns_rr_list_new();
+	add_nsec(nsecs, *sigs, "example.com.", "example.com.", "m.example.com.",
+	    3600);
+	return nsecs;
+}
+
 static void
 test_expiry(void)
 {
@@ -412,19 +454,32 @@ test_expiry(void)
 	ldns_rr_list_deep_free(sigs);
 	ldns_rr_list_deep_free(soa);
 
-	/* A SOA that dies first takes the denials with it: past it the
-	 * NSECs come alone, which only a wildcard expansion may use. */
-	sigs = ldns_rr_list_new();
+	/* A SOA TTL below the NSECs' takes them with it (RFC 9077 §4). */
 	ldns_rr_list_deep_free(nsecs);
-	nsecs = ldns_rr_list_new();
-	add_nsec(nsecs, sigs, "example.com.", "example.com.", "m.example.com.",
-	    3600);
+	nsecs = apex_nsec(&sigs);
 	soa = soa_of("example.com.", sigs, 30);
 	nsec_cache_store(c, zone, IN, soa, nsecs, sigs, UINT32_MAX, NOW);
 	ok(lookup(c, "b.example.com.", NOW + 29, &f) && f.ttl == 1 &&
+	    f.soa != NULL && !lookup(c, "c.example.com.", NOW + 30, &g),
+	    "NSECs of TTL 3600 with a SOA of TTL 30 live 30 s");
+	nsec_cache_found_clear(&f);
+	ldns_rr_list_deep_free(sigs);
+	ldns_rr_list_deep_free(soa);
+
+	/* A SOA that dies first (its RRSIG expires at 30 s) takes the
+	 * denials with it: past it the NSECs (good for MINIMUM, 300 s) come
+	 * alone, which only a wildcard expansion may use. */
+	ldns_rr_list_deep_free(nsecs);
+	nsecs = apex_nsec(&sigs);
+	ldns_rr_list_push_rr(sigs, t_rr("example.com. 3600 IN RRSIG SOA 13 2 "
+	    "3600 20260101000030 20251201000000 4711 example.com. AAAA"));
+	soa = t_list("example.com. 3600 IN SOA ns1.example.com. "
+	    "host.example.com. 1 3600 600 86400 300", NULL);
+	nsec_cache_store(c, zone, IN, soa, nsecs, sigs, UINT32_MAX, NOW);
+	ok(lookup(c, "b.example.com.", NOW + 29, &f) && f.ttl == 1 &&
 	    f.soa != NULL && lookup(c, "c.example.com.", NOW + 30, &g) &&
-	    g.soa == NULL && g.ttl > 1,
-	    "no SOA past the SOA's TTL, so no denial synthesised");
+	    g.soa == NULL && g.ttl == 270,
+	    "no SOA past the SOA's RRSIG, so no denial synthesised");
 	nsec_cache_found_clear(&f);
 	nsec_cache_found_clear(&g);
 	ldns_rr_list_deep_free(sigs);
@@ -528,10 +583,15 @@ worker(void *p)
 		snprintf(zone, sizeof(zone), "z%d.test.", z);
 		snprintf(owner, sizeof(owner), "n%03d.%s", i % 50, zone);
 		snprintf(next, sizeof(next), "n%03d.%s", i % 50 + 1, zone);
-		store_chain(a->cache, zone, 300, UINT32_MAX, NOW, zone, owner,
-		    owner, next, NULL);
+		/* A wildcard answer's NSEC now and then: the zone's SOA
+		 * (MINIMUM 300) bounds it too, read under the same lock. */
+		if (i % 3 == 0)
+			store_seed(a->cache, zone, owner, next, NOW + i % 5);
+		else
+			store_chain(a->cache, zone, 300, UINT32_MAX, NOW, zone,
+			    owner, owner, next, NULL);
 		snprintf(name, sizeof(name), "n%03da.%s", (i * 7) % 50, zone);
-		if (lookup(a->cache, name, NOW, &f))
+		if (lookup(a->cache, name, NOW + i % 7, &f))
 			a->found++;
 		nsec_cache_found_clear(&f);
 		if (i % 100 == 99) {
@@ -1253,6 +1313,160 @@ test_nsec3_expiry(void)
 	nsec_cache_free(c);
 }
 
+/* Every record of a found proof (NSECs, RRSIGs, SOA) says `ttl`, and
+ * so does found->ttl. */
+static bool
+found_ttls(const struct nsec_cache_found *f, uint32_t ttl)
+{
+	const ldns_rr_list *lists[3] = { f->nsecs, f->sigs, f->soa };
+	size_t n = 0;
+
+	for (size_t l = 0; l < 3; l++)
+		for (size_t i = 0; lists[l] != NULL &&
+		    i < ldns_rr_list_rr_count(lists[l]); i++, n++)
+			if (ldns_rr_ttl(ldns_rr_list_rr(lists[l], i)) != ttl) {
+				diag("%s has TTL %u, not %u", ldns_rr_type2str(
+				    ldns_rr_get_type(ldns_rr_list_rr(lists[l],
+				    i))), ldns_rr_ttl(ldns_rr_list_rr(lists[l],
+				    i)), ttl);
+				return false;
+			}
+	if (f->ttl != ttl)
+		diag("found->ttl %u, not %u", f->ttl, ttl);
+	return n > 0 && f->soa != NULL && f->ttl == ttl;
+}
+
+/* A cache, and the makings of a denial of `zone` whose SOA has TTL 3600
+ * and MINIMUM 60 (far below the NSEC(3) TTLs of 3600 the tests give). */
+struct min_zone {
+	struct nsec_cache *c;
+	ldns_rr_list *nsecs, *sigs, *soa;
+	ldns_rdf *zone;
+};
+
+static void
+min_zone_init(struct min_zone *m, const char *zone)
+{
+	m->c = nsec_cache_new(1 << 20);
+	m->nsecs = ldns_rr_list_new();
+	m->sigs = ldns_rr_list_new();
+	m->soa = soa_min_of(zone, m->sigs, 3600, 60);
+	m->zone = t_name(zone);
+}
+
+/* The denial stored at `now`, without a cap from the caller. */
+static size_t
+min_zone_store(struct min_zone *m, time_t now)
+{
+	return nsec_cache_store(m->c, m->zone, IN, m->soa, m->nsecs, m->sigs,
+	    UINT32_MAX, now);
+}
+
+static void
+min_zone_clear(struct min_zone *m)
+{
+	nsec_cache_free(m->c);
+	ldns_rr_list_deep_free(m->nsecs);
+	ldns_rr_list_deep_free(m->sigs);
+	ldns_rr_list_deep_free(m->soa);
+	ldns_rdf_deep_free(m->zone);
+}
+
+/*
+ * RFC 9077 §4 (updating RFC 8198 §5.4), RFC 2308 §5: the cache keeps and
+ * hands out absence for no longer than the least of the NSEC(3)'s TTL, the
+ * SOA's TTL and its MINIMUM, whatever cap its caller passes. A zone whose
+ * MINIMUM (60) is far below its NSEC(3) and SOA TTLs (3600): a synthesised
+ * NXDOMAIN and NODATA say at most 60 on every record, counted down, and
+ * nothing answers from 60 s on. NSECs from wildcard answers (no SOA) obey
+ * the zone's MINIMUM once a denial brought it, those stored before too.
+ */
+static void
+test_soa_minimum(void)
+{
+	struct min_zone z;
+	struct nsec_cache_found f;
+	ldns_rdf *m = t_name("m.example.com.");
+	struct dnssec_verdict vd;
+	bool got;
+
+	min_zone_init(&z, "example.com.");
+	add_nsec(z.nsecs, z.sigs, "example.com.", "example.com.",
+	    "m.example.com.", 3600);
+	add_nsec(z.nsecs, z.sigs, "example.com.", "m.example.com.",
+	    "example.com.", 3600);
+	ok(min_zone_store(&z, NOW) == 2,
+	    "NSECs and SOA of TTL 3600, MINIMUM 60, stored without a cap");
+	got = lookup(z.c, "b.example.com.", NOW + 10, &f);
+	ok(got && prove_nxdomain("b.example.com.", &f) == SEC_SECURE &&
+	    found_ttls(&f, 50), "an NXDOMAIN 10 s later: NSECs, RRSIGs and "
+	    "SOA at 50 (MINIMUM, counted down)");
+	nsec_cache_found_clear(&f);
+	got = lookup(z.c, "m.example.com.", NOW + 10, &f);
+	if (got)
+		nsec_prove_nodata(m, LDNS_RR_TYPE_TXT, f.zone, f.nsecs, &vd);
+	ok(got && vd.status == SEC_SECURE && found_ttls(&f, 50),
+	    "a NODATA likewise at 50");
+	nsec_cache_found_clear(&f);
+	ok(lookup(z.c, "b.example.com.", NOW + 59, &f) && found_ttls(&f, 1),
+	    "at 59 s: 1 left");
+	nsec_cache_found_clear(&f);
+	ok(!lookup(z.c, "b.example.com.", NOW + 60, &f) &&
+	    !lookup(z.c, "m.example.com.", NOW + 60, &f),
+	    "from 60 s on nothing answers (not the NSECs' 3600)");
+	min_zone_clear(&z);
+
+	/*
+	 * example.com has *.wild: an expansion's NSEC (*.wild, next www)
+	 * comes at 0 s without a SOA; a denial at 30 s brings the apex NSEC
+	 * (next *.wild, denying *.example.com) and the SOA, MINIMUM 60, both
+	 * good until 90 s. At 70 s the first NSEC is older than MINIMUM: it
+	 * must not deny wilda.example.com, though the SOA still lives.
+	 */
+	min_zone_init(&z, "example.com.");
+	add_nsec(z.nsecs, z.sigs, "example.com.", "example.com.",
+	    "*.wild.example.com.", 3600);
+	ok(store_seed(z.c, "example.com.", "*.wild.example.com.",
+	    "www.example.com.", NOW) == 1 && min_zone_store(&z, NOW + 30) == 1,
+	    "an expansion's NSEC at 0 s, a denial at 30 s");
+	ok(lookup(z.c, "wilda.example.com.", NOW + 50, &f) &&
+	    prove_nxdomain("wilda.example.com.", &f) == SEC_SECURE &&
+	    found_ttls(&f, 10), "at 50 s wilda.example.com is denied, for "
+	    "the 10 s its NSEC has left");
+	nsec_cache_found_clear(&f);
+	got = lookup(z.c, "wilda.example.com.", NOW + 70, &f);
+	ok(!got || prove_nxdomain("wilda.example.com.", &f) != SEC_SECURE,
+	    "at 70 s that NSEC, older than MINIMUM, denies nothing");
+	nsec_cache_found_clear(&f);
+	ok(store_seed(z.c, "example.com.", "www.example.com.", "example.com.",
+	    NOW + 40) == 1 && lookup(z.c, "zzz.example.com.", NOW + 99, &f),
+	    "one stored at 40 s, after the SOA, is still there at 99 s");
+	nsec_cache_found_clear(&f);
+	ok(!lookup(z.c, "zzz.example.com.", NOW + 100, &f),
+	    "and gone at 100 s (MINIMUM after it came), not at 3640 s");
+	min_zone_clear(&z);
+
+	/* NSEC3: the same zone shape as test_nsec3_proofs', MINIMUM 60. */
+	min_zone_init(&z, "example.net.");
+	n3_records("example.net.", n3_nodes, N3_NODES, 0, 0, true, 3600, NULL,
+	    z.nsecs, z.sigs);
+	ok(min_zone_store(&z, NOW) == N3_NODES,
+	    "an NSEC3 chain of TTL 3600, SOA MINIMUM 60");
+	ok(n3_lookup(z.c, "nope.example.net.", LDNS_RR_TYPE_A, NOW + 10, &f) ==
+	    LDNS_RCODE_NXDOMAIN && found_ttls(&f, 50),
+	    "an NXDOMAIN from NSEC3 at 10 s: every record at 50");
+	nsec_cache_found_clear(&f);
+	ok(n3_lookup(z.c, "www.example.net.", LDNS_RR_TYPE_TXT, NOW + 10, &f) ==
+	    LDNS_RCODE_NOERROR && found_ttls(&f, 50),
+	    "a NODATA from NSEC3 likewise");
+	nsec_cache_found_clear(&f);
+	ok(n3_lookup(z.c, "nope.example.net.", LDNS_RR_TYPE_A, NOW + 60,
+	    NULL) == -1 && n3_lookup(z.c, "www.example.net.",
+	    LDNS_RR_TYPE_TXT, NOW + 60, NULL) == -1, "from 60 s on neither");
+	min_zone_clear(&z);
+	ldns_rdf_deep_free(m);
+}
+
 /*
  * Issue 16's flood: random names under one zone. The first lookup hashes
  * the name, the closest encloser and its wildcard; the zone remembers the
@@ -1395,6 +1609,7 @@ main(void)
 	test_wildcard_answer_proof();
 	test_nsec3_iterations();
 	test_nsec3_expiry();
+	test_soa_minimum();
 	test_nsec3_hash_cost();
 	test_nsec3_threads();
 	return tap_done();
