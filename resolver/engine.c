@@ -933,6 +933,11 @@ engine_next_action(struct engine_request *req, struct engine_now now,
 			fill_send(action, send, now);
 			return ENGINE_SEND;
 		}
+		if (req->judge_due) {
+			/* Sent: its cut's DS proof is judged while it is out. */
+			iterator_judge_due(req, now);
+			continue;
+		}
 		if (q != NULL && q->state == INFLIGHT_HELD) {
 			/* A keys-ahead reply taken over: no query to send. */
 			struct held_reply *held = q->held;
@@ -1187,7 +1192,20 @@ feed_reply_to(struct engine_request *req, struct inflight_query *q,
 }
 
 /*
- * A keys-ahead query's reply, kept for the DNSKEY sub-task to take over.
+ * A driver that feeds a reply before it asks engine_next_action again (the
+ * unit tests' scripted server does): the proof due after the send is judged
+ * first all the same, so that no reply to the cut is judged before it.
+ */
+static void
+judge_before_feed(struct engine_request *req, struct engine_now now)
+{
+	if (req->judge_due && !req->done)
+		iterator_judge_due(req, now);
+}
+
+/*
+ * A keys-ahead (or early) query's reply, kept for the DNSKEY sub-task (or
+ * the task whose query it is) to take over.
  * It must carry the query's ID: a datagram from the server's address
  * with another is not the reply, and keeping it would lose the real one.
  */
@@ -1216,9 +1234,10 @@ engine_feed_reply(struct engine_request *req, uint32_t id,
     const struct sockaddr *from, socklen_t fromlen, const uint8_t *wire,
     size_t len, uint32_t rtt_ms, struct engine_now now)
 {
-	struct inflight_query *q = req->done ? NULL : inflight_sent(req, id);
+	struct inflight_query *q;
 
-	if (q == NULL) {
+	judge_before_feed(req, now);
+	if ((q = req->done ? NULL : inflight_sent(req, id)) == NULL) {
 		emit_ignored(req, id, from, "no query waiting for it", now);
 		return -1;
 	}
@@ -1235,6 +1254,7 @@ engine_feed_reply(struct engine_request *req, uint32_t id,
 		engine_inflight_free(q);
 		return 0;
 	case INFLIGHT_AHEAD:
+	case INFLIGHT_EARLY:
 		return hold_reply(req, q, from, wire, len, rtt_ms, now);
 	default:
 		return feed_reply_to(req, q, from, wire, len, rtt_ms, now);
@@ -1245,14 +1265,15 @@ static void
 feed_failure(struct engine_request *req, uint32_t id, const char *reason,
     struct engine_now now)
 {
-	struct inflight_query *q = req->done ? NULL : inflight_sent(req, id);
-	struct inflight_query *hedge;
+	struct inflight_query *q, *hedge;
 
-	if (q == NULL)
+	judge_before_feed(req, now);
+	if ((q = req->done ? NULL : inflight_sent(req, id)) == NULL)
 		return;
 	switch (q->role) {
 	case INFLIGHT_AHEAD:
-		/* A keys-ahead query failed: the sub-task asks anew. */
+	case INFLIGHT_EARLY:
+		/* A keys-ahead (early) query failed: the (sub-)task asks anew. */
 		if (reason == NULL)
 			server_report_failure(req->engine->servers,
 			    &q->addr.sa, true, now.ms);

@@ -12,6 +12,7 @@
 
 #include "dname.h"
 #include "dnssec/aggressive.h"
+#include "dnssec/key_cache.h"
 #include "reply.h"
 #include "request.h"
 
@@ -1451,10 +1452,22 @@ iterator_hedge(struct engine_request *req, struct engine_now now)
 	return true;
 }
 
+/* Whether the key cache knows the zone (and then its state). */
+static bool
+zone_key_state(struct engine_request *req, const ldns_rdf *zone,
+    struct engine_now now, enum key_state *state)
+{
+	uint8_t key[DNAME_WIRE_MAX];
+
+	return key_cache_state(validator_key_cache(req->engine->validator),
+	    key, dname_key(zone, key), now.wall, state);
+}
+
 /*
- * Whether a keys-ahead query for `zone` may be planned: none in flight or
- * about to be sent (one at a time), none held for the zone already, and
- * fewer than KEYS_AHEAD_HELD held.
+ * Whether a keys-ahead query for `zone` may be planned: none about to be
+ * sent (one per query), none out or held for the zone already, and fewer
+ * than KEYS_AHEAD_HELD out or held. Two can be out at once when a cut's
+ * DNSKEYs are asked before its parent's have come (deferred_ds_ahead).
  */
 static bool
 ahead_room(struct engine_request *req, const ldns_rdf *zone)
@@ -1466,12 +1479,33 @@ ahead_room(struct engine_request *req, const ldns_rdf *zone)
 
 		if (k->role != INFLIGHT_AHEAD)
 			continue;
-		if (k->state == INFLIGHT_PLANNED || k->state == INFLIGHT_SENT ||
+		if (k->state == INFLIGHT_PLANNED ||
 		    dname_equal(k->sent_qname, zone))
 			return false;
 		held++;
 	}
 	return held < KEYS_AHEAD_HELD;
+}
+
+/*
+ * Whether the task's cut will need its DNSKEYs once its deferred proof is
+ * judged: the referral carries a DS RRset, its parent's keys are had or
+ * fetched (task_defer_referral), the cut is under a positive anchor and
+ * the key cache knows nothing of it yet. Only what is asked changes hands
+ * early: the DNSKEY reply is still judged against the DS, once judged
+ * (validator_keys_next then holds), by the DNSKEY sub-task that takes it
+ * over; a DS judged bogus leaves it unused, one query more, as a hedge is.
+ */
+static bool
+deferred_ds_ahead(struct engine_request *req, const struct task *task,
+    struct engine_now now)
+{
+	const struct parked_reply *p = task->cut.deferred;
+	enum key_state state;
+
+	return p != NULL && p->ds_ahead &&
+	    validator_anchored(req->engine->validator, task->cut.zone,
+	    task->cut.zone) && !zone_key_state(req, task->cut.zone, now, &state);
 }
 
 /*
@@ -1492,12 +1526,13 @@ plan_keys_ahead(struct engine_request *req, struct task *task,
 
 	if (!req->validate || task->cut.forward ||
 	    (req->flags & ENGINE_REQUEST_NO_CACHE) || q == NULL ||
-	    q->state != INFLIGHT_PLANNED || q->server < 0 ||
+	    q->state == INFLIGHT_IDLE || q->server < 0 ||
 	    q->transport != ENGINE_UDP ||
 	    (q->sent_qtype == LDNS_RR_TYPE_DNSKEY &&
 	    dname_equal(q->sent_qname, task->cut.zone)) ||
 	    !ahead_room(req, task->cut.zone) ||
-	    !validator_keys_next(req, task->cut.zone, now.wall))
+	    !(validator_keys_next(req, task->cut.zone, now.wall) ||
+	    deferred_ds_ahead(req, task, now)))
 		return;
 	if (req->ahead_count >= LIMIT_KEYS_AHEAD_PER_REQUEST) {
 		limit_hit(req, task, "LIMIT_KEYS_AHEAD_PER_REQUEST",
@@ -1599,6 +1634,35 @@ task_adopt_ahead(struct engine_request *req, struct task *task,
 		}
 	}
 	return false;
+}
+
+/*
+ * The task's deferred proof is judged: its early query (INFLIGHT_EARLY),
+ * out or answered, is its own again, and the keys-ahead query that the
+ * judged DS now allows goes beside it. False when there is none (it
+ * failed: the task asks anew) or the task has finished (it is dropped).
+ */
+static bool
+task_adopt_early(struct engine_request *req, struct task *task,
+    bool rehedge, struct engine_now now)
+{
+	struct inflight_query *q = engine_inflight_find(req, INFLIGHT_EARLY),
+	    *old;
+
+	task->early = false;
+	if (q == NULL)
+		return false;
+	if (task->finished) {
+		engine_inflight_free(q);
+		return false;
+	}
+	if ((old = engine_inflight_task(req)) != NULL)
+		engine_inflight_free(old);	/* a sub-task's, spent */
+	q->role = INFLIGHT_TASK;
+	if (rehedge && q->state == INFLIGHT_SENT)
+		plan_hedge(req, now);
+	plan_keys_ahead(req, task, now);
+	return true;
 }
 
 /* Whether the cache still holds an unexpired address for the name. */
@@ -1905,6 +1969,61 @@ iterator_expire(struct engine_request *req, struct engine_now now)
 	engine_finish_request(req, now);
 }
 
+/*
+ * Judges the referral proof of the task's cut (task_defer_referral); a
+ * DNSKEY or DS sub-task may be pushed for it (the task's reply parked).
+ */
+static void
+judge_deferred(struct engine_request *req, struct task *task,
+    struct engine_now now)
+{
+	struct parked_reply *p = task->cut.deferred;
+
+	task->cut.deferred = NULL;
+	task_judge_parked(req, task, p, now);
+}
+
+/*
+ * Whether the deferred proof of the task's cut is judged after the first
+ * query to the cut is sent (iterator_judge_due), so that its signature
+ * checks (and any keys its parent's zone still needs) overlap that query's
+ * round trip instead of coming before it. What is sent does not change,
+ * and the reply is held until the proof is judged. Not in a trace (no
+ * cache: each step in order), not for a DNSKEY task (it may take over a
+ * keys-ahead reply at once: task_adopt_ahead), nor while another task's
+ * query is early (one at a time).
+ */
+static bool
+judge_after_send(struct engine_request *req, const struct task *task)
+{
+	return !(req->flags & ENGINE_REQUEST_NO_CACHE) &&
+	    task->qtype != LDNS_RR_TYPE_DNSKEY &&
+	    engine_inflight_find(req, INFLIGHT_EARLY) == NULL;
+}
+
+void
+iterator_judge_due(struct engine_request *req, struct engine_now now)
+{
+	struct task *task = req->tasks[req->task_count - 1];
+	struct inflight_query *q = engine_inflight_task(req);
+
+	req->judge_due = false;
+	if (task->finished || task->cut.deferred == NULL)
+		return;
+	/*
+	 * Out: held, not judged, should its reply come while the proof
+	 * waits for a sub-task (its own query is then the task's entry).
+	 */
+	if (q != NULL && q->state == INFLIGHT_SENT) {
+		q->role = INFLIGHT_EARLY;
+		task->early = true;
+	}
+	judge_deferred(req, task, now);
+	/* Judged at once: the query is the task's again. */
+	if (task->early && task->parked == NULL)
+		(void)task_adopt_early(req, task, false, now);
+}
+
 bool
 iterator_step(struct engine_request *req, struct engine_now now)
 {
@@ -1918,6 +2037,8 @@ iterator_step(struct engine_request *req, struct engine_now now)
 			return false;
 		}
 		if (task->finished) {
+			if (task->early)
+				(void)task_adopt_early(req, task, false, now);
 			if (req->task_count == 1) {
 				engine_finish_request(req, now);
 				return false;
@@ -1941,12 +2062,12 @@ iterator_step(struct engine_request *req, struct engine_now now)
 			if (task->finished)
 				continue;	/* no memory for the cut */
 		}
-		if (task->cut.deferred != NULL && cut_has_address(task)) {
+		if (task->early && task_adopt_early(req, task, true, now))
+			return true;
+		if (task->cut.deferred != NULL && cut_has_address(task) &&
+		    !judge_after_send(req, task)) {
 			/* Its referral's DS proof before the cut is asked. */
-			struct parked_reply *p = task->cut.deferred;
-
-			task->cut.deferred = NULL;
-			task_judge_parked(req, task, p, now);
+			judge_deferred(req, task, now);
 			continue;
 		}
 		if (task_adopt_ahead(req, task, now))
@@ -1965,10 +2086,17 @@ iterator_step(struct engine_request *req, struct engine_now now)
 				/* A retry (TCP, no EDNS, no 0x20) is not hedged. */
 				if (!forced)
 					plan_hedge(req, now);
+				if (task->cut.deferred != NULL)
+					req->judge_due = true;	/* once sent */
 				plan_keys_ahead(req, task, now);
 				return true;
 			}
 			continue;	/* the task failed */
+		}
+		if (task->cut.deferred != NULL && cut_has_address(task)) {
+			/* Nobody to ask now: judged as before asking. */
+			judge_deferred(req, task, now);
+			continue;
 		}
 		if (task_resolve_server(req, task, now))
 			continue;
@@ -2490,21 +2618,19 @@ task_park_reply(struct engine_request *req, struct task *task,
 }
 
 /*
- * A referral without glue (validating, not tracing): followed at once, its
- * DS or no-DS proof judged only once the new cut has an address
- * (iterator_step), still before the cut is asked anything. A cut whose
- * servers can never be reached (a delegation cycle that
- * referral_leads_nowhere cannot see yet) then fails without fetching its
- * parent's keys, which only that proof needed. The referral itself is never
- * failed by its proof (check_referral): its verdict only fills the key
- * cache, which the child's answers are judged with later.
+ * A referral (validating, not tracing): followed at once, its DS or no-DS
+ * proof judged only once the new cut has an address (iterator_step), right
+ * after the first query to the cut is sent (judge_after_send), or else
+ * before it. A cut whose servers can never be reached (a delegation cycle
+ * that referral_leads_nowhere cannot see yet) then fails without fetching
+ * its parent's keys, which only that proof needed. The referral itself is
+ * never failed by its proof (check_referral): its verdict only fills the
+ * key cache, which the child's answers are judged with later.
  */
 static bool
-referral_proof_deferrable(const struct engine_request *req,
-    const struct reply_view *v)
+referral_proof_deferrable(const struct engine_request *req)
 {
-	return req->validate && !(req->flags & ENGINE_REQUEST_NO_CACHE) &&
-	    (v->glue == NULL || ldns_rr_list_rr_count(v->glue) == 0);
+	return req->validate && !(req->flags & ENGINE_REQUEST_NO_CACHE);
 }
 
 static void
@@ -2522,6 +2648,14 @@ task_defer_referral(struct engine_request *req, struct task *task,
 	 */
 	p->restartable = bogus_restart_possible(req, task, p);
 	p->server = p->address = -1;	/* the parent's cut is gone */
+	/* The parent's keys: had, or the next link (asked ahead already). */
+	if (p->v.has_ds) {
+		enum key_state state;
+
+		p->ds_ahead = validator_keys_next(req, task->cut.zone,
+		    now.wall) || (zone_key_state(req, task->cut.zone, now,
+		    &state) && state == KEY_GOOD);
+	}
 	p->deferred = true;
 	task_referral(req, task, &p->v, now);
 	if (task->finished || task->cut.zone == NULL) {
@@ -2716,7 +2850,7 @@ iterator_reply(struct engine_request *req, ldns_pkt *pkt, size_t size,
 			    "be reached", now);
 			break;
 		}
-		if (referral_proof_deferrable(req, &v)) {
+		if (referral_proof_deferrable(req)) {
 			task_defer_referral(req, task, &v, now);
 			break;
 		}

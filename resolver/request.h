@@ -93,11 +93,12 @@ struct zonecut {
 	bool asked_again;		/* its silent addresses got a second round */
 	unsigned glueless;		/* NS names of the cut resolved so far */
 	/*
-	 * The referral that made a cut without glue, its DS or no-DS proof
-	 * not judged yet: judged once the cut has an address, before the
-	 * cut is asked anything (a cut that never gets one, a delegation
-	 * cycle, needs no keys of its parent). Dropped with the cut: the
-	 * validator then fetches the DS when the child's answers need it.
+	 * The referral that made the cut, its DS or no-DS proof not judged
+	 * yet: judged once the cut has an address, right after the first
+	 * query to the cut is sent, before any reply of the cut is taken (a
+	 * cut that never gets one, a delegation cycle, needs no keys of its
+	 * parent). Dropped with the cut: the validator then fetches the DS
+	 * when the child's answers need it.
 	 */
 	struct parked_reply *deferred;
 	/*
@@ -119,6 +120,12 @@ struct parked_reply {
 	int server, address;	/* who sent it: the cut's indexes */
 	bool deferred;		/* a referral followed already (zonecut) */
 	bool restartable;	/* deferred: bogus_restart_possible() then */
+	/*
+	 * Deferred: it carries a DS RRset and came from a zone whose keys
+	 * the validator has or fetches (task_defer_referral), so that the
+	 * child's DNSKEYs are asked ahead before the DS is judged.
+	 */
+	bool ds_ahead;
 };
 
 /* One question being resolved: the client's, or a sub-task's. */
@@ -157,6 +164,8 @@ struct task {
 	 * does not mark the zone's keys bad for what may be one bad copy.
 	 */
 	bool bogus_restartable;
+	/* Its query is the request's INFLIGHT_EARLY entry (held for it). */
+	bool early;
 };
 
 /* A server whose data validated as bogus: not asked again for its zone. */
@@ -194,11 +203,21 @@ enum inflight_role {
 	 * sub-task the validator then starts takes it over as its own query
 	 * (iterator.c task_adopt_ahead): in flight, or with its reply held
 	 * (a glueless cut's proof waits for the NS name's resolution, whose
-	 * zones may need keys of their own meanwhile). One in flight at a
-	 * time, KEYS_AHEAD_HELD at most; an unused one is one query more, as
-	 * a hedge is (LIMIT_KEYS_AHEAD_PER_REQUEST).
+	 * zones may need keys of their own meanwhile). One beside each
+	 * query, KEYS_AHEAD_HELD out or held at most (a child's beside its
+	 * parent's, when its DS is not judged yet: iterator.c
+	 * deferred_ds_ahead); an unused one is one query more, as a hedge is
+	 * (LIMIT_KEYS_AHEAD_PER_REQUEST).
 	 */
 	INFLIGHT_AHEAD,
+	/*
+	 * The task's query sent before its cut's deferred DS proof was
+	 * judged (iterator_judge_due), while that judge waits for a DNSKEY
+	 * or DS sub-task: its reply is held as a keys-ahead reply is, and
+	 * the task takes it back as its own once the proof is judged
+	 * (task_adopt_early). One at a time (struct task's `early`).
+	 */
+	INFLIGHT_EARLY,
 	/*
 	 * The twin that lost (a hedge and the task's query): not waited
 	 * for, but its reply's RTT or its timeout is still told to the
@@ -249,10 +268,11 @@ struct inflight_query {
 #define KEYS_AHEAD_HELD		3
 /*
  * Entries of a request's inflight[]: the task's query, a hedge, the twin
- * abandoned last, and the keys-ahead queries held. No role can then find
- * the array full (engine_inflight_new returns NULL when it is: no query).
+ * abandoned last, an early query, and the keys-ahead queries held. No
+ * role can then find the array full (engine_inflight_new returns NULL
+ * when it is: no query).
  */
-#define INFLIGHT_MAX		(3 + KEYS_AHEAD_HELD)
+#define INFLIGHT_MAX		(4 + KEYS_AHEAD_HELD)
 
 struct engine_request {
 	struct engine *engine;
@@ -272,6 +292,12 @@ struct engine_request {
 	struct inflight_query inflight[INFLIGHT_MAX];
 	unsigned inflight_used;
 	unsigned ahead_count;		/* keys-ahead queries sent so far */
+	/*
+	 * The top task's query went out before its cut's deferred DS proof
+	 * was judged: engine_next_action calls iterator_judge_due once it
+	 * is sent, before it waits for any reply.
+	 */
+	bool judge_due;
 	uint64_t hedge_at_ms;		/* when to hedge the task's query; 0: never */
 	uint32_t next_send_id;
 	unsigned upstream_queries, subrequests, failed_ns_resolutions;
@@ -320,6 +346,11 @@ void task_free(struct task *task);
 void parked_free(struct parked_reply *p);
 /* Runs the plan until a query must be sent (true) or the request is done. */
 bool iterator_step(struct engine_request *req, struct engine_now now);
+/*
+ * Judges the top task's deferred DS proof after its first query to the
+ * cut is sent (req->judge_due), before any reply is fed.
+ */
+void iterator_judge_due(struct engine_request *req, struct engine_now now);
 /* Plans the hedge (an INFLIGHT_HEDGE entry); false when there is none. */
 bool iterator_hedge(struct engine_request *req, struct engine_now now);
 /*

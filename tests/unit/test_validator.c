@@ -925,10 +925,11 @@ struct events {
 	bool bogus_mixed;	/* a later bogus step said otherwise */
 	/*
 	 * A zone watched (set after resolve() cleared the events): whether its
-	 * DS or no-DS verdict came, and whether its server was asked before.
+	 * DS or no-DS verdict came, whether its server was asked before, and
+	 * whether a reply of its server was taken before.
 	 */
 	const char *watch;
-	bool watch_judged, watch_asked_first;
+	bool watch_judged, watch_asked_first, watch_replied_first;
 };
 
 static void
@@ -971,6 +972,14 @@ on_event(void *ctx, const struct engine_event *ev)
 				e->watch_judged = true;
 			free(o);
 		}
+	}
+	if (ev->kind == EV_REPLY && e->watch != NULL && !e->watch_judged &&
+	    ev->u.query.zone != NULL) {
+		char *z = ldns_rdf2str(ev->u.query.zone);
+
+		if (z != NULL && strcasecmp(z, e->watch) == 0)
+			e->watch_replied_first = true;
+		free(z);
 	}
 	if (ev->kind == EV_REQUEST_START &&
 	    ev->u.start.reason == SUBREQ_DNSSEC)
@@ -3169,6 +3178,12 @@ struct round_send {
  */
 static bool spoof_dnskey;
 static unsigned spoofs, spoofs_taken;
+/*
+ * With late_dnskey, every reply to a DNSKEY query comes one round late,
+ * after that round's other replies: a zone's keys come after the reply of
+ * the child it delegated to.
+ */
+static bool late_dnskey;
 
 static void
 round_collect(struct engine_request *req, struct engine_now *now,
@@ -3211,49 +3226,56 @@ resolve_rounds(struct engine *engine, const char *name, struct outcome *out)
 	struct engine_question q = { .type = LDNS_RR_TYPE_A,
 	    .klass = LDNS_RR_CLASS_IN };
 	struct engine_now now = { T_NOW, 1000 };
-	struct round_send cur[8], next[8];
-	unsigned n = 0, rounds = 0;
+	struct round_send cur[8], next[8], late[8], later[8];
+	unsigned n = 0, nl = 0, rounds = 0;
 	struct engine_request *req;
 
 	memset(out, 0, sizeof(*out));
 	memset(&events, 0, sizeof(events));
+	events.watch = watch_zone;
 	for (size_t i = 0; i < ZONE_COUNT; i++)
 		zones[i].sends = zones[i].dnskey_sends = zones[i].ds_sends = 0;
 	q.name = ldns_dname_new_frm_str(name);
 	req = engine_request_new(engine, &q, 0, now, &observer, &events);
 	ldns_rdf_deep_free(q.name);
 	round_collect(req, &now, cur, &n, &out->sends);
-	while (n > 0 && rounds < 100) {
-		unsigned m = 0;
+	while ((n > 0 || nl > 0) && rounds < 100) {
+		unsigned m = 0, ml = 0;
 
 		rounds++;
 		now.ms += 10;
-		for (unsigned k = 0; k < n; k++) {
-			unsigned i = spoof_dnskey ? n - 1 - k : k;
+		for (unsigned k = 0; k < n + nl; k++) {
+			/* spoof_dnskey: this round's last sent first. */
+			struct round_send *r = k >= n ? &late[k - n] :
+			    &cur[spoof_dnskey ? n - 1 - k : k];
 
-			if (spoof_dnskey && cur[i].dnskey && cur[i].wire != NULL &&
-			    cur[i].len >= 2) {
-				cur[i].wire[0] ^= 0x5a;
-				spoofs++;
-				if (engine_feed_reply(req, cur[i].id,
-				    (struct sockaddr *)&cur[i].addr,
-				    cur[i].addrlen, cur[i].wire, cur[i].len,
-				    10, now) != -1)
-					spoofs_taken++;
-				cur[i].wire[0] ^= 0x5a;
+			if (k < n && late_dnskey && r->dnskey) {
+				later[ml++] = *r;
+				continue;
 			}
-			if (cur[i].wire != NULL)
-				engine_feed_reply(req, cur[i].id,
-				    (struct sockaddr *)&cur[i].addr,
-				    cur[i].addrlen, cur[i].wire, cur[i].len,
-				    10, now);
+			if (k < n && spoof_dnskey && r->dnskey &&
+			    r->wire != NULL && r->len >= 2) {
+				r->wire[0] ^= 0x5a;
+				spoofs++;
+				if (engine_feed_reply(req, r->id,
+				    (struct sockaddr *)&r->addr, r->addrlen,
+				    r->wire, r->len, 10, now) != -1)
+					spoofs_taken++;
+				r->wire[0] ^= 0x5a;
+			}
+			if (r->wire != NULL)
+				engine_feed_reply(req, r->id,
+				    (struct sockaddr *)&r->addr, r->addrlen,
+				    r->wire, r->len, 10, now);
 			else
-				engine_feed_timeout(req, cur[i].id, now);
-			free(cur[i].wire);
+				engine_feed_timeout(req, r->id, now);
+			free(r->wire);
 			round_collect(req, &now, next, &m, &out->sends);
 		}
 		memcpy(cur, next, sizeof(cur));
 		n = m;
+		memcpy(late, later, sizeof(late));
+		nl = ml;
 	}
 	engine_request_result(req, &out->result);
 	engine_request_free(req);
@@ -3327,6 +3349,41 @@ test_keys_ahead(void)
 	    "keys_ahead: a reply with another ID is ignored, the real one "
 	    "still taken (%u of %u spoofs taken, %u round trips, %u sends)",
 	    spoofs_taken, spoofs, rounds, o.sends);
+	engine_free(engine);
+}
+
+/*
+ * A referral's DS proof is judged after the first query to the child is
+ * sent: the child's DNSKEYs are asked beside it from the referral's DS not
+ * judged yet, and a reply of the child that comes while the proof still
+ * waits for its parent's keys is held, not judged, until it is judged.
+ * Here every DNSKEY reply comes a round late, after the child's reply.
+ */
+static void
+test_overlapped_referral_proof(void)
+{
+	struct engine *engine = new_engine(true);
+	struct outcome o, seq;
+	unsigned rounds;
+
+	resolve(engine, "www.sec.test.", LDNS_RR_TYPE_A, false, false, &seq);
+	engine_free(engine);
+	engine = new_engine(true);
+	late_dnskey = true;
+	watch_zone = "test.";
+	rounds = resolve_rounds(engine, "www.sec.test.", &o);
+	watch_zone = NULL;
+	late_dnskey = false;
+	ok(o.result.rcode == LDNS_RCODE_NOERROR &&
+	    o.result.security == SEC_SECURE && o.sends == seq.sends &&
+	    events.watch_judged && events.watch_asked_first &&
+	    !events.watch_replied_first && rounds <= 6,
+	    "overlapped_referral_proof: the child's reply coming before its "
+	    "parent's keys waits for its DS verdict, one round trip less (%s, "
+	    "%u sends, %u one at a time, test. asked first %d, its reply "
+	    "first %d, %u round trips, 7 before)", sec_status_name(o.result.security), o.sends, seq.sends,
+	    events.watch_asked_first, events.watch_replied_first, rounds);
+	outcome_free(&seq);
 	engine_free(engine);
 }
 
@@ -3694,8 +3751,8 @@ test_referral_with_bogus_ds(void)
  * A referral without glue is followed first and its DS or no-DS proof
  * judged once the child's server has an address (test.'s keys are not
  * fetched for a cut never asked, test_repeated_referral). The proof is
- * still judged before the child is asked anything, and the child's answers
- * with it: no DS query of their own, the same verdicts as with glue. A bogus
+ * judged right after the child is asked, before its reply, and the child's
+ * answers with it: no DS query of their own, the same verdicts as with glue. A bogus
  * DS from one of the parent's two servers is fetched again from the other
  * (secure); from both, the child is bogus, EDE 6, as kid.dsb.test. is.
  */
@@ -3712,23 +3769,25 @@ test_glueless_referral(void)
 	ok(o.result.rcode == LDNS_RCODE_NOERROR &&
 	    o.result.security == SEC_SECURE && o.ad &&
 	    zone_named("test.")->ds_sends == 0 && events.watch_judged &&
-	    !events.watch_asked_first,
-	    "glueless_signed_delegation_ds_judged_before_the_child_is_asked "
-	    "(%s, ds judged %d, child asked first %d, %u DS queries)",
+	    events.watch_asked_first && !events.watch_replied_first,
+	    "glueless_signed_delegation_ds_judged_after_the_child_is_asked_"
+	    "before_its_reply (%s, ds judged %d, child asked first %d, its "
+	    "reply first %d, %u DS queries)",
 	    sec_status_name(o.result.security), events.watch_judged,
-	    events.watch_asked_first, zone_named("test.")->ds_sends);
+	    events.watch_asked_first, events.watch_replied_first,
+	    zone_named("test.")->ds_sends);
 	outcome_free(&o);
 	watch_zone = "glu.test.";
 	resolve(engine, "www.glu.test.", LDNS_RR_TYPE_A, true, false, &o);
 	ok(o.result.rcode == LDNS_RCODE_NOERROR &&
 	    o.result.security == SEC_INSECURE && !o.ad &&
 	    zone_named("test.")->ds_sends == 0 && events.watch_judged &&
-	    !events.watch_asked_first &&
+	    !events.watch_replied_first &&
 	    cache_has(engine, "key glu.test. insecure"),
-	    "glueless_unsigned_delegation_no_ds_judged_before_the_child_is_"
-	    "asked (%s, no-ds judged %d, child asked first %d, %u DS queries)",
-	    sec_status_name(o.result.security), events.watch_judged,
-	    events.watch_asked_first, zone_named("test.")->ds_sends);
+	    "glueless_unsigned_delegation_no_ds_judged_before_the_childs_"
+	    "reply (%s, no-ds judged %d, child's reply first %d, %u DS "
+	    "queries)", sec_status_name(o.result.security), events.watch_judged,
+	    events.watch_replied_first, zone_named("test.")->ds_sends);
 	outcome_free(&o);
 	watch_zone = NULL;
 	engine_free(engine);
@@ -4012,6 +4071,7 @@ main(void)
 	test_qmin_siblings_validated();
 	test_repeated_referral();
 	test_keys_ahead();
+	test_overlapped_referral_proof();
 	test_bogus();
 	test_ds_without_dnskey();
 	test_validation_budget();
