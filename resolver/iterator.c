@@ -2324,7 +2324,10 @@ cache_reply(struct engine_request *req, const struct task *task,
 		aggressive_learn(engine, v, task->klass,
 		    negative_ttl(engine, v->soa), now.wall);
 	} else
-		/* A secure wildcard answer's proof: no SOA to bound it. */
+		/*
+		 * A secure wildcard answer's proof has no SOA of its own:
+		 * the NSEC cache bounds it by the zone's (nsec_cache_store).
+		 */
 		aggressive_learn(engine, v, task->klass,
 		    engine->config.cache_max_negative_ttl, now.wall);
 }
