@@ -12,7 +12,6 @@
 
 #include "dname.h"
 #include "dnssec/aggressive.h"
-#include "dnssec/key_cache.h"
 #include "reply.h"
 #include "request.h"
 
@@ -1452,17 +1451,6 @@ iterator_hedge(struct engine_request *req, struct engine_now now)
 	return true;
 }
 
-/* Whether the key cache knows the zone (and then its state). */
-static bool
-zone_key_state(struct engine_request *req, const ldns_rdf *zone,
-    struct engine_now now, enum key_state *state)
-{
-	uint8_t key[DNAME_WIRE_MAX];
-
-	return key_cache_state(validator_key_cache(req->engine->validator),
-	    key, dname_key(zone, key), now.wall, state);
-}
-
 /*
  * Whether a keys-ahead query for `zone` may be planned: none about to be
  * sent (one per query), none out or held for the zone already, and fewer
@@ -1501,11 +1489,9 @@ deferred_ds_ahead(struct engine_request *req, const struct task *task,
     struct engine_now now)
 {
 	const struct parked_reply *p = task->cut.deferred;
-	enum key_state state;
 
 	return p != NULL && p->ds_ahead &&
-	    validator_anchored(req->engine->validator, task->cut.zone,
-	    task->cut.zone) && !zone_key_state(req, task->cut.zone, now, &state);
+	    validator_keys_after_ds(req, task->cut.zone, now.wall);
 }
 
 /*
@@ -2652,13 +2638,10 @@ task_defer_referral(struct engine_request *req, struct task *task,
 	p->restartable = bogus_restart_possible(req, task, p);
 	p->server = p->address = -1;	/* the parent's cut is gone */
 	/* The parent's keys: had, or the next link (asked ahead already). */
-	if (p->v.has_ds) {
-		enum key_state state;
-
+	if (p->v.has_ds)
 		p->ds_ahead = validator_keys_next(req, task->cut.zone,
-		    now.wall) || (zone_key_state(req, task->cut.zone, now,
-		    &state) && state == KEY_GOOD);
-	}
+		    now.wall) || validator_keys_held(req, task->cut.zone,
+		    now.wall);
 	p->deferred = true;
 	task_referral(req, task, &p->v, now);
 	if (task->finished || task->cut.zone == NULL) {

@@ -1690,9 +1690,16 @@ own_dnskey_missing(struct engine_request *req, struct task *task,
 	return true;
 }
 
-bool
-validator_keys_next(struct engine_request *req, const ldns_rdf *zone,
-    time_t now)
+/*
+ * zone_keys()'s ZONE_NEED for the zone's own DNSKEYs, without its copy of
+ * the keys: the entry at the zone holds its validated DS only, or the zone
+ * is the anchor and nothing is known of it yet. `ds_pending`: a DS for it
+ * is on its way to being judged (a referral's deferred proof), so nothing
+ * known of it under a positive anchor is enough.
+ */
+static bool
+keys_next(struct engine_request *req, const ldns_rdf *zone, time_t now,
+    bool ds_pending)
 {
 	struct validator *val = req->engine->validator;
 	const struct trust_anchor *ta;
@@ -1700,18 +1707,40 @@ validator_keys_next(struct engine_request *req, const ldns_rdf *zone,
 	enum key_state state;
 	bool known;
 
-	/*
-	 * zone_keys()'s ZONE_NEED for the zone's own DNSKEYs, without its
-	 * copy of the keys: the entry at the zone holds its validated DS
-	 * only, or the zone is the anchor and nothing is known of it yet.
-	 */
 	if (!req->validate ||
 	    (ta = trust_anchors_lookup(val->anchors, zone)) == NULL ||
 	    ta->negative)
 		return false;
 	known = key_cache_state(val->keys, key, dname_key(zone, key), now,
 	    &state);
+	if (ds_pending)
+		return !known;
 	return known ? state == KEY_DS : dname_equal(ta->zone, zone);
+}
+
+bool
+validator_keys_next(struct engine_request *req, const ldns_rdf *zone,
+    time_t now)
+{
+	return keys_next(req, zone, now, false);
+}
+
+bool
+validator_keys_after_ds(struct engine_request *req, const ldns_rdf *zone,
+    time_t now)
+{
+	return keys_next(req, zone, now, true);
+}
+
+bool
+validator_keys_held(struct engine_request *req, const ldns_rdf *zone,
+    time_t now)
+{
+	uint8_t key[DNAME_WIRE_MAX];
+	enum key_state state;
+
+	return key_cache_state(req->engine->validator->keys, key,
+	    dname_key(zone, key), now, &state) && state == KEY_GOOD;
 }
 
 enum val_outcome

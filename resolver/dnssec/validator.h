@@ -89,6 +89,18 @@ enum val_outcome validator_check_reply(struct engine_request *req,
  */
 bool validator_keys_next(struct engine_request *req, const ldns_rdf *zone,
     time_t now);
+/*
+ * The same for a zone whose DS is not judged yet but will be (a referral's
+ * deferred proof, iterator.c): the zone under a positive anchor and
+ * nothing of it in the key cache, so that its DNSKEYs can be asked beside
+ * the first query to it; the DNSKEY sub-task still judges them against
+ * the DS.
+ */
+bool validator_keys_after_ds(struct engine_request *req,
+    const ldns_rdf *zone, time_t now);
+/* Whether the zone's validated DNSKEYs are in the key cache. */
+bool validator_keys_held(struct engine_request *req, const ldns_rdf *zone,
+    time_t now);
 
 /*
  * A needed link could not be fetched (the sub-task failed, or the same
